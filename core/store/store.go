@@ -1,0 +1,132 @@
+// Package store opens Switchboard's database and gives the core the two things
+// every write path needs: the request's transaction when there is one, and a way
+// to run work only after that transaction commits.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent"
+	// The runtime registers the tenant-isolation hooks and interceptors.
+	_ "github.com/switchboard/switchboard/ent/runtime"
+	// SQLite is the embedded default database.
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// Options configure the embedded SQLite database.
+type Options struct {
+	// DataDir holds switchboard.db (and, beside it, the secret key file).
+	DataDir string
+	// Synchronous is SQLite's synchronous pragma: FULL (default) survives a power
+	// cut, NORMAL only a process crash.
+	Synchronous string
+}
+
+// DSN returns the go-sqlite3 connection string for opts.
+func DSN(opts Options) string {
+	sync := opts.Synchronous
+	if sync == "" {
+		sync = "FULL"
+	}
+	path := filepath.Join(opts.DataDir, "switchboard.db")
+	return fmt.Sprintf("file:%s?_fk=1&_journal_mode=WAL&_busy_timeout=5000&_synchronous=%s&_txlock=immediate", path, sync)
+}
+
+// Open creates the data folder if needed, opens the database and migrates the
+// schema. The caller closes the client.
+func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("store: create data folder: %w", err)
+	}
+	db, err := sql.Open("sqlite3", DSN(opts))
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("store: open %s: %w", opts.DataDir, err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db)))
+	if err := client.Schema.Create(ctx); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	return client, db, nil
+}
+
+// Client returns the transactional client of the request when the GraphQL layer
+// opened one, and fallback otherwise.
+func Client(ctx context.Context, fallback *ent.Client) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return fallback
+}
+
+// AfterCommit runs fn once the request's transaction has committed, or at once
+// when there is none. Events are published this way, so a subscriber never hears
+// of a write that was then rolled back.
+func AfterCommit(ctx context.Context, fn func()) {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		fn()
+		return
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			fn()
+			return nil
+		})
+	})
+}
+
+// NotFound converts ent's not-found error into core.ErrNotFound and wraps others
+// with what.
+func NotFound(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case ent.IsNotFound(err):
+		return fmt.Errorf("%s: %w", what, core.ErrNotFound)
+	case ent.IsConstraintError(err):
+		return fmt.Errorf("%s: %w", what, core.ErrConflict)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// WithTx runs fn in one transaction, visible to fn through its context (Client
+// returns it), and commits when fn succeeds. AfterCommit hooks registered inside
+// run after the commit. The core opens transactions itself, only around the
+// writes that must be atomic, so no transaction is held across a call to a
+// messenger's API.
+func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context) error) error {
+	if ent.TxFromContext(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	txCtx := ent.NewTxContext(ent.NewContext(ctx, tx.Client()), tx)
+	if err := fn(txCtx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+)
+
+// IntegrationAccount is one messenger account a tenant connects: a Facebook page,
+// a Telegram bot, a WhatsApp number. Its public settings and its sealed credentials
+// are stored as name/value maps whose names are the GraphQL field names of the
+// messenger's settings type, so adding a messenger needs no migration.
+type IntegrationAccount struct {
+	ent.Schema
+}
+
+// Mixin confines accounts to their tenant and stamps times.
+func (IntegrationAccount) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the IntegrationAccount.
+func (IntegrationAccount) Fields() []ent.Field {
+	skip := entgql.Skip(entgql.SkipAll)
+	return []ent.Field{
+		// AccountID is the unguessable last segment of the account's webhook URL.
+		// graph/ exposes it as accountId (entgql would spell it accountID).
+		field.String("account_id").NotEmpty().Unique().Immutable().Annotations(skip),
+		field.String("name").NotEmpty().MaxLen(200).
+			Annotations(entgql.OrderField("NAME")),
+		field.Enum("type").
+			Values("FACEBOOK", "LINE", "TELEGRAM", "TWITTER", "VIBER", "WECHAT", "WHATSAPP", "CUSTOM").
+			Immutable().
+			Annotations(entgql.OrderField("TYPE")),
+		// Provider tells which gateway a WhatsApp account goes through; empty otherwise.
+		field.Enum("provider").Values("INFOBIP", "TWILIO", "NEXMO", "META_CLOUD").
+			Optional().Nillable().Immutable(),
+		field.Enum("status").Values("ACTIVE", "DISCONNECTED").Default("ACTIVE").
+			Annotations(entgql.OrderField("STATUS")),
+		field.JSON("settings", map[string]string{}).Annotations(skip),
+		// Secrets is a JSON name/value map sealed with AES-256-GCM (core/secrets).
+		field.Bytes("secrets").Optional().Sensitive().Annotations(skip),
+		field.Time("last_test_at").Optional().Nillable().Annotations(skip),
+		field.Bool("last_test_ok").Optional().Annotations(skip),
+		field.String("last_test_message").Optional().Annotations(skip),
+		field.JSON("last_test_details", map[string]string{}).Optional().Annotations(skip),
+	}
+}
+
+// Annotations expose accounts as a Relay connection with filters and ordering.
+func (IntegrationAccount) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.QueryField(),
+		entgql.RelayConnection(),
+	}
+}

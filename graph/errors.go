@@ -1,0 +1,91 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent"
+)
+
+// The extensions.code values clients branch on.
+const (
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeNotFound        = "NOT_FOUND"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeConflict        = "CONFLICT"
+	CodeRateLimited     = "RATE_LIMITED"
+	CodeProviderError   = "PROVIDER_ERROR"
+	CodeInternal        = "INTERNAL"
+)
+
+// ErrorPresenter maps core errors to GraphQL errors with extensions.code. Errors it
+// does not know become INTERNAL with a generic message, and are logged, so no
+// internal detail (SQL, paths, secrets) reaches a client.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+		// Errors made by gqlgen itself (parse, validation, complexity) already
+		// carry a code and a message meant for the client.
+		var already *gqlerror.Error
+		if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
+			if already.Extensions["code"] == "COMPLEXITY_LIMIT_EXCEEDED" {
+				already.Extensions["code"] = CodeBadUserInput
+			}
+			return already
+		}
+		if gqlErr.Extensions == nil {
+			gqlErr.Extensions = map[string]any{}
+		}
+		var (
+			verr *core.ValidationError
+			perr *core.ProviderError
+		)
+		switch {
+		case errors.As(err, &verr):
+			gqlErr.Message = verr.Error()
+			gqlErr.Extensions["code"] = CodeBadUserInput
+			if len(verr.Fields) > 0 {
+				gqlErr.Extensions["field"] = verr.Fields[0].Field
+			}
+			gqlErr.Extensions["fields"] = verr.Fields
+		case errors.Is(err, core.ErrUnauthenticated):
+			gqlErr.Message = "authentication required: send a valid token as 'Authorization: Bearer <token>'"
+			gqlErr.Extensions["code"] = CodeUnauthenticated
+		case errors.Is(err, core.ErrForbidden):
+			gqlErr.Message = "your role may not do this"
+			gqlErr.Extensions["code"] = CodeForbidden
+		case errors.Is(err, core.ErrNotFound), ent.IsNotFound(err):
+			gqlErr.Message = "not found"
+			gqlErr.Extensions["code"] = CodeNotFound
+		case errors.Is(err, core.ErrConflict), ent.IsConstraintError(err):
+			gqlErr.Message = "conflicts with existing data"
+			gqlErr.Extensions["code"] = CodeConflict
+		case errors.Is(err, core.ErrRateLimited):
+			gqlErr.Message = "rate limit exceeded"
+			gqlErr.Extensions["code"] = CodeRateLimited
+		case errors.As(err, &perr):
+			gqlErr.Message = perr.Error()
+			gqlErr.Extensions["code"] = CodeProviderError
+		default:
+			log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+			gqlErr.Message = "internal error"
+			gqlErr.Extensions["code"] = CodeInternal
+		}
+		return gqlErr
+	}
+}
+
+// Recover turns a panic in a resolver into an INTERNAL error and logs it with its
+// stack, instead of crashing the server.
+func Recover(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "graphql: panic", "panic", p, "stack", string(stack()))
+		return errors.New("internal error")
+	}
+}

@@ -1,0 +1,29 @@
+// Package graph is Switchboard's GraphQL API (gqlgen). Resolvers are thin: they
+// check access, call the chat core, and map the result. Errors become GraphQL
+// errors with extensions.code in one place (errors.go); access rules live in the
+// @hasRole directive and the root-field check (access.go), not in resolvers.
+package graph
+
+import (
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/switchboard/switchboard/core/accounts"
+	"github.com/switchboard/switchboard/core/auth"
+	"github.com/switchboard/switchboard/ent"
+)
+
+// Resolver holds what resolvers call: the ent client for reads through entgql,
+// and the core services for everything else.
+type Resolver struct {
+	Client   *ent.Client
+	Auth     *auth.Service
+	Accounts *accounts.Service
+}
+
+// NewSchema returns the executable schema with its directives.
+func NewSchema(r *Resolver) graphql.ExecutableSchema {
+	return NewExecutableSchema(Config{
+		Resolvers:  r,
+		Directives: DirectiveRoot{HasRole: hasRole},
+	})
+}

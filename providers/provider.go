@@ -1,0 +1,121 @@
+// Package providers defines what Switchboard needs from a messenger, so that each
+// messenger is one package under providers/ and one line in providers/registry.
+// A provider declares its account settings (Spec) and implements the capabilities
+// its API offers (Test Connection, Set Webhook; later webhooks in and replies out).
+// Providers import neither graph/ nor core/: they speak their messenger's protocol
+// over net/http and nothing else.
+package providers
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// FieldKind says how a setting's value is checked.
+type FieldKind int
+
+// The kinds of setting values.
+const (
+	// KindText is any non-blank text.
+	KindText FieldKind = iota
+	// KindUsername is a handle without "@": letters, digits, "_" and ".".
+	KindUsername
+	// KindPhone is digits with an optional leading "+".
+	KindPhone
+	// KindURL is an absolute https URL that must not reach private networks.
+	KindURL
+	// KindDigits is a numeric ID such as a Facebook page ID.
+	KindDigits
+	// KindEnum is one of Field.Enum.
+	KindEnum
+)
+
+// Field describes one setting of a messenger account, named as in the GraphQL
+// settings type (for example "botToken").
+type Field struct {
+	Name string
+	Kind FieldKind
+	// Secret fields are write-only: encrypted at rest, shown only as set/last four.
+	Secret bool
+	// Required fields must be given on create (unless Default or Generated fills them).
+	Required bool
+	// Enum lists the allowed values of a KindEnum field.
+	Enum []string
+	// Default fills the field on create when it is omitted.
+	Default string
+	// Generated fields get a random value on create when omitted (webhook verify tokens).
+	Generated bool
+	// Internal fields are kept by Switchboard for its own use (a generated webhook
+	// secret, say) and never appear in the API.
+	Internal bool
+	// MinLen and Len constrain the value's length in characters when non-zero.
+	MinLen, Len int
+}
+
+// Spec describes a kind of integration account.
+type Spec struct {
+	// Key is the member of the GraphQL IntegrationSettingsInput, e.g. "whatsappTwilio".
+	Key string
+	// Type is the account type (TELEGRAM, WHATSAPP, ...).
+	Type string
+	// Provider is the gateway of a WHATSAPP account (TWILIO, ...); empty otherwise.
+	Provider string
+	Fields   []Field
+}
+
+// Field returns the named field and whether the spec has it.
+func (s Spec) Field(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Account is what a provider knows of an integration account: its settings with
+// secrets opened, and where its webhooks must go.
+type Account struct {
+	// ID is the unguessable account ID of the webhook URL.
+	ID         string
+	Settings   map[string]string
+	Secrets    map[string]string
+	WebhookURL string
+}
+
+// Result is the outcome of a call to the messenger's API, safe to show a user:
+// no credential ever appears in Message or Details.
+type Result struct {
+	OK      bool
+	Message string
+	Details map[string]string
+	// Settings lists public settings the provider learned (Telegram's getMe
+	// reports the bot username) for the caller to store.
+	Settings map[string]string
+}
+
+// Env is what a provider call may use from the server.
+type Env struct {
+	// HTTP is the client for calls to the messenger. For URLs a tenant gave it
+	// refuses private addresses unless the operator allowed them.
+	HTTP *http.Client
+	// Now is the clock, replaceable in tests.
+	Now func() time.Time
+}
+
+// Provider is one messenger. Capabilities beyond Spec are separate interfaces
+// (ConnectionTester, WebhookSetter) so a messenger implements what its API offers.
+type Provider interface {
+	Spec() Spec
+}
+
+// ConnectionTester makes a real authenticated call to the messenger's API.
+type ConnectionTester interface {
+	TestConnection(ctx context.Context, env Env, acct Account) (Result, error)
+}
+
+// WebhookSetter registers the account's webhook URL with the messenger.
+type WebhookSetter interface {
+	SetWebhook(ctx context.Context, env Env, acct Account) (Result, error)
+}

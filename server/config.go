@@ -1,0 +1,59 @@
+package server
+
+import "time"
+
+// Config is every setting of a running server. cmd/switchboard fills it from flags
+// and SWITCHBOARD_* variables; Defaults gives the documented defaults.
+type Config struct {
+	// Addr is the listen address (SWITCHBOARD_ADDR, --addr).
+	Addr string
+	// DataDir holds the SQLite database and the secret key file.
+	DataDir string
+	// PublicURL is how messengers reach this server; webhook URLs start with it.
+	PublicURL string
+	// AllowedOrigins are the browser origins (host patterns, as coder/websocket
+	// takes them) allowed to open websockets; same-origin is always allowed.
+	AllowedOrigins []string
+	// AllowPrivateURLs lets tenant-given URLs reach private networks and use plain
+	// http: for tests and local sandboxes only.
+	AllowPrivateURLs bool
+	// SecretKey, when set, is the AES-256 key (or comma-separated keys, newest
+	// first) for secrets at rest; otherwise a key file beside the database is used.
+	SecretKey string
+	// Synchronous is SQLite's synchronous pragma (FULL or NORMAL).
+	Synchronous string
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+	// MaxDepth and MaxComplexity bound a GraphQL operation.
+	MaxDepth, MaxComplexity int
+	// RateLimit is requests per second per token (or per client address when
+	// anonymous), with bursts up to RateBurst. Zero disables the limit.
+	RateLimit float64
+	RateBurst int
+	// SessionTTL is how long a login session lasts.
+	SessionTTL time.Duration
+	// TelegramAPIURL is the Telegram Bot API base URL.
+	TelegramAPIURL string
+	// ProviderTimeout bounds one call to a messenger's API.
+	ProviderTimeout time.Duration
+	// BcryptCost is the password hashing cost; only tests lower it.
+	BcryptCost int
+}
+
+// Defaults returns the configuration a fresh `switchboard serve` uses.
+func Defaults() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		PublicURL:       "http://localhost:8080",
+		Synchronous:     "FULL",
+		MaxBodyBytes:    1 << 20,
+		MaxDepth:        12,
+		MaxComplexity:   1000,
+		RateLimit:       50,
+		RateBurst:       100,
+		SessionTTL:      12 * time.Hour,
+		TelegramAPIURL:  "https://api.telegram.org",
+		ProviderTimeout: 15 * time.Second,
+	}
+}

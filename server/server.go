@@ -1,0 +1,341 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/accounts"
+	"github.com/switchboard/switchboard/core/auth"
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/safeurl"
+	"github.com/switchboard/switchboard/core/secrets"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/graph"
+	"github.com/switchboard/switchboard/providers/registry"
+)
+
+// Server is a running Switchboard: its database, core services and HTTP handler.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	client   *ent.Client
+	db       *sql.DB
+	metrics  *metrics
+	limiters *limiters
+	// Auth and Accounts are exposed for the CLI and tests.
+	Auth     *auth.Service
+	Accounts *accounts.Service
+	Bus      *events.Broker
+	handler  http.Handler
+	// root ends every long-lived request (websockets, SSE) on Close, which
+	// http.Server.Shutdown alone does not do for hijacked connections.
+	root     context.Context
+	stopRoot context.CancelFunc
+}
+
+// KeyFileName is the secret key file created beside the database when
+// SWITCHBOARD_SECRET_KEY is not set.
+const KeyFileName = "secret.key"
+
+// LoadKeys returns the keyring for secrets at rest: from cfg.SecretKey when set,
+// otherwise from the key file in the data folder, created on first use.
+func LoadKeys(cfg Config) (*secrets.Keyring, error) {
+	if cfg.SecretKey == "" {
+		return secrets.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, KeyFileName))
+	}
+	var keys [][]byte
+	for _, part := range strings.Split(cfg.SecretKey, ",") {
+		k, err := secrets.ParseKey(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("SWITCHBOARD_SECRET_KEY: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	return secrets.NewKeyring(keys...)
+}
+
+// New opens the database in cfg.DataDir, migrates it, and wires the services and
+// handler. Close releases everything.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	keys, err := LoadKeys(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("server: secret key: %w", err)
+	}
+	client, db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous})
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics()}
+	s.root, s.stopRoot = context.WithCancel(context.Background())
+	if cfg.RateLimit > 0 {
+		s.limiters = newLimiters(cfg.RateLimit, cfg.RateBurst)
+	}
+	s.Bus = events.NewBroker(func(d int) { s.metrics.subscriptions.Add(float64(d)) })
+	s.Auth = auth.New(client, auth.Options{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
+	s.Accounts = accounts.New(client, accounts.Options{
+		PublicURL:        cfg.PublicURL,
+		AllowPrivateURLs: cfg.AllowPrivateURLs,
+		Keys:             keys,
+		Registry:         registry.New(registry.Config{TelegramAPIURL: cfg.TelegramAPIURL}),
+		Bus:              s.Bus,
+		HTTP:             safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout),
+	})
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler is the server's whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Client is the database client, for the CLI.
+func (s *Server) Client() *ent.Client { return s.client }
+
+// Close ends open websockets and streams, then closes the database.
+func (s *Server) Close() error {
+	s.stopRoot()
+	return s.client.Close()
+}
+
+// Shutdown ends long-lived requests at once, so http.Server.Shutdown does not wait
+// for websockets that would never end on their own.
+func (s *Server) Shutdown() { s.stopRoot() }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/query", s.graphQL())
+	mux.Handle("GET /{$}", playground.Handler("Switchboard", "/query"))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := s.db.PingContext(ctx); err != nil {
+			s.log.ErrorContext(r.Context(), "readyz: database unreachable", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "database unreachable\n")
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	return s.observe(mux)
+}
+
+// graphQL builds the gqlgen handler with its transports, limits and extensions,
+// behind authentication, the body limit and the rate limit.
+func (s *Server) graphQL() http.Handler {
+	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts}))
+	gql.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+			OriginPatterns: s.cfg.AllowedOrigins,
+		}},
+		InitFunc:              s.websocketInit,
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: 15 * time.Second,
+		PingPongInterval:      15 * time.Second,
+		CloseFunc: func(ctx context.Context, _ int) {
+			s.metrics.websockets.Dec()
+		},
+	})
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.AddTransport(transport.SSE{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	gql.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
+	gql.Use(graph.RequireViewer{})
+	gql.Use(gqlMetrics{s.metrics})
+	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
+	gql.SetRecoverFunc(graph.Recover(s.log))
+	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(getMutationStatus(gql)))))
+}
+
+// websocketInit authenticates a websocket from its connection_init payload
+// ({"Authorization": "Bearer <token>"} or {"token": "<token>"}), unless the upgrade
+// request already carried a valid Authorization header.
+func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	s.metrics.websockets.Inc()
+	if _, ok := core.ViewerFrom(ctx); ok {
+		return ctx, nil, nil
+	}
+	bearer := bearerToken(p.Authorization())
+	if bearer == "" {
+		bearer = p.GetString("token")
+	}
+	v, err := s.Auth.Authenticate(ctx, bearer)
+	if err != nil {
+		return ctx, nil, errors.New("unauthenticated: send {\"Authorization\": \"Bearer <token>\"} in connection_init")
+	}
+	return core.WithViewer(ctx, v), nil, nil
+}
+
+func bearerToken(h string) string {
+	const prefix = "bearer "
+	if len(h) > len(prefix) && strings.EqualFold(h[:len(prefix)], prefix) {
+		return strings.TrimSpace(h[len(prefix):])
+	}
+	return ""
+}
+
+// authenticate puts the viewer of a valid bearer token in the request context. A
+// missing or invalid token leaves the request anonymous; GraphQL then answers
+// UNAUTHENTICATED for anything but login.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if bearer := bearerToken(r.Header.Get("Authorization")); bearer != "" {
+			v, err := s.Auth.Authenticate(r.Context(), bearer)
+			switch {
+			case err == nil:
+				r = r.WithContext(core.WithViewer(r.Context(), v))
+			case !errors.Is(err, core.ErrUnauthenticated):
+				s.log.ErrorContext(r.Context(), "authenticate", "err", err)
+				writeGraphQLError(w, http.StatusServiceUnavailable, "temporarily unavailable", graph.CodeInternal)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rateLimit allows each token (or anonymous client address) RateLimit requests per
+// second with bursts, and answers 429 with Retry-After beyond that.
+func (s *Server) rateLimit(next http.Handler) http.Handler {
+	if s.limiters == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + clientIP(r)
+		if v, ok := core.ViewerFrom(r.Context()); ok {
+			key = "token:" + strconv.Itoa(v.TokenID)
+		}
+		if ok, wait := s.limiters.allow(key, time.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+			writeGraphQLError(w, http.StatusTooManyRequests, "rate limit exceeded; retry after the Retry-After header's seconds", graph.CodeRateLimited)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// limitBody answers 413 to a body over MaxBodyBytes, whether or not it declared
+// its length.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	limit := s.cfg.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tooLarge := func() {
+			writeGraphQLError(w, http.StatusRequestEntityTooLarge,
+				fmt.Sprintf("request body exceeds the limit of %d bytes", limit), graph.CodeBadUserInput)
+		}
+		if r.ContentLength > limit {
+			tooLarge()
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			writeGraphQLError(w, http.StatusBadRequest, "could not read the request body", graph.CodeBadUserInput)
+			return
+		}
+		if int64(len(body)) > limit {
+			tooLarge()
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// untilShutdown ends a request's context when the server shuts down, which ends
+// websockets and event streams and their subscriptions' goroutines.
+func (s *Server) untilShutdown(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s.root, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// writeGraphQLError answers outside GraphQL execution (limits, outages) in the
+// GraphQL response shape, so clients handle every error the same way.
+func writeGraphQLError(w http.ResponseWriter, status int, msg, code string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":%q}}]}`, msg, code)
+}
+
+// getMutationStatus makes GET /query answer a mutation with 405 Method Not Allowed
+// and an Allow header, as GraphQL over HTTP requires (gqlgen answers 406).
+func getMutationStatus(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || r.Header.Get("Upgrade") != "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&getWriter{ResponseWriter: w}, r)
+	})
+}
+
+type getWriter struct {
+	http.ResponseWriter
+	rejected bool
+}
+
+func (g *getWriter) WriteHeader(code int) {
+	if code == http.StatusNotAcceptable {
+		g.rejected = true
+		g.Header().Set("Allow", "POST")
+		writeGraphQLError(g.ResponseWriter, http.StatusMethodNotAllowed,
+			"GET requests only allow query operations; send mutations with POST", graph.CodeBadUserInput)
+		return
+	}
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *getWriter) Write(b []byte) (int, error) {
+	if g.rejected {
+		return len(b), nil
+	}
+	return g.ResponseWriter.Write(b)
+}
