@@ -21,4 +21,4 @@ vet:
 generate:
 	$(GO) run -mod=mod ./ent/entc.go
 	$(GO) tool gqlgen generate --config gqlgen.yml
-	cd client && $(GO) tool genqlient genqlient.yaml
+	$(GO) tool genqlient client/genqlient.yaml

@@ -36,6 +36,8 @@ type Config struct {
 	TelegramAPIURL string
 	// ProviderTimeout bounds one call to a messenger's API.
 	ProviderTimeout time.Duration
+	// KeepAlive is the interval of websocket keep-alive messages and pings.
+	KeepAlive time.Duration
 	// BcryptCost is the password hashing cost; only tests lower it.
 	BcryptCost int
 }
@@ -55,5 +57,6 @@ func Defaults() Config {
 		SessionTTL:      12 * time.Hour,
 		TelegramAPIURL:  "https://api.telegram.org",
 		ProviderTimeout: 15 * time.Second,
+		KeepAlive:       15 * time.Second,
 	}
 }

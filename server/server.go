@@ -157,8 +157,8 @@ func (s *Server) graphQL() http.Handler {
 		}},
 		InitFunc:              s.websocketInit,
 		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: 15 * time.Second,
-		PingPongInterval:      15 * time.Second,
+		KeepAlivePingInterval: s.cfg.KeepAlive,
+		PingPongInterval:      s.cfg.KeepAlive,
 		CloseFunc: func(ctx context.Context, _ int) {
 			s.metrics.websockets.Dec()
 		},

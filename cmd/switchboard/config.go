@@ -41,6 +41,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.TelegramAPIURL, "telegram-api-url", env("TELEGRAM_API_URL", d.TelegramAPIURL), "Telegram Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL)")
 	cfg.SecretKey = env("SECRET_KEY", "")
 	cfg.ProviderTimeout = d.ProviderTimeout
+	cfg.KeepAlive = d.KeepAlive
 	return func() error {
 		var err error
 		parse := func(name string, f func() error) {
