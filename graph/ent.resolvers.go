@@ -14,7 +14,12 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	return r.Client.Noder(ctx, id)
+	n, err := r.Client.Noder(ctx, id)
+	if ent.IsNotFound(err) {
+		// Relay: an ID that does not exist (or is another tenant's) is null.
+		return nil, nil
+	}
+	return n, err
 }
 
 // Nodes is the resolver for the nodes field.
