@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/graph/model"
 )
@@ -65,12 +66,21 @@ func settingsValues(in *model.IntegrationSettingsInput) (string, map[string]*str
 	if err := json.Unmarshal(b, &members); err != nil {
 		return "", nil, fmt.Errorf("graph: decode settings input: %w", err)
 	}
-	for key, values := range members {
-		if values != nil {
-			return key, values, nil
+	// gqlgen checks @oneOf for literals but not for variables, so check here.
+	var key string
+	for k, values := range members {
+		if values == nil {
+			continue
 		}
+		if key != "" {
+			return "", nil, core.Invalid("settings", "give exactly one messenger's settings")
+		}
+		key = k
 	}
-	return "", nil, nil
+	if key == "" {
+		return "", nil, core.Invalid("settings", "give exactly one messenger's settings")
+	}
+	return key, members[key], nil
 }
 
 // resultModel maps a provider call's result, with details in a stable order.
