@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,19 +116,55 @@ type wsConn struct {
 }
 
 // ReadMessage blocks until a data message arrives or the connection ends.
+// graphql-transport-ws keep-alive messages are handled here: a "ping" is
+// answered with a "pong" and neither reaches genqlient, whose reader (v0.8.1)
+// stops at any message without a subscription ID. Servers that check for pongs
+// would otherwise drop the connection.
 func (c *wsConn) ReadMessage() (messageType int, p []byte, err error) {
-	typ, data, err := c.conn.Read(c.ctx)
-	if err != nil {
-		return 0, nil, fmt.Errorf("websocket read: %w", err)
+	for {
+		typ, data, err := c.conn.Read(c.ctx)
+		if err != nil {
+			return 0, nil, fmt.Errorf("websocket read: %w", err)
+		}
+		if typ == websocket.MessageText {
+			switch keepAliveType(data) {
+			case "ping":
+				if err := c.WriteMessage(wsTextMessage, []byte(`{"type":"pong"}`)); err != nil {
+					return 0, nil, err
+				}
+				continue
+			case "pong", "ka":
+				continue
+			}
+		}
+		switch typ {
+		case websocket.MessageText:
+			return wsTextMessage, data, nil
+		case websocket.MessageBinary:
+			return wsBinaryMessage, data, nil
+		default:
+			return 0, nil, fmt.Errorf("websocket read: unexpected message type %v", typ)
+		}
 	}
-	switch typ {
-	case websocket.MessageText:
-		return wsTextMessage, data, nil
-	case websocket.MessageBinary:
-		return wsBinaryMessage, data, nil
-	default:
-		return 0, nil, fmt.Errorf("websocket read: unexpected message type %v", typ)
+}
+
+// keepAliveType returns "ping", "pong" or "ka" for keep-alive messages and ""
+// for everything else. Small messages only: keep-alives carry no data.
+func keepAliveType(data []byte) string {
+	if len(data) > 256 {
+		return ""
 	}
+	var m struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return ""
+	}
+	switch m.Type {
+	case "ping", "pong", "ka":
+		return m.Type
+	}
+	return ""
 }
 
 // WriteMessage writes a text (1) or binary (2) message, or performs the

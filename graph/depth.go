@@ -28,7 +28,9 @@ func (DepthLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 // MutateOperationContext measures the operation's depth.
 func (d DepthLimit) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	if oc.Operation == nil {
+	if oc.Operation == nil || introspectionOnly(oc.Operation.SelectionSet) {
+		// GraphiQL's schema query is deeper than any sensible limit; it is
+		// bounded by the schema itself, not by the caller.
 		return nil
 	}
 	if depth := selectionDepth(oc.Operation.SelectionSet, 0, map[string]bool{}); depth > d.Max {
@@ -67,4 +69,15 @@ func selectionDepth(set ast.SelectionSet, depth int, seen map[string]bool) int {
 		deepest = max(deepest, d)
 	}
 	return deepest
+}
+
+// introspectionOnly reports whether every root field is __schema, __type or __typename.
+func introspectionOnly(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		f, ok := sel.(*ast.Field)
+		if !ok || len(f.Name) < 2 || f.Name[:2] != "__" {
+			return false
+		}
+	}
+	return len(set) > 0
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -72,6 +73,14 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.As(err, &perr):
 			gqlErr.Message = perr.Error()
 			gqlErr.Extensions["code"] = CodeProviderError
+		case errors.Is(err, events.ErrSlowSubscriber):
+			gqlErr.Message = "subscription ended: the client read events too slowly; subscribe again"
+			gqlErr.Extensions["code"] = CodeRateLimited
+		case badArgument(ctx):
+			// gqlgen could not convert an argument (an ID that is no number, a
+			// malformed time or cursor): the caller's mistake, not ours.
+			gqlErr.Message = "invalid argument: " + gqlErr.Message
+			gqlErr.Extensions["code"] = CodeBadUserInput
 		default:
 			log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
 			gqlErr.Message = "internal error"
@@ -79,6 +88,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// badArgument reports whether the error arose while gqlgen converted the field's
+// arguments: the field context then has arguments declared but none parsed.
+func badArgument(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
 }
 
 // Recover turns a panic in a resolver into an INTERNAL error and logs it with its

@@ -165,8 +165,9 @@ func (s *Server) graphQL() http.Handler {
 	})
 	gql.AddTransport(transport.Options{})
 	gql.AddTransport(transport.GET{})
+	// SSE before POST: both take JSON POSTs, SSE only those accepting text/event-stream.
+	gql.AddTransport(transport.SSE{KeepAlivePingInterval: s.cfg.KeepAlive})
 	gql.AddTransport(transport.POST{})
-	gql.AddTransport(transport.SSE{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})

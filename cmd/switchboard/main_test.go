@@ -569,3 +569,30 @@ func TestUnknownCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenCreateExistingUserRole asks for a token with a role other than the
+// existing user's. The printed token must not carry more rights than asked for:
+// either the command refuses, or the token's viewer has the requested role.
+func TestTokenCreateExistingUserRole(t *testing.T) {
+	isolateEnv(t)
+	dir := t.TempDir()
+	createToken(t, "--role", "ADMIN", "--user", "alice", "--data-dir", dir)
+
+	stdout, _, err := runCLI(t, "token", "create", "--role", "AGENT", "--user", "alice", "--data-dir", dir)
+	if err != nil {
+		if stdout != "" {
+			t.Errorf("refused, yet printed %q", stdout)
+		}
+		return // refusing is fine
+	}
+	token := strings.TrimSpace(stdout)
+	withServer(t, dir, "", func(ctx context.Context, srv *server.Server) {
+		v, err := srv.Auth.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatalf("authenticate: %v", err)
+		}
+		if v.Role != core.RoleAgent {
+			t.Fatalf("token create --role AGENT for an existing ADMIN printed a token with role %s", v.Role)
+		}
+	})
+}

@@ -333,6 +333,10 @@ func (s *Service) EnsureUser(ctx context.Context, tenantName, userName string, r
 	if !u.Active {
 		return "", nil, fmt.Errorf("auth: user %q is deactivated: %w", userName, core.ErrForbidden)
 	}
+	if core.Role(u.Role) != role {
+		// Never hand out a token with other rights than asked for.
+		return "", nil, core.Invalid("role", "user %q exists with role %s, not %s", userName, u.Role, role)
+	}
 	plain, _, err := s.issue(tc, u, token.KindAPI, tokenName, nil)
 	if err != nil {
 		return "", nil, err

@@ -10,8 +10,8 @@ import (
 	"os"
 	"path/filepath"
 
-	entsql "entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
