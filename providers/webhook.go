@@ -1,0 +1,210 @@
+package providers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// WebhookRequest is one webhook as received, with the raw body: signatures are
+// computed over these exact bytes, never over re-encoded JSON.
+type WebhookRequest struct {
+	Method string
+	// URL is the request URL as received (path and query).
+	URL *url.URL
+	// PublicURL is the full public URL the provider called (the account's webhook
+	// URL plus the query), for schemes that sign the URL (Twilio).
+	PublicURL string
+	Header    http.Header
+	Body      []byte
+	// Received is when the request arrived; a provider uses it when its format
+	// carries no timestamp.
+	Received time.Time
+}
+
+// WebhookResponse is what the provider must get back: a handshake's challenge,
+// WeChat's "success", TwiML. A nil response means an empty 200.
+type WebhookResponse struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// Errors a WebhookReceiver returns, which the ingest handler maps to statuses.
+var (
+	// ErrUnauthorized: the request is not authentic (missing or wrong signature
+	// or token). Answered 401; nothing is stored.
+	ErrUnauthorized = errors.New("webhook: not authentic")
+	// ErrNotAllowed: a method or handshake the provider does not use. Answered 405/403.
+	ErrNotAllowed = errors.New("webhook: request not allowed")
+)
+
+// ParseError means an authentic body could not be understood. The body is kept as
+// a failed webhook event for an admin to replay after a fix; the provider gets 200.
+type ParseError struct {
+	Reason string
+	Err    error
+}
+
+// Error describes what could not be parsed.
+func (e *ParseError) Error() string { return "webhook: cannot parse: " + e.Reason }
+
+// Unwrap exposes the cause.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Parsef returns a *ParseError with a formatted reason.
+func Parsef(format string, args ...any) error {
+	return &ParseError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// WebhookReceiver turns a messenger's webhooks into normalized events.
+type WebhookReceiver interface {
+	// VerifyWebhook checks authenticity in constant time (ErrUnauthorized) and
+	// handles handshakes: for a GET challenge it returns the answer and
+	// handshake=true, and nothing is parsed or stored.
+	VerifyWebhook(acct Account, req *WebhookRequest) (resp *WebhookResponse, handshake bool, err error)
+	// ParseWebhook parses an authentic request into events, in the provider's
+	// order. It returns a *ParseError for bodies it cannot understand. resp is
+	// the answer after the events are stored (nil: empty 200).
+	ParseWebhook(acct Account, req *WebhookRequest) (events []Event, resp *WebhookResponse, err error)
+}
+
+// EventKind is what a normalized event is.
+type EventKind string
+
+// The kinds of normalized events.
+const (
+	EventMessage     EventKind = "MESSAGE"      // a new message from the customer
+	EventEdited      EventKind = "EDITED"       // the customer edited a message (RefMessageID)
+	EventPostback    EventKind = "POSTBACK"     // a button or quick-reply press (Payload)
+	EventDelivered   EventKind = "DELIVERED"    // our messages RefMessageIDs reached the customer
+	EventRead        EventKind = "READ"         // the customer read our messages RefMessageIDs (or all up to Timestamp)
+	EventSubscribed  EventKind = "SUBSCRIBED"   // the customer (re)started or unblocked the bot
+	EventUnsubscribe EventKind = "UNSUBSCRIBED" // the customer left or blocked the bot
+)
+
+// AttachmentType is the kind of media in a message.
+type AttachmentType string
+
+// The kinds of media.
+const (
+	AttachmentImage   AttachmentType = "IMAGE"
+	AttachmentVideo   AttachmentType = "VIDEO"
+	AttachmentAudio   AttachmentType = "AUDIO"
+	AttachmentVoice   AttachmentType = "VOICE"
+	AttachmentFile    AttachmentType = "FILE"
+	AttachmentSticker AttachmentType = "STICKER"
+)
+
+// Attachment is media in a message: the provider's file ID (fetched later with
+// the account's credentials) or a URL.
+type Attachment struct {
+	Type     AttachmentType `json:"type"`
+	FileID   string         `json:"fileId,omitempty"`
+	URL      string         `json:"url,omitempty"`
+	MimeType string         `json:"mimeType,omitempty"`
+	FileName string         `json:"fileName,omitempty"`
+	Size     int64          `json:"size,omitempty"`
+}
+
+// Location is a shared place.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Title     string  `json:"title,omitempty"`
+}
+
+// ContactCard is a shared contact.
+type ContactCard struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone,omitempty"`
+}
+
+// Event is one normalized thing that happened on a messenger.
+type Event struct {
+	Kind EventKind
+	// DedupKey identifies this event within the account across the provider's
+	// retries (Telegram: the update_id). Storage is unique on it.
+	DedupKey string
+	// MessageID is the provider's ID of the message (for MESSAGE, EDITED, POSTBACK).
+	MessageID string
+	// RefMessageIDs are the provider IDs of the messages a receipt or edit is about.
+	RefMessageIDs []string
+	// SenderID is the customer's provider user ID; SenderName their display name.
+	SenderID   string
+	SenderName string
+	// ChatID is where replies go when it differs from SenderID (Telegram chat.id).
+	ChatID      string
+	Timestamp   time.Time
+	Text        string
+	Attachments []Attachment
+	Location    *Location
+	Contact     *ContactCard
+	// Payload is a button's or postback's data.
+	Payload string
+	// GroupID ties messages sent together (a Telegram album's media_group_id).
+	GroupID string
+}
+
+// OutboundMessage is an agent's reply to deliver.
+type OutboundMessage struct {
+	// To is the chat or user to deliver to (the contact's ChatID or SenderID).
+	To          string
+	Text        string
+	Attachments []OutboundAttachment
+	// ID is Switchboard's message ID, for providers that echo a client reference.
+	ID string
+}
+
+// OutboundAttachment is media to send: a URL the provider fetches, or bytes we upload.
+type OutboundAttachment struct {
+	Type     AttachmentType
+	URL      string
+	Data     []byte
+	FileName string
+	MimeType string
+}
+
+// SendResult is what the provider reported for a delivered reply.
+type SendResult struct {
+	// MessageIDs are the provider's IDs; several when a long text was split.
+	MessageIDs []string
+}
+
+// SendError is a failed delivery. Retryable failures (timeouts, 429, 5xx) are tried
+// again, after RetryAfter when the provider said so; permanent ones (bad token,
+// bot blocked) mark the message FAILED with Reason.
+type SendError struct {
+	Retryable  bool
+	RetryAfter time.Duration
+	// Reason is the provider's explanation, safe to show (no credentials).
+	Reason string
+	Err    error
+}
+
+// Error gives the reason.
+func (e *SendError) Error() string { return "send: " + e.Reason }
+
+// Unwrap exposes the cause.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Sender delivers agents' replies.
+type Sender interface {
+	Send(ctx context.Context, env Env, acct Account, msg OutboundMessage) (SendResult, error)
+}
+
+// Media is a downloaded file.
+type Media struct {
+	Data     []byte
+	MimeType string
+	FileName string
+}
+
+// MediaFetcher downloads inbound media by the provider's file ID or URL with the
+// account's credentials (Telegram getFile).
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, env Env, acct Account, att Attachment) (Media, error)
+}
