@@ -3381,9 +3381,13 @@ func (v *IntegrationAccountEventsResponse) GetIntegrationAccountEvents() Integra
 // IntegrationAccountNode includes the requested fields of the GraphQL interface Node.
 //
 // IntegrationAccountNode is implemented by the following types:
+// IntegrationAccountNodeContact
+// IntegrationAccountNodeConversation
 // IntegrationAccountNodeIntegrationAccount
+// IntegrationAccountNodeMessage
 // IntegrationAccountNodeToken
 // IntegrationAccountNodeUser
+// IntegrationAccountNodeWebhookEvent
 // The GraphQL type's documentation follows.
 //
 // An object with an ID.
@@ -3394,10 +3398,14 @@ type IntegrationAccountNode interface {
 	GetTypename() *string
 }
 
+func (v *IntegrationAccountNodeContact) implementsGraphQLInterfaceIntegrationAccountNode()      {}
+func (v *IntegrationAccountNodeConversation) implementsGraphQLInterfaceIntegrationAccountNode() {}
 func (v *IntegrationAccountNodeIntegrationAccount) implementsGraphQLInterfaceIntegrationAccountNode() {
 }
-func (v *IntegrationAccountNodeToken) implementsGraphQLInterfaceIntegrationAccountNode() {}
-func (v *IntegrationAccountNodeUser) implementsGraphQLInterfaceIntegrationAccountNode()  {}
+func (v *IntegrationAccountNodeMessage) implementsGraphQLInterfaceIntegrationAccountNode()      {}
+func (v *IntegrationAccountNodeToken) implementsGraphQLInterfaceIntegrationAccountNode()        {}
+func (v *IntegrationAccountNodeUser) implementsGraphQLInterfaceIntegrationAccountNode()         {}
+func (v *IntegrationAccountNodeWebhookEvent) implementsGraphQLInterfaceIntegrationAccountNode() {}
 
 func __unmarshalIntegrationAccountNode(b []byte, v *IntegrationAccountNode) error {
 	if string(b) == "null" {
@@ -3413,14 +3421,26 @@ func __unmarshalIntegrationAccountNode(b []byte, v *IntegrationAccountNode) erro
 	}
 
 	switch tn.TypeName {
+	case "Contact":
+		*v = new(IntegrationAccountNodeContact)
+		return json.Unmarshal(b, *v)
+	case "Conversation":
+		*v = new(IntegrationAccountNodeConversation)
+		return json.Unmarshal(b, *v)
 	case "IntegrationAccount":
 		*v = new(IntegrationAccountNodeIntegrationAccount)
+		return json.Unmarshal(b, *v)
+	case "Message":
+		*v = new(IntegrationAccountNodeMessage)
 		return json.Unmarshal(b, *v)
 	case "Token":
 		*v = new(IntegrationAccountNodeToken)
 		return json.Unmarshal(b, *v)
 	case "User":
 		*v = new(IntegrationAccountNodeUser)
+		return json.Unmarshal(b, *v)
+	case "WebhookEvent":
+		*v = new(IntegrationAccountNodeWebhookEvent)
 		return json.Unmarshal(b, *v)
 	case "":
 		return fmt.Errorf(
@@ -3435,6 +3455,22 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 
 	var typename string
 	switch v := (*v).(type) {
+	case *IntegrationAccountNodeContact:
+		typename = "Contact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *IntegrationAccountNodeConversation:
+		typename = "Conversation"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeConversation
+		}{typename, v}
+		return json.Marshal(result)
 	case *IntegrationAccountNodeIntegrationAccount:
 		typename = "IntegrationAccount"
 
@@ -3446,6 +3482,14 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 			TypeName string `json:"__typename"`
 			*__premarshalIntegrationAccountNodeIntegrationAccount
 		}{typename, premarshaled}
+		return json.Marshal(result)
+	case *IntegrationAccountNodeMessage:
+		typename = "Message"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeMessage
+		}{typename, v}
 		return json.Marshal(result)
 	case *IntegrationAccountNodeToken:
 		typename = "Token"
@@ -3463,6 +3507,14 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 			*IntegrationAccountNodeUser
 		}{typename, v}
 		return json.Marshal(result)
+	case *IntegrationAccountNodeWebhookEvent:
+		typename = "WebhookEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeWebhookEvent
+		}{typename, v}
+		return json.Marshal(result)
 	case nil:
 		return []byte("null"), nil
 	default:
@@ -3470,6 +3522,22 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 			`unexpected concrete type for IntegrationAccountNode: "%T"`, v)
 	}
 }
+
+// IntegrationAccountNodeContact includes the requested fields of the GraphQL type Contact.
+type IntegrationAccountNodeContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeContact.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeContact) GetTypename() *string { return v.Typename }
+
+// IntegrationAccountNodeConversation includes the requested fields of the GraphQL type Conversation.
+type IntegrationAccountNodeConversation struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeConversation.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeConversation) GetTypename() *string { return v.Typename }
 
 // IntegrationAccountNodeIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type IntegrationAccountNodeIntegrationAccount struct {
@@ -3619,6 +3687,14 @@ func (v *IntegrationAccountNodeIntegrationAccount) __premarshalJSON() (*__premar
 	return &retval, nil
 }
 
+// IntegrationAccountNodeMessage includes the requested fields of the GraphQL type Message.
+type IntegrationAccountNodeMessage struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeMessage.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeMessage) GetTypename() *string { return v.Typename }
+
 // IntegrationAccountNodeToken includes the requested fields of the GraphQL type Token.
 type IntegrationAccountNodeToken struct {
 	Typename *string `json:"__typename"`
@@ -3634,6 +3710,14 @@ type IntegrationAccountNodeUser struct {
 
 // GetTypename returns IntegrationAccountNodeUser.Typename, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountNodeUser) GetTypename() *string { return v.Typename }
+
+// IntegrationAccountNodeWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type IntegrationAccountNodeWebhookEvent struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeWebhookEvent.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeWebhookEvent) GetTypename() *string { return v.Typename }
 
 // Ordering options for IntegrationAccount connections
 type IntegrationAccountOrder struct {

@@ -12,10 +12,15 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -76,10 +81,15 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			contact.Table:            contact.ValidColumn,
+			conversation.Table:       conversation.ValidColumn,
+			event.Table:              event.ValidColumn,
 			integrationaccount.Table: integrationaccount.ValidColumn,
+			message.Table:            message.ValidColumn,
 			tenant.Table:             tenant.ValidColumn,
 			token.Table:              token.ValidColumn,
 			user.Table:               user.ValidColumn,
+			webhookevent.Table:       webhookevent.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -4,13 +4,476 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*ContactQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(contact.Columns))
+		selectedFields = []string{contact.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "integrationAccount":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IntegrationAccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, integrationaccountImplementors)...); err != nil {
+				return err
+			}
+			_q.withIntegrationAccount = query
+			if _, ok := fieldSeen[contact.FieldIntegrationAccountID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldIntegrationAccountID)
+				fieldSeen[contact.FieldIntegrationAccountID] = struct{}{}
+			}
+
+		case "conversations":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ConversationClient{config: _q.config}).Query()
+			)
+			args := newConversationPaginateArgs(fieldArgs(ctx, new(ConversationWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newConversationPager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Contact) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"contact_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(contact.ConversationsColumn), ids...))
+						})
+						if err := query.GroupBy(contact.ConversationsColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Contact) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Conversations)
+							if nodes[i].Edges.totalCount[1] == nil {
+								nodes[i].Edges.totalCount[1] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[1][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, conversationImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(contact.ConversationsColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedConversations(alias, func(wq *ConversationQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[contact.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldCreatedAt)
+				fieldSeen[contact.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[contact.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, contact.FieldUpdatedAt)
+				fieldSeen[contact.FieldUpdatedAt] = struct{}{}
+			}
+		case "providerUserID":
+			if _, ok := fieldSeen[contact.FieldProviderUserID]; !ok {
+				selectedFields = append(selectedFields, contact.FieldProviderUserID)
+				fieldSeen[contact.FieldProviderUserID] = struct{}{}
+			}
+		case "displayName":
+			if _, ok := fieldSeen[contact.FieldDisplayName]; !ok {
+				selectedFields = append(selectedFields, contact.FieldDisplayName)
+				fieldSeen[contact.FieldDisplayName] = struct{}{}
+			}
+		case "blocked":
+			if _, ok := fieldSeen[contact.FieldBlocked]; !ok {
+				selectedFields = append(selectedFields, contact.FieldBlocked)
+				fieldSeen[contact.FieldBlocked] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type contactPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ContactPaginateOption
+}
+
+func newContactPaginateArgs(rv map[string]any) *contactPaginateArgs {
+	args := &contactPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ContactOrder{Field: &ContactOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithContactOrder(order))
+			}
+		case *ContactOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithContactOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ContactWhereInput); ok {
+		args.opts = append(args.opts, WithContactFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ConversationQuery) CollectFields(ctx context.Context, satisfies ...string) (*ConversationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(conversation.Columns))
+		selectedFields = []string{conversation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "integrationAccount":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IntegrationAccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, integrationaccountImplementors)...); err != nil {
+				return err
+			}
+			_q.withIntegrationAccount = query
+			if _, ok := fieldSeen[conversation.FieldIntegrationAccountID]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldIntegrationAccountID)
+				fieldSeen[conversation.FieldIntegrationAccountID] = struct{}{}
+			}
+
+		case "contact":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ContactClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, contactImplementors)...); err != nil {
+				return err
+			}
+			_q.withContact = query
+			if _, ok := fieldSeen[conversation.FieldContactID]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldContactID)
+				fieldSeen[conversation.FieldContactID] = struct{}{}
+			}
+
+		case "assignee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withAssignee = query
+			if _, ok := fieldSeen[conversation.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldAssigneeID)
+				fieldSeen[conversation.FieldAssigneeID] = struct{}{}
+			}
+
+		case "messages":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MessageClient{config: _q.config}).Query()
+			)
+			args := newMessagePaginateArgs(fieldArgs(ctx, new(MessageWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newMessagePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Conversation) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"conversation_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(conversation.MessagesColumn), ids...))
+						})
+						if err := query.GroupBy(conversation.MessagesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Conversation) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Messages)
+							if nodes[i].Edges.totalCount[3] == nil {
+								nodes[i].Edges.totalCount[3] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[3][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, messageImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(conversation.MessagesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedMessages(alias, func(wq *MessageQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[conversation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldCreatedAt)
+				fieldSeen[conversation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[conversation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldUpdatedAt)
+				fieldSeen[conversation.FieldUpdatedAt] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[conversation.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldStatus)
+				fieldSeen[conversation.FieldStatus] = struct{}{}
+			}
+		case "lastMessageAt":
+			if _, ok := fieldSeen[conversation.FieldLastMessageAt]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldLastMessageAt)
+				fieldSeen[conversation.FieldLastMessageAt] = struct{}{}
+			}
+		case "closedAt":
+			if _, ok := fieldSeen[conversation.FieldClosedAt]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldClosedAt)
+				fieldSeen[conversation.FieldClosedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type conversationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ConversationPaginateOption
+}
+
+func newConversationPaginateArgs(rv map[string]any) *conversationPaginateArgs {
+	args := &conversationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ConversationOrder{Field: &ConversationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithConversationOrder(order))
+			}
+		case *ConversationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithConversationOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ConversationWhereInput); ok {
+		args.opts = append(args.opts, WithConversationFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *IntegrationAccountQuery) CollectFields(ctx context.Context, satisfies ...string) (*IntegrationAccountQuery, error) {
@@ -122,6 +585,175 @@ func newIntegrationAccountPaginateArgs(rv map[string]any) *integrationaccountPag
 	}
 	if v, ok := rv[whereField].(*IntegrationAccountWhereInput); ok {
 		args.opts = append(args.opts, WithIntegrationAccountFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *MessageQuery) CollectFields(ctx context.Context, satisfies ...string) (*MessageQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *MessageQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(message.Columns))
+		selectedFields = []string{message.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "conversation":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ConversationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, conversationImplementors)...); err != nil {
+				return err
+			}
+			_q.withConversation = query
+			if _, ok := fieldSeen[message.FieldConversationID]; !ok {
+				selectedFields = append(selectedFields, message.FieldConversationID)
+				fieldSeen[message.FieldConversationID] = struct{}{}
+			}
+
+		case "sender":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withSender = query
+			if _, ok := fieldSeen[message.FieldSenderID]; !ok {
+				selectedFields = append(selectedFields, message.FieldSenderID)
+				fieldSeen[message.FieldSenderID] = struct{}{}
+			}
+		case "direction":
+			if _, ok := fieldSeen[message.FieldDirection]; !ok {
+				selectedFields = append(selectedFields, message.FieldDirection)
+				fieldSeen[message.FieldDirection] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[message.FieldKind]; !ok {
+				selectedFields = append(selectedFields, message.FieldKind)
+				fieldSeen[message.FieldKind] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[message.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, message.FieldStatus)
+				fieldSeen[message.FieldStatus] = struct{}{}
+			}
+		case "text":
+			if _, ok := fieldSeen[message.FieldText]; !ok {
+				selectedFields = append(selectedFields, message.FieldText)
+				fieldSeen[message.FieldText] = struct{}{}
+			}
+		case "payload":
+			if _, ok := fieldSeen[message.FieldPayload]; !ok {
+				selectedFields = append(selectedFields, message.FieldPayload)
+				fieldSeen[message.FieldPayload] = struct{}{}
+			}
+		case "clientMessageID":
+			if _, ok := fieldSeen[message.FieldClientMessageID]; !ok {
+				selectedFields = append(selectedFields, message.FieldClientMessageID)
+				fieldSeen[message.FieldClientMessageID] = struct{}{}
+			}
+		case "providerMessageID":
+			if _, ok := fieldSeen[message.FieldProviderMessageID]; !ok {
+				selectedFields = append(selectedFields, message.FieldProviderMessageID)
+				fieldSeen[message.FieldProviderMessageID] = struct{}{}
+			}
+		case "providerTime":
+			if _, ok := fieldSeen[message.FieldProviderTime]; !ok {
+				selectedFields = append(selectedFields, message.FieldProviderTime)
+				fieldSeen[message.FieldProviderTime] = struct{}{}
+			}
+		case "edited":
+			if _, ok := fieldSeen[message.FieldEdited]; !ok {
+				selectedFields = append(selectedFields, message.FieldEdited)
+				fieldSeen[message.FieldEdited] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[message.FieldError]; !ok {
+				selectedFields = append(selectedFields, message.FieldError)
+				fieldSeen[message.FieldError] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[message.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, message.FieldCreatedAt)
+				fieldSeen[message.FieldCreatedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type messagePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []MessagePaginateOption
+}
+
+func newMessagePaginateArgs(rv map[string]any) *messagePaginateArgs {
+	args := &messagePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &MessageOrder{Field: &MessageOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithMessageOrder(order))
+			}
+		case *MessageOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithMessageOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*MessageWhereInput); ok {
+		args.opts = append(args.opts, WithMessageFilter(v.Filter))
 	}
 	return args
 }
@@ -365,6 +997,130 @@ func newUserPaginateArgs(rv map[string]any) *userPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*UserWhereInput); ok {
 		args.opts = append(args.opts, WithUserFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WebhookEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*WebhookEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WebhookEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(webhookevent.Columns))
+		selectedFields = []string{webhookevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "integrationAccount":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IntegrationAccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, integrationaccountImplementors)...); err != nil {
+				return err
+			}
+			_q.withIntegrationAccount = query
+			if _, ok := fieldSeen[webhookevent.FieldIntegrationAccountID]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldIntegrationAccountID)
+				fieldSeen[webhookevent.FieldIntegrationAccountID] = struct{}{}
+			}
+		case "contentType":
+			if _, ok := fieldSeen[webhookevent.FieldContentType]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldContentType)
+				fieldSeen[webhookevent.FieldContentType] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[webhookevent.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldStatus)
+				fieldSeen[webhookevent.FieldStatus] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[webhookevent.FieldError]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldError)
+				fieldSeen[webhookevent.FieldError] = struct{}{}
+			}
+		case "events":
+			if _, ok := fieldSeen[webhookevent.FieldEvents]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldEvents)
+				fieldSeen[webhookevent.FieldEvents] = struct{}{}
+			}
+		case "receivedAt":
+			if _, ok := fieldSeen[webhookevent.FieldReceivedAt]; !ok {
+				selectedFields = append(selectedFields, webhookevent.FieldReceivedAt)
+				fieldSeen[webhookevent.FieldReceivedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type webhookeventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WebhookEventPaginateOption
+}
+
+func newWebhookEventPaginateArgs(rv map[string]any) *webhookeventPaginateArgs {
+	args := &webhookeventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WebhookEventOrder{Field: &WebhookEventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWebhookEventOrder(order))
+			}
+		case *WebhookEventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWebhookEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*WebhookEventWhereInput); ok {
+		args.opts = append(args.opts, WithWebhookEventFilter(v.Filter))
 	}
 	return args
 }

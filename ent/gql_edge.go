@@ -4,12 +4,112 @@ package ent
 
 import (
 	"context"
+
+	"github.com/99designs/gqlgen/graphql"
 )
+
+func (_m *Contact) IntegrationAccount(ctx context.Context) (*IntegrationAccount, error) {
+	result, err := _m.Edges.IntegrationAccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIntegrationAccount().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Contact) Conversations(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ConversationOrder, where *ConversationWhereInput,
+) (*ConversationConnection, error) {
+	opts := []ConversationPaginateOption{
+		WithConversationOrder(orderBy),
+		WithConversationFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
+	if nodes, err := _m.NamedConversations(alias); err == nil || hasTotalCount {
+		pager, err := newConversationPager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ConversationConnection{Edges: []*ConversationEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryConversations().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Conversation) IntegrationAccount(ctx context.Context) (*IntegrationAccount, error) {
+	result, err := _m.Edges.IntegrationAccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIntegrationAccount().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Conversation) Contact(ctx context.Context) (*Contact, error) {
+	result, err := _m.Edges.ContactOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryContact().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Conversation) Assignee(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAssignee().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Conversation) Messages(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *MessageOrder, where *MessageWhereInput,
+) (*MessageConnection, error) {
+	opts := []MessagePaginateOption{
+		WithMessageOrder(orderBy),
+		WithMessageFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[3][alias]
+	if nodes, err := _m.NamedMessages(alias); err == nil || hasTotalCount {
+		pager, err := newMessagePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &MessageConnection{Edges: []*MessageEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryMessages().Paginate(ctx, after, first, before, last, opts...)
+}
+
+func (_m *Message) Conversation(ctx context.Context) (*Conversation, error) {
+	result, err := _m.Edges.ConversationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryConversation().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Message) Sender(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.SenderOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QuerySender().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
 
 func (_m *Token) User(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.UserOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryUser().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *WebhookEvent) IntegrationAccount(ctx context.Context) (*IntegrationAccount, error) {
+	result, err := _m.Edges.IntegrationAccountOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryIntegrationAccount().Only(ctx)
 	}
 	return result, err
 }

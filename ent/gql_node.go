@@ -10,10 +10,14 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/hashicorp/go-multierror"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/internal"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
 
 // Noder wraps the basic Node method.
@@ -21,10 +25,25 @@ type Noder interface {
 	IsNode()
 }
 
+var contactImplementors = []string{"Contact", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Contact) IsNode() {}
+
+var conversationImplementors = []string{"Conversation", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Conversation) IsNode() {}
+
 var integrationaccountImplementors = []string{"IntegrationAccount", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*IntegrationAccount) IsNode() {}
+
+var messageImplementors = []string{"Message", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Message) IsNode() {}
 
 var tokenImplementors = []string{"Token", "Node"}
 
@@ -35,6 +54,11 @@ var userImplementors = []string{"User", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*User) IsNode() {}
+
+var webhookeventImplementors = []string{"WebhookEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WebhookEvent) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -113,11 +137,38 @@ func (c *Client) Noder(ctx context.Context, id int, opts ...NodeOption) (_ Noder
 
 func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error) {
 	switch table {
+	case contact.Table:
+		query := c.Contact.Query().
+			Where(contact.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, contactImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case conversation.Table:
+		query := c.Conversation.Query().
+			Where(conversation.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, conversationImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case integrationaccount.Table:
 		query := c.IntegrationAccount.Query().
 			Where(integrationaccount.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, integrationaccountImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case message.Table:
+		query := c.Message.Query().
+			Where(message.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, messageImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -136,6 +187,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(user.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, userImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case webhookevent.Table:
+		query := c.WebhookEvent.Query().
+			Where(webhookevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, webhookeventImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -213,10 +273,58 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		idmap[id] = append(idmap[id], &noders[i])
 	}
 	switch table {
+	case contact.Table:
+		query := c.Contact.Query().
+			Where(contact.IDIn(ids...))
+		query, err := query.CollectFields(ctx, contactImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case conversation.Table:
+		query := c.Conversation.Query().
+			Where(conversation.IDIn(ids...))
+		query, err := query.CollectFields(ctx, conversationImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case integrationaccount.Table:
 		query := c.IntegrationAccount.Query().
 			Where(integrationaccount.IDIn(ids...))
 		query, err := query.CollectFields(ctx, integrationaccountImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case message.Table:
+		query := c.Message.Query().
+			Where(message.IDIn(ids...))
+		query, err := query.CollectFields(ctx, messageImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -249,6 +357,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.User.Query().
 			Where(user.IDIn(ids...))
 		query, err := query.CollectFields(ctx, userImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case webhookevent.Table:
+		query := c.WebhookEvent.Query().
+			Where(webhookevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, webhookeventImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -14,9 +14,13 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -98,6 +102,720 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// ContactEdge is the edge representation of Contact.
+type ContactEdge struct {
+	Node   *Contact `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// ContactConnection is the connection containing edges to Contact.
+type ContactConnection struct {
+	Edges      []*ContactEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *ContactConnection) build(nodes []*Contact, pager *contactPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Contact
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Contact {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Contact {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ContactEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ContactEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ContactPaginateOption enables pagination customization.
+type ContactPaginateOption func(*contactPager) error
+
+// WithContactOrder configures pagination ordering.
+func WithContactOrder(order *ContactOrder) ContactPaginateOption {
+	if order == nil {
+		order = DefaultContactOrder
+	}
+	o := *order
+	return func(pager *contactPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultContactOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithContactFilter configures pagination filter.
+func WithContactFilter(filter func(*ContactQuery) (*ContactQuery, error)) ContactPaginateOption {
+	return func(pager *contactPager) error {
+		if filter == nil {
+			return errors.New("ContactQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type contactPager struct {
+	reverse bool
+	order   *ContactOrder
+	filter  func(*ContactQuery) (*ContactQuery, error)
+}
+
+func newContactPager(opts []ContactPaginateOption, reverse bool) (*contactPager, error) {
+	pager := &contactPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultContactOrder
+	}
+	return pager, nil
+}
+
+func (p *contactPager) applyFilter(query *ContactQuery) (*ContactQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *contactPager) toCursor(_m *Contact) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *contactPager) applyCursors(query *ContactQuery, after, before *Cursor) (*ContactQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultContactOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *contactPager) applyOrder(query *ContactQuery) *ContactQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultContactOrder.Field {
+		query = query.Order(DefaultContactOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *contactPager) orderExpr(query *ContactQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultContactOrder.Field {
+			b.Comma().Ident(DefaultContactOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Contact.
+func (_m *ContactQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ContactPaginateOption,
+) (*ContactConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newContactPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ContactConnection{Edges: []*ContactEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ContactOrderFieldCreatedAt orders Contact by created_at.
+	ContactOrderFieldCreatedAt = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: contact.FieldCreatedAt,
+		toTerm: contact.ByCreatedAt,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ContactOrderFieldUpdatedAt orders Contact by updated_at.
+	ContactOrderFieldUpdatedAt = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: contact.FieldUpdatedAt,
+		toTerm: contact.ByUpdatedAt,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ContactOrderFieldDisplayName orders Contact by display_name.
+	ContactOrderFieldDisplayName = &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.DisplayName, nil
+		},
+		column: contact.FieldDisplayName,
+		toTerm: contact.ByDisplayName,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DisplayName,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ContactOrderField) String() string {
+	var str string
+	switch f.column {
+	case ContactOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ContactOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ContactOrderFieldDisplayName.column:
+		str = "DISPLAY_NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ContactOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ContactOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ContactOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ContactOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ContactOrderFieldUpdatedAt
+	case "DISPLAY_NAME":
+		*f = *ContactOrderFieldDisplayName
+	default:
+		return fmt.Errorf("%s is not a valid ContactOrderField", str)
+	}
+	return nil
+}
+
+// ContactOrderField defines the ordering field of Contact.
+type ContactOrderField struct {
+	// Value extracts the ordering value from the given Contact.
+	Value    func(*Contact) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) contact.OrderOption
+	toCursor func(*Contact) Cursor
+}
+
+// ContactOrder defines the ordering of Contact.
+type ContactOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *ContactOrderField `json:"field"`
+}
+
+// DefaultContactOrder is the default ordering of Contact.
+var DefaultContactOrder = &ContactOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ContactOrderField{
+		Value: func(_m *Contact) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: contact.FieldID,
+		toTerm: contact.ByID,
+		toCursor: func(_m *Contact) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Contact into ContactEdge.
+func (_m *Contact) ToEdge(order *ContactOrder) *ContactEdge {
+	if order == nil {
+		order = DefaultContactOrder
+	}
+	return &ContactEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ConversationEdge is the edge representation of Conversation.
+type ConversationEdge struct {
+	Node   *Conversation `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// ConversationConnection is the connection containing edges to Conversation.
+type ConversationConnection struct {
+	Edges      []*ConversationEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *ConversationConnection) build(nodes []*Conversation, pager *conversationPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Conversation
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Conversation {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Conversation {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ConversationEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ConversationEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ConversationPaginateOption enables pagination customization.
+type ConversationPaginateOption func(*conversationPager) error
+
+// WithConversationOrder configures pagination ordering.
+func WithConversationOrder(order *ConversationOrder) ConversationPaginateOption {
+	if order == nil {
+		order = DefaultConversationOrder
+	}
+	o := *order
+	return func(pager *conversationPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultConversationOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithConversationFilter configures pagination filter.
+func WithConversationFilter(filter func(*ConversationQuery) (*ConversationQuery, error)) ConversationPaginateOption {
+	return func(pager *conversationPager) error {
+		if filter == nil {
+			return errors.New("ConversationQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type conversationPager struct {
+	reverse bool
+	order   *ConversationOrder
+	filter  func(*ConversationQuery) (*ConversationQuery, error)
+}
+
+func newConversationPager(opts []ConversationPaginateOption, reverse bool) (*conversationPager, error) {
+	pager := &conversationPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultConversationOrder
+	}
+	return pager, nil
+}
+
+func (p *conversationPager) applyFilter(query *ConversationQuery) (*ConversationQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *conversationPager) toCursor(_m *Conversation) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *conversationPager) applyCursors(query *ConversationQuery, after, before *Cursor) (*ConversationQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultConversationOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *conversationPager) applyOrder(query *ConversationQuery) *ConversationQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultConversationOrder.Field {
+		query = query.Order(DefaultConversationOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	switch p.order.Field.column {
+	case ConversationOrderFieldMessagesCount.column:
+	default:
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(p.order.Field.column)
+		}
+	}
+	return query
+}
+
+func (p *conversationPager) orderExpr(query *ConversationQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	switch p.order.Field.column {
+	case ConversationOrderFieldMessagesCount.column:
+		query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	default:
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(p.order.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultConversationOrder.Field {
+			b.Comma().Ident(DefaultConversationOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Conversation.
+func (_m *ConversationQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ConversationPaginateOption,
+) (*ConversationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newConversationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ConversationConnection{Edges: []*ConversationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ConversationOrderFieldCreatedAt orders Conversation by created_at.
+	ConversationOrderFieldCreatedAt = &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: conversation.FieldCreatedAt,
+		toTerm: conversation.ByCreatedAt,
+		toCursor: func(_m *Conversation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ConversationOrderFieldUpdatedAt orders Conversation by updated_at.
+	ConversationOrderFieldUpdatedAt = &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: conversation.FieldUpdatedAt,
+		toTerm: conversation.ByUpdatedAt,
+		toCursor: func(_m *Conversation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ConversationOrderFieldStatus orders Conversation by status.
+	ConversationOrderFieldStatus = &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.Status, nil
+		},
+		column: conversation.FieldStatus,
+		toTerm: conversation.ByStatus,
+		toCursor: func(_m *Conversation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Status,
+			}
+		},
+	}
+	// ConversationOrderFieldLastMessageAt orders Conversation by last_message_at.
+	ConversationOrderFieldLastMessageAt = &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.LastMessageAt, nil
+		},
+		column: conversation.FieldLastMessageAt,
+		toTerm: conversation.ByLastMessageAt,
+		toCursor: func(_m *Conversation) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastMessageAt,
+			}
+		},
+	}
+	// ConversationOrderFieldMessagesCount orders by MESSAGES_COUNT.
+	ConversationOrderFieldMessagesCount = &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.Value("messages_count")
+		},
+		column: "messages_count",
+		toTerm: func(opts ...sql.OrderTermOption) conversation.OrderOption {
+			return conversation.ByMessagesCount(
+				append(opts, sql.OrderSelectAs("messages_count"))...,
+			)
+		},
+		toCursor: func(_m *Conversation) Cursor {
+			cv, _ := _m.Value("messages_count")
+			return Cursor{
+				ID:    _m.ID,
+				Value: cv,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ConversationOrderField) String() string {
+	var str string
+	switch f.column {
+	case ConversationOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ConversationOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ConversationOrderFieldStatus.column:
+		str = "STATUS"
+	case ConversationOrderFieldLastMessageAt.column:
+		str = "LAST_MESSAGE_AT"
+	case ConversationOrderFieldMessagesCount.column:
+		str = "MESSAGES_COUNT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ConversationOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ConversationOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ConversationOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ConversationOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ConversationOrderFieldUpdatedAt
+	case "STATUS":
+		*f = *ConversationOrderFieldStatus
+	case "LAST_MESSAGE_AT":
+		*f = *ConversationOrderFieldLastMessageAt
+	case "MESSAGES_COUNT":
+		*f = *ConversationOrderFieldMessagesCount
+	default:
+		return fmt.Errorf("%s is not a valid ConversationOrderField", str)
+	}
+	return nil
+}
+
+// ConversationOrderField defines the ordering field of Conversation.
+type ConversationOrderField struct {
+	// Value extracts the ordering value from the given Conversation.
+	Value    func(*Conversation) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) conversation.OrderOption
+	toCursor func(*Conversation) Cursor
+}
+
+// ConversationOrder defines the ordering of Conversation.
+type ConversationOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *ConversationOrderField `json:"field"`
+}
+
+// DefaultConversationOrder is the default ordering of Conversation.
+var DefaultConversationOrder = &ConversationOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ConversationOrderField{
+		Value: func(_m *Conversation) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: conversation.FieldID,
+		toTerm: conversation.ByID,
+		toCursor: func(_m *Conversation) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Conversation into ConversationEdge.
+func (_m *Conversation) ToEdge(order *ConversationOrder) *ConversationEdge {
+	if order == nil {
+		order = DefaultConversationOrder
+	}
+	return &ConversationEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // IntegrationAccountEdge is the edge representation of IntegrationAccount.
@@ -463,6 +1181,302 @@ func (_m *IntegrationAccount) ToEdge(order *IntegrationAccountOrder) *Integratio
 		order = DefaultIntegrationAccountOrder
 	}
 	return &IntegrationAccountEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// MessageEdge is the edge representation of Message.
+type MessageEdge struct {
+	Node   *Message `json:"node"`
+	Cursor Cursor   `json:"cursor"`
+}
+
+// MessageConnection is the connection containing edges to Message.
+type MessageConnection struct {
+	Edges      []*MessageEdge `json:"edges"`
+	PageInfo   PageInfo       `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+func (c *MessageConnection) build(nodes []*Message, pager *messagePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Message
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Message {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Message {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*MessageEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &MessageEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// MessagePaginateOption enables pagination customization.
+type MessagePaginateOption func(*messagePager) error
+
+// WithMessageOrder configures pagination ordering.
+func WithMessageOrder(order *MessageOrder) MessagePaginateOption {
+	if order == nil {
+		order = DefaultMessageOrder
+	}
+	o := *order
+	return func(pager *messagePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultMessageOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithMessageFilter configures pagination filter.
+func WithMessageFilter(filter func(*MessageQuery) (*MessageQuery, error)) MessagePaginateOption {
+	return func(pager *messagePager) error {
+		if filter == nil {
+			return errors.New("MessageQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type messagePager struct {
+	reverse bool
+	order   *MessageOrder
+	filter  func(*MessageQuery) (*MessageQuery, error)
+}
+
+func newMessagePager(opts []MessagePaginateOption, reverse bool) (*messagePager, error) {
+	pager := &messagePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultMessageOrder
+	}
+	return pager, nil
+}
+
+func (p *messagePager) applyFilter(query *MessageQuery) (*MessageQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *messagePager) toCursor(_m *Message) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *messagePager) applyCursors(query *MessageQuery, after, before *Cursor) (*MessageQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultMessageOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *messagePager) applyOrder(query *MessageQuery) *MessageQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultMessageOrder.Field {
+		query = query.Order(DefaultMessageOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *messagePager) orderExpr(query *MessageQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultMessageOrder.Field {
+			b.Comma().Ident(DefaultMessageOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Message.
+func (_m *MessageQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...MessagePaginateOption,
+) (*MessageConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newMessagePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &MessageConnection{Edges: []*MessageEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// MessageOrderFieldCreatedAt orders Message by created_at.
+	MessageOrderFieldCreatedAt = &MessageOrderField{
+		Value: func(_m *Message) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: message.FieldCreatedAt,
+		toTerm: message.ByCreatedAt,
+		toCursor: func(_m *Message) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f MessageOrderField) String() string {
+	var str string
+	switch f.column {
+	case MessageOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f MessageOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *MessageOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("MessageOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *MessageOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid MessageOrderField", str)
+	}
+	return nil
+}
+
+// MessageOrderField defines the ordering field of Message.
+type MessageOrderField struct {
+	// Value extracts the ordering value from the given Message.
+	Value    func(*Message) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) message.OrderOption
+	toCursor func(*Message) Cursor
+}
+
+// MessageOrder defines the ordering of Message.
+type MessageOrder struct {
+	Direction OrderDirection     `json:"direction"`
+	Field     *MessageOrderField `json:"field"`
+}
+
+// DefaultMessageOrder is the default ordering of Message.
+var DefaultMessageOrder = &MessageOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &MessageOrderField{
+		Value: func(_m *Message) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: message.FieldID,
+		toTerm: message.ByID,
+		toCursor: func(_m *Message) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Message into MessageEdge.
+func (_m *Message) ToEdge(order *MessageOrder) *MessageEdge {
+	if order == nil {
+		order = DefaultMessageOrder
+	}
+	return &MessageEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -1109,6 +2123,302 @@ func (_m *User) ToEdge(order *UserOrder) *UserEdge {
 		order = DefaultUserOrder
 	}
 	return &UserEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WebhookEventEdge is the edge representation of WebhookEvent.
+type WebhookEventEdge struct {
+	Node   *WebhookEvent `json:"node"`
+	Cursor Cursor        `json:"cursor"`
+}
+
+// WebhookEventConnection is the connection containing edges to WebhookEvent.
+type WebhookEventConnection struct {
+	Edges      []*WebhookEventEdge `json:"edges"`
+	PageInfo   PageInfo            `json:"pageInfo"`
+	TotalCount int                 `json:"totalCount"`
+}
+
+func (c *WebhookEventConnection) build(nodes []*WebhookEvent, pager *webhookeventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *WebhookEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *WebhookEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *WebhookEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WebhookEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WebhookEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WebhookEventPaginateOption enables pagination customization.
+type WebhookEventPaginateOption func(*webhookeventPager) error
+
+// WithWebhookEventOrder configures pagination ordering.
+func WithWebhookEventOrder(order *WebhookEventOrder) WebhookEventPaginateOption {
+	if order == nil {
+		order = DefaultWebhookEventOrder
+	}
+	o := *order
+	return func(pager *webhookeventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultWebhookEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithWebhookEventFilter configures pagination filter.
+func WithWebhookEventFilter(filter func(*WebhookEventQuery) (*WebhookEventQuery, error)) WebhookEventPaginateOption {
+	return func(pager *webhookeventPager) error {
+		if filter == nil {
+			return errors.New("WebhookEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type webhookeventPager struct {
+	reverse bool
+	order   *WebhookEventOrder
+	filter  func(*WebhookEventQuery) (*WebhookEventQuery, error)
+}
+
+func newWebhookEventPager(opts []WebhookEventPaginateOption, reverse bool) (*webhookeventPager, error) {
+	pager := &webhookeventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultWebhookEventOrder
+	}
+	return pager, nil
+}
+
+func (p *webhookeventPager) applyFilter(query *WebhookEventQuery) (*WebhookEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *webhookeventPager) toCursor(_m *WebhookEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *webhookeventPager) applyCursors(query *WebhookEventQuery, after, before *Cursor) (*WebhookEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWebhookEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *webhookeventPager) applyOrder(query *WebhookEventQuery) *WebhookEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultWebhookEventOrder.Field {
+		query = query.Order(DefaultWebhookEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *webhookeventPager) orderExpr(query *WebhookEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultWebhookEventOrder.Field {
+			b.Comma().Ident(DefaultWebhookEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to WebhookEvent.
+func (_m *WebhookEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WebhookEventPaginateOption,
+) (*WebhookEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWebhookEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WebhookEventConnection{Edges: []*WebhookEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WebhookEventOrderFieldReceivedAt orders WebhookEvent by received_at.
+	WebhookEventOrderFieldReceivedAt = &WebhookEventOrderField{
+		Value: func(_m *WebhookEvent) (ent.Value, error) {
+			return _m.ReceivedAt, nil
+		},
+		column: webhookevent.FieldReceivedAt,
+		toTerm: webhookevent.ByReceivedAt,
+		toCursor: func(_m *WebhookEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ReceivedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WebhookEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case WebhookEventOrderFieldReceivedAt.column:
+		str = "RECEIVED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WebhookEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WebhookEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WebhookEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "RECEIVED_AT":
+		*f = *WebhookEventOrderFieldReceivedAt
+	default:
+		return fmt.Errorf("%s is not a valid WebhookEventOrderField", str)
+	}
+	return nil
+}
+
+// WebhookEventOrderField defines the ordering field of WebhookEvent.
+type WebhookEventOrderField struct {
+	// Value extracts the ordering value from the given WebhookEvent.
+	Value    func(*WebhookEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) webhookevent.OrderOption
+	toCursor func(*WebhookEvent) Cursor
+}
+
+// WebhookEventOrder defines the ordering of WebhookEvent.
+type WebhookEventOrder struct {
+	Direction OrderDirection          `json:"direction"`
+	Field     *WebhookEventOrderField `json:"field"`
+}
+
+// DefaultWebhookEventOrder is the default ordering of WebhookEvent.
+var DefaultWebhookEventOrder = &WebhookEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WebhookEventOrderField{
+		Value: func(_m *WebhookEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: webhookevent.FieldID,
+		toTerm: webhookevent.ByID,
+		toCursor: func(_m *WebhookEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts WebhookEvent into WebhookEventEdge.
+func (_m *WebhookEvent) ToEdge(order *WebhookEventOrder) *WebhookEventEdge {
+	if order == nil {
+		order = DefaultWebhookEventOrder
+	}
+	return &WebhookEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

@@ -6,11 +6,477 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
+
+// ContactWhereInput represents a where input for filtering Contact queries.
+type ContactWhereInput struct {
+	Predicates []predicate.Contact  `json:"-"`
+	Not        *ContactWhereInput   `json:"not,omitempty"`
+	Or         []*ContactWhereInput `json:"or,omitempty"`
+	And        []*ContactWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "display_name" field predicates.
+	DisplayName             *string  `json:"displayName,omitempty"`
+	DisplayNameNEQ          *string  `json:"displayNameNEQ,omitempty"`
+	DisplayNameIn           []string `json:"displayNameIn,omitempty"`
+	DisplayNameNotIn        []string `json:"displayNameNotIn,omitempty"`
+	DisplayNameGT           *string  `json:"displayNameGT,omitempty"`
+	DisplayNameGTE          *string  `json:"displayNameGTE,omitempty"`
+	DisplayNameLT           *string  `json:"displayNameLT,omitempty"`
+	DisplayNameLTE          *string  `json:"displayNameLTE,omitempty"`
+	DisplayNameContains     *string  `json:"displayNameContains,omitempty"`
+	DisplayNameHasPrefix    *string  `json:"displayNameHasPrefix,omitempty"`
+	DisplayNameHasSuffix    *string  `json:"displayNameHasSuffix,omitempty"`
+	DisplayNameEqualFold    *string  `json:"displayNameEqualFold,omitempty"`
+	DisplayNameContainsFold *string  `json:"displayNameContainsFold,omitempty"`
+
+	// "blocked" field predicates.
+	Blocked    *bool `json:"blocked,omitempty"`
+	BlockedNEQ *bool `json:"blockedNEQ,omitempty"`
+
+	// "integration_account" edge predicates.
+	HasIntegrationAccount     *bool                           `json:"hasIntegrationAccount,omitempty"`
+	HasIntegrationAccountWith []*IntegrationAccountWhereInput `json:"hasIntegrationAccountWith,omitempty"`
+
+	// "conversations" edge predicates.
+	HasConversations     *bool                     `json:"hasConversations,omitempty"`
+	HasConversationsWith []*ConversationWhereInput `json:"hasConversationsWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ContactWhereInput) AddPredicates(predicates ...predicate.Contact) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ContactWhereInput filter on the ContactQuery builder.
+func (i *ContactWhereInput) Filter(q *ContactQuery) (*ContactQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyContactWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyContactWhereInput is returned in case the ContactWhereInput is empty.
+var ErrEmptyContactWhereInput = errors.New("ent: empty predicate ContactWhereInput")
+
+// P returns a predicate for filtering contacts.
+// An error is returned if the input is empty or invalid.
+func (i *ContactWhereInput) P() (predicate.Contact, error) {
+	var predicates []predicate.Contact
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, contact.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Contact, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, contact.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Contact, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, contact.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, contact.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, contact.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, contact.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, contact.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, contact.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, contact.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, contact.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, contact.IDLTE(*i.IDLTE))
+	}
+	if i.DisplayName != nil {
+		predicates = append(predicates, contact.DisplayNameEQ(*i.DisplayName))
+	}
+	if i.DisplayNameNEQ != nil {
+		predicates = append(predicates, contact.DisplayNameNEQ(*i.DisplayNameNEQ))
+	}
+	if len(i.DisplayNameIn) > 0 {
+		predicates = append(predicates, contact.DisplayNameIn(i.DisplayNameIn...))
+	}
+	if len(i.DisplayNameNotIn) > 0 {
+		predicates = append(predicates, contact.DisplayNameNotIn(i.DisplayNameNotIn...))
+	}
+	if i.DisplayNameGT != nil {
+		predicates = append(predicates, contact.DisplayNameGT(*i.DisplayNameGT))
+	}
+	if i.DisplayNameGTE != nil {
+		predicates = append(predicates, contact.DisplayNameGTE(*i.DisplayNameGTE))
+	}
+	if i.DisplayNameLT != nil {
+		predicates = append(predicates, contact.DisplayNameLT(*i.DisplayNameLT))
+	}
+	if i.DisplayNameLTE != nil {
+		predicates = append(predicates, contact.DisplayNameLTE(*i.DisplayNameLTE))
+	}
+	if i.DisplayNameContains != nil {
+		predicates = append(predicates, contact.DisplayNameContains(*i.DisplayNameContains))
+	}
+	if i.DisplayNameHasPrefix != nil {
+		predicates = append(predicates, contact.DisplayNameHasPrefix(*i.DisplayNameHasPrefix))
+	}
+	if i.DisplayNameHasSuffix != nil {
+		predicates = append(predicates, contact.DisplayNameHasSuffix(*i.DisplayNameHasSuffix))
+	}
+	if i.DisplayNameEqualFold != nil {
+		predicates = append(predicates, contact.DisplayNameEqualFold(*i.DisplayNameEqualFold))
+	}
+	if i.DisplayNameContainsFold != nil {
+		predicates = append(predicates, contact.DisplayNameContainsFold(*i.DisplayNameContainsFold))
+	}
+	if i.Blocked != nil {
+		predicates = append(predicates, contact.BlockedEQ(*i.Blocked))
+	}
+	if i.BlockedNEQ != nil {
+		predicates = append(predicates, contact.BlockedNEQ(*i.BlockedNEQ))
+	}
+
+	if i.HasIntegrationAccount != nil {
+		p := contact.HasIntegrationAccount()
+		if !*i.HasIntegrationAccount {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIntegrationAccountWith) > 0 {
+		with := make([]predicate.IntegrationAccount, 0, len(i.HasIntegrationAccountWith))
+		for _, w := range i.HasIntegrationAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIntegrationAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasIntegrationAccountWith(with...))
+	}
+	if i.HasConversations != nil {
+		p := contact.HasConversations()
+		if !*i.HasConversations {
+			p = contact.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasConversationsWith) > 0 {
+		with := make([]predicate.Conversation, 0, len(i.HasConversationsWith))
+		for _, w := range i.HasConversationsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasConversationsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, contact.HasConversationsWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyContactWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return contact.And(predicates...), nil
+	}
+}
+
+// ConversationWhereInput represents a where input for filtering Conversation queries.
+type ConversationWhereInput struct {
+	Predicates []predicate.Conversation  `json:"-"`
+	Not        *ConversationWhereInput   `json:"not,omitempty"`
+	Or         []*ConversationWhereInput `json:"or,omitempty"`
+	And        []*ConversationWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *conversation.Status  `json:"status,omitempty"`
+	StatusNEQ   *conversation.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []conversation.Status `json:"statusIn,omitempty"`
+	StatusNotIn []conversation.Status `json:"statusNotIn,omitempty"`
+
+	// "integration_account" edge predicates.
+	HasIntegrationAccount     *bool                           `json:"hasIntegrationAccount,omitempty"`
+	HasIntegrationAccountWith []*IntegrationAccountWhereInput `json:"hasIntegrationAccountWith,omitempty"`
+
+	// "contact" edge predicates.
+	HasContact     *bool                `json:"hasContact,omitempty"`
+	HasContactWith []*ContactWhereInput `json:"hasContactWith,omitempty"`
+
+	// "assignee" edge predicates.
+	HasAssignee     *bool             `json:"hasAssignee,omitempty"`
+	HasAssigneeWith []*UserWhereInput `json:"hasAssigneeWith,omitempty"`
+
+	// "messages" edge predicates.
+	HasMessages     *bool                `json:"hasMessages,omitempty"`
+	HasMessagesWith []*MessageWhereInput `json:"hasMessagesWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ConversationWhereInput) AddPredicates(predicates ...predicate.Conversation) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ConversationWhereInput filter on the ConversationQuery builder.
+func (i *ConversationWhereInput) Filter(q *ConversationQuery) (*ConversationQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyConversationWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyConversationWhereInput is returned in case the ConversationWhereInput is empty.
+var ErrEmptyConversationWhereInput = errors.New("ent: empty predicate ConversationWhereInput")
+
+// P returns a predicate for filtering conversations.
+// An error is returned if the input is empty or invalid.
+func (i *ConversationWhereInput) P() (predicate.Conversation, error) {
+	var predicates []predicate.Conversation
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, conversation.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Conversation, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, conversation.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Conversation, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, conversation.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, conversation.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, conversation.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, conversation.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, conversation.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, conversation.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, conversation.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, conversation.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, conversation.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, conversation.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, conversation.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, conversation.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, conversation.StatusNotIn(i.StatusNotIn...))
+	}
+
+	if i.HasIntegrationAccount != nil {
+		p := conversation.HasIntegrationAccount()
+		if !*i.HasIntegrationAccount {
+			p = conversation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIntegrationAccountWith) > 0 {
+		with := make([]predicate.IntegrationAccount, 0, len(i.HasIntegrationAccountWith))
+		for _, w := range i.HasIntegrationAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIntegrationAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, conversation.HasIntegrationAccountWith(with...))
+	}
+	if i.HasContact != nil {
+		p := conversation.HasContact()
+		if !*i.HasContact {
+			p = conversation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasContactWith) > 0 {
+		with := make([]predicate.Contact, 0, len(i.HasContactWith))
+		for _, w := range i.HasContactWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasContactWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, conversation.HasContactWith(with...))
+	}
+	if i.HasAssignee != nil {
+		p := conversation.HasAssignee()
+		if !*i.HasAssignee {
+			p = conversation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAssigneeWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasAssigneeWith))
+		for _, w := range i.HasAssigneeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAssigneeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, conversation.HasAssigneeWith(with...))
+	}
+	if i.HasMessages != nil {
+		p := conversation.HasMessages()
+		if !*i.HasMessages {
+			p = conversation.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasMessagesWith) > 0 {
+		with := make([]predicate.Message, 0, len(i.HasMessagesWith))
+		for _, w := range i.HasMessagesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasMessagesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, conversation.HasMessagesWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyConversationWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return conversation.And(predicates...), nil
+	}
+}
 
 // IntegrationAccountWhereInput represents a where input for filtering IntegrationAccount queries.
 type IntegrationAccountWhereInput struct {
@@ -249,6 +715,228 @@ func (i *IntegrationAccountWhereInput) P() (predicate.IntegrationAccount, error)
 		return predicates[0], nil
 	default:
 		return integrationaccount.And(predicates...), nil
+	}
+}
+
+// MessageWhereInput represents a where input for filtering Message queries.
+type MessageWhereInput struct {
+	Predicates []predicate.Message  `json:"-"`
+	Not        *MessageWhereInput   `json:"not,omitempty"`
+	Or         []*MessageWhereInput `json:"or,omitempty"`
+	And        []*MessageWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "direction" field predicates.
+	Direction      *message.Direction  `json:"direction,omitempty"`
+	DirectionNEQ   *message.Direction  `json:"directionNEQ,omitempty"`
+	DirectionIn    []message.Direction `json:"directionIn,omitempty"`
+	DirectionNotIn []message.Direction `json:"directionNotIn,omitempty"`
+
+	// "kind" field predicates.
+	Kind      *message.Kind  `json:"kind,omitempty"`
+	KindNEQ   *message.Kind  `json:"kindNEQ,omitempty"`
+	KindIn    []message.Kind `json:"kindIn,omitempty"`
+	KindNotIn []message.Kind `json:"kindNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *message.Status  `json:"status,omitempty"`
+	StatusNEQ   *message.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []message.Status `json:"statusIn,omitempty"`
+	StatusNotIn []message.Status `json:"statusNotIn,omitempty"`
+
+	// "conversation" edge predicates.
+	HasConversation     *bool                     `json:"hasConversation,omitempty"`
+	HasConversationWith []*ConversationWhereInput `json:"hasConversationWith,omitempty"`
+
+	// "sender" edge predicates.
+	HasSender     *bool             `json:"hasSender,omitempty"`
+	HasSenderWith []*UserWhereInput `json:"hasSenderWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *MessageWhereInput) AddPredicates(predicates ...predicate.Message) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the MessageWhereInput filter on the MessageQuery builder.
+func (i *MessageWhereInput) Filter(q *MessageQuery) (*MessageQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyMessageWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyMessageWhereInput is returned in case the MessageWhereInput is empty.
+var ErrEmptyMessageWhereInput = errors.New("ent: empty predicate MessageWhereInput")
+
+// P returns a predicate for filtering messages.
+// An error is returned if the input is empty or invalid.
+func (i *MessageWhereInput) P() (predicate.Message, error) {
+	var predicates []predicate.Message
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, message.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.Message, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, message.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.Message, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, message.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, message.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, message.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, message.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, message.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, message.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, message.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, message.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, message.IDLTE(*i.IDLTE))
+	}
+	if i.Direction != nil {
+		predicates = append(predicates, message.DirectionEQ(*i.Direction))
+	}
+	if i.DirectionNEQ != nil {
+		predicates = append(predicates, message.DirectionNEQ(*i.DirectionNEQ))
+	}
+	if len(i.DirectionIn) > 0 {
+		predicates = append(predicates, message.DirectionIn(i.DirectionIn...))
+	}
+	if len(i.DirectionNotIn) > 0 {
+		predicates = append(predicates, message.DirectionNotIn(i.DirectionNotIn...))
+	}
+	if i.Kind != nil {
+		predicates = append(predicates, message.KindEQ(*i.Kind))
+	}
+	if i.KindNEQ != nil {
+		predicates = append(predicates, message.KindNEQ(*i.KindNEQ))
+	}
+	if len(i.KindIn) > 0 {
+		predicates = append(predicates, message.KindIn(i.KindIn...))
+	}
+	if len(i.KindNotIn) > 0 {
+		predicates = append(predicates, message.KindNotIn(i.KindNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, message.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, message.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, message.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, message.StatusNotIn(i.StatusNotIn...))
+	}
+
+	if i.HasConversation != nil {
+		p := message.HasConversation()
+		if !*i.HasConversation {
+			p = message.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasConversationWith) > 0 {
+		with := make([]predicate.Conversation, 0, len(i.HasConversationWith))
+		for _, w := range i.HasConversationWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasConversationWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, message.HasConversationWith(with...))
+	}
+	if i.HasSender != nil {
+		p := message.HasSender()
+		if !*i.HasSender {
+			p = message.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasSenderWith) > 0 {
+		with := make([]predicate.User, 0, len(i.HasSenderWith))
+		for _, w := range i.HasSenderWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasSenderWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, message.HasSenderWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyMessageWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return message.And(predicates...), nil
 	}
 }
 
@@ -619,5 +1307,169 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		return predicates[0], nil
 	default:
 		return user.And(predicates...), nil
+	}
+}
+
+// WebhookEventWhereInput represents a where input for filtering WebhookEvent queries.
+type WebhookEventWhereInput struct {
+	Predicates []predicate.WebhookEvent  `json:"-"`
+	Not        *WebhookEventWhereInput   `json:"not,omitempty"`
+	Or         []*WebhookEventWhereInput `json:"or,omitempty"`
+	And        []*WebhookEventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "status" field predicates.
+	Status      *webhookevent.Status  `json:"status,omitempty"`
+	StatusNEQ   *webhookevent.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []webhookevent.Status `json:"statusIn,omitempty"`
+	StatusNotIn []webhookevent.Status `json:"statusNotIn,omitempty"`
+
+	// "integration_account" edge predicates.
+	HasIntegrationAccount     *bool                           `json:"hasIntegrationAccount,omitempty"`
+	HasIntegrationAccountWith []*IntegrationAccountWhereInput `json:"hasIntegrationAccountWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *WebhookEventWhereInput) AddPredicates(predicates ...predicate.WebhookEvent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the WebhookEventWhereInput filter on the WebhookEventQuery builder.
+func (i *WebhookEventWhereInput) Filter(q *WebhookEventQuery) (*WebhookEventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyWebhookEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyWebhookEventWhereInput is returned in case the WebhookEventWhereInput is empty.
+var ErrEmptyWebhookEventWhereInput = errors.New("ent: empty predicate WebhookEventWhereInput")
+
+// P returns a predicate for filtering webhookevents.
+// An error is returned if the input is empty or invalid.
+func (i *WebhookEventWhereInput) P() (predicate.WebhookEvent, error) {
+	var predicates []predicate.WebhookEvent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, webhookevent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.WebhookEvent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, webhookevent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.WebhookEvent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, webhookevent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, webhookevent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, webhookevent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, webhookevent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, webhookevent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, webhookevent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, webhookevent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, webhookevent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, webhookevent.IDLTE(*i.IDLTE))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, webhookevent.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, webhookevent.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, webhookevent.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, webhookevent.StatusNotIn(i.StatusNotIn...))
+	}
+
+	if i.HasIntegrationAccount != nil {
+		p := webhookevent.HasIntegrationAccount()
+		if !*i.HasIntegrationAccount {
+			p = webhookevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasIntegrationAccountWith) > 0 {
+		with := make([]predicate.IntegrationAccount, 0, len(i.HasIntegrationAccountWith))
+		for _, w := range i.HasIntegrationAccountWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasIntegrationAccountWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, webhookevent.HasIntegrationAccountWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyWebhookEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return webhookevent.And(predicates...), nil
 	}
 }

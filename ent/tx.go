@@ -14,14 +14,24 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// Contact is the client for interacting with the Contact builders.
+	Contact *ContactClient
+	// Conversation is the client for interacting with the Conversation builders.
+	Conversation *ConversationClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// IntegrationAccount is the client for interacting with the IntegrationAccount builders.
 	IntegrationAccount *IntegrationAccountClient
+	// Message is the client for interacting with the Message builders.
+	Message *MessageClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// WebhookEvent is the client for interacting with the WebhookEvent builders.
+	WebhookEvent *WebhookEventClient
 
 	// lazily loaded.
 	client     *Client
@@ -153,10 +163,15 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.Contact = NewContactClient(tx.config)
+	tx.Conversation = NewConversationClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.IntegrationAccount = NewIntegrationAccountClient(tx.config)
+	tx.Message = NewMessageClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.WebhookEvent = NewWebhookEventClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.
@@ -166,7 +181,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: IntegrationAccount.QueryXXX(), the query will be executed
+// applies a query, for example: Contact.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

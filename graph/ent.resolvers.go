@@ -27,6 +27,18 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.Client.Noders(ctx, ids)
 }
 
+// Contacts is the resolver for the contacts field.
+func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
+	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,
+		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
+}
+
+// Conversations is the resolver for the conversations field.
+func (r *queryResolver) Conversations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) (*ent.ConversationConnection, error) {
+	return r.Client.Conversation.Query().Paginate(ctx, after, first, before, last,
+		ent.WithConversationOrder(orderBy), ent.WithConversationFilter(where.Filter))
+}
+
 // IntegrationAccounts is the resolver for the integrationAccounts field.
 func (r *queryResolver) IntegrationAccounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) (*ent.IntegrationAccountConnection, error) {
 	return r.Client.IntegrationAccount.Query().Paginate(ctx, after, first, before, last,
@@ -45,6 +57,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// Conversation returns ConversationResolver implementation.
+func (r *Resolver) Conversation() ConversationResolver { return &conversationResolver{r} }
+
 // IntegrationAccount returns IntegrationAccountResolver implementation.
 func (r *Resolver) IntegrationAccount() IntegrationAccountResolver {
 	return &integrationAccountResolver{r}
@@ -57,6 +72,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Token() TokenResolver { return &tokenResolver{r} }
 
 type (
+	conversationResolver       struct{ *Resolver }
 	integrationAccountResolver struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	tokenResolver              struct{ *Resolver }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
+	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -18,6 +19,7 @@ type Resolver struct {
 	Client   *ent.Client
 	Auth     *auth.Service
 	Accounts *accounts.Service
+	Inbox    *inbox.Service
 }
 
 // NewSchema returns the executable schema with its directives.

@@ -9,15 +9,27 @@ import (
 	"context"
 	"errors"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 	"github.com/switchboard/switchboard/graph/model"
+	"github.com/switchboard/switchboard/providers"
 )
+
+// History is the resolver for the history field.
+func (r *conversationResolver) History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error) {
+	return r.Client.Conversation.Query().
+		Where(conversation.ContactID(obj.ContactID), conversation.IDNEQ(obj.ID)).
+		Order(ent.Desc(conversation.FieldID)).Limit(100).All(ctx)
+}
 
 // WebhookURL is the resolver for the webhookUrl field.
 func (r *integrationAccountResolver) WebhookURL(ctx context.Context, obj *ent.IntegrationAccount) (string, error) {
@@ -121,7 +133,15 @@ func (r *mutationResolver) DeleteIntegrationAccount(ctx context.Context, id int)
 
 // ConnectIntegrationAccount is the resolver for the connectIntegrationAccount field.
 func (r *mutationResolver) ConnectIntegrationAccount(ctx context.Context, id int) (*ent.IntegrationAccount, error) {
-	return r.Accounts.SetStatus(ctx, id, integrationaccount.StatusACTIVE)
+	a, err := r.Accounts.SetStatus(ctx, id, integrationaccount.StatusACTIVE)
+	if err != nil {
+		return nil, err
+	}
+	// Messages that arrived while disconnected now flow into their conversations.
+	if err := r.Inbox.ReleaseHeld(ctx, id); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // DisconnectIntegrationAccount is the resolver for the disconnectIntegrationAccount field.
@@ -152,6 +172,50 @@ func (r *mutationResolver) SetWebhook(ctx context.Context, id int) (*model.Provi
 	return resultModel(res), nil
 }
 
+// TakeConversation is the resolver for the takeConversation field.
+func (r *mutationResolver) TakeConversation(ctx context.Context, id int) (*ent.Conversation, error) {
+	return r.Inbox.Take(ctx, id)
+}
+
+// AssignConversation is the resolver for the assignConversation field.
+func (r *mutationResolver) AssignConversation(ctx context.Context, id int, userID int) (*ent.Conversation, error) {
+	return r.Inbox.Assign(ctx, id, userID)
+}
+
+// TransferConversation is the resolver for the transferConversation field.
+func (r *mutationResolver) TransferConversation(ctx context.Context, id int, userID int) (*ent.Conversation, error) {
+	return r.Inbox.Transfer(ctx, id, userID)
+}
+
+// CloseConversation is the resolver for the closeConversation field.
+func (r *mutationResolver) CloseConversation(ctx context.Context, id int) (*ent.Conversation, error) {
+	return r.Inbox.Close(ctx, id)
+}
+
+// StartConversation is the resolver for the startConversation field.
+func (r *mutationResolver) StartConversation(ctx context.Context, contactID int) (*ent.Conversation, error) {
+	return r.Inbox.StartConversation(ctx, contactID)
+}
+
+// SendMessage is the resolver for the sendMessage field.
+func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error) {
+	in := inbox.SendInput{ConversationID: input.ConversationID, ClientMessageID: derefString(input.ClientMessageID), Text: derefString(input.Text)}
+	for _, a := range input.Attachments {
+		in.Attachments = append(in.Attachments, providers.Attachment{Type: a.Type, URL: a.URL, FileName: derefString(a.FileName), MimeType: derefString(a.MimeType)})
+	}
+	return r.Inbox.Send(ctx, in)
+}
+
+// RetryMessage is the resolver for the retryMessage field.
+func (r *mutationResolver) RetryMessage(ctx context.Context, id int) (*ent.Message, error) {
+	return r.Inbox.Retry(ctx, id)
+}
+
+// ReplayWebhookEvent is the resolver for the replayWebhookEvent field.
+func (r *mutationResolver) ReplayWebhookEvent(ctx context.Context, id int) (*ent.WebhookEvent, error) {
+	return r.Inbox.Replay(ctx, id)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v, ok := core.ViewerFrom(ctx)
@@ -159,6 +223,13 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 		return nil, core.ErrUnauthenticated
 	}
 	return r.Client.User.Get(ctx, v.UserID)
+}
+
+// FailedWebhookEvents is the resolver for the failedWebhookEvents field.
+func (r *queryResolver) FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error) {
+	return r.Client.WebhookEvent.Query().Where(webhookevent.StatusEQ(webhookevent.StatusFAILED)).
+		Paginate(ctx, after, first, nil, nil, ent.WithWebhookEventOrder(&ent.WebhookEventOrder{
+			Field: ent.WebhookEventOrderFieldReceivedAt, Direction: entgql.OrderDirectionDesc}))
 }
 
 // IntegrationAccountEvents is the resolver for the integrationAccountEvents field.
@@ -183,6 +254,16 @@ func (r *subscriptionResolver) IntegrationAccountEvents(ctx context.Context) (<-
 		}
 	}()
 	return out, nil
+}
+
+// ConversationEvents is the resolver for the conversationEvents field.
+func (r *subscriptionResolver) ConversationEvents(ctx context.Context, conversationID int, after *string) (<-chan *model.ConversationEvent, error) {
+	return r.conversationEvents(ctx, &conversationID, after)
+}
+
+// InboxEvents is the resolver for the inboxEvents field.
+func (r *subscriptionResolver) InboxEvents(ctx context.Context, after *string) (<-chan *model.ConversationEvent, error) {
+	return r.conversationEvents(ctx, nil, after)
 }
 
 // Valid is the resolver for the valid field.

@@ -38,6 +38,13 @@ type Config struct {
 	ProviderTimeout time.Duration
 	// KeepAlive is the interval of websocket keep-alive messages and pings.
 	KeepAlive time.Duration
+	// ReopenWindow: a customer's message within this time after a conversation
+	// closed reopens it; later ones start a new conversation.
+	ReopenWindow time.Duration
+	// RetryBase is the first backoff of a failed reply delivery.
+	RetryBase time.Duration
+	// MaxWebhookBytes bounds a webhook body.
+	MaxWebhookBytes int64
 	// BcryptCost is the password hashing cost; only tests lower it.
 	BcryptCost int
 }
@@ -58,5 +65,8 @@ func Defaults() Config {
 		TelegramAPIURL:  "https://api.telegram.org",
 		ProviderTimeout: 15 * time.Second,
 		KeepAlive:       15 * time.Second,
+		ReopenWindow:    24 * time.Hour,
+		RetryBase:       time.Second,
+		MaxWebhookBytes: 10 << 20,
 	}
 }

@@ -66,6 +66,7 @@ func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer 
 		t.Fatalf("server.New: %v", err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	srv.Start()
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	// Runs first: ends websockets so hs.Close does not wait for them.

@@ -20,6 +20,7 @@ type metrics struct {
 	gqlErrors     *prometheus.CounterVec
 	subscriptions prometheus.Gauge
 	websockets    prometheus.Gauge
+	webhooks      *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -50,8 +51,12 @@ func newMetrics() *metrics {
 			Name: "switchboard_websocket_connections_open",
 			Help: "Open GraphQL websocket connections.",
 		}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_webhooks_total",
+			Help: "Webhooks received, by answer status class.",
+		}, []string{"status"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.operations, m.gqlErrors, m.subscriptions, m.websockets,
+	m.registry.MustRegister(m.requests, m.duration, m.operations, m.gqlErrors, m.subscriptions, m.websockets, m.webhooks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,9 @@ func routeOf(path string) string {
 	switch path {
 	case "/query", "/healthz", "/readyz", "/metrics", "/":
 		return path
+	}
+	if strings.HasPrefix(path, "/webhooks/") {
+		return "/webhooks"
 	}
 	return "other"
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
@@ -48,6 +49,7 @@ type Server struct {
 	// Auth and Accounts are exposed for the CLI and tests.
 	Auth     *auth.Service
 	Accounts *accounts.Service
+	Inbox    *inbox.Service
 	Bus      *events.Broker
 	handler  http.Handler
 	// root ends every long-lived request (websockets, SSE) on Close, which
@@ -95,13 +97,24 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Bus = events.NewBroker(func(d int) { s.metrics.subscriptions.Add(float64(d)) })
 	s.Auth = auth.New(client, auth.Options{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
+	reg := registry.New(registry.Config{TelegramAPIURL: cfg.TelegramAPIURL})
+	providerHTTP := safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout)
 	s.Accounts = accounts.New(client, accounts.Options{
 		PublicURL:        cfg.PublicURL,
 		AllowPrivateURLs: cfg.AllowPrivateURLs,
 		Keys:             keys,
-		Registry:         registry.New(registry.Config{TelegramAPIURL: cfg.TelegramAPIURL}),
+		Registry:         reg,
 		Bus:              s.Bus,
-		HTTP:             safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout),
+		HTTP:             providerHTTP,
+	})
+	s.Inbox = inbox.New(client, inbox.Options{
+		Accounts:     s.Accounts,
+		Registry:     reg,
+		Bus:          s.Bus,
+		HTTP:         providerHTTP,
+		Log:          log,
+		ReopenWindow: cfg.ReopenWindow,
+		RetryBase:    cfg.RetryBase,
 	})
 	s.handler = s.routes()
 	return s, nil
@@ -113,9 +126,15 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Client is the database client, for the CLI.
 func (s *Server) Client() *ent.Client { return s.client }
 
-// Close ends open websockets and streams, then closes the database.
+// Start runs the background work (the webhook writer and the reply dispatcher)
+// until Close. Handlers that store webhooks need it running.
+func (s *Server) Start() { s.Inbox.Run(s.root) }
+
+// Close ends open websockets and streams and the background work, then closes
+// the database.
 func (s *Server) Close() error {
 	s.stopRoot()
+	s.Inbox.Wait()
 	return s.client.Close()
 }
 
@@ -126,6 +145,7 @@ func (s *Server) Shutdown() { s.stopRoot() }
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/query", s.graphQL())
+	mux.Handle("/webhooks/{accountId}", s.webhook())
 	mux.Handle("GET /{$}", playground.Handler("Switchboard", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -150,7 +170,7 @@ func (s *Server) routes() http.Handler {
 // graphQL builds the gqlgen handler with its transports, limits and extensions,
 // behind authentication, the body limit and the rate limit.
 func (s *Server) graphQL() http.Handler {
-	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts}))
+	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox}))
 	gql.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: s.cfg.AllowedOrigins,

@@ -38,10 +38,13 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	rateLimit := fs.String("rate-limit", env("RATE_LIMIT", strconv.FormatFloat(d.RateLimit, 'f', -1, 64)), "requests per second per token; 0 disables (SWITCHBOARD_RATE_LIMIT)")
 	rateBurst := fs.String("rate-burst", env("RATE_BURST", strconv.Itoa(d.RateBurst)), "burst size of the rate limit (SWITCHBOARD_RATE_BURST)")
 	sessionTTL := fs.String("session-ttl", env("SESSION_TTL", d.SessionTTL.String()), "login session lifetime (SWITCHBOARD_SESSION_TTL)")
+	reopen := fs.String("reopen-window", env("REOPEN_WINDOW", d.ReopenWindow.String()), "a message this soon after a conversation closed reopens it (SWITCHBOARD_REOPEN_WINDOW)")
 	fs.StringVar(&cfg.TelegramAPIURL, "telegram-api-url", env("TELEGRAM_API_URL", d.TelegramAPIURL), "Telegram Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL)")
 	cfg.SecretKey = env("SECRET_KEY", "")
 	cfg.ProviderTimeout = d.ProviderTimeout
 	cfg.KeepAlive = d.KeepAlive
+	cfg.RetryBase = d.RetryBase
+	cfg.MaxWebhookBytes = d.MaxWebhookBytes
 	return func() error {
 		var err error
 		parse := func(name string, f func() error) {
@@ -57,6 +60,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		parse("max-complexity", func() (e error) { cfg.MaxComplexity, e = strconv.Atoi(*maxComplexity); return })
 		parse("rate-limit", func() (e error) { cfg.RateLimit, e = strconv.ParseFloat(*rateLimit, 64); return })
 		parse("rate-burst", func() (e error) { cfg.RateBurst, e = strconv.Atoi(*rateBurst); return })
+		parse("reopen-window", func() (e error) { cfg.ReopenWindow, e = time.ParseDuration(*reopen); return })
 		parse("session-ttl", func() (e error) { cfg.SessionTTL, e = time.ParseDuration(*sessionTTL); return })
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {

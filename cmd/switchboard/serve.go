@@ -31,6 +31,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	srv.Start()
 
 	token, err := srv.Auth.Bootstrap(ctx)
 	if err != nil {

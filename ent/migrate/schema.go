@@ -9,6 +9,134 @@ import (
 )
 
 var (
+	// ContactsColumns holds the columns for the "contacts" table.
+	ContactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "provider_user_id", Type: field.TypeString},
+		{Name: "chat_id", Type: field.TypeString, Default: ""},
+		{Name: "display_name", Type: field.TypeString, Default: ""},
+		{Name: "blocked", Type: field.TypeBool, Default: false},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "integration_account_id", Type: field.TypeInt},
+	}
+	// ContactsTable holds the schema information for the "contacts" table.
+	ContactsTable = &schema.Table{
+		Name:       "contacts",
+		Columns:    ContactsColumns,
+		PrimaryKey: []*schema.Column{ContactsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "contacts_tenants_tenant",
+				Columns:    []*schema.Column{ContactsColumns[7]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "contacts_integration_accounts_integration_account",
+				Columns:    []*schema.Column{ContactsColumns[8]},
+				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "contact_integration_account_id_provider_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ContactsColumns[8], ContactsColumns[3]},
+			},
+		},
+	}
+	// ConversationsColumns holds the columns for the "conversations" table.
+	ConversationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "CLOSED"}, Default: "OPEN"},
+		{Name: "last_message_at", Type: field.TypeTime},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "integration_account_id", Type: field.TypeInt},
+		{Name: "contact_id", Type: field.TypeInt},
+		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
+	}
+	// ConversationsTable holds the schema information for the "conversations" table.
+	ConversationsTable = &schema.Table{
+		Name:       "conversations",
+		Columns:    ConversationsColumns,
+		PrimaryKey: []*schema.Column{ConversationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "conversations_tenants_tenant",
+				Columns:    []*schema.Column{ConversationsColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "conversations_integration_accounts_integration_account",
+				Columns:    []*schema.Column{ConversationsColumns[7]},
+				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "conversations_contacts_contact",
+				Columns:    []*schema.Column{ConversationsColumns[8]},
+				RefColumns: []*schema.Column{ContactsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "conversations_users_assignee",
+				Columns:    []*schema.Column{ConversationsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "conversation_contact_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[8], ConversationsColumns[3]},
+			},
+			{
+				Name:    "conversation_tenant_id_assignee_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[6], ConversationsColumns[9], ConversationsColumns[3]},
+			},
+		},
+	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "conversation_id", Type: field.TypeInt},
+		{Name: "message_id", Type: field.TypeInt, Nullable: true},
+		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "previous_assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_tenants_tenant",
+				Columns:    []*schema.Column{EventsColumns[7]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_tenant_id_conversation_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[7], EventsColumns[2]},
+			},
+		},
+	}
 	// IntegrationAccountsColumns holds the columns for the "integration_accounts" table.
 	IntegrationAccountsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -38,6 +166,92 @@ var (
 				Columns:    []*schema.Column{IntegrationAccountsColumns[14]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// MessagesColumns holds the columns for the "messages" table.
+	MessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "integration_account_id", Type: field.TypeInt},
+		{Name: "contact_id", Type: field.TypeInt},
+		{Name: "direction", Type: field.TypeEnum, Enums: []string{"INBOUND", "OUTBOUND"}},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"MESSAGE", "POSTBACK"}, Default: "MESSAGE"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"RECEIVED", "QUEUED", "SENT", "DELIVERED", "READ", "FAILED"}},
+		{Name: "text", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "attachments", Type: field.TypeJSON, Nullable: true},
+		{Name: "location", Type: field.TypeJSON, Nullable: true},
+		{Name: "shared_contact", Type: field.TypeJSON, Nullable: true},
+		{Name: "payload", Type: field.TypeString, Default: ""},
+		{Name: "dedup_key", Type: field.TypeString, Nullable: true},
+		{Name: "client_message_id", Type: field.TypeString, Nullable: true},
+		{Name: "provider_message_id", Type: field.TypeString, Nullable: true},
+		{Name: "provider_message_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "provider_time", Type: field.TypeTime, Nullable: true},
+		{Name: "edited", Type: field.TypeBool, Default: false},
+		{Name: "held", Type: field.TypeBool, Default: false},
+		{Name: "error", Type: field.TypeString, Default: ""},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "conversation_id", Type: field.TypeInt, Nullable: true},
+		{Name: "sender_id", Type: field.TypeInt, Nullable: true},
+	}
+	// MessagesTable holds the schema information for the "messages" table.
+	MessagesTable = &schema.Table{
+		Name:       "messages",
+		Columns:    MessagesColumns,
+		PrimaryKey: []*schema.Column{MessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "messages_tenants_tenant",
+				Columns:    []*schema.Column{MessagesColumns[22]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "messages_conversations_conversation",
+				Columns:    []*schema.Column{MessagesColumns[23]},
+				RefColumns: []*schema.Column{ConversationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "messages_users_sender",
+				Columns:    []*schema.Column{MessagesColumns[24]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "message_integration_account_id_dedup_key",
+				Unique:  true,
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[11]},
+			},
+			{
+				Name:    "message_tenant_id_client_message_id",
+				Unique:  true,
+				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[12]},
+			},
+			{
+				Name:    "message_integration_account_id_provider_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[13]},
+			},
+			{
+				Name:    "message_conversation_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[23]},
+			},
+			{
+				Name:    "message_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[20]},
+			},
+			{
+				Name:    "message_integration_account_id_held",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[17]},
 			},
 		},
 	}
@@ -126,19 +340,91 @@ var (
 			},
 		},
 	}
+	// WebhookEventsColumns holds the columns for the "webhook_events" table.
+	WebhookEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "body_hash", Type: field.TypeString},
+		{Name: "body", Type: field.TypeBytes},
+		{Name: "content_type", Type: field.TypeString, Default: ""},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROCESSED", "FAILED"}},
+		{Name: "error", Type: field.TypeString, Default: ""},
+		{Name: "events", Type: field.TypeInt, Default: 0},
+		{Name: "received_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "integration_account_id", Type: field.TypeInt},
+	}
+	// WebhookEventsTable holds the schema information for the "webhook_events" table.
+	WebhookEventsTable = &schema.Table{
+		Name:       "webhook_events",
+		Columns:    WebhookEventsColumns,
+		PrimaryKey: []*schema.Column{WebhookEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_events_tenants_tenant",
+				Columns:    []*schema.Column{WebhookEventsColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "webhook_events_integration_accounts_integration_account",
+				Columns:    []*schema.Column{WebhookEventsColumns[9]},
+				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookevent_integration_account_id_body_hash",
+				Unique:  true,
+				Columns: []*schema.Column{WebhookEventsColumns[9], WebhookEventsColumns[1]},
+			},
+			{
+				Name:    "webhookevent_tenant_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookEventsColumns[8], WebhookEventsColumns[4]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		ContactsTable,
+		ConversationsTable,
+		EventsTable,
 		IntegrationAccountsTable,
+		MessagesTable,
 		TenantsTable,
 		TokensTable,
 		UsersTable,
+		WebhookEventsTable,
 	}
 )
 
 func init() {
+	ContactsTable.ForeignKeys[0].RefTable = TenantsTable
+	ContactsTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
+	ContactsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	ConversationsTable.ForeignKeys[0].RefTable = TenantsTable
+	ConversationsTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
+	ConversationsTable.ForeignKeys[2].RefTable = ContactsTable
+	ConversationsTable.ForeignKeys[3].RefTable = UsersTable
+	ConversationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(21474836480),
+	}
+	EventsTable.ForeignKeys[0].RefTable = TenantsTable
+	EventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(25769803776),
+	}
 	IntegrationAccountsTable.ForeignKeys[0].RefTable = TenantsTable
 	IntegrationAccountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
+	}
+	MessagesTable.ForeignKeys[0].RefTable = TenantsTable
+	MessagesTable.ForeignKeys[1].RefTable = ConversationsTable
+	MessagesTable.ForeignKeys[2].RefTable = UsersTable
+	MessagesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(30064771072),
 	}
 	TenantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
@@ -151,5 +437,10 @@ func init() {
 	UsersTable.ForeignKeys[0].RefTable = TenantsTable
 	UsersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	WebhookEventsTable.ForeignKeys[0].RefTable = TenantsTable
+	WebhookEventsTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
+	WebhookEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
 }

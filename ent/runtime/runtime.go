@@ -5,17 +5,93 @@ package runtime
 import (
 	"time"
 
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
 
 // The init function reads all schema descriptors with runtime code
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	contactMixin := schema.Contact{}.Mixin()
+	contactMixinHooks0 := contactMixin[0].Hooks()
+	contact.Hooks[0] = contactMixinHooks0[0]
+	contactMixinInters0 := contactMixin[0].Interceptors()
+	contact.Interceptors[0] = contactMixinInters0[0]
+	contactMixinFields1 := contactMixin[1].Fields()
+	_ = contactMixinFields1
+	contactFields := schema.Contact{}.Fields()
+	_ = contactFields
+	// contactDescCreatedAt is the schema descriptor for created_at field.
+	contactDescCreatedAt := contactMixinFields1[0].Descriptor()
+	// contact.DefaultCreatedAt holds the default value on creation for the created_at field.
+	contact.DefaultCreatedAt = contactDescCreatedAt.Default.(func() time.Time)
+	// contactDescUpdatedAt is the schema descriptor for updated_at field.
+	contactDescUpdatedAt := contactMixinFields1[1].Descriptor()
+	// contact.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	contact.DefaultUpdatedAt = contactDescUpdatedAt.Default.(func() time.Time)
+	// contact.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	contact.UpdateDefaultUpdatedAt = contactDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// contactDescProviderUserID is the schema descriptor for provider_user_id field.
+	contactDescProviderUserID := contactFields[1].Descriptor()
+	// contact.ProviderUserIDValidator is a validator for the "provider_user_id" field. It is called by the builders before save.
+	contact.ProviderUserIDValidator = contactDescProviderUserID.Validators[0].(func(string) error)
+	// contactDescChatID is the schema descriptor for chat_id field.
+	contactDescChatID := contactFields[2].Descriptor()
+	// contact.DefaultChatID holds the default value on creation for the chat_id field.
+	contact.DefaultChatID = contactDescChatID.Default.(string)
+	// contactDescDisplayName is the schema descriptor for display_name field.
+	contactDescDisplayName := contactFields[3].Descriptor()
+	// contact.DefaultDisplayName holds the default value on creation for the display_name field.
+	contact.DefaultDisplayName = contactDescDisplayName.Default.(string)
+	// contactDescBlocked is the schema descriptor for blocked field.
+	contactDescBlocked := contactFields[4].Descriptor()
+	// contact.DefaultBlocked holds the default value on creation for the blocked field.
+	contact.DefaultBlocked = contactDescBlocked.Default.(bool)
+	conversationMixin := schema.Conversation{}.Mixin()
+	conversationMixinHooks0 := conversationMixin[0].Hooks()
+	conversation.Hooks[0] = conversationMixinHooks0[0]
+	conversationMixinInters0 := conversationMixin[0].Interceptors()
+	conversationMixinInters2 := conversationMixin[2].Interceptors()
+	conversation.Interceptors[0] = conversationMixinInters0[0]
+	conversation.Interceptors[1] = conversationMixinInters2[0]
+	conversationMixinFields1 := conversationMixin[1].Fields()
+	_ = conversationMixinFields1
+	conversationFields := schema.Conversation{}.Fields()
+	_ = conversationFields
+	// conversationDescCreatedAt is the schema descriptor for created_at field.
+	conversationDescCreatedAt := conversationMixinFields1[0].Descriptor()
+	// conversation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	conversation.DefaultCreatedAt = conversationDescCreatedAt.Default.(func() time.Time)
+	// conversationDescUpdatedAt is the schema descriptor for updated_at field.
+	conversationDescUpdatedAt := conversationMixinFields1[1].Descriptor()
+	// conversation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	conversation.DefaultUpdatedAt = conversationDescUpdatedAt.Default.(func() time.Time)
+	// conversation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	conversation.UpdateDefaultUpdatedAt = conversationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// conversationDescLastMessageAt is the schema descriptor for last_message_at field.
+	conversationDescLastMessageAt := conversationFields[4].Descriptor()
+	// conversation.DefaultLastMessageAt holds the default value on creation for the last_message_at field.
+	conversation.DefaultLastMessageAt = conversationDescLastMessageAt.Default.(func() time.Time)
+	eventMixin := schema.Event{}.Mixin()
+	eventMixinHooks0 := eventMixin[0].Hooks()
+	event.Hooks[0] = eventMixinHooks0[0]
+	eventMixinInters0 := eventMixin[0].Interceptors()
+	event.Interceptors[0] = eventMixinInters0[0]
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescCreatedAt is the schema descriptor for created_at field.
+	eventDescCreatedAt := eventFields[5].Descriptor()
+	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
+	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	integrationaccountMixin := schema.IntegrationAccount{}.Mixin()
 	integrationaccountMixinHooks0 := integrationaccountMixin[0].Hooks()
 	integrationaccount.Hooks[0] = integrationaccountMixinHooks0[0]
@@ -57,6 +133,43 @@ func init() {
 			return nil
 		}
 	}()
+	messageMixin := schema.Message{}.Mixin()
+	messageMixinHooks0 := messageMixin[0].Hooks()
+	message.Hooks[0] = messageMixinHooks0[0]
+	messageMixinInters0 := messageMixin[0].Interceptors()
+	messageMixinInters1 := messageMixin[1].Interceptors()
+	message.Interceptors[0] = messageMixinInters0[0]
+	message.Interceptors[1] = messageMixinInters1[0]
+	messageFields := schema.Message{}.Fields()
+	_ = messageFields
+	// messageDescText is the schema descriptor for text field.
+	messageDescText := messageFields[6].Descriptor()
+	// message.DefaultText holds the default value on creation for the text field.
+	message.DefaultText = messageDescText.Default.(string)
+	// messageDescPayload is the schema descriptor for payload field.
+	messageDescPayload := messageFields[10].Descriptor()
+	// message.DefaultPayload holds the default value on creation for the payload field.
+	message.DefaultPayload = messageDescPayload.Default.(string)
+	// messageDescEdited is the schema descriptor for edited field.
+	messageDescEdited := messageFields[17].Descriptor()
+	// message.DefaultEdited holds the default value on creation for the edited field.
+	message.DefaultEdited = messageDescEdited.Default.(bool)
+	// messageDescHeld is the schema descriptor for held field.
+	messageDescHeld := messageFields[18].Descriptor()
+	// message.DefaultHeld holds the default value on creation for the held field.
+	message.DefaultHeld = messageDescHeld.Default.(bool)
+	// messageDescError is the schema descriptor for error field.
+	messageDescError := messageFields[19].Descriptor()
+	// message.DefaultError holds the default value on creation for the error field.
+	message.DefaultError = messageDescError.Default.(string)
+	// messageDescAttempts is the schema descriptor for attempts field.
+	messageDescAttempts := messageFields[20].Descriptor()
+	// message.DefaultAttempts holds the default value on creation for the attempts field.
+	message.DefaultAttempts = messageDescAttempts.Default.(int)
+	// messageDescCreatedAt is the schema descriptor for created_at field.
+	messageDescCreatedAt := messageFields[22].Descriptor()
+	// message.DefaultCreatedAt holds the default value on creation for the created_at field.
+	message.DefaultCreatedAt = messageDescCreatedAt.Default.(func() time.Time)
 	tenantFields := schema.Tenant{}.Fields()
 	_ = tenantFields
 	// tenantDescName is the schema descriptor for name field.
@@ -129,6 +242,29 @@ func init() {
 	userDescActive := userFields[4].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	webhookeventMixin := schema.WebhookEvent{}.Mixin()
+	webhookeventMixinHooks0 := webhookeventMixin[0].Hooks()
+	webhookevent.Hooks[0] = webhookeventMixinHooks0[0]
+	webhookeventMixinInters0 := webhookeventMixin[0].Interceptors()
+	webhookevent.Interceptors[0] = webhookeventMixinInters0[0]
+	webhookeventFields := schema.WebhookEvent{}.Fields()
+	_ = webhookeventFields
+	// webhookeventDescContentType is the schema descriptor for content_type field.
+	webhookeventDescContentType := webhookeventFields[3].Descriptor()
+	// webhookevent.DefaultContentType holds the default value on creation for the content_type field.
+	webhookevent.DefaultContentType = webhookeventDescContentType.Default.(string)
+	// webhookeventDescError is the schema descriptor for error field.
+	webhookeventDescError := webhookeventFields[5].Descriptor()
+	// webhookevent.DefaultError holds the default value on creation for the error field.
+	webhookevent.DefaultError = webhookeventDescError.Default.(string)
+	// webhookeventDescEvents is the schema descriptor for events field.
+	webhookeventDescEvents := webhookeventFields[6].Descriptor()
+	// webhookevent.DefaultEvents holds the default value on creation for the events field.
+	webhookevent.DefaultEvents = webhookeventDescEvents.Default.(int)
+	// webhookeventDescReceivedAt is the schema descriptor for received_at field.
+	webhookeventDescReceivedAt := webhookeventFields[7].Descriptor()
+	// webhookevent.DefaultReceivedAt holds the default value on creation for the received_at field.
+	webhookevent.DefaultReceivedAt = webhookeventDescReceivedAt.Default.(func() time.Time)
 }
 
 const (

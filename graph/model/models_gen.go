@@ -11,10 +11,27 @@ import (
 
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/user"
+	"github.com/switchboard/switchboard/providers"
 )
 
 type IntegrationSettings interface {
 	IsIntegrationSettings()
+}
+
+type AttachmentInput struct {
+	Type     providers.AttachmentType `json:"type"`
+	URL      string                   `json:"url"`
+	FileName *string                  `json:"fileName,omitempty"`
+	MimeType *string                  `json:"mimeType,omitempty"`
+}
+
+type ConversationEvent struct {
+	// Increases within the tenant; pass it as after to resume.
+	Cursor       string                `json:"cursor"`
+	Kind         ConversationEventKind `json:"kind"`
+	Conversation *ent.Conversation     `json:"conversation"`
+	// The message, for MESSAGE_* events.
+	Message *ent.Message `json:"message,omitempty"`
 }
 
 type CreateAPITokenInput struct {
@@ -149,6 +166,15 @@ type ProviderResult struct {
 type SecretValue struct {
 	IsSet bool    `json:"isSet"`
 	Last4 *string `json:"last4,omitempty"`
+}
+
+type SendMessageInput struct {
+	ConversationID int     `json:"conversationId"`
+	Text           *string `json:"text,omitempty"`
+	// Media the messenger fetches from these URLs.
+	Attachments []*AttachmentInput `json:"attachments,omitempty"`
+	// Your ID for this send; repeating it returns the first message instead of sending twice.
+	ClientMessageID *string `json:"clientMessageId,omitempty"`
 }
 
 type Subscription struct {
@@ -334,6 +360,69 @@ type WhatsappTwilioSettingsInput struct {
 	AuthToken *string `json:"authToken,omitempty"`
 	// Required. Digits with an optional leading +.
 	WhatsappNumber *string `json:"whatsappNumber,omitempty"`
+}
+
+type ConversationEventKind string
+
+const (
+	ConversationEventKindConversationCreated  ConversationEventKind = "CONVERSATION_CREATED"
+	ConversationEventKindConversationReopened ConversationEventKind = "CONVERSATION_REOPENED"
+	ConversationEventKindConversationAssigned ConversationEventKind = "CONVERSATION_ASSIGNED"
+	ConversationEventKindConversationClosed   ConversationEventKind = "CONVERSATION_CLOSED"
+	ConversationEventKindMessageCreated       ConversationEventKind = "MESSAGE_CREATED"
+	ConversationEventKindMessageUpdated       ConversationEventKind = "MESSAGE_UPDATED"
+)
+
+var AllConversationEventKind = []ConversationEventKind{
+	ConversationEventKindConversationCreated,
+	ConversationEventKindConversationReopened,
+	ConversationEventKindConversationAssigned,
+	ConversationEventKindConversationClosed,
+	ConversationEventKindMessageCreated,
+	ConversationEventKindMessageUpdated,
+}
+
+func (e ConversationEventKind) IsValid() bool {
+	switch e {
+	case ConversationEventKindConversationCreated, ConversationEventKindConversationReopened, ConversationEventKindConversationAssigned, ConversationEventKindConversationClosed, ConversationEventKindMessageCreated, ConversationEventKindMessageUpdated:
+		return true
+	}
+	return false
+}
+
+func (e ConversationEventKind) String() string {
+	return string(e)
+}
+
+func (e *ConversationEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ConversationEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ConversationEventKind", str)
+	}
+	return nil
+}
+
+func (e ConversationEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ConversationEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ConversationEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type IntegrationAccountEventKind string

@@ -1,0 +1,328 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/webhookevent"
+	"github.com/switchboard/switchboard/providers"
+)
+
+func eventsEvent(e Event) events.Event {
+	return events.Event{TenantID: e.TenantID, Topic: Topic, Payload: e}
+}
+
+// apply stores one job inside the writer's transaction.
+func (s *Service) apply(ctx context.Context, c *ent.Client, j *job) error {
+	rec := &recorder{tx: c, tenant: j.account.TenantID}
+	defer func() { j.out = rec.out }()
+	if j.release {
+		return s.releaseHeld(ctx, c, rec, j.account)
+	}
+	if j.replay == nil {
+		hash := bodyHash(j.body)
+		exists, err := c.WebhookEvent.Query().
+			Where(webhookevent.IntegrationAccountID(j.account.ID), webhookevent.BodyHash(hash)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: dedup webhook: %w", err)
+		}
+		if exists {
+			return nil // a provider's retry of a body already stored
+		}
+		status := webhookevent.StatusPROCESSED
+		if j.failure != "" {
+			status = webhookevent.StatusFAILED
+		}
+		if err := c.WebhookEvent.Create().
+			SetTenantID(j.account.TenantID).
+			SetIntegrationAccountID(j.account.ID).
+			SetBodyHash(hash).
+			SetBody(j.body).
+			SetContentType(j.contentType).
+			SetStatus(status).
+			SetError(j.failure).
+			SetEvents(len(j.events)).
+			Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: store webhook: %w", err)
+		}
+	} else if err := c.WebhookEvent.UpdateOne(j.replay).
+		SetStatus(webhookevent.StatusPROCESSED).SetError("").SetEvents(len(j.events)).Exec(ctx); err != nil {
+		return fmt.Errorf("inbox: mark replayed: %w", err)
+	}
+	for i := range j.events {
+		if err := s.applyEvent(ctx, c, rec, j.account, &j.events[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	switch ev.Kind {
+	case providers.EventMessage, providers.EventPostback:
+		return s.storeInbound(ctx, c, rec, acct, ev)
+	case providers.EventEdited:
+		return s.storeEdit(ctx, c, rec, acct, ev)
+	case providers.EventDelivered, providers.EventRead:
+		return s.storeReceipt(ctx, c, rec, acct, ev)
+	case providers.EventSubscribed, providers.EventUnsubscribe:
+		if ev.SenderID == "" {
+			return nil
+		}
+		_, err := c.Contact.Update().
+			Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).
+			SetBlocked(ev.Kind == providers.EventUnsubscribe).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: contact subscription: %w", err)
+		}
+	}
+	return nil
+}
+
+// contactFor finds or creates the sender's contact and keeps its name current.
+func (s *Service) contactFor(ctx context.Context, c *ent.Client, acct *ent.IntegrationAccount, ev *providers.Event) (*ent.Contact, error) {
+	chat := ev.ChatID
+	if chat == "" {
+		chat = ev.SenderID
+	}
+	ct, err := c.Contact.Query().
+		Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		ct, err = c.Contact.Create().
+			SetTenantID(acct.TenantID).
+			SetIntegrationAccountID(acct.ID).
+			SetProviderUserID(ev.SenderID).
+			SetChatID(chat).
+			SetDisplayName(ev.SenderName).
+			Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: create contact: %w", err)
+		}
+		return ct, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inbox: find contact: %w", err)
+	}
+	if (ev.SenderName != "" && ev.SenderName != ct.DisplayName) || ct.ChatID != chat || ct.Blocked {
+		up := c.Contact.UpdateOne(ct).SetChatID(chat).SetBlocked(false)
+		if ev.SenderName != "" {
+			up.SetDisplayName(ev.SenderName)
+		}
+		if ct, err = up.Save(ctx); err != nil {
+			return nil, fmt.Errorf("inbox: update contact: %w", err)
+		}
+	}
+	return ct, nil
+}
+
+// conversationFor returns the contact's open conversation, reopens one closed
+// within the reopen window, or starts a new one, and records which it did.
+func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
+	conv, err := c.Conversation.Query().
+		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).
+		Order(ent.Desc(conversation.FieldID)).First(ctx)
+	if err == nil {
+		return conv, nil
+	}
+	if !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("inbox: find conversation: %w", err)
+	}
+	last, err := c.Conversation.Query().
+		Where(conversation.ContactID(ct.ID), conversation.ClosedAtGT(s.now().Add(-s.opts.ReopenWindow))).
+		Order(ent.Desc(conversation.FieldClosedAt)).First(ctx)
+	if err == nil {
+		conv, err = c.Conversation.UpdateOne(last).SetStatus(conversation.StatusOPEN).ClearClosedAt().Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
+		}
+		return conv, rec.add(ctx, ConversationReopened, conv, nil, nil)
+	}
+	if !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("inbox: find closed conversation: %w", err)
+	}
+	conv, err = c.Conversation.Create().
+		SetTenantID(ct.TenantID).
+		SetIntegrationAccountID(ct.IntegrationAccountID).
+		SetContactID(ct.ID).
+		SetLastMessageAt(s.now()).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: create conversation: %w", err)
+	}
+	return conv, rec.add(ctx, ConversationCreated, conv, nil, nil)
+}
+
+// storeInbound stores a customer's message once (the dedup key decides) and,
+// unless the account is disconnected, files it into a conversation.
+func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	if ev.SenderID == "" || ev.DedupKey == "" {
+		return nil
+	}
+	dup, err := c.Message.Query().Where(message.IntegrationAccountID(acct.ID), message.DedupKey(ev.DedupKey)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: dedup message: %w", err)
+	}
+	if dup {
+		return nil
+	}
+	ct, err := s.contactFor(ctx, c, acct, ev)
+	if err != nil {
+		return err
+	}
+	kind := message.KindMESSAGE
+	if ev.Kind == providers.EventPostback {
+		kind = message.KindPOSTBACK
+	}
+	create := c.Message.Create().
+		SetTenantID(acct.TenantID).
+		SetIntegrationAccountID(acct.ID).
+		SetContactID(ct.ID).
+		SetDirection(message.DirectionINBOUND).
+		SetKind(kind).
+		SetStatus(message.StatusRECEIVED).
+		SetText(ev.Text).
+		SetPayload(ev.Payload).
+		SetDedupKey(ev.DedupKey)
+	if ev.MessageID != "" {
+		create.SetProviderMessageID(ev.MessageID)
+	}
+	if !ev.Timestamp.IsZero() {
+		create.SetProviderTime(ev.Timestamp)
+	}
+	if len(ev.Attachments) > 0 {
+		create.SetAttachments(ev.Attachments)
+	}
+	if ev.Location != nil {
+		create.SetLocation(ev.Location)
+	}
+	if ev.Contact != nil {
+		create.SetSharedContact(ev.Contact)
+	}
+	if acct.Status == integrationaccount.StatusDISCONNECTED {
+		return create.SetHeld(true).Exec(ctx)
+	}
+	conv, err := s.conversationFor(ctx, c, rec, ct)
+	if err != nil {
+		return err
+	}
+	m, err := create.SetConversationID(conv.ID).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: store message: %w", err)
+	}
+	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+		return fmt.Errorf("inbox: touch conversation: %w", err)
+	}
+	return rec.add(ctx, MessageCreated, conv, &m.ID, nil)
+}
+
+// releaseHeld files an account's held messages into conversations, in the order
+// they arrived.
+func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount) error {
+	held, err := c.Message.Query().
+		Where(message.IntegrationAccountID(acct.ID), message.Held(true)).
+		Order(ent.Asc(message.FieldID)).WithConversation().All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: held messages: %w", err)
+	}
+	for _, m := range held {
+		ct, err := c.Contact.Get(ctx, m.ContactID)
+		if err != nil {
+			return fmt.Errorf("inbox: held message contact: %w", err)
+		}
+		conv, err := s.conversationFor(ctx, c, rec, ct)
+		if err != nil {
+			return err
+		}
+		if err := c.Message.UpdateOne(m).SetConversationID(conv.ID).SetHeld(false).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: release message: %w", err)
+		}
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+			return fmt.Errorf("inbox: touch conversation: %w", err)
+		}
+		id := m.ID
+		if err := rec.add(ctx, MessageCreated, conv, &id, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeEdit applies a customer's edit to the message it changes.
+func (s *Service) storeEdit(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	if len(ev.RefMessageIDs) == 0 {
+		return nil
+	}
+	msgs, err := c.Message.Query().
+		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(message.DirectionINBOUND),
+			message.ProviderMessageIDIn(ev.RefMessageIDs...)).
+		WithConversation().All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: find edited message: %w", err)
+	}
+	for _, m := range msgs {
+		if err := c.Message.UpdateOne(m).SetText(ev.Text).SetEdited(true).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: edit message: %w", err)
+		}
+		if conv := m.Edges.Conversation; conv != nil {
+			id := m.ID
+			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// statusRank orders outbound statuses so receipts only move them forward.
+var statusRank = map[message.Status]int{
+	message.StatusQUEUED: 1, message.StatusSENT: 2, message.StatusDELIVERED: 3, message.StatusREAD: 4,
+}
+
+// storeReceipt moves our replies to DELIVERED or READ.
+func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	if len(ev.RefMessageIDs) == 0 {
+		return nil
+	}
+	to := message.StatusDELIVERED
+	if ev.Kind == providers.EventRead {
+		to = message.StatusREAD
+	}
+	msgs, err := c.Message.Query().
+		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(message.DirectionOUTBOUND),
+			message.ProviderMessageIDIn(ev.RefMessageIDs...)).
+		WithConversation().All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: find receipt's messages: %w", err)
+	}
+	for _, m := range msgs {
+		if statusRank[m.Status] >= statusRank[to] || m.Status == message.StatusFAILED {
+			continue
+		}
+		if err := c.Message.UpdateOne(m).SetStatus(to).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: receipt: %w", err)
+		}
+		if conv := m.Edges.Conversation; conv != nil {
+			id := m.ID
+			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// trimReason keeps stored provider reasons short.
+func trimReason(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}

@@ -1,0 +1,163 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/user"
+)
+
+// change runs fn on a conversation in one transaction and records kind, then
+// publishes after the commit. The conversation is read through the viewer, so
+// one it may not see is NOT_FOUND.
+func (s *Service) change(ctx context.Context, id int, kind EventKind, fn func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error)) (*ent.Conversation, error) {
+	var (
+		out *ent.Conversation
+		rec *recorder
+	)
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		c := ent.FromContext(ctx)
+		conv, err := c.Conversation.Get(ctx, id)
+		if err != nil {
+			return store.NotFound(err, "inbox: conversation")
+		}
+		previous := conv.AssigneeID
+		if out, err = fn(ctx, c, conv); err != nil {
+			return err
+		}
+		rec = &recorder{tx: c, tenant: conv.TenantID}
+		var prev *int
+		if !sameAssignee(previous, out.AssigneeID) {
+			prev = previous
+		}
+		return rec.add(ctx, kind, out, nil, prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(rec.out)
+	return out.Unwrap(), nil
+}
+
+func sameAssignee(a, b *int) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// activeAgent checks that a user of the viewer's tenant can take conversations.
+func activeAgent(ctx context.Context, c *ent.Client, userID int) error {
+	u, err := c.User.Get(ctx, userID)
+	if err != nil {
+		return store.NotFound(err, "inbox: user")
+	}
+	if !u.Active {
+		return core.Invalid("userId", "user is deactivated")
+	}
+	return nil
+}
+
+// Take assigns an unassigned open conversation to the viewer.
+func (s *Service) Take(ctx context.Context, id int) (*ent.Conversation, error) {
+	v, _ := core.ViewerFrom(ctx)
+	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+		if conv.Status != conversation.StatusOPEN {
+			return nil, core.Invalid("id", "the conversation is closed")
+		}
+		if conv.AssigneeID != nil && *conv.AssigneeID != v.UserID {
+			return nil, fmt.Errorf("inbox: take: another agent has it: %w", core.ErrConflict)
+		}
+		return c.Conversation.UpdateOne(conv).SetAssigneeID(v.UserID).Save(ctx)
+	})
+}
+
+// Assign gives a conversation to an agent (supervisors and admins).
+func (s *Service) Assign(ctx context.Context, id, userID int) (*ent.Conversation, error) {
+	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+		if err := activeAgent(ctx, c, userID); err != nil {
+			return nil, err
+		}
+		return c.Conversation.UpdateOne(conv).SetAssigneeID(userID).Save(ctx)
+	})
+}
+
+// Transfer hands a conversation the viewer holds (or any, for supervisors) to
+// another agent; its whole history goes with it.
+func (s *Service) Transfer(ctx context.Context, id, userID int) (*ent.Conversation, error) {
+	v, _ := core.ViewerFrom(ctx)
+	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
+			return nil, fmt.Errorf("inbox: transfer: not yours: %w", core.ErrForbidden)
+		}
+		if conv.Status != conversation.StatusOPEN {
+			return nil, core.Invalid("id", "the conversation is closed")
+		}
+		if err := activeAgent(ctx, c, userID); err != nil {
+			return nil, err
+		}
+		return c.Conversation.UpdateOne(conv).SetAssigneeID(userID).Save(ctx)
+	})
+}
+
+// Close ends a conversation. An agent closes only its own.
+func (s *Service) Close(ctx context.Context, id int) (*ent.Conversation, error) {
+	v, _ := core.ViewerFrom(ctx)
+	return s.change(ctx, id, ConversationClosed, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
+			return nil, fmt.Errorf("inbox: close: not yours: %w", core.ErrForbidden)
+		}
+		if conv.Status == conversation.StatusCLOSED {
+			return conv, nil
+		}
+		return c.Conversation.UpdateOne(conv).SetStatus(conversation.StatusCLOSED).SetClosedAt(s.now()).Save(ctx)
+	})
+}
+
+// StartConversation opens an outbound conversation with a known contact, assigned to the
+// viewer, or returns the contact's open one.
+func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Conversation, error) {
+	v, _ := core.ViewerFrom(ctx)
+	var (
+		out *ent.Conversation
+		rec *recorder
+	)
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		c := ent.FromContext(ctx)
+		ct, err := c.Contact.Get(ctx, contactID)
+		if err != nil {
+			return store.NotFound(err, "inbox: contact")
+		}
+		rec = &recorder{tx: c, tenant: ct.TenantID}
+		open, err := c.Conversation.Query().
+			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
+		if err == nil {
+			if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
+				return fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)
+			}
+			out = open
+			return nil
+		}
+		if !ent.IsNotFound(err) {
+			return fmt.Errorf("inbox: start: %w", err)
+		}
+		q := c.Conversation.Create().
+			SetTenantID(ct.TenantID).
+			SetIntegrationAccountID(ct.IntegrationAccountID).
+			SetContactID(ct.ID).
+			SetLastMessageAt(s.now())
+		if exists, _ := c.User.Query().Where(user.ID(v.UserID)).Exist(ctx); exists {
+			q.SetAssigneeID(v.UserID)
+		}
+		if out, err = q.Save(ctx); err != nil {
+			return fmt.Errorf("inbox: start: %w", err)
+		}
+		return rec.add(ctx, ConversationCreated, out, nil, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(rec.out)
+	return out.Unwrap(), nil
+}

@@ -1,0 +1,186 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/providers"
+)
+
+// pollInterval bounds how long a due retry waits when nothing wakes the dispatcher.
+const pollInterval = 250 * time.Millisecond
+
+// runDispatcher delivers QUEUED replies: the oldest of each conversation first,
+// conversations in parallel, until ctx ends. Replies left QUEUED by a crash are
+// found on the first pass after a restart.
+func (s *Service) runDispatcher(ctx context.Context) {
+	sys := core.SystemContext(ctx)
+	sem := make(chan struct{}, s.opts.Workers)
+	busy := map[int]bool{} // conversations with a delivery in flight
+	done := make(chan int, s.opts.Workers)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	inFlight := 0
+	defer func() {
+		for ; inFlight > 0; inFlight-- {
+			<-done
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case conv := <-done:
+			delete(busy, conv)
+			inFlight--
+		case <-s.wake:
+		case <-timer.C:
+		}
+		due, err := s.dueMessages(sys, busy)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "dispatcher: load queue", "err", err)
+		}
+		for _, m := range due {
+			if inFlight == cap(sem) {
+				break
+			}
+			conv := *m.ConversationID
+			busy[conv] = true
+			inFlight++
+			go func() {
+				s.deliver(sys, m)
+				done <- conv
+			}()
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+		timer.Reset(pollInterval)
+	}
+}
+
+// dueMessages returns, per conversation not busy, its oldest QUEUED reply if due.
+func (s *Service) dueMessages(ctx context.Context, busy map[int]bool) ([]*ent.Message, error) {
+	queued, err := s.client.Message.Query().
+		Where(message.StatusEQ(message.StatusQUEUED), message.DirectionEQ(message.DirectionOUTBOUND)).
+		Order(ent.Asc(message.FieldID)).Limit(1000).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int]bool{}
+	var due []*ent.Message
+	now := s.now()
+	for _, m := range queued {
+		if m.ConversationID == nil {
+			continue
+		}
+		conv := *m.ConversationID
+		if seen[conv] || busy[conv] {
+			continue
+		}
+		seen[conv] = true // later replies of this conversation wait for this one
+		if m.NextAttemptAt == nil || !m.NextAttemptAt.After(now) {
+			due = append(due, m)
+		}
+	}
+	return due, nil
+}
+
+// deliver sends one reply and records the outcome.
+func (s *Service) deliver(ctx context.Context, m *ent.Message) {
+	res, err := s.sendNow(ctx, m)
+	var sendErr *providers.SendError
+	up := s.client.Message.UpdateOneID(m.ID).SetAttempts(m.Attempts + 1)
+	switch {
+	case err == nil:
+		up.SetStatus(message.StatusSENT).SetError("").ClearNextAttemptAt().SetProviderMessageIds(res.MessageIDs)
+		if len(res.MessageIDs) > 0 {
+			up.SetProviderMessageID(res.MessageIDs[0])
+		}
+	case errors.As(err, &sendErr) && !sendErr.Retryable, m.Attempts+1 >= s.opts.MaxAttempts:
+		up.SetStatus(message.StatusFAILED).SetError(trimReason(reasonOf(err))).ClearNextAttemptAt()
+	default:
+		wait := s.backoff(m.Attempts + 1)
+		if sendErr != nil && sendErr.RetryAfter > wait {
+			wait = sendErr.RetryAfter
+		}
+		up.SetError(trimReason(reasonOf(err))).SetNextAttemptAt(s.now().Add(wait))
+	}
+	updated, uerr := up.Save(ctx)
+	if uerr != nil {
+		s.log.ErrorContext(ctx, "dispatcher: record delivery", "message", m.ID, "err", uerr)
+		return
+	}
+	if updated.Status == message.StatusQUEUED {
+		return // a retry is scheduled; agents see the status once it settles
+	}
+	conv, err := s.client.Conversation.Get(ctx, *m.ConversationID)
+	if err != nil {
+		return
+	}
+	rec := &recorder{tx: s.client}
+	id := m.ID
+	if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err == nil {
+		s.publish(rec.out)
+	}
+}
+
+func reasonOf(err error) string {
+	var sendErr *providers.SendError
+	if errors.As(err, &sendErr) {
+		return sendErr.Reason
+	}
+	return err.Error()
+}
+
+// backoff is exponential with full jitter, capped at 10 minutes.
+func (s *Service) backoff(attempt int) time.Duration {
+	d := s.opts.RetryBase << min(attempt-1, 20)
+	if d > 10*time.Minute || d <= 0 {
+		d = 10 * time.Minute
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// sendNow calls the account's provider.
+func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendResult, error) {
+	acct, err := s.client.IntegrationAccount.Get(ctx, m.IntegrationAccountID)
+	if err != nil {
+		return providers.SendResult{}, &providers.SendError{Reason: "the account no longer exists", Err: err}
+	}
+	_, p, err := s.accounts.Spec(acct)
+	if err != nil {
+		return providers.SendResult{}, &providers.SendError{Reason: err.Error(), Err: err}
+	}
+	sender, ok := p.(providers.Sender)
+	if !ok {
+		return providers.SendResult{}, &providers.SendError{Reason: "replies are not supported yet for " + acct.Type.String()}
+	}
+	ct, err := s.client.Contact.Get(ctx, m.ContactID)
+	if err != nil {
+		return providers.SendResult{}, &providers.SendError{Reason: "the contact no longer exists", Err: err}
+	}
+	pa, err := s.providerAccount(acct)
+	if err != nil {
+		return providers.SendResult{}, err
+	}
+	to := ct.ChatID
+	if to == "" {
+		to = ct.ProviderUserID
+	}
+	out := providers.OutboundMessage{To: to, Text: m.Text, ID: idString(m.ID)}
+	for _, a := range m.Attachments {
+		out.Attachments = append(out.Attachments, providers.OutboundAttachment{Type: a.Type, URL: a.URL, FileName: a.FileName, MimeType: a.MimeType})
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return sender.Send(sendCtx, s.env(), pa, out)
+}

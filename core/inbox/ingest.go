@@ -1,0 +1,203 @@
+package inbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/providers"
+)
+
+// ErrStopped means the writer has shut down; the provider should retry.
+var ErrStopped = errors.New("inbox: writer stopped")
+
+// WebhookAnswer is what the HTTP layer sends back to the provider.
+type WebhookAnswer struct {
+	Status   int
+	Response *providers.WebhookResponse
+}
+
+// HandleWebhook authenticates, parses and durably stores one webhook before it
+// returns: the answer is 200 only once the raw body and its events are
+// committed, 5xx when storing failed (so the provider retries), 401 when the
+// request is not authentic (nothing stored), 404 for an unknown account.
+func (s *Service) HandleWebhook(ctx context.Context, accountID string, req *providers.WebhookRequest) WebhookAnswer {
+	sys := core.SystemContext(ctx)
+	acct, err := s.client.IntegrationAccount.Query().Where(integrationaccount.AccountID(accountID)).Only(sys)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return WebhookAnswer{Status: http.StatusNotFound}
+		}
+		s.log.ErrorContext(ctx, "webhook: look up account", "err", err)
+		return WebhookAnswer{Status: http.StatusServiceUnavailable}
+	}
+	_, p, err := s.accounts.Spec(acct)
+	if err != nil {
+		return WebhookAnswer{Status: http.StatusNotFound}
+	}
+	recv, ok := p.(providers.WebhookReceiver)
+	if !ok {
+		return WebhookAnswer{Status: http.StatusNotFound}
+	}
+	pa, err := s.providerAccount(acct)
+	if err != nil {
+		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", err)
+		return WebhookAnswer{Status: http.StatusServiceUnavailable}
+	}
+	resp, handshake, err := recv.VerifyWebhook(pa, req)
+	switch {
+	case errors.Is(err, providers.ErrUnauthorized):
+		return WebhookAnswer{Status: http.StatusUnauthorized}
+	case errors.Is(err, providers.ErrNotAllowed):
+		return WebhookAnswer{Status: http.StatusMethodNotAllowed}
+	case err != nil:
+		s.log.ErrorContext(ctx, "webhook: verify", "account", acct.ID, "err", err)
+		return WebhookAnswer{Status: http.StatusBadRequest}
+	case handshake:
+		return WebhookAnswer{Status: http.StatusOK, Response: resp}
+	}
+	evs, resp, perr := recv.ParseWebhook(pa, req)
+	j := &job{account: acct, body: req.Body, contentType: req.Header.Get("Content-Type"), events: evs}
+	var parseErr *providers.ParseError
+	if perr != nil {
+		if !errors.As(perr, &parseErr) {
+			parseErr = &providers.ParseError{Reason: perr.Error(), Err: perr}
+		}
+		j.events, j.failure = nil, parseErr.Reason
+	}
+	if err := s.submit(ctx, j); err != nil {
+		s.log.ErrorContext(ctx, "webhook: store", "account", acct.ID, "err", err)
+		return WebhookAnswer{Status: http.StatusServiceUnavailable}
+	}
+	status := http.StatusOK
+	if resp != nil && resp.Status != 0 {
+		status = resp.Status
+	}
+	return WebhookAnswer{Status: status, Response: resp}
+}
+
+// providerAccount opens an account's credentials for its provider.
+func (s *Service) providerAccount(a *ent.IntegrationAccount) (providers.Account, error) {
+	sec, err := s.accounts.Secrets(a)
+	if err != nil {
+		return providers.Account{}, err
+	}
+	return providers.Account{ID: a.AccountID, Settings: a.Settings, Secrets: sec, WebhookURL: s.accounts.WebhookURL(a)}, nil
+}
+
+func bodyHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// job is one unit of work for the writer: a webhook to store, a failed one to
+// replay, or an account's held messages to release.
+type job struct {
+	account     *ent.IntegrationAccount
+	body        []byte
+	contentType string
+	events      []providers.Event
+	// failure is set when the body could not be parsed; it is stored FAILED.
+	failure string
+	// replay is the FAILED webhook event being replayed.
+	replay *ent.WebhookEvent
+	// release asks to move the account's held messages into conversations.
+	release bool
+
+	done chan error
+	out  []Event
+}
+
+// submit hands j to the writer and waits until it is committed or failed.
+func (s *Service) submit(ctx context.Context, j *job) error {
+	j.done = make(chan error, 1)
+	select {
+	case s.jobs <- j:
+	case <-s.stopped:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// The writer always answers a job it took, so wait for it even if ctx ends:
+	// answering 200 before the commit would break the durability promise.
+	return <-j.done
+}
+
+// runWriter commits jobs in batches: every job waiting when a transaction starts
+// shares it (group commit), and each is answered after the commit.
+func (s *Service) runWriter(ctx context.Context) {
+	for {
+		var first *job
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-s.jobs:
+		}
+		batch := []*job{first}
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(ctx, batch)
+	}
+}
+
+// commitBatch stores a batch in one transaction; if that fails, each job is tried
+// alone so one bad job cannot fail the others.
+func (s *Service) commitBatch(ctx context.Context, batch []*job) {
+	// The batch must be stored even if the server is shutting down.
+	ctx = core.SystemContext(context.WithoutCancel(ctx))
+	if err := s.commit(ctx, batch); err == nil {
+		for _, j := range batch {
+			s.publish(j.out)
+			j.done <- nil
+		}
+		return
+	} else if len(batch) == 1 {
+		batch[0].done <- err
+		return
+	}
+	for _, j := range batch {
+		err := s.commit(ctx, []*job{j})
+		if err == nil {
+			s.publish(j.out)
+		}
+		j.done <- err
+	}
+}
+
+func (s *Service) commit(ctx context.Context, batch []*job) error {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: begin: %w", err)
+	}
+	c := tx.Client()
+	for _, j := range batch {
+		j.out = nil
+		if err := s.apply(ctx, c, j); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("inbox: commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) publish(evs []Event) {
+	for _, e := range evs {
+		s.bus.Publish(eventsEvent(e))
+	}
+}

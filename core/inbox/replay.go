@@ -1,0 +1,66 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/webhookevent"
+	"github.com/switchboard/switchboard/providers"
+)
+
+func idString(id int) string { return strconv.Itoa(id) }
+
+// Replay parses a FAILED webhook event again (after a fix) and stores its events.
+// It stays FAILED, with the new reason, if it still cannot be parsed.
+func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error) {
+	we, err := s.client.WebhookEvent.Get(ctx, id)
+	if err != nil {
+		return nil, store.NotFound(err, "inbox: replay")
+	}
+	if we.Status != webhookevent.StatusFAILED {
+		return nil, core.Invalid("id", "only failed webhook events can be replayed")
+	}
+	acct, err := s.client.IntegrationAccount.Get(ctx, we.IntegrationAccountID)
+	if err != nil {
+		return nil, store.NotFound(err, "inbox: replay: account")
+	}
+	_, p, err := s.accounts.Spec(acct)
+	if err != nil {
+		return nil, err
+	}
+	recv, ok := p.(providers.WebhookReceiver)
+	if !ok {
+		return nil, core.Invalid("id", "this messenger has no webhook parser")
+	}
+	pa, err := s.providerAccount(acct)
+	if err != nil {
+		return nil, err
+	}
+	req := &providers.WebhookRequest{Method: "POST", Body: we.Body, Received: we.ReceivedAt, Header: map[string][]string{"Content-Type": {we.ContentType}}}
+	evs, _, perr := recv.ParseWebhook(pa, req)
+	if perr != nil {
+		we, err = s.client.WebhookEvent.UpdateOne(we).SetError(perr.Error()).Save(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: replay: %w", err)
+		}
+		return we, nil
+	}
+	if err := s.submit(ctx, &job{account: acct, replay: we, events: evs}); err != nil {
+		return nil, fmt.Errorf("inbox: replay: %w", err)
+	}
+	return s.client.WebhookEvent.Get(ctx, id)
+}
+
+// ReleaseHeld files the messages that arrived while an account was disconnected
+// into their conversations, in arrival order. Call it after reconnecting.
+func (s *Service) ReleaseHeld(ctx context.Context, accountID int) error {
+	acct, err := s.client.IntegrationAccount.Get(ctx, accountID)
+	if err != nil {
+		return store.NotFound(err, "inbox: release")
+	}
+	return s.submit(ctx, &job{account: acct, release: true})
+}

@@ -1,0 +1,150 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/safeurl"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/providers"
+)
+
+// MaxTextLength bounds a reply; providers split long texts as they need.
+const MaxTextLength = 20000
+
+// SendInput is an agent's reply.
+type SendInput struct {
+	ConversationID int
+	Text           string
+	// Attachments are given as URLs the provider fetches.
+	Attachments []providers.Attachment
+	// ClientMessageID makes a retried send idempotent: the same ID sends once.
+	ClientMessageID string
+}
+
+// Send stores the reply as QUEUED (it is its own outbox entry) and returns at once;
+// the dispatcher delivers it. The same ClientMessageID returns the first message.
+func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) {
+	v, _ := core.ViewerFrom(ctx)
+	verr := &core.ValidationError{}
+	text := strings.TrimSpace(in.Text)
+	if text == "" && len(in.Attachments) == 0 {
+		verr.Add("text", "a message needs text or an attachment")
+	}
+	if utf8.RuneCountInString(in.Text) > MaxTextLength {
+		verr.Add("text", "must be at most %d characters", MaxTextLength)
+	}
+	for i, a := range in.Attachments {
+		if err := safeurl.CheckURL(a.URL, false, false); err != nil {
+			verr.Add(fmt.Sprintf("attachments[%d].url", i), "%s", err.Error())
+		}
+	}
+	if len(in.ClientMessageID) > 200 {
+		verr.Add("clientMessageId", "must be at most 200 characters")
+	}
+	if err := verr.OrNil(); err != nil {
+		return nil, err
+	}
+	var (
+		out *ent.Message
+		rec *recorder
+	)
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		c := ent.FromContext(ctx)
+		if in.ClientMessageID != "" {
+			prev, err := c.Message.Query().Where(message.ClientMessageID(in.ClientMessageID)).Only(ctx)
+			if err == nil {
+				if prev.ConversationID == nil || *prev.ConversationID != in.ConversationID {
+					return fmt.Errorf("inbox: clientMessageId used in another conversation: %w", core.ErrConflict)
+				}
+				out = prev
+				return nil
+			}
+			if !ent.IsNotFound(err) {
+				return fmt.Errorf("inbox: send: %w", err)
+			}
+		}
+		conv, err := c.Conversation.Get(ctx, in.ConversationID)
+		if err != nil {
+			return store.NotFound(err, "inbox: send: conversation")
+		}
+		if conv.Status != conversation.StatusOPEN {
+			return core.Invalid("conversationId", "the conversation is closed")
+		}
+		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
+			return fmt.Errorf("inbox: send: take the conversation first: %w", core.ErrForbidden)
+		}
+		create := c.Message.Create().
+			SetTenantID(conv.TenantID).
+			SetIntegrationAccountID(conv.IntegrationAccountID).
+			SetContactID(conv.ContactID).
+			SetConversationID(conv.ID).
+			SetDirection(message.DirectionOUTBOUND).
+			SetStatus(message.StatusQUEUED).
+			SetText(in.Text).
+			SetNextAttemptAt(s.now())
+		if len(in.Attachments) > 0 {
+			create.SetAttachments(in.Attachments)
+		}
+		if in.ClientMessageID != "" {
+			create.SetClientMessageID(in.ClientMessageID)
+		}
+		if v.UserID != 0 {
+			create.SetSenderID(v.UserID)
+		}
+		if out, err = create.Save(ctx); err != nil {
+			return store.NotFound(err, "inbox: send")
+		}
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+			return fmt.Errorf("inbox: send: %w", err)
+		}
+		rec = &recorder{tx: c, tenant: conv.TenantID}
+		id := out.ID
+		return rec.add(ctx, MessageCreated, conv, &id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		s.publish(rec.out)
+		s.Wake()
+	}
+	return out.Unwrap(), nil
+}
+
+// Retry queues a FAILED reply again, for real: the dispatcher delivers it anew.
+func (s *Service) Retry(ctx context.Context, id int) (*ent.Message, error) {
+	var (
+		out *ent.Message
+		rec *recorder
+	)
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		c := ent.FromContext(ctx)
+		m, err := c.Message.Query().Where(message.ID(id)).WithConversation().Only(ctx)
+		if err != nil {
+			return store.NotFound(err, "inbox: retry")
+		}
+		if m.Direction != message.DirectionOUTBOUND || m.Status != message.StatusFAILED {
+			return core.Invalid("id", "only failed replies can be retried")
+		}
+		if out, err = c.Message.UpdateOne(m).SetStatus(message.StatusQUEUED).SetError("").
+			SetAttempts(0).SetNextAttemptAt(s.now()).Save(ctx); err != nil {
+			return fmt.Errorf("inbox: retry: %w", err)
+		}
+		rec = &recorder{tx: c}
+		id := out.ID
+		return rec.add(ctx, MessageUpdated, m.Edges.Conversation, &id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(rec.out)
+	s.Wake()
+	return out.Unwrap(), nil
+}

@@ -1,0 +1,109 @@
+package inbox
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/core/accounts"
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/registry"
+)
+
+// Options configure the inbox.
+type Options struct {
+	Accounts *accounts.Service
+	Registry *registry.Registry
+	Bus      events.Bus
+	// HTTP calls providers (sending, media).
+	HTTP *http.Client
+	Log  *slog.Logger
+	// ReopenWindow: a message within this time after a conversation closed
+	// reopens it; later ones start a new conversation (default 24h).
+	ReopenWindow time.Duration
+	// MaxBatch bounds how many webhooks share one transaction (default 256).
+	MaxBatch int
+	// MaxAttempts bounds deliveries of a reply before it is FAILED (default 10).
+	MaxAttempts int
+	// RetryBase is the first retry's backoff, doubled per attempt (default 1s).
+	RetryBase time.Duration
+	// Workers deliver replies of different conversations in parallel (default 8).
+	Workers int
+}
+
+// Service is the message path.
+type Service struct {
+	client   *ent.Client
+	accounts *accounts.Service
+	reg      *registry.Registry
+	bus      events.Bus
+	http     *http.Client
+	log      *slog.Logger
+	opts     Options
+	now      func() time.Time
+
+	jobs    chan *job
+	stopped chan struct{}
+	wake    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// New returns the inbox; Run starts its writer and dispatcher.
+func New(client *ent.Client, opts Options) *Service {
+	if opts.ReopenWindow <= 0 {
+		opts.ReopenWindow = 24 * time.Hour
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if opts.RetryBase <= 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &Service{
+		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
+		log: opts.Log, opts: opts, now: time.Now,
+		jobs: make(chan *job), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
+	}
+}
+
+// Run starts the group-commit writer and the outbox dispatcher until ctx ends;
+// Wait returns once both have stopped.
+func (s *Service) Run(ctx context.Context) {
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.stopped)
+		s.runWriter(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.runDispatcher(ctx)
+	}()
+}
+
+// Wait blocks until the goroutines Run began have stopped.
+func (s *Service) Wait() { s.wg.Wait() }
+
+// env is what provider calls get.
+func (s *Service) env() providers.Env { return providers.Env{HTTP: s.http, Now: s.now} }
+
+// Wake tells the dispatcher that replies are waiting.
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,65 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Conversation is a chat between a contact and the contact center on one account.
+// It is OPEN while it goes on; an agent takes it, or a supervisor assigns it.
+type Conversation struct {
+	ent.Schema
+}
+
+// Mixin confines conversations to their tenant (and agents to what they may see)
+// and stamps times.
+func (Conversation) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}, TimeMixin{}, AgentScopeMixin{Column: "id"}}
+}
+
+// Fields of the Conversation.
+func (Conversation) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("integration_account_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("contact_id").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Enum("status").Values("OPEN", "CLOSED").Default("OPEN").
+			Annotations(entgql.OrderField("STATUS")),
+		field.Int("assignee_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("last_message_at").Default(time.Now).
+			Annotations(entgql.OrderField("LAST_MESSAGE_AT"), entgql.Skip(entgql.SkipWhereInput)),
+		field.Time("closed_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Edges of the Conversation.
+func (Conversation) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("integration_account", IntegrationAccount.Type).Field("integration_account_id").
+			Unique().Required().Immutable().Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("contact", Contact.Type).Field("contact_id").Unique().Required().Immutable().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("assignee", User.Type).Field("assignee_id").Unique(),
+		edge.From("messages", Message.Type).Ref("conversation").
+			Annotations(entgql.RelayConnection(), entgql.OrderField("MESSAGES_COUNT")),
+	}
+}
+
+// Indexes find a contact's open conversation and an agent's inbox fast.
+func (Conversation) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("contact_id", "status"),
+		index.Fields("tenant_id", "assignee_id", "status"),
+	}
+}
+
+// Annotations expose conversations as a Relay connection with filters.
+func (Conversation) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.QueryField(), entgql.RelayConnection()}
+}

@@ -1,0 +1,90 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/switchboard/switchboard/providers"
+)
+
+// Message is one message in a conversation, inbound from a customer or outbound
+// from an agent. Outbound messages are also the outbox: the dispatcher delivers
+// QUEUED ones in order per conversation. Inbound ones are unique per account on
+// the provider's dedup key, so a provider's retry never makes a duplicate.
+type Message struct {
+	ent.Schema
+}
+
+// Mixin confines messages to their tenant and agents to visible conversations.
+func (Message) Mixin() []ent.Mixin {
+	return []ent.Mixin{TenantMixin{}, AgentScopeMixin{Column: "conversation_id"}}
+}
+
+// Fields of the Message.
+func (Message) Fields() []ent.Field {
+	skip := entgql.Skip(entgql.SkipAll)
+	noWhere := entgql.Skip(entgql.SkipWhereInput)
+	return []ent.Field{
+		field.Int("integration_account_id").Immutable().Annotations(skip),
+		field.Int("contact_id").Immutable().Annotations(skip),
+		// ConversationID is empty while the message is held for a disconnected account.
+		field.Int("conversation_id").Optional().Nillable().Annotations(skip),
+		field.Enum("direction").Values("INBOUND", "OUTBOUND").Immutable(),
+		field.Enum("kind").Values("MESSAGE", "POSTBACK").Default("MESSAGE").Immutable(),
+		field.Enum("status").Values("RECEIVED", "QUEUED", "SENT", "DELIVERED", "READ", "FAILED"),
+		field.Text("text").Default("").Annotations(noWhere),
+		field.JSON("attachments", []providers.Attachment{}).Optional().Annotations(skip),
+		field.JSON("location", &providers.Location{}).Optional().Annotations(skip),
+		field.JSON("shared_contact", &providers.ContactCard{}).Optional().Annotations(skip),
+		field.String("payload").Default("").Annotations(noWhere),
+		// DedupKey is the provider's key of an inbound event; ClientMessageID the
+		// agent client's key of an outbound one. Each is unique where set.
+		field.String("dedup_key").Optional().Nillable().Immutable().Annotations(skip),
+		field.String("client_message_id").Optional().Nillable().Immutable().Annotations(noWhere),
+		field.String("provider_message_id").Optional().Nillable().Annotations(noWhere),
+		field.JSON("provider_message_ids", []string{}).Optional().Annotations(skip),
+		field.Int("sender_id").Optional().Nillable().Immutable().Annotations(skip),
+		field.Time("provider_time").Optional().Nillable().Annotations(noWhere),
+		field.Bool("edited").Default(false).Annotations(noWhere),
+		// Held messages arrived while the account was DISCONNECTED.
+		field.Bool("held").Default(false).Annotations(skip),
+		field.String("error").Default("").Annotations(noWhere),
+		field.Int("attempts").Default(0).Annotations(skip),
+		field.Time("next_attempt_at").Optional().Nillable().Annotations(skip),
+		field.Time("created_at").Default(time.Now).Immutable().
+			Annotations(entgql.OrderField("CREATED_AT"), noWhere),
+	}
+}
+
+// Edges of the Message.
+func (Message) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("conversation", Conversation.Type).Field("conversation_id").Unique().
+			Annotations(entsql.OnDelete(entsql.Cascade)),
+		edge.To("sender", User.Type).Field("sender_id").Unique().Immutable(),
+	}
+}
+
+// Indexes enforce dedup and serve the dispatcher and conversation views.
+func (Message) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("integration_account_id", "dedup_key").Unique(),
+		index.Fields("tenant_id", "client_message_id").Unique(),
+		index.Fields("integration_account_id", "provider_message_id"),
+		index.Fields("conversation_id"),
+		index.Fields("status", "next_attempt_at"),
+		index.Fields("integration_account_id", "held"),
+	}
+}
+
+// Annotations expose messages as nodes in conversation connections.
+func (Message) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.RelayConnection()}
+}

@@ -1,0 +1,62 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/graph/model"
+)
+
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// conversationEvents maps the inbox's event stream to GraphQL, loading each
+// event's conversation and message as the subscriber (so visibility holds).
+func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, after *string) (<-chan *model.ConversationEvent, error) {
+	var from *int
+	if after != nil {
+		n, err := inbox.ParseCursor(*after)
+		if err != nil {
+			return nil, err
+		}
+		from = &n
+	}
+	sub, err := r.Inbox.Subscribe(ctx, conversationID, from)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *model.ConversationEvent)
+	go func() {
+		defer close(out)
+		for e := range sub.C {
+			conv, err := r.Client.Conversation.Get(ctx, e.ConversationID)
+			if err != nil {
+				continue // deleted, or no longer visible to this viewer
+			}
+			ev := &model.ConversationEvent{Cursor: strconv.Itoa(e.Cursor), Kind: model.ConversationEventKind(e.Kind), Conversation: conv}
+			if e.MessageID != nil {
+				if m, err := r.Client.Message.Get(ctx, *e.MessageID); err == nil {
+					ev.Message = m
+				}
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if err := sub.Err(); errors.Is(err, events.ErrSlowSubscriber) {
+			graphql.AddError(ctx, err)
+		}
+	}()
+	return out, nil
+}

@@ -1,0 +1,246 @@
+package custom
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/providers"
+)
+
+var testReply = providers.OutboundMessage{
+	ID:   "sb-msg-31",
+	To:   "user-42",
+	Text: "Your order ships today.",
+	Attachments: []providers.OutboundAttachment{
+		{Type: providers.AttachmentImage, URL: "https://cdn.switchboard.example/label.png", MimeType: "image/png", FileName: "label.png"},
+		{Type: providers.AttachmentFile, Data: []byte("%PDF-1.7 invoice"), MimeType: "application/pdf", FileName: "invoice.pdf"},
+	},
+}
+
+func TestSendRequest(t *testing.T) {
+	f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		writeJSON(w, http.StatusCreated, map[string]string{"messageId": "their-9001"}, testSecret)
+	})
+	res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if want := []string{"their-9001"}; !reflect.DeepEqual(res.MessageIDs, want) {
+		t.Errorf("MessageIDs = %v, want %v", res.MessageIDs, want)
+	}
+	reqs := f.received()
+	if len(reqs) != 1 {
+		t.Fatalf("the messenger got %d requests, want 1", len(reqs))
+	}
+	r := reqs[0]
+	if r.verifyErr != nil {
+		t.Errorf("our signature did not verify: %v", r.verifyErr)
+	}
+	for k, want := range map[string]string{
+		"Content-Type":    "application/json",
+		"Idempotency-Key": "sb-msg-31",
+		HeaderTimestamp:   fmt.Sprint(testNow.Unix()),
+	} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	var got, want any
+	if err := json.Unmarshal(r.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal([]byte(`{
+		"type": "message",
+		"id": "sb-msg-31",
+		"timestamp": "2026-05-01T12:00:00Z",
+		"recipient": {"id": "user-42"},
+		"message": {
+			"text": "Your order ships today.",
+			"attachments": [
+				{"type": "image", "url": "https://cdn.switchboard.example/label.png", "mimeType": "image/png", "fileName": "label.png"},
+				{"type": "file", "data": "JVBERi0xLjcgaW52b2ljZQ==", "mimeType": "application/pdf", "fileName": "invoice.pdf"}
+			]
+		}
+	}`), &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("body = %s\nwant %v", r.body, want)
+	}
+}
+
+func TestSendAnswers(t *testing.T) {
+	type want struct {
+		ids        []string
+		retryable  bool
+		retryAfter time.Duration
+		reason     string // a part of the reason; "" when the send succeeds
+	}
+	signed := func(status int, v any) func(http.ResponseWriter, *http.Request, []byte) {
+		return func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, status, v, testSecret) }
+	}
+	tests := []struct {
+		name   string
+		answer func(http.ResponseWriter, *http.Request, []byte)
+		want   want
+	}{
+		{name: "200 signed", answer: signed(200, map[string]string{"messageId": "m-1"}), want: want{ids: []string{"m-1"}}},
+		{name: "201 signed", answer: signed(201, map[string]string{"messageId": "m-2"}), want: want{ids: []string{"m-2"}}},
+		{name: "200 unsigned", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			writeJSON(w, 200, map[string]string{"messageId": "m-1"}, "")
+		}, want: want{reason: "answer was not signed with the confirmation code (no X-Switchboard-Signature header)"}},
+		{name: "200 signed with another code", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			writeJSON(w, 200, map[string]string{"messageId": "m-1"}, "someone-elses-code")
+		}, want: want{reason: "not signed with the confirmation code (the signature does not match)"}},
+		{name: "200 signed long ago", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			b := []byte(`{"messageId":"m-1"}`)
+			signHeaders(w.Header(), testSecret, testNow.Add(-time.Hour), b)
+			_, _ = w.Write(b)
+		}, want: want{reason: "check the messenger's clock"}},
+		{name: "200 without messageId", answer: signed(200, map[string]string{"id": "m-1"}), want: want{reason: "the messenger answered 200 without a messageId"}},
+		{name: "429 with Retry-After seconds", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			w.Header().Set("Retry-After", "7")
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "slow down"}, "")
+		}, want: want{retryable: true, retryAfter: 7 * time.Second, reason: "the messenger answered 429: slow down"}},
+		{name: "503 with Retry-After date", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			w.Header().Set("Retry-After", testNow.Add(90*time.Second).Format(http.TimeFormat))
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, want: want{retryable: true, retryAfter: 90 * time.Second, reason: "the messenger answered 503"}},
+		{name: "500", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			http.Error(w, "boom", http.StatusInternalServerError)
+		}, want: want{retryable: true, reason: "the messenger answered 500"}},
+		{name: "408", answer: signed(408, nil), want: want{retryable: true, reason: "the messenger answered 408"}},
+		{name: "404 with error", answer: signed(404, map[string]string{"error": "no such user"}),
+			want: want{reason: "the messenger answered 404: no such user"}},
+		{name: "410", answer: signed(410, map[string]any{"error": map[string]string{"message": "user left"}}),
+			want: want{reason: "the messenger answered 410: user left"}},
+		{name: "422 unsigned", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			writeJSON(w, 422, map[string]string{"error": "text too long"}, "")
+		}, want: want{reason: "the messenger answered 422: text too long"}},
+		{name: "400 echoing the confirmation code", answer: signed(400, map[string]string{"error": "bad code " + testSecret}),
+			want: want{reason: "the messenger answered 400: bad code [redacted]"}},
+		{name: "redirect not followed", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+			w.WriteHeader(http.StatusNotModified)
+		}, want: want{reason: "the messenger answered 304"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeMessenger(t, tc.answer)
+			res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+			checkSend(t, res, err, tc.want.ids, tc.want.retryable, tc.want.retryAfter, tc.want.reason)
+			if reqs := f.received(); len(reqs) != 1 || reqs[0].verifyErr != nil {
+				t.Errorf("the messenger got %d requests; first signature check: %v", len(reqs), reqs[0].verifyErr)
+			}
+		})
+	}
+}
+
+func TestSendTransportFailures(t *testing.T) {
+	t.Run("timeout", func(t *testing.T) {
+		f := newFakeMessenger(t, func(_ http.ResponseWriter, r *http.Request, _ []byte) {
+			<-r.Context().Done() // hold the answer until Switchboard gives up
+		})
+		env := f.env()
+		env.HTTP = &http.Client{Transport: f.srv.Client().Transport, Timeout: 100 * time.Millisecond}
+		res, err := Provider{}.Send(context.Background(), env, testAccount(f.srv.URL), testReply)
+		checkSend(t, res, err, nil, true, 0, "could not reach the messenger")
+	})
+	t.Run("nobody listening", func(t *testing.T) {
+		f := newFakeMessenger(t, nil)
+		f.srv.Close()
+		res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+		checkSend(t, res, err, nil, true, 0, "could not reach the messenger")
+	})
+}
+
+func TestSendRefusedBeforeSending(t *testing.T) {
+	big := testReply
+	big.Attachments = []providers.OutboundAttachment{
+		{Type: providers.AttachmentVideo, Data: make([]byte, MaxInlineData/2)},
+		{Type: providers.AttachmentVideo, Data: make([]byte, MaxInlineData/2+1)},
+	}
+	noCode := testAccount("")
+	noCode.Secrets = map[string]string{}
+	tests := []struct {
+		name   string
+		acct   func(url string) providers.Account
+		msg    providers.OutboundMessage
+		reason string
+	}{
+		{name: "no recipient", msg: providers.OutboundMessage{ID: "x", Text: "hi"}, reason: "the reply has no recipient"},
+		{name: "nothing to send", msg: providers.OutboundMessage{ID: "x", To: "u"}, reason: "the reply has no text and no attachments"},
+		{name: "attachment without content", msg: providers.OutboundMessage{ID: "x", To: "u", Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentImage}}},
+			reason: "attachment 0 has neither a URL nor data"},
+		{name: "inline data over 10 MiB", msg: big, reason: "inline attachments exceed 10 MiB"},
+		{name: "no webhookUrl", acct: func(string) providers.Account { return testAccount("") }, msg: testReply, reason: "the account has no webhookUrl"},
+		{name: "no confirmation code", acct: func(u string) providers.Account {
+			a := testAccount(u)
+			a.Secrets = nil
+			return a
+		}, msg: testReply, reason: "the account has no confirmationCode"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+				writeJSON(w, 200, map[string]string{"messageId": "m"}, testSecret)
+			})
+			acct := testAccount(f.srv.URL)
+			if tc.acct != nil {
+				acct = tc.acct(f.srv.URL)
+			}
+			res, err := Provider{}.Send(context.Background(), f.env(), acct, tc.msg)
+			checkSend(t, res, err, nil, false, 0, tc.reason)
+			if n := len(f.received()); n != 0 {
+				t.Errorf("the messenger got %d requests, want none", n)
+			}
+		})
+	}
+}
+
+func TestSendWithoutID(t *testing.T) {
+	f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
+		writeJSON(w, 200, map[string]string{"messageId": "m"}, testSecret)
+	})
+	msg := testReply
+	msg.ID = ""
+	if _, err := (Provider{}).Send(context.Background(), f.env(), testAccount(f.srv.URL), msg); err != nil {
+		t.Fatal(err)
+	}
+	if key := f.received()[0].header.Get("Idempotency-Key"); !strings.HasPrefix(key, "msg_") {
+		t.Errorf("Idempotency-Key = %q, want a generated key", key)
+	}
+}
+
+// checkSend asserts a Send outcome: ids on success, otherwise a *SendError with
+// the given retry advice and a reason containing reason.
+func checkSend(t *testing.T, res providers.SendResult, err error, ids []string, retryable bool, retryAfter time.Duration, reason string) {
+	t.Helper()
+	if reason == "" {
+		if err != nil || !reflect.DeepEqual(res.MessageIDs, ids) {
+			t.Fatalf("Send = %v, %v; want %v", res, err, ids)
+		}
+		return
+	}
+	var se *providers.SendError
+	if !errors.As(err, &se) {
+		t.Fatalf("Send err = %v, want a *providers.SendError", err)
+	}
+	if se.Retryable != retryable || se.RetryAfter != retryAfter {
+		t.Errorf("retryable %v after %v, want %v after %v (%v)", se.Retryable, se.RetryAfter, retryable, retryAfter, se)
+	}
+	if !strings.Contains(se.Reason, reason) {
+		t.Errorf("reason = %q, want it to contain %q", se.Reason, reason)
+	}
+	if !strings.HasPrefix(se.Err.Error(), "custom: send: ") {
+		t.Errorf("cause = %q, want the custom: send: context", se.Err)
+	}
+	if errors.Is(err, providers.ErrUnauthorized) {
+		t.Errorf("a send failure must not look like an unauthorized webhook: %v", err)
+	}
+	mustNotLeak(t, "the send error", fmt.Sprintf("%v %q %v", se, se.Reason, se.Err))
+}
