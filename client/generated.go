@@ -2121,6 +2121,283 @@ func (v *AccountFieldsSettingsWhatsappTwilioSettingsAuthTokenSecretValue) __prem
 	return &retval, nil
 }
 
+// AssignConversationAssignConversation includes the requested fields of the GraphQL type Conversation.
+type AssignConversationAssignConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns AssignConversationAssignConversation.Id, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns AssignConversationAssignConversation.Status, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns AssignConversationAssignConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns AssignConversationAssignConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns AssignConversationAssignConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns AssignConversationAssignConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns AssignConversationAssignConversation.Contact, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns AssignConversationAssignConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *AssignConversationAssignConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AssignConversationAssignConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AssignConversationAssignConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAssignConversationAssignConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *AssignConversationAssignConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AssignConversationAssignConversation) __premarshalJSON() (*__premarshalAssignConversationAssignConversation, error) {
+	var retval __premarshalAssignConversationAssignConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// AssignConversationResponse is returned by AssignConversation on success.
+type AssignConversationResponse struct {
+	// Assigns a conversation to an agent.
+	AssignConversation AssignConversationAssignConversation `json:"assignConversation"`
+}
+
+// GetAssignConversation returns AssignConversationResponse.AssignConversation, and is useful for accessing the field via an interface.
+func (v *AssignConversationResponse) GetAssignConversation() AssignConversationAssignConversation {
+	return v.AssignConversation
+}
+
+type AttachmentInput struct {
+	Type     AttachmentType `json:"type"`
+	Url      string         `json:"url"`
+	FileName *string        `json:"fileName"`
+	MimeType *string        `json:"mimeType"`
+}
+
+// GetType returns AttachmentInput.Type, and is useful for accessing the field via an interface.
+func (v *AttachmentInput) GetType() AttachmentType { return v.Type }
+
+// GetUrl returns AttachmentInput.Url, and is useful for accessing the field via an interface.
+func (v *AttachmentInput) GetUrl() string { return v.Url }
+
+// GetFileName returns AttachmentInput.FileName, and is useful for accessing the field via an interface.
+func (v *AttachmentInput) GetFileName() *string { return v.FileName }
+
+// GetMimeType returns AttachmentInput.MimeType, and is useful for accessing the field via an interface.
+func (v *AttachmentInput) GetMimeType() *string { return v.MimeType }
+
+type AttachmentType string
+
+const (
+	AttachmentTypeImage   AttachmentType = "IMAGE"
+	AttachmentTypeVideo   AttachmentType = "VIDEO"
+	AttachmentTypeAudio   AttachmentType = "AUDIO"
+	AttachmentTypeVoice   AttachmentType = "VOICE"
+	AttachmentTypeFile    AttachmentType = "FILE"
+	AttachmentTypeSticker AttachmentType = "STICKER"
+)
+
+var AllAttachmentType = []AttachmentType{
+	AttachmentTypeImage,
+	AttachmentTypeVideo,
+	AttachmentTypeAudio,
+	AttachmentTypeVoice,
+	AttachmentTypeFile,
+	AttachmentTypeSticker,
+}
+
+// CloseConversationCloseConversation includes the requested fields of the GraphQL type Conversation.
+type CloseConversationCloseConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns CloseConversationCloseConversation.Id, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns CloseConversationCloseConversation.Status, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns CloseConversationCloseConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns CloseConversationCloseConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns CloseConversationCloseConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns CloseConversationCloseConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns CloseConversationCloseConversation.Contact, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns CloseConversationCloseConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *CloseConversationCloseConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CloseConversationCloseConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CloseConversationCloseConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCloseConversationCloseConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *CloseConversationCloseConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CloseConversationCloseConversation) __premarshalJSON() (*__premarshalCloseConversationCloseConversation, error) {
+	var retval __premarshalCloseConversationCloseConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// CloseConversationResponse is returned by CloseConversation on success.
+type CloseConversationResponse struct {
+	// Closes a conversation. Agents close only their own.
+	CloseConversation CloseConversationCloseConversation `json:"closeConversation"`
+}
+
+// GetCloseConversation returns CloseConversationResponse.CloseConversation, and is useful for accessing the field via an interface.
+func (v *CloseConversationResponse) GetCloseConversation() CloseConversationCloseConversation {
+	return v.CloseConversation
+}
+
 // ConnectIntegrationAccountConnectIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type ConnectIntegrationAccountConnectIntegrationAccount struct {
 	AccountFields `json:"-"`
@@ -2275,6 +2552,1614 @@ type ConnectIntegrationAccountResponse struct {
 // GetConnectIntegrationAccount returns ConnectIntegrationAccountResponse.ConnectIntegrationAccount, and is useful for accessing the field via an interface.
 func (v *ConnectIntegrationAccountResponse) GetConnectIntegrationAccount() ConnectIntegrationAccountConnectIntegrationAccount {
 	return v.ConnectIntegrationAccount
+}
+
+// ContactWhereInput is used for filtering Contact objects.
+// Input was generated by ent.
+type ContactWhereInput struct {
+	Not *ContactWhereInput  `json:"not"`
+	And []ContactWhereInput `json:"and"`
+	Or  []ContactWhereInput `json:"or"`
+	// id field predicates
+	Id      *string  `json:"id"`
+	IdNEQ   *string  `json:"idNEQ"`
+	IdIn    []string `json:"idIn"`
+	IdNotIn []string `json:"idNotIn"`
+	IdGT    *string  `json:"idGT"`
+	IdGTE   *string  `json:"idGTE"`
+	IdLT    *string  `json:"idLT"`
+	IdLTE   *string  `json:"idLTE"`
+	// display_name field predicates
+	DisplayName             *string  `json:"displayName"`
+	DisplayNameNEQ          *string  `json:"displayNameNEQ"`
+	DisplayNameIn           []string `json:"displayNameIn"`
+	DisplayNameNotIn        []string `json:"displayNameNotIn"`
+	DisplayNameGT           *string  `json:"displayNameGT"`
+	DisplayNameGTE          *string  `json:"displayNameGTE"`
+	DisplayNameLT           *string  `json:"displayNameLT"`
+	DisplayNameLTE          *string  `json:"displayNameLTE"`
+	DisplayNameContains     *string  `json:"displayNameContains"`
+	DisplayNameHasPrefix    *string  `json:"displayNameHasPrefix"`
+	DisplayNameHasSuffix    *string  `json:"displayNameHasSuffix"`
+	DisplayNameEqualFold    *string  `json:"displayNameEqualFold"`
+	DisplayNameContainsFold *string  `json:"displayNameContainsFold"`
+	// blocked field predicates
+	Blocked    *bool `json:"blocked"`
+	BlockedNEQ *bool `json:"blockedNEQ"`
+	// integration_account edge predicates
+	HasIntegrationAccount     *bool                          `json:"hasIntegrationAccount"`
+	HasIntegrationAccountWith []IntegrationAccountWhereInput `json:"hasIntegrationAccountWith"`
+	// conversations edge predicates
+	HasConversations     *bool                    `json:"hasConversations"`
+	HasConversationsWith []ConversationWhereInput `json:"hasConversationsWith"`
+}
+
+// GetNot returns ContactWhereInput.Not, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetNot() *ContactWhereInput { return v.Not }
+
+// GetAnd returns ContactWhereInput.And, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetAnd() []ContactWhereInput { return v.And }
+
+// GetOr returns ContactWhereInput.Or, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetOr() []ContactWhereInput { return v.Or }
+
+// GetId returns ContactWhereInput.Id, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetId() *string { return v.Id }
+
+// GetIdNEQ returns ContactWhereInput.IdNEQ, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdNEQ() *string { return v.IdNEQ }
+
+// GetIdIn returns ContactWhereInput.IdIn, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdIn() []string { return v.IdIn }
+
+// GetIdNotIn returns ContactWhereInput.IdNotIn, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdNotIn() []string { return v.IdNotIn }
+
+// GetIdGT returns ContactWhereInput.IdGT, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdGT() *string { return v.IdGT }
+
+// GetIdGTE returns ContactWhereInput.IdGTE, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdGTE() *string { return v.IdGTE }
+
+// GetIdLT returns ContactWhereInput.IdLT, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdLT() *string { return v.IdLT }
+
+// GetIdLTE returns ContactWhereInput.IdLTE, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetIdLTE() *string { return v.IdLTE }
+
+// GetDisplayName returns ContactWhereInput.DisplayName, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayName() *string { return v.DisplayName }
+
+// GetDisplayNameNEQ returns ContactWhereInput.DisplayNameNEQ, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameNEQ() *string { return v.DisplayNameNEQ }
+
+// GetDisplayNameIn returns ContactWhereInput.DisplayNameIn, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameIn() []string { return v.DisplayNameIn }
+
+// GetDisplayNameNotIn returns ContactWhereInput.DisplayNameNotIn, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameNotIn() []string { return v.DisplayNameNotIn }
+
+// GetDisplayNameGT returns ContactWhereInput.DisplayNameGT, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameGT() *string { return v.DisplayNameGT }
+
+// GetDisplayNameGTE returns ContactWhereInput.DisplayNameGTE, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameGTE() *string { return v.DisplayNameGTE }
+
+// GetDisplayNameLT returns ContactWhereInput.DisplayNameLT, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameLT() *string { return v.DisplayNameLT }
+
+// GetDisplayNameLTE returns ContactWhereInput.DisplayNameLTE, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameLTE() *string { return v.DisplayNameLTE }
+
+// GetDisplayNameContains returns ContactWhereInput.DisplayNameContains, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameContains() *string { return v.DisplayNameContains }
+
+// GetDisplayNameHasPrefix returns ContactWhereInput.DisplayNameHasPrefix, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameHasPrefix() *string { return v.DisplayNameHasPrefix }
+
+// GetDisplayNameHasSuffix returns ContactWhereInput.DisplayNameHasSuffix, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameHasSuffix() *string { return v.DisplayNameHasSuffix }
+
+// GetDisplayNameEqualFold returns ContactWhereInput.DisplayNameEqualFold, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameEqualFold() *string { return v.DisplayNameEqualFold }
+
+// GetDisplayNameContainsFold returns ContactWhereInput.DisplayNameContainsFold, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetDisplayNameContainsFold() *string { return v.DisplayNameContainsFold }
+
+// GetBlocked returns ContactWhereInput.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetBlocked() *bool { return v.Blocked }
+
+// GetBlockedNEQ returns ContactWhereInput.BlockedNEQ, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetBlockedNEQ() *bool { return v.BlockedNEQ }
+
+// GetHasIntegrationAccount returns ContactWhereInput.HasIntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetHasIntegrationAccount() *bool { return v.HasIntegrationAccount }
+
+// GetHasIntegrationAccountWith returns ContactWhereInput.HasIntegrationAccountWith, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetHasIntegrationAccountWith() []IntegrationAccountWhereInput {
+	return v.HasIntegrationAccountWith
+}
+
+// GetHasConversations returns ContactWhereInput.HasConversations, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetHasConversations() *bool { return v.HasConversations }
+
+// GetHasConversationsWith returns ContactWhereInput.HasConversationsWith, and is useful for accessing the field via an interface.
+func (v *ContactWhereInput) GetHasConversationsWith() []ConversationWhereInput {
+	return v.HasConversationsWith
+}
+
+// ContactsContactsContactConnection includes the requested fields of the GraphQL type ContactConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type ContactsContactsContactConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*ContactsContactsContactConnectionEdgesContactEdge `json:"edges"`
+}
+
+// GetTotalCount returns ContactsContactsContactConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnection) GetTotalCount() int { return v.TotalCount }
+
+// GetEdges returns ContactsContactsContactConnection.Edges, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnection) GetEdges() []*ContactsContactsContactConnectionEdgesContactEdge {
+	return v.Edges
+}
+
+// ContactsContactsContactConnectionEdgesContactEdge includes the requested fields of the GraphQL type ContactEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type ContactsContactsContactConnectionEdgesContactEdge struct {
+	// The item at the end of the edge.
+	Node *ContactsContactsContactConnectionEdgesContactEdgeNodeContact `json:"node"`
+}
+
+// GetNode returns ContactsContactsContactConnectionEdgesContactEdge.Node, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdge) GetNode() *ContactsContactsContactConnectionEdgesContactEdgeNodeContact {
+	return v.Node
+}
+
+// ContactsContactsContactConnectionEdgesContactEdgeNodeContact includes the requested fields of the GraphQL type Contact.
+type ContactsContactsContactConnectionEdgesContactEdgeNodeContact struct {
+	Id                 string                                                                         `json:"id"`
+	ProviderUserID     string                                                                         `json:"providerUserID"`
+	DisplayName        string                                                                         `json:"displayName"`
+	Blocked            bool                                                                           `json:"blocked"`
+	IntegrationAccount ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount `json:"integrationAccount"`
+}
+
+// GetId returns ContactsContactsContactConnectionEdgesContactEdgeNodeContact.Id, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContact) GetId() string { return v.Id }
+
+// GetProviderUserID returns ContactsContactsContactConnectionEdgesContactEdgeNodeContact.ProviderUserID, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContact) GetProviderUserID() string {
+	return v.ProviderUserID
+}
+
+// GetDisplayName returns ContactsContactsContactConnectionEdgesContactEdgeNodeContact.DisplayName, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContact) GetDisplayName() string {
+	return v.DisplayName
+}
+
+// GetBlocked returns ContactsContactsContactConnectionEdgesContactEdgeNodeContact.Blocked, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContact) GetBlocked() bool {
+	return v.Blocked
+}
+
+// GetIntegrationAccount returns ContactsContactsContactConnectionEdgesContactEdgeNodeContact.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContact) GetIntegrationAccount() ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount {
+	return v.IntegrationAccount
+}
+
+// ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount struct {
+	Id string `json:"id"`
+}
+
+// GetId returns ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *ContactsContactsContactConnectionEdgesContactEdgeNodeContactIntegrationAccount) GetId() string {
+	return v.Id
+}
+
+// ContactsResponse is returned by Contacts on success.
+type ContactsResponse struct {
+	Contacts ContactsContactsContactConnection `json:"contacts"`
+}
+
+// GetContacts returns ContactsResponse.Contacts, and is useful for accessing the field via an interface.
+func (v *ContactsResponse) GetContacts() ContactsContactsContactConnection { return v.Contacts }
+
+type ConversationEventKind string
+
+const (
+	ConversationEventKindConversationCreated  ConversationEventKind = "CONVERSATION_CREATED"
+	ConversationEventKindConversationReopened ConversationEventKind = "CONVERSATION_REOPENED"
+	ConversationEventKindConversationAssigned ConversationEventKind = "CONVERSATION_ASSIGNED"
+	ConversationEventKindConversationClosed   ConversationEventKind = "CONVERSATION_CLOSED"
+	ConversationEventKindMessageCreated       ConversationEventKind = "MESSAGE_CREATED"
+	ConversationEventKindMessageUpdated       ConversationEventKind = "MESSAGE_UPDATED"
+)
+
+var AllConversationEventKind = []ConversationEventKind{
+	ConversationEventKindConversationCreated,
+	ConversationEventKindConversationReopened,
+	ConversationEventKindConversationAssigned,
+	ConversationEventKindConversationClosed,
+	ConversationEventKindMessageCreated,
+	ConversationEventKindMessageUpdated,
+}
+
+// ConversationEventsConversationEventsConversationEvent includes the requested fields of the GraphQL type ConversationEvent.
+type ConversationEventsConversationEventsConversationEvent struct {
+	// Increases within the tenant; pass it as after to resume.
+	Cursor       string                                                            `json:"cursor"`
+	Kind         ConversationEventKind                                             `json:"kind"`
+	Conversation ConversationEventsConversationEventsConversationEventConversation `json:"conversation"`
+	// The message, for MESSAGE_* events.
+	Message *ConversationEventsConversationEventsConversationEventMessage `json:"message"`
+}
+
+// GetCursor returns ConversationEventsConversationEventsConversationEvent.Cursor, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEvent) GetCursor() string { return v.Cursor }
+
+// GetKind returns ConversationEventsConversationEventsConversationEvent.Kind, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEvent) GetKind() ConversationEventKind {
+	return v.Kind
+}
+
+// GetConversation returns ConversationEventsConversationEventsConversationEvent.Conversation, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEvent) GetConversation() ConversationEventsConversationEventsConversationEventConversation {
+	return v.Conversation
+}
+
+// GetMessage returns ConversationEventsConversationEventsConversationEvent.Message, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEvent) GetMessage() *ConversationEventsConversationEventsConversationEventMessage {
+	return v.Message
+}
+
+// ConversationEventsConversationEventsConversationEventConversation includes the requested fields of the GraphQL type Conversation.
+type ConversationEventsConversationEventsConversationEventConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns ConversationEventsConversationEventsConversationEventConversation.Id, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetId() string {
+	return v.ConversationFields.Id
+}
+
+// GetStatus returns ConversationEventsConversationEventsConversationEventConversation.Status, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns ConversationEventsConversationEventsConversationEventConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns ConversationEventsConversationEventsConversationEventConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns ConversationEventsConversationEventsConversationEventConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns ConversationEventsConversationEventsConversationEventConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns ConversationEventsConversationEventsConversationEventConversation.Contact, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns ConversationEventsConversationEventsConversationEventConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *ConversationEventsConversationEventsConversationEventConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationEventsConversationEventsConversationEventConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationEventsConversationEventsConversationEventConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationEventsConversationEventsConversationEventConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *ConversationEventsConversationEventsConversationEventConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationEventsConversationEventsConversationEventConversation) __premarshalJSON() (*__premarshalConversationEventsConversationEventsConversationEventConversation, error) {
+	var retval __premarshalConversationEventsConversationEventsConversationEventConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// ConversationEventsConversationEventsConversationEventMessage includes the requested fields of the GraphQL type Message.
+type ConversationEventsConversationEventsConversationEventMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns ConversationEventsConversationEventsConversationEventMessage.Id, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetId() string {
+	return v.MessageFields.Id
+}
+
+// GetDirection returns ConversationEventsConversationEventsConversationEventMessage.Direction, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetDirection() MessageDirection {
+	return v.MessageFields.Direction
+}
+
+// GetKind returns ConversationEventsConversationEventsConversationEventMessage.Kind, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetKind() MessageKind {
+	return v.MessageFields.Kind
+}
+
+// GetStatus returns ConversationEventsConversationEventsConversationEventMessage.Status, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetStatus() MessageStatus {
+	return v.MessageFields.Status
+}
+
+// GetText returns ConversationEventsConversationEventsConversationEventMessage.Text, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetText() string {
+	return v.MessageFields.Text
+}
+
+// GetPayload returns ConversationEventsConversationEventsConversationEventMessage.Payload, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetPayload() string {
+	return v.MessageFields.Payload
+}
+
+// GetClientMessageID returns ConversationEventsConversationEventsConversationEventMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetClientMessageID() *string {
+	return v.MessageFields.ClientMessageID
+}
+
+// GetProviderMessageID returns ConversationEventsConversationEventsConversationEventMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns ConversationEventsConversationEventsConversationEventMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetProviderTime() *time.Time {
+	return v.MessageFields.ProviderTime
+}
+
+// GetEdited returns ConversationEventsConversationEventsConversationEventMessage.Edited, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetEdited() bool {
+	return v.MessageFields.Edited
+}
+
+// GetError returns ConversationEventsConversationEventsConversationEventMessage.Error, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetError() string {
+	return v.MessageFields.Error
+}
+
+// GetCreatedAt returns ConversationEventsConversationEventsConversationEventMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetCreatedAt() time.Time {
+	return v.MessageFields.CreatedAt
+}
+
+// GetAttachments returns ConversationEventsConversationEventsConversationEventMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns ConversationEventsConversationEventsConversationEventMessage.Location, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns ConversationEventsConversationEventsConversationEventMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns ConversationEventsConversationEventsConversationEventMessage.Sender, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventMessage) GetSender() *MessageFieldsSenderUser {
+	return v.MessageFields.Sender
+}
+
+func (v *ConversationEventsConversationEventsConversationEventMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationEventsConversationEventsConversationEventMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationEventsConversationEventsConversationEventMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationEventsConversationEventsConversationEventMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *ConversationEventsConversationEventsConversationEventMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationEventsConversationEventsConversationEventMessage) __premarshalJSON() (*__premarshalConversationEventsConversationEventsConversationEventMessage, error) {
+	var retval __premarshalConversationEventsConversationEventsConversationEventMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// ConversationEventsResponse is returned by ConversationEvents on success.
+type ConversationEventsResponse struct {
+	// One conversation's events. With after (an event's cursor), missed events are
+	// replayed from the log first, then live ones follow, with no gap or duplicate.
+	ConversationEvents ConversationEventsConversationEventsConversationEvent `json:"conversationEvents"`
+}
+
+// GetConversationEvents returns ConversationEventsResponse.ConversationEvents, and is useful for accessing the field via an interface.
+func (v *ConversationEventsResponse) GetConversationEvents() ConversationEventsConversationEventsConversationEvent {
+	return v.ConversationEvents
+}
+
+// ConversationFields includes the GraphQL fields of Conversation requested by the fragment ConversationFields.
+type ConversationFields struct {
+	Id                 string                               `json:"id"`
+	Status             ConversationStatus                   `json:"status"`
+	LastMessageAt      time.Time                            `json:"lastMessageAt"`
+	ClosedAt           *time.Time                           `json:"closedAt"`
+	CreatedAt          time.Time                            `json:"createdAt"`
+	Assignee           *ConversationFieldsAssigneeUser      `json:"assignee"`
+	Contact            ConversationFieldsContact            `json:"contact"`
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+// GetId returns ConversationFields.Id, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetId() string { return v.Id }
+
+// GetStatus returns ConversationFields.Status, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetStatus() ConversationStatus { return v.Status }
+
+// GetLastMessageAt returns ConversationFields.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetLastMessageAt() time.Time { return v.LastMessageAt }
+
+// GetClosedAt returns ConversationFields.ClosedAt, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetClosedAt() *time.Time { return v.ClosedAt }
+
+// GetCreatedAt returns ConversationFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetAssignee returns ConversationFields.Assignee, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetAssignee() *ConversationFieldsAssigneeUser { return v.Assignee }
+
+// GetContact returns ConversationFields.Contact, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetContact() ConversationFieldsContact { return v.Contact }
+
+// GetIntegrationAccount returns ConversationFields.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.IntegrationAccount
+}
+
+// ConversationFieldsAssigneeUser includes the requested fields of the GraphQL type User.
+type ConversationFieldsAssigneeUser struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns ConversationFieldsAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsAssigneeUser) GetId() string { return v.Id }
+
+// GetName returns ConversationFieldsAssigneeUser.Name, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsAssigneeUser) GetName() string { return v.Name }
+
+// ConversationFieldsContact includes the requested fields of the GraphQL type Contact.
+type ConversationFieldsContact struct {
+	Id             string `json:"id"`
+	ProviderUserID string `json:"providerUserID"`
+	DisplayName    string `json:"displayName"`
+	Blocked        bool   `json:"blocked"`
+}
+
+// GetId returns ConversationFieldsContact.Id, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsContact) GetId() string { return v.Id }
+
+// GetProviderUserID returns ConversationFieldsContact.ProviderUserID, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsContact) GetProviderUserID() string { return v.ProviderUserID }
+
+// GetDisplayName returns ConversationFieldsContact.DisplayName, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsContact) GetDisplayName() string { return v.DisplayName }
+
+// GetBlocked returns ConversationFieldsContact.Blocked, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsContact) GetBlocked() bool { return v.Blocked }
+
+// ConversationFieldsIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type ConversationFieldsIntegrationAccount struct {
+	Id   string                 `json:"id"`
+	Name string                 `json:"name"`
+	Type IntegrationAccountType `json:"type"`
+}
+
+// GetId returns ConversationFieldsIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsIntegrationAccount) GetId() string { return v.Id }
+
+// GetName returns ConversationFieldsIntegrationAccount.Name, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsIntegrationAccount) GetName() string { return v.Name }
+
+// GetType returns ConversationFieldsIntegrationAccount.Type, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsIntegrationAccount) GetType() IntegrationAccountType { return v.Type }
+
+// ConversationNode includes the requested fields of the GraphQL interface Node.
+//
+// ConversationNode is implemented by the following types:
+// ConversationNodeContact
+// ConversationNodeConversation
+// ConversationNodeIntegrationAccount
+// ConversationNodeMessage
+// ConversationNodeToken
+// ConversationNodeUser
+// ConversationNodeWebhookEvent
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type ConversationNode interface {
+	implementsGraphQLInterfaceConversationNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *ConversationNodeContact) implementsGraphQLInterfaceConversationNode()            {}
+func (v *ConversationNodeConversation) implementsGraphQLInterfaceConversationNode()       {}
+func (v *ConversationNodeIntegrationAccount) implementsGraphQLInterfaceConversationNode() {}
+func (v *ConversationNodeMessage) implementsGraphQLInterfaceConversationNode()            {}
+func (v *ConversationNodeToken) implementsGraphQLInterfaceConversationNode()              {}
+func (v *ConversationNodeUser) implementsGraphQLInterfaceConversationNode()               {}
+func (v *ConversationNodeWebhookEvent) implementsGraphQLInterfaceConversationNode()       {}
+
+func __unmarshalConversationNode(b []byte, v *ConversationNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Contact":
+		*v = new(ConversationNodeContact)
+		return json.Unmarshal(b, *v)
+	case "Conversation":
+		*v = new(ConversationNodeConversation)
+		return json.Unmarshal(b, *v)
+	case "IntegrationAccount":
+		*v = new(ConversationNodeIntegrationAccount)
+		return json.Unmarshal(b, *v)
+	case "Message":
+		*v = new(ConversationNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Token":
+		*v = new(ConversationNodeToken)
+		return json.Unmarshal(b, *v)
+	case "User":
+		*v = new(ConversationNodeUser)
+		return json.Unmarshal(b, *v)
+	case "WebhookEvent":
+		*v = new(ConversationNodeWebhookEvent)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for ConversationNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalConversationNode(v *ConversationNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *ConversationNodeContact:
+		typename = "Contact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *ConversationNodeConversation:
+		typename = "Conversation"
+
+		premarshaled, err := v.__premarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		result := struct {
+			TypeName string `json:"__typename"`
+			*__premarshalConversationNodeConversation
+		}{typename, premarshaled}
+		return json.Marshal(result)
+	case *ConversationNodeIntegrationAccount:
+		typename = "IntegrationAccount"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeIntegrationAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *ConversationNodeMessage:
+		typename = "Message"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *ConversationNodeToken:
+		typename = "Token"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeToken
+		}{typename, v}
+		return json.Marshal(result)
+	case *ConversationNodeUser:
+		typename = "User"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *ConversationNodeWebhookEvent:
+		typename = "WebhookEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeWebhookEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for ConversationNode: "%T"`, v)
+	}
+}
+
+// ConversationNodeContact includes the requested fields of the GraphQL type Contact.
+type ConversationNodeContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeContact.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeContact) GetTypename() *string { return v.Typename }
+
+// ConversationNodeConversation includes the requested fields of the GraphQL type Conversation.
+type ConversationNodeConversation struct {
+	Typename           *string `json:"__typename"`
+	ConversationFields `json:"-"`
+	// The contact's other conversations, newest first.
+	History  []ConversationNodeConversationHistoryConversation     `json:"history"`
+	Messages ConversationNodeConversationMessagesMessageConnection `json:"messages"`
+}
+
+// GetTypename returns ConversationNodeConversation.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetTypename() *string { return v.Typename }
+
+// GetHistory returns ConversationNodeConversation.History, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetHistory() []ConversationNodeConversationHistoryConversation {
+	return v.History
+}
+
+// GetMessages returns ConversationNodeConversation.Messages, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetMessages() ConversationNodeConversationMessagesMessageConnection {
+	return v.Messages
+}
+
+// GetId returns ConversationNodeConversation.Id, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns ConversationNodeConversation.Status, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns ConversationNodeConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns ConversationNodeConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetClosedAt() *time.Time { return v.ConversationFields.ClosedAt }
+
+// GetCreatedAt returns ConversationNodeConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns ConversationNodeConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns ConversationNodeConversation.Contact, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns ConversationNodeConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *ConversationNodeConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationNodeConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationNodeConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationNodeConversation struct {
+	Typename *string `json:"__typename"`
+
+	History []ConversationNodeConversationHistoryConversation `json:"history"`
+
+	Messages ConversationNodeConversationMessagesMessageConnection `json:"messages"`
+
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *ConversationNodeConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationNodeConversation) __premarshalJSON() (*__premarshalConversationNodeConversation, error) {
+	var retval __premarshalConversationNodeConversation
+
+	retval.Typename = v.Typename
+	retval.History = v.History
+	retval.Messages = v.Messages
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// ConversationNodeConversationHistoryConversation includes the requested fields of the GraphQL type Conversation.
+type ConversationNodeConversationHistoryConversation struct {
+	Id        string             `json:"id"`
+	Status    ConversationStatus `json:"status"`
+	CreatedAt time.Time          `json:"createdAt"`
+}
+
+// GetId returns ConversationNodeConversationHistoryConversation.Id, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationHistoryConversation) GetId() string { return v.Id }
+
+// GetStatus returns ConversationNodeConversationHistoryConversation.Status, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationHistoryConversation) GetStatus() ConversationStatus {
+	return v.Status
+}
+
+// GetCreatedAt returns ConversationNodeConversationHistoryConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationHistoryConversation) GetCreatedAt() time.Time {
+	return v.CreatedAt
+}
+
+// ConversationNodeConversationMessagesMessageConnection includes the requested fields of the GraphQL type MessageConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type ConversationNodeConversationMessagesMessageConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge `json:"edges"`
+}
+
+// GetTotalCount returns ConversationNodeConversationMessagesMessageConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns ConversationNodeConversationMessagesMessageConnection.Edges, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnection) GetEdges() []*ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge {
+	return v.Edges
+}
+
+// ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge includes the requested fields of the GraphQL type MessageEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge struct {
+	// The item at the end of the edge.
+	Node *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage `json:"node"`
+}
+
+// GetNode returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge.Node, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdge) GetNode() *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage {
+	return v.Node
+}
+
+// ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage includes the requested fields of the GraphQL type Message.
+type ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Id, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetId() string {
+	return v.MessageFields.Id
+}
+
+// GetDirection returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Direction, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetDirection() MessageDirection {
+	return v.MessageFields.Direction
+}
+
+// GetKind returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Kind, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetKind() MessageKind {
+	return v.MessageFields.Kind
+}
+
+// GetStatus returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Status, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetStatus() MessageStatus {
+	return v.MessageFields.Status
+}
+
+// GetText returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Text, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetText() string {
+	return v.MessageFields.Text
+}
+
+// GetPayload returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Payload, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetPayload() string {
+	return v.MessageFields.Payload
+}
+
+// GetClientMessageID returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetClientMessageID() *string {
+	return v.MessageFields.ClientMessageID
+}
+
+// GetProviderMessageID returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetProviderTime() *time.Time {
+	return v.MessageFields.ProviderTime
+}
+
+// GetEdited returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Edited, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetEdited() bool {
+	return v.MessageFields.Edited
+}
+
+// GetError returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Error, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetError() string {
+	return v.MessageFields.Error
+}
+
+// GetCreatedAt returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetCreatedAt() time.Time {
+	return v.MessageFields.CreatedAt
+}
+
+// GetAttachments returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Location, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Sender, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetSender() *MessageFieldsSenderUser {
+	return v.MessageFields.Sender
+}
+
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) __premarshalJSON() (*__premarshalConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage, error) {
+	var retval __premarshalConversationNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// ConversationNodeIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type ConversationNodeIntegrationAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeIntegrationAccount.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeIntegrationAccount) GetTypename() *string { return v.Typename }
+
+// ConversationNodeMessage includes the requested fields of the GraphQL type Message.
+type ConversationNodeMessage struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeMessage.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeMessage) GetTypename() *string { return v.Typename }
+
+// ConversationNodeToken includes the requested fields of the GraphQL type Token.
+type ConversationNodeToken struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeToken.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeToken) GetTypename() *string { return v.Typename }
+
+// ConversationNodeUser includes the requested fields of the GraphQL type User.
+type ConversationNodeUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeUser.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeUser) GetTypename() *string { return v.Typename }
+
+// ConversationNodeWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type ConversationNodeWebhookEvent struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeWebhookEvent.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeWebhookEvent) GetTypename() *string { return v.Typename }
+
+// Ordering options for Conversation connections
+type ConversationOrder struct {
+	// The ordering direction.
+	Direction OrderDirection `json:"direction"`
+	// The field by which to order Conversations.
+	Field ConversationOrderField `json:"field"`
+}
+
+// GetDirection returns ConversationOrder.Direction, and is useful for accessing the field via an interface.
+func (v *ConversationOrder) GetDirection() OrderDirection { return v.Direction }
+
+// GetField returns ConversationOrder.Field, and is useful for accessing the field via an interface.
+func (v *ConversationOrder) GetField() ConversationOrderField { return v.Field }
+
+// Properties by which Conversation connections can be ordered.
+type ConversationOrderField string
+
+const (
+	ConversationOrderFieldCreatedAt     ConversationOrderField = "CREATED_AT"
+	ConversationOrderFieldUpdatedAt     ConversationOrderField = "UPDATED_AT"
+	ConversationOrderFieldStatus        ConversationOrderField = "STATUS"
+	ConversationOrderFieldLastMessageAt ConversationOrderField = "LAST_MESSAGE_AT"
+	ConversationOrderFieldMessagesCount ConversationOrderField = "MESSAGES_COUNT"
+)
+
+var AllConversationOrderField = []ConversationOrderField{
+	ConversationOrderFieldCreatedAt,
+	ConversationOrderFieldUpdatedAt,
+	ConversationOrderFieldStatus,
+	ConversationOrderFieldLastMessageAt,
+	ConversationOrderFieldMessagesCount,
+}
+
+// ConversationResponse is returned by Conversation on success.
+type ConversationResponse struct {
+	// Fetches an object given its ID.
+	Node *ConversationNode `json:"-"`
+}
+
+// GetNode returns ConversationResponse.Node, and is useful for accessing the field via an interface.
+func (v *ConversationResponse) GetNode() *ConversationNode { return v.Node }
+
+func (v *ConversationResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(ConversationNode)
+			err = __unmarshalConversationNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal ConversationResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalConversationResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *ConversationResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationResponse) __premarshalJSON() (*__premarshalConversationResponse, error) {
+	var retval __premarshalConversationResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalConversationNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal ConversationResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
+// ConversationStatus is enum for the field status
+type ConversationStatus string
+
+const (
+	ConversationStatusOpen   ConversationStatus = "OPEN"
+	ConversationStatusClosed ConversationStatus = "CLOSED"
+)
+
+var AllConversationStatus = []ConversationStatus{
+	ConversationStatusOpen,
+	ConversationStatusClosed,
+}
+
+// ConversationWhereInput is used for filtering Conversation objects.
+// Input was generated by ent.
+type ConversationWhereInput struct {
+	Not *ConversationWhereInput  `json:"not"`
+	And []ConversationWhereInput `json:"and"`
+	Or  []ConversationWhereInput `json:"or"`
+	// id field predicates
+	Id      *string  `json:"id"`
+	IdNEQ   *string  `json:"idNEQ"`
+	IdIn    []string `json:"idIn"`
+	IdNotIn []string `json:"idNotIn"`
+	IdGT    *string  `json:"idGT"`
+	IdGTE   *string  `json:"idGTE"`
+	IdLT    *string  `json:"idLT"`
+	IdLTE   *string  `json:"idLTE"`
+	// status field predicates
+	Status      *ConversationStatus  `json:"status"`
+	StatusNEQ   *ConversationStatus  `json:"statusNEQ"`
+	StatusIn    []ConversationStatus `json:"statusIn"`
+	StatusNotIn []ConversationStatus `json:"statusNotIn"`
+	// integration_account edge predicates
+	HasIntegrationAccount     *bool                          `json:"hasIntegrationAccount"`
+	HasIntegrationAccountWith []IntegrationAccountWhereInput `json:"hasIntegrationAccountWith"`
+	// contact edge predicates
+	HasContact     *bool               `json:"hasContact"`
+	HasContactWith []ContactWhereInput `json:"hasContactWith"`
+	// assignee edge predicates
+	HasAssignee     *bool            `json:"hasAssignee"`
+	HasAssigneeWith []UserWhereInput `json:"hasAssigneeWith"`
+	// messages edge predicates
+	HasMessages     *bool               `json:"hasMessages"`
+	HasMessagesWith []MessageWhereInput `json:"hasMessagesWith"`
+}
+
+// GetNot returns ConversationWhereInput.Not, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetNot() *ConversationWhereInput { return v.Not }
+
+// GetAnd returns ConversationWhereInput.And, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetAnd() []ConversationWhereInput { return v.And }
+
+// GetOr returns ConversationWhereInput.Or, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetOr() []ConversationWhereInput { return v.Or }
+
+// GetId returns ConversationWhereInput.Id, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetId() *string { return v.Id }
+
+// GetIdNEQ returns ConversationWhereInput.IdNEQ, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdNEQ() *string { return v.IdNEQ }
+
+// GetIdIn returns ConversationWhereInput.IdIn, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdIn() []string { return v.IdIn }
+
+// GetIdNotIn returns ConversationWhereInput.IdNotIn, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdNotIn() []string { return v.IdNotIn }
+
+// GetIdGT returns ConversationWhereInput.IdGT, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdGT() *string { return v.IdGT }
+
+// GetIdGTE returns ConversationWhereInput.IdGTE, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdGTE() *string { return v.IdGTE }
+
+// GetIdLT returns ConversationWhereInput.IdLT, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdLT() *string { return v.IdLT }
+
+// GetIdLTE returns ConversationWhereInput.IdLTE, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetIdLTE() *string { return v.IdLTE }
+
+// GetStatus returns ConversationWhereInput.Status, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetStatus() *ConversationStatus { return v.Status }
+
+// GetStatusNEQ returns ConversationWhereInput.StatusNEQ, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetStatusNEQ() *ConversationStatus { return v.StatusNEQ }
+
+// GetStatusIn returns ConversationWhereInput.StatusIn, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetStatusIn() []ConversationStatus { return v.StatusIn }
+
+// GetStatusNotIn returns ConversationWhereInput.StatusNotIn, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetStatusNotIn() []ConversationStatus { return v.StatusNotIn }
+
+// GetHasIntegrationAccount returns ConversationWhereInput.HasIntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasIntegrationAccount() *bool { return v.HasIntegrationAccount }
+
+// GetHasIntegrationAccountWith returns ConversationWhereInput.HasIntegrationAccountWith, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasIntegrationAccountWith() []IntegrationAccountWhereInput {
+	return v.HasIntegrationAccountWith
+}
+
+// GetHasContact returns ConversationWhereInput.HasContact, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasContact() *bool { return v.HasContact }
+
+// GetHasContactWith returns ConversationWhereInput.HasContactWith, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasContactWith() []ContactWhereInput { return v.HasContactWith }
+
+// GetHasAssignee returns ConversationWhereInput.HasAssignee, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasAssignee() *bool { return v.HasAssignee }
+
+// GetHasAssigneeWith returns ConversationWhereInput.HasAssigneeWith, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasAssigneeWith() []UserWhereInput { return v.HasAssigneeWith }
+
+// GetHasMessages returns ConversationWhereInput.HasMessages, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasMessages() *bool { return v.HasMessages }
+
+// GetHasMessagesWith returns ConversationWhereInput.HasMessagesWith, and is useful for accessing the field via an interface.
+func (v *ConversationWhereInput) GetHasMessagesWith() []MessageWhereInput { return v.HasMessagesWith }
+
+// ConversationsConversationsConversationConnection includes the requested fields of the GraphQL type ConversationConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type ConversationsConversationsConversationConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// Information to aid in pagination.
+	PageInfo ConversationsConversationsConversationConnectionPageInfo `json:"pageInfo"`
+	// A list of edges.
+	Edges []*ConversationsConversationsConversationConnectionEdgesConversationEdge `json:"edges"`
+}
+
+// GetTotalCount returns ConversationsConversationsConversationConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnection) GetTotalCount() int { return v.TotalCount }
+
+// GetPageInfo returns ConversationsConversationsConversationConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnection) GetPageInfo() ConversationsConversationsConversationConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns ConversationsConversationsConversationConnection.Edges, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnection) GetEdges() []*ConversationsConversationsConversationConnectionEdgesConversationEdge {
+	return v.Edges
+}
+
+// ConversationsConversationsConversationConnectionEdgesConversationEdge includes the requested fields of the GraphQL type ConversationEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type ConversationsConversationsConversationConnectionEdgesConversationEdge struct {
+	// The item at the end of the edge.
+	Node *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation `json:"node"`
+}
+
+// GetNode returns ConversationsConversationsConversationConnectionEdgesConversationEdge.Node, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdge) GetNode() *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation {
+	return v.Node
+}
+
+// ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation includes the requested fields of the GraphQL type Conversation.
+type ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Id, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetId() string {
+	return v.ConversationFields.Id
+}
+
+// GetStatus returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Status, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Contact, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) __premarshalJSON() (*__premarshalConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation, error) {
+	var retval __premarshalConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// ConversationsConversationsConversationConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type ConversationsConversationsConversationConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns ConversationsConversationsConversationConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns ConversationsConversationsConversationConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// ConversationsResponse is returned by Conversations on success.
+type ConversationsResponse struct {
+	Conversations ConversationsConversationsConversationConnection `json:"conversations"`
+}
+
+// GetConversations returns ConversationsResponse.Conversations, and is useful for accessing the field via an interface.
+func (v *ConversationsResponse) GetConversations() ConversationsConversationsConversationConnection {
+	return v.Conversations
 }
 
 // CreateApiTokenCreateApiTokenCreateApiTokenPayload includes the requested fields of the GraphQL type CreateApiTokenPayload.
@@ -3014,6 +4899,108 @@ func (v *FacebookSettingsInput) GetAppSecret() *string { return v.AppSecret }
 // GetWebhookVerifyToken returns FacebookSettingsInput.WebhookVerifyToken, and is useful for accessing the field via an interface.
 func (v *FacebookSettingsInput) GetWebhookVerifyToken() *string { return v.WebhookVerifyToken }
 
+// FailedWebhookEventsFailedWebhookEventsWebhookEventConnection includes the requested fields of the GraphQL type WebhookEventConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type FailedWebhookEventsFailedWebhookEventsWebhookEventConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// A list of edges.
+	Edges []*FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge `json:"edges"`
+}
+
+// GetTotalCount returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetEdges returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnection.Edges, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnection) GetEdges() []*FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge {
+	return v.Edges
+}
+
+// FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge includes the requested fields of the GraphQL type WebhookEventEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge struct {
+	// The item at the end of the edge.
+	Node *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent `json:"node"`
+}
+
+// GetNode returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge.Node, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdge) GetNode() *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent {
+	return v.Node
+}
+
+// FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent struct {
+	Id                 string                                                                                                              `json:"id"`
+	Status             WebhookEventStatus                                                                                                  `json:"status"`
+	Error              string                                                                                                              `json:"error"`
+	Events             int                                                                                                                 `json:"events"`
+	ReceivedAt         time.Time                                                                                                           `json:"receivedAt"`
+	ContentType        string                                                                                                              `json:"contentType"`
+	IntegrationAccount FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount `json:"integrationAccount"`
+}
+
+// GetId returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.Id, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetId() string {
+	return v.Id
+}
+
+// GetStatus returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.Status, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetStatus() WebhookEventStatus {
+	return v.Status
+}
+
+// GetError returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.Error, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetError() string {
+	return v.Error
+}
+
+// GetEvents returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.Events, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetEvents() int {
+	return v.Events
+}
+
+// GetReceivedAt returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.ReceivedAt, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetReceivedAt() time.Time {
+	return v.ReceivedAt
+}
+
+// GetContentType returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.ContentType, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetContentType() string {
+	return v.ContentType
+}
+
+// GetIntegrationAccount returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEvent) GetIntegrationAccount() FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount {
+	return v.IntegrationAccount
+}
+
+// FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount struct {
+	Id string `json:"id"`
+}
+
+// GetId returns FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsFailedWebhookEventsWebhookEventConnectionEdgesWebhookEventEdgeNodeWebhookEventIntegrationAccount) GetId() string {
+	return v.Id
+}
+
+// FailedWebhookEventsResponse is returned by FailedWebhookEvents on success.
+type FailedWebhookEventsResponse struct {
+	// Authentic webhooks that could not be parsed, newest first; replay them after a fix.
+	FailedWebhookEvents FailedWebhookEventsFailedWebhookEventsWebhookEventConnection `json:"failedWebhookEvents"`
+}
+
+// GetFailedWebhookEvents returns FailedWebhookEventsResponse.FailedWebhookEvents, and is useful for accessing the field via an interface.
+func (v *FailedWebhookEventsResponse) GetFailedWebhookEvents() FailedWebhookEventsFailedWebhookEventsWebhookEventConnection {
+	return v.FailedWebhookEvents
+}
+
 // GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount struct {
 	AccountFields `json:"-"`
@@ -3168,6 +5155,325 @@ type GenerateWebhookVerifyTokenResponse struct {
 // GetGenerateWebhookVerifyToken returns GenerateWebhookVerifyTokenResponse.GenerateWebhookVerifyToken, and is useful for accessing the field via an interface.
 func (v *GenerateWebhookVerifyTokenResponse) GetGenerateWebhookVerifyToken() GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount {
 	return v.GenerateWebhookVerifyToken
+}
+
+// InboxEventsInboxEventsConversationEvent includes the requested fields of the GraphQL type ConversationEvent.
+type InboxEventsInboxEventsConversationEvent struct {
+	// Increases within the tenant; pass it as after to resume.
+	Cursor       string                                              `json:"cursor"`
+	Kind         ConversationEventKind                               `json:"kind"`
+	Conversation InboxEventsInboxEventsConversationEventConversation `json:"conversation"`
+	// The message, for MESSAGE_* events.
+	Message *InboxEventsInboxEventsConversationEventMessage `json:"message"`
+}
+
+// GetCursor returns InboxEventsInboxEventsConversationEvent.Cursor, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEvent) GetCursor() string { return v.Cursor }
+
+// GetKind returns InboxEventsInboxEventsConversationEvent.Kind, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEvent) GetKind() ConversationEventKind { return v.Kind }
+
+// GetConversation returns InboxEventsInboxEventsConversationEvent.Conversation, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEvent) GetConversation() InboxEventsInboxEventsConversationEventConversation {
+	return v.Conversation
+}
+
+// GetMessage returns InboxEventsInboxEventsConversationEvent.Message, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEvent) GetMessage() *InboxEventsInboxEventsConversationEventMessage {
+	return v.Message
+}
+
+// InboxEventsInboxEventsConversationEventConversation includes the requested fields of the GraphQL type Conversation.
+type InboxEventsInboxEventsConversationEventConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns InboxEventsInboxEventsConversationEventConversation.Id, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetId() string {
+	return v.ConversationFields.Id
+}
+
+// GetStatus returns InboxEventsInboxEventsConversationEventConversation.Status, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns InboxEventsInboxEventsConversationEventConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns InboxEventsInboxEventsConversationEventConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns InboxEventsInboxEventsConversationEventConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns InboxEventsInboxEventsConversationEventConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns InboxEventsInboxEventsConversationEventConversation.Contact, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns InboxEventsInboxEventsConversationEventConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *InboxEventsInboxEventsConversationEventConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*InboxEventsInboxEventsConversationEventConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.InboxEventsInboxEventsConversationEventConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalInboxEventsInboxEventsConversationEventConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *InboxEventsInboxEventsConversationEventConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *InboxEventsInboxEventsConversationEventConversation) __premarshalJSON() (*__premarshalInboxEventsInboxEventsConversationEventConversation, error) {
+	var retval __premarshalInboxEventsInboxEventsConversationEventConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// InboxEventsInboxEventsConversationEventMessage includes the requested fields of the GraphQL type Message.
+type InboxEventsInboxEventsConversationEventMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns InboxEventsInboxEventsConversationEventMessage.Id, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetId() string { return v.MessageFields.Id }
+
+// GetDirection returns InboxEventsInboxEventsConversationEventMessage.Direction, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetDirection() MessageDirection {
+	return v.MessageFields.Direction
+}
+
+// GetKind returns InboxEventsInboxEventsConversationEventMessage.Kind, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetKind() MessageKind {
+	return v.MessageFields.Kind
+}
+
+// GetStatus returns InboxEventsInboxEventsConversationEventMessage.Status, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetStatus() MessageStatus {
+	return v.MessageFields.Status
+}
+
+// GetText returns InboxEventsInboxEventsConversationEventMessage.Text, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetText() string {
+	return v.MessageFields.Text
+}
+
+// GetPayload returns InboxEventsInboxEventsConversationEventMessage.Payload, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetPayload() string {
+	return v.MessageFields.Payload
+}
+
+// GetClientMessageID returns InboxEventsInboxEventsConversationEventMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetClientMessageID() *string {
+	return v.MessageFields.ClientMessageID
+}
+
+// GetProviderMessageID returns InboxEventsInboxEventsConversationEventMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns InboxEventsInboxEventsConversationEventMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetProviderTime() *time.Time {
+	return v.MessageFields.ProviderTime
+}
+
+// GetEdited returns InboxEventsInboxEventsConversationEventMessage.Edited, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetEdited() bool {
+	return v.MessageFields.Edited
+}
+
+// GetError returns InboxEventsInboxEventsConversationEventMessage.Error, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetError() string {
+	return v.MessageFields.Error
+}
+
+// GetCreatedAt returns InboxEventsInboxEventsConversationEventMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetCreatedAt() time.Time {
+	return v.MessageFields.CreatedAt
+}
+
+// GetAttachments returns InboxEventsInboxEventsConversationEventMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns InboxEventsInboxEventsConversationEventMessage.Location, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns InboxEventsInboxEventsConversationEventMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns InboxEventsInboxEventsConversationEventMessage.Sender, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventMessage) GetSender() *MessageFieldsSenderUser {
+	return v.MessageFields.Sender
+}
+
+func (v *InboxEventsInboxEventsConversationEventMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*InboxEventsInboxEventsConversationEventMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.InboxEventsInboxEventsConversationEventMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalInboxEventsInboxEventsConversationEventMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *InboxEventsInboxEventsConversationEventMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *InboxEventsInboxEventsConversationEventMessage) __premarshalJSON() (*__premarshalInboxEventsInboxEventsConversationEventMessage, error) {
+	var retval __premarshalInboxEventsInboxEventsConversationEventMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// InboxEventsResponse is returned by InboxEvents on success.
+type InboxEventsResponse struct {
+	// Everything the viewer may see: new and changed conversations, messages, statuses, assignments.
+	InboxEvents InboxEventsInboxEventsConversationEvent `json:"inboxEvents"`
+}
+
+// GetInboxEvents returns InboxEventsResponse.InboxEvents, and is useful for accessing the field via an interface.
+func (v *InboxEventsResponse) GetInboxEvents() InboxEventsInboxEventsConversationEvent {
+	return v.InboxEvents
 }
 
 type IntegrationAccountEventKind string
@@ -4549,6 +6855,312 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() MeMeUser { return v.Me }
 
+// MessageDirection is enum for the field direction
+type MessageDirection string
+
+const (
+	MessageDirectionInbound  MessageDirection = "INBOUND"
+	MessageDirectionOutbound MessageDirection = "OUTBOUND"
+)
+
+var AllMessageDirection = []MessageDirection{
+	MessageDirectionInbound,
+	MessageDirectionOutbound,
+}
+
+// MessageFields includes the GraphQL fields of Message requested by the fragment MessageFields.
+type MessageFields struct {
+	Id                string                               `json:"id"`
+	Direction         MessageDirection                     `json:"direction"`
+	Kind              MessageKind                          `json:"kind"`
+	Status            MessageStatus                        `json:"status"`
+	Text              string                               `json:"text"`
+	Payload           string                               `json:"payload"`
+	ClientMessageID   *string                              `json:"clientMessageID"`
+	ProviderMessageID *string                              `json:"providerMessageID"`
+	ProviderTime      *time.Time                           `json:"providerTime"`
+	Edited            bool                                 `json:"edited"`
+	Error             string                               `json:"error"`
+	CreatedAt         time.Time                            `json:"createdAt"`
+	Attachments       []MessageFieldsAttachmentsAttachment `json:"attachments"`
+	Location          *MessageFieldsLocation               `json:"location"`
+	SharedContact     *MessageFieldsSharedContact          `json:"sharedContact"`
+	Sender            *MessageFieldsSenderUser             `json:"sender"`
+}
+
+// GetId returns MessageFields.Id, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetId() string { return v.Id }
+
+// GetDirection returns MessageFields.Direction, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetDirection() MessageDirection { return v.Direction }
+
+// GetKind returns MessageFields.Kind, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetKind() MessageKind { return v.Kind }
+
+// GetStatus returns MessageFields.Status, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetStatus() MessageStatus { return v.Status }
+
+// GetText returns MessageFields.Text, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetText() string { return v.Text }
+
+// GetPayload returns MessageFields.Payload, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetPayload() string { return v.Payload }
+
+// GetClientMessageID returns MessageFields.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetClientMessageID() *string { return v.ClientMessageID }
+
+// GetProviderMessageID returns MessageFields.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetProviderMessageID() *string { return v.ProviderMessageID }
+
+// GetProviderTime returns MessageFields.ProviderTime, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetProviderTime() *time.Time { return v.ProviderTime }
+
+// GetEdited returns MessageFields.Edited, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetEdited() bool { return v.Edited }
+
+// GetError returns MessageFields.Error, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetError() string { return v.Error }
+
+// GetCreatedAt returns MessageFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetAttachments returns MessageFields.Attachments, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetAttachments() []MessageFieldsAttachmentsAttachment { return v.Attachments }
+
+// GetLocation returns MessageFields.Location, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetLocation() *MessageFieldsLocation { return v.Location }
+
+// GetSharedContact returns MessageFields.SharedContact, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetSharedContact() *MessageFieldsSharedContact { return v.SharedContact }
+
+// GetSender returns MessageFields.Sender, and is useful for accessing the field via an interface.
+func (v *MessageFields) GetSender() *MessageFieldsSenderUser { return v.Sender }
+
+// MessageFieldsAttachmentsAttachment includes the requested fields of the GraphQL type Attachment.
+type MessageFieldsAttachmentsAttachment struct {
+	Type AttachmentType `json:"type"`
+	// Where the media is, for providers that give URLs.
+	Url *string `json:"url"`
+	// The provider's file ID, for providers that give IDs (Telegram).
+	FileId   *string `json:"fileId"`
+	MimeType *string `json:"mimeType"`
+	FileName *string `json:"fileName"`
+	Size     *int    `json:"size"`
+}
+
+// GetType returns MessageFieldsAttachmentsAttachment.Type, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetType() AttachmentType { return v.Type }
+
+// GetUrl returns MessageFieldsAttachmentsAttachment.Url, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetUrl() *string { return v.Url }
+
+// GetFileId returns MessageFieldsAttachmentsAttachment.FileId, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetFileId() *string { return v.FileId }
+
+// GetMimeType returns MessageFieldsAttachmentsAttachment.MimeType, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetMimeType() *string { return v.MimeType }
+
+// GetFileName returns MessageFieldsAttachmentsAttachment.FileName, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetFileName() *string { return v.FileName }
+
+// GetSize returns MessageFieldsAttachmentsAttachment.Size, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetSize() *int { return v.Size }
+
+// MessageFieldsLocation includes the requested fields of the GraphQL type Location.
+type MessageFieldsLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Title     *string `json:"title"`
+}
+
+// GetLatitude returns MessageFieldsLocation.Latitude, and is useful for accessing the field via an interface.
+func (v *MessageFieldsLocation) GetLatitude() float64 { return v.Latitude }
+
+// GetLongitude returns MessageFieldsLocation.Longitude, and is useful for accessing the field via an interface.
+func (v *MessageFieldsLocation) GetLongitude() float64 { return v.Longitude }
+
+// GetTitle returns MessageFieldsLocation.Title, and is useful for accessing the field via an interface.
+func (v *MessageFieldsLocation) GetTitle() *string { return v.Title }
+
+// MessageFieldsSenderUser includes the requested fields of the GraphQL type User.
+type MessageFieldsSenderUser struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns MessageFieldsSenderUser.Id, and is useful for accessing the field via an interface.
+func (v *MessageFieldsSenderUser) GetId() string { return v.Id }
+
+// GetName returns MessageFieldsSenderUser.Name, and is useful for accessing the field via an interface.
+func (v *MessageFieldsSenderUser) GetName() string { return v.Name }
+
+// MessageFieldsSharedContact includes the requested fields of the GraphQL type SharedContact.
+type MessageFieldsSharedContact struct {
+	Name  string  `json:"name"`
+	Phone *string `json:"phone"`
+}
+
+// GetName returns MessageFieldsSharedContact.Name, and is useful for accessing the field via an interface.
+func (v *MessageFieldsSharedContact) GetName() string { return v.Name }
+
+// GetPhone returns MessageFieldsSharedContact.Phone, and is useful for accessing the field via an interface.
+func (v *MessageFieldsSharedContact) GetPhone() *string { return v.Phone }
+
+// MessageKind is enum for the field kind
+type MessageKind string
+
+const (
+	MessageKindMessage  MessageKind = "MESSAGE"
+	MessageKindPostback MessageKind = "POSTBACK"
+)
+
+var AllMessageKind = []MessageKind{
+	MessageKindMessage,
+	MessageKindPostback,
+}
+
+// MessageStatus is enum for the field status
+type MessageStatus string
+
+const (
+	MessageStatusReceived  MessageStatus = "RECEIVED"
+	MessageStatusQueued    MessageStatus = "QUEUED"
+	MessageStatusSent      MessageStatus = "SENT"
+	MessageStatusDelivered MessageStatus = "DELIVERED"
+	MessageStatusRead      MessageStatus = "READ"
+	MessageStatusFailed    MessageStatus = "FAILED"
+)
+
+var AllMessageStatus = []MessageStatus{
+	MessageStatusReceived,
+	MessageStatusQueued,
+	MessageStatusSent,
+	MessageStatusDelivered,
+	MessageStatusRead,
+	MessageStatusFailed,
+}
+
+// MessageWhereInput is used for filtering Message objects.
+// Input was generated by ent.
+type MessageWhereInput struct {
+	Not *MessageWhereInput  `json:"not"`
+	And []MessageWhereInput `json:"and"`
+	Or  []MessageWhereInput `json:"or"`
+	// id field predicates
+	Id      *string  `json:"id"`
+	IdNEQ   *string  `json:"idNEQ"`
+	IdIn    []string `json:"idIn"`
+	IdNotIn []string `json:"idNotIn"`
+	IdGT    *string  `json:"idGT"`
+	IdGTE   *string  `json:"idGTE"`
+	IdLT    *string  `json:"idLT"`
+	IdLTE   *string  `json:"idLTE"`
+	// direction field predicates
+	Direction      *MessageDirection  `json:"direction"`
+	DirectionNEQ   *MessageDirection  `json:"directionNEQ"`
+	DirectionIn    []MessageDirection `json:"directionIn"`
+	DirectionNotIn []MessageDirection `json:"directionNotIn"`
+	// kind field predicates
+	Kind      *MessageKind  `json:"kind"`
+	KindNEQ   *MessageKind  `json:"kindNEQ"`
+	KindIn    []MessageKind `json:"kindIn"`
+	KindNotIn []MessageKind `json:"kindNotIn"`
+	// status field predicates
+	Status      *MessageStatus  `json:"status"`
+	StatusNEQ   *MessageStatus  `json:"statusNEQ"`
+	StatusIn    []MessageStatus `json:"statusIn"`
+	StatusNotIn []MessageStatus `json:"statusNotIn"`
+	// conversation edge predicates
+	HasConversation     *bool                    `json:"hasConversation"`
+	HasConversationWith []ConversationWhereInput `json:"hasConversationWith"`
+	// sender edge predicates
+	HasSender     *bool            `json:"hasSender"`
+	HasSenderWith []UserWhereInput `json:"hasSenderWith"`
+}
+
+// GetNot returns MessageWhereInput.Not, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetNot() *MessageWhereInput { return v.Not }
+
+// GetAnd returns MessageWhereInput.And, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetAnd() []MessageWhereInput { return v.And }
+
+// GetOr returns MessageWhereInput.Or, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetOr() []MessageWhereInput { return v.Or }
+
+// GetId returns MessageWhereInput.Id, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetId() *string { return v.Id }
+
+// GetIdNEQ returns MessageWhereInput.IdNEQ, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdNEQ() *string { return v.IdNEQ }
+
+// GetIdIn returns MessageWhereInput.IdIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdIn() []string { return v.IdIn }
+
+// GetIdNotIn returns MessageWhereInput.IdNotIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdNotIn() []string { return v.IdNotIn }
+
+// GetIdGT returns MessageWhereInput.IdGT, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdGT() *string { return v.IdGT }
+
+// GetIdGTE returns MessageWhereInput.IdGTE, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdGTE() *string { return v.IdGTE }
+
+// GetIdLT returns MessageWhereInput.IdLT, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdLT() *string { return v.IdLT }
+
+// GetIdLTE returns MessageWhereInput.IdLTE, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetIdLTE() *string { return v.IdLTE }
+
+// GetDirection returns MessageWhereInput.Direction, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetDirection() *MessageDirection { return v.Direction }
+
+// GetDirectionNEQ returns MessageWhereInput.DirectionNEQ, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetDirectionNEQ() *MessageDirection { return v.DirectionNEQ }
+
+// GetDirectionIn returns MessageWhereInput.DirectionIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetDirectionIn() []MessageDirection { return v.DirectionIn }
+
+// GetDirectionNotIn returns MessageWhereInput.DirectionNotIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetDirectionNotIn() []MessageDirection { return v.DirectionNotIn }
+
+// GetKind returns MessageWhereInput.Kind, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetKind() *MessageKind { return v.Kind }
+
+// GetKindNEQ returns MessageWhereInput.KindNEQ, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetKindNEQ() *MessageKind { return v.KindNEQ }
+
+// GetKindIn returns MessageWhereInput.KindIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetKindIn() []MessageKind { return v.KindIn }
+
+// GetKindNotIn returns MessageWhereInput.KindNotIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetKindNotIn() []MessageKind { return v.KindNotIn }
+
+// GetStatus returns MessageWhereInput.Status, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetStatus() *MessageStatus { return v.Status }
+
+// GetStatusNEQ returns MessageWhereInput.StatusNEQ, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetStatusNEQ() *MessageStatus { return v.StatusNEQ }
+
+// GetStatusIn returns MessageWhereInput.StatusIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetStatusIn() []MessageStatus { return v.StatusIn }
+
+// GetStatusNotIn returns MessageWhereInput.StatusNotIn, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetStatusNotIn() []MessageStatus { return v.StatusNotIn }
+
+// GetHasConversation returns MessageWhereInput.HasConversation, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetHasConversation() *bool { return v.HasConversation }
+
+// GetHasConversationWith returns MessageWhereInput.HasConversationWith, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetHasConversationWith() []ConversationWhereInput {
+	return v.HasConversationWith
+}
+
+// GetHasSender returns MessageWhereInput.HasSender, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetHasSender() *bool { return v.HasSender }
+
+// GetHasSenderWith returns MessageWhereInput.HasSenderWith, and is useful for accessing the field via an interface.
+func (v *MessageWhereInput) GetHasSenderWith() []UserWhereInput { return v.HasSenderWith }
+
 type NexmoAuthentication string
 
 const (
@@ -4574,6 +7186,37 @@ const (
 var AllOrderDirection = []OrderDirection{
 	OrderDirectionAsc,
 	OrderDirectionDesc,
+}
+
+// ReplayWebhookEventReplayWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type ReplayWebhookEventReplayWebhookEvent struct {
+	Id     string             `json:"id"`
+	Status WebhookEventStatus `json:"status"`
+	Error  string             `json:"error"`
+	Events int                `json:"events"`
+}
+
+// GetId returns ReplayWebhookEventReplayWebhookEvent.Id, and is useful for accessing the field via an interface.
+func (v *ReplayWebhookEventReplayWebhookEvent) GetId() string { return v.Id }
+
+// GetStatus returns ReplayWebhookEventReplayWebhookEvent.Status, and is useful for accessing the field via an interface.
+func (v *ReplayWebhookEventReplayWebhookEvent) GetStatus() WebhookEventStatus { return v.Status }
+
+// GetError returns ReplayWebhookEventReplayWebhookEvent.Error, and is useful for accessing the field via an interface.
+func (v *ReplayWebhookEventReplayWebhookEvent) GetError() string { return v.Error }
+
+// GetEvents returns ReplayWebhookEventReplayWebhookEvent.Events, and is useful for accessing the field via an interface.
+func (v *ReplayWebhookEventReplayWebhookEvent) GetEvents() int { return v.Events }
+
+// ReplayWebhookEventResponse is returned by ReplayWebhookEvent on success.
+type ReplayWebhookEventResponse struct {
+	// Parses a failed webhook event again and stores what it yields.
+	ReplayWebhookEvent ReplayWebhookEventReplayWebhookEvent `json:"replayWebhookEvent"`
+}
+
+// GetReplayWebhookEvent returns ReplayWebhookEventResponse.ReplayWebhookEvent, and is useful for accessing the field via an interface.
+func (v *ReplayWebhookEventResponse) GetReplayWebhookEvent() ReplayWebhookEventReplayWebhookEvent {
+	return v.ReplayWebhookEvent
 }
 
 // ResultFields includes the GraphQL fields of ProviderResult requested by the fragment ResultFields.
@@ -4614,6 +7257,169 @@ func (v *ResultFieldsDetailsDetail) GetKey() string { return v.Key }
 
 // GetValue returns ResultFieldsDetailsDetail.Value, and is useful for accessing the field via an interface.
 func (v *ResultFieldsDetailsDetail) GetValue() string { return v.Value }
+
+// RetryMessageResponse is returned by RetryMessage on success.
+type RetryMessageResponse struct {
+	// Queues a FAILED reply again.
+	RetryMessage RetryMessageRetryMessage `json:"retryMessage"`
+}
+
+// GetRetryMessage returns RetryMessageResponse.RetryMessage, and is useful for accessing the field via an interface.
+func (v *RetryMessageResponse) GetRetryMessage() RetryMessageRetryMessage { return v.RetryMessage }
+
+// RetryMessageRetryMessage includes the requested fields of the GraphQL type Message.
+type RetryMessageRetryMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns RetryMessageRetryMessage.Id, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetId() string { return v.MessageFields.Id }
+
+// GetDirection returns RetryMessageRetryMessage.Direction, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetDirection() MessageDirection { return v.MessageFields.Direction }
+
+// GetKind returns RetryMessageRetryMessage.Kind, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetKind() MessageKind { return v.MessageFields.Kind }
+
+// GetStatus returns RetryMessageRetryMessage.Status, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetStatus() MessageStatus { return v.MessageFields.Status }
+
+// GetText returns RetryMessageRetryMessage.Text, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetText() string { return v.MessageFields.Text }
+
+// GetPayload returns RetryMessageRetryMessage.Payload, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetPayload() string { return v.MessageFields.Payload }
+
+// GetClientMessageID returns RetryMessageRetryMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetClientMessageID() *string {
+	return v.MessageFields.ClientMessageID
+}
+
+// GetProviderMessageID returns RetryMessageRetryMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns RetryMessageRetryMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetProviderTime() *time.Time { return v.MessageFields.ProviderTime }
+
+// GetEdited returns RetryMessageRetryMessage.Edited, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetEdited() bool { return v.MessageFields.Edited }
+
+// GetError returns RetryMessageRetryMessage.Error, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetError() string { return v.MessageFields.Error }
+
+// GetCreatedAt returns RetryMessageRetryMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetCreatedAt() time.Time { return v.MessageFields.CreatedAt }
+
+// GetAttachments returns RetryMessageRetryMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns RetryMessageRetryMessage.Location, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns RetryMessageRetryMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns RetryMessageRetryMessage.Sender, and is useful for accessing the field via an interface.
+func (v *RetryMessageRetryMessage) GetSender() *MessageFieldsSenderUser {
+	return v.MessageFields.Sender
+}
+
+func (v *RetryMessageRetryMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*RetryMessageRetryMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.RetryMessageRetryMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalRetryMessageRetryMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *RetryMessageRetryMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *RetryMessageRetryMessage) __premarshalJSON() (*__premarshalRetryMessageRetryMessage, error) {
+	var retval __premarshalRetryMessageRetryMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
 
 // RevokeTokenResponse is returned by RevokeToken on success.
 type RevokeTokenResponse struct {
@@ -4739,6 +7545,187 @@ func (v *SecretFields) GetIsSet() bool { return v.IsSet }
 // GetLast4 returns SecretFields.Last4, and is useful for accessing the field via an interface.
 func (v *SecretFields) GetLast4() *string { return v.Last4 }
 
+type SendMessageInput struct {
+	ConversationId string  `json:"conversationId"`
+	Text           *string `json:"text"`
+	// Media the messenger fetches from these URLs.
+	Attachments []AttachmentInput `json:"attachments"`
+	// Your ID for this send; repeating it returns the first message instead of sending twice.
+	ClientMessageId *string `json:"clientMessageId"`
+}
+
+// GetConversationId returns SendMessageInput.ConversationId, and is useful for accessing the field via an interface.
+func (v *SendMessageInput) GetConversationId() string { return v.ConversationId }
+
+// GetText returns SendMessageInput.Text, and is useful for accessing the field via an interface.
+func (v *SendMessageInput) GetText() *string { return v.Text }
+
+// GetAttachments returns SendMessageInput.Attachments, and is useful for accessing the field via an interface.
+func (v *SendMessageInput) GetAttachments() []AttachmentInput { return v.Attachments }
+
+// GetClientMessageId returns SendMessageInput.ClientMessageId, and is useful for accessing the field via an interface.
+func (v *SendMessageInput) GetClientMessageId() *string { return v.ClientMessageId }
+
+// SendMessageResponse is returned by SendMessage on success.
+type SendMessageResponse struct {
+	// Queues a reply and returns at once with status QUEUED; delivery status follows
+	// in MESSAGE_UPDATED events. The same clientMessageId twice sends once.
+	SendMessage SendMessageSendMessage `json:"sendMessage"`
+}
+
+// GetSendMessage returns SendMessageResponse.SendMessage, and is useful for accessing the field via an interface.
+func (v *SendMessageResponse) GetSendMessage() SendMessageSendMessage { return v.SendMessage }
+
+// SendMessageSendMessage includes the requested fields of the GraphQL type Message.
+type SendMessageSendMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns SendMessageSendMessage.Id, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetId() string { return v.MessageFields.Id }
+
+// GetDirection returns SendMessageSendMessage.Direction, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetDirection() MessageDirection { return v.MessageFields.Direction }
+
+// GetKind returns SendMessageSendMessage.Kind, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetKind() MessageKind { return v.MessageFields.Kind }
+
+// GetStatus returns SendMessageSendMessage.Status, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetStatus() MessageStatus { return v.MessageFields.Status }
+
+// GetText returns SendMessageSendMessage.Text, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetText() string { return v.MessageFields.Text }
+
+// GetPayload returns SendMessageSendMessage.Payload, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetPayload() string { return v.MessageFields.Payload }
+
+// GetClientMessageID returns SendMessageSendMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetClientMessageID() *string { return v.MessageFields.ClientMessageID }
+
+// GetProviderMessageID returns SendMessageSendMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns SendMessageSendMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetProviderTime() *time.Time { return v.MessageFields.ProviderTime }
+
+// GetEdited returns SendMessageSendMessage.Edited, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetEdited() bool { return v.MessageFields.Edited }
+
+// GetError returns SendMessageSendMessage.Error, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetError() string { return v.MessageFields.Error }
+
+// GetCreatedAt returns SendMessageSendMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetCreatedAt() time.Time { return v.MessageFields.CreatedAt }
+
+// GetAttachments returns SendMessageSendMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns SendMessageSendMessage.Location, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns SendMessageSendMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns SendMessageSendMessage.Sender, and is useful for accessing the field via an interface.
+func (v *SendMessageSendMessage) GetSender() *MessageFieldsSenderUser { return v.MessageFields.Sender }
+
+func (v *SendMessageSendMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SendMessageSendMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SendMessageSendMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSendMessageSendMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *SendMessageSendMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SendMessageSendMessage) __premarshalJSON() (*__premarshalSendMessageSendMessage, error) {
+	var retval __premarshalSendMessageSendMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
 // SetWebhookResponse is returned by SetWebhook on success.
 type SetWebhookResponse struct {
 	// Registers the account's webhook URL with the messenger, where its API allows that.
@@ -4820,6 +7807,244 @@ func (v *SetWebhookSetWebhookProviderResult) __premarshalJSON() (*__premarshalSe
 	retval.Message = v.ResultFields.Message
 	retval.Details = v.ResultFields.Details
 	retval.At = v.ResultFields.At
+	return &retval, nil
+}
+
+// StartConversationResponse is returned by StartConversation on success.
+type StartConversationResponse struct {
+	// Opens an outbound conversation with a known contact (or returns its open one).
+	StartConversation StartConversationStartConversation `json:"startConversation"`
+}
+
+// GetStartConversation returns StartConversationResponse.StartConversation, and is useful for accessing the field via an interface.
+func (v *StartConversationResponse) GetStartConversation() StartConversationStartConversation {
+	return v.StartConversation
+}
+
+// StartConversationStartConversation includes the requested fields of the GraphQL type Conversation.
+type StartConversationStartConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns StartConversationStartConversation.Id, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns StartConversationStartConversation.Status, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns StartConversationStartConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns StartConversationStartConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns StartConversationStartConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns StartConversationStartConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns StartConversationStartConversation.Contact, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns StartConversationStartConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *StartConversationStartConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*StartConversationStartConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.StartConversationStartConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalStartConversationStartConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *StartConversationStartConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *StartConversationStartConversation) __premarshalJSON() (*__premarshalStartConversationStartConversation, error) {
+	var retval __premarshalStartConversationStartConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
+
+// TakeConversationResponse is returned by TakeConversation on success.
+type TakeConversationResponse struct {
+	// Assigns an unassigned open conversation to the viewer.
+	TakeConversation TakeConversationTakeConversation `json:"takeConversation"`
+}
+
+// GetTakeConversation returns TakeConversationResponse.TakeConversation, and is useful for accessing the field via an interface.
+func (v *TakeConversationResponse) GetTakeConversation() TakeConversationTakeConversation {
+	return v.TakeConversation
+}
+
+// TakeConversationTakeConversation includes the requested fields of the GraphQL type Conversation.
+type TakeConversationTakeConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns TakeConversationTakeConversation.Id, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns TakeConversationTakeConversation.Status, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns TakeConversationTakeConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns TakeConversationTakeConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns TakeConversationTakeConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns TakeConversationTakeConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns TakeConversationTakeConversation.Contact, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns TakeConversationTakeConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *TakeConversationTakeConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*TakeConversationTakeConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.TakeConversationTakeConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalTakeConversationTakeConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *TakeConversationTakeConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *TakeConversationTakeConversation) __premarshalJSON() (*__premarshalTakeConversationTakeConversation, error) {
+	var retval __premarshalTakeConversationTakeConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
 	return &retval, nil
 }
 
@@ -5247,6 +8472,125 @@ func (v *TokensTokensTokenConnectionPageInfo) GetHasNextPage() bool { return v.H
 
 // GetEndCursor returns TokensTokensTokenConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
 func (v *TokensTokensTokenConnectionPageInfo) GetEndCursor() *string { return v.EndCursor }
+
+// TransferConversationResponse is returned by TransferConversation on success.
+type TransferConversationResponse struct {
+	// Hands a conversation to another agent; its whole history goes with it. Agents transfer only their own.
+	TransferConversation TransferConversationTransferConversation `json:"transferConversation"`
+}
+
+// GetTransferConversation returns TransferConversationResponse.TransferConversation, and is useful for accessing the field via an interface.
+func (v *TransferConversationResponse) GetTransferConversation() TransferConversationTransferConversation {
+	return v.TransferConversation
+}
+
+// TransferConversationTransferConversation includes the requested fields of the GraphQL type Conversation.
+type TransferConversationTransferConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns TransferConversationTransferConversation.Id, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns TransferConversationTransferConversation.Status, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns TransferConversationTransferConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns TransferConversationTransferConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetCreatedAt returns TransferConversationTransferConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns TransferConversationTransferConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns TransferConversationTransferConversation.Contact, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns TransferConversationTransferConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+func (v *TransferConversationTransferConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*TransferConversationTransferConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.TransferConversationTransferConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalTransferConversationTransferConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+}
+
+func (v *TransferConversationTransferConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *TransferConversationTransferConversation) __premarshalJSON() (*__premarshalTransferConversationTransferConversation, error) {
+	var retval __premarshalTransferConversationTransferConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	return &retval, nil
+}
 
 type TwitterSettingsInput struct {
 	// Required.
@@ -5916,6 +9260,19 @@ func (v *ViberSettingsInput) GetBotUsername() *string { return v.BotUsername }
 // GetToken returns ViberSettingsInput.Token, and is useful for accessing the field via an interface.
 func (v *ViberSettingsInput) GetToken() *string { return v.Token }
 
+// WebhookEventStatus is enum for the field status
+type WebhookEventStatus string
+
+const (
+	WebhookEventStatusProcessed WebhookEventStatus = "PROCESSED"
+	WebhookEventStatusFailed    WebhookEventStatus = "FAILED"
+)
+
+var AllWebhookEventStatus = []WebhookEventStatus{
+	WebhookEventStatusProcessed,
+	WebhookEventStatusFailed,
+}
+
 type WechatSettingsInput struct {
 	// Required.
 	AppId *string `json:"appId"`
@@ -6070,6 +9427,26 @@ func (v *WhatsappTwilioSettingsInput) GetAuthToken() *string { return v.AuthToke
 // GetWhatsappNumber returns WhatsappTwilioSettingsInput.WhatsappNumber, and is useful for accessing the field via an interface.
 func (v *WhatsappTwilioSettingsInput) GetWhatsappNumber() *string { return v.WhatsappNumber }
 
+// __AssignConversationInput is used internally by genqlient
+type __AssignConversationInput struct {
+	Id     string `json:"id"`
+	UserId string `json:"userId"`
+}
+
+// GetId returns __AssignConversationInput.Id, and is useful for accessing the field via an interface.
+func (v *__AssignConversationInput) GetId() string { return v.Id }
+
+// GetUserId returns __AssignConversationInput.UserId, and is useful for accessing the field via an interface.
+func (v *__AssignConversationInput) GetUserId() string { return v.UserId }
+
+// __CloseConversationInput is used internally by genqlient
+type __CloseConversationInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __CloseConversationInput.Id, and is useful for accessing the field via an interface.
+func (v *__CloseConversationInput) GetId() string { return v.Id }
+
 // __ConnectIntegrationAccountInput is used internally by genqlient
 type __ConnectIntegrationAccountInput struct {
 	Id string `json:"id"`
@@ -6077,6 +9454,66 @@ type __ConnectIntegrationAccountInput struct {
 
 // GetId returns __ConnectIntegrationAccountInput.Id, and is useful for accessing the field via an interface.
 func (v *__ConnectIntegrationAccountInput) GetId() string { return v.Id }
+
+// __ContactsInput is used internally by genqlient
+type __ContactsInput struct {
+	First *int               `json:"first"`
+	After *string            `json:"after"`
+	Where *ContactWhereInput `json:"where"`
+}
+
+// GetFirst returns __ContactsInput.First, and is useful for accessing the field via an interface.
+func (v *__ContactsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __ContactsInput.After, and is useful for accessing the field via an interface.
+func (v *__ContactsInput) GetAfter() *string { return v.After }
+
+// GetWhere returns __ContactsInput.Where, and is useful for accessing the field via an interface.
+func (v *__ContactsInput) GetWhere() *ContactWhereInput { return v.Where }
+
+// __ConversationEventsInput is used internally by genqlient
+type __ConversationEventsInput struct {
+	ConversationId string  `json:"conversationId"`
+	After          *string `json:"after"`
+}
+
+// GetConversationId returns __ConversationEventsInput.ConversationId, and is useful for accessing the field via an interface.
+func (v *__ConversationEventsInput) GetConversationId() string { return v.ConversationId }
+
+// GetAfter returns __ConversationEventsInput.After, and is useful for accessing the field via an interface.
+func (v *__ConversationEventsInput) GetAfter() *string { return v.After }
+
+// __ConversationInput is used internally by genqlient
+type __ConversationInput struct {
+	Id    string `json:"id"`
+	First *int   `json:"first"`
+}
+
+// GetId returns __ConversationInput.Id, and is useful for accessing the field via an interface.
+func (v *__ConversationInput) GetId() string { return v.Id }
+
+// GetFirst returns __ConversationInput.First, and is useful for accessing the field via an interface.
+func (v *__ConversationInput) GetFirst() *int { return v.First }
+
+// __ConversationsInput is used internally by genqlient
+type __ConversationsInput struct {
+	First   *int                    `json:"first"`
+	After   *string                 `json:"after"`
+	Where   *ConversationWhereInput `json:"where"`
+	OrderBy *ConversationOrder      `json:"orderBy"`
+}
+
+// GetFirst returns __ConversationsInput.First, and is useful for accessing the field via an interface.
+func (v *__ConversationsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __ConversationsInput.After, and is useful for accessing the field via an interface.
+func (v *__ConversationsInput) GetAfter() *string { return v.After }
+
+// GetWhere returns __ConversationsInput.Where, and is useful for accessing the field via an interface.
+func (v *__ConversationsInput) GetWhere() *ConversationWhereInput { return v.Where }
+
+// GetOrderBy returns __ConversationsInput.OrderBy, and is useful for accessing the field via an interface.
+func (v *__ConversationsInput) GetOrderBy() *ConversationOrder { return v.OrderBy }
 
 // __CreateApiTokenInput is used internally by genqlient
 type __CreateApiTokenInput struct {
@@ -6126,6 +9563,18 @@ type __DisconnectIntegrationAccountInput struct {
 // GetId returns __DisconnectIntegrationAccountInput.Id, and is useful for accessing the field via an interface.
 func (v *__DisconnectIntegrationAccountInput) GetId() string { return v.Id }
 
+// __FailedWebhookEventsInput is used internally by genqlient
+type __FailedWebhookEventsInput struct {
+	First *int    `json:"first"`
+	After *string `json:"after"`
+}
+
+// GetFirst returns __FailedWebhookEventsInput.First, and is useful for accessing the field via an interface.
+func (v *__FailedWebhookEventsInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __FailedWebhookEventsInput.After, and is useful for accessing the field via an interface.
+func (v *__FailedWebhookEventsInput) GetAfter() *string { return v.After }
+
 // __GenerateWebhookVerifyTokenInput is used internally by genqlient
 type __GenerateWebhookVerifyTokenInput struct {
 	Id string `json:"id"`
@@ -6133,6 +9582,14 @@ type __GenerateWebhookVerifyTokenInput struct {
 
 // GetId returns __GenerateWebhookVerifyTokenInput.Id, and is useful for accessing the field via an interface.
 func (v *__GenerateWebhookVerifyTokenInput) GetId() string { return v.Id }
+
+// __InboxEventsInput is used internally by genqlient
+type __InboxEventsInput struct {
+	After *string `json:"after"`
+}
+
+// GetAfter returns __InboxEventsInput.After, and is useful for accessing the field via an interface.
+func (v *__InboxEventsInput) GetAfter() *string { return v.After }
 
 // __IntegrationAccountInput is used internally by genqlient
 type __IntegrationAccountInput struct {
@@ -6174,6 +9631,22 @@ func (v *__LoginInput) GetEmail() string { return v.Email }
 // GetPassword returns __LoginInput.Password, and is useful for accessing the field via an interface.
 func (v *__LoginInput) GetPassword() string { return v.Password }
 
+// __ReplayWebhookEventInput is used internally by genqlient
+type __ReplayWebhookEventInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __ReplayWebhookEventInput.Id, and is useful for accessing the field via an interface.
+func (v *__ReplayWebhookEventInput) GetId() string { return v.Id }
+
+// __RetryMessageInput is used internally by genqlient
+type __RetryMessageInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RetryMessageInput.Id, and is useful for accessing the field via an interface.
+func (v *__RetryMessageInput) GetId() string { return v.Id }
+
 // __RevokeTokenInput is used internally by genqlient
 type __RevokeTokenInput struct {
 	Id string `json:"id"`
@@ -6182,6 +9655,14 @@ type __RevokeTokenInput struct {
 // GetId returns __RevokeTokenInput.Id, and is useful for accessing the field via an interface.
 func (v *__RevokeTokenInput) GetId() string { return v.Id }
 
+// __SendMessageInput is used internally by genqlient
+type __SendMessageInput struct {
+	Input SendMessageInput `json:"input"`
+}
+
+// GetInput returns __SendMessageInput.Input, and is useful for accessing the field via an interface.
+func (v *__SendMessageInput) GetInput() SendMessageInput { return v.Input }
+
 // __SetWebhookInput is used internally by genqlient
 type __SetWebhookInput struct {
 	Id string `json:"id"`
@@ -6189,6 +9670,22 @@ type __SetWebhookInput struct {
 
 // GetId returns __SetWebhookInput.Id, and is useful for accessing the field via an interface.
 func (v *__SetWebhookInput) GetId() string { return v.Id }
+
+// __StartConversationInput is used internally by genqlient
+type __StartConversationInput struct {
+	ContactId string `json:"contactId"`
+}
+
+// GetContactId returns __StartConversationInput.ContactId, and is useful for accessing the field via an interface.
+func (v *__StartConversationInput) GetContactId() string { return v.ContactId }
+
+// __TakeConversationInput is used internally by genqlient
+type __TakeConversationInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __TakeConversationInput.Id, and is useful for accessing the field via an interface.
+func (v *__TakeConversationInput) GetId() string { return v.Id }
 
 // __TestConnectionInput is used internally by genqlient
 type __TestConnectionInput struct {
@@ -6213,6 +9710,18 @@ func (v *__TokensInput) GetAfter() *string { return v.After }
 
 // GetWhere returns __TokensInput.Where, and is useful for accessing the field via an interface.
 func (v *__TokensInput) GetWhere() *TokenWhereInput { return v.Where }
+
+// __TransferConversationInput is used internally by genqlient
+type __TransferConversationInput struct {
+	Id     string `json:"id"`
+	UserId string `json:"userId"`
+}
+
+// GetId returns __TransferConversationInput.Id, and is useful for accessing the field via an interface.
+func (v *__TransferConversationInput) GetId() string { return v.Id }
+
+// GetUserId returns __TransferConversationInput.UserId, and is useful for accessing the field via an interface.
+func (v *__TransferConversationInput) GetUserId() string { return v.UserId }
 
 // __UpdateIntegrationAccountInput is used internally by genqlient
 type __UpdateIntegrationAccountInput struct {
@@ -6257,6 +9766,122 @@ func (v *__UsersInput) GetWhere() *UserWhereInput { return v.Where }
 
 // GetOrderBy returns __UsersInput.OrderBy, and is useful for accessing the field via an interface.
 func (v *__UsersInput) GetOrderBy() *UserOrder { return v.OrderBy }
+
+// The mutation executed by AssignConversation.
+const AssignConversation_Operation = `
+mutation AssignConversation ($id: ID!, $userId: ID!) {
+	assignConversation(id: $id, userId: $userId) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Assigns a conversation to an agent (supervisors, admins).
+func AssignConversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	userId string,
+) (data_ *AssignConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AssignConversation",
+		Query:  AssignConversation_Operation,
+		Variables: &__AssignConversationInput{
+			Id:     id,
+			UserId: userId,
+		},
+	}
+
+	data_ = &AssignConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CloseConversation.
+const CloseConversation_Operation = `
+mutation CloseConversation ($id: ID!) {
+	closeConversation(id: $id) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Closes a conversation.
+func CloseConversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *CloseConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CloseConversation",
+		Query:  CloseConversation_Operation,
+		Variables: &__CloseConversationInput{
+			Id: id,
+		},
+	}
+
+	data_ = &CloseConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The mutation executed by ConnectIntegrationAccount.
 const ConnectIntegrationAccount_Operation = `
@@ -6418,6 +10043,359 @@ func ConnectIntegrationAccount(
 	}
 
 	data_ = &ConnectIntegrationAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Contacts.
+const Contacts_Operation = `
+query Contacts ($first: Int, $after: Cursor, $where: ContactWhereInput) {
+	contacts(first: $first, after: $after, where: $where) {
+		totalCount
+		edges {
+			node {
+				id
+				providerUserID
+				displayName
+				blocked
+				integrationAccount {
+					id
+				}
+			}
+		}
+	}
+}
+`
+
+// Lists contacts.
+func Contacts(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	where *ContactWhereInput,
+) (data_ *ContactsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Contacts",
+		Query:  Contacts_Operation,
+		Variables: &__ContactsInput{
+			First: first,
+			After: after,
+			Where: where,
+		},
+	}
+
+	data_ = &ContactsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Conversation.
+const Conversation_Operation = `
+query Conversation ($id: ID!, $first: Int) {
+	node(id: $id) {
+		__typename
+		... on Conversation {
+			... ConversationFields
+			history {
+				id
+				status
+				createdAt
+			}
+			messages(first: $first, orderBy: {field:CREATED_AT,direction:ASC}) {
+				totalCount
+				edges {
+					node {
+						... MessageFields
+					}
+				}
+			}
+		}
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// One conversation with its messages (oldest first) and the contact's history.
+func Conversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	first *int,
+) (data_ *ConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Conversation",
+		Query:  Conversation_Operation,
+		Variables: &__ConversationInput{
+			Id:    id,
+			First: first,
+		},
+	}
+
+	data_ = &ConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The subscription executed by ConversationEvents.
+const ConversationEvents_Operation = `
+subscription ConversationEvents ($conversationId: ID!, $after: String) {
+	conversationEvents(conversationId: $conversationId, after: $after) {
+		cursor
+		kind
+		conversation {
+			... ConversationFields
+		}
+		message {
+			... MessageFields
+		}
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// One conversation's live events, resuming after a cursor.
+// To unsubscribe, use [graphql.WebSocketClient.Unsubscribe]
+func ConversationEvents(
+	ctx_ context.Context,
+	client_ graphql.WebSocketClient,
+	conversationId string,
+	after *string,
+) (dataChan_ chan ConversationEventsWsResponse, subscriptionID_ string, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConversationEvents",
+		Query:  ConversationEvents_Operation,
+		Variables: &__ConversationEventsInput{
+			ConversationId: conversationId,
+			After:          after,
+		},
+	}
+
+	dataChan_ = make(chan ConversationEventsWsResponse)
+	subscriptionID_, err_ = client_.Subscribe(req_, dataChan_, ConversationEventsForwardData)
+
+	return dataChan_, subscriptionID_, err_
+}
+
+type ConversationEventsWsResponse graphql.BaseResponse[*ConversationEventsResponse]
+
+func ConversationEventsForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessage) error {
+	var gqlResp graphql.Response
+	var wsResp ConversationEventsWsResponse
+	err := json.Unmarshal(jsonRawMsg, &gqlResp)
+	if err != nil {
+		return err
+	}
+	if len(gqlResp.Errors) == 0 {
+		err = json.Unmarshal(jsonRawMsg, &wsResp)
+		if err != nil {
+			return err
+		}
+	} else {
+		wsResp.Errors = gqlResp.Errors
+	}
+	dataChan_, ok := interfaceChan.(chan ConversationEventsWsResponse)
+	if !ok {
+		return errors.New("failed to cast interface into 'chan ConversationEventsWsResponse'")
+	}
+	dataChan_ <- wsResp
+	return nil
+}
+
+// The query executed by Conversations.
+const Conversations_Operation = `
+query Conversations ($first: Int, $after: Cursor, $where: ConversationWhereInput, $orderBy: ConversationOrder) {
+	conversations(first: $first, after: $after, where: $where, orderBy: $orderBy) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+		edges {
+			node {
+				... ConversationFields
+			}
+		}
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Lists the conversations the viewer may see.
+func Conversations(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+	where *ConversationWhereInput,
+	orderBy *ConversationOrder,
+) (data_ *ConversationsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Conversations",
+		Query:  Conversations_Operation,
+		Variables: &__ConversationsInput{
+			First:   first,
+			After:   after,
+			Where:   where,
+			OrderBy: orderBy,
+		},
+	}
+
+	data_ = &ConversationsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -6942,6 +10920,56 @@ func DisconnectIntegrationAccount(
 	return data_, err_
 }
 
+// The query executed by FailedWebhookEvents.
+const FailedWebhookEvents_Operation = `
+query FailedWebhookEvents ($first: Int, $after: Cursor) {
+	failedWebhookEvents(first: $first, after: $after) {
+		totalCount
+		edges {
+			node {
+				id
+				status
+				error
+				events
+				receivedAt
+				contentType
+				integrationAccount {
+					id
+				}
+			}
+		}
+	}
+}
+`
+
+// Lists webhooks that could not be parsed (admins).
+func FailedWebhookEvents(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+) (data_ *FailedWebhookEventsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "FailedWebhookEvents",
+		Query:  FailedWebhookEvents_Operation,
+		Variables: &__FailedWebhookEventsInput{
+			First: first,
+			After: after,
+		},
+	}
+
+	data_ = &FailedWebhookEventsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by GenerateWebhookVerifyToken.
 const GenerateWebhookVerifyToken_Operation = `
 mutation GenerateWebhookVerifyToken ($id: ID!) {
@@ -7111,6 +11139,125 @@ func GenerateWebhookVerifyToken(
 	)
 
 	return data_, err_
+}
+
+// The subscription executed by InboxEvents.
+const InboxEvents_Operation = `
+subscription InboxEvents ($after: String) {
+	inboxEvents(after: $after) {
+		cursor
+		kind
+		conversation {
+			... ConversationFields
+		}
+		message {
+			... MessageFields
+		}
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// Everything the viewer may see, live, resuming after a cursor.
+// To unsubscribe, use [graphql.WebSocketClient.Unsubscribe]
+func InboxEvents(
+	ctx_ context.Context,
+	client_ graphql.WebSocketClient,
+	after *string,
+) (dataChan_ chan InboxEventsWsResponse, subscriptionID_ string, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "InboxEvents",
+		Query:  InboxEvents_Operation,
+		Variables: &__InboxEventsInput{
+			After: after,
+		},
+	}
+
+	dataChan_ = make(chan InboxEventsWsResponse)
+	subscriptionID_, err_ = client_.Subscribe(req_, dataChan_, InboxEventsForwardData)
+
+	return dataChan_, subscriptionID_, err_
+}
+
+type InboxEventsWsResponse graphql.BaseResponse[*InboxEventsResponse]
+
+func InboxEventsForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessage) error {
+	var gqlResp graphql.Response
+	var wsResp InboxEventsWsResponse
+	err := json.Unmarshal(jsonRawMsg, &gqlResp)
+	if err != nil {
+		return err
+	}
+	if len(gqlResp.Errors) == 0 {
+		err = json.Unmarshal(jsonRawMsg, &wsResp)
+		if err != nil {
+			return err
+		}
+	} else {
+		wsResp.Errors = gqlResp.Errors
+	}
+	dataChan_, ok := interfaceChan.(chan InboxEventsWsResponse)
+	if !ok {
+		return errors.New("failed to cast interface into 'chan InboxEventsWsResponse'")
+	}
+	dataChan_ <- wsResp
+	return nil
 }
 
 // The query executed by IntegrationAccount.
@@ -7782,6 +11929,114 @@ func Me(
 	return data_, err_
 }
 
+// The mutation executed by ReplayWebhookEvent.
+const ReplayWebhookEvent_Operation = `
+mutation ReplayWebhookEvent ($id: ID!) {
+	replayWebhookEvent(id: $id) {
+		id
+		status
+		error
+		events
+	}
+}
+`
+
+// Parses a failed webhook again (admins).
+func ReplayWebhookEvent(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *ReplayWebhookEventResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ReplayWebhookEvent",
+		Query:  ReplayWebhookEvent_Operation,
+		Variables: &__ReplayWebhookEventInput{
+			Id: id,
+		},
+	}
+
+	data_ = &ReplayWebhookEventResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RetryMessage.
+const RetryMessage_Operation = `
+mutation RetryMessage ($id: ID!) {
+	retryMessage(id: $id) {
+		... MessageFields
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// Queues a failed reply again.
+func RetryMessage(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RetryMessageResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RetryMessage",
+		Query:  RetryMessage_Operation,
+		Variables: &__RetryMessageInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RetryMessageResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by RevokeToken.
 const RevokeToken_Operation = `
 mutation RevokeToken ($id: ID!) {
@@ -7831,6 +12086,76 @@ func RevokeToken(
 	return data_, err_
 }
 
+// The mutation executed by SendMessage.
+const SendMessage_Operation = `
+mutation SendMessage ($input: SendMessageInput!) {
+	sendMessage(input: $input) {
+		... MessageFields
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// Queues a reply; it returns at once with status QUEUED.
+func SendMessage(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input SendMessageInput,
+) (data_ *SendMessageResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SendMessage",
+		Query:  SendMessage_Operation,
+		Variables: &__SendMessageInput{
+			Input: input,
+		},
+	}
+
+	data_ = &SendMessageResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SetWebhook.
 const SetWebhook_Operation = `
 mutation SetWebhook ($id: ID!) {
@@ -7864,6 +12189,120 @@ func SetWebhook(
 	}
 
 	data_ = &SetWebhookResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by StartConversation.
+const StartConversation_Operation = `
+mutation StartConversation ($contactId: ID!) {
+	startConversation(contactId: $contactId) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Starts an outbound conversation with a contact.
+func StartConversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	contactId string,
+) (data_ *StartConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "StartConversation",
+		Query:  StartConversation_Operation,
+		Variables: &__StartConversationInput{
+			ContactId: contactId,
+		},
+	}
+
+	data_ = &StartConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by TakeConversation.
+const TakeConversation_Operation = `
+mutation TakeConversation ($id: ID!) {
+	takeConversation(id: $id) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Takes an unassigned conversation.
+func TakeConversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *TakeConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "TakeConversation",
+		Query:  TakeConversation_Operation,
+		Variables: &__TakeConversationInput{
+			Id: id,
+		},
+	}
+
+	data_ = &TakeConversationResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -7970,6 +12409,65 @@ func Tokens(
 	}
 
 	data_ = &TokensResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by TransferConversation.
+const TransferConversation_Operation = `
+mutation TransferConversation ($id: ID!, $userId: ID!) {
+	transferConversation(id: $id, userId: $userId) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+}
+`
+
+// Transfers a conversation to another agent.
+func TransferConversation(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	userId string,
+) (data_ *TransferConversationResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "TransferConversation",
+		Query:  TransferConversation_Operation,
+		Variables: &__TransferConversationInput{
+			Id:     id,
+			UserId: userId,
+		},
+	}
+
+	data_ = &TransferConversationResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -19,11 +19,11 @@ type fakeMessenger struct {
 	answer func(w http.ResponseWriter, r *http.Request, body []byte)
 
 	mu   sync.Mutex
-	reqs []received
+	reqs []gotRequest
 }
 
-// received is one request the fake got, with the outcome of its signature check.
-type received struct {
+// gotRequest is one request the fake got, with the outcome of its signature check.
+type gotRequest struct {
 	method    string
 	header    http.Header
 	body      []byte
@@ -42,7 +42,7 @@ func (f *fakeMessenger) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	err := Verify(testSecret, r.Header, body, testNow, 0)
 	f.mu.Lock()
-	f.reqs = append(f.reqs, received{method: r.Method, header: r.Header.Clone(), body: body, verifyErr: err})
+	f.reqs = append(f.reqs, gotRequest{method: r.Method, header: r.Header.Clone(), body: body, verifyErr: err})
 	f.mu.Unlock()
 	if err != nil {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "bad signature"}, "")
@@ -51,10 +51,10 @@ func (f *fakeMessenger) serve(w http.ResponseWriter, r *http.Request) {
 	f.answer(w, r, body)
 }
 
-func (f *fakeMessenger) received() []received {
+func (f *fakeMessenger) received() []gotRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]received(nil), f.reqs...)
+	return append([]gotRequest(nil), f.reqs...)
 }
 
 // env is what the tests give the provider: the fake's client and the fixed clock.

@@ -164,8 +164,6 @@ func TestSendRefusedBeforeSending(t *testing.T) {
 		{Type: providers.AttachmentVideo, Data: make([]byte, MaxInlineData/2)},
 		{Type: providers.AttachmentVideo, Data: make([]byte, MaxInlineData/2+1)},
 	}
-	noCode := testAccount("")
-	noCode.Secrets = map[string]string{}
 	tests := []struct {
 		name   string
 		acct   func(url string) providers.Account

@@ -115,7 +115,7 @@ func TestParseWebhook(t *testing.T) {
 			Timestamp: time.Date(2017, 5, 3, 20, 28, 38, 0, time.UTC), Text: "Photo Caption",
 			Attachments: []providers.Attachment{{
 				Type:     providers.AttachmentImage,
-				FileID:   "AgACAgIAAxkBAAN0YGcNFhTg9v2fpl5DHsgz0Nw_ElkAAiSzMRv9YTFLzjcXgUKkVQEg0CybLgADAQADAgADcwADibgFAAEeBA",
+				FileID:   "AgACAgIAAxkBAAN0YGcNFhTg9v2fpl5DHsgz0Nw_ElkAAiSzMRv9YTFLzjcXgUKkVQEg0CybLgADAQADAgADeQADiLgFAAEeBA",
 				MimeType: "image/jpeg", Size: 104737,
 			}},
 		})}},
