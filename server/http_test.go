@@ -45,7 +45,7 @@ func (r *rawResponse) code() string {
 
 // send makes one request with hc (http.DefaultClient when nil) and decodes the
 // body as a GraphQL response when it is JSON.
-func send(t *testing.T, hc *http.Client, req *http.Request) *rawResponse {
+func sendRaw(t *testing.T, hc *http.Client, req *http.Request) *rawResponse {
 	t.Helper()
 	if hc == nil {
 		hc = http.DefaultClient
@@ -89,18 +89,18 @@ func (ts *testServer) newRequest(t *testing.T, method, path, token string, body 
 func (ts *testServer) postQuery(t *testing.T, token, query string) *rawResponse {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"query": query})
-	return send(t, nil, ts.newRequest(t, http.MethodPost, "/query", token, bytes.NewReader(b)))
+	return sendRaw(t, nil, ts.newRequest(t, http.MethodPost, "/query", token, bytes.NewReader(b)))
 }
 
-func (ts *testServer) get(t *testing.T, path string) *rawResponse {
+func (ts *testServer) getPath(t *testing.T, path string) *rawResponse {
 	t.Helper()
-	return send(t, nil, ts.newRequest(t, http.MethodGet, path, "", nil))
+	return sendRaw(t, nil, ts.newRequest(t, http.MethodGet, path, "", nil))
 }
 
 // metricsText scrapes /metrics.
 func (ts *testServer) metricsText(t *testing.T) string {
 	t.Helper()
-	r := ts.get(t, "/metrics")
+	r := ts.getPath(t, "/metrics")
 	if r.Status != http.StatusOK {
 		t.Fatalf("/metrics: %d %s", r.Status, r.Body)
 	}
@@ -108,7 +108,7 @@ func (ts *testServer) metricsText(t *testing.T) string {
 }
 
 // gauge reads the value of an unlabelled series from the metrics text.
-func gauge(t *testing.T, text, name string) float64 {
+func metricValue(t *testing.T, text, name string) float64 {
 	t.Helper()
 	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(text)
 	if m == nil {
@@ -125,17 +125,16 @@ func TestGraphQLOverHTTP(t *testing.T) {
 	ts := newTestServer(t)
 	me := url.QueryEscape("{me{name}}")
 	cases := []struct {
-		name        string
-		method      string
-		path        string
-		body        string
-		accept      string
-		wantStatus  int
-		wantType    string
-		wantCode    string
-		wantAllow   string
-		wantAdmin   bool
-		noBodyCheck bool
+		name       string
+		method     string
+		path       string
+		body       string
+		accept     string
+		wantStatus int
+		wantType   string
+		wantCode   string
+		wantAllow  string
+		wantAdmin  bool
 	}{
 		{name: "POST accepting graphql-response+json", method: http.MethodPost, path: "/query", body: `{"query":"{me{name}}"}`,
 			accept: "application/graphql-response+json", wantStatus: 200, wantType: "application/graphql-response+json", wantAdmin: true},
@@ -169,7 +168,7 @@ func TestGraphQLOverHTTP(t *testing.T) {
 			if tc.accept != "" {
 				req.Header.Set("Accept", tc.accept)
 			}
-			r := send(t, nil, req)
+			r := sendRaw(t, nil, req)
 			if tc.wantStatus != 0 && r.Status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", r.Status, tc.wantStatus, r.Body)
 			}
@@ -206,7 +205,7 @@ func TestMalformedBodyIsNotLogged(t *testing.T) {
 	ts := newTestServer(t)
 	password := "malformed-body-password-42"
 	body := `{"query":"mutation { login(email:\"a@example.com\", password:\"` + password + `\") { token } }"`
-	r := send(t, nil, ts.newRequest(t, http.MethodPost, "/query", "", strings.NewReader(body)))
+	r := sendRaw(t, nil, ts.newRequest(t, http.MethodPost, "/query", "", strings.NewReader(body)))
 	if r.Status != http.StatusBadRequest || len(r.Errors) == 0 {
 		t.Fatalf("malformed body: %d %s", r.Status, r.Body)
 	}
@@ -247,7 +246,7 @@ func TestBodyLimit(t *testing.T) {
 			if tc.chunked && req.ContentLength != 0 {
 				t.Fatalf("request has a length %d; it would not be chunked", req.ContentLength)
 			}
-			r := send(t, nil, req)
+			r := sendRaw(t, nil, req)
 			if r.Status != tc.wantStatus {
 				t.Fatalf("status = %d, want %d; body %s", r.Status, tc.wantStatus, r.Body)
 			}
@@ -356,7 +355,7 @@ func TestRateLimit(t *testing.T) {
 		req := ts.newRequest(t, http.MethodPost, "/query", "", strings.NewReader(`{"query":"{__typename}"}`))
 		req.Header.Set("X-Forwarded-For", "203.0.113.7")
 		req.Header.Set("X-Real-IP", "203.0.113.7")
-		limited(t, send(t, nil, req))
+		limited(t, sendRaw(t, nil, req))
 		// The admin's token is not limited by the address.
 		if _, err := client.Me(ctx, ts.as(second)); err != nil {
 			t.Fatalf("token limited by the anonymous bucket: %v", err)
@@ -367,14 +366,14 @@ func TestRateLimit(t *testing.T) {
 		}).DialContext}}
 		defer other.CloseIdleConnections()
 		req = ts.newRequest(t, http.MethodPost, "/query", "", strings.NewReader(`{"query":"{__typename}"}`))
-		if r := send(t, other, req); r.Status != http.StatusOK {
+		if r := sendRaw(t, other, req); r.Status != http.StatusOK {
 			t.Fatalf("request from 127.0.0.2: %d %s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("health checks are not limited", func(t *testing.T) {
 		for range 4 {
-			if r := ts.get(t, "/healthz"); r.Status != http.StatusOK {
+			if r := ts.getPath(t, "/healthz"); r.Status != http.StatusOK {
 				t.Fatalf("/healthz: %d", r.Status)
 			}
 		}
@@ -397,7 +396,7 @@ func TestOperationalEndpoints(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
-			r := ts.get(t, tc.path)
+			r := ts.getPath(t, tc.path)
 			if r.Status != tc.status {
 				t.Fatalf("status = %d, want %d", r.Status, tc.status)
 			}
@@ -424,7 +423,7 @@ func TestMetrics(t *testing.T) {
 	}
 	_, err := client.Me(ctx, ts.as(""))
 	wantCode(t, err, "UNAUTHENTICATED")
-	if r := ts.get(t, "/some/random/path/12345"); r.Status != http.StatusNotFound {
+	if r := ts.getPath(t, "/some/random/path/12345"); r.Status != http.StatusNotFound {
 		t.Fatalf("random path: %d", r.Status)
 	}
 	ws, err := ts.admin.Subscribe(ctx)
@@ -461,7 +460,7 @@ func TestMetrics(t *testing.T) {
 	eventually(t, "subscription to end", func() bool { return ts.srv.Bus.Subscribers() == 0 })
 	eventually(t, "gauges to return to 0", func() bool {
 		text := ts.metricsText(t)
-		return gauge(t, text, "switchboard_subscriptions_open") == 0 && gauge(t, text, "switchboard_websocket_connections_open") == 0
+		return metricValue(t, text, "switchboard_subscriptions_open") == 0 && metricValue(t, text, "switchboard_websocket_connections_open") == 0
 	})
 }
 
@@ -504,8 +503,8 @@ func TestRequestLogs(t *testing.T) {
 	if _, err := client.Me(ctx, ts.admin); err != nil {
 		t.Fatal(err)
 	}
-	ts.get(t, "/healthz")
-	ts.get(t, "/nowhere")
+	ts.getPath(t, "/healthz")
+	ts.getPath(t, "/nowhere")
 	want := []logLine{
 		{Method: "POST", Path: "/query", Status: 200},
 		{Method: "GET", Path: "/healthz", Status: 200},
@@ -545,7 +544,7 @@ func TestRequestLogs(t *testing.T) {
 		// Tokens and passwords in the query string and in headers of other kinds.
 		req := ts.newRequest(t, http.MethodGet, "/query?query="+url.QueryEscape("{me{name}}")+"&token="+ts.adminToken, ts.adminToken, nil)
 		req.Header.Set("X-Api-Key", ts.adminToken)
-		send(t, nil, req)
+		sendRaw(t, nil, req)
 		eventually(t, "request lines", func() bool { return len(requestLines(t, ts)) >= len(want)+4 })
 		logs := ts.logs.String()
 		for name, secret := range map[string]string{
@@ -630,7 +629,7 @@ func TestWebsocketGaugeWithoutInit(t *testing.T) {
 		}
 		return false
 	})
-	if v := gauge(t, ts.metricsText(t), "switchboard_websocket_connections_open"); v != 0 {
+	if v := metricValue(t, ts.metricsText(t), "switchboard_websocket_connections_open"); v != 0 {
 		t.Skipf("BUG: switchboard_websocket_connections_open = %v after a socket closed before connection_init: "+
 			"server.graphQL increments the gauge in websocketInit (only reached on connection_init) but decrements it "+
 			"in the transport's CloseFunc, which gqlgen calls for every closed socket, init or not", v)

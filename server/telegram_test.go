@@ -18,9 +18,9 @@ import (
 )
 
 const (
-	// botToken is the token the fake Bot API accepts; wrongBotToken it refuses.
-	botToken      = "313534466:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-	wrongBotToken = "999999999:AAwrongTokenThatTelegramRefusesZZ"
+	// fakeBotToken is the token the fake Bot API accepts; fakeWrongBotToken it refuses.
+	fakeBotToken      = "313534466:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+	fakeWrongBotToken = "999999999:AAwrongTokenThatTelegramRefusesZZ"
 )
 
 // fakeTelegram is a Bot API speaking Telegram's wire format: POST
@@ -64,7 +64,7 @@ func (f *fakeTelegram) serve(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusNotFound, `{"ok":false,"error_code":404,"description":"Not Found"}`)
 		return
 	}
-	if token != botToken {
+	if token != fakeBotToken {
 		reply(http.StatusUnauthorized, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
 		return
 	}
@@ -119,7 +119,7 @@ func telegramServer(t *testing.T, fake *fakeTelegram) *testServer {
 }
 
 // createBot adds a Telegram account with token and returns it.
-func createBot(t *testing.T, ts *testServer, name, token string) client.AccountFields {
+func createTelegramBot(t *testing.T, ts *testServer, name, token string) client.AccountFields {
 	t.Helper()
 	in := client.CreateIntegrationAccountInput{Name: name, Settings: client.IntegrationSettingsInput{
 		Telegram: &client.TelegramSettingsInput{BotUsername: ptr("placeholder_bot"), BotToken: ptr(token)}}}
@@ -131,7 +131,7 @@ func createBot(t *testing.T, ts *testServer, name, token string) client.AccountF
 }
 
 // account fetches an account through node(id).
-func account(t *testing.T, ts *testServer, id string) *client.IntegrationAccountNodeIntegrationAccount {
+func fetchAccount(t *testing.T, ts *testServer, id string) *client.IntegrationAccountNodeIntegrationAccount {
 	t.Helper()
 	r, err := client.IntegrationAccount(context.Background(), ts.admin, id)
 	if err != nil {
@@ -144,7 +144,7 @@ func account(t *testing.T, ts *testServer, id string) *client.IntegrationAccount
 	return a
 }
 
-func botUsername(t *testing.T, a client.AccountFields) string {
+func telegramBotUsername(t *testing.T, a client.AccountFields) string {
 	t.Helper()
 	s, ok := a.Settings.(*client.AccountFieldsSettingsTelegramSettings)
 	if !ok {
@@ -153,7 +153,7 @@ func botUsername(t *testing.T, a client.AccountFields) string {
 	return s.BotUsername
 }
 
-func detailMap(r client.ResultFields) map[string]string {
+func resultDetails(r client.ResultFields) map[string]string {
 	m := map[string]string{}
 	for _, d := range r.Details {
 		m[d.Key] = d.Value
@@ -184,7 +184,7 @@ func TestTelegramTestConnection(t *testing.T) {
 		wantUsername string
 	}{
 		{
-			name: "right token", token: botToken, wantOK: true,
+			name: "right token", token: fakeBotToken, wantOK: true,
 			wantMessage: []string{"@acme_real_bot"},
 			wantDetails: map[string]string{
 				"botUsername": "acme_real_bot", "botId": "313534466", "firstName": "Acme",
@@ -195,7 +195,7 @@ func TestTelegramTestConnection(t *testing.T) {
 			wantUsername: "acme_real_bot",
 		},
 		{
-			name: "wrong token", token: wrongBotToken, wantOK: false,
+			name: "wrong token", token: fakeWrongBotToken, wantOK: false,
 			wantMessage:  []string{"Telegram does not accept", "token", "Unauthorized"},
 			wantDetails:  map[string]string{"errorCode": "401"},
 			wantUsername: "placeholder_bot",
@@ -203,7 +203,7 @@ func TestTelegramTestConnection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			a := createBot(t, ts, tc.name, tc.token)
+			a := createTelegramBot(t, ts, tc.name, tc.token)
 			resp, err := client.TestConnection(ctx, ts.admin, a.Id)
 			if err != nil {
 				t.Fatalf("testConnection: %v", err)
@@ -217,17 +217,17 @@ func TestTelegramTestConnection(t *testing.T) {
 					t.Errorf("message %q lacks %q", res.Message, w)
 				}
 			}
-			details := detailMap(res)
+			details := resultDetails(res)
 			for k, v := range tc.wantDetails {
 				if details[k] != v {
 					t.Errorf("details[%s] = %q, want %q (all: %v)", k, details[k], v, details)
 				}
 			}
 			js, _ := json.Marshal(resp)
-			mustNotContain(t, "the result", string(js), botToken, wrongBotToken)
+			mustNotContain(t, "the result", string(js), fakeBotToken, fakeWrongBotToken)
 
-			got := account(t, ts, a.Id)
-			if u := botUsername(t, got.AccountFields); u != tc.wantUsername {
+			got := fetchAccount(t, ts, a.Id)
+			if u := telegramBotUsername(t, got.AccountFields); u != tc.wantUsername {
 				t.Errorf("botUsername = %q, want %q", u, tc.wantUsername)
 			}
 			last := got.LastTest
@@ -235,23 +235,23 @@ func TestTelegramTestConnection(t *testing.T) {
 				t.Fatal("lastTest not recorded")
 			}
 			if last.Ok != res.Ok || last.Message != res.Message || !last.At.Equal(res.At) ||
-				!maps.Equal(detailMap(last.ResultFields), details) {
+				!maps.Equal(resultDetails(last.ResultFields), details) {
 				t.Errorf("lastTest = %+v, want the result %+v", last.ResultFields, res)
 			}
-			mustNotContain(t, "the account", settingsJSON(t, got.AccountFields)+last.Message, botToken, wrongBotToken)
+			mustNotContain(t, "the account", settingsJSON(t, got.AccountFields)+last.Message, fakeBotToken, fakeWrongBotToken)
 		})
 	}
 	if m := fake.methods(); !slices.Equal(m, []string{"POST getMe", "POST getWebhookInfo"}) {
 		t.Errorf("Bot API calls with the right token = %v", m)
 	}
-	mustNotContain(t, "the logs", ts.logs.String(), botToken, wrongBotToken)
+	mustNotContain(t, "the logs", ts.logs.String(), fakeBotToken, fakeWrongBotToken)
 }
 
 func TestTelegramSetWebhook(t *testing.T) {
 	fake := newFakeTelegram(t)
 	ts := telegramServer(t, fake)
 	ctx := context.Background()
-	a := createBot(t, ts, "acme", botToken)
+	a := createTelegramBot(t, ts, "acme", fakeBotToken)
 
 	resp, err := client.SetWebhook(ctx, ts.admin, a.Id)
 	if err != nil {
@@ -261,7 +261,7 @@ func TestTelegramSetWebhook(t *testing.T) {
 	if !res.Ok || !strings.Contains(res.Message, a.WebhookUrl) {
 		t.Fatalf("setWebhook = %+v", res)
 	}
-	if d := detailMap(res); d["webhookUrl"] != a.WebhookUrl || d["pendingUpdateCount"] != "3" {
+	if d := resultDetails(res); d["webhookUrl"] != a.WebhookUrl || d["pendingUpdateCount"] != "3" {
 		t.Errorf("details = %v, want the webhook info after setting it", d)
 	}
 	got := fake.received()
@@ -318,15 +318,15 @@ func TestTelegramSetWebhook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustNotContain(t, "a GraphQL response", string(js), p.SecretToken, botToken)
+		mustNotContain(t, "a GraphQL response", string(js), p.SecretToken, fakeBotToken)
 	}
 	// Raw: every field TelegramSettings has, so nothing the typed client skips.
 	raw := ts.postQuery(t, ts.adminToken, `{ node(id:"`+a.Id+`") { ... on IntegrationAccount { settings { __typename ... on TelegramSettings { botUsername botToken { isSet last4 } } } lastTest { details { key value } } } } }`)
 	if len(raw.Errors) > 0 {
 		t.Fatalf("raw query: %s", raw.Body)
 	}
-	mustNotContain(t, "the raw response", raw.Body, p.SecretToken, botToken)
-	mustNotContain(t, "the logs", ts.logs.String(), p.SecretToken, botToken)
+	mustNotContain(t, "the raw response", raw.Body, p.SecretToken, fakeBotToken)
+	mustNotContain(t, "the logs", ts.logs.String(), p.SecretToken, fakeBotToken)
 }
 
 func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
@@ -335,7 +335,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 	t.Run("unreachable API", func(t *testing.T) {
 		fake := newFakeTelegram(t)
 		ts := telegramServer(t, fake)
-		a := createBot(t, ts, "acme", botToken)
+		a := createTelegramBot(t, ts, "acme", fakeBotToken)
 		fake.Close()
 		calls := []struct {
 			name string
@@ -360,22 +360,22 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 				t.Errorf("%s = %+v, want ok false and 'Could not reach the messenger: ...'", c.name, res)
 			}
 			js, _ := json.Marshal(res)
-			mustNotContain(t, c.name+"'s result", string(js), botToken, strings.SplitN(botToken, ":", 2)[1])
+			mustNotContain(t, c.name+"'s result", string(js), fakeBotToken, strings.SplitN(fakeBotToken, ":", 2)[1])
 		}
-		if u := botUsername(t, account(t, ts, a.Id).AccountFields); u != "placeholder_bot" {
+		if u := telegramBotUsername(t, fetchAccount(t, ts, a.Id).AccountFields); u != "placeholder_bot" {
 			t.Errorf("a failed test changed botUsername to %q", u)
 		}
-		if last := account(t, ts, a.Id).LastTest; last == nil || last.Ok {
+		if last := fetchAccount(t, ts, a.Id).LastTest; last == nil || last.Ok {
 			t.Errorf("lastTest = %+v, want a failure", last)
 		}
-		mustNotContain(t, "the logs", ts.logs.String(), botToken)
+		mustNotContain(t, "the logs", ts.logs.String(), fakeBotToken)
 	})
 
 	t.Run("answer of an unexpected shape", func(t *testing.T) {
 		fake := newFakeTelegram(t)
 		fake.getMe = `{"ok":true,"result":{"id":"313534466","is_bot":"yes","username":["acme_real_bot"]}}`
 		ts := telegramServer(t, fake)
-		a := createBot(t, ts, "acme", botToken)
+		a := createTelegramBot(t, ts, "acme", fakeBotToken)
 		r, err := client.TestConnection(ctx, ts.admin, a.Id)
 		if err != nil {
 			t.Fatal(err)
@@ -384,7 +384,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 		if res.Ok {
 			t.Fatalf("an unreadable getMe answer passed: %+v", res)
 		}
-		mustNotContain(t, "the message", res.Message, botToken)
+		mustNotContain(t, "the message", res.Message, fakeBotToken)
 		if l := regexp.MustCompile(`Go struct|int64|botUser|json: `).FindString(res.Message); l != "" {
 			t.Skipf("BUG: the result message shows Go internals (%q): %q. providers/telegram/client.go decodeError.Error "+
 				"includes encoding/json's error text (Go struct and field types) and core/accounts/service.go providerCall "+
@@ -396,7 +396,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 	t.Run("wrong token refused by setWebhook", func(t *testing.T) {
 		fake := newFakeTelegram(t)
 		ts := telegramServer(t, fake)
-		a := createBot(t, ts, "acme", wrongBotToken)
+		a := createTelegramBot(t, ts, "acme", fakeWrongBotToken)
 		r, err := client.SetWebhook(ctx, ts.admin, a.Id)
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +405,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 			t.Errorf("setWebhook = %+v", r.SetWebhook.ResultFields)
 		}
 		js, _ := json.Marshal(r)
-		mustNotContain(t, "the result", string(js), wrongBotToken)
+		mustNotContain(t, "the result", string(js), fakeWrongBotToken)
 		if len(fake.received()) != 0 {
 			t.Error("the fake recorded a webhook for a refused token")
 		}
@@ -438,7 +438,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 						t.Errorf("result = %+v, want ok false, 'Not available yet for %s accounts.'", res, tc.typ)
 					}
 				}
-				if last := account(t, ts, id).LastTest; last == nil || last.Ok || last.Message != tested.TestConnection.Message {
+				if last := fetchAccount(t, ts, id).LastTest; last == nil || last.Ok || last.Message != tested.TestConnection.Message {
 					t.Errorf("lastTest = %+v", last)
 				}
 			})

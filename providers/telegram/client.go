@@ -23,10 +23,16 @@ type APIError struct {
 	Code        int
 	Description string
 	RetryAfter  time.Duration
+	// method is the Bot API method that failed, for context in Error.
+	method string
 }
 
-// Error reports Telegram's own description, which never contains the token.
+// Error reports the method and Telegram's own description, which never
+// contains the token.
 func (e *APIError) Error() string {
+	if e.method != "" {
+		return fmt.Sprintf("telegram: %s: %d %s", e.method, e.Code, e.Description)
+	}
 	return fmt.Sprintf("telegram: %d %s", e.Code, e.Description)
 }
 
@@ -140,7 +146,7 @@ func (p Provider) do(ctx context.Context, hc *http.Client, token, method, conten
 		if code == 0 {
 			code = resp.StatusCode
 		}
-		return &APIError{Code: code, Description: r.Description, RetryAfter: time.Duration(r.Parameters.RetryAfter) * time.Second}
+		return &APIError{Code: code, Description: r.Description, RetryAfter: time.Duration(r.Parameters.RetryAfter) * time.Second, method: method}
 	}
 	if out != nil {
 		if err := json.Unmarshal(r.Result, out); err != nil {

@@ -240,6 +240,9 @@ func TestSendAPIErrorIsReachable(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.Code != 403 {
 		t.Fatalf("err = %v, want to unwrap to the 403 APIError", err)
 	}
+	if got, want := apiErr.Error(), "telegram: sendMessage: 403 Forbidden: bot was blocked by the user"; got != want {
+		t.Errorf("APIError = %q, want %q", got, want)
+	}
 	if !strings.Contains(err.Error(), "bot was blocked by the user") {
 		t.Errorf("err = %q", err)
 	}
@@ -327,5 +330,17 @@ func TestStripURLRedactsToken(t *testing.T) {
 	}
 	if err := stripURL(errors.New("refused"), ""); err.Error() != "refused" {
 		t.Errorf("empty token changed the message: %q", err)
+	}
+}
+
+// An {"ok":true} answer we cannot read means Telegram took the message:
+// retrying could deliver it twice, so the failure is permanent.
+func TestSendUnreadableSuccess(t *testing.T) {
+	fake := newFakeAPI(t)
+	fake.reply = func(int, apiCall) answer { return answer{status: 200, body: `{"ok":true,"result":true}`} }
+	_, err := New(fake.URL).Send(context.Background(), fake.env(), testAccount, providers.OutboundMessage{To: "42", Text: "hi"})
+	var se *providers.SendError
+	if !errors.As(err, &se) || se.Retryable || !strings.HasPrefix(se.Reason, "telegram: sendMessage: decode result: ") {
+		t.Fatalf("err = %v, want a permanent SendError about the result", err)
 	}
 }

@@ -1,0 +1,169 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+
+	"github.com/switchboard/switchboard/providers"
+)
+
+// getFileAnswer is the Bot API's File object for a file_path.
+func getFileAnswer(path string, size int) answer {
+	return answer{status: 200, body: `{"ok":true,"result":{"file_id":"AwACAgIAAxkBAAIBZ2ZQm4AAAQbR8q0Vj5c2H1uJtV0TAAJ9SgACqXeASqZ0hXrq7x3kNAQ","file_unique_id":"AgADfUoAAql3gEo","file_size":` + itoa(size) + `,"file_path":"` + path + `"}}`}
+}
+
+func TestFetchMedia(t *testing.T) {
+	oggData := []byte("OggS\x00\x02 voice")
+	tests := []struct {
+		name   string
+		att    providers.Attachment
+		path   string
+		served answer
+		want   providers.Media
+	}{
+		{
+			name:   "type and name from the attachment",
+			att:    providers.Attachment{Type: providers.AttachmentFile, FileID: "BQAC", MimeType: "application/vnd.ms-excel", FileName: "TabFig2015prel.xls"},
+			path:   "documents/file_12.xls",
+			served: answer{body: "xls bytes", header: http.Header{"Content-Type": {"application/octet-stream"}}},
+			want:   providers.Media{Data: []byte("xls bytes"), MimeType: "application/vnd.ms-excel", FileName: "TabFig2015prel.xls"},
+		},
+		{
+			name:   "type from the response",
+			att:    providers.Attachment{Type: providers.AttachmentImage, FileID: "AgAC"},
+			path:   "photos/file_0.jpg",
+			served: answer{body: "jpeg bytes", header: http.Header{"Content-Type": {"image/png; charset=binary"}}},
+			want:   providers.Media{Data: []byte("jpeg bytes"), MimeType: "image/png", FileName: "file_0.jpg"},
+		},
+		{
+			name:   "type from the extension",
+			att:    providers.Attachment{Type: providers.AttachmentVoice, FileID: "AwAC"},
+			path:   "voice/file_3.oga",
+			served: answer{body: string(oggData), header: http.Header{"Content-Type": {"application/octet-stream"}}},
+			want:   providers.Media{Data: oggData, MimeType: "audio/ogg", FileName: "file_3.oga"},
+		},
+		{
+			name:   "unknown type",
+			att:    providers.Attachment{Type: providers.AttachmentFile, FileID: "BQAC"},
+			path:   "documents/file_4",
+			served: answer{body: "?", header: http.Header{"Content-Type": {"application/octet-stream"}}},
+			want:   providers.Media{Data: []byte("?"), MimeType: "application/octet-stream", FileName: "file_4"},
+		},
+		{
+			name:   "path is escaped",
+			att:    providers.Attachment{Type: providers.AttachmentFile, FileID: "BQAC"},
+			path:   "documents/file 5?.pdf",
+			served: answer{body: "%PDF", header: http.Header{"Content-Type": {"application/octet-stream"}}},
+			want:   providers.Media{Data: []byte("%PDF"), MimeType: "application/pdf", FileName: "file 5?.pdf"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFakeAPI(t)
+			fake.reply = func(int, apiCall) answer { return getFileAnswer(tt.path, len(tt.served.body)) }
+			fake.files[tt.path] = tt.served
+			got, err := New(fake.URL).FetchMedia(context.Background(), fake.env(), testAccount, tt.att)
+			if err != nil {
+				t.Fatalf("FetchMedia: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+			want := []apiCall{{Method: "getFile", ContentType: "application/json", Params: map[string]string{"file_id": tt.att.FileID}}}
+			if calls := fake.Calls(); !reflect.DeepEqual(calls, want) {
+				t.Errorf("calls %+v, want %+v", calls, want)
+			}
+		})
+	}
+}
+
+func TestFetchMediaErrors(t *testing.T) {
+	voice := providers.Attachment{Type: providers.AttachmentVoice, FileID: "AwAC", MimeType: "audio/ogg"}
+	tests := []struct {
+		name      string
+		att       providers.Attachment
+		acct      providers.Account
+		getFile   answer
+		files     map[string]answer
+		retryable bool
+		reason    string
+	}{
+		{name: "unknown file_id", att: voice, acct: testAccount,
+			getFile: answer{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: invalid file_id"}`},
+			reason:  "Bad Request: invalid file_id"},
+		{name: "file too big for getFile", att: voice, acct: testAccount,
+			getFile: answer{status: 400, body: `{"ok":false,"error_code":400,"description":"Bad Request: file is too big"}`},
+			reason:  "Bad Request: file is too big"},
+		{name: "bad token", att: voice, acct: testAccount, getFile: answerBadToken, reason: "Unauthorized"},
+		{name: "getFile flood limit", att: voice, acct: testAccount, getFile: answerTooMany, retryable: true, reason: "Too Many Requests: retry after 5"},
+		{name: "getFile 500", att: voice, acct: testAccount, getFile: answerInternal, retryable: true, reason: "Internal Server Error"},
+		{name: "getFile 502 page", att: voice, acct: testAccount, getFile: answerBadGateway, retryable: true, reason: "telegram: getFile: HTTP 502 with an unreadable body"},
+		{name: "download 404", att: voice, acct: testAccount, getFile: getFileAnswer("voice/file_3.oga", 10),
+			reason: "telegram: download: HTTP 404 with an unreadable body"},
+		{name: "download 502", att: voice, acct: testAccount, getFile: getFileAnswer("voice/file_3.oga", 10),
+			files: map[string]answer{"voice/file_3.oga": answerBadGateway}, retryable: true,
+			reason: "telegram: download: HTTP 502 with an unreadable body"},
+		{name: "file_size over the limit", att: voice, acct: testAccount, getFile: getFileAnswer("voice/file_3.oga", maxDownload+1),
+			reason: errFileTooBig.Error()},
+		{name: "body over the limit", att: voice, acct: testAccount, getFile: getFileAnswer("videos/file_9.mp4", 100),
+			files:  map[string]answer{"videos/file_9.mp4": {body: string(bytes.Repeat([]byte{'v'}, maxDownload+1))}},
+			reason: errFileTooBig.Error()},
+		{name: "no file_path", att: voice, acct: testAccount,
+			getFile: answer{status: 200, body: `{"ok":true,"result":{"file_id":"AwAC","file_unique_id":"AgAD","file_size":10}}`},
+			reason:  errBadFilePath.Error()},
+		{name: "absolute file_path of a local server", att: voice, acct: testAccount, getFile: getFileAnswer("/var/lib/telegram-bot-api/x/voice/file_3.oga", 10),
+			reason: errBadFilePath.Error()},
+		{name: "file_path climbing out", att: voice, acct: testAccount, getFile: getFileAnswer("voice/../../getMe", 10),
+			reason: errBadFilePath.Error()},
+		{name: "no file_id", att: providers.Attachment{Type: providers.AttachmentImage, URL: "https://x"}, acct: testAccount,
+			reason: "telegram: getFile: the attachment has no file_id"},
+		{name: "no token", att: voice, acct: providers.Account{}, reason: "telegram: getFile: the account has no bot token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := newFakeAPI(t)
+			fake.reply = func(int, apiCall) answer { return tt.getFile }
+			for k, v := range tt.files {
+				fake.files[k] = v
+			}
+			_, err := New(fake.URL).FetchMedia(context.Background(), fake.env(), tt.acct, tt.att)
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Retryable != tt.retryable || se.Reason != tt.reason {
+				t.Errorf("retryable %v reason %q, want %v %q", se.Retryable, se.Reason, tt.retryable, tt.reason)
+			}
+			checkNoToken(t, err)
+		})
+	}
+}
+
+func TestFetchMediaTransportError(t *testing.T) {
+	fake := newFakeAPI(t)
+	p, env := New(fake.URL), fake.env()
+	fake.Close()
+	_, err := p.FetchMedia(context.Background(), env, testAccount, providers.Attachment{FileID: "AwAC"})
+	var se *providers.SendError
+	if !errors.As(err, &se) || !se.Retryable {
+		t.Fatalf("err = %v, want a retryable SendError", err)
+	}
+	checkNoToken(t, err)
+}
+
+func TestFetchMediaDownloadTransportError(t *testing.T) {
+	// getFile answers, then the file server hangs up mid-body.
+	fake := newFakeAPI(t)
+	fake.reply = func(int, apiCall) answer { return getFileAnswer("voice/file_3.oga", 10) }
+	fake.files["voice/file_3.oga"] = answer{header: http.Header{"Content-Length": {"1000"}}, body: "short"}
+	_, err := New(fake.URL).FetchMedia(context.Background(), fake.env(), testAccount, providers.Attachment{FileID: "AwAC"})
+	var se *providers.SendError
+	if !errors.As(err, &se) || !se.Retryable {
+		t.Fatalf("err = %v, want a retryable SendError", err)
+	}
+	checkNoToken(t, err)
+}

@@ -1,0 +1,437 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/server"
+)
+
+const tgBotToken = "123456:AAtelegramSecretE5"
+
+// telegramSetup is a server with a Telegram account whose webhook is set against
+// a fake Bot API, and an agent.
+type telegramSetup struct {
+	*testServer
+	fake      *botAPI
+	accountID string // node ID
+	hookURL   string // local webhook URL
+	secret    string
+	agent     *client.Client
+	agentID   string
+}
+
+func newTelegramSetup(t *testing.T, configure ...func(*server.Config)) *telegramSetup {
+	t.Helper()
+	fake := newBotAPI(t, tgBotToken)
+	ts := newTestServer(t, append([]func(*server.Config){func(c *server.Config) {
+		c.TelegramAPIURL = fake.URL
+		c.RetryBase = 10 * time.Millisecond
+	}}, configure...)...)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, telegramInput("support bot"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := a.CreateIntegrationAccount
+	if res, err := client.SetWebhook(ctx, ts.admin, acct.Id); err != nil || !res.SetWebhook.Ok {
+		t.Fatalf("setWebhook: %v %+v", err, res)
+	}
+	agentToken := ts.userToken(t, "agent ann", client.UserRoleAgent)
+	agent := ts.as(agentToken)
+	me, err := client.Me(ctx, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &telegramSetup{
+		testServer: ts, fake: fake, accountID: acct.Id,
+		hookURL: ts.http.URL + "/webhooks/" + acct.AccountId, secret: fake.webhookSecret(),
+		agent: agent, agentID: me.Me.Id,
+	}
+}
+
+// deliver posts a webhook as Telegram does and returns the status.
+func (s *telegramSetup) deliver(t *testing.T, body, secret string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.hookURL, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// conversationWith returns the open conversation's ID and messages.
+func (s *telegramSetup) conversation(t *testing.T, c *client.Client, id string) *client.ConversationNodeConversation {
+	t.Helper()
+	r, err := client.Conversation(context.Background(), c, id, ptr(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Node == nil || *r.Node == nil {
+		return nil
+	}
+	conv, _ := (*r.Node).(*client.ConversationNodeConversation)
+	return conv
+}
+
+func (s *telegramSetup) onlyConversation(t *testing.T) string {
+	t.Helper()
+	list, err := client.Conversations(context.Background(), s.admin, ptr(10), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.Conversations.TotalCount != 1 {
+		t.Fatalf("%d conversations, want 1", list.Conversations.TotalCount)
+	}
+	return list.Conversations.Edges[0].Node.Id
+}
+
+// nextInbox waits for an inbox event of kind.
+func nextInbox(t *testing.T, ch <-chan client.InboxEventsWsResponse, kind client.ConversationEventKind) client.InboxEventsInboxEventsConversationEvent {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case r, ok := <-ch:
+			if !ok {
+				t.Fatal("inbox subscription ended")
+			}
+			if len(r.Errors) > 0 {
+				t.Fatalf("inbox error: %v", r.Errors)
+			}
+			if r.Data.InboxEvents.Kind == kind {
+				return r.Data.InboxEvents
+			}
+		case <-timeout:
+			t.Fatalf("no %s event within 10s", kind)
+		}
+	}
+}
+
+func TestTelegramMessagePathEndToEnd(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+
+	ws, err := s.agent.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	inbox, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "agent subscribed", func() bool { return s.srv.Bus.Subscribers() == 1 })
+
+	// Authenticity and routing.
+	if got := s.deliver(t, telegramUpdate(1, 1, 777, "hi"), "wrong-secret"); got != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: %d, want 401", got)
+	}
+	if got := s.deliver(t, telegramUpdate(1, 1, 777, "hi"), ""); got != http.StatusUnauthorized {
+		t.Fatalf("no secret: %d, want 401", got)
+	}
+	resp, err := http.Post(s.ts().URL+"/webhooks/nosuchaccount", "application/json", strings.NewReader("{}"))
+	if err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown account: %v %v", err, resp.StatusCode)
+	}
+	if list, _ := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil); list.Conversations.TotalCount != 0 {
+		t.Fatal("an unauthentic webhook was stored")
+	}
+
+	// A customer writes; the agent sees it live.
+	if got := s.deliver(t, telegramUpdate(1, 1, 777, "Hello, I need help"), s.secret); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	created := nextInbox(t, inbox, client.ConversationEventKindConversationCreated)
+	msg := nextInbox(t, inbox, client.ConversationEventKindMessageCreated)
+	if msg.Message == nil || msg.Message.Text != "Hello, I need help" || msg.Message.Direction != client.MessageDirectionInbound {
+		t.Fatalf("message event: %+v", msg.Message)
+	}
+	if created.Conversation.Contact.DisplayName != "Nic Pottier" || created.Conversation.Contact.ProviderUserID != "777" {
+		t.Fatalf("contact: %+v", created.Conversation.Contact)
+	}
+	convID := created.Conversation.Id
+
+	// Ten concurrent deliveries of one update store one message and one event.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got := s.deliver(t, telegramUpdate(2, 2, 777, "second"), s.secret); got != http.StatusOK {
+				t.Errorf("duplicate delivery: %d", got)
+			}
+		}()
+	}
+	wg.Wait()
+	if conv := s.conversation(t, s.admin, convID); conv.Messages.TotalCount != 2 {
+		t.Logf("logs: %s", s.logs.String())
+	}
+	nextInbox(t, inbox, client.ConversationEventKindMessageCreated)
+	if conv := s.conversation(t, s.admin, convID); conv.Messages.TotalCount != 2 {
+		t.Fatalf("%d messages after 10 identical deliveries, want 2", conv.Messages.TotalCount)
+	}
+
+	// The agent takes the conversation and replies; the reply reaches Telegram.
+	if _, err := client.TakeConversation(ctx, s.agent, convID); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("How can I help?"), ClientMessageId: ptr("c-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.SendMessage.Status != client.MessageStatusQueued {
+		t.Fatalf("status %s, want QUEUED", sent.SendMessage.Status)
+	}
+	again, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("How can I help?"), ClientMessageId: ptr("c-1")})
+	if err != nil || again.SendMessage.Id != sent.SendMessage.Id {
+		t.Fatalf("same clientMessageId made another message: %v", err)
+	}
+	for {
+		ev := nextInbox(t, inbox, client.ConversationEventKindMessageUpdated)
+		if ev.Message != nil && ev.Message.Id == sent.SendMessage.Id && ev.Message.Status == client.MessageStatusSent {
+			if ev.Message.ProviderMessageID == nil || *ev.Message.ProviderMessageID == "" {
+				t.Fatal("sent message has no provider message ID")
+			}
+			break
+		}
+	}
+	out := s.fake.sentMessages()
+	if len(out) != 1 || out[0]["text"] != "How can I help?" || fmt.Sprint(out[0]["chat_id"]) != "777" {
+		t.Fatalf("Telegram received %v", out)
+	}
+
+	// Close; a new message within the reopen window reopens the same conversation.
+	if _, err := client.CloseConversation(ctx, s.agent, convID); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(3, 3, 777, "one more thing"), s.secret)
+	nextInbox(t, inbox, client.ConversationEventKindConversationReopened)
+	if s.onlyConversation(t) != convID {
+		t.Fatal("a new conversation started instead of reopening")
+	}
+}
+
+// ts returns the httptest server.
+func (s *telegramSetup) ts() *httptest.Server { return s.http }
+
+// waitMessage polls a conversation until its message id has status.
+func (s *telegramSetup) waitMessage(t *testing.T, convID, id string, status client.MessageStatus) client.MessageFields {
+	t.Helper()
+	var last client.MessageFields
+	eventually(t, "message "+id+" to be "+string(status), func() bool {
+		conv := s.conversation(t, s.admin, convID)
+		for _, e := range conv.Messages.Edges {
+			if e.Node.Id == id {
+				last = e.Node.MessageFields
+				return e.Node.Status == status
+			}
+		}
+		return false
+	})
+	return last
+}
+
+func TestReplyFailuresAndRetries(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 777, "hi"), s.secret)
+	convID := s.onlyConversation(t)
+	if _, err := client.TakeConversation(ctx, s.agent, convID); err != nil {
+		t.Fatal(err)
+	}
+
+	// 429 with retry_after, then a 5xx: retried until sent, in order.
+	s.fake.failNext(botFailure{429, "Too Many Requests: retry after 1", 1}, botFailure{502, "Bad Gateway", 0})
+	first, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("first")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("second")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitMessage(t, convID, second.SendMessage.Id, client.MessageStatusSent)
+	s.waitMessage(t, convID, first.SendMessage.Id, client.MessageStatusSent)
+	out := s.fake.sentMessages()
+	if len(out) != 2 || out[0]["text"] != "first" || out[1]["text"] != "second" {
+		t.Fatalf("delivered out of order or twice: %v", out)
+	}
+
+	// A permanent failure (bot blocked) marks the reply FAILED with the reason;
+	// retryMessage sends it again for real.
+	s.fake.failNext(botFailure{403, "Forbidden: bot was blocked by the user", 0})
+	blocked, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("are you there?")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := s.waitMessage(t, convID, blocked.SendMessage.Id, client.MessageStatusFailed)
+	if !strings.Contains(failed.Error, "blocked") {
+		t.Fatalf("failure reason %q", failed.Error)
+	}
+	if _, err := client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id); err != nil {
+		t.Fatal(err)
+	}
+	s.waitMessage(t, convID, blocked.SendMessage.Id, client.MessageStatusSent)
+	if n := len(s.fake.sentMessages()); n != 3 {
+		t.Fatalf("%d messages reached Telegram, want 3", n)
+	}
+	_, err = client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id)
+	wantCode(t, err, "BAD_USER_INPUT")
+}
+
+func TestDisconnectedAccountHoldsMessages(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	if _, err := client.DisconnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"first", "second", "third"} {
+		if got := s.deliver(t, telegramUpdate(10+i, 10+i, 555, text), s.secret); got != http.StatusOK {
+			t.Fatalf("webhook to a disconnected account: %d", got)
+		}
+	}
+	if list, _ := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil); list.Conversations.TotalCount != 0 {
+		t.Fatal("messages to a disconnected account reached agents")
+	}
+	if _, err := client.ConnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	conv := s.conversation(t, s.admin, s.onlyConversation(t))
+	var texts []string
+	for _, e := range conv.Messages.Edges {
+		texts = append(texts, e.Node.Text)
+	}
+	if strings.Join(texts, ",") != "first,second,third" {
+		t.Fatalf("released messages: %v", texts)
+	}
+}
+
+func TestFailedWebhookIsKeptAndReplayable(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	if got := s.deliver(t, `{"update_id": "not a number"`, s.secret); got != http.StatusOK {
+		t.Fatalf("authentic but unparsable body: %d, want 200 (kept, not retried forever)", got)
+	}
+	failed, err := client.FailedWebhookEvents(ctx, s.admin, ptr(10), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.FailedWebhookEvents.TotalCount != 1 || failed.FailedWebhookEvents.Edges[0].Node.Error == "" {
+		t.Fatalf("failed webhook events: %+v", failed.FailedWebhookEvents)
+	}
+	id := failed.FailedWebhookEvents.Edges[0].Node.Id
+	r, err := client.ReplayWebhookEvent(ctx, s.admin, id)
+	if err != nil || r.ReplayWebhookEvent.Status != client.WebhookEventStatusFailed {
+		t.Fatalf("replay of a still-unparsable body: %v %+v", err, r)
+	}
+	_, err = client.FailedWebhookEvents(ctx, s.agent, ptr(10), nil)
+	wantCode(t, err, "FORBIDDEN")
+}
+
+func TestInboxResumesFromCursor(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 777, "one"), s.secret)
+
+	ws, err := s.agent.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	all, _, err := client.InboxEvents(ctx, ws, ptr("0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := nextInbox(t, all, client.ConversationEventKindConversationCreated)
+	msg := nextInbox(t, all, client.ConversationEventKindMessageCreated)
+	if msg.Message.Text != "one" {
+		t.Fatalf("replayed %q", msg.Message.Text)
+	}
+	// Missed while away: two more messages. Resuming after the first message's
+	// cursor yields exactly those, then live ones, without duplicates.
+	s.deliver(t, telegramUpdate(2, 2, 777, "two"), s.secret)
+	s.deliver(t, telegramUpdate(3, 3, 777, "three"), s.secret)
+	resumed, _, err := client.InboxEvents(ctx, ws, &msg.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "second subscriber", func() bool { return s.srv.Bus.Subscribers() == 2 })
+	s.deliver(t, telegramUpdate(4, 4, 777, "four"), s.secret)
+	var texts []string
+	for len(texts) < 3 {
+		ev := nextInbox(t, resumed, client.ConversationEventKindMessageCreated)
+		texts = append(texts, ev.Message.Text)
+	}
+	if strings.Join(texts, ",") != "two,three,four" {
+		t.Fatalf("resumed stream: %v", texts)
+	}
+	if first.Cursor >= msg.Cursor {
+		t.Fatalf("cursors do not increase: %s then %s", first.Cursor, msg.Cursor)
+	}
+	select {
+	case r := <-resumed:
+		t.Fatalf("unexpected extra event %+v", r.Data)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestAgentsSeeOnlyTheirConversations(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 777, "from 777"), s.secret)
+	s.deliver(t, telegramUpdate(2, 1, 888, "from 888"), s.secret)
+	other := s.as(s.userToken(t, "agent bob", client.UserRoleAgent))
+	bobMe, _ := client.Me(ctx, other)
+	list, _ := client.Conversations(ctx, s.agent, ptr(10), nil, nil, nil)
+	if list.Conversations.TotalCount != 2 {
+		t.Fatalf("agent sees %d unassigned conversations, want 2", list.Conversations.TotalCount)
+	}
+	a, b := list.Conversations.Edges[0].Node.Id, list.Conversations.Edges[1].Node.Id
+	if _, err := client.TakeConversation(ctx, s.agent, a); err != nil {
+		t.Fatal(err)
+	}
+	_, err := client.TakeConversation(ctx, other, a)
+	wantCode(t, err, "NOT_FOUND")
+	if mine, _ := client.Conversations(ctx, other, ptr(10), nil, nil, nil); mine.Conversations.TotalCount != 1 {
+		t.Fatalf("bob sees %d conversations, want 1 (the unassigned one)", mine.Conversations.TotalCount)
+	}
+	// Transfer keeps the history and moves visibility.
+	if _, err := client.TransferConversation(ctx, s.agent, a, bobMe.Me.Id); err != nil {
+		t.Fatal(err)
+	}
+	if conv := s.conversation(t, other, a); conv == nil || conv.Messages.TotalCount != 1 {
+		t.Fatal("bob cannot read the transferred conversation's history")
+	}
+	if conv := s.conversation(t, s.agent, a); conv != nil {
+		t.Fatal("ann still sees a conversation transferred away")
+	}
+	_, err = client.AssignConversation(ctx, s.agent, b, bobMe.Me.Id)
+	wantCode(t, err, "FORBIDDEN")
+	if _, err := client.AssignConversation(ctx, s.admin, b, bobMe.Me.Id); err != nil {
+		t.Fatal(err)
+	}
+	// An agent starts an outbound conversation with a known contact.
+	contacts, err := client.Contacts(ctx, s.admin, ptr(10), nil, nil)
+	if err != nil || contacts.Contacts.TotalCount != 2 {
+		t.Fatalf("contacts: %v", err)
+	}
+	if _, err := client.CloseConversation(ctx, other, a); err != nil {
+		t.Fatal(err)
+	}
+}
