@@ -11,7 +11,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/Khan/genqlient/graphql"
 )
@@ -65,76 +64,66 @@ func (d *bearerDoer) Do(r *http.Request) (*http.Response, error) {
 }
 
 // Subscriptions is an open websocket on which generated subscription functions
-// run. Close it when done; it ends every subscription on it.
+// run. Close it when done; it ends every subscription on it. Each
+// subscription's channel is closed when the subscription ends: when the server
+// completes it, on Unsubscribe, or when the connection ends or is closed.
 type Subscriptions struct {
-	graphql.WebSocketClient
-	once sync.Once
-	errs chan error
-	done chan struct{}
+	ws *subscriptionClient
 }
+
+var _ graphql.WebSocketClient = (*Subscriptions)(nil)
 
 // Subscribe opens a websocket to the server, authenticated by the token in the
 // connection_init payload, ready for generated subscription functions:
 //
 //	ws, err := c.Subscribe(ctx)
 //	events, _, err := client.IntegrationAccountEvents(ctx, ws)
+//
+// ctx bounds only the opening handshake.
 func (c *Client) Subscribe(ctx context.Context) (*Subscriptions, error) {
 	wsURL := "ws" + strings.TrimPrefix(c.endpoint, "http")
 	params := map[string]any{}
 	if c.token != "" {
 		params["Authorization"] = "Bearer " + c.token
 	}
-	ws := graphql.NewClientUsingWebSocket(wsURL, WebsocketDialer{HTTPClient: c.http}, graphql.WithConnectionParams(params))
-	errc, err := ws.Start(ctx)
-	if err != nil {
+	ws := newSubscriptionClient(wsURL, c.http, params)
+	if _, err := ws.Start(ctx); err != nil {
 		return nil, err
 	}
-	s := &Subscriptions{WebSocketClient: ws, errs: make(chan error, 1), done: make(chan struct{})}
-	// genqlient blocks its reader (and then Close) until someone takes an error,
-	// so errors are always drained until Close; the first is kept for Err.
-	go func() {
-		for {
-			select {
-			case err, ok := <-errc:
-				if !ok {
-					return
-				}
-				select {
-				case s.errs <- err:
-				default:
-				}
-			case <-s.done:
-				return
-			}
-		}
-	}()
-	return s, nil
+	return &Subscriptions{ws: ws}, nil
 }
 
-// Err returns the first error the connection reported, or nil.
+// Start is part of graphql.WebSocketClient; the connection is already started,
+// so it returns an error.
+func (s *Subscriptions) Start(ctx context.Context) (chan error, error) {
+	return s.ws.Start(ctx)
+}
+
+// Subscribe is called by the generated subscription functions.
+func (s *Subscriptions) Subscribe(req *graphql.Request, interfaceChan any, forwardDataFunc graphql.ForwardDataFunction) (string, error) {
+	return s.ws.Subscribe(req, interfaceChan, forwardDataFunc)
+}
+
+// Unsubscribe ends the subscription with the ID a generated subscription
+// function returned; its channel is closed when Unsubscribe returns.
+func (s *Subscriptions) Unsubscribe(subscriptionID string) error {
+	return s.ws.Unsubscribe(subscriptionID)
+}
+
+// UnsubscribeAll ends every subscription and keeps the connection open.
+func (s *Subscriptions) UnsubscribeAll() error {
+	return s.ws.UnsubscribeAll()
+}
+
+// Err returns the first error the connection reported, such as the server
+// closing it, or nil.
 func (s *Subscriptions) Err() error {
-	select {
-	case err := <-s.errs:
-		return err
-	default:
-		return nil
-	}
+	return s.ws.Err()
 }
 
-// Close ends the connection and its subscriptions. It is safe to call twice.
-func (s *Subscriptions) Close() (err error) {
-	s.once.Do(func() {
-		defer close(s.done)
-		// genqlient v0.8.1 closes a subscription's channel when the server
-		// completes it and again in Close, which panics. By then its close frame
-		// has been sent and the connection is closed, so the panic is the only
-		// thing left to absorb.
-		defer func() {
-			if p := recover(); p != nil {
-				err = nil
-			}
-		}()
-		err = s.WebSocketClient.Close()
-	})
-	return err
+// Close ends the connection and its subscriptions, whose channels are closed
+// when it returns. It is safe to call more than once and concurrently with
+// the subscriptions' use.
+func (s *Subscriptions) Close() error {
+	return s.ws.Close()
 }

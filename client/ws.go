@@ -48,6 +48,8 @@ const (
 // be bound to the context of the dial.
 //
 // The zero value is ready to use. Pass it to graphql.NewClientUsingWebSocket.
+// [Client.Subscribe] does not use it: genqlient's websocket client itself is
+// unreliable (see subscriptions.go), so Subscribe has its own.
 type WebsocketDialer struct {
 	// HTTPClient performs the opening handshake. Nil means
 	// http.DefaultClient. For tenant-supplied URLs, use a client that guards

@@ -9,6 +9,7 @@ package providers
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"time"
 )
 
@@ -49,6 +50,9 @@ type Field struct {
 	// Internal fields are kept by Switchboard for its own use (a generated webhook
 	// secret, say) and never appear in the API.
 	Internal bool
+	// Pattern, when set, must match the whole value; Hint explains it to a person.
+	Pattern *regexp.Regexp
+	Hint    string
 	// MinLen and Len constrain the value's length in characters when non-zero.
 	MinLen, Len int
 }
@@ -118,4 +122,11 @@ type ConnectionTester interface {
 // WebhookSetter registers the account's webhook URL with the messenger.
 type WebhookSetter interface {
 	SetWebhook(ctx context.Context, env Env, acct Account) (Result, error)
+}
+
+// ConnectVerifier proves, when an account is connected, that the other side
+// holds the shared secret (the custom messenger's signed handshake). Connecting
+// fails when it does not.
+type ConnectVerifier interface {
+	Handshake(ctx context.Context, env Env, acct Account) (Result, error)
 }

@@ -43,7 +43,9 @@ var (
 )
 
 // ParseError means an authentic body could not be understood. The body is kept as
-// a failed webhook event for an admin to replay after a fix; the provider gets 200.
+// a failed webhook event for an admin to replay after a fix. The provider gets 200
+// (so it does not retry forever) unless ParseWebhook returns a response saying
+// otherwise, as the custom contract's 400 does.
 type ParseError struct {
 	Reason string
 	Err    error
@@ -78,7 +80,7 @@ type EventKind string
 // The kinds of normalized events.
 const (
 	EventMessage     EventKind = "MESSAGE"      // a new message from the customer
-	EventEdited      EventKind = "EDITED"       // the customer edited a message (RefMessageID)
+	EventEdited      EventKind = "EDITED"       // the customer edited a message (RefMessageIDs)
 	EventPostback    EventKind = "POSTBACK"     // a button or quick-reply press (Payload)
 	EventDelivered   EventKind = "DELIVERED"    // our messages RefMessageIDs reached the customer
 	EventRead        EventKind = "READ"         // the customer read our messages RefMessageIDs (or all up to Timestamp)

@@ -363,8 +363,15 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 	return nil
 }
 
-// SetStatus connects (ACTIVE) or disconnects (DISCONNECTED) an account.
+// SetStatus connects (ACTIVE) or disconnects (DISCONNECTED) an account. For
+// messengers that verify on connect (the custom messenger's handshake) the account
+// is connected only if the other side proves it holds the shared secret.
 func (s *Service) SetStatus(ctx context.Context, id int, status integrationaccount.Status) (*ent.IntegrationAccount, error) {
+	if status == integrationaccount.StatusACTIVE {
+		if err := s.verifyOnConnect(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	a, err := s.db(ctx).IntegrationAccount.UpdateOneID(id).SetStatus(status).Save(ctx)
 	if err != nil {
 		return nil, store.NotFound(err, "accounts: set status")
@@ -375,6 +382,26 @@ func (s *Service) SetStatus(ctx context.Context, id int, status integrationaccou
 	}
 	s.publish(ctx, kind, a.ID, a)
 	return a, nil
+}
+
+func (s *Service) verifyOnConnect(ctx context.Context, id int) error {
+	var verifier providers.ConnectVerifier
+	_, res, err := s.providerCall(ctx, id, func(p providers.Provider, acct providers.Account) (providers.Result, bool, error) {
+		v, ok := p.(providers.ConnectVerifier)
+		if !ok {
+			return providers.Result{OK: true}, true, nil
+		}
+		verifier = v
+		r, err := v.Handshake(ctx, s.env(), acct)
+		return r, true, err
+	})
+	if err != nil {
+		return err
+	}
+	if verifier != nil && !res.OK {
+		return &core.ProviderError{Provider: "messenger", Message: "handshake failed: " + res.Message}
+	}
+	return nil
 }
 
 // GenerateWebhookVerifyToken replaces the account's webhook verify token with a

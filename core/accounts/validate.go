@@ -38,6 +38,10 @@ func (s *Service) validateValue(v *core.ValidationError, path string, f provider
 		v.Add(path, "must be at least %d characters", f.MinLen)
 		return
 	}
+	if f.Pattern != nil && !f.Pattern.MatchString(val) {
+		v.Add(path, "%s", f.Hint)
+		return
+	}
 	switch f.Kind {
 	case providers.KindUsername:
 		if strings.HasPrefix(val, "@") {

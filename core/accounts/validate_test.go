@@ -323,9 +323,9 @@ func TestApplyValuesUpdate(t *testing.T) {
 		},
 		{
 			name:         "new secret only",
-			values:       values("botToken", "new-token"),
+			values:       values("botToken", "42:new-token"),
 			wantSettings: map[string]string{"botUsername": "old_bot"},
-			wantSecrets:  map[string]string{"botToken": "new-token", "webhookSecret": "old-webhook-secret"},
+			wantSecrets:  map[string]string{"botToken": "42:new-token", "webhookSecret": "old-webhook-secret"},
 		},
 		{
 			name:         "new public value only",

@@ -60,8 +60,10 @@ func (p Provider) post(ctx context.Context, env providers.Env, acct providers.Ac
 	if err != nil {
 		return answer{}, setupError("the account's webhookUrl is not a valid URL")
 	}
-	for k, v := range extra {
-		req.Header[k] = v
+	for k, vs := range extra {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")

@@ -114,3 +114,9 @@ func minutes(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// SetWebhook runs the handshake, whose ping also tells the messenger the URL to
+// post events to (webhookUrl in the ping body).
+func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
+	return p.Handshake(ctx, env, acct)
+}

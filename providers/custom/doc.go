@@ -18,8 +18,9 @@
 //   - Inbound: the messenger POSTs {"events":[...]} (at most MaxEvents) to the
 //     account's Switchboard webhook URL. Each event's "id" is its deduplication
 //     key, so retries are safe. Answers: 200 {"ok":true}; 400 {"error":"..."}
-//     naming the invalid field (the body is kept for replay); 401 bad or stale
-//     signature; 404 unknown account; 5xx try again. Answers are not signed.
+//     naming the invalid field (the whole batch is refused and the body kept
+//     for replay); 401 bad or stale signature; 404 unknown account; 405 not a
+//     JSON POST; 413 too large; 5xx try again. Answers are not signed.
 //   - Replies: Switchboard POSTs {"type":"message",...} to webhookUrl with an
 //     Idempotency-Key; the messenger answers 200 or 201 with a signed
 //     {"messageId":"..."}. 408, 425, 429 and 5xx are retried (after Retry-After);

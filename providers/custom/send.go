@@ -50,17 +50,16 @@ type sendAnswer struct {
 // Failures are *providers.SendError: retryable for transport errors, 408, 425,
 // 429 and 5xx (after Retry-After when given), permanent otherwise.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
+	if msg.ID == "" {
+		// Without Switchboard's ID the messenger cannot drop our retries; a random
+		// one at least keeps "id" and Idempotency-Key meaningful for this attempt.
+		msg.ID = "msg_" + randomHex(12)
+	}
 	body, err := replyBody(msg, now(env))
 	if err != nil {
 		return providers.SendResult{}, permanent(err.Error(), err)
 	}
-	id := msg.ID
-	if id == "" {
-		// Without Switchboard's ID the messenger cannot drop our retries; a random
-		// key at least keeps the header's meaning.
-		id = "msg_" + randomHex(12)
-	}
-	a, err := p.post(ctx, env, acct, body, http.Header{"Idempotency-Key": {id}})
+	a, err := p.post(ctx, env, acct, body, http.Header{"Idempotency-Key": {msg.ID}})
 	if err != nil {
 		var setup setupError
 		if errors.As(err, &setup) {

@@ -209,8 +209,11 @@ func TestSendWithoutID(t *testing.T) {
 	if _, err := (Provider{}).Send(context.Background(), f.env(), testAccount(f.srv.URL), msg); err != nil {
 		t.Fatal(err)
 	}
-	if key := f.received()[0].header.Get("Idempotency-Key"); !strings.HasPrefix(key, "msg_") {
-		t.Errorf("Idempotency-Key = %q, want a generated key", key)
+	r := f.received()[0]
+	var body struct{ ID string }
+	_ = json.Unmarshal(r.body, &body)
+	if key := r.header.Get("Idempotency-Key"); !strings.HasPrefix(key, "msg_") || body.ID != key {
+		t.Errorf("Idempotency-Key = %q, id = %q, want the same generated key", key, body.ID)
 	}
 }
 

@@ -21,6 +21,8 @@ var (
 	_ providers.WebhookReceiver  = Provider{}
 	_ providers.Sender           = Provider{}
 	_ providers.ConnectionTester = Provider{}
+	_ providers.WebhookSetter    = Provider{}
+	_ providers.ConnectVerifier  = Provider{}
 )
 
 // Spec declares the account settings an admin copies from the custom's console.

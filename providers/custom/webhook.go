@@ -106,19 +106,20 @@ type wireContact struct {
 }
 
 // VerifyWebhook accepts only signed JSON POSTs. There is no handshake on the
-// inbound side: Switchboard proves itself with the signed ping (Handshake).
+// inbound side: Switchboard proves itself with the signed ping (Handshake). A
+// wrong method or Content-Type is providers.ErrNotAllowed, which the ingest layer
+// answers 405, as CONTRACT.md says.
 func (p Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequest) (*providers.WebhookResponse, bool, error) {
 	if req.Method != http.MethodPost {
-		return jsonAnswer(http.StatusMethodNotAllowed, "use POST"), false,
-			fmt.Errorf("custom: webhook: method %s: %w", req.Method, providers.ErrNotAllowed)
+		return nil, false, fmt.Errorf("custom: webhook: method %s: %w", req.Method, providers.ErrNotAllowed)
 	}
 	if err := Verify(acct.Secrets["confirmationCode"], req.Header, req.Body, received(req), p.window()); err != nil {
 		return nil, false, fmt.Errorf("custom: webhook: %w", err)
 	}
 	// Checked after the signature so that strangers learn nothing but 401.
 	if mt, _, err := mime.ParseMediaType(req.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return jsonAnswer(http.StatusUnsupportedMediaType, "Content-Type must be application/json"), false,
-			fmt.Errorf("custom: webhook: Content-Type %q: %w", req.Header.Get("Content-Type"), providers.ErrNotAllowed)
+		return nil, false, fmt.Errorf("custom: webhook: Content-Type %s is not application/json: %w",
+			quote(req.Header.Get("Content-Type")), providers.ErrNotAllowed)
 	}
 	return nil, false, nil
 }

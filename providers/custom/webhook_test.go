@@ -161,10 +161,9 @@ func TestParseWebhookInvalid(t *testing.T) {
 func TestVerifyWebhook(t *testing.T) {
 	body := readFixture(t, "message_text.json")
 	tests := []struct {
-		name       string
-		req        func() *providers.WebhookRequest
-		want       error
-		wantStatus int // of the answer returned with the error; 0: none
+		name string
+		req  func() *providers.WebhookRequest
+		want error
 	}{
 		{name: "signed JSON POST", req: func() *providers.WebhookRequest { return signedRequest(body) }},
 		{name: "charset parameter", req: func() *providers.WebhookRequest {
@@ -172,7 +171,7 @@ func TestVerifyWebhook(t *testing.T) {
 			r.Header.Set("Content-Type", "application/json; charset=utf-8")
 			return r
 		}},
-		{name: "GET", want: providers.ErrNotAllowed, wantStatus: http.StatusMethodNotAllowed, req: func() *providers.WebhookRequest {
+		{name: "GET", want: providers.ErrNotAllowed, req: func() *providers.WebhookRequest {
 			r := signedRequest(body)
 			r.Method = http.MethodGet
 			return r
@@ -193,7 +192,7 @@ func TestVerifyWebhook(t *testing.T) {
 			r.Received = testNow.Add(10 * time.Minute)
 			return r
 		}},
-		{name: "wrong content type", want: providers.ErrNotAllowed, wantStatus: http.StatusUnsupportedMediaType, req: func() *providers.WebhookRequest {
+		{name: "wrong content type", want: providers.ErrNotAllowed, req: func() *providers.WebhookRequest {
 			r := signedRequest(body)
 			r.Header.Set("Content-Type", "text/plain")
 			return r
@@ -214,11 +213,8 @@ func TestVerifyWebhook(t *testing.T) {
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
-			if tc.wantStatus == 0 && resp != nil {
-				t.Errorf("answer = %+v, want none", resp)
-			}
-			if tc.wantStatus != 0 && (resp == nil || resp.Status != tc.wantStatus) {
-				t.Errorf("answer = %+v, want status %d", resp, tc.wantStatus)
+			if resp != nil {
+				t.Errorf("answer = %+v, want none: the ingest layer answers by error", resp)
 			}
 		})
 	}

@@ -2,10 +2,14 @@
 package telegram
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/switchboard/switchboard/providers"
 )
+
+// tokenPattern is the shape of a bot token: the bot's ID, a colon, the secret.
+var tokenPattern = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
 
 // DefaultAPIURL is the public Bot API; SWITCHBOARD_TELEGRAM_API_URL replaces it.
 const DefaultAPIURL = "https://api.telegram.org"
@@ -36,7 +40,8 @@ func (Provider) Spec() providers.Spec {
 		Type: "TELEGRAM",
 		Fields: []providers.Field{
 			{Name: "botUsername", Kind: providers.KindUsername, Required: true},
-			{Name: "botToken", Secret: true, Required: true},
+			// The token goes into the Bot API's URL path, so only its real shape is accepted.
+			{Name: "botToken", Secret: true, Required: true, Pattern: tokenPattern, Hint: "must look like 123456789:AA... as BotFather gives it"},
 			// webhookSecret is the secret_token given to setWebhook; Telegram sends
 			// it back in X-Telegram-Bot-Api-Secret-Token on every webhook.
 			{Name: "webhookSecret", Secret: true, Generated: true, Internal: true},
