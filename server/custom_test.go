@@ -1,0 +1,232 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/client"
+)
+
+const confirmationCode = "0123456789abcdef-shared-secret"
+
+// customSign computes the contract's signature independently of our package:
+// v1=hex(HMAC-SHA256(code, "<ts>.<body>")).
+func customSign(h http.Header, body []byte) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	m := hmac.New(sha256.New, []byte(confirmationCode))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	h.Set("X-Switchboard-Timestamp", ts)
+	h.Set("X-Switchboard-Signature", "v1="+hex.EncodeToString(m.Sum(nil)))
+}
+
+func customVerified(h http.Header, body []byte) bool {
+	m := hmac.New(sha256.New, []byte(confirmationCode))
+	m.Write([]byte(h.Get("X-Switchboard-Timestamp") + "."))
+	m.Write(body)
+	return h.Get("X-Switchboard-Signature") == "v1="+hex.EncodeToString(m.Sum(nil))
+}
+
+// fakeMessenger is a company's own messenger speaking our contract: it checks
+// Switchboard's signatures, answers pings and replies with signed bodies.
+type fakeMessenger struct {
+	*httptest.Server
+	mu      sync.Mutex
+	replies []map[string]any
+	bad     int // requests with a wrong signature
+}
+
+func newFakeMessenger(t *testing.T) *fakeMessenger {
+	f := &fakeMessenger{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !customVerified(r.Header, body) {
+			f.bad++
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var req map[string]any
+		json.Unmarshal(body, &req)
+		var answer []byte
+		switch req["type"] {
+		case "ping":
+			answer, _ = json.Marshal(map[string]any{"challenge": req["challenge"]})
+		case "message":
+			f.replies = append(f.replies, req)
+			answer, _ = json.Marshal(map[string]any{"messageId": fmt.Sprintf("their-%d", len(f.replies))})
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		customSign(w.Header(), answer)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeMessenger) received() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]map[string]any(nil), f.replies...)
+}
+
+// post sends signed events to Switchboard as the messenger does.
+func postEvents(t *testing.T, url string, events ...map[string]any) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"events": events})
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	customSign(req.Header, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestCustomMessengerEndToEnd(t *testing.T) {
+	ts := newTestServer(t)
+	fake := newFakeMessenger(t)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "our app", Settings: client.IntegrationSettingsInput{
+		Custom: &client.CustomSettingsInput{WebhookUrl: ptr(fake.URL + "/switchboard"), ConfirmationCode: ptr(confirmationCode)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := a.CreateIntegrationAccount
+	hook := ts.http.URL + "/webhooks/" + acct.AccountId
+
+	// Test Connection is a signed ping that the messenger answers signed.
+	res, err := client.TestConnection(ctx, ts.admin, acct.Id)
+	if err != nil || !res.TestConnection.Ok {
+		t.Fatalf("testConnection: %v %+v", err, res)
+	}
+	// Connecting runs the same handshake.
+	if _, err := client.ConnectIntegrationAccount(ctx, ts.admin, acct.Id); err != nil {
+		t.Fatal(err)
+	}
+
+	msg := func(id, sender, text string) map[string]any {
+		return map[string]any{"id": id, "type": "message", "timestamp": time.Now().UTC().Format(time.RFC3339),
+			"sender": map[string]any{"id": sender, "name": "Customer " + sender},
+			"message": map[string]any{"id": "m-" + id, "text": text}}
+	}
+	// Unsigned or wrongly signed: 401, nothing stored.
+	body, _ := json.Marshal(map[string]any{"events": []any{msg("e0", "u1", "x")}})
+	if resp, _ := http.Post(hook, "application/json", bytes.NewReader(body)); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("unsigned: %d", resp.StatusCode)
+	}
+	// A batch lands in order in one conversation.
+	if code, b := postEvents(t, hook, msg("e1", "u1", "first"), msg("e2", "u1", "second")); code != http.StatusOK {
+		t.Fatalf("events: %d %s", code, b)
+	}
+	// The same batch again (the messenger retried) changes nothing.
+	postEvents(t, hook, msg("e1", "u1", "first"), msg("e2", "u1", "second"))
+	// An invalid body: 400 with the reason, and kept for replay.
+	if code, b := postEvents(t, hook, map[string]any{"id": "e3", "type": "message"}); code != http.StatusBadRequest || b == "" {
+		t.Fatalf("invalid event: %d %s", code, b)
+	}
+	failed, _ := client.FailedWebhookEvents(ctx, ts.admin, ptr(10), nil)
+	if failed.FailedWebhookEvents.TotalCount != 1 {
+		t.Fatalf("%d failed webhook events, want 1", failed.FailedWebhookEvents.TotalCount)
+	}
+
+	list, _ := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil)
+	if list.Conversations.TotalCount != 1 {
+		t.Fatalf("%d conversations", list.Conversations.TotalCount)
+	}
+	convID := list.Conversations.Edges[0].Node.Id
+	r, _ := client.Conversation(ctx, ts.admin, convID, ptr(10))
+	conv := (*r.Node).(*client.ConversationNodeConversation)
+	if conv.Messages.TotalCount != 2 || conv.Messages.Edges[0].Node.Text != "first" || conv.Messages.Edges[1].Node.Text != "second" {
+		t.Fatalf("messages: %+v", conv.Messages)
+	}
+
+	// A reply goes out signed; the messenger's ID comes back; receipts move it on.
+	sent, err := client.SendMessage(ctx, ts.admin, client.SendMessageInput{ConversationId: convID, Text: ptr("hello from support")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var theirID string
+	eventually(t, "reply SENT", func() bool {
+		r, _ := client.Conversation(ctx, ts.admin, convID, ptr(10))
+		for _, e := range (*r.Node).(*client.ConversationNodeConversation).Messages.Edges {
+			if e.Node.Id == sent.SendMessage.Id && e.Node.Status == client.MessageStatusSent {
+				theirID = *e.Node.ProviderMessageID
+				return true
+			}
+		}
+		return false
+	})
+	got := fake.received()
+	if len(got) != 1 || got[0]["message"].(map[string]any)["text"] != "hello from support" || got[0]["recipient"].(map[string]any)["id"] != "u1" {
+		t.Fatalf("messenger received %v", got)
+	}
+	for _, step := range []struct {
+		typ    string
+		status client.MessageStatus
+	}{{"delivered", client.MessageStatusDelivered}, {"read", client.MessageStatusRead}} {
+		code, b := postEvents(t, hook, map[string]any{"id": "r-" + step.typ, "type": step.typ, "timestamp": time.Now().UTC().Format(time.RFC3339),
+			"sender": map[string]any{"id": "u1"}, "messageIds": []string{theirID}})
+		if code != http.StatusOK {
+			t.Fatalf("%s receipt: %d %s", step.typ, code, b)
+		}
+		r, _ := client.Conversation(ctx, ts.admin, convID, ptr(10))
+		for _, e := range (*r.Node).(*client.ConversationNodeConversation).Messages.Edges {
+			if e.Node.Id == sent.SendMessage.Id && e.Node.Status != step.status {
+				t.Fatalf("after %s receipt: %s", step.typ, e.Node.Status)
+			}
+		}
+	}
+	if fake.bad != 0 {
+		t.Fatalf("%d requests from Switchboard were not signed correctly", fake.bad)
+	}
+}
+
+func TestCustomHandshakeRefusedKeepsAccountDisconnected(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	// A messenger that does not hold the code answers unsigned.
+	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"challenge":"whatever"}`)
+	}))
+	defer liar.Close()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "app", Settings: client.IntegrationSettingsInput{
+		Custom: &client.CustomSettingsInput{WebhookUrl: ptr(liar.URL), ConfirmationCode: ptr(confirmationCode)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := a.CreateIntegrationAccount.Id
+	if _, err := client.DisconnectIntegrationAccount(ctx, ts.admin, id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.ConnectIntegrationAccount(ctx, ts.admin, id)
+	wantCode(t, err, "PROVIDER_ERROR")
+	got, _ := client.IntegrationAccount(ctx, ts.admin, id)
+	if nodeAccount(got).Status != client.IntegrationAccountStatusDisconnected {
+		t.Fatal("a failed handshake connected the account")
+	}
+	res, err := client.TestConnection(ctx, ts.admin, id)
+	if err != nil || res.TestConnection.Ok {
+		t.Fatalf("testConnection against a messenger without the code: %v %+v", err, res)
+	}
+}
