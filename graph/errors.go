@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/core"
@@ -39,6 +41,16 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				already.Extensions["code"] = CodeBadUserInput
 			}
 			return already
+		}
+		if already != nil && already.Err == nil && len(already.Path) == 0 && graphql.GetFieldContext(ctx) == nil {
+			// A request-level error from the transport (a body that is not JSON,
+			// say). gqlgen's text may quote the body, which can hold a password,
+			// so neither echo nor log it.
+			msg := already.Message
+			if i := strings.Index(msg, ":"); i > 0 {
+				msg = msg[:i]
+			}
+			return &gqlerror.Error{Message: "invalid request: " + msg, Extensions: map[string]any{"code": CodeBadUserInput}}
 		}
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
@@ -79,7 +91,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case badArgument(ctx):
 			// gqlgen could not convert an argument (an ID that is no number, a
 			// malformed time or cursor): the caller's mistake, not ours.
-			gqlErr.Message = "invalid argument: " + gqlErr.Message
+			gqlErr.Message = "invalid value for argument " + argumentName(gqlErr)
 			gqlErr.Extensions["code"] = CodeBadUserInput
 		default:
 			log.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
@@ -95,6 +107,16 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 func badArgument(ctx context.Context) bool {
 	fc := graphql.GetFieldContext(ctx)
 	return fc != nil && fc.Args == nil && fc.Field.Field != nil && len(fc.Field.Arguments) > 0
+}
+
+// argumentName names the argument an argument error is about, from its path.
+func argumentName(e *gqlerror.Error) string {
+	for i := len(e.Path) - 1; i >= 0; i-- {
+		if name, ok := e.Path[i].(ast.PathName); ok {
+			return string(name)
+		}
+	}
+	return "(unknown)"
 }
 
 // Recover turns a panic in a resolver into an INTERNAL error and logs it with its

@@ -126,7 +126,7 @@ func TestCustomMessengerEndToEnd(t *testing.T) {
 
 	msg := func(id, sender, text string) map[string]any {
 		return map[string]any{"id": id, "type": "message", "timestamp": time.Now().UTC().Format(time.RFC3339),
-			"sender": map[string]any{"id": sender, "name": "Customer " + sender},
+			"sender":  map[string]any{"id": sender, "name": "Customer " + sender},
 			"message": map[string]any{"id": "m-" + id, "text": text}}
 	}
 	// Unsigned or wrongly signed: 401, nothing stored.

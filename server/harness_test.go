@@ -55,7 +55,7 @@ func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer 
 	cfg.AllowPrivateURLs = true
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.RateLimit = 0
-	cfg.KeepAlive = 50 * time.Millisecond
+	cfg.KeepAlive = 500 * time.Millisecond
 	for _, c := range configure {
 		c(&cfg)
 	}

@@ -106,8 +106,11 @@ func TestIntegrationAccountEventsOverWebsocket(t *testing.T) {
 		t.Fatal("invalid create accepted")
 	}
 	select {
-	case ev := <-otherEvents:
-		t.Fatalf("another tenant received %+v", ev)
+	case ev, ok := <-otherEvents:
+		if ok {
+			t.Fatalf("another tenant received %+v", ev)
+		}
+		t.Fatal("the other tenant's subscription ended")
 	case ev := <-events:
 		t.Fatalf("event after a failed mutation: %+v", ev)
 	case <-time.After(100 * time.Millisecond):

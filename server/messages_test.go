@@ -367,11 +367,20 @@ func TestInboxResumesFromCursor(t *testing.T) {
 	// cursor yields exactly those, then live ones, without duplicates.
 	s.deliver(t, telegramUpdate(2, 2, 777, "two"), s.secret)
 	s.deliver(t, telegramUpdate(3, 3, 777, "three"), s.secret)
-	resumed, _, err := client.InboxEvents(ctx, ws, &msg.Cursor)
+	// A new connection, as a client that reconnects: one connection delivers its
+	// subscriptions in order, so an unread stream would hold up the next.
+	ws.Close()
+	eventually(t, "old subscription to end", func() bool { return s.srv.Bus.Subscribers() == 0 })
+	ws2, err := s.agent.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "second subscriber", func() bool { return s.srv.Bus.Subscribers() == 2 })
+	defer ws2.Close()
+	resumed, _, err := client.InboxEvents(ctx, ws2, &msg.Cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "resumed subscriber", func() bool { return s.srv.Bus.Subscribers() == 1 })
 	s.deliver(t, telegramUpdate(4, 4, 777, "four"), s.secret)
 	var texts []string
 	for len(texts) < 3 {

@@ -180,7 +180,10 @@ func (s *Server) graphQL() http.Handler {
 		KeepAlivePingInterval: s.cfg.KeepAlive,
 		PingPongInterval:      s.cfg.KeepAlive,
 		CloseFunc: func(ctx context.Context, _ int) {
-			s.metrics.websockets.Dec()
+			// Only connections that got as far as connection_init were counted.
+			if ctx.Value(countedWebsocket{}) != nil {
+				s.metrics.websockets.Dec()
+			}
 		},
 	})
 	gql.AddTransport(transport.Options{})
@@ -205,6 +208,7 @@ func (s *Server) graphQL() http.Handler {
 // request already carried a valid Authorization header.
 func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	s.metrics.websockets.Inc()
+	ctx = context.WithValue(ctx, countedWebsocket{}, true)
 	if _, ok := core.ViewerFrom(ctx); ok {
 		return ctx, nil, nil
 	}
@@ -218,6 +222,9 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 	}
 	return core.WithViewer(ctx, v), nil, nil
 }
+
+// countedWebsocket marks a connection counted in the open-websockets gauge.
+type countedWebsocket struct{}
 
 func bearerToken(h string) string {
 	const prefix = "bearer "

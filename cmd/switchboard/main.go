@@ -37,6 +37,7 @@ const usage = `Usage:
   switchboard serve [flags]              run the server (see serve -h)
   switchboard token create --role ADMIN|SUPERVISOR|AGENT --user NAME [--tenant T] [--data-dir D]
   switchboard keys rotate [--data-dir D] re-encrypt stored secrets under a new key
+  switchboard bench [flags]              load-test a server and check nothing is lost (see bench -h)
 `
 
 // run dispatches a subcommand; main only wires signals and the exit code.
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return tokenCreate(ctx, args[2:], stdout, stderr)
 	case args[0] == "keys" && len(args) > 1 && args[1] == "rotate":
 		return keysRotate(ctx, args[2:], stdout, stderr)
+	case args[0] == "bench":
+		return bench(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return errUsage

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -468,9 +470,11 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 	switch {
 	case !supported:
 		out = Result{Message: fmt.Sprintf("Not available yet for %s accounts.", a.Type), At: s.now()}
-	case err != nil:
+	case err != nil && isTransport(err):
 		// Provider packages keep credentials out of their errors; say what failed.
 		out = Result{Message: "Could not reach the messenger: " + err.Error(), At: s.now()}
+	case err != nil:
+		out = Result{Message: "The messenger answered in a way Switchboard does not understand.", At: s.now()}
 	}
 	if out.Details == nil {
 		out.Details = map[string]string{}
@@ -483,6 +487,13 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 		}
 	}
 	return a, out, nil
+}
+
+// isTransport reports whether err is a network failure (no answer) rather than
+// an answer that could not be understood.
+func isTransport(err error) bool {
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (s *Service) env() providers.Env { return providers.Env{HTTP: s.http, Now: s.now} }
