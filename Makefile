@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test generate build bench fuzz vet check-generated
+.PHONY: run test generate build bench fuzz vet
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -22,3 +22,14 @@ generate:
 	$(GO) run -mod=mod ./ent/entc.go
 	$(GO) tool gqlgen generate --config gqlgen.yml
 	$(GO) tool genqlient client/genqlient.yaml
+
+# A short coverage-guided run of every fuzz target over outside input (webhook
+# parsers, signature checks, settings validation). Counts, not durations: Go
+# 1.26's fuzzer can end a timed run with a spurious "context deadline exceeded".
+FUZZ_COUNT ?= 3000x
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/telegram/
+	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/telegram/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/custom/
+	$(GO) test -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZ_COUNT) ./providers/custom/
+	$(GO) test -run='^$$' -fuzz='^FuzzApplyValues$$' -fuzztime=$(FUZZ_COUNT) ./core/accounts/

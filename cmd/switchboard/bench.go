@@ -514,13 +514,50 @@ func memStats() (rss, peak float64) {
 // dbCheck is what the database holds of the load's messages.
 type dbCheck struct {
 	stored, dup, misrouted, notStored int
+	// lostDetails describe, for the first lost messages, where they were filed
+	// and the cursors of their events, to tell a storage loss from a stream's.
+	lostDetails []string
+}
+
+// maxLostDetails bounds the lost messages described in the report.
+const maxLostDetails = 5
+
+// describeLost explains what happened to the first lost sequence numbers.
+func describeLost(ctx context.Context, db *sql.DB, lost []int64) ([]string, error) {
+	var out []string
+	for _, seq := range lost[:min(len(lost), maxLostDetails)] {
+		var (
+			msgID, convID, eventCursor, eventAssignee int64
+			holder, assigned                          string
+		)
+		err := db.QueryRowContext(ctx, `
+			SELECT m.id, COALESCE(m.conversation_id, 0), COALESCE(u.name, '(nobody)'),
+				COALESCE((SELECT e.id FROM events e WHERE e.message_id = m.id AND e.kind = 'MESSAGE_CREATED'), 0),
+				COALESCE((SELECT e.assignee_id FROM events e WHERE e.message_id = m.id AND e.kind = 'MESSAGE_CREATED'), 0),
+				COALESCE((SELECT GROUP_CONCAT(e.id) FROM events e WHERE e.conversation_id = m.conversation_id AND e.kind = 'CONVERSATION_ASSIGNED'), '')
+			FROM messages m
+			LEFT JOIN conversations v ON v.id = m.conversation_id
+			LEFT JOIN users u ON u.id = v.assignee_id
+			WHERE m.direction = 'INBOUND' AND m.text LIKE ?`, "bench "+strconv.FormatInt(seq, 10)+" %").
+			Scan(&msgID, &convID, &holder, &eventCursor, &eventAssignee, &assigned)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			out = append(out, fmt.Sprintf("seq %d: not stored", seq))
+		case err != nil:
+			return out, fmt.Errorf("bench: describe lost message %d: %w", seq, err)
+		default:
+			out = append(out, fmt.Sprintf("seq %d: message %d in conversation %d held by %s; its MESSAGE_CREATED cursor %d (assignee id %d at the time); CONVERSATION_ASSIGNED cursors [%s]",
+				seq, msgID, convID, holder, eventCursor, eventAssignee, assigned))
+		}
+	}
+	return out, nil
 }
 
 // checkDatabase reads every inbound message of the bench accounts from the
 // closed server's database: a sequence number stored twice is a duplicate, a
 // message filed in a conversation of another contact (or on the wrong account
 // type, or not filed at all) is misrouted, and an accepted one not stored is lost.
-func checkDatabase(ctx context.Context, dataDir, synchronous string, acc benchAccounts, accepted []int64) (dbCheck, error) {
+func checkDatabase(ctx context.Context, dataDir, synchronous string, acc benchAccounts, accepted, lost []int64) (dbCheck, error) {
 	var out dbCheck
 	db, err := sql.Open("sqlite3", store.DSN(store.Options{DataDir: dataDir, Synchronous: synchronous}))
 	if err != nil {
@@ -573,7 +610,8 @@ func checkDatabase(ctx context.Context, dataDir, synchronous string, acc benchAc
 			out.notStored++
 		}
 	}
-	return out, nil
+	out.lostDetails, err = describeLost(ctx, db, lost)
+	return out, err
 }
 
 // agentStats sums the agents' counters.
@@ -803,7 +841,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		}
 	}
 	rss, peak := memStats()
-	lost := len(obs.unseen(load.accepted))
+	lostSeqs := obs.unseen(load.accepted)
+	lost := len(lostSeqs)
 	stopAgents()
 	ag := sumAgents(agents)
 	replies := ledger.snapshot()
@@ -815,7 +854,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		if err := target.close(); err != nil {
 			return err
 		}
-		if dbc, err = checkDatabase(ctx, dataDir, cfg.synchronous, acc, load.accepted); err != nil {
+		if dbc, err = checkDatabase(ctx, dataDir, cfg.synchronous, acc, load.accepted, lostSeqs); err != nil {
 			return err
 		}
 		dbChecked = true
@@ -901,8 +940,14 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	p("  checks (%s): lost %d of %d accepted, dup %d, misrouted %d, events delivered twice to one agent %d", drainNote, lost, len(load.accepted), dup, misrouted, redelivered)
 	if dbChecked {
 		p("    database: %d load messages stored, %d accepted but not stored, %d stored twice, %d misrouted", dbc.stored, dbc.notStored, dbc.dup, dbc.misrouted)
+		for _, d := range dbc.lostDetails {
+			p("    lost %s", d)
+		}
 	} else {
 		p("    database not checked (external server): dup and misrouted come from the agents' events only")
+		if len(lostSeqs) > 0 {
+			p("    first lost sequence numbers: %v", lostSeqs[:min(len(lostSeqs), maxLostDetails)])
+		}
 	}
 	p("    events: %d stored twice, %d misrouted; replies: %d misrouted", evDup, evMisrouted, replies.misrouted)
 	if target.inProcess() {
