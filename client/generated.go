@@ -6855,6 +6855,23 @@ type MeResponse struct {
 // GetMe returns MeResponse.Me, and is useful for accessing the field via an interface.
 func (v *MeResponse) GetMe() MeMeUser { return v.Me }
 
+type MediaStatus string
+
+const (
+	// Being copied to Switchboard's data folder.
+	MediaStatusPending MediaStatus = "PENDING"
+	// Copied; downloadUrl serves it.
+	MediaStatusReady MediaStatus = "READY"
+	// The copy failed after retries; error says why.
+	MediaStatusFailed MediaStatus = "FAILED"
+)
+
+var AllMediaStatus = []MediaStatus{
+	MediaStatusPending,
+	MediaStatusReady,
+	MediaStatusFailed,
+}
+
 // MessageDirection is enum for the field direction
 type MessageDirection string
 
@@ -6946,6 +6963,11 @@ type MessageFieldsAttachmentsAttachment struct {
 	MimeType *string `json:"mimeType"`
 	FileName *string `json:"fileName"`
 	Size     *int    `json:"size"`
+	// Switchboard's own URL for the file (send the same Authorization header). It
+	// serves the copy kept in the data folder, so it works after the provider's link expires.
+	DownloadUrl string      `json:"downloadUrl"`
+	Status      MediaStatus `json:"status"`
+	Error       *string     `json:"error"`
 }
 
 // GetType returns MessageFieldsAttachmentsAttachment.Type, and is useful for accessing the field via an interface.
@@ -6965,6 +6987,15 @@ func (v *MessageFieldsAttachmentsAttachment) GetFileName() *string { return v.Fi
 
 // GetSize returns MessageFieldsAttachmentsAttachment.Size, and is useful for accessing the field via an interface.
 func (v *MessageFieldsAttachmentsAttachment) GetSize() *int { return v.Size }
+
+// GetDownloadUrl returns MessageFieldsAttachmentsAttachment.DownloadUrl, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetDownloadUrl() string { return v.DownloadUrl }
+
+// GetStatus returns MessageFieldsAttachmentsAttachment.Status, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetStatus() MediaStatus { return v.Status }
+
+// GetError returns MessageFieldsAttachmentsAttachment.Error, and is useful for accessing the field via an interface.
+func (v *MessageFieldsAttachmentsAttachment) GetError() *string { return v.Error }
 
 // MessageFieldsLocation includes the requested fields of the GraphQL type Location.
 type MessageFieldsLocation struct {
@@ -7552,6 +7583,8 @@ type SendMessageInput struct {
 	Attachments []AttachmentInput `json:"attachments"`
 	// Your ID for this send; repeating it returns the first message instead of sending twice.
 	ClientMessageId *string `json:"clientMessageId"`
+	// Files to upload (GraphQL multipart request), up to 20 MiB each.
+	Files []json.RawMessage `json:"files"`
 }
 
 // GetConversationId returns SendMessageInput.ConversationId, and is useful for accessing the field via an interface.
@@ -7565,6 +7598,9 @@ func (v *SendMessageInput) GetAttachments() []AttachmentInput { return v.Attachm
 
 // GetClientMessageId returns SendMessageInput.ClientMessageId, and is useful for accessing the field via an interface.
 func (v *SendMessageInput) GetClientMessageId() *string { return v.ClientMessageId }
+
+// GetFiles returns SendMessageInput.Files, and is useful for accessing the field via an interface.
+func (v *SendMessageInput) GetFiles() []json.RawMessage { return v.Files }
 
 // SendMessageResponse is returned by SendMessage on success.
 type SendMessageResponse struct {
@@ -10169,6 +10205,9 @@ fragment MessageFields on Message {
 		mimeType
 		fileName
 		size
+		downloadUrl
+		status
+		error
 	}
 	location {
 		latitude
@@ -10270,6 +10309,9 @@ fragment MessageFields on Message {
 		mimeType
 		fileName
 		size
+		downloadUrl
+		status
+		error
 	}
 	location {
 		latitude
@@ -11197,6 +11239,9 @@ fragment MessageFields on Message {
 		mimeType
 		fileName
 		size
+		downloadUrl
+		status
+		error
 	}
 	location {
 		latitude
@@ -11994,6 +12039,9 @@ fragment MessageFields on Message {
 		mimeType
 		fileName
 		size
+		downloadUrl
+		status
+		error
 	}
 	location {
 		latitude
@@ -12113,6 +12161,9 @@ fragment MessageFields on Message {
 		mimeType
 		fileName
 		size
+		downloadUrl
+		status
+		error
 	}
 	location {
 		latitude

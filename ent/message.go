@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/tenant"
@@ -40,6 +41,10 @@ type Message struct {
 	Text string `json:"text,omitempty"`
 	// Attachments holds the value of the "attachments" field.
 	Attachments []providers.Attachment `json:"attachments,omitempty"`
+	// Media holds the value of the "media" field.
+	Media []core.MediaState `json:"media,omitempty"`
+	// MediaPending holds the value of the "media_pending" field.
+	MediaPending bool `json:"media_pending,omitempty"`
 	// Location holds the value of the "location" field.
 	Location *providers.Location `json:"location,omitempty"`
 	// SharedContact holds the value of the "shared_contact" field.
@@ -129,9 +134,9 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case message.FieldAttachments, message.FieldLocation, message.FieldSharedContact, message.FieldProviderMessageIds:
+		case message.FieldAttachments, message.FieldMedia, message.FieldLocation, message.FieldSharedContact, message.FieldProviderMessageIds:
 			values[i] = new([]byte)
-		case message.FieldEdited, message.FieldHeld:
+		case message.FieldMediaPending, message.FieldEdited, message.FieldHeld:
 			values[i] = new(sql.NullBool)
 		case message.FieldID, message.FieldTenantID, message.FieldIntegrationAccountID, message.FieldContactID, message.FieldConversationID, message.FieldSenderID, message.FieldAttempts:
 			values[i] = new(sql.NullInt64)
@@ -216,6 +221,20 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Attachments); err != nil {
 					return fmt.Errorf("unmarshal field attachments: %w", err)
 				}
+			}
+		case message.FieldMedia:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field media", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Media); err != nil {
+					return fmt.Errorf("unmarshal field media: %w", err)
+				}
+			}
+		case message.FieldMediaPending:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field media_pending", values[i])
+			} else if value.Valid {
+				_m.MediaPending = value.Bool
 			}
 		case message.FieldLocation:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -398,6 +417,12 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("attachments=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Attachments))
+	builder.WriteString(", ")
+	builder.WriteString("media=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Media))
+	builder.WriteString(", ")
+	builder.WriteString("media_pending=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MediaPending))
 	builder.WriteString(", ")
 	builder.WriteString("location=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Location))

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/tenant"
@@ -101,6 +102,26 @@ func (_c *MessageCreate) SetNillableText(v *string) *MessageCreate {
 // SetAttachments sets the "attachments" field.
 func (_c *MessageCreate) SetAttachments(v []providers.Attachment) *MessageCreate {
 	_c.mutation.SetAttachments(v)
+	return _c
+}
+
+// SetMedia sets the "media" field.
+func (_c *MessageCreate) SetMedia(v []core.MediaState) *MessageCreate {
+	_c.mutation.SetMedia(v)
+	return _c
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (_c *MessageCreate) SetMediaPending(v bool) *MessageCreate {
+	_c.mutation.SetMediaPending(v)
+	return _c
+}
+
+// SetNillableMediaPending sets the "media_pending" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableMediaPending(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetMediaPending(*v)
+	}
 	return _c
 }
 
@@ -350,6 +371,10 @@ func (_c *MessageCreate) defaults() error {
 		v := message.DefaultText
 		_c.mutation.SetText(v)
 	}
+	if _, ok := _c.mutation.MediaPending(); !ok {
+		v := message.DefaultMediaPending
+		_c.mutation.SetMediaPending(v)
+	}
 	if _, ok := _c.mutation.Payload(); !ok {
 		v := message.DefaultPayload
 		_c.mutation.SetPayload(v)
@@ -417,6 +442,9 @@ func (_c *MessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.Text(); !ok {
 		return &ValidationError{Name: "text", err: errors.New(`ent: missing required field "Message.text"`)}
+	}
+	if _, ok := _c.mutation.MediaPending(); !ok {
+		return &ValidationError{Name: "media_pending", err: errors.New(`ent: missing required field "Message.media_pending"`)}
 	}
 	if _, ok := _c.mutation.Payload(); !ok {
 		return &ValidationError{Name: "payload", err: errors.New(`ent: missing required field "Message.payload"`)}
@@ -493,6 +521,14 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Attachments(); ok {
 		_spec.SetField(message.FieldAttachments, field.TypeJSON, value)
 		_node.Attachments = value
+	}
+	if value, ok := _c.mutation.Media(); ok {
+		_spec.SetField(message.FieldMedia, field.TypeJSON, value)
+		_node.Media = value
+	}
+	if value, ok := _c.mutation.MediaPending(); ok {
+		_spec.SetField(message.FieldMediaPending, field.TypeBool, value)
+		_node.MediaPending = value
 	}
 	if value, ok := _c.mutation.Location(); ok {
 		_spec.SetField(message.FieldLocation, field.TypeJSON, value)
@@ -710,6 +746,36 @@ func (u *MessageUpsert) UpdateAttachments() *MessageUpsert {
 // ClearAttachments clears the value of the "attachments" field.
 func (u *MessageUpsert) ClearAttachments() *MessageUpsert {
 	u.SetNull(message.FieldAttachments)
+	return u
+}
+
+// SetMedia sets the "media" field.
+func (u *MessageUpsert) SetMedia(v []core.MediaState) *MessageUpsert {
+	u.Set(message.FieldMedia, v)
+	return u
+}
+
+// UpdateMedia sets the "media" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateMedia() *MessageUpsert {
+	u.SetExcluded(message.FieldMedia)
+	return u
+}
+
+// ClearMedia clears the value of the "media" field.
+func (u *MessageUpsert) ClearMedia() *MessageUpsert {
+	u.SetNull(message.FieldMedia)
+	return u
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (u *MessageUpsert) SetMediaPending(v bool) *MessageUpsert {
+	u.Set(message.FieldMediaPending, v)
+	return u
+}
+
+// UpdateMediaPending sets the "media_pending" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateMediaPending() *MessageUpsert {
+	u.SetExcluded(message.FieldMediaPending)
 	return u
 }
 
@@ -1023,6 +1089,41 @@ func (u *MessageUpsertOne) UpdateAttachments() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearAttachments() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearAttachments()
+	})
+}
+
+// SetMedia sets the "media" field.
+func (u *MessageUpsertOne) SetMedia(v []core.MediaState) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMedia(v)
+	})
+}
+
+// UpdateMedia sets the "media" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateMedia() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMedia()
+	})
+}
+
+// ClearMedia clears the value of the "media" field.
+func (u *MessageUpsertOne) ClearMedia() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearMedia()
+	})
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (u *MessageUpsertOne) SetMediaPending(v bool) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMediaPending(v)
+	})
+}
+
+// UpdateMediaPending sets the "media_pending" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateMediaPending() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMediaPending()
 	})
 }
 
@@ -1531,6 +1632,41 @@ func (u *MessageUpsertBulk) UpdateAttachments() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearAttachments() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearAttachments()
+	})
+}
+
+// SetMedia sets the "media" field.
+func (u *MessageUpsertBulk) SetMedia(v []core.MediaState) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMedia(v)
+	})
+}
+
+// UpdateMedia sets the "media" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateMedia() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMedia()
+	})
+}
+
+// ClearMedia clears the value of the "media" field.
+func (u *MessageUpsertBulk) ClearMedia() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearMedia()
+	})
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (u *MessageUpsertBulk) SetMediaPending(v bool) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMediaPending(v)
+	})
+}
+
+// UpdateMediaPending sets the "media_pending" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateMediaPending() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMediaPending()
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/predicate"
@@ -95,6 +96,38 @@ func (_u *MessageUpdate) AppendAttachments(v []providers.Attachment) *MessageUpd
 // ClearAttachments clears the value of the "attachments" field.
 func (_u *MessageUpdate) ClearAttachments() *MessageUpdate {
 	_u.mutation.ClearAttachments()
+	return _u
+}
+
+// SetMedia sets the "media" field.
+func (_u *MessageUpdate) SetMedia(v []core.MediaState) *MessageUpdate {
+	_u.mutation.SetMedia(v)
+	return _u
+}
+
+// AppendMedia appends value to the "media" field.
+func (_u *MessageUpdate) AppendMedia(v []core.MediaState) *MessageUpdate {
+	_u.mutation.AppendMedia(v)
+	return _u
+}
+
+// ClearMedia clears the value of the "media" field.
+func (_u *MessageUpdate) ClearMedia() *MessageUpdate {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (_u *MessageUpdate) SetMediaPending(v bool) *MessageUpdate {
+	_u.mutation.SetMediaPending(v)
+	return _u
+}
+
+// SetNillableMediaPending sets the "media_pending" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableMediaPending(v *bool) *MessageUpdate {
+	if v != nil {
+		_u.SetMediaPending(*v)
+	}
 	return _u
 }
 
@@ -368,6 +401,20 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.AttachmentsCleared() {
 		_spec.ClearField(message.FieldAttachments, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.Media(); ok {
+		_spec.SetField(message.FieldMedia, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedMedia(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, message.FieldMedia, value)
+		})
+	}
+	if _u.mutation.MediaCleared() {
+		_spec.ClearField(message.FieldMedia, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.MediaPending(); ok {
+		_spec.SetField(message.FieldMediaPending, field.TypeBool, value)
+	}
 	if value, ok := _u.mutation.Location(); ok {
 		_spec.SetField(message.FieldLocation, field.TypeJSON, value)
 	}
@@ -547,6 +594,38 @@ func (_u *MessageUpdateOne) AppendAttachments(v []providers.Attachment) *Message
 // ClearAttachments clears the value of the "attachments" field.
 func (_u *MessageUpdateOne) ClearAttachments() *MessageUpdateOne {
 	_u.mutation.ClearAttachments()
+	return _u
+}
+
+// SetMedia sets the "media" field.
+func (_u *MessageUpdateOne) SetMedia(v []core.MediaState) *MessageUpdateOne {
+	_u.mutation.SetMedia(v)
+	return _u
+}
+
+// AppendMedia appends value to the "media" field.
+func (_u *MessageUpdateOne) AppendMedia(v []core.MediaState) *MessageUpdateOne {
+	_u.mutation.AppendMedia(v)
+	return _u
+}
+
+// ClearMedia clears the value of the "media" field.
+func (_u *MessageUpdateOne) ClearMedia() *MessageUpdateOne {
+	_u.mutation.ClearMedia()
+	return _u
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (_u *MessageUpdateOne) SetMediaPending(v bool) *MessageUpdateOne {
+	_u.mutation.SetMediaPending(v)
+	return _u
+}
+
+// SetNillableMediaPending sets the "media_pending" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableMediaPending(v *bool) *MessageUpdateOne {
+	if v != nil {
+		_u.SetMediaPending(*v)
+	}
 	return _u
 }
 
@@ -849,6 +928,20 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if _u.mutation.AttachmentsCleared() {
 		_spec.ClearField(message.FieldAttachments, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Media(); ok {
+		_spec.SetField(message.FieldMedia, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedMedia(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, message.FieldMedia, value)
+		})
+	}
+	if _u.mutation.MediaCleared() {
+		_spec.ClearField(message.FieldMedia, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.MediaPending(); ok {
+		_spec.SetField(message.FieldMediaPending, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.Location(); ok {
 		_spec.SetField(message.FieldLocation, field.TypeJSON, value)

@@ -11,6 +11,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
@@ -4135,6 +4136,9 @@ type MessageMutation struct {
 	text                       *string
 	attachments                *[]providers.Attachment
 	appendattachments          []providers.Attachment
+	media                      *[]core.MediaState
+	appendmedia                []core.MediaState
+	media_pending              *bool
 	location                   **providers.Location
 	shared_contact             **providers.ContactCard
 	payload                    *string
@@ -4665,6 +4669,107 @@ func (m *MessageMutation) ResetAttachments() {
 	m.attachments = nil
 	m.appendattachments = nil
 	delete(m.clearedFields, message.FieldAttachments)
+}
+
+// SetMedia sets the "media" field.
+func (m *MessageMutation) SetMedia(cs []core.MediaState) {
+	m.media = &cs
+	m.appendmedia = nil
+}
+
+// Media returns the value of the "media" field in the mutation.
+func (m *MessageMutation) Media() (r []core.MediaState, exists bool) {
+	v := m.media
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMedia returns the old "media" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldMedia(ctx context.Context) (v []core.MediaState, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMedia is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMedia requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMedia: %w", err)
+	}
+	return oldValue.Media, nil
+}
+
+// AppendMedia adds cs to the "media" field.
+func (m *MessageMutation) AppendMedia(cs []core.MediaState) {
+	m.appendmedia = append(m.appendmedia, cs...)
+}
+
+// AppendedMedia returns the list of values that were appended to the "media" field in this mutation.
+func (m *MessageMutation) AppendedMedia() ([]core.MediaState, bool) {
+	if len(m.appendmedia) == 0 {
+		return nil, false
+	}
+	return m.appendmedia, true
+}
+
+// ClearMedia clears the value of the "media" field.
+func (m *MessageMutation) ClearMedia() {
+	m.media = nil
+	m.appendmedia = nil
+	m.clearedFields[message.FieldMedia] = struct{}{}
+}
+
+// MediaCleared returns if the "media" field was cleared in this mutation.
+func (m *MessageMutation) MediaCleared() bool {
+	_, ok := m.clearedFields[message.FieldMedia]
+	return ok
+}
+
+// ResetMedia resets all changes to the "media" field.
+func (m *MessageMutation) ResetMedia() {
+	m.media = nil
+	m.appendmedia = nil
+	delete(m.clearedFields, message.FieldMedia)
+}
+
+// SetMediaPending sets the "media_pending" field.
+func (m *MessageMutation) SetMediaPending(b bool) {
+	m.media_pending = &b
+}
+
+// MediaPending returns the value of the "media_pending" field in the mutation.
+func (m *MessageMutation) MediaPending() (r bool, exists bool) {
+	v := m.media_pending
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMediaPending returns the old "media_pending" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldMediaPending(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMediaPending is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMediaPending requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMediaPending: %w", err)
+	}
+	return oldValue.MediaPending, nil
+}
+
+// ResetMediaPending resets all changes to the "media_pending" field.
+func (m *MessageMutation) ResetMediaPending() {
+	m.media_pending = nil
 }
 
 // SetLocation sets the "location" field.
@@ -5475,7 +5580,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 24)
+	fields := make([]string, 0, 26)
 	if m.tenant != nil {
 		fields = append(fields, message.FieldTenantID)
 	}
@@ -5502,6 +5607,12 @@ func (m *MessageMutation) Fields() []string {
 	}
 	if m.attachments != nil {
 		fields = append(fields, message.FieldAttachments)
+	}
+	if m.media != nil {
+		fields = append(fields, message.FieldMedia)
+	}
+	if m.media_pending != nil {
+		fields = append(fields, message.FieldMediaPending)
 	}
 	if m.location != nil {
 		fields = append(fields, message.FieldLocation)
@@ -5574,6 +5685,10 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Text()
 	case message.FieldAttachments:
 		return m.Attachments()
+	case message.FieldMedia:
+		return m.Media()
+	case message.FieldMediaPending:
+		return m.MediaPending()
 	case message.FieldLocation:
 		return m.Location()
 	case message.FieldSharedContact:
@@ -5631,6 +5746,10 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldText(ctx)
 	case message.FieldAttachments:
 		return m.OldAttachments(ctx)
+	case message.FieldMedia:
+		return m.OldMedia(ctx)
+	case message.FieldMediaPending:
+		return m.OldMediaPending(ctx)
 	case message.FieldLocation:
 		return m.OldLocation(ctx)
 	case message.FieldSharedContact:
@@ -5732,6 +5851,20 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAttachments(v)
+		return nil
+	case message.FieldMedia:
+		v, ok := value.([]core.MediaState)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMedia(v)
+		return nil
+	case message.FieldMediaPending:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMediaPending(v)
 		return nil
 	case message.FieldLocation:
 		v, ok := value.(*providers.Location)
@@ -5913,6 +6046,9 @@ func (m *MessageMutation) ClearedFields() []string {
 	if m.FieldCleared(message.FieldAttachments) {
 		fields = append(fields, message.FieldAttachments)
 	}
+	if m.FieldCleared(message.FieldMedia) {
+		fields = append(fields, message.FieldMedia)
+	}
 	if m.FieldCleared(message.FieldLocation) {
 		fields = append(fields, message.FieldLocation)
 	}
@@ -5959,6 +6095,9 @@ func (m *MessageMutation) ClearField(name string) error {
 		return nil
 	case message.FieldAttachments:
 		m.ClearAttachments()
+		return nil
+	case message.FieldMedia:
+		m.ClearMedia()
 		return nil
 	case message.FieldLocation:
 		m.ClearLocation()
@@ -6021,6 +6160,12 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldAttachments:
 		m.ResetAttachments()
+		return nil
+	case message.FieldMedia:
+		m.ResetMedia()
+		return nil
+	case message.FieldMediaPending:
+		m.ResetMediaPending()
 		return nil
 	case message.FieldLocation:
 		m.ResetLocation()

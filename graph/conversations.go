@@ -3,12 +3,15 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
 )
 
@@ -59,4 +62,45 @@ func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, 
 		}
 	}()
 	return out, nil
+}
+
+// attachmentModels maps a message's attachments with their local copies' state.
+func attachmentModels(publicURL string, m *ent.Message) []*model.Attachment {
+	out := make([]*model.Attachment, len(m.Attachments))
+	for i, a := range m.Attachments {
+		att := &model.Attachment{
+			Type:        a.Type,
+			URL:         nonEmpty(a.URL),
+			FileID:      nonEmpty(a.FileID),
+			MimeType:    nonEmpty(a.MimeType),
+			FileName:    nonEmpty(a.FileName),
+			DownloadURL: fmt.Sprintf("%s/media/%d/%d", strings.TrimRight(publicURL, "/"), m.ID, i),
+			Status:      model.MediaStatusPending,
+		}
+		if a.Size > 0 {
+			size := int(a.Size)
+			att.Size = &size
+		}
+		if i < len(m.Media) {
+			st := m.Media[i]
+			att.Status = model.MediaStatus(st.Status)
+			att.Error = nonEmpty(st.Error)
+			if st.MimeType != "" {
+				att.MimeType = &st.MimeType
+			}
+			if st.Size > 0 {
+				size := int(st.Size)
+				att.Size = &size
+			}
+		}
+		out[i] = att
+	}
+	return out
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

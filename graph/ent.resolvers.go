@@ -65,6 +65,9 @@ func (r *Resolver) IntegrationAccount() IntegrationAccountResolver {
 	return &integrationAccountResolver{r}
 }
 
+// Message returns MessageResolver implementation.
+func (r *Resolver) Message() MessageResolver { return &messageResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
@@ -74,6 +77,7 @@ func (r *Resolver) Token() TokenResolver { return &tokenResolver{r} }
 type (
 	conversationResolver       struct{ *Resolver }
 	integrationAccountResolver struct{ *Resolver }
+	messageResolver            struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	tokenResolver              struct{ *Resolver }
 )

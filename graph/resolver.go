@@ -20,6 +20,8 @@ type Resolver struct {
 	Auth     *auth.Service
 	Accounts *accounts.Service
 	Inbox    *inbox.Service
+	// PublicURL prefixes links the API hands out (media downloads).
+	PublicURL string
 }
 
 // NewSchema returns the executable schema with its directives.

@@ -53,6 +53,11 @@ func (r *integrationAccountResolver) LastTest(ctx context.Context, obj *ent.Inte
 	return nil, nil
 }
 
+// Attachments is the resolver for the attachments field.
+func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]*model.Attachment, error) {
+	return attachmentModels(r.PublicURL, obj), nil
+}
+
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.LoginPayload, error) {
 	token, t, u, err := r.Auth.Login(ctx, email, password)
@@ -202,6 +207,9 @@ func (r *mutationResolver) SendMessage(ctx context.Context, input model.SendMess
 	in := inbox.SendInput{ConversationID: input.ConversationID, ClientMessageID: derefString(input.ClientMessageID), Text: derefString(input.Text)}
 	for _, a := range input.Attachments {
 		in.Attachments = append(in.Attachments, providers.Attachment{Type: a.Type, URL: a.URL, FileName: derefString(a.FileName), MimeType: derefString(a.MimeType)})
+	}
+	for _, f := range input.Files {
+		in.Uploads = append(in.Uploads, inbox.Upload{FileName: f.Filename, MimeType: f.ContentType, Content: f.File})
 	}
 	return r.Inbox.Send(ctx, in)
 }

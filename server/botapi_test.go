@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"io"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -42,6 +43,26 @@ func newBotAPI(t *testing.T, token string) *botAPI {
 func (f *botAPI) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	prefix := "/bot" + f.token + "/"
+	if r.Method == http.MethodGet && r.URL.Path == "/file/bot"+f.token+"/photos/file_7.jpg" {
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(fakeJPEG)
+		return
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") && strings.HasPrefix(r.URL.Path, prefix) {
+		r.ParseMultipartForm(32 << 20)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		file, hdr, err := r.FormFile("photo")
+		params := map[string]any{"method": strings.TrimPrefix(r.URL.Path, prefix), "chat_id": r.FormValue("chat_id"), "caption": r.FormValue("caption")}
+		if err == nil {
+			b, _ := io.ReadAll(file)
+			params["file"], params["filename"] = string(b), hdr.Filename
+		}
+		f.sent = append(f.sent, params)
+		f.nextID++
+		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":1700000000,"chat":{"id":%v,"type":"private"}}}`, f.nextID, r.FormValue("chat_id"))
+		return
+	}
 	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix) {
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
@@ -54,6 +75,8 @@ func (f *botAPI) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	switch method := strings.TrimPrefix(r.URL.Path, prefix); method {
+	case "getFile":
+		fmt.Fprintf(w, `{"ok":true,"result":{"file_id":%q,"file_unique_id":"u7","file_size":%d,"file_path":"photos/file_7.jpg"}}`, params["file_id"], len(fakeJPEG))
 	case "getMe":
 		fmt.Fprint(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acme","username":"acme_bot"}}`)
 	case "getWebhookInfo":
@@ -113,3 +136,6 @@ func telegramUpdate(updateID, messageID int, chatID int64, text string) string {
 	})
 	return string(b)
 }
+
+// fakeJPEG stands for a photo's bytes.
+var fakeJPEG = []byte("\xff\xd8\xff\xe0 a small jpeg")

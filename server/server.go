@@ -30,6 +30,7 @@ import (
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
@@ -51,6 +52,7 @@ type Server struct {
 	Accounts *accounts.Service
 	Inbox    *inbox.Service
 	Bus      *events.Broker
+	media    *media.Store
 	handler  http.Handler
 	// root ends every long-lived request (websockets, SSE) on Close, which
 	// http.Server.Shutdown alone does not do for hijacked connections.
@@ -107,7 +109,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Bus:              s.Bus,
 		HTTP:             providerHTTP,
 	})
+	mediaStore, err := media.NewStore(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	s.media = mediaStore
 	s.Inbox = inbox.New(client, inbox.Options{
+		Media:        mediaStore,
 		Accounts:     s.Accounts,
 		Registry:     reg,
 		Bus:          s.Bus,
@@ -146,6 +155,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/query", s.graphQL())
 	mux.Handle("/webhooks/{accountId}", s.webhook())
+	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
 	mux.Handle("GET /{$}", playground.Handler("Switchboard", "/query"))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -170,7 +180,7 @@ func (s *Server) routes() http.Handler {
 // graphQL builds the gqlgen handler with its transports, limits and extensions,
 // behind authentication, the body limit and the rate limit.
 func (s *Server) graphQL() http.Handler {
-	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox}))
+	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: s.cfg.AllowedOrigins,
@@ -191,6 +201,7 @@ func (s *Server) graphQL() http.Handler {
 	// SSE before POST: both take JSON POSTs, SSE only those accepting text/event-stream.
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: s.cfg.KeepAlive})
 	gql.AddTransport(transport.POST{})
+	gql.AddTransport(transport.MultipartForm{MaxUploadSize: media.MaxSize * 4, MaxMemory: 8 << 20})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
@@ -285,8 +296,12 @@ func clientIP(r *http.Request) string {
 // limitBody answers 413 to a body over MaxBodyBytes, whether or not it declared
 // its length.
 func (s *Server) limitBody(next http.Handler) http.Handler {
-	limit := s.cfg.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.cfg.MaxBodyBytes
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			// GraphQL multipart requests carry uploads (sendMessage files).
+			limit = media.MaxSize*4 + limit
+		}
 		if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)
 			return

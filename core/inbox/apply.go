@@ -197,7 +197,7 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 		create.SetProviderTime(ev.Timestamp)
 	}
 	if len(ev.Attachments) > 0 {
-		create.SetAttachments(ev.Attachments)
+		create.SetAttachments(ev.Attachments).SetMedia(pendingMedia(ev.Attachments)).SetMediaPending(true)
 	}
 	if ev.Location != nil {
 		create.SetLocation(ev.Location)

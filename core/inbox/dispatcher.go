@@ -177,8 +177,16 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 		to = ct.ProviderUserID
 	}
 	out := providers.OutboundMessage{To: to, Text: m.Text, ID: idString(m.ID)}
-	for _, a := range m.Attachments {
-		out.Attachments = append(out.Attachments, providers.OutboundAttachment{Type: a.Type, URL: a.URL, FileName: a.FileName, MimeType: a.MimeType})
+	for i, a := range m.Attachments {
+		oa := providers.OutboundAttachment{Type: a.Type, URL: a.URL, FileName: a.FileName, MimeType: a.MimeType}
+		if a.URL == "" && i < len(m.Media) && m.Media[i].File != "" {
+			data, err := s.media.Read(m.Media[i].File)
+			if err != nil {
+				return providers.SendResult{}, &providers.SendError{Reason: "the uploaded file is gone", Err: err}
+			}
+			oa.Data = data
+		}
+		out.Attachments = append(out.Attachments, oa)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

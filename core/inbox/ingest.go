@@ -198,6 +198,15 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 
 func (s *Service) publish(evs []Event) {
 	for _, e := range evs {
+		if e.Kind == MessageCreated {
+			select {
+			case s.mediaWake <- struct{}{}:
+			default:
+			}
+			break
+		}
+	}
+	for _, e := range evs {
 		s.bus.Publish(eventsEvent(e))
 	}
 }

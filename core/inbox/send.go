@@ -2,11 +2,14 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
@@ -26,6 +29,29 @@ type SendInput struct {
 	Attachments []providers.Attachment
 	// ClientMessageID makes a retried send idempotent: the same ID sends once.
 	ClientMessageID string
+	// Uploads are files the agent uploaded; they are kept in the media folder
+	// and sent as bytes.
+	Uploads []Upload
+}
+
+// Upload is one uploaded file.
+type Upload struct {
+	FileName string
+	MimeType string
+	Content  io.Reader
+}
+
+// attachmentType guesses how to present an uploaded file.
+func attachmentType(mimeType string) providers.AttachmentType {
+	switch {
+	case strings.HasPrefix(mimeType, "image/"):
+		return providers.AttachmentImage
+	case strings.HasPrefix(mimeType, "video/"):
+		return providers.AttachmentVideo
+	case strings.HasPrefix(mimeType, "audio/"):
+		return providers.AttachmentAudio
+	}
+	return providers.AttachmentFile
 }
 
 // Send stores the reply as QUEUED (it is its own outbox entry) and returns at once;
@@ -34,7 +60,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 	v, _ := core.ViewerFrom(ctx)
 	verr := &core.ValidationError{}
 	text := strings.TrimSpace(in.Text)
-	if text == "" && len(in.Attachments) == 0 {
+	if text == "" && len(in.Attachments) == 0 && len(in.Uploads) == 0 {
 		verr.Add("text", "a message needs text or an attachment")
 	}
 	if utf8.RuneCountInString(in.Text) > MaxTextLength {
@@ -50,6 +76,19 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 	}
 	if err := verr.OrNil(); err != nil {
 		return nil, err
+	}
+	attachments := append([]providers.Attachment(nil), in.Attachments...)
+	states := make([]core.MediaState, len(attachments))
+	for i, up := range in.Uploads {
+		name, size, err := s.media.Save(up.Content)
+		if errors.Is(err, media.ErrTooLarge) {
+			return nil, core.Invalid(fmt.Sprintf("files[%d]", i), "must be at most 20 MiB")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inbox: keep upload: %w", err)
+		}
+		attachments = append(attachments, providers.Attachment{Type: attachmentType(up.MimeType), FileName: up.FileName, MimeType: up.MimeType, Size: size})
+		states = append(states, core.MediaState{Status: core.MediaReady, File: name, MimeType: up.MimeType, Size: size})
 	}
 	var (
 		out *ent.Message
@@ -89,8 +128,8 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 			SetStatus(message.StatusQUEUED).
 			SetText(in.Text).
 			SetNextAttemptAt(s.now())
-		if len(in.Attachments) > 0 {
-			create.SetAttachments(in.Attachments)
+		if len(attachments) > 0 {
+			create.SetAttachments(attachments).SetMedia(states)
 		}
 		if in.ClientMessageID != "" {
 			create.SetClientMessageID(in.ClientMessageID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/registry"
@@ -33,6 +34,8 @@ type Options struct {
 	RetryBase time.Duration
 	// Workers deliver replies of different conversations in parallel (default 8).
 	Workers int
+	// Media keeps downloaded and uploaded media.
+	Media *media.Store
 }
 
 // Service is the message path.
@@ -45,6 +48,9 @@ type Service struct {
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
+
+	media     *media.Store
+	mediaWake chan struct{}
 
 	jobs    chan *job
 	stopped chan struct{}
@@ -75,6 +81,7 @@ func New(client *ent.Client, opts Options) *Service {
 	return &Service{
 		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
 		log: opts.Log, opts: opts, now: time.Now,
+		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 }
@@ -82,7 +89,7 @@ func New(client *ent.Client, opts Options) *Service {
 // Run starts the group-commit writer and the outbox dispatcher until ctx ends;
 // Wait returns once both have stopped.
 func (s *Service) Run(ctx context.Context) {
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		defer close(s.stopped)
@@ -91,6 +98,10 @@ func (s *Service) Run(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.runDispatcher(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.runMediaWorker(ctx)
 	}()
 }
 

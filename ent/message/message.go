@@ -36,6 +36,10 @@ const (
 	FieldText = "text"
 	// FieldAttachments holds the string denoting the attachments field in the database.
 	FieldAttachments = "attachments"
+	// FieldMedia holds the string denoting the media field in the database.
+	FieldMedia = "media"
+	// FieldMediaPending holds the string denoting the media_pending field in the database.
+	FieldMediaPending = "media_pending"
 	// FieldLocation holds the string denoting the location field in the database.
 	FieldLocation = "location"
 	// FieldSharedContact holds the string denoting the shared_contact field in the database.
@@ -109,6 +113,8 @@ var Columns = []string{
 	FieldStatus,
 	FieldText,
 	FieldAttachments,
+	FieldMedia,
+	FieldMediaPending,
 	FieldLocation,
 	FieldSharedContact,
 	FieldPayload,
@@ -146,6 +152,8 @@ var (
 	Interceptors [2]ent.Interceptor
 	// DefaultText holds the default value on creation for the "text" field.
 	DefaultText string
+	// DefaultMediaPending holds the default value on creation for the "media_pending" field.
+	DefaultMediaPending bool
 	// DefaultPayload holds the default value on creation for the "payload" field.
 	DefaultPayload string
 	// DefaultEdited holds the default value on creation for the "edited" field.
@@ -282,6 +290,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByText orders the results by the text field.
 func ByText(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldText, opts...).ToFunc()
+}
+
+// ByMediaPending orders the results by the media_pending field.
+func ByMediaPending(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMediaPending, opts...).ToFunc()
 }
 
 // ByPayload orders the results by the payload field.

@@ -80,6 +80,11 @@ func Text(v string) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldText, v))
 }
 
+// MediaPending applies equality check predicate on the "media_pending" field. It's identical to MediaPendingEQ.
+func MediaPending(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldMediaPending, v))
+}
+
 // Payload applies equality check predicate on the "payload" field. It's identical to PayloadEQ.
 func Payload(v string) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldPayload, v))
@@ -403,6 +408,26 @@ func AttachmentsIsNil() predicate.Message {
 // AttachmentsNotNil applies the NotNil predicate on the "attachments" field.
 func AttachmentsNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldAttachments))
+}
+
+// MediaIsNil applies the IsNil predicate on the "media" field.
+func MediaIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldMedia))
+}
+
+// MediaNotNil applies the NotNil predicate on the "media" field.
+func MediaNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldMedia))
+}
+
+// MediaPendingEQ applies the EQ predicate on the "media_pending" field.
+func MediaPendingEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldMediaPending, v))
+}
+
+// MediaPendingNEQ applies the NEQ predicate on the "media_pending" field.
+func MediaPendingNEQ(v bool) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldMediaPending, v))
 }
 
 // LocationIsNil applies the IsNil predicate on the "location" field.

@@ -179,6 +179,8 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"RECEIVED", "QUEUED", "SENT", "DELIVERED", "READ", "FAILED"}},
 		{Name: "text", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "attachments", Type: field.TypeJSON, Nullable: true},
+		{Name: "media", Type: field.TypeJSON, Nullable: true},
+		{Name: "media_pending", Type: field.TypeBool, Default: false},
 		{Name: "location", Type: field.TypeJSON, Nullable: true},
 		{Name: "shared_contact", Type: field.TypeJSON, Nullable: true},
 		{Name: "payload", Type: field.TypeString, Default: ""},
@@ -205,19 +207,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_tenants_tenant",
-				Columns:    []*schema.Column{MessagesColumns[22]},
+				Columns:    []*schema.Column{MessagesColumns[24]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[23]},
+				Columns:    []*schema.Column{MessagesColumns[25]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[24]},
+				Columns:    []*schema.Column{MessagesColumns[26]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -226,32 +228,37 @@ var (
 			{
 				Name:    "message_integration_account_id_dedup_key",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[13]},
 			},
 			{
 				Name:    "message_tenant_id_client_message_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[22], MessagesColumns[12]},
+				Columns: []*schema.Column{MessagesColumns[24], MessagesColumns[14]},
 			},
 			{
 				Name:    "message_integration_account_id_provider_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[13]},
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[15]},
 			},
 			{
 				Name:    "message_conversation_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[23]},
+				Columns: []*schema.Column{MessagesColumns[25]},
 			},
 			{
 				Name:    "message_status_next_attempt_at",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[20]},
+				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[22]},
 			},
 			{
 				Name:    "message_integration_account_id_held",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[17]},
+				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[19]},
+			},
+			{
+				Name:    "message_media_pending",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[9]},
 			},
 		},
 	}

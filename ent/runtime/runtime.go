@@ -146,28 +146,32 @@ func init() {
 	messageDescText := messageFields[6].Descriptor()
 	// message.DefaultText holds the default value on creation for the text field.
 	message.DefaultText = messageDescText.Default.(string)
+	// messageDescMediaPending is the schema descriptor for media_pending field.
+	messageDescMediaPending := messageFields[9].Descriptor()
+	// message.DefaultMediaPending holds the default value on creation for the media_pending field.
+	message.DefaultMediaPending = messageDescMediaPending.Default.(bool)
 	// messageDescPayload is the schema descriptor for payload field.
-	messageDescPayload := messageFields[10].Descriptor()
+	messageDescPayload := messageFields[12].Descriptor()
 	// message.DefaultPayload holds the default value on creation for the payload field.
 	message.DefaultPayload = messageDescPayload.Default.(string)
 	// messageDescEdited is the schema descriptor for edited field.
-	messageDescEdited := messageFields[17].Descriptor()
+	messageDescEdited := messageFields[19].Descriptor()
 	// message.DefaultEdited holds the default value on creation for the edited field.
 	message.DefaultEdited = messageDescEdited.Default.(bool)
 	// messageDescHeld is the schema descriptor for held field.
-	messageDescHeld := messageFields[18].Descriptor()
+	messageDescHeld := messageFields[20].Descriptor()
 	// message.DefaultHeld holds the default value on creation for the held field.
 	message.DefaultHeld = messageDescHeld.Default.(bool)
 	// messageDescError is the schema descriptor for error field.
-	messageDescError := messageFields[19].Descriptor()
+	messageDescError := messageFields[21].Descriptor()
 	// message.DefaultError holds the default value on creation for the error field.
 	message.DefaultError = messageDescError.Default.(string)
 	// messageDescAttempts is the schema descriptor for attempts field.
-	messageDescAttempts := messageFields[20].Descriptor()
+	messageDescAttempts := messageFields[22].Descriptor()
 	// message.DefaultAttempts holds the default value on creation for the attempts field.
 	message.DefaultAttempts = messageDescAttempts.Default.(int)
 	// messageDescCreatedAt is the schema descriptor for created_at field.
-	messageDescCreatedAt := messageFields[22].Descriptor()
+	messageDescCreatedAt := messageFields[24].Descriptor()
 	// message.DefaultCreatedAt holds the default value on creation for the created_at field.
 	message.DefaultCreatedAt = messageDescCreatedAt.Default.(func() time.Time)
 	tenantFields := schema.Tenant{}.Fields()

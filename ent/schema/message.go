@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/providers"
 )
 
@@ -41,6 +42,10 @@ func (Message) Fields() []ent.Field {
 		field.Enum("status").Values("RECEIVED", "QUEUED", "SENT", "DELIVERED", "READ", "FAILED"),
 		field.Text("text").Default("").Annotations(noWhere),
 		field.JSON("attachments", []providers.Attachment{}).Optional().Annotations(skip),
+		// Media tracks each attachment's copy in the data folder, index by index.
+		field.JSON("media", []core.MediaState{}).Optional().Annotations(skip),
+		// MediaPending marks messages whose media the media worker still fetches.
+		field.Bool("media_pending").Default(false).Annotations(skip),
 		field.JSON("location", &providers.Location{}).Optional().Annotations(skip),
 		field.JSON("shared_contact", &providers.ContactCard{}).Optional().Annotations(skip),
 		field.String("payload").Default("").Annotations(noWhere),
@@ -81,6 +86,7 @@ func (Message) Indexes() []ent.Index {
 		index.Fields("conversation_id"),
 		index.Fields("status", "next_attempt_at"),
 		index.Fields("integration_account_id", "held"),
+		index.Fields("media_pending"),
 	}
 }
 

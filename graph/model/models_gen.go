@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/providers"
@@ -16,6 +17,22 @@ import (
 
 type IntegrationSettings interface {
 	IsIntegrationSettings()
+}
+
+type Attachment struct {
+	Type providers.AttachmentType `json:"type"`
+	// Where the media is, for providers that give URLs.
+	URL *string `json:"url,omitempty"`
+	// The provider's file ID, for providers that give IDs (Telegram).
+	FileID   *string `json:"fileId,omitempty"`
+	MimeType *string `json:"mimeType,omitempty"`
+	FileName *string `json:"fileName,omitempty"`
+	Size     *int    `json:"size,omitempty"`
+	// Switchboard's own URL for the file (send the same Authorization header). It
+	// serves the copy kept in the data folder, so it works after the provider's link expires.
+	DownloadURL string      `json:"downloadUrl"`
+	Status      MediaStatus `json:"status"`
+	Error       *string     `json:"error,omitempty"`
 }
 
 type AttachmentInput struct {
@@ -175,6 +192,8 @@ type SendMessageInput struct {
 	Attachments []*AttachmentInput `json:"attachments,omitempty"`
 	// Your ID for this send; repeating it returns the first message instead of sending twice.
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
+	// Files to upload (GraphQL multipart request), up to 20 MiB each.
+	Files []*graphql.Upload `json:"files,omitempty"`
 }
 
 type Subscription struct {
@@ -485,6 +504,66 @@ func (e *IntegrationAccountEventKind) UnmarshalJSON(b []byte) error {
 }
 
 func (e IntegrationAccountEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MediaStatus string
+
+const (
+	// Being copied to Switchboard's data folder.
+	MediaStatusPending MediaStatus = "PENDING"
+	// Copied; downloadUrl serves it.
+	MediaStatusReady MediaStatus = "READY"
+	// The copy failed after retries; error says why.
+	MediaStatusFailed MediaStatus = "FAILED"
+)
+
+var AllMediaStatus = []MediaStatus{
+	MediaStatusPending,
+	MediaStatusReady,
+	MediaStatusFailed,
+}
+
+func (e MediaStatus) IsValid() bool {
+	switch e {
+	case MediaStatusPending, MediaStatusReady, MediaStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e MediaStatus) String() string {
+	return string(e)
+}
+
+func (e *MediaStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MediaStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MediaStatus", str)
+	}
+	return nil
+}
+
+func (e MediaStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MediaStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MediaStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,137 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"testing"
+
+	"github.com/switchboard/switchboard/client"
+)
+
+// photoUpdate is a real-format Telegram update with a photo in two sizes.
+func photoUpdate(updateID int, chatID int64) string {
+	return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"Pat"},
+	"chat":{"id":%d,"type":"private"},"date":1700000000,"caption":"look",
+	"photo":[{"file_id":"small-id","file_unique_id":"s1","file_size":100,"width":90,"height":60},
+	{"file_id":"big-id","file_unique_id":"b1","file_size":2000,"width":800,"height":600}]}}`, updateID, updateID, chatID, chatID)
+}
+
+func TestInboundMediaIsCopiedAndServed(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	if got := s.deliver(t, photoUpdate(1, 901), s.secret); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	convID := s.onlyConversation(t)
+	var att client.MessageFieldsAttachmentsAttachment
+	eventually(t, "the photo to be copied", func() bool {
+		conv := s.conversation(t, s.admin, convID)
+		att = conv.Messages.Edges[0].Node.Attachments[0]
+		return att.Status == client.MediaStatusReady
+	})
+	if att.Type != client.AttachmentTypeImage || att.FileId == nil || *att.FileId != "big-id" {
+		t.Fatalf("attachment: %+v", att)
+	}
+	get := func(token string) *http.Response {
+		// downloadUrl uses the public URL; ask the test server for the same path.
+		path := att.DownloadUrl[len("https://switchboard.example.com"):]
+		req, _ := http.NewRequest(http.MethodGet, s.http.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get(s.adminToken)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, fakeJPEG) || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("media: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	// The copy outlives the provider's file: it is served from the data folder.
+	s.fake.Close()
+	resp = get(s.adminToken)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the provider went away: %d", resp.StatusCode)
+	}
+	resp = get("")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("anonymous media download: %d", resp.StatusCode)
+	}
+	// Another tenant's token gets nothing, exactly as for a file that does not exist.
+	resp = get(tokenOf(t, s.testServer, "globex"))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another tenant's download: %d", resp.StatusCode)
+	}
+	_ = ctx
+}
+
+func tokenOf(t *testing.T, ts *testServer, tenant string) string {
+	t.Helper()
+	token, _, err := ts.srv.Auth.EnsureUser(context.Background(), tenant, "boss", "ADMIN", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+func TestReplyWithUploadedFile(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 902, "send me the invoice"), s.secret)
+	convID := s.onlyConversation(t)
+
+	// A GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec).
+	ops, _ := json.Marshal(map[string]any{
+		"query":     `mutation($in: SendMessageInput!) { sendMessage(input: $in) { id status attachments { type fileName status } } }`,
+		"variables": map[string]any{"in": map[string]any{"conversationId": convID, "text": "here it is", "files": []any{nil}}},
+	})
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("operations", string(ops))
+	mw.WriteField("map", `{"0": ["variables.in.files.0"]}`)
+	part, _ := mw.CreatePart(map[string][]string{
+		"Content-Disposition": {`form-data; name="0"; filename="photo.jpg"`},
+		"Content-Type":        {"image/jpeg"},
+	})
+	part.Write(fakeJPEG)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.http.URL+"/query", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out struct {
+		Data struct {
+			SendMessage struct {
+				ID          string `json:"id"`
+				Attachments []struct{ Type, FileName, Status string }
+			}
+		}
+		Errors []any
+	}
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if len(out.Errors) > 0 || len(out.Data.SendMessage.Attachments) != 1 || out.Data.SendMessage.Attachments[0].Type != "IMAGE" {
+		t.Fatalf("upload: %+v", out)
+	}
+	s.waitMessage(t, convID, out.Data.SendMessage.ID, client.MessageStatusSent)
+	sent := s.fake.sentMessages()
+	if len(sent) != 1 || sent[0]["method"] != "sendPhoto" || sent[0]["file"] != string(fakeJPEG) || sent[0]["caption"] != "here it is" {
+		t.Fatalf("Telegram received %v", sent)
+	}
+	_ = ctx
+}
