@@ -7,6 +7,12 @@ DATA_DIR ?= ./data
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
 
+# Loads an in-process server (fresh SQLite file) with signed webhooks while agents
+# subscribe and reply, checks nothing is lost, and compares it with raw SQLite and a
+# bare durable HTTP server on the same disk. The last line is machine-readable.
+bench:
+	$(GO) run ./cmd/switchboard bench --duration 10s
+
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,6 +40,7 @@ func TestBenchSmallRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	goroutines := runtime.NumGoroutine()
 	var stdout, stderr bytes.Buffer
 	err := run(ctx, []string{"bench", "--duration", "2s", "--agents", "2", "--concurrency", "4", "--senders", "10"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
@@ -59,6 +61,15 @@ func TestBenchSmallRun(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "TELEGRAM + CUSTOM") {
 		t.Errorf("the custom account was not loaded:\n%s", stdout.String())
+	}
+	// Every goroutine the bench started has ended.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines after the bench, %d before:\n%s", n, goroutines, buf[:runtime.Stack(buf, true)])
 	}
 }
 

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,29 +29,24 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, j *job) error {
 		return s.releaseHeld(ctx, c, rec, j.account)
 	}
 	if j.replay == nil {
-		hash := bodyHash(j.body)
-		exists, err := c.WebhookEvent.Query().
-			Where(webhookevent.IntegrationAccountID(j.account.ID), webhookevent.BodyHash(hash)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("inbox: dedup webhook: %w", err)
-		}
-		if exists {
-			return nil // a provider's retry of a body already stored
-		}
 		status := webhookevent.StatusPROCESSED
 		if j.failure != "" {
 			status = webhookevent.StatusFAILED
 		}
+		// A provider's retry of a body already stored is a no-op here: the unique
+		// (account, body hash) index drops it, and its events are deduplicated
+		// by their own keys below.
 		if err := c.WebhookEvent.Create().
 			SetTenantID(j.account.TenantID).
 			SetIntegrationAccountID(j.account.ID).
-			SetBodyHash(hash).
+			SetBodyHash(bodyHash(j.body)).
 			SetBody(j.body).
 			SetContentType(j.contentType).
 			SetStatus(status).
 			SetError(j.failure).
 			SetEvents(len(j.events)).
-			Exec(ctx); err != nil {
+			OnConflictColumns(webhookevent.FieldIntegrationAccountID, webhookevent.FieldBodyHash).DoNothing().
+			Exec(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("inbox: store webhook: %w", err)
 		}
 	} else if err := c.WebhookEvent.UpdateOne(j.replay).

@@ -1,0 +1,144 @@
+package inbox_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/accounts"
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/core/media"
+	"github.com/switchboard/switchboard/core/secrets"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/registry"
+)
+
+// fixture is the inbox over a fresh SQLite file with one Telegram account.
+type fixture struct {
+	svc       *inbox.Service
+	bus       *events.Broker
+	accountID string
+	secret    string
+	viewer    core.Viewer
+}
+
+func newFixture(tb testing.TB) *fixture {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	dir := tb.TempDir()
+	client, _, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key, _ := secrets.GenerateKey()
+	raw, _ := secrets.ParseKey(key)
+	keys, _ := secrets.NewKeyring(raw)
+	reg := registry.New(registry.Config{})
+	bus := events.NewBroker(nil)
+	acc := accounts.New(client, accounts.Options{PublicURL: "https://sb.example.com", Keys: keys, Registry: reg, Bus: bus, HTTP: http.DefaultClient})
+	ms, _ := media.NewStore(dir + "/media")
+	svc := inbox.New(client, inbox.Options{Accounts: acc, Registry: reg, Bus: bus, HTTP: http.DefaultClient, Media: ms,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc.Run(ctx)
+	tb.Cleanup(func() { cancel(); svc.Wait(); client.Close() })
+
+	t, err := client.Tenant.Create().SetName("t").Save(core.SystemContext(ctx))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u, err := client.User.Create().SetTenantID(t.ID).SetName("admin").SetRole("ADMIN").Save(core.SystemContext(ctx))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v := core.Viewer{TenantID: t.ID, UserID: u.ID, Role: core.RoleAdmin}
+	a, err := acc.Create(core.WithViewer(ctx, v), "bot", "telegram", map[string]*string{"botUsername": ptr("bot"), "botToken": ptr("1:abc")})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sec, _ := acc.Secrets(a)
+	return &fixture{svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v}
+}
+
+func ptr(s string) *string { return &s }
+
+func (f *fixture) request(updateID int64, chat int64) *providers.WebhookRequest {
+	body := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"A"},"chat":{"id":%d,"type":"private"},"date":1700000000,"text":"hello there, a message of ordinary length"}}`,
+		updateID, updateID, chat, chat)
+	return &providers.WebhookRequest{Method: "POST", Header: http.Header{
+		"Content-Type":                    {"application/json"},
+		"X-Telegram-Bot-Api-Secret-Token": {f.secret},
+	}, Body: []byte(body), Received: time.Now()}
+}
+
+// BenchmarkIngestWebhook measures the durable ingest path (verify, parse, one
+// group-committed transaction with the raw body, contact, conversation, message
+// and event rows, answer after commit) with concurrent webhooks, as providers
+// send them. SQLite runs with synchronous=FULL, as in production.
+func BenchmarkIngestWebhook(b *testing.B) {
+	f := newFixture(b)
+	var seq atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := seq.Add(1)
+			if ans := f.svc.HandleWebhook(context.Background(), f.accountID, f.request(n, 1000+n%50)); ans.Status != http.StatusOK {
+				b.Fatalf("status %d", ans.Status)
+			}
+		}
+	})
+}
+
+// TestSlowSubscriberIsCutOff: a subscriber that stops reading is disconnected
+// with ErrSlowSubscriber instead of slowing ingest.
+func TestSlowSubscriberIsCutOff(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(core.WithViewer(context.Background(), f.viewer))
+	defer cancel()
+	sub, err := f.svc.Subscribe(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader, err := f.svc.Subscribe(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		for range reader.C {
+			n++
+		}
+		got <- n
+	}()
+	// Nobody reads sub.C. Ingest goes on regardless.
+	const webhooks = 400
+	start := time.Now()
+	for i := range webhooks {
+		if ans := f.svc.HandleWebhook(context.Background(), f.accountID, f.request(int64(i+1), 77)); ans.Status != http.StatusOK {
+			t.Fatalf("webhook %d: %d", i, ans.Status)
+		}
+	}
+	// The slow subscriber's stream ends with the reason.
+	drained := 0
+	for range sub.C {
+		drained++
+	}
+	if err := sub.Err(); err != events.ErrSlowSubscriber {
+		t.Fatalf("slow subscriber ended with %v after %d events, want ErrSlowSubscriber", err, drained)
+	}
+	cancel()
+	if n := <-got; n < webhooks {
+		t.Fatalf("the reading subscriber got %d events, want at least %d", n, webhooks)
+	}
+	t.Logf("%d webhooks in %v with a stalled subscriber", webhooks, time.Since(start))
+}
