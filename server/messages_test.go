@@ -444,3 +444,29 @@ func TestAgentsSeeOnlyTheirConversations(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAlbumDeliveredInParallelLandsInOneConversation(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	album := func(updateID, messageID int) string {
+		return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"media_group_id":"13579","from":{"id":321,"is_bot":false,"first_name":"Al"},
+		"chat":{"id":321,"type":"private"},"date":1700000000,"photo":[{"file_id":"p%d","file_unique_id":"u%d","width":90,"height":90}]}}`,
+			updateID, messageID, messageID, messageID)
+	}
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got := s.deliver(t, album(100+i, 50+i), s.secret); got != http.StatusOK {
+				t.Errorf("album item %d: %d", i, got)
+			}
+		}()
+	}
+	wg.Wait()
+	conv := s.conversation(t, s.admin, s.onlyConversation(t))
+	if conv.Messages.TotalCount != 6 {
+		t.Fatalf("%d messages in the conversation, want the album's 6", conv.Messages.TotalCount)
+	}
+	_ = ctx
+}

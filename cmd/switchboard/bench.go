@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ type benchConfig struct {
 	drain          time.Duration
 	sqliteDuration time.Duration
 	telegramListen string
+	cpuProfile     string
 }
 
 // parseBenchFlags reads the flags of `switchboard bench`.
@@ -68,6 +70,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchConfig, error) {
 	fs.DurationVar(&cfg.drain, "drain-timeout", 10*time.Second, "after the load, how long to wait for agents to see every accepted webhook and for replies to be delivered")
 	fs.DurationVar(&cfg.sqliteDuration, "sqlite-duration", 3*time.Second, "how long to measure the raw SQLite bound")
 	fs.StringVar(&cfg.telegramListen, "telegram-listen", "127.0.0.1:0", "address of the fake Telegram Bot API; with --url, start the server with --telegram-api-url pointing at it")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the load and drain (the bench process: in-process server, load generator, agents) to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, errUsage
 	}
@@ -787,6 +790,11 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 
 	// The load.
+	stopProfile, err := startCPUProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	progress("posting webhooks for %s with concurrency %d", cfg.duration, cfg.concurrency)
 	var resends atomic.Int64
 	loadStart := time.Now()
@@ -840,6 +848,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 			break
 		}
 	}
+	stopProfile()
 	rss, peak := memStats()
 	lostSeqs := obs.unseen(load.accepted)
 	lost := len(lostSeqs)
@@ -972,6 +981,29 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 		return errors.New("bench: no webhook was accepted")
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process into file, when given, until the returned
+// function is called (it may be called more than once).
+func startCPUProfile(file string) (func(), error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: --cpuprofile: %w", err)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		})
+	}, nil
 }
 
 // nonOK returns the counts of answers other than 200.
