@@ -186,6 +186,26 @@ func TestTelegramMessagePathEndToEnd(t *testing.T) {
 	if conv := s.conversation(t, s.admin, convID); conv.Messages.TotalCount != 2 {
 		t.Fatalf("%d messages after 10 identical deliveries, want 2", conv.Messages.TotalCount)
 	}
+	// And one event: replay the whole log and count.
+	replayWS, err := s.admin.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, _, err := client.InboxEvents(ctx, replayWS, ptr("0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		nextInbox(t, replay, client.ConversationEventKindMessageCreated)
+	}
+	select {
+	case r := <-replay:
+		if r.Data != nil && r.Data.InboxEvents.Kind == client.ConversationEventKindMessageCreated {
+			t.Fatalf("a third MESSAGE_CREATED event after 10 identical deliveries: %+v", r.Data.InboxEvents.Message)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+	replayWS.Close()
 
 	// The agent takes the conversation and replies; the reply reaches Telegram.
 	if _, err := client.TakeConversation(ctx, s.agent, convID); err != nil {
@@ -469,4 +489,36 @@ func TestAlbumDeliveredInParallelLandsInOneConversation(t *testing.T) {
 		t.Fatalf("%d messages in the conversation, want the album's 6", conv.Messages.TotalCount)
 	}
 	_ = ctx
+}
+
+func TestAgentsReceiveOnlyEventsTheyMaySee(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 777, "ann's customer"), s.secret)
+	annConv := s.onlyConversation(t)
+	if _, err := client.TakeConversation(ctx, s.agent, annConv); err != nil {
+		t.Fatal(err)
+	}
+	bob := s.as(s.userToken(t, "agent bob", client.UserRoleAgent))
+	ws, err := bob.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	events, _, err := client.InboxEvents(ctx, ws, ptr("0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob subscribed", func() bool { return s.srv.Bus.Subscribers() == 1 })
+	s.deliver(t, telegramUpdate(2, 2, 777, "private to ann"), s.secret)
+	s.deliver(t, telegramUpdate(3, 1, 888, "new customer"), s.secret)
+	for {
+		ev := nextInbox(t, events, client.ConversationEventKindMessageCreated)
+		if ev.Conversation.Id == annConv {
+			t.Fatalf("bob received an event of ann's conversation: %q", ev.Message.Text)
+		}
+		if ev.Message.Text == "new customer" {
+			return
+		}
+	}
 }
