@@ -114,6 +114,7 @@ type syncWriter struct {
 	w  io.Writer
 }
 
+// Write writes p under the lock.
 func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,6 +132,7 @@ type benchLogHandler struct {
 // maxPrintedWarnings bounds the server warnings copied to stderr.
 const maxPrintedWarnings = 10
 
+// newBenchLogger returns the in-process server's logger (see benchLogHandler).
 func newBenchLogger(stderr io.Writer, warnings *atomic.Int64) *slog.Logger {
 	return slog.New(benchLogHandler{
 		quiet:    slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}),
@@ -377,6 +379,7 @@ func setupAccounts(ctx context.Context, t *benchTarget, tg *fakeTelegram, custom
 	return out, nil
 }
 
+// benchPtr returns a pointer to v, for optional GraphQL inputs.
 func benchPtr[T any](v T) *T { return &v }
 
 // telegram update shapes, as the Bot API posts them.
@@ -480,6 +483,7 @@ func (m *webhookMaker) next() (seq int64, url string, header http.Header, body [
 	return seq, m.acc.telegramHook, m.telegramHeader(), body
 }
 
+// telegramHeader is what the Bot API sends with every update.
 func (m *webhookMaker) telegramHeader() http.Header {
 	return http.Header{"Content-Type": {"application/json"}, "X-Telegram-Bot-Api-Secret-Token": {m.acc.telegramSecret}}
 }
@@ -624,6 +628,7 @@ type agentStats struct {
 	lastErr                                               string
 }
 
+// sumAgents adds up the agents' counters and keeps the latest error.
 func sumAgents(agents []*benchAgent) agentStats {
 	var s agentStats
 	for _, a := range agents {
@@ -925,9 +930,8 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	if acc.customNote != "" {
 		p("  note: %s", acc.customNote)
 	}
-	p("  webhooks: %d answered 200 (%d new, %d deliberate re-deliveries) in %.2fs = %.0f/s; %d other answers %v, %d without answer",
-		load.ok(), sent-maker.probes.Load(), resends.Load(), load.elapsed.Seconds(), rate,
-		load.refused(), nonOK(load.statuses), load.transportErrs)
+	p("  webhooks: %d answered 200 (%d new, %d deliberate re-deliveries) in %.2fs = %.0f/s; %s",
+		load.ok(), sent-maker.probes.Load(), resends.Load(), load.elapsed.Seconds(), rate, otherAnswers(load))
 	if load.lastErr != nil {
 		p("  last transport error: %v", load.lastErr)
 	}
@@ -967,9 +971,9 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	p("Bounds (same disk, synchronous=%s):", cfg.synchronous)
 	p("  raw SQLite, one %d-byte row per transaction, 1 goroutine: %.0f rows/s (%d in %.2fs)",
 		boundRowBytes, sq.perSecond(), sq.rows, sq.elapsed.Seconds())
-	p("  bare net/http + HMAC + group commit, concurrency %d: %.0f req/s (%d in %.2fs, %d transactions), answer p50 %.2f ms, p99 %.2f ms; %d other answers, %d without answer",
+	p("  bare net/http + HMAC + group commit, concurrency %d: %.0f req/s (%d in %.2fs, %d transactions), answer p50 %.2f ms, p99 %.2f ms; %s",
 		cfg.concurrency, bare.load.perSecond(), bare.load.ok(), bare.load.elapsed.Seconds(), bare.batches,
-		ms(percentile(bare.load.latencies, 0.5)), ms(percentile(bare.load.latencies, 0.99)), bare.load.refused(), bare.load.transportErrs)
+		ms(percentile(bare.load.latencies, 0.5)), ms(percentile(bare.load.latencies, 0.99)), otherAnswers(bare.load))
 	p("  Switchboard / raw SQLite = %.2f, Switchboard / bare server = %.2f", sqliteRatio, bareRatio)
 	p("webhooks_per_s=%.0f sqlite_ratio=%.2f bare_ratio=%.2f answer_p99_ms=%.2f e2e_p99_ms=%.2f lost=%d dup=%d misrouted=%d replies_per_s=%.0f rss_mb=%.1f custom_share=%.2f",
 		rate, sqliteRatio, bareRatio, ms(percentile(load.latencies, 0.99)), ms(percentile(e2e, 0.99)), lost, dup, misrouted, repliesPerS, rss, share)
@@ -1006,13 +1010,25 @@ func startCPUProfile(file string) (func(), error) {
 	}, nil
 }
 
-// nonOK returns the counts of answers other than 200.
-func nonOK(statuses map[int]int) map[int]int {
-	out := map[int]int{}
-	for code, n := range statuses {
+// otherAnswers describes the answers other than 200 and the requests without
+// an answer.
+func otherAnswers(r loadResult) string {
+	var parts []string
+	codes := make([]int, 0, len(r.statuses))
+	for code := range r.statuses {
 		if code != http.StatusOK {
-			out[code] = n
+			codes = append(codes, code)
 		}
 	}
-	return out
+	slices.Sort(codes)
+	for _, code := range codes {
+		parts = append(parts, fmt.Sprintf("%d× %d", r.statuses[code], code))
+	}
+	if r.transportErrs > 0 {
+		parts = append(parts, fmt.Sprintf("%d without answer", r.transportErrs))
+	}
+	if len(parts) == 0 {
+		return "no other answers"
+	}
+	return "also " + strings.Join(parts, ", ")
 }

@@ -34,6 +34,8 @@ func parseBenchLine(t *testing.T, out string) map[string]string {
 	return kv
 }
 
+// TestBenchSmallRun runs a short bench in-process and checks the last line: the
+// correctness counts are zero, the rates positive, and no goroutine outlives it.
 func TestBenchSmallRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the bench runs for several seconds")
@@ -45,7 +47,7 @@ func TestBenchSmallRun(t *testing.T) {
 	err := run(ctx, []string{"bench", "--duration", "2s", "--agents", "2", "--concurrency", "4", "--senders", "10"}, &stdout, &stderr)
 	t.Logf("stdout:\n%s", stdout.String())
 	if err != nil {
-		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr.String())
+		t.Fatalf("%v\nstderr:\n%s", err, stderr.String())
 	}
 	kv := parseBenchLine(t, stdout.String())
 	for _, k := range []string{"lost", "dup", "misrouted"} {
@@ -73,6 +75,7 @@ func TestBenchSmallRun(t *testing.T) {
 	}
 }
 
+// TestBenchFlagErrors checks that bad flags print why and return errUsage.
 func TestBenchFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench", "--url", "http://127.0.0.1:1"},
@@ -91,6 +94,7 @@ func TestBenchFlagErrors(t *testing.T) {
 	}
 }
 
+// TestBenchTextRoundTrip checks the message text the agents decode.
 func TestBenchTextRoundTrip(t *testing.T) {
 	at := time.Unix(1700000000, 123456789)
 	seq, sent, sender, ok := parseBenchText(benchText(42, at, "u-abc-7"))
@@ -104,6 +108,7 @@ func TestBenchTextRoundTrip(t *testing.T) {
 	}
 }
 
+// TestPercentile checks the nearest-rank percentiles.
 func TestPercentile(t *testing.T) {
 	var d []time.Duration
 	for i := 1; i <= 100; i++ {

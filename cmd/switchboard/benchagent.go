@@ -74,6 +74,7 @@ type observations struct {
 	last time.Time
 }
 
+// newObservations returns empty observations for agents agents.
 func newObservations(agents int) *observations {
 	o := &observations{seqs: map[int64]*seqSeen{}, perAgent: make([]map[string]struct{}, agents)}
 	for i := range o.perAgent {
@@ -195,6 +196,7 @@ type benchAgent struct {
 	lastErr string
 }
 
+// newBenchAgent returns agent idx acting through c as the user userID.
 func newBenchAgent(idx int, c *client.Client, userID string, obs *observations, replyEvery int64, probeUser, runID string) *benchAgent {
 	a := &benchAgent{
 		idx: idx, c: c, userID: userID, obs: obs, replyEvery: replyEvery, probeUser: probeUser, runID: runID,
@@ -263,6 +265,7 @@ func (a *benchAgent) isMine(id string) bool {
 	return a.mine[id]
 }
 
+// setMine notes that this agent holds conversation id.
 func (a *benchAgent) setMine(id string) {
 	a.mineMu.Lock()
 	a.mine[id] = true
@@ -414,7 +417,7 @@ func (a *benchAgent) session(ctx context.Context) error {
 			return ctx.Err()
 		case r, ok := <-ch:
 			if !ok {
-				return errors.New("the server ended the subscription")
+				return errors.New("the server ended the subscription (as it does to a subscriber that falls behind)")
 			}
 			if len(r.Errors) > 0 {
 				a.streamErrors.Add(1)

@@ -37,6 +37,7 @@ type replyLedger struct {
 	last time.Time
 }
 
+// newReplyLedger returns an empty ledger.
 func newReplyLedger() *replyLedger {
 	return &replyLedger{byText: map[string]int{}, perChat: map[string]int{}}
 }
@@ -75,6 +76,7 @@ type ledgerSnapshot struct {
 // delivered is the number of distinct replies that reached a messenger.
 func (s ledgerSnapshot) delivered() int { return s.telegram + s.custom }
 
+// snapshot copies the counters.
 func (l *replyLedger) snapshot() ledgerSnapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -145,6 +147,7 @@ func (f *fakeTelegram) webhookSecret() string {
 	return f.secret
 }
 
+// ServeHTTP answers one Bot API call.
 func (f *fakeTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	prefix := "/bot" + f.token + "/"
@@ -221,6 +224,7 @@ type fakeCustom struct {
 	refused int
 }
 
+// ServeHTTP answers one signed request from Switchboard: a ping or a reply.
 func (f *fakeCustom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 20<<20))
 	if err != nil {

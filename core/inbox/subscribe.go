@@ -35,8 +35,9 @@ func ParseCursor(s string) (int, error) {
 
 // Subscribe streams the events the viewer may see, of one conversation when
 // conversationID is not nil. With after, the events logged after that cursor
-// are replayed first; the live stream is registered before the replay starts
-// and events already replayed are skipped, so there is no gap and no duplicate.
+// are replayed first. The live stream is registered before anything is read, and
+// every event is read from the log after the last one sent, so there is no gap
+// and no duplicate.
 func (s *Service) Subscribe(ctx context.Context, conversationID *int, after *int) (*Subscription, error) {
 	v, ok := core.ViewerFrom(ctx)
 	if !ok {
@@ -69,6 +70,22 @@ func (s *Service) Subscribe(ctx context.Context, conversationID *int, after *int
 		last := 0
 		if after != nil {
 			last = *after
+		} else {
+			// Live only: start after what is already committed.
+			newest, err := s.client.Event.Query().Order(ent.Desc(event.FieldID)).First(ctx)
+			if err != nil && !ent.IsNotFound(err) {
+				endErr = fmt.Errorf("inbox: newest event: %w", err)
+				return
+			}
+			if newest != nil {
+				last = newest.ID
+			}
+		}
+		// Events are read from the log in cursor order; the bus only says that
+		// there is something new. Publishers run after their own commits and may
+		// publish out of cursor order, but SQLite commits (one writer) happen in
+		// ID order, so reading "after the last cursor" never skips one.
+		catchUp := func() bool {
 			for {
 				q := s.client.Event.Query().Where(event.IDGT(last)).Order(ent.Asc(event.FieldID)).Limit(replayPage)
 				if conversationID != nil {
@@ -76,32 +93,53 @@ func (s *Service) Subscribe(ctx context.Context, conversationID *int, after *int
 				}
 				rows, err := q.All(ctx)
 				if err != nil {
-					endErr = fmt.Errorf("inbox: replay events: %w", err)
-					return
+					if ctx.Err() == nil {
+						endErr = fmt.Errorf("inbox: read events: %w", err)
+					}
+					return false
 				}
 				for _, r := range rows {
 					e := fromRow(r)
 					last = e.Cursor
 					if wanted(e) && !send(e) {
-						return
+						return false
 					}
 				}
 				if len(rows) < replayPage {
-					break
+					return true
 				}
 			}
 		}
-		for be := range live.C {
-			e := be.Payload.(Event)
-			if e.Cursor <= last || !wanted(e) {
-				continue
+		if !catchUp() {
+			return
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-live.C:
+				if !ok {
+					endErr = live.Err()
+					return
+				}
 			}
-			last = e.Cursor
-			if !send(e) {
+			// Take every wake-up already queued, then read once.
+		drain:
+			for {
+				select {
+				case _, ok := <-live.C:
+					if !ok {
+						endErr = live.Err()
+						return
+					}
+				default:
+					break drain
+				}
+			}
+			if !catchUp() {
 				return
 			}
 		}
-		endErr = live.Err()
 	}()
 	return &Subscription{C: out, err: func() error { return endErr }}, nil
 }
