@@ -41,16 +41,11 @@ func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, 
 	go func() {
 		defer close(out)
 		for e := range sub.C {
-			conv, err := r.Client.Conversation.Get(ctx, e.ConversationID)
-			if err != nil {
-				continue // deleted, or no longer visible to this viewer
+			conv, msg, ok := r.Inbox.Resolve(ctx, e)
+			if !ok {
+				continue // deleted, or not visible to this viewer
 			}
-			ev := &model.ConversationEvent{Cursor: strconv.Itoa(e.Cursor), Kind: model.ConversationEventKind(e.Kind), Conversation: conv}
-			if e.MessageID != nil {
-				if m, err := r.Client.Message.Get(ctx, *e.MessageID); err == nil {
-					ev.Message = m
-				}
-			}
+			ev := &model.ConversationEvent{Cursor: strconv.Itoa(e.Cursor), Kind: model.ConversationEventKind(e.Kind), Conversation: conv, Message: msg}
 			select {
 			case out <- ev:
 			case <-ctx.Done():

@@ -50,6 +50,7 @@ type Service struct {
 	now      func() time.Time
 
 	media     *media.Store
+	resolved  resolveCache
 	mediaWake chan struct{}
 
 	jobs    chan *job
@@ -81,7 +82,7 @@ func New(client *ent.Client, opts Options) *Service {
 	return &Service{
 		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
 		log: opts.Log, opts: opts, now: time.Now,
-		media: opts.Media, mediaWake: make(chan struct{}, 1),
+		media: opts.Media, mediaWake: make(chan struct{}, 1), resolved: resolveCache{max: 4096},
 		jobs: make(chan *job), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 }
