@@ -31,6 +31,7 @@ type Service struct {
 	// dummyHash is compared against when a login names no user, so a wrong email
 	// costs as much time as a wrong password and does not reveal which it was.
 	dummyHash []byte
+	viewers   viewerCache
 }
 
 // Options tune the service.
@@ -50,7 +51,8 @@ func New(client *ent.Client, opts Options) *Service {
 		opts.BcryptCost = bcrypt.DefaultCost
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("switchboard-dummy-password"), opts.BcryptCost)
-	return &Service{client: client, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, now: time.Now, dummyHash: dummy}
+	return &Service{client: client, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, now: time.Now, dummyHash: dummy,
+		viewers: viewerCache{ttl: 5 * time.Second}}
 }
 
 // Authenticate turns a bearer token into the viewer it stands for. Any failure is
@@ -59,9 +61,14 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (core.Viewer,
 	if bearer == "" {
 		return core.Viewer{}, core.ErrUnauthenticated
 	}
+	hash := HashToken(bearer)
+	now := s.now()
+	if v, ok := s.viewers.get(hash, now); ok {
+		return v, nil
+	}
 	sys := core.SystemContext(ctx)
 	t, err := s.client.Token.Query().
-		Where(token.Hash(HashToken(bearer)), token.RevokedAtIsNil()).
+		Where(token.Hash(hash), token.RevokedAtIsNil()).
 		WithUser().
 		Only(sys)
 	if err != nil {
@@ -77,7 +84,13 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (core.Viewer,
 	if u == nil || !u.Active {
 		return core.Viewer{}, core.ErrUnauthenticated
 	}
-	return core.Viewer{TenantID: t.TenantID, UserID: u.ID, Role: core.Role(u.Role), TokenID: t.ID}, nil
+	v := core.Viewer{TenantID: t.TenantID, UserID: u.ID, Role: core.Role(u.Role), TokenID: t.ID}
+	until := now.Add(s.viewers.ttl)
+	if t.ExpiresAt != nil && t.ExpiresAt.Before(until) {
+		until = *t.ExpiresAt
+	}
+	s.viewers.put(hash, v, until)
+	return v, nil
 }
 
 // Login checks an email and password and opens a session. Wrong email, wrong
@@ -110,6 +123,7 @@ func (s *Service) Logout(ctx context.Context) error {
 		return core.ErrUnauthenticated
 	}
 	_, err := store.Client(ctx, s.client).Token.UpdateOneID(v.TokenID).SetRevokedAt(s.now()).Save(ctx)
+	s.viewers.clear()
 	return store.NotFound(err, "auth: logout")
 }
 
@@ -156,6 +170,7 @@ func (s *Service) RevokeToken(ctx context.Context, id int) (*ent.Token, error) {
 		return t, nil
 	}
 	t, err = c.Token.UpdateOne(t).SetRevokedAt(s.now()).Save(ctx)
+	s.viewers.clear()
 	return t, store.NotFound(err, "auth: revoke token")
 }
 
@@ -266,6 +281,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in UserInput) (*ent.Us
 		up.SetActive(*in.Active)
 	}
 	u, err := up.Save(ctx)
+	s.viewers.clear() // the role or active flag may have changed
 	if ent.IsConstraintError(err) {
 		return nil, fmt.Errorf("auth: update user: a user with this name or email exists: %w", core.ErrConflict)
 	}
@@ -290,6 +306,7 @@ func (s *Service) revokeAll(ctx context.Context, userID int, sessionsOnly bool) 
 	if _, err := q.SetRevokedAt(s.now()).Save(ctx); err != nil {
 		return fmt.Errorf("auth: revoke tokens: %w", err)
 	}
+	s.viewers.clear()
 	return nil
 }
 
