@@ -21,6 +21,7 @@ type botAPI struct {
 	secret string
 	sent   []map[string]any
 	nextID int
+	flaky  int
 	// fail, when set, answers the next sendMessage calls with this status and
 	// description (and retry_after for 429) and is consumed one call at a time.
 	fail []botFailure
@@ -76,6 +77,19 @@ func (f *botAPI) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	switch method := strings.TrimPrefix(r.URL.Path, prefix); method {
 	case "getFile":
+		switch params["file_id"] {
+		case "gone-id":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"ok":false,"error_code":400,"description":"Bad Request: wrong file_id or the file is temporarily unavailable"}`)
+			return
+		case "flaky-id":
+			f.flaky++
+			if f.flaky == 1 {
+				w.WriteHeader(http.StatusBadGateway)
+				fmt.Fprint(w, `{"ok":false,"error_code":502,"description":"Bad Gateway"}`)
+				return
+			}
+		}
 		fmt.Fprintf(w, `{"ok":true,"result":{"file_id":%q,"file_unique_id":"u7","file_size":%d,"file_path":"photos/file_7.jpg"}}`, params["file_id"], len(fakeJPEG))
 	case "getMe":
 		fmt.Fprint(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acme","username":"acme_bot"}}`)

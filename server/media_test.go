@@ -135,3 +135,36 @@ func TestReplyWithUploadedFile(t *testing.T) {
 	}
 	_ = ctx
 }
+
+func TestMediaDownloadFailuresAreRetriedAndShown(t *testing.T) {
+	s := newTelegramSetup(t)
+	update := func(id int, fileID string) string {
+		return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":903,"is_bot":false,"first_name":"Pat"},
+		"chat":{"id":903,"type":"private"},"date":1700000000,"document":{"file_id":%q,"file_unique_id":"d%d","file_name":"report.pdf","mime_type":"application/pdf","file_size":10}}}`,
+			id, id, fileID, id)
+	}
+	s.deliver(t, update(1, "gone-id"), s.secret)
+	s.deliver(t, update(2, "flaky-id"), s.secret)
+	convID := s.onlyConversation(t)
+	eventually(t, "both downloads to settle", func() bool {
+		conv := s.conversation(t, s.admin, convID)
+		if conv.Messages.TotalCount != 2 {
+			return false
+		}
+		gone, flaky := conv.Messages.Edges[0].Node.Attachments[0], conv.Messages.Edges[1].Node.Attachments[0]
+		return gone.Status == client.MediaStatusFailed && flaky.Status == client.MediaStatusReady &&
+			gone.Error != nil && *gone.Error != ""
+	})
+	conv := s.conversation(t, s.admin, convID)
+	gone := conv.Messages.Edges[0].Node.Attachments[0]
+	req, _ := http.NewRequest(http.MethodGet, s.http.URL+gone.DownloadUrl[len("https://switchboard.example.com"):], nil)
+	req.Header.Set("Authorization", "Bearer "+s.adminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("download of a failed copy: %d, want 502", resp.StatusCode)
+	}
+}
