@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// serialDriver lets one write (a transaction or a single statement) at a time
+// reach SQLite, queueing the others in Go. SQLite allows one writer anyway; when
+// several try at once, the losers sleep in SQLite's busy handler (1, 2, 5, 10…
+// 100 ms), which wrecks latency under load. Reads outside transactions go
+// straight through: in WAL mode they never wait for the writer.
+//
+// Code holding a transaction must not write through the root client in the same
+// goroutine (it would wait for itself); the core always uses the transaction's
+// client inside a transaction.
+type serialDriver struct {
+	*entsql.Driver
+	sem chan struct{}
+}
+
+func newSerialDriver(d *entsql.Driver) *serialDriver {
+	return &serialDriver{Driver: d, sem: make(chan struct{}, 1)}
+}
+
+func (d *serialDriver) lock(ctx context.Context) error {
+	select {
+	case d.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (d *serialDriver) unlock() { <-d.sem }
+
+// Exec runs a write statement on its own.
+func (d *serialDriver) Exec(ctx context.Context, query string, args, v any) error {
+	if err := d.lock(ctx); err != nil {
+		return err
+	}
+	defer d.unlock()
+	return d.Driver.Exec(ctx, query, args, v)
+}
+
+// ExecContext runs a raw write statement on its own.
+func (d *serialDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := d.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer d.unlock()
+	return d.Driver.ExecContext(ctx, query, args...)
+}
+
+// Tx begins a transaction once no other write is running; it holds the turn
+// until it commits or rolls back.
+func (d *serialDriver) Tx(ctx context.Context) (dialect.Tx, error) {
+	return d.BeginTx(ctx, nil)
+}
+
+// BeginTx is Tx with options.
+func (d *serialDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	if err := d.lock(ctx); err != nil {
+		return nil, err
+	}
+	tx, err := d.Driver.BeginTx(ctx, opts)
+	if err != nil {
+		d.unlock()
+		return nil, err
+	}
+	return &serialTx{Tx: tx, release: sync.OnceFunc(d.unlock)}, nil
+}
+
+// serialTx gives the turn back when it ends.
+type serialTx struct {
+	dialect.Tx
+	release func()
+}
+
+func (t *serialTx) Commit() error {
+	defer t.release()
+	return t.Tx.Commit()
+}
+
+func (t *serialTx) Rollback() error {
+	defer t.release()
+	return t.Tx.Rollback()
+}
