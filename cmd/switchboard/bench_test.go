@@ -66,8 +66,10 @@ func TestBenchSmallRun(t *testing.T) {
 	}
 	// Every goroutine the bench started has ended.
 	deadline := time.Now().Add(5 * time.Second)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for runtime.NumGoroutine() > goroutines && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
+		<-tick.C
 	}
 	if n := runtime.NumGoroutine(); n > goroutines {
 		buf := make([]byte, 1<<20)
