@@ -522,3 +522,41 @@ func TestAgentsReceiveOnlyEventsTheyMaySee(t *testing.T) {
 		}
 	}
 }
+
+func TestStartOutboundConversation(t *testing.T) {
+	s := newTelegramSetup(t, func(c *server.Config) { c.ReopenWindow = time.Nanosecond })
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 606, "thanks, bye"), s.secret)
+	first := s.onlyConversation(t)
+	if _, err := client.TakeConversation(ctx, s.agent, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, s.agent, first); err != nil {
+		t.Fatal(err)
+	}
+	contacts, err := client.Contacts(ctx, s.agent, ptr(10), nil, nil)
+	if err != nil || contacts.Contacts.TotalCount != 1 {
+		t.Fatalf("contacts: %v", err)
+	}
+	started, err := client.StartConversation(ctx, s.agent, contacts.Contacts.Edges[0].Node.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := started.StartConversation
+	if conv.Id == first || conv.Status != client.ConversationStatusOpen || conv.Assignee == nil || conv.Assignee.Id != s.agentID {
+		t.Fatalf("started conversation: %+v", conv)
+	}
+	sent, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("Your order has shipped")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitMessage(t, conv.Id, sent.SendMessage.Id, client.MessageStatusSent)
+	if out := s.fake.sentMessages(); len(out) != 1 || fmt.Sprint(out[0]["chat_id"]) != "606" {
+		t.Fatalf("Telegram received %v", out)
+	}
+	// The earlier conversation is the new one's history.
+	r, _ := client.Conversation(ctx, s.agent, conv.Id, ptr(10))
+	if h := (*r.Node).(*client.ConversationNodeConversation).History; len(h) != 1 || h[0].Id != first {
+		t.Fatalf("history: %+v", h)
+	}
+}
