@@ -17,12 +17,14 @@ import (
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/registry"
 )
 
 // fixture is the inbox over a fresh SQLite file with one Telegram account.
 type fixture struct {
+	client    *ent.Client
 	svc       *inbox.Service
 	bus       *events.Broker
 	accountID string
@@ -64,7 +66,7 @@ func newFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	sec, _ := acc.Secrets(a)
-	return &fixture{svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v}
+	return &fixture{client: client, svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v}
 }
 
 func ptr(s string) *string { return &s }
@@ -141,4 +143,28 @@ func TestSlowSubscriberIsCutOff(t *testing.T) {
 		t.Fatalf("the reading subscriber got %d events, want at least %d", n, webhooks)
 	}
 	t.Logf("%d webhooks in %v with a stalled subscriber", webhooks, time.Since(start))
+}
+
+// TestStoreFailureAnswers5xx: when the webhook cannot be stored the provider gets
+// a 5xx, so it retries, and once storing works again the retry is stored.
+func TestStoreFailureAnswers5xx(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// Break storage: rename the table the raw bodies go to.
+	if _, err := f.client.ExecContext(ctx, "ALTER TABLE webhook_events RENAME TO webhook_events_away"); err != nil {
+		t.Fatal(err)
+	}
+	if ans := f.svc.HandleWebhook(ctx, f.accountID, f.request(1, 5)); ans.Status < 500 {
+		t.Fatalf("storing failed but the answer was %d", ans.Status)
+	}
+	if _, err := f.client.ExecContext(ctx, "ALTER TABLE webhook_events_away RENAME TO webhook_events"); err != nil {
+		t.Fatal(err)
+	}
+	if ans := f.svc.HandleWebhook(ctx, f.accountID, f.request(1, 5)); ans.Status != http.StatusOK {
+		t.Fatalf("retry after recovery: %d", ans.Status)
+	}
+	n, err := f.client.Message.Query().Count(core.SystemContext(ctx))
+	if err != nil || n != 1 {
+		t.Fatalf("%d messages stored (%v), want 1", n, err)
+	}
 }
