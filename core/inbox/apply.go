@@ -73,6 +73,7 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 		if ev.SenderID == "" {
 			return nil
 		}
+		s.cache.dropContact(contactKey{acct.ID, ev.SenderID})
 		_, err := c.Contact.Update().
 			Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).
 			SetBlocked(ev.Kind == providers.EventUnsubscribe).Save(ctx)
@@ -89,6 +90,18 @@ func (s *Service) contactFor(ctx context.Context, c *ent.Client, acct *ent.Integ
 	if chat == "" {
 		chat = ev.SenderID
 	}
+	if ct := s.cache.contact(contactKey{acct.ID, ev.SenderID}); ct != nil &&
+		(ev.SenderName == "" || ev.SenderName == ct.DisplayName) && ct.ChatID == chat && !ct.Blocked {
+		return ct, nil
+	}
+	ct, err := s.contactRow(ctx, c, acct, ev, chat)
+	if err == nil {
+		s.cache.putContact(ct)
+	}
+	return ct, err
+}
+
+func (s *Service) contactRow(ctx context.Context, c *ent.Client, acct *ent.IntegrationAccount, ev *providers.Event, chat string) (*ent.Contact, error) {
 	ct, err := c.Contact.Query().
 		Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).Only(ctx)
 	if ent.IsNotFound(err) {
@@ -122,6 +135,33 @@ func (s *Service) contactFor(ctx context.Context, c *ent.Client, acct *ent.Integ
 // conversationFor returns the contact's open conversation, reopens one closed
 // within the reopen window, or starts a new one, and records which it did.
 func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
+	conv, err := s.findConversation(ctx, c, rec, ct)
+	if err == nil {
+		s.cache.putConv(ct.ID, conv.ID)
+	}
+	return conv, err
+}
+
+// openConversation is conversationFor that also marks the new message on it:
+// with the open conversation cached this is one statement instead of two.
+func (s *Service) openConversation(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
+	if id, ok := s.cache.conv(ct.ID); ok {
+		conv, err := s.touchOpen(ctx, c, id)
+		if err != nil || conv != nil {
+			return conv, err
+		}
+	}
+	conv, err := s.conversationFor(ctx, c, rec, ct)
+	if err != nil {
+		return nil, err
+	}
+	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
+	}
+	return conv, nil
+}
+
+func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
 	conv, err := c.Conversation.Query().
 		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).
 		Order(ent.Desc(conversation.FieldID)).First(ctx)
@@ -205,16 +245,13 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if acct.Status == integrationaccount.StatusDISCONNECTED {
 		return create.SetHeld(true).Exec(ctx)
 	}
-	conv, err := s.conversationFor(ctx, c, rec, ct)
+	conv, err := s.openConversation(ctx, c, rec, ct)
 	if err != nil {
 		return err
 	}
 	m, err := create.SetConversationID(conv.ID).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: store message: %w", err)
-	}
-	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
-		return fmt.Errorf("inbox: touch conversation: %w", err)
 	}
 	return rec.add(ctx, MessageCreated, conv, &m.ID, nil)
 }

@@ -183,16 +183,20 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 		return fmt.Errorf("inbox: begin: %w", err)
 	}
 	c := tx.Client()
+	s.cache.begin()
 	for _, j := range batch {
 		j.out = nil
 		if err := s.apply(ctx, c, j); err != nil {
 			tx.Rollback()
+			s.cache.reset()
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		s.cache.reset()
 		return fmt.Errorf("inbox: commit: %w", err)
 	}
+	s.cache.commit()
 	return nil
 }
 

@@ -51,6 +51,8 @@ type Service struct {
 
 	media     *media.Store
 	resolved  resolveCache
+	// cache belongs to the writer goroutine.
+	cache writeCache
 	mediaWake chan struct{}
 
 	jobs    chan *job

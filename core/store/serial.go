@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -89,4 +90,26 @@ func (t *serialTx) Commit() error {
 func (t *serialTx) Rollback() error {
 	defer t.release()
 	return t.Tx.Rollback()
+}
+
+// QueryContext runs raw SQL in the transaction (ent's FeatureExecQuery).
+func (t *serialTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, ok := t.Tx.(interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, errors.New("store: transaction cannot run raw queries")
+	}
+	return q.QueryContext(ctx, query, args...)
+}
+
+// ExecContext runs a raw statement in the transaction.
+func (t *serialTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	e, ok := t.Tx.(interface {
+		ExecContext(context.Context, string, ...any) (sql.Result, error)
+	})
+	if !ok {
+		return nil, errors.New("store: transaction cannot run raw statements")
+	}
+	return e.ExecContext(ctx, query, args...)
 }

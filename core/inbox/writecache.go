@@ -1,0 +1,109 @@
+package inbox
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/switchboard/switchboard/ent"
+)
+
+// writeCache spares the writer two reads per message: the sender's contact and
+// the contact's open conversation. Only the writer goroutine uses it. Entries
+// made inside a transaction become visible to later transactions only after it
+// commits, and the cache is dropped whenever a commit fails, so it never points
+// at a row that does not exist. A cached conversation is only a guess, checked
+// by the conditional UPDATE that touches it (see touchOpen).
+type writeCache struct {
+	contacts        map[contactKey]*ent.Contact
+	convs           map[int]int // contact ID -> open conversation ID
+	pendingContacts map[contactKey]*ent.Contact
+	pendingConvs    map[int]int
+}
+
+type contactKey struct {
+	account int
+	user    string
+}
+
+// maxCached bounds each map; the cache starts over when full.
+const maxCached = 50000
+
+func (w *writeCache) begin() {
+	w.pendingContacts = map[contactKey]*ent.Contact{}
+	w.pendingConvs = map[int]int{}
+}
+
+func (w *writeCache) commit() {
+	if w.contacts == nil || len(w.contacts) > maxCached {
+		w.contacts = map[contactKey]*ent.Contact{}
+	}
+	if w.convs == nil || len(w.convs) > maxCached {
+		w.convs = map[int]int{}
+	}
+	for k, v := range w.pendingContacts {
+		w.contacts[k] = v
+	}
+	for k, v := range w.pendingConvs {
+		w.convs[k] = v
+	}
+	w.begin()
+}
+
+func (w *writeCache) reset() {
+	w.contacts, w.convs = nil, nil
+	w.begin()
+}
+
+func (w *writeCache) contact(k contactKey) *ent.Contact {
+	if c, ok := w.pendingContacts[k]; ok {
+		return c
+	}
+	return w.contacts[k]
+}
+
+func (w *writeCache) putContact(c *ent.Contact) {
+	w.pendingContacts[contactKey{c.IntegrationAccountID, c.ProviderUserID}] = c
+}
+
+// dropContact forgets a contact changed outside contactFor (blocked/unblocked).
+func (w *writeCache) dropContact(k contactKey) {
+	delete(w.pendingContacts, k)
+	delete(w.contacts, k)
+}
+
+func (w *writeCache) conv(contactID int) (int, bool) {
+	if id, ok := w.pendingConvs[contactID]; ok {
+		return id, true
+	}
+	id, ok := w.convs[contactID]
+	return id, ok
+}
+
+func (w *writeCache) putConv(contactID, convID int) { w.pendingConvs[contactID] = convID }
+
+// touchOpen marks a new message on the conversation if it is still OPEN, in one
+// statement, and returns it with its current assignee; nil when it is not open.
+func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID int) (*ent.Conversation, error) {
+	now := s.now()
+	rows, err := c.QueryContext(ctx,
+		"UPDATE conversations SET last_message_at = ?, updated_at = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
+		now, now, convID)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, UpdatedAt: now}
+	var assignee sql.NullInt64
+	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee); err != nil {
+		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
+	}
+	if assignee.Valid {
+		a := int(assignee.Int64)
+		conv.AssigneeID = &a
+	}
+	return conv, rows.Close()
+}
