@@ -49,10 +49,10 @@ type Service struct {
 	opts     Options
 	now      func() time.Time
 
-	media     *media.Store
-	resolved  resolveCache
+	media    *media.Store
+	resolved resolveCache
 	// cache belongs to the writer goroutine.
-	cache writeCache
+	cache     writeCache
 	mediaWake chan struct{}
 
 	jobs    chan *job
