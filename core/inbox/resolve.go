@@ -74,9 +74,13 @@ func (s *Service) Resolve(ctx context.Context, e Event) (conv *ent.Conversation,
 		}
 		r.conv = c
 		if e.MessageID != nil {
-			if m, err := s.client.Message.Query().Where(messageID(*e.MessageID)).WithSender().Only(sys); err == nil {
-				r.msg = m
+			m, err := s.client.Message.Query().Where(messageID(*e.MessageID)).WithSender().Only(sys)
+			if err != nil {
+				// Gone, or this subscriber's context ended mid-read: share nothing
+				// partial with the next subscriber.
+				return nil, nil, false
 			}
+			r.msg = m
 		}
 		s.resolved.put(e.Cursor, r)
 	}
