@@ -146,7 +146,17 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	ctx := context.Background()
 
 	p := startBinary(t, bin, data, fake.URL)
-	token := crashTokenRe.FindString(p.output())
+	// stdout (the token) and stderr (the listening line) are read separately,
+	// so the token may arrive just after the server says it listens.
+	var token string
+	for deadline := time.Now().Add(10 * time.Second); token == "" && time.Now().Before(deadline); {
+		if token = crashTokenRe.FindString(p.output()); token == "" {
+			<-time.After(10 * time.Millisecond)
+		}
+	}
+	if token == "" {
+		t.Fatalf("no admin token printed:\n%s", p.output())
+	}
 	admin := client.New(p.url, token)
 	a, err := client.CreateIntegrationAccount(ctx, admin, client.CreateIntegrationAccountInput{Name: "bot", Settings: client.IntegrationSettingsInput{
 		Telegram: &client.TelegramSettingsInput{BotUsername: ptrTo("bot"), BotToken: ptrTo("42:crash-test-token")}}})
