@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -123,7 +124,7 @@ func argumentName(e *gqlerror.Error) string {
 // stack, instead of crashing the server.
 func Recover(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.ErrorContext(ctx, "graphql: panic", "panic", p, "stack", string(stack()))
+		log.ErrorContext(ctx, "graphql: panic", "panic", p, "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	}
 }

@@ -81,16 +81,6 @@ type loadResult struct {
 // ok is the number of 200 answers.
 func (r loadResult) ok() int { return r.statuses[http.StatusOK] }
 
-// refused is the number of answers other than 200.
-func (r loadResult) refused() int {
-	n := 0
-	for code, c := range r.statuses {
-		if code != http.StatusOK {
-			n += c
-		}
-	}
-	return n
-}
 
 // perSecond is the rate of 200 answers over the load's wall time.
 func (r loadResult) perSecond() float64 {
