@@ -81,7 +81,6 @@ type loadResult struct {
 // ok is the number of 200 answers.
 func (r loadResult) ok() int { return r.statuses[http.StatusOK] }
 
-
 // perSecond is the rate of 200 answers over the load's wall time.
 func (r loadResult) perSecond() float64 {
 	if r.elapsed <= 0 {
