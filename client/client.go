@@ -56,6 +56,7 @@ type bearerDoer struct {
 	next  *http.Client
 }
 
+// Do sends r with the token.
 func (d *bearerDoer) Do(r *http.Request) (*http.Response, error) {
 	if d.token != "" {
 		r.Header.Set("Authorization", "Bearer "+d.token)

@@ -365,6 +365,7 @@ type getWriter struct {
 	rejected bool
 }
 
+// WriteHeader turns gqlgen's 406 for a GET mutation into a 405.
 func (g *getWriter) WriteHeader(code int) {
 	if code == http.StatusNotAcceptable {
 		g.rejected = true
@@ -376,6 +377,7 @@ func (g *getWriter) WriteHeader(code int) {
 	g.ResponseWriter.WriteHeader(code)
 }
 
+// Write drops gqlgen's body after a rewritten answer.
 func (g *getWriter) Write(b []byte) (int, error) {
 	if g.rejected {
 		return len(b), nil

@@ -82,11 +82,13 @@ type serialTx struct {
 	release func()
 }
 
+// Commit ends the transaction and gives the write turn back.
 func (t *serialTx) Commit() error {
 	defer t.release()
 	return t.Tx.Commit()
 }
 
+// Rollback undoes the transaction and gives the write turn back.
 func (t *serialTx) Rollback() error {
 	defer t.release()
 	return t.Tx.Rollback()

@@ -29,6 +29,7 @@ const userAgent = "Switchboard-Custom/1"
 // sent: retrying cannot help.
 type setupError string
 
+// Error says what is misconfigured.
 func (e setupError) Error() string { return string(e) }
 
 // answer is the messenger's answer to a signed request.

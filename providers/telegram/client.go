@@ -44,6 +44,7 @@ type statusError struct {
 	retryAfter time.Duration
 }
 
+// Error reports the HTTP status Telegram answered with.
 func (e *statusError) Error() string {
 	return fmt.Sprintf("telegram: %s: HTTP %d with an unreadable body", e.method, e.code)
 }
@@ -55,10 +56,12 @@ type decodeError struct {
 	err    error
 }
 
+// Error says which method answered in an unexpected shape.
 func (e *decodeError) Error() string {
 	return fmt.Sprintf("telegram: %s: decode result: %v", e.method, e.err)
 }
 
+// Unwrap exposes the decoding error.
 func (e *decodeError) Unwrap() error { return e.err }
 
 type apiResponse struct {
