@@ -267,7 +267,7 @@ func (s *Service) Create(ctx context.Context, name, key string, values map[strin
 	}
 	a, err := c.Save(ctx)
 	if err != nil {
-		return nil, store.NotFound(err, "accounts: create")
+		return nil, store.Wrap(err, "accounts: create")
 	}
 	s.publish(ctx, EventCreated, a.ID, a)
 	return a, nil
@@ -302,7 +302,7 @@ func unjoin(err error) []error {
 // Get returns an account of the viewer's tenant.
 func (s *Service) Get(ctx context.Context, id int) (*ent.IntegrationAccount, error) {
 	a, err := s.db(ctx).IntegrationAccount.Get(ctx, id)
-	return a, store.NotFound(err, "accounts: get")
+	return a, store.Wrap(err, "accounts: get")
 }
 
 // Update changes the name and the given settings; secrets change only when a new
@@ -348,7 +348,7 @@ func (s *Service) Update(ctx context.Context, id int, name *string, key string, 
 			return mergeValidation(verr)
 		}
 		if out, err = up.Save(ctx); err != nil {
-			return store.NotFound(err, "accounts: update")
+			return store.Wrap(err, "accounts: update")
 		}
 		s.publish(ctx, EventUpdated, out.ID, out)
 		return nil
@@ -359,7 +359,7 @@ func (s *Service) Update(ctx context.Context, id int, name *string, key string, 
 // Delete removes an account; its webhook URL then answers 404.
 func (s *Service) Delete(ctx context.Context, id int) error {
 	if err := s.db(ctx).IntegrationAccount.DeleteOneID(id).Exec(ctx); err != nil {
-		return store.NotFound(err, "accounts: delete")
+		return store.Wrap(err, "accounts: delete")
 	}
 	s.publish(ctx, EventDeleted, id, nil)
 	return nil
@@ -376,7 +376,7 @@ func (s *Service) SetStatus(ctx context.Context, id int, status integrationaccou
 	}
 	a, err := s.db(ctx).IntegrationAccount.UpdateOneID(id).SetStatus(status).Save(ctx)
 	if err != nil {
-		return nil, store.NotFound(err, "accounts: set status")
+		return nil, store.Wrap(err, "accounts: set status")
 	}
 	kind := EventConnected
 	if status == integrationaccount.StatusDISCONNECTED {
@@ -425,7 +425,7 @@ func (s *Service) GenerateWebhookVerifyToken(ctx context.Context, id int) (*ent.
 		settings := maps.Clone(a.Settings)
 		settings["webhookVerifyToken"] = randomToken(24)
 		if out, err = s.db(ctx).IntegrationAccount.UpdateOne(a).SetSettings(settings).Save(ctx); err != nil {
-			return store.NotFound(err, "accounts: verify token")
+			return store.Wrap(err, "accounts: verify token")
 		}
 		s.publish(ctx, EventUpdated, out.ID, out)
 		return nil
@@ -483,7 +483,7 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 		merged := maps.Clone(a.Settings)
 		maps.Copy(merged, res.Settings)
 		if a, err = s.db(ctx).IntegrationAccount.UpdateOne(a).SetSettings(merged).Save(ctx); err != nil {
-			return nil, Result{}, store.NotFound(err, "accounts: store learned settings")
+			return nil, Result{}, store.Wrap(err, "accounts: store learned settings")
 		}
 	}
 	return a, out, nil
@@ -516,7 +516,7 @@ func (s *Service) TestConnection(ctx context.Context, id int) (Result, error) {
 		SetLastTestAt(res.At).SetLastTestOk(res.OK).SetLastTestMessage(res.Message).SetLastTestDetails(res.Details).
 		Save(ctx)
 	if err != nil {
-		return Result{}, store.NotFound(err, "accounts: record test")
+		return Result{}, store.Wrap(err, "accounts: record test")
 	}
 	s.publish(ctx, EventTested, a.ID, a)
 	return res, nil

@@ -124,7 +124,7 @@ func (s *Service) Logout(ctx context.Context) error {
 	}
 	_, err := store.Client(ctx, s.client).Token.UpdateOneID(v.TokenID).SetRevokedAt(s.now()).Save(ctx)
 	s.viewers.clear()
-	return store.NotFound(err, "auth: logout")
+	return store.Wrap(err, "auth: logout")
 }
 
 func (s *Service) issue(ctx context.Context, u *ent.User, kind token.Kind, name string, expires *time.Time) (string, *ent.Token, error) {
@@ -154,7 +154,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, userID int, name string, e
 	}
 	u, err := store.Client(ctx, s.client).User.Get(ctx, userID)
 	if err != nil {
-		return "", nil, store.NotFound(err, "auth: create token: user")
+		return "", nil, store.Wrap(err, "auth: create token: user")
 	}
 	return s.issue(ctx, u, token.KindAPI, strings.TrimSpace(name), expires)
 }
@@ -164,14 +164,14 @@ func (s *Service) RevokeToken(ctx context.Context, id int) (*ent.Token, error) {
 	c := store.Client(ctx, s.client)
 	t, err := c.Token.Get(ctx, id)
 	if err != nil {
-		return nil, store.NotFound(err, "auth: revoke token")
+		return nil, store.Wrap(err, "auth: revoke token")
 	}
 	if t.RevokedAt != nil {
 		return t, nil
 	}
 	t, err = c.Token.UpdateOne(t).SetRevokedAt(s.now()).Save(ctx)
 	s.viewers.clear()
-	return t, store.NotFound(err, "auth: revoke token")
+	return t, store.Wrap(err, "auth: revoke token")
 }
 
 // TokenValid reports whether t can still authenticate.
@@ -182,7 +182,7 @@ func (s *Service) TokenValid(ctx context.Context, t *ent.Token) (bool, error) {
 	u, err := t.Edges.UserOrErr()
 	if err != nil {
 		if u, err = t.QueryUser().Only(ctx); err != nil {
-			return false, store.NotFound(err, "auth: token user")
+			return false, store.Wrap(err, "auth: token user")
 		}
 	}
 	return u.Active, nil
@@ -250,7 +250,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*ent.User, erro
 	if ent.IsConstraintError(err) {
 		return nil, fmt.Errorf("auth: create user: a user with this name or email exists: %w", core.ErrConflict)
 	}
-	return u, store.NotFound(err, "auth: create user")
+	return u, store.Wrap(err, "auth: create user")
 }
 
 // UpdateUser changes the given fields. Deactivating revokes the user's tokens.
@@ -286,7 +286,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in UserInput) (*ent.Us
 		return nil, fmt.Errorf("auth: update user: a user with this name or email exists: %w", core.ErrConflict)
 	}
 	if err != nil {
-		return nil, store.NotFound(err, "auth: update user")
+		return nil, store.Wrap(err, "auth: update user")
 	}
 	if !u.Active || hash != "" {
 		if err := s.revokeAll(ctx, u.ID, hash != "" && u.Active); err != nil {

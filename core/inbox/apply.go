@@ -23,7 +23,7 @@ func eventsEvent(e Event) events.Event {
 
 // apply stores one job inside the writer's transaction.
 func (s *Service) apply(ctx context.Context, c *ent.Client, j *job) error {
-	rec := &recorder{tx: c, tenant: j.account.TenantID}
+	rec := &recorder{tx: c}
 	defer func() { j.out = rec.out }()
 	if j.release {
 		return s.releaseHeld(ctx, c, rec, j.account)
@@ -288,21 +288,28 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 	return nil
 }
 
-// storeEdit applies a customer's edit to the message it changes.
-func (s *Service) storeEdit(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+// updateReferenced applies change to the account's messages of direction that an
+// event refers to by provider ID (an edit, a receipt), recording MESSAGE_UPDATED
+// for each one change alters. change returns nil to leave a message alone.
+func (s *Service) updateReferenced(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount,
+	ev *providers.Event, dir message.Direction, change func(*ent.Message) *ent.MessageUpdateOne) error {
 	if len(ev.RefMessageIDs) == 0 {
 		return nil
 	}
 	msgs, err := c.Message.Query().
-		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(message.DirectionINBOUND),
+		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(dir),
 			message.ProviderMessageIDIn(ev.RefMessageIDs...)).
 		WithConversation().All(ctx)
 	if err != nil {
-		return fmt.Errorf("inbox: find edited message: %w", err)
+		return fmt.Errorf("inbox: find messages of %s: %w", ev.Kind, err)
 	}
 	for _, m := range msgs {
-		if err := c.Message.UpdateOne(m).SetText(ev.Text).SetEdited(true).Exec(ctx); err != nil {
-			return fmt.Errorf("inbox: edit message: %w", err)
+		up := change(m)
+		if up == nil {
+			continue
+		}
+		if err := up.Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: apply %s: %w", ev.Kind, err)
 		}
 		if conv := m.Edges.Conversation; conv != nil {
 			id := m.ID
@@ -312,6 +319,13 @@ func (s *Service) storeEdit(ctx context.Context, c *ent.Client, rec *recorder, a
 		}
 	}
 	return nil
+}
+
+// storeEdit applies a customer's edit to the message it changes.
+func (s *Service) storeEdit(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	return s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionINBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
+		return c.Message.UpdateOne(m).SetText(ev.Text).SetEdited(true)
+	})
 }
 
 // statusRank orders outbound statuses so receipts only move them forward.
@@ -321,35 +335,16 @@ var statusRank = map[message.Status]int{
 
 // storeReceipt moves our replies to DELIVERED or READ.
 func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
-	if len(ev.RefMessageIDs) == 0 {
-		return nil
-	}
 	to := message.StatusDELIVERED
 	if ev.Kind == providers.EventRead {
 		to = message.StatusREAD
 	}
-	msgs, err := c.Message.Query().
-		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(message.DirectionOUTBOUND),
-			message.ProviderMessageIDIn(ev.RefMessageIDs...)).
-		WithConversation().All(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: find receipt's messages: %w", err)
-	}
-	for _, m := range msgs {
+	return s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionOUTBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
 		if statusRank[m.Status] >= statusRank[to] || m.Status == message.StatusFAILED {
-			continue
+			return nil
 		}
-		if err := c.Message.UpdateOne(m).SetStatus(to).Exec(ctx); err != nil {
-			return fmt.Errorf("inbox: receipt: %w", err)
-		}
-		if conv := m.Edges.Conversation; conv != nil {
-			id := m.ID
-			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return c.Message.UpdateOne(m).SetStatus(to)
+	})
 }
 
 // trimReason keeps stored provider reasons short.

@@ -8,38 +8,32 @@ import (
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
-	"github.com/switchboard/switchboard/ent/user"
 )
 
-// change runs fn on a conversation in one transaction and records kind, then
-// publishes after the commit. The conversation is read through the viewer, so
-// one it may not see is NOT_FOUND.
+// change runs fn on a conversation in one transaction and records kind, which
+// is published after the commit. The conversation is read through the viewer,
+// so one it may not see is NOT_FOUND.
 func (s *Service) change(ctx context.Context, id int, kind EventKind, fn func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error)) (*ent.Conversation, error) {
-	var (
-		out *ent.Conversation
-		rec *recorder
-	)
+	var out *ent.Conversation
 	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
 		c := ent.FromContext(ctx)
 		conv, err := c.Conversation.Get(ctx, id)
 		if err != nil {
-			return store.NotFound(err, "inbox: conversation")
+			return store.Wrap(err, "inbox: conversation")
 		}
 		previous := conv.AssigneeID
 		if out, err = fn(ctx, c, conv); err != nil {
 			return err
 		}
-		rec = &recorder{tx: c, tenant: conv.TenantID}
 		var prev *int
 		if !sameAssignee(previous, out.AssigneeID) {
 			prev = previous
 		}
-		return rec.add(ctx, kind, out, nil, prev)
+		return s.record(ctx, kind, out, nil, prev)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publish(rec.out)
 	return out.Unwrap(), nil
 }
 
@@ -51,7 +45,7 @@ func sameAssignee(a, b *int) bool {
 func activeAgent(ctx context.Context, c *ent.Client, userID int) error {
 	u, err := c.User.Get(ctx, userID)
 	if err != nil {
-		return store.NotFound(err, "inbox: user")
+		return store.Wrap(err, "inbox: user")
 	}
 	if !u.Active {
 		return core.Invalid("userId", "user is deactivated")
@@ -119,17 +113,13 @@ func (s *Service) Close(ctx context.Context, id int) (*ent.Conversation, error) 
 // viewer, or returns the contact's open one.
 func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Conversation, error) {
 	v, _ := core.ViewerFrom(ctx)
-	var (
-		out *ent.Conversation
-		rec *recorder
-	)
+	var out *ent.Conversation
 	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
 		c := ent.FromContext(ctx)
 		ct, err := c.Contact.Get(ctx, contactID)
 		if err != nil {
-			return store.NotFound(err, "inbox: contact")
+			return store.Wrap(err, "inbox: contact")
 		}
-		rec = &recorder{tx: c, tenant: ct.TenantID}
 		open, err := c.Conversation.Query().
 			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
 		if err == nil {
@@ -147,17 +137,16 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 			SetIntegrationAccountID(ct.IntegrationAccountID).
 			SetContactID(ct.ID).
 			SetLastMessageAt(s.now())
-		if exists, _ := c.User.Query().Where(user.ID(v.UserID)).Exist(ctx); exists {
+		if v.UserID != 0 {
 			q.SetAssigneeID(v.UserID)
 		}
 		if out, err = q.Save(ctx); err != nil {
 			return fmt.Errorf("inbox: start: %w", err)
 		}
-		return rec.add(ctx, ConversationCreated, out, nil, nil)
+		return s.record(ctx, ConversationCreated, out, nil, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publish(rec.out)
 	return out.Unwrap(), nil
 }

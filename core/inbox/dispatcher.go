@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/providers"
@@ -94,42 +95,43 @@ func (s *Service) dueMessages(ctx context.Context, busy map[int]bool) ([]*ent.Me
 	return due, nil
 }
 
-// deliver sends one reply and records the outcome.
+// deliver sends one reply and records the outcome, with its event when the
+// status settles, in one transaction.
 func (s *Service) deliver(ctx context.Context, m *ent.Message) {
-	res, err := s.sendNow(ctx, m)
-	var sendErr *providers.SendError
-	up := s.client.Message.UpdateOneID(m.ID).SetAttempts(m.Attempts + 1)
-	switch {
-	case err == nil:
-		up.SetStatus(message.StatusSENT).SetError("").ClearNextAttemptAt().SetProviderMessageIds(res.MessageIDs)
-		if len(res.MessageIDs) > 0 {
-			up.SetProviderMessageID(res.MessageIDs[0])
+	res, sendErr := s.sendNow(ctx, m)
+	var perr *providers.SendError
+	errors.As(sendErr, &perr)
+	scheduled := false
+	set := func(up *ent.MessageUpdateOne) {
+		up.SetAttempts(m.Attempts + 1)
+		switch {
+		case sendErr == nil:
+			up.SetStatus(message.StatusSENT).SetError("").ClearNextAttemptAt().SetProviderMessageIds(res.MessageIDs)
+			if len(res.MessageIDs) > 0 {
+				up.SetProviderMessageID(res.MessageIDs[0])
+			}
+		case perr != nil && !perr.Retryable, m.Attempts+1 >= s.opts.MaxAttempts:
+			up.SetStatus(message.StatusFAILED).SetError(trimReason(reasonOf(sendErr))).ClearNextAttemptAt()
+		default:
+			wait := s.backoff(m.Attempts + 1)
+			if perr != nil && perr.RetryAfter > wait {
+				wait = perr.RetryAfter
+			}
+			up.SetError(trimReason(reasonOf(sendErr))).SetNextAttemptAt(s.now().Add(wait))
+			scheduled = true // agents see the status once it settles
 		}
-	case errors.As(err, &sendErr) && !sendErr.Retryable, m.Attempts+1 >= s.opts.MaxAttempts:
-		up.SetStatus(message.StatusFAILED).SetError(trimReason(reasonOf(err))).ClearNextAttemptAt()
-	default:
-		wait := s.backoff(m.Attempts + 1)
-		if sendErr != nil && sendErr.RetryAfter > wait {
-			wait = sendErr.RetryAfter
+	}
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		up := ent.FromContext(ctx).Message.UpdateOneID(m.ID)
+		set(up)
+		updated, err := up.Save(ctx)
+		if err != nil || scheduled {
+			return err
 		}
-		up.SetError(trimReason(reasonOf(err))).SetNextAttemptAt(s.now().Add(wait))
-	}
-	updated, uerr := up.Save(ctx)
-	if uerr != nil {
-		s.log.ErrorContext(ctx, "dispatcher: record delivery", "message", m.ID, "err", uerr)
-		return
-	}
-	if updated.Status == message.StatusQUEUED {
-		return // a retry is scheduled; agents see the status once it settles
-	}
-	conv, err := s.client.Conversation.Get(ctx, *m.ConversationID)
+		return s.messageUpdated(ctx, updated)
+	})
 	if err != nil {
-		return
-	}
-	rec := &recorder{tx: s.client}
-	id := m.ID
-	if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err == nil {
-		s.publish(rec.out)
+		s.log.ErrorContext(ctx, "dispatcher: record delivery", "message", m.ID, "err", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -35,12 +36,11 @@ type Event struct {
 	PreviousAssigneeID *int
 }
 
-// recorder appends events to the log inside a transaction and remembers them
-// for publication after commit.
+// recorder appends events to the log inside the writer's batch transaction and
+// remembers them, so each job's events are published once the batch commits.
 type recorder struct {
-	tx     *ent.Client
-	tenant int
-	out    []Event
+	tx  *ent.Client
+	out []Event
 }
 
 func (r *recorder) add(ctx context.Context, kind EventKind, conv *ent.Conversation, msgID *int, previous *int) error {
@@ -60,6 +60,31 @@ func (r *recorder) add(ctx context.Context, kind EventKind, conv *ent.Conversati
 		MessageID: msgID, AssigneeID: conv.AssigneeID, PreviousAssigneeID: previous,
 	})
 	return nil
+}
+
+// record appends one event to the log, in ctx's transaction when there is one,
+// and publishes it once that commits (at once otherwise). Everything but the
+// batch writer records events this way.
+func (s *Service) record(ctx context.Context, kind EventKind, conv *ent.Conversation, msgID, previous *int) error {
+	rec := &recorder{tx: store.Client(ctx, s.client)}
+	if err := rec.add(ctx, kind, conv, msgID, previous); err != nil {
+		return err
+	}
+	store.AfterCommit(ctx, func() { s.publish(rec.out) })
+	return nil
+}
+
+// messageUpdated records that a message changed (delivery status, media copy).
+func (s *Service) messageUpdated(ctx context.Context, m *ent.Message) error {
+	if m.ConversationID == nil {
+		return nil
+	}
+	conv, err := store.Client(ctx, s.client).Conversation.Get(ctx, *m.ConversationID)
+	if err != nil {
+		return fmt.Errorf("inbox: message's conversation: %w", err)
+	}
+	id := m.ID
+	return s.record(ctx, MessageUpdated, conv, &id, nil)
 }
 
 // visibleTo reports whether an agent may receive e: events of unassigned

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/media"
+	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/providers"
@@ -130,21 +131,20 @@ func (s *Service) fetchMedia(ctx context.Context, m *ent.Message, force bool) *e
 	if !changed {
 		return m
 	}
-	updated, err := s.client.Message.UpdateOne(m).SetMedia(states).SetMediaPending(pending).Save(ctx)
+	var updated *ent.Message
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		var err error
+		updated, err = ent.FromContext(ctx).Message.UpdateOneID(m.ID).SetMedia(states).SetMediaPending(pending).Save(ctx)
+		if err != nil {
+			return err
+		}
+		return s.messageUpdated(ctx, updated)
+	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "media: record", "message", m.ID, "err", err)
 		return m
 	}
-	if m.ConversationID != nil {
-		if conv, err := s.client.Conversation.Get(ctx, *m.ConversationID); err == nil {
-			rec := &recorder{tx: s.client}
-			id := m.ID
-			if rec.add(ctx, MessageUpdated, conv, &id, nil) == nil {
-				s.publish(rec.out)
-			}
-		}
-	}
-	return updated
+	return updated.Unwrap()
 }
 
 // download gets one attachment: through the provider for file IDs, or from its

@@ -19,14 +19,14 @@ func idString(id int) string { return strconv.Itoa(id) }
 func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error) {
 	we, err := s.client.WebhookEvent.Get(ctx, id)
 	if err != nil {
-		return nil, store.NotFound(err, "inbox: replay")
+		return nil, store.Wrap(err, "inbox: replay")
 	}
 	if we.Status != webhookevent.StatusFAILED {
 		return nil, core.Invalid("id", "only failed webhook events can be replayed")
 	}
 	acct, err := s.client.IntegrationAccount.Get(ctx, we.IntegrationAccountID)
 	if err != nil {
-		return nil, store.NotFound(err, "inbox: replay: account")
+		return nil, store.Wrap(err, "inbox: replay: account")
 	}
 	_, p, err := s.accounts.Spec(acct)
 	if err != nil {
@@ -60,7 +60,7 @@ func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error)
 func (s *Service) ReleaseHeld(ctx context.Context, accountID int) error {
 	acct, err := s.client.IntegrationAccount.Get(ctx, accountID)
 	if err != nil {
-		return store.NotFound(err, "inbox: release")
+		return store.Wrap(err, "inbox: release")
 	}
 	return s.submit(ctx, &job{account: acct, release: true})
 }

@@ -90,10 +90,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		attachments = append(attachments, providers.Attachment{Type: attachmentType(up.MimeType), FileName: up.FileName, MimeType: up.MimeType, Size: size})
 		states = append(states, core.MediaState{Status: core.MediaReady, File: name, MimeType: up.MimeType, Size: size})
 	}
-	var (
-		out *ent.Message
-		rec *recorder
-	)
+	var out *ent.Message
 	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
 		c := ent.FromContext(ctx)
 		if in.ClientMessageID != "" {
@@ -111,7 +108,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		}
 		conv, err := c.Conversation.Get(ctx, in.ConversationID)
 		if err != nil {
-			return store.NotFound(err, "inbox: send: conversation")
+			return store.Wrap(err, "inbox: send: conversation")
 		}
 		if conv.Status != conversation.StatusOPEN {
 			return core.Invalid("conversationId", "the conversation is closed")
@@ -138,36 +135,29 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 			create.SetSenderID(v.UserID)
 		}
 		if out, err = create.Save(ctx); err != nil {
-			return store.NotFound(err, "inbox: send")
+			return store.Wrap(err, "inbox: send")
 		}
 		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: send: %w", err)
 		}
-		rec = &recorder{tx: c, tenant: conv.TenantID}
 		id := out.ID
-		return rec.add(ctx, MessageCreated, conv, &id, nil)
+		store.AfterCommit(ctx, s.Wake)
+		return s.record(ctx, MessageCreated, conv, &id, nil)
 	})
 	if err != nil {
 		return nil, err
-	}
-	if rec != nil {
-		s.publish(rec.out)
-		s.Wake()
 	}
 	return out.Unwrap(), nil
 }
 
 // Retry queues a FAILED reply again, for real: the dispatcher delivers it anew.
 func (s *Service) Retry(ctx context.Context, id int) (*ent.Message, error) {
-	var (
-		out *ent.Message
-		rec *recorder
-	)
+	var out *ent.Message
 	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
 		c := ent.FromContext(ctx)
-		m, err := c.Message.Query().Where(message.ID(id)).WithConversation().Only(ctx)
+		m, err := c.Message.Get(ctx, id)
 		if err != nil {
-			return store.NotFound(err, "inbox: retry")
+			return store.Wrap(err, "inbox: retry")
 		}
 		if m.Direction != message.DirectionOUTBOUND || m.Status != message.StatusFAILED {
 			return core.Invalid("id", "only failed replies can be retried")
@@ -176,14 +166,11 @@ func (s *Service) Retry(ctx context.Context, id int) (*ent.Message, error) {
 			SetAttempts(0).SetNextAttemptAt(s.now()).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: retry: %w", err)
 		}
-		rec = &recorder{tx: c}
-		id := out.ID
-		return rec.add(ctx, MessageUpdated, m.Edges.Conversation, &id, nil)
+		store.AfterCommit(ctx, s.Wake)
+		return s.messageUpdated(ctx, out)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.publish(rec.out)
-	s.Wake()
 	return out.Unwrap(), nil
 }

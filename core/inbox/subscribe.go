@@ -45,7 +45,7 @@ func (s *Service) Subscribe(ctx context.Context, conversationID *int, after *int
 	}
 	if conversationID != nil {
 		if _, err := s.client.Conversation.Get(ctx, *conversationID); err != nil {
-			return nil, store.NotFound(err, "inbox: subscribe")
+			return nil, store.Wrap(err, "inbox: subscribe")
 		}
 	}
 	live := s.bus.Subscribe(ctx, v.TenantID, Topic, 256)

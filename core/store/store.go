@@ -91,9 +91,9 @@ func AfterCommit(ctx context.Context, fn func()) {
 	})
 }
 
-// NotFound converts ent's not-found error into core.ErrNotFound and wraps others
-// with what.
-func NotFound(err error, what string) error {
+// Wrap adds what to err and turns ent's not-found and constraint errors into
+// core.ErrNotFound and core.ErrConflict, which callers and the API branch on.
+func Wrap(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
