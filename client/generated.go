@@ -7204,6 +7204,313 @@ var AllNexmoAuthentication = []NexmoAuthentication{
 	NexmoAuthenticationBasic,
 }
 
+// NodesNodesContact includes the requested fields of the GraphQL type Contact.
+type NodesNodesContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesContact.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesContact) GetTypename() *string { return v.Typename }
+
+// NodesNodesConversation includes the requested fields of the GraphQL type Conversation.
+type NodesNodesConversation struct {
+	Typename *string            `json:"__typename"`
+	Id       string             `json:"id"`
+	Status   ConversationStatus `json:"status"`
+}
+
+// GetTypename returns NodesNodesConversation.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesConversation) GetTypename() *string { return v.Typename }
+
+// GetId returns NodesNodesConversation.Id, and is useful for accessing the field via an interface.
+func (v *NodesNodesConversation) GetId() string { return v.Id }
+
+// GetStatus returns NodesNodesConversation.Status, and is useful for accessing the field via an interface.
+func (v *NodesNodesConversation) GetStatus() ConversationStatus { return v.Status }
+
+// NodesNodesIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type NodesNodesIntegrationAccount struct {
+	Typename *string `json:"__typename"`
+	Id       string  `json:"id"`
+	Name     string  `json:"name"`
+}
+
+// GetTypename returns NodesNodesIntegrationAccount.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesIntegrationAccount) GetTypename() *string { return v.Typename }
+
+// GetId returns NodesNodesIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *NodesNodesIntegrationAccount) GetId() string { return v.Id }
+
+// GetName returns NodesNodesIntegrationAccount.Name, and is useful for accessing the field via an interface.
+func (v *NodesNodesIntegrationAccount) GetName() string { return v.Name }
+
+// NodesNodesMessage includes the requested fields of the GraphQL type Message.
+type NodesNodesMessage struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesMessage.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesMessage) GetTypename() *string { return v.Typename }
+
+// NodesNodesNode includes the requested fields of the GraphQL interface Node.
+//
+// NodesNodesNode is implemented by the following types:
+// NodesNodesContact
+// NodesNodesConversation
+// NodesNodesIntegrationAccount
+// NodesNodesMessage
+// NodesNodesToken
+// NodesNodesUser
+// NodesNodesWebhookEvent
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type NodesNodesNode interface {
+	implementsGraphQLInterfaceNodesNodesNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *NodesNodesContact) implementsGraphQLInterfaceNodesNodesNode()            {}
+func (v *NodesNodesConversation) implementsGraphQLInterfaceNodesNodesNode()       {}
+func (v *NodesNodesIntegrationAccount) implementsGraphQLInterfaceNodesNodesNode() {}
+func (v *NodesNodesMessage) implementsGraphQLInterfaceNodesNodesNode()            {}
+func (v *NodesNodesToken) implementsGraphQLInterfaceNodesNodesNode()              {}
+func (v *NodesNodesUser) implementsGraphQLInterfaceNodesNodesNode()               {}
+func (v *NodesNodesWebhookEvent) implementsGraphQLInterfaceNodesNodesNode()       {}
+
+func __unmarshalNodesNodesNode(b []byte, v *NodesNodesNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Contact":
+		*v = new(NodesNodesContact)
+		return json.Unmarshal(b, *v)
+	case "Conversation":
+		*v = new(NodesNodesConversation)
+		return json.Unmarshal(b, *v)
+	case "IntegrationAccount":
+		*v = new(NodesNodesIntegrationAccount)
+		return json.Unmarshal(b, *v)
+	case "Message":
+		*v = new(NodesNodesMessage)
+		return json.Unmarshal(b, *v)
+	case "Token":
+		*v = new(NodesNodesToken)
+		return json.Unmarshal(b, *v)
+	case "User":
+		*v = new(NodesNodesUser)
+		return json.Unmarshal(b, *v)
+	case "WebhookEvent":
+		*v = new(NodesNodesWebhookEvent)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for NodesNodesNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalNodesNodesNode(v *NodesNodesNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *NodesNodesContact:
+		typename = "Contact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesConversation:
+		typename = "Conversation"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesConversation
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesIntegrationAccount:
+		typename = "IntegrationAccount"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesIntegrationAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesMessage:
+		typename = "Message"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesToken:
+		typename = "Token"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesToken
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesUser:
+		typename = "User"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesWebhookEvent:
+		typename = "WebhookEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesWebhookEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for NodesNodesNode: "%T"`, v)
+	}
+}
+
+// NodesNodesToken includes the requested fields of the GraphQL type Token.
+type NodesNodesToken struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesToken.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesToken) GetTypename() *string { return v.Typename }
+
+// NodesNodesUser includes the requested fields of the GraphQL type User.
+type NodesNodesUser struct {
+	Typename *string `json:"__typename"`
+	Id       string  `json:"id"`
+	Name     string  `json:"name"`
+}
+
+// GetTypename returns NodesNodesUser.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesUser) GetTypename() *string { return v.Typename }
+
+// GetId returns NodesNodesUser.Id, and is useful for accessing the field via an interface.
+func (v *NodesNodesUser) GetId() string { return v.Id }
+
+// GetName returns NodesNodesUser.Name, and is useful for accessing the field via an interface.
+func (v *NodesNodesUser) GetName() string { return v.Name }
+
+// NodesNodesWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type NodesNodesWebhookEvent struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesWebhookEvent.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesWebhookEvent) GetTypename() *string { return v.Typename }
+
+// NodesResponse is returned by Nodes on success.
+type NodesResponse struct {
+	// Lookup nodes by a list of IDs.
+	Nodes []*NodesNodesNode `json:"-"`
+}
+
+// GetNodes returns NodesResponse.Nodes, and is useful for accessing the field via an interface.
+func (v *NodesResponse) GetNodes() []*NodesNodesNode { return v.Nodes }
+
+func (v *NodesResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*NodesResponse
+		Nodes []json.RawMessage `json:"nodes"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.NodesResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Nodes
+		src := firstPass.Nodes
+		*dst = make(
+			[]*NodesNodesNode,
+			len(src))
+		for i, src := range src {
+			dst := &(*dst)[i]
+			if len(src) != 0 && string(src) != "null" {
+				*dst = new(NodesNodesNode)
+				err = __unmarshalNodesNodesNode(
+					src, *dst)
+				if err != nil {
+					return fmt.Errorf(
+						"unable to unmarshal NodesResponse.Nodes: %w", err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalNodesResponse struct {
+	Nodes []json.RawMessage `json:"nodes"`
+}
+
+func (v *NodesResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *NodesResponse) __premarshalJSON() (*__premarshalNodesResponse, error) {
+	var retval __premarshalNodesResponse
+
+	{
+
+		dst := &retval.Nodes
+		src := v.Nodes
+		*dst = make(
+			[]json.RawMessage,
+			len(src))
+		for i, src := range src {
+			dst := &(*dst)[i]
+			if src != nil {
+				var err error
+				*dst, err = __marshalNodesNodesNode(
+					src)
+				if err != nil {
+					return nil, fmt.Errorf(
+						"unable to marshal NodesResponse.Nodes: %w", err)
+				}
+			}
+		}
+	}
+	return &retval, nil
+}
+
 // Possible directions in which to order a list of items when provided an `orderBy` argument.
 type OrderDirection string
 
@@ -9667,6 +9974,14 @@ func (v *__LoginInput) GetEmail() string { return v.Email }
 // GetPassword returns __LoginInput.Password, and is useful for accessing the field via an interface.
 func (v *__LoginInput) GetPassword() string { return v.Password }
 
+// __NodesInput is used internally by genqlient
+type __NodesInput struct {
+	Ids []string `json:"ids"`
+}
+
+// GetIds returns __NodesInput.Ids, and is useful for accessing the field via an interface.
+func (v *__NodesInput) GetIds() []string { return v.Ids }
+
 // __ReplayWebhookEventInput is used internally by genqlient
 type __ReplayWebhookEventInput struct {
 	Id string `json:"id"`
@@ -11963,6 +12278,54 @@ func Me(
 	}
 
 	data_ = &MeResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by Nodes.
+const Nodes_Operation = `
+query Nodes ($ids: [ID!]!) {
+	nodes(ids: $ids) {
+		__typename
+		... on IntegrationAccount {
+			id
+			name
+		}
+		... on User {
+			id
+			name
+		}
+		... on Conversation {
+			id
+			status
+		}
+	}
+}
+`
+
+// Fetches several objects by node ID in one request; IDs that do not exist (or
+// are another tenant's) come back as null.
+func Nodes(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	ids []string,
+) (data_ *NodesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "Nodes",
+		Query:  Nodes_Operation,
+		Variables: &__NodesInput{
+			Ids: ids,
+		},
+	}
+
+	data_ = &NodesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

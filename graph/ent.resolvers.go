@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"entgo.io/contrib/entgql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -24,7 +25,20 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 
 // Nodes is the resolver for the nodes field.
 func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, error) {
-	return r.Client.Noders(ctx, ids)
+	if len(ids) > maxNodes {
+		return nil, core.Invalid("ids", "at most %d IDs per request", maxNodes)
+	}
+	// Like node: an ID that does not exist (or is another tenant's) is null,
+	// without failing the rest of the list.
+	out := make([]ent.Noder, len(ids))
+	for i, id := range ids {
+		n, err := r.Client.Noder(ctx, id)
+		if err != nil && !ent.IsNotFound(err) {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 // Contacts is the resolver for the contacts field.

@@ -24,6 +24,9 @@ type Resolver struct {
 	PublicURL string
 }
 
+// maxNodes bounds nodes(ids:), which costs one lookup per ID.
+const maxNodes = 100
+
 // NewSchema returns the executable schema with its directives.
 func NewSchema(r *Resolver) graphql.ExecutableSchema {
 	return NewExecutableSchema(Config{

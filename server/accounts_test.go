@@ -392,3 +392,39 @@ func TestSecretKeyFromEnvironment(t *testing.T) {
 		t.Fatalf("a key file was created although SWITCHBOARD_SECRET_KEY is set: %v", err)
 	}
 }
+
+func TestNodesResolvesSeveralTypesAndHidesOtherTenants(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "bot", Settings: allAccountCases()[2].settings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := client.Me(ctx, ts.admin)
+	other := ts.tenantAdmin(t, "globex")
+	otherMe, _ := client.Me(ctx, other)
+	got, err := client.Nodes(ctx, ts.admin, []string{a.CreateIntegrationAccount.Id, me.Me.Id, otherMe.Me.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Nodes) != 3 {
+		t.Fatalf("%d nodes, want 3", len(got.Nodes))
+	}
+	acct, ok := (*got.Nodes[0]).(*client.NodesNodesIntegrationAccount)
+	if !ok || acct.Name != "bot" {
+		t.Fatalf("nodes[0] = %#v", got.Nodes[0])
+	}
+	user, ok := (*got.Nodes[1]).(*client.NodesNodesUser)
+	if !ok || user.Name != "admin" {
+		t.Fatalf("nodes[1] = %#v", got.Nodes[1])
+	}
+	if got.Nodes[2] != nil && *got.Nodes[2] != nil {
+		t.Fatalf("another tenant's user resolved: %#v", *got.Nodes[2])
+	}
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = me.Me.Id
+	}
+	_, err = client.Nodes(ctx, ts.admin, many)
+	wantCode(t, err, "BAD_USER_INPUT")
+}

@@ -23,7 +23,6 @@ func photoUpdate(updateID int, chatID int64) string {
 
 func TestInboundMediaIsCopiedAndServed(t *testing.T) {
 	s := newTelegramSetup(t)
-	ctx := context.Background()
 	if got := s.deliver(t, photoUpdate(1, 901), s.secret); got != http.StatusOK {
 		t.Fatalf("webhook: %d", got)
 	}
@@ -74,7 +73,6 @@ func TestInboundMediaIsCopiedAndServed(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("another tenant's download: %d", resp.StatusCode)
 	}
-	_ = ctx
 }
 
 func tokenOf(t *testing.T, ts *testServer, tenant string) string {
@@ -88,7 +86,6 @@ func tokenOf(t *testing.T, ts *testServer, tenant string) string {
 
 func TestReplyWithUploadedFile(t *testing.T) {
 	s := newTelegramSetup(t)
-	ctx := context.Background()
 	s.deliver(t, telegramUpdate(1, 1, 902, "send me the invoice"), s.secret)
 	convID := s.onlyConversation(t)
 
@@ -133,7 +130,6 @@ func TestReplyWithUploadedFile(t *testing.T) {
 	if len(sent) != 1 || sent[0]["method"] != "sendPhoto" || sent[0]["file"] != string(fakeJPEG) || sent[0]["caption"] != "here it is" {
 		t.Fatalf("Telegram received %v", sent)
 	}
-	_ = ctx
 }
 
 func TestMediaDownloadFailuresAreRetriedAndShown(t *testing.T) {

@@ -467,7 +467,6 @@ func TestAgentsSeeOnlyTheirConversations(t *testing.T) {
 
 func TestAlbumDeliveredInParallelLandsInOneConversation(t *testing.T) {
 	s := newTelegramSetup(t)
-	ctx := context.Background()
 	album := func(updateID, messageID int) string {
 		return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"media_group_id":"13579","from":{"id":321,"is_bot":false,"first_name":"Al"},
 		"chat":{"id":321,"type":"private"},"date":1700000000,"photo":[{"file_id":"p%d","file_unique_id":"u%d","width":90,"height":90}]}}`,
@@ -488,7 +487,6 @@ func TestAlbumDeliveredInParallelLandsInOneConversation(t *testing.T) {
 	if conv.Messages.TotalCount != 6 {
 		t.Fatalf("%d messages in the conversation, want the album's 6", conv.Messages.TotalCount)
 	}
-	_ = ctx
 }
 
 func TestAgentsReceiveOnlyEventsTheyMaySee(t *testing.T) {
