@@ -9,10 +9,13 @@ package client
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/Khan/genqlient/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // Client sends queries and mutations to one Switchboard server as one token.
@@ -41,9 +44,42 @@ func New(serverURL, token string, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	c.Client = graphql.NewClient(c.endpoint, &bearerDoer{token: token, next: c.http})
+	c.Client = requestErrors{graphql.NewClient(c.endpoint, &bearerDoer{token: token, next: c.http})}
 	return c
 }
+
+// requestErrors makes an operation the server refused before running it (an
+// answer with a 4xx status and GraphQL errors, as GraphQL over HTTP asks for)
+// report those errors like any other: errors.As(err, &gqlerror.List{}) finds
+// them, with their extensions.code.
+type requestErrors struct{ graphql.Client }
+
+// MakeRequest sends req and turns a refused request's HTTP error into a
+// RequestError.
+func (c requestErrors) MakeRequest(ctx context.Context, req *graphql.Request, resp *graphql.Response) error {
+	err := c.Client.MakeRequest(ctx, req, resp)
+	var httpErr *graphql.HTTPError
+	if errors.As(err, &httpErr) && len(httpErr.Response.Errors) > 0 {
+		return &RequestError{StatusCode: httpErr.StatusCode, Errors: httpErr.Response.Errors}
+	}
+	return err
+}
+
+// RequestError is an operation the server refused before running it: a
+// document that does not parse or validate, or one over a limit. Errors holds
+// what the server said, each with its extensions.code.
+type RequestError struct {
+	StatusCode int
+	Errors     gqlerror.List
+}
+
+// Error says what the server said.
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("refused with status %d: %v", e.StatusCode, e.Errors)
+}
+
+// Unwrap lets errors.As find the GraphQL errors.
+func (e *RequestError) Unwrap() error { return e.Errors }
 
 // WithToken returns a client of the same server authenticating with token.
 func (c *Client) WithToken(token string) *Client {

@@ -38,7 +38,10 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		// carry a code and a message meant for the client.
 		var already *gqlerror.Error
 		if errors.As(err, &already) && already.Extensions != nil && already.Extensions["code"] != nil {
-			if already.Extensions["code"] == "COMPLEXITY_LIMIT_EXCEEDED" {
+			switch already.Extensions["code"] {
+			case "COMPLEXITY_LIMIT_EXCEEDED", "INVALID_PAGINATION":
+				// Both are a caller's mistake in what it asked for; keep the
+				// documented set of codes small.
 				already.Extensions["code"] = CodeBadUserInput
 			}
 			return already

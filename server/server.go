@@ -197,21 +197,28 @@ func (s *Server) graphQL() http.Handler {
 		},
 	})
 	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
-	// SSE before POST: both take JSON POSTs, SSE only those accepting text/event-stream.
+	// SSE before plain POST: both take JSON POSTs, SSE only those accepting text/event-stream.
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: s.cfg.KeepAlive})
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(graphQLHTTP{})
 	gql.AddTransport(transport.MultipartForm{MaxUploadSize: media.MaxSize * 4, MaxMemory: 8 << 20})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.AddTransport(unsupportedRequest{})
+	queries := lru.New[*ast.QueryDocument](1000)
+	gql.SetQueryCache(queries)
+	limits := graph.DefaultDocumentLimits()
+	limits.Cache = queries
+	gql.SetParserTokenLimit(limits.MaxTokens)
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// After persisted queries, which fill in the text it measures.
+	gql.Use(limits)
+	gql.Use(graph.ErrorLimit{})
 	gql.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
 	gql.Use(graph.RequireViewer{})
 	gql.Use(gqlMetrics{s.metrics})
 	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
 	gql.SetRecoverFunc(graph.Recover(s.log))
-	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(getMutationStatus(gql)))))
+	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(gql))))
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
@@ -346,41 +353,4 @@ func writeGraphQLError(w http.ResponseWriter, status int, msg, code string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":%q}}]}`, msg, code)
-}
-
-// getMutationStatus makes GET /query answer a mutation with 405 Method Not Allowed
-// and an Allow header, as GraphQL over HTTP requires (gqlgen answers 406).
-func getMutationStatus(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet || r.Header.Get("Upgrade") != "" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		next.ServeHTTP(&getWriter{ResponseWriter: w}, r)
-	})
-}
-
-type getWriter struct {
-	http.ResponseWriter
-	rejected bool
-}
-
-// WriteHeader turns gqlgen's 406 for a GET mutation into a 405.
-func (g *getWriter) WriteHeader(code int) {
-	if code == http.StatusNotAcceptable {
-		g.rejected = true
-		g.Header().Set("Allow", "POST")
-		writeGraphQLError(g.ResponseWriter, http.StatusMethodNotAllowed,
-			"GET requests only allow query operations; send mutations with POST", graph.CodeBadUserInput)
-		return
-	}
-	g.ResponseWriter.WriteHeader(code)
-}
-
-// Write drops gqlgen's body after a rewritten answer.
-func (g *getWriter) Write(b []byte) (int, error) {
-	if g.rejected {
-		return len(b), nil
-	}
-	return g.ResponseWriter.Write(b)
 }

@@ -1,0 +1,220 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/switchboard/switchboard/graph"
+)
+
+// Media types of GraphQL over HTTP answers.
+const (
+	mediaGraphQLResponse = "application/graphql-response+json"
+	mediaJSON            = "application/json"
+)
+
+// graphQLHTTP serves GraphQL over HTTP GET and POST as the GraphQL over HTTP
+// specification says, where gqlgen's own transports differ from it:
+//   - a request that never ran (unreadable JSON, a document that does not parse
+//     or validate, a refused operation) answers without a "data" entry;
+//   - with application/graphql-response+json such a request answers 400;
+//   - with application/json a document that does not parse or validate answers
+//     200 (the legacy media type's rule) and bad JSON or parameters 400;
+//   - a mutation over GET answers 405 with Allow: POST.
+//
+// Every error carries an extensions.code from the error presenter.
+type graphQLHTTP struct{}
+
+var _ graphql.Transport = graphQLHTTP{}
+
+// Supports takes GET and JSON POST requests that are not websocket upgrades.
+func (graphQLHTTP) Supports(r *http.Request) bool {
+	if r.Header.Get("Upgrade") != "" {
+		return false
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return true
+	case http.MethodPost:
+		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		return err == nil && mt == mediaJSON
+	}
+	return false
+}
+
+// Do reads the request's parameters, runs the operation and writes the answer.
+func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
+	if modern {
+		w.Header().Set("Content-Type", mediaGraphQLResponse)
+	} else {
+		w.Header().Set("Content-Type", mediaJSON)
+	}
+	// refuse answers a request that never ran, without "data".
+	refuse := func(status int, errs gqlerror.List) {
+		resp := exec.DispatchError(ctx, errs)
+		w.WriteHeader(status)
+		writeJSON(w, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
+	}
+	badRequest := func(msg string) {
+		refuse(http.StatusBadRequest, gqlerror.List{{Message: msg, Extensions: map[string]any{"code": graph.CodeBadUserInput}}})
+	}
+
+	params := &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	if r.Method == http.MethodGet {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			badRequest("the query string cannot be parsed")
+			return
+		}
+		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
+		for name, into := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
+			if s := q.Get(name); s != "" {
+				if decodeJSON(strings.NewReader(s), into) != nil {
+					badRequest(name + " is not a JSON object")
+					return
+				}
+			}
+		}
+	} else {
+		var body struct {
+			Query         *json.RawMessage `json:"query"`
+			OperationName *string          `json:"operationName"`
+			Variables     map[string]any   `json:"variables"`
+			Extensions    map[string]any   `json:"extensions"`
+		}
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			badRequest("the request body cannot be read")
+			return
+		}
+		if decodeJSON(bytes.NewReader(raw), &body) != nil {
+			// Never echo the body: it may hold a password (login).
+			badRequest("the request body is not a GraphQL request in JSON")
+			return
+		}
+		if body.Query != nil && json.Unmarshal(*body.Query, &params.Query) != nil {
+			badRequest("query must be a string")
+			return
+		}
+		if body.OperationName != nil {
+			params.OperationName = *body.OperationName
+		}
+		params.Variables, params.Extensions = body.Variables, body.Extensions
+	}
+	params.ReadTime.End = graphql.Now()
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		badRequest("query is required")
+		return
+	}
+
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		ctx = graphql.WithOperationContext(ctx, opCtx)
+		status := http.StatusBadRequest
+		if !modern && documentError(errs) {
+			status = http.StatusOK
+		}
+		refuse(status, errs)
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", http.MethodPost)
+		refuse(http.StatusMethodNotAllowed, gqlerror.List{{
+			Message:    "GET requests only allow query operations; send mutations with POST",
+			Extensions: map[string]any{"code": graph.CodeBadUserInput},
+		}})
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, responses(ctx))
+}
+
+// requestErrors is the answer to a request that never ran: no "data".
+type requestErrors struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// documentError reports whether errs say the document did not parse or validate,
+// which the legacy application/json media type answers with 200.
+func documentError(errs gqlerror.List) bool {
+	for _, e := range errs {
+		switch e.Extensions["code"] {
+		case "GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED", "PERSISTED_QUERY_NOT_FOUND":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// acceptsGraphQLResponse reports whether an Accept header lists the
+// application/graphql-response+json media type (with a non-zero quality).
+func acceptsGraphQLResponse(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err == nil && mt == mediaGraphQLResponse && params["q"] != "0" {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeJSON(r io.Reader, into any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return io.ErrUnexpectedEOF // trailing data after the object
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only unmarshalable extension values could cause this; answer with
+		// the shape clients expect rather than nothing.
+		b = []byte(`{"errors":[{"message":"the response could not be encoded","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	w.Write(b)
+}
+
+// unsupportedRequest answers, in the GraphQL error shape and with a code, the
+// requests no transport takes: other methods (405) and POST bodies of another
+// media type (415). gqlgen alone would say "transport not supported" without a
+// code.
+type unsupportedRequest struct{}
+
+var _ graphql.Transport = unsupportedRequest{}
+
+// Supports takes everything; it is added last.
+func (unsupportedRequest) Supports(*http.Request) bool { return true }
+
+// Do answers the request with the status that says what is wrong.
+func (unsupportedRequest) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	switch {
+	case r.Header.Get("Upgrade") != "":
+		writeGraphQLError(w, http.StatusBadRequest, "only websocket upgrades are supported, with the graphql-transport-ws or graphql-ws subprotocol", graph.CodeBadUserInput)
+	case r.Method != http.MethodGet && r.Method != http.MethodPost:
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		writeGraphQLError(w, http.StatusMethodNotAllowed, "send GraphQL requests with GET or POST", graph.CodeBadUserInput)
+	default:
+		writeGraphQLError(w, http.StatusUnsupportedMediaType,
+			"send GraphQL requests as application/json (or multipart/form-data with uploads)", graph.CodeBadUserInput)
+	}
+}

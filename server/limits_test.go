@@ -1,0 +1,200 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/server"
+)
+
+// fragmentFanOut is a document of a few kilobytes whose fragments each spread
+// the previous one twice: expanded, L<n> selects 2^n fields.
+func fragmentFanOut(levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "query { me { ...L%d } } fragment L0 on User { id name }", levels-1)
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, " fragment L%d on User { ...L%d ...L%d }", i, i-1, i-1)
+	}
+	return b.String()
+}
+
+// fragmentChain is a chain of n fragments, each spreading the next.
+func fragmentChain(n int) string {
+	var b strings.Builder
+	b.WriteString("query { me { ...F0 } }")
+	for i := 0; i < n-1; i++ {
+		fmt.Fprintf(&b, " fragment F%d on User { id ...F%d }", i, i+1)
+	}
+	fmt.Fprintf(&b, " fragment F%d on User { id }", n-1)
+	return b.String()
+}
+
+func repeated(field string, n int) string {
+	return "{ " + strings.Repeat(field+" ", n) + "}"
+}
+
+// TestHostileDocumentsAreRefusedQuickly sends, without a token, the documents
+// that once pinned a core for minutes, and requires each to be refused within a
+// second with a small answer and a code.
+func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
+	ts := newTestServer(t)
+	unknown := strings.Repeat("f", 30)
+	cases := []struct {
+		name, query string
+	}{
+		{"fragment fan-out", fragmentFanOut(40)},
+		{"20,000 fields", repeated("__typename", 20000)},
+		{"90,000 fields", repeated("__typename", 90000)},
+		{"2,000 chained fragments", fragmentChain(2000)},
+		{"977 KB of unknown fields", repeated(unknown, 977000/(len(unknown)+1))},
+		{"deeply nested selections", strings.Repeat("{ me ", 5000) + strings.Repeat("}", 5000)},
+		{"a few thousand aliases of one field", repeated("me { id }", 3000)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body, _ := json.Marshal(map[string]string{"query": tc.query})
+			if len(body) > 1<<20 {
+				t.Fatalf("test document is %d bytes, over the body limit", len(body))
+			}
+			req := ts.newRequest(t, http.MethodPost, "/query", "", bytes.NewReader(body))
+			req.Header.Set("Accept", "application/graphql-response+json")
+			start := time.Now()
+			r := sendRaw(t, nil, req)
+			took := time.Since(start)
+			if took > time.Second {
+				t.Errorf("answered after %v; want a refusal within a second", took)
+			}
+			if r.Status != http.StatusBadRequest || r.code() == "" || r.Data != nil {
+				t.Fatalf("status %d, code %q, data %s; want 400 with a code and no data (body %.300s)", r.Status, r.code(), r.Data, r.Body)
+			}
+			if len(r.Body) > 8<<10 {
+				t.Errorf("answer is %d bytes; want a short refusal", len(r.Body))
+			}
+		})
+	}
+}
+
+// TestDocumentsWithinLimitsRun: the limits leave room for real clients,
+// GraphiQL's schema query among them.
+func TestDocumentsWithinLimitsRun(t *testing.T) {
+	ts := newTestServer(t)
+	for name, query := range map[string]string{
+		"fragment fan-out of 8 levels": fragmentFanOut(8),
+		"chain of 50 fragments":        fragmentChain(50),
+		"1,000 fields":                 repeated("__typename", 1000),
+		"GraphiQL's schema query":      introspectionQuery,
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := ts.postQuery(t, ts.adminToken, query)
+			if r.Status != http.StatusOK || len(r.Errors) > 0 {
+				t.Fatalf("%d %.500s", r.Status, r.Body)
+			}
+		})
+	}
+}
+
+// TestErrorListIsBounded: thousands of mistakes give a short list and a count.
+func TestErrorListIsBounded(t *testing.T) {
+	ts := newTestServer(t)
+	var q strings.Builder
+	q.WriteString("{ ")
+	for i := 0; i < 1000; i++ {
+		fmt.Fprintf(&q, "unknown%d ", i)
+	}
+	q.WriteString("}")
+	r := ts.postQuery(t, ts.adminToken, q.String())
+	if n := len(r.Errors); n != 20 {
+		t.Fatalf("%d errors; want 20 (19 and a count)", n)
+	}
+	last := r.Errors[len(r.Errors)-1]
+	if !strings.Contains(last.Message, "981 more errors") || last.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+		t.Fatalf("last error = %+v", last)
+	}
+}
+
+// introspectionQuery is the schema query GraphiQL sends.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
+
+// TestGraphQLOverHTTPAudit covers what graphql-http's audit warned about: the
+// status of requests that never ran, the absent "data" entry, and a code on
+// every error.
+func TestGraphQLOverHTTPAudit(t *testing.T) {
+	ts := newTestServer(t, func(c *server.Config) { c.MaxComplexity = 5 })
+	const (
+		modern = "application/graphql-response+json"
+		legacy = "application/json"
+	)
+	cases := []struct {
+		name        string
+		method      string
+		contentType string
+		body        string
+		accept      string
+		wantStatus  int
+		wantCode    string
+		wantData    bool
+	}{
+		{"parse error, json", "POST", legacy, `{"query":"{"}`, legacy, 200, "GRAPHQL_PARSE_FAILED", false},
+		{"validation error, json", "POST", legacy, `{"query":"{ f8f31403dfe404bccbb }"}`, legacy, 200, "GRAPHQL_VALIDATION_FAILED", false},
+		{"variable coercion, json", "POST", legacy, `{"query":"query($id: ID!){ __typename }","variables":{"id":null}}`, legacy, 200, "GRAPHQL_VALIDATION_FAILED", false},
+		{"parse error, graphql-response", "POST", legacy, `{"query":"{"}`, modern, 400, "GRAPHQL_PARSE_FAILED", false},
+		{"validation error, graphql-response", "POST", legacy, `{"query":"{ f8f31403dfe404bccbb }"}`, modern, 400, "GRAPHQL_VALIDATION_FAILED", false},
+		{"over the complexity limit, graphql-response", "POST", legacy, `{"query":"{ a: me { id } b: me { id } c: me { id } }"}`, modern, 400, "BAD_USER_INPUT", false},
+		{"missing query", "POST", legacy, `{"qeury":"{ __typename }"}`, modern, 400, "BAD_USER_INPUT", false},
+		{"missing query, json", "POST", legacy, `{"qeury":"{ __typename }"}`, legacy, 400, "BAD_USER_INPUT", false},
+		{"query not a string", "POST", legacy, `{"query":{"obj":"ect"}}`, legacy, 400, "BAD_USER_INPUT", false},
+		{"variables not a map", "POST", legacy, `{"query":"{ __typename }","variables":"x"}`, legacy, 400, "BAD_USER_INPUT", false},
+		{"no body", "POST", legacy, ``, modern, 400, "BAD_USER_INPUT", false},
+		{"null parameters", "POST", legacy, `{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null}`, legacy, 200, "", true},
+		{"invalid pagination", "POST", legacy, `{"query":"{ users(first: -1) { totalCount } }"}`, modern, 200, "BAD_USER_INPUT", true},
+		{"unsupported method", "PUT", legacy, `{"query":"{ __typename }"}`, modern, 405, "BAD_USER_INPUT", false},
+		{"unsupported media type", "POST", "text/plain", `{ __typename }`, modern, 415, "BAD_USER_INPUT", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := ts.newRequest(t, tc.method, "/query", ts.adminToken, strings.NewReader(tc.body))
+			req.Header.Set("Content-Type", tc.contentType)
+			req.Header.Set("Accept", tc.accept)
+			r := sendRaw(t, nil, req)
+			if r.Status != tc.wantStatus || r.code() != tc.wantCode {
+				t.Fatalf("status %d code %q; want %d %q (body %s)", r.Status, r.code(), tc.wantStatus, tc.wantCode, r.Body)
+			}
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(r.Body), &keys); err != nil {
+				t.Fatalf("body is not JSON: %s", r.Body)
+			}
+			if _, has := keys["data"]; has != tc.wantData {
+				t.Fatalf("data entry present = %v, want %v (body %s)", has, tc.wantData, r.Body)
+			}
+			for _, e := range r.Errors {
+				if e.Extensions["code"] == nil {
+					t.Fatalf("error without a code: %s", r.Body)
+				}
+			}
+		})
+	}
+}
