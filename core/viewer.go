@@ -1,6 +1,10 @@
 package core
 
-import "context"
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
 
 // Role is what a user may do inside a tenant. The values match the GraphQL enum.
 type Role string
@@ -31,6 +35,8 @@ type Viewer struct {
 	// TokenID is the API token or login session that authenticated the request;
 	// logout revokes it.
 	TokenID int
+	// Expires is when the token or session stops being valid; zero when never.
+	Expires time.Time
 	// system marks internal work (bootstrap, the CLI, token lookup) that is not
 	// confined to one tenant. Only SystemContext sets it.
 	system bool
@@ -56,10 +62,39 @@ func WithViewer(ctx context.Context, v Viewer) context.Context {
 	return context.WithValue(ctx, viewerKey{}, v)
 }
 
-// ViewerFrom returns the viewer of ctx and whether there is one.
+// ViewerFrom returns the viewer of ctx and whether there is one. For a
+// connection with a LiveViewer it is the viewer as it is now.
 func ViewerFrom(ctx context.Context) (Viewer, bool) {
-	v, ok := ctx.Value(viewerKey{}).(Viewer)
-	return v, ok
+	switch v := ctx.Value(viewerKey{}).(type) {
+	case Viewer:
+		return v, true
+	case *LiveViewer:
+		return v.Load(), true
+	}
+	return Viewer{}, false
+}
+
+// LiveViewer is the viewer of a connection that outlives a request (a
+// websocket): a change of the user's role while it is open applies to it at
+// once, because everything reads the viewer through ViewerFrom.
+type LiveViewer struct{ v atomic.Pointer[Viewer] }
+
+// NewLiveViewer starts a live viewer as v.
+func NewLiveViewer(v Viewer) *LiveViewer {
+	l := &LiveViewer{}
+	l.Store(v)
+	return l
+}
+
+// Load returns the viewer as it is now.
+func (l *LiveViewer) Load() Viewer { return *l.v.Load() }
+
+// Store replaces the viewer, for a role change.
+func (l *LiveViewer) Store(v Viewer) { l.v.Store(&v) }
+
+// WithLiveViewer returns a context that acts as whatever l holds when asked.
+func WithLiveViewer(ctx context.Context, l *LiveViewer) context.Context {
+	return context.WithValue(ctx, viewerKey{}, l)
 }
 
 // SystemContext returns a context for internal work that may see every tenant:

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/ent"
@@ -53,7 +51,7 @@ func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, 
 			}
 		}
 		if err := sub.Err(); errors.Is(err, events.ErrSlowSubscriber) {
-			graphql.AddError(ctx, err)
+			EndWithError(ctx, err)
 		}
 	}()
 	return out, nil

@@ -10,7 +10,6 @@ import (
 	"errors"
 
 	"entgo.io/contrib/entgql"
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
@@ -250,6 +249,12 @@ func (r *subscriptionResolver) IntegrationAccountEvents(ctx context.Context) (<-
 	go func() {
 		defer close(out)
 		for ev := range sub.C {
+			// The role is read per event: an admin demoted while subscribed
+			// stops receiving account events at once.
+			if v, _ := core.ViewerFrom(ctx); v.Role != core.RoleAdmin {
+				EndWithError(ctx, core.ErrForbidden)
+				return
+			}
 			e := ev.Payload.(accounts.Event)
 			select {
 			case out <- &model.IntegrationAccountEvent{Kind: model.IntegrationAccountEventKind(e.Kind), ID: e.ID, Account: e.Account, At: e.At}:
@@ -258,7 +263,7 @@ func (r *subscriptionResolver) IntegrationAccountEvents(ctx context.Context) (<-
 			}
 		}
 		if err := sub.Err(); errors.Is(err, events.ErrSlowSubscriber) {
-			graphql.AddError(ctx, err)
+			EndWithError(ctx, err)
 		}
 	}()
 	return out, nil

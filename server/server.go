@@ -182,9 +182,9 @@ func (s *Server) routes() http.Handler {
 func (s *Server) graphQL() http.Handler {
 	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
+		Implementation: liveWebsockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
 			OriginPatterns: s.cfg.AllowedOrigins,
-		}},
+		}}},
 		InitFunc:              s.websocketInit,
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: s.cfg.KeepAlive,
@@ -212,13 +212,14 @@ func (s *Server) graphQL() http.Handler {
 	// After persisted queries, which fill in the text it measures.
 	gql.Use(limits)
 	gql.Use(graph.ErrorLimit{})
+	gql.Use(graph.SubscriptionEnd{})
 	gql.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
 	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
 	gql.Use(graph.RequireViewer{})
 	gql.Use(gqlMetrics{s.metrics})
 	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
 	gql.SetRecoverFunc(graph.Recover(s.log))
-	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(gql))))
+	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(s.watchLive(gql)))))
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
@@ -227,8 +228,8 @@ func (s *Server) graphQL() http.Handler {
 func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	s.metrics.websockets.Inc()
 	ctx = context.WithValue(ctx, countedWebsocket{}, true)
-	if _, ok := core.ViewerFrom(ctx); ok {
-		return ctx, nil, nil
+	if v, ok := core.ViewerFrom(ctx); ok {
+		return s.watchWebsocket(ctx, v), nil, nil
 	}
 	bearer := bearerToken(p.Authorization())
 	if bearer == "" {
@@ -236,9 +237,11 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 	}
 	v, err := s.Auth.Authenticate(ctx, bearer)
 	if err != nil {
-		return ctx, nil, errors.New("unauthenticated: send {\"Authorization\": \"Bearer <token>\"} in connection_init")
+		const reason = "unauthenticated: send {\"Authorization\": \"Bearer <token>\"} in connection_init"
+		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
+		return transport.AppendCloseReason(ctx, reason), nil, errors.New(reason)
 	}
-	return core.WithViewer(ctx, v), nil, nil
+	return s.watchWebsocket(ctx, v), nil, nil
 }
 
 // countedWebsocket marks a connection counted in the open-websockets gauge.

@@ -32,6 +32,9 @@ type Service struct {
 	// costs as much time as a wrong password and does not reveal which it was.
 	dummyHash []byte
 	viewers   viewerCache
+	// live are the open websockets and event streams, ended or updated when
+	// their credentials change.
+	live liveSet
 }
 
 // Options tune the service.
@@ -85,6 +88,9 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (core.Viewer,
 		return core.Viewer{}, core.ErrUnauthenticated
 	}
 	v := core.Viewer{TenantID: t.TenantID, UserID: u.ID, Role: core.Role(u.Role), TokenID: t.ID}
+	if t.ExpiresAt != nil {
+		v.Expires = *t.ExpiresAt
+	}
 	until := now.Add(s.viewers.ttl)
 	if t.ExpiresAt != nil && t.ExpiresAt.Before(until) {
 		until = *t.ExpiresAt
@@ -124,6 +130,9 @@ func (s *Service) Logout(ctx context.Context) error {
 	}
 	_, err := store.Client(ctx, s.client).Token.UpdateOneID(v.TokenID).SetRevokedAt(s.now()).Save(ctx)
 	s.viewers.clear()
+	if err == nil {
+		s.afterUserChange(ctx, v.UserID)
+	}
 	return store.Wrap(err, "auth: logout")
 }
 
@@ -171,6 +180,9 @@ func (s *Service) RevokeToken(ctx context.Context, id int) (*ent.Token, error) {
 	}
 	t, err = c.Token.UpdateOne(t).SetRevokedAt(s.now()).Save(ctx)
 	s.viewers.clear()
+	if err == nil {
+		s.afterUserChange(ctx, t.UserID)
+	}
 	return t, store.Wrap(err, "auth: revoke token")
 }
 
@@ -293,6 +305,7 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in UserInput) (*ent.Us
 			return nil, err
 		}
 	}
+	s.afterUserChange(ctx, u.ID)
 	return u, nil
 }
 

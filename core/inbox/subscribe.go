@@ -55,7 +55,10 @@ func (s *Service) Subscribe(ctx context.Context, conversationID *int, after *int
 		if conversationID != nil && e.ConversationID != *conversationID {
 			return false
 		}
-		return v.Role != core.RoleAgent || e.visibleTo(v.UserID)
+		// The viewer is read per event: a role change on a live connection
+		// applies at once.
+		now, _ := core.ViewerFrom(ctx)
+		return now.Role != core.RoleAgent || e.visibleTo(now.UserID)
 	}
 	send := func(e Event) bool {
 		select {
