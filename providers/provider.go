@@ -102,7 +102,11 @@ type Result struct {
 // Env is what a provider call may use from the server.
 type Env struct {
 	// HTTP is the client for calls to the messenger. For URLs a tenant gave it
-	// refuses private addresses unless the operator allowed them.
+	// refuses private addresses unless the operator allowed them, and
+	// redirects that could carry a signed or authenticated request elsewhere.
+	// Below the *url.Error that names the request URL, its errors say what
+	// failed in words without internal addresses (core/safeurl), so a provider
+	// may show them to users once it has dropped that wrapper.
 	HTTP *http.Client
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time

@@ -108,6 +108,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Registry:         reg,
 		Bus:              s.Bus,
 		HTTP:             providerHTTP,
+		Log:              log,
 	})
 	mediaStore, err := media.NewStore(filepath.Join(cfg.DataDir, "media"))
 	if err != nil {

@@ -8,15 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
@@ -63,6 +63,9 @@ type Options struct {
 	Bus              events.Bus
 	// HTTP calls providers; it must refuse private addresses unless allowed.
 	HTTP *http.Client
+	// Log receives the detail of failed provider calls, which users see only
+	// in words (default slog.Default()).
+	Log *slog.Logger
 }
 
 // Service manages the integration accounts of the viewer's tenant.
@@ -72,6 +75,7 @@ type Service struct {
 	reg          *registry.Registry
 	bus          events.Bus
 	http         *http.Client
+	log          *slog.Logger
 	publicURL    string
 	allowPrivate bool
 	now          func() time.Time
@@ -79,12 +83,16 @@ type Service struct {
 
 // New returns the service.
 func New(client *ent.Client, opts Options) *Service {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
 	return &Service{
 		client:       client,
 		keys:         opts.Keys,
 		reg:          opts.Registry,
 		bus:          opts.Bus,
 		http:         opts.HTTP,
+		log:          opts.Log,
 		publicURL:    strings.TrimRight(opts.PublicURL, "/"),
 		allowPrivate: opts.AllowPrivateURLs,
 		now:          time.Now,
@@ -470,10 +478,13 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 	switch {
 	case !supported:
 		out = Result{Message: fmt.Sprintf("Not available yet for %s accounts.", a.Type), At: s.now()}
-	case err != nil && isTransport(err):
-		// Provider packages keep credentials out of their errors; say what failed.
-		out = Result{Message: "Could not reach the messenger: " + err.Error(), At: s.now()}
+	case err != nil && safeurl.IsRequestError(err):
+		// Say what failed in words: the error's own text may name internal
+		// addresses (the resolver's, or what the tenant's host resolved to).
+		s.log.WarnContext(ctx, "accounts: provider call failed", "account", a.ID, "type", a.Type, "err", err, "detail", safeurl.Detail(err))
+		out = Result{Message: "Could not reach the messenger: " + safeurl.PublicError(err) + ".", At: s.now()}
 	case err != nil:
+		s.log.WarnContext(ctx, "accounts: provider answer not understood", "account", a.ID, "type", a.Type, "err", err)
 		out = Result{Message: "The messenger answered in a way Switchboard does not understand.", At: s.now()}
 	}
 	if out.Details == nil {
@@ -487,13 +498,6 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 		}
 	}
 	return a, out, nil
-}
-
-// isTransport reports whether err is a network failure (no answer) rather than
-// an answer that could not be understood.
-func isTransport(err error) bool {
-	var netErr net.Error
-	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func (s *Service) env() providers.Env { return providers.Env{HTTP: s.http, Now: s.now} }

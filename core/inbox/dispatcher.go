@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
@@ -101,6 +102,12 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 	res, sendErr := s.sendNow(ctx, m)
 	var perr *providers.SendError
 	errors.As(sendErr, &perr)
+	if sendErr != nil {
+		// Agents see the reason in words; the detail, addresses included, is
+		// for the operator.
+		s.log.WarnContext(ctx, "dispatcher: send failed", "message", m.ID, "attempt", m.Attempts+1,
+			"err", sendErr, "detail", safeurl.Detail(sendErr))
+	}
 	scheduled := false
 	set := func(up *ent.MessageUpdateOne) {
 		up.SetAttempts(m.Attempts + 1)
@@ -135,10 +142,16 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 	}
 }
 
+// reasonOf is the failure as agents see it. Providers' reasons are safe to
+// show; any other network failure is put in words by safeurl, because its
+// own text may name internal addresses.
 func reasonOf(err error) string {
 	var sendErr *providers.SendError
-	if errors.As(err, &sendErr) {
+	switch {
+	case errors.As(err, &sendErr):
 		return sendErr.Reason
+	case safeurl.IsRequestError(err):
+		return "could not reach the messenger: " + safeurl.PublicError(err)
 	}
 	return err.Error()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/media"
+	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
@@ -118,6 +119,8 @@ func (s *Service) fetchMedia(ctx context.Context, m *ent.Message, force bool) *e
 		}
 		st.Attempts++
 		st.Error = trimReason(reasonOf(err))
+		s.log.WarnContext(ctx, "media: download failed", "message", m.ID, "attachment", i, "attempt", st.Attempts,
+			"err", err, "detail", safeurl.Detail(err))
 		var sendErr *providers.SendError
 		permanent := errors.As(err, &sendErr) && !sendErr.Retryable
 		if permanent || st.Attempts >= MaxMediaAttempts {
@@ -167,7 +170,7 @@ func (s *Service) download(ctx context.Context, fetcher providers.MediaFetcher, 
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return providers.Media{}, &providers.SendError{Retryable: true, Reason: "download failed", Err: err}
+		return providers.Media{}, &providers.SendError{Retryable: true, Reason: "download failed: " + safeurl.PublicError(err), Err: err}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -176,7 +179,7 @@ func (s *Service) download(ctx context.Context, fetcher providers.MediaFetcher, 
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, media.MaxSize+1))
 	if err != nil {
-		return providers.Media{}, &providers.SendError{Retryable: true, Reason: "download interrupted", Err: err}
+		return providers.Media{}, &providers.SendError{Retryable: true, Reason: "download interrupted: " + safeurl.PublicError(err), Err: err}
 	}
 	if len(b) > media.MaxSize {
 		return providers.Media{}, &providers.SendError{Reason: "file larger than 20 MiB"}

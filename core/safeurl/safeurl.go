@@ -15,13 +15,17 @@
 //     passed [CheckURL] may later resolve to a private address (DNS
 //     rebinding), and only a connect-time check sees that.
 //
+// The client also refuses redirects that could carry a request's secrets
+// somewhere else (see [RedirectError]), and its errors never name internal
+// addresses (see [Error] and [PublicError]), because they are shown to the
+// tenant who chose the URL.
+//
 // Self-hosted installations that integrate with services on their own
 // network can opt out with allowPrivate.
 package safeurl
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -40,7 +44,7 @@ const MaxRedirects = 5
 // timeout, or a longer one.
 const defaultDialTimeout = 30 * time.Second
 
-// BlockedError is returned (wrapped in *url.Error and *net.OpError) by
+// BlockedError is returned (wrapped in *url.Error, [*Error] and *net.OpError) by
 // clients from [NewHTTPClient] when the destination resolves to an address
 // that tenants may not reach. It is a distinct type so that callers can tell
 // a refused destination apart from an ordinary network failure, with
@@ -122,10 +126,20 @@ func IsBlockedIP(ip netip.Addr) bool {
 // DNS resolution, any address for which [IsBlockedIP] is true, failing the
 // request with a [*BlockedError]. Because the check sits in the dialer it
 // also covers every redirect target and every address a host name resolves
-// to, and cannot be bypassed by DNS rebinding. The client follows at most
-// [MaxRedirects] redirects, never uses a proxy (a proxy would make the
-// dialer see only the proxy's address), and gives up after timeout (no limit
-// if timeout is 0).
+// to, and cannot be bypassed by DNS rebinding.
+//
+// Redirects are followed only within the same host and port, never from
+// https to http, never for a request that carries a header other than a few
+// plain ones (a signature, an idempotency key, Authorization: anything that
+// may be a secret), and at most [MaxRedirects] times; otherwise the request
+// fails with a [*RedirectError]. These rules hold with allowPrivate too: they
+// protect the request's secrets, not the network.
+//
+// Its errors, and the errors of the bodies it returns, are [*Error]: their
+// text says what failed without addresses, so it may be shown to tenants.
+//
+// The client never uses a proxy (a proxy would make the dialer see only the
+// proxy's address), and gives up after timeout (no limit if timeout is 0).
 func NewHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
 	var blocked func(netip.AddrPort) bool
 	if !allowPrivate {
@@ -135,7 +149,7 @@ func NewHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
 }
 
 // newHTTPClient is NewHTTPClient with the address policy as a parameter, so
-// tests can block one loopback server while allowing another; nil allows all.
+// tests can allow some loopback servers and refuse others; nil allows all.
 func newHTTPClient(blocked func(netip.AddrPort) bool, timeout time.Duration) *http.Client {
 	dialTimeout := defaultDialTimeout
 	if timeout > 0 && timeout < dialTimeout {
@@ -152,7 +166,7 @@ func newHTTPClient(blocked func(netip.AddrPort) bool, timeout time.Duration) *ht
 			return nil
 		}
 	}
-	transport := &http.Transport{
+	base := &http.Transport{
 		Proxy:                 nil, // not ProxyFromEnvironment: the guard would only see the proxy
 		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
@@ -162,14 +176,9 @@ func newHTTPClient(blocked func(netip.AddrPort) bool, timeout time.Duration) *ht
 		ExpectContinueTimeout: time.Second,
 	}
 	return &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > MaxRedirects {
-				return fmt.Errorf("stopped after %d redirects", MaxRedirects)
-			}
-			return nil
-		},
+		Transport:     &publicTransport{base: base},
+		Timeout:       timeout,
+		CheckRedirect: checkRedirect,
 	}
 }
 

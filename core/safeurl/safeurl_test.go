@@ -189,7 +189,7 @@ func get(t *testing.T, c *http.Client, u string) (int, error) {
 }
 
 // assertBlocked checks that err reports a refused connection to addr in a
-// way callers can detect.
+// way callers can detect, and that only the log detail names the address.
 func assertBlocked(t *testing.T, err error, addr string) {
 	t.Helper()
 	if err == nil {
@@ -197,7 +197,7 @@ func assertBlocked(t *testing.T, err error, addr string) {
 	}
 	var urlErr *url.Error
 	if !errors.As(err, &urlErr) {
-		t.Errorf("error %v (%T) is not a *url.Error", err, err)
+		t.Fatalf("error %v (%T) is not a *url.Error", err, err)
 	}
 	var blocked *BlockedError
 	if !errors.As(err, &blocked) {
@@ -206,8 +206,19 @@ func assertBlocked(t *testing.T, err error, addr string) {
 	if addr != "" && blocked.Addr != addr {
 		t.Errorf("BlockedError.Addr = %q, want %q", blocked.Addr, addr)
 	}
-	if got, want := blocked.Error(), "destination address is not allowed: private, loopback or link-local"; got != want {
+	const want = "destination address is not allowed: private, loopback or link-local"
+	if got := blocked.Error(); got != want {
 		t.Errorf("BlockedError.Error() = %q, want %q", got, want)
+	}
+	// Below the URL, which the tenant chose, nothing may name the address.
+	if got := urlErr.Err.Error(); got != want {
+		t.Errorf("error below the URL = %q, want %q", got, want)
+	}
+	if got := PublicError(err); got != want {
+		t.Errorf("PublicError = %q, want %q", got, want)
+	}
+	if addr != "" && !strings.Contains(Detail(err), addr) {
+		t.Errorf("Detail = %q, want the address %s for the logs", Detail(err), addr)
 	}
 }
 
@@ -247,33 +258,31 @@ func TestHTTPClientLoopback(t *testing.T) {
 	})
 }
 
-// TestHTTPClientRedirectToBlocked checks that a redirect target goes
-// through the same connect-time guard. Both test servers necessarily listen
-// on loopback, so the test uses the internal policy hook to allow the first
-// server and block only the second (by port); NewHTTPClient differs only in
-// using IsBlockedIP as the policy.
-func TestHTTPClientRedirectToBlocked(t *testing.T) {
-	var internalHits atomic.Int32
-	internal := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		internalHits.Add(1)
-	}))
-	internalAddr := netip.MustParseAddrPort(strings.TrimPrefix(internal.URL, "http://"))
-	public := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// TestHTTPClientChecksEveryHop checks that a redirect target goes through
+// the same connect-time guard as the first request. Redirects must stay on
+// one host, so the test plays DNS rebinding between hops: the first
+// connection is allowed, the redirect's answer closes it, and the policy
+// refuses the second. NewHTTPClient differs only in using IsBlockedIP as the
+// policy.
+func TestHTTPClientChecksEveryHop(t *testing.T) {
+	var finalHits atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/redirect" {
-			http.Redirect(w, r, internal.URL+"/secret", http.StatusFound)
+			w.Header().Set("Connection", "close") // the next hop must dial again
+			http.Redirect(w, r, "/secret", http.StatusFound)
 			return
 		}
-		fmt.Fprint(w, "ok")
+		finalHits.Add(1)
 	}))
-
-	c := newHTTPClient(func(ap netip.AddrPort) bool { return ap == internalAddr }, 5*time.Second)
-	if code, err := get(t, c, public.URL+"/"); err != nil || code != http.StatusOK {
-		t.Fatalf("GET of the allowed server = %d, %v; want 200", code, err)
+	var dials atomic.Int32
+	c := newHTTPClient(func(netip.AddrPort) bool { return dials.Add(1) > 1 }, 5*time.Second)
+	_, err := get(t, c, srv.URL+"/redirect")
+	assertBlocked(t, err, strings.TrimPrefix(srv.URL, "http://"))
+	if n := finalHits.Load(); n != 0 {
+		t.Fatalf("the redirect target received %d requests through a refused connection", n)
 	}
-	_, err := get(t, c, public.URL+"/redirect")
-	assertBlocked(t, err, internalAddr.String())
-	if n := internalHits.Load(); n != 0 {
-		t.Fatalf("blocked server received %d requests", n)
+	if n := dials.Load(); n != 2 {
+		t.Fatalf("the policy saw %d dials, want 2 (one per hop)", n)
 	}
 }
 
@@ -308,7 +317,8 @@ func TestHTTPClientRedirectLimit(t *testing.T) {
 			hits.Store(0)
 			code, err := get(t, c, srv.URL+"/"+strconv.Itoa(tt.redirects))
 			if tt.wantErr {
-				if err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
+				var re *RedirectError
+				if !errors.As(err, &re) || !strings.Contains(err.Error(), "stopped after 5 redirects") {
 					t.Fatalf("GET = %d, %v; want a redirect limit error", code, err)
 				}
 				if got, want := hits.Load(), int32(MaxRedirects+1); got != want {
@@ -327,11 +337,11 @@ func TestHTTPClientIgnoresProxyEnvironment(t *testing.T) {
 	t.Setenv("HTTP_PROXY", "http://proxy.invalid:3128")
 	t.Setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
 	c := NewHTTPClient(false, time.Second)
-	tr, ok := c.Transport.(*http.Transport)
+	tr, ok := c.Transport.(*publicTransport)
 	if !ok {
-		t.Fatalf("Transport is %T, want *http.Transport", c.Transport)
+		t.Fatalf("Transport is %T, want *publicTransport", c.Transport)
 	}
-	if tr.Proxy != nil {
+	if tr.base.Proxy != nil {
 		t.Fatal("Transport.Proxy is set; a proxy would bypass the address guard")
 	}
 	if c.Timeout != time.Second {

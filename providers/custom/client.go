@@ -72,7 +72,7 @@ func (p Provider) post(ctx context.Context, env providers.Env, acct providers.Ac
 	signHeaders(req.Header, secret, now(env), body)
 
 	start := time.Now()
-	resp, err := env.HTTP.Do(req)
+	resp, err := noRedirects(env.HTTP).Do(req)
 	if err != nil {
 		return answer{}, transportError(err)
 	}
@@ -89,6 +89,16 @@ func (p Provider) post(ctx context.Context, env providers.Env, acct providers.Ac
 		a.verifyErr = Verify(secret, resp.Header, b, now(env), p.window())
 	}
 	return a, nil
+}
+
+// noRedirects returns a copy of hc that never follows a redirect: a 3xx is
+// the messenger's answer, as the contract says. Following it would send the
+// signed request, or for a 307 or 308 the signed body and its Idempotency-Key,
+// wherever the Location points, or quietly turn the POST into a GET.
+func noRedirects(hc *http.Client) *http.Client {
+	c := *hc
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &c
 }
 
 // transportError drops the *url.Error wrapper, whose text repeats the method and

@@ -72,6 +72,8 @@ func (a answer) pingResult(acct providers.Account, challenge string, window time
 		return providers.Result{OK: false, Message: msg, Details: details}
 	}
 	switch {
+	case a.status >= 300 && a.status < 400:
+		return fail(fmt.Sprintf("The messenger answered %d, a redirect; Switchboard does not follow redirects: set the webhookUrl to the address that answers.", a.status))
 	case a.status == http.StatusUnauthorized:
 		return fail(withError("The messenger answered 401: it does not accept Switchboard's signature; check that both sides have the same confirmation code and a correct clock", a.errorField(secret)))
 	case a.status != http.StatusOK:

@@ -147,6 +147,9 @@ func (a answer) sendResult(secret string, now time.Time) (providers.SendResult, 
 // statusReason is "the messenger answered 404: no such user".
 func (a answer) statusReason(secret string) string {
 	r := fmt.Sprintf("the messenger answered %d", a.status)
+	if a.status >= 300 && a.status < 400 {
+		return r + ", a redirect; redirects are not followed: set the webhookUrl to the address that answers"
+	}
 	if e := a.errorField(secret); e != "" {
 		r += ": " + e
 	}

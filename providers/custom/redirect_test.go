@@ -1,0 +1,48 @@
+package custom
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/providers"
+)
+
+// TestRedirectsAreNotFollowed checks that a redirect is the messenger's
+// answer: following it would carry the signed request, its body and its
+// Idempotency-Key to wherever the Location points.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			f := newFakeMessenger(t, nil)
+			f.answer = func(w http.ResponseWriter, r *http.Request, _ []byte) {
+				if r.URL.Path == "/hook" {
+					http.Redirect(w, r, f.srv.URL+"/elsewhere", code)
+					return
+				}
+				writeJSON(w, http.StatusOK, map[string]string{"messageId": "their-1"}, testSecret)
+			}
+			acct := testAccount(f.srv.URL + "/hook")
+
+			res, err := Provider{}.Handshake(context.Background(), f.env(), acct)
+			if err != nil || res.OK {
+				t.Fatalf("Handshake = %+v, %v; want a failed result", res, err)
+			}
+			if want := "The messenger answered " + strconv.Itoa(code) + ", a redirect; Switchboard does not follow redirects"; !strings.HasPrefix(res.Message, want) {
+				t.Errorf("message = %q, want it to start with %q", res.Message, want)
+			}
+
+			_, err = Provider{}.Send(context.Background(), f.env(), acct, testReply)
+			var se *providers.SendError
+			if !errors.As(err, &se) || se.Retryable || !strings.Contains(se.Reason, "redirects are not followed") {
+				t.Fatalf("Send = %v, want a permanent failure about the redirect", err)
+			}
+			if n := len(f.received()); n != 2 {
+				t.Errorf("the messenger got %d requests, want 2 (the ping and the reply, neither followed)", n)
+			}
+		})
+	}
+}
