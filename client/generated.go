@@ -26,7 +26,11 @@ type AccountFields struct {
 	WebhookUrl string    `json:"webhookUrl"`
 	CreatedAt  time.Time `json:"createdAt"`
 	UpdatedAt  time.Time `json:"updatedAt"`
-	// The last Test Connection, if any.
+	// When a connection check (Test Connection, or the custom messenger's signed handshake when connecting) last passed with the account's current settings. Null until one has, and again after a change to the settings or secrets: such an account has not proven that Switchboard can reach the messenger with them.
+	VerifiedAt *time.Time `json:"verifiedAt"`
+	// The last connection check (Test Connection, or the custom messenger's signed
+	// handshake when connecting) with the current settings. Null until one runs, and
+	// again after the settings or secrets change. See also verifiedAt.
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 	// The messenger's settings; secrets appear only as whether they are set and their last four characters.
 	Settings AccountFieldsSettingsIntegrationSettings `json:"-"`
@@ -58,6 +62,9 @@ func (v *AccountFields) GetCreatedAt() time.Time { return v.CreatedAt }
 
 // GetUpdatedAt returns AccountFields.UpdatedAt, and is useful for accessing the field via an interface.
 func (v *AccountFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
+
+// GetVerifiedAt returns AccountFields.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *AccountFields) GetVerifiedAt() *time.Time { return v.VerifiedAt }
 
 // GetLastTest returns AccountFields.LastTest, and is useful for accessing the field via an interface.
 func (v *AccountFields) GetLastTest() *AccountFieldsLastTestProviderResult { return v.LastTest }
@@ -117,6 +124,8 @@ type __premarshalAccountFields struct {
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -142,6 +151,7 @@ func (v *AccountFields) __premarshalJSON() (*__premarshalAccountFields, error) {
 	retval.WebhookUrl = v.WebhookUrl
 	retval.CreatedAt = v.CreatedAt
 	retval.UpdatedAt = v.UpdatedAt
+	retval.VerifiedAt = v.VerifiedAt
 	retval.LastTest = v.LastTest
 	{
 
@@ -2448,6 +2458,11 @@ func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetUpdatedAt() time
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns ConnectIntegrationAccountConnectIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns ConnectIntegrationAccountConnectIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -2502,6 +2517,8 @@ type __premarshalConnectIntegrationAccountConnectIntegrationAccount struct {
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -2527,6 +2544,7 @@ func (v *ConnectIntegrationAccountConnectIntegrationAccount) __premarshalJSON() 
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -2545,7 +2563,8 @@ func (v *ConnectIntegrationAccountConnectIntegrationAccount) __premarshalJSON() 
 
 // ConnectIntegrationAccountResponse is returned by ConnectIntegrationAccount on success.
 type ConnectIntegrationAccountResponse struct {
-	// Marks the account ACTIVE: its messages reach agents again.
+	// Marks the account ACTIVE: its messages reach agents again. A CUSTOM account must
+	// first pass the signed handshake, which is recorded like a Test Connection.
 	ConnectIntegrationAccount ConnectIntegrationAccountConnectIntegrationAccount `json:"connectIntegrationAccount"`
 }
 
@@ -4370,6 +4389,11 @@ func (v *CreateIntegrationAccountCreateIntegrationAccount) GetUpdatedAt() time.T
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns CreateIntegrationAccountCreateIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *CreateIntegrationAccountCreateIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns CreateIntegrationAccountCreateIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *CreateIntegrationAccountCreateIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -4424,6 +4448,8 @@ type __premarshalCreateIntegrationAccountCreateIntegrationAccount struct {
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -4449,6 +4475,7 @@ func (v *CreateIntegrationAccountCreateIntegrationAccount) __premarshalJSON() (*
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -4765,6 +4792,11 @@ func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetUpdatedAt(
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns DisconnectIntegrationAccountDisconnectIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns DisconnectIntegrationAccountDisconnectIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -4819,6 +4851,8 @@ type __premarshalDisconnectIntegrationAccountDisconnectIntegrationAccount struct
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -4844,6 +4878,7 @@ func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) __premarshalJ
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -5051,6 +5086,11 @@ func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount)
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5105,6 +5145,8 @@ type __premarshalGenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegration
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5130,6 +5172,7 @@ func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount)
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -5578,6 +5621,11 @@ func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEvent
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5632,6 +5680,8 @@ type __premarshalIntegrationAccountEventsIntegrationAccountEventsIntegrationAcco
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5657,6 +5707,7 @@ func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEvent
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -5895,6 +5946,11 @@ func (v *IntegrationAccountNodeIntegrationAccount) GetUpdatedAt() time.Time {
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns IntegrationAccountNodeIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns IntegrationAccountNodeIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountNodeIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5951,6 +6007,8 @@ type __premarshalIntegrationAccountNodeIntegrationAccount struct {
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5977,6 +6035,7 @@ func (v *IntegrationAccountNodeIntegrationAccount) __premarshalJSON() (*__premar
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -6234,6 +6293,17 @@ type IntegrationAccountWhereInput struct {
 	StatusNEQ   *IntegrationAccountStatus  `json:"statusNEQ"`
 	StatusIn    []IntegrationAccountStatus `json:"statusIn"`
 	StatusNotIn []IntegrationAccountStatus `json:"statusNotIn"`
+	// verified_at field predicates
+	VerifiedAt       *time.Time  `json:"verifiedAt"`
+	VerifiedAtNEQ    *time.Time  `json:"verifiedAtNEQ"`
+	VerifiedAtIn     []time.Time `json:"verifiedAtIn"`
+	VerifiedAtNotIn  []time.Time `json:"verifiedAtNotIn"`
+	VerifiedAtGT     *time.Time  `json:"verifiedAtGT"`
+	VerifiedAtGTE    *time.Time  `json:"verifiedAtGTE"`
+	VerifiedAtLT     *time.Time  `json:"verifiedAtLT"`
+	VerifiedAtLTE    *time.Time  `json:"verifiedAtLTE"`
+	VerifiedAtIsNil  *bool       `json:"verifiedAtIsNil"`
+	VerifiedAtNotNil *bool       `json:"verifiedAtNotNil"`
 }
 
 // GetNot returns IntegrationAccountWhereInput.Not, and is useful for accessing the field via an interface.
@@ -6358,6 +6428,36 @@ func (v *IntegrationAccountWhereInput) GetStatusNotIn() []IntegrationAccountStat
 	return v.StatusNotIn
 }
 
+// GetVerifiedAt returns IntegrationAccountWhereInput.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAt() *time.Time { return v.VerifiedAt }
+
+// GetVerifiedAtNEQ returns IntegrationAccountWhereInput.VerifiedAtNEQ, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtNEQ() *time.Time { return v.VerifiedAtNEQ }
+
+// GetVerifiedAtIn returns IntegrationAccountWhereInput.VerifiedAtIn, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtIn() []time.Time { return v.VerifiedAtIn }
+
+// GetVerifiedAtNotIn returns IntegrationAccountWhereInput.VerifiedAtNotIn, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtNotIn() []time.Time { return v.VerifiedAtNotIn }
+
+// GetVerifiedAtGT returns IntegrationAccountWhereInput.VerifiedAtGT, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtGT() *time.Time { return v.VerifiedAtGT }
+
+// GetVerifiedAtGTE returns IntegrationAccountWhereInput.VerifiedAtGTE, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtGTE() *time.Time { return v.VerifiedAtGTE }
+
+// GetVerifiedAtLT returns IntegrationAccountWhereInput.VerifiedAtLT, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtLT() *time.Time { return v.VerifiedAtLT }
+
+// GetVerifiedAtLTE returns IntegrationAccountWhereInput.VerifiedAtLTE, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtLTE() *time.Time { return v.VerifiedAtLTE }
+
+// GetVerifiedAtIsNil returns IntegrationAccountWhereInput.VerifiedAtIsNil, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtIsNil() *bool { return v.VerifiedAtIsNil }
+
+// GetVerifiedAtNotNil returns IntegrationAccountWhereInput.VerifiedAtNotNil, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountWhereInput) GetVerifiedAtNotNil() *bool { return v.VerifiedAtNotNil }
+
 // IntegrationAccountsIntegrationAccountsIntegrationAccountConnection includes the requested fields of the GraphQL type IntegrationAccountConnection.
 // The GraphQL type's documentation follows.
 //
@@ -6450,6 +6550,11 @@ func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdges
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -6504,6 +6609,8 @@ type __premarshalIntegrationAccountsIntegrationAccountsIntegrationAccountConnect
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -6529,6 +6636,7 @@ func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdges
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -8406,7 +8514,8 @@ func (v *TelegramSettingsInput) GetBotToken() *string { return v.BotToken }
 
 // TestConnectionResponse is returned by TestConnection on success.
 type TestConnectionResponse struct {
-	// Makes a real authenticated call to the messenger's API and records the result on the account.
+	// Makes a real authenticated call to the messenger's API (for CUSTOM, the signed
+	// handshake) and records the result on the account: lastTest, and verifiedAt when it passes.
 	TestConnection TestConnectionTestConnectionProviderResult `json:"testConnection"`
 }
 
@@ -9030,6 +9139,11 @@ func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetUpdatedAt() time.T
 	return v.AccountFields.UpdatedAt
 }
 
+// GetVerifiedAt returns UpdateIntegrationAccountUpdateIntegrationAccount.VerifiedAt, and is useful for accessing the field via an interface.
+func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetVerifiedAt() *time.Time {
+	return v.AccountFields.VerifiedAt
+}
+
 // GetLastTest returns UpdateIntegrationAccountUpdateIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -9084,6 +9198,8 @@ type __premarshalUpdateIntegrationAccountUpdateIntegrationAccount struct {
 
 	UpdatedAt time.Time `json:"updatedAt"`
 
+	VerifiedAt *time.Time `json:"verifiedAt"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -9109,6 +9225,7 @@ func (v *UpdateIntegrationAccountUpdateIntegrationAccount) __premarshalJSON() (*
 	retval.WebhookUrl = v.AccountFields.WebhookUrl
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
+	retval.VerifiedAt = v.AccountFields.VerifiedAt
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -10251,6 +10368,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -10833,6 +10951,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -11123,6 +11242,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -11344,6 +11464,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -11640,6 +11761,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -11816,6 +11938,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -12012,6 +12135,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}
@@ -12910,6 +13034,7 @@ fragment AccountFields on IntegrationAccount {
 	webhookUrl
 	createdAt
 	updatedAt
+	verifiedAt
 	lastTest {
 		... ResultFields
 	}

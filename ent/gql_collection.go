@@ -526,6 +526,11 @@ func (_q *IntegrationAccountQuery) collectField(ctx context.Context, oneNode boo
 				selectedFields = append(selectedFields, integrationaccount.FieldStatus)
 				fieldSeen[integrationaccount.FieldStatus] = struct{}{}
 			}
+		case "verifiedAt":
+			if _, ok := fieldSeen[integrationaccount.FieldVerifiedAt]; !ok {
+				selectedFields = append(selectedFields, integrationaccount.FieldVerifiedAt)
+				fieldSeen[integrationaccount.FieldVerifiedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

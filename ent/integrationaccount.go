@@ -39,6 +39,8 @@ type IntegrationAccount struct {
 	Settings map[string]string `json:"settings,omitempty"`
 	// Secrets holds the value of the "secrets" field.
 	Secrets []byte `json:"-"`
+	// When a connection check (Test Connection, or the custom messenger's signed handshake when connecting) last passed with the account's current settings. Null until one has, and again after a change to the settings or secrets: such an account has not proven that Switchboard can reach the messenger with them.
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
 	// LastTestAt holds the value of the "last_test_at" field.
 	LastTestAt *time.Time `json:"last_test_at,omitempty"`
 	// LastTestOk holds the value of the "last_test_ok" field.
@@ -86,7 +88,7 @@ func (*IntegrationAccount) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case integrationaccount.FieldAccountID, integrationaccount.FieldName, integrationaccount.FieldType, integrationaccount.FieldProvider, integrationaccount.FieldStatus, integrationaccount.FieldLastTestMessage:
 			values[i] = new(sql.NullString)
-		case integrationaccount.FieldCreatedAt, integrationaccount.FieldUpdatedAt, integrationaccount.FieldLastTestAt:
+		case integrationaccount.FieldCreatedAt, integrationaccount.FieldUpdatedAt, integrationaccount.FieldVerifiedAt, integrationaccount.FieldLastTestAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -171,6 +173,13 @@ func (_m *IntegrationAccount) assignValues(columns []string, values []any) error
 				return fmt.Errorf("unexpected type %T for field secrets", values[i])
 			} else if value != nil {
 				_m.Secrets = *value
+			}
+		case integrationaccount.FieldVerifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field verified_at", values[i])
+			} else if value.Valid {
+				_m.VerifiedAt = new(time.Time)
+				*_m.VerifiedAt = value.Time
 			}
 		case integrationaccount.FieldLastTestAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -270,6 +279,11 @@ func (_m *IntegrationAccount) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Settings))
 	builder.WriteString(", ")
 	builder.WriteString("secrets=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.VerifiedAt; v != nil {
+		builder.WriteString("verified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	if v := _m.LastTestAt; v != nil {
 		builder.WriteString("last_test_at=")

@@ -115,6 +115,20 @@ func (_c *IntegrationAccountCreate) SetSecrets(v []byte) *IntegrationAccountCrea
 	return _c
 }
 
+// SetVerifiedAt sets the "verified_at" field.
+func (_c *IntegrationAccountCreate) SetVerifiedAt(v time.Time) *IntegrationAccountCreate {
+	_c.mutation.SetVerifiedAt(v)
+	return _c
+}
+
+// SetNillableVerifiedAt sets the "verified_at" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableVerifiedAt(v *time.Time) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetVerifiedAt(*v)
+	}
+	return _c
+}
+
 // SetLastTestAt sets the "last_test_at" field.
 func (_c *IntegrationAccountCreate) SetLastTestAt(v time.Time) *IntegrationAccountCreate {
 	_c.mutation.SetLastTestAt(v)
@@ -343,6 +357,10 @@ func (_c *IntegrationAccountCreate) createSpec() (*IntegrationAccount, *sqlgraph
 		_spec.SetField(integrationaccount.FieldSecrets, field.TypeBytes, value)
 		_node.Secrets = value
 	}
+	if value, ok := _c.mutation.VerifiedAt(); ok {
+		_spec.SetField(integrationaccount.FieldVerifiedAt, field.TypeTime, value)
+		_node.VerifiedAt = &value
+	}
 	if value, ok := _c.mutation.LastTestAt(); ok {
 		_spec.SetField(integrationaccount.FieldLastTestAt, field.TypeTime, value)
 		_node.LastTestAt = &value
@@ -491,6 +509,24 @@ func (u *IntegrationAccountUpsert) UpdateSecrets() *IntegrationAccountUpsert {
 // ClearSecrets clears the value of the "secrets" field.
 func (u *IntegrationAccountUpsert) ClearSecrets() *IntegrationAccountUpsert {
 	u.SetNull(integrationaccount.FieldSecrets)
+	return u
+}
+
+// SetVerifiedAt sets the "verified_at" field.
+func (u *IntegrationAccountUpsert) SetVerifiedAt(v time.Time) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldVerifiedAt, v)
+	return u
+}
+
+// UpdateVerifiedAt sets the "verified_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateVerifiedAt() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldVerifiedAt)
+	return u
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (u *IntegrationAccountUpsert) ClearVerifiedAt() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldVerifiedAt)
 	return u
 }
 
@@ -697,6 +733,27 @@ func (u *IntegrationAccountUpsertOne) UpdateSecrets() *IntegrationAccountUpsertO
 func (u *IntegrationAccountUpsertOne) ClearSecrets() *IntegrationAccountUpsertOne {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearSecrets()
+	})
+}
+
+// SetVerifiedAt sets the "verified_at" field.
+func (u *IntegrationAccountUpsertOne) SetVerifiedAt(v time.Time) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetVerifiedAt(v)
+	})
+}
+
+// UpdateVerifiedAt sets the "verified_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateVerifiedAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateVerifiedAt()
+	})
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (u *IntegrationAccountUpsertOne) ClearVerifiedAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearVerifiedAt()
 	})
 }
 
@@ -1081,6 +1138,27 @@ func (u *IntegrationAccountUpsertBulk) UpdateSecrets() *IntegrationAccountUpsert
 func (u *IntegrationAccountUpsertBulk) ClearSecrets() *IntegrationAccountUpsertBulk {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearSecrets()
+	})
+}
+
+// SetVerifiedAt sets the "verified_at" field.
+func (u *IntegrationAccountUpsertBulk) SetVerifiedAt(v time.Time) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetVerifiedAt(v)
+	})
+}
+
+// UpdateVerifiedAt sets the "verified_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateVerifiedAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateVerifiedAt()
+	})
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (u *IntegrationAccountUpsertBulk) ClearVerifiedAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearVerifiedAt()
 	})
 }
 

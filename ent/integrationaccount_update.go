@@ -81,6 +81,26 @@ func (_u *IntegrationAccountUpdate) ClearSecrets() *IntegrationAccountUpdate {
 	return _u
 }
 
+// SetVerifiedAt sets the "verified_at" field.
+func (_u *IntegrationAccountUpdate) SetVerifiedAt(v time.Time) *IntegrationAccountUpdate {
+	_u.mutation.SetVerifiedAt(v)
+	return _u
+}
+
+// SetNillableVerifiedAt sets the "verified_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableVerifiedAt(v *time.Time) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (_u *IntegrationAccountUpdate) ClearVerifiedAt() *IntegrationAccountUpdate {
+	_u.mutation.ClearVerifiedAt()
+	return _u
+}
+
 // SetLastTestAt sets the "last_test_at" field.
 func (_u *IntegrationAccountUpdate) SetLastTestAt(v time.Time) *IntegrationAccountUpdate {
 	_u.mutation.SetLastTestAt(v)
@@ -257,6 +277,12 @@ func (_u *IntegrationAccountUpdate) sqlSave(ctx context.Context) (_node int, err
 	if _u.mutation.SecretsCleared() {
 		_spec.ClearField(integrationaccount.FieldSecrets, field.TypeBytes)
 	}
+	if value, ok := _u.mutation.VerifiedAt(); ok {
+		_spec.SetField(integrationaccount.FieldVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.VerifiedAtCleared() {
+		_spec.ClearField(integrationaccount.FieldVerifiedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.LastTestAt(); ok {
 		_spec.SetField(integrationaccount.FieldLastTestAt, field.TypeTime, value)
 	}
@@ -352,6 +378,26 @@ func (_u *IntegrationAccountUpdateOne) SetSecrets(v []byte) *IntegrationAccountU
 // ClearSecrets clears the value of the "secrets" field.
 func (_u *IntegrationAccountUpdateOne) ClearSecrets() *IntegrationAccountUpdateOne {
 	_u.mutation.ClearSecrets()
+	return _u
+}
+
+// SetVerifiedAt sets the "verified_at" field.
+func (_u *IntegrationAccountUpdateOne) SetVerifiedAt(v time.Time) *IntegrationAccountUpdateOne {
+	_u.mutation.SetVerifiedAt(v)
+	return _u
+}
+
+// SetNillableVerifiedAt sets the "verified_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableVerifiedAt(v *time.Time) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetVerifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (_u *IntegrationAccountUpdateOne) ClearVerifiedAt() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearVerifiedAt()
 	return _u
 }
 
@@ -560,6 +606,12 @@ func (_u *IntegrationAccountUpdateOne) sqlSave(ctx context.Context) (_node *Inte
 	}
 	if _u.mutation.SecretsCleared() {
 		_spec.ClearField(integrationaccount.FieldSecrets, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.VerifiedAt(); ok {
+		_spec.SetField(integrationaccount.FieldVerifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.VerifiedAtCleared() {
+		_spec.ClearField(integrationaccount.FieldVerifiedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.LastTestAt(); ok {
 		_spec.SetField(integrationaccount.FieldLastTestAt, field.TypeTime, value)

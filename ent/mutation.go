@@ -2933,6 +2933,7 @@ type IntegrationAccountMutation struct {
 	status            *integrationaccount.Status
 	settings          *map[string]string
 	secrets           *[]byte
+	verified_at       *time.Time
 	last_test_at      *time.Time
 	last_test_ok      *bool
 	last_test_message *string
@@ -3429,6 +3430,55 @@ func (m *IntegrationAccountMutation) ResetSecrets() {
 	delete(m.clearedFields, integrationaccount.FieldSecrets)
 }
 
+// SetVerifiedAt sets the "verified_at" field.
+func (m *IntegrationAccountMutation) SetVerifiedAt(t time.Time) {
+	m.verified_at = &t
+}
+
+// VerifiedAt returns the value of the "verified_at" field in the mutation.
+func (m *IntegrationAccountMutation) VerifiedAt() (r time.Time, exists bool) {
+	v := m.verified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerifiedAt returns the old "verified_at" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldVerifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerifiedAt: %w", err)
+	}
+	return oldValue.VerifiedAt, nil
+}
+
+// ClearVerifiedAt clears the value of the "verified_at" field.
+func (m *IntegrationAccountMutation) ClearVerifiedAt() {
+	m.verified_at = nil
+	m.clearedFields[integrationaccount.FieldVerifiedAt] = struct{}{}
+}
+
+// VerifiedAtCleared returns if the "verified_at" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) VerifiedAtCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldVerifiedAt]
+	return ok
+}
+
+// ResetVerifiedAt resets all changes to the "verified_at" field.
+func (m *IntegrationAccountMutation) ResetVerifiedAt() {
+	m.verified_at = nil
+	delete(m.clearedFields, integrationaccount.FieldVerifiedAt)
+}
+
 // SetLastTestAt sets the "last_test_at" field.
 func (m *IntegrationAccountMutation) SetLastTestAt(t time.Time) {
 	m.last_test_at = &t
@@ -3686,7 +3736,7 @@ func (m *IntegrationAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationAccountMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.tenant != nil {
 		fields = append(fields, integrationaccount.FieldTenantID)
 	}
@@ -3716,6 +3766,9 @@ func (m *IntegrationAccountMutation) Fields() []string {
 	}
 	if m.secrets != nil {
 		fields = append(fields, integrationaccount.FieldSecrets)
+	}
+	if m.verified_at != nil {
+		fields = append(fields, integrationaccount.FieldVerifiedAt)
 	}
 	if m.last_test_at != nil {
 		fields = append(fields, integrationaccount.FieldLastTestAt)
@@ -3757,6 +3810,8 @@ func (m *IntegrationAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.Settings()
 	case integrationaccount.FieldSecrets:
 		return m.Secrets()
+	case integrationaccount.FieldVerifiedAt:
+		return m.VerifiedAt()
 	case integrationaccount.FieldLastTestAt:
 		return m.LastTestAt()
 	case integrationaccount.FieldLastTestOk:
@@ -3794,6 +3849,8 @@ func (m *IntegrationAccountMutation) OldField(ctx context.Context, name string) 
 		return m.OldSettings(ctx)
 	case integrationaccount.FieldSecrets:
 		return m.OldSecrets(ctx)
+	case integrationaccount.FieldVerifiedAt:
+		return m.OldVerifiedAt(ctx)
 	case integrationaccount.FieldLastTestAt:
 		return m.OldLastTestAt(ctx)
 	case integrationaccount.FieldLastTestOk:
@@ -3881,6 +3938,13 @@ func (m *IntegrationAccountMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetSecrets(v)
 		return nil
+	case integrationaccount.FieldVerifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerifiedAt(v)
+		return nil
 	case integrationaccount.FieldLastTestAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -3948,6 +4012,9 @@ func (m *IntegrationAccountMutation) ClearedFields() []string {
 	if m.FieldCleared(integrationaccount.FieldSecrets) {
 		fields = append(fields, integrationaccount.FieldSecrets)
 	}
+	if m.FieldCleared(integrationaccount.FieldVerifiedAt) {
+		fields = append(fields, integrationaccount.FieldVerifiedAt)
+	}
 	if m.FieldCleared(integrationaccount.FieldLastTestAt) {
 		fields = append(fields, integrationaccount.FieldLastTestAt)
 	}
@@ -3979,6 +4046,9 @@ func (m *IntegrationAccountMutation) ClearField(name string) error {
 		return nil
 	case integrationaccount.FieldSecrets:
 		m.ClearSecrets()
+		return nil
+	case integrationaccount.FieldVerifiedAt:
+		m.ClearVerifiedAt()
 		return nil
 	case integrationaccount.FieldLastTestAt:
 		m.ClearLastTestAt()
@@ -4029,6 +4099,9 @@ func (m *IntegrationAccountMutation) ResetField(name string) error {
 		return nil
 	case integrationaccount.FieldSecrets:
 		m.ResetSecrets()
+		return nil
+	case integrationaccount.FieldVerifiedAt:
+		m.ResetVerifiedAt()
 		return nil
 	case integrationaccount.FieldLastTestAt:
 		m.ResetLastTestAt()

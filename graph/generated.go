@@ -153,6 +153,7 @@ type ComplexityRoot struct {
 		Status     func(childComplexity int) int
 		Type       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
+		VerifiedAt func(childComplexity int) int
 		WebhookURL func(childComplexity int) int
 	}
 
@@ -891,6 +892,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationAccount.UpdatedAt(childComplexity), true
+	case "IntegrationAccount.verifiedAt":
+		if e.ComplexityRoot.IntegrationAccount.VerifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationAccount.VerifiedAt(childComplexity), true
 	case "IntegrationAccount.webhookUrl":
 		if e.ComplexityRoot.IntegrationAccount.WebhookURL == nil {
 			break
@@ -2221,13 +2228,19 @@ type Mutation {
   updateIntegrationAccount(id: ID!, input: UpdateIntegrationAccountInput!): IntegrationAccount! @hasRole(roles: [ADMIN])
   "Deletes the account; its webhook URL stops working and its account ID is never reused."
   deleteIntegrationAccount(id: ID!): ID! @hasRole(roles: [ADMIN])
-  "Marks the account ACTIVE: its messages reach agents again."
+  """
+  Marks the account ACTIVE: its messages reach agents again. A CUSTOM account must
+  first pass the signed handshake, which is recorded like a Test Connection.
+  """
   connectIntegrationAccount(id: ID!): IntegrationAccount! @hasRole(roles: [ADMIN])
   "Marks the account DISCONNECTED: messages are still stored but not delivered to agents."
   disconnectIntegrationAccount(id: ID!): IntegrationAccount! @hasRole(roles: [ADMIN])
   "Replaces the webhook verify token with a new random one (FACEBOOK and WhatsApp META_CLOUD)."
   generateWebhookVerifyToken(id: ID!): IntegrationAccount! @hasRole(roles: [ADMIN])
-  "Makes a real authenticated call to the messenger's API and records the result on the account."
+  """
+  Makes a real authenticated call to the messenger's API (for CUSTOM, the signed
+  handshake) and records the result on the account: lastTest, and verifiedAt when it passes.
+  """
   testConnection(id: ID!): ProviderResult! @hasRole(roles: [ADMIN])
   "Registers the account's webhook URL with the messenger, where its API allows that."
   setWebhook(id: ID!): ProviderResult! @hasRole(roles: [ADMIN])
@@ -2410,7 +2423,11 @@ extend type IntegrationAccount {
   webhookUrl: String!
   "The messenger's settings; secrets appear only as whether they are set and their last four characters."
   settings: IntegrationSettings!
-  "The last Test Connection, if any."
+  """
+  The last connection check (Test Connection, or the custom messenger's signed
+  handshake when connecting) with the current settings. Null until one runs, and
+  again after the settings or secrets change. See also verifiedAt.
+  """
   lastTest: ProviderResult
 }
 
@@ -2882,6 +2899,8 @@ func (ec *executionContext) childFields_IntegrationAccount(ctx context.Context, 
 		return ec.fieldContext_IntegrationAccount_provider(ctx, field)
 	case "status":
 		return ec.fieldContext_IntegrationAccount_status(ctx, field)
+	case "verifiedAt":
+		return ec.fieldContext_IntegrationAccount_verifiedAt(ctx, field)
 	case "accountId":
 		return ec.fieldContext_IntegrationAccount_accountId(ctx, field)
 	case "webhookUrl":
@@ -5783,6 +5802,29 @@ func (ec *executionContext) _IntegrationAccount_status(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_IntegrationAccount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IntegrationAccount", field, false, false, "IntegrationAccountStatus")
+}
+
+func (ec *executionContext) _IntegrationAccount_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.IntegrationAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationAccount_verifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationAccount_verifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationAccount", field, false, false, "Time")
 }
 
 func (ec *executionContext) _IntegrationAccount_accountId(ctx context.Context, field graphql.CollectedField, obj *ent.IntegrationAccount) (ret graphql.Marshaler) {
@@ -12976,7 +13018,7 @@ func (ec *executionContext) unmarshalInputIntegrationAccountWhereInput(ctx conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "provider", "providerNEQ", "providerIn", "providerNotIn", "providerIsNil", "providerNotNil", "status", "statusNEQ", "statusIn", "statusNotIn"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "provider", "providerNEQ", "providerIn", "providerNotIn", "providerIsNil", "providerNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "verifiedAt", "verifiedAtNEQ", "verifiedAtIn", "verifiedAtNotIn", "verifiedAtGT", "verifiedAtGTE", "verifiedAtLT", "verifiedAtLTE", "verifiedAtIsNil", "verifiedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13249,6 +13291,76 @@ func (ec *executionContext) unmarshalInputIntegrationAccountWhereInput(ctx conte
 				return it, err
 			}
 			it.StatusNotIn = data
+		case "verifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAt = data
+		case "verifiedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtNEQ = data
+		case "verifiedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtIn = data
+		case "verifiedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtNotIn = data
+		case "verifiedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtGT = data
+		case "verifiedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtGTE = data
+		case "verifiedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtLT = data
+		case "verifiedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtLTE = data
+		case "verifiedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtIsNil = data
+		case "verifiedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedAtNotNil = data
 		}
 	}
 	return it, nil
@@ -15914,6 +16026,11 @@ func (ec *executionContext) _IntegrationAccount(ctx context.Context, sel ast.Sel
 		case "status":
 			out.Values[i] = ec._IntegrationAccount_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verifiedAt":
+			out.Values[i] = ec._IntegrationAccount_verifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "accountId":
@@ -19891,6 +20008,41 @@ func (ec *executionContext) unmarshalOTelegramSettingsInput2ᚖgithubᚗcomᚋsw
 	}
 	res, err := ec.unmarshalInputTelegramSettingsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]time.Time, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTime2timeᚐTime(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTime2ᚕtimeᚐTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNTime2timeᚐTime(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

@@ -41,7 +41,8 @@ type Config struct {
 	// ReopenWindow: a customer's message within this time after a conversation
 	// closed reopens it; later ones start a new conversation.
 	ReopenWindow time.Duration
-	// RetryBase is the first backoff of a failed reply delivery.
+	// RetryBase is the first backoff of a failed reply delivery or inbound media
+	// download, doubled per attempt.
 	RetryBase time.Duration
 	// MaxWebhookBytes bounds a webhook body.
 	MaxWebhookBytes int64

@@ -225,8 +225,111 @@ func TestCustomHandshakeRefusedKeepsAccountDisconnected(t *testing.T) {
 	if nodeAccount(got).Status != client.IntegrationAccountStatusDisconnected {
 		t.Fatal("a failed handshake connected the account")
 	}
+	// The refused handshake is the account's last check, and it is not verified.
+	if a := nodeAccount(got); a.VerifiedAt != nil || a.LastTest == nil || a.LastTest.Ok || a.LastTest.Message == "" {
+		t.Fatalf("after a refused handshake: verifiedAt %v, lastTest %+v", a.VerifiedAt, a.LastTest)
+	}
 	res, err := client.TestConnection(ctx, ts.admin, id)
 	if err != nil || res.TestConnection.Ok {
 		t.Fatalf("testConnection against a messenger without the code: %v %+v", err, res)
+	}
+}
+
+// TestCustomAccountShowsWhetherItsHandshakePassed: a new custom account is
+// ACTIVE but not verified until its signed handshake passes (on connect or Test
+// Connection); changing the URL or confirmation code makes it unverified again.
+func TestCustomAccountShowsWhetherItsHandshakePassed(t *testing.T) {
+	ts := newTestServer(t)
+	fake := newFakeMessenger(t)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "our app", Settings: client.IntegrationSettingsInput{
+		Custom: &client.CustomSettingsInput{WebhookUrl: ptr(fake.URL + "/switchboard"), ConfirmationCode: ptr(confirmationCode)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := a.CreateIntegrationAccount.AccountFields
+	id := created.Id
+	if created.Status != client.IntegrationAccountStatusActive || created.VerifiedAt != nil || created.LastTest != nil {
+		t.Fatalf("new account: status %s, verifiedAt %v, lastTest %v; want ACTIVE, unverified, untested", created.Status, created.VerifiedAt, created.LastTest)
+	}
+	// An admin can list the accounts that have not proven their settings.
+	unverified := func() int {
+		t.Helper()
+		l, err := client.IntegrationAccounts(ctx, ts.admin, ptr(10), nil, &client.IntegrationAccountWhereInput{VerifiedAtIsNil: ptr(true)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.IntegrationAccounts.TotalCount
+	}
+	if n := unverified(); n != 1 {
+		t.Fatalf("%d unverified accounts, want 1", n)
+	}
+
+	// Connecting runs the handshake and records it.
+	if _, err := client.DisconnectIntegrationAccount(ctx, ts.admin, id); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.ConnectIntegrationAccount(ctx, ts.admin, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := c.ConnectIntegrationAccount.AccountFields
+	if acct.VerifiedAt == nil || acct.LastTest == nil || !acct.LastTest.Ok || !acct.VerifiedAt.Equal(acct.LastTest.At) {
+		t.Fatalf("after a passing handshake: verifiedAt %v, lastTest %+v", acct.VerifiedAt, acct.LastTest)
+	}
+	if n := unverified(); n != 0 {
+		t.Fatalf("%d unverified accounts after the handshake, want 0", n)
+	}
+	update := func(in client.CustomSettingsInput, name *string) client.AccountFields {
+		t.Helper()
+		u, err := client.UpdateIntegrationAccount(ctx, ts.admin, id, client.UpdateIntegrationAccountInput{Name: name, Settings: &client.IntegrationSettingsInput{Custom: &in}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.UpdateIntegrationAccount.AccountFields
+	}
+	test := func() bool {
+		t.Helper()
+		r, err := client.TestConnection(ctx, ts.admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.TestConnection.Ok
+	}
+
+	// Changes that do not touch the connection keep the verification.
+	verifiedAt := *acct.VerifiedAt
+	for _, u := range []struct {
+		name string
+		in   client.CustomSettingsInput
+	}{
+		{"renamed", client.CustomSettingsInput{}},
+		{"same code again", client.CustomSettingsInput{ConfirmationCode: ptr(confirmationCode)}},
+	} {
+		if got := update(u.in, ptr(u.name)); got.VerifiedAt == nil || !got.VerifiedAt.Equal(verifiedAt) {
+			t.Fatalf("%s: verifiedAt %v, want %v kept", u.name, got.VerifiedAt, verifiedAt)
+		}
+	}
+
+	// A new confirmation code, then a new URL: unverified until a check passes.
+	for _, step := range []struct {
+		name string
+		in   client.CustomSettingsInput
+		pass bool // whether the messenger then passes Test Connection
+	}{
+		{"new confirmation code", client.CustomSettingsInput{ConfirmationCode: ptr("another-shared-secret-0123456789")}, false},
+		{"code back, new URL", client.CustomSettingsInput{ConfirmationCode: ptr(confirmationCode), WebhookUrl: ptr(fake.URL + "/v2")}, true},
+	} {
+		got := update(step.in, nil)
+		if got.VerifiedAt != nil || got.LastTest != nil {
+			t.Fatalf("%s: verifiedAt %v, lastTest %+v; want both cleared", step.name, got.VerifiedAt, got.LastTest)
+		}
+		if ok := test(); ok != step.pass {
+			t.Fatalf("%s: testConnection ok = %v, want %v", step.name, ok, step.pass)
+		}
+		after := fetchAccount(t, ts, id)
+		if after.LastTest == nil || after.LastTest.Ok != step.pass || (after.VerifiedAt != nil) != step.pass {
+			t.Fatalf("%s: after Test Connection: verifiedAt %v, lastTest %+v", step.name, after.VerifiedAt, after.LastTest)
+		}
 	}
 }

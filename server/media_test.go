@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/server"
 )
 
 // photoUpdate is a real-format Telegram update with a photo in two sizes.
@@ -163,4 +167,103 @@ func TestMediaDownloadFailuresAreRetriedAndShown(t *testing.T) {
 	if resp.StatusCode != http.StatusBadGateway {
 		t.Fatalf("download of a failed copy: %d, want 502", resp.StatusCode)
 	}
+}
+
+// closedPort returns an https URL on loopback where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "https://" + addr + "/photo.jpg"
+}
+
+// TestInboundMediaThatCannotBeCopiedFails: a custom messenger's attachment whose
+// URL cannot be fetched is retried a bounded number of times, then FAILED with a
+// reason a tenant may see (no internal address), and subscribed agents see the
+// FAILED attachment live. An internal address fails at once: no retry changes it.
+func TestInboundMediaThatCannotBeCopiedFails(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		allowPrivate bool
+		wantError    string
+	}{
+		{"host down", true, "could not connect to the file's server (gave up after 8 attempts)"},
+		{"internal address", false, "the file's address is not allowed: it points to a private, loopback or link-local network"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, func(c *server.Config) {
+				c.AllowPrivateURLs = tc.allowPrivate
+				c.RetryBase = time.Millisecond
+			})
+			ctx := context.Background()
+			a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "app", Settings: client.IntegrationSettingsInput{
+				Custom: &client.CustomSettingsInput{WebhookUrl: ptr("https://messenger.example.com/switchboard"), ConfirmationCode: ptr(confirmationCode)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := ts.admin.Subscribe(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			inbox, _, err := client.InboxEvents(ctx, ws, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "admin subscribed", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+
+			url := closedPort(t)
+			code, body := postEvents(t, ts.http.URL+"/webhooks/"+a.CreateIntegrationAccount.AccountId, map[string]any{
+				"id": "e1", "type": "message", "timestamp": time.Now().UTC().Format(time.RFC3339),
+				"sender":  map[string]any{"id": "u1", "name": "Ann"},
+				"message": map[string]any{"id": "m1", "attachments": []any{map[string]any{"type": "image", "url": url}}},
+			})
+			if code != http.StatusOK {
+				t.Fatalf("events: %d %s", code, body)
+			}
+			created := nextInbox(t, inbox, client.ConversationEventKindMessageCreated)
+			if st := created.Message.Attachments[0].Status; st != client.MediaStatusPending && st != client.MediaStatusFailed {
+				t.Fatalf("new attachment: %s", st)
+			}
+			updated := nextInbox(t, inbox, client.ConversationEventKindMessageUpdated)
+			att := updated.Message.Attachments[0]
+			if att.Status != client.MediaStatusFailed || att.Error == nil || *att.Error != tc.wantError {
+				t.Fatalf("live attachment: %s %v, want FAILED %q", att.Status, deref(att.Error), tc.wantError)
+			}
+			if strings.Contains(*att.Error, "127.0.0.1") {
+				t.Fatalf("the reason shows an internal address: %q", *att.Error)
+			}
+			// The query agrees with the event, and the download says why.
+			r, err := client.Conversation(ctx, ts.admin, created.Conversation.Id, ptr(10))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conv := (*r.Node).(*client.ConversationNodeConversation)
+			if got := conv.Messages.Edges[0].Node.Attachments[0]; got.Status != client.MediaStatusFailed || deref(got.Error) != tc.wantError {
+				t.Fatalf("queried attachment: %s %v", got.Status, deref(got.Error))
+			}
+			req, _ := http.NewRequest(http.MethodGet, ts.http.URL+att.DownloadUrl[len("https://switchboard.example.com"):], nil)
+			req.Header.Set("Authorization", "Bearer "+ts.adminToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), tc.wantError) {
+				t.Fatalf("download of a failed copy: %d %s", resp.StatusCode, b)
+			}
+		})
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }

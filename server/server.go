@@ -117,14 +117,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.media = mediaStore
 	s.Inbox = inbox.New(client, inbox.Options{
-		Media:        mediaStore,
-		Accounts:     s.Accounts,
-		Registry:     reg,
-		Bus:          s.Bus,
-		HTTP:         providerHTTP,
-		Log:          log,
-		ReopenWindow: cfg.ReopenWindow,
-		RetryBase:    cfg.RetryBase,
+		Media:          mediaStore,
+		Accounts:       s.Accounts,
+		Registry:       reg,
+		Bus:            s.Bus,
+		HTTP:           providerHTTP,
+		Log:            log,
+		ReopenWindow:   cfg.ReopenWindow,
+		RetryBase:      cfg.RetryBase,
+		MediaRetryBase: cfg.RetryBase,
 	})
 	s.handler = s.routes()
 	return s, nil

@@ -239,6 +239,10 @@ func TestTelegramTestConnection(t *testing.T) {
 				t.Errorf("lastTest = %+v, want the result %+v", last.ResultFields, res)
 			}
 			mustNotContain(t, "the account", settingsJSON(t, got.AccountFields)+last.Message, fakeBotToken, fakeWrongBotToken)
+			// Only a passing check verifies the account's settings.
+			if verified := got.VerifiedAt != nil; verified != res.Ok || verified && !got.VerifiedAt.Equal(res.At) {
+				t.Errorf("verifiedAt = %v after a check with ok %v at %v", got.VerifiedAt, res.Ok, res.At)
+			}
 		})
 	}
 	if m := fake.methods(); !slices.Equal(m, []string{"POST getMe", "POST getWebhookInfo"}) {

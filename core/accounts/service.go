@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
@@ -340,6 +341,7 @@ func (s *Service) Update(ctx context.Context, id int, name *string, key string, 
 			if err != nil {
 				return err
 			}
+			oldSec := maps.Clone(sec)
 			settings := maps.Clone(a.Settings)
 			if settings == nil {
 				settings = map[string]string{}
@@ -350,6 +352,10 @@ func (s *Service) Update(ctx context.Context, id int, name *string, key string, 
 					return err
 				}
 				up.SetSettings(settings).SetSecrets(sealed)
+				if !maps.Equal(settings, a.Settings) || !maps.Equal(sec, oldSec) {
+					// The last check proved other settings: check again.
+					clearCheck(up)
+				}
 			}
 		}
 		if verr != nil {
@@ -394,9 +400,11 @@ func (s *Service) SetStatus(ctx context.Context, id int, status integrationaccou
 	return a, nil
 }
 
+// verifyOnConnect runs the handshake of messengers that have one and records it
+// as the account's connection check, passed or not.
 func (s *Service) verifyOnConnect(ctx context.Context, id int) error {
 	var verifier providers.ConnectVerifier
-	_, res, err := s.providerCall(ctx, id, func(p providers.Provider, acct providers.Account) (providers.Result, bool, error) {
+	a, res, err := s.providerCall(ctx, id, func(p providers.Provider, acct providers.Account) (providers.Result, bool, error) {
 		v, ok := p.(providers.ConnectVerifier)
 		if !ok {
 			return providers.Result{OK: true}, true, nil
@@ -405,10 +413,14 @@ func (s *Service) verifyOnConnect(ctx context.Context, id int) error {
 		r, err := v.Handshake(ctx, s.env(), acct)
 		return r, true, err
 	})
-	if err != nil {
+	if err != nil || verifier == nil {
 		return err
 	}
-	if verifier != nil && !res.OK {
+	if a, err = s.recordCheck(ctx, a, res); err != nil {
+		return err
+	}
+	if !res.OK {
+		s.publish(ctx, EventTested, a.ID, a)
 		return &core.ProviderError{Provider: "messenger", Message: "handshake failed: " + res.Message}
 	}
 	return nil
@@ -449,7 +461,8 @@ type Result struct {
 	At      time.Time
 }
 
-// LastTest returns the account's last Test Connection, if any.
+// LastTest returns the account's last connection check (Test Connection, or
+// the handshake on connect) with its current settings, if any.
 func LastTest(a *ent.IntegrationAccount) *Result {
 	if a.LastTestAt == nil {
 		return nil
@@ -516,14 +529,42 @@ func (s *Service) TestConnection(ctx context.Context, id int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	a, err = s.db(ctx).IntegrationAccount.UpdateOne(a).
-		SetLastTestAt(res.At).SetLastTestOk(res.OK).SetLastTestMessage(res.Message).SetLastTestDetails(res.Details).
-		Save(ctx)
-	if err != nil {
-		return Result{}, store.Wrap(err, "accounts: record test")
+	if a, err = s.recordCheck(ctx, a, res); err != nil {
+		return Result{}, err
 	}
 	s.publish(ctx, EventTested, a.ID, a)
 	return res, nil
+}
+
+// recordCheck stores a connection check on the account it was made with: as its
+// last test, and, when it passed, as the time its settings were verified. A check
+// whose account changed settings meanwhile proved nothing about the new ones and
+// is not recorded.
+func (s *Service) recordCheck(ctx context.Context, checked *ent.IntegrationAccount, res Result) (*ent.IntegrationAccount, error) {
+	var out *ent.IntegrationAccount
+	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
+		a, err := s.Get(ctx, checked.ID)
+		if err != nil {
+			return err
+		}
+		if !maps.Equal(a.Settings, checked.Settings) || !bytes.Equal(a.Secrets, checked.Secrets) {
+			out = a
+			return nil
+		}
+		up := s.db(ctx).IntegrationAccount.UpdateOne(a).
+			SetLastTestAt(res.At).SetLastTestOk(res.OK).SetLastTestMessage(res.Message).SetLastTestDetails(res.Details)
+		if res.OK {
+			up.SetVerifiedAt(res.At)
+		}
+		out, err = up.Save(ctx)
+		return store.Wrap(err, "accounts: record check")
+	})
+	return out, err
+}
+
+// clearCheck forgets an account's connection check and verification.
+func clearCheck(up *ent.IntegrationAccountUpdateOne) {
+	up.ClearVerifiedAt().ClearLastTestAt().ClearLastTestOk().ClearLastTestMessage().ClearLastTestDetails()
 }
 
 // SetWebhook registers the account's webhook URL with the messenger.

@@ -120,7 +120,7 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		case perr != nil && !perr.Retryable, m.Attempts+1 >= s.opts.MaxAttempts:
 			up.SetStatus(message.StatusFAILED).SetError(trimReason(reasonOf(sendErr))).ClearNextAttemptAt()
 		default:
-			wait := s.backoff(m.Attempts + 1)
+			wait := backoff(s.opts.RetryBase, m.Attempts+1)
 			if perr != nil && perr.RetryAfter > wait {
 				wait = perr.RetryAfter
 			}
@@ -156,9 +156,10 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-// backoff is exponential with full jitter, capped at 10 minutes.
-func (s *Service) backoff(attempt int) time.Duration {
-	d := s.opts.RetryBase << min(attempt-1, 20)
+// backoff is how long to wait after the given failed attempt (counting from 1):
+// base doubled per attempt, capped at 10 minutes, with jitter over its upper half.
+func backoff(base time.Duration, attempt int) time.Duration {
+	d := base << min(attempt-1, 20)
 	if d > 10*time.Minute || d <= 0 {
 		d = 10 * time.Minute
 	}

@@ -32,8 +32,18 @@ type fixture struct {
 	viewer    core.Viewer
 }
 
-func newFixture(tb testing.TB) *fixture {
+// fixtureConfig changes a fixture: the Telegram Bot API it talks to, inbox options.
+type fixtureConfig struct {
+	telegramAPI string
+	inbox       func(*inbox.Options)
+}
+
+func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	tb.Helper()
+	var fc fixtureConfig
+	for _, c := range configure {
+		c(&fc)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := tb.TempDir()
 	client, _, err := store.Open(ctx, store.Options{DataDir: dir})
@@ -43,12 +53,16 @@ func newFixture(tb testing.TB) *fixture {
 	key, _ := secrets.GenerateKey()
 	raw, _ := secrets.ParseKey(key)
 	keys, _ := secrets.NewKeyring(raw)
-	reg := registry.New(registry.Config{})
+	reg := registry.New(registry.Config{TelegramAPIURL: fc.telegramAPI})
 	bus := events.NewBroker(nil)
 	acc := accounts.New(client, accounts.Options{PublicURL: "https://sb.example.com", Keys: keys, Registry: reg, Bus: bus, HTTP: http.DefaultClient})
 	ms, _ := media.NewStore(dir + "/media")
-	svc := inbox.New(client, inbox.Options{Accounts: acc, Registry: reg, Bus: bus, HTTP: http.DefaultClient, Media: ms,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts := inbox.Options{Accounts: acc, Registry: reg, Bus: bus, HTTP: http.DefaultClient, Media: ms,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if fc.inbox != nil {
+		fc.inbox(&opts)
+	}
+	svc := inbox.New(client, opts)
 	svc.Run(ctx)
 	tb.Cleanup(func() { cancel(); svc.Wait(); client.Close() })
 

@@ -36,6 +36,12 @@ type Options struct {
 	Workers int
 	// Media keeps downloaded and uploaded media.
 	Media *media.Store
+	// MediaAttempts bounds downloads of one inbound attachment; after that many
+	// failures it is FAILED with the last reason (default 8).
+	MediaAttempts int
+	// MediaRetryBase is the wait after a media download's first failure, doubled
+	// per attempt with jitter (default 1s: the default attempts span one to two minutes).
+	MediaRetryBase time.Duration
 }
 
 // Service is the message path.
@@ -74,6 +80,12 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	if opts.RetryBase <= 0 {
 		opts.RetryBase = time.Second
+	}
+	if opts.MediaAttempts <= 0 {
+		opts.MediaAttempts = 8
+	}
+	if opts.MediaRetryBase <= 0 {
+		opts.MediaRetryBase = time.Second
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 8

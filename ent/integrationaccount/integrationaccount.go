@@ -38,6 +38,8 @@ const (
 	FieldSettings = "settings"
 	// FieldSecrets holds the string denoting the secrets field in the database.
 	FieldSecrets = "secrets"
+	// FieldVerifiedAt holds the string denoting the verified_at field in the database.
+	FieldVerifiedAt = "verified_at"
 	// FieldLastTestAt holds the string denoting the last_test_at field in the database.
 	FieldLastTestAt = "last_test_at"
 	// FieldLastTestOk holds the string denoting the last_test_ok field in the database.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldStatus,
 	FieldSettings,
 	FieldSecrets,
+	FieldVerifiedAt,
 	FieldLastTestAt,
 	FieldLastTestOk,
 	FieldLastTestMessage,
@@ -234,6 +237,11 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByVerifiedAt orders the results by the verified_at field.
+func ByVerifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVerifiedAt, opts...).ToFunc()
 }
 
 // ByLastTestAt orders the results by the last_test_at field.

@@ -85,6 +85,11 @@ func Secrets(v []byte) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldSecrets, v))
 }
 
+// VerifiedAt applies equality check predicate on the "verified_at" field. It's identical to VerifiedAtEQ.
+func VerifiedAt(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldVerifiedAt, v))
+}
+
 // LastTestAt applies equality check predicate on the "last_test_at" field. It's identical to LastTestAtEQ.
 func LastTestAt(v time.Time) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastTestAt, v))
@@ -448,6 +453,56 @@ func SecretsIsNil() predicate.IntegrationAccount {
 // SecretsNotNil applies the NotNil predicate on the "secrets" field.
 func SecretsNotNil() predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldNotNull(FieldSecrets))
+}
+
+// VerifiedAtEQ applies the EQ predicate on the "verified_at" field.
+func VerifiedAtEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldVerifiedAt, v))
+}
+
+// VerifiedAtNEQ applies the NEQ predicate on the "verified_at" field.
+func VerifiedAtNEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldVerifiedAt, v))
+}
+
+// VerifiedAtIn applies the In predicate on the "verified_at" field.
+func VerifiedAtIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldVerifiedAt, vs...))
+}
+
+// VerifiedAtNotIn applies the NotIn predicate on the "verified_at" field.
+func VerifiedAtNotIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldVerifiedAt, vs...))
+}
+
+// VerifiedAtGT applies the GT predicate on the "verified_at" field.
+func VerifiedAtGT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGT(FieldVerifiedAt, v))
+}
+
+// VerifiedAtGTE applies the GTE predicate on the "verified_at" field.
+func VerifiedAtGTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGTE(FieldVerifiedAt, v))
+}
+
+// VerifiedAtLT applies the LT predicate on the "verified_at" field.
+func VerifiedAtLT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLT(FieldVerifiedAt, v))
+}
+
+// VerifiedAtLTE applies the LTE predicate on the "verified_at" field.
+func VerifiedAtLTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLTE(FieldVerifiedAt, v))
+}
+
+// VerifiedAtIsNil applies the IsNil predicate on the "verified_at" field.
+func VerifiedAtIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldVerifiedAt))
+}
+
+// VerifiedAtNotNil applies the NotNil predicate on the "verified_at" field.
+func VerifiedAtNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldVerifiedAt))
 }
 
 // LastTestAtEQ applies the EQ predicate on the "last_test_at" field.

@@ -149,6 +149,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "DISCONNECTED"}, Default: "ACTIVE"},
 		{Name: "settings", Type: field.TypeJSON},
 		{Name: "secrets", Type: field.TypeBytes, Nullable: true},
+		{Name: "verified_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_test_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_test_ok", Type: field.TypeBool, Nullable: true},
 		{Name: "last_test_message", Type: field.TypeString, Nullable: true},
@@ -163,7 +164,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integration_accounts_tenants_tenant",
-				Columns:    []*schema.Column{IntegrationAccountsColumns[14]},
+				Columns:    []*schema.Column{IntegrationAccountsColumns[15]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

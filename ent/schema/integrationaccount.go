@@ -41,6 +41,12 @@ func (IntegrationAccount) Fields() []ent.Field {
 		field.JSON("settings", map[string]string{}).Annotations(skip),
 		// Secrets is a JSON name/value map sealed with AES-256-GCM (core/secrets).
 		field.Bytes("secrets").Optional().Sensitive().Annotations(skip),
+		// VerifiedAt is when a connection check (Test Connection, or the custom
+		// messenger's handshake on connect) last passed with the current settings;
+		// nil until one has, and again after the settings change.
+		field.Time("verified_at").Optional().Nillable().
+			Comment("When a connection check (Test Connection, or the custom messenger's signed handshake when connecting) last passed with the account's current settings. Null until one has, and again after a change to the settings or secrets: such an account has not proven that Switchboard can reach the messenger with them."),
+		// The last connection check, shown as lastTest (graph/ resolves it).
 		field.Time("last_test_at").Optional().Nillable().Annotations(skip),
 		field.Bool("last_test_ok").Optional().Annotations(skip),
 		field.String("last_test_message").Optional().Annotations(skip),
