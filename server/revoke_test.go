@@ -17,12 +17,6 @@ import (
 	"github.com/switchboard/switchboard/server"
 )
 
-// textUpdate is a Telegram text message from a customer.
-func textUpdate(updateID int, chatID int64, text string) string {
-	return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"Pat"},
-	"chat":{"id":%d,"type":"private"},"date":1700000000,"text":%q}}`, updateID, updateID, chatID, chatID, text)
-}
-
 // rawSubscription is a graphql-transport-ws connection read by a goroutine,
 // for tests about what the server sends and how it closes.
 type rawSubscription struct {
@@ -172,7 +166,7 @@ func TestLiveSubscriptionsEndWithTheirCredentials(t *testing.T) {
 			})
 			sub := newSubject(t, s, tc.session)
 			ws := subscribeRaw(t, s.testServer, sub.token, inbox)
-			if got := s.deliver(t, textUpdate(1, 77, "before"), s.secret); got != http.StatusOK {
+			if got := s.deliver(t, telegramUpdate(1, 1, 77, "before"), s.secret); got != http.StatusOK {
 				t.Fatalf("webhook: %d", got)
 			}
 			for m := range ws.msgs {
@@ -182,7 +176,7 @@ func TestLiveSubscriptionsEndWithTheirCredentials(t *testing.T) {
 			}
 			tc.end(t, sub)
 			ws.wantClosed(t, 4403)
-			if got := s.deliver(t, textUpdate(2, 77, "after"), s.secret); got != http.StatusOK {
+			if got := s.deliver(t, telegramUpdate(2, 2, 77, "after"), s.secret); got != http.StatusOK {
 				t.Fatalf("webhook: %d", got)
 			}
 			// A new connection with the same credential is refused with 4403 too.
@@ -221,7 +215,7 @@ func TestRoleChangeAppliesToLiveSubscriptions(t *testing.T) {
 	accounts := subscribeRaw(t, s.testServer, tok.CreateApiToken.Token, `subscription { integrationAccountEvents { kind } }`)
 
 	// The agent takes the conversation: an admin sees it, another agent not.
-	if got := s.deliver(t, textUpdate(1, 55, "hello"), s.secret); got != http.StatusOK {
+	if got := s.deliver(t, telegramUpdate(1, 1, 55, "hello"), s.secret); got != http.StatusOK {
 		t.Fatalf("webhook: %d", got)
 	}
 	for m := range inbox.msgs {
@@ -250,10 +244,10 @@ func TestRoleChangeAppliesToLiveSubscriptions(t *testing.T) {
 		t.Fatal("no answer on the account subscription")
 	}
 	// Messages of the other agent's conversation no longer reach the demoted user.
-	if got := s.deliver(t, textUpdate(2, 55, "private"), s.secret); got != http.StatusOK {
+	if got := s.deliver(t, telegramUpdate(2, 2, 55, "private"), s.secret); got != http.StatusOK {
 		t.Fatalf("webhook: %d", got)
 	}
-	if got := s.deliver(t, textUpdate(3, 66, "unassigned"), s.secret); got != http.StatusOK {
+	if got := s.deliver(t, telegramUpdate(3, 3, 66, "unassigned"), s.secret); got != http.StatusOK {
 		t.Fatalf("webhook: %d", got)
 	}
 	timeout := time.After(10 * time.Second)

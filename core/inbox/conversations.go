@@ -120,8 +120,12 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 		if err != nil {
 			return store.Wrap(err, "inbox: contact")
 		}
+		// Look past the agent's view: another agent's open conversation with
+		// this contact is invisible to it, yet must not get a twin. The
+		// contact was found in the viewer's tenant, so its ID keeps the
+		// lookup there.
 		open, err := c.Conversation.Query().
-			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
+			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(core.SystemContext(ctx))
 		if err == nil {
 			if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
 				return fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)

@@ -12,18 +12,23 @@ import (
 )
 
 // AgentScopeMixin limits what an AGENT reads to conversations it may see: the
-// unassigned ones and its own, with every conversation of those contacts as
-// history; and the messages of those. Supervisors and admins see their whole
-// tenant. Like tenant isolation, it holds for every query, not only in resolvers.
+// unassigned ones and its own, and as history the closed conversations of the
+// contacts of those; and the messages of those. Another agent's open
+// conversation is never visible. Supervisors and admins see their whole tenant.
+// Like tenant isolation, it holds for every query, not only in resolvers.
 type AgentScopeMixin struct {
 	mixin.Schema
 	// Column holds the conversation ID in the mixed-in table.
 	Column string
 }
 
-// visibleConversations is the subquery of conversation IDs an agent may see.
-const visibleConversations = " IN (SELECT id FROM conversations WHERE contact_id IN " +
-	"(SELECT contact_id FROM conversations WHERE assignee_id IS NULL OR assignee_id = "
+// The subquery of conversation IDs an agent may see, around two placeholders
+// for the agent's user ID (written by the builder, so it suits every dialect).
+const (
+	visibleOwnOrUnassigned = " IN (SELECT id FROM conversations WHERE assignee_id IS NULL OR assignee_id = "
+	visibleClosedHistory   = " OR (status = 'CLOSED' AND contact_id IN " +
+		"(SELECT contact_id FROM conversations WHERE assignee_id IS NULL OR assignee_id = "
+)
 
 // Interceptors add the visibility rule to an agent's queries.
 func (m AgentScopeMixin) Interceptors() []ent.Interceptor {
@@ -35,7 +40,8 @@ func (m AgentScopeMixin) Interceptors() []ent.Interceptor {
 			}
 			q.WhereP(func(s *sql.Selector) {
 				s.Where(sql.P(func(b *sql.Builder) {
-					b.Ident(s.C(m.Column)).WriteString(visibleConversations).Arg(v.UserID).WriteString("))")
+					b.Ident(s.C(m.Column)).WriteString(visibleOwnOrUnassigned).Arg(v.UserID).
+						WriteString(visibleClosedHistory).Arg(v.UserID).WriteString(")))")
 				}))
 			})
 			return nil
