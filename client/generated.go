@@ -12,6 +12,114 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// AccountDirectoryIntegrationAccountsIntegrationAccountConnection includes the requested fields of the GraphQL type IntegrationAccountConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type AccountDirectoryIntegrationAccountsIntegrationAccountConnection struct {
+	// Identifies the total count of items in the connection.
+	TotalCount int `json:"totalCount"`
+	// Information to aid in pagination.
+	PageInfo AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo `json:"pageInfo"`
+	// A list of edges.
+	Edges []*AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge `json:"edges"`
+}
+
+// GetTotalCount returns AccountDirectoryIntegrationAccountsIntegrationAccountConnection.TotalCount, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnection) GetTotalCount() int {
+	return v.TotalCount
+}
+
+// GetPageInfo returns AccountDirectoryIntegrationAccountsIntegrationAccountConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnection) GetPageInfo() AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns AccountDirectoryIntegrationAccountsIntegrationAccountConnection.Edges, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnection) GetEdges() []*AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge {
+	return v.Edges
+}
+
+// AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge includes the requested fields of the GraphQL type IntegrationAccountEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge struct {
+	// The item at the end of the edge.
+	Node *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount `json:"node"`
+}
+
+// GetNode returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge.Node, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdge) GetNode() *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount {
+	return v.Node
+}
+
+// AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount struct {
+	Id       string                      `json:"id"`
+	Name     string                      `json:"name"`
+	Type     IntegrationAccountType      `json:"type"`
+	Provider *IntegrationAccountProvider `json:"provider"`
+	Status   IntegrationAccountStatus    `json:"status"`
+}
+
+// GetId returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetId() string {
+	return v.Id
+}
+
+// GetName returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Name, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetName() string {
+	return v.Name
+}
+
+// GetType returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Type, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetType() IntegrationAccountType {
+	return v.Type
+}
+
+// GetProvider returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Provider, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetProvider() *IntegrationAccountProvider {
+	return v.Provider
+}
+
+// GetStatus returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Status, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetStatus() IntegrationAccountStatus {
+	return v.Status
+}
+
+// AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryIntegrationAccountsIntegrationAccountConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// AccountDirectoryResponse is returned by AccountDirectory on success.
+type AccountDirectoryResponse struct {
+	IntegrationAccounts AccountDirectoryIntegrationAccountsIntegrationAccountConnection `json:"integrationAccounts"`
+}
+
+// GetIntegrationAccounts returns AccountDirectoryResponse.IntegrationAccounts, and is useful for accessing the field via an interface.
+func (v *AccountDirectoryResponse) GetIntegrationAccounts() AccountDirectoryIntegrationAccountsIntegrationAccountConnection {
+	return v.IntegrationAccounts
+}
+
 // Everything an admin's account screen shows. Secrets arrive only as whether they
 // are set and their last four characters.
 type AccountFields struct {
@@ -9887,6 +9995,18 @@ func (v *WhatsappTwilioSettingsInput) GetAuthToken() *string { return v.AuthToke
 // GetWhatsappNumber returns WhatsappTwilioSettingsInput.WhatsappNumber, and is useful for accessing the field via an interface.
 func (v *WhatsappTwilioSettingsInput) GetWhatsappNumber() *string { return v.WhatsappNumber }
 
+// __AccountDirectoryInput is used internally by genqlient
+type __AccountDirectoryInput struct {
+	First *int    `json:"first"`
+	After *string `json:"after"`
+}
+
+// GetFirst returns __AccountDirectoryInput.First, and is useful for accessing the field via an interface.
+func (v *__AccountDirectoryInput) GetFirst() *int { return v.First }
+
+// GetAfter returns __AccountDirectoryInput.After, and is useful for accessing the field via an interface.
+func (v *__AccountDirectoryInput) GetAfter() *string { return v.After }
+
 // __AssignConversationInput is used internally by genqlient
 type __AssignConversationInput struct {
 	Id     string `json:"id"`
@@ -10234,6 +10354,57 @@ func (v *__UsersInput) GetWhere() *UserWhereInput { return v.Where }
 
 // GetOrderBy returns __UsersInput.OrderBy, and is useful for accessing the field via an interface.
 func (v *__UsersInput) GetOrderBy() *UserOrder { return v.OrderBy }
+
+// The query executed by AccountDirectory.
+const AccountDirectory_Operation = `
+query AccountDirectory ($first: Int, $after: Cursor) {
+	integrationAccounts(first: $first, after: $after, orderBy: {field:NAME,direction:ASC}) {
+		totalCount
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+		edges {
+			node {
+				id
+				name
+				type
+				provider
+				status
+			}
+		}
+	}
+}
+`
+
+// Lists accounts by name and type: all that agents and supervisors may read of
+// them (the settings, webhook address and checks in AccountFields are for admins).
+func AccountDirectory(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first *int,
+	after *string,
+) (data_ *AccountDirectoryResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountDirectory",
+		Query:  AccountDirectory_Operation,
+		Variables: &__AccountDirectoryInput{
+			First: first,
+			After: after,
+		},
+	}
+
+	data_ = &AccountDirectoryResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The mutation executed by AssignConversation.
 const AssignConversation_Operation = `

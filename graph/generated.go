@@ -2416,19 +2416,22 @@ extend type Token {
   valid: Boolean!
 }
 
+# Agents and supervisors see an account's name, type, provider and status; its
+# webhook address, settings and connection checks are for admins (FORBIDDEN
+# otherwise).
 extend type IntegrationAccount {
   "Unguessable; the last segment of webhookUrl."
-  accountId: String!
+  accountId: String! @hasRole(roles: [ADMIN])
   "Where the messenger must send its webhooks: <public URL>/webhooks/<accountId>."
-  webhookUrl: String!
+  webhookUrl: String! @hasRole(roles: [ADMIN])
   "The messenger's settings; secrets appear only as whether they are set and their last four characters."
-  settings: IntegrationSettings!
+  settings: IntegrationSettings! @hasRole(roles: [ADMIN])
   """
   The last connection check (Test Connection, or the custom messenger's signed
   handshake when connecting) with the current settings. Null until one runs, and
   again after the settings or secrets change. See also verifiedAt.
   """
-  lastTest: ProviderResult
+  lastTest: ProviderResult @hasRole(roles: [ADMIN])
 }
 
 "The outcome of a call to a messenger's API (Test Connection, Set Webhook)."
@@ -5838,7 +5841,25 @@ func (ec *executionContext) _IntegrationAccount_accountId(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.AccountID, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -5861,7 +5882,25 @@ func (ec *executionContext) _IntegrationAccount_webhookUrl(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IntegrationAccount().WebhookURL(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -5884,7 +5923,25 @@ func (ec *executionContext) _IntegrationAccount_settings(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IntegrationAccount().Settings(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal model.IntegrationSettings
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal model.IntegrationSettings
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v model.IntegrationSettings) graphql.Marshaler {
 			return ec.marshalNIntegrationSettings2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐIntegrationSettings(ctx, selections, v)
 		},
@@ -5907,7 +5964,25 @@ func (ec *executionContext) _IntegrationAccount_lastTest(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IntegrationAccount().LastTest(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.ProviderResult
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.ProviderResult
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ProviderResult) graphql.Marshaler {
 			return ec.marshalOProviderResult2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐProviderResult(ctx, selections, v)
 		},

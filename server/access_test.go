@@ -118,10 +118,12 @@ func TestRoles(t *testing.T) {
 		})
 	}
 	t.Run("agents read accounts and themselves", func(t *testing.T) {
-		list, err := client.IntegrationAccounts(ctx, agent, ptr(10), nil, nil, nil)
-		if err != nil || list.IntegrationAccounts.TotalCount != 1 {
+		list, err := client.AccountDirectory(ctx, agent, ptr(10), nil)
+		if err != nil || list.IntegrationAccounts.TotalCount != 1 || list.IntegrationAccounts.Edges[0].Node.Name != "bot" {
 			t.Fatalf("agent list: %v", err)
 		}
+		_, err = client.IntegrationAccounts(ctx, agent, ptr(10), nil, nil, nil)
+		wantCode(t, err, "FORBIDDEN")
 		me, err := client.Me(ctx, agent)
 		if err != nil || me.Me.Name != "agent smith" || me.Me.Role != client.UserRoleAgent {
 			t.Fatalf("me: %v %+v", err, me)

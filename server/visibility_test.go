@@ -88,3 +88,51 @@ func TestAgentCannotReachAnotherAgentsOpenConversation(t *testing.T) {
 		t.Fatalf("Ann's new conversation's history: %+v", c)
 	}
 }
+
+// TestAgentsSeeWhatTheyNeed: an agent lists only its own tokens and sees
+// accounts by name and type; webhook addresses, settings and connection checks
+// are for admins.
+func TestAgentsSeeWhatTheyNeed(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	agentToken := s.userToken(t, "agent cid", client.UserRoleAgent)
+	agent := s.as(agentToken)
+	me, err := client.Me(ctx, agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := client.Tokens(ctx, s.admin, ptr(50), nil, nil)
+	if err != nil || all.Tokens.TotalCount < 3 {
+		t.Fatalf("admin's token list: %v %+v", err, all)
+	}
+	own, err := client.Tokens(ctx, agent, ptr(50), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.Tokens.TotalCount != 1 || own.Tokens.Edges[0].Node.User.Id != me.Me.Id {
+		t.Fatalf("an agent lists %d tokens: %+v", own.Tokens.TotalCount, own.Tokens.Edges)
+	}
+	for _, e := range all.Tokens.Edges {
+		if e.Node.User.Id == me.Me.Id {
+			continue
+		}
+		r := s.postQuery(t, agentToken, `{ node(id: "`+e.Node.Id+`") { id } }`)
+		if len(r.Errors) > 0 || string(r.Data) != `{"node":null}` {
+			t.Fatalf("an agent reads another user's token %s: %s", e.Node.Id, r.Body)
+		}
+	}
+
+	r := s.postQuery(t, agentToken, `{ integrationAccounts(first: 10) { edges { node { id name type provider status } } } }`)
+	if len(r.Errors) > 0 || !containsAll(string(r.Data), `"name":"support bot"`, `"type":"TELEGRAM"`) {
+		t.Fatalf("an agent cannot list accounts by name: %s", r.Body)
+	}
+	for _, field := range []string{"accountId", "webhookUrl", "settings { __typename }", "lastTest { ok }"} {
+		r := s.postQuery(t, agentToken, `{ integrationAccounts(first: 10) { edges { node { name `+field+` } } } }`)
+		if r.code() != "FORBIDDEN" || containsAll(r.Body, s.hookURL[len(s.hookURL)-10:]) {
+			t.Fatalf("an agent selecting %s: %s", field, r.Body)
+		}
+	}
+	if _, err := client.IntegrationAccounts(ctx, s.admin, ptr(10), nil, nil, nil); err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+}

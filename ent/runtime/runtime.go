@@ -188,7 +188,9 @@ func init() {
 	tokenMixinHooks0 := tokenMixin[0].Hooks()
 	token.Hooks[0] = tokenMixinHooks0[0]
 	tokenMixinInters0 := tokenMixin[0].Interceptors()
+	tokenInters := schema.Token{}.Interceptors()
 	token.Interceptors[0] = tokenMixinInters0[0]
+	token.Interceptors[1] = tokenInters[0]
 	tokenFields := schema.Token{}.Fields()
 	_ = tokenFields
 	// tokenDescName is the schema descriptor for name field.
