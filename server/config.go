@@ -44,6 +44,11 @@ type Config struct {
 	// RetryBase is the first backoff of a failed reply delivery or inbound media
 	// download, doubled per attempt.
 	RetryBase time.Duration
+	// WebhookRateLimit is authentic webhooks per second one account may have
+	// stored, with bursts up to WebhookRateBurst; beyond it they are answered
+	// 429 with Retry-After and the provider sends them again. Zero disables it.
+	WebhookRateLimit float64
+	WebhookRateBurst int
 	// MaxWebhookBytes bounds a webhook body.
 	MaxWebhookBytes int64
 	// BcryptCost is the password hashing cost; only tests lower it.
@@ -53,21 +58,23 @@ type Config struct {
 // Defaults returns the configuration a fresh `switchboard serve` uses.
 func Defaults() Config {
 	return Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		PublicURL:       "http://localhost:8080",
-		Synchronous:     "FULL",
-		MaxBodyBytes:    1 << 20,
-		MaxDepth:        12,
-		MaxComplexity:   1000,
-		RateLimit:       50,
-		RateBurst:       100,
-		SessionTTL:      12 * time.Hour,
-		TelegramAPIURL:  "https://api.telegram.org",
-		ProviderTimeout: 15 * time.Second,
-		KeepAlive:       15 * time.Second,
-		ReopenWindow:    24 * time.Hour,
-		RetryBase:       time.Second,
-		MaxWebhookBytes: 10 << 20,
+		Addr:             ":8080",
+		DataDir:          "./data",
+		PublicURL:        "http://localhost:8080",
+		Synchronous:      "FULL",
+		MaxBodyBytes:     1 << 20,
+		MaxDepth:         12,
+		MaxComplexity:    1000,
+		RateLimit:        50,
+		RateBurst:        100,
+		SessionTTL:       12 * time.Hour,
+		TelegramAPIURL:   "https://api.telegram.org",
+		ProviderTimeout:  15 * time.Second,
+		KeepAlive:        15 * time.Second,
+		ReopenWindow:     24 * time.Hour,
+		RetryBase:        time.Second,
+		MaxWebhookBytes:  10 << 20,
+		WebhookRateLimit: 500,
+		WebhookRateBurst: 1000,
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strconv"
 	"sync"
 	"time"
 
@@ -59,5 +60,17 @@ func (l *limiters) sweep(now time.Time) {
 		if now.Sub(b.seen) > full {
 			delete(l.buckets, k)
 		}
+	}
+}
+
+// admitWebhook returns the per-account limit on stored webhooks, or nil when
+// it is disabled.
+func (s *Server) admitWebhook() func(accountID int) (bool, time.Duration) {
+	if s.cfg.WebhookRateLimit <= 0 {
+		return nil
+	}
+	l := newLimiters(s.cfg.WebhookRateLimit, s.cfg.WebhookRateBurst)
+	return func(accountID int) (bool, time.Duration) {
+		return l.allow(strconv.Itoa(accountID), time.Now())
 	}
 }

@@ -126,6 +126,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		ReopenWindow:   cfg.ReopenWindow,
 		RetryBase:      cfg.RetryBase,
 		MediaRetryBase: cfg.RetryBase,
+		AdmitWebhook:   s.admitWebhook(),
 	})
 	s.handler = s.routes()
 	return s, nil

@@ -3,7 +3,9 @@ package server
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +17,15 @@ import (
 func (s *Server) webhook() http.Handler {
 	public := strings.TrimRight(s.cfg.PublicURL, "/")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The account first: a request to an unknown address is answered
+		// before any of its body is read.
+		target, ans := s.Inbox.FindWebhookTarget(r.Context(), r.PathValue("accountId"))
+		if target == nil {
+			s.metrics.webhooks.WithLabelValues(statusClass(ans.Status)).Inc()
+			w.Header().Set("Connection", "close")
+			http.Error(w, http.StatusText(ans.Status), ans.Status)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxWebhookBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
@@ -37,8 +48,11 @@ func (s *Server) webhook() http.Handler {
 			Body:      body,
 			Received:  time.Now(),
 		}
-		ans := s.Inbox.HandleWebhook(r.Context(), r.PathValue("accountId"), req)
+		ans = s.Inbox.ReceiveWebhook(r.Context(), target, req)
 		s.metrics.webhooks.WithLabelValues(statusClass(ans.Status)).Inc()
+		if ans.Status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(ans.RetryAfter.Seconds())))))
+		}
 		if ans.Response != nil {
 			if ans.Response.ContentType != "" {
 				w.Header().Set("Content-Type", ans.Response.ContentType)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
@@ -21,35 +22,65 @@ var ErrStopped = errors.New("inbox: writer stopped")
 type WebhookAnswer struct {
 	Status   int
 	Response *providers.WebhookResponse
+	// RetryAfter, with status 429, says when the provider may send again.
+	RetryAfter time.Duration
 }
 
-// HandleWebhook authenticates, parses and durably stores one webhook before it
-// returns: the answer is 200 only once the raw body and its events are
-// committed, 5xx when storing failed (so the provider retries), 401 when the
-// request is not authentic (nothing stored), 404 for an unknown account.
-func (s *Service) HandleWebhook(ctx context.Context, accountID string, req *providers.WebhookRequest) WebhookAnswer {
+// WebhookTarget is the account a webhook is addressed to, with its provider and
+// opened credentials. It is found before the body is read, so a request to an
+// unknown address costs a lookup and nothing more.
+type WebhookTarget struct {
+	account  *ent.IntegrationAccount
+	receiver providers.WebhookReceiver
+	opened   providers.Account
+}
+
+// FindWebhookTarget looks up the account of a webhook address. Without one it
+// returns nil and the answer to give: 404 for an unknown address (or a
+// messenger that takes no webhooks), 503 when the database cannot say.
+func (s *Service) FindWebhookTarget(ctx context.Context, accountID string) (*WebhookTarget, WebhookAnswer) {
 	sys := core.SystemContext(ctx)
 	acct, err := s.client.IntegrationAccount.Query().Where(integrationaccount.AccountID(accountID)).Only(sys)
 	if err != nil {
 		if ent.IsNotFound(err) {
-			return WebhookAnswer{Status: http.StatusNotFound}
+			return nil, WebhookAnswer{Status: http.StatusNotFound}
 		}
 		s.log.ErrorContext(ctx, "webhook: look up account", "err", err)
-		return WebhookAnswer{Status: http.StatusServiceUnavailable}
+		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
 	_, p, err := s.accounts.Spec(acct)
 	if err != nil {
-		return WebhookAnswer{Status: http.StatusNotFound}
+		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
 	recv, ok := p.(providers.WebhookReceiver)
 	if !ok {
-		return WebhookAnswer{Status: http.StatusNotFound}
+		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
 	pa, err := s.providerAccount(acct)
 	if err != nil {
 		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", err)
-		return WebhookAnswer{Status: http.StatusServiceUnavailable}
+		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
+	return &WebhookTarget{account: acct, receiver: recv, opened: pa}, WebhookAnswer{}
+}
+
+// HandleWebhook finds the account of accountID and receives req for it.
+func (s *Service) HandleWebhook(ctx context.Context, accountID string, req *providers.WebhookRequest) WebhookAnswer {
+	t, ans := s.FindWebhookTarget(ctx, accountID)
+	if t == nil {
+		return ans
+	}
+	return s.ReceiveWebhook(ctx, t, req)
+}
+
+// ReceiveWebhook authenticates, parses and durably stores one webhook before it
+// returns: the answer is 200 only once the raw body and its events are
+// committed, 5xx when storing failed (so the provider retries), 401 when the
+// request is not authentic (nothing stored), 429 with a delay when the account
+// sends more than Options.AdmitWebhook allows (the provider retries later, so
+// nothing is lost and one noisy account cannot fill the writer).
+func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *providers.WebhookRequest) WebhookAnswer {
+	acct, recv, pa := t.account, t.receiver, t.opened
 	resp, handshake, err := recv.VerifyWebhook(pa, req)
 	switch {
 	case errors.Is(err, providers.ErrUnauthorized):
@@ -61,6 +92,11 @@ func (s *Service) HandleWebhook(ctx context.Context, accountID string, req *prov
 		return WebhookAnswer{Status: http.StatusBadRequest}
 	case handshake:
 		return WebhookAnswer{Status: http.StatusOK, Response: resp}
+	}
+	if admit := s.opts.AdmitWebhook; admit != nil {
+		if ok, wait := admit(acct.ID); !ok {
+			return WebhookAnswer{Status: http.StatusTooManyRequests, RetryAfter: wait}
+		}
 	}
 	evs, resp, perr := recv.ParseWebhook(pa, req)
 	j := &job{account: acct, body: req.Body, contentType: req.Header.Get("Content-Type"), events: evs}

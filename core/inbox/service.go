@@ -34,6 +34,9 @@ type Options struct {
 	RetryBase time.Duration
 	// Workers deliver replies of different conversations in parallel (default 8).
 	Workers int
+	// AdmitWebhook, when set, is asked before an authentic webhook of an
+	// account is stored; false (with how long to wait) answers 429.
+	AdmitWebhook func(accountID int) (ok bool, retryAfter time.Duration)
 	// Media keeps downloaded and uploaded media.
 	Media *media.Store
 	// MediaAttempts bounds downloads of one inbound attachment; after that many
