@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -263,5 +264,46 @@ func TestRoleChangeAppliesToLiveSubscriptions(t *testing.T) {
 		case <-timeout:
 			t.Fatal("the demoted user does not see unassigned conversations")
 		}
+	}
+}
+
+// TestEventStreamEndsWithItsToken: a server-sent event subscription ends when
+// its token is revoked.
+func TestEventStreamEndsWithItsToken(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	u, err := client.CreateUser(ctx, s.admin, client.CreateUserInput{Name: "sse agent", Role: client.UserRoleAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := client.CreateApiToken(ctx, s.admin, client.CreateApiTokenInput{UserId: u.CreateUser.Id, Name: "sse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.srv.Bus.Subscribers()
+	req := s.newRequest(t, http.MethodPost, "/query", tok.CreateApiToken.Token,
+		strings.NewReader(`{"query":"subscription { inboxEvents { kind } }"}`))
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	ended := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(io.Discard, resp.Body)
+		ended <- err
+	}()
+	eventually(t, "the subscription", func() bool { return s.srv.Bus.Subscribers() > before })
+	if _, err := client.RevokeToken(ctx, s.admin, tok.CreateApiToken.ApiToken.Id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event stream is still open 10s after its token was revoked")
 	}
 }
