@@ -34,6 +34,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// TelegramAPIURL is the Telegram Bot API base URL.
 	TelegramAPIURL string
+	// ProviderAPIURLs are other messengers' API base URLs by settings key
+	// ("viber", "line"); a messenger missing here uses its production URL.
+	ProviderAPIURLs map[string]string
 	// ProviderTimeout bounds one call to a messenger's API.
 	ProviderTimeout time.Duration
 	// KeepAlive is the interval of websocket keep-alive messages and pings.

@@ -99,7 +99,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Bus = events.NewBroker(func(d int) { s.metrics.subscriptions.Add(float64(d)) })
 	s.Auth = auth.New(client, auth.Options{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
-	reg := registry.New(registry.Config{TelegramAPIURL: cfg.TelegramAPIURL})
+	reg := registry.New(registry.Config{APIURLs: providerAPIURLs(cfg)})
 	providerHTTP := safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout)
 	s.Accounts = accounts.New(client, accounts.Options{
 		PublicURL:        cfg.PublicURL,
@@ -130,6 +130,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	})
 	s.handler = s.routes()
 	return s, nil
+}
+
+// providerAPIURLs merges the Telegram URL (its own, older setting) into the
+// per-messenger API base URLs.
+func providerAPIURLs(cfg Config) map[string]string {
+	urls := make(map[string]string, len(cfg.ProviderAPIURLs)+1)
+	for k, v := range cfg.ProviderAPIURLs {
+		urls[k] = v
+	}
+	if _, set := urls["telegram"]; !set && cfg.TelegramAPIURL != "" {
+		urls["telegram"] = cfg.TelegramAPIURL
+	}
+	return urls
 }
 
 // Handler is the server's whole HTTP surface.

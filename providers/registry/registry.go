@@ -17,12 +17,17 @@ import (
 	"github.com/switchboard/switchboard/providers/whatsappcloud"
 )
 
-// Config carries the operator's settings that providers need, such as API base
-// URLs that tests and sandboxes point elsewhere.
+// Config carries the operator's settings that providers need.
 type Config struct {
-	// TelegramAPIURL is the Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL).
-	TelegramAPIURL string
+	// APIURLs are messenger API base URLs by settings key ("telegram",
+	// "viber"), so tests and sandboxes point a provider elsewhere without a
+	// code change. A provider missing here uses its production URL.
+	APIURLs map[string]string
 }
+
+// APIURL returns the configured base URL for the provider with settings key,
+// or "" for its production URL.
+func (c Config) APIURL(key string) string { return c.APIURLs[key] }
 
 // Registry finds a provider by its settings key or by account type and gateway.
 type Registry struct {
@@ -35,7 +40,7 @@ func New(cfg Config) *Registry {
 	all := []providers.Provider{
 		facebook.Provider{},
 		line.Provider{},
-		telegram.New(cfg.TelegramAPIURL),
+		telegram.New(cfg.APIURL("telegram")),
 		twitter.Provider{},
 		viber.Provider{},
 		wechat.Provider{},
