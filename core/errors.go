@@ -11,6 +11,10 @@ import (
 var (
 	// ErrUnauthenticated: no valid token or session.
 	ErrUnauthenticated = errors.New("authentication required")
+	// ErrBadCredentials: a login named an unknown or inactive user or the wrong
+	// password; which of them is deliberately not said, so accounts cannot be
+	// enumerated. It is also ErrUnauthenticated for errors.Is.
+	ErrBadCredentials = fmt.Errorf("%w: wrong email or password", ErrUnauthenticated)
 	// ErrForbidden: the viewer is known but its role may not do this.
 	ErrForbidden = errors.New("not allowed for this role")
 	// ErrNotFound: the object does not exist or belongs to another tenant;

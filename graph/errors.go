@@ -71,6 +71,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 				gqlErr.Extensions["field"] = verr.Fields[0].Field
 			}
 			gqlErr.Extensions["fields"] = verr.Fields
+		case errors.Is(err, core.ErrBadCredentials):
+			// Before ErrUnauthenticated, which it also is: a failed login is no
+			// missing token. One message for every cause, so accounts cannot be
+			// enumerated.
+			gqlErr.Message = "wrong email or password"
+			gqlErr.Extensions["code"] = CodeUnauthenticated
 		case errors.Is(err, core.ErrUnauthenticated):
 			gqlErr.Message = "authentication required: send a valid token as 'Authorization: Bearer <token>'"
 			gqlErr.Extensions["code"] = CodeUnauthenticated

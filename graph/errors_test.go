@@ -68,6 +68,7 @@ func TestErrorPresenterCodes(t *testing.T) {
 		wantMessage string // exact, when not empty
 	}{
 		{"unauthenticated", fmt.Errorf("auth: %w", core.ErrUnauthenticated), CodeUnauthenticated, ""},
+		{"bad credentials", fmt.Errorf("login: %w", core.ErrBadCredentials), CodeUnauthenticated, "wrong email or password"},
 		{"forbidden", fmt.Errorf("requires role [ADMIN]: %w", core.ErrForbidden), CodeForbidden, "your role may not do this"},
 		{"not found", fmt.Errorf("accounts: get: %w", core.ErrNotFound), CodeNotFound, "not found"},
 		{"ent not found", fmt.Errorf("load: %w", &ent.NotFoundError{}), CodeNotFound, "not found"},

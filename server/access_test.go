@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/server"
@@ -179,6 +182,62 @@ func TestTenantIsolation(t *testing.T) {
 	still, err := client.IntegrationAccount(ctx, ts.admin, id)
 	if err != nil || nodeAccount(still) == nil || nodeAccount(still).Name != "acme bot" {
 		t.Fatalf("own account changed: %v", err)
+	}
+}
+
+// TestLoginFailureMessage: a failed login says the email or password is wrong, not
+// that a bearer token is missing, and says it alike for every cause so a caller
+// cannot tell which accounts exist.
+func TestLoginFailureMessage(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	password := "a long enough password"
+	if _, err := client.CreateUser(ctx, ts.admin, client.CreateUserInput{Name: "Ann", Email: ptr("ann@example.com"), Role: client.UserRoleAgent, Password: &password}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CreateUser(ctx, ts.admin, client.CreateUserInput{Name: "Nopass", Email: ptr("nopass@example.com"), Role: client.UserRoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := client.CreateUser(ctx, ts.admin, client.CreateUserInput{Name: "Gone", Email: ptr("gone@example.com"), Role: client.UserRoleAgent, Password: &password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.DeactivateUser(ctx, ts.admin, gone.CreateUser.Id); err != nil {
+		t.Fatal(err)
+	}
+
+	const want = "wrong email or password"
+	anon := ts.as("")
+	tests := []struct{ name, email, password string }{
+		{"wrong password", "ann@example.com", "not the password!"},
+		{"wrong password, other case", "ANN@example.com", "not the password!"},
+		{"unknown email", "nobody@example.com", password},
+		{"user without a password", "nopass@example.com", password},
+		{"deactivated user", "gone@example.com", password},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Login(ctx, anon, tt.email, tt.password)
+			wantCode(t, err, "UNAUTHENTICATED")
+			var list gqlerror.List
+			if !errors.As(err, &list) || len(list) != 1 {
+				t.Fatalf("err = %v; want one GraphQL error", err)
+			}
+			if list[0].Message != want {
+				t.Errorf("message = %q; want %q", list[0].Message, want)
+			}
+		})
+	}
+
+	// A request without a token still gets the hint about the Authorization header.
+	_, err = client.Me(ctx, anon)
+	wantCode(t, err, "UNAUTHENTICATED")
+	if !strings.Contains(err.Error(), "Authorization: Bearer") {
+		t.Errorf("anonymous me: %v; want the Authorization header hint", err)
+	}
+	if _, err := client.Login(ctx, anon, "ann@example.com", password); err != nil {
+		t.Errorf("login with the right password: %v", err)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/switchboard/switchboard/server/graphiql"
 )
 
 // statusRecorder remembers the status and size of a response for the log line and
@@ -66,6 +68,9 @@ func routeOf(path string) string {
 	}
 	if strings.HasPrefix(path, "/webhooks/") {
 		return "/webhooks"
+	}
+	if strings.HasPrefix(path, graphiql.AssetPrefix) {
+		return "/graphiql"
 	}
 	return "other"
 }

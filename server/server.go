@@ -20,7 +20,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -37,6 +36,7 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
 	"github.com/switchboard/switchboard/providers/registry"
+	"github.com/switchboard/switchboard/server/graphiql"
 )
 
 // Server is a running Switchboard: its database, core services and HTTP handler.
@@ -172,7 +172,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/query", s.graphQL())
 	mux.Handle("/webhooks/{accountId}", s.webhook())
 	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
-	mux.Handle("GET /{$}", playground.Handler("Switchboard", "/query"))
+	ide := graphiql.Handler()
+	mux.Handle("GET /{$}", ide)
+	mux.Handle("GET "+graphiql.AssetPrefix, ide)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

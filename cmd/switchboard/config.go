@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,7 +31,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	bindDataDir(fs, &cfg.DataDir)
 	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", d.PublicURL), "URL messengers use to reach this server (SWITCHBOARD_PUBLIC_URL)")
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed to open websockets, e.g. app.example.com (SWITCHBOARD_ALLOWED_ORIGINS)")
-	allowPrivate := fs.String("allow-private-urls", env("ALLOW_PRIVATE_URLS", "false"), "let tenant URLs reach private networks and plain http; sandboxes only (SWITCHBOARD_ALLOW_PRIVATE_URLS)")
+	allowPrivate := boolFlag(fs, "allow-private-urls", env("ALLOW_PRIVATE_URLS", "false"), "let tenant URLs reach private networks and plain http; sandboxes only (SWITCHBOARD_ALLOW_PRIVATE_URLS)")
 	fs.StringVar(&cfg.Synchronous, "sqlite-synchronous", env("SQLITE_SYNCHRONOUS", d.Synchronous), "SQLite synchronous mode: FULL survives power loss, NORMAL only crashes (SWITCHBOARD_SQLITE_SYNCHRONOUS)")
 	maxBody := fs.String("max-body-bytes", env("MAX_BODY_BYTES", strconv.FormatInt(d.MaxBodyBytes, 10)), "largest request body (SWITCHBOARD_MAX_BODY_BYTES)")
 	maxDepth := fs.String("max-depth", env("MAX_DEPTH", strconv.Itoa(d.MaxDepth)), "deepest GraphQL operation (SWITCHBOARD_MAX_DEPTH)")
@@ -47,14 +48,21 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	cfg.MaxWebhookBytes = d.MaxWebhookBytes
 	return func() error {
 		var err error
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 		parse := func(name string, f func() error) {
 			if err == nil {
 				if e := f(); e != nil {
-					err = fmt.Errorf("--%s: %w", name, e)
+					// Name where the bad value came from: the flag, else its variable.
+					source := "--" + name
+					if !given[name] {
+						source = "SWITCHBOARD_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+					}
+					err = fmt.Errorf("%s: %w", source, e)
 				}
 			}
 		}
-		parse("allow-private-urls", func() (e error) { cfg.AllowPrivateURLs, e = strconv.ParseBool(*allowPrivate); return })
+		parse("allow-private-urls", func() (e error) { cfg.AllowPrivateURLs, e = strconv.ParseBool(allowPrivate.value); return })
 		parse("max-body-bytes", func() (e error) { cfg.MaxBodyBytes, e = strconv.ParseInt(*maxBody, 10, 64); return })
 		parse("max-depth", func() (e error) { cfg.MaxDepth, e = strconv.Atoi(*maxDepth); return })
 		parse("max-complexity", func() (e error) { cfg.MaxComplexity, e = strconv.Atoi(*maxComplexity); return })
@@ -70,6 +78,40 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		return err
 	}
 }
+
+// envBool is a boolean flag that, like the flag package's own, takes no value:
+// --name alone means true and --name=false false (a separate "--name false" would
+// leave "false" as an argument). Its default is the text of its SWITCHBOARD_*
+// variable, checked only when flags are finished, so a bad variable is reported
+// rather than ignored.
+type envBool struct{ value string }
+
+// boolFlag registers an envBool named name with default def.
+func boolFlag(fs *flag.FlagSet, name, def, usage string) *envBool {
+	b := &envBool{value: def}
+	fs.Var(b, name, usage)
+	return b
+}
+
+// String gives the current value, as flag.Value requires.
+func (b *envBool) String() string {
+	if b == nil {
+		return ""
+	}
+	return b.value
+}
+
+// Set takes a value given on the command line ("true" for a bare --name).
+func (b *envBool) Set(s string) error {
+	if _, err := strconv.ParseBool(s); err != nil {
+		return errors.New("want true or false")
+	}
+	b.value = s
+	return nil
+}
+
+// IsBoolFlag tells the flag package that the flag needs no value.
+func (b *envBool) IsBoolFlag() bool { return true }
 
 func bindDataDir(fs *flag.FlagSet, dir *string) {
 	fs.StringVar(dir, "data-dir", env("DATA_DIR", server.Defaults().DataDir), "folder of the SQLite database and key file (SWITCHBOARD_DATA_DIR)")

@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -329,12 +332,20 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, true},
 		{"bad number", []string{"--max-depth", "deep"}, false},
 		{"bad duration", []string{"--session-ttl", "forever"}, false},
-		{"bad bool", []string{"--allow-private-urls", "perhaps"}, false},
+		{"bad bool", []string{"--allow-private-urls=perhaps"}, true},
+		{"bool flag given a separate value", []string{"--allow-private-urls", "true"}, true},
+		{"stray argument", []string{"now"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
-			stdout, _, err := runCLI(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, tt.args...)...)
+			// Bad flags are refused at once; a serve that started anyway is
+			// stopped after a while rather than hanging the test.
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			err := run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dir}, tt.args...), &out, &errOut)
+			stdout := out.String()
 			if err == nil {
 				t.Fatal("serve accepted bad flags")
 			}
@@ -593,6 +604,85 @@ func TestTokenCreateExistingUserRole(t *testing.T) {
 		}
 		if v.Role != core.RoleAgent {
 			t.Fatalf("token create --role AGENT for an existing ADMIN printed a token with role %s", v.Role)
+		}
+	})
+}
+
+// TestBoolFlags: a boolean flag takes no value, as with Go's flag package, and its
+// SWITCHBOARD_* variable still sets the default.
+func TestBoolFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string // SWITCHBOARD_ALLOW_PRIVATE_URLS, unset when empty
+		args    []string
+		want    bool
+		wantErr string // in the error of parsing or finishing, when not empty
+	}{
+		{name: "default", want: false},
+		{name: "bare flag before another flag", args: []string{"--allow-private-urls", "--telegram-api-url", "http://127.0.0.1:9"}, want: true},
+		{name: "bare flag last", args: []string{"--addr", ":1", "--allow-private-urls"}, want: true},
+		{name: "single dash", args: []string{"-allow-private-urls"}, want: true},
+		{name: "=true", args: []string{"--allow-private-urls=true"}, want: true},
+		{name: "=1", args: []string{"--allow-private-urls=1"}, want: true},
+		{name: "=false", args: []string{"--allow-private-urls=false"}, want: false},
+		{name: "env true", env: "true", want: true},
+		{name: "env 1", env: "1", want: true},
+		{name: "env false", env: "false", want: false},
+		{name: "flag =false wins over env", env: "true", args: []string{"--allow-private-urls=false"}, want: false},
+		{name: "bare flag wins over env", env: "false", args: []string{"--allow-private-urls"}, want: true},
+		{name: "bad flag value", args: []string{"--allow-private-urls=perhaps"}, wantErr: "allow-private-urls"},
+		{name: "bad env value", env: "perhaps", wantErr: "SWITCHBOARD_ALLOW_PRIVATE_URLS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			isolateEnv(t)
+			if tt.env != "" {
+				t.Setenv("SWITCHBOARD_ALLOW_PRIVATE_URLS", tt.env)
+			}
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			var usage bytes.Buffer
+			fs.SetOutput(&usage)
+			var cfg server.Config
+			finish := bindConfig(fs, &cfg)
+			err := fs.Parse(tt.args)
+			if err == nil {
+				err = finish()
+			}
+			if tt.wantErr != "" {
+				if err == nil {
+					t.Fatalf("accepted; want an error naming %s", tt.wantErr)
+				}
+				if msg := err.Error() + usage.String(); !strings.Contains(msg, tt.wantErr) {
+					t.Errorf("error %q (output %q) does not name %s", err, usage.String(), tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parse %v: %v", tt.args, err)
+			}
+			if fs.NArg() != 0 {
+				t.Errorf("arguments left over: %q", fs.Args())
+			}
+			if cfg.AllowPrivateURLs != tt.want {
+				t.Errorf("AllowPrivateURLs = %v; want %v", cfg.AllowPrivateURLs, tt.want)
+			}
+			if slices.Contains(tt.args, "--telegram-api-url") && cfg.TelegramAPIURL != "http://127.0.0.1:9" {
+				t.Errorf("TelegramAPIURL = %q; the flag after the boolean was lost", cfg.TelegramAPIURL)
+			}
+		})
+	}
+
+	// Every flag whose default is a boolean must be a boolean flag, so no future
+	// one needs a value.
+	isolateEnv(t)
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	bindConfig(fs, &server.Config{})
+	fs.VisitAll(func(f *flag.Flag) {
+		if _, err := strconv.ParseBool(f.DefValue); err != nil {
+			return
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+			t.Errorf("--%s has a boolean default but needs a value", f.Name)
 		}
 	})
 }

@@ -22,6 +22,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
+	if fs.NArg() > 0 {
+		// Parsing stops at the first argument, so flags after it would be
+		// silently ignored; "--allow-private-urls true" is the usual cause.
+		fmt.Fprintf(stderr, "serve takes no arguments, got %q (boolean flags take no value: --allow-private-urls, or --allow-private-urls=false)\n", fs.Args())
+		return errUsage
+	}
 	if err := finish(); err != nil {
 		return err
 	}

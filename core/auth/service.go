@@ -100,7 +100,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (core.Viewer,
 }
 
 // Login checks an email and password and opens a session. Wrong email, wrong
-// password and inactive user all fail alike with core.ErrUnauthenticated.
+// password and inactive user all fail alike with core.ErrBadCredentials.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *ent.Token, *ent.User, error) {
 	sys := core.SystemContext(ctx)
 	u, err := s.client.User.Query().Where(user.EmailEQ(strings.ToLower(strings.TrimSpace(email)))).Only(sys)
@@ -109,10 +109,10 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *e
 	}
 	if u == nil || u.PasswordHash == "" || !u.Active {
 		_ = bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
-		return "", nil, nil, core.ErrUnauthenticated
+		return "", nil, nil, core.ErrBadCredentials
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return "", nil, nil, core.ErrUnauthenticated
+		return "", nil, nil, core.ErrBadCredentials
 	}
 	expires := s.now().Add(s.sessionTTL)
 	plain, t, err := s.issue(sys, u, token.KindSESSION, "login", &expires)
