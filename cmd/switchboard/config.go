@@ -41,6 +41,9 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	sessionTTL := fs.String("session-ttl", env("SESSION_TTL", d.SessionTTL.String()), "login session lifetime (SWITCHBOARD_SESSION_TTL)")
 	reopen := fs.String("reopen-window", env("REOPEN_WINDOW", d.ReopenWindow.String()), "a message this soon after a conversation closed reopens it (SWITCHBOARD_REOPEN_WINDOW)")
 	fs.StringVar(&cfg.TelegramAPIURL, "telegram-api-url", env("TELEGRAM_API_URL", d.TelegramAPIURL), "Telegram Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL)")
+	apiURLs := fs.String("provider-api-urls", env("PROVIDER_API_URLS", ""), "messenger API base URLs for sandboxes, as key=url pairs separated by commas, e.g. viber=http://localhost:9000 (SWITCHBOARD_PROVIDER_API_URLS)")
+	webhookRate := fs.String("webhook-rate-limit", env("WEBHOOK_RATE_LIMIT", strconv.FormatFloat(d.WebhookRateLimit, 'f', -1, 64)), "authentic webhooks per second one account may have stored; beyond it 429 with Retry-After; 0 disables (SWITCHBOARD_WEBHOOK_RATE_LIMIT)")
+	webhookBurst := fs.String("webhook-rate-burst", env("WEBHOOK_RATE_BURST", strconv.Itoa(d.WebhookRateBurst)), "burst size of the webhook rate limit (SWITCHBOARD_WEBHOOK_RATE_BURST)")
 	cfg.SecretKey = env("SECRET_KEY", "")
 	cfg.ProviderTimeout = d.ProviderTimeout
 	cfg.KeepAlive = d.KeepAlive
@@ -70,6 +73,9 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		parse("rate-burst", func() (e error) { cfg.RateBurst, e = strconv.Atoi(*rateBurst); return })
 		parse("reopen-window", func() (e error) { cfg.ReopenWindow, e = time.ParseDuration(*reopen); return })
 		parse("session-ttl", func() (e error) { cfg.SessionTTL, e = time.ParseDuration(*sessionTTL); return })
+		parse("webhook-rate-limit", func() (e error) { cfg.WebhookRateLimit, e = strconv.ParseFloat(*webhookRate, 64); return })
+		parse("webhook-rate-burst", func() (e error) { cfg.WebhookRateBurst, e = strconv.Atoi(*webhookBurst); return })
+		parse("provider-api-urls", func() (e error) { cfg.ProviderAPIURLs, e = parseAPIURLs(*apiURLs); return })
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {
 				cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
@@ -77,6 +83,22 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		}
 		return err
 	}
+}
+
+// parseAPIURLs reads "key=url,key=url" into a map by settings key.
+func parseAPIURLs(s string) (map[string]string, error) {
+	urls := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		key, u, ok := strings.Cut(pair, "=")
+		if key = strings.TrimSpace(key); !ok || key == "" || !strings.HasPrefix(strings.TrimSpace(u), "http") {
+			return nil, fmt.Errorf("want key=url pairs such as viber=https://chatapi.example.com, got %q", pair)
+		}
+		urls[key] = strings.TrimSpace(u)
+	}
+	return urls, nil
 }
 
 // envBool is a boolean flag that, like the flag package's own, takes no value:

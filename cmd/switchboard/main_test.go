@@ -335,6 +335,8 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"bad bool", []string{"--allow-private-urls=perhaps"}, true},
 		{"bool flag given a separate value", []string{"--allow-private-urls", "true"}, true},
 		{"stray argument", []string{"now"}, true},
+		{"bad webhook rate", []string{"--webhook-rate-limit", "lots"}, false},
+		{"bad provider URL pair", []string{"--provider-api-urls", "viber"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -685,4 +687,16 @@ func TestBoolFlags(t *testing.T) {
 			t.Errorf("--%s has a boolean default but needs a value", f.Name)
 		}
 	})
+}
+
+func TestParseAPIURLs(t *testing.T) {
+	got, err := parseAPIURLs(" viber=http://127.0.0.1:9000 , line=https://line.example.com/,")
+	if err != nil || len(got) != 2 || got["viber"] != "http://127.0.0.1:9000" || got["line"] != "https://line.example.com/" {
+		t.Fatalf("parseAPIURLs = %v, %v", got, err)
+	}
+	for _, bad := range []string{"viber", "=http://x", "viber=ftp://x"} {
+		if _, err := parseAPIURLs(bad); err == nil {
+			t.Errorf("parseAPIURLs(%q) accepted", bad)
+		}
+	}
 }
