@@ -3,6 +3,7 @@ package vibertest
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,12 +34,16 @@ func NewFileServer() *FileServer {
 	return f
 }
 
-// Add serves data at /<name> with contentType and returns its URL.
+// Add serves data at /<name> with contentType and returns its URL, escaped.
 func (f *FileServer) Add(name string, data []byte, contentType string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.files[name] = file{data: data, contentType: contentType}
-	return f.URL + "/" + name
+	return f.url(name)
+}
+
+func (f *FileServer) url(name string) string {
+	return f.URL + (&url.URL{Path: "/" + name}).EscapedPath()
 }
 
 // AddWithoutLength serves data at /<name> without a Content-Length, as some
@@ -47,7 +52,7 @@ func (f *FileServer) AddWithoutLength(name string, data []byte, contentType stri
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.files[name] = file{data: data, contentType: contentType, noLength: true}
-	return f.URL + "/" + name
+	return f.url(name)
 }
 
 // Heads counts the HEAD requests answered.
