@@ -103,9 +103,12 @@ func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct provid
 	if err := p.call(ctx, env.HTTP, token, "set_webhook", params, &ans); err != nil {
 		return failure(err, "set webhook")
 	}
+	if len(ans.EventTypes) == 0 {
+		ans.EventTypes = eventTypes // Viber answers with what it will send; assume what was asked
+	}
 	return providers.Result{
 		OK:      true,
-		Message: "Webhook set to " + acct.WebhookURL + "; Viber checked it and will send " + strings.Join(ans.EventTypes, ", ") + " and messages.",
+		Message: "Webhook set to " + acct.WebhookURL + "; Viber checked it and will send messages and " + strings.Join(ans.EventTypes, ", ") + " callbacks.",
 		Details: map[string]string{"webhookUrl": acct.WebhookURL, "eventTypes": strings.Join(ans.EventTypes, ",")},
 	}, nil
 }

@@ -48,11 +48,13 @@ func isWebhookCheck(body []byte) bool {
 //
 //   - message: MESSAGE with the message_token as MessageID, the sender's id and
 //     name, and the content: text; picture, video and file as an attachment by
-//     Viber's media URL (valid for about an hour) with the file name and size
+//     Viber's media URL (which expires: download it soon) with the file name and size
 //     Viber gives; sticker as a sticker attachment (by URL when Viber gives one);
 //     contact; location; url as text. A caption comes as Text. Unknown message
 //     types keep their text.
 //   - delivered and seen: DELIVERED and READ about our message message_token.
+//     Viber sends one seen when the user reads their unread messages, however
+//     many there are, so a READ covers our earlier messages too.
 //   - subscribed: SUBSCRIBED with the user's name; unsubscribed: UNSUBSCRIBED.
 //   - conversation_started: SUBSCRIBED, with the user's name, only when Viber
 //     says the user already is subscribed. Otherwise the user only opened the
