@@ -368,7 +368,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if rep := a.injected(req); rep != nil {
 		req.Status = rep.Status
-		if rep.Body != "" || rep.HTTPStatus >= 300 {
+		if rep.Body != "" {
 			req.Status = -1
 		}
 		a.record(req)
