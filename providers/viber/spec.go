@@ -1,12 +1,43 @@
-// Package viber connects Viber bots through the Viber REST Bot API.
 package viber
 
-import "github.com/switchboard/switchboard/providers"
+import (
+	"strings"
 
-// Provider is Viber messenger provider.
-type Provider struct{}
+	"github.com/switchboard/switchboard/providers"
+)
 
-var _ providers.Provider = Provider{}
+// DefaultAPIURL is Viber's production REST API.
+const DefaultAPIURL = "https://chatapi.viber.com"
+
+// Provider is the Viber provider, bound to one API base URL. The zero value
+// talks to DefaultAPIURL, so Provider{} is ready to use.
+type Provider struct {
+	apiURL string
+}
+
+// New returns the provider for the API at apiURL (DefaultAPIURL when empty);
+// tests and sandboxes point it at a fake.
+func New(apiURL string) *Provider {
+	return &Provider{apiURL: strings.TrimRight(apiURL, "/")}
+}
+
+var (
+	_ providers.Provider         = Provider{}
+	_ providers.ConnectionTester = Provider{}
+	_ providers.WebhookSetter    = Provider{}
+	_ providers.WebhookReceiver  = Provider{}
+	_ providers.Sender           = Provider{}
+	_ providers.MediaFetcher     = Provider{}
+	_ providers.Provider         = (*Provider)(nil)
+)
+
+// base is the API base URL without a trailing slash.
+func (p Provider) base() string {
+	if p.apiURL == "" {
+		return DefaultAPIURL
+	}
+	return p.apiURL
+}
 
 // Spec declares the account settings an admin copies from Viber's console.
 func (Provider) Spec() providers.Spec {
@@ -14,8 +45,18 @@ func (Provider) Spec() providers.Spec {
 		Key:  "viber",
 		Type: "VIBER",
 		Fields: []providers.Field{
+			// botUsername is the bot's URI (viber://pa?chatURI=<uri>); it is
+			// also the sender name on every message, which Viber requires.
 			{Name: "botUsername", Kind: providers.KindUsername, Required: true},
+			// token is the bot's authentication token: it authenticates our
+			// calls and keys the signature of Viber's callbacks.
 			{Name: "token", Secret: true, Required: true},
 		},
 	}
+}
+
+// authToken is the account's token; a pasted token's surrounding blanks are
+// never part of it.
+func authToken(acct providers.Account) string {
+	return strings.TrimSpace(acct.Secrets["token"])
 }
