@@ -27,7 +27,7 @@ const (
 
 // errNeedsURL is an attachment we hold only as bytes: LINE fetches media from
 // a URL and has no upload for bots.
-var errNeedsURL = errors.New("line: LINE cannot take uploaded files: it fetches media from an https URL, and this attachment has none")
+var errNeedsURL = errors.New("line: LINE needs an https URL for media: bots cannot upload files to it, and this attachment has only its bytes")
 
 // message is one LINE message object of a push.
 type message struct {
@@ -114,7 +114,7 @@ func (p Provider) push(ctx context.Context, hc *http.Client, token, accountID st
 		return apiErr.SentMessages, nil
 	}
 	if err != nil {
-		return nil, sendError(fmt.Errorf("line: send: %w", err), hdr != nil)
+		return nil, sendError(err, hdr != nil)
 	}
 	ids := make([]string, 0, len(out.SentMessages))
 	for _, m := range out.SentMessages {
