@@ -26,9 +26,10 @@ import (
 	"time"
 )
 
-// The default channel every new Server has. The token has the length and
-// alphabet of a long-lived channel access token, the secret the shape of a
-// channel secret (32 hex digits), the bot user ID LINE's U + 32 hex digits.
+// The default channel every new Server has. The token looks like a long-lived
+// channel access token (long Base64), the secret like a channel secret (32 hex
+// digits), the bot user ID like LINE's (U and 32 hex digits), so that tests
+// can check that none of them leaks.
 const (
 	Token       = "s1N9xLq3Vb8zK2rT7yWc4Hf6Jd0Pm5Ga1Ue8Ro3Iw2Qt9Zx4Cv7Bn6Ml5Kj0Hg3Fd8Sa1Pq7Wo2Ei4Ru9Ty6Yu3Ii8Op5As0Df2Gh7Jk4Lz1Xc6Vb9Nm3Qw8Er5Ty0Ui7Op2As4Df9Gh6Jk1Lz3Xc8Vb5Nm0Qw7Er2Ty9Ui4Op6As1Df3Gh8Jk5Lz=="
 	Secret      = "8c5b2d1e6f4a3c2b1d0e9f8a7b6c5d4e"
