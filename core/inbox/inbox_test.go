@@ -53,7 +53,7 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	key, _ := secrets.GenerateKey()
 	raw, _ := secrets.ParseKey(key)
 	keys, _ := secrets.NewKeyring(raw)
-	reg := registry.New(registry.Config{TelegramAPIURL: fc.telegramAPI})
+	reg := registry.New(registry.Config{APIURLs: map[string]string{"telegram": fc.telegramAPI}})
 	bus := events.NewBroker(nil)
 	acc := accounts.New(client, accounts.Options{PublicURL: "https://sb.example.com", Keys: keys, Registry: reg, Bus: bus, HTTP: http.DefaultClient})
 	ms, _ := media.NewStore(dir + "/media")

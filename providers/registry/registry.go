@@ -39,10 +39,10 @@ type Registry struct {
 func New(cfg Config) *Registry {
 	all := []providers.Provider{
 		facebook.Provider{},
-		line.Provider{},
+		line.New(cfg.APIURL("line"), cfg.APIURL("lineData")),
 		telegram.New(cfg.APIURL("telegram")),
 		twitter.Provider{},
-		viber.Provider{},
+		viber.New(cfg.APIURL("viber")),
 		wechat.Provider{},
 		infobip.Provider{},
 		twilio.Provider{},
