@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -167,54 +165,10 @@ func checkMediaURL(raw string) error {
 	return nil
 }
 
-// splitText cuts s into parts of at most limit UTF-16 code units, in order,
-// preferring to cut at the last line break, else the last space, in the second
-// half of the window; the whitespace cut at is dropped. Blank parts are left out.
+// splitText cuts s into parts of at most limit UTF-16 code units, as LINE
+// counts, in order (see providers.SplitText).
 func splitText(s string, limit int) []string {
-	var parts []string
-	add := func(p string) {
-		if strings.TrimSpace(p) != "" {
-			parts = append(parts, p)
-		}
-	}
-	for utf16Len(s) > limit {
-		var (
-			units, end    int // UTF-16 units and bytes in the window
-			lastNL, lastS = -1, -1
-		)
-		for {
-			r, size := utf8.DecodeRuneInString(s[end:])
-			w := utf16.RuneLen(r)
-			if w < 0 {
-				w = 1 // invalid UTF-8 is sent as U+FFFD
-			}
-			if units+w > limit && end > 0 {
-				break
-			}
-			if r == '\n' {
-				lastNL = end
-			} else if unicode.IsSpace(r) {
-				lastS = end
-			}
-			end += size
-			units += w
-		}
-		half := end / 2
-		switch {
-		case lastNL >= half && lastNL > 0:
-			add(s[:lastNL])
-			s = s[lastNL+1:]
-		case lastS >= half && lastS > 0:
-			_, size := utf8.DecodeRuneInString(s[lastS:])
-			add(s[:lastS])
-			s = s[lastS+size:]
-		default:
-			add(s[:end])
-			s = s[end:]
-		}
-	}
-	add(s)
-	return parts
+	return providers.SplitText(s, providers.TextLimit{Max: limit, Cost: providers.UTF16Cost})
 }
 
 // utf16Len counts s the way LINE counts a text's length.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
@@ -138,47 +137,10 @@ func sentID(m sentMessage, to string) string {
 	return messageID(m.Chat.ID, m.MessageID)
 }
 
-// splitText cuts s into parts of at most limit runes, in order, preferring to
-// cut at the last line break, else the last space, in the second half of the
-// window; the whitespace cut at is dropped. Blank parts are left out.
+// splitText cuts s into parts of at most limit characters, in order (see
+// providers.SplitText).
 func splitText(s string, limit int) []string {
-	var parts []string
-	add := func(p string) {
-		if strings.TrimSpace(p) != "" {
-			parts = append(parts, p)
-		}
-	}
-	for utf8.RuneCountInString(s) > limit {
-		var (
-			n, end        int // runes and bytes in the window
-			lastNL, lastS = -1, -1
-		)
-		for n < limit {
-			r, size := utf8.DecodeRuneInString(s[end:])
-			if r == '\n' {
-				lastNL = end
-			} else if unicode.IsSpace(r) {
-				lastS = end
-			}
-			end += size
-			n++
-		}
-		half := len(s[:end]) / 2
-		switch {
-		case lastNL >= half && lastNL > 0:
-			add(s[:lastNL])
-			s = s[lastNL+1:]
-		case lastS >= half && lastS > 0:
-			_, size := utf8.DecodeRuneInString(s[lastS:])
-			add(s[:lastS])
-			s = s[lastS+size:]
-		default:
-			add(s[:end])
-			s = s[end:]
-		}
-	}
-	add(s)
-	return parts
+	return providers.SplitText(s, providers.TextLimit{Max: limit})
 }
 
 // extensionFor gives an upload without a file name one that matches its type,

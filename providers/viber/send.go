@@ -10,7 +10,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -234,54 +233,10 @@ func fits(s string, units, bytes int) bool {
 	return u <= units && b <= bytes
 }
 
-// splitText cuts s into parts of at most limit UTF-16 code units and maxBytes of
-// JSON, in order, preferring to cut at the last line break, else the last space,
-// in the second half of the window; the whitespace cut at is dropped. Blank
-// parts are left out.
+// splitText cuts s into parts of at most limit UTF-16 units and maxBytes bytes
+// of JSON string, in order (see providers.SplitText).
 func splitText(s string, limit, maxBytes int) []string {
-	var parts []string
-	add := func(p string) {
-		if strings.TrimSpace(p) != "" {
-			parts = append(parts, p)
-		}
-	}
-	for s != "" {
-		var (
-			units, bytes, end int
-			lastNL, lastSpace = -1, -1
-		)
-		for end < len(s) {
-			r, size := utf8.DecodeRuneInString(s[end:])
-			ru, rb := runeCost(r, size)
-			if units+ru > limit || bytes+rb > maxBytes {
-				break
-			}
-			if r == '\n' {
-				lastNL = end
-			} else if unicode.IsSpace(r) {
-				lastSpace = end
-			}
-			units, bytes, end = units+ru, bytes+rb, end+size
-		}
-		if end == len(s) {
-			add(s)
-			break
-		}
-		half := end / 2
-		switch {
-		case lastNL >= half && lastNL > 0:
-			add(s[:lastNL])
-			s = s[lastNL+1:]
-		case lastSpace >= half && lastSpace > 0:
-			_, size := utf8.DecodeRuneInString(s[lastSpace:])
-			add(s[:lastSpace])
-			s = s[lastSpace+size:]
-		default:
-			add(s[:end])
-			s = s[end:]
-		}
-	}
-	return parts
+	return providers.SplitText(s, providers.TextLimit{Max: limit, MaxBytes: maxBytes, Cost: runeCost})
 }
 
 // runeCost is what one rune of text costs against Viber's limits: UTF-16 code
