@@ -210,3 +210,12 @@ type Media struct {
 type MediaFetcher interface {
 	FetchMedia(ctx context.Context, env Env, acct Account, att Attachment) (Media, error)
 }
+
+// EventAcknowledger tells the messenger that an event was received where its
+// API asks for more than the webhook's 200: Telegram's answerCallbackQuery
+// stops the spinner on the customer's button. The core calls it after the
+// event is stored, in the background, at most once per delivery; a failure is
+// logged, not retried.
+type EventAcknowledger interface {
+	Acknowledge(ctx context.Context, env Env, acct Account, ev Event) error
+}

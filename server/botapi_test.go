@@ -25,6 +25,14 @@ type botAPI struct {
 	// fail, when set, answers the next sendMessage calls with this status and
 	// description (and retry_after for 429) and is consumed one call at a time.
 	fail []botFailure
+	// answered are the callback query IDs of answerCallbackQuery calls.
+	answered []string
+}
+
+func (f *botAPI) answeredCallbacks() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.answered...)
 }
 
 type botFailure struct {
@@ -91,6 +99,10 @@ func (f *botAPI) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		fmt.Fprintf(w, `{"ok":true,"result":{"file_id":%q,"file_unique_id":"u7","file_size":%d,"file_path":"photos/file_7.jpg"}}`, params["file_id"], len(fakeJPEG))
+	case "answerCallbackQuery":
+		id, _ := params["callback_query_id"].(string)
+		f.answered = append(f.answered, id)
+		fmt.Fprint(w, `{"ok":true,"result":true}`)
 	case "getMe":
 		fmt.Fprint(w, `{"ok":true,"result":{"id":42,"is_bot":true,"first_name":"Acme","username":"acme_bot"}}`)
 	case "getWebhookInfo":

@@ -558,3 +558,21 @@ func TestStartOutboundConversation(t *testing.T) {
 		t.Fatalf("history: %+v", h)
 	}
 }
+
+// TestButtonPressIsAnswered: a customer's button press becomes a postback and
+// is answered with answerCallbackQuery, so their button stops spinning.
+func TestButtonPressIsAnswered(t *testing.T) {
+	s := newTelegramSetup(t)
+	update := `{"update_id":77,"callback_query":{"id":"4382bfdwdsb323b2d9","from":{"id":1111,"is_bot":false,"first_name":"Ann"},
+		"message":{"message_id":7,"date":1700000000,"chat":{"id":1111,"type":"private"}},"chat_instance":"-1","data":"yes"}}`
+	if got := s.deliver(t, update, s.secret); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	eventually(t, "answerCallbackQuery", func() bool {
+		a := s.fake.answeredCallbacks()
+		return len(a) == 1 && a[0] == "4382bfdwdsb323b2d9"
+	})
+	if c := s.conversation(t, s.admin, s.onlyConversation(t)); c == nil || c.Messages.TotalCount != 1 {
+		t.Fatalf("the button press is not in the conversation: %+v", c)
+	}
+}

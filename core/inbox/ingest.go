@@ -111,6 +111,9 @@ func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *pro
 		s.log.ErrorContext(ctx, "webhook: store", "account", acct.ID, "err", err)
 		return WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
+	if a, ok := recv.(providers.EventAcknowledger); ok {
+		s.acknowledge(a, acct.ID, pa, j.events)
+	}
 	status := http.StatusOK
 	if resp != nil && resp.Status != 0 {
 		status = resp.Status
