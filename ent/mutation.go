@@ -8577,6 +8577,8 @@ type WebhookEventMutation struct {
 	body_hash                  *string
 	body                       *[]byte
 	content_type               *string
+	query                      *string
+	headers                    *map[string][]string
 	status                     *webhookevent.Status
 	error                      *string
 	events                     *int
@@ -8870,6 +8872,91 @@ func (m *WebhookEventMutation) ResetContentType() {
 	m.content_type = nil
 }
 
+// SetQuery sets the "query" field.
+func (m *WebhookEventMutation) SetQuery(s string) {
+	m.query = &s
+}
+
+// Query returns the value of the "query" field in the mutation.
+func (m *WebhookEventMutation) Query() (r string, exists bool) {
+	v := m.query
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQuery returns the old "query" field's value of the WebhookEvent entity.
+// If the WebhookEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookEventMutation) OldQuery(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQuery is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQuery requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQuery: %w", err)
+	}
+	return oldValue.Query, nil
+}
+
+// ResetQuery resets all changes to the "query" field.
+func (m *WebhookEventMutation) ResetQuery() {
+	m.query = nil
+}
+
+// SetHeaders sets the "headers" field.
+func (m *WebhookEventMutation) SetHeaders(value map[string][]string) {
+	m.headers = &value
+}
+
+// Headers returns the value of the "headers" field in the mutation.
+func (m *WebhookEventMutation) Headers() (r map[string][]string, exists bool) {
+	v := m.headers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeaders returns the old "headers" field's value of the WebhookEvent entity.
+// If the WebhookEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WebhookEventMutation) OldHeaders(ctx context.Context) (v map[string][]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeaders is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeaders requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeaders: %w", err)
+	}
+	return oldValue.Headers, nil
+}
+
+// ClearHeaders clears the value of the "headers" field.
+func (m *WebhookEventMutation) ClearHeaders() {
+	m.headers = nil
+	m.clearedFields[webhookevent.FieldHeaders] = struct{}{}
+}
+
+// HeadersCleared returns if the "headers" field was cleared in this mutation.
+func (m *WebhookEventMutation) HeadersCleared() bool {
+	_, ok := m.clearedFields[webhookevent.FieldHeaders]
+	return ok
+}
+
+// ResetHeaders resets all changes to the "headers" field.
+func (m *WebhookEventMutation) ResetHeaders() {
+	m.headers = nil
+	delete(m.clearedFields, webhookevent.FieldHeaders)
+}
+
 // SetStatus sets the "status" field.
 func (m *WebhookEventMutation) SetStatus(w webhookevent.Status) {
 	m.status = &w
@@ -9122,7 +9209,7 @@ func (m *WebhookEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WebhookEventMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, webhookevent.FieldTenantID)
 	}
@@ -9137,6 +9224,12 @@ func (m *WebhookEventMutation) Fields() []string {
 	}
 	if m.content_type != nil {
 		fields = append(fields, webhookevent.FieldContentType)
+	}
+	if m.query != nil {
+		fields = append(fields, webhookevent.FieldQuery)
+	}
+	if m.headers != nil {
+		fields = append(fields, webhookevent.FieldHeaders)
 	}
 	if m.status != nil {
 		fields = append(fields, webhookevent.FieldStatus)
@@ -9168,6 +9261,10 @@ func (m *WebhookEventMutation) Field(name string) (ent.Value, bool) {
 		return m.Body()
 	case webhookevent.FieldContentType:
 		return m.ContentType()
+	case webhookevent.FieldQuery:
+		return m.Query()
+	case webhookevent.FieldHeaders:
+		return m.Headers()
 	case webhookevent.FieldStatus:
 		return m.Status()
 	case webhookevent.FieldError:
@@ -9195,6 +9292,10 @@ func (m *WebhookEventMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldBody(ctx)
 	case webhookevent.FieldContentType:
 		return m.OldContentType(ctx)
+	case webhookevent.FieldQuery:
+		return m.OldQuery(ctx)
+	case webhookevent.FieldHeaders:
+		return m.OldHeaders(ctx)
 	case webhookevent.FieldStatus:
 		return m.OldStatus(ctx)
 	case webhookevent.FieldError:
@@ -9246,6 +9347,20 @@ func (m *WebhookEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetContentType(v)
+		return nil
+	case webhookevent.FieldQuery:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQuery(v)
+		return nil
+	case webhookevent.FieldHeaders:
+		v, ok := value.(map[string][]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeaders(v)
 		return nil
 	case webhookevent.FieldStatus:
 		v, ok := value.(webhookevent.Status)
@@ -9319,7 +9434,11 @@ func (m *WebhookEventMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *WebhookEventMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(webhookevent.FieldHeaders) {
+		fields = append(fields, webhookevent.FieldHeaders)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -9332,6 +9451,11 @@ func (m *WebhookEventMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *WebhookEventMutation) ClearField(name string) error {
+	switch name {
+	case webhookevent.FieldHeaders:
+		m.ClearHeaders()
+		return nil
+	}
 	return fmt.Errorf("unknown WebhookEvent nullable field %s", name)
 }
 
@@ -9353,6 +9477,12 @@ func (m *WebhookEventMutation) ResetField(name string) error {
 		return nil
 	case webhookevent.FieldContentType:
 		m.ResetContentType()
+		return nil
+	case webhookevent.FieldQuery:
+		m.ResetQuery()
+		return nil
+	case webhookevent.FieldHeaders:
+		m.ResetHeaders()
 		return nil
 	case webhookevent.FieldStatus:
 		m.ResetStatus()

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ type WebhookEvent struct {
 	Body []byte `json:"body,omitempty"`
 	// ContentType holds the value of the "content_type" field.
 	ContentType string `json:"content_type,omitempty"`
+	// Query holds the value of the "query" field.
+	Query string `json:"query,omitempty"`
+	// Headers holds the value of the "headers" field.
+	Headers map[string][]string `json:"headers,omitempty"`
 	// Status holds the value of the "status" field.
 	Status webhookevent.Status `json:"status,omitempty"`
 	// Error holds the value of the "error" field.
@@ -83,11 +88,11 @@ func (*WebhookEvent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case webhookevent.FieldBody:
+		case webhookevent.FieldBody, webhookevent.FieldHeaders:
 			values[i] = new([]byte)
 		case webhookevent.FieldID, webhookevent.FieldTenantID, webhookevent.FieldIntegrationAccountID, webhookevent.FieldEvents:
 			values[i] = new(sql.NullInt64)
-		case webhookevent.FieldBodyHash, webhookevent.FieldContentType, webhookevent.FieldStatus, webhookevent.FieldError:
+		case webhookevent.FieldBodyHash, webhookevent.FieldContentType, webhookevent.FieldQuery, webhookevent.FieldStatus, webhookevent.FieldError:
 			values[i] = new(sql.NullString)
 		case webhookevent.FieldReceivedAt:
 			values[i] = new(sql.NullTime)
@@ -141,6 +146,20 @@ func (_m *WebhookEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field content_type", values[i])
 			} else if value.Valid {
 				_m.ContentType = value.String
+			}
+		case webhookevent.FieldQuery:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field query", values[i])
+			} else if value.Valid {
+				_m.Query = value.String
+			}
+		case webhookevent.FieldHeaders:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field headers", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Headers); err != nil {
+					return fmt.Errorf("unmarshal field headers: %w", err)
+				}
 			}
 		case webhookevent.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -226,6 +245,12 @@ func (_m *WebhookEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("content_type=")
 	builder.WriteString(_m.ContentType)
+	builder.WriteString(", ")
+	builder.WriteString("query=")
+	builder.WriteString(_m.Query)
+	builder.WriteString(", ")
+	builder.WriteString("headers=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Headers))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Status))

@@ -62,6 +62,26 @@ func (_c *WebhookEventCreate) SetNillableContentType(v *string) *WebhookEventCre
 	return _c
 }
 
+// SetQuery sets the "query" field.
+func (_c *WebhookEventCreate) SetQuery(v string) *WebhookEventCreate {
+	_c.mutation.SetQuery(v)
+	return _c
+}
+
+// SetNillableQuery sets the "query" field if the given value is not nil.
+func (_c *WebhookEventCreate) SetNillableQuery(v *string) *WebhookEventCreate {
+	if v != nil {
+		_c.SetQuery(*v)
+	}
+	return _c
+}
+
+// SetHeaders sets the "headers" field.
+func (_c *WebhookEventCreate) SetHeaders(v map[string][]string) *WebhookEventCreate {
+	_c.mutation.SetHeaders(v)
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *WebhookEventCreate) SetStatus(v webhookevent.Status) *WebhookEventCreate {
 	_c.mutation.SetStatus(v)
@@ -161,6 +181,10 @@ func (_c *WebhookEventCreate) defaults() error {
 		v := webhookevent.DefaultContentType
 		_c.mutation.SetContentType(v)
 	}
+	if _, ok := _c.mutation.Query(); !ok {
+		v := webhookevent.DefaultQuery
+		_c.mutation.SetQuery(v)
+	}
 	if _, ok := _c.mutation.Error(); !ok {
 		v := webhookevent.DefaultError
 		_c.mutation.SetError(v)
@@ -195,6 +219,9 @@ func (_c *WebhookEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.ContentType(); !ok {
 		return &ValidationError{Name: "content_type", err: errors.New(`ent: missing required field "WebhookEvent.content_type"`)}
+	}
+	if _, ok := _c.mutation.Query(); !ok {
+		return &ValidationError{Name: "query", err: errors.New(`ent: missing required field "WebhookEvent.query"`)}
 	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "WebhookEvent.status"`)}
@@ -257,6 +284,14 @@ func (_c *WebhookEventCreate) createSpec() (*WebhookEvent, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.ContentType(); ok {
 		_spec.SetField(webhookevent.FieldContentType, field.TypeString, value)
 		_node.ContentType = value
+	}
+	if value, ok := _c.mutation.Query(); ok {
+		_spec.SetField(webhookevent.FieldQuery, field.TypeString, value)
+		_node.Query = value
+	}
+	if value, ok := _c.mutation.Headers(); ok {
+		_spec.SetField(webhookevent.FieldHeaders, field.TypeJSON, value)
+		_node.Headers = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(webhookevent.FieldStatus, field.TypeEnum, value)
@@ -427,6 +462,12 @@ func (u *WebhookEventUpsertOne) UpdateNewValues() *WebhookEventUpsertOne {
 		}
 		if _, exists := u.create.mutation.ContentType(); exists {
 			s.SetIgnore(webhookevent.FieldContentType)
+		}
+		if _, exists := u.create.mutation.Query(); exists {
+			s.SetIgnore(webhookevent.FieldQuery)
+		}
+		if _, exists := u.create.mutation.Headers(); exists {
+			s.SetIgnore(webhookevent.FieldHeaders)
 		}
 		if _, exists := u.create.mutation.ReceivedAt(); exists {
 			s.SetIgnore(webhookevent.FieldReceivedAt)
@@ -701,6 +742,12 @@ func (u *WebhookEventUpsertBulk) UpdateNewValues() *WebhookEventUpsertBulk {
 			}
 			if _, exists := b.mutation.ContentType(); exists {
 				s.SetIgnore(webhookevent.FieldContentType)
+			}
+			if _, exists := b.mutation.Query(); exists {
+				s.SetIgnore(webhookevent.FieldQuery)
+			}
+			if _, exists := b.mutation.Headers(); exists {
+				s.SetIgnore(webhookevent.FieldHeaders)
 			}
 			if _, exists := b.mutation.ReceivedAt(); exists {
 				s.SetIgnore(webhookevent.FieldReceivedAt)

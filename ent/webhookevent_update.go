@@ -143,6 +143,9 @@ func (_u *WebhookEventUpdate) sqlSave(ctx context.Context) (_node int, err error
 			}
 		}
 	}
+	if _u.mutation.HeadersCleared() {
+		_spec.ClearField(webhookevent.FieldHeaders, field.TypeJSON)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(webhookevent.FieldStatus, field.TypeEnum, value)
 	}
@@ -321,6 +324,9 @@ func (_u *WebhookEventUpdateOne) sqlSave(ctx context.Context) (_node *WebhookEve
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.HeadersCleared() {
+		_spec.ClearField(webhookevent.FieldHeaders, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(webhookevent.FieldStatus, field.TypeEnum, value)

@@ -36,7 +36,11 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, j *job) error {
 		// A provider's retry of a body already stored is a no-op here: the unique
 		// (account, body hash) index drops it, and its events are deduplicated
 		// by their own keys below.
-		if err := c.WebhookEvent.Create().
+		create := c.WebhookEvent.Create()
+		if j.failure != "" {
+			create.SetQuery(j.query).SetHeaders(replayHeaders(j.headers))
+		}
+		if err := create.
 			SetTenantID(j.account.TenantID).
 			SetIntegrationAccountID(j.account.ID).
 			SetBodyHash(bodyHash(j.body)).

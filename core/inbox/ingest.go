@@ -100,6 +100,10 @@ func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *pro
 	}
 	evs, resp, perr := recv.ParseWebhook(pa, req)
 	j := &job{account: acct, body: req.Body, contentType: req.Header.Get("Content-Type"), events: evs}
+	if req.URL != nil {
+		j.query = req.URL.RawQuery
+	}
+	j.headers = req.Header
 	var parseErr *providers.ParseError
 	if perr != nil {
 		if !errors.As(perr, &parseErr) {
@@ -141,7 +145,11 @@ type job struct {
 	account     *ent.IntegrationAccount
 	body        []byte
 	contentType string
-	events      []providers.Event
+	// query and headers are the rest of the request, kept with a body that
+	// cannot be parsed so that a replay sees what arrived.
+	query   string
+	headers http.Header
+	events  []providers.Event
 	// failure is set when the body could not be parsed; it is stored FAILED.
 	failure string
 	// replay is the FAILED webhook event being replayed.

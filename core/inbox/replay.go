@@ -3,6 +3,8 @@ package inbox
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/switchboard/switchboard/core"
@@ -40,7 +42,7 @@ func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error)
 	if err != nil {
 		return nil, err
 	}
-	req := &providers.WebhookRequest{Method: "POST", Body: we.Body, Received: we.ReceivedAt, Header: map[string][]string{"Content-Type": {we.ContentType}}}
+	req := replayRequest(we, s.accounts.WebhookURL(acct))
 	evs, _, perr := recv.ParseWebhook(pa, req)
 	if perr != nil {
 		we, err = s.client.WebhookEvent.UpdateOne(we).SetError(perr.Error()).Save(ctx)
@@ -63,4 +65,40 @@ func (s *Service) ReleaseHeld(ctx context.Context, accountID int) error {
 		return store.Wrap(err, "inbox: release")
 	}
 	return s.submit(ctx, &job{account: acct, release: true})
+}
+
+// credentialHeaders are never kept with a failed webhook: no parser needs them.
+var credentialHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Proxy-Authorization": true}
+
+// replayHeaders is what is kept of a failed webhook's headers.
+func replayHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		if !credentialHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// replayRequest rebuilds a stored webhook as its parser first saw it: body,
+// query string, headers and the time it arrived.
+func replayRequest(we *ent.WebhookEvent, webhookURL string) *providers.WebhookRequest {
+	header := http.Header{}
+	for k, v := range we.Headers {
+		header[k] = v
+	}
+	if header.Get("Content-Type") == "" && we.ContentType != "" {
+		header.Set("Content-Type", we.ContentType)
+	}
+	public := webhookURL
+	u, err := url.Parse(webhookURL)
+	if err != nil {
+		u = &url.URL{}
+	}
+	u.RawQuery = we.Query
+	if we.Query != "" {
+		public += "?" + we.Query
+	}
+	return &providers.WebhookRequest{Method: http.MethodPost, URL: u, PublicURL: public, Header: header, Body: we.Body, Received: we.ReceivedAt}
 }

@@ -354,6 +354,8 @@ var (
 		{Name: "body_hash", Type: field.TypeString},
 		{Name: "body", Type: field.TypeBytes},
 		{Name: "content_type", Type: field.TypeString, Default: ""},
+		{Name: "query", Type: field.TypeString, Default: ""},
+		{Name: "headers", Type: field.TypeJSON, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PROCESSED", "FAILED"}},
 		{Name: "error", Type: field.TypeString, Default: ""},
 		{Name: "events", Type: field.TypeInt, Default: 0},
@@ -369,13 +371,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "webhook_events_tenants_tenant",
-				Columns:    []*schema.Column{WebhookEventsColumns[8]},
+				Columns:    []*schema.Column{WebhookEventsColumns[10]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "webhook_events_integration_accounts_integration_account",
-				Columns:    []*schema.Column{WebhookEventsColumns[9]},
+				Columns:    []*schema.Column{WebhookEventsColumns[11]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -384,12 +386,12 @@ var (
 			{
 				Name:    "webhookevent_integration_account_id_body_hash",
 				Unique:  true,
-				Columns: []*schema.Column{WebhookEventsColumns[9], WebhookEventsColumns[1]},
+				Columns: []*schema.Column{WebhookEventsColumns[11], WebhookEventsColumns[1]},
 			},
 			{
 				Name:    "webhookevent_tenant_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{WebhookEventsColumns[8], WebhookEventsColumns[4]},
+				Columns: []*schema.Column{WebhookEventsColumns[10], WebhookEventsColumns[6]},
 			},
 		},
 	}

@@ -259,16 +259,20 @@ func init() {
 	webhookeventDescContentType := webhookeventFields[3].Descriptor()
 	// webhookevent.DefaultContentType holds the default value on creation for the content_type field.
 	webhookevent.DefaultContentType = webhookeventDescContentType.Default.(string)
+	// webhookeventDescQuery is the schema descriptor for query field.
+	webhookeventDescQuery := webhookeventFields[4].Descriptor()
+	// webhookevent.DefaultQuery holds the default value on creation for the query field.
+	webhookevent.DefaultQuery = webhookeventDescQuery.Default.(string)
 	// webhookeventDescError is the schema descriptor for error field.
-	webhookeventDescError := webhookeventFields[5].Descriptor()
+	webhookeventDescError := webhookeventFields[7].Descriptor()
 	// webhookevent.DefaultError holds the default value on creation for the error field.
 	webhookevent.DefaultError = webhookeventDescError.Default.(string)
 	// webhookeventDescEvents is the schema descriptor for events field.
-	webhookeventDescEvents := webhookeventFields[6].Descriptor()
+	webhookeventDescEvents := webhookeventFields[8].Descriptor()
 	// webhookevent.DefaultEvents holds the default value on creation for the events field.
 	webhookevent.DefaultEvents = webhookeventDescEvents.Default.(int)
 	// webhookeventDescReceivedAt is the schema descriptor for received_at field.
-	webhookeventDescReceivedAt := webhookeventFields[7].Descriptor()
+	webhookeventDescReceivedAt := webhookeventFields[9].Descriptor()
 	// webhookevent.DefaultReceivedAt holds the default value on creation for the received_at field.
 	webhookevent.DefaultReceivedAt = webhookeventDescReceivedAt.Default.(func() time.Time)
 }

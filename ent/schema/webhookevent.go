@@ -33,6 +33,11 @@ func (WebhookEvent) Fields() []ent.Field {
 		field.String("body_hash").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Bytes("body").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("content_type").Default("").Immutable().Annotations(noWhere),
+		// Query and Headers keep, for a body that could not be parsed, the rest
+		// of what its parser may read (WeChat's encrypted mode reads the query),
+		// so a replay parses exactly what arrived. Credentials are not kept.
+		field.String("query").Default("").Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.JSON("headers", map[string][]string{}).Optional().Immutable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Enum("status").Values("PROCESSED", "FAILED"),
 		field.String("error").Default("").Annotations(noWhere),
 		field.Int("events").Default(0).Annotations(noWhere),

@@ -28,6 +28,10 @@ const (
 	FieldBody = "body"
 	// FieldContentType holds the string denoting the content_type field in the database.
 	FieldContentType = "content_type"
+	// FieldQuery holds the string denoting the query field in the database.
+	FieldQuery = "query"
+	// FieldHeaders holds the string denoting the headers field in the database.
+	FieldHeaders = "headers"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldError holds the string denoting the error field in the database.
@@ -66,6 +70,8 @@ var Columns = []string{
 	FieldBodyHash,
 	FieldBody,
 	FieldContentType,
+	FieldQuery,
+	FieldHeaders,
 	FieldStatus,
 	FieldError,
 	FieldEvents,
@@ -92,6 +98,8 @@ var (
 	Interceptors [1]ent.Interceptor
 	// DefaultContentType holds the default value on creation for the "content_type" field.
 	DefaultContentType string
+	// DefaultQuery holds the default value on creation for the "query" field.
+	DefaultQuery string
 	// DefaultError holds the default value on creation for the "error" field.
 	DefaultError string
 	// DefaultEvents holds the default value on creation for the "events" field.
@@ -149,6 +157,11 @@ func ByBodyHash(opts ...sql.OrderTermOption) OrderOption {
 // ByContentType orders the results by the content_type field.
 func ByContentType(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldContentType, opts...).ToFunc()
+}
+
+// ByQuery orders the results by the query field.
+func ByQuery(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuery, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.
