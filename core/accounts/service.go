@@ -157,6 +157,29 @@ func (s *Service) Secrets(a *ent.IntegrationAccount) (map[string]string, error) 
 	return m, nil
 }
 
+// Bound is an account bound to its messenger: the provider that speaks its
+// API and the account as that provider sees it (settings, opened secrets,
+// webhook URL). It is the one way the core gets from a stored account to a
+// call to its messenger.
+type Bound struct {
+	Account  *ent.IntegrationAccount
+	Provider providers.Provider
+	Opened   providers.Account
+}
+
+// Bind finds a's provider and opens its credentials.
+func (s *Service) Bind(a *ent.IntegrationAccount) (*Bound, error) {
+	_, p, err := s.Spec(a)
+	if err != nil {
+		return nil, err
+	}
+	sec, err := s.Secrets(a)
+	if err != nil {
+		return nil, err
+	}
+	return &Bound{Account: a, Provider: p, Opened: providers.Account{ID: a.AccountID, Settings: a.Settings, Secrets: sec, WebhookURL: s.WebhookURL(a)}}, nil
+}
+
 // Spec returns the provider spec of an account.
 func (s *Service) Spec(a *ent.IntegrationAccount) (providers.Spec, providers.Provider, error) {
 	var gw string
@@ -477,16 +500,11 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 	if err != nil {
 		return nil, Result{}, err
 	}
-	_, p, err := s.Spec(a)
+	b, err := s.Bind(a)
 	if err != nil {
 		return nil, Result{}, err
 	}
-	sec, err := s.Secrets(a)
-	if err != nil {
-		return nil, Result{}, err
-	}
-	acct := providers.Account{ID: a.AccountID, Settings: a.Settings, Secrets: sec, WebhookURL: s.WebhookURL(a)}
-	res, supported, err := call(p, acct)
+	res, supported, err := call(b.Provider, b.Opened)
 	out := Result{OK: res.OK, Message: res.Message, Details: res.Details, At: s.now()}
 	switch {
 	case !supported:

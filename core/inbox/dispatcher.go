@@ -172,11 +172,11 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 	if err != nil {
 		return providers.SendResult{}, &providers.SendError{Reason: "the account no longer exists", Err: err}
 	}
-	_, p, err := s.accounts.Spec(acct)
+	b, err := s.accounts.Bind(acct)
 	if err != nil {
-		return providers.SendResult{}, &providers.SendError{Reason: err.Error(), Err: err}
+		return providers.SendResult{}, &providers.SendError{Reason: "the account's messenger or credentials cannot be used", Err: err}
 	}
-	sender, ok := p.(providers.Sender)
+	sender, ok := b.Provider.(providers.Sender)
 	if !ok {
 		return providers.SendResult{}, &providers.SendError{Reason: "replies are not supported yet for " + acct.Type.String()}
 	}
@@ -184,10 +184,7 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 	if err != nil {
 		return providers.SendResult{}, &providers.SendError{Reason: "the contact no longer exists", Err: err}
 	}
-	pa, err := s.providerAccount(acct)
-	if err != nil {
-		return providers.SendResult{}, err
-	}
+	pa := b.Opened
 	to := ct.ChatID
 	if to == "" {
 		to = ct.ProviderUserID

@@ -48,20 +48,19 @@ func (s *Service) FindWebhookTarget(ctx context.Context, accountID string) (*Web
 		s.log.ErrorContext(ctx, "webhook: look up account", "err", err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
-	_, p, err := s.accounts.Spec(acct)
-	if err != nil {
+	if _, _, err := s.accounts.Spec(acct); err != nil {
 		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
-	recv, ok := p.(providers.WebhookReceiver)
-	if !ok {
-		return nil, WebhookAnswer{Status: http.StatusNotFound}
-	}
-	pa, err := s.providerAccount(acct)
+	b, err := s.accounts.Bind(acct)
 	if err != nil {
 		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
-	return &WebhookTarget{account: acct, receiver: recv, opened: pa}, WebhookAnswer{}
+	recv, ok := b.Provider.(providers.WebhookReceiver)
+	if !ok {
+		return nil, WebhookAnswer{Status: http.StatusNotFound}
+	}
+	return &WebhookTarget{account: acct, receiver: recv, opened: b.Opened}, WebhookAnswer{}
 }
 
 // HandleWebhook finds the account of accountID and receives req for it.
@@ -123,15 +122,6 @@ func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *pro
 		status = resp.Status
 	}
 	return WebhookAnswer{Status: status, Response: resp}
-}
-
-// providerAccount opens an account's credentials for its provider.
-func (s *Service) providerAccount(a *ent.IntegrationAccount) (providers.Account, error) {
-	sec, err := s.accounts.Secrets(a)
-	if err != nil {
-		return providers.Account{}, err
-	}
-	return providers.Account{ID: a.AccountID, Settings: a.Settings, Secrets: sec, WebhookURL: s.accounts.WebhookURL(a)}, nil
 }
 
 func bodyHash(b []byte) string {

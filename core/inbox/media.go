@@ -214,16 +214,13 @@ func (s *Service) mediaAccount(ctx context.Context, m *ent.Message) (*providers.
 	if err != nil {
 		return nil, nil, &providers.SendError{Retryable: true, Reason: "Switchboard could not load the account", Err: err}
 	}
-	pa, err := s.providerAccount(a)
+	b, err := s.accounts.Bind(a)
 	if err != nil {
 		s.log.ErrorContext(ctx, "media: account credentials", "account", a.ID, "err", err)
 		return nil, nil, &providers.SendError{Retryable: true, Reason: "the account's credentials cannot be read", Err: err}
 	}
-	var fetcher providers.MediaFetcher
-	if _, p, err := s.accounts.Spec(a); err == nil {
-		fetcher, _ = p.(providers.MediaFetcher)
-	}
-	return &pa, fetcher, nil
+	fetcher, _ := b.Provider.(providers.MediaFetcher)
+	return &b.Opened, fetcher, nil
 }
 
 // mediaFailure says why a download failed, in words a tenant may see, and

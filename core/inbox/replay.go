@@ -30,18 +30,15 @@ func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error)
 	if err != nil {
 		return nil, store.Wrap(err, "inbox: replay: account")
 	}
-	_, p, err := s.accounts.Spec(acct)
+	b, err := s.accounts.Bind(acct)
 	if err != nil {
 		return nil, err
 	}
-	recv, ok := p.(providers.WebhookReceiver)
+	recv, ok := b.Provider.(providers.WebhookReceiver)
 	if !ok {
 		return nil, core.Invalid("id", "this messenger has no webhook parser")
 	}
-	pa, err := s.providerAccount(acct)
-	if err != nil {
-		return nil, err
-	}
+	pa := b.Opened
 	req := replayRequest(we, s.accounts.WebhookURL(acct))
 	evs, _, perr := recv.ParseWebhook(pa, req)
 	if perr != nil {
