@@ -3297,6 +3297,7 @@ type ConversationFieldsContact struct {
 	Id             string `json:"id"`
 	ProviderUserID string `json:"providerUserID"`
 	DisplayName    string `json:"displayName"`
+	AvatarURL      string `json:"avatarURL"`
 	Blocked        bool   `json:"blocked"`
 }
 
@@ -3308,6 +3309,9 @@ func (v *ConversationFieldsContact) GetProviderUserID() string { return v.Provid
 
 // GetDisplayName returns ConversationFieldsContact.DisplayName, and is useful for accessing the field via an interface.
 func (v *ConversationFieldsContact) GetDisplayName() string { return v.DisplayName }
+
+// GetAvatarURL returns ConversationFieldsContact.AvatarURL, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsContact) GetAvatarURL() string { return v.AvatarURL }
 
 // GetBlocked returns ConversationFieldsContact.Blocked, and is useful for accessing the field via an interface.
 func (v *ConversationFieldsContact) GetBlocked() bool { return v.Blocked }
@@ -10427,6 +10431,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -10486,6 +10491,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -10781,6 +10787,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -10885,6 +10892,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -11011,6 +11019,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -11818,6 +11827,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -12930,6 +12940,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -12987,6 +12998,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {
@@ -13150,6 +13162,7 @@ fragment ConversationFields on Conversation {
 		id
 		providerUserID
 		displayName
+		avatarURL
 		blocked
 	}
 	integrationAccount {

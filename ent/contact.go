@@ -33,6 +33,10 @@ type Contact struct {
 	ChatID string `json:"chat_id,omitempty"`
 	// DisplayName holds the value of the "display_name" field.
 	DisplayName string `json:"display_name,omitempty"`
+	// AvatarURL holds the value of the "avatar_url" field.
+	AvatarURL string `json:"avatar_url,omitempty"`
+	// ProfileCheckedAt holds the value of the "profile_checked_at" field.
+	ProfileCheckedAt *time.Time `json:"profile_checked_at,omitempty"`
 	// Blocked holds the value of the "blocked" field.
 	Blocked bool `json:"blocked,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -98,9 +102,9 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case contact.FieldID, contact.FieldTenantID, contact.FieldIntegrationAccountID:
 			values[i] = new(sql.NullInt64)
-		case contact.FieldProviderUserID, contact.FieldChatID, contact.FieldDisplayName:
+		case contact.FieldProviderUserID, contact.FieldChatID, contact.FieldDisplayName, contact.FieldAvatarURL:
 			values[i] = new(sql.NullString)
-		case contact.FieldCreatedAt, contact.FieldUpdatedAt:
+		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldProfileCheckedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -164,6 +168,19 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field display_name", values[i])
 			} else if value.Valid {
 				_m.DisplayName = value.String
+			}
+		case contact.FieldAvatarURL:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field avatar_url", values[i])
+			} else if value.Valid {
+				_m.AvatarURL = value.String
+			}
+		case contact.FieldProfileCheckedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field profile_checked_at", values[i])
+			} else if value.Valid {
+				_m.ProfileCheckedAt = new(time.Time)
+				*_m.ProfileCheckedAt = value.Time
 			}
 		case contact.FieldBlocked:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -242,6 +259,14 @@ func (_m *Contact) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("display_name=")
 	builder.WriteString(_m.DisplayName)
+	builder.WriteString(", ")
+	builder.WriteString("avatar_url=")
+	builder.WriteString(_m.AvatarURL)
+	builder.WriteString(", ")
+	if v := _m.ProfileCheckedAt; v != nil {
+		builder.WriteString("profile_checked_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("blocked=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Blocked))

@@ -99,6 +99,34 @@ func (_c *ContactCreate) SetNillableDisplayName(v *string) *ContactCreate {
 	return _c
 }
 
+// SetAvatarURL sets the "avatar_url" field.
+func (_c *ContactCreate) SetAvatarURL(v string) *ContactCreate {
+	_c.mutation.SetAvatarURL(v)
+	return _c
+}
+
+// SetNillableAvatarURL sets the "avatar_url" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableAvatarURL(v *string) *ContactCreate {
+	if v != nil {
+		_c.SetAvatarURL(*v)
+	}
+	return _c
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (_c *ContactCreate) SetProfileCheckedAt(v time.Time) *ContactCreate {
+	_c.mutation.SetProfileCheckedAt(v)
+	return _c
+}
+
+// SetNillableProfileCheckedAt sets the "profile_checked_at" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableProfileCheckedAt(v *time.Time) *ContactCreate {
+	if v != nil {
+		_c.SetProfileCheckedAt(*v)
+	}
+	return _c
+}
+
 // SetBlocked sets the "blocked" field.
 func (_c *ContactCreate) SetBlocked(v bool) *ContactCreate {
 	_c.mutation.SetBlocked(v)
@@ -197,6 +225,10 @@ func (_c *ContactCreate) defaults() error {
 		v := contact.DefaultDisplayName
 		_c.mutation.SetDisplayName(v)
 	}
+	if _, ok := _c.mutation.AvatarURL(); !ok {
+		v := contact.DefaultAvatarURL
+		_c.mutation.SetAvatarURL(v)
+	}
 	if _, ok := _c.mutation.Blocked(); !ok {
 		v := contact.DefaultBlocked
 		_c.mutation.SetBlocked(v)
@@ -231,6 +263,9 @@ func (_c *ContactCreate) check() error {
 	}
 	if _, ok := _c.mutation.DisplayName(); !ok {
 		return &ValidationError{Name: "display_name", err: errors.New(`ent: missing required field "Contact.display_name"`)}
+	}
+	if _, ok := _c.mutation.AvatarURL(); !ok {
+		return &ValidationError{Name: "avatar_url", err: errors.New(`ent: missing required field "Contact.avatar_url"`)}
 	}
 	if _, ok := _c.mutation.Blocked(); !ok {
 		return &ValidationError{Name: "blocked", err: errors.New(`ent: missing required field "Contact.blocked"`)}
@@ -287,6 +322,14 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DisplayName(); ok {
 		_spec.SetField(contact.FieldDisplayName, field.TypeString, value)
 		_node.DisplayName = value
+	}
+	if value, ok := _c.mutation.AvatarURL(); ok {
+		_spec.SetField(contact.FieldAvatarURL, field.TypeString, value)
+		_node.AvatarURL = value
+	}
+	if value, ok := _c.mutation.ProfileCheckedAt(); ok {
+		_spec.SetField(contact.FieldProfileCheckedAt, field.TypeTime, value)
+		_node.ProfileCheckedAt = &value
 	}
 	if value, ok := _c.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
@@ -430,6 +473,36 @@ func (u *ContactUpsert) UpdateDisplayName() *ContactUpsert {
 	return u
 }
 
+// SetAvatarURL sets the "avatar_url" field.
+func (u *ContactUpsert) SetAvatarURL(v string) *ContactUpsert {
+	u.Set(contact.FieldAvatarURL, v)
+	return u
+}
+
+// UpdateAvatarURL sets the "avatar_url" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateAvatarURL() *ContactUpsert {
+	u.SetExcluded(contact.FieldAvatarURL)
+	return u
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (u *ContactUpsert) SetProfileCheckedAt(v time.Time) *ContactUpsert {
+	u.Set(contact.FieldProfileCheckedAt, v)
+	return u
+}
+
+// UpdateProfileCheckedAt sets the "profile_checked_at" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateProfileCheckedAt() *ContactUpsert {
+	u.SetExcluded(contact.FieldProfileCheckedAt)
+	return u
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (u *ContactUpsert) ClearProfileCheckedAt() *ContactUpsert {
+	u.SetNull(contact.FieldProfileCheckedAt)
+	return u
+}
+
 // SetBlocked sets the "blocked" field.
 func (u *ContactUpsert) SetBlocked(v bool) *ContactUpsert {
 	u.Set(contact.FieldBlocked, v)
@@ -535,6 +608,41 @@ func (u *ContactUpsertOne) SetDisplayName(v string) *ContactUpsertOne {
 func (u *ContactUpsertOne) UpdateDisplayName() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateDisplayName()
+	})
+}
+
+// SetAvatarURL sets the "avatar_url" field.
+func (u *ContactUpsertOne) SetAvatarURL(v string) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetAvatarURL(v)
+	})
+}
+
+// UpdateAvatarURL sets the "avatar_url" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateAvatarURL() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateAvatarURL()
+	})
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (u *ContactUpsertOne) SetProfileCheckedAt(v time.Time) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetProfileCheckedAt(v)
+	})
+}
+
+// UpdateProfileCheckedAt sets the "profile_checked_at" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateProfileCheckedAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateProfileCheckedAt()
+	})
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (u *ContactUpsertOne) ClearProfileCheckedAt() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearProfileCheckedAt()
 	})
 }
 
@@ -811,6 +919,41 @@ func (u *ContactUpsertBulk) SetDisplayName(v string) *ContactUpsertBulk {
 func (u *ContactUpsertBulk) UpdateDisplayName() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateDisplayName()
+	})
+}
+
+// SetAvatarURL sets the "avatar_url" field.
+func (u *ContactUpsertBulk) SetAvatarURL(v string) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetAvatarURL(v)
+	})
+}
+
+// UpdateAvatarURL sets the "avatar_url" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateAvatarURL() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateAvatarURL()
+	})
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (u *ContactUpsertBulk) SetProfileCheckedAt(v time.Time) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetProfileCheckedAt(v)
+	})
+}
+
+// UpdateProfileCheckedAt sets the "profile_checked_at" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateProfileCheckedAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateProfileCheckedAt()
+	})
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (u *ContactUpsertBulk) ClearProfileCheckedAt() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearProfileCheckedAt()
 	})
 }
 

@@ -64,6 +64,40 @@ func (_u *ContactUpdate) SetNillableDisplayName(v *string) *ContactUpdate {
 	return _u
 }
 
+// SetAvatarURL sets the "avatar_url" field.
+func (_u *ContactUpdate) SetAvatarURL(v string) *ContactUpdate {
+	_u.mutation.SetAvatarURL(v)
+	return _u
+}
+
+// SetNillableAvatarURL sets the "avatar_url" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableAvatarURL(v *string) *ContactUpdate {
+	if v != nil {
+		_u.SetAvatarURL(*v)
+	}
+	return _u
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (_u *ContactUpdate) SetProfileCheckedAt(v time.Time) *ContactUpdate {
+	_u.mutation.SetProfileCheckedAt(v)
+	return _u
+}
+
+// SetNillableProfileCheckedAt sets the "profile_checked_at" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableProfileCheckedAt(v *time.Time) *ContactUpdate {
+	if v != nil {
+		_u.SetProfileCheckedAt(*v)
+	}
+	return _u
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (_u *ContactUpdate) ClearProfileCheckedAt() *ContactUpdate {
+	_u.mutation.ClearProfileCheckedAt()
+	return _u
+}
+
 // SetBlocked sets the "blocked" field.
 func (_u *ContactUpdate) SetBlocked(v bool) *ContactUpdate {
 	_u.mutation.SetBlocked(v)
@@ -199,6 +233,15 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(contact.FieldDisplayName, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.AvatarURL(); ok {
+		_spec.SetField(contact.FieldAvatarURL, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProfileCheckedAt(); ok {
+		_spec.SetField(contact.FieldProfileCheckedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ProfileCheckedAtCleared() {
+		_spec.ClearField(contact.FieldProfileCheckedAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
 	}
@@ -300,6 +343,40 @@ func (_u *ContactUpdateOne) SetNillableDisplayName(v *string) *ContactUpdateOne 
 	if v != nil {
 		_u.SetDisplayName(*v)
 	}
+	return _u
+}
+
+// SetAvatarURL sets the "avatar_url" field.
+func (_u *ContactUpdateOne) SetAvatarURL(v string) *ContactUpdateOne {
+	_u.mutation.SetAvatarURL(v)
+	return _u
+}
+
+// SetNillableAvatarURL sets the "avatar_url" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableAvatarURL(v *string) *ContactUpdateOne {
+	if v != nil {
+		_u.SetAvatarURL(*v)
+	}
+	return _u
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (_u *ContactUpdateOne) SetProfileCheckedAt(v time.Time) *ContactUpdateOne {
+	_u.mutation.SetProfileCheckedAt(v)
+	return _u
+}
+
+// SetNillableProfileCheckedAt sets the "profile_checked_at" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableProfileCheckedAt(v *time.Time) *ContactUpdateOne {
+	if v != nil {
+		_u.SetProfileCheckedAt(*v)
+	}
+	return _u
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (_u *ContactUpdateOne) ClearProfileCheckedAt() *ContactUpdateOne {
+	_u.mutation.ClearProfileCheckedAt()
 	return _u
 }
 
@@ -467,6 +544,15 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if value, ok := _u.mutation.DisplayName(); ok {
 		_spec.SetField(contact.FieldDisplayName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AvatarURL(); ok {
+		_spec.SetField(contact.FieldAvatarURL, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ProfileCheckedAt(); ok {
+		_spec.SetField(contact.FieldProfileCheckedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ProfileCheckedAtCleared() {
+		_spec.ClearField(contact.FieldProfileCheckedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)

@@ -164,6 +164,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldDisplayName)
 				fieldSeen[contact.FieldDisplayName] = struct{}{}
 			}
+		case "avatarURL":
+			if _, ok := fieldSeen[contact.FieldAvatarURL]; !ok {
+				selectedFields = append(selectedFields, contact.FieldAvatarURL)
+				fieldSeen[contact.FieldAvatarURL] = struct{}{}
+			}
 		case "blocked":
 			if _, ok := fieldSeen[contact.FieldBlocked]; !ok {
 				selectedFields = append(selectedFields, contact.FieldBlocked)

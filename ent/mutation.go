@@ -56,6 +56,8 @@ type ContactMutation struct {
 	provider_user_id           *string
 	chat_id                    *string
 	display_name               *string
+	avatar_url                 *string
+	profile_checked_at         *time.Time
 	blocked                    *bool
 	clearedFields              map[string]struct{}
 	tenant                     *int
@@ -420,6 +422,91 @@ func (m *ContactMutation) ResetDisplayName() {
 	m.display_name = nil
 }
 
+// SetAvatarURL sets the "avatar_url" field.
+func (m *ContactMutation) SetAvatarURL(s string) {
+	m.avatar_url = &s
+}
+
+// AvatarURL returns the value of the "avatar_url" field in the mutation.
+func (m *ContactMutation) AvatarURL() (r string, exists bool) {
+	v := m.avatar_url
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvatarURL returns the old "avatar_url" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldAvatarURL(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvatarURL is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvatarURL requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvatarURL: %w", err)
+	}
+	return oldValue.AvatarURL, nil
+}
+
+// ResetAvatarURL resets all changes to the "avatar_url" field.
+func (m *ContactMutation) ResetAvatarURL() {
+	m.avatar_url = nil
+}
+
+// SetProfileCheckedAt sets the "profile_checked_at" field.
+func (m *ContactMutation) SetProfileCheckedAt(t time.Time) {
+	m.profile_checked_at = &t
+}
+
+// ProfileCheckedAt returns the value of the "profile_checked_at" field in the mutation.
+func (m *ContactMutation) ProfileCheckedAt() (r time.Time, exists bool) {
+	v := m.profile_checked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProfileCheckedAt returns the old "profile_checked_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldProfileCheckedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProfileCheckedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProfileCheckedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProfileCheckedAt: %w", err)
+	}
+	return oldValue.ProfileCheckedAt, nil
+}
+
+// ClearProfileCheckedAt clears the value of the "profile_checked_at" field.
+func (m *ContactMutation) ClearProfileCheckedAt() {
+	m.profile_checked_at = nil
+	m.clearedFields[contact.FieldProfileCheckedAt] = struct{}{}
+}
+
+// ProfileCheckedAtCleared returns if the "profile_checked_at" field was cleared in this mutation.
+func (m *ContactMutation) ProfileCheckedAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldProfileCheckedAt]
+	return ok
+}
+
+// ResetProfileCheckedAt resets all changes to the "profile_checked_at" field.
+func (m *ContactMutation) ResetProfileCheckedAt() {
+	m.profile_checked_at = nil
+	delete(m.clearedFields, contact.FieldProfileCheckedAt)
+}
+
 // SetBlocked sets the "blocked" field.
 func (m *ContactMutation) SetBlocked(b bool) {
 	m.blocked = &b
@@ -598,7 +685,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, contact.FieldTenantID)
 	}
@@ -619,6 +706,12 @@ func (m *ContactMutation) Fields() []string {
 	}
 	if m.display_name != nil {
 		fields = append(fields, contact.FieldDisplayName)
+	}
+	if m.avatar_url != nil {
+		fields = append(fields, contact.FieldAvatarURL)
+	}
+	if m.profile_checked_at != nil {
+		fields = append(fields, contact.FieldProfileCheckedAt)
 	}
 	if m.blocked != nil {
 		fields = append(fields, contact.FieldBlocked)
@@ -645,6 +738,10 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.ChatID()
 	case contact.FieldDisplayName:
 		return m.DisplayName()
+	case contact.FieldAvatarURL:
+		return m.AvatarURL()
+	case contact.FieldProfileCheckedAt:
+		return m.ProfileCheckedAt()
 	case contact.FieldBlocked:
 		return m.Blocked()
 	}
@@ -670,6 +767,10 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldChatID(ctx)
 	case contact.FieldDisplayName:
 		return m.OldDisplayName(ctx)
+	case contact.FieldAvatarURL:
+		return m.OldAvatarURL(ctx)
+	case contact.FieldProfileCheckedAt:
+		return m.OldProfileCheckedAt(ctx)
 	case contact.FieldBlocked:
 		return m.OldBlocked(ctx)
 	}
@@ -730,6 +831,20 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDisplayName(v)
 		return nil
+	case contact.FieldAvatarURL:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvatarURL(v)
+		return nil
+	case contact.FieldProfileCheckedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProfileCheckedAt(v)
+		return nil
 	case contact.FieldBlocked:
 		v, ok := value.(bool)
 		if !ok {
@@ -769,7 +884,11 @@ func (m *ContactMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ContactMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(contact.FieldProfileCheckedAt) {
+		fields = append(fields, contact.FieldProfileCheckedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -782,6 +901,11 @@ func (m *ContactMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ContactMutation) ClearField(name string) error {
+	switch name {
+	case contact.FieldProfileCheckedAt:
+		m.ClearProfileCheckedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
 }
 
@@ -809,6 +933,12 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldDisplayName:
 		m.ResetDisplayName()
+		return nil
+	case contact.FieldAvatarURL:
+		m.ResetAvatarURL()
+		return nil
+	case contact.FieldProfileCheckedAt:
+		m.ResetProfileCheckedAt()
 		return nil
 	case contact.FieldBlocked:
 		m.ResetBlocked()

@@ -66,6 +66,7 @@ type ComplexityRoot struct {
 	}
 
 	Contact struct {
+		AvatarURL          func(childComplexity int) int
 		Blocked            func(childComplexity int) int
 		Conversations      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
 		CreatedAt          func(childComplexity int) int
@@ -547,6 +548,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Attachment.URL(childComplexity), true
 
+	case "Contact.avatarURL":
+		if e.ComplexityRoot.Contact.AvatarURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.AvatarURL(childComplexity), true
 	case "Contact.blocked":
 		if e.ComplexityRoot.Contact.Blocked == nil {
 			break
@@ -2770,6 +2777,8 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_providerUserID(ctx, field)
 	case "displayName":
 		return ec.fieldContext_Contact_displayName(ctx, field)
+	case "avatarURL":
+		return ec.fieldContext_Contact_avatarURL(ctx, field)
 	case "blocked":
 		return ec.fieldContext_Contact_blocked(ctx, field)
 	case "integrationAccount":
@@ -4551,6 +4560,29 @@ func (ec *executionContext) _Contact_displayName(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Contact_displayName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
+}
+
+func (ec *executionContext) _Contact_avatarURL(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_avatarURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvatarURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_avatarURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
@@ -15555,6 +15587,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "displayName":
 			out.Values[i] = ec._Contact_displayName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "avatarURL":
+			out.Values[i] = ec._Contact_avatarURL(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

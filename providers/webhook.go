@@ -219,3 +219,23 @@ type MediaFetcher interface {
 type EventAcknowledger interface {
 	Acknowledge(ctx context.Context, env Env, acct Account, ev Event) error
 }
+
+// Profile is who a customer is, as their messenger tells it.
+type Profile struct {
+	DisplayName string
+	PictureURL  string
+}
+
+// ErrNoProfile means the messenger has no profile to give for this user (not
+// a friend, no consent, unknown); asking again later may help, retrying now
+// will not.
+var ErrNoProfile = errors.New("providers: no profile for this user")
+
+// ProfileFetcher asks the messenger who a customer is, for messengers whose
+// webhooks carry only an ID (LINE, Facebook, Viber without details). The core
+// calls it in the background for new contacts and again a day later, so
+// agents see who they talk to. chatID is the event's ChatID (a group or room)
+// or empty.
+type ProfileFetcher interface {
+	FetchProfile(ctx context.Context, env Env, acct Account, chatID, userID string) (Profile, error)
+}

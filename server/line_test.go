@@ -372,16 +372,17 @@ func TestLineMessagePathEndToEnd(t *testing.T) {
 		t.Fatalf("%d messages, want 4", n)
 	}
 
-	t.Run("contact name", func(t *testing.T) {
-		// LINE's webhooks carry only the user ID; the name is in the profile.
-		if conv.Contact.DisplayName == "" {
-			t.Skip("GAP: LINE contacts have no name. providers/line has Provider.Profile (GET /v2/bot/profile/{userId}, " +
-				"or the group member's profile), but no providers capability interface exposes it and core/inbox never " +
-				"asks, so agents see a blank contact.")
-		}
-		if conv.Contact.DisplayName != "Brown" {
-			t.Errorf("contact name %q, want the profile's \"Brown\"", conv.Contact.DisplayName)
-		}
+	t.Run("contact name and picture", func(t *testing.T) {
+		// LINE's webhooks carry only the user ID; the name is in the profile,
+		// which Switchboard asks for in the background.
+		eventually(t, "the contact's profile", func() bool {
+			r, err := client.Conversation(ctx, s.admin, conv.Id, ptr(1))
+			if err != nil || r.Node == nil {
+				t.Fatalf("conversation: %v", err)
+			}
+			c, _ := (*r.Node).(*client.ConversationNodeConversation)
+			return c != nil && c.Contact.DisplayName == "Brown"
+		})
 	})
 
 	// The agent takes the conversation and replies: text, then text with a

@@ -117,6 +117,9 @@ func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *pro
 	if a, ok := recv.(providers.EventAcknowledger); ok {
 		s.acknowledge(a, acct.ID, pa, j.events)
 	}
+	if f, ok := recv.(providers.ProfileFetcher); ok {
+		s.askProfiles(f, acct.ID, pa, j.events)
+	}
 	status := http.StatusOK
 	if resp != nil && resp.Status != 0 {
 		status = resp.Status

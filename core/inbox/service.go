@@ -64,11 +64,13 @@ type Service struct {
 	cache     writeCache
 	mediaWake chan struct{}
 
-	jobs    chan *job
-	acks    chan ack
-	stopped chan struct{}
-	wake    chan struct{}
-	wg      sync.WaitGroup
+	jobs chan *job
+	acks chan ack
+	// profiles are customers to look up with their messenger.
+	profiles chan profileAsk
+	stopped  chan struct{}
+	wake     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -101,17 +103,21 @@ func New(client *ent.Client, opts Options) *Service {
 		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
 		log: opts.Log, opts: opts, now: time.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1), resolved: resolveCache{max: 4096},
-		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
+		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 }
 
 // Run starts the group-commit writer and the outbox dispatcher until ctx ends;
 // Wait returns once both have stopped.
 func (s *Service) Run(ctx context.Context) {
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.runAcknowledger(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.runProfiles(ctx)
 	}()
 	go func() {
 		defer s.wg.Done()

@@ -29,6 +29,10 @@ const (
 	FieldChatID = "chat_id"
 	// FieldDisplayName holds the string denoting the display_name field in the database.
 	FieldDisplayName = "display_name"
+	// FieldAvatarURL holds the string denoting the avatar_url field in the database.
+	FieldAvatarURL = "avatar_url"
+	// FieldProfileCheckedAt holds the string denoting the profile_checked_at field in the database.
+	FieldProfileCheckedAt = "profile_checked_at"
 	// FieldBlocked holds the string denoting the blocked field in the database.
 	FieldBlocked = "blocked"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -72,6 +76,8 @@ var Columns = []string{
 	FieldProviderUserID,
 	FieldChatID,
 	FieldDisplayName,
+	FieldAvatarURL,
+	FieldProfileCheckedAt,
 	FieldBlocked,
 }
 
@@ -105,6 +111,8 @@ var (
 	DefaultChatID string
 	// DefaultDisplayName holds the default value on creation for the "display_name" field.
 	DefaultDisplayName string
+	// DefaultAvatarURL holds the default value on creation for the "avatar_url" field.
+	DefaultAvatarURL string
 	// DefaultBlocked holds the default value on creation for the "blocked" field.
 	DefaultBlocked bool
 )
@@ -150,6 +158,16 @@ func ByChatID(opts ...sql.OrderTermOption) OrderOption {
 // ByDisplayName orders the results by the display_name field.
 func ByDisplayName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDisplayName, opts...).ToFunc()
+}
+
+// ByAvatarURL orders the results by the avatar_url field.
+func ByAvatarURL(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvatarURL, opts...).ToFunc()
+}
+
+// ByProfileCheckedAt orders the results by the profile_checked_at field.
+func ByProfileCheckedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProfileCheckedAt, opts...).ToFunc()
 }
 
 // ByBlocked orders the results by the blocked field.

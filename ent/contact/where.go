@@ -90,6 +90,16 @@ func DisplayName(v string) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldDisplayName, v))
 }
 
+// AvatarURL applies equality check predicate on the "avatar_url" field. It's identical to AvatarURLEQ.
+func AvatarURL(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldAvatarURL, v))
+}
+
+// ProfileCheckedAt applies equality check predicate on the "profile_checked_at" field. It's identical to ProfileCheckedAtEQ.
+func ProfileCheckedAt(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldProfileCheckedAt, v))
+}
+
 // Blocked applies equality check predicate on the "blocked" field. It's identical to BlockedEQ.
 func Blocked(v bool) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldBlocked, v))
@@ -408,6 +418,121 @@ func DisplayNameEqualFold(v string) predicate.Contact {
 // DisplayNameContainsFold applies the ContainsFold predicate on the "display_name" field.
 func DisplayNameContainsFold(v string) predicate.Contact {
 	return predicate.Contact(sql.FieldContainsFold(FieldDisplayName, v))
+}
+
+// AvatarURLEQ applies the EQ predicate on the "avatar_url" field.
+func AvatarURLEQ(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldAvatarURL, v))
+}
+
+// AvatarURLNEQ applies the NEQ predicate on the "avatar_url" field.
+func AvatarURLNEQ(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldNEQ(FieldAvatarURL, v))
+}
+
+// AvatarURLIn applies the In predicate on the "avatar_url" field.
+func AvatarURLIn(vs ...string) predicate.Contact {
+	return predicate.Contact(sql.FieldIn(FieldAvatarURL, vs...))
+}
+
+// AvatarURLNotIn applies the NotIn predicate on the "avatar_url" field.
+func AvatarURLNotIn(vs ...string) predicate.Contact {
+	return predicate.Contact(sql.FieldNotIn(FieldAvatarURL, vs...))
+}
+
+// AvatarURLGT applies the GT predicate on the "avatar_url" field.
+func AvatarURLGT(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldGT(FieldAvatarURL, v))
+}
+
+// AvatarURLGTE applies the GTE predicate on the "avatar_url" field.
+func AvatarURLGTE(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldGTE(FieldAvatarURL, v))
+}
+
+// AvatarURLLT applies the LT predicate on the "avatar_url" field.
+func AvatarURLLT(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldLT(FieldAvatarURL, v))
+}
+
+// AvatarURLLTE applies the LTE predicate on the "avatar_url" field.
+func AvatarURLLTE(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldLTE(FieldAvatarURL, v))
+}
+
+// AvatarURLContains applies the Contains predicate on the "avatar_url" field.
+func AvatarURLContains(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldContains(FieldAvatarURL, v))
+}
+
+// AvatarURLHasPrefix applies the HasPrefix predicate on the "avatar_url" field.
+func AvatarURLHasPrefix(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldHasPrefix(FieldAvatarURL, v))
+}
+
+// AvatarURLHasSuffix applies the HasSuffix predicate on the "avatar_url" field.
+func AvatarURLHasSuffix(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldHasSuffix(FieldAvatarURL, v))
+}
+
+// AvatarURLEqualFold applies the EqualFold predicate on the "avatar_url" field.
+func AvatarURLEqualFold(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEqualFold(FieldAvatarURL, v))
+}
+
+// AvatarURLContainsFold applies the ContainsFold predicate on the "avatar_url" field.
+func AvatarURLContainsFold(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldContainsFold(FieldAvatarURL, v))
+}
+
+// ProfileCheckedAtEQ applies the EQ predicate on the "profile_checked_at" field.
+func ProfileCheckedAtEQ(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtNEQ applies the NEQ predicate on the "profile_checked_at" field.
+func ProfileCheckedAtNEQ(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldNEQ(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtIn applies the In predicate on the "profile_checked_at" field.
+func ProfileCheckedAtIn(vs ...time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldIn(FieldProfileCheckedAt, vs...))
+}
+
+// ProfileCheckedAtNotIn applies the NotIn predicate on the "profile_checked_at" field.
+func ProfileCheckedAtNotIn(vs ...time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldNotIn(FieldProfileCheckedAt, vs...))
+}
+
+// ProfileCheckedAtGT applies the GT predicate on the "profile_checked_at" field.
+func ProfileCheckedAtGT(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldGT(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtGTE applies the GTE predicate on the "profile_checked_at" field.
+func ProfileCheckedAtGTE(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldGTE(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtLT applies the LT predicate on the "profile_checked_at" field.
+func ProfileCheckedAtLT(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldLT(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtLTE applies the LTE predicate on the "profile_checked_at" field.
+func ProfileCheckedAtLTE(v time.Time) predicate.Contact {
+	return predicate.Contact(sql.FieldLTE(FieldProfileCheckedAt, v))
+}
+
+// ProfileCheckedAtIsNil applies the IsNil predicate on the "profile_checked_at" field.
+func ProfileCheckedAtIsNil() predicate.Contact {
+	return predicate.Contact(sql.FieldIsNull(FieldProfileCheckedAt))
+}
+
+// ProfileCheckedAtNotNil applies the NotNil predicate on the "profile_checked_at" field.
+func ProfileCheckedAtNotNil() predicate.Contact {
+	return predicate.Contact(sql.FieldNotNull(FieldProfileCheckedAt))
 }
 
 // BlockedEQ applies the EQ predicate on the "blocked" field.

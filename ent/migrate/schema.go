@@ -17,6 +17,8 @@ var (
 		{Name: "provider_user_id", Type: field.TypeString},
 		{Name: "chat_id", Type: field.TypeString, Default: ""},
 		{Name: "display_name", Type: field.TypeString, Default: ""},
+		{Name: "avatar_url", Type: field.TypeString, Default: ""},
+		{Name: "profile_checked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "blocked", Type: field.TypeBool, Default: false},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
@@ -29,13 +31,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_tenants_tenant",
-				Columns:    []*schema.Column{ContactsColumns[7]},
+				Columns:    []*schema.Column{ContactsColumns[9]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "contacts_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ContactsColumns[8]},
+				Columns:    []*schema.Column{ContactsColumns[10]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -44,7 +46,7 @@ var (
 			{
 				Name:    "contact_integration_account_id_provider_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[8], ContactsColumns[3]},
+				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[3]},
 			},
 		},
 	}

@@ -52,8 +52,12 @@ func init() {
 	contactDescDisplayName := contactFields[3].Descriptor()
 	// contact.DefaultDisplayName holds the default value on creation for the display_name field.
 	contact.DefaultDisplayName = contactDescDisplayName.Default.(string)
+	// contactDescAvatarURL is the schema descriptor for avatar_url field.
+	contactDescAvatarURL := contactFields[4].Descriptor()
+	// contact.DefaultAvatarURL holds the default value on creation for the avatar_url field.
+	contact.DefaultAvatarURL = contactDescAvatarURL.Default.(string)
 	// contactDescBlocked is the schema descriptor for blocked field.
-	contactDescBlocked := contactFields[4].Descriptor()
+	contactDescBlocked := contactFields[6].Descriptor()
 	// contact.DefaultBlocked holds the default value on creation for the blocked field.
 	contact.DefaultBlocked = contactDescBlocked.Default.(bool)
 	conversationMixin := schema.Conversation{}.Mixin()

@@ -31,6 +31,11 @@ func (Contact) Fields() []ent.Field {
 		field.String("chat_id").Default("").Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("display_name").Default("").
 			Annotations(entgql.OrderField("DISPLAY_NAME")),
+		// AvatarURL is the customer's picture as the messenger reports it.
+		field.String("avatar_url").Default("").Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// ProfileCheckedAt is when the messenger was last asked for the
+		// customer's name and picture; they are asked again a day later.
+		field.Time("profile_checked_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Blocked is set when the customer blocked the bot or unsubscribed.
 		field.Bool("blocked").Default(false),
 	}

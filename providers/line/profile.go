@@ -3,6 +3,7 @@ package line
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -22,7 +23,7 @@ type Profile struct {
 // ErrNoProfile means LINE has no profile to give: the user does not exist, has
 // not consented to sharing it, is not (or no longer) a friend of the account,
 // or has blocked it. It is final for that user until that changes.
-var ErrNoProfile = errors.New("line: LINE has no profile of this user for this account")
+var ErrNoProfile = fmt.Errorf("line: LINE has no profile of this user for this account: %w", providers.ErrNoProfile)
 
 // Profile gets a user's display name and picture. In a group or multi-person
 // chat (chatID is the ID of an event's ChatID, a group "C..." or room
@@ -58,4 +59,15 @@ func (p Provider) Profile(ctx context.Context, env providers.Env, acct providers
 		return Profile{}, err
 	}
 	return out, nil
+}
+
+var _ providers.ProfileFetcher = Provider{}
+
+// FetchProfile is Profile in the form the core asks for.
+func (p Provider) FetchProfile(ctx context.Context, env providers.Env, acct providers.Account, chatID, userID string) (providers.Profile, error) {
+	pr, err := p.Profile(ctx, env, acct, chatID, userID)
+	if err != nil {
+		return providers.Profile{}, err
+	}
+	return providers.Profile{DisplayName: pr.DisplayName, PictureURL: pr.PictureURL}, nil
 }

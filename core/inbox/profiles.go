@@ -1,0 +1,93 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/providers"
+)
+
+// profileRefresh is how long a customer's name and picture are kept before
+// their messenger is asked again.
+const profileRefresh = 24 * time.Hour
+
+// profileAsk is one customer to look up with their messenger.
+type profileAsk struct {
+	from      providers.ProfileFetcher
+	accountID int
+	account   providers.Account
+	chatID    string
+	userID    string
+}
+
+// askProfiles queues the senders of a stored webhook's events for a profile
+// lookup, without making the webhook's answer wait for it.
+func (s *Service) askProfiles(from providers.ProfileFetcher, accountID int, acct providers.Account, events []providers.Event) {
+	seen := map[string]bool{}
+	for _, ev := range events {
+		switch ev.Kind {
+		case providers.EventMessage, providers.EventPostback, providers.EventSubscribed:
+		default:
+			continue
+		}
+		if ev.SenderID == "" || seen[ev.SenderID] {
+			continue
+		}
+		seen[ev.SenderID] = true
+		select {
+		case s.profiles <- profileAsk{from: from, accountID: accountID, account: acct, chatID: ev.ChatID, userID: ev.SenderID}:
+		default:
+			// Full: the next message of this customer asks again.
+		}
+	}
+}
+
+// runProfiles looks customers up until ctx ends: a contact whose profile is
+// older than profileRefresh (or was never fetched) gets its messenger's
+// display name and picture.
+func (s *Service) runProfiles(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case a := <-s.profiles:
+			s.refreshProfile(ctx, a)
+		}
+	}
+}
+
+func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
+	sys := core.SystemContext(ctx)
+	ct, err := s.client.Contact.Query().
+		Where(contact.IntegrationAccountID(a.accountID), contact.ProviderUserID(a.userID)).Only(sys)
+	if err != nil {
+		return // held for a disconnected account, or gone: asked again later
+	}
+	now := s.now()
+	if ct.ProfileCheckedAt != nil && now.Sub(*ct.ProfileCheckedAt) < profileRefresh {
+		return
+	}
+	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	p, err := a.from.FetchProfile(callCtx, s.env(), a.account, a.chatID, a.userID)
+	cancel()
+	up := s.client.Contact.UpdateOne(ct).SetProfileCheckedAt(now)
+	switch {
+	case errors.Is(err, providers.ErrNoProfile):
+	case err != nil:
+		if ctx.Err() == nil {
+			s.log.WarnContext(ctx, "contacts: fetch profile", "account", a.accountID, "err", err)
+		}
+		return // asked again with the customer's next message
+	default:
+		if p.DisplayName != "" {
+			up.SetDisplayName(p.DisplayName)
+		}
+		up.SetAvatarURL(p.PictureURL)
+	}
+	if err := up.Exec(sys); err != nil && ctx.Err() == nil {
+		s.log.ErrorContext(ctx, "contacts: store profile", "contact", ct.ID, "err", err)
+	}
+}
