@@ -20,6 +20,7 @@ import (
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -43,6 +44,8 @@ type Client struct {
 	IntegrationAccount *IntegrationAccountClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// MessagePart is the client for interacting with the MessagePart builders.
+	MessagePart *MessagePartClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// Token is the client for interacting with the Token builders.
@@ -67,6 +70,7 @@ func (c *Client) init() {
 	c.Event = NewEventClient(c.config)
 	c.IntegrationAccount = NewIntegrationAccountClient(c.config)
 	c.Message = NewMessageClient(c.config)
+	c.MessagePart = NewMessagePartClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -168,6 +172,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Event:              NewEventClient(cfg),
 		IntegrationAccount: NewIntegrationAccountClient(cfg),
 		Message:            NewMessageClient(cfg),
+		MessagePart:        NewMessagePartClient(cfg),
 		Tenant:             NewTenantClient(cfg),
 		Token:              NewTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -196,6 +201,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Event:              NewEventClient(cfg),
 		IntegrationAccount: NewIntegrationAccountClient(cfg),
 		Message:            NewMessageClient(cfg),
+		MessagePart:        NewMessagePartClient(cfg),
 		Tenant:             NewTenantClient(cfg),
 		Token:              NewTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -229,8 +235,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message, c.Tenant,
-		c.Token, c.User, c.WebhookEvent,
+		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message,
+		c.MessagePart, c.Tenant, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -240,8 +246,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message, c.Tenant,
-		c.Token, c.User, c.WebhookEvent,
+		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message,
+		c.MessagePart, c.Tenant, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -260,6 +266,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.IntegrationAccount.mutate(ctx, m)
 	case *MessageMutation:
 		return c.Message.mutate(ctx, m)
+	case *MessagePartMutation:
+		return c.MessagePart.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
 	case *TokenMutation:
@@ -1129,6 +1137,22 @@ func (c *MessageClient) QuerySender(_m *Message) *UserQuery {
 	return query
 }
 
+// QueryParts queries the parts edge of a Message.
+func (c *MessageClient) QueryParts(_m *Message) *MessagePartQuery {
+	query := (&MessagePartClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(messagepart.Table, messagepart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, message.PartsTable, message.PartsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageClient) Hooks() []Hook {
 	hooks := c.hooks.Message
@@ -1153,6 +1177,173 @@ func (c *MessageClient) mutate(ctx context.Context, m *MessageMutation) (Value, 
 		return (&MessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Message mutation op: %q", m.Op())
+	}
+}
+
+// MessagePartClient is a client for the MessagePart schema.
+type MessagePartClient struct {
+	config
+}
+
+// NewMessagePartClient returns a client for the MessagePart from the given config.
+func NewMessagePartClient(c config) *MessagePartClient {
+	return &MessagePartClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `messagepart.Hooks(f(g(h())))`.
+func (c *MessagePartClient) Use(hooks ...Hook) {
+	c.hooks.MessagePart = append(c.hooks.MessagePart, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `messagepart.Intercept(f(g(h())))`.
+func (c *MessagePartClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MessagePart = append(c.inters.MessagePart, interceptors...)
+}
+
+// Create returns a builder for creating a MessagePart entity.
+func (c *MessagePartClient) Create() *MessagePartCreate {
+	mutation := newMessagePartMutation(c.config, OpCreate)
+	return &MessagePartCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MessagePart entities.
+func (c *MessagePartClient) CreateBulk(builders ...*MessagePartCreate) *MessagePartCreateBulk {
+	return &MessagePartCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MessagePartClient) MapCreateBulk(slice any, setFunc func(*MessagePartCreate, int)) *MessagePartCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MessagePartCreateBulk{err: fmt.Errorf("calling to MessagePartClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MessagePartCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MessagePartCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MessagePart.
+func (c *MessagePartClient) Update() *MessagePartUpdate {
+	mutation := newMessagePartMutation(c.config, OpUpdate)
+	return &MessagePartUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MessagePartClient) UpdateOne(_m *MessagePart) *MessagePartUpdateOne {
+	mutation := newMessagePartMutation(c.config, OpUpdateOne, withMessagePart(_m))
+	return &MessagePartUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MessagePartClient) UpdateOneID(id int) *MessagePartUpdateOne {
+	mutation := newMessagePartMutation(c.config, OpUpdateOne, withMessagePartID(id))
+	return &MessagePartUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MessagePart.
+func (c *MessagePartClient) Delete() *MessagePartDelete {
+	mutation := newMessagePartMutation(c.config, OpDelete)
+	return &MessagePartDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MessagePartClient) DeleteOne(_m *MessagePart) *MessagePartDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MessagePartClient) DeleteOneID(id int) *MessagePartDeleteOne {
+	builder := c.Delete().Where(messagepart.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MessagePartDeleteOne{builder}
+}
+
+// Query returns a query builder for MessagePart.
+func (c *MessagePartClient) Query() *MessagePartQuery {
+	return &MessagePartQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMessagePart},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MessagePart entity by its id.
+func (c *MessagePartClient) Get(ctx context.Context, id int) (*MessagePart, error) {
+	return c.Query().Where(messagepart.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MessagePartClient) GetX(ctx context.Context, id int) *MessagePart {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a MessagePart.
+func (c *MessagePartClient) QueryTenant(_m *MessagePart) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagepart.Table, messagepart.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagepart.TenantTable, messagepart.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessage queries the message edge of a MessagePart.
+func (c *MessagePartClient) QueryMessage(_m *MessagePart) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagepart.Table, messagepart.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagepart.MessageTable, messagepart.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MessagePartClient) Hooks() []Hook {
+	hooks := c.hooks.MessagePart
+	return append(hooks[:len(hooks):len(hooks)], messagepart.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MessagePartClient) Interceptors() []Interceptor {
+	inters := c.inters.MessagePart
+	return append(inters[:len(inters):len(inters)], messagepart.Interceptors[:]...)
+}
+
+func (c *MessagePartClient) mutate(ctx context.Context, m *MessagePartMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MessagePartCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MessagePartUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MessagePartUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MessagePartDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MessagePart mutation op: %q", m.Op())
 	}
 }
 
@@ -1793,12 +1984,12 @@ func (c *WebhookEventClient) mutate(ctx context.Context, m *WebhookEventMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Contact, Conversation, Event, IntegrationAccount, Message, Tenant, Token, User,
-		WebhookEvent []ent.Hook
+		Contact, Conversation, Event, IntegrationAccount, Message, MessagePart, Tenant,
+		Token, User, WebhookEvent []ent.Hook
 	}
 	inters struct {
-		Contact, Conversation, Event, IntegrationAccount, Message, Tenant, Token, User,
-		WebhookEvent []ent.Interceptor
+		Contact, Conversation, Event, IntegrationAccount, Message, MessagePart, Tenant,
+		Token, User, WebhookEvent []ent.Interceptor
 	}
 )
 

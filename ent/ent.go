@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -86,6 +87,7 @@ func checkColumn(t, c string) error {
 			event.Table:              event.ValidColumn,
 			integrationaccount.Table: integrationaccount.ValidColumn,
 			message.Table:            message.ValidColumn,
+			messagepart.Table:        messagepart.ValidColumn,
 			tenant.Table:             tenant.ValidColumn,
 			token.Table:              token.ValidColumn,
 			user.Table:               user.ValidColumn,

@@ -89,11 +89,15 @@ type MessageEdges struct {
 	Conversation *Conversation `json:"conversation,omitempty"`
 	// Sender holds the value of the sender edge.
 	Sender *User `json:"sender,omitempty"`
+	// Parts holds the value of the parts edge.
+	Parts []*MessagePart `json:"parts,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 	// totalCount holds the count of the edges above.
 	totalCount [2]map[string]int
+
+	namedParts map[string][]*MessagePart
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -127,6 +131,15 @@ func (e MessageEdges) SenderOrErr() (*User, error) {
 		return nil, &NotFoundError{label: user.Label}
 	}
 	return nil, &NotLoadedError{edge: "sender"}
+}
+
+// PartsOrErr returns the Parts value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) PartsOrErr() ([]*MessagePart, error) {
+	if e.loadedTypes[3] {
+		return e.Parts, nil
+	}
+	return nil, &NotLoadedError{edge: "parts"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -366,6 +379,11 @@ func (_m *Message) QuerySender() *UserQuery {
 	return NewMessageClient(_m.config).QuerySender(_m)
 }
 
+// QueryParts queries the "parts" edge of the Message entity.
+func (_m *Message) QueryParts() *MessagePartQuery {
+	return NewMessageClient(_m.config).QueryParts(_m)
+}
+
 // Update returns a builder for updating this Message.
 // Note that you need to call Message.Unwrap() before calling this method if this Message
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -482,6 +500,30 @@ func (_m *Message) String() string {
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedParts returns the Parts named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Message) NamedParts(name string) ([]*MessagePart, error) {
+	if _m.Edges.namedParts == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedParts[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Message) appendNamedParts(name string, edges ...*MessagePart) {
+	if _m.Edges.namedParts == nil {
+		_m.Edges.namedParts = make(map[string][]*MessagePart)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedParts[name] = []*MessagePart{}
+	} else {
+		_m.Edges.namedParts[name] = append(_m.Edges.namedParts[name], edges...)
+	}
 }
 
 // Messages is a parsable slice of Message.

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/providers"
@@ -326,6 +327,21 @@ func (_c *MessageCreate) SetSender(v *User) *MessageCreate {
 	return _c.SetSenderID(v.ID)
 }
 
+// AddPartIDs adds the "parts" edge to the MessagePart entity by IDs.
+func (_c *MessageCreate) AddPartIDs(ids ...int) *MessageCreate {
+	_c.mutation.AddPartIDs(ids...)
+	return _c
+}
+
+// AddParts adds the "parts" edges to the MessagePart entity.
+func (_c *MessageCreate) AddParts(v ...*MessagePart) *MessageCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddPartIDs(ids...)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_c *MessageCreate) Mutation() *MessageMutation {
 	return _c.mutation
@@ -635,6 +651,22 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.SenderID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/user"
@@ -28,8 +30,10 @@ type MessageQuery struct {
 	withTenant       *TenantQuery
 	withConversation *ConversationQuery
 	withSender       *UserQuery
+	withParts        *MessagePartQuery
 	loadTotal        []func(context.Context, []*Message) error
 	modifiers        []func(*sql.Selector)
+	withNamedParts   map[string]*MessagePartQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -125,6 +129,28 @@ func (_q *MessageQuery) QuerySender() *UserQuery {
 			sqlgraph.From(message.Table, message.FieldID, selector),
 			sqlgraph.To(user.Table, user.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, message.SenderTable, message.SenderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryParts chains the current query on the "parts" edge.
+func (_q *MessageQuery) QueryParts() *MessagePartQuery {
+	query := (&MessagePartClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, selector),
+			sqlgraph.To(messagepart.Table, messagepart.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, message.PartsTable, message.PartsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -327,6 +353,7 @@ func (_q *MessageQuery) Clone() *MessageQuery {
 		withTenant:       _q.withTenant.Clone(),
 		withConversation: _q.withConversation.Clone(),
 		withSender:       _q.withSender.Clone(),
+		withParts:        _q.withParts.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -364,6 +391,17 @@ func (_q *MessageQuery) WithSender(opts ...func(*UserQuery)) *MessageQuery {
 		opt(query)
 	}
 	_q.withSender = query
+	return _q
+}
+
+// WithParts tells the query-builder to eager-load the nodes that are connected to
+// the "parts" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithParts(opts ...func(*MessagePartQuery)) *MessageQuery {
+	query := (&MessagePartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withParts = query
 	return _q
 }
 
@@ -445,10 +483,11 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	var (
 		nodes       = []*Message{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withTenant != nil,
 			_q.withConversation != nil,
 			_q.withSender != nil,
+			_q.withParts != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -487,6 +526,20 @@ func (_q *MessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mess
 	if query := _q.withSender; query != nil {
 		if err := _q.loadSender(ctx, query, nodes, nil,
 			func(n *Message, e *User) { n.Edges.Sender = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withParts; query != nil {
+		if err := _q.loadParts(ctx, query, nodes,
+			func(n *Message) { n.Edges.Parts = []*MessagePart{} },
+			func(n *Message, e *MessagePart) { n.Edges.Parts = append(n.Edges.Parts, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedParts {
+		if err := _q.loadParts(ctx, query, nodes,
+			func(n *Message) { n.appendNamedParts(name) },
+			func(n *Message, e *MessagePart) { n.appendNamedParts(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -591,6 +644,36 @@ func (_q *MessageQuery) loadSender(ctx context.Context, query *UserQuery, nodes 
 	}
 	return nil
 }
+func (_q *MessageQuery) loadParts(ctx context.Context, query *MessagePartQuery, nodes []*Message, init func(*Message), assign func(*Message, *MessagePart)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Message)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(messagepart.FieldMessageID)
+	}
+	query.Where(predicate.MessagePart(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(message.PartsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.MessageID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "message_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *MessageQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -692,6 +775,20 @@ func (_q *MessageQuery) sqlQuery(ctx context.Context) *sql.Selector {
 func (_q *MessageQuery) Modify(modifiers ...func(s *sql.Selector)) *MessageSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedParts tells the query-builder to eager-load the nodes that are connected to the "parts"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageQuery) WithNamedParts(name string, opts ...func(*MessagePartQuery)) *MessageQuery {
+	query := (&MessagePartClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedParts == nil {
+		_q.withNamedParts = make(map[string]*MessagePartQuery)
+	}
+	_q.withNamedParts[name] = query
+	return _q
 }
 
 // MessageGroupBy is the group-by builder for Message entities.

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -315,6 +316,21 @@ func (_u *MessageUpdate) SetConversation(v *Conversation) *MessageUpdate {
 	return _u.SetConversationID(v.ID)
 }
 
+// AddPartIDs adds the "parts" edge to the MessagePart entity by IDs.
+func (_u *MessageUpdate) AddPartIDs(ids ...int) *MessageUpdate {
+	_u.mutation.AddPartIDs(ids...)
+	return _u
+}
+
+// AddParts adds the "parts" edges to the MessagePart entity.
+func (_u *MessageUpdate) AddParts(v ...*MessagePart) *MessageUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPartIDs(ids...)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_u *MessageUpdate) Mutation() *MessageMutation {
 	return _u.mutation
@@ -324,6 +340,27 @@ func (_u *MessageUpdate) Mutation() *MessageMutation {
 func (_u *MessageUpdate) ClearConversation() *MessageUpdate {
 	_u.mutation.ClearConversation()
 	return _u
+}
+
+// ClearParts clears all "parts" edges to the MessagePart entity.
+func (_u *MessageUpdate) ClearParts() *MessageUpdate {
+	_u.mutation.ClearParts()
+	return _u
+}
+
+// RemovePartIDs removes the "parts" edge to MessagePart entities by IDs.
+func (_u *MessageUpdate) RemovePartIDs(ids ...int) *MessageUpdate {
+	_u.mutation.RemovePartIDs(ids...)
+	return _u
+}
+
+// RemoveParts removes "parts" edges to MessagePart entities.
+func (_u *MessageUpdate) RemoveParts(v ...*MessagePart) *MessageUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePartIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -502,6 +539,51 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(conversation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPartsIDs(); len(nodes) > 0 && !_u.mutation.PartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -813,6 +895,21 @@ func (_u *MessageUpdateOne) SetConversation(v *Conversation) *MessageUpdateOne {
 	return _u.SetConversationID(v.ID)
 }
 
+// AddPartIDs adds the "parts" edge to the MessagePart entity by IDs.
+func (_u *MessageUpdateOne) AddPartIDs(ids ...int) *MessageUpdateOne {
+	_u.mutation.AddPartIDs(ids...)
+	return _u
+}
+
+// AddParts adds the "parts" edges to the MessagePart entity.
+func (_u *MessageUpdateOne) AddParts(v ...*MessagePart) *MessageUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddPartIDs(ids...)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_u *MessageUpdateOne) Mutation() *MessageMutation {
 	return _u.mutation
@@ -822,6 +919,27 @@ func (_u *MessageUpdateOne) Mutation() *MessageMutation {
 func (_u *MessageUpdateOne) ClearConversation() *MessageUpdateOne {
 	_u.mutation.ClearConversation()
 	return _u
+}
+
+// ClearParts clears all "parts" edges to the MessagePart entity.
+func (_u *MessageUpdateOne) ClearParts() *MessageUpdateOne {
+	_u.mutation.ClearParts()
+	return _u
+}
+
+// RemovePartIDs removes the "parts" edge to MessagePart entities by IDs.
+func (_u *MessageUpdateOne) RemovePartIDs(ids ...int) *MessageUpdateOne {
+	_u.mutation.RemovePartIDs(ids...)
+	return _u
+}
+
+// RemoveParts removes "parts" edges to MessagePart entities.
+func (_u *MessageUpdateOne) RemoveParts(v ...*MessagePart) *MessageUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemovePartIDs(ids...)
 }
 
 // Where appends a list predicates to the MessageUpdate builder.
@@ -1030,6 +1148,51 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(conversation.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedPartsIDs(); len(nodes) > 0 && !_u.mutation.PartsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   message.PartsTable,
+			Columns: []string{message.PartsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagepart.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
@@ -39,6 +40,7 @@ const (
 	TypeEvent              = "Event"
 	TypeIntegrationAccount = "IntegrationAccount"
 	TypeMessage            = "Message"
+	TypeMessagePart        = "MessagePart"
 	TypeTenant             = "Tenant"
 	TypeToken              = "Token"
 	TypeUser               = "User"
@@ -4365,6 +4367,9 @@ type MessageMutation struct {
 	clearedconversation        bool
 	sender                     *int
 	clearedsender              bool
+	parts                      map[int]struct{}
+	removedparts               map[int]struct{}
+	clearedparts               bool
 	done                       bool
 	oldValue                   func(context.Context) (*Message, error)
 	predicates                 []predicate.Message
@@ -5749,6 +5754,60 @@ func (m *MessageMutation) ResetSender() {
 	m.clearedsender = false
 }
 
+// AddPartIDs adds the "parts" edge to the MessagePart entity by ids.
+func (m *MessageMutation) AddPartIDs(ids ...int) {
+	if m.parts == nil {
+		m.parts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.parts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearParts clears the "parts" edge to the MessagePart entity.
+func (m *MessageMutation) ClearParts() {
+	m.clearedparts = true
+}
+
+// PartsCleared reports if the "parts" edge to the MessagePart entity was cleared.
+func (m *MessageMutation) PartsCleared() bool {
+	return m.clearedparts
+}
+
+// RemovePartIDs removes the "parts" edge to the MessagePart entity by IDs.
+func (m *MessageMutation) RemovePartIDs(ids ...int) {
+	if m.removedparts == nil {
+		m.removedparts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.parts, ids[i])
+		m.removedparts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedParts returns the removed IDs of the "parts" edge to the MessagePart entity.
+func (m *MessageMutation) RemovedPartsIDs() (ids []int) {
+	for id := range m.removedparts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// PartsIDs returns the "parts" edge IDs in the mutation.
+func (m *MessageMutation) PartsIDs() (ids []int) {
+	for id := range m.parts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetParts resets all changes to the "parts" edge.
+func (m *MessageMutation) ResetParts() {
+	m.parts = nil
+	m.clearedparts = false
+	m.removedparts = nil
+}
+
 // Where appends a list predicates to the MessageMutation builder.
 func (m *MessageMutation) Where(ps ...predicate.Message) {
 	m.predicates = append(m.predicates, ps...)
@@ -6421,7 +6480,7 @@ func (m *MessageMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MessageMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.tenant != nil {
 		edges = append(edges, message.EdgeTenant)
 	}
@@ -6430,6 +6489,9 @@ func (m *MessageMutation) AddedEdges() []string {
 	}
 	if m.sender != nil {
 		edges = append(edges, message.EdgeSender)
+	}
+	if m.parts != nil {
+		edges = append(edges, message.EdgeParts)
 	}
 	return edges
 }
@@ -6450,25 +6512,42 @@ func (m *MessageMutation) AddedIDs(name string) []ent.Value {
 		if id := m.sender; id != nil {
 			return []ent.Value{*id}
 		}
+	case message.EdgeParts:
+		ids := make([]ent.Value, 0, len(m.parts))
+		for id := range m.parts {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MessageMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
+	if m.removedparts != nil {
+		edges = append(edges, message.EdgeParts)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *MessageMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case message.EdgeParts:
+		ids := make([]ent.Value, 0, len(m.removedparts))
+		for id := range m.removedparts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MessageMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedtenant {
 		edges = append(edges, message.EdgeTenant)
 	}
@@ -6477,6 +6556,9 @@ func (m *MessageMutation) ClearedEdges() []string {
 	}
 	if m.clearedsender {
 		edges = append(edges, message.EdgeSender)
+	}
+	if m.clearedparts {
+		edges = append(edges, message.EdgeParts)
 	}
 	return edges
 }
@@ -6491,6 +6573,8 @@ func (m *MessageMutation) EdgeCleared(name string) bool {
 		return m.clearedconversation
 	case message.EdgeSender:
 		return m.clearedsender
+	case message.EdgeParts:
+		return m.clearedparts
 	}
 	return false
 }
@@ -6525,8 +6609,635 @@ func (m *MessageMutation) ResetEdge(name string) error {
 	case message.EdgeSender:
 		m.ResetSender()
 		return nil
+	case message.EdgeParts:
+		m.ResetParts()
+		return nil
 	}
 	return fmt.Errorf("unknown Message edge %s", name)
+}
+
+// MessagePartMutation represents an operation that mutates the MessagePart nodes in the graph.
+type MessagePartMutation struct {
+	config
+	op                        Op
+	typ                       string
+	id                        *int
+	integration_account_id    *int
+	addintegration_account_id *int
+	provider_message_id       *string
+	clearedFields             map[string]struct{}
+	tenant                    *int
+	clearedtenant             bool
+	message                   *int
+	clearedmessage            bool
+	done                      bool
+	oldValue                  func(context.Context) (*MessagePart, error)
+	predicates                []predicate.MessagePart
+}
+
+var _ ent.Mutation = (*MessagePartMutation)(nil)
+
+// messagepartOption allows management of the mutation configuration using functional options.
+type messagepartOption func(*MessagePartMutation)
+
+// newMessagePartMutation creates new mutation for the MessagePart entity.
+func newMessagePartMutation(c config, op Op, opts ...messagepartOption) *MessagePartMutation {
+	m := &MessagePartMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMessagePart,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMessagePartID sets the ID field of the mutation.
+func withMessagePartID(id int) messagepartOption {
+	return func(m *MessagePartMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MessagePart
+		)
+		m.oldValue = func(ctx context.Context) (*MessagePart, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MessagePart.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMessagePart sets the old MessagePart of the mutation.
+func withMessagePart(node *MessagePart) messagepartOption {
+	return func(m *MessagePartMutation) {
+		m.oldValue = func(context.Context) (*MessagePart, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MessagePartMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MessagePartMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MessagePartMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MessagePartMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MessagePart.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *MessagePartMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *MessagePartMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the MessagePart entity.
+// If the MessagePart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessagePartMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *MessagePartMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetIntegrationAccountID sets the "integration_account_id" field.
+func (m *MessagePartMutation) SetIntegrationAccountID(i int) {
+	m.integration_account_id = &i
+	m.addintegration_account_id = nil
+}
+
+// IntegrationAccountID returns the value of the "integration_account_id" field in the mutation.
+func (m *MessagePartMutation) IntegrationAccountID() (r int, exists bool) {
+	v := m.integration_account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIntegrationAccountID returns the old "integration_account_id" field's value of the MessagePart entity.
+// If the MessagePart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessagePartMutation) OldIntegrationAccountID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIntegrationAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIntegrationAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIntegrationAccountID: %w", err)
+	}
+	return oldValue.IntegrationAccountID, nil
+}
+
+// AddIntegrationAccountID adds i to the "integration_account_id" field.
+func (m *MessagePartMutation) AddIntegrationAccountID(i int) {
+	if m.addintegration_account_id != nil {
+		*m.addintegration_account_id += i
+	} else {
+		m.addintegration_account_id = &i
+	}
+}
+
+// AddedIntegrationAccountID returns the value that was added to the "integration_account_id" field in this mutation.
+func (m *MessagePartMutation) AddedIntegrationAccountID() (r int, exists bool) {
+	v := m.addintegration_account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIntegrationAccountID resets all changes to the "integration_account_id" field.
+func (m *MessagePartMutation) ResetIntegrationAccountID() {
+	m.integration_account_id = nil
+	m.addintegration_account_id = nil
+}
+
+// SetProviderMessageID sets the "provider_message_id" field.
+func (m *MessagePartMutation) SetProviderMessageID(s string) {
+	m.provider_message_id = &s
+}
+
+// ProviderMessageID returns the value of the "provider_message_id" field in the mutation.
+func (m *MessagePartMutation) ProviderMessageID() (r string, exists bool) {
+	v := m.provider_message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProviderMessageID returns the old "provider_message_id" field's value of the MessagePart entity.
+// If the MessagePart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessagePartMutation) OldProviderMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProviderMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProviderMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProviderMessageID: %w", err)
+	}
+	return oldValue.ProviderMessageID, nil
+}
+
+// ResetProviderMessageID resets all changes to the "provider_message_id" field.
+func (m *MessagePartMutation) ResetProviderMessageID() {
+	m.provider_message_id = nil
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *MessagePartMutation) SetMessageID(i int) {
+	m.message = &i
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *MessagePartMutation) MessageID() (r int, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the MessagePart entity.
+// If the MessagePart object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessagePartMutation) OldMessageID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *MessagePartMutation) ResetMessageID() {
+	m.message = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *MessagePartMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[messagepart.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *MessagePartMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *MessagePartMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *MessagePartMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearMessage clears the "message" edge to the Message entity.
+func (m *MessagePartMutation) ClearMessage() {
+	m.clearedmessage = true
+	m.clearedFields[messagepart.FieldMessageID] = struct{}{}
+}
+
+// MessageCleared reports if the "message" edge to the Message entity was cleared.
+func (m *MessagePartMutation) MessageCleared() bool {
+	return m.clearedmessage
+}
+
+// MessageIDs returns the "message" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MessageID instead. It exists only for internal usage by the builders.
+func (m *MessagePartMutation) MessageIDs() (ids []int) {
+	if id := m.message; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMessage resets all changes to the "message" edge.
+func (m *MessagePartMutation) ResetMessage() {
+	m.message = nil
+	m.clearedmessage = false
+}
+
+// Where appends a list predicates to the MessagePartMutation builder.
+func (m *MessagePartMutation) Where(ps ...predicate.MessagePart) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MessagePartMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MessagePartMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MessagePart, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MessagePartMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MessagePartMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MessagePart).
+func (m *MessagePartMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MessagePartMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tenant != nil {
+		fields = append(fields, messagepart.FieldTenantID)
+	}
+	if m.integration_account_id != nil {
+		fields = append(fields, messagepart.FieldIntegrationAccountID)
+	}
+	if m.provider_message_id != nil {
+		fields = append(fields, messagepart.FieldProviderMessageID)
+	}
+	if m.message != nil {
+		fields = append(fields, messagepart.FieldMessageID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MessagePartMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case messagepart.FieldTenantID:
+		return m.TenantID()
+	case messagepart.FieldIntegrationAccountID:
+		return m.IntegrationAccountID()
+	case messagepart.FieldProviderMessageID:
+		return m.ProviderMessageID()
+	case messagepart.FieldMessageID:
+		return m.MessageID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MessagePartMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case messagepart.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case messagepart.FieldIntegrationAccountID:
+		return m.OldIntegrationAccountID(ctx)
+	case messagepart.FieldProviderMessageID:
+		return m.OldProviderMessageID(ctx)
+	case messagepart.FieldMessageID:
+		return m.OldMessageID(ctx)
+	}
+	return nil, fmt.Errorf("unknown MessagePart field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MessagePartMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case messagepart.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case messagepart.FieldIntegrationAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIntegrationAccountID(v)
+		return nil
+	case messagepart.FieldProviderMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProviderMessageID(v)
+		return nil
+	case messagepart.FieldMessageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MessagePart field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MessagePartMutation) AddedFields() []string {
+	var fields []string
+	if m.addintegration_account_id != nil {
+		fields = append(fields, messagepart.FieldIntegrationAccountID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MessagePartMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case messagepart.FieldIntegrationAccountID:
+		return m.AddedIntegrationAccountID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MessagePartMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case messagepart.FieldIntegrationAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIntegrationAccountID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MessagePart numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MessagePartMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MessagePartMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MessagePartMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MessagePart nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MessagePartMutation) ResetField(name string) error {
+	switch name {
+	case messagepart.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case messagepart.FieldIntegrationAccountID:
+		m.ResetIntegrationAccountID()
+		return nil
+	case messagepart.FieldProviderMessageID:
+		m.ResetProviderMessageID()
+		return nil
+	case messagepart.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	}
+	return fmt.Errorf("unknown MessagePart field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MessagePartMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, messagepart.EdgeTenant)
+	}
+	if m.message != nil {
+		edges = append(edges, messagepart.EdgeMessage)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MessagePartMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case messagepart.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case messagepart.EdgeMessage:
+		if id := m.message; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MessagePartMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MessagePartMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MessagePartMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, messagepart.EdgeTenant)
+	}
+	if m.clearedmessage {
+		edges = append(edges, messagepart.EdgeMessage)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MessagePartMutation) EdgeCleared(name string) bool {
+	switch name {
+	case messagepart.EdgeTenant:
+		return m.clearedtenant
+	case messagepart.EdgeMessage:
+		return m.clearedmessage
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MessagePartMutation) ClearEdge(name string) error {
+	switch name {
+	case messagepart.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case messagepart.EdgeMessage:
+		m.ClearMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown MessagePart unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MessagePartMutation) ResetEdge(name string) error {
+	switch name {
+	case messagepart.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case messagepart.EdgeMessage:
+		m.ResetMessage()
+		return nil
+	}
+	return fmt.Errorf("unknown MessagePart edge %s", name)
 }
 
 // TenantMutation represents an operation that mutates the Tenant nodes in the graph.

@@ -24,6 +24,8 @@ type Tx struct {
 	IntegrationAccount *IntegrationAccountClient
 	// Message is the client for interacting with the Message builders.
 	Message *MessageClient
+	// MessagePart is the client for interacting with the MessagePart builders.
+	MessagePart *MessagePartClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// Token is the client for interacting with the Token builders.
@@ -168,6 +170,7 @@ func (tx *Tx) init() {
 	tx.Event = NewEventClient(tx.config)
 	tx.IntegrationAccount = NewIntegrationAccountClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
+	tx.MessagePart = NewMessagePartClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)

@@ -448,10 +448,7 @@ func TestViberMessagePathEndToEnd(t *testing.T) {
 		receipt("delivered", out[1].Token, now.Add(6*time.Second))
 		receipt("seen", out[1].Token, now.Add(7*time.Second))
 		if st := s.message(t, conv.Id, sent.SendMessage.Id).Status; st != client.MessageStatusRead {
-			t.Skipf("GAP: the reply stays %s after Viber's seen for its second part. core/inbox updateReferenced (apply.go) "+
-				"finds a receipt's messages by provider_message_id, the first part's ID only; the dispatcher stores every "+
-				"part's ID in provider_message_ids (JSON, no index), which receipts never consult. Matching every part needs "+
-				"an indexed lookup of all of a reply's provider IDs (a schema change).", st)
+			t.Fatalf("the reply stays %s after Viber's seen for its second part", st)
 		}
 	})
 
@@ -466,11 +463,7 @@ func TestViberMessagePathEndToEnd(t *testing.T) {
 		receipt("seen", lastOut.Token, now.Add(9*time.Second))
 		nextMessageUpdate(t, events, last.Id, client.MessageStatusRead)
 		if st := s.message(t, conv.Id, first.Id).Status; st != client.MessageStatusRead {
-			t.Skipf("GAP: the earlier reply stays %s after Viber's one seen callback for the later one. "+
-				"providers/viber ParseWebhook maps seen to a READ with RefMessageIDs=[message_token] and documents that it "+
-				"covers earlier replies, but core/inbox storeReceipt (apply.go) moves only the messages RefMessageIDs name; "+
-				"providers.Event has no way to say \"and everything before\" (EventRead's \"or all up to Timestamp\" is not "+
-				"implemented either). Needs a decision in the core's receipt model.", st)
+			t.Fatalf("the earlier reply stays %s after Viber's one seen callback for the later one", st)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/webhookevent"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -302,7 +303,8 @@ func (s *Service) updateReferenced(ctx context.Context, c *ent.Client, rec *reco
 	}
 	msgs, err := c.Message.Query().
 		Where(message.IntegrationAccountID(acct.ID), message.DirectionEQ(dir),
-			message.ProviderMessageIDIn(ev.RefMessageIDs...)).
+			message.Or(message.ProviderMessageIDIn(ev.RefMessageIDs...),
+				message.HasPartsWith(messagepart.IntegrationAccountID(acct.ID), messagepart.ProviderMessageIDIn(ev.RefMessageIDs...)))).
 		WithConversation().All(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: find messages of %s: %w", ev.Kind, err)
@@ -343,12 +345,54 @@ func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder
 	if ev.Kind == providers.EventRead {
 		to = message.StatusREAD
 	}
-	return s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionOUTBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
+	var read []*ent.Message
+	err := s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionOUTBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
+		if to == message.StatusREAD {
+			read = append(read, m)
+		}
 		if statusRank[m.Status] >= statusRank[to] || m.Status == message.StatusFAILED {
 			return nil
 		}
 		return c.Message.UpdateOne(m).SetStatus(to)
 	})
+	if err != nil {
+		return err
+	}
+	for _, m := range read {
+		if err := s.readEarlier(ctx, c, rec, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readEarlier marks the replies sent before m in its conversation READ: a
+// customer who read a message has seen the ones above it, and messengers
+// report reading once for all of them (Viber sends one seen for every unread
+// message; Messenger and WhatsApp readers scroll past the earlier ones).
+func (s *Service) readEarlier(ctx context.Context, c *ent.Client, rec *recorder, m *ent.Message) error {
+	if m.ConversationID == nil {
+		return nil // held: not in a conversation yet
+	}
+	earlier, err := c.Message.Query().
+		Where(message.ConversationID(*m.ConversationID), message.DirectionEQ(message.DirectionOUTBOUND),
+			message.IDLT(m.ID), message.StatusIn(message.StatusSENT, message.StatusDELIVERED)).
+		WithConversation().All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: find earlier replies: %w", err)
+	}
+	for _, e := range earlier {
+		if err := c.Message.UpdateOne(e).SetStatus(message.StatusREAD).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: mark earlier reply read: %w", err)
+		}
+		if conv := e.Edges.Conversation; conv != nil {
+			id := e.ID
+			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // trimReason keeps stored provider reasons short.

@@ -2,7 +2,9 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/providers"
 )
 
@@ -129,9 +132,13 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		}
 	}
 	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		up := ent.FromContext(ctx).Message.UpdateOneID(m.ID)
+		c := ent.FromContext(ctx)
+		up := c.Message.UpdateOneID(m.ID)
 		set(up)
 		updated, err := up.Save(ctx)
+		if err == nil && sendErr == nil && len(res.MessageIDs) > 1 {
+			err = storeParts(ctx, c, m, res.MessageIDs[1:])
+		}
 		if err != nil || scheduled {
 			return err
 		}
@@ -204,4 +211,23 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 	sendCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	return sender.Send(sendCtx, s.env(), pa, out)
+}
+
+// storeParts records the provider IDs of a reply's further parts (a split
+// text, media sent apart), so a receipt about any part finds the reply.
+func storeParts(ctx context.Context, c *ent.Client, m *ent.Message, ids []string) error {
+	creates := make([]*ent.MessagePartCreate, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		creates = append(creates, c.MessagePart.Create().SetTenantID(m.TenantID).
+			SetIntegrationAccountID(m.IntegrationAccountID).SetProviderMessageID(id).SetMessageID(m.ID))
+	}
+	err := c.MessagePart.CreateBulk(creates...).
+		OnConflictColumns(messagepart.FieldIntegrationAccountID, messagepart.FieldProviderMessageID).DoNothing().Exec(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("dispatcher: store reply parts: %w", err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
@@ -211,6 +212,33 @@ func (f TraverseMessage) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MessageQuery", q)
 }
 
+// The MessagePartFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MessagePartFunc func(context.Context, *ent.MessagePartQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MessagePartFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MessagePartQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MessagePartQuery", q)
+}
+
+// The TraverseMessagePart type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMessagePart func(context.Context, *ent.MessagePartQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMessagePart) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMessagePart) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MessagePartQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MessagePartQuery", q)
+}
+
 // The TenantFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TenantFunc func(context.Context, *ent.TenantQuery) (ent.Value, error)
 
@@ -332,6 +360,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IntegrationAccountQuery, predicate.IntegrationAccount, integrationaccount.OrderOption]{typ: ent.TypeIntegrationAccount, tq: q}, nil
 	case *ent.MessageQuery:
 		return &query[*ent.MessageQuery, predicate.Message, message.OrderOption]{typ: ent.TypeMessage, tq: q}, nil
+	case *ent.MessagePartQuery:
+		return &query[*ent.MessagePartQuery, predicate.MessagePart, messagepart.OrderOption]{typ: ent.TypeMessagePart, tq: q}, nil
 	case *ent.TenantQuery:
 		return &query[*ent.TenantQuery, predicate.Tenant, tenant.OrderOption]{typ: ent.TypeTenant, tq: q}, nil
 	case *ent.TokenQuery:

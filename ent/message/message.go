@@ -76,6 +76,8 @@ const (
 	EdgeConversation = "conversation"
 	// EdgeSender holds the string denoting the sender edge name in mutations.
 	EdgeSender = "sender"
+	// EdgeParts holds the string denoting the parts edge name in mutations.
+	EdgeParts = "parts"
 	// Table holds the table name of the message in the database.
 	Table = "messages"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -99,6 +101,13 @@ const (
 	SenderInverseTable = "users"
 	// SenderColumn is the table column denoting the sender relation/edge.
 	SenderColumn = "sender_id"
+	// PartsTable is the table that holds the parts relation/edge.
+	PartsTable = "message_parts"
+	// PartsInverseTable is the table name for the MessagePart entity.
+	// It exists in this package in order to avoid circular dependency with the "messagepart" package.
+	PartsInverseTable = "message_parts"
+	// PartsColumn is the table column denoting the parts relation/edge.
+	PartsColumn = "message_id"
 )
 
 // Columns holds all SQL columns for message fields.
@@ -377,6 +386,20 @@ func BySenderField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSenderStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByPartsCount orders the results by parts count.
+func ByPartsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newPartsStep(), opts...)
+	}
+}
+
+// ByParts orders the results by parts terms.
+func ByParts(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPartsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -396,6 +419,13 @@ func newSenderStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SenderInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, SenderTable, SenderColumn),
+	)
+}
+func newPartsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PartsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, PartsTable, PartsColumn),
 	)
 }
 

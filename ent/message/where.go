@@ -1114,6 +1114,29 @@ func HasSenderWith(preds ...predicate.User) predicate.Message {
 	})
 }
 
+// HasParts applies the HasEdge predicate on the "parts" edge.
+func HasParts() predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, PartsTable, PartsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPartsWith applies the HasEdge predicate on the "parts" edge with a given conditions (other predicates).
+func HasPartsWith(preds ...predicate.MessagePart) predicate.Message {
+	return predicate.Message(func(s *sql.Selector) {
+		step := newPartsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Message) predicate.Message {
 	return predicate.Message(sql.AndPredicates(predicates...))

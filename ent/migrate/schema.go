@@ -265,6 +265,41 @@ var (
 			},
 		},
 	}
+	// MessagePartsColumns holds the columns for the "message_parts" table.
+	MessagePartsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "integration_account_id", Type: field.TypeInt},
+		{Name: "provider_message_id", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "message_id", Type: field.TypeInt},
+	}
+	// MessagePartsTable holds the schema information for the "message_parts" table.
+	MessagePartsTable = &schema.Table{
+		Name:       "message_parts",
+		Columns:    MessagePartsColumns,
+		PrimaryKey: []*schema.Column{MessagePartsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "message_parts_tenants_tenant",
+				Columns:    []*schema.Column{MessagePartsColumns[3]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_parts_messages_message",
+				Columns:    []*schema.Column{MessagePartsColumns[4]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "messagepart_integration_account_id_provider_message_id",
+				Unique:  true,
+				Columns: []*schema.Column{MessagePartsColumns[1], MessagePartsColumns[2]},
+			},
+		},
+	}
 	// TenantsColumns holds the columns for the "tenants" table.
 	TenantsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -404,6 +439,7 @@ var (
 		EventsTable,
 		IntegrationAccountsTable,
 		MessagesTable,
+		MessagePartsTable,
 		TenantsTable,
 		TokensTable,
 		UsersTable,
@@ -437,6 +473,11 @@ func init() {
 	MessagesTable.ForeignKeys[2].RefTable = UsersTable
 	MessagesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	MessagePartsTable.ForeignKeys[0].RefTable = TenantsTable
+	MessagePartsTable.ForeignKeys[1].RefTable = MessagesTable
+	MessagePartsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(38654705664),
 	}
 	TenantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),

@@ -21,6 +21,9 @@ type IntegrationAccount func(*sql.Selector)
 // Message is the predicate function for message builders.
 type Message func(*sql.Selector)
 
+// MessagePart is the predicate function for messagepart builders.
+type MessagePart func(*sql.Selector)
+
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
 

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
@@ -178,6 +179,17 @@ func init() {
 	messageDescCreatedAt := messageFields[24].Descriptor()
 	// message.DefaultCreatedAt holds the default value on creation for the created_at field.
 	message.DefaultCreatedAt = messageDescCreatedAt.Default.(func() time.Time)
+	messagepartMixin := schema.MessagePart{}.Mixin()
+	messagepartMixinHooks0 := messagepartMixin[0].Hooks()
+	messagepart.Hooks[0] = messagepartMixinHooks0[0]
+	messagepartMixinInters0 := messagepartMixin[0].Interceptors()
+	messagepart.Interceptors[0] = messagepartMixinInters0[0]
+	messagepartFields := schema.MessagePart{}.Fields()
+	_ = messagepartFields
+	// messagepartDescProviderMessageID is the schema descriptor for provider_message_id field.
+	messagepartDescProviderMessageID := messagepartFields[1].Descriptor()
+	// messagepart.ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
+	messagepart.ProviderMessageIDValidator = messagepartDescProviderMessageID.Validators[0].(func(string) error)
 	tenantFields := schema.Tenant{}.Fields()
 	_ = tenantFields
 	// tenantDescName is the schema descriptor for name field.

@@ -74,6 +74,8 @@ func (Message) Edges() []ent.Edge {
 		edge.To("conversation", Conversation.Type).Field("conversation_id").Unique().
 			Annotations(entsql.OnDelete(entsql.Cascade)),
 		edge.To("sender", User.Type).Field("sender_id").Unique().Immutable(),
+		// Parts are the further provider messages of a split reply.
+		edge.From("parts", MessagePart.Type).Ref("message").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
