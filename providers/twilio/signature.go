@@ -22,28 +22,30 @@ const SignatureHeader = "X-Twilio-Signature"
 // of the body, which the signature covers as part of the URL.
 const bodyHashParam = "bodySHA256"
 
-// sign computes the HMAC of rawURL followed by form's parameters sorted by name.
-// A repeated name contributes each distinct value, in sorted order, as Twilio's
-// SDKs do.
-func sign(token, rawURL string, form url.Values) []byte {
-	mac := hmac.New(sha1.New, []byte(token))
-	mac.Write([]byte(rawURL))
+// signedParams is form's part of the signed string: every parameter's name and
+// value, sorted by name. A repeated name contributes each distinct value, in
+// sorted order, as Twilio's SDKs do.
+func signedParams(form url.Values) []byte {
 	keys := make([]string, 0, len(form))
-	for k := range form {
+	n := 0
+	for k, vals := range form {
 		keys = append(keys, k)
+		for _, v := range vals {
+			n += len(k) + len(v)
+		}
 	}
 	slices.Sort(keys)
+	buf := make([]byte, 0, n)
 	for _, k := range keys {
 		vals := form[k]
 		if len(vals) > 1 {
 			vals = slices.Compact(slices.Sorted(slices.Values(vals)))
 		}
 		for _, v := range vals {
-			mac.Write([]byte(k))
-			mac.Write([]byte(v))
+			buf = append(append(buf, k...), v...)
 		}
 	}
-	return mac.Sum(nil)
+	return buf
 }
 
 // validSignature reports, in constant time per candidate, whether sig (the
@@ -59,9 +61,14 @@ func validSignature(token, rawURL string, form url.Values, sig string) bool {
 	if err != nil || len(got) != sha1.Size {
 		return false
 	}
+	params := signedParams(form)
+	mac := hmac.New(sha1.New, []byte(token))
 	ok := false
 	for _, u := range urlVariants(rawURL) {
-		if hmac.Equal(got, sign(token, u, form)) {
+		mac.Reset()
+		mac.Write([]byte(u))
+		mac.Write(params)
+		if hmac.Equal(got, mac.Sum(nil)) {
 			ok = true
 		}
 	}
