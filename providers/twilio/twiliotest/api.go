@@ -167,8 +167,10 @@ type API struct {
 	media     map[string]mediaFile
 	cdn       map[string]string
 	mediaAuth bool
-	next      int64
-	now       func() time.Time
+	// forwardFrom and forwardTo redirect the webhooks the fake builds.
+	forwardFrom, forwardTo string
+	next                   int64
+	now                    func() time.Time
 }
 
 // NewAPI returns a fake for the account accountSID with authToken

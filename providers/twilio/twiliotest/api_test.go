@@ -421,3 +421,60 @@ func TestConcurrentSends(t *testing.T) {
 		t.Errorf("%d distinct SIDs, %d messages, %d requests", n, len(s.Messages()), len(s.Requests()))
 	}
 }
+
+// TestForwardedWebhooks: webhooks for the public URL reach a local server,
+// signed over the public URL, as through a reverse proxy.
+func TestForwardedWebhooks(t *testing.T) {
+	type got struct {
+		path, sig string
+		form      url.Values
+	}
+	ch := make(chan got, 2)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		ch <- got{r.URL.RequestURI(), r.Header.Get(SignatureHeader), r.PostForm}
+	}))
+	defer receiver.Close()
+	s := NewServer("", "")
+	defer s.Close()
+	const public = "https://switchboard.example.com/webhooks/a1"
+	s.ForwardWebhooks("https://switchboard.example.com/", receiver.URL)
+
+	req, err := s.Inbound(context.Background(), public, Inbound{From: "+14155551234", Body: "hi",
+		Media: []Media{{URL: s.AddMedia([]byte("x"), "image/png"), ContentType: "image/png"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := receiver.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	g := <-ch
+	if g.path != "/webhooks/a1" || g.sig != Sign(DefaultAuthToken, public, g.form) ||
+		g.form.Get("AccountSid") != DefaultAccountSID || g.form.Get("To") != "whatsapp:"+SandboxNumber ||
+		!strings.HasPrefix(g.form.Get("MessageSid"), "MM") || g.form.Get("NumMedia") != "1" {
+		t.Errorf("inbound %+v", g)
+	}
+
+	f := sendForm("+14155551234", "hi")
+	f.Set("StatusCallback", public+"?x=1")
+	_, out := call(t, s, http.MethodPost, messagesPath, DefaultAccountSID, DefaultAuthToken, f)
+	req, err = s.StatusCallback(context.Background(), out["sid"].(string), "delivered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err = receiver.Client().Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	g = <-ch
+	if g.path != "/webhooks/a1?x=1" || g.sig != Sign(DefaultAuthToken, public+"?x=1", g.form) || g.form.Get("MessageStatus") != "delivered" {
+		t.Errorf("status %+v", g)
+	}
+	// Another host that merely starts with the same name is not forwarded.
+	s.ForwardWebhooks("https://switchboard.example.com", receiver.URL)
+	if req, _ := s.Inbound(context.Background(), "https://switchboard.example.com.evil/webhooks/a1", Inbound{From: "+1"}); req.URL.Host != "switchboard.example.com.evil" {
+		t.Errorf("forwarded to %s", req.URL.Host)
+	}
+}

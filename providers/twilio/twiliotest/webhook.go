@@ -56,14 +56,68 @@ func BodySHA256(body []byte) string {
 // NewWebhookRequest builds the POST Twilio makes to a webhook: form encoded as
 // the body, signed with authToken over rawURL.
 func NewWebhookRequest(ctx context.Context, rawURL, authToken string, form url.Values) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader(form.Encode()))
+	return NewWebhookRequestVia(ctx, rawURL, rawURL, authToken, form)
+}
+
+// NewWebhookRequestVia builds the POST Twilio makes to publicURL, the URL
+// configured in Twilio and signed, but sends it to target, as a reverse proxy
+// in front of the server would: end-to-end tests serve on a local address
+// behind a public URL nobody resolves.
+func NewWebhookRequestVia(ctx context.Context, target, publicURL, authToken string, form url.Values) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, fmt.Errorf("twiliotest: webhook request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", "TwilioProxy/1.1")
-	req.Header.Set(SignatureHeader, Sign(authToken, rawURL, form))
+	req.Header.Set(SignatureHeader, Sign(authToken, publicURL, form))
 	return req, nil
+}
+
+// ForwardWebhooks makes the webhooks the fake builds (Inbound, StatusCallback)
+// for URLs starting with publicBase go to target instead, path and query kept,
+// still signed over the public URL. Pass "" to stop forwarding.
+func (a *API) ForwardWebhooks(publicBase, target string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.forwardFrom, a.forwardTo = strings.TrimRight(publicBase, "/"), strings.TrimRight(target, "/")
+}
+
+// webhookRequest builds a signed webhook to publicURL, forwarded as
+// ForwardWebhooks says.
+func (a *API) webhookRequest(ctx context.Context, publicURL string, form url.Values) (*http.Request, error) {
+	a.mu.Lock()
+	target := publicURL
+	if a.forwardFrom != "" {
+		if rest, ok := strings.CutPrefix(publicURL, a.forwardFrom); ok && (rest == "" || strings.ContainsAny(rest[:1], "/?")) {
+			target = a.forwardTo + rest
+		}
+	}
+	a.mu.Unlock()
+	return NewWebhookRequestVia(ctx, target, publicURL, a.token, form)
+}
+
+// Inbound builds the signed webhook Twilio posts to webhookURL (the sender's
+// incoming-message URL) for m. Fields m leaves empty are filled as Twilio
+// would: the account's SID, a fresh MessageSID ("MM..." with media), the
+// Sandbox number as To.
+func (a *API) Inbound(ctx context.Context, webhookURL string, m Inbound) (*http.Request, error) {
+	a.mu.Lock()
+	if m.AccountSID == "" {
+		m.AccountSID = a.sid
+	}
+	if m.MessageSID == "" {
+		prefix := "SM"
+		if len(m.Media) > 0 {
+			prefix = "MM"
+		}
+		m.MessageSID = a.nextSID(prefix)
+	}
+	a.mu.Unlock()
+	if m.To == "" {
+		m.To = SandboxNumber
+	}
+	return a.webhookRequest(ctx, webhookURL, m.Form())
 }
 
 // Media is one attachment of an inbound message.
@@ -197,7 +251,8 @@ func (s StatusUpdate) Form() url.Values {
 
 // StatusCallback builds the signed status callback Twilio posts about the
 // accepted message sid when it reaches status, to the StatusCallback URL the
-// message was sent with, and records the status. A failed or undelivered status
+// message was sent with (forwarded as ForwardWebhooks says), and records the
+// status. A failed or undelivered status
 // carries the message's ErrorCode (63016 after CloseWindow), or 30008 (Twilio's
 // "Unknown error") when it has none.
 func (a *API) StatusCallback(ctx context.Context, sid, status string) (*http.Request, error) {
@@ -226,5 +281,5 @@ func (a *API) StatusCallback(ctx context.Context, sid, status string) (*http.Req
 	if cb == "" {
 		return nil, errors.New("twiliotest: status callback: message " + sid + " was sent without a StatusCallback")
 	}
-	return NewWebhookRequest(ctx, cb, a.token, upd.Form())
+	return a.webhookRequest(ctx, cb, upd.Form())
 }
