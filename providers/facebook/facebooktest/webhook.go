@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/providers/meta/metatest"
@@ -207,10 +208,11 @@ func AttachmentMessage(pageID, psid, mid, kind, mediaURL string, at time.Time) [
 }
 
 // Echo is the body of the message_echoes event Meta sends for a message the
-// Page sent (sender and recipient swapped).
+// Page sent (sender and recipient swapped), by the app DefaultAppID.
 func Echo(pageID, psid, mid, text string, at time.Time) []byte {
+	appID, _ := strconv.ParseInt(DefaultAppID, 10, 64)
 	return Body(Entry{PageID: pageID, Events: []Event{{Sender: pageID, Recipient: psid, At: at,
-		Message: &InMessage{MID: mid, Text: text, IsEcho: true, AppID: 1517776481860111}}}})
+		Message: &InMessage{MID: mid, Text: text, IsEcho: true, AppID: appID}}}})
 }
 
 // PostbackEvent is the body of a postback button tap.
