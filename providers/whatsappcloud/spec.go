@@ -1,12 +1,34 @@
-// Package whatsappcloud connects WhatsApp numbers directly through Meta's WhatsApp Cloud API.
 package whatsappcloud
 
-import "github.com/switchboard/switchboard/providers"
+import (
+	"strings"
 
-// Provider is Meta's WhatsApp Cloud API messenger provider.
-type Provider struct{}
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/meta"
+)
 
-var _ providers.Provider = Provider{}
+// Provider is Meta's WhatsApp Cloud API provider, bound to one Graph API base
+// URL. The zero value talks to Meta's production Graph API, so Provider{} is
+// ready to use.
+type Provider struct {
+	graph meta.Graph
+}
+
+// New returns the provider for the Graph API at graphURL (https://graph.facebook.com
+// when empty); tests and sandboxes point it at a fake.
+func New(graphURL string) *Provider {
+	return &Provider{graph: meta.NewGraph(graphURL)}
+}
+
+var (
+	_ providers.Provider         = Provider{}
+	_ providers.ConnectionTester = Provider{}
+	_ providers.WebhookSetter    = Provider{}
+	_ providers.WebhookReceiver  = Provider{}
+	_ providers.Sender           = Provider{}
+	_ providers.MediaFetcher     = Provider{}
+	_ providers.Provider         = (*Provider)(nil)
+)
 
 // Spec declares the account settings an admin copies from Meta's WhatsApp Cloud API's console.
 func (Provider) Spec() providers.Spec {
@@ -15,11 +37,33 @@ func (Provider) Spec() providers.Spec {
 		Type:     "WHATSAPP",
 		Provider: "META_CLOUD",
 		Fields: []providers.Field{
+			// phoneNumberId routes webhooks (values of other numbers are
+			// ignored) and addresses the messages endpoint.
 			{Name: "phoneNumberId", Kind: providers.KindDigits, Required: true},
+			// businessAccountId (the WABA) is what Set Webhook subscribes
+			// the app to.
 			{Name: "businessAccountId", Kind: providers.KindDigits, Required: true},
+			// accessToken (a System User token, as a rule) authenticates
+			// every Graph API call and media download.
 			{Name: "accessToken", Secret: true, Required: true},
+			// appSecret keys the X-Hub-Signature-256 of Meta's webhooks.
 			{Name: "appSecret", Secret: true, Required: true},
+			// webhookVerifyToken is what the admin pastes beside the callback
+			// URL in the App Dashboard; Meta's handshake must present it.
 			{Name: "webhookVerifyToken", Generated: true, MinLen: 8},
 		},
 	}
 }
+
+// The account's settings, with surrounding blanks of a paste removed.
+func phoneNumberID(acct providers.Account) string {
+	return strings.TrimSpace(acct.Settings["phoneNumberId"])
+}
+func wabaID(acct providers.Account) string {
+	return strings.TrimSpace(acct.Settings["businessAccountId"])
+}
+func accessToken(acct providers.Account) string {
+	return strings.TrimSpace(acct.Secrets["accessToken"])
+}
+func appSecret(acct providers.Account) string   { return strings.TrimSpace(acct.Secrets["appSecret"]) }
+func verifyToken(acct providers.Account) string { return acct.Settings["webhookVerifyToken"] }

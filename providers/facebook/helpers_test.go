@@ -1,0 +1,90 @@
+package facebook
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/facebook/facebooktest"
+)
+
+// The test account's credentials have real shapes (facebooktest's defaults);
+// tests check that no error, result or detail shows the token or the secret.
+const (
+	testPage   = facebooktest.DefaultPageID
+	testToken  = facebooktest.DefaultToken
+	testSecret = facebooktest.DefaultAppSecret
+	testVerify = "vt-7Q2x9LmP4a"
+	testPSID   = "2910291582389456"
+)
+
+var testAccount = providers.Account{
+	ID:         "acc1",
+	Settings:   map[string]string{"pageId": testPage, "pageUsername": "acmesupport", "webhookVerifyToken": testVerify},
+	Secrets:    map[string]string{"pageAccessToken": testToken, "appSecret": testSecret},
+	WebhookURL: "https://switchboard.example/webhooks/acc1",
+}
+
+var received = time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)
+
+// webhookRequest is a POST as the ingest handler builds it, signed with sig
+// ("" for none).
+func webhookRequest(t testing.TB, body []byte, sig string) *providers.WebhookRequest {
+	t.Helper()
+	h := http.Header{"Content-Type": {"application/json"}}
+	if sig != "" {
+		h.Set(facebooktest.SignatureHeader, sig)
+	}
+	return &providers.WebhookRequest{Method: http.MethodPost, URL: &url.URL{Path: "/webhooks/acc1"}, Header: h, Body: body, Received: received}
+}
+
+// signed is body as Meta would send it to testAccount.
+func signed(t testing.TB, body []byte) *providers.WebhookRequest {
+	t.Helper()
+	return webhookRequest(t, body, facebooktest.Sign(testSecret, body))
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// newFake starts the shared fake and returns it with the provider pointed at it
+// and the env to call it with.
+func newFake(t testing.TB) (*facebooktest.Server, *Provider, providers.Env) {
+	t.Helper()
+	srv := facebooktest.NewServer()
+	t.Cleanup(srv.Close)
+	return srv, New(srv.URL), providers.Env{HTTP: srv.Client(), Now: time.Now}
+}
+
+// checkNoSecret fails when err, or anything it wraps, shows the token or the
+// app secret.
+func checkNoSecret(t testing.TB, err error) {
+	t.Helper()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		s := e.Error() + fmt.Sprintf(" %+v %#v", e, e)
+		if strings.Contains(s, testToken) || strings.Contains(s, testSecret) {
+			t.Errorf("error shows a credential: %v", e)
+		}
+	}
+}
+
+// checkResultNoSecret fails when a result shows the token or the app secret.
+func checkResultNoSecret(t testing.TB, res providers.Result) {
+	t.Helper()
+	if s := fmt.Sprintf("%+v", res); strings.Contains(s, testToken) || strings.Contains(s, testSecret) {
+		t.Errorf("result shows a credential: %s", s)
+	}
+}

@@ -1,0 +1,161 @@
+package facebook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/meta"
+)
+
+// maxTextLen is the Send API's limit on message.text: 2000 characters
+// (https://developers.facebook.com/docs/messenger-platform/reference/send-api),
+// counted here in UTF-16 code units, the strictest reading.
+const maxTextLen = 2000
+
+// sendRequest is the body of POST /{page-id}/messages.
+type sendRequest struct {
+	Recipient     recipient  `json:"recipient"`
+	MessagingType string     `json:"messaging_type"`
+	Message       outMessage `json:"message"`
+}
+
+type recipient struct {
+	ID string `json:"id"`
+}
+
+// outMessage is a text or one attachment: the Send API takes one of them per
+// message.
+type outMessage struct {
+	Text       string         `json:"text,omitempty"`
+	Attachment *outAttachment `json:"attachment,omitempty"`
+}
+
+// outAttachment is media sent by URL: Meta downloads it.
+type outAttachment struct {
+	Type    string          `json:"type"`
+	Payload attachmentByURL `json:"payload"`
+}
+
+type attachmentByURL struct {
+	URL string `json:"url"`
+	// IsReusable false: the file is the agent's, for this message only.
+	IsReusable bool `json:"is_reusable"`
+}
+
+// sendAnswer is the Send API's success.
+type sendAnswer struct {
+	RecipientID string `json:"recipient_id"`
+	MessageID   string `json:"message_id"`
+}
+
+// Send delivers a reply to the person msg.To (their PSID) as a RESPONSE, from
+// the account's Page: the text first, split in order into messages of at most
+// 2000 characters (at a line break or space when there is one), then one
+// message per attachment by URL, which Meta downloads (images and stickers as
+// image, video, audio and voice as audio, everything else as file).
+// Attachments are checked before anything is sent, so one Messenger cannot take
+// (bytes without a URL: uploads are not implemented) fails the reply whole and
+// permanently.
+//
+// MessageIDs are the Send API's message_id, the mids delivery receipts name, one
+// per message in order; when a later part fails, the result still lists the
+// parts already sent.
+//
+// Failures are *providers.SendError (see meta.SendError): Meta's outages and
+// rate limits (codes 1, 2, 4, 17, 32, 613...), HTTP 429/5xx and transport
+// errors are retryable; the rest is permanent with Meta's message as Reason,
+// notably an invalid or expired token (190), a missing permission (10, 200-299),
+// a bad parameter (100), a person who isn't available (551) and a reply after
+// the 24-hour window (10/2018278). No error carries the token.
+func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
+	var res providers.SendResult
+	token, page, to := pageToken(acct), pageID(acct), strings.TrimSpace(msg.To)
+	switch {
+	case token == "":
+		return res, permanent("the account has no Page access token")
+	case page == "":
+		return res, permanent("the account has no Page ID")
+	case to == "":
+		return res, permanent("the reply has no recipient")
+	}
+	var out []outMessage
+	for _, part := range meta.SplitText(msg.Text, maxTextLen) {
+		out = append(out, outMessage{Text: part})
+	}
+	for i, att := range msg.Attachments {
+		a, err := outgoing(att)
+		if err != nil {
+			return res, inAttachment(i, err)
+		}
+		out = append(out, outMessage{Attachment: a})
+	}
+	if len(out) == 0 {
+		return res, permanent("nothing to send: Messenger refuses empty messages")
+	}
+	for _, m := range out {
+		var ans sendAnswer
+		err := p.graph.Do(ctx, env.HTTP, meta.Call{
+			Op: "facebook: send", Method: http.MethodPost, Path: []string{page, "messages"}, Token: token,
+			JSON: sendRequest{Recipient: recipient{ID: to}, MessagingType: "RESPONSE", Message: m},
+		}, &ans)
+		if err != nil {
+			return res, meta.SendError(err)
+		}
+		// A success without a message_id is a delivered message that
+		// receipts cannot name.
+		if ans.MessageID != "" {
+			res.MessageIDs = append(res.MessageIDs, ans.MessageID)
+		}
+	}
+	return res, nil
+}
+
+// outgoing turns an attachment into the Send API's attachment by URL.
+func outgoing(att providers.OutboundAttachment) (*outAttachment, error) {
+	if att.URL == "" {
+		if len(att.Data) > 0 {
+			return nil, permanent("Switchboard sends Messenger attachments only by URL: the file must be published at a URL to be sent")
+		}
+		return nil, permanent("the attachment has neither a URL nor data")
+	}
+	if u, err := url.Parse(att.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, permanent("the attachment URL is not an absolute http(s) URL, which Messenger requires")
+	}
+	a := &outAttachment{Payload: attachmentByURL{URL: att.URL}}
+	switch att.Type {
+	case providers.AttachmentImage, providers.AttachmentSticker:
+		// Messenger sends stickers only from its catalogue, by ID.
+		a.Type = "image"
+	case providers.AttachmentVideo:
+		a.Type = "video"
+	case providers.AttachmentAudio, providers.AttachmentVoice:
+		a.Type = "audio"
+	default:
+		a.Type = "file"
+	}
+	return a, nil
+}
+
+// inAttachment names the attachment a failure is about, in the reason a person
+// reads and in the error's chain.
+func inAttachment(i int, err error) error {
+	var se *providers.SendError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("facebook: send: attachment %d: %w", i+1, err)
+	}
+	return &providers.SendError{
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
+		Err:    fmt.Errorf("attachment %d: %w", i+1, se.Err),
+	}
+}
+
+// permanent is a failure no retry can fix.
+func permanent(reason string) error {
+	return &providers.SendError{Reason: reason, Err: errors.New("facebook: send: " + reason)}
+}
