@@ -38,8 +38,11 @@ var (
 	// ErrUnauthorized: the request is not authentic (missing or wrong signature
 	// or token). Answered 401; nothing is stored.
 	ErrUnauthorized = errors.New("webhook: not authentic")
-	// ErrNotAllowed: a method or handshake the provider does not use. Answered 405/403.
+	// ErrNotAllowed: a method or handshake the provider does not use. Answered 405.
 	ErrNotAllowed = errors.New("webhook: request not allowed")
+	// ErrForbidden: a handshake with the wrong verify token (Meta's
+	// hub.verify_token). Answered 403, as the provider expects.
+	ErrForbidden = errors.New("webhook: wrong verify token")
 )
 
 // ParseError means an authentic body could not be understood. The body is kept as

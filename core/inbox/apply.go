@@ -345,6 +345,10 @@ func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder
 	if ev.Kind == providers.EventRead {
 		to = message.StatusREAD
 	}
+	if len(ev.RefMessageIDs) == 0 {
+		// Messenger reports "read up to" a time (its watermark) without IDs.
+		return s.receiptUpTo(ctx, c, rec, acct, ev, to)
+	}
 	var read []*ent.Message
 	err := s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionOUTBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
 		if to == message.StatusREAD {
@@ -361,6 +365,44 @@ func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder
 	for _, m := range read {
 		if err := s.readEarlier(ctx, c, rec, m); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// receiptUpTo applies a receipt that names no message but a time: every
+// reply to the sender created up to then moves to status to.
+func (s *Service) receiptUpTo(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event, to message.Status) error {
+	if ev.Timestamp.IsZero() || ev.SenderID == "" {
+		return nil
+	}
+	ct, err := c.Contact.Query().Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inbox: receipt: contact: %w", err)
+	}
+	lower := []message.Status{message.StatusSENT}
+	if to == message.StatusREAD {
+		lower = append(lower, message.StatusDELIVERED)
+	}
+	msgs, err := c.Message.Query().
+		Where(message.ContactID(ct.ID), message.DirectionEQ(message.DirectionOUTBOUND),
+			message.StatusIn(lower...), message.CreatedAtLTE(ev.Timestamp)).
+		WithConversation().All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: receipt: replies: %w", err)
+	}
+	for _, m := range msgs {
+		if err := c.Message.UpdateOne(m).SetStatus(to).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: apply %s: %w", ev.Kind, err)
+		}
+		if conv := m.Edges.Conversation; conv != nil {
+			id := m.ID
+			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

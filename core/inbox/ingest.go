@@ -84,6 +84,8 @@ func (s *Service) ReceiveWebhook(ctx context.Context, t *WebhookTarget, req *pro
 	switch {
 	case errors.Is(err, providers.ErrUnauthorized):
 		return WebhookAnswer{Status: http.StatusUnauthorized}
+	case errors.Is(err, providers.ErrForbidden):
+		return WebhookAnswer{Status: http.StatusForbidden}
 	case errors.Is(err, providers.ErrNotAllowed):
 		return WebhookAnswer{Status: http.StatusMethodNotAllowed}
 	case err != nil:

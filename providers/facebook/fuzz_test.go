@@ -107,7 +107,7 @@ func FuzzVerifyWebhook(f *testing.F) {
 				string(resp.Body) != q.Get("hub.challenge") {
 				t.Errorf("query %q passed: %+v", query, resp)
 			}
-		} else if !errors.Is(err, providers.ErrNotAllowed) || hs {
+		} else if !(errors.Is(err, providers.ErrNotAllowed) || errors.Is(err, providers.ErrForbidden)) || hs {
 			t.Errorf("query %q: %v", query, err)
 		}
 	})

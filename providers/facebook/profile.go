@@ -51,3 +51,15 @@ func (p Provider) Profile(ctx context.Context, env providers.Env, acct providers
 	}
 	return out, nil
 }
+
+var _ providers.ProfileFetcher = Provider{}
+
+// FetchProfile is Profile in the form the core asks for: Messenger's webhooks
+// carry only the page-scoped ID, so this is how agents learn the name.
+func (p Provider) FetchProfile(ctx context.Context, env providers.Env, acct providers.Account, _, userID string) (providers.Profile, error) {
+	pr, err := p.Profile(ctx, env, acct, userID)
+	if err != nil {
+		return providers.Profile{}, err
+	}
+	return providers.Profile{DisplayName: pr.Name(), PictureURL: pr.ProfilePic}, nil
+}

@@ -15,7 +15,7 @@ import (
 // the account's webhookVerifyToken: someone other than the admin configured the
 // callback, or it was pasted wrong. It wraps providers.ErrNotAllowed, so it is
 // refused without being stored; Meta's documentation answers it 403.
-var ErrWrongVerifyToken = fmt.Errorf("%w: hub.verify_token does not match the account's verify token", providers.ErrNotAllowed)
+var ErrWrongVerifyToken = fmt.Errorf("%w: hub.verify_token does not match the account's verify token", providers.ErrForbidden)
 
 // maxChallenge bounds the hub.challenge echoed back (Meta's is a short number).
 const maxChallenge = 1024

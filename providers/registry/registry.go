@@ -38,7 +38,7 @@ type Registry struct {
 // New builds the registry of every supported messenger.
 func New(cfg Config) *Registry {
 	all := []providers.Provider{
-		facebook.Provider{},
+		facebook.New(cfg.APIURL("facebook")),
 		line.New(cfg.APIURL("line"), cfg.APIURL("lineData")),
 		telegram.New(cfg.APIURL("telegram")),
 		twitter.Provider{},
@@ -47,7 +47,7 @@ func New(cfg Config) *Registry {
 		infobip.Provider{},
 		twilio.Provider{},
 		nexmo.Provider{},
-		whatsappcloud.Provider{},
+		whatsappcloud.New(cfg.APIURL("whatsappCloud")),
 		custom.Provider{},
 	}
 	r := &Registry{byKey: make(map[string]providers.Provider, len(all)), all: all}

@@ -24,7 +24,7 @@ func TestVerifyWebhookHandshake(t *testing.T) {
 		t.Fatalf("right token: %+v %v %v", resp, handshake, err)
 	}
 	_, handshake, err = p.VerifyWebhook(testAccount, get(url.Values{"hub.mode": {"subscribe"}, "hub.challenge": {"1"}, "hub.verify_token": {"vt-other"}}))
-	if !errors.Is(err, meta.ErrWrongVerifyToken) || !errors.Is(err, providers.ErrNotAllowed) || handshake {
+	if !errors.Is(err, meta.ErrWrongVerifyToken) || !errors.Is(err, providers.ErrForbidden) || handshake {
 		t.Errorf("wrong token: %v %v", handshake, err)
 	}
 	hs, err := whatsappcloudtest.NewHandshakeRequest(t.Context(), testAccount.WebhookURL, testVerify, "7")
