@@ -2,7 +2,8 @@ package server_test
 
 // Helpers shared by the end-to-end tests of messengers whose API is faked by
 // their provider's own fake (viber_test.go with vibertest, line_test.go with
-// linetest): the server, the generated client and the fake, nothing mocked in
+// linetest, facebook_test.go, whatsappcloud_test.go and twilio_test.go with
+// theirs): the server, the generated client and the fake, nothing mocked in
 // between.
 
 import (
@@ -101,6 +102,23 @@ func deliverWebhook(t *testing.T, req *http.Request) int {
 	return resp.StatusCode
 }
 
+// webhookAnswer sends a webhook request built by a fake's helper and returns
+// the whole answer: status, Content-Type and body (a handshake's challenge,
+// Twilio's TwiML).
+func webhookAnswer(t *testing.T, req *http.Request) (int, string, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
 // subscribeInbox opens c's live inbox and waits until the server has
 // registered it, so that nothing published afterwards is missed.
 func (ts *testServer) subscribeInbox(t *testing.T, c *client.Client) <-chan client.InboxEventsWsResponse {
@@ -127,6 +145,22 @@ func nextMessageUpdate(t *testing.T, events <-chan client.InboxEventsWsResponse,
 		ev := nextInbox(t, events, client.ConversationEventKindMessageUpdated)
 		if ev.Message != nil && ev.Message.Id == id && ev.Message.Status == status {
 			return ev.Message.MessageFields
+		}
+	}
+}
+
+// nextMessageUpdates waits for MESSAGE_UPDATED events showing every message of
+// ids with status, in whatever order one receipt moved them.
+func nextMessageUpdates(t *testing.T, events <-chan client.InboxEventsWsResponse, status client.MessageStatus, ids ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for len(want) > 0 {
+		ev := nextInbox(t, events, client.ConversationEventKindMessageUpdated)
+		if ev.Message != nil && ev.Message.Status == status {
+			delete(want, ev.Message.Id)
 		}
 	}
 }
