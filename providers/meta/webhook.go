@@ -13,8 +13,8 @@ import (
 
 // ErrWrongVerifyToken is a subscription handshake whose hub.verify_token is not
 // the account's webhookVerifyToken: someone other than the admin configured the
-// callback, or it was pasted wrong. It wraps providers.ErrNotAllowed, so it is
-// refused without being stored; Meta's documentation answers it 403.
+// callback, or it was pasted wrong. It wraps providers.ErrForbidden, so it is
+// refused with 403, as Meta's documentation answers it, and nothing is stored.
 var ErrWrongVerifyToken = fmt.Errorf("%w: hub.verify_token does not match the account's verify token", providers.ErrForbidden)
 
 // maxChallenge bounds the hub.challenge echoed back (Meta's is a short number).

@@ -13,7 +13,7 @@ import (
 
 // VerifyWebhook answers Meta's GET subscription handshake when hub.verify_token
 // is the account's webhookVerifyToken (a wrong one is meta.ErrWrongVerifyToken,
-// which wraps providers.ErrNotAllowed), and accepts a POST only when its
+// which wraps providers.ErrForbidden: 403), and accepts a POST only when its
 // X-Hub-Signature-256 is the raw body's signature under the account's app
 // secret (providers.ErrUnauthorized otherwise). See meta.VerifyWebhook.
 func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequest) (*providers.WebhookResponse, bool, error) {
