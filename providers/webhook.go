@@ -89,6 +89,7 @@ const (
 	EventRead        EventKind = "READ"         // the customer read our messages RefMessageIDs (or all up to Timestamp)
 	EventSubscribed  EventKind = "SUBSCRIBED"   // the customer (re)started or unblocked the bot
 	EventUnsubscribe EventKind = "UNSUBSCRIBED" // the customer left or blocked the bot
+	EventFailed      EventKind = "FAILED"       // our messages RefMessageIDs were accepted but could not be delivered (Reason)
 )
 
 // AttachmentType is the kind of media in a message.
@@ -152,6 +153,9 @@ type Event struct {
 	Payload string
 	// GroupID ties messages sent together (a Telegram album's media_group_id).
 	GroupID string
+	// Reason is why our message failed (FAILED), in the messenger's words,
+	// safe to show an agent.
+	Reason string
 }
 
 // OutboundMessage is an agent's reply to deliver.

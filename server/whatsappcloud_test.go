@@ -409,6 +409,21 @@ func TestWhatsappCloudMessagePathEndToEnd(t *testing.T) {
 		s.status(t, lastOut[0].ID, "read", now.Add(8*time.Second))
 		nextMessageUpdates(t, events, client.MessageStatusRead, first.Id, last.Id)
 	})
+
+	t.Run("a late failure reaches the agent", func(t *testing.T) {
+		// WhatsApp accepts the reply, then reports it failed (here: the
+		// customer's 24-hour window had closed): the agent sees FAILED and why.
+		sent, out := s.reply(t, events, 1, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("Are you still there?")})
+		failed := whatsappcloudtest.FailedStatus(whatsappcloudtest.DefaultPhoneNumberID, out[0].ID, whatsappCustomer, 131047,
+			"Re-engagement message", "more than 24 hours have passed", now.Add(10*time.Second))
+		if got := s.deliver(t, failed); got != http.StatusOK {
+			t.Fatalf("webhook: %d", got)
+		}
+		m := nextMessageUpdate(t, events, sent.Id, client.MessageStatusFailed)
+		if !strings.Contains(m.Error, "131047") || !strings.Contains(m.Error, "24 hours") {
+			t.Fatalf("error shown to the agent: %v", m.Error)
+		}
+	})
 }
 
 func TestWhatsappCloudInboundImageIsFetched(t *testing.T) {

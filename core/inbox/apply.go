@@ -72,6 +72,8 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 		return s.storeInbound(ctx, c, rec, acct, ev)
 	case providers.EventEdited:
 		return s.storeEdit(ctx, c, rec, acct, ev)
+	case providers.EventFailed:
+		return s.storeFailure(ctx, c, rec, acct, ev)
 	case providers.EventDelivered, providers.EventRead:
 		return s.storeReceipt(ctx, c, rec, acct, ev)
 	case providers.EventSubscribed, providers.EventUnsubscribe:
@@ -368,6 +370,23 @@ func (s *Service) storeReceipt(ctx context.Context, c *ent.Client, rec *recorder
 		}
 	}
 	return nil
+}
+
+// storeFailure records that the messenger accepted a reply and then could not
+// deliver it (WhatsApp's 24-hour window, a number not on WhatsApp): the reply
+// becomes FAILED with the messenger's reason, so the agent learns of it and
+// may retry. A reply already READ stays so.
+func (s *Service) storeFailure(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ev *providers.Event) error {
+	reason := trimReason(ev.Reason)
+	if reason == "" {
+		reason = "the messenger could not deliver it"
+	}
+	return s.updateReferenced(ctx, c, rec, acct, ev, message.DirectionOUTBOUND, func(m *ent.Message) *ent.MessageUpdateOne {
+		if m.Status == message.StatusREAD || m.Status == message.StatusFAILED {
+			return nil
+		}
+		return c.Message.UpdateOne(m).SetStatus(message.StatusFAILED).SetError(reason)
+	})
 }
 
 // receiptUpTo applies a receipt that names no message but a time: every

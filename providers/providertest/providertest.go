@@ -57,7 +57,7 @@ type Knobs struct {
 var knownKinds = map[providers.EventKind]bool{
 	providers.EventMessage: true, providers.EventEdited: true, providers.EventPostback: true,
 	providers.EventDelivered: true, providers.EventRead: true,
-	providers.EventSubscribed: true, providers.EventUnsubscribe: true,
+	providers.EventSubscribed: true, providers.EventUnsubscribe: true, providers.EventFailed: true,
 }
 
 // CheckParsed checks what ParseWebhook returned for any input: either a
@@ -92,7 +92,7 @@ func CheckParsed(tb testing.TB, events []providers.Event, err error, k Knobs) {
 			if ev.MessageID == "" {
 				tb.Errorf("%s without MessageID", ev.Kind)
 			}
-		case providers.EventDelivered:
+		case providers.EventDelivered, providers.EventFailed:
 			if len(ev.RefMessageIDs) == 0 {
 				tb.Errorf("%s about no message", ev.Kind)
 			}

@@ -269,16 +269,29 @@ func statusEvent(form url.Values, status string, at time.Time) (*providers.Event
 		kind = providers.EventDelivered
 	case "read":
 		kind = providers.EventRead
+	case "failed", "undelivered":
+		kind = providers.EventFailed
 	default:
 		return nil, nil
 	}
-	return &providers.Event{
+	ev := &providers.Event{
 		Kind:          kind,
 		DedupKey:      "status:" + sid + ":" + status,
 		RefMessageIDs: []string{sid},
 		SenderID:      strings.TrimSpace(strings.TrimPrefix(form.Get("To"), whatsappPrefix)),
 		Timestamp:     at,
-	}, nil
+	}
+	if kind == providers.EventFailed {
+		ev.Reason = "WhatsApp could not deliver it (Twilio: " + status
+		if code := strings.TrimSpace(form.Get("ErrorCode")); code != "" {
+			ev.Reason += ", error " + truncate(code, 10)
+		}
+		if msg := strings.TrimSpace(form.Get("ErrorMessage")); msg != "" {
+			ev.Reason += ": " + truncate(msg, 200)
+		}
+		ev.Reason += ")"
+	}
+	return ev, nil
 }
 
 // absoluteURL reports whether s is an absolute http(s) URL.

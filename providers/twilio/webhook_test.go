@@ -285,10 +285,18 @@ func TestParseWebhook(t *testing.T) {
 		}()},
 		{"status_delivered.form", []providers.Event{receipt(providers.EventDelivered, "delivered")}},
 		{"status_read.form", []providers.Event{receipt(providers.EventRead, "read")}},
+		{"status_failed.form", []providers.Event{func() providers.Event {
+			e := receipt(providers.EventFailed, "failed")
+			e.Reason = "WhatsApp could not deliver it (Twilio: failed, error 63016)"
+			return e
+		}()}},
+		{"status_undelivered.form", []providers.Event{func() providers.Event {
+			e := receipt(providers.EventFailed, "undelivered")
+			e.Reason = "WhatsApp could not deliver it (Twilio: undelivered, error 63024)"
+			return e
+		}()}},
 		// Understood, but nothing Switchboard records.
 		{"status_sent.form", nil},
-		{"status_failed.form", nil},
-		{"status_undelivered.form", nil},
 		{"sms.form", nil},
 	}
 	p := Provider{}

@@ -60,9 +60,9 @@ func isWebhookCheck(body []byte) bool {
 //     says the user already is subscribed. Otherwise the user only opened the
 //     chat: Viber lets the bot answer with one welcome message but not message
 //     them, so there is nothing to record.
-//   - failed (our message could not be delivered, with Viber's desc), webhook
-//     and unknown events give no events and no error: they are authentic and
-//     understood, and Switchboard has no kind for a late delivery failure.
+//   - failed: FAILED about our message message_token, with Viber's desc.
+//   - webhook and unknown events give no events and no error: they are
+//     authentic and understood.
 //
 // Every event's DedupKey is "<event>:<message_token>", so that a delivered and
 // a seen about the same message do not collide. Viber needs no answer beyond an
@@ -97,6 +97,14 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	case "conversation_started":
 		if c.Subscribed {
 			ev, err = subscribedEvent(&c, c.User, tok, at)
+		}
+	case "failed":
+		ev, err = receiptEvent(&c, providers.EventFailed, tok, at)
+		if ev != nil {
+			ev.Reason = "Viber could not deliver it"
+			if d := strings.TrimSpace(c.Desc); d != "" {
+				ev.Reason += ": " + d
+			}
 		}
 	case "unsubscribed":
 		if c.UserID == "" {

@@ -231,8 +231,10 @@ func TestParseWebhook(t *testing.T) {
 		// Opening the chat without subscribing lets the bot send one welcome
 		// message, not message the user: nothing to record.
 		{"conversation_started.json", nil},
-		// A late delivery failure has no event kind; the body is still kept.
-		{"failed.json", nil},
+		// A late delivery failure, with Viber's reason for the agent.
+		{"failed.json", []providers.Event{{Kind: providers.EventFailed, DedupKey: "failed:4912661846655238145",
+			RefMessageIDs: []string{"4912661846655238145"}, SenderID: "01234567890A=", Timestamp: time.UnixMilli(1457764197627).UTC(),
+			Reason: "Viber could not deliver it: failure description"}}},
 		{"webhook.json", nil},
 		{"unknown_event.json", nil},
 	}
@@ -363,7 +365,7 @@ func TestFakeCallbacksParse(t *testing.T) {
 			t.Errorf("%s: %+v %v", tt.body, evs, err)
 		}
 	}
-	if evs, _, err := p.ParseWebhook(testAccount, signed(t, vibertest.Failed(1, at, u.ID, "x"))); err != nil || len(evs) != 0 {
+	if evs, _, err := p.ParseWebhook(testAccount, signed(t, vibertest.Failed(1, at, u.ID, "x"))); err != nil || len(evs) != 1 || evs[0].Kind != providers.EventFailed {
 		t.Errorf("failed: %+v %v", evs, err)
 	}
 }

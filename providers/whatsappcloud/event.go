@@ -136,4 +136,16 @@ type status struct {
 	Status      string            `json:"status"`
 	Timestamp   meta.StringNumber `json:"timestamp"`
 	RecipientID string            `json:"recipient_id"`
+	// Errors say why a failed message failed.
+	Errors []statusError `json:"errors"`
+}
+
+// statusError is one reason in a failed status.
+type statusError struct {
+	Code      meta.StringNumber `json:"code"`
+	Title     string            `json:"title"`
+	Message   string            `json:"message"`
+	ErrorData struct {
+		Details string `json:"details"`
+	} `json:"error_data"`
 }

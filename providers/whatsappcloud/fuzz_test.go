@@ -16,7 +16,7 @@ import (
 
 var validKinds = map[providers.EventKind]bool{
 	providers.EventMessage: true, providers.EventEdited: true, providers.EventPostback: true,
-	providers.EventDelivered: true, providers.EventRead: true,
+	providers.EventDelivered: true, providers.EventRead: true, providers.EventFailed: true,
 }
 
 // FuzzParseWebhook: any body gives events or a *ParseError, never a panic, and

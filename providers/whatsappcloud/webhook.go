@@ -2,7 +2,9 @@ package whatsappcloud
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -278,16 +280,44 @@ func statusEvent(s status, received time.Time) (*providers.Event, error) {
 		kind = providers.EventDelivered
 	case "read":
 		kind = providers.EventRead
+	case "failed":
+		kind = providers.EventFailed
 	default:
-		return nil, nil // sent, failed, played, deleted...
+		return nil, nil // sent, played, deleted...
 	}
 	if s.ID == "" {
 		return nil, providers.Parsef("%s status without id", s.Status)
 	}
-	return &providers.Event{
+	ev := &providers.Event{
 		Kind: kind, DedupKey: "status:" + s.ID + ":" + s.Status, RefMessageIDs: []string{s.ID},
 		SenderID: s.RecipientID, Timestamp: unixTime(s.Timestamp, received),
-	}, nil
+	}
+	if kind == providers.EventFailed {
+		ev.Reason = failureReason(s.Errors)
+	}
+	return ev, nil
+}
+
+// failureReason words a failed status's errors for the agent.
+func failureReason(errs []statusError) string {
+	if len(errs) == 0 {
+		return "WhatsApp could not deliver it"
+	}
+	e := errs[0]
+	var parts []string
+	for _, p := range []string{e.Title, e.Message, e.ErrorData.Details} {
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	reason := "WhatsApp could not deliver it"
+	if len(parts) > 0 {
+		reason += ": " + strings.Join(parts, ": ")
+	}
+	if code, ok := e.Code.Int64(); ok && code != 0 {
+		reason += fmt.Sprintf(" (error %d)", code)
+	}
+	return reason
 }
 
 // unixTime converts WhatsApp's Unix seconds to UTC; milliseconds (which Meta

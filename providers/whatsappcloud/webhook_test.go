@@ -136,9 +136,10 @@ func TestParseWebhook(t *testing.T) {
 		{"status_sent.json", nil},
 		{"status_delivered.json", []providers.Event{{Kind: providers.EventDelivered, DedupKey: "status:" + out + ":delivered", RefMessageIDs: []string{out}, SenderID: testCustomer, Timestamp: sec(1698266946)}}},
 		{"status_read.json", []providers.Event{{Kind: providers.EventRead, DedupKey: "status:" + out + ":read", RefMessageIDs: []string{out}, SenderID: testCustomer, Timestamp: sec(1698266950)}}},
-		// A late failure (here outside the 24-hour window) has no event kind;
-		// the body is stored all the same.
-		{"status_failed.json", nil},
+		// A late failure (here outside the 24-hour window), with WhatsApp's reason.
+		{"status_failed.json", []providers.Event{{Kind: providers.EventFailed, DedupKey: "status:" + out + ":failed", RefMessageIDs: []string{out},
+			SenderID: testCustomer, Timestamp: sec(1698266947),
+			Reason: "WhatsApp could not deliver it: Re-engagement message: Message failed to send because more than 24 hours have passed since the customer last replied to this number. (error 131047)"}}},
 		{"other_number.json", nil},
 		{"template_status.json", nil},
 		// This number's changes, from both business accounts, in order; the
@@ -277,7 +278,8 @@ func TestFakeWebhooksParse(t *testing.T) {
 		}
 	}
 	failed := whatsappcloudtest.FailedStatus(testNumber, "wamid.out", testCustomer, 131047, "Re-engagement message", "more than 24 hours", at)
-	if evs, _, err := p.ParseWebhook(testAccount, signed(t, failed)); err != nil || len(evs) != 0 {
+	if evs, _, err := p.ParseWebhook(testAccount, signed(t, failed)); err != nil || len(evs) != 1 || evs[0].Kind != providers.EventFailed ||
+		evs[0].Reason != "WhatsApp could not deliver it: Re-engagement message: more than 24 hours (error 131047)" {
 		t.Errorf("failed status: %+v %v", evs, err)
 	}
 }
