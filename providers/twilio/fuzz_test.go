@@ -15,7 +15,7 @@ import (
 )
 
 var validKinds = map[providers.EventKind]bool{
-	providers.EventFailed: true,
+	providers.EventFailed:  true,
 	providers.EventMessage: true, providers.EventPostback: true,
 	providers.EventDelivered: true, providers.EventRead: true,
 }
