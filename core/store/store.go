@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -40,6 +41,11 @@ func DSN(opts Options) string {
 	return fmt.Sprintf("file:%s?_fk=1&_journal_mode=WAL&_busy_timeout=5000&_synchronous=%s&_txlock=immediate", path, sync)
 }
 
+// migrateMu serialises migrations within the process: ent's schema.Create
+// rewrites the package-level table descriptions of ent/migrate, so two stores
+// opened at once (parallel tests) would race on them.
+var migrateMu sync.Mutex
+
 // Open creates the data folder if needed, opens the database and migrates the
 // schema. The caller closes the client.
 func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
@@ -55,7 +61,10 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 		return nil, nil, fmt.Errorf("store: open %s: %w", opts.DataDir, err)
 	}
 	client := ent.NewClient(ent.Driver(newSerialDriver(entsql.OpenDB(dialect.SQLite, db))))
-	if err := client.Schema.Create(ctx); err != nil {
+	migrateMu.Lock()
+	err = client.Schema.Create(ctx)
+	migrateMu.Unlock()
+	if err != nil {
 		client.Close()
 		return nil, nil, fmt.Errorf("store: migrate: %w", err)
 	}
