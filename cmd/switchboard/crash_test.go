@@ -120,6 +120,15 @@ func (p *process) output() string {
 	return p.out.String()
 }
 
+// noRaces fails the test when the server, a race-enabled test binary, reported
+// a data race.
+func (p *process) noRaces(t *testing.T) {
+	t.Helper()
+	if out := p.output(); strings.Contains(out, "WARNING: DATA RACE") {
+		t.Errorf("the server reported a data race:\n%s", out)
+	}
+}
+
 func (p *process) kill(t *testing.T) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGKILL)
@@ -229,9 +238,11 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	p.kill(t)
 	stop.Store(true)
 	senders.Wait()
+	p.noRaces(t)
 
 	api.failing.Store(false)
 	p = startBinary(t, bin, data, fake.URL)
+	defer p.noRaces(t)
 	defer p.kill(t)
 	admin = client.New(p.url, token)
 
