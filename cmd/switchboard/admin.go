@@ -24,7 +24,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	userName := fs.String("user", "", "user name (required)")
 	tenantName := fs.String("tenant", "", "tenant name (default: the only tenant, or \"default\")")
 	name := fs.String("name", "cli", "a label for the token")
-	cfg := server.Defaults()
+	cfg := serverDefaults()
 	bindDataDir(fs, &cfg.DataDir)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -62,7 +62,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := server.Defaults()
+	cfg := serverDefaults()
 	bindDataDir(fs, &cfg.DataDir)
 	if err := fs.Parse(args); err != nil {
 		return errUsage

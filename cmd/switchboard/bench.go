@@ -196,7 +196,7 @@ func startInProcess(ctx context.Context, cfg benchConfig, dataDir, telegramURL s
 		return nil, fmt.Errorf("bench: listen: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
-	scfg := server.Defaults()
+	scfg := serverDefaults()
 	scfg.Addr = ln.Addr().String()
 	scfg.DataDir = dataDir
 	scfg.PublicURL = base

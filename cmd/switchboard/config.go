@@ -22,11 +22,23 @@ func env(name, def string) string {
 	return def
 }
 
+// bcryptCost is the password hashing cost of every command; 0 is bcrypt's
+// default. Only tests lower it: under the race detector one hash at the default
+// cost (which the server computes at start) takes over a second.
+var bcryptCost int
+
+// serverDefaults is server.Defaults with the commands' hashing cost.
+func serverDefaults() server.Config {
+	d := server.Defaults()
+	d.BcryptCost = bcryptCost
+	return d
+}
+
 // bindConfig registers every server setting as a flag whose default comes from its
 // SWITCHBOARD_* variable, then the built-in default. It returns a function that
 // finishes parsing values that need conversion.
 func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
-	d := server.Defaults()
+	d := serverDefaults()
 	fs.StringVar(&cfg.Addr, "addr", env("ADDR", d.Addr), "listen address (SWITCHBOARD_ADDR)")
 	bindDataDir(fs, &cfg.DataDir)
 	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", d.PublicURL), "URL messengers use to reach this server (SWITCHBOARD_PUBLIC_URL)")
@@ -49,6 +61,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	cfg.KeepAlive = d.KeepAlive
 	cfg.RetryBase = d.RetryBase
 	cfg.MaxWebhookBytes = d.MaxWebhookBytes
+	cfg.BcryptCost = d.BcryptCost
 	return func() error {
 		var err error
 		given := map[string]bool{}

@@ -74,7 +74,7 @@ var crashTokenRe = regexp.MustCompile(`sb_[A-Za-z0-9_-]{20,}`)
 func startBinary(t *testing.T, bin, dataDir, apiURL string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(os.Environ(), runMainEnv+"=1",
 		"SWITCHBOARD_ALLOW_PRIVATE_URLS=true", "SWITCHBOARD_RATE_LIMIT=0",
 		"SWITCHBOARD_TELEGRAM_API_URL="+apiURL, "SWITCHBOARD_PUBLIC_URL=https://switchboard.example.com")
 	stdout, _ := cmd.StdoutPipe()
@@ -120,6 +120,15 @@ func (p *process) output() string {
 	return p.out.String()
 }
 
+// noRaces fails the test when the server, a race-enabled test binary, reported
+// a data race.
+func (p *process) noRaces(t *testing.T) {
+	t.Helper()
+	if out := p.output(); strings.Contains(out, "WARNING: DATA RACE") {
+		t.Errorf("the server reported a data race:\n%s", out)
+	}
+}
+
 func (p *process) kill(t *testing.T) {
 	t.Helper()
 	p.cmd.Process.Signal(syscall.SIGKILL)
@@ -132,12 +141,13 @@ func (p *process) kill(t *testing.T) {
 // reply reaches the provider.
 func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds and runs the binary")
+		t.Skip("runs the server as a separate process and kills it")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "switchboard")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	// The test binary itself, running main (see TestMain).
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
 	api := &crashBotAPI{sent: map[string]int{}}
 	fake := httptest.NewServer(api)
@@ -228,9 +238,11 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	p.kill(t)
 	stop.Store(true)
 	senders.Wait()
+	p.noRaces(t)
 
 	api.failing.Store(false)
 	p = startBinary(t, bin, data, fake.URL)
+	defer p.noRaces(t)
 	defer p.kill(t)
 	admin = client.New(p.url, token)
 
