@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,19 @@ func repeated(field string, n int) string {
 	return "{ " + strings.Repeat(field+" ", n) + "}"
 }
 
+// refusedBeforeValidation matches the refusals of the checks that run before
+// gqlgen's validation (graph.DocumentLimits and the parser's token limit):
+// their cost is linear in the document, which a wall-clock bound alone on a
+// loaded CI machine cannot show.
+var refusedBeforeValidation = regexp.MustCompile(`exceeded token limit|exceeded maximum nesting depth|^the document |^the operation expands|^fragments spread each other`)
+
 // TestHostileDocumentsAreRefusedQuickly sends, without a token, the documents
-// that once pinned a core for minutes, and requires each to be refused within a
-// second with a small answer and a code.
+// that once pinned a core for minutes, and requires each to be refused by the
+// linear checks before validation, with a small answer and a code. Unloaded,
+// each refusal takes well under a second even with -race (the old code took
+// from 7 s to more than 20 minutes); the wall-clock bound here is looser, so a
+// busy CI machine cannot make it flake, and BenchmarkHostileDocuments in
+// graph/ measures the refusals themselves.
 func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
 	ts := newTestServer(t)
 	unknown := strings.Repeat("f", 30)
@@ -66,11 +77,14 @@ func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
 			start := time.Now()
 			r := sendRaw(t, nil, req)
 			took := time.Since(start)
-			if took > time.Second {
-				t.Errorf("answered after %v; want a refusal within a second", took)
+			if took > 10*time.Second {
+				t.Errorf("answered after %v; want a refusal in bounded time", took)
 			}
 			if r.Status != http.StatusBadRequest || r.code() == "" || r.Data != nil {
 				t.Fatalf("status %d, code %q, data %s; want 400 with a code and no data (body %.300s)", r.Status, r.code(), r.Data, r.Body)
+			}
+			if len(r.Errors) != 1 || !refusedBeforeValidation.MatchString(r.Errors[0].Message) {
+				t.Fatalf("refused by %q; want one refusal from the checks before validation", r.Body)
 			}
 			if len(r.Body) > 8<<10 {
 				t.Errorf("answer is %d bytes; want a short refusal", len(r.Body))
