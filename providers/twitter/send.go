@@ -1,0 +1,140 @@
+package twitter
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/switchboard/switchboard/providers"
+)
+
+// maxTextLen is the most characters X accepts in one direct message's text.
+const maxTextLen = 10000
+
+// errNeedsURL is an attachment held only as bytes: sending media to X takes
+// a chunked upload (POST /2/media/upload with a dm_* category) that
+// Switchboard does not do, so media goes as a link.
+var errNeedsURL = errors.New("twitter: send: X direct messages carry media only as a link here, and this attachment has only its bytes")
+
+// dmRequest is the body of POST /2/dm_conversations/with/:participant_id/messages.
+type dmRequest struct {
+	Text string `json:"text"`
+}
+
+// dmResponse is its answer (201).
+type dmResponse struct {
+	Data struct {
+		DMConversationID string `json:"dm_conversation_id"`
+		DMEventID        string `json:"dm_event_id"`
+	} `json:"data"`
+}
+
+// Send delivers a reply as direct messages to msg.To (the customer's user
+// ID) with POST /2/dm_conversations/with/:participant_id/messages (X API v2,
+// OAuth 1.0a user context; v1.1's direct_messages/events/new is retired). The
+// text goes first, split into parts of at most 10,000 characters (at a line
+// break or space when there is one); then each attachment as a message with
+// its name and link, since uploading media for direct messages is a chunked
+// upload Switchboard does not do. An attachment held only as bytes cannot be
+// sent. MessageIDs are the dm_event_id of each message, in order; they are
+// the ids X's read receipts and echoes use.
+//
+// Failures are *providers.SendError: 429 (after x-rate-limit-reset) and 5xx
+// and transport errors are retryable; refusals are permanent with X's
+// message as Reason: 401 (credentials), 403 (the customer does not accept
+// direct messages from the account, blocked it, or the app may not send
+// them), 400 and 404. X has no idempotency key for direct messages, so a
+// retry after a timeout that X did act on sends the part twice. When a later
+// part fails, the result still lists the parts already delivered.
+func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
+	var res providers.SendResult
+	creds := credentialsOf(acct)
+	if m := creds.missing(); m != "" {
+		return res, permanent("twitter: send: the account has no " + m)
+	}
+	if !isUserID(msg.To) {
+		return res, permanent("twitter: send: the recipient is not an X user ID")
+	}
+	parts, err := messageParts(msg)
+	if err != nil {
+		return res, &providers.SendError{Reason: err.Error(), Err: err}
+	}
+	if len(parts) == 0 {
+		return res, permanent("twitter: send: nothing to send: X refuses empty messages")
+	}
+	for _, text := range parts {
+		var out dmResponse
+		err := do(ctx, env.HTTP, env.Now, request{
+			op: "send direct message", method: http.MethodPost, auth: authUser, creds: creds,
+			url:  p.api() + "/2/dm_conversations/with/" + url.PathEscape(msg.To) + "/messages",
+			body: dmRequest{Text: text},
+		}, &out)
+		if err == nil && out.Data.DMEventID == "" {
+			err = &decodeError{op: "send direct message", err: errors.New("no dm_event_id")}
+		}
+		if err != nil {
+			return res, sendError(err, "")
+		}
+		res.MessageIDs = append(res.MessageIDs, out.Data.DMEventID)
+	}
+	return res, nil
+}
+
+// messageParts turns a reply into the texts of its direct messages, in order.
+func messageParts(msg providers.OutboundMessage) ([]string, error) {
+	parts := splitText(msg.Text)
+	for _, att := range msg.Attachments {
+		if att.URL == "" {
+			if len(att.Data) > 0 {
+				return nil, errNeedsURL
+			}
+			return nil, errors.New("twitter: send: an attachment has neither a URL nor data")
+		}
+		link := att.URL
+		if name := strings.TrimSpace(att.FileName); name != "" {
+			link = name + "\n" + att.URL
+		}
+		parts = append(parts, splitText(link)...)
+	}
+	return parts, nil
+}
+
+// splitText cuts s into parts of at most maxTextLen characters, in order (see
+// providers.SplitText).
+func splitText(s string) []string {
+	return providers.SplitText(s, providers.TextLimit{Max: maxTextLen})
+}
+
+// sendError classifies a failed call for the delivery queue. prefix, when
+// set, starts the reason.
+func sendError(err error, prefix string) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		e := &providers.SendError{Reason: prefix + "X refused: " + apiErr.Reason(), Err: err}
+		switch {
+		case apiErr.Status == http.StatusTooManyRequests:
+			e.Retryable, e.RetryAfter = true, apiErr.RetryAfter
+			e.Reason = prefix + "X's rate limit: " + apiErr.Reason()
+		case apiErr.Status >= 500:
+			e.Retryable, e.RetryAfter = true, apiErr.RetryAfter
+			e.Reason = prefix + "X failed: " + apiErr.Reason()
+		case apiErr.Status == http.StatusUnauthorized:
+			e.Reason = prefix + "X does not accept the account's credentials (consumer key and secret, access token and secret): " + apiErr.Reason()
+		}
+		return e
+	}
+	var decErr *decodeError
+	if errors.As(err, &decErr) {
+		// X said yes; without an idempotency key asking again may send twice.
+		return &providers.SendError{Reason: prefix + decErr.Error(), Err: err}
+	}
+	// Transport errors and timeouts: the request may not have reached X.
+	return &providers.SendError{Retryable: true, Reason: prefix + err.Error(), Err: err}
+}
+
+// permanent is a failure no retry can fix.
+func permanent(reason string) error {
+	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
