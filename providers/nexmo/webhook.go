@@ -90,7 +90,8 @@ type location struct {
 //
 // A body that is not a JSON object, the v0.1 format (to and from as objects:
 // set the application's Messages webhook version to v1, which SetWebhook
-// does), a webhook without message_uuid or from, a bad timestamp, a medium
+// does), a webhook without message_uuid, a message without from, a receipt
+// without to, a bad timestamp, a medium
 // without its URL or impossible coordinates are a *providers.ParseError. The
 // time is the webhook's timestamp, else the time of receipt.
 func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookRequest) ([]providers.Event, *providers.WebhookResponse, error) {
@@ -130,6 +131,9 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	var ev *providers.Event
 	if status := strings.ToLower(strings.TrimSpace(in.Status)); status != "" {
 		ev = statusEvent(id, status, to, at)
+		if ev != nil && to == "" {
+			return nil, nil, providers.Parsef("%s status of message %s without to", status, truncate(id, 40))
+		}
 	} else {
 		ev, err = messageEvent(&in, id, from, at)
 	}
@@ -196,7 +200,7 @@ func statusEvent(id, status, customer string, at time.Time) *providers.Event {
 // the types Switchboard does not show.
 func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event, error) {
 	if from == "" {
-		return nil, providers.Parsef("message %s without from", id)
+		return nil, providers.Parsef("message %s without from", truncate(id, 40))
 	}
 	ev := &providers.Event{
 		Kind:      providers.EventMessage,
@@ -215,11 +219,11 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 	case "image", "video", "audio", "file", "sticker":
 		m := map[string]*media{"image": in.Image, "video": in.Video, "audio": in.Audio, "file": in.File, "sticker": in.Sticker}[typ]
 		if m == nil || strings.TrimSpace(m.URL) == "" {
-			return nil, providers.Parsef("%s message %s without its url", typ, id)
+			return nil, providers.Parsef("%s message %s without its url", typ, truncate(id, 40))
 		}
 		u := strings.TrimSpace(m.URL)
 		if !absoluteURL(u) {
-			return nil, providers.Parsef("%s message %s: the url is not an absolute http(s) URL", typ, id)
+			return nil, providers.Parsef("%s message %s: the url is not an absolute http(s) URL", typ, truncate(id, 40))
 		}
 		name := strings.TrimSpace(m.Name)
 		ev.Attachments = []providers.Attachment{{Type: attachmentType(typ, name, u), FileID: u, URL: u, FileName: name}}
@@ -232,7 +236,7 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 		ev.Location = l
 	case "reply":
 		if in.Reply == nil || (in.Reply.ID == "" && in.Reply.Title == "") {
-			return nil, providers.Parsef("reply message %s without its reply", id)
+			return nil, providers.Parsef("reply message %s without its reply", truncate(id, 40))
 		}
 		ev.Kind, ev.Payload, ev.Text = providers.EventPostback, in.Reply.ID, in.Reply.Title
 		if ev.Payload == "" {
@@ -240,14 +244,14 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 		}
 	case "button":
 		if in.Button == nil {
-			return nil, providers.Parsef("button message %s without its button", id)
+			return nil, providers.Parsef("button message %s without its button", truncate(id, 40))
 		}
 		ev.Kind, ev.Text, ev.Payload = providers.EventPostback, in.Button.Text, buttonPayload(in.Button.Payload)
 		if ev.Payload == "" {
 			ev.Payload = in.Button.Text
 		}
 		if ev.Payload == "" {
-			return nil, providers.Parsef("button message %s without payload or text", id)
+			return nil, providers.Parsef("button message %s without payload or text", truncate(id, 40))
 		}
 	default:
 		return nil, nil // order, reaction, unsupported, and types Vonage adds later
@@ -279,11 +283,11 @@ func buttonPayload(raw json.RawMessage) string {
 // range, is malformed.
 func place(l *location, id string) (*providers.Location, error) {
 	if l == nil || l.Lat == nil || l.Long == nil {
-		return nil, providers.Parsef("location message %s without lat and long", id)
+		return nil, providers.Parsef("location message %s without lat and long", truncate(id, 40))
 	}
 	lat, lon := *l.Lat, *l.Long
 	if math.IsNaN(lat) || math.IsNaN(lon) || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
-		return nil, providers.Parsef("location message %s with invalid coordinates", id)
+		return nil, providers.Parsef("location message %s with invalid coordinates", truncate(id, 40))
 	}
 	var title []string
 	for _, s := range []string{l.Name, l.Address} {

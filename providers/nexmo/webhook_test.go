@@ -240,6 +240,7 @@ func TestParseWebhookMalformed(t *testing.T) {
 		{"reply without reply", `{"channel":"whatsapp","message_uuid":"1","from":"1","message_type":"reply"}`},
 		{"button without anything", `{"channel":"whatsapp","message_uuid":"1","from":"1","message_type":"button","button":{}}`},
 		{"status without message_uuid", `{"to":"447700900001","from":"447700900000","status":"read","channel":"whatsapp"}`},
+		{"receipt without to", `{"message_uuid":"1","from":"447700900000","status":"delivered","channel":"whatsapp"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
