@@ -139,14 +139,20 @@ type Inbound struct {
 	MediaURL, MediaName, Caption string
 	// Latitude and Longitude, when both set, share a place with Name and
 	// Address.
-	Latitude, Longitude   *float64
-	PlaceName, Address    string
-	ReplyID, ReplyTitle   string
-	ButtonText            string
-	ButtonPayload         any
-	ContextUUID           string
-	ContextFrom           string
-	ExtraFields           map[string]any
+	Latitude, Longitude *float64
+	PlaceName, Address  string
+	// ReplyID and ReplyTitle are an interactive button's or list row's.
+	ReplyID, ReplyTitle string
+	// ButtonText and ButtonPayload are a template quick reply's; the
+	// payload is a string or, as Vonage's Java SDK reads it, an object.
+	ButtonText    string
+	ButtonPayload any
+	// ContextUUID and ContextFrom name the message the customer replied to.
+	ContextUUID, ContextFrom string
+	// ExtraFields are added to the body as they are, to test fields the
+	// provider does not know.
+	ExtraFields map[string]any
+	// OmitChannel and OmitTime leave channel and timestamp out.
 	OmitChannel, OmitTime bool
 }
 
