@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -129,9 +130,13 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 // API: it reads the application (GET /v2/applications/{id}) and writes it
 // back whole (PUT), changing only those webhooks and the format, so its name,
 // public key, other capabilities and Messages settings (Secure Inbound Media)
-// stay as they were. Sending the public key back matters: an update without
-// one has Vonage make a new key pair, which would break whatever signs with
-// the old private key. When the webhooks are already set, nothing is written.
+// stay as they were; this is the procedure Vonage documents for changing an
+// application (developer.vonage.com, Voice API signed webhooks: "Copy the
+// response body" of the GET into the PUT). Sending the public key back
+// matters: an update without one has Vonage make a new key pair, which would
+// break whatever signs with the old private key, so an application shown
+// without its public key is not written at all, and the result says where to
+// set the URLs by hand. When the webhooks are already set, nothing is written.
 // The result says what was set and what was there before; refusals give a
 // result that is not OK, failures to reach Vonage stay errors.
 func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
@@ -171,6 +176,11 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 				Message: fmt.Sprintf("The Vonage application %q already sends its WhatsApp messages and statuses to %s; nothing was changed.", name, acct.WebhookURL)}, nil
 		}
 	}
+	if !hasPublicKey(raw) {
+		return providers.Result{Details: details, Message: fmt.Sprintf("Vonage did not show the public key of the application %q, and an update without it makes Vonage replace the application's key pair, "+
+			"which would break whatever signs with the current private key; nothing was changed. In the Vonage Dashboard, open the application, enable Messages and set both its Inbound URL and Status URL to %s (POST).",
+			name, acct.WebhookURL)}, nil
+	}
 	update, err := withMessagesWebhooks(raw, acct.WebhookURL)
 	if err != nil {
 		return failure(&decodeError{op: "set webhook", err: err}, "set webhook", a)
@@ -191,6 +201,15 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		msg += " The WhatsApp number +" + a.number + " must be linked to this application (Dashboard > Applications) for its messages to arrive."
 	}
 	return providers.Result{OK: true, Message: msg, Details: details}, nil
+}
+
+// hasPublicKey reports whether the application resource carries its public
+// key (keys.public_key), which an update must send back.
+func hasPublicKey(raw map[string]json.RawMessage) bool {
+	var keys struct {
+		PublicKey string `json:"public_key"`
+	}
+	return json.Unmarshal(raw["keys"], &keys) == nil && strings.TrimSpace(keys.PublicKey) != ""
 }
 
 // withMessagesWebhooks is the application resource raw with its Messages

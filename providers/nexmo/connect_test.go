@@ -294,6 +294,11 @@ func TestSetWebhookRefused(t *testing.T) {
 				return nil
 			})
 		}, "reports its Messages webhooks as"},
+		{"application shown without its public key", func(srv *nexmotest.Server, _ *providers.Account) {
+			app := srv.Application()
+			delete(app, "keys")
+			srv.SetApplication(app)
+		}, "nothing was changed. In the Vonage Dashboard"},
 		{"application not an object", func(srv *nexmotest.Server, _ *providers.Account) {
 			srv.FailNext(nexmotest.EndpointApplication, nexmotest.Reply{Body: `{"name":"x","capabilities":[1]}`})
 		}, "unexpected shape"},
@@ -305,6 +310,9 @@ func TestSetWebhookRefused(t *testing.T) {
 			res, err := Provider{}.SetWebhook(context.Background(), env, acct)
 			if err != nil || res.OK || !strings.Contains(res.Message, tt.message) {
 				t.Errorf("result %+v, err %v", res, err)
+			}
+			if n := srv.KeyRegenerations(); n != 0 {
+				t.Errorf("the application's key pair was replaced %d times", n)
 			}
 			checkResultNoSecret(t, res)
 		})
