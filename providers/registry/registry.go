@@ -41,7 +41,7 @@ func New(cfg Config) *Registry {
 		facebook.New(cfg.APIURL("facebook")),
 		line.New(cfg.APIURL("line"), cfg.APIURL("lineData")),
 		telegram.New(cfg.APIURL("telegram")),
-		twitter.Provider{},
+		twitter.New(cfg.APIURL("twitter")),
 		viber.New(cfg.APIURL("viber")),
 		wechat.Provider{},
 		infobip.Provider{},
