@@ -420,7 +420,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 	t.Run("no tester yet", func(t *testing.T) {
 		ts := newTestServer(t)
 		for _, tc := range allAccountCases() {
-			if tc.name != "whatsappInfobip" {
+			if tc.name != "whatsapp infobip" {
 				continue
 			}
 			t.Run(tc.name, func(t *testing.T) {
