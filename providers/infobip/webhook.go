@@ -181,7 +181,7 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	for i, raw := range *body.Results {
 		var r result
 		if err := strictObject(raw, &r); err != nil {
-			return nil, nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an object: " + err.Error(), Err: err}
+			return nil, nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an Infobip result: " + err.Error(), Err: err}
 		}
 		ev, err := r.event(i, number, received)
 		if err != nil {
