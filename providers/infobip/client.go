@@ -101,8 +101,8 @@ type errorBody struct {
 	} `json:"violations"`
 }
 
-// exception is the classic error of Infobip's APIs
-// (https://www.infobip.com/docs/essentials/api-essentials/response-status-and-error-codes).
+// exception is the classic error of Infobip's APIs; messageId is a word
+// ("BAD_REQUEST"), validationErrors the refused fields.
 type exception struct {
 	MessageID        string              `json:"messageId"`
 	Text             string              `json:"text"`
@@ -170,6 +170,11 @@ func (a account) call(ctx context.Context, hc *http.Client, op, method, path str
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if e := apiError(op, resp.StatusCode, resp.Header, b); e != nil {
+			// Infobip's words are shown to people: never with the key.
+			e.Text = redact(e.Text, a.key)
+			for i, v := range e.Violations {
+				e.Violations[i] = redact(v, a.key)
+			}
 			return e
 		}
 		return &statusError{op: op, code: resp.StatusCode, retryAfter: retryAfterHeader(resp.Header)}

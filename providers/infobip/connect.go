@@ -14,8 +14,8 @@ import (
 	"github.com/switchboard/switchboard/providers"
 )
 
-// balanceResponse is Infobip's account balance
-// (https://www.infobip.com/docs/api/platform/account-management/get-account-balance).
+// balanceResponse is Infobip's account balance, GET /account/1/balance
+// (https://dev.infobip.com/settings/account-balance: {"balance":47.79134,"currency":"EUR"}).
 type balanceResponse struct {
 	Balance  *float64 `json:"balance"`
 	Currency string   `json:"currency"`
@@ -146,8 +146,10 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		"/subscriptions/1/profiles/" + prof,
 		"/subscriptions/1/security/" + auth,
 	} {
+		// Nothing to delete (404, or another refusal of an unknown ID)
+		// is fine: creating tells whether the way is clear.
 		err := a.call(ctx, env.HTTP, "set webhook", http.MethodDelete, path, nil, nil)
-		if err != nil && !notFound(err) {
+		if st := httpStatus(err); err != nil && (st == 0 || st == http.StatusUnauthorized || retryable(st)) {
 			return webhookFailure(err, a, acct.WebhookURL, password)
 		}
 	}
@@ -181,12 +183,18 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 	}, nil
 }
 
-// notFound reports whether err is Infobip's 404: nothing to delete.
-func notFound(err error) bool {
+// httpStatus is the HTTP status Infobip refused with, 0 when err is no
+// refusal (a transport or decoding failure).
+func httpStatus(err error) int {
 	var apiErr *APIError
 	var stErr *statusError
-	return errors.As(err, &apiErr) && apiErr.HTTPStatus == http.StatusNotFound ||
-		errors.As(err, &stErr) && stErr.code == http.StatusNotFound
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.HTTPStatus
+	case errors.As(err, &stErr):
+		return stErr.code
+	}
+	return 0
 }
 
 // webhookFailure is the result of a refused subscription call: a key Infobip

@@ -161,6 +161,18 @@ func TestSetWebhook(t *testing.T) {
 	if !reflect.DeepEqual(calls, wantCalls) {
 		t.Errorf("calls\n got %q\nwant %q", calls, wantCalls)
 	}
+
+	// A refusal to delete what does not exist does not stop the setup; a
+	// leftover that was not deleted makes creating fail, and the result says so.
+	fresh, facct, fenv := newFake(t)
+	fresh.FailNext(infobiptest.EndpointSecurity, infobiptest.ErrorReply(400, "BAD_REQUEST", "Unknown authId"))
+	if res, err := (Provider{}).SetWebhook(context.Background(), fenv, facct); err != nil || !res.OK {
+		t.Errorf("after a refused delete: %+v, %v", res, err)
+	}
+	srv.FailNext(infobiptest.EndpointSecurity, infobiptest.ErrorReply(400, "BAD_REQUEST", "Locked"))
+	if res, err := (Provider{}).SetWebhook(context.Background(), env, acct); err != nil || res.OK || !strings.Contains(res.Message, "already exists (E409)") {
+		t.Errorf("with a leftover: %+v, %v", res, err)
+	}
 }
 
 func TestSetWebhookRefused(t *testing.T) {
@@ -171,11 +183,20 @@ func TestSetWebhookRefused(t *testing.T) {
 		manual  bool
 	}{
 		{"key without subscription management", func(srv *infobiptest.Server, _ *providers.Account) {
-			srv.FailNext(infobiptest.EndpointSubscription, infobiptest.Forbidden)
+			srv.SetHook(func(r infobiptest.Request) *infobiptest.Reply {
+				if strings.HasPrefix(r.Path, "/subscriptions/") {
+					return &infobiptest.Forbidden
+				}
+				return nil
+			})
 		}, []string{"did not let Switchboard create the webhook subscription: Infobip refused: Forbidden (FORBIDDEN)", "Developer Tools > Subscriptions Management"}, true},
 		{"creation refused", func(srv *infobiptest.Server, _ *providers.Account) {
 			srv.FailNext(infobiptest.EndpointSubscription, infobiptest.Reply{HTTPStatus: 404}, infobiptest.ErrorReply(400, "BAD_REQUEST", "Bad request"))
 		}, []string{"Bad request (BAD_REQUEST)", "Set it by hand"}, true},
+		{"deleting an unknown ID refused otherwise", func(srv *infobiptest.Server, acct *providers.Account) {
+			srv.FailNext(infobiptest.EndpointProfile, infobiptest.ErrorReply(400, "BAD_REQUEST", "Unknown profile"))
+			srv.FailNext(infobiptest.EndpointSubscription, infobiptest.Reply{HTTPStatus: 404}, infobiptest.Forbidden)
+		}, []string{"Forbidden (FORBIDDEN)", "Set it by hand"}, true},
 		{"a webhook URL too long for a profile", func(_ *infobiptest.Server, acct *providers.Account) {
 			acct.WebhookURL = "https://switchboard.example/" + strings.Repeat("w", 500)
 		}, []string{"profile.webhook.notifyUrl: must be a valid URL of at most 512 characters", "Set it by hand"}, true},

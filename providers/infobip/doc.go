@@ -1,5 +1,6 @@
 // Package infobip connects WhatsApp senders through Infobip's WhatsApp API
-// (https://www.infobip.com/docs/api/channels/whatsapp).
+// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-inbound-messages and
+// the pages beside it).
 //
 // Every Infobip account has its own API base URL ("https://xxxxx.api.infobip.com",
 // shown on the portal's home page), which is the account's apiUrl setting; all

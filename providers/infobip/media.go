@@ -24,7 +24,8 @@ const maxMediaBytes = 20 << 20
 // redirect policy is not asked to carry it.
 //
 // Failures are *providers.SendError: a key Infobip refuses (401/403) and media
-// it no longer has (404/410: Infobip keeps inbound media for 7 days) are
+// it no longer has (404/410: Infobip keeps inbound media for 7 days,
+// https://www.infobip.com/docs/whatsapp/message-types-and-templates/inbound-messages) are
 // permanent; 429 and 5xx are retryable. Transport errors are returned wrapped,
 // for the caller to classify. No error carries the API key.
 func (Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {

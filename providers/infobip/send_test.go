@@ -310,6 +310,7 @@ func TestSendErrors(t *testing.T) {
 			false, 0, "User forbidden. (POL2206)"},
 		{"platform error shape", infobiptest.Reply{HTTPStatus: 400, Body: `{"errorCode":"E400","description":"Request cannot be processed.","violations":[{"property":"to","violation":"invalid"}]}`},
 			false, 0, "Request cannot be processed. (E400): to: invalid"},
+		{"an answer quoting the key", infobiptest.ErrorReply(400, "BAD_REQUEST", "Bad key App "+testKey), false, 0, "Bad key App <redacted> (BAD_REQUEST)"},
 		{"answer not JSON", infobiptest.Reply{HTTPStatus: 200, Body: "<html>sent</html>"}, false, 0, "decode answer"},
 		{"rejected at once", infobiptest.Reply{HTTPStatus: 200, Body: `{"to":"385919998888","messageCount":1,"messageId":"x",` +
 			`"status":{"groupId":5,"groupName":"REJECTED","id":12,"name":"REJECTED_NOT_ENOUGH_CREDITS","description":"Not enough credits"}}`},

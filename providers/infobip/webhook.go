@@ -81,7 +81,8 @@ type result struct {
 
 // inboundMessage is the message of an inbound result, whose fields depend on
 // its type
-// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-inbound-messages/receive-whatsapp-inbound-messages).
+// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-inbound-messages,
+// with the fields of Infobip's OpenAPI models as its client libraries carry them).
 type inboundMessage struct {
 	Type string `json:"type"`
 	// TEXT, and BUTTON (a template's quick reply) with Payload.

@@ -18,6 +18,10 @@
 // key, and keeps the subscriptions created through it, whose webhook
 // credentials the webhooks it builds then carry.
 //
+// The texts of refusals the documentation does not show (FORBIDDEN,
+// SERVICE_UNAVAILABLE, NOT_FOUND, the Subscriptions API's), and the status IDs
+// of groups other than PENDING and DELIVERED, are the fake's own.
+//
 // Failures can be queued or decided by a hook; every request and every
 // accepted message is recorded; inbound messages and delivery and seen reports
 // are built as Infobip posts them. All methods are safe for concurrent use.
@@ -491,8 +495,8 @@ func (a *API) writeReply(w http.ResponseWriter, r *http.Request, req *Request, r
 	a.writeError(w, req, code, rep.Code, rep.Text)
 }
 
-// serviceException is Infobip's classic error body
-// (https://www.infobip.com/docs/essentials/api-essentials/response-status-and-error-codes).
+// serviceException is Infobip's classic error body, as its SDKs' tests show it
+// ({"requestError":{"serviceException":{"messageId":"UNAUTHORIZED","text":"Invalid login details"}}}).
 type serviceException struct {
 	MessageID        string              `json:"messageId"`
 	Text             string              `json:"text"`
@@ -563,8 +567,8 @@ type messageRequest struct {
 // takes it: digits, with an optional "+".
 var number = regexp.MustCompile(`^\+?[0-9]{1,24}$`)
 
-// sendMessage is POST /whatsapp/1/message/<kind>
-// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-outbound-messages).
+// sendMessage is POST /whatsapp/1/message/<kind>, with the limits of
+// Infobip's OpenAPI specification as its client libraries carry them.
 func (a *API) sendMessage(w http.ResponseWriter, req *Request) {
 	if !strings.HasPrefix(req.ContentType, "application/json") {
 		a.writeError(w, req, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content type '"+req.ContentType+"' not supported")
