@@ -38,7 +38,7 @@ func FuzzParseWebhook(f *testing.F) {
 				if ev.DedupKey != "message:"+ev.MessageID || strings.TrimSpace(ev.MessageID) != ev.MessageID {
 					t.Errorf("%s with DedupKey %q for %q", ev.Kind, ev.DedupKey, ev.MessageID)
 				}
-			case providers.EventDelivered, providers.EventRead:
+			case providers.EventDelivered, providers.EventRead, providers.EventFailed:
 				if len(ev.RefMessageIDs) != 1 || !strings.HasPrefix(ev.DedupKey, "status:"+ev.RefMessageIDs[0]+":") {
 					t.Errorf("%s about %v, DedupKey %q", ev.Kind, ev.RefMessageIDs, ev.DedupKey)
 				}

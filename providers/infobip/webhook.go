@@ -316,7 +316,13 @@ func (c contactCard) card() *providers.ContactCard {
 
 // delivery maps a delivery report about our message.
 func (r result) delivery(id string, received time.Time) (*providers.Event, error) {
-	if !strings.EqualFold(strings.TrimSpace(r.Status.GroupName), "DELIVERED") {
+	group := strings.ToUpper(strings.TrimSpace(r.Status.GroupName))
+	kind := providers.EventDelivered
+	switch group {
+	case "DELIVERED":
+	case "UNDELIVERABLE", "EXPIRED", "REJECTED":
+		kind = providers.EventFailed
+	default:
 		return nil, nil
 	}
 	to := strings.TrimSpace(r.To)
@@ -327,13 +333,21 @@ func (r result) delivery(id string, received time.Time) (*providers.Event, error
 	if strings.TrimSpace(at) == "" {
 		at = r.SentAt
 	}
-	return &providers.Event{
-		Kind:          providers.EventDelivered,
-		DedupKey:      "status:" + id + ":DELIVERED",
+	ev := &providers.Event{
+		Kind:          kind,
+		DedupKey:      "status:" + id + ":" + group,
 		RefMessageIDs: []string{id},
 		SenderID:      to,
 		Timestamp:     timeOr(at, received),
-	}, nil
+	}
+	if kind == providers.EventFailed {
+		ev.Reason = "WhatsApp could not deliver it (Infobip: " + strings.ToLower(group)
+		if d := strings.TrimSpace(r.Status.Description); d != "" {
+			ev.Reason += ": " + truncate(d, 200)
+		}
+		ev.Reason += ")"
+	}
+	return ev, nil
 }
 
 // seen maps a seen report about our message.

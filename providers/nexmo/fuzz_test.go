@@ -45,7 +45,7 @@ func FuzzParseWebhook(f *testing.F) {
 				if ev.DedupKey != "message:"+ev.MessageID {
 					t.Errorf("DedupKey %q of message %q", ev.DedupKey, ev.MessageID)
 				}
-			case providers.EventDelivered, providers.EventRead:
+			case providers.EventDelivered, providers.EventRead, providers.EventFailed:
 				if len(ev.RefMessageIDs) != 1 || ev.RefMessageIDs[0] == "" || !strings.HasPrefix(ev.DedupKey, "status:"+ev.RefMessageIDs[0]+":") {
 					t.Errorf("%s about %v, DedupKey %q", ev.Kind, ev.RefMessageIDs, ev.DedupKey)
 				}

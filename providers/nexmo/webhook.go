@@ -24,6 +24,12 @@ type inbound struct {
 	Timestamp   string          `json:"timestamp"`
 	Status      string          `json:"status"`
 	MessageType string          `json:"message_type"`
+	// Error says why a rejected or undeliverable message failed.
+	Error *struct {
+		Type   string          `json:"type"`
+		Title  json.RawMessage `json:"title"`
+		Detail string          `json:"detail"`
+	} `json:"error"`
 
 	Text     string    `json:"text"`
 	Image    *media    `json:"image"`
@@ -131,6 +137,9 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	var ev *providers.Event
 	if status := strings.ToLower(strings.TrimSpace(in.Status)); status != "" {
 		ev = statusEvent(id, status, to, at)
+		if ev != nil && ev.Kind == providers.EventFailed {
+			ev.Reason = failureReason(&in)
+		}
 		if ev != nil && to == "" {
 			return nil, nil, providers.Parsef("%s status of message %s without to", status, truncate(id, 40))
 		}
@@ -184,6 +193,8 @@ func statusEvent(id, status, customer string, at time.Time) *providers.Event {
 		kind = providers.EventDelivered
 	case "read":
 		kind = providers.EventRead
+	case "rejected", "undeliverable":
+		kind = providers.EventFailed
 	default:
 		return nil
 	}
@@ -331,4 +342,19 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// failureReason words a rejected or undeliverable status for the agent, with
+// Vonage's title (a code, in some versions a number) and detail.
+func failureReason(in *inbound) string {
+	reason := "WhatsApp could not deliver it (Vonage: " + strings.ToLower(strings.TrimSpace(in.Status))
+	if e := in.Error; e != nil {
+		if t := strings.Trim(strings.TrimSpace(string(e.Title)), `"`); t != "" && t != "null" {
+			reason += ", " + truncate(t, 40)
+		}
+		if d := strings.TrimSpace(e.Detail); d != "" {
+			reason += ": " + truncate(d, 200)
+		}
+	}
+	return reason + ")"
 }

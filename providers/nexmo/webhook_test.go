@@ -89,7 +89,9 @@ func TestParseWebhook(t *testing.T) {
 		{"status_read.json", []providers.Event{receipt(providers.EventRead, "read")}},
 		// Understood, but nothing Switchboard records.
 		{"status_submitted.json", nil},
-		{"status_rejected.json", nil},
+		{"status_rejected.json", []providers.Event{{Kind: providers.EventFailed, DedupKey: "status:aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab:rejected",
+			RefMessageIDs: []string{"aaaaaaaa-bbbb-4ccc-8ddd-0123456789ab"}, SenderID: "447700900001", Timestamp: time.Date(2025, 2, 3, 12, 14, 25, 0, time.UTC),
+			Reason: "WhatsApp could not deliver it (Vonage: rejected, 1300: Not part of the provider network)"}}},
 		{"status_sms.json", nil},
 		{"order.json", nil},
 		{"unsupported.json", nil},
@@ -205,7 +207,7 @@ func TestStatusFromTheFake(t *testing.T) {
 			t.Fatalf("%s: %v", status, err)
 		}
 		if status == "rejected" {
-			if len(events) != 0 {
+			if len(events) != 1 || events[0].Kind != providers.EventFailed || !strings.Contains(events[0].Reason, "rejected") {
 				t.Errorf("rejected gave %+v", events)
 			}
 			continue
@@ -269,7 +271,6 @@ func TestParseWebhookNothingToRecord(t *testing.T) {
 		{"a type Vonage adds later", `{"channel":"whatsapp","message_uuid":"1","from":"1","message_type":"hologram"}`},
 		{"an SMS", `{"channel":"sms","message_uuid":"1","from":"1","message_type":"text","text":"hi"}`},
 		{"a Messenger message", `{"channel":"messenger","message_uuid":"1","from":"1","message_type":"text","text":"hi"}`},
-		{"undeliverable", `{"message_uuid":"1","to":"1","from":"2","status":"undeliverable","channel":"whatsapp"}`},
 		{"a status Vonage adds later", `{"message_uuid":"1","to":"1","from":"2","status":"deleted","channel":"whatsapp"}`},
 	}
 	for _, tt := range tests {
