@@ -142,8 +142,8 @@ func success() *providers.WebhookResponse {
 //
 // Messages are deduplicated by MsgId, events by "event:" with the sender,
 // CreateTime, event and, for menus, EventKey (WeChat's advice). Other events
-// (SCAN, LOCATION reports, template and mass-send results, ...) are
-// understood and give nothing. A message type WeChat adds later is a
+// (SCAN, LOCATION reports, template and mass-send results, ...) and
+// hardware pushes (device_text, device_event) are understood and give nothing. A message type WeChat adds later is a
 // *providers.ParseError, so the body is kept for replay rather than lost.
 // The answer is always "success".
 func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookRequest) ([]providers.Event, *providers.WebhookResponse, error) {
@@ -196,8 +196,11 @@ func (m *inbound) events() ([]providers.Event, error) {
 	}
 	at := time.Unix(sec, 0).UTC()
 	typ := strings.TrimSpace(m.MsgType)
-	if typ == "event" {
+	switch {
+	case typ == "event":
 		return m.event(from, created, at), nil
+	case strings.HasPrefix(typ, "device_"):
+		return nil, nil // WeChat hardware (IoT) pushes: nothing for an agent
 	}
 	id := strings.TrimSpace(m.MsgID)
 	if id == "" {
