@@ -41,11 +41,13 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	}
 	d["apiHost"] = c.base
 	d["webhookMode"] = webhookMode(a)
-	_, ttl, err := c.fetchToken(ctx)
+	// A fresh token, so the test proves the credentials as they are now;
+	// stable_token's normal mode gives the current one, so nothing changes
+	// for callers using it.
+	_, ttl, err := c.tokens.renew(ctx, c.tokenKey(), c.now, c.fetchToken)
 	if err != nil {
 		return testFailure(err, d)
 	}
-	// A fresh token from stable_token is the one the cache would have.
 	d["accessTokenExpiresIn"] = strconv.Itoa(int(ttl.Seconds()))
 	var ips ipList
 	if err := c.call(ctx, "get API domain IPs", http.MethodGet, apiDomainIPPath, nil, nil, &ips); err != nil {

@@ -136,24 +136,37 @@ func (tc *tokenCache) entry(key string, now time.Time) *tokenEntry {
 
 // get returns key's token; see client.token.
 func (tc *tokenCache) get(ctx context.Context, key string, now func() time.Time, rejected string, fetch func(context.Context) (string, time.Duration, error)) (string, error) {
+	tok, _, err := tc.fetch(ctx, key, now, rejected, false, fetch)
+	return tok, err
+}
+
+// renew fetches key's token even when the cache has a good one, stores it,
+// and returns it with its lifetime: a connection test proves the
+// credentials and leaves the cache warm.
+func (tc *tokenCache) renew(ctx context.Context, key string, now func() time.Time, fetch func(context.Context) (string, time.Duration, error)) (string, time.Duration, error) {
+	return tc.fetch(ctx, key, now, "", true, fetch)
+}
+
+// fetch is get and renew; ttl is zero when the token came from the cache.
+func (tc *tokenCache) fetch(ctx context.Context, key string, now func() time.Time, rejected string, force bool, fetch func(context.Context) (string, time.Duration, error)) (string, time.Duration, error) {
 	e := tc.entry(key, now())
 	seen := e.attempts.Load()
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
-		return "", ctx.Err()
+		return "", 0, ctx.Err()
 	}
 	defer func() { <-e.sem }()
-	if e.token != "" && e.token != rejected && now().Before(e.renewAt) {
-		return e.token, nil
+	if !force && e.token != "" && e.token != rejected && now().Before(e.renewAt) {
+		return e.token, 0, nil
 	}
-	if e.attempts.Load() != seen {
+	if !force && e.attempts.Load() != seen {
 		// Someone fetched while we waited: share their outcome.
 		if e.err != nil {
-			return "", e.err
+			return "", 0, e.err
 		}
 		if e.token != "" {
-			return e.token, nil
+			return e.token, 0, nil
 		}
 	}
 	tok, ttl, err := fetch(ctx)
@@ -163,12 +176,12 @@ func (tc *tokenCache) get(ctx context.Context, key string, now func() time.Time,
 		if ctx.Err() != nil {
 			e.err = nil // our own deadline: those waiting try for themselves
 		}
-		return "", err
+		return "", 0, err
 	}
 	margin := renewMargin
 	if ttl < 2*margin {
 		margin = ttl / 2
 	}
 	e.token, e.renewAt, e.err = tok, now().Add(ttl-margin), nil
-	return tok, nil
+	return tok, ttl, nil
 }

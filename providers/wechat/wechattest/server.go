@@ -427,6 +427,7 @@ func (s *Server) notify() {
 // serve routes one request of host.
 func (s *Server) serve(host string, w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 	s.handle(host, rec, r, body)
 	s.mu.Lock()
