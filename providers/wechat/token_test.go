@@ -255,6 +255,24 @@ func TestTokenPerAccountAndSecret(t *testing.T) {
 	}
 }
 
+func TestTokenCacheSharedByCopies(t *testing.T) {
+	// The registry keeps the provider by value: copies share one cache.
+	fake, p, env := newFake(t)
+	copied := *p
+	if err := sendText(t, p, env, testAccount, "one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sendText(t, &copied, env, testAccount, "two"); err != nil {
+		t.Fatal(err)
+	}
+	if got := tokenCalls(fake); got != 1 {
+		t.Errorf("%d token requests from two copies of a provider, want 1", got)
+	}
+	if (Provider{}).state() != (Provider{}).state() || New("", "").state() == (Provider{}).state() {
+		t.Error("zero values must share the process-wide cache; New gets its own")
+	}
+}
+
 func TestTokenWaitEndsWithContext(t *testing.T) {
 	var tc tokenCache
 	hold := make(chan struct{})

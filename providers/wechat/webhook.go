@@ -248,8 +248,9 @@ func (m *inbound) events() ([]providers.Event, error) {
 	return []providers.Event{ev}, nil
 }
 
-// maxUnix bounds CreateTime to what time.Time and the database hold well.
-const maxUnix = 1 << 40
+// maxUnix bounds CreateTime to the last second of year 9999, what the
+// database's time columns hold.
+const maxUnix = 253402300799
 
 // event maps an event push; events an agent has no use for give nothing.
 func (m *inbound) event(from, created string, at time.Time) []providers.Event {

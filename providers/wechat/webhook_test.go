@@ -195,6 +195,7 @@ func TestParseWebhookErrors(t *testing.T) {
 		{"bad CreateTime", testAccount, plain(replace("1348831860", "yesterday")), "bad CreateTime"},
 		{"negative CreateTime", testAccount, plain(replace("1348831860", "-5")), "bad CreateTime"},
 		{"huge CreateTime", testAccount, plain(replace("1348831860", "99999999999999999")), "bad CreateTime"},
+		{"CreateTime after year 9999", testAccount, plain(replace("1348831860", "253402300800")), "bad CreateTime"},
 		{"no MsgId", testAccount, plain(replace("<MsgId>1234567890123456</MsgId>", "")), "without MsgId"},
 		{"unknown MsgType", testAccount, plain(replace("<![CDATA[text]]>", "<![CDATA[miniprogrampage]]>")), `unsupported MsgType "miniprogrampage"`},
 		{"no MsgType", testAccount, plain(replace("<MsgType><![CDATA[text]]></MsgType>", "")), `unsupported MsgType ""`},

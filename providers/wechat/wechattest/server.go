@@ -587,8 +587,13 @@ func (r *recorder) WriteHeader(code int) {
 // discard is an answer nobody sees.
 type discard struct{ header http.Header }
 
-func (d *discard) Header() http.Header       { return d.header }
-func (*discard) WriteHeader(int)             {}
+// Header is the discarded answer's header.
+func (d *discard) Header() http.Header { return d.header }
+
+// WriteHeader ignores the status.
+func (*discard) WriteHeader(int) {}
+
+// Write ignores the body.
 func (*discard) Write(b []byte) (int, error) { return len(b), nil }
 
 // jsonType is the Content-Type of WeChat's JSON answers.
