@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
@@ -188,7 +189,7 @@ func (c *client) customSend(ctx context.Context, m any) error {
 	if err != nil {
 		return permanent("wechat: send: encode: %v", err)
 	}
-	return c.call(ctx, "send", "POST", customSendPath, nil, b, nil)
+	return c.call(ctx, "send", http.MethodPost, customSendPath, nil, b, nil)
 }
 
 // sendMedia uploads an attachment WeChat can show and sends it, or sends

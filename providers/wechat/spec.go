@@ -8,9 +8,11 @@ import (
 )
 
 // The production hosts of the Official Account API. Accounts registered in
-// mainland China use api.weixin.qq.com; accounts registered through WeChat's
-// international platform (admin.wechat.com) use api.wechat.com, as its
-// documentation and SDKs written against it do (see providers.md, WeChat).
+// mainland China use api.weixin.qq.com. Accounts registered through WeChat's
+// international platform (admin.wechat.com) use api.wechat.com, the host of
+// that platform's wiki and of the SDKs written against it (vumi's WeChat
+// transport, WeChatPHP-SDK); WeChat's current documentation names only the
+// weixin.qq.com hosts, so the international one is configurable.
 const (
 	DefaultChinaAPIURL         = "https://api.weixin.qq.com"
 	DefaultInternationalAPIURL = "https://api.wechat.com"
