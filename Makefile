@@ -63,5 +63,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/nexmo/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/infobip/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/infobip/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/wechat/
+	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/wechat/
 	$(GO) test -run='^$$' -fuzz='^FuzzApplyValues$$' -fuzztime=$(FUZZ_COUNT) ./core/accounts/
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitText$$' -fuzztime=$(FUZZ_COUNT) ./providers/

@@ -414,38 +414,4 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 			t.Error("the fake recorded a webhook for a refused token")
 		}
 	})
-
-	// A messenger without a tester yet (WeChat today) answers that it is not
-	// available; this documents current behaviour.
-	t.Run("no tester yet", func(t *testing.T) {
-		ts := newTestServer(t)
-		for _, tc := range allAccountCases() {
-			if tc.typ != client.IntegrationAccountTypeWechat {
-				continue
-			}
-			t.Run(tc.name, func(t *testing.T) {
-				created, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: tc.name, Settings: tc.settings})
-				if err != nil {
-					t.Fatal(err)
-				}
-				id := created.CreateIntegrationAccount.Id
-				tested, err := client.TestConnection(ctx, ts.admin, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				set, err := client.SetWebhook(ctx, ts.admin, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, res := range []client.ResultFields{tested.TestConnection.ResultFields, set.SetWebhook.ResultFields} {
-					if res.Ok || !strings.Contains(strings.ToLower(res.Message), "not available yet") || !strings.Contains(res.Message, string(tc.typ)) {
-						t.Errorf("result = %+v, want ok false, 'Not available yet for %s accounts.'", res, tc.typ)
-					}
-				}
-				if last := fetchAccount(t, ts, id).LastTest; last == nil || last.Ok || last.Message != tested.TestConnection.Message {
-					t.Errorf("lastTest = %+v", last)
-				}
-			})
-		}
-	})
 }

@@ -43,7 +43,7 @@ func New(cfg Config) *Registry {
 		telegram.New(cfg.APIURL("telegram")),
 		twitter.New(cfg.APIURL("twitter")),
 		viber.New(cfg.APIURL("viber")),
-		wechat.Provider{},
+		wechat.New(cfg.APIURL("wechat"), cfg.APIURL("wechatInternational")),
 		infobip.Provider{},
 		twilio.Provider{},
 		nexmo.Provider{},
