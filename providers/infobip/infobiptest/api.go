@@ -44,6 +44,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/switchboard/switchboard/providers/fakeapi"
 )
 
 // DefaultAPIKey is the API key the fake accepts when it is given none. It has
@@ -194,15 +196,14 @@ type API struct {
 	balance       float64
 	currency      string
 	senders       map[string]bool
-	requests      []Request
 	messages      []Message
 	subscriptions []Subscription
 	profiles      map[string]bool
 	security      map[string]bool
-	queued        map[string][]Reply
-	hook          func(Request) *Reply
-	onMessage     func(Message)
-	media         map[string]mediaFile
+	// faults are the requests received and the answers tests inject.
+	faults    fakeapi.Faults[Request, Reply]
+	onMessage func(Message)
+	media     map[string]mediaFile
 	// forwardFrom and forwardTo redirect the webhooks the fake builds.
 	forwardFrom, forwardTo string
 	next                   int64
@@ -222,7 +223,6 @@ func NewAPI(apiKey string) *API {
 		senders:  map[string]bool{DefaultSender: true},
 		profiles: map[string]bool{},
 		security: map[string]bool{},
-		queued:   map[string][]Reply{},
 		media:    map[string]mediaFile{},
 		next:     1,
 		now:      time.Now,
@@ -276,9 +276,7 @@ func (a *API) AddSender(numbers ...string) {
 // call each, in order. They are given before any check of the request,
 // authentication included.
 func (a *API) FailNext(endpoint string, replies ...Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.queued[endpoint] = append(a.queued[endpoint], replies...)
+	a.faults.Queue(endpoint, replies...)
 }
 
 // SetHook decides replies by request: a non-nil reply is given instead of the
@@ -286,9 +284,7 @@ func (a *API) FailNext(endpoint string, replies ...Reply) {
 // without the fake's lock held, so it may call the fake; Request.HTTPStatus
 // and Code are not yet known when it runs.
 func (a *API) SetHook(hook func(Request) *Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.hook = hook
+	a.faults.SetHook(hook)
 }
 
 // OnMessage calls f with every accepted message, after it is recorded; the
@@ -301,14 +297,10 @@ func (a *API) OnMessage(f func(Message)) {
 
 // Requests returns every call received so far, in order.
 func (a *API) Requests() []Request {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Request, len(a.requests))
-	for i, r := range a.requests {
+	return a.faults.Requests(func(r Request) Request {
 		r.Body = bytes.Clone(r.Body)
-		out[i] = r
-	}
-	return out
+		return r
+	})
 }
 
 // Messages returns every accepted message so far, in the order accepted.
@@ -347,9 +339,8 @@ func (a *API) Subscriptions() []Subscription {
 func (a *API) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.requests, a.messages = nil, nil
-	a.queued = map[string][]Reply{}
-	a.hook = nil
+	a.messages = nil
+	a.faults.Reset()
 }
 
 // NewMessageID is a messageId of Infobip's shape (a UUID) with the serial n:
@@ -439,38 +430,18 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // injected is the queued or hooked reply for req, if any.
 func (a *API) injected(req Request) *Reply {
-	a.mu.Lock()
-	if q := a.queued[req.Endpoint]; len(q) > 0 {
-		rep := q[0]
-		a.queued[req.Endpoint] = q[1:]
-		a.mu.Unlock()
-		return &rep
-	}
-	hook := a.hook
-	a.mu.Unlock()
-	if hook == nil {
-		return nil
-	}
-	return hook(req)
+	return a.faults.Injected(req.Endpoint, req)
 }
 
 func (a *API) record(req *Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.requests = append(a.requests, *req)
+	a.faults.Record(*req)
 }
 
 func (a *API) writeReply(w http.ResponseWriter, r *http.Request, req *Request, rep Reply) {
-	if rep.Delay > 0 {
-		t := time.NewTimer(rep.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			req.HTTPStatus = -1
-			a.record(req)
-			return
-		}
+	if !fakeapi.Hold(r.Context(), rep.Delay) {
+		req.HTTPStatus = -1
+		a.record(req)
+		return
 	}
 	for k, v := range rep.Header {
 		w.Header()[k] = v

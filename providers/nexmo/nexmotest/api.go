@@ -36,6 +36,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/switchboard/switchboard/providers/fakeapi"
 )
 
 // Credentials the fake accepts when it is given none. They have the shape of
@@ -163,14 +165,13 @@ var (
 type API struct {
 	key, secret, sigSecret, appID, number string
 
-	mu        sync.Mutex
-	baseURL   string
-	app       map[string]any
-	regens    int
-	requests  []Request
-	messages  []Message
-	queued    map[string][]Reply
-	hook      func(Request) *Reply
+	mu       sync.Mutex
+	baseURL  string
+	app      map[string]any
+	regens   int
+	messages []Message
+	// faults are the requests received and the answers tests inject.
+	faults    fakeapi.Faults[Request, Reply]
 	onMessage func(Message)
 	media     map[string]mediaFile
 	secureMed bool
@@ -202,7 +203,6 @@ func NewAPI(cfg Config) *API {
 		sigSecret: def(cfg.SignatureSecret, DefaultSignatureSecret),
 		appID:     def(cfg.ApplicationID, DefaultApplicationID),
 		number:    def(cfg.Number, DefaultNumber),
-		queued:    map[string][]Reply{},
 		media:     map[string]mediaFile{},
 		next:      1,
 		now:       time.Now,
@@ -343,9 +343,7 @@ func (a *API) KeyRegenerations() int {
 // one call each, in order. They are given before any check of the request,
 // authentication included.
 func (a *API) FailNext(endpoint string, replies ...Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.queued[endpoint] = append(a.queued[endpoint], replies...)
+	a.faults.Queue(endpoint, replies...)
 }
 
 // SetHook decides replies by request: a non-nil reply is given instead of the
@@ -353,9 +351,7 @@ func (a *API) FailNext(endpoint string, replies ...Reply) {
 // without the fake's lock held, so it may call the fake; Request.HTTPStatus
 // is not yet known when it runs.
 func (a *API) SetHook(hook func(Request) *Reply) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.hook = hook
+	a.faults.SetHook(hook)
 }
 
 // OnMessage calls f with every accepted message, after it is recorded; the
@@ -368,14 +364,10 @@ func (a *API) OnMessage(f func(Message)) {
 
 // Requests returns every call received so far, in order.
 func (a *API) Requests() []Request {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Request, len(a.requests))
-	for i, r := range a.requests {
+	return a.faults.Requests(func(r Request) Request {
 		r.Body = append([]byte(nil), r.Body...)
-		out[i] = r
-	}
-	return out
+		return r
+	})
 }
 
 // Messages returns every accepted message so far, in the order accepted.
@@ -402,9 +394,8 @@ func (a *API) Message(uuid string) (Message, bool) {
 func (a *API) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.requests, a.messages = nil, nil
-	a.queued = map[string][]Reply{}
-	a.hook = nil
+	a.messages = nil
+	a.faults.Reset()
 }
 
 // NewUUID is a UUID with the serial n in its last 12 hex digits: the shape of
@@ -481,38 +472,18 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // injected is the queued or hooked reply for req, if any.
 func (a *API) injected(req Request) *Reply {
-	a.mu.Lock()
-	if q := a.queued[req.Endpoint]; len(q) > 0 {
-		rep := q[0]
-		a.queued[req.Endpoint] = q[1:]
-		a.mu.Unlock()
-		return &rep
-	}
-	hook := a.hook
-	a.mu.Unlock()
-	if hook == nil {
-		return nil
-	}
-	return hook(req)
+	return a.faults.Injected(req.Endpoint, req)
 }
 
 func (a *API) record(req *Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.requests = append(a.requests, *req)
+	a.faults.Record(*req)
 }
 
 func (a *API) writeReply(w http.ResponseWriter, r *http.Request, req *Request, rep Reply) {
-	if rep.Delay > 0 {
-		t := time.NewTimer(rep.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			req.HTTPStatus = -1
-			a.record(req)
-			return
-		}
+	if !fakeapi.Hold(r.Context(), rep.Delay) {
+		req.HTTPStatus = -1
+		a.record(req)
+		return
 	}
 	for k, v := range rep.Header {
 		w.Header()[k] = v
