@@ -2262,6 +2262,11 @@ func (v *AssignConversationAssignConversation) GetClosedAt() *time.Time {
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns AssignConversationAssignConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns AssignConversationAssignConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *AssignConversationAssignConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -2316,6 +2321,8 @@ type __premarshalAssignConversationAssignConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -2340,6 +2347,7 @@ func (v *AssignConversationAssignConversation) __premarshalJSON() (*__premarshal
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -2420,6 +2428,11 @@ func (v *CloseConversationCloseConversation) GetClosedAt() *time.Time {
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns CloseConversationCloseConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns CloseConversationCloseConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *CloseConversationCloseConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -2474,6 +2487,8 @@ type __premarshalCloseConversationCloseConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -2498,6 +2513,7 @@ func (v *CloseConversationCloseConversation) __premarshalJSON() (*__premarshalCl
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -2971,6 +2987,11 @@ func (v *ConversationEventsConversationEventsConversationEventConversation) GetC
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns ConversationEventsConversationEventsConversationEventConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns ConversationEventsConversationEventsConversationEventConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ConversationEventsConversationEventsConversationEventConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -3025,6 +3046,8 @@ type __premarshalConversationEventsConversationEventsConversationEventConversati
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -3049,6 +3072,7 @@ func (v *ConversationEventsConversationEventsConversationEventConversation) __pr
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -3244,14 +3268,19 @@ func (v *ConversationEventsResponse) GetConversationEvents() ConversationEventsC
 
 // ConversationFields includes the GraphQL fields of Conversation requested by the fragment ConversationFields.
 type ConversationFields struct {
-	Id                 string                               `json:"id"`
-	Status             ConversationStatus                   `json:"status"`
-	LastMessageAt      time.Time                            `json:"lastMessageAt"`
-	ClosedAt           *time.Time                           `json:"closedAt"`
-	CreatedAt          time.Time                            `json:"createdAt"`
-	Assignee           *ConversationFieldsAssigneeUser      `json:"assignee"`
-	Contact            ConversationFieldsContact            `json:"contact"`
-	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+	Id            string             `json:"id"`
+	Status        ConversationStatus `json:"status"`
+	LastMessageAt time.Time          `json:"lastMessageAt"`
+	ClosedAt      *time.Time         `json:"closedAt"`
+	// When free-form replies stop being allowed, for messengers that have such a
+	// window (WhatsApp and Messenger: 24 hours after the customer last wrote; WeChat:
+	// 48). Null for messengers without one, or before the customer has written.
+	// sendMessage after it fails at once with REPLY_WINDOW_CLOSED.
+	ReplyWindowClosesAt *time.Time                           `json:"replyWindowClosesAt"`
+	CreatedAt           time.Time                            `json:"createdAt"`
+	Assignee            *ConversationFieldsAssigneeUser      `json:"assignee"`
+	Contact             ConversationFieldsContact            `json:"contact"`
+	IntegrationAccount  ConversationFieldsIntegrationAccount `json:"integrationAccount"`
 }
 
 // GetId returns ConversationFields.Id, and is useful for accessing the field via an interface.
@@ -3265,6 +3294,9 @@ func (v *ConversationFields) GetLastMessageAt() time.Time { return v.LastMessage
 
 // GetClosedAt returns ConversationFields.ClosedAt, and is useful for accessing the field via an interface.
 func (v *ConversationFields) GetClosedAt() *time.Time { return v.ClosedAt }
+
+// GetReplyWindowClosesAt returns ConversationFields.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetReplyWindowClosesAt() *time.Time { return v.ReplyWindowClosesAt }
 
 // GetCreatedAt returns ConversationFields.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ConversationFields) GetCreatedAt() time.Time { return v.CreatedAt }
@@ -3522,6 +3554,11 @@ func (v *ConversationNodeConversation) GetLastMessageAt() time.Time {
 // GetClosedAt returns ConversationNodeConversation.ClosedAt, and is useful for accessing the field via an interface.
 func (v *ConversationNodeConversation) GetClosedAt() *time.Time { return v.ConversationFields.ClosedAt }
 
+// GetReplyWindowClosesAt returns ConversationNodeConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns ConversationNodeConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ConversationNodeConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -3582,6 +3619,8 @@ type __premarshalConversationNodeConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -3609,6 +3648,7 @@ func (v *ConversationNodeConversation) __premarshalJSON() (*__premarshalConversa
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -4176,6 +4216,11 @@ func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNo
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -4230,6 +4275,8 @@ type __premarshalConversationsConversationsConversationConnectionEdgesConversati
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -4254,6 +4301,7 @@ func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNo
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -5363,6 +5411,11 @@ func (v *InboxEventsInboxEventsConversationEventConversation) GetClosedAt() *tim
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns InboxEventsInboxEventsConversationEventConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns InboxEventsInboxEventsConversationEventConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *InboxEventsInboxEventsConversationEventConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -5417,6 +5470,8 @@ type __premarshalInboxEventsInboxEventsConversationEventConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -5441,6 +5496,7 @@ func (v *InboxEventsInboxEventsConversationEventConversation) __premarshalJSON()
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -8407,6 +8463,11 @@ func (v *StartConversationStartConversation) GetClosedAt() *time.Time {
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns StartConversationStartConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns StartConversationStartConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *StartConversationStartConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -8461,6 +8522,8 @@ type __premarshalStartConversationStartConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -8485,6 +8548,7 @@ func (v *StartConversationStartConversation) __premarshalJSON() (*__premarshalSt
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -8524,6 +8588,11 @@ func (v *TakeConversationTakeConversation) GetLastMessageAt() time.Time {
 // GetClosedAt returns TakeConversationTakeConversation.ClosedAt, and is useful for accessing the field via an interface.
 func (v *TakeConversationTakeConversation) GetClosedAt() *time.Time {
 	return v.ConversationFields.ClosedAt
+}
+
+// GetReplyWindowClosesAt returns TakeConversationTakeConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
 }
 
 // GetCreatedAt returns TakeConversationTakeConversation.CreatedAt, and is useful for accessing the field via an interface.
@@ -8580,6 +8649,8 @@ type __premarshalTakeConversationTakeConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -8604,6 +8675,7 @@ func (v *TakeConversationTakeConversation) __premarshalJSON() (*__premarshalTake
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -9071,6 +9143,11 @@ func (v *TransferConversationTransferConversation) GetClosedAt() *time.Time {
 	return v.ConversationFields.ClosedAt
 }
 
+// GetReplyWindowClosesAt returns TransferConversationTransferConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
 // GetCreatedAt returns TransferConversationTransferConversation.CreatedAt, and is useful for accessing the field via an interface.
 func (v *TransferConversationTransferConversation) GetCreatedAt() time.Time {
 	return v.ConversationFields.CreatedAt
@@ -9125,6 +9202,8 @@ type __premarshalTransferConversationTransferConversation struct {
 
 	ClosedAt *time.Time `json:"closedAt"`
 
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
 	CreatedAt time.Time `json:"createdAt"`
 
 	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
@@ -9149,6 +9228,7 @@ func (v *TransferConversationTransferConversation) __premarshalJSON() (*__premar
 	retval.Status = v.ConversationFields.Status
 	retval.LastMessageAt = v.ConversationFields.LastMessageAt
 	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
 	retval.CreatedAt = v.ConversationFields.CreatedAt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
@@ -10422,6 +10502,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -10482,6 +10563,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -10778,6 +10860,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -10883,6 +10966,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -11010,6 +11094,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -11818,6 +11903,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -12931,6 +13017,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -12989,6 +13076,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id
@@ -13153,6 +13241,7 @@ fragment ConversationFields on Conversation {
 	status
 	lastMessageAt
 	closedAt
+	replyWindowClosesAt
 	createdAt
 	assignee {
 		id

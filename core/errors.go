@@ -24,6 +24,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrRateLimited: the caller sent too much too fast.
 	ErrRateLimited = errors.New("rate limit exceeded")
+	// ErrReplyWindowClosed: the messenger accepts free-form replies only for
+	// a while after the customer last wrote, and that time has passed.
+	ErrReplyWindowClosed = errors.New("the messenger's reply window has closed")
 )
 
 // FieldError is one invalid input field, named by its path in the request

@@ -129,6 +129,20 @@ func (_c *ConversationCreate) SetNillableClosedAt(v *time.Time) *ConversationCre
 	return _c
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_c *ConversationCreate) SetLastInboundAt(v time.Time) *ConversationCreate {
+	_c.mutation.SetLastInboundAt(v)
+	return _c
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableLastInboundAt(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetLastInboundAt(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *ConversationCreate) SetTenant(v *Tenant) *ConversationCreate {
 	return _c.SetTenantID(v.ID)
@@ -312,6 +326,10 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.ClosedAt(); ok {
 		_spec.SetField(conversation.FieldClosedAt, field.TypeTime, value)
 		_node.ClosedAt = &value
+	}
+	if value, ok := _c.mutation.LastInboundAt(); ok {
+		_spec.SetField(conversation.FieldLastInboundAt, field.TypeTime, value)
+		_node.LastInboundAt = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -521,6 +539,24 @@ func (u *ConversationUpsert) ClearClosedAt() *ConversationUpsert {
 	return u
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *ConversationUpsert) SetLastInboundAt(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldLastInboundAt, v)
+	return u
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateLastInboundAt() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldLastInboundAt)
+	return u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *ConversationUpsert) ClearLastInboundAt() *ConversationUpsert {
+	u.SetNull(conversation.FieldLastInboundAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -656,6 +692,27 @@ func (u *ConversationUpsertOne) UpdateClosedAt() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearClosedAt() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearClosedAt()
+	})
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *ConversationUpsertOne) SetLastInboundAt(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetLastInboundAt(v)
+	})
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateLastInboundAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateLastInboundAt()
+	})
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *ConversationUpsertOne) ClearLastInboundAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearLastInboundAt()
 	})
 }
 
@@ -960,6 +1017,27 @@ func (u *ConversationUpsertBulk) UpdateClosedAt() *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) ClearClosedAt() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearClosedAt()
+	})
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *ConversationUpsertBulk) SetLastInboundAt(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetLastInboundAt(v)
+	})
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateLastInboundAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateLastInboundAt()
+	})
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *ConversationUpsertBulk) ClearLastInboundAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearLastInboundAt()
 	})
 }
 

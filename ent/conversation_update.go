@@ -105,6 +105,26 @@ func (_u *ConversationUpdate) ClearClosedAt() *ConversationUpdate {
 	return _u
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_u *ConversationUpdate) SetLastInboundAt(v time.Time) *ConversationUpdate {
+	_u.mutation.SetLastInboundAt(v)
+	return _u
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableLastInboundAt(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetLastInboundAt(*v)
+	}
+	return _u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (_u *ConversationUpdate) ClearLastInboundAt() *ConversationUpdate {
+	_u.mutation.ClearLastInboundAt()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdate) SetAssignee(v *User) *ConversationUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -250,6 +270,12 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(conversation.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastInboundAt(); ok {
+		_spec.SetField(conversation.FieldLastInboundAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastInboundAtCleared() {
+		_spec.ClearField(conversation.FieldLastInboundAt, field.TypeTime)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -418,6 +444,26 @@ func (_u *ConversationUpdateOne) SetNillableClosedAt(v *time.Time) *Conversation
 // ClearClosedAt clears the value of the "closed_at" field.
 func (_u *ConversationUpdateOne) ClearClosedAt() *ConversationUpdateOne {
 	_u.mutation.ClearClosedAt()
+	return _u
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_u *ConversationUpdateOne) SetLastInboundAt(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetLastInboundAt(v)
+	return _u
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableLastInboundAt(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetLastInboundAt(*v)
+	}
+	return _u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (_u *ConversationUpdateOne) ClearLastInboundAt() *ConversationUpdateOne {
+	_u.mutation.ClearLastInboundAt()
 	return _u
 }
 
@@ -596,6 +642,12 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if _u.mutation.ClosedAtCleared() {
 		_spec.ClearField(conversation.FieldClosedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastInboundAt(); ok {
+		_spec.SetField(conversation.FieldLastInboundAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastInboundAtCleared() {
+		_spec.ClearField(conversation.FieldLastInboundAt, field.TypeTime)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{

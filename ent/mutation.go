@@ -1080,6 +1080,7 @@ type ConversationMutation struct {
 	status                     *conversation.Status
 	last_message_at            *time.Time
 	closed_at                  *time.Time
+	last_inbound_at            *time.Time
 	clearedFields              map[string]struct{}
 	tenant                     *int
 	clearedtenant              bool
@@ -1545,6 +1546,55 @@ func (m *ConversationMutation) ResetClosedAt() {
 	delete(m.clearedFields, conversation.FieldClosedAt)
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (m *ConversationMutation) SetLastInboundAt(t time.Time) {
+	m.last_inbound_at = &t
+}
+
+// LastInboundAt returns the value of the "last_inbound_at" field in the mutation.
+func (m *ConversationMutation) LastInboundAt() (r time.Time, exists bool) {
+	v := m.last_inbound_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastInboundAt returns the old "last_inbound_at" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldLastInboundAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastInboundAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastInboundAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastInboundAt: %w", err)
+	}
+	return oldValue.LastInboundAt, nil
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (m *ConversationMutation) ClearLastInboundAt() {
+	m.last_inbound_at = nil
+	m.clearedFields[conversation.FieldLastInboundAt] = struct{}{}
+}
+
+// LastInboundAtCleared returns if the "last_inbound_at" field was cleared in this mutation.
+func (m *ConversationMutation) LastInboundAtCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldLastInboundAt]
+	return ok
+}
+
+// ResetLastInboundAt resets all changes to the "last_inbound_at" field.
+func (m *ConversationMutation) ResetLastInboundAt() {
+	m.last_inbound_at = nil
+	delete(m.clearedFields, conversation.FieldLastInboundAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *ConversationMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -1741,7 +1791,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -1769,6 +1819,9 @@ func (m *ConversationMutation) Fields() []string {
 	if m.closed_at != nil {
 		fields = append(fields, conversation.FieldClosedAt)
 	}
+	if m.last_inbound_at != nil {
+		fields = append(fields, conversation.FieldLastInboundAt)
+	}
 	return fields
 }
 
@@ -1795,6 +1848,8 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.LastMessageAt()
 	case conversation.FieldClosedAt:
 		return m.ClosedAt()
+	case conversation.FieldLastInboundAt:
+		return m.LastInboundAt()
 	}
 	return nil, false
 }
@@ -1822,6 +1877,8 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLastMessageAt(ctx)
 	case conversation.FieldClosedAt:
 		return m.OldClosedAt(ctx)
+	case conversation.FieldLastInboundAt:
+		return m.OldLastInboundAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -1894,6 +1951,13 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetClosedAt(v)
 		return nil
+	case conversation.FieldLastInboundAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastInboundAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -1933,6 +1997,9 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldClosedAt) {
 		fields = append(fields, conversation.FieldClosedAt)
 	}
+	if m.FieldCleared(conversation.FieldLastInboundAt) {
+		fields = append(fields, conversation.FieldLastInboundAt)
+	}
 	return fields
 }
 
@@ -1952,6 +2019,9 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldClosedAt:
 		m.ClearClosedAt()
+		return nil
+	case conversation.FieldLastInboundAt:
+		m.ClearLastInboundAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -1987,6 +2057,9 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldClosedAt:
 		m.ResetClosedAt()
+		return nil
+	case conversation.FieldLastInboundAt:
+		m.ResetLastInboundAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)

@@ -26,6 +26,9 @@ const (
 	CodeRateLimited     = "RATE_LIMITED"
 	CodeProviderError   = "PROVIDER_ERROR"
 	CodeInternal        = "INTERNAL"
+	// CodeReplyWindowClosed: the messenger no longer accepts free-form
+	// replies in this conversation (see Conversation.replyWindowClosesAt).
+	CodeReplyWindowClosed = "REPLY_WINDOW_CLOSED"
 )
 
 // ErrorPresenter maps core errors to GraphQL errors with extensions.code. Errors it
@@ -89,6 +92,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, core.ErrConflict), ent.IsConstraintError(err):
 			gqlErr.Message = "conflicts with existing data"
 			gqlErr.Extensions["code"] = CodeConflict
+		case errors.Is(err, core.ErrReplyWindowClosed):
+			gqlErr.Message = "the messenger's reply window has closed: the customer must write again before a free-form reply can be sent"
+			gqlErr.Extensions["code"] = CodeReplyWindowClosed
 		case errors.Is(err, core.ErrRateLimited):
 			gqlErr.Message = "rate limit exceeded"
 			gqlErr.Extensions["code"] = CodeRateLimited

@@ -89,17 +89,18 @@ type ComplexityRoot struct {
 	}
 
 	Conversation struct {
-		Assignee           func(childComplexity int) int
-		ClosedAt           func(childComplexity int) int
-		Contact            func(childComplexity int) int
-		CreatedAt          func(childComplexity int) int
-		History            func(childComplexity int) int
-		ID                 func(childComplexity int) int
-		IntegrationAccount func(childComplexity int) int
-		LastMessageAt      func(childComplexity int) int
-		Messages           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
-		Status             func(childComplexity int) int
-		UpdatedAt          func(childComplexity int) int
+		Assignee            func(childComplexity int) int
+		ClosedAt            func(childComplexity int) int
+		Contact             func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		History             func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		IntegrationAccount  func(childComplexity int) int
+		LastMessageAt       func(childComplexity int) int
+		Messages            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.MessageOrder, where *ent.MessageWhereInput) int
+		ReplyWindowClosesAt func(childComplexity int) int
+		Status              func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	ConversationConnection struct {
@@ -421,6 +422,7 @@ type ComplexityRoot struct {
 
 type ConversationResolver interface {
 	History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error)
+	ReplyWindowClosesAt(ctx context.Context, obj *ent.Conversation) (*time.Time, error)
 }
 type IntegrationAccountResolver interface {
 	WebhookURL(ctx context.Context, obj *ent.IntegrationAccount) (string, error)
@@ -699,6 +701,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Conversation.Messages(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.MessageOrder), args["where"].(*ent.MessageWhereInput)), true
+	case "Conversation.replyWindowClosesAt":
+		if e.ComplexityRoot.Conversation.ReplyWindowClosesAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conversation.ReplyWindowClosesAt(childComplexity), true
 	case "Conversation.status":
 		if e.ComplexityRoot.Conversation.Status == nil {
 			break
@@ -2379,6 +2387,13 @@ extend type Message {
 extend type Conversation {
   "The contact's other conversations, newest first."
   history: [Conversation!]!
+  """
+  When free-form replies stop being allowed, for messengers that have such a
+  window (WhatsApp and Messenger: 24 hours after the customer last wrote; WeChat:
+  48). Null for messengers without one, or before the customer has written.
+  sendMessage after it fails at once with REPLY_WINDOW_CLOSED.
+  """
+  replyWindowClosesAt: Time
 }
 
 type LoginPayload {
@@ -2835,6 +2850,8 @@ func (ec *executionContext) childFields_Conversation(ctx context.Context, field 
 		return ec.fieldContext_Conversation_messages(ctx, field)
 	case "history":
 		return ec.fieldContext_Conversation_history(ctx, field)
+	case "replyWindowClosesAt":
+		return ec.fieldContext_Conversation_replyWindowClosesAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Conversation", field.Name)
 }
@@ -5135,6 +5152,29 @@ func (ec *executionContext) fieldContext_Conversation_history(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Conversation_replyWindowClosesAt(ctx context.Context, field graphql.CollectedField, obj *ent.Conversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Conversation_replyWindowClosesAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Conversation().ReplyWindowClosesAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Conversation_replyWindowClosesAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Conversation", field, true, true, "Time")
 }
 
 func (ec *executionContext) _ConversationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.ConversationConnection) (ret graphql.Marshaler) {
@@ -15780,6 +15820,12 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Conversation_history(ctx, field, obj)
+				})
+		case "replyWindowClosesAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Conversation_replyWindowClosesAt(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))

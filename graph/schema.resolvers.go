@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/switchboard/switchboard/core"
@@ -28,6 +29,11 @@ func (r *conversationResolver) History(ctx context.Context, obj *ent.Conversatio
 	return r.Client.Conversation.Query().
 		Where(conversation.ContactID(obj.ContactID), conversation.IDNEQ(obj.ID)).
 		Order(ent.Desc(conversation.FieldID)).Limit(100).All(ctx)
+}
+
+// ReplyWindowClosesAt is the resolver for the replyWindowClosesAt field.
+func (r *conversationResolver) ReplyWindowClosesAt(ctx context.Context, obj *ent.Conversation) (*time.Time, error) {
+	return r.Inbox.ReplyWindowClosesAt(ctx, obj)
 }
 
 // WebhookURL is the resolver for the webhookUrl field.

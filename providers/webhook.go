@@ -227,6 +227,14 @@ type EventAcknowledger interface {
 	Acknowledge(ctx context.Context, env Env, acct Account, ev Event) error
 }
 
+// ReplyWindow is implemented by messengers that accept free-form replies
+// only for a while after the customer last wrote (WhatsApp and Messenger 24
+// hours, WeChat 48), so the core can show when the window closes and refuse a
+// reply outside it at once instead of failing later at the messenger.
+type ReplyWindow interface {
+	ReplyWindow() time.Duration
+}
+
 // Profile is who a customer is, as their messenger tells it.
 type Profile struct {
 	DisplayName string

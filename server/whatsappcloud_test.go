@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/providers/whatsappcloud/whatsappcloudtest"
 	"github.com/switchboard/switchboard/server"
 )
@@ -466,5 +468,49 @@ func TestWhatsappCloudInboundImageIsFetched(t *testing.T) {
 	}
 	if status, _, _ := s.download(t, "", att.DownloadUrl); status != http.StatusUnauthorized {
 		t.Errorf("anonymous download: %d", status)
+	}
+}
+
+// TestWhatsappReplyWindow: a conversation shows when WhatsApp stops taking
+// free-form replies (24 hours after the customer last wrote), and a reply
+// after that fails at once with REPLY_WINDOW_CLOSED instead of later at
+// WhatsApp.
+func TestWhatsappReplyWindow(t *testing.T) {
+	s := newWhatsappCloudSetup(t)
+	ctx := context.Background()
+	at := time.Now().Add(-time.Minute).Truncate(time.Second)
+	before := time.Now()
+	if got := s.deliver(t, whatsappcloudtest.TextMessage(whatsappcloudtest.DefaultPhoneNumberID, whatsappCustomer, whatsappName,
+		"wamid.window-1", "Hello?", at)); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	list, err := client.Conversations(ctx, s.admin, ptr(1), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 1 {
+		t.Fatalf("conversations: %v", err)
+	}
+	conv := list.Conversations.Edges[0].Node
+	closes := conv.ReplyWindowClosesAt
+	if closes == nil || closes.Before(before.Add(24*time.Hour-time.Minute)) || closes.After(time.Now().Add(24*time.Hour)) {
+		t.Fatalf("replyWindowClosesAt = %v, want 24 hours after the customer wrote", closes)
+	}
+	if _, err := client.TakeConversation(ctx, s.agent, conv.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("Yes!")}); err != nil {
+		t.Fatalf("a reply inside the window: %v", err)
+	}
+
+	// A day passes without a word from the customer.
+	id, _ := strconv.Atoi(conv.Id)
+	if err := s.srv.Client().Conversation.UpdateOneID(id).SetLastInboundAt(time.Now().Add(-25 * time.Hour)).
+		Exec(core.SystemContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	sentBefore := len(s.fake.Messages())
+	_, err = client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("Still there?")})
+	wantCode(t, err, "REPLY_WINDOW_CLOSED")
+	eventually(t, "the reply inside the window to reach WhatsApp", func() bool { return len(s.fake.Messages()) >= 1 })
+	if got := len(s.fake.Messages()); got != 1 || sentBefore > 1 {
+		t.Fatalf("WhatsApp received %d messages; want only the reply inside the window", got)
 	}
 }

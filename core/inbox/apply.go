@@ -162,7 +162,8 @@ func (s *Service) openConversation(ctx context.Context, c *ent.Client, rec *reco
 	if err != nil {
 		return nil, err
 	}
-	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+	now := s.now()
+	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).Save(ctx); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
 	return conv, nil
@@ -284,7 +285,7 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		if err := c.Message.UpdateOne(m).SetConversationID(conv.ID).SetHeld(false).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: release message: %w", err)
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 		id := m.ID

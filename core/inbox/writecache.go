@@ -87,8 +87,8 @@ func (w *writeCache) putConv(contactID, convID int) { w.pendingConvs[contactID] 
 func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID int) (*ent.Conversation, error) {
 	now := s.now()
 	rows, err := c.QueryContext(ctx,
-		"UPDATE conversations SET last_message_at = ?, updated_at = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
-		now, now, convID)
+		"UPDATE conversations SET last_message_at = ?, last_inbound_at = ?, updated_at = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
+		now, now, now, convID)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
@@ -96,7 +96,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID int) (*en
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, UpdatedAt: now}
+	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now}
 	var assignee sql.NullInt64
 	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)

@@ -36,6 +36,8 @@ const (
 	FieldLastMessageAt = "last_message_at"
 	// FieldClosedAt holds the string denoting the closed_at field in the database.
 	FieldClosedAt = "closed_at"
+	// FieldLastInboundAt holds the string denoting the last_inbound_at field in the database.
+	FieldLastInboundAt = "last_inbound_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegrationAccount holds the string denoting the integration_account edge name in mutations.
@@ -97,6 +99,7 @@ var Columns = []string{
 	FieldAssigneeID,
 	FieldLastMessageAt,
 	FieldClosedAt,
+	FieldLastInboundAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -204,6 +207,11 @@ func ByLastMessageAt(opts ...sql.OrderTermOption) OrderOption {
 // ByClosedAt orders the results by the closed_at field.
 func ByClosedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldClosedAt, opts...).ToFunc()
+}
+
+// ByLastInboundAt orders the results by the last_inbound_at field.
+func ByLastInboundAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastInboundAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

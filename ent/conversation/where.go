@@ -95,6 +95,11 @@ func ClosedAt(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldClosedAt, v))
 }
 
+// LastInboundAt applies equality check predicate on the "last_inbound_at" field. It's identical to LastInboundAtEQ.
+func LastInboundAt(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldLastInboundAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldTenantID, v))
@@ -373,6 +378,56 @@ func ClosedAtIsNil() predicate.Conversation {
 // ClosedAtNotNil applies the NotNil predicate on the "closed_at" field.
 func ClosedAtNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldClosedAt))
+}
+
+// LastInboundAtEQ applies the EQ predicate on the "last_inbound_at" field.
+func LastInboundAtEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldLastInboundAt, v))
+}
+
+// LastInboundAtNEQ applies the NEQ predicate on the "last_inbound_at" field.
+func LastInboundAtNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldLastInboundAt, v))
+}
+
+// LastInboundAtIn applies the In predicate on the "last_inbound_at" field.
+func LastInboundAtIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldLastInboundAt, vs...))
+}
+
+// LastInboundAtNotIn applies the NotIn predicate on the "last_inbound_at" field.
+func LastInboundAtNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldLastInboundAt, vs...))
+}
+
+// LastInboundAtGT applies the GT predicate on the "last_inbound_at" field.
+func LastInboundAtGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldLastInboundAt, v))
+}
+
+// LastInboundAtGTE applies the GTE predicate on the "last_inbound_at" field.
+func LastInboundAtGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldLastInboundAt, v))
+}
+
+// LastInboundAtLT applies the LT predicate on the "last_inbound_at" field.
+func LastInboundAtLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldLastInboundAt, v))
+}
+
+// LastInboundAtLTE applies the LTE predicate on the "last_inbound_at" field.
+func LastInboundAtLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldLastInboundAt, v))
+}
+
+// LastInboundAtIsNil applies the IsNil predicate on the "last_inbound_at" field.
+func LastInboundAtIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldLastInboundAt))
+}
+
+// LastInboundAtNotNil applies the NotNil predicate on the "last_inbound_at" field.
+func LastInboundAtNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldLastInboundAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

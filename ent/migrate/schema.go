@@ -58,6 +58,7 @@ var (
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "CLOSED"}, Default: "OPEN"},
 		{Name: "last_message_at", Type: field.TypeTime},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
 		{Name: "contact_id", Type: field.TypeInt},
@@ -71,25 +72,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_tenants_tenant",
-				Columns:    []*schema.Column{ConversationsColumns[6]},
+				Columns:    []*schema.Column{ConversationsColumns[7]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ConversationsColumns[7]},
+				Columns:    []*schema.Column{ConversationsColumns[8]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_contacts_contact",
-				Columns:    []*schema.Column{ConversationsColumns[8]},
+				Columns:    []*schema.Column{ConversationsColumns[9]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_users_assignee",
-				Columns:    []*schema.Column{ConversationsColumns[9]},
+				Columns:    []*schema.Column{ConversationsColumns[10]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -98,12 +99,12 @@ var (
 			{
 				Name:    "conversation_contact_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[8], ConversationsColumns[3]},
+				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3]},
 			},
 			{
 				Name:    "conversation_tenant_id_assignee_id_status",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[6], ConversationsColumns[9], ConversationsColumns[3]},
+				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[3]},
 			},
 		},
 	}

@@ -35,6 +35,9 @@ func (Conversation) Fields() []ent.Field {
 		field.Time("last_message_at").Default(time.Now).
 			Annotations(entgql.OrderField("LAST_MESSAGE_AT"), entgql.Skip(entgql.SkipWhereInput)),
 		field.Time("closed_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// LastInboundAt is when the customer last wrote: messengers with a
+		// reply window (WhatsApp, Messenger, WeChat) count from it.
+		field.Time("last_inbound_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -1,6 +1,8 @@
 package facebook
 
 import (
+	"time"
+
 	"strings"
 
 	"github.com/switchboard/switchboard/providers"
@@ -59,3 +61,7 @@ func pageToken(acct providers.Account) string {
 }
 func appSecret(acct providers.Account) string   { return strings.TrimSpace(acct.Secrets["appSecret"]) }
 func verifyToken(acct providers.Account) string { return acct.Settings["webhookVerifyToken"] }
+
+// ReplyWindow is the 24 hours after the customer's last message in which a
+// free-form reply is allowed; after that only templates are.
+func (Provider) ReplyWindow() time.Duration { return 24 * time.Hour }

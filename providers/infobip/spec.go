@@ -1,6 +1,8 @@
 package infobip
 
 import (
+	"time"
+
 	"errors"
 	"net/url"
 	"strings"
@@ -114,3 +116,7 @@ func digits(s string) string {
 		return -1
 	}, s)
 }
+
+// ReplyWindow is the 24 hours after the customer's last message in which a
+// free-form reply is allowed; after that only templates are.
+func (Provider) ReplyWindow() time.Duration { return 24 * time.Hour }

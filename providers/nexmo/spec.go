@@ -1,6 +1,8 @@
 package nexmo
 
 import (
+	"time"
+
 	"errors"
 	"net/url"
 	"strings"
@@ -185,3 +187,7 @@ func msisdn(s string) string {
 	}
 	return s
 }
+
+// ReplyWindow is the 24 hours after the customer's last message in which a
+// free-form reply is allowed; after that only templates are.
+func (Provider) ReplyWindow() time.Duration { return 24 * time.Hour }

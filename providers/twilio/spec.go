@@ -1,6 +1,8 @@
 package twilio
 
 import (
+	"time"
+
 	"errors"
 	"net/url"
 	"strings"
@@ -142,3 +144,7 @@ func e164(s string) string {
 	}
 	return s
 }
+
+// ReplyWindow is the 24 hours after the customer's last message in which a
+// free-form reply is allowed; after that only templates are.
+func (Provider) ReplyWindow() time.Duration { return 24 * time.Hour }

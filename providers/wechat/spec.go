@@ -1,6 +1,8 @@
 package wechat
 
 import (
+	"time"
+
 	"fmt"
 	"strings"
 
@@ -129,3 +131,7 @@ func accountOf(a providers.Account) account {
 
 // secrets are the values that must never show in an error or result.
 func (a account) secrets() []string { return []string{a.secret, a.serverToken, a.aesKey} }
+
+// ReplyWindow is the 48 hours after the customer's last message in which the
+// customer service message API may answer them.
+func (Provider) ReplyWindow() time.Duration { return 48 * time.Hour }
