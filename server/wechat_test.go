@@ -452,13 +452,6 @@ func TestWechatMessagePathEndToEnd(t *testing.T) {
 	}
 }
 
-// jsonEqual reports whether got, decoded JSON, equals want.
-func jsonEqual(got, want any) bool {
-	a, err1 := json.Marshal(got)
-	b, err2 := json.Marshal(want)
-	return err1 == nil && err2 == nil && bytes.Equal(a, b)
-}
-
 // contact polls a conversation until cond holds for its contact, and
 // returns the contact.
 func (s *wechatSetup) contact(t *testing.T, what, convID string, cond func(client.ConversationFieldsContact) bool) client.ConversationFieldsContact {
