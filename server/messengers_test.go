@@ -2,12 +2,15 @@ package server_test
 
 // Helpers shared by the end-to-end tests of messengers whose API is faked by
 // their provider's own fake (viber_test.go with vibertest, line_test.go with
-// linetest, facebook_test.go, whatsappcloud_test.go and twilio_test.go with
+// linetest, facebook_test.go, whatsappcloud_test.go, twilio_test.go,
+// wechat_test.go, twitter_test.go, infobip_test.go and nexmo_test.go with
 // theirs): the server, the generated client and the fake, nothing mocked in
 // between.
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -253,4 +256,12 @@ func (ts *testServer) waitAttachment(t *testing.T, convID, id string) client.Mes
 		return att.Status != client.MediaStatusPending
 	})
 	return att
+}
+
+// jsonEqual reports whether got, a request body a fake recorded and the test
+// decoded, is the JSON want: the shape a messenger's API receives.
+func jsonEqual(got, want any) bool {
+	a, err1 := json.Marshal(got)
+	b, err2 := json.Marshal(want)
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
