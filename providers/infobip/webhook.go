@@ -146,9 +146,9 @@ var mediaTypes = map[string]providers.AttachmentType{
 //     INTERACTIVE_FLOW_REPLY, ...) give nothing; their body stays stored.
 //   - A delivery report (status.groupName DELIVERED): DELIVERED about our
 //     message messageId, SenderID the recipient (to), DedupKey
-//     "status:<messageId>:DELIVERED", at doneAt. PENDING, UNDELIVERABLE,
-//     EXPIRED and REJECTED give nothing: the message is already SENT when Send
-//     returns, and Switchboard has no event for a late failure.
+//     "status:<messageId>:DELIVERED", at doneAt. UNDELIVERABLE, EXPIRED and
+//     REJECTED are FAILED with Infobip's status description as the reason;
+//     PENDING gives nothing (the message is already SENT when Send returns).
 //   - A seen report (seenAt): READ about messageId, DedupKey
 //     "status:<messageId>:SEEN", at seenAt. Its SenderID is whichever of from
 //     and to is not the account's number, as Infobip's descriptions of the two

@@ -89,7 +89,7 @@ var captionable = map[string]bool{"image": true, "video": true, "file": true}
 // whatsappNumber that is not the account's WhatsApp sender, or a free-form
 // message WhatsApp does not allow now). WhatsApp mostly refuses a message
 // outside its 24-hour window after Vonage accepted it, in a rejected status,
-// which ParseWebhook cannot yet record. An account with authentication JWT
+// which ParseWebhook turns into FAILED. An account with authentication JWT
 // fails permanently with ErrNoPrivateKey. No error carries the API secret.
 func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult

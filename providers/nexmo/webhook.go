@@ -88,10 +88,9 @@ type location struct {
 //   - A status about a message Switchboard sent: delivered and read are
 //     DELIVERED and READ about message_uuid, SenderID the customer (to),
 //     DedupKey "status:<message_uuid>:<status>". submitted gives nothing (the
-//     message is SENT when Send returns), and so do rejected and undeliverable:
-//     Switchboard has no event kind for a delivery that fails after Vonage
-//     accepted it (a free-form message outside WhatsApp's 24-hour window ends
-//     so); their error {type, title, detail} stays in the stored webhook body.
+//     message is SENT when Send returns); rejected and undeliverable (a
+//     free-form message outside WhatsApp's 24-hour window ends so) are FAILED
+//     with their error's title and detail as the reason.
 //   - Webhooks of other channels (an SMS to the same application) give nothing.
 //
 // A body that is not a JSON object, the v0.1 format (to and from as objects:

@@ -84,9 +84,8 @@ func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequ
 //     message MessageSid, SenderID the customer (To), DedupKey
 //     "status:<MessageSid>:<status>". queued, sending, sent and accepted give
 //     nothing: the message is already SENT when Send returns. failed and
-//     undelivered give nothing either, as Switchboard has no event kind for a
-//     late delivery failure; their ErrorCode (63016: outside the 24-hour window,
-//     30008: unknown) stays in the stored webhook body.
+//     undelivered are FAILED with their ErrorCode (63016: outside the 24-hour
+//     window, 30008: unknown) and ErrorMessage as the reason.
 //
 // A body that is not a form, a JSON body, a message without MessageSid or From,
 // NumMedia without its MediaUrl, or impossible coordinates are a

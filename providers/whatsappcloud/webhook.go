@@ -46,10 +46,10 @@ func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequ
 //   - reaction, system, order, unsupported and other types give nothing.
 //
 // Statuses of the business's messages: delivered and read are DELIVERED and
-// READ about the status's message ID, from recipient_id. sent gives nothing
-// (Send already reports the message sent), and neither does failed: Switchboard
-// has no event kind for a delivery that fails after the API accepted it, such as
-// 131047 outside the 24-hour window; the body is stored all the same.
+// READ about the status's message ID, from recipient_id; failed (such as
+// 131047, outside the 24-hour window) is FAILED with the error's title,
+// message and details as the reason. sent gives nothing (Send already reports
+// the message sent).
 //
 // DedupKeys: "message:<id>", "postback:<id>", "edit:<id>" and
 // "status:<id>:<status>", which Meta's retries repeat. Timestamps are Unix
