@@ -136,6 +136,8 @@ type AccountFields struct {
 	UpdatedAt  time.Time `json:"updatedAt"`
 	// When a connection check (Test Connection, or the custom messenger's signed handshake when connecting) last passed with the account's current settings. Null until one has, and again after a change to the settings or secrets: such an account has not proven that Switchboard can reach the messenger with them.
 	VerifiedAt *time.Time `json:"verifiedAt"`
+	// Whether the account is working: traffic both ways and the last refusal.
+	Health AccountFieldsHealthAccountHealth `json:"health"`
 	// The last connection check (Test Connection, or the custom messenger's signed
 	// handshake when connecting) with the current settings. Null until one runs, and
 	// again after the settings or secrets change. See also verifiedAt.
@@ -173,6 +175,9 @@ func (v *AccountFields) GetUpdatedAt() time.Time { return v.UpdatedAt }
 
 // GetVerifiedAt returns AccountFields.VerifiedAt, and is useful for accessing the field via an interface.
 func (v *AccountFields) GetVerifiedAt() *time.Time { return v.VerifiedAt }
+
+// GetHealth returns AccountFields.Health, and is useful for accessing the field via an interface.
+func (v *AccountFields) GetHealth() AccountFieldsHealthAccountHealth { return v.Health }
 
 // GetLastTest returns AccountFields.LastTest, and is useful for accessing the field via an interface.
 func (v *AccountFields) GetLastTest() *AccountFieldsLastTestProviderResult { return v.LastTest }
@@ -234,6 +239,8 @@ type __premarshalAccountFields struct {
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -260,6 +267,7 @@ func (v *AccountFields) __premarshalJSON() (*__premarshalAccountFields, error) {
 	retval.CreatedAt = v.CreatedAt
 	retval.UpdatedAt = v.UpdatedAt
 	retval.VerifiedAt = v.VerifiedAt
+	retval.Health = v.Health
 	retval.LastTest = v.LastTest
 	{
 
@@ -275,6 +283,38 @@ func (v *AccountFields) __premarshalJSON() (*__premarshalAccountFields, error) {
 	}
 	return &retval, nil
 }
+
+// AccountFieldsHealthAccountHealth includes the requested fields of the GraphQL type AccountHealth.
+// The GraphQL type's documentation follows.
+//
+// How an integration account is doing, from its traffic rather than a test:
+// times are accurate to about a minute.
+type AccountFieldsHealthAccountHealth struct {
+	// When the messenger last delivered a webhook with a customer's message.
+	LastInboundAt *time.Time `json:"lastInboundAt"`
+	// When the messenger last accepted a reply.
+	LastSentAt *time.Time `json:"lastSentAt"`
+	// The last reply the messenger refused for good (a revoked token, a blocked customer), in its words.
+	LastSendError   *string    `json:"lastSendError"`
+	LastSendErrorAt *time.Time `json:"lastSendErrorAt"`
+	// True when the messenger's last answer to a reply was a refusal: replies are not getting through.
+	Failing bool `json:"failing"`
+}
+
+// GetLastInboundAt returns AccountFieldsHealthAccountHealth.LastInboundAt, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetLastInboundAt() *time.Time { return v.LastInboundAt }
+
+// GetLastSentAt returns AccountFieldsHealthAccountHealth.LastSentAt, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetLastSentAt() *time.Time { return v.LastSentAt }
+
+// GetLastSendError returns AccountFieldsHealthAccountHealth.LastSendError, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetLastSendError() *string { return v.LastSendError }
+
+// GetLastSendErrorAt returns AccountFieldsHealthAccountHealth.LastSendErrorAt, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetLastSendErrorAt() *time.Time { return v.LastSendErrorAt }
+
+// GetFailing returns AccountFieldsHealthAccountHealth.Failing, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetFailing() bool { return v.Failing }
 
 // AccountFieldsLastTestProviderResult includes the requested fields of the GraphQL type ProviderResult.
 // The GraphQL type's documentation follows.
@@ -2587,6 +2627,11 @@ func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetVerifiedAt() *ti
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns ConnectIntegrationAccountConnectIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns ConnectIntegrationAccountConnectIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *ConnectIntegrationAccountConnectIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -2643,6 +2688,8 @@ type __premarshalConnectIntegrationAccountConnectIntegrationAccount struct {
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -2669,6 +2716,7 @@ func (v *ConnectIntegrationAccountConnectIntegrationAccount) __premarshalJSON() 
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -4554,6 +4602,11 @@ func (v *CreateIntegrationAccountCreateIntegrationAccount) GetVerifiedAt() *time
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns CreateIntegrationAccountCreateIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *CreateIntegrationAccountCreateIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns CreateIntegrationAccountCreateIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *CreateIntegrationAccountCreateIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -4610,6 +4663,8 @@ type __premarshalCreateIntegrationAccountCreateIntegrationAccount struct {
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -4636,6 +4691,7 @@ func (v *CreateIntegrationAccountCreateIntegrationAccount) __premarshalJSON() (*
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -4957,6 +5013,11 @@ func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetVerifiedAt
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns DisconnectIntegrationAccountDisconnectIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns DisconnectIntegrationAccountDisconnectIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5013,6 +5074,8 @@ type __premarshalDisconnectIntegrationAccountDisconnectIntegrationAccount struct
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5039,6 +5102,7 @@ func (v *DisconnectIntegrationAccountDisconnectIntegrationAccount) __premarshalJ
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -5251,6 +5315,11 @@ func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount)
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5307,6 +5376,8 @@ type __premarshalGenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegration
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5333,6 +5404,7 @@ func (v *GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount)
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -5794,6 +5866,11 @@ func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEvent
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEventAccountIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -5850,6 +5927,8 @@ type __premarshalIntegrationAccountEventsIntegrationAccountEventsIntegrationAcco
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -5876,6 +5955,7 @@ func (v *IntegrationAccountEventsIntegrationAccountEventsIntegrationAccountEvent
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -6119,6 +6199,11 @@ func (v *IntegrationAccountNodeIntegrationAccount) GetVerifiedAt() *time.Time {
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns IntegrationAccountNodeIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns IntegrationAccountNodeIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountNodeIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -6177,6 +6262,8 @@ type __premarshalIntegrationAccountNodeIntegrationAccount struct {
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -6204,6 +6291,7 @@ func (v *IntegrationAccountNodeIntegrationAccount) __premarshalJSON() (*__premar
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -6723,6 +6811,11 @@ func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdges
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdgesIntegrationAccountEdgeNodeIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -6779,6 +6872,8 @@ type __premarshalIntegrationAccountsIntegrationAccountsIntegrationAccountConnect
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -6805,6 +6900,7 @@ func (v *IntegrationAccountsIntegrationAccountsIntegrationAccountConnectionEdges
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -9336,6 +9432,11 @@ func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetVerifiedAt() *time
 	return v.AccountFields.VerifiedAt
 }
 
+// GetHealth returns UpdateIntegrationAccountUpdateIntegrationAccount.Health, and is useful for accessing the field via an interface.
+func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetHealth() AccountFieldsHealthAccountHealth {
+	return v.AccountFields.Health
+}
+
 // GetLastTest returns UpdateIntegrationAccountUpdateIntegrationAccount.LastTest, and is useful for accessing the field via an interface.
 func (v *UpdateIntegrationAccountUpdateIntegrationAccount) GetLastTest() *AccountFieldsLastTestProviderResult {
 	return v.AccountFields.LastTest
@@ -9392,6 +9493,8 @@ type __premarshalUpdateIntegrationAccountUpdateIntegrationAccount struct {
 
 	VerifiedAt *time.Time `json:"verifiedAt"`
 
+	Health AccountFieldsHealthAccountHealth `json:"health"`
+
 	LastTest *AccountFieldsLastTestProviderResult `json:"lastTest"`
 
 	Settings json.RawMessage `json:"settings"`
@@ -9418,6 +9521,7 @@ func (v *UpdateIntegrationAccountUpdateIntegrationAccount) __premarshalJSON() (*
 	retval.CreatedAt = v.AccountFields.CreatedAt
 	retval.UpdatedAt = v.AccountFields.UpdatedAt
 	retval.VerifiedAt = v.AccountFields.VerifiedAt
+	retval.Health = v.AccountFields.Health
 	retval.LastTest = v.AccountFields.LastTest
 	{
 
@@ -10628,6 +10732,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -11217,6 +11328,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -11508,6 +11626,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -11730,6 +11855,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -12029,6 +12161,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -12206,6 +12345,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -12403,6 +12549,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}
@@ -13308,6 +13461,13 @@ fragment AccountFields on IntegrationAccount {
 	createdAt
 	updatedAt
 	verifiedAt
+	health {
+		lastInboundAt
+		lastSentAt
+		lastSendError
+		lastSendErrorAt
+		failing
+	}
 	lastTest {
 		... ResultFields
 	}

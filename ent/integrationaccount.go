@@ -49,6 +49,14 @@ type IntegrationAccount struct {
 	LastTestMessage string `json:"last_test_message,omitempty"`
 	// LastTestDetails holds the value of the "last_test_details" field.
 	LastTestDetails map[string]string `json:"last_test_details,omitempty"`
+	// LastInboundAt holds the value of the "last_inbound_at" field.
+	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
+	// LastSentAt holds the value of the "last_sent_at" field.
+	LastSentAt *time.Time `json:"last_sent_at,omitempty"`
+	// LastSendError holds the value of the "last_send_error" field.
+	LastSendError string `json:"last_send_error,omitempty"`
+	// LastSendErrorAt holds the value of the "last_send_error_at" field.
+	LastSendErrorAt *time.Time `json:"last_send_error_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the IntegrationAccountQuery when eager-loading is set.
 	Edges        IntegrationAccountEdges `json:"edges"`
@@ -86,9 +94,9 @@ func (*IntegrationAccount) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case integrationaccount.FieldID, integrationaccount.FieldTenantID:
 			values[i] = new(sql.NullInt64)
-		case integrationaccount.FieldAccountID, integrationaccount.FieldName, integrationaccount.FieldType, integrationaccount.FieldProvider, integrationaccount.FieldStatus, integrationaccount.FieldLastTestMessage:
+		case integrationaccount.FieldAccountID, integrationaccount.FieldName, integrationaccount.FieldType, integrationaccount.FieldProvider, integrationaccount.FieldStatus, integrationaccount.FieldLastTestMessage, integrationaccount.FieldLastSendError:
 			values[i] = new(sql.NullString)
-		case integrationaccount.FieldCreatedAt, integrationaccount.FieldUpdatedAt, integrationaccount.FieldVerifiedAt, integrationaccount.FieldLastTestAt:
+		case integrationaccount.FieldCreatedAt, integrationaccount.FieldUpdatedAt, integrationaccount.FieldVerifiedAt, integrationaccount.FieldLastTestAt, integrationaccount.FieldLastInboundAt, integrationaccount.FieldLastSentAt, integrationaccount.FieldLastSendErrorAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -208,6 +216,33 @@ func (_m *IntegrationAccount) assignValues(columns []string, values []any) error
 					return fmt.Errorf("unmarshal field last_test_details: %w", err)
 				}
 			}
+		case integrationaccount.FieldLastInboundAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_inbound_at", values[i])
+			} else if value.Valid {
+				_m.LastInboundAt = new(time.Time)
+				*_m.LastInboundAt = value.Time
+			}
+		case integrationaccount.FieldLastSentAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_sent_at", values[i])
+			} else if value.Valid {
+				_m.LastSentAt = new(time.Time)
+				*_m.LastSentAt = value.Time
+			}
+		case integrationaccount.FieldLastSendError:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field last_send_error", values[i])
+			} else if value.Valid {
+				_m.LastSendError = value.String
+			}
+		case integrationaccount.FieldLastSendErrorAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_send_error_at", values[i])
+			} else if value.Valid {
+				_m.LastSendErrorAt = new(time.Time)
+				*_m.LastSendErrorAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -298,6 +333,24 @@ func (_m *IntegrationAccount) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("last_test_details=")
 	builder.WriteString(fmt.Sprintf("%v", _m.LastTestDetails))
+	builder.WriteString(", ")
+	if v := _m.LastInboundAt; v != nil {
+		builder.WriteString("last_inbound_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastSentAt; v != nil {
+		builder.WriteString("last_sent_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("last_send_error=")
+	builder.WriteString(_m.LastSendError)
+	builder.WriteString(", ")
+	if v := _m.LastSendErrorAt; v != nil {
+		builder.WriteString("last_send_error_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -177,6 +177,62 @@ func (_c *IntegrationAccountCreate) SetLastTestDetails(v map[string]string) *Int
 	return _c
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_c *IntegrationAccountCreate) SetLastInboundAt(v time.Time) *IntegrationAccountCreate {
+	_c.mutation.SetLastInboundAt(v)
+	return _c
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableLastInboundAt(v *time.Time) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetLastInboundAt(*v)
+	}
+	return _c
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (_c *IntegrationAccountCreate) SetLastSentAt(v time.Time) *IntegrationAccountCreate {
+	_c.mutation.SetLastSentAt(v)
+	return _c
+}
+
+// SetNillableLastSentAt sets the "last_sent_at" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableLastSentAt(v *time.Time) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetLastSentAt(*v)
+	}
+	return _c
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (_c *IntegrationAccountCreate) SetLastSendError(v string) *IntegrationAccountCreate {
+	_c.mutation.SetLastSendError(v)
+	return _c
+}
+
+// SetNillableLastSendError sets the "last_send_error" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableLastSendError(v *string) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetLastSendError(*v)
+	}
+	return _c
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (_c *IntegrationAccountCreate) SetLastSendErrorAt(v time.Time) *IntegrationAccountCreate {
+	_c.mutation.SetLastSendErrorAt(v)
+	return _c
+}
+
+// SetNillableLastSendErrorAt sets the "last_send_error_at" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableLastSendErrorAt(v *time.Time) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetLastSendErrorAt(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *IntegrationAccountCreate) SetTenant(v *Tenant) *IntegrationAccountCreate {
 	return _c.SetTenantID(v.ID)
@@ -237,6 +293,10 @@ func (_c *IntegrationAccountCreate) defaults() error {
 		v := integrationaccount.DefaultStatus
 		_c.mutation.SetStatus(v)
 	}
+	if _, ok := _c.mutation.LastSendError(); !ok {
+		v := integrationaccount.DefaultLastSendError
+		_c.mutation.SetLastSendError(v)
+	}
 	return nil
 }
 
@@ -290,6 +350,9 @@ func (_c *IntegrationAccountCreate) check() error {
 	}
 	if _, ok := _c.mutation.Settings(); !ok {
 		return &ValidationError{Name: "settings", err: errors.New(`ent: missing required field "IntegrationAccount.settings"`)}
+	}
+	if _, ok := _c.mutation.LastSendError(); !ok {
+		return &ValidationError{Name: "last_send_error", err: errors.New(`ent: missing required field "IntegrationAccount.last_send_error"`)}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
 		return &ValidationError{Name: "tenant", err: errors.New(`ent: missing required edge "IntegrationAccount.tenant"`)}
@@ -376,6 +439,22 @@ func (_c *IntegrationAccountCreate) createSpec() (*IntegrationAccount, *sqlgraph
 	if value, ok := _c.mutation.LastTestDetails(); ok {
 		_spec.SetField(integrationaccount.FieldLastTestDetails, field.TypeJSON, value)
 		_node.LastTestDetails = value
+	}
+	if value, ok := _c.mutation.LastInboundAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastInboundAt, field.TypeTime, value)
+		_node.LastInboundAt = &value
+	}
+	if value, ok := _c.mutation.LastSentAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSentAt, field.TypeTime, value)
+		_node.LastSentAt = &value
+	}
+	if value, ok := _c.mutation.LastSendError(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendError, field.TypeString, value)
+		_node.LastSendError = value
+	}
+	if value, ok := _c.mutation.LastSendErrorAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendErrorAt, field.TypeTime, value)
+		_node.LastSendErrorAt = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -599,6 +678,72 @@ func (u *IntegrationAccountUpsert) UpdateLastTestDetails() *IntegrationAccountUp
 // ClearLastTestDetails clears the value of the "last_test_details" field.
 func (u *IntegrationAccountUpsert) ClearLastTestDetails() *IntegrationAccountUpsert {
 	u.SetNull(integrationaccount.FieldLastTestDetails)
+	return u
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *IntegrationAccountUpsert) SetLastInboundAt(v time.Time) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldLastInboundAt, v)
+	return u
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateLastInboundAt() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldLastInboundAt)
+	return u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *IntegrationAccountUpsert) ClearLastInboundAt() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldLastInboundAt)
+	return u
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (u *IntegrationAccountUpsert) SetLastSentAt(v time.Time) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldLastSentAt, v)
+	return u
+}
+
+// UpdateLastSentAt sets the "last_sent_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateLastSentAt() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldLastSentAt)
+	return u
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (u *IntegrationAccountUpsert) ClearLastSentAt() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldLastSentAt)
+	return u
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (u *IntegrationAccountUpsert) SetLastSendError(v string) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldLastSendError, v)
+	return u
+}
+
+// UpdateLastSendError sets the "last_send_error" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateLastSendError() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldLastSendError)
+	return u
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (u *IntegrationAccountUpsert) SetLastSendErrorAt(v time.Time) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldLastSendErrorAt, v)
+	return u
+}
+
+// UpdateLastSendErrorAt sets the "last_send_error_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateLastSendErrorAt() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldLastSendErrorAt)
+	return u
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (u *IntegrationAccountUpsert) ClearLastSendErrorAt() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldLastSendErrorAt)
 	return u
 }
 
@@ -838,6 +983,83 @@ func (u *IntegrationAccountUpsertOne) UpdateLastTestDetails() *IntegrationAccoun
 func (u *IntegrationAccountUpsertOne) ClearLastTestDetails() *IntegrationAccountUpsertOne {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastTestDetails()
+	})
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *IntegrationAccountUpsertOne) SetLastInboundAt(v time.Time) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastInboundAt(v)
+	})
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateLastInboundAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastInboundAt()
+	})
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *IntegrationAccountUpsertOne) ClearLastInboundAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastInboundAt()
+	})
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (u *IntegrationAccountUpsertOne) SetLastSentAt(v time.Time) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSentAt(v)
+	})
+}
+
+// UpdateLastSentAt sets the "last_sent_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateLastSentAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSentAt()
+	})
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (u *IntegrationAccountUpsertOne) ClearLastSentAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastSentAt()
+	})
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (u *IntegrationAccountUpsertOne) SetLastSendError(v string) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSendError(v)
+	})
+}
+
+// UpdateLastSendError sets the "last_send_error" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateLastSendError() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSendError()
+	})
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (u *IntegrationAccountUpsertOne) SetLastSendErrorAt(v time.Time) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSendErrorAt(v)
+	})
+}
+
+// UpdateLastSendErrorAt sets the "last_send_error_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateLastSendErrorAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSendErrorAt()
+	})
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (u *IntegrationAccountUpsertOne) ClearLastSendErrorAt() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastSendErrorAt()
 	})
 }
 
@@ -1243,6 +1465,83 @@ func (u *IntegrationAccountUpsertBulk) UpdateLastTestDetails() *IntegrationAccou
 func (u *IntegrationAccountUpsertBulk) ClearLastTestDetails() *IntegrationAccountUpsertBulk {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastTestDetails()
+	})
+}
+
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (u *IntegrationAccountUpsertBulk) SetLastInboundAt(v time.Time) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastInboundAt(v)
+	})
+}
+
+// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateLastInboundAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastInboundAt()
+	})
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (u *IntegrationAccountUpsertBulk) ClearLastInboundAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastInboundAt()
+	})
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (u *IntegrationAccountUpsertBulk) SetLastSentAt(v time.Time) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSentAt(v)
+	})
+}
+
+// UpdateLastSentAt sets the "last_sent_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateLastSentAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSentAt()
+	})
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (u *IntegrationAccountUpsertBulk) ClearLastSentAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastSentAt()
+	})
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (u *IntegrationAccountUpsertBulk) SetLastSendError(v string) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSendError(v)
+	})
+}
+
+// UpdateLastSendError sets the "last_send_error" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateLastSendError() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSendError()
+	})
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (u *IntegrationAccountUpsertBulk) SetLastSendErrorAt(v time.Time) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetLastSendErrorAt(v)
+	})
+}
+
+// UpdateLastSendErrorAt sets the "last_send_error_at" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateLastSendErrorAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateLastSendErrorAt()
+	})
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (u *IntegrationAccountUpsertBulk) ClearLastSendErrorAt() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearLastSendErrorAt()
 	})
 }
 

@@ -173,6 +173,80 @@ func (_u *IntegrationAccountUpdate) ClearLastTestDetails() *IntegrationAccountUp
 	return _u
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_u *IntegrationAccountUpdate) SetLastInboundAt(v time.Time) *IntegrationAccountUpdate {
+	_u.mutation.SetLastInboundAt(v)
+	return _u
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableLastInboundAt(v *time.Time) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetLastInboundAt(*v)
+	}
+	return _u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (_u *IntegrationAccountUpdate) ClearLastInboundAt() *IntegrationAccountUpdate {
+	_u.mutation.ClearLastInboundAt()
+	return _u
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (_u *IntegrationAccountUpdate) SetLastSentAt(v time.Time) *IntegrationAccountUpdate {
+	_u.mutation.SetLastSentAt(v)
+	return _u
+}
+
+// SetNillableLastSentAt sets the "last_sent_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableLastSentAt(v *time.Time) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetLastSentAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (_u *IntegrationAccountUpdate) ClearLastSentAt() *IntegrationAccountUpdate {
+	_u.mutation.ClearLastSentAt()
+	return _u
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (_u *IntegrationAccountUpdate) SetLastSendError(v string) *IntegrationAccountUpdate {
+	_u.mutation.SetLastSendError(v)
+	return _u
+}
+
+// SetNillableLastSendError sets the "last_send_error" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableLastSendError(v *string) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetLastSendError(*v)
+	}
+	return _u
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (_u *IntegrationAccountUpdate) SetLastSendErrorAt(v time.Time) *IntegrationAccountUpdate {
+	_u.mutation.SetLastSendErrorAt(v)
+	return _u
+}
+
+// SetNillableLastSendErrorAt sets the "last_send_error_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableLastSendErrorAt(v *time.Time) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetLastSendErrorAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (_u *IntegrationAccountUpdate) ClearLastSendErrorAt() *IntegrationAccountUpdate {
+	_u.mutation.ClearLastSendErrorAt()
+	return _u
+}
+
 // Mutation returns the IntegrationAccountMutation object of the builder.
 func (_u *IntegrationAccountUpdate) Mutation() *IntegrationAccountMutation {
 	return _u.mutation
@@ -306,6 +380,27 @@ func (_u *IntegrationAccountUpdate) sqlSave(ctx context.Context) (_node int, err
 	}
 	if _u.mutation.LastTestDetailsCleared() {
 		_spec.ClearField(integrationaccount.FieldLastTestDetails, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.LastInboundAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastInboundAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastInboundAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastInboundAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSentAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSentAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSentAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSendError(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendError, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LastSendErrorAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendErrorAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSendErrorAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -473,6 +568,80 @@ func (_u *IntegrationAccountUpdateOne) ClearLastTestDetails() *IntegrationAccoun
 	return _u
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (_u *IntegrationAccountUpdateOne) SetLastInboundAt(v time.Time) *IntegrationAccountUpdateOne {
+	_u.mutation.SetLastInboundAt(v)
+	return _u
+}
+
+// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableLastInboundAt(v *time.Time) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetLastInboundAt(*v)
+	}
+	return _u
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (_u *IntegrationAccountUpdateOne) ClearLastInboundAt() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearLastInboundAt()
+	return _u
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (_u *IntegrationAccountUpdateOne) SetLastSentAt(v time.Time) *IntegrationAccountUpdateOne {
+	_u.mutation.SetLastSentAt(v)
+	return _u
+}
+
+// SetNillableLastSentAt sets the "last_sent_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableLastSentAt(v *time.Time) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetLastSentAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (_u *IntegrationAccountUpdateOne) ClearLastSentAt() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearLastSentAt()
+	return _u
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (_u *IntegrationAccountUpdateOne) SetLastSendError(v string) *IntegrationAccountUpdateOne {
+	_u.mutation.SetLastSendError(v)
+	return _u
+}
+
+// SetNillableLastSendError sets the "last_send_error" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableLastSendError(v *string) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetLastSendError(*v)
+	}
+	return _u
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (_u *IntegrationAccountUpdateOne) SetLastSendErrorAt(v time.Time) *IntegrationAccountUpdateOne {
+	_u.mutation.SetLastSendErrorAt(v)
+	return _u
+}
+
+// SetNillableLastSendErrorAt sets the "last_send_error_at" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableLastSendErrorAt(v *time.Time) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetLastSendErrorAt(*v)
+	}
+	return _u
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (_u *IntegrationAccountUpdateOne) ClearLastSendErrorAt() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearLastSendErrorAt()
+	return _u
+}
+
 // Mutation returns the IntegrationAccountMutation object of the builder.
 func (_u *IntegrationAccountUpdateOne) Mutation() *IntegrationAccountMutation {
 	return _u.mutation
@@ -636,6 +805,27 @@ func (_u *IntegrationAccountUpdateOne) sqlSave(ctx context.Context) (_node *Inte
 	}
 	if _u.mutation.LastTestDetailsCleared() {
 		_spec.ClearField(integrationaccount.FieldLastTestDetails, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.LastInboundAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastInboundAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastInboundAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastInboundAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSentAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSentAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSentAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastSentAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastSendError(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendError, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LastSendErrorAt(); ok {
+		_spec.SetField(integrationaccount.FieldLastSendErrorAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastSendErrorAtCleared() {
+		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &IntegrationAccount{config: _u.config}

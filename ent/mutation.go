@@ -3126,29 +3126,33 @@ func (m *EventMutation) ResetEdge(name string) error {
 // IntegrationAccountMutation represents an operation that mutates the IntegrationAccount nodes in the graph.
 type IntegrationAccountMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	account_id        *string
-	name              *string
-	_type             *integrationaccount.Type
-	provider          *integrationaccount.Provider
-	status            *integrationaccount.Status
-	settings          *map[string]string
-	secrets           *[]byte
-	verified_at       *time.Time
-	last_test_at      *time.Time
-	last_test_ok      *bool
-	last_test_message *string
-	last_test_details *map[string]string
-	clearedFields     map[string]struct{}
-	tenant            *int
-	clearedtenant     bool
-	done              bool
-	oldValue          func(context.Context) (*IntegrationAccount, error)
-	predicates        []predicate.IntegrationAccount
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	account_id         *string
+	name               *string
+	_type              *integrationaccount.Type
+	provider           *integrationaccount.Provider
+	status             *integrationaccount.Status
+	settings           *map[string]string
+	secrets            *[]byte
+	verified_at        *time.Time
+	last_test_at       *time.Time
+	last_test_ok       *bool
+	last_test_message  *string
+	last_test_details  *map[string]string
+	last_inbound_at    *time.Time
+	last_sent_at       *time.Time
+	last_send_error    *string
+	last_send_error_at *time.Time
+	clearedFields      map[string]struct{}
+	tenant             *int
+	clearedtenant      bool
+	done               bool
+	oldValue           func(context.Context) (*IntegrationAccount, error)
+	predicates         []predicate.IntegrationAccount
 }
 
 var _ ent.Mutation = (*IntegrationAccountMutation)(nil)
@@ -3880,6 +3884,189 @@ func (m *IntegrationAccountMutation) ResetLastTestDetails() {
 	delete(m.clearedFields, integrationaccount.FieldLastTestDetails)
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (m *IntegrationAccountMutation) SetLastInboundAt(t time.Time) {
+	m.last_inbound_at = &t
+}
+
+// LastInboundAt returns the value of the "last_inbound_at" field in the mutation.
+func (m *IntegrationAccountMutation) LastInboundAt() (r time.Time, exists bool) {
+	v := m.last_inbound_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastInboundAt returns the old "last_inbound_at" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldLastInboundAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastInboundAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastInboundAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastInboundAt: %w", err)
+	}
+	return oldValue.LastInboundAt, nil
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (m *IntegrationAccountMutation) ClearLastInboundAt() {
+	m.last_inbound_at = nil
+	m.clearedFields[integrationaccount.FieldLastInboundAt] = struct{}{}
+}
+
+// LastInboundAtCleared returns if the "last_inbound_at" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) LastInboundAtCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldLastInboundAt]
+	return ok
+}
+
+// ResetLastInboundAt resets all changes to the "last_inbound_at" field.
+func (m *IntegrationAccountMutation) ResetLastInboundAt() {
+	m.last_inbound_at = nil
+	delete(m.clearedFields, integrationaccount.FieldLastInboundAt)
+}
+
+// SetLastSentAt sets the "last_sent_at" field.
+func (m *IntegrationAccountMutation) SetLastSentAt(t time.Time) {
+	m.last_sent_at = &t
+}
+
+// LastSentAt returns the value of the "last_sent_at" field in the mutation.
+func (m *IntegrationAccountMutation) LastSentAt() (r time.Time, exists bool) {
+	v := m.last_sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSentAt returns the old "last_sent_at" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldLastSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSentAt: %w", err)
+	}
+	return oldValue.LastSentAt, nil
+}
+
+// ClearLastSentAt clears the value of the "last_sent_at" field.
+func (m *IntegrationAccountMutation) ClearLastSentAt() {
+	m.last_sent_at = nil
+	m.clearedFields[integrationaccount.FieldLastSentAt] = struct{}{}
+}
+
+// LastSentAtCleared returns if the "last_sent_at" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) LastSentAtCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldLastSentAt]
+	return ok
+}
+
+// ResetLastSentAt resets all changes to the "last_sent_at" field.
+func (m *IntegrationAccountMutation) ResetLastSentAt() {
+	m.last_sent_at = nil
+	delete(m.clearedFields, integrationaccount.FieldLastSentAt)
+}
+
+// SetLastSendError sets the "last_send_error" field.
+func (m *IntegrationAccountMutation) SetLastSendError(s string) {
+	m.last_send_error = &s
+}
+
+// LastSendError returns the value of the "last_send_error" field in the mutation.
+func (m *IntegrationAccountMutation) LastSendError() (r string, exists bool) {
+	v := m.last_send_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSendError returns the old "last_send_error" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldLastSendError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSendError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSendError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSendError: %w", err)
+	}
+	return oldValue.LastSendError, nil
+}
+
+// ResetLastSendError resets all changes to the "last_send_error" field.
+func (m *IntegrationAccountMutation) ResetLastSendError() {
+	m.last_send_error = nil
+}
+
+// SetLastSendErrorAt sets the "last_send_error_at" field.
+func (m *IntegrationAccountMutation) SetLastSendErrorAt(t time.Time) {
+	m.last_send_error_at = &t
+}
+
+// LastSendErrorAt returns the value of the "last_send_error_at" field in the mutation.
+func (m *IntegrationAccountMutation) LastSendErrorAt() (r time.Time, exists bool) {
+	v := m.last_send_error_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSendErrorAt returns the old "last_send_error_at" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldLastSendErrorAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSendErrorAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSendErrorAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSendErrorAt: %w", err)
+	}
+	return oldValue.LastSendErrorAt, nil
+}
+
+// ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
+func (m *IntegrationAccountMutation) ClearLastSendErrorAt() {
+	m.last_send_error_at = nil
+	m.clearedFields[integrationaccount.FieldLastSendErrorAt] = struct{}{}
+}
+
+// LastSendErrorAtCleared returns if the "last_send_error_at" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) LastSendErrorAtCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldLastSendErrorAt]
+	return ok
+}
+
+// ResetLastSendErrorAt resets all changes to the "last_send_error_at" field.
+func (m *IntegrationAccountMutation) ResetLastSendErrorAt() {
+	m.last_send_error_at = nil
+	delete(m.clearedFields, integrationaccount.FieldLastSendErrorAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *IntegrationAccountMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -3941,7 +4128,7 @@ func (m *IntegrationAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationAccountMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 19)
 	if m.tenant != nil {
 		fields = append(fields, integrationaccount.FieldTenantID)
 	}
@@ -3987,6 +4174,18 @@ func (m *IntegrationAccountMutation) Fields() []string {
 	if m.last_test_details != nil {
 		fields = append(fields, integrationaccount.FieldLastTestDetails)
 	}
+	if m.last_inbound_at != nil {
+		fields = append(fields, integrationaccount.FieldLastInboundAt)
+	}
+	if m.last_sent_at != nil {
+		fields = append(fields, integrationaccount.FieldLastSentAt)
+	}
+	if m.last_send_error != nil {
+		fields = append(fields, integrationaccount.FieldLastSendError)
+	}
+	if m.last_send_error_at != nil {
+		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
+	}
 	return fields
 }
 
@@ -4025,6 +4224,14 @@ func (m *IntegrationAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.LastTestMessage()
 	case integrationaccount.FieldLastTestDetails:
 		return m.LastTestDetails()
+	case integrationaccount.FieldLastInboundAt:
+		return m.LastInboundAt()
+	case integrationaccount.FieldLastSentAt:
+		return m.LastSentAt()
+	case integrationaccount.FieldLastSendError:
+		return m.LastSendError()
+	case integrationaccount.FieldLastSendErrorAt:
+		return m.LastSendErrorAt()
 	}
 	return nil, false
 }
@@ -4064,6 +4271,14 @@ func (m *IntegrationAccountMutation) OldField(ctx context.Context, name string) 
 		return m.OldLastTestMessage(ctx)
 	case integrationaccount.FieldLastTestDetails:
 		return m.OldLastTestDetails(ctx)
+	case integrationaccount.FieldLastInboundAt:
+		return m.OldLastInboundAt(ctx)
+	case integrationaccount.FieldLastSentAt:
+		return m.OldLastSentAt(ctx)
+	case integrationaccount.FieldLastSendError:
+		return m.OldLastSendError(ctx)
+	case integrationaccount.FieldLastSendErrorAt:
+		return m.OldLastSendErrorAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown IntegrationAccount field %s", name)
 }
@@ -4178,6 +4393,34 @@ func (m *IntegrationAccountMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetLastTestDetails(v)
 		return nil
+	case integrationaccount.FieldLastInboundAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastInboundAt(v)
+		return nil
+	case integrationaccount.FieldLastSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSentAt(v)
+		return nil
+	case integrationaccount.FieldLastSendError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSendError(v)
+		return nil
+	case integrationaccount.FieldLastSendErrorAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSendErrorAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount field %s", name)
 }
@@ -4232,6 +4475,15 @@ func (m *IntegrationAccountMutation) ClearedFields() []string {
 	if m.FieldCleared(integrationaccount.FieldLastTestDetails) {
 		fields = append(fields, integrationaccount.FieldLastTestDetails)
 	}
+	if m.FieldCleared(integrationaccount.FieldLastInboundAt) {
+		fields = append(fields, integrationaccount.FieldLastInboundAt)
+	}
+	if m.FieldCleared(integrationaccount.FieldLastSentAt) {
+		fields = append(fields, integrationaccount.FieldLastSentAt)
+	}
+	if m.FieldCleared(integrationaccount.FieldLastSendErrorAt) {
+		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
+	}
 	return fields
 }
 
@@ -4266,6 +4518,15 @@ func (m *IntegrationAccountMutation) ClearField(name string) error {
 		return nil
 	case integrationaccount.FieldLastTestDetails:
 		m.ClearLastTestDetails()
+		return nil
+	case integrationaccount.FieldLastInboundAt:
+		m.ClearLastInboundAt()
+		return nil
+	case integrationaccount.FieldLastSentAt:
+		m.ClearLastSentAt()
+		return nil
+	case integrationaccount.FieldLastSendErrorAt:
+		m.ClearLastSendErrorAt()
 		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount nullable field %s", name)
@@ -4319,6 +4580,18 @@ func (m *IntegrationAccountMutation) ResetField(name string) error {
 		return nil
 	case integrationaccount.FieldLastTestDetails:
 		m.ResetLastTestDetails()
+		return nil
+	case integrationaccount.FieldLastInboundAt:
+		m.ResetLastInboundAt()
+		return nil
+	case integrationaccount.FieldLastSentAt:
+		m.ResetLastSentAt()
+		return nil
+	case integrationaccount.FieldLastSendError:
+		m.ResetLastSendError()
+		return nil
+	case integrationaccount.FieldLastSendErrorAt:
+		m.ResetLastSendErrorAt()
 		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount field %s", name)

@@ -53,6 +53,14 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AccountHealth struct {
+		Failing         func(childComplexity int) int
+		LastInboundAt   func(childComplexity int) int
+		LastSendError   func(childComplexity int) int
+		LastSendErrorAt func(childComplexity int) int
+		LastSentAt      func(childComplexity int) int
+	}
+
 	Attachment struct {
 		DownloadURL func(childComplexity int) int
 		Error       func(childComplexity int) int
@@ -147,6 +155,7 @@ type ComplexityRoot struct {
 	IntegrationAccount struct {
 		AccountID  func(childComplexity int) int
 		CreatedAt  func(childComplexity int) int
+		Health     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		LastTest   func(childComplexity int) int
 		Name       func(childComplexity int) int
@@ -428,6 +437,7 @@ type IntegrationAccountResolver interface {
 	WebhookURL(ctx context.Context, obj *ent.IntegrationAccount) (string, error)
 	Settings(ctx context.Context, obj *ent.IntegrationAccount) (model.IntegrationSettings, error)
 	LastTest(ctx context.Context, obj *ent.IntegrationAccount) (*model.ProviderResult, error)
+	Health(ctx context.Context, obj *ent.IntegrationAccount) (*model.AccountHealth, error)
 }
 type MessageResolver interface {
 	Attachments(ctx context.Context, obj *ent.Message) ([]*model.Attachment, error)
@@ -494,6 +504,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccountHealth.failing":
+		if e.ComplexityRoot.AccountHealth.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Failing(childComplexity), true
+	case "AccountHealth.lastInboundAt":
+		if e.ComplexityRoot.AccountHealth.LastInboundAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.LastInboundAt(childComplexity), true
+	case "AccountHealth.lastSendError":
+		if e.ComplexityRoot.AccountHealth.LastSendError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.LastSendError(childComplexity), true
+	case "AccountHealth.lastSendErrorAt":
+		if e.ComplexityRoot.AccountHealth.LastSendErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.LastSendErrorAt(childComplexity), true
+	case "AccountHealth.lastSentAt":
+		if e.ComplexityRoot.AccountHealth.LastSentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.LastSentAt(childComplexity), true
 
 	case "Attachment.downloadUrl":
 		if e.ComplexityRoot.Attachment.DownloadURL == nil {
@@ -859,6 +900,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationAccount.CreatedAt(childComplexity), true
+	case "IntegrationAccount.health":
+		if e.ComplexityRoot.IntegrationAccount.Health == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationAccount.Health(childComplexity), true
 	case "IntegrationAccount.id":
 		if e.ComplexityRoot.IntegrationAccount.ID == nil {
 			break
@@ -2454,6 +2501,24 @@ extend type IntegrationAccount {
   again after the settings or secrets change. See also verifiedAt.
   """
   lastTest: ProviderResult @hasRole(roles: [ADMIN])
+  "Whether the account is working: traffic both ways and the last refusal."
+  health: AccountHealth! @hasRole(roles: [ADMIN])
+}
+
+"""
+How an integration account is doing, from its traffic rather than a test:
+times are accurate to about a minute.
+"""
+type AccountHealth {
+  "When the messenger last delivered a webhook with a customer's message."
+  lastInboundAt: Time
+  "When the messenger last accepted a reply."
+  lastSentAt: Time
+  "The last reply the messenger refused for good (a revoked token, a blocked customer), in its words."
+  lastSendError: String
+  lastSendErrorAt: Time
+  "True when the messenger's last answer to a reply was a refusal: replies are not getting through."
+  failing: Boolean!
 }
 
 "The outcome of a call to a messenger's API (Test Connection, Set Webhook)."
@@ -2756,6 +2821,22 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "lastInboundAt":
+		return ec.fieldContext_AccountHealth_lastInboundAt(ctx, field)
+	case "lastSentAt":
+		return ec.fieldContext_AccountHealth_lastSentAt(ctx, field)
+	case "lastSendError":
+		return ec.fieldContext_AccountHealth_lastSendError(ctx, field)
+	case "lastSendErrorAt":
+		return ec.fieldContext_AccountHealth_lastSendErrorAt(ctx, field)
+	case "failing":
+		return ec.fieldContext_AccountHealth_failing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
+}
+
 func (ec *executionContext) childFields_Attachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -2938,6 +3019,8 @@ func (ec *executionContext) childFields_IntegrationAccount(ctx context.Context, 
 		return ec.fieldContext_IntegrationAccount_settings(ctx, field)
 	case "lastTest":
 		return ec.fieldContext_IntegrationAccount_lastTest(ctx, field)
+	case "health":
+		return ec.fieldContext_IntegrationAccount_health(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationAccount", field.Name)
 }
@@ -4257,6 +4340,121 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AccountHealth_lastInboundAt(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_lastInboundAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastInboundAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_lastInboundAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountHealth_lastSentAt(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_lastSentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_lastSentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountHealth_lastSendError(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_lastSendError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSendError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_lastSendError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountHealth_lastSendErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_lastSendErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSendErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_lastSendErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountHealth_failing(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Boolean")
+}
 
 func (ec *executionContext) _Attachment_type(ctx context.Context, field graphql.CollectedField, obj *model.Attachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -6070,6 +6268,56 @@ func (ec *executionContext) fieldContext_IntegrationAccount_lastTest(_ context.C
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProviderResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IntegrationAccount_health(ctx context.Context, field graphql.CollectedField, obj *ent.IntegrationAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationAccount_health(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrationAccount().Health(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *model.AccountHealth
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.AccountHealth
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountHealth) graphql.Marshaler {
+			return ec.marshalNAccountHealth2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAccountHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationAccount_health(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IntegrationAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountHealth(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15521,6 +15769,59 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var accountHealthImplementors = []string{"AccountHealth"}
+
+func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.SelectionSet, obj *model.AccountHealth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountHealth")
+		case "lastInboundAt":
+			out.Values[i] = ec._AccountHealth_lastInboundAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSentAt":
+			out.Values[i] = ec._AccountHealth_lastSentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSendError":
+			out.Values[i] = ec._AccountHealth_lastSendError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSendErrorAt":
+			out.Values[i] = ec._AccountHealth_lastSendErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failing":
+			out.Values[i] = ec._AccountHealth_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var attachmentImplementors = []string{"Attachment"}
 
 func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSet, obj *model.Attachment) graphql.Marshaler {
@@ -16213,6 +16514,12 @@ func (ec *executionContext) _IntegrationAccount(ctx context.Context, sel ast.Sel
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IntegrationAccount_lastTest(ctx, field, obj)
+				})
+		case "health":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrationAccount_health(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18373,6 +18680,14 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNAccountHealth2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAccountHealth(ctx context.Context, sel ast.SelectionSet, v *model.AccountHealth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AccountHealth!")
+		return graphql.Null
+	}
+	return ec._AccountHealth(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNAttachment2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attachment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {

@@ -58,6 +58,16 @@ func (r *integrationAccountResolver) LastTest(ctx context.Context, obj *ent.Inte
 	return nil, nil
 }
 
+// Health is the resolver for the health field.
+func (r *integrationAccountResolver) Health(ctx context.Context, obj *ent.IntegrationAccount) (*model.AccountHealth, error) {
+	h := &model.AccountHealth{LastInboundAt: obj.LastInboundAt, LastSentAt: obj.LastSentAt,
+		LastSendErrorAt: obj.LastSendErrorAt, Failing: accounts.Failing(obj)}
+	if obj.LastSendError != "" {
+		h.LastSendError = &obj.LastSendError
+	}
+	return h, nil
+}
+
 // Attachments is the resolver for the attachments field.
 func (r *messageResolver) Attachments(ctx context.Context, obj *ent.Message) ([]*model.Attachment, error) {
 	return attachmentModels(r.PublicURL, obj), nil

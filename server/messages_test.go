@@ -304,10 +304,19 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	if !strings.Contains(failed.Error, "blocked") {
 		t.Fatalf("failure reason %q", failed.Error)
 	}
+	// The account's health shows its traffic and the refusal.
+	health := fetchAccount(t, s.testServer, s.accountID).Health
+	if !health.Failing || health.LastSendError == nil || !strings.Contains(*health.LastSendError, "blocked") ||
+		health.LastSendErrorAt == nil || health.LastInboundAt == nil || health.LastSentAt == nil {
+		t.Fatalf("health after a refusal: %+v", health)
+	}
 	if _, err := client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id); err != nil {
 		t.Fatal(err)
 	}
 	s.waitMessage(t, convID, blocked.SendMessage.Id, client.MessageStatusSent)
+	if health := fetchAccount(t, s.testServer, s.accountID).Health; health.Failing {
+		t.Fatalf("health after an accepted reply: %+v", health)
+	}
 	if n := len(s.fake.sentMessages()); n != 3 {
 		t.Fatalf("%d messages reached Telegram, want 3", n)
 	}

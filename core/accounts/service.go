@@ -644,3 +644,10 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 	})
 	return n, err
 }
+
+// Failing reports whether an account's replies are not getting through: the
+// messenger's last answer to a reply was a refusal for good, with no accepted
+// reply since.
+func Failing(a *ent.IntegrationAccount) bool {
+	return a.LastSendErrorAt != nil && (a.LastSentAt == nil || a.LastSentAt.Before(*a.LastSendErrorAt))
+}

@@ -257,6 +257,9 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if err != nil {
 		return err
 	}
+	if err := s.markInbound(ctx, c, acct.ID); err != nil {
+		return fmt.Errorf("inbox: account health: %w", err)
+	}
 	m, err := create.SetConversationID(conv.ID).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: store message: %w", err)

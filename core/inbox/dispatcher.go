@@ -139,6 +139,13 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		if err == nil && sendErr == nil && len(res.MessageIDs) > 1 {
 			err = storeParts(ctx, c, m, res.MessageIDs[1:])
 		}
+		if err == nil && !scheduled {
+			refusal := ""
+			if sendErr != nil {
+				refusal = trimReason(reasonOf(sendErr))
+			}
+			err = s.markSent(ctx, c, m.IntegrationAccountID, refusal)
+		}
 		if err != nil || scheduled {
 			return err
 		}

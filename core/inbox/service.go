@@ -66,6 +66,8 @@ type Service struct {
 
 	jobs chan *job
 	acks chan ack
+	// health throttles the accounts' traffic times.
+	health healthMarks
 	// profiles are customers to look up with their messenger.
 	profiles chan profileAsk
 	stopped  chan struct{}

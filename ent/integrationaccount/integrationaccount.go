@@ -48,6 +48,14 @@ const (
 	FieldLastTestMessage = "last_test_message"
 	// FieldLastTestDetails holds the string denoting the last_test_details field in the database.
 	FieldLastTestDetails = "last_test_details"
+	// FieldLastInboundAt holds the string denoting the last_inbound_at field in the database.
+	FieldLastInboundAt = "last_inbound_at"
+	// FieldLastSentAt holds the string denoting the last_sent_at field in the database.
+	FieldLastSentAt = "last_sent_at"
+	// FieldLastSendError holds the string denoting the last_send_error field in the database.
+	FieldLastSendError = "last_send_error"
+	// FieldLastSendErrorAt holds the string denoting the last_send_error_at field in the database.
+	FieldLastSendErrorAt = "last_send_error_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// Table holds the table name of the integrationaccount in the database.
@@ -79,6 +87,10 @@ var Columns = []string{
 	FieldLastTestOk,
 	FieldLastTestMessage,
 	FieldLastTestDetails,
+	FieldLastInboundAt,
+	FieldLastSentAt,
+	FieldLastSendError,
+	FieldLastSendErrorAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -109,6 +121,8 @@ var (
 	AccountIDValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// DefaultLastSendError holds the default value on creation for the "last_send_error" field.
+	DefaultLastSendError string
 )
 
 // Type defines the type for the "type" enum field.
@@ -257,6 +271,26 @@ func ByLastTestOk(opts ...sql.OrderTermOption) OrderOption {
 // ByLastTestMessage orders the results by the last_test_message field.
 func ByLastTestMessage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastTestMessage, opts...).ToFunc()
+}
+
+// ByLastInboundAt orders the results by the last_inbound_at field.
+func ByLastInboundAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastInboundAt, opts...).ToFunc()
+}
+
+// ByLastSentAt orders the results by the last_sent_at field.
+func ByLastSentAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSentAt, opts...).ToFunc()
+}
+
+// ByLastSendError orders the results by the last_send_error field.
+func ByLastSendError(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSendError, opts...).ToFunc()
+}
+
+// ByLastSendErrorAt orders the results by the last_send_error_at field.
+func ByLastSendErrorAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSendErrorAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

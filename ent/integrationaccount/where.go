@@ -105,6 +105,26 @@ func LastTestMessage(v string) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastTestMessage, v))
 }
 
+// LastInboundAt applies equality check predicate on the "last_inbound_at" field. It's identical to LastInboundAtEQ.
+func LastInboundAt(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastInboundAt, v))
+}
+
+// LastSentAt applies equality check predicate on the "last_sent_at" field. It's identical to LastSentAtEQ.
+func LastSentAt(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSentAt, v))
+}
+
+// LastSendError applies equality check predicate on the "last_send_error" field. It's identical to LastSendErrorEQ.
+func LastSendError(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSendError, v))
+}
+
+// LastSendErrorAt applies equality check predicate on the "last_send_error_at" field. It's identical to LastSendErrorAtEQ.
+func LastSendErrorAt(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSendErrorAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldTenantID, v))
@@ -658,6 +678,221 @@ func LastTestDetailsIsNil() predicate.IntegrationAccount {
 // LastTestDetailsNotNil applies the NotNil predicate on the "last_test_details" field.
 func LastTestDetailsNotNil() predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastTestDetails))
+}
+
+// LastInboundAtEQ applies the EQ predicate on the "last_inbound_at" field.
+func LastInboundAtEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastInboundAt, v))
+}
+
+// LastInboundAtNEQ applies the NEQ predicate on the "last_inbound_at" field.
+func LastInboundAtNEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldLastInboundAt, v))
+}
+
+// LastInboundAtIn applies the In predicate on the "last_inbound_at" field.
+func LastInboundAtIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldLastInboundAt, vs...))
+}
+
+// LastInboundAtNotIn applies the NotIn predicate on the "last_inbound_at" field.
+func LastInboundAtNotIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldLastInboundAt, vs...))
+}
+
+// LastInboundAtGT applies the GT predicate on the "last_inbound_at" field.
+func LastInboundAtGT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGT(FieldLastInboundAt, v))
+}
+
+// LastInboundAtGTE applies the GTE predicate on the "last_inbound_at" field.
+func LastInboundAtGTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGTE(FieldLastInboundAt, v))
+}
+
+// LastInboundAtLT applies the LT predicate on the "last_inbound_at" field.
+func LastInboundAtLT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLT(FieldLastInboundAt, v))
+}
+
+// LastInboundAtLTE applies the LTE predicate on the "last_inbound_at" field.
+func LastInboundAtLTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLTE(FieldLastInboundAt, v))
+}
+
+// LastInboundAtIsNil applies the IsNil predicate on the "last_inbound_at" field.
+func LastInboundAtIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldLastInboundAt))
+}
+
+// LastInboundAtNotNil applies the NotNil predicate on the "last_inbound_at" field.
+func LastInboundAtNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastInboundAt))
+}
+
+// LastSentAtEQ applies the EQ predicate on the "last_sent_at" field.
+func LastSentAtEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSentAt, v))
+}
+
+// LastSentAtNEQ applies the NEQ predicate on the "last_sent_at" field.
+func LastSentAtNEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldLastSentAt, v))
+}
+
+// LastSentAtIn applies the In predicate on the "last_sent_at" field.
+func LastSentAtIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldLastSentAt, vs...))
+}
+
+// LastSentAtNotIn applies the NotIn predicate on the "last_sent_at" field.
+func LastSentAtNotIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldLastSentAt, vs...))
+}
+
+// LastSentAtGT applies the GT predicate on the "last_sent_at" field.
+func LastSentAtGT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGT(FieldLastSentAt, v))
+}
+
+// LastSentAtGTE applies the GTE predicate on the "last_sent_at" field.
+func LastSentAtGTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGTE(FieldLastSentAt, v))
+}
+
+// LastSentAtLT applies the LT predicate on the "last_sent_at" field.
+func LastSentAtLT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLT(FieldLastSentAt, v))
+}
+
+// LastSentAtLTE applies the LTE predicate on the "last_sent_at" field.
+func LastSentAtLTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLTE(FieldLastSentAt, v))
+}
+
+// LastSentAtIsNil applies the IsNil predicate on the "last_sent_at" field.
+func LastSentAtIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldLastSentAt))
+}
+
+// LastSentAtNotNil applies the NotNil predicate on the "last_sent_at" field.
+func LastSentAtNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastSentAt))
+}
+
+// LastSendErrorEQ applies the EQ predicate on the "last_send_error" field.
+func LastSendErrorEQ(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSendError, v))
+}
+
+// LastSendErrorNEQ applies the NEQ predicate on the "last_send_error" field.
+func LastSendErrorNEQ(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldLastSendError, v))
+}
+
+// LastSendErrorIn applies the In predicate on the "last_send_error" field.
+func LastSendErrorIn(vs ...string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldLastSendError, vs...))
+}
+
+// LastSendErrorNotIn applies the NotIn predicate on the "last_send_error" field.
+func LastSendErrorNotIn(vs ...string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldLastSendError, vs...))
+}
+
+// LastSendErrorGT applies the GT predicate on the "last_send_error" field.
+func LastSendErrorGT(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGT(FieldLastSendError, v))
+}
+
+// LastSendErrorGTE applies the GTE predicate on the "last_send_error" field.
+func LastSendErrorGTE(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGTE(FieldLastSendError, v))
+}
+
+// LastSendErrorLT applies the LT predicate on the "last_send_error" field.
+func LastSendErrorLT(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLT(FieldLastSendError, v))
+}
+
+// LastSendErrorLTE applies the LTE predicate on the "last_send_error" field.
+func LastSendErrorLTE(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLTE(FieldLastSendError, v))
+}
+
+// LastSendErrorContains applies the Contains predicate on the "last_send_error" field.
+func LastSendErrorContains(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldContains(FieldLastSendError, v))
+}
+
+// LastSendErrorHasPrefix applies the HasPrefix predicate on the "last_send_error" field.
+func LastSendErrorHasPrefix(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldHasPrefix(FieldLastSendError, v))
+}
+
+// LastSendErrorHasSuffix applies the HasSuffix predicate on the "last_send_error" field.
+func LastSendErrorHasSuffix(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldHasSuffix(FieldLastSendError, v))
+}
+
+// LastSendErrorEqualFold applies the EqualFold predicate on the "last_send_error" field.
+func LastSendErrorEqualFold(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEqualFold(FieldLastSendError, v))
+}
+
+// LastSendErrorContainsFold applies the ContainsFold predicate on the "last_send_error" field.
+func LastSendErrorContainsFold(v string) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldContainsFold(FieldLastSendError, v))
+}
+
+// LastSendErrorAtEQ applies the EQ predicate on the "last_send_error_at" field.
+func LastSendErrorAtEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtNEQ applies the NEQ predicate on the "last_send_error_at" field.
+func LastSendErrorAtNEQ(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtIn applies the In predicate on the "last_send_error_at" field.
+func LastSendErrorAtIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldLastSendErrorAt, vs...))
+}
+
+// LastSendErrorAtNotIn applies the NotIn predicate on the "last_send_error_at" field.
+func LastSendErrorAtNotIn(vs ...time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldLastSendErrorAt, vs...))
+}
+
+// LastSendErrorAtGT applies the GT predicate on the "last_send_error_at" field.
+func LastSendErrorAtGT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGT(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtGTE applies the GTE predicate on the "last_send_error_at" field.
+func LastSendErrorAtGTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldGTE(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtLT applies the LT predicate on the "last_send_error_at" field.
+func LastSendErrorAtLT(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLT(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtLTE applies the LTE predicate on the "last_send_error_at" field.
+func LastSendErrorAtLTE(v time.Time) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldLTE(FieldLastSendErrorAt, v))
+}
+
+// LastSendErrorAtIsNil applies the IsNil predicate on the "last_send_error_at" field.
+func LastSendErrorAtIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldLastSendErrorAt))
+}
+
+// LastSendErrorAtNotNil applies the NotNil predicate on the "last_send_error_at" field.
+func LastSendErrorAtNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastSendErrorAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

@@ -157,6 +157,10 @@ var (
 		{Name: "last_test_ok", Type: field.TypeBool, Nullable: true},
 		{Name: "last_test_message", Type: field.TypeString, Nullable: true},
 		{Name: "last_test_details", Type: field.TypeJSON, Nullable: true},
+		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_send_error", Type: field.TypeString, Default: ""},
+		{Name: "last_send_error_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 	}
 	// IntegrationAccountsTable holds the schema information for the "integration_accounts" table.
@@ -167,7 +171,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integration_accounts_tenants_tenant",
-				Columns:    []*schema.Column{IntegrationAccountsColumns[15]},
+				Columns:    []*schema.Column{IntegrationAccountsColumns[19]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},

@@ -138,6 +138,10 @@ func init() {
 			return nil
 		}
 	}()
+	// integrationaccountDescLastSendError is the schema descriptor for last_send_error field.
+	integrationaccountDescLastSendError := integrationaccountFields[14].Descriptor()
+	// integrationaccount.DefaultLastSendError holds the default value on creation for the last_send_error field.
+	integrationaccount.DefaultLastSendError = integrationaccountDescLastSendError.Default.(string)
 	messageMixin := schema.Message{}.Mixin()
 	messageMixinHooks0 := messageMixin[0].Hooks()
 	message.Hooks[0] = messageMixinHooks0[0]

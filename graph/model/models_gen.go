@@ -19,6 +19,20 @@ type IntegrationSettings interface {
 	IsIntegrationSettings()
 }
 
+// How an integration account is doing, from its traffic rather than a test:
+// times are accurate to about a minute.
+type AccountHealth struct {
+	// When the messenger last delivered a webhook with a customer's message.
+	LastInboundAt *time.Time `json:"lastInboundAt,omitempty"`
+	// When the messenger last accepted a reply.
+	LastSentAt *time.Time `json:"lastSentAt,omitempty"`
+	// The last reply the messenger refused for good (a revoked token, a blocked customer), in its words.
+	LastSendError   *string    `json:"lastSendError,omitempty"`
+	LastSendErrorAt *time.Time `json:"lastSendErrorAt,omitempty"`
+	// True when the messenger's last answer to a reply was a refusal: replies are not getting through.
+	Failing bool `json:"failing"`
+}
+
 type Attachment struct {
 	Type providers.AttachmentType `json:"type"`
 	// Where the media is, for providers that give URLs.
