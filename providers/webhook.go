@@ -254,3 +254,16 @@ var ErrNoProfile = errors.New("providers: no profile for this user")
 type ProfileFetcher interface {
 	FetchProfile(ctx context.Context, env Env, acct Account, chatID, userID string) (Profile, error)
 }
+
+// SharedWebhookRouter is implemented by messengers whose one app serves several
+// accounts from one callback URL (a Facebook app with several Pages, a
+// WhatsApp app with several numbers). Such a messenger may send a body about
+// several accounts to its shared address (/webhooks/facebook); the core hands
+// it to each account it names, whose parser keeps its own part.
+type SharedWebhookRouter interface {
+	// RouteKeys are the account keys a body is about (Page IDs, phone number
+	// IDs), or a *ParseError for a body it cannot read.
+	RouteKeys(body []byte) ([]string, error)
+	// RouteKey is an account's key.
+	RouteKey(acct Account) string
+}

@@ -521,3 +521,74 @@ func TestFacebookMessagePathEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestFacebookSharedWebhook: one Facebook app serving two Pages sends both
+// Pages' events to one callback URL, /webhooks/facebook; each reaches its own
+// account, and the handshake is answered for the Page whose token it carries.
+func TestFacebookSharedWebhook(t *testing.T) {
+	fake := newFacebookFake(t)
+	ts := facebookServer(t, fake)
+	ctx := context.Background()
+	const secret = "shared-app-secret-0123456789abcdef"
+	pages := map[string]client.AccountFields{}
+	for _, page := range []string{"1111111111111111", "2222222222222222"} {
+		a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{
+			Name: "page " + page, Settings: client.IntegrationSettingsInput{Facebook: &client.FacebookSettingsInput{
+				PageUsername: ptr("page" + page[:4]), PageId: ptr(page),
+				PageAccessToken: ptr("EAAB" + page + "token"), AppSecret: ptr(secret),
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages[page] = a.CreateIntegrationAccount.AccountFields
+	}
+	shared := ts.http.URL + "/webhooks/facebook"
+	at := time.Now().Add(-time.Minute)
+
+	// Handshake: Meta calls the shared URL with the verify token pasted in
+	// the app's settings, which is one of the accounts'.
+	hs, err := facebooktest.NewHandshakeRequest(ctx, shared, verifyToken(t, pages["2222222222222222"]), "challenge-42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := webhookAnswer(t, hs); status != http.StatusOK || body != "challenge-42" {
+		t.Fatalf("handshake: %d %q", status, body)
+	}
+	wrong, _ := facebooktest.NewHandshakeRequest(ctx, shared, "not-a-verify-token", "challenge-42")
+	if status, _, _ := webhookAnswer(t, wrong); status != http.StatusForbidden {
+		t.Fatalf("handshake with a wrong token: %d, want 403", status)
+	}
+
+	// One body with an entry for each Page.
+	var merged map[string]any
+	json.Unmarshal(facebooktest.TextMessage("1111111111111111", "psid-a", "m_a1", "hello page one", at), &merged)
+	var second map[string]any
+	json.Unmarshal(facebooktest.TextMessage("2222222222222222", "psid-b", "m_b1", "hello page two", at), &second)
+	merged["entry"] = append(merged["entry"].([]any), second["entry"].([]any)...)
+	body, _ := json.Marshal(merged)
+
+	forged, _ := facebooktest.NewWebhookRequest(ctx, shared, "another-secret", body)
+	if got := deliverWebhook(t, forged); got != http.StatusUnauthorized {
+		t.Fatalf("forged shared webhook: %d, want 401", got)
+	}
+	req, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, body)
+	if got := deliverWebhook(t, req); got != http.StatusOK {
+		t.Fatalf("shared webhook: %d", got)
+	}
+	list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 2 {
+		t.Fatalf("conversations: %v %+v", err, list)
+	}
+	for _, e := range list.Conversations.Edges {
+		c := e.Node
+		want := map[string]string{"psid-a": "page 1111111111111111", "psid-b": "page 2222222222222222"}[c.Contact.ProviderUserID]
+		if c.IntegrationAccount.Name != want {
+			t.Errorf("%s's message went to %q, want %q", c.Contact.ProviderUserID, c.IntegrationAccount.Name, want)
+		}
+	}
+	// A Page no account serves is not found.
+	other, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, facebooktest.TextMessage("3333333333333333", "psid-c", "m_c1", "hi", at))
+	if got := deliverWebhook(t, other); got != http.StatusNotFound {
+		t.Fatalf("a Page without an account: %d, want 404", got)
+	}
+}

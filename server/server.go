@@ -171,6 +171,9 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/query", s.graphQL())
 	mux.Handle("/webhooks/{accountId}", s.webhook())
+	// One app's shared callback for all its accounts (Pages, numbers).
+	mux.Handle("/webhooks/facebook", s.sharedWebhook("facebook"))
+	mux.Handle("/webhooks/whatsapp", s.sharedWebhook("whatsappCloud"))
 	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
 	ide := graphiql.Handler()
 	mux.Handle("GET /{$}", ide)
