@@ -514,3 +514,33 @@ func TestWhatsappReplyWindow(t *testing.T) {
 		t.Fatalf("WhatsApp received %d messages; want only the reply inside the window", got)
 	}
 }
+
+// TestWhatsappSharedWebhook: one app's WhatsApp webhook at /webhooks/whatsapp
+// reaches the account of the phone number it is about.
+func TestWhatsappSharedWebhook(t *testing.T) {
+	fake := newWhatsappCloudFake(t)
+	ts := whatsappCloudServer(t, fake)
+	ctx := context.Background()
+	const secret = "shared-app-secret-0123456789abcdef"
+	for _, number := range []string{"111111111111111", "222222222222222"} {
+		if _, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{
+			Name: "number " + number, Settings: client.IntegrationSettingsInput{WhatsappCloud: &client.WhatsappCloudSettingsInput{
+				PhoneNumberId: ptr(number), BusinessAccountId: ptr(whatsappcloudtest.DefaultWABAID),
+				AccessToken: ptr("EAAG" + number), AppSecret: ptr(secret),
+			}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := whatsappcloudtest.TextMessage("222222222222222", whatsappCustomer, whatsappName, "wamid.shared-1", "to the second number", time.Now().Add(-time.Minute))
+	req, err := whatsappcloudtest.NewWebhookRequest(ctx, ts.http.URL+"/webhooks/whatsapp", secret, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := deliverWebhook(t, req); got != http.StatusOK {
+		t.Fatalf("shared webhook: %d", got)
+	}
+	list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 1 || list.Conversations.Edges[0].Node.IntegrationAccount.Name != "number 222222222222222" {
+		t.Fatalf("conversations: %v %+v", err, list)
+	}
+}
