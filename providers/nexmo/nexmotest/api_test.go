@@ -244,16 +244,19 @@ func TestFailures(t *testing.T) {
 	if _, err := s.Client().Do(req); err == nil {
 		t.Error("no timeout")
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		r := s.Requests()
 		if last := r[len(r)-1]; last.HTTPStatus == -1 {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-deadline:
 			t.Fatalf("the abandoned request was not recorded: %+v", r[len(r)-1])
+		case <-tick.C:
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	s.Reset()
 	if len(s.Requests()) != 0 || len(s.Messages()) != 0 {
