@@ -180,6 +180,10 @@ func (s *Service) Bind(a *ent.IntegrationAccount) (*Bound, error) {
 	return &Bound{Account: a, Provider: p, Opened: providers.Account{ID: a.AccountID, Settings: a.Settings, Secrets: sec, WebhookURL: s.WebhookURL(a)}}, nil
 }
 
+// ErrNoProvider means no registered messenger takes an account's type and
+// gateway (an account stored by a newer or older release).
+var ErrNoProvider = errors.New("accounts: no provider for this account type")
+
 // Spec returns the provider spec of an account.
 func (s *Service) Spec(a *ent.IntegrationAccount) (providers.Spec, providers.Provider, error) {
 	var gw string
@@ -188,7 +192,7 @@ func (s *Service) Spec(a *ent.IntegrationAccount) (providers.Spec, providers.Pro
 	}
 	p, ok := s.reg.ByType(a.Type.String(), gw)
 	if !ok {
-		return providers.Spec{}, nil, fmt.Errorf("accounts: no provider for %s %s", a.Type, gw)
+		return providers.Spec{}, nil, fmt.Errorf("%w: %s %s", ErrNoProvider, a.Type, gw)
 	}
 	return p.Spec(), p, nil
 }

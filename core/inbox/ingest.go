@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/providers"
@@ -48,10 +49,16 @@ func (s *Service) FindWebhookTarget(ctx context.Context, accountID string) (*Web
 		s.log.ErrorContext(ctx, "webhook: look up account", "err", err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
-	if _, _, err := s.accounts.Spec(acct); err != nil {
+	return s.webhookTarget(ctx, acct)
+}
+
+// webhookTarget binds a found account to its provider for webhooks: 404 when
+// its messenger takes none, 503 when its secrets cannot be opened.
+func (s *Service) webhookTarget(ctx context.Context, acct *ent.IntegrationAccount) (*WebhookTarget, WebhookAnswer) {
+	b, err := s.accounts.Bind(acct)
+	if errors.Is(err, accounts.ErrNoProvider) {
 		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
-	b, err := s.accounts.Bind(acct)
 	if err != nil {
 		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}

@@ -37,10 +37,14 @@ func (s *Service) askProfiles(from providers.ProfileFetcher, accountID int, acct
 			continue
 		}
 		seen[ev.SenderID] = true
+		key := contactKey{account: accountID, user: ev.SenderID}
+		if !s.asked.due(key, s.now()) {
+			continue // asked within profileRefresh: no lookup, not even in the database
+		}
 		select {
 		case s.profiles <- profileAsk{from: from, accountID: accountID, account: acct, chatID: ev.ChatID, userID: ev.SenderID}:
 		default:
-			// Full: the next message of this customer asks again.
+			s.asked.forget(key) // full: the next message of this customer asks again
 		}
 	}
 }
@@ -61,10 +65,12 @@ func (s *Service) runProfiles(ctx context.Context) {
 
 func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 	sys := core.SystemContext(ctx)
+	key := contactKey{account: a.accountID, user: a.userID}
 	ct, err := s.client.Contact.Query().
 		Where(contact.IntegrationAccountID(a.accountID), contact.ProviderUserID(a.userID)).Only(sys)
 	if err != nil {
-		return // held for a disconnected account, or gone: asked again later
+		s.asked.forget(key) // held for a disconnected account, or gone: asked again later
+		return
 	}
 	now := s.now()
 	if ct.ProfileCheckedAt != nil && now.Sub(*ct.ProfileCheckedAt) < profileRefresh {
@@ -80,6 +86,7 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 		if ctx.Err() == nil {
 			s.log.WarnContext(ctx, "contacts: fetch profile", "account", a.accountID, "err", err)
 		}
+		s.asked.forget(key)
 		return // asked again with the customer's next message
 	default:
 		if p.DisplayName != "" {

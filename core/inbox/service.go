@@ -68,6 +68,12 @@ type Service struct {
 	acks chan ack
 	// health throttles the accounts' traffic times.
 	health healthMarks
+	// asked throttles profile lookups per customer, so a chatty customer
+	// costs no lookup per message.
+	asked throttle[contactKey]
+	// windows are the accounts' reply windows: an account's type and gateway
+	// never change, so neither does its window.
+	windows sync.Map // account ID -> time.Duration
 	// profiles are customers to look up with their messenger.
 	profiles chan profileAsk
 	stopped  chan struct{}
@@ -101,12 +107,15 @@ func New(client *ent.Client, opts Options) *Service {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Service{
+	s := &Service{
 		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
 		log: opts.Log, opts: opts, now: time.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1), resolved: resolveCache{max: 4096},
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
+	s.health.inbound.every, s.health.sent.every = healthEvery, healthEvery
+	s.asked.every = profileRefresh
+	return s
 }
 
 // Run starts the group-commit writer and the outbox dispatcher until ctx ends;

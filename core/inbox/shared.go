@@ -35,7 +35,7 @@ func (s *Service) HandleSharedWebhook(ctx context.Context, key string, req *prov
 	byKey := map[string][]*WebhookTarget{}
 	var targets []*WebhookTarget
 	for _, a := range accts {
-		t, ans := s.FindWebhookTarget(ctx, a.AccountID)
+		t, ans := s.webhookTarget(ctx, a)
 		if t == nil {
 			if ans.Status >= 500 {
 				return ans

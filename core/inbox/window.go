@@ -25,8 +25,12 @@ func (s *Service) ReplyWindowClosesAt(ctx context.Context, conv *ent.Conversatio
 	return &closes, nil
 }
 
-// replyWindow is the reply window of an account's messenger, 0 for none.
+// replyWindow is the reply window of an account's messenger, 0 for none. It
+// is looked up once per account: a list of conversations costs no query each.
 func (s *Service) replyWindow(ctx context.Context, accountID int) (time.Duration, error) {
+	if w, ok := s.windows.Load(accountID); ok {
+		return w.(time.Duration), nil
+	}
 	acct, err := s.client.IntegrationAccount.Get(core.SystemContext(ctx), accountID)
 	if err != nil {
 		return 0, fmt.Errorf("inbox: reply window: %w", err)
@@ -35,10 +39,12 @@ func (s *Service) replyWindow(ctx context.Context, accountID int) (time.Duration
 	if err != nil {
 		return 0, err
 	}
+	var window time.Duration
 	if w, ok := p.(providers.ReplyWindow); ok {
-		return w.ReplyWindow(), nil
+		window = w.ReplyWindow()
 	}
-	return 0, nil
+	s.windows.Store(accountID, window)
+	return window, nil
 }
 
 // checkReplyWindow refuses a reply outside its messenger's window, which the
