@@ -188,13 +188,22 @@ func (f *fakeTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.mu.Unlock()
 		b, _ := json.Marshal(map[string]any{"ok": true, "result": map[string]any{
 			"message_id": id, "date": time.Now().Unix(), "text": text,
-			"chat": map[string]any{"id": params["chat_id"], "type": "private"},
+			"chat": map[string]any{"id": chatIDNumber(chat), "type": "private"},
 		}})
 		w.Write(b)
 	default:
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, `{"ok":false,"error_code":404,"description":"Not Found: method not found"}`)
 	}
+}
+
+// chatIDNumber is a chat ID as Telegram answers it: always a JSON number,
+// whether the request gave chat_id as a number or a string.
+func chatIDNumber(chat string) any {
+	if n, err := strconv.ParseInt(chat, 10, 64); err == nil {
+		return n
+	}
+	return chat
 }
 
 // chatIDString renders a chat_id given as a JSON number or string.
