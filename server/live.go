@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
@@ -24,7 +25,11 @@ type liveWebsockets struct {
 	inner transport.WebsocketImplementation
 }
 
-var _ transport.WebsocketImplementation = liveWebsockets{}
+var (
+	_ transport.WebsocketImplementation = liveWebsockets{}
+	_ transport.WebsocketReadLimiter    = (*revocableConn)(nil)
+	_ transport.WebsocketReadDeadliner  = (*revocableConn)(nil)
+)
 
 // Accept upgrades the request and records the connection.
 func (l liveWebsockets) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
@@ -58,6 +63,15 @@ func (c *revocableConn) SetReadLimit(limit int64) {
 	if l, ok := c.WebsocketConn.(transport.WebsocketReadLimiter); ok {
 		l.SetReadLimit(limit)
 	}
+}
+
+// SetReadDeadline passes gqlgen's missing-pong deadline on to the connection;
+// without it a dead peer would never be noticed.
+func (c *revocableConn) SetReadDeadline(t time.Time) error {
+	if d, ok := c.WebsocketConn.(transport.WebsocketReadDeadliner); ok {
+		return d.SetReadDeadline(t)
+	}
+	return nil
 }
 
 // revoke stops all writes and closes the connection with 4403 and reason. The

@@ -307,3 +307,31 @@ func TestEventStreamEndsWithItsToken(t *testing.T) {
 		t.Fatal("the event stream is still open 10s after its token was revoked")
 	}
 }
+
+// TestSilentWebsocketIsClosed: a client that stops answering pings is
+// disconnected (graphql-transport-ws keep-alive), so a dead peer does not
+// hold a subscription forever.
+func TestSilentWebsocketIsClosed(t *testing.T) {
+	ts := newTestServer(t) // keep-alive every 500 ms
+	ctx := context.Background()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+"/query",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if err := wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + ts.adminToken}}); err != nil {
+		t.Fatal(err)
+	}
+	readCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		var m map[string]any
+		if err := wsjson.Read(readCtx, conn, &m); err != nil {
+			if readCtx.Err() != nil {
+				t.Fatal("a client that never answers pings is still connected after 10s")
+			}
+			return // closed by the server
+		}
+	}
+}
