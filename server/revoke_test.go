@@ -55,7 +55,13 @@ func subscribeRaw(t *testing.T, ts *testServer, token, query string) *rawSubscri
 				s.closed <- err
 				return
 			}
-			if m["type"] != "ping" && m["type"] != "pong" {
+			switch m["type"] {
+			case "ping":
+				// Answer as every graphql-transport-ws client does, or the
+				// server drops the connection for a dead peer.
+				wsjson.Write(ctx, conn, map[string]any{"type": "pong"})
+			case "pong":
+			default:
 				s.msgs <- m
 			}
 		}
