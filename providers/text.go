@@ -83,3 +83,16 @@ func SplitText(s string, lim TextLimit) []string {
 	}
 	return parts
 }
+
+// Truncate keeps at most n bytes of s, cut at a character boundary, marking a
+// cut with "...": for reasons and errors that quote what a messenger or a
+// customer sent.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -222,14 +221,14 @@ func (r result) event(i int, number string, received time.Time) (*providers.Even
 	case r.DeletedAt != nil:
 		return nil, nil
 	}
-	return nil, providers.Parsef("result %d (%s) is neither a message nor a delivery or seen report", i, truncate(id, 40))
+	return nil, providers.Parsef("result %d (%s) is neither a message nor a delivery or seen report", i, providers.Truncate(id, 40))
 }
 
 // inbound maps a message from the customer.
 func (r result) inbound(id string, received time.Time) (*providers.Event, error) {
 	from := strings.TrimSpace(r.From)
 	if from == "" {
-		return nil, providers.Parsef("message %s without from", truncate(id, 40))
+		return nil, providers.Parsef("message %s without from", providers.Truncate(id, 40))
 	}
 	m := r.Message
 	ev := &providers.Event{
@@ -246,7 +245,7 @@ func (r result) inbound(id string, received time.Time) (*providers.Event, error)
 	if kind, ok := mediaTypes[typ]; ok {
 		u := strings.TrimSpace(m.URL)
 		if !absoluteURL(u) {
-			return nil, providers.Parsef("%s message %s without an absolute http(s) url", typ, truncate(id, 40))
+			return nil, providers.Parsef("%s message %s without an absolute http(s) url", typ, providers.Truncate(id, 40))
 		}
 		ev.Attachments = []providers.Attachment{{Type: kind, FileID: u, URL: u}}
 		ev.Text = m.Caption
@@ -254,7 +253,7 @@ func (r result) inbound(id string, received time.Time) (*providers.Event, error)
 	}
 	switch typ {
 	case "":
-		return nil, providers.Parsef("message %s without a type", truncate(id, 40))
+		return nil, providers.Parsef("message %s without a type", providers.Truncate(id, 40))
 	case "TEXT":
 		ev.Text = m.Text
 		if strings.TrimSpace(ev.Text) == "" {
@@ -263,7 +262,7 @@ func (r result) inbound(id string, received time.Time) (*providers.Event, error)
 	case "LOCATION":
 		if m.Latitude == nil || m.Longitude == nil || math.IsNaN(*m.Latitude) || math.IsNaN(*m.Longitude) ||
 			math.Abs(*m.Latitude) > 90 || math.Abs(*m.Longitude) > 180 {
-			return nil, providers.Parsef("location %s with invalid coordinates", truncate(id, 40))
+			return nil, providers.Parsef("location %s with invalid coordinates", providers.Truncate(id, 40))
 		}
 		ev.Location = &providers.Location{Latitude: *m.Latitude, Longitude: *m.Longitude, Title: joinNonBlank(", ", m.Name, m.Address)}
 	case "CONTACT":
@@ -327,7 +326,7 @@ func (r result) delivery(id string, received time.Time) (*providers.Event, error
 	}
 	to := strings.TrimSpace(r.To)
 	if to == "" {
-		return nil, providers.Parsef("delivery report %s without to", truncate(id, 40))
+		return nil, providers.Parsef("delivery report %s without to", providers.Truncate(id, 40))
 	}
 	at := r.DoneAt
 	if strings.TrimSpace(at) == "" {
@@ -343,7 +342,7 @@ func (r result) delivery(id string, received time.Time) (*providers.Event, error
 	if kind == providers.EventFailed {
 		ev.Reason = "WhatsApp could not deliver it (Infobip: " + strings.ToLower(group)
 		if d := strings.TrimSpace(r.Status.Description); d != "" {
-			ev.Reason += ": " + truncate(d, 200)
+			ev.Reason += ": " + providers.Truncate(d, 200)
 		}
 		ev.Reason += ")"
 	}
@@ -357,7 +356,7 @@ func (r result) seen(id, number string, received time.Time) (*providers.Event, e
 		customer = from
 	}
 	if customer == "" {
-		return nil, providers.Parsef("seen report %s without from or to", truncate(id, 40))
+		return nil, providers.Parsef("seen report %s without from or to", providers.Truncate(id, 40))
 	}
 	return &providers.Event{
 		Kind:          providers.EventRead,
@@ -398,15 +397,4 @@ func joinNonBlank(sep string, parts ...string) string {
 		}
 	}
 	return strings.Join(out, sep)
-}
-
-// truncate keeps error reasons short when they quote the sender's data.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
 }

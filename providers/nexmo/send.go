@@ -104,7 +104,7 @@ func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Acco
 	case a.auth == AuthJWT:
 		return res, &providers.SendError{Reason: "nexmo: send: " + ErrNoPrivateKey.Error(), Err: fmt.Errorf("nexmo: send: %w", ErrNoPrivateKey)}
 	case a.auth != AuthBasic:
-		return res, permanent("nexmo: send: authentication must be BASIC or JWT, not " + strconv.Quote(truncate(a.auth, 20)))
+		return res, permanent("nexmo: send: authentication must be BASIC or JWT, not " + strconv.Quote(providers.Truncate(a.auth, 20)))
 	case a.number == "":
 		return res, permanent("nexmo: send: " + errNoNumber.Error())
 	case to == "":

@@ -7,7 +7,6 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -140,7 +139,7 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 			ev.Reason = failureReason(&in)
 		}
 		if ev != nil && to == "" {
-			return nil, nil, providers.Parsef("%s status of message %s without to", status, truncate(id, 40))
+			return nil, nil, providers.Parsef("%s status of message %s without to", status, providers.Truncate(id, 40))
 		}
 	} else {
 		ev, err = messageEvent(&in, id, from, at)
@@ -178,7 +177,7 @@ func timestamp(s string, received time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil || t.Year() < 2000 || t.Year() > 9999 {
-		return time.Time{}, providers.Parsef("timestamp %q is not an ISO 8601 time", truncate(s, 40))
+		return time.Time{}, providers.Parsef("timestamp %q is not an ISO 8601 time", providers.Truncate(s, 40))
 	}
 	return t.UTC(), nil
 }
@@ -210,7 +209,7 @@ func statusEvent(id, status, customer string, at time.Time) *providers.Event {
 // the types Switchboard does not show.
 func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event, error) {
 	if from == "" {
-		return nil, providers.Parsef("message %s without from", truncate(id, 40))
+		return nil, providers.Parsef("message %s without from", providers.Truncate(id, 40))
 	}
 	ev := &providers.Event{
 		Kind:      providers.EventMessage,
@@ -229,11 +228,11 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 	case "image", "video", "audio", "file", "sticker":
 		m := map[string]*media{"image": in.Image, "video": in.Video, "audio": in.Audio, "file": in.File, "sticker": in.Sticker}[typ]
 		if m == nil || strings.TrimSpace(m.URL) == "" {
-			return nil, providers.Parsef("%s message %s without its url", typ, truncate(id, 40))
+			return nil, providers.Parsef("%s message %s without its url", typ, providers.Truncate(id, 40))
 		}
 		u := strings.TrimSpace(m.URL)
 		if !absoluteURL(u) {
-			return nil, providers.Parsef("%s message %s: the url is not an absolute http(s) URL", typ, truncate(id, 40))
+			return nil, providers.Parsef("%s message %s: the url is not an absolute http(s) URL", typ, providers.Truncate(id, 40))
 		}
 		name := strings.TrimSpace(m.Name)
 		ev.Attachments = []providers.Attachment{{Type: attachmentType(typ, name, u), FileID: u, URL: u, FileName: name}}
@@ -246,7 +245,7 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 		ev.Location = l
 	case "reply":
 		if in.Reply == nil || (in.Reply.ID == "" && in.Reply.Title == "") {
-			return nil, providers.Parsef("reply message %s without its reply", truncate(id, 40))
+			return nil, providers.Parsef("reply message %s without its reply", providers.Truncate(id, 40))
 		}
 		ev.Kind, ev.Payload, ev.Text = providers.EventPostback, in.Reply.ID, in.Reply.Title
 		if ev.Payload == "" {
@@ -254,14 +253,14 @@ func messageEvent(in *inbound, id, from string, at time.Time) (*providers.Event,
 		}
 	case "button":
 		if in.Button == nil {
-			return nil, providers.Parsef("button message %s without its button", truncate(id, 40))
+			return nil, providers.Parsef("button message %s without its button", providers.Truncate(id, 40))
 		}
 		ev.Kind, ev.Text, ev.Payload = providers.EventPostback, in.Button.Text, buttonPayload(in.Button.Payload)
 		if ev.Payload == "" {
 			ev.Payload = in.Button.Text
 		}
 		if ev.Payload == "" {
-			return nil, providers.Parsef("button message %s without payload or text", truncate(id, 40))
+			return nil, providers.Parsef("button message %s without payload or text", providers.Truncate(id, 40))
 		}
 	default:
 		return nil, nil // order, reaction, unsupported, and types Vonage adds later
@@ -293,11 +292,11 @@ func buttonPayload(raw json.RawMessage) string {
 // range, is malformed.
 func place(l *location, id string) (*providers.Location, error) {
 	if l == nil || l.Lat == nil || l.Long == nil {
-		return nil, providers.Parsef("location message %s without lat and long", truncate(id, 40))
+		return nil, providers.Parsef("location message %s without lat and long", providers.Truncate(id, 40))
 	}
 	lat, lon := *l.Lat, *l.Long
 	if math.IsNaN(lat) || math.IsNaN(lon) || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
-		return nil, providers.Parsef("location message %s with invalid coordinates", truncate(id, 40))
+		return nil, providers.Parsef("location message %s with invalid coordinates", providers.Truncate(id, 40))
 	}
 	var title []string
 	for _, s := range []string{l.Name, l.Address} {
@@ -332,27 +331,16 @@ func attachmentType(typ, name, rawURL string) providers.AttachmentType {
 	return providers.AttachmentFile
 }
 
-// truncate keeps error reasons short when they quote the sender's data.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
-}
-
 // failureReason words a rejected or undeliverable status for the agent, with
 // Vonage's title (a code, in some versions a number) and detail.
 func failureReason(in *inbound) string {
 	reason := "WhatsApp could not deliver it (Vonage: " + strings.ToLower(strings.TrimSpace(in.Status))
 	if e := in.Error; e != nil {
 		if t := strings.Trim(strings.TrimSpace(string(e.Title)), `"`); t != "" && t != "null" {
-			reason += ", " + truncate(t, 40)
+			reason += ", " + providers.Truncate(t, 40)
 		}
 		if d := strings.TrimSpace(e.Detail); d != "" {
-			reason += ": " + truncate(d, 200)
+			reason += ": " + providers.Truncate(d, 200)
 		}
 	}
 	return reason + ")"

@@ -319,7 +319,7 @@ func TestAttachmentType(t *testing.T) {
 			t.Errorf("attachmentType(%q, %q, %q) = %s, want %s", tt.typ, tt.name, tt.url, got, tt.want)
 		}
 	}
-	if s := truncate(strings.Repeat("é", 30), 41); s != strings.Repeat("é", 20)+"..." {
+	if s := providers.Truncate(strings.Repeat("é", 30), 41); s != strings.Repeat("é", 20)+"..." {
 		t.Errorf("truncate = %q", s)
 	}
 }

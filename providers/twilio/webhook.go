@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -184,7 +183,7 @@ func media(ev *providers.Event, form url.Values, sid string) error {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxInboundMedia {
-		return providers.Parsef("message %s with NumMedia %q", sid, truncate(s, 20))
+		return providers.Parsef("message %s with NumMedia %q", sid, providers.Truncate(s, 20))
 	}
 	sticker := strings.EqualFold(form.Get("MessageType"), "sticker")
 	for i := range n {
@@ -260,7 +259,7 @@ func location(ev *providers.Event, form url.Values, sid string) error {
 func statusEvent(form url.Values, status string, at time.Time) (*providers.Event, error) {
 	sid := messageSID(form)
 	if sid == "" {
-		return nil, providers.Parsef("%s status callback without MessageSid", truncate(status, 20))
+		return nil, providers.Parsef("%s status callback without MessageSid", providers.Truncate(status, 20))
 	}
 	var kind providers.EventKind
 	switch status {
@@ -283,10 +282,10 @@ func statusEvent(form url.Values, status string, at time.Time) (*providers.Event
 	if kind == providers.EventFailed {
 		ev.Reason = "WhatsApp could not deliver it (Twilio: " + status
 		if code := strings.TrimSpace(form.Get("ErrorCode")); code != "" {
-			ev.Reason += ", error " + truncate(code, 10)
+			ev.Reason += ", error " + providers.Truncate(code, 10)
 		}
 		if msg := strings.TrimSpace(form.Get("ErrorMessage")); msg != "" {
-			ev.Reason += ": " + truncate(msg, 200)
+			ev.Reason += ": " + providers.Truncate(msg, 200)
 		}
 		ev.Reason += ")"
 	}
@@ -297,15 +296,4 @@ func statusEvent(form url.Values, status string, at time.Time) (*providers.Event
 func absoluteURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
-}
-
-// truncate keeps error reasons short when they quote the sender's data.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
 }
