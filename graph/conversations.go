@@ -2,12 +2,10 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
-	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph/model"
@@ -20,41 +18,20 @@ func derefString(p *string) string {
 	return *p
 }
 
-// conversationEvents maps the inbox's event stream to GraphQL, loading each
-// event's conversation and message as the subscriber (so visibility holds).
+// conversationEvents maps the inbox's event stream to GraphQL. The events come
+// loaded and filtered by the visibility rule; no goroutine runs per stream.
 func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, after *string) (<-chan *model.ConversationEvent, error) {
-	var from *int
+	opts := inbox.StreamOptions{ConversationID: conversationID}
 	if after != nil {
 		n, err := inbox.ParseCursor(*after)
 		if err != nil {
 			return nil, err
 		}
-		from = &n
+		opts.After = &n
 	}
-	sub, err := r.Inbox.Subscribe(ctx, conversationID, from)
-	if err != nil {
-		return nil, err
-	}
-	out := make(chan *model.ConversationEvent)
-	go func() {
-		defer close(out)
-		for e := range sub.C {
-			conv, msg, ok := r.Inbox.Resolve(ctx, e)
-			if !ok {
-				continue // deleted, or not visible to this viewer
-			}
-			ev := &model.ConversationEvent{Cursor: strconv.Itoa(e.Cursor), Kind: model.ConversationEventKind(e.Kind), Conversation: conv, Message: msg}
-			select {
-			case out <- ev:
-			case <-ctx.Done():
-				return
-			}
-		}
-		if err := sub.Err(); errors.Is(err, events.ErrSlowSubscriber) {
-			EndWithError(ctx, err)
-		}
-	}()
-	return out, nil
+	return inbox.Stream(ctx, r.Inbox, opts, func(p *inbox.Published) *model.ConversationEvent {
+		return &model.ConversationEvent{Cursor: strconv.Itoa(p.Cursor), Kind: model.ConversationEventKind(p.Kind), Conversation: p.Conversation, Message: p.Message}
+	}, func(err error) { EndWithError(ctx, err) })
 }
 
 // attachmentModels maps a message's attachments with their local copies' state.

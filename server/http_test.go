@@ -434,7 +434,7 @@ func TestMetrics(t *testing.T) {
 	if _, _, err := client.IntegrationAccountEvents(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "one subscriber", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+	eventually(t, "one subscriber", func() bool { return ts.srv.Subscribers() == 1 })
 
 	text := ts.metricsText(t)
 	for _, want := range []string{
@@ -457,7 +457,7 @@ func TestMetrics(t *testing.T) {
 	}
 
 	ws.Close()
-	eventually(t, "subscription to end", func() bool { return ts.srv.Bus.Subscribers() == 0 })
+	eventually(t, "subscription to end", func() bool { return ts.srv.Subscribers() == 0 })
 	eventually(t, "gauges to return to 0", func() bool {
 		text := ts.metricsText(t)
 		return metricValue(t, text, "switchboard_subscriptions_open") == 0 && metricValue(t, text, "switchboard_websocket_connections_open") == 0

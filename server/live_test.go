@@ -62,7 +62,7 @@ func TestIntegrationAccountEventsOverWebsocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	// graphql-transport-ws has no "subscribed" message: wait until the server holds both.
-	eventually(t, "two subscribers", func() bool { return ts.srv.Bus.Subscribers() == 2 })
+	eventually(t, "two subscribers", func() bool { return ts.srv.Subscribers() == 2 })
 
 	created, err := client.CreateIntegrationAccount(ctx, ts.admin, telegramInput("live bot"))
 	if err != nil {
@@ -118,10 +118,10 @@ func TestIntegrationAccountEventsOverWebsocket(t *testing.T) {
 
 	// Closing the websocket ends its subscription on the server.
 	otherWS.Close()
-	eventually(t, "closed subscription to end", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+	eventually(t, "closed subscription to end", func() bool { return ts.srv.Subscribers() == 1 })
 	// So does shutting the server down.
 	ts.srv.Shutdown()
-	eventually(t, "shutdown to end subscriptions", func() bool { return ts.srv.Bus.Subscribers() == 0 })
+	eventually(t, "shutdown to end subscriptions", func() bool { return ts.srv.Subscribers() == 0 })
 }
 
 func TestSubscriptionNeedsAdmin(t *testing.T) {
@@ -198,7 +198,7 @@ func TestLegacyGraphQLWSProtocolWithKeepAlive(t *testing.T) {
 		t.Fatalf("got %s, want a keep-alive", m.Type)
 	}
 	send(msg{ID: "1", Type: "start", Payload: json.RawMessage(`{"query":"subscription { integrationAccountEvents { kind account { name } } }"}`)})
-	eventually(t, "subscriber", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+	eventually(t, "subscriber", func() bool { return ts.srv.Subscribers() == 1 })
 	if _, err := client.CreateIntegrationAccount(ctx, ts.admin, telegramInput("legacy")); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestLegacyGraphQLWSProtocolWithKeepAlive(t *testing.T) {
 		t.Fatalf("got %s %s", m.Type, m.Payload)
 	}
 	send(msg{ID: "1", Type: "stop"})
-	eventually(t, "stopped subscription to end", func() bool { return ts.srv.Bus.Subscribers() == 0 })
+	eventually(t, "stopped subscription to end", func() bool { return ts.srv.Subscribers() == 0 })
 }
 
 func TestServerSentEvents(t *testing.T) {
@@ -227,7 +227,7 @@ func TestServerSentEvents(t *testing.T) {
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		t.Fatalf("content type %q", resp.Header.Get("Content-Type"))
 	}
-	eventually(t, "subscriber", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+	eventually(t, "subscriber", func() bool { return ts.srv.Subscribers() == 1 })
 	if _, err := client.CreateIntegrationAccount(ctx, ts.admin, telegramInput("over sse")); err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestServerSentEvents(t *testing.T) {
 	for sc.Scan() {
 		if line := sc.Text(); strings.HasPrefix(line, "data:") && strings.Contains(line, "over sse") {
 			cancel()
-			eventually(t, "SSE subscription to end", func() bool { return ts.srv.Bus.Subscribers() == 0 })
+			eventually(t, "SSE subscription to end", func() bool { return ts.srv.Subscribers() == 0 })
 			return
 		}
 	}

@@ -214,7 +214,7 @@ func TestInboundMediaThatCannotBeCopiedFails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "admin subscribed", func() bool { return ts.srv.Bus.Subscribers() == 1 })
+			eventually(t, "admin subscribed", func() bool { return ts.srv.Subscribers() == 1 })
 
 			url := closedPort(t)
 			code, body := postEvents(t, ts.http.URL+"/webhooks/"+a.CreateIntegrationAccount.AccountId, map[string]any{

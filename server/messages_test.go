@@ -136,7 +136,7 @@ func TestTelegramMessagePathEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "agent subscribed", func() bool { return s.srv.Bus.Subscribers() == 1 })
+	eventually(t, "agent subscribed", func() bool { return s.srv.Subscribers() == 1 })
 
 	// Authenticity and routing.
 	if got := s.deliver(t, telegramUpdate(1, 1, 777, "hi"), "wrong-secret"); got != http.StatusUnauthorized {
@@ -399,7 +399,7 @@ func TestInboxResumesFromCursor(t *testing.T) {
 	// A new connection, as a client that reconnects: one connection delivers its
 	// subscriptions in order, so an unread stream would hold up the next.
 	ws.Close()
-	eventually(t, "old subscription to end", func() bool { return s.srv.Bus.Subscribers() == 0 })
+	eventually(t, "old subscription to end", func() bool { return s.srv.Subscribers() == 0 })
 	ws2, err := s.agent.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +409,7 @@ func TestInboxResumesFromCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "resumed subscriber", func() bool { return s.srv.Bus.Subscribers() == 1 })
+	eventually(t, "resumed subscriber", func() bool { return s.srv.Subscribers() == 1 })
 	s.deliver(t, telegramUpdate(4, 4, 777, "four"), s.secret)
 	var texts []string
 	for len(texts) < 3 {
@@ -498,35 +498,129 @@ func TestAlbumDeliveredInParallelLandsInOneConversation(t *testing.T) {
 	}
 }
 
+// inboxEvent reads the next event of a subscription, failing after 10 s.
+func inboxEvent(t *testing.T, ch <-chan client.InboxEventsWsResponse) client.InboxEventsInboxEventsConversationEvent {
+	t.Helper()
+	select {
+	case r, ok := <-ch:
+		if !ok {
+			t.Fatal("inbox subscription ended")
+		}
+		if len(r.Errors) > 0 {
+			t.Fatalf("inbox error: %v", r.Errors)
+		}
+		return r.Data.InboxEvents
+	case <-time.After(10 * time.Second):
+		t.Fatal("no inbox event within 10s")
+	}
+	panic("unreachable")
+}
+
+// untilMessage reads events up to the one carrying text, failing on any
+// event for which refuse says why it must not arrive.
+func untilMessage(t *testing.T, ch <-chan client.InboxEventsWsResponse, text string, refuse func(client.InboxEventsInboxEventsConversationEvent) string) []client.InboxEventsInboxEventsConversationEvent {
+	t.Helper()
+	var seen []client.InboxEventsInboxEventsConversationEvent
+	for {
+		ev := inboxEvent(t, ch)
+		if why := refuse(ev); why != "" {
+			t.Fatalf("%s: %s event of conversation %s", why, ev.Kind, ev.Conversation.Id)
+		}
+		seen = append(seen, ev)
+		if ev.Kind == client.ConversationEventKindMessageCreated && ev.Message.Text == text {
+			return seen
+		}
+	}
+}
+
+func hasAssignment(evs []client.InboxEventsInboxEventsConversationEvent, conv, to string) bool {
+	for _, ev := range evs {
+		if ev.Kind == client.ConversationEventKindConversationAssigned && ev.Conversation.Id == conv &&
+			ev.Conversation.Assignee != nil && ev.Conversation.Assignee.Id == to {
+			return true
+		}
+	}
+	return false
+}
+
+// TestAgentsReceiveOnlyEventsTheyMaySee: one rule decides, from the holder
+// recorded on each event, in the log's replay and live alike: an agent sees
+// what happened while a conversation was unassigned or its own, is told when
+// an unassigned conversation it was shown is taken, and when one of its own
+// is transferred away, and nothing of another agent's conversation after that.
 func TestAgentsReceiveOnlyEventsTheyMaySee(t *testing.T) {
 	s := newTelegramSetup(t)
 	ctx := context.Background()
 	s.deliver(t, telegramUpdate(1, 1, 777, "ann's customer"), s.secret)
 	annConv := s.onlyConversation(t)
-	if _, err := client.TakeConversation(ctx, s.agent, annConv); err != nil {
+	annMe, err := client.Me(ctx, s.agent)
+	if err != nil {
 		t.Fatal(err)
 	}
 	bob := s.as(s.userToken(t, "agent bob", client.UserRoleAgent))
-	ws, err := bob.Subscribe(ctx)
+	bobMe, err := client.Me(ctx, bob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ws.Close()
-	events, _, err := client.InboxEvents(ctx, ws, ptr("0"))
+	// Ann is live; bob replays the log from the start.
+	annWS, err := s.agent.Subscribe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "bob subscribed", func() bool { return s.srv.Bus.Subscribers() == 1 })
+	defer annWS.Close()
+	annEvents, _, err := client.InboxEvents(ctx, annWS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "ann subscribed", func() bool { return s.srv.Subscribers() == 1 })
+	if _, err := client.TakeConversation(ctx, s.agent, annConv); err != nil {
+		t.Fatal(err)
+	}
+	bobWS, err := bob.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bobWS.Close()
+	bobEvents, _, err := client.InboxEvents(ctx, bobWS, ptr("0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob subscribed", func() bool { return s.srv.Subscribers() == 2 })
 	s.deliver(t, telegramUpdate(2, 2, 777, "private to ann"), s.secret)
 	s.deliver(t, telegramUpdate(3, 1, 888, "new customer"), s.secret)
-	for {
-		ev := nextInbox(t, events, client.ConversationEventKindMessageCreated)
-		if ev.Conversation.Id == annConv {
-			t.Fatalf("bob received an event of ann's conversation: %q", ev.Message.Text)
+	seen := untilMessage(t, bobEvents, "new customer", func(ev client.InboxEventsInboxEventsConversationEvent) string {
+		if ev.Message != nil && ev.Message.Text == "private to ann" {
+			return "bob received a message of ann's conversation"
 		}
-		if ev.Message.Text == "new customer" {
-			return
+		return ""
+	})
+	if seen[0].Kind != client.ConversationEventKindConversationCreated || seen[0].Conversation.Id != annConv {
+		t.Fatalf("bob's replay starts with %s of %s, want the creation of the then unassigned conversation", seen[0].Kind, seen[0].Conversation.Id)
+	}
+	if !hasAssignment(seen, annConv, annMe.Me.Id) {
+		t.Fatal("bob was not told that the unassigned conversation he was shown was taken")
+	}
+	untilMessage(t, annEvents, "new customer", func(client.InboxEventsInboxEventsConversationEvent) string { return "" })
+
+	// Ann transfers her conversation to bob: both are told, and from then on
+	// its messages go to bob and not to ann.
+	if _, err := client.TransferConversation(ctx, s.agent, annConv, bobMe.Me.Id); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(4, 3, 777, "now for bob"), s.secret)
+	s.deliver(t, telegramUpdate(5, 2, 888, "still for all"), s.secret)
+	annSeen := untilMessage(t, annEvents, "still for all", func(ev client.InboxEventsInboxEventsConversationEvent) string {
+		if ev.Message != nil && ev.Message.Text == "now for bob" {
+			return "ann received a message of a conversation transferred away"
 		}
+		return ""
+	})
+	if !hasAssignment(annSeen, annConv, bobMe.Me.Id) {
+		t.Fatal("ann was not told that her conversation was transferred away")
+	}
+	bobSeen := untilMessage(t, bobEvents, "now for bob", func(client.InboxEventsInboxEventsConversationEvent) string { return "" })
+	if !hasAssignment(bobSeen, annConv, bobMe.Me.Id) {
+		t.Fatal("bob was not told that a conversation was transferred to him")
 	}
 }
 

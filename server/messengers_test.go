@@ -126,7 +126,7 @@ func webhookAnswer(t *testing.T, req *http.Request) (int, string, string) {
 // registered it, so that nothing published afterwards is missed.
 func (ts *testServer) subscribeInbox(t *testing.T, c *client.Client) <-chan client.InboxEventsWsResponse {
 	t.Helper()
-	before := ts.srv.Bus.Subscribers()
+	before := ts.srv.Subscribers()
 	ws, err := c.Subscribe(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func (ts *testServer) subscribeInbox(t *testing.T, c *client.Client) <-chan clie
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the inbox subscription", func() bool { return ts.srv.Bus.Subscribers() > before })
+	eventually(t, "the inbox subscription", func() bool { return ts.srv.Subscribers() > before })
 	return events
 }
 

@@ -30,7 +30,7 @@ type rawSubscription struct {
 func subscribeRaw(t *testing.T, ts *testServer, token, query string) *rawSubscription {
 	t.Helper()
 	ctx := context.Background()
-	before := ts.srv.Bus.Subscribers()
+	before := ts.srv.Subscribers()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+"/query",
 		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	if err != nil {
@@ -66,7 +66,7 @@ func subscribeRaw(t *testing.T, ts *testServer, token, query string) *rawSubscri
 			}
 		}
 	}()
-	eventually(t, "the subscription", func() bool { return ts.srv.Bus.Subscribers() > before })
+	eventually(t, "the subscription", func() bool { return ts.srv.Subscribers() > before })
 	return s
 }
 
@@ -286,7 +286,7 @@ func TestEventStreamEndsWithItsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := s.srv.Bus.Subscribers()
+	before := s.srv.Subscribers()
 	req := s.newRequest(t, http.MethodPost, "/query", tok.CreateApiToken.Token,
 		strings.NewReader(`{"query":"subscription { inboxEvents { kind } }"}`))
 	req.Header.Set("Accept", "text/event-stream")
@@ -303,7 +303,7 @@ func TestEventStreamEndsWithItsToken(t *testing.T) {
 		_, err := io.Copy(io.Discard, resp.Body)
 		ended <- err
 	}()
-	eventually(t, "the subscription", func() bool { return s.srv.Bus.Subscribers() > before })
+	eventually(t, "the subscription", func() bool { return s.srv.Subscribers() > before })
 	if _, err := client.RevokeToken(ctx, s.admin, tok.CreateApiToken.ApiToken.Id); err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Media:          mediaStore,
 		Accounts:       s.Accounts,
 		Registry:       reg,
-		Bus:            s.Bus,
+		Subscribers:    func(d int) { s.metrics.subscriptions.Add(float64(d)) },
 		HTTP:           providerHTTP,
 		Log:            log,
 		ReopenWindow:   cfg.ReopenWindow,
@@ -150,6 +150,10 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Client is the database client, for the CLI.
 func (s *Server) Client() *ent.Client { return s.client }
+
+// Subscribers reports how many subscriptions are open (conversation streams
+// and account events), so tests know a subscriber is registered.
+func (s *Server) Subscribers() int { return s.Bus.Subscribers() + s.Inbox.Subscribers() }
 
 // Start runs the background work (the webhook writer and the reply dispatcher)
 // until Close. Handlers that store webhooks need it running.

@@ -23,9 +23,10 @@ func eventsEvent(e Event) events.Event {
 }
 
 // apply stores one job inside the writer's transaction.
-func (s *Service) apply(ctx context.Context, c *ent.Client, j *job) error {
-	rec := &recorder{tx: c}
-	defer func() { j.out = rec.out }()
+func (s *Service) apply(ctx context.Context, c *ent.Client, rec *recorder, j *job) error {
+	if j.fn != nil {
+		return j.fn(ctx, c, rec)
+	}
 	if j.release {
 		return s.releaseHeld(ctx, c, rec, j.account)
 	}

@@ -8,28 +8,50 @@ import (
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/predicate"
 )
 
-// change runs fn on a conversation in one transaction and records kind, which
-// is published after the commit. The conversation is read through the viewer,
-// so one it may not see is NOT_FOUND.
-func (s *Service) change(ctx context.Context, id int, kind EventKind, fn func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error)) (*ent.Conversation, error) {
+// change decides and applies a change of a conversation as one job of the
+// writer and records kind. The conversation is first read as the viewer, so
+// one it may not see is NOT_FOUND, and a change that check already refuses
+// (closed, someone else's) fails without taking the writer's turn; inside
+// the job, fn decides again on the row as it is now and its update is
+// conditional on the holder it saw, so a race is lost cleanly (CONFLICT).
+func (s *Service) change(ctx context.Context, id int, kind EventKind, check func(conv *ent.Conversation) error,
+	fn func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.ConversationUpdateOne, error)) (*ent.Conversation, error) {
+	seen, err := s.client.Conversation.Get(ctx, id)
+	if err != nil {
+		return nil, store.Wrap(err, "inbox: conversation")
+	}
+	if err := check(seen); err != nil {
+		return nil, err
+	}
 	var out *ent.Conversation
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		conv, err := c.Conversation.Get(ctx, id)
 		if err != nil {
 			return store.Wrap(err, "inbox: conversation")
 		}
-		previous := conv.AssigneeID
-		if out, err = fn(ctx, c, conv); err != nil {
+		if err := check(conv); err != nil {
 			return err
 		}
-		var prev *int
-		if !sameAssignee(previous, out.AssigneeID) {
-			prev = previous
+		up, err := fn(ctx, c, conv)
+		if err != nil || up == nil {
+			out = conv
+			return err
 		}
-		return s.record(ctx, kind, out, nil, prev)
+		previous := conv.AssigneeID
+		up.Where(conversation.StatusEQ(conv.Status), holderIs(previous))
+		if out, err = up.Save(ctx); err != nil {
+			if ent.IsNotFound(err) {
+				return fmt.Errorf("inbox: the conversation changed meanwhile: %w", core.ErrConflict)
+			}
+			return fmt.Errorf("inbox: change conversation: %w", err)
+		}
+		if kind == ConversationAssigned {
+			return rec.add(ctx, kind, out, nil, previous)
+		}
+		return rec.add(ctx, kind, out, nil, nil)
 	})
 	if err != nil {
 		return nil, err
@@ -37,8 +59,12 @@ func (s *Service) change(ctx context.Context, id int, kind EventKind, fn func(ct
 	return out.Unwrap(), nil
 }
 
-func sameAssignee(a, b *int) bool {
-	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+// holderIs matches a conversation still held by assignee (nil: unassigned).
+func holderIs(assignee *int) predicate.Conversation {
+	if assignee == nil {
+		return conversation.AssigneeIDIsNil()
+	}
+	return conversation.AssigneeID(*assignee)
 }
 
 // activeAgent checks that a user of the viewer's tenant can take conversations.
@@ -53,59 +79,81 @@ func activeAgent(ctx context.Context, c *ent.Client, userID int) error {
 	return nil
 }
 
-// Take assigns an unassigned open conversation to the viewer.
+func isOpen(conv *ent.Conversation) error {
+	if conv.Status != conversation.StatusOPEN {
+		return core.Invalid("id", "the conversation is closed")
+	}
+	return nil
+}
+
+// Take assigns an unassigned open conversation to the viewer. Of agents who
+// race for one, one wins and the others get CONFLICT, decided by a
+// conditional update; taking one's own again changes nothing.
 func (s *Service) Take(ctx context.Context, id int) (*ent.Conversation, error) {
 	v, _ := core.ViewerFrom(ctx)
-	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
-		if conv.Status != conversation.StatusOPEN {
-			return nil, core.Invalid("id", "the conversation is closed")
+	return s.change(ctx, id, ConversationAssigned, func(conv *ent.Conversation) error {
+		if err := isOpen(conv); err != nil {
+			return err
 		}
 		if conv.AssigneeID != nil && *conv.AssigneeID != v.UserID {
-			return nil, fmt.Errorf("inbox: take: another agent has it: %w", core.ErrConflict)
+			return fmt.Errorf("inbox: take: another agent has it: %w", core.ErrConflict)
 		}
-		return c.Conversation.UpdateOne(conv).SetAssigneeID(v.UserID).Save(ctx)
+		return nil
+	}, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.ConversationUpdateOne, error) {
+		if conv.AssigneeID != nil {
+			return nil, nil // already the viewer's
+		}
+		return c.Conversation.UpdateOne(conv).SetAssigneeID(v.UserID), nil
 	})
 }
 
 // Assign gives a conversation to an agent (supervisors and admins).
 func (s *Service) Assign(ctx context.Context, id, userID int) (*ent.Conversation, error) {
-	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
-		if err := activeAgent(ctx, c, userID); err != nil {
-			return nil, err
-		}
-		return c.Conversation.UpdateOne(conv).SetAssigneeID(userID).Save(ctx)
-	})
+	if err := activeAgent(ctx, s.client, userID); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, ConversationAssigned, func(*ent.Conversation) error { return nil },
+		func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.ConversationUpdateOne, error) {
+			if conv.AssigneeID != nil && *conv.AssigneeID == userID {
+				return nil, nil
+			}
+			return c.Conversation.UpdateOne(conv).SetAssigneeID(userID), nil
+		})
 }
 
 // Transfer hands a conversation the viewer holds (or any, for supervisors) to
 // another agent; its whole history goes with it.
 func (s *Service) Transfer(ctx context.Context, id, userID int) (*ent.Conversation, error) {
 	v, _ := core.ViewerFrom(ctx)
-	return s.change(ctx, id, ConversationAssigned, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+	if err := activeAgent(ctx, s.client, userID); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, ConversationAssigned, func(conv *ent.Conversation) error {
 		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
-			return nil, fmt.Errorf("inbox: transfer: not yours: %w", core.ErrForbidden)
+			return fmt.Errorf("inbox: transfer: not yours: %w", core.ErrForbidden)
 		}
-		if conv.Status != conversation.StatusOPEN {
-			return nil, core.Invalid("id", "the conversation is closed")
+		return isOpen(conv)
+	}, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.ConversationUpdateOne, error) {
+		if conv.AssigneeID != nil && *conv.AssigneeID == userID {
+			return nil, nil
 		}
-		if err := activeAgent(ctx, c, userID); err != nil {
-			return nil, err
-		}
-		return c.Conversation.UpdateOne(conv).SetAssigneeID(userID).Save(ctx)
+		return c.Conversation.UpdateOne(conv).SetAssigneeID(userID), nil
 	})
 }
 
 // Close ends a conversation. An agent closes only its own.
 func (s *Service) Close(ctx context.Context, id int) (*ent.Conversation, error) {
 	v, _ := core.ViewerFrom(ctx)
-	return s.change(ctx, id, ConversationClosed, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.Conversation, error) {
+	return s.change(ctx, id, ConversationClosed, func(conv *ent.Conversation) error {
 		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
-			return nil, fmt.Errorf("inbox: close: not yours: %w", core.ErrForbidden)
+			return fmt.Errorf("inbox: close: not yours: %w", core.ErrForbidden)
 		}
+		return nil
+	}, func(ctx context.Context, c *ent.Client, conv *ent.Conversation) (*ent.ConversationUpdateOne, error) {
 		if conv.Status == conversation.StatusCLOSED {
-			return conv, nil
+			return nil, nil
 		}
-		return c.Conversation.UpdateOne(conv).SetStatus(conversation.StatusCLOSED).SetClosedAt(s.now()).Save(ctx)
+		return c.Conversation.UpdateOne(conv).SetStatus(conversation.StatusCLOSED).SetClosedAt(s.now()), nil
 	})
 }
 
@@ -113,19 +161,18 @@ func (s *Service) Close(ctx context.Context, id int) (*ent.Conversation, error) 
 // viewer, or returns the contact's open one.
 func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Conversation, error) {
 	v, _ := core.ViewerFrom(ctx)
+	ct, err := s.client.Contact.Get(ctx, contactID)
+	if err != nil {
+		return nil, store.Wrap(err, "inbox: contact")
+	}
 	var out *ent.Conversation
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
-		ct, err := c.Contact.Get(ctx, contactID)
-		if err != nil {
-			return store.Wrap(err, "inbox: contact")
-		}
-		// Look past the agent's view: another agent's open conversation with
-		// this contact is invisible to it, yet must not get a twin. The
-		// contact was found in the viewer's tenant, so its ID keeps the
-		// lookup there.
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		// Look past the agent's view (the writer acts as the system): another
+		// agent's open conversation with this contact is invisible to it, yet
+		// must not get a twin. The contact was found in the viewer's tenant,
+		// so its ID keeps the lookup there.
 		open, err := c.Conversation.Query().
-			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(core.SystemContext(ctx))
+			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
 		if err == nil {
 			if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
 				return fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)
@@ -147,7 +194,7 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 		if out, err = q.Save(ctx); err != nil {
 			return fmt.Errorf("inbox: start: %w", err)
 		}
-		return s.record(ctx, ConversationCreated, out, nil, nil)
+		return rec.add(ctx, ConversationCreated, out, nil, nil)
 	})
 	if err != nil {
 		return nil, err

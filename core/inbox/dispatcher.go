@@ -10,7 +10,6 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/safeurl"
-	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
@@ -131,8 +130,7 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 			scheduled = true // agents see the status once it settles
 		}
 	}
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		up := c.Message.UpdateOneID(m.ID)
 		set(up)
 		updated, err := up.Save(ctx)
@@ -149,7 +147,7 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		if err != nil || scheduled {
 			return err
 		}
-		return s.messageUpdated(ctx, updated)
+		return messageUpdated(ctx, c, rec, updated)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "dispatcher: record delivery", "message", m.ID, "err", err)

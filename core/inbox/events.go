@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -36,62 +36,67 @@ type Event struct {
 	PreviousAssigneeID *int
 }
 
-// recorder appends events to the log inside the writer's batch transaction and
-// remembers them, so each job's events are published once the batch commits.
+// recorder collects the events of a batch's jobs and appends them to the log
+// in one multi-row insert before the batch commits; the cursors it gets back
+// are what the fan-out publishes once the commit is done.
 type recorder struct {
-	tx  *ent.Client
-	out []Event
+	c       *ent.Client
+	pending []*ent.EventCreate
+	out     []Event
 }
 
-func (r *recorder) add(ctx context.Context, kind EventKind, conv *ent.Conversation, msgID *int, previous *int) error {
-	row, err := r.tx.Event.Create().
+// add records kind on conv. previous is the holder before an assignment
+// (nil: it was unassigned); other kinds pass nil.
+func (r *recorder) add(_ context.Context, kind EventKind, conv *ent.Conversation, msgID *int, previous *int) error {
+	r.pending = append(r.pending, r.c.Event.Create().
 		SetTenantID(conv.TenantID).
 		SetKind(string(kind)).
 		SetConversationID(conv.ID).
 		SetNillableMessageID(msgID).
 		SetNillableAssigneeID(conv.AssigneeID).
-		SetNillablePreviousAssigneeID(previous).
-		Save(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: record %s: %w", kind, err)
-	}
-	r.out = append(r.out, Event{
-		Cursor: row.ID, TenantID: conv.TenantID, Kind: kind, ConversationID: conv.ID,
-		MessageID: msgID, AssigneeID: conv.AssigneeID, PreviousAssigneeID: previous,
-	})
+		SetNillablePreviousAssigneeID(previous))
 	return nil
 }
 
-// record appends one event to the log, in ctx's transaction when there is one,
-// and publishes it once that commits (at once otherwise). Everything but the
-// batch writer records events this way.
-func (s *Service) record(ctx context.Context, kind EventKind, conv *ent.Conversation, msgID, previous *int) error {
-	rec := &recorder{tx: store.Client(ctx, s.client)}
-	if err := rec.add(ctx, kind, conv, msgID, previous); err != nil {
-		return err
+// flushChunk bounds one insert's rows (and so its bound parameters).
+const flushChunk = 500
+
+// flush appends the pending events to the log, in order.
+func (r *recorder) flush(ctx context.Context) error {
+	r.out = make([]Event, 0, len(r.pending))
+	for from := 0; from < len(r.pending); from += flushChunk {
+		rows, err := r.c.Event.CreateBulk(r.pending[from:min(from+flushChunk, len(r.pending))]...).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: record events: %w", err)
+		}
+		for _, row := range rows {
+			r.out = append(r.out, fromRow(row))
+		}
 	}
-	store.AfterCommit(ctx, func() { s.publish(rec.out) })
 	return nil
 }
 
 // messageUpdated records that a message changed (delivery status, media copy).
-func (s *Service) messageUpdated(ctx context.Context, m *ent.Message) error {
+func messageUpdated(ctx context.Context, c *ent.Client, rec *recorder, m *ent.Message) error {
 	if m.ConversationID == nil {
 		return nil
 	}
-	conv, err := store.Client(ctx, s.client).Conversation.Get(ctx, *m.ConversationID)
+	conv, err := c.Conversation.Get(ctx, *m.ConversationID)
 	if err != nil {
 		return fmt.Errorf("inbox: message's conversation: %w", err)
 	}
 	id := m.ID
-	return s.record(ctx, MessageUpdated, conv, &id, nil)
+	return rec.add(ctx, MessageUpdated, conv, &id, nil)
 }
 
-// visibleTo reports whether an agent may receive e: events of unassigned
-// conversations and its own, and the event that takes a conversation away from it.
-func (e Event) visibleTo(userID int) bool {
-	return e.AssigneeID == nil || *e.AssigneeID == userID ||
-		(e.PreviousAssigneeID != nil && *e.PreviousAssigneeID == userID)
+// visibleTo applies core's visibility rule to an event, from the holders it
+// recorded (not the conversation's holder now): an assignment is seen by
+// whoever could see the conversation before or after it.
+func (e Event) visibleTo(v core.Viewer) bool {
+	if e.Kind == ConversationAssigned {
+		return v.MaySeeAssignment(e.PreviousAssigneeID, e.AssigneeID)
+	}
+	return v.MaySeeConversation(e.AssigneeID)
 }
 
 func fromRow(r *ent.Event) Event {

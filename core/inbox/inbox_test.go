@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,7 +58,7 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	bus := events.NewBroker(nil)
 	acc := accounts.New(client, accounts.Options{PublicURL: "https://sb.example.com", Keys: keys, Registry: reg, Bus: bus, HTTP: http.DefaultClient})
 	ms, _ := media.NewStore(dir + "/media")
-	opts := inbox.Options{Accounts: acc, Registry: reg, Bus: bus, HTTP: http.DefaultClient, Media: ms,
+	opts := inbox.Options{Accounts: acc, Registry: reg, HTTP: http.DefaultClient, Media: ms,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if fc.inbox != nil {
 		fc.inbox(&opts)
@@ -84,6 +85,32 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 }
 
 func ptr(s string) *string { return &s }
+
+// stream is a subscriber's view of inbox.Stream in these tests.
+type stream struct {
+	C   <-chan *inbox.Published
+	mu  sync.Mutex
+	err error
+}
+
+// Err is why the stream ended (nil while open or when its context ended).
+func (s *stream) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (f *fixture) subscribe(ctx context.Context, after *int) (*stream, error) {
+	st := &stream{}
+	c, err := inbox.Stream(ctx, f.svc, inbox.StreamOptions{After: after}, func(p *inbox.Published) *inbox.Published { return p },
+		func(err error) {
+			st.mu.Lock()
+			st.err = err
+			st.mu.Unlock()
+		})
+	st.C = c
+	return st, err
+}
 
 func ptrInt(n int) *int { return &n }
 
@@ -122,13 +149,13 @@ func TestSlowSubscriberIsCutOff(t *testing.T) {
 	f := newFixture(t)
 	ctx, cancel := context.WithCancel(core.WithViewer(context.Background(), f.viewer))
 	defer cancel()
-	sub, err := f.svc.Subscribe(ctx, nil, nil)
+	sub, err := f.subscribe(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A reader that keeps up. Should a loaded machine make it fall behind too, it
 	// does what clients do: subscribe again after its last cursor.
-	reader, err := f.svc.Subscribe(ctx, nil, ptrInt(0))
+	reader, err := f.subscribe(ctx, ptrInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +179,7 @@ func TestSlowSubscriberIsCutOff(t *testing.T) {
 				got <- len(seen)
 				return
 			}
-			if reader, err = f.svc.Subscribe(ctx, nil, ptrInt(last)); err != nil {
+			if reader, err = f.subscribe(ctx, ptrInt(last)); err != nil {
 				got <- len(seen)
 				return
 			}

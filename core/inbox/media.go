@@ -15,7 +15,6 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/safeurl"
-	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/providers"
@@ -169,8 +168,7 @@ func (s *Service) fetchMedia(ctx context.Context, m *ent.Message, force bool) *e
 		return m
 	}
 	var updated *ent.Message
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		// Another fetch of the same message (an agent opening it while the worker
 		// runs) may have committed meanwhile: keep what it recorded.
 		cur, err := c.Message.Get(ctx, m.ID)
@@ -196,7 +194,7 @@ func (s *Service) fetchMedia(ctx context.Context, m *ent.Message, force bool) *e
 		if !settled {
 			return nil // a retry was scheduled: agents see the status once it settles
 		}
-		return s.messageUpdated(ctx, updated)
+		return messageUpdated(ctx, c, rec, updated)
 	})
 	if err != nil {
 		s.log.ErrorContext(ctx, "media: record", "message", m.ID, "err", err)

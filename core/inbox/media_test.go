@@ -50,7 +50,7 @@ func TestMediaFailsAfterBoundedRetries(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(core.WithViewer(context.Background(), f.viewer))
 	defer cancel()
-	sub, err := f.svc.Subscribe(ctx, nil, ptrInt(0))
+	sub, err := f.subscribe(ctx, ptrInt(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -79,7 +80,7 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 	callCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	p, err := a.from.FetchProfile(callCtx, s.env(), a.account, a.chatID, a.userID)
 	cancel()
-	up := s.client.Contact.UpdateOne(ct).SetProfileCheckedAt(now)
+	var found *providers.Profile
 	switch {
 	case errors.Is(err, providers.ErrNoProfile):
 	case err != nil:
@@ -89,12 +90,19 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 		s.asked.forget(key)
 		return // asked again with the customer's next message
 	default:
-		if p.DisplayName != "" {
-			up.SetDisplayName(p.DisplayName)
-		}
-		up.SetAvatarURL(p.PictureURL)
+		found = &p
 	}
-	if err := up.Exec(sys); err != nil && ctx.Err() == nil {
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, _ *recorder) error {
+		up := c.Contact.UpdateOneID(ct.ID).SetProfileCheckedAt(now)
+		if found != nil {
+			if found.DisplayName != "" {
+				up.SetDisplayName(found.DisplayName)
+			}
+			up.SetAvatarURL(found.PictureURL)
+		}
+		return up.Exec(ctx)
+	})
+	if err != nil && ctx.Err() == nil {
 		s.log.ErrorContext(ctx, "contacts: store profile", "contact", ct.ID, "err", err)
 	}
 }

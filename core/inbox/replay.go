@@ -42,11 +42,13 @@ func (s *Service) Replay(ctx context.Context, id int) (*ent.WebhookEvent, error)
 	req := replayRequest(we, s.accounts.WebhookURL(acct))
 	evs, _, perr := recv.ParseWebhook(pa, req)
 	if perr != nil {
-		we, err = s.client.WebhookEvent.UpdateOne(we).SetError(perr.Error()).Save(ctx)
+		err := s.write(ctx, func(ctx context.Context, c *ent.Client, _ *recorder) error {
+			return c.WebhookEvent.UpdateOneID(we.ID).SetError(perr.Error()).Exec(ctx)
+		})
 		if err != nil {
 			return nil, fmt.Errorf("inbox: replay: %w", err)
 		}
-		return we, nil
+		return s.client.WebhookEvent.Get(ctx, id)
 	}
 	if err := s.submit(ctx, &job{account: acct, replay: we, events: evs}); err != nil {
 		return nil, fmt.Errorf("inbox: replay: %w", err)

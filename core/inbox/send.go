@@ -90,9 +90,12 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		attachments = append(attachments, providers.Attachment{Type: attachmentType(up.MimeType), FileName: up.FileName, MimeType: up.MimeType, Size: size})
 		states = append(states, core.MediaState{Status: core.MediaReady, File: name, MimeType: up.MimeType, Size: size})
 	}
+	// Read as the viewer first: a conversation it may not see is NOT_FOUND.
+	if _, err := s.client.Conversation.Get(ctx, in.ConversationID); err != nil {
+		return nil, store.Wrap(err, "inbox: send: conversation")
+	}
 	var out *ent.Message
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		if in.ClientMessageID != "" {
 			prev, err := c.Message.Query().Where(message.ClientMessageID(in.ClientMessageID)).Only(ctx)
 			if err == nil {
@@ -144,36 +147,40 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 			return fmt.Errorf("inbox: send: %w", err)
 		}
 		id := out.ID
-		store.AfterCommit(ctx, s.Wake)
-		return s.record(ctx, MessageCreated, conv, &id, nil)
+		return rec.add(ctx, MessageCreated, conv, &id, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.Wake()
 	return out.Unwrap(), nil
 }
 
 // Retry queues a FAILED reply again, for real: the dispatcher delivers it anew.
 func (s *Service) Retry(ctx context.Context, id int) (*ent.Message, error) {
+	m, err := s.client.Message.Get(ctx, id)
+	if err != nil {
+		return nil, store.Wrap(err, "inbox: retry")
+	}
+	if m.Direction != message.DirectionOUTBOUND || m.Status != message.StatusFAILED {
+		return nil, core.Invalid("id", "only failed replies can be retried")
+	}
 	var out *ent.Message
-	err := store.WithTx(ctx, s.client, func(ctx context.Context) error {
-		c := ent.FromContext(ctx)
-		m, err := c.Message.Get(ctx, id)
-		if err != nil {
-			return store.Wrap(err, "inbox: retry")
-		}
-		if m.Direction != message.DirectionOUTBOUND || m.Status != message.StatusFAILED {
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		var err error
+		out, err = c.Message.UpdateOneID(id).Where(message.StatusEQ(message.StatusFAILED)).
+			SetStatus(message.StatusQUEUED).SetError("").SetAttempts(0).SetNextAttemptAt(s.now()).Save(ctx)
+		if ent.IsNotFound(err) {
 			return core.Invalid("id", "only failed replies can be retried")
 		}
-		if out, err = c.Message.UpdateOne(m).SetStatus(message.StatusQUEUED).SetError("").
-			SetAttempts(0).SetNextAttemptAt(s.now()).Save(ctx); err != nil {
+		if err != nil {
 			return fmt.Errorf("inbox: retry: %w", err)
 		}
-		store.AfterCommit(ctx, s.Wake)
-		return s.messageUpdated(ctx, out)
+		return messageUpdated(ctx, c, rec, out)
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.Wake()
 	return out.Unwrap(), nil
 }

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/core/accounts"
-	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
@@ -19,7 +19,11 @@ import (
 type Options struct {
 	Accounts *accounts.Service
 	Registry *registry.Registry
-	Bus      events.Bus
+	// Subscribers, when set, is told of each stream opened (+1) and ended (-1).
+	Subscribers func(delta int)
+	// TailSize is how many recent events per tenant are kept in memory for
+	// live subscribers (default 4096); older resumes read the log.
+	TailSize int
 	// HTTP calls providers (sending, media).
 	HTTP *http.Client
 	Log  *slog.Logger
@@ -52,14 +56,14 @@ type Service struct {
 	client   *ent.Client
 	accounts *accounts.Service
 	reg      *registry.Registry
-	bus      events.Bus
 	http     *http.Client
 	log      *slog.Logger
 	opts     Options
 	now      func() time.Time
 
-	media    *media.Store
-	resolved resolveCache
+	media   *media.Store
+	fanout  *fanout
+	streams atomic.Int64
 	// cache belongs to the writer goroutine.
 	cache     writeCache
 	mediaWake chan struct{}
@@ -104,15 +108,22 @@ func New(client *ent.Client, opts Options) *Service {
 	if opts.Workers <= 0 {
 		opts.Workers = 8
 	}
+	if opts.TailSize <= 0 {
+		opts.TailSize = 4096
+	}
+	if opts.Subscribers == nil {
+		opts.Subscribers = func(int) {}
+	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
 	s := &Service{
-		client: client, accounts: opts.Accounts, reg: opts.Registry, bus: opts.Bus, http: opts.HTTP,
+		client: client, accounts: opts.Accounts, reg: opts.Registry, http: opts.HTTP,
 		log: opts.Log, opts: opts, now: time.Now,
-		media: opts.Media, mediaWake: make(chan struct{}, 1), resolved: resolveCache{max: 4096},
+		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
+	s.fanout = newFanout(s, opts.TailSize)
 	s.health.inbound.every, s.health.sent.every = healthEvery, healthEvery
 	s.asked.every = profileRefresh
 	return s
@@ -121,7 +132,23 @@ func New(client *ent.Client, opts Options) *Service {
 // Run starts the group-commit writer and the outbox dispatcher until ctx ends;
 // Wait returns once both have stopped.
 func (s *Service) Run(ctx context.Context) {
-	s.wg.Add(5)
+	// The fan-out learns where the log ends before anything is written.
+	for attempt := 0; ; attempt++ {
+		err := s.fanout.init(ctx)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		if attempt == 4 {
+			s.log.ErrorContext(ctx, "inbox: read the event log", "err", err)
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	s.wg.Add(6)
+	go func() {
+		defer s.wg.Done()
+		s.fanout.run(ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		s.runAcknowledger(ctx)
@@ -144,6 +171,9 @@ func (s *Service) Run(ctx context.Context) {
 		s.runMediaWorker(ctx)
 	}()
 }
+
+// Subscribers reports how many event streams are open, for tests and health.
+func (s *Service) Subscribers() int { return int(s.streams.Load()) }
 
 // Wait blocks until the goroutines Run began have stopped.
 func (s *Service) Wait() { s.wg.Wait() }

@@ -19,6 +19,10 @@ type writeCache struct {
 	convs           map[int]int // contact ID -> open conversation ID
 	pendingContacts map[contactKey]*ent.Contact
 	pendingConvs    map[int]int
+	// jobContacts and jobConvs are the keys the running job wrote, forgotten
+	// entirely when the job is undone to its savepoint.
+	jobContacts []contactKey
+	jobConvs    []int
 }
 
 type contactKey struct {
@@ -32,6 +36,21 @@ const maxCached = 50000
 func (w *writeCache) begin() {
 	w.pendingContacts = map[contactKey]*ent.Contact{}
 	w.pendingConvs = map[int]int{}
+}
+
+// beginJob starts remembering what the next job caches.
+func (w *writeCache) beginJob() { w.jobContacts, w.jobConvs = w.jobContacts[:0], w.jobConvs[:0] }
+
+// abortJob forgets what an undone job cached: its rows were rolled back, and
+// what earlier jobs cached under the same keys may be stale now.
+func (w *writeCache) abortJob() {
+	for _, k := range w.jobContacts {
+		w.dropContact(k)
+	}
+	for _, id := range w.jobConvs {
+		delete(w.pendingConvs, id)
+		delete(w.convs, id)
+	}
 }
 
 func (w *writeCache) commit() {
@@ -63,7 +82,9 @@ func (w *writeCache) contact(k contactKey) *ent.Contact {
 }
 
 func (w *writeCache) putContact(c *ent.Contact) {
-	w.pendingContacts[contactKey{c.IntegrationAccountID, c.ProviderUserID}] = c
+	k := contactKey{c.IntegrationAccountID, c.ProviderUserID}
+	w.pendingContacts[k] = c
+	w.jobContacts = append(w.jobContacts, k)
 }
 
 // dropContact forgets a contact changed outside contactFor (blocked/unblocked).
@@ -80,7 +101,17 @@ func (w *writeCache) conv(contactID int) (int, bool) {
 	return id, ok
 }
 
-func (w *writeCache) putConv(contactID, convID int) { w.pendingConvs[contactID] = convID }
+func (w *writeCache) putConv(contactID, convID int) {
+	w.pendingConvs[contactID] = convID
+	w.jobConvs = append(w.jobConvs, contactID)
+}
+
+// dropConv forgets a contact's open conversation (closed, or reassigned to
+// another contact's history).
+func (w *writeCache) dropConv(contactID int) {
+	delete(w.pendingConvs, contactID)
+	delete(w.convs, contactID)
+}
 
 // touchOpen marks a new message on the conversation if it is still OPEN, in one
 // statement, and returns it with its current assignee; nil when it is not open.

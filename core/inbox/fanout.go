@@ -1,0 +1,462 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/events"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/event"
+	"github.com/switchboard/switchboard/ent/message"
+)
+
+// Published is a committed event with what subscribers are shown of it: the
+// conversation (with its contact, account and assignee) and the message,
+// loaded once after the commit for every subscriber.
+type Published struct {
+	Event
+	Conversation *ent.Conversation
+	// Message is nil for conversation events.
+	Message *ent.Message
+}
+
+// fanout delivers committed events to live subscribers from memory. It keeps,
+// per tenant, a bounded tail of the latest events; a subscriber reads the
+// tail, and only one resuming from a cursor older than the tail reads the
+// log, then joins the tail without gap or duplicate (cursors decide). The
+// writer hands over each batch's events in cursor order; one goroutine loads
+// them (a few queries per batch, none per subscriber) and offers them to the
+// subscribers, never waiting for one: a subscriber whose queue is full is cut
+// off with events.ErrSlowSubscriber.
+type fanout struct {
+	s    *Service
+	in   chan []Event
+	size int
+
+	mu    sync.Mutex
+	tails map[int]*tail
+	// start is the newest cursor when the server started: every event after
+	// it passes through the fan-out.
+	start int
+}
+
+// tail is one tenant's recent events and live subscribers.
+type tail struct {
+	mu sync.Mutex
+	// ring holds the newest events, oldest first, from head.
+	ring []*Published
+	head int
+	n    int
+	// complete is a cursor such that every event of the tenant after it is in
+	// the ring or not published yet.
+	complete int
+	// newest is the last cursor published.
+	newest int
+	subs   map[*subscriber]struct{}
+}
+
+// subscriber is one stream's registration.
+type subscriber struct {
+	// conversation limits the stream to one conversation (0: all).
+	conversation int
+	ctx          context.Context
+	// offer hands an event to the stream without waiting; false when full.
+	offer func(*Published) bool
+	// finish ends the stream with a reason (once).
+	finish func(error)
+	// last is the cursor of the last event considered (under the tail's lock).
+	last int
+	// catching is set while the stream reads its backlog itself.
+	catching bool
+	stop     func() bool
+	// gone counts the stream out.
+	gone func()
+}
+
+func newFanout(s *Service, size int) *fanout {
+	return &fanout{s: s, in: make(chan []Event, 1024), size: size, tails: map[int]*tail{}}
+}
+
+// init sets where the fan-out's knowledge starts: the newest logged event.
+func (f *fanout) init(ctx context.Context) error {
+	newest, err := f.s.client.Event.Query().Order(ent.Desc(event.FieldID)).First(core.SystemContext(ctx))
+	if err != nil && !ent.IsNotFound(err) {
+		return fmt.Errorf("inbox: newest event: %w", err)
+	}
+	if newest != nil {
+		f.mu.Lock()
+		f.start = newest.ID
+		f.mu.Unlock()
+	}
+	return nil
+}
+
+// publish queues a committed batch's events (in cursor order).
+func (f *fanout) publish(evs []Event) { f.in <- evs }
+
+// run loads and delivers published events until ctx ends.
+func (f *fanout) run(ctx context.Context) {
+	sys := core.SystemContext(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case evs := <-f.in:
+			// Take what else is queued: one load for all of it.
+		more:
+			for len(evs) < 4096 {
+				select {
+				case next := <-f.in:
+					evs = append(evs, next...)
+				default:
+					break more
+				}
+			}
+			pubs, err := f.s.load(sys, evs)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				f.s.log.ErrorContext(ctx, "fanout: load events", "err", err)
+			}
+			f.deliver(evs, pubs)
+		}
+	}
+}
+
+// tailOf returns a tenant's tail, creating it.
+func (f *fanout) tailOf(tenantID int) *tail {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.tails[tenantID]
+	if t == nil {
+		t = &tail{ring: make([]*Published, f.size), complete: f.start, newest: f.start, subs: map[*subscriber]struct{}{}}
+		f.tails[tenantID] = t
+	}
+	return t
+}
+
+// deliver appends each event to its tenant's tail and offers it to the
+// tenant's live subscribers. An event that could not be loaded (its
+// conversation deleted since) still moves the cursors on.
+func (f *fanout) deliver(evs []Event, pubs map[int]*Published) {
+	var t *tail
+	tenant := -1
+	for _, e := range evs {
+		if e.TenantID != tenant {
+			if t != nil {
+				t.mu.Unlock()
+			}
+			tenant = e.TenantID
+			t = f.tailOf(tenant)
+			t.mu.Lock()
+		}
+		p := pubs[e.Cursor]
+		t.append(e.Cursor, p)
+		if p == nil {
+			continue
+		}
+		for sub := range t.subs {
+			if sub.catching || p.Cursor <= sub.last {
+				continue
+			}
+			sub.last = p.Cursor
+			if sub.wants(p) && !sub.offer(p) {
+				t.drop(sub, events.ErrSlowSubscriber)
+			}
+		}
+	}
+	if t != nil {
+		t.mu.Unlock()
+	}
+}
+
+// append keeps p (nil for an event that is gone) as the newest event.
+func (t *tail) append(cursor int, p *Published) {
+	if cursor <= t.newest {
+		return
+	}
+	t.newest = cursor
+	if p == nil || len(t.ring) == 0 {
+		return
+	}
+	if t.n == len(t.ring) {
+		t.complete = t.ring[t.head].Cursor
+		t.head = (t.head + 1) % len(t.ring)
+		t.n--
+	}
+	t.ring[(t.head+t.n)%len(t.ring)] = p
+	t.n++
+}
+
+// at returns the i-th oldest event of the ring.
+func (t *tail) at(i int) *Published { return t.ring[(t.head+i)%len(t.ring)] }
+
+// after returns up to max events of the ring after cursor, oldest first.
+func (t *tail) after(cursor, max int) []*Published {
+	i := sort.Search(t.n, func(i int) bool { return t.at(i).Cursor > cursor })
+	out := make([]*Published, 0, min(max, t.n-i))
+	for ; i < t.n && len(out) < max; i++ {
+		out = append(out, t.at(i))
+	}
+	return out
+}
+
+// drop ends a subscriber (under t.mu).
+func (t *tail) drop(sub *subscriber, err error) {
+	if _, ok := t.subs[sub]; !ok {
+		return
+	}
+	delete(t.subs, sub)
+	if sub.stop != nil {
+		sub.stop()
+	}
+	sub.gone()
+	sub.finish(err)
+}
+
+// wants applies the stream's filter and the visibility rule to p, for the
+// viewer as it is now (a role change on a live connection applies at once).
+func (sub *subscriber) wants(p *Published) bool {
+	if sub.conversation != 0 && p.ConversationID != sub.conversation {
+		return false
+	}
+	v, ok := core.ViewerFrom(sub.ctx)
+	return ok && v.TenantID == p.TenantID && p.visibleTo(v)
+}
+
+// load reads the conversations and messages of events in a few queries: the
+// state as it is now, shared by every subscriber.
+func (s *Service) load(ctx context.Context, evs []Event) (map[int]*Published, error) {
+	convIDs := make([]int, 0, len(evs))
+	msgIDs := make([]int, 0, len(evs))
+	seenConv, seenMsg := map[int]bool{}, map[int]bool{}
+	for _, e := range evs {
+		if !seenConv[e.ConversationID] {
+			seenConv[e.ConversationID] = true
+			convIDs = append(convIDs, e.ConversationID)
+		}
+		if e.MessageID != nil && !seenMsg[*e.MessageID] {
+			seenMsg[*e.MessageID] = true
+			msgIDs = append(msgIDs, *e.MessageID)
+		}
+	}
+	convs := make(map[int]*ent.Conversation, len(convIDs))
+	for from := 0; from < len(convIDs); from += flushChunk {
+		rows, err := s.client.Conversation.Query().Where(conversation.IDIn(convIDs[from:min(from+flushChunk, len(convIDs))]...)).
+			WithContact().WithIntegrationAccount().WithAssignee().All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range rows {
+			convs[c.ID] = c
+		}
+	}
+	msgs := make(map[int]*ent.Message, len(msgIDs))
+	for from := 0; from < len(msgIDs); from += flushChunk {
+		rows, err := s.client.Message.Query().Where(message.IDIn(msgIDs[from:min(from+flushChunk, len(msgIDs))]...)).
+			WithSender().All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range rows {
+			msgs[m.ID] = m
+		}
+	}
+	out := make(map[int]*Published, len(evs))
+	for _, e := range evs {
+		p := &Published{Event: e, Conversation: convs[e.ConversationID]}
+		if p.Conversation == nil {
+			continue
+		}
+		if e.MessageID != nil {
+			if p.Message = msgs[*e.MessageID]; p.Message == nil {
+				continue
+			}
+		}
+		out[e.Cursor] = p
+	}
+	return out, nil
+}
+
+// StreamOptions choose a stream's events.
+type StreamOptions struct {
+	// ConversationID limits the stream to one conversation.
+	ConversationID *int
+	// After replays the events logged after this cursor first; without it
+	// the stream starts with the next event.
+	After *int
+	// Buffer is how many events may wait for the client before it is cut
+	// off as too slow (default 64).
+	Buffer int
+}
+
+// Stream delivers the events the viewer of ctx may see, converted by convert,
+// on the returned channel, until ctx ends or the stream is cut off (closed
+// after ended is called with the reason: events.ErrSlowSubscriber). A live
+// stream costs a map entry and its channel: no goroutine waits for it; only
+// one resuming from an old cursor runs one while it reads its backlog.
+func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert func(*Published) T, ended func(error)) (<-chan T, error) {
+	v, ok := core.ViewerFrom(ctx)
+	if !ok {
+		return nil, core.ErrUnauthenticated
+	}
+	sub := &subscriber{ctx: ctx}
+	if opts.ConversationID != nil {
+		if _, err := s.client.Conversation.Get(ctx, *opts.ConversationID); err != nil {
+			return nil, store.Wrap(err, "inbox: subscribe")
+		}
+		sub.conversation = *opts.ConversationID
+	}
+	if opts.Buffer <= 0 {
+		opts.Buffer = 64
+	}
+	ch := make(chan T, opts.Buffer)
+	var once sync.Once
+	sub.offer = func(p *Published) bool {
+		select {
+		case ch <- convert(p):
+			return true
+		default:
+			return false
+		}
+	}
+	sub.finish = func(err error) {
+		once.Do(func() {
+			if err != nil && ended != nil {
+				ended(err)
+			}
+			close(ch)
+		})
+	}
+	t := s.fanout.tailOf(v.TenantID)
+	t.mu.Lock()
+	if opts.After == nil {
+		sub.last = t.newest
+	} else {
+		sub.last = *opts.After
+		sub.catching = true
+	}
+	t.subs[sub] = struct{}{}
+	s.streams.Add(1)
+	s.opts.Subscribers(1)
+	sub.gone = func() {
+		s.streams.Add(-1)
+		s.opts.Subscribers(-1)
+	}
+	sub.stop = context.AfterFunc(ctx, func() {
+		t.mu.Lock()
+		t.drop(sub, nil)
+		t.mu.Unlock()
+	})
+	t.mu.Unlock()
+	if sub.catching {
+		go catchUp(s, t, sub, ch, convert)
+	}
+	return ch, nil
+}
+
+// catchUp sends a resumed stream its backlog, from the tail when it reaches
+// back far enough and from the log otherwise, then makes the stream live.
+// Cursors only grow, so nothing is sent twice or skipped.
+func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan<- T, convert func(*Published) T) {
+	fail := func(err error) {
+		t.mu.Lock()
+		t.drop(sub, err)
+		t.mu.Unlock()
+	}
+	for {
+		page, fromLog, last, live := nextPage(t, sub)
+		if live {
+			return
+		}
+		if fromLog {
+			var err error
+			if page, last, err = s.logPage(sub, last, t); err != nil {
+				if sub.ctx.Err() == nil {
+					fail(err)
+				}
+				return
+			}
+		}
+		for _, p := range page {
+			if !sub.wants(p) {
+				continue
+			}
+			select {
+			case ch <- convert(p):
+			case <-sub.ctx.Done():
+				return // the context's AfterFunc ends the stream
+			}
+		}
+		if len(page) > 0 && page[len(page)-1].Cursor > last {
+			last = page[len(page)-1].Cursor
+		}
+		t.mu.Lock()
+		if last > sub.last {
+			sub.last = last
+		}
+		t.mu.Unlock()
+	}
+}
+
+// nextPage says where a catching-up stream reads next: the tail's events
+// after its cursor, the log (fromLog) when the tail no longer reaches back
+// that far, or nothing (live) once it has everything published; the stream
+// is then live, under the same lock, so no event falls between.
+func nextPage(t *tail, sub *subscriber) (page []*Published, fromLog bool, last int, live bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.subs[sub]; !ok {
+		return nil, false, 0, true // ended meanwhile
+	}
+	last = sub.last
+	if last < t.complete {
+		return nil, true, last, false
+	}
+	if page = t.after(last, replayPage); len(page) == 0 {
+		sub.catching = false
+		return nil, false, last, true
+	}
+	return page, false, last, false
+}
+
+// logPage reads the next events after cursor from the log. It returns the
+// cursor reached, which moves past events that are gone and, when the log
+// has nothing more, up to where the tail is complete.
+func (s *Service) logPage(sub *subscriber, cursor int, t *tail) ([]*Published, int, error) {
+	q := s.client.Event.Query().Where(event.IDGT(cursor)).Order(ent.Asc(event.FieldID)).Limit(replayPage)
+	if sub.conversation != 0 {
+		q.Where(event.ConversationID(sub.conversation))
+	}
+	rows, err := q.All(sub.ctx) // as the viewer: its tenant's log only
+	if err != nil {
+		return nil, cursor, fmt.Errorf("inbox: read events: %w", err)
+	}
+	if len(rows) == 0 {
+		t.mu.Lock()
+		complete := t.complete
+		t.mu.Unlock()
+		return nil, max(cursor, complete), nil
+	}
+	evs := make([]Event, len(rows))
+	for i, r := range rows {
+		evs[i] = fromRow(r)
+	}
+	pubs, err := s.load(core.SystemContext(sub.ctx), evs)
+	if err != nil {
+		return nil, cursor, fmt.Errorf("inbox: read events: %w", err)
+	}
+	page := make([]*Published, 0, len(evs))
+	for _, e := range evs {
+		if p := pubs[e.Cursor]; p != nil {
+			page = append(page, p)
+		}
+	}
+	return page, evs[len(evs)-1].Cursor, nil
+}
