@@ -206,3 +206,4 @@ func (s *Service) publish(batch []*job) {
 	}
 	s.fanout.publish(evs)
 }
+

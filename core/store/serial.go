@@ -21,11 +21,31 @@ import (
 // client inside a transaction.
 type serialDriver struct {
 	*entsql.Driver
-	sem chan struct{}
+	db    *sql.DB
+	conn  entsql.Conn
+	cache *stmtCache
+	sem   chan struct{}
 }
 
-func newSerialDriver(d *entsql.Driver) *serialDriver {
-	return &serialDriver{Driver: d, sem: make(chan struct{}, 1)}
+func newSerialDriver(d *entsql.Driver, db *sql.DB) *serialDriver {
+	cache := newStmtCache(db)
+	return &serialDriver{Driver: d, db: db, cache: cache, conn: entsql.Conn{ExecQuerier: cachedDB{db, cache}}, sem: make(chan struct{}, 1)}
+}
+
+// Query runs a read with the statement cache; reads never wait for the writer.
+func (d *serialDriver) Query(ctx context.Context, query string, args, v any) error {
+	return d.conn.Query(ctx, query, args, v)
+}
+
+// QueryContext runs a raw read (ent's FeatureExecQuery).
+func (d *serialDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return d.conn.QueryContext(ctx, query, args...)
+}
+
+// Close releases the cached statements and the database.
+func (d *serialDriver) Close() error {
+	d.cache.close()
+	return d.Driver.Close()
 }
 
 func (d *serialDriver) lock(ctx context.Context) error {
@@ -45,7 +65,7 @@ func (d *serialDriver) Exec(ctx context.Context, query string, args, v any) erro
 		return err
 	}
 	defer d.unlock()
-	return d.Driver.Exec(ctx, query, args, v)
+	return d.conn.Exec(ctx, query, args, v)
 }
 
 // ExecContext runs a raw write statement on its own.
@@ -54,7 +74,7 @@ func (d *serialDriver) ExecContext(ctx context.Context, query string, args ...an
 		return nil, err
 	}
 	defer d.unlock()
-	return d.Driver.ExecContext(ctx, query, args...)
+	return d.conn.ExecContext(ctx, query, args...)
 }
 
 // Tx begins a transaction once no other write is running; it holds the turn
@@ -68,12 +88,13 @@ func (d *serialDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialec
 	if err := d.lock(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := d.Driver.BeginTx(ctx, opts)
+	tx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {
 		d.unlock()
 		return nil, err
 	}
-	return &serialTx{Tx: tx, release: sync.OnceFunc(d.unlock)}, nil
+	etx := &entsql.Tx{Conn: entsql.Conn{ExecQuerier: cachedTx{tx, d.cache}}, Tx: tx}
+	return &serialTx{Tx: etx, release: sync.OnceFunc(d.unlock)}, nil
 }
 
 // serialTx gives the turn back when it ends.

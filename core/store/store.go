@@ -60,7 +60,7 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 		db.Close()
 		return nil, nil, fmt.Errorf("store: open %s: %w", opts.DataDir, err)
 	}
-	client := ent.NewClient(ent.Driver(newSerialDriver(entsql.OpenDB(dialect.SQLite, db))))
+	client := ent.NewClient(ent.Driver(newSerialDriver(entsql.OpenDB(dialect.SQLite, db), db)))
 	migrating.Lock()
 	err = client.Schema.Create(ctx)
 	migrating.Unlock()
