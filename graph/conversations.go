@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/switchboard/switchboard/core/inbox"
@@ -29,9 +28,17 @@ func (r *Resolver) conversationEvents(ctx context.Context, conversationID *int, 
 		}
 		opts.After = &n
 	}
-	return inbox.Stream(ctx, r.Inbox, opts, func(p *inbox.Published) *model.ConversationEvent {
-		return &model.ConversationEvent{Cursor: strconv.Itoa(p.Cursor), Kind: model.ConversationEventKind(p.Kind), Conversation: p.Conversation, Message: p.Message}
-	}, func(err error) { EndWithError(ctx, err) })
+	ended := func(err error) { EndWithError(ctx, err) }
+	if slot, ok := ctx.Value(streamSlotKey{}).(*streamSlot); ok {
+		// SharedEvents takes the events and renders them once per audience.
+		src, err := inbox.Stream(ctx, r.Inbox, opts, func(p *inbox.Published) *inbox.Published { return p }, ended)
+		if err != nil {
+			return nil, err
+		}
+		slot.src, slot.to = src, make(chan *model.ConversationEvent, 1)
+		return slot.to, nil
+	}
+	return inbox.Stream(ctx, r.Inbox, opts, eventModel, ended)
 }
 
 // attachmentModels maps a message's attachments with their local copies' state.

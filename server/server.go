@@ -242,6 +242,8 @@ func (s *Server) graphQL() http.Handler {
 	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
 	gql.Use(graph.RequireViewer{})
 	gql.Use(gqlMetrics{s.metrics})
+	// Innermost: renders each event once per audience (see SharedEvents).
+	gql.Use(&graph.SharedEvents{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
 	gql.SetRecoverFunc(graph.Recover(s.log))
 	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(s.watchLive(gql)))))

@@ -23,6 +23,9 @@ type Published struct {
 	Conversation *ent.Conversation
 	// Message is nil for conversation events.
 	Message *ent.Message
+	// Rendered keeps the API layer's renderings of the event, by selection
+	// and audience, so subscribers who would get the same response share one.
+	Rendered sync.Map
 }
 
 // fanout delivers committed events to live subscribers from memory. It keeps,
