@@ -96,6 +96,9 @@ type Request struct {
 	Params map[string]string
 	// Files are the file parts of a multipart upload, in order.
 	Files []Upload
+	// Body is the raw body of a call that is not a multipart upload (whose
+	// parts are in Params and Files).
+	Body []byte
 	// FilePath is the path below /file/bot<token>/ of a download.
 	FilePath string
 	// Status is the HTTP status answered (-1 when the client gave up first),
@@ -294,6 +297,7 @@ func (a *API) Requests() []Request {
 	return a.faults.Requests(func(r Request) Request {
 		r.Params = maps.Clone(r.Params)
 		r.Files = cloneUploads(r.Files)
+		r.Body = bytes.Clone(r.Body)
 		return r
 	})
 }
@@ -354,6 +358,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var perr *apiError
 	req.Params, req.Files, perr = parseParams(r, body)
+	if req.Files == nil && len(body) > 0 && !strings.HasPrefix(req.ContentType, "multipart/") {
+		req.Body = body
+	}
 
 	if rep := a.faults.Injected(req.Endpoint, req); rep != nil {
 		if !a.hold(r, &req, *rep) {
