@@ -265,3 +265,6 @@ func jsonEqual(got, want any) bool {
 	b, err2 := json.Marshal(want)
 	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
+
+// fakeJPEG stands for a photo's bytes.
+var fakeJPEG = []byte("\xff\xd8\xff\xe0 a small jpeg")
