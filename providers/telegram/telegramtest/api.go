@@ -372,7 +372,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
-	case token == "" || req.Endpoint == "" || !tokenShape.MatchString(token):
+	case req.Endpoint == "" || !req.Authorized && !tokenShape.MatchString(token):
 		a.writeError(w, &req, &apiError{404, "Not Found"})
 	case !req.Authorized:
 		a.writeError(w, &req, &apiError{401, "Unauthorized"})
