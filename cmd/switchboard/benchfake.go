@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/switchboard/switchboard/providers/custom"
 )
 
 // replyLedger is what the fake messengers saw of the agents' replies. Every reply
@@ -125,76 +120,4 @@ func (f *fakeServer) Close() error {
 		return fmt.Errorf("fake server %s: %w", f.URL, err)
 	}
 	return nil
-}
-
-// fakeCustom is a messenger speaking providers/custom/CONTRACT.md: it verifies
-// Switchboard's signed replies and pings and answers them signed, deduplicating
-// replies on Idempotency-Key.
-type fakeCustom struct {
-	secret string
-	ledger *replyLedger
-
-	mu     sync.Mutex
-	byKey  map[string]string
-	nextID int
-	// refused counts requests whose signature did not verify.
-	refused int
-}
-
-// ServeHTTP answers one signed request from Switchboard: a ping or a reply.
-func (f *fakeCustom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 20<<20))
-	if err != nil {
-		http.Error(w, `{"error":"unreadable body"}`, http.StatusBadRequest)
-		return
-	}
-	if err := custom.Verify(f.secret, r.Header, body, time.Now(), 0); err != nil {
-		f.mu.Lock()
-		f.refused++
-		f.mu.Unlock()
-		http.Error(w, `{"error":"bad signature"}`, http.StatusUnauthorized)
-		return
-	}
-	var req struct {
-		Type      string `json:"type"`
-		Challenge string `json:"challenge"`
-		Recipient struct {
-			ID string `json:"id"`
-		} `json:"recipient"`
-		Message struct {
-			Text string `json:"text"`
-		} `json:"message"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		http.Error(w, `{"error":"invalid JSON"}`, http.StatusBadRequest)
-		return
-	}
-	var answer any
-	switch req.Type {
-	case "ping":
-		answer = map[string]string{"challenge": req.Challenge}
-	case "message":
-		key := r.Header.Get("Idempotency-Key")
-		f.mu.Lock()
-		id, seen := f.byKey[key]
-		if !seen {
-			f.nextID++
-			id = "out-" + strconv.Itoa(f.nextID)
-			f.byKey[key] = id
-		}
-		f.mu.Unlock()
-		if !seen {
-			f.ledger.record("custom", req.Recipient.ID, req.Message.Text)
-		}
-		answer = map[string]string{"messageId": id}
-	default:
-		http.Error(w, `{"error":"unknown type"}`, http.StatusBadRequest)
-		return
-	}
-	out, _ := json.Marshal(answer)
-	now := time.Now()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set(custom.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	w.Header().Set(custom.HeaderSignature, custom.Sign(f.secret, now, out))
-	w.Write(out)
 }
