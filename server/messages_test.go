@@ -69,10 +69,9 @@ func newTelegramSetup(t *testing.T, configure ...func(*server.Config)) *telegram
 // deliver posts a webhook as Telegram does and returns the status.
 func (s *telegramSetup) deliver(t *testing.T, body, secret string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.hookURL, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		req.Header.Set(telegramtest.SecretHeader, secret)
+	req, err := telegramtest.NewWebhookRequest(context.Background(), s.hookURL, secret, []byte(body))
+	if err != nil {
+		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
