@@ -33,8 +33,8 @@ func (a *API) AddFile(f File) File {
 func (a *API) store(f File, kind string) File {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.uploads++
-	n := a.uploads
+	a.fileSeq++
+	n := a.fileSeq
 	if f.ID == "" {
 		f.ID = fmt.Sprintf("BQACAgIAAxkBAAI%06dZlQm4AAAQbR8q0Vj5c", n)
 	}
