@@ -3,96 +3,35 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 )
 
 const confirmationCode = "0123456789abcdef-shared-secret"
 
-// customSign computes the contract's signature independently of our package:
-// v1=hex(HMAC-SHA256(code, "<ts>.<body>")).
-func customSign(h http.Header, body []byte) {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	m := hmac.New(sha256.New, []byte(confirmationCode))
-	m.Write([]byte(ts + "."))
-	m.Write(body)
-	h.Set("X-Switchboard-Timestamp", ts)
-	h.Set("X-Switchboard-Signature", "v1="+hex.EncodeToString(m.Sum(nil)))
-}
-
-func customVerified(h http.Header, body []byte) bool {
-	m := hmac.New(sha256.New, []byte(confirmationCode))
-	m.Write([]byte(h.Get("X-Switchboard-Timestamp") + "."))
-	m.Write(body)
-	return h.Get("X-Switchboard-Signature") == "v1="+hex.EncodeToString(m.Sum(nil))
-}
-
-// fakeMessenger is a company's own messenger speaking our contract: it checks
-// Switchboard's signatures, answers pings and replies with signed bodies.
-type fakeMessenger struct {
-	*httptest.Server
-	mu      sync.Mutex
-	replies []map[string]any
-	bad     int // requests with a wrong signature
-}
-
-func newFakeMessenger(t *testing.T) *fakeMessenger {
-	f := &fakeMessenger{}
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if !customVerified(r.Header, body) {
-			f.bad++
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var req map[string]any
-		json.Unmarshal(body, &req)
-		var answer []byte
-		switch req["type"] {
-		case "ping":
-			answer, _ = json.Marshal(map[string]any{"challenge": req["challenge"]})
-		case "message":
-			f.replies = append(f.replies, req)
-			answer, _ = json.Marshal(map[string]any{"messageId": fmt.Sprintf("their-%d", len(f.replies))})
-		default:
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		customSign(w.Header(), answer)
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(answer)
-	}))
+// newFakeMessenger is the shared fake of a company's own messenger, holding
+// confirmationCode.
+func newFakeMessenger(t *testing.T) *customtest.Server {
+	t.Helper()
+	f := customtest.NewServer(confirmationCode)
 	t.Cleanup(f.Close)
 	return f
-}
-
-func (f *fakeMessenger) received() []map[string]any {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]map[string]any(nil), f.replies...)
 }
 
 // post sends signed events to Switchboard as the messenger does.
 func postEvents(t *testing.T, url string, events ...map[string]any) (int, string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"events": events})
-	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	customSign(req.Header, body)
+	req, err := customtest.NewEventsRequest(context.Background(), url, confirmationCode, time.Now(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -176,8 +115,8 @@ func TestCustomMessengerEndToEnd(t *testing.T) {
 		}
 		return false
 	})
-	got := fake.received()
-	if len(got) != 1 || got[0]["message"].(map[string]any)["text"] != "hello from support" || got[0]["recipient"].(map[string]any)["id"] != "u1" {
+	got := fake.Messages()
+	if len(got) != 1 || got[0].Text != "hello from support" || got[0].Recipient != "u1" {
 		t.Fatalf("messenger received %v", got)
 	}
 	for _, step := range []struct {
@@ -196,8 +135,8 @@ func TestCustomMessengerEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if fake.bad != 0 {
-		t.Fatalf("%d requests from Switchboard were not signed correctly", fake.bad)
+	if n := fake.Refused(); n != 0 {
+		t.Fatalf("%d requests from Switchboard were not signed correctly", n)
 	}
 }
 
@@ -205,11 +144,10 @@ func TestCustomHandshakeRefusedKeepsAccountDisconnected(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	// A messenger that does not hold the code answers unsigned.
-	liar := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"challenge":"whatever"}`)
-	}))
-	defer liar.Close()
+	liar := newFakeMessenger(t)
+	liar.SetHook(func(customtest.Request) *customtest.Reply {
+		return &customtest.Reply{JSON: map[string]string{"challenge": "whatever"}, Unsigned: true}
+	})
 	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "app", Settings: client.IntegrationSettingsInput{
 		Custom: &client.CustomSettingsInput{WebhookUrl: ptr(liar.URL), ConfirmationCode: ptr(confirmationCode)}}})
 	if err != nil {

@@ -10,10 +10,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -27,6 +29,7 @@ func photoUpdate(updateID int, chatID int64) string {
 
 func TestInboundMediaIsCopiedAndServed(t *testing.T) {
 	s := newTelegramSetup(t)
+	s.fake.AddFile(telegramtest.File{ID: "big-id", Path: "photos/file_7.jpg", Data: fakeJPEG, MimeType: "image/jpeg"})
 	if got := s.deliver(t, photoUpdate(1, 901), s.secret); got != http.StatusOK {
 		t.Fatalf("webhook: %d", got)
 	}
@@ -130,8 +133,8 @@ func TestReplyWithUploadedFile(t *testing.T) {
 		t.Fatalf("upload: %+v", out)
 	}
 	s.waitMessage(t, convID, out.Data.SendMessage.ID, client.MessageStatusSent)
-	sent := s.fake.sentMessages()
-	if len(sent) != 1 || sent[0]["method"] != "sendPhoto" || sent[0]["file"] != string(fakeJPEG) || sent[0]["caption"] != "here it is" {
+	sent := s.fake.Messages()
+	if len(sent) != 1 || sent[0].Method != "sendPhoto" || sent[0].File == nil || !bytes.Equal(sent[0].File.Data, fakeJPEG) || sent[0].Caption != "here it is" {
 		t.Fatalf("Telegram received %v", sent)
 	}
 }
@@ -143,6 +146,16 @@ func TestMediaDownloadFailuresAreRetriedAndShown(t *testing.T) {
 		"chat":{"id":903,"type":"private"},"date":1700000000,"document":{"file_id":%q,"file_unique_id":"d%d","file_name":"report.pdf","mime_type":"application/pdf","file_size":10}}}`,
 			id, id, fileID, id)
 	}
+	// gone-id is unknown to the Bot API (a permanent refusal); flaky-id is
+	// refused once with a 502, then served.
+	s.fake.AddFile(telegramtest.File{ID: "flaky-id", Path: "documents/file_8.pdf", Data: []byte("%PDF-1.7 report"), MimeType: "application/pdf"})
+	var flaky atomic.Int32
+	s.fake.SetHook(func(r telegramtest.Request) *telegramtest.Reply {
+		if r.Endpoint == "getFile" && r.Params["file_id"] == "flaky-id" && flaky.Add(1) == 1 {
+			return &telegramtest.Reply{ErrorCode: 502, Description: "Bad Gateway"}
+		}
+		return nil
+	})
 	s.deliver(t, update(1, "gone-id"), s.secret)
 	s.deliver(t, update(2, "flaky-id"), s.secret)
 	convID := s.onlyConversation(t)

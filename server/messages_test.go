@@ -12,16 +12,23 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
 const tgBotToken = "123456:AAtelegramSecretE5"
 
+// telegramUpdate is a real-format text update from chat (and user) chatID.
+func telegramUpdate(updateID, messageID int, chatID int64, text string) string {
+	from := telegramtest.Sender{ID: chatID, FirstName: "Nic", LastName: "Pottier", Username: "nicpottier"}
+	return string(telegramtest.TextUpdate(int64(updateID), int64(messageID), from, text, time.Unix(int64(1700000000+messageID), 0)))
+}
+
 // telegramSetup is a server with a Telegram account whose webhook is set against
 // a fake Bot API, and an agent.
 type telegramSetup struct {
 	*testServer
-	fake      *botAPI
+	fake      *telegramtest.Server
 	accountID string // node ID
 	hookURL   string // local webhook URL
 	secret    string
@@ -31,7 +38,8 @@ type telegramSetup struct {
 
 func newTelegramSetup(t *testing.T, configure ...func(*server.Config)) *telegramSetup {
 	t.Helper()
-	fake := newBotAPI(t, tgBotToken)
+	fake := telegramtest.NewServer(tgBotToken)
+	t.Cleanup(fake.Close)
 	ts := newTestServer(t, append([]func(*server.Config){func(c *server.Config) {
 		c.TelegramAPIURL = fake.URL
 		c.RetryBase = 10 * time.Millisecond
@@ -53,7 +61,7 @@ func newTelegramSetup(t *testing.T, configure ...func(*server.Config)) *telegram
 	}
 	return &telegramSetup{
 		testServer: ts, fake: fake, accountID: acct.Id,
-		hookURL: ts.http.URL + "/webhooks/" + acct.AccountId, secret: fake.webhookSecret(),
+		hookURL: ts.http.URL + "/webhooks/" + acct.AccountId, secret: fake.Webhook().SecretToken,
 		agent: agent, agentID: me.Me.Id,
 	}
 }
@@ -61,10 +69,9 @@ func newTelegramSetup(t *testing.T, configure ...func(*server.Config)) *telegram
 // deliver posts a webhook as Telegram does and returns the status.
 func (s *telegramSetup) deliver(t *testing.T, body, secret string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.hookURL, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if secret != "" {
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	req, err := telegramtest.NewWebhookRequest(context.Background(), s.hookURL, secret, []byte(body))
+	if err != nil {
+		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -231,8 +238,8 @@ func TestTelegramMessagePathEndToEnd(t *testing.T) {
 			break
 		}
 	}
-	out := s.fake.sentMessages()
-	if len(out) != 1 || out[0]["text"] != "How can I help?" || fmt.Sprint(out[0]["chat_id"]) != "777" {
+	out := s.fake.Messages()
+	if len(out) != 1 || out[0].Text != "How can I help?" || out[0].ChatID != 777 {
 		t.Fatalf("Telegram received %v", out)
 	}
 
@@ -277,7 +284,9 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	}
 
 	// 429 with retry_after, then a 5xx: retried until sent, in order.
-	s.fake.failNext(botFailure{429, "Too Many Requests: retry after 1", 1}, botFailure{502, "Bad Gateway", 0})
+	s.fake.FailNext("sendMessage",
+		telegramtest.Reply{ErrorCode: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1},
+		telegramtest.ErrorReply(502, "Bad Gateway"))
 	first, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("first")})
 	if err != nil {
 		t.Fatal(err)
@@ -288,14 +297,14 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	}
 	s.waitMessage(t, convID, second.SendMessage.Id, client.MessageStatusSent)
 	s.waitMessage(t, convID, first.SendMessage.Id, client.MessageStatusSent)
-	out := s.fake.sentMessages()
-	if len(out) != 2 || out[0]["text"] != "first" || out[1]["text"] != "second" {
+	out := s.fake.Messages()
+	if len(out) != 2 || out[0].Text != "first" || out[1].Text != "second" {
 		t.Fatalf("delivered out of order or twice: %v", out)
 	}
 
 	// A permanent failure (bot blocked) marks the reply FAILED with the reason;
 	// retryMessage sends it again for real.
-	s.fake.failNext(botFailure{403, "Forbidden: bot was blocked by the user", 0})
+	s.fake.FailNext("sendMessage", telegramtest.Blocked)
 	blocked, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: convID, Text: ptr("are you there?")})
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +326,7 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	if health := fetchAccount(t, s.testServer, s.accountID).Health; health.Failing {
 		t.Fatalf("health after an accepted reply: %+v", health)
 	}
-	if n := len(s.fake.sentMessages()); n != 3 {
+	if n := len(s.fake.Messages()); n != 3 {
 		t.Fatalf("%d messages reached Telegram, want 3", n)
 	}
 	_, err = client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id)
@@ -652,7 +661,7 @@ func TestStartOutboundConversation(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitMessage(t, conv.Id, sent.SendMessage.Id, client.MessageStatusSent)
-	if out := s.fake.sentMessages(); len(out) != 1 || fmt.Sprint(out[0]["chat_id"]) != "606" {
+	if out := s.fake.Messages(); len(out) != 1 || out[0].ChatID != 606 {
 		t.Fatalf("Telegram received %v", out)
 	}
 	// The earlier conversation is the new one's history.
@@ -672,7 +681,7 @@ func TestButtonPressIsAnswered(t *testing.T) {
 		t.Fatalf("webhook: %d", got)
 	}
 	eventually(t, "answerCallbackQuery", func() bool {
-		a := s.fake.answeredCallbacks()
+		a := s.fake.AnsweredCallbacks()
 		return len(a) == 1 && a[0] == "4382bfdwdsb323b2d9"
 	})
 	if c := s.conversation(t, s.admin, s.onlyConversation(t)); c == nil || c.Messages.TotalCount != 1 {

@@ -1,11 +1,12 @@
 package server_test
 
 // Helpers shared by the end-to-end tests of messengers whose API is faked by
-// their provider's own fake (viber_test.go with vibertest, line_test.go with
-// linetest, facebook_test.go, whatsappcloud_test.go, twilio_test.go,
-// wechat_test.go, twitter_test.go, infobip_test.go and nexmo_test.go with
-// theirs): the server, the generated client and the fake, nothing mocked in
-// between.
+// their provider's own fake (telegram_test.go and messages_test.go with
+// telegramtest, custom_test.go with customtest, viber_test.go with vibertest,
+// line_test.go with linetest, facebook_test.go, whatsappcloud_test.go,
+// twilio_test.go, wechat_test.go, twitter_test.go, infobip_test.go and
+// nexmo_test.go with theirs): the server, the generated client and the fake,
+// nothing mocked in between.
 
 import (
 	"bytes"
@@ -265,3 +266,6 @@ func jsonEqual(got, want any) bool {
 	b, err2 := json.Marshal(want)
 	return err1 == nil && err2 == nil && bytes.Equal(a, b)
 }
+
+// fakeJPEG stands for a photo's bytes.
+var fakeJPEG = []byte("\xff\xd8\xff\xe0 a small jpeg")

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -179,10 +180,10 @@ func TestRedirectingCustomWebhookIsRefused(t *testing.T) {
 	elsewhere, hits := hitCounter(t)
 	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			messenger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, elsewhere.URL+"/switchboard", code)
-			}))
-			defer messenger.Close()
+			messenger := newFakeMessenger(t)
+			messenger.SetHook(func(customtest.Request) *customtest.Reply {
+				return &customtest.Reply{Status: code, Header: http.Header{"Location": {elsewhere.URL + "/switchboard"}}, Unsigned: true}
+			})
 			acct := createCustom(t, ts, messenger.URL+"/switchboard")
 
 			res, err := client.TestConnection(ctx, ts.admin, acct.Id)

@@ -3,17 +3,15 @@ package server_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -23,97 +21,60 @@ const (
 	fakeWrongBotToken = "999999999:AAwrongTokenThatTelegramRefusesZZ"
 )
 
-// fakeTelegram is a Bot API speaking Telegram's wire format: POST
-// /bot<token>/<method>, answers {"ok":true,"result":...} or
-// {"ok":false,"error_code":...,"description":...}.
-type fakeTelegram struct {
-	*httptest.Server
-	mu sync.Mutex
-	// webhooks are the setWebhook bodies received; webhookURL the one set.
-	webhooks   []setWebhookParams
-	webhookURL string
-	// calls are the methods called with the right token, in order.
-	calls []string
-	// getMe, when set, replaces the getMe answer.
-	getMe string
-}
-
-type setWebhookParams struct {
-	URL            string   `json:"url"`
-	SecretToken    string   `json:"secret_token"`
-	AllowedUpdates []string `json:"allowed_updates"`
-	contentType    string
-}
-
-func newFakeTelegram(t *testing.T) *fakeTelegram {
+// newFakeTelegram is the shared fake Bot API accepting fakeBotToken, whose bot
+// is @acme_real_bot and whose webhook has a backlog and a recent failure.
+func newFakeTelegram(t *testing.T) *telegramtest.Server {
 	t.Helper()
-	f := &fakeTelegram{}
-	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	f := telegramtest.NewServer(fakeBotToken)
 	t.Cleanup(f.Close)
+	f.SetBot(telegramtest.Bot{FirstName: "Acme", Username: "acme_real_bot"})
+	f.SetWebhookStatus(telegramtest.WebhookStatus{
+		PendingUpdateCount: 3,
+		LastErrorDate:      time.Unix(1700000000, 0),
+		LastErrorMessage:   "Wrong response from the webhook: 502 Bad Gateway",
+	})
 	return f
 }
 
-func (f *fakeTelegram) serve(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	reply := func(status int, body string) {
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
-	token, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"), "/")
-	if !ok || !strings.HasPrefix(r.URL.Path, "/bot") {
-		reply(http.StatusNotFound, `{"ok":false,"error_code":404,"description":"Not Found"}`)
-		return
-	}
-	if token != fakeBotToken {
-		reply(http.StatusUnauthorized, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
-		return
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, r.Method+" "+method)
-	switch method {
-	case "getMe":
-		if f.getMe != "" {
-			reply(http.StatusOK, f.getMe)
-			return
-		}
-		reply(http.StatusOK, `{"ok":true,"result":{"id":313534466,"is_bot":true,"first_name":"Acme","username":"acme_real_bot"}}`)
-	case "getWebhookInfo":
-		info, _ := json.Marshal(map[string]any{
-			"url": f.webhookURL, "has_custom_certificate": false, "pending_update_count": 3,
-			"last_error_date": 1700000000, "last_error_message": "Wrong response from the webhook: 502 Bad Gateway",
-			"max_connections": 40,
-		})
-		reply(http.StatusOK, `{"ok":true,"result":`+string(info)+`}`)
-	case "setWebhook":
-		var p setWebhookParams
-		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
-			reply(http.StatusBadRequest, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse JSON"}`)
-			return
-		}
-		p.contentType = r.Header.Get("Content-Type")
-		f.webhooks = append(f.webhooks, p)
-		f.webhookURL = p.URL
-		reply(http.StatusOK, `{"ok":true,"result":true,"description":"Webhook was set"}`)
-	default:
-		reply(http.StatusNotFound, `{"ok":false,"error_code":404,"description":"Not Found: method not found"}`)
-	}
+// setWebhookParams is what one setWebhook call asked for.
+type setWebhookParams struct {
+	URL            string
+	SecretToken    string
+	AllowedUpdates []string
+	contentType    string
 }
 
-func (f *fakeTelegram) received() []setWebhookParams {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.webhooks)
+// telegramWebhooks returns the setWebhook calls made with the right token, in order.
+func telegramWebhooks(t *testing.T, fake *telegramtest.Server) []setWebhookParams {
+	t.Helper()
+	var out []setWebhookParams
+	for _, r := range fake.Requests() {
+		if !r.Authorized || r.Endpoint != "setWebhook" {
+			continue
+		}
+		p := setWebhookParams{URL: r.Params["url"], SecretToken: r.Params["secret_token"], contentType: r.ContentType}
+		if err := json.Unmarshal([]byte(r.Params["allowed_updates"]), &p.AllowedUpdates); err != nil {
+			t.Errorf("allowed_updates %q: %v", r.Params["allowed_updates"], err)
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
-func (f *fakeTelegram) methods() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
+// telegramMethods returns the methods called with the right token, in order,
+// as "POST getMe".
+func telegramMethods(fake *telegramtest.Server) []string {
+	var out []string
+	for _, r := range fake.Requests() {
+		if r.Authorized {
+			out = append(out, r.HTTPMethod+" "+r.Endpoint)
+		}
+	}
+	return out
 }
 
 // telegramServer is a test server whose Telegram provider calls fake.
-func telegramServer(t *testing.T, fake *fakeTelegram) *testServer {
+func telegramServer(t *testing.T, fake *telegramtest.Server) *testServer {
 	t.Helper()
 	return newTestServer(t, func(c *server.Config) { c.TelegramAPIURL = fake.URL })
 }
@@ -245,7 +206,7 @@ func TestTelegramTestConnection(t *testing.T) {
 			}
 		})
 	}
-	if m := fake.methods(); !slices.Equal(m, []string{"POST getMe", "POST getWebhookInfo"}) {
+	if m := telegramMethods(fake); !slices.Equal(m, []string{"POST getMe", "POST getWebhookInfo"}) {
 		t.Errorf("Bot API calls with the right token = %v", m)
 	}
 	mustNotContain(t, "the logs", ts.logs.String(), fakeBotToken, fakeWrongBotToken)
@@ -268,7 +229,7 @@ func TestTelegramSetWebhook(t *testing.T) {
 	if d := resultDetails(res); d["webhookUrl"] != a.WebhookUrl || d["pendingUpdateCount"] != "3" {
 		t.Errorf("details = %v, want the webhook info after setting it", d)
 	}
-	got := fake.received()
+	got := telegramWebhooks(t, fake)
 	if len(got) != 1 {
 		t.Fatalf("setWebhook calls = %d, want 1", len(got))
 	}
@@ -293,7 +254,7 @@ func TestTelegramSetWebhook(t *testing.T) {
 	if r, err := client.SetWebhook(ctx, ts.admin, a.Id); err != nil || !r.SetWebhook.Ok {
 		t.Fatalf("second setWebhook: %v %+v", err, r)
 	}
-	if again := fake.received(); len(again) != 2 || again[1].SecretToken != p.SecretToken || again[1].URL != p.URL {
+	if again := telegramWebhooks(t, fake); len(again) != 2 || again[1].SecretToken != p.SecretToken || again[1].URL != p.URL {
 		t.Errorf("second setWebhook sent %+v, want the same url and secret", again[len(again)-1])
 	}
 
@@ -377,7 +338,12 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 
 	t.Run("answer of an unexpected shape", func(t *testing.T) {
 		fake := newFakeTelegram(t)
-		fake.getMe = `{"ok":true,"result":{"id":"313534466","is_bot":"yes","username":["acme_real_bot"]}}`
+		fake.SetHook(func(r telegramtest.Request) *telegramtest.Reply {
+			if r.Endpoint == "getMe" {
+				return &telegramtest.Reply{Body: `{"ok":true,"result":{"id":"313534466","is_bot":"yes","username":["acme_real_bot"]}}`}
+			}
+			return nil
+		})
 		ts := telegramServer(t, fake)
 		a := createTelegramBot(t, ts, "acme", fakeBotToken)
 		r, err := client.TestConnection(ctx, ts.admin, a.Id)
@@ -410,7 +376,7 @@ func TestTelegramWithAccountsThatCannotConnect(t *testing.T) {
 		}
 		js, _ := json.Marshal(r)
 		mustNotContain(t, "the result", string(js), fakeWrongBotToken)
-		if len(fake.received()) != 0 {
+		if len(telegramWebhooks(t, fake)) != 0 || fake.Webhook().URL != "" {
 			t.Error("the fake recorded a webhook for a refused token")
 		}
 	})

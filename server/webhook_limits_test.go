@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -68,7 +69,7 @@ func TestWebhookRateLimitPerAccount(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodPost, s.hookURL, strings.NewReader(telegramUpdate(3, 3, 42, "hello 3")))
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", s.secret)
+	req.Header.Set(telegramtest.SecretHeader, s.secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

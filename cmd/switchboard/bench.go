@@ -29,7 +29,8 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/store"
-	"github.com/switchboard/switchboard/providers/custom"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -327,12 +328,12 @@ type benchAccounts struct {
 // setupAccounts creates a Telegram account whose webhook is set against the fake
 // Bot API, and, when share > 0, a CUSTOM account whose messenger is the fake at
 // customURL (checked with the signed ping).
-func setupAccounts(ctx context.Context, t *benchTarget, tg *fakeTelegram, customURL, customSecret, runID string, share float64) (benchAccounts, error) {
+func setupAccounts(ctx context.Context, t *benchTarget, tg *telegramtest.API, customURL, customSecret, runID string, share float64) (benchAccounts, error) {
 	var out benchAccounts
 	a, err := client.CreateIntegrationAccount(ctx, t.admin, client.CreateIntegrationAccountInput{
 		Name: "bench telegram " + runID,
 		Settings: client.IntegrationSettingsInput{Telegram: &client.TelegramSettingsInput{
-			BotUsername: benchPtr("bench_bot"), BotToken: benchPtr(tg.token),
+			BotUsername: benchPtr("bench_bot"), BotToken: benchPtr(tg.Token()),
 		}},
 	})
 	if err != nil {
@@ -342,12 +343,12 @@ func setupAccounts(ctx context.Context, t *benchTarget, tg *fakeTelegram, custom
 	if err != nil {
 		return out, fmt.Errorf("bench: setWebhook: %w", err)
 	}
-	if !res.SetWebhook.Ok || tg.webhookSecret() == "" {
+	if !res.SetWebhook.Ok || tg.Webhook().SecretToken == "" {
 		return out, fmt.Errorf("bench: setWebhook did not reach the fake Bot API (is the server's Telegram API URL the fake's?): %s", res.SetWebhook.Message)
 	}
 	out.telegramID = a.CreateIntegrationAccount.AccountId
 	out.telegramHook = t.baseURL + "/webhooks/" + out.telegramID
-	out.telegramSecret = tg.webhookSecret()
+	out.telegramSecret = tg.Webhook().SecretToken
 	if share <= 0 {
 		out.customNote = "no CUSTOM account (--custom-share 0)"
 		return out, nil
@@ -382,43 +383,10 @@ func setupAccounts(ctx context.Context, t *benchTarget, tg *fakeTelegram, custom
 // benchPtr returns a pointer to v, for optional GraphQL inputs.
 func benchPtr[T any](v T) *T { return &v }
 
-// telegram update shapes, as the Bot API posts them.
-type (
-	tgUser struct {
-		ID        int64  `json:"id"`
-		IsBot     bool   `json:"is_bot"`
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name,omitempty"`
-		Username  string `json:"username,omitempty"`
-	}
-	tgChat struct {
-		ID        int64  `json:"id"`
-		FirstName string `json:"first_name"`
-		Type      string `json:"type"`
-	}
-	tgMessage struct {
-		MessageID int64  `json:"message_id"`
-		From      tgUser `json:"from"`
-		Chat      tgChat `json:"chat"`
-		Date      int64  `json:"date"`
-		Text      string `json:"text"`
-	}
-	tgUpdate struct {
-		UpdateID int64     `json:"update_id"`
-		Message  tgMessage `json:"message"`
-	}
-)
-
 // telegramUpdateBody is a real-format text update from a private chat.
 func telegramUpdateBody(updateID, chatID int64, text string, at time.Time) []byte {
-	b, _ := json.Marshal(tgUpdate{UpdateID: updateID, Message: tgMessage{
-		MessageID: updateID,
-		From:      tgUser{ID: chatID, FirstName: "Bench", LastName: strconv.FormatInt(chatID, 10), Username: "bench" + strconv.FormatInt(chatID, 10)},
-		Chat:      tgChat{ID: chatID, FirstName: "Bench", Type: "private"},
-		Date:      at.Unix(),
-		Text:      text,
-	}})
-	return b
+	id := strconv.FormatInt(chatID, 10)
+	return telegramtest.TextUpdate(updateID, updateID, telegramtest.Sender{ID: chatID, FirstName: "Bench", LastName: id, Username: "bench" + id}, text, at)
 }
 
 // custom event shapes, as CONTRACT.md defines them.
@@ -473,9 +441,9 @@ func (m *webhookMaker) next() (seq int64, url string, header http.Header, body [
 		sender := customSenderPrefix + m.runID + "-" + strconv.Itoa(i)
 		body = customEventBody(seq, sender, benchText(seq, now, sender), now)
 		return seq, m.acc.customHook, http.Header{
-			"Content-Type":         {"application/json"},
-			custom.HeaderTimestamp: {strconv.FormatInt(now.Unix(), 10)},
-			custom.HeaderSignature: {custom.Sign(m.acc.customSecret, now, body)},
+			"Content-Type":             {"application/json"},
+			customtest.HeaderTimestamp: {strconv.FormatInt(now.Unix(), 10)},
+			customtest.HeaderSignature: {customtest.Sign(m.acc.customSecret, now, body)},
 		}, body
 	}
 	chat := m.chatBase + int64(i)
@@ -485,7 +453,7 @@ func (m *webhookMaker) next() (seq int64, url string, header http.Header, body [
 
 // telegramHeader is what the Bot API sends with every update.
 func (m *webhookMaker) telegramHeader() http.Header {
-	return http.Header{"Content-Type": {"application/json"}, "X-Telegram-Bot-Api-Secret-Token": {m.acc.telegramSecret}}
+	return http.Header{"Content-Type": {"application/json"}, telegramtest.SecretHeader: {m.acc.telegramSecret}}
 }
 
 // probe returns a webhook from the probe chat, which agents leave unassigned.
@@ -676,13 +644,22 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 
 	// The fake messengers on loopback.
 	ledger := newReplyLedger()
-	tg := &fakeTelegram{token: fmt.Sprintf("%d:AA%s", 100000+mrand.IntN(900000), randomHex(16)), ledger: ledger}
+	// The Bot API keeps no log (the ledger counts), and takes the loopback
+	// http:// webhook Telegram itself would refuse.
+	tg := telegramtest.NewAPI(fmt.Sprintf("%d:AA%s", 100000+mrand.IntN(900000), randomHex(16)))
+	tg.SetLogging(false)
+	tg.AllowHTTPWebhooks(true)
+	tg.OnMessage(func(m telegramtest.Message) { ledger.record("telegram", strconv.FormatInt(m.ChatID, 10), m.Text) })
 	tgSrv, err := startFake(ctx, cfg.telegramListen, tg)
 	if err != nil {
 		return fmt.Errorf("bench: fake Bot API: %w", err)
 	}
 	defer tgSrv.Close()
-	cm := &fakeCustom{secret: randomHex(24), ledger: ledger, byKey: map[string]string{}}
+	// The custom messenger keeps no log either; it passes each reply to the
+	// ledger once, however often it was retried.
+	cm := customtest.NewMessenger(randomHex(24))
+	cm.SetLogging(false)
+	cm.OnMessage(func(m customtest.Message) { ledger.record("custom", m.Recipient, m.Text) })
 	cmSrv, err := startFake(ctx, "127.0.0.1:0", cm)
 	if err != nil {
 		return fmt.Errorf("bench: fake custom messenger: %w", err)
@@ -704,7 +681,7 @@ func bench(ctx context.Context, args []string, stdout, stderr io.Writer) (err er
 	}
 	defer target.close()
 
-	acc, err := setupAccounts(ctx, target, tg, cmSrv.URL, cm.secret, runID, cfg.customShare)
+	acc, err := setupAccounts(ctx, target, tg, cmSrv.URL, cm.Code(), runID, cfg.customShare)
 	if err != nil {
 		return err
 	}

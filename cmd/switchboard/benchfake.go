@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/switchboard/switchboard/providers/custom"
 )
 
 // replyLedger is what the fake messengers saw of the agents' replies. Every reply
@@ -125,168 +120,4 @@ func (f *fakeServer) Close() error {
 		return fmt.Errorf("fake server %s: %w", f.URL, err)
 	}
 	return nil
-}
-
-// fakeTelegram answers the Bot API methods Switchboard calls (getMe, setWebhook,
-// getWebhookInfo, sendMessage) in Telegram's format: POST /bot<token>/<method>
-// with JSON, answered {"ok":true,"result":...} or {"ok":false,...}.
-type fakeTelegram struct {
-	token  string
-	ledger *replyLedger
-
-	mu     sync.Mutex
-	secret string
-	hook   string
-	nextID int
-}
-
-// webhookSecret is the secret_token of the last setWebhook call.
-func (f *fakeTelegram) webhookSecret() string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.secret
-}
-
-// ServeHTTP answers one Bot API call.
-func (f *fakeTelegram) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	prefix := "/bot" + f.token + "/"
-	if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, prefix) {
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"ok":false,"error_code":401,"description":"Unauthorized"}`)
-		return
-	}
-	var params map[string]any
-	if r.ContentLength != 0 {
-		if err := json.NewDecoder(r.Body).Decode(&params); err != nil && !errors.Is(err, io.EOF) {
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse JSON"}`)
-			return
-		}
-	}
-	switch method := strings.TrimPrefix(r.URL.Path, prefix); method {
-	case "getMe":
-		io.WriteString(w, `{"ok":true,"result":{"id":4242,"is_bot":true,"first_name":"Bench","username":"bench_bot"}}`)
-	case "getWebhookInfo":
-		f.mu.Lock()
-		hook := f.hook
-		f.mu.Unlock()
-		fmt.Fprintf(w, `{"ok":true,"result":{"url":%q,"has_custom_certificate":false,"pending_update_count":0}}`, hook)
-	case "setWebhook":
-		f.mu.Lock()
-		f.secret, _ = params["secret_token"].(string)
-		f.hook, _ = params["url"].(string)
-		f.mu.Unlock()
-		io.WriteString(w, `{"ok":true,"result":true,"description":"Webhook was set"}`)
-	case "sendMessage":
-		chat := chatIDString(params["chat_id"])
-		text, _ := params["text"].(string)
-		f.ledger.record("telegram", chat, text)
-		f.mu.Lock()
-		f.nextID++
-		id := f.nextID
-		f.mu.Unlock()
-		b, _ := json.Marshal(map[string]any{"ok": true, "result": map[string]any{
-			"message_id": id, "date": time.Now().Unix(), "text": text,
-			"chat": map[string]any{"id": chatIDNumber(chat), "type": "private"},
-		}})
-		w.Write(b)
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"ok":false,"error_code":404,"description":"Not Found: method not found"}`)
-	}
-}
-
-// chatIDNumber is a chat ID as Telegram answers it: always a JSON number,
-// whether the request gave chat_id as a number or a string.
-func chatIDNumber(chat string) any {
-	if n, err := strconv.ParseInt(chat, 10, 64); err == nil {
-		return n
-	}
-	return chat
-}
-
-// chatIDString renders a chat_id given as a JSON number or string.
-func chatIDString(v any) string {
-	switch id := v.(type) {
-	case float64:
-		return strconv.FormatInt(int64(id), 10)
-	case string:
-		return id
-	case json.Number:
-		return id.String()
-	}
-	return fmt.Sprint(v)
-}
-
-// fakeCustom is a messenger speaking providers/custom/CONTRACT.md: it verifies
-// Switchboard's signed replies and pings and answers them signed, deduplicating
-// replies on Idempotency-Key.
-type fakeCustom struct {
-	secret string
-	ledger *replyLedger
-
-	mu     sync.Mutex
-	byKey  map[string]string
-	nextID int
-	// refused counts requests whose signature did not verify.
-	refused int
-}
-
-// ServeHTTP answers one signed request from Switchboard: a ping or a reply.
-func (f *fakeCustom) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 20<<20))
-	if err != nil {
-		http.Error(w, `{"error":"unreadable body"}`, http.StatusBadRequest)
-		return
-	}
-	if err := custom.Verify(f.secret, r.Header, body, time.Now(), 0); err != nil {
-		f.mu.Lock()
-		f.refused++
-		f.mu.Unlock()
-		http.Error(w, `{"error":"bad signature"}`, http.StatusUnauthorized)
-		return
-	}
-	var req struct {
-		Type      string `json:"type"`
-		Challenge string `json:"challenge"`
-		Recipient struct {
-			ID string `json:"id"`
-		} `json:"recipient"`
-		Message struct {
-			Text string `json:"text"`
-		} `json:"message"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		http.Error(w, `{"error":"invalid JSON"}`, http.StatusBadRequest)
-		return
-	}
-	var answer any
-	switch req.Type {
-	case "ping":
-		answer = map[string]string{"challenge": req.Challenge}
-	case "message":
-		key := r.Header.Get("Idempotency-Key")
-		f.mu.Lock()
-		id, seen := f.byKey[key]
-		if !seen {
-			f.nextID++
-			id = "out-" + strconv.Itoa(f.nextID)
-			f.byKey[key] = id
-		}
-		f.mu.Unlock()
-		if !seen {
-			f.ledger.record("custom", req.Recipient.ID, req.Message.Text)
-		}
-		answer = map[string]string{"messageId": id}
-	default:
-		http.Error(w, `{"error":"unknown type"}`, http.StatusBadRequest)
-		return
-	}
-	out, _ := json.Marshal(answer)
-	now := time.Now()
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set(custom.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	w.Header().Set(custom.HeaderSignature, custom.Sign(f.secret, now, out))
-	w.Write(out)
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,44 +18,11 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 )
 
-// crashBotAPI is a Telegram Bot API fake: it records setWebhook's secret and
-// counts sendMessage calls per text; while failing is set it answers 502.
-type crashBotAPI struct {
-	mu      sync.Mutex
-	secret  string
-	sent    map[string]int
-	failing atomic.Bool
-	nextID  int
-}
-
-func (f *crashBotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var p map[string]any
-	json.NewDecoder(r.Body).Decode(&p)
-	w.Header().Set("Content-Type", "application/json")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/setWebhook"):
-		f.secret, _ = p["secret_token"].(string)
-		fmt.Fprint(w, `{"ok":true,"result":true}`)
-	case strings.HasSuffix(r.URL.Path, "/getWebhookInfo"):
-		fmt.Fprint(w, `{"ok":true,"result":{"url":"","pending_update_count":0}}`)
-	case strings.HasSuffix(r.URL.Path, "/sendMessage"):
-		if f.failing.Load() {
-			w.WriteHeader(http.StatusBadGateway)
-			fmt.Fprint(w, `{"ok":false,"error_code":502,"description":"Bad Gateway"}`)
-			return
-		}
-		f.sent[fmt.Sprint(p["text"])]++
-		f.nextID++
-		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":1700000000,"chat":{"id":%v,"type":"private"}}}`, f.nextID, p["chat_id"])
-	default:
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"ok":false,"error_code":404,"description":"Not Found"}`)
-	}
-}
+// crashBotToken is the token of the crash test's bot, which the fake Bot API accepts.
+const crashBotToken = "42:crash-test-token"
 
 // process is a running switchboard binary.
 type process struct {
@@ -149,9 +114,25 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := &crashBotAPI{sent: map[string]int{}}
-	fake := httptest.NewServer(api)
+	// The Bot API; while failing is set, it refuses sendMessage with a 502.
+	fake := telegramtest.NewServer(crashBotToken)
 	defer fake.Close()
+	var failing atomic.Bool
+	fake.SetHook(func(r telegramtest.Request) *telegramtest.Reply {
+		if r.Endpoint == "sendMessage" && failing.Load() {
+			rep := telegramtest.ErrorReply(502, "Bad Gateway")
+			return &rep
+		}
+		return nil
+	})
+	// sent counts the messages the Bot API accepted, by text.
+	sent := func() map[string]int {
+		out := map[string]int{}
+		for _, m := range fake.Messages() {
+			out[m.Text]++
+		}
+		return out
+	}
 	data := filepath.Join(dir, "data")
 	ctx := context.Background()
 
@@ -169,7 +150,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	admin := client.New(p.url, token)
 	a, err := client.CreateIntegrationAccount(ctx, admin, client.CreateIntegrationAccountInput{Name: "bot", Settings: client.IntegrationSettingsInput{
-		Telegram: &client.TelegramSettingsInput{BotUsername: ptrTo("bot"), BotToken: ptrTo("42:crash-test-token")}}})
+		Telegram: &client.TelegramSettingsInput{BotUsername: ptrTo("bot"), BotToken: ptrTo(crashBotToken)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,13 +159,12 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	hook := "/webhooks/" + a.CreateIntegrationAccount.AccountId
 	post := func(base string, id int) (int, error) {
-		body := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"C"},"chat":{"id":%d,"type":"private"},"date":1700000000,"text":"crash %d"}}`,
-			id, id, 1000+id%20, 1000+id%20, id)
-		req, _ := http.NewRequest(http.MethodPost, base+hook, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		api.mu.Lock()
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", api.secret)
-		api.mu.Unlock()
+		body := telegramtest.TextUpdate(int64(id), int64(id), telegramtest.Sender{ID: int64(1000 + id%20), FirstName: "C"},
+			fmt.Sprintf("crash %d", id), time.Unix(1700000000, 0))
+		req, err := telegramtest.NewWebhookRequest(ctx, base+hook, fake.Webhook().SecretToken, body)
+		if err != nil {
+			return 0, err
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return 0, err
@@ -202,7 +182,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if err != nil || convs.Conversations.TotalCount != 1 {
 		t.Fatalf("conversations: %v %+v\n%s", err, convs, p.output())
 	}
-	api.failing.Store(true)
+	failing.Store(true)
 	replies := []string{"reply A", "reply B", "reply C"}
 	for _, text := range replies {
 		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convs.Conversations.Edges[0].Node.Id, Text: ptrTo(text)}); err != nil {
@@ -240,7 +220,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	senders.Wait()
 	p.noRaces(t)
 
-	api.failing.Store(false)
+	failing.Store(false)
 	p = startBinary(t, bin, data, fake.URL)
 	defer p.noRaces(t)
 	defer p.kill(t)
@@ -289,15 +269,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	// Every reply queued before the crash reaches the provider after the restart, once.
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		api.mu.Lock()
+		got := sent()
 		done := true
 		for _, r := range replies {
-			if api.sent[r] != 1 {
+			if got[r] != 1 {
 				done = false
 			}
 		}
-		snapshot := fmt.Sprint(api.sent)
-		api.mu.Unlock()
+		snapshot := fmt.Sprint(got)
 		if done {
 			break
 		}

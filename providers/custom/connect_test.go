@@ -11,20 +11,12 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 )
 
-// echoChallenge is a correct messenger: it answers the ping's challenge, signed.
-func echoChallenge(secret string) func(http.ResponseWriter, *http.Request, []byte) {
-	return func(w http.ResponseWriter, _ *http.Request, body []byte) {
-		var ping struct{ Challenge string }
-		_ = json.Unmarshal(body, &ping)
-		writeJSON(w, http.StatusOK, map[string]string{"challenge": ping.Challenge}, secret)
-	}
-}
-
 func TestHandshakeRequest(t *testing.T) {
-	f := newFakeMessenger(t, echoChallenge(testSecret))
-	acct := testAccount(f.srv.URL)
+	f := newFakeMessenger(t, nil)
+	acct := testAccount(f.URL)
 	res, err := Provider{}.Handshake(context.Background(), f.env(), acct)
 	if err != nil || !res.OK {
 		t.Fatalf("Handshake = %+v, %v; want OK", res, err)
@@ -32,15 +24,15 @@ func TestHandshakeRequest(t *testing.T) {
 	if !strings.Contains(res.Message, "holds the confirmation code") {
 		t.Errorf("message = %q", res.Message)
 	}
-	if res.Details["statusCode"] != "200" || res.Details["latencyMs"] == "" || res.Details["webhookUrl"] != f.srv.URL {
+	if res.Details["statusCode"] != "200" || res.Details["latencyMs"] == "" || res.Details["webhookUrl"] != f.URL {
 		t.Errorf("details = %v, want statusCode, latencyMs and webhookUrl", res.Details)
 	}
-	reqs := f.received()
-	if len(reqs) != 1 || reqs[0].verifyErr != nil || reqs[0].method != http.MethodPost {
+	reqs := f.Requests()
+	if len(reqs) != 1 || reqs[0].VerifyErr != nil || reqs[0].HTTPMethod != http.MethodPost {
 		t.Fatalf("requests = %+v, want one signed POST", reqs)
 	}
 	var ping map[string]string
-	if err := json.Unmarshal(reqs[0].body, &ping); err != nil {
+	if err := json.Unmarshal(reqs[0].Body, &ping); err != nil {
 		t.Fatal(err)
 	}
 	if ping["type"] != "ping" || !strings.HasPrefix(ping["id"], "ping_") || ping["timestamp"] != "2026-05-01T12:00:00Z" ||
@@ -53,7 +45,7 @@ func TestHandshakeRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	var again map[string]string
-	_ = json.Unmarshal(f.received()[1].body, &again)
+	_ = json.Unmarshal(f.Requests()[1].Body, &again)
 	if again["challenge"] == ping["challenge"] || again["id"] == ping["id"] {
 		t.Errorf("the second ping repeats the first: %v", again)
 	}
@@ -62,44 +54,32 @@ func TestHandshakeRequest(t *testing.T) {
 func TestHandshakeAnswers(t *testing.T) {
 	tests := []struct {
 		name    string
-		answer  func(http.ResponseWriter, *http.Request, []byte)
+		reply   func(customtest.Request) *customtest.Reply
 		ok      bool
 		message string
 		status  string
 	}{
-		{name: "challenge echoed and signed", answer: echoChallenge(testSecret), ok: true, message: "answered the signed ping", status: "200"},
-		{name: "unsigned", answer: echoChallenge(""), message: "The answer was not signed: it has no X-Switchboard-Timestamp and X-Switchboard-Signature headers.", status: "200"},
-		{name: "signed with another code", answer: echoChallenge("someone-elses-code"), message: "The answer was not signed with the confirmation code.", status: "200"},
-		{name: "signed an hour ago", answer: func(w http.ResponseWriter, _ *http.Request, body []byte) {
-			var ping struct{ Challenge string }
-			_ = json.Unmarshal(body, &ping)
-			b, _ := json.Marshal(map[string]string{"challenge": ping.Challenge})
-			signHeaders(w.Header(), testSecret, testNow.Add(-time.Hour), b)
-			_, _ = w.Write(b)
-		}, message: "is more than 5 minutes from Switchboard's clock; check the messenger's clock.", status: "200"},
-		{name: "wrong challenge", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, http.StatusOK, map[string]string{"challenge": "0123456789abcdef0123456789abcdef"}, testSecret)
-		}, message: "The answer did not return the challenge", status: "200"},
-		{name: "empty answer", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			signHeaders(w.Header(), testSecret, testNow, nil)
-		}, message: "The answer did not return the challenge", status: "200"},
-		{name: "401", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "signature mismatch"}, "")
-		}, message: "The messenger answered 401: it does not accept Switchboard's signature; check that both sides have the same confirmation code and a correct clock (signature mismatch).", status: "401"},
-		{name: "404", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			http.NotFound(w, nil)
-		}, message: "The messenger answered 404.", status: "404"},
-		{name: "500 echoing the code", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "cannot use " + testSecret}, "")
-		}, message: "The messenger answered 500 (cannot use [redacted]).", status: "500"},
-		{name: "201 is not the agreed answer", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, http.StatusCreated, nil, testSecret)
-		}, message: "The messenger answered 201.", status: "201"},
+		{name: "challenge echoed and signed", reply: nil, ok: true, message: "answered the signed ping", status: "200"},
+		{name: "unsigned", reply: echoChallenge(customtest.Reply{Unsigned: true}), message: "The answer was not signed: it has no X-Switchboard-Timestamp and X-Switchboard-Signature headers.", status: "200"},
+		{name: "signed with another code", reply: echoChallenge(customtest.Reply{SignWith: "someone-elses-code"}), message: "The answer was not signed with the confirmation code.", status: "200"},
+		{name: "signed an hour ago", reply: echoChallenge(customtest.Reply{SignedAt: testNow.Add(-time.Hour)}),
+			message: "is more than 5 minutes from Switchboard's clock; check the messenger's clock.", status: "200"},
+		{name: "wrong challenge", reply: always(customtest.Reply{JSON: map[string]string{"challenge": "0123456789abcdef0123456789abcdef"}}),
+			message: "The answer did not return the challenge", status: "200"},
+		{name: "empty answer", reply: always(customtest.Reply{Status: http.StatusOK}), message: "The answer did not return the challenge", status: "200"},
+		{name: "401", reply: always(customtest.Reply{Status: http.StatusUnauthorized, JSON: map[string]string{"error": "signature mismatch"}, Unsigned: true}),
+			message: "The messenger answered 401: it does not accept Switchboard's signature; check that both sides have the same confirmation code and a correct clock (signature mismatch).", status: "401"},
+		{name: "404", reply: always(customtest.Reply{Status: http.StatusNotFound, Body: "404 page not found\n", Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Unsigned: true}),
+			message: "The messenger answered 404.", status: "404"},
+		{name: "500 echoing the code", reply: always(customtest.Reply{Status: http.StatusInternalServerError, JSON: map[string]string{"error": "cannot use " + testSecret}, Unsigned: true}),
+			message: "The messenger answered 500 (cannot use [redacted]).", status: "500"},
+		{name: "201 is not the agreed answer", reply: always(customtest.Reply{Status: http.StatusCreated, Body: "null"}),
+			message: "The messenger answered 201.", status: "201"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeMessenger(t, tc.answer)
-			res, err := Provider{}.TestConnection(context.Background(), f.env(), testAccount(f.srv.URL))
+			f := newFakeMessenger(t, tc.reply)
+			res, err := Provider{}.TestConnection(context.Background(), f.env(), testAccount(f.URL))
 			if err != nil {
 				t.Fatalf("TestConnection err = %v, want a result", err)
 			}
@@ -116,23 +96,24 @@ func TestHandshakeAnswers(t *testing.T) {
 
 func TestHandshakeFailures(t *testing.T) {
 	t.Run("timeout is an error", func(t *testing.T) {
-		f := newFakeMessenger(t, func(_ http.ResponseWriter, r *http.Request, _ []byte) { <-r.Context().Done() })
+		// The answer is held until Switchboard gives up.
+		f := newFakeMessenger(t, always(customtest.Reply{Delay: time.Minute}))
 		env := f.env()
-		env.HTTP = &http.Client{Transport: f.srv.Client().Transport, Timeout: 100 * time.Millisecond}
-		res, err := Provider{}.Handshake(context.Background(), env, testAccount(f.srv.URL))
+		env.HTTP = &http.Client{Transport: f.Client().Transport, Timeout: 100 * time.Millisecond}
+		res, err := Provider{}.Handshake(context.Background(), env, testAccount(f.URL))
 		if err == nil || !strings.HasPrefix(err.Error(), "custom: ping: ") {
 			t.Fatalf("Handshake = %+v, %v; want a custom: ping: error", res, err)
 		}
-		if strings.Contains(err.Error(), f.srv.URL) {
+		if strings.Contains(err.Error(), f.URL) {
 			t.Errorf("err = %v, repeats the URL", err)
 		}
 		mustNotLeak(t, "the error", err.Error())
 	})
 	t.Run("cancelled context is an error", func(t *testing.T) {
-		f := newFakeMessenger(t, echoChallenge(testSecret))
+		f := newFakeMessenger(t, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := (Provider{}).Handshake(ctx, f.env(), testAccount(f.srv.URL)); err == nil {
+		if _, err := (Provider{}).Handshake(ctx, f.env(), testAccount(f.URL)); err == nil {
 			t.Fatal("Handshake succeeded with a cancelled context")
 		}
 	})
@@ -149,12 +130,12 @@ func TestHandshakeFailures(t *testing.T) {
 		}, "Cannot ping the messenger: the account has no confirmationCode."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeMessenger(t, echoChallenge(testSecret))
-			res, err := Provider{}.Handshake(context.Background(), f.env(), tc.acct(f.srv.URL))
+			f := newFakeMessenger(t, nil)
+			res, err := Provider{}.Handshake(context.Background(), f.env(), tc.acct(f.URL))
 			if err != nil || res.OK || res.Message != tc.want {
 				t.Errorf("Handshake = %+v, %v; want message %q", res, err, tc.want)
 			}
-			if n := len(f.received()); n != 0 {
+			if n := len(f.Requests()); n != 0 {
 				t.Errorf("the messenger got %d requests, want none", n)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 )
 
 // testSecret is the confirmation code of every test account; tests assert it
@@ -28,10 +29,11 @@ func testAccount(webhookURL string) providers.Account {
 	}
 }
 
-// signedRequest is an inbound webhook as the messenger would send it.
+// signedRequest is an inbound webhook as the messenger would send it, signed by
+// customtest's independent signer.
 func signedRequest(body []byte) *providers.WebhookRequest {
 	h := http.Header{"Content-Type": {"application/json"}}
-	signHeaders(h, testSecret, testNow, body)
+	customtest.SignHeaders(h, testSecret, testNow, body)
 	return &providers.WebhookRequest{
 		Method:   http.MethodPost,
 		URL:      &url.URL{Path: "/webhooks/acc_9d2f"},
@@ -55,5 +57,44 @@ func mustNotLeak(t testing.TB, where, what string) {
 	t.Helper()
 	if strings.Contains(what, testSecret) {
 		t.Errorf("%s contains the confirmation code: %s", where, what)
+	}
+}
+
+// fakeMessenger is the shared fake messenger (customtest), holding testSecret
+// on the tests' fixed clock.
+type fakeMessenger struct {
+	*customtest.Server
+}
+
+// newFakeMessenger starts the fake; reply, when not nil, decides its answers
+// (nil from reply: the fake's own).
+func newFakeMessenger(t *testing.T, reply func(customtest.Request) *customtest.Reply) fakeMessenger {
+	t.Helper()
+	s := customtest.NewServer(testSecret)
+	s.SetClock(func() time.Time { return testNow })
+	if reply != nil {
+		s.SetHook(reply)
+	}
+	t.Cleanup(s.Close)
+	return fakeMessenger{s}
+}
+
+// env is what the tests give the provider: the fake's client and the fixed clock.
+func (f fakeMessenger) env() providers.Env {
+	return providers.Env{HTTP: f.Client(), Now: func() time.Time { return testNow }}
+}
+
+// always answers every request with rep.
+func always(rep customtest.Reply) func(customtest.Request) *customtest.Reply {
+	return func(customtest.Request) *customtest.Reply { return &rep }
+}
+
+// echoChallenge answers every request with the ping's challenge, signed or not
+// as rep says.
+func echoChallenge(rep customtest.Reply) func(customtest.Request) *customtest.Reply {
+	return func(r customtest.Request) *customtest.Reply {
+		rep := rep
+		rep.JSON = map[string]string{"challenge": r.Challenge}
+		return &rep
 	}
 }

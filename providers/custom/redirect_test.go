@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 )
 
 // TestRedirectsAreNotFollowed checks that a redirect is the messenger's
@@ -18,14 +19,13 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		t.Run(strconv.Itoa(code), func(t *testing.T) {
 			f := newFakeMessenger(t, nil)
-			f.answer = func(w http.ResponseWriter, r *http.Request, _ []byte) {
-				if r.URL.Path == "/hook" {
-					http.Redirect(w, r, f.srv.URL+"/elsewhere", code)
-					return
+			f.SetHook(func(r customtest.Request) *customtest.Reply {
+				if r.Path != "/hook" {
+					return nil
 				}
-				writeJSON(w, http.StatusOK, map[string]string{"messageId": "their-1"}, testSecret)
-			}
-			acct := testAccount(f.srv.URL + "/hook")
+				return &customtest.Reply{Status: code, Header: http.Header{"Location": {f.URL + "/elsewhere"}}, Unsigned: true}
+			})
+			acct := testAccount(f.URL + "/hook")
 
 			res, err := Provider{}.Handshake(context.Background(), f.env(), acct)
 			if err != nil || res.OK {
@@ -40,7 +40,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 			if !errors.As(err, &se) || se.Retryable || !strings.Contains(se.Reason, "redirects are not followed") {
 				t.Fatalf("Send = %v, want a permanent failure about the redirect", err)
 			}
-			if n := len(f.received()); n != 2 {
+			if n := len(f.Requests()); n != 2 {
 				t.Errorf("the messenger got %d requests, want 2 (the ping and the reply, neither followed)", n)
 			}
 		})

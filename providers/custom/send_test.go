@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/custom/customtest"
 )
 
 var testReply = providers.OutboundMessage{
@@ -25,35 +26,33 @@ var testReply = providers.OutboundMessage{
 }
 
 func TestSendRequest(t *testing.T) {
-	f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, http.StatusCreated, map[string]string{"messageId": "their-9001"}, testSecret)
-	})
-	res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+	f := newFakeMessenger(t, always(customtest.Reply{Status: http.StatusCreated, JSON: map[string]string{"messageId": "their-9001"}}))
+	res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.URL), testReply)
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	if want := []string{"their-9001"}; !reflect.DeepEqual(res.MessageIDs, want) {
 		t.Errorf("MessageIDs = %v, want %v", res.MessageIDs, want)
 	}
-	reqs := f.received()
+	reqs := f.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("the messenger got %d requests, want 1", len(reqs))
 	}
 	r := reqs[0]
-	if r.verifyErr != nil {
-		t.Errorf("our signature did not verify: %v", r.verifyErr)
+	if r.VerifyErr != nil {
+		t.Errorf("our signature did not verify: %v", r.VerifyErr)
 	}
 	for k, want := range map[string]string{
 		"Content-Type":    "application/json",
 		"Idempotency-Key": "sb-msg-31",
 		HeaderTimestamp:   fmt.Sprint(testNow.Unix()),
 	} {
-		if got := r.header.Get(k); got != want {
+		if got := r.Header.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
 	var got, want any
-	if err := json.Unmarshal(r.body, &got); err != nil {
+	if err := json.Unmarshal(r.Body, &got); err != nil {
 		t.Fatal(err)
 	}
 	_ = json.Unmarshal([]byte(`{
@@ -70,7 +69,7 @@ func TestSendRequest(t *testing.T) {
 		}
 	}`), &want)
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("body = %s\nwant %v", r.body, want)
+		t.Errorf("body = %s\nwant %v", r.Body, want)
 	}
 }
 
@@ -81,60 +80,51 @@ func TestSendAnswers(t *testing.T) {
 		retryAfter time.Duration
 		reason     string // a part of the reason; "" when the send succeeds
 	}
-	signed := func(status int, v any) func(http.ResponseWriter, *http.Request, []byte) {
-		return func(w http.ResponseWriter, _ *http.Request, _ []byte) { writeJSON(w, status, v, testSecret) }
+	signed := func(status int, v any) customtest.Reply { return customtest.Reply{Status: status, JSON: v} }
+	unsigned := func(status int, v any) customtest.Reply {
+		return customtest.Reply{Status: status, JSON: v, Unsigned: true}
 	}
 	tests := []struct {
-		name   string
-		answer func(http.ResponseWriter, *http.Request, []byte)
-		want   want
+		name  string
+		reply customtest.Reply
+		want  want
 	}{
-		{name: "200 signed", answer: signed(200, map[string]string{"messageId": "m-1"}), want: want{ids: []string{"m-1"}}},
-		{name: "201 signed", answer: signed(201, map[string]string{"messageId": "m-2"}), want: want{ids: []string{"m-2"}}},
-		{name: "200 unsigned", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, 200, map[string]string{"messageId": "m-1"}, "")
-		}, want: want{reason: "answer was not signed with the confirmation code (no X-Switchboard-Signature header)"}},
-		{name: "200 signed with another code", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, 200, map[string]string{"messageId": "m-1"}, "someone-elses-code")
-		}, want: want{reason: "not signed with the confirmation code (the signature does not match)"}},
-		{name: "200 signed long ago", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			b := []byte(`{"messageId":"m-1"}`)
-			signHeaders(w.Header(), testSecret, testNow.Add(-time.Hour), b)
-			_, _ = w.Write(b)
-		}, want: want{reason: "check the messenger's clock"}},
-		{name: "200 without messageId", answer: signed(200, map[string]string{"id": "m-1"}), want: want{reason: "the messenger answered 200 without a messageId"}},
-		{name: "429 with Retry-After seconds", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			w.Header().Set("Retry-After", "7")
-			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "slow down"}, "")
-		}, want: want{retryable: true, retryAfter: 7 * time.Second, reason: "the messenger answered 429: slow down"}},
-		{name: "503 with Retry-After date", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			w.Header().Set("Retry-After", testNow.Add(90*time.Second).Format(http.TimeFormat))
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}, want: want{retryable: true, retryAfter: 90 * time.Second, reason: "the messenger answered 503"}},
-		{name: "500", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			http.Error(w, "boom", http.StatusInternalServerError)
-		}, want: want{retryable: true, reason: "the messenger answered 500"}},
-		{name: "408", answer: signed(408, nil), want: want{retryable: true, reason: "the messenger answered 408"}},
-		{name: "404 with error", answer: signed(404, map[string]string{"error": "no such user"}),
+		{name: "200 signed", reply: signed(200, map[string]string{"messageId": "m-1"}), want: want{ids: []string{"m-1"}}},
+		{name: "201 signed", reply: signed(201, map[string]string{"messageId": "m-2"}), want: want{ids: []string{"m-2"}}},
+		{name: "200 unsigned", reply: unsigned(200, map[string]string{"messageId": "m-1"}),
+			want: want{reason: "answer was not signed with the confirmation code (no X-Switchboard-Signature header)"}},
+		{name: "200 signed with another code", reply: customtest.Reply{JSON: map[string]string{"messageId": "m-1"}, SignWith: "someone-elses-code"},
+			want: want{reason: "not signed with the confirmation code (the signature does not match)"}},
+		{name: "200 signed long ago", reply: customtest.Reply{Body: `{"messageId":"m-1"}`, SignedAt: testNow.Add(-time.Hour)},
+			want: want{reason: "check the messenger's clock"}},
+		{name: "200 without messageId", reply: signed(200, map[string]string{"id": "m-1"}), want: want{reason: "the messenger answered 200 without a messageId"}},
+		{name: "429 with Retry-After seconds", reply: customtest.Reply{Status: http.StatusTooManyRequests, JSON: map[string]string{"error": "slow down"},
+			Header: http.Header{"Retry-After": {"7"}}, Unsigned: true},
+			want: want{retryable: true, retryAfter: 7 * time.Second, reason: "the messenger answered 429: slow down"}},
+		{name: "503 with Retry-After date", reply: customtest.Reply{Status: http.StatusServiceUnavailable,
+			Header: http.Header{"Retry-After": {testNow.Add(90 * time.Second).Format(http.TimeFormat)}}, Unsigned: true},
+			want: want{retryable: true, retryAfter: 90 * time.Second, reason: "the messenger answered 503"}},
+		{name: "500", reply: customtest.Reply{Status: http.StatusInternalServerError, Body: "boom\n", Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Unsigned: true},
+			want: want{retryable: true, reason: "the messenger answered 500"}},
+		{name: "408", reply: signed(408, nil), want: want{retryable: true, reason: "the messenger answered 408"}},
+		{name: "404 with error", reply: signed(404, map[string]string{"error": "no such user"}),
 			want: want{reason: "the messenger answered 404: no such user"}},
-		{name: "410", answer: signed(410, map[string]any{"error": map[string]string{"message": "user left"}}),
+		{name: "410", reply: signed(410, map[string]any{"error": map[string]string{"message": "user left"}}),
 			want: want{reason: "the messenger answered 410: user left"}},
-		{name: "422 unsigned", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			writeJSON(w, 422, map[string]string{"error": "text too long"}, "")
-		}, want: want{reason: "the messenger answered 422: text too long"}},
-		{name: "400 echoing the confirmation code", answer: signed(400, map[string]string{"error": "bad code " + testSecret}),
+		{name: "422 unsigned", reply: unsigned(422, map[string]string{"error": "text too long"}),
+			want: want{reason: "the messenger answered 422: text too long"}},
+		{name: "400 echoing the confirmation code", reply: signed(400, map[string]string{"error": "bad code " + testSecret}),
 			want: want{reason: "the messenger answered 400: bad code [redacted]"}},
-		{name: "redirect not followed", answer: func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-			w.WriteHeader(http.StatusNotModified)
-		}, want: want{reason: "the messenger answered 304"}},
+		{name: "redirect not followed", reply: customtest.Reply{Status: http.StatusNotModified},
+			want: want{reason: "the messenger answered 304"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeMessenger(t, tc.answer)
-			res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+			f := newFakeMessenger(t, always(tc.reply))
+			res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.URL), testReply)
 			checkSend(t, res, err, tc.want.ids, tc.want.retryable, tc.want.retryAfter, tc.want.reason)
-			if reqs := f.received(); len(reqs) != 1 || reqs[0].verifyErr != nil {
-				t.Errorf("the messenger got %d requests; first signature check: %v", len(reqs), reqs[0].verifyErr)
+			if reqs := f.Requests(); len(reqs) != 1 || reqs[0].VerifyErr != nil {
+				t.Errorf("the messenger got %d requests; first signature check: %v", len(reqs), reqs[0].VerifyErr)
 			}
 		})
 	}
@@ -142,18 +132,17 @@ func TestSendAnswers(t *testing.T) {
 
 func TestSendTransportFailures(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
-		f := newFakeMessenger(t, func(_ http.ResponseWriter, r *http.Request, _ []byte) {
-			<-r.Context().Done() // hold the answer until Switchboard gives up
-		})
+		// The answer is held until Switchboard gives up.
+		f := newFakeMessenger(t, always(customtest.Reply{Delay: time.Minute}))
 		env := f.env()
-		env.HTTP = &http.Client{Transport: f.srv.Client().Transport, Timeout: 100 * time.Millisecond}
-		res, err := Provider{}.Send(context.Background(), env, testAccount(f.srv.URL), testReply)
+		env.HTTP = &http.Client{Transport: f.Client().Transport, Timeout: 100 * time.Millisecond}
+		res, err := Provider{}.Send(context.Background(), env, testAccount(f.URL), testReply)
 		checkSend(t, res, err, nil, true, 0, "could not reach the messenger")
 	})
 	t.Run("nobody listening", func(t *testing.T) {
 		f := newFakeMessenger(t, nil)
-		f.srv.Close()
-		res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.srv.URL), testReply)
+		f.Close()
+		res, err := Provider{}.Send(context.Background(), f.env(), testAccount(f.URL), testReply)
 		checkSend(t, res, err, nil, true, 0, "could not reach the messenger")
 	})
 }
@@ -184,16 +173,14 @@ func TestSendRefusedBeforeSending(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-				writeJSON(w, 200, map[string]string{"messageId": "m"}, testSecret)
-			})
-			acct := testAccount(f.srv.URL)
+			f := newFakeMessenger(t, nil)
+			acct := testAccount(f.URL)
 			if tc.acct != nil {
-				acct = tc.acct(f.srv.URL)
+				acct = tc.acct(f.URL)
 			}
 			res, err := Provider{}.Send(context.Background(), f.env(), acct, tc.msg)
 			checkSend(t, res, err, nil, false, 0, tc.reason)
-			if n := len(f.received()); n != 0 {
+			if n := len(f.Requests()); n != 0 {
 				t.Errorf("the messenger got %d requests, want none", n)
 			}
 		})
@@ -201,18 +188,16 @@ func TestSendRefusedBeforeSending(t *testing.T) {
 }
 
 func TestSendWithoutID(t *testing.T) {
-	f := newFakeMessenger(t, func(w http.ResponseWriter, _ *http.Request, _ []byte) {
-		writeJSON(w, 200, map[string]string{"messageId": "m"}, testSecret)
-	})
+	f := newFakeMessenger(t, nil)
 	msg := testReply
 	msg.ID = ""
-	if _, err := (Provider{}).Send(context.Background(), f.env(), testAccount(f.srv.URL), msg); err != nil {
+	if _, err := (Provider{}).Send(context.Background(), f.env(), testAccount(f.URL), msg); err != nil {
 		t.Fatal(err)
 	}
-	r := f.received()[0]
+	r := f.Requests()[0]
 	var body struct{ ID string }
-	_ = json.Unmarshal(r.body, &body)
-	if key := r.header.Get("Idempotency-Key"); !strings.HasPrefix(key, "msg_") || body.ID != key {
+	_ = json.Unmarshal(r.Body, &body)
+	if key := r.Header.Get("Idempotency-Key"); !strings.HasPrefix(key, "msg_") || body.ID != key {
 		t.Errorf("Idempotency-Key = %q, id = %q, want the same generated key", key, body.ID)
 	}
 }

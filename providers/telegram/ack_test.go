@@ -9,7 +9,6 @@ import (
 
 func TestAcknowledgeAnswersButtonPresses(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.reply = func(int, apiCall) answer { return answer{status: 200, body: `{"ok":true,"result":true}`} }
 	p := New(fake.URL)
 	body := []byte(`{"update_id":9,"callback_query":{"id":"4382bfdwdsb323b2d9","from":{"id":1111,"is_bot":false,"first_name":"Ann"},"message":{"message_id":7,"date":1700000000,"chat":{"id":1111,"type":"private"}},"chat_instance":"-1","data":"yes"}}`)
 	events, _, err := p.ParseWebhook(testAccount, &providers.WebhookRequest{Body: body})

@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 )
 
 func TestSendText(t *testing.T) {
@@ -185,7 +187,7 @@ func TestSendErrors(t *testing.T) {
 	hello := providers.OutboundMessage{To: "42", Text: "hello"}
 	tests := []struct {
 		name       string
-		answer     answer
+		answer     telegramtest.Reply
 		msg        providers.OutboundMessage
 		acct       providers.Account
 		retryable  bool
@@ -193,26 +195,26 @@ func TestSendErrors(t *testing.T) {
 		reason     string
 		wantCalls  int
 	}{
-		{"flood limit", answerTooMany, hello, testAccount, true, 5 * time.Second, "Too Many Requests: retry after 5", 1},
-		{"bot blocked", answerBlocked, hello, testAccount, false, 0, "Forbidden: bot was blocked by the user", 1},
-		{"chat not found", answerNoChat, hello, testAccount, false, 0, "Bad Request: chat not found", 1},
-		{"bad token", answerBadToken, hello, testAccount, false, 0, "Unauthorized", 1},
-		{"internal error", answerInternal, hello, testAccount, true, 0, "Internal Server Error", 1},
-		{"proxy error page", answerBadGateway, hello, testAccount, true, 0, "telegram: sendMessage: HTTP 502 with an unreadable body", 1},
-		{"429 without body", answer{status: 429, body: "slow down", header: http.Header{"Retry-After": {"7"}}}, hello, testAccount, true, 7 * time.Second, "telegram: sendMessage: HTTP 429 with an unreadable body", 1},
-		{"upload too large", answer{status: 413, body: "<html>413 Request Entity Too Large</html>"},
+		{"flood limit", telegramtest.TooManyRequests, hello, testAccount, true, 5 * time.Second, "Too Many Requests: retry after 5", 1},
+		{"bot blocked", telegramtest.Blocked, hello, testAccount, false, 0, "Forbidden: bot was blocked by the user", 1},
+		{"chat not found", telegramtest.ChatNotFound, hello, testAccount, false, 0, "Bad Request: chat not found", 1},
+		{"bad token", telegramtest.Unauthorized, hello, testAccount, false, 0, "Unauthorized", 1},
+		{"internal error", telegramtest.InternalError, hello, testAccount, true, 0, "Internal Server Error", 1},
+		{"proxy error page", telegramtest.BadGateway, hello, testAccount, true, 0, "telegram: sendMessage: HTTP 502 with an unreadable body", 1},
+		{"429 without body", telegramtest.Reply{HTTPStatus: 429, Body: "slow down", Header: http.Header{"Retry-After": {"7"}}}, hello, testAccount, true, 7 * time.Second, "telegram: sendMessage: HTTP 429 with an unreadable body", 1},
+		{"upload too large", telegramtest.Reply{HTTPStatus: 413, Body: "<html>413 Request Entity Too Large</html>"},
 			providers.OutboundMessage{To: "42", Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentVideo, Data: []byte("big")}}},
 			testAccount, false, 0, "telegram: sendVideo: HTTP 413 with an unreadable body", 1},
-		{"no recipient", answer{}, providers.OutboundMessage{Text: "x"}, testAccount, false, 0, "telegram: the message has no recipient chat", 0},
-		{"nothing to send", answer{}, providers.OutboundMessage{To: "42", Text: " \n"}, testAccount, false, 0, "telegram: nothing to send: Telegram refuses empty messages", 0},
-		{"no token", answer{}, hello, providers.Account{Secrets: map[string]string{}}, false, 0, "telegram: the account has no bot token", 0},
-		{"attachment without data", answer{}, providers.OutboundMessage{To: "42", Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentImage}}},
+		{"no recipient", telegramtest.Reply{}, providers.OutboundMessage{Text: "x"}, testAccount, false, 0, "telegram: the message has no recipient chat", 0},
+		{"nothing to send", telegramtest.Reply{}, providers.OutboundMessage{To: "42", Text: " \n"}, testAccount, false, 0, "telegram: nothing to send: Telegram refuses empty messages", 0},
+		{"no token", telegramtest.Reply{}, hello, providers.Account{Secrets: map[string]string{}}, false, 0, "telegram: the account has no bot token", 0},
+		{"attachment without data", telegramtest.Reply{}, providers.OutboundMessage{To: "42", Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentImage}}},
 			testAccount, false, 0, "telegram: sendPhoto: attachment has neither data nor URL", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := newFakeAPI(t)
-			fake.reply = func(int, apiCall) answer { return tt.answer }
+			fake.reply(tt.answer)
 			res, err := New(fake.URL).Send(context.Background(), fake.env(), tt.acct, tt.msg)
 			var se *providers.SendError
 			if !errors.As(err, &se) {
@@ -234,7 +236,7 @@ func TestSendErrors(t *testing.T) {
 
 func TestSendAPIErrorIsReachable(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.reply = func(int, apiCall) answer { return answerBlocked }
+	fake.reply(telegramtest.Blocked)
 	_, err := New(fake.URL).Send(context.Background(), fake.env(), testAccount, providers.OutboundMessage{To: "42", Text: "hi"})
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.Code != 403 {
@@ -250,12 +252,13 @@ func TestSendAPIErrorIsReachable(t *testing.T) {
 
 func TestSendFailsMidway(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.reply = func(n int, c apiCall) answer {
-		if n == 1 {
-			return answerTooMany
+	var n atomic.Int32
+	fake.SetHook(func(telegramtest.Request) *telegramtest.Reply {
+		if n.Add(1) == 2 {
+			return &telegramtest.TooManyRequests
 		}
-		return answer{}
-	}
+		return nil
+	})
 	res, err := New(fake.URL).Send(context.Background(), fake.env(), testAccount, providers.OutboundMessage{To: "42", Text: strings.Repeat("a", 9000)})
 	var se *providers.SendError
 	if !errors.As(err, &se) || !se.Retryable {
@@ -285,13 +288,9 @@ func TestSendTransportErrors(t *testing.T) {
 		checkNoToken(t, err)
 	})
 	t.Run("timeout", func(t *testing.T) {
-		release := make(chan struct{})
 		fake := newFakeAPI(t)
-		fake.reply = func(int, apiCall) answer {
-			<-release
-			return answer{}
-		}
-		defer close(release)
+		// Held until the client gives up.
+		fake.reply(telegramtest.Reply{Delay: time.Minute})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		_, err := New(fake.URL).Send(ctx, fake.env(), testAccount, providers.OutboundMessage{To: "42", Attachments: []providers.OutboundAttachment{
@@ -304,13 +303,8 @@ func TestSendTransportErrors(t *testing.T) {
 		checkNoToken(t, err)
 	})
 	t.Run("client timeout", func(t *testing.T) {
-		release := make(chan struct{})
 		fake := newFakeAPI(t)
-		fake.reply = func(int, apiCall) answer {
-			<-release
-			return answer{}
-		}
-		defer close(release)
+		fake.reply(telegramtest.Reply{Delay: time.Minute})
 		env := fake.env()
 		env.HTTP.Timeout = 50 * time.Millisecond
 		_, err := New(fake.URL).Send(context.Background(), env, testAccount, providers.OutboundMessage{To: "42", Text: "hi"})
@@ -337,7 +331,7 @@ func TestStripURLRedactsToken(t *testing.T) {
 // retrying could deliver it twice, so the failure is permanent.
 func TestSendUnreadableSuccess(t *testing.T) {
 	fake := newFakeAPI(t)
-	fake.reply = func(int, apiCall) answer { return answer{status: 200, body: `{"ok":true,"result":true}`} }
+	fake.reply(telegramtest.Reply{Body: `{"ok":true,"result":true}`})
 	_, err := New(fake.URL).Send(context.Background(), fake.env(), testAccount, providers.OutboundMessage{To: "42", Text: "hi"})
 	var se *providers.SendError
 	if !errors.As(err, &se) || se.Retryable || !strings.HasPrefix(se.Reason, "telegram: sendMessage: decode result: ") {
