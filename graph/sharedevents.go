@@ -93,19 +93,42 @@ func (s *SharedEvents) InterceptResponse(ctx context.Context, next graphql.Respo
 		return next(ctx) // gqlgen sees the end of the stream
 	}
 	key := slot.audience(ctx)
-	if key != "" {
-		if cached, hit := p.Rendered.Load(key); hit {
-			resp := *cached.(*graphql.Response)
+	if key == "" {
+		slot.to <- eventModel(p)
+		return next(ctx)
+	}
+	// The first subscriber of an audience renders; the others wait for it.
+	entry, loaded := p.Rendered.LoadOrStore(key, &rendering{done: make(chan struct{})})
+	r := entry.(*rendering)
+	if loaded {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return nil
+		}
+		if r.resp != nil {
+			resp := *r.resp
 			return &resp
 		}
+		slot.to <- eventModel(p) // its renderer failed: render alone
+		return next(ctx)
 	}
+	defer close(r.done)
 	slot.to <- eventModel(p)
 	resp := next(ctx)
-	if resp != nil && key != "" {
+	if resp != nil {
 		shared := *resp
-		p.Rendered.LoadOrStore(key, &shared)
+		// gqlgen reuses a subscription's buffer for its next event: keep a copy.
+		shared.Data = append(json.RawMessage(nil), resp.Data...)
+		r.resp = &shared
 	}
 	return resp
+}
+
+// rendering is one audience's response to an event, shared once done closes.
+type rendering struct {
+	done chan struct{}
+	resp *graphql.Response
 }
 
 // audience is the cache key of the viewer as it is now; "" when no other

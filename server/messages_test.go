@@ -688,3 +688,37 @@ func TestButtonPressIsAnswered(t *testing.T) {
 		t.Fatalf("the button press is not in the conversation: %+v", c)
 	}
 }
+
+// TestSharedRenderingKeepsEachEventItsOwn: subscribers with the same selection
+// share one rendering per event (SharedEvents); each still receives every
+// event, in order, with that event's own content.
+func TestSharedRenderingKeepsEachEventItsOwn(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	var streams []<-chan client.InboxEventsWsResponse
+	for i, c := range []*client.Client{s.admin, s.admin, s.agent, s.agent} {
+		ws, err := c.Subscribe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		ch, _, err := client.InboxEvents(ctx, ws, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streams = append(streams, ch)
+		eventually(t, "subscribed", func() bool { return s.srv.Subscribers() == i+1 })
+	}
+	const messages = 6
+	for i := range messages {
+		s.deliver(t, telegramUpdate(i+1, i+1, int64(500+i%2), fmt.Sprintf("message %d", i)), s.secret)
+	}
+	for n, ch := range streams {
+		for i := range messages {
+			ev := nextInbox(t, ch, client.ConversationEventKindMessageCreated)
+			if want := fmt.Sprintf("message %d", i); ev.Message.Text != want {
+				t.Fatalf("subscriber %d: event %d is %q, want %q", n, i, ev.Message.Text, want)
+			}
+		}
+	}
+}
