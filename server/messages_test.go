@@ -722,3 +722,28 @@ func TestSharedRenderingKeepsEachEventItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountChangesApplyToTheNextWebhook: the server keeps accounts bound to
+// their providers in memory; a change (here: disconnecting) must apply to the
+// very next webhook, so its message is held until the account is connected.
+func TestAccountChangesApplyToTheNextWebhook(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 4242, "before"), s.secret)
+	conv := s.onlyConversation(t)
+	if _, err := client.DisconnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.deliver(t, telegramUpdate(2, 2, 4242, "while disconnected"), s.secret); got != http.StatusOK {
+		t.Fatalf("webhook while disconnected: %d", got)
+	}
+	if n := s.conversation(t, s.admin, conv).Messages.TotalCount; n != 1 {
+		t.Fatalf("%d messages in the conversation while disconnected, want 1 (the new one held)", n)
+	}
+	if _, err := client.ConnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the held message released", func() bool {
+		return s.conversation(t, s.admin, conv).Messages.TotalCount == 2
+	})
+}

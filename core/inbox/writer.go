@@ -206,4 +206,3 @@ func (s *Service) publish(batch []*job) {
 	}
 	s.fanout.publish(evs)
 }
-
