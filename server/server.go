@@ -203,13 +203,18 @@ func (s *Server) routes() http.Handler {
 func (s *Server) graphQL() http.Handler {
 	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
-		Implementation: liveWebsockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			OriginPatterns: s.cfg.AllowedOrigins,
-		}}},
-		InitFunc:              s.websocketInit,
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: s.cfg.KeepAlive,
-		PingPongInterval:      s.cfg.KeepAlive,
+		// Keep-alive is the connections' own (one timer each, see
+		// websocket.go): gqlgen's KeepAlivePingInterval and PingPongInterval
+		// would add a goroutine per connection.
+		Implementation: websocketAccepter{
+			accept: websocket.AcceptOptions{
+				OriginPatterns:  s.cfg.AllowedOrigins,
+				CompressionMode: websocket.CompressionDisabled,
+			},
+			keepAlive: s.cfg.KeepAlive,
+		},
+		InitFunc:    s.websocketInit,
+		InitTimeout: 10 * time.Second,
 		CloseFunc: func(ctx context.Context, _ int) {
 			// Only connections that got as far as connection_init were counted.
 			if ctx.Value(countedWebsocket{}) != nil {
@@ -240,7 +245,7 @@ func (s *Server) graphQL() http.Handler {
 	gql.Use(gqlMetrics{s.metrics})
 	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
 	gql.SetRecoverFunc(graph.Recover(s.log))
-	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(s.watchLive(gql)))))
+	return s.authenticate(s.rateLimit(s.limitBody(s.serveWebsockets(gql, s.untilShutdown(s.watchEventStream(gql))))))
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
