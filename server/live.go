@@ -34,7 +34,7 @@ func (s *Server) watchEventStream(next http.Handler) http.Handler {
 func (s *Server) watchWebsocket(ctx context.Context, v core.Viewer) context.Context {
 	lv := core.NewLiveViewer(v)
 	var conn *wsConn
-	if u, ok := ctx.Value(upgradeKey{}).(*upgrade); ok {
+	if u := upgradeFrom(ctx); u != nil {
 		conn = u.conn
 	}
 	if conn != nil {

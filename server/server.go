@@ -252,6 +252,8 @@ func (s *Server) graphQL() http.Handler {
 // ({"Authorization": "Bearer <token>"} or {"token": "<token>"}), unless the upgrade
 // request already carried a valid Authorization header.
 func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	u := upgradeFrom(ctx)
+	defer u.release()
 	s.metrics.websockets.Inc()
 	ctx = context.WithValue(ctx, countedWebsocket{}, true)
 	if v, ok := core.ViewerFrom(ctx); ok {
@@ -261,7 +263,12 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 	if bearer == "" {
 		bearer = p.GetString("token")
 	}
-	v, err := s.Auth.Authenticate(ctx, bearer)
+	var (
+		v   core.Viewer
+		err error
+	)
+	// A database lookup: deep, so on the request's goroutine.
+	u.do(func() { v, err = s.Auth.Authenticate(ctx, bearer) })
 	if err != nil {
 		const reason = "unauthenticated: send {\"Authorization\": \"Bearer <token>\"} in connection_init"
 		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)

@@ -21,10 +21,12 @@ import (
 // socket: thousands stay open all day, each with one subscription and
 // nothing to say. So a websocket keeps:
 //
-//   - no HTTP request: once upgraded, the connection is served on a goroutine
-//     of its own and the request's handler returns, which lets net/http free
-//     its connection state with its two 4 KiB buffers; coder/websocket gets
-//     small ones instead (wsReadBuffer, wsWriteBuffer);
+//   - no HTTP request: the connection is served on a goroutine of its own,
+//     and the request's handler returns once connection_init is answered,
+//     which lets net/http free its connection state with its two 4 KiB
+//     buffers (coder/websocket gets small ones, wsReadBuffer and
+//     wsWriteBuffer) and throws away the deep stack of the upgrade and the
+//     token lookup;
 //   - one timer for keep-alive, instead of gqlgen's ping goroutine with its
 //     ticker and a read-deadline timer (gqlgen's PingPongInterval and
 //     KeepAlivePingInterval stay zero);
@@ -45,9 +47,11 @@ const (
 )
 
 // serveWebsockets serves websocket requests with gql on a goroutine of their
-// own, and every other request with next. The request's handler returns as
-// soon as its connection is upgraded (or refused); the connection then lives
-// until it closes or the server shuts down.
+// own, and every other request with next. Until connection_init, the
+// request's goroutine stays and runs the deep calls for it (the upgrade,
+// authentication), whose stack is thrown away when it returns: run on the
+// connection's goroutine, they would leave it a 16 KiB stack for good. The
+// connection then lives until it closes or the server shuts down.
 func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Upgrade") == "" {
@@ -58,28 +62,37 @@ func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 		// connection's must not.
 		ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 		stop := context.AfterFunc(s.root, cancel)
-		u := &upgrade{w: w, upgraded: make(chan struct{})}
+		u := &upgrade{w: w, calls: make(chan func()), released: make(chan struct{}), gone: make(chan struct{})}
+		defer close(u.gone)
 		ctx = context.WithValue(ctx, upgradeKey{}, u)
 		r = r.WithContext(ctx)
-		finished := make(chan any, 1)
+		finished := make(chan any)
 		go func() {
 			defer func() {
 				stop()
 				cancel()
 				p := recover()
-				if p != nil && u.w == nil {
-					// The request's handler has returned; only the log is left.
-					s.log.ErrorContext(ctx, "websocket: panic", "panic", fmt.Sprint(p))
+				select {
+				case finished <- p: // the request's handler answers for it
+				case <-u.gone:
+					if p != nil {
+						s.log.ErrorContext(ctx, "websocket: panic", "panic", fmt.Sprint(p))
+					}
 				}
-				finished <- p
 			}()
 			gql.ServeHTTP(u, r)
 		}()
-		select {
-		case <-u.upgraded:
-		case p := <-finished:
-			if p != nil {
-				panic(p)
+		for {
+			select {
+			case f := <-u.calls:
+				f()
+			case <-u.released:
+				return
+			case p := <-finished:
+				if p != nil {
+					panic(p)
+				}
+				return
 			}
 		}
 	})
@@ -88,16 +101,24 @@ func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 // upgrade is the ResponseWriter of a websocket request, and carries its
 // connection from the upgrade (websocketAccepter.Accept) to connection_init
 // (websocketInit). Once the connection is hijacked it lets go of net/http's
-// response, whose handler then returns.
+// response; once connection_init is answered, the request's handler returns.
 type upgrade struct {
-	// w is the request's ResponseWriter until the upgrade; only the
-	// goroutine serving the connection uses it.
+	// w is the request's ResponseWriter until the upgrade.
 	w        http.ResponseWriter
-	upgraded chan struct{}
 	conn     *wsConn
+	calls    chan func()
+	released chan struct{}
+	// gone is closed when the request's handler has returned.
+	gone chan struct{}
 }
 
 type upgradeKey struct{}
+
+// upgradeFrom returns the upgrade of a websocket's context, or nil.
+func upgradeFrom(ctx context.Context) *upgrade {
+	u, _ := ctx.Value(upgradeKey{}).(*upgrade)
+	return u
+}
 
 // Header is the response's header until the upgrade.
 func (u *upgrade) Header() http.Header {
@@ -122,13 +143,44 @@ func (u *upgrade) WriteHeader(code int) {
 	}
 }
 
-// Hijack takes the connection over from net/http, with buffers sized for a
-// websocket instead of net/http's.
-func (u *upgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if u.w == nil {
-		return nil, nil, http.ErrHijacked
+// do runs f on the request's goroutine, while it is there, and waits for it.
+func (u *upgrade) do(f func()) {
+	if u == nil {
+		f()
+		return
 	}
-	conn, brw, err := http.NewResponseController(u.w).Hijack()
+	done := make(chan struct{})
+	select {
+	case u.calls <- func() { defer close(done); f() }:
+		<-done
+	case <-u.gone:
+		f()
+	}
+}
+
+// upgraded lets go of the response, now hijacked, and keeps the connection
+// for connection_init.
+func (u *upgrade) upgraded(c *wsConn) {
+	u.w = nil
+	u.conn = c
+}
+
+// release lets the request's handler return; call it once.
+func (u *upgrade) release() {
+	if u != nil {
+		close(u.released)
+	}
+}
+
+// smallBuffers hands coder/websocket the hijacked connection with buffers
+// sized for a websocket instead of net/http's 4 KiB each.
+type smallBuffers struct {
+	http.ResponseWriter
+}
+
+// Hijack takes the connection over from net/http.
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -147,13 +199,6 @@ func (u *upgrade) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, wsWriteBuffer)), nil
 }
 
-// detach lets go of the response and lets the request's handler return.
-func (u *upgrade) detach(c *wsConn) {
-	u.w = nil
-	u.conn = c
-	close(u.upgraded)
-}
-
 // websocketAccepter accepts gqlgen's websockets as wsConns.
 type websocketAccepter struct {
 	accept websocket.AcceptOptions
@@ -165,10 +210,11 @@ type websocketAccepter struct {
 var (
 	_ transport.WebsocketImplementation = websocketAccepter{}
 	_ transport.WebsocketReadLimiter    = (*wsConn)(nil)
-	_ http.Hijacker                     = (*upgrade)(nil)
+	_ http.Hijacker                     = smallBuffers{}
 )
 
-// Accept upgrades the request, offering gqlgen's subprotocols.
+// Accept upgrades the request, offering gqlgen's subprotocols. Behind
+// serveWebsockets, the upgrade runs on the request's goroutine.
 func (a websocketAccepter) Accept(w http.ResponseWriter, r *http.Request, opts transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
 	for k, vs := range opts.ResponseHeader {
 		for _, v := range vs {
@@ -182,13 +228,22 @@ func (a websocketAccepter) Accept(w http.ResponseWriter, r *http.Request, opts t
 			accept.Subprotocols = append(accept.Subprotocols, p)
 		}
 	}
-	conn, err := websocket.Accept(w, r, &accept)
+	u, _ := w.(*upgrade)
+	var (
+		conn *websocket.Conn
+		err  error
+	)
+	if u == nil {
+		conn, err = websocket.Accept(w, r, &accept)
+	} else {
+		u.do(func() { conn, err = websocket.Accept(smallBuffers{u.w}, r, &accept) })
+	}
 	if err != nil {
 		return nil, err
 	}
 	c := &wsConn{conn: conn, keepAlive: a.keepAlive, pings: conn.Subprotocol() == graphqlTransportWS}
-	if u, ok := w.(*upgrade); ok {
-		u.detach(c)
+	if u != nil {
+		u.upgraded(c)
 	}
 	return c, nil
 }

@@ -33,8 +33,7 @@ func TestUpgradeKeepsEarlyBytes(t *testing.T) {
 			peer.Write([]byte("after"))
 			peer.Close()
 		}()
-		u := &upgrade{w: earlyHijacker{conn: server, early: early}, upgraded: make(chan struct{})}
-		_, brw, err := u.Hijack()
+		_, brw, err := smallBuffers{earlyHijacker{conn: server, early: early}}.Hijack()
 		if err != nil {
 			t.Fatal(err)
 		}
