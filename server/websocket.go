@@ -62,7 +62,7 @@ func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 		// connection's must not.
 		ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 		stop := context.AfterFunc(s.root, cancel)
-		u := &upgrade{w: w, calls: make(chan func()), released: make(chan struct{}), gone: make(chan struct{})}
+		u := &upgrade{w: w, calls: make(chan func()), gone: make(chan struct{})}
 		defer close(u.gone)
 		ctx = context.WithValue(ctx, upgradeKey{}, u)
 		r = r.WithContext(ctx)
@@ -85,9 +85,10 @@ func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 		for {
 			select {
 			case f := <-u.calls:
+				if f == nil { // released
+					return
+				}
 				f()
-			case <-u.released:
-				return
 			case p := <-finished:
 				if p != nil {
 					panic(p)
@@ -104,10 +105,10 @@ func (s *Server) serveWebsockets(gql, next http.Handler) http.Handler {
 // response; once connection_init is answered, the request's handler returns.
 type upgrade struct {
 	// w is the request's ResponseWriter until the upgrade.
-	w        http.ResponseWriter
-	conn     *wsConn
-	calls    chan func()
-	released chan struct{}
+	w    http.ResponseWriter
+	conn *wsConn
+	// calls are run by the request's goroutine; nil lets it return.
+	calls chan func()
 	// gone is closed when the request's handler has returned.
 	gone chan struct{}
 }
@@ -165,10 +166,14 @@ func (u *upgrade) upgraded(c *wsConn) {
 	u.conn = c
 }
 
-// release lets the request's handler return; call it once.
+// release lets the request's handler return.
 func (u *upgrade) release() {
-	if u != nil {
-		close(u.released)
+	if u == nil {
+		return
+	}
+	select {
+	case u.calls <- nil:
+	case <-u.gone:
 	}
 }
 
@@ -241,6 +246,9 @@ func (a websocketAccepter) Accept(w http.ResponseWriter, r *http.Request, opts t
 	if err != nil {
 		return nil, err
 	}
+	// gqlgen keeps the request's headers for every operation of the
+	// connection; nothing reads them.
+	r.Header = nil
 	c := &wsConn{conn: conn, keepAlive: a.keepAlive, pings: conn.Subprotocol() == graphqlTransportWS}
 	if u != nil {
 		u.upgraded(c)
