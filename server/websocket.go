@@ -145,15 +145,24 @@ func (u *upgrade) WriteHeader(code int) {
 }
 
 // do runs f on the request's goroutine, while it is there, and waits for it.
+// A panic in f goes on in the caller, as if f had run there.
 func (u *upgrade) do(f func()) {
 	if u == nil {
 		f()
 		return
 	}
+	var p any
 	done := make(chan struct{})
 	select {
-	case u.calls <- func() { defer close(done); f() }:
+	case u.calls <- func() {
+		defer close(done)
+		defer func() { p = recover() }()
+		f()
+	}:
 		<-done
+		if p != nil {
+			panic(p)
+		}
 	case <-u.gone:
 		f()
 	}

@@ -49,3 +49,41 @@ func TestUpgradeKeepsEarlyBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeDoPanics: a panic in work done on the request's goroutine goes
+// on in the caller, which must not carry on as if the work had succeeded, and
+// the request's goroutine keeps serving.
+func TestUpgradeDoPanics(t *testing.T) {
+	u := &upgrade{calls: make(chan func()), gone: make(chan struct{})}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		defer close(u.gone)
+		for f := range u.calls {
+			if f == nil {
+				return
+			}
+			f()
+		}
+	}()
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want the panic", p)
+			}
+		}()
+		u.do(func() { panic("boom") })
+		t.Error("do returned after a panic")
+	}()
+	ran := false
+	u.do(func() { ran = true })
+	if !ran {
+		t.Error("the request's goroutine stopped serving after a panic")
+	}
+	u.release()
+	<-served
+	u.do(func() { ran = false }) // after the request's goroutine is gone
+	if ran {
+		t.Error("work after release did not run")
+	}
+}
