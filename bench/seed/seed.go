@@ -446,6 +446,15 @@ func (s *seeder) messages(convs []conv) error {
 	if err := events.flush(); err != nil {
 		return err
 	}
+	if len(convs) > 0 {
+		// As the inbox keeps it: each conversation points at its newest message.
+		_, err := s.tx.ExecContext(s.ctx, "UPDATE conversations SET last_message_id = "+
+			"(SELECT MAX(m.id) FROM messages AS m WHERE m.conversation_id = conversations.id) WHERE id BETWEEN ? AND ?",
+			convs[0].id, convs[len(convs)-1].id)
+		if err != nil {
+			return fmt.Errorf("seed: last messages: %w", err)
+		}
+	}
 	return s.pendingMedia(inbound)
 }
 
