@@ -24,13 +24,16 @@ import (
 	"github.com/switchboard/switchboard/graph"
 )
 
-// The front end's hot reads: the conversation list by last activity with
-// contact and last message, and a conversation's latest messages.
-const listQuery = `query List($first: Int!, $after: Cursor) { conversations(first: $first, after: $after, orderBy: {field: LAST_MESSAGE_AT, direction: DESC}) { pageInfo { hasNextPage endCursor } edges { node { id status lastMessageAt assignee { id name } contact { id displayName avatarURL } messages(last: 1) { edges { node { id direction status text createdAt } } } } } } }`
-
-const listCountQuery = `query ListCount($first: Int!) { conversations(first: $first, orderBy: {field: LAST_MESSAGE_AT, direction: DESC}) { totalCount pageInfo { hasNextPage endCursor } edges { node { id status lastMessageAt assignee { id name } contact { id displayName avatarURL } messages(last: 1) { edges { node { id direction status text createdAt } } } } } } }`
-
-const latestQuery = `query Latest($id: ID!) { node(id: $id) { ... on Conversation { id messages(last: 50, orderBy: {field: CREATED_AT, direction: ASC}) { pageInfo { hasPreviousPage startCursor } edges { node { id direction status text createdAt sender { id name } attachments { type status downloadUrl } } } } } } }`
+// The front end's hot reads are the client's ConversationList (by last
+// activity, with contact, assignee and last message) and LatestMessages; this
+// is ConversationList with totalCount, to show what counting costs.
+const listCountQuery = `query ListCount($first: Int!) {
+  conversations(first: $first, orderBy: {field: LAST_MESSAGE_AT, direction: DESC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id status lastMessageAt assignee { id name } contact { id displayName avatarURL } lastMessage { id direction status text createdAt } } }
+  }
+}`
 
 // statement is one SQL statement as ent sent it to the database.
 type statement struct {
