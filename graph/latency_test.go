@@ -28,6 +28,10 @@ import (
 // It prints figures and asserts nothing about time, so a busy machine
 // cannot fail it; -short skips it.
 //
+// SWITCHBOARD_BENCH_AGENTS and SWITCHBOARD_BENCH_UNASSIGNED change the seed's
+// agents per tenant and unassigned share: with many agents and few unassigned
+// conversations an agent sees little of the list, and reads further for a page.
+//
 //	SWITCHBOARD_BENCH_MESSAGES=1000000 go test -run TestQueryLatency -v ./graph/
 func TestQueryLatency(t *testing.T) {
 	if testing.Short() {
@@ -47,13 +51,20 @@ func TestQueryLatency(t *testing.T) {
 			t.Fatalf("SWITCHBOARD_BENCH_RUNS=%q: want a positive number", s)
 		}
 	}
+	opts := seed.Options{Messages: n}
+	if s := os.Getenv("SWITCHBOARD_BENCH_AGENTS"); s != "" {
+		opts.Agents, _ = strconv.Atoi(s)
+	}
+	if s := os.Getenv("SWITCHBOARD_BENCH_UNASSIGNED"); s != "" {
+		opts.Unassigned, _ = strconv.ParseFloat(s, 64)
+	}
 	e := newEnv(t, t.TempDir(), false)
-	sum, err := seed.Seed(context.Background(), e.db, seed.Options{Messages: n})
+	sum, err := seed.Seed(context.Background(), e.db, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("seeded %d messages, %d conversations, %d contacts, %d events in %v\n",
-		sum.Messages, sum.Conversations, sum.Contacts, sum.Events, sum.Elapsed.Round(time.Millisecond))
+	fmt.Printf("seeded %d messages, %d conversations, %d contacts, %d events, %d agents in %v\n",
+		sum.Messages, sum.Conversations, sum.Contacts, sum.Events, len(sum.Tenants[0].AgentIDs), sum.Elapsed.Round(time.Millisecond))
 	tn := sum.Tenants[0]
 	viewers := []struct {
 		name string

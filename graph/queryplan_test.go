@@ -240,7 +240,7 @@ func TestFaultsFlagsWhatScales(t *testing.T) {
 		{"scan of a small table", "SELECT * FROM users", "SCAN users", false},
 		{"sort", "SELECT ... ORDER BY created_at DESC LIMIT 51", "SEARCH messages USING INDEX message_conversation_id (conversation_id=?)\nUSE TEMP B-TREE FOR ORDER BY", true},
 		{"a tenant's whole range", "SELECT ... WHERE id IN (?, ?) AND tenant_id = ?", "SEARCH messages USING INDEX message_tenant_id_client_message_id (tenant_id=?)", true},
-		{"a tenant's range up to a limit", "SELECT ... WHERE tenant_id = ? ORDER BY last_message_at DESC LIMIT 51", "SEARCH conversations USING INDEX conversation_tenant_id_last_message_at_id (tenant_id=?)", false},
+		{"a tenant's range up to a limit", "SELECT ... WHERE tenant_id = ? ORDER BY last_message_at DESC LIMIT 51", "SEARCH conversations USING INDEX conversation_tenant_activity (tenant_id=?)", false},
 		{"a key", "SELECT ... WHERE id IN (?, ?) AND tenant_id = ?", "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {

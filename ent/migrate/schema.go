@@ -104,19 +104,19 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "conversation_contact_id_status",
+				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3]},
+				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3], ConversationsColumns[10]},
 			},
 			{
-				Name:    "conversation_tenant_id_last_message_at_id",
+				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[4], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[10], ConversationsColumns[3], ConversationsColumns[9]},
 			},
 			{
-				Name:    "conversation_tenant_id_assignee_id_last_message_at_id",
+				Name:    "conversation_tenant_assignee_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[4], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[9]},
 			},
 			{
 				Name:    "conversation_last_message_id",

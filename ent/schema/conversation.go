@@ -60,16 +60,20 @@ func (Conversation) Edges() []ent.Edge {
 	}
 }
 
-// Indexes find a contact's conversations (its open one, an agent's history
-// check), and serve lists by last activity in index order: the tenant's, and
-// one agent's or the unassigned ones. The id column breaks ties the way
-// pagination orders them, which PostgreSQL needs spelled out (SQLite appends
-// the rowid anyway).
+// Indexes serve lists by last activity in index order: the tenant's, and one
+// agent's or the unassigned ones. id breaks ties the way pagination orders
+// them (PostgreSQL needs it spelled out; SQLite appends the rowid anyway). The
+// columns after it are those of an agent's visibility rule (AgentScopeMixin),
+// so rows an agent may not see are passed over in the index, and an agent's
+// count reads the index alone. The contact index finds a contact's open
+// conversation and answers the rule's history check without the table.
 func (Conversation) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("contact_id", "status"),
-		index.Fields("tenant_id", "last_message_at", "id"),
-		index.Fields("tenant_id", "assignee_id", "last_message_at", "id"),
+		index.Fields("contact_id", "status", "assignee_id").StorageKey("conversation_contact"),
+		index.Fields("tenant_id", "last_message_at", "id", "assignee_id", "status", "contact_id").
+			StorageKey("conversation_tenant_activity"),
+		index.Fields("tenant_id", "assignee_id", "last_message_at", "id", "status", "contact_id").
+			StorageKey("conversation_tenant_assignee_activity"),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
 	}
