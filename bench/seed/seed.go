@@ -138,7 +138,22 @@ func Seed(ctx context.Context, db *sql.DB, opts Options) (Summary, error) {
 		return Summary{}, err
 	}
 	start := time.Now()
-	tx, err := db.BeginTx(ctx, nil)
+	// One connection with a large page cache for the load: the transaction's
+	// pages stay in memory instead of spilling to the log before the commit.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed: connection: %w", err)
+	}
+	defer conn.Close()
+	var cacheSize int
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cacheSize); err != nil {
+		return Summary{}, fmt.Errorf("seed: cache size: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+		return Summary{}, fmt.Errorf("seed: cache size: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cacheSize))
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed: begin: %w", err)
 	}
