@@ -286,12 +286,9 @@ var (
 				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[19]},
 			},
 			{
-				Name:    "message_queued",
+				Name:    "message_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[0]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "status = 'QUEUED'",
-				},
+				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[0]},
 			},
 			{
 				Name:    "message_media_pending",
