@@ -125,7 +125,7 @@ func waitFor(t *testing.T, e *env, parts ...string) []statement {
 // statement reads a large table whole or sorts in a temporary B-tree: the
 // conversation list by last activity with contact and last message (pages,
 // filters), a conversation's latest messages, replay of the event log after a
-// cursor (the tenant's and one conversation's), and the media worker's poll.
+// cursor (the tenant's and one conversation's), and the polls of the media worker and the reply dispatcher.
 // Each runs as an ADMIN and as an AGENT, whose visibility rule is part of the
 // SQL. Plans come from SQLite's heuristics (nothing runs ANALYZE), so the
 // small database here plans as a large one would.
@@ -228,7 +228,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 // catch (all seen in this repository's plans before the indexes went in) and
 // those it must let pass.
 func TestFaultsFlagsWhatScales(t *testing.T) {
-	partial := map[string]bool{"message_queued": true}
+	partial := map[string]bool{"message_media_pending": true}
 	for _, c := range []struct {
 		name, query, plan string
 		bad               bool
@@ -236,7 +236,7 @@ func TestFaultsFlagsWhatScales(t *testing.T) {
 		{"scan of a large table", "SELECT id FROM conversations WHERE assignee_id IS NULL", "SCAN conversations", true},
 		{"scan in a subquery", "SELECT ...", "SEARCH conversations USING INDEX c (tenant_id=?)\nLIST SUBQUERY 2\n  SCAN conversations", true},
 		{"scan of a whole index", "SELECT COUNT(*) FROM messages", "SCAN messages USING COVERING INDEX message_conversation_id", true},
-		{"scan of a partial index", "SELECT * FROM messages WHERE status = ? ORDER BY id LIMIT 1000", "SCAN messages USING INDEX message_queued", false},
+		{"scan of a partial index", "SELECT * FROM messages WHERE media_pending ORDER BY id LIMIT 50", "SCAN messages USING INDEX message_media_pending", false},
 		{"scan of a small table", "SELECT * FROM users", "SCAN users", false},
 		{"sort", "SELECT ... ORDER BY created_at DESC LIMIT 51", "SEARCH messages USING INDEX message_conversation_id (conversation_id=?)\nUSE TEMP B-TREE FOR ORDER BY", true},
 		{"a tenant's whole range", "SELECT ... WHERE id IN (?, ?) AND tenant_id = ?", "SEARCH messages USING INDEX message_tenant_id_client_message_id (tenant_id=?)", true},
