@@ -125,9 +125,9 @@ func waitFor(t *testing.T, e *env, parts ...string) []statement {
 // statement reads a large table whole or sorts in a temporary B-tree: the
 // conversation list by last activity with contact and last message (pages,
 // filters), a conversation's latest messages, replay of the event log after a
-// cursor (the tenant's and one conversation's), and the polls of the media worker and the reply dispatcher.
-// Each runs as an ADMIN and as an AGENT, whose visibility rule is part of the
-// SQL. Plans come from SQLite's heuristics (nothing runs ANALYZE), so the
+// cursor (the tenant's and one conversation's), and the polls of the media
+// worker and the reply dispatcher. Each runs as an ADMIN and as an AGENT, whose
+// visibility rule is part of the SQL. Plans come from SQLite's heuristics (nothing runs ANALYZE), so the
 // small database here plans as a large one would.
 func TestHotQueriesUseIndexes(t *testing.T) {
 	e := newEnv(t, t.TempDir(), true)
