@@ -286,9 +286,12 @@ var (
 				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[19]},
 			},
 			{
-				Name:    "message_status_id",
+				Name:    "message_queued",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'QUEUED'",
+				},
 			},
 			{
 				Name:    "message_media_pending",

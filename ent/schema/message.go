@@ -81,14 +81,18 @@ func (Message) Edges() []ent.Edge {
 
 // Indexes enforce dedup and serve the dispatcher, receipts and conversation
 // views: a conversation's messages in created_at order (the latest page reads
-// the end of the range), a contact's replies (receipts), the outbox's QUEUED
-// replies in ID order (the dispatcher, 4 times a second), and a partial index
-// of the few messages with media still to fetch (the media worker). A query
-// uses a partial index only when it states the index's condition: the media
-// worker names the bare column (core/inbox), which is also how PostgreSQL
-// stores the condition, so migrations see no difference (a condition on a
-// string column, such as status = 'QUEUED', PostgreSQL stores with casts, and
-// each start would rebuild the index).
+// the end of the range), a contact's replies (receipts), and two partial
+// indexes that hold only the few rows two pollers look for, in ID order: the
+// outbox's QUEUED replies (the dispatcher, 4 times a second) and messages with
+// media still to fetch (the media worker). A query uses a partial index only
+// when it states the index's condition: the dispatcher's "status = ?" bound to
+// 'QUEUED' does (SQLite compares the bound value); the media worker names the
+// bare column (core/inbox), as ent's "media_pending = ?" matches no form of
+// it. A full (status, id) index would serve the dispatcher too, but SQLite,
+// which keeps no statistics, would also pick it for "status IN (SENT,
+// DELIVERED) AND id < ?" (read receipts) and read most of the table.
+// PostgreSQL stores the QUEUED condition with casts, so there a migration
+// rebuilds that small index on each start; media_pending it stores as written.
 func (Message) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("integration_account_id", "dedup_key").Unique(),
@@ -100,7 +104,8 @@ func (Message) Indexes() []ent.Index {
 		index.Fields("conversation_id", "created_at", "id"),
 		index.Fields("contact_id", "created_at"),
 		index.Fields("integration_account_id", "held"),
-		index.Fields("status", "id"),
+		index.Fields("id").StorageKey("message_queued").
+			Annotations(entsql.IndexWhere("status = 'QUEUED'")),
 		index.Fields("id").StorageKey("message_media_pending").
 			Annotations(entsql.IndexWhere("media_pending")),
 	}
