@@ -17,7 +17,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/executor"
 
 	"github.com/switchboard/switchboard/core"
-	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
@@ -134,7 +133,7 @@ func newEnv(t testing.TB, dir string, record bool) *env {
 		drv = rec
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	ib := inbox.New(client, inbox.Options{Bus: events.NewBroker(nil), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ib := inbox.New(client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	exec := executor.New(graph.NewSchema(&graph.Resolver{Client: client, Inbox: ib, PublicURL: "https://switchboard.example.com"}))
 	return &env{db: db, rec: rec, client: client, inbox: ib, exec: exec}
 }

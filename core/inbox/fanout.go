@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"sync"
@@ -89,13 +90,16 @@ func newFanout(s *Service, size int) *fanout {
 
 // init sets where the fan-out's knowledge starts: the newest logged event.
 func (f *fanout) init(ctx context.Context) error {
-	newest, err := f.s.client.Event.Query().Order(ent.Desc(event.FieldID)).First(core.SystemContext(ctx))
-	if err != nil && !ent.IsNotFound(err) {
+	var newest []struct {
+		Max sql.NullInt64 `json:"max"`
+	}
+	err := f.s.client.Event.Query().Aggregate(ent.Max(event.FieldID)).Scan(core.SystemContext(ctx), &newest)
+	if err != nil {
 		return fmt.Errorf("inbox: newest event: %w", err)
 	}
-	if newest != nil {
+	if len(newest) == 1 && newest[0].Max.Valid {
 		f.mu.Lock()
-		f.start = newest.ID
+		f.start = int(newest[0].Max.Int64)
 		f.mu.Unlock()
 	}
 	return nil
