@@ -56,6 +56,9 @@ type streamSlot struct {
 	// src is the stream of events; to is what gqlgen reads on a miss.
 	src <-chan *inbox.Published
 	to  chan *model.ConversationEvent
+	// ended is set once src has closed: gqlgen may ask again after the
+	// stream's final error.
+	ended bool
 }
 
 // InterceptOperation prepares a slot for event subscriptions.
@@ -78,7 +81,7 @@ func (s *SharedEvents) InterceptOperation(ctx context.Context, next graphql.Oper
 // InterceptResponse answers each event from the shared rendering when there is one.
 func (s *SharedEvents) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	slot, _ := ctx.Value(streamSlotKey{}).(*streamSlot)
-	if slot == nil || slot.src == nil {
+	if slot == nil || slot.src == nil || slot.ended {
 		return next(ctx)
 	}
 	var p *inbox.Published
@@ -89,6 +92,7 @@ func (s *SharedEvents) InterceptResponse(ctx context.Context, next graphql.Respo
 		return nil
 	}
 	if !ok {
+		slot.ended = true
 		close(slot.to)
 		return next(ctx) // gqlgen sees the end of the stream
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	ProviderTimeout time.Duration
 	// KeepAlive is the interval of websocket keep-alive messages and pings.
 	KeepAlive time.Duration
+	// EventTail is how many recent events per tenant live subscribers are
+	// served from memory (0: the inbox's default, 4096); a subscriber that
+	// falls further behind is cut off and resumes from its cursor.
+	EventTail int
 	// ReopenWindow: a customer's message within this time after a conversation
 	// closed reopens it; later ones start a new conversation.
 	ReopenWindow time.Duration

@@ -903,3 +903,67 @@ func TestConcurrentTakesHaveOneWinner(t *testing.T) {
 		t.Fatalf("%d assignment events for one take", assigned)
 	}
 }
+
+// TestStalledSubscriberIsCutOff: a client that stops reading its websocket
+// falls behind; once it is further behind than the events kept in memory it
+// is cut off with RATE_LIMITED (it resumes from its cursor), while webhooks
+// keep being answered and another subscriber gets every event.
+func TestStalledSubscriberIsCutOff(t *testing.T) {
+	s := newTelegramSetup(t, func(c *server.Config) { c.EventTail, c.KeepAlive = 16, time.Minute })
+	ctx := context.Background()
+	// Each event repeats the message's text (about 24 KiB an event), so the
+	// events outgrow what the sockets buffer (tens of MiB on loopback).
+	var aliases strings.Builder
+	for i := range 12 {
+		fmt.Fprintf(&aliases, " t%d: message { text }", i)
+	}
+	stalled := subscribeRaw(t, s.testServer, s.adminToken, `subscription { inboxEvents { cursor kind`+aliases.String()+` } }`)
+	ws, err := s.agent.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	reader, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both subscribed", func() bool { return s.srv.Subscribers() == 2 })
+	// The stalled client's reader stops after 100 messages; the socket's
+	// buffers fill up behind it.
+	const webhooks = 2000
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		for n < webhooks {
+			ev := inboxEvent(t, reader)
+			if ev.Kind == client.ConversationEventKindMessageCreated {
+				n++
+			}
+		}
+		got <- n
+	}()
+	long := strings.Repeat("a message long enough to fill a socket's buffers quickly ", 36)
+	for i := range webhooks {
+		if code := s.deliver(t, telegramUpdate(i+1, i+1, int64(800+i%5), fmt.Sprintf("%d %s", i, long)), s.secret); code != http.StatusOK {
+			t.Fatalf("webhook %d: %d", i, code)
+		}
+	}
+	if n := <-got; n != webhooks {
+		t.Fatalf("the reading subscriber got %d messages, want %d", n, webhooks)
+	}
+	for {
+		select {
+		case m := <-stalled.msgs:
+			if m["type"] == "complete" {
+				t.Fatal("the stream completed without saying why")
+			}
+			if strings.Contains(fmt.Sprint(m["payload"]), "RATE_LIMITED") {
+				return
+			}
+		case err := <-stalled.closed:
+			t.Fatalf("connection closed without RATE_LIMITED: %v", err)
+		case <-time.After(20 * time.Second):
+			t.Fatal("the stalled subscriber was not cut off")
+		}
+	}
+}

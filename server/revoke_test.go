@@ -27,12 +27,15 @@ type rawSubscription struct {
 
 // subscribeRaw opens a websocket with token, subscribes to query, and waits
 // until the server holds one more subscriber.
-func subscribeRaw(t *testing.T, ts *testServer, token, query string) *rawSubscription {
+func subscribeRaw(t *testing.T, ts *testServer, token, query string, httpClient ...*http.Client) *rawSubscription {
 	t.Helper()
 	ctx := context.Background()
 	before := ts.srv.Subscribers()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+"/query",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+	opts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}}
+	if len(httpClient) > 0 {
+		opts.HTTPClient = httpClient[0]
+	}
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+"/query", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

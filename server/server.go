@@ -121,6 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Accounts:       s.Accounts,
 		Registry:       reg,
 		Subscribers:    func(d int) { s.metrics.subscriptions.Add(float64(d)) },
+		TailSize:       cfg.EventTail,
 		HTTP:           providerHTTP,
 		Log:            log,
 		ReopenWindow:   cfg.ReopenWindow,

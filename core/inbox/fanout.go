@@ -64,7 +64,10 @@ type tail struct {
 	subs   map[*subscriber]struct{}
 }
 
-// subscriber is one stream's registration.
+// subscriber is one stream's registration. Its channel has one owner at a
+// time: the fan-out (under the tail's lock) while it is live, its catch-up
+// goroutine while it reads a backlog; whoever owns it when the stream ends
+// closes it.
 type subscriber struct {
 	// conversation limits the stream to one conversation (0: all).
 	conversation int
@@ -73,12 +76,19 @@ type subscriber struct {
 	viewer func() (core.Viewer, bool)
 	// offer hands an event to the stream without waiting; false when full.
 	offer func(*Published) bool
-	// finish ends the stream with a reason (once).
-	finish func(error)
+	// catchUp starts the goroutine that sends the backlog; fromLog allows it
+	// to read the log when the tail no longer reaches back far enough.
+	catchUp func(fromLog bool)
+	// end reports why the stream ends (once); closeStream closes its channel.
+	end         func(error)
+	closeStream func()
+	// done is closed when the stream ends, to stop its catch-up goroutine.
+	done chan struct{}
 	// last is the cursor of the last event considered (under the tail's lock).
 	last int
-	// catching is set while the stream reads its backlog itself.
-	catching bool
+	// catching is set while the catch-up goroutine owns the channel;
+	// fromLog when it may read the log (a resume), not only the tail.
+	catching, fromLog bool
 	stop     func() bool
 	// gone counts the stream out.
 	gone func()
@@ -156,11 +166,15 @@ func (f *fanout) tailOf(tenantID int) *tail {
 func (f *fanout) deliver(evs []Event, pubs map[int]*Published) {
 	var t *tail
 	tenant := -1
+	release := func() {
+		if t != nil {
+			t.cutOffLagging()
+			t.mu.Unlock()
+		}
+	}
 	for _, e := range evs {
 		if e.TenantID != tenant {
-			if t != nil {
-				t.mu.Unlock()
-			}
+			release()
 			tenant = e.TenantID
 			t = f.tailOf(tenant)
 			t.mu.Lock()
@@ -174,14 +188,27 @@ func (f *fanout) deliver(evs []Event, pubs map[int]*Published) {
 			if sub.catching || p.Cursor <= sub.last {
 				continue
 			}
-			sub.last = p.Cursor
 			if sub.wants(p) && !sub.offer(p) {
-				t.drop(sub, events.ErrSlowSubscriber)
+				// Its queue is full: it reads on from the tail at its own
+				// pace, and is cut off only if it falls out of the tail.
+				sub.catching = true
+				sub.catchUp(false)
+				continue
 			}
+			sub.last = p.Cursor
 		}
 	}
-	if t != nil {
-		t.mu.Unlock()
+	release()
+}
+
+// cutOffLagging ends the streams that fell behind live and out of the tail
+// (under t.mu): reading on would take the log, which is the client's to ask
+// for by subscribing again from its cursor.
+func (t *tail) cutOffLagging() {
+	for sub := range t.subs {
+		if sub.catching && !sub.fromLog && sub.last < t.complete {
+			t.drop(sub, events.ErrSlowSubscriber)
+		}
 	}
 }
 
@@ -216,7 +243,8 @@ func (t *tail) after(cursor, max int) []*Published {
 	return out
 }
 
-// drop ends a subscriber (under t.mu).
+// drop ends a subscriber (under t.mu). Its channel is closed here when the
+// stream is live; a catch-up goroutine closes it itself when it sees done.
 func (t *tail) drop(sub *subscriber, err error) {
 	if _, ok := t.subs[sub]; !ok {
 		return
@@ -226,7 +254,11 @@ func (t *tail) drop(sub *subscriber, err error) {
 		sub.stop()
 	}
 	sub.gone()
-	sub.finish(err)
+	sub.end(err)
+	close(sub.done)
+	if !sub.catching {
+		sub.closeStream()
+	}
 }
 
 // wants applies the stream's filter and the visibility rule to p, for the
@@ -326,7 +358,7 @@ func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert 
 		opts.Buffer = 64
 	}
 	ch := make(chan T, opts.Buffer)
-	var once sync.Once
+	sub.done = make(chan struct{})
 	sub.offer = func(p *Published) bool {
 		select {
 		case ch <- convert(p):
@@ -335,22 +367,19 @@ func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert 
 			return false
 		}
 	}
-	sub.finish = func(err error) {
-		once.Do(func() {
-			if err != nil && ended != nil {
-				ended(err)
-			}
-			close(ch)
-		})
+	sub.end = func(err error) {
+		if err != nil && ended != nil {
+			ended(err)
+		}
 	}
+	sub.closeStream = func() { close(ch) }
 	t := s.fanout.tailOf(v.TenantID)
-	t.mu.Lock()
-	if opts.After == nil {
-		sub.last = t.newest
-	} else {
-		sub.last = *opts.After
-		sub.catching = true
+	sub.catchUp = func(fromLog bool) {
+		sub.fromLog = fromLog
+		go catchUp(s, t, sub, ch, convert, fromLog)
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.subs[sub] = struct{}{}
 	s.streams.Add(1)
 	s.opts.Subscribers(1)
@@ -363,33 +392,50 @@ func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert 
 		t.drop(sub, nil)
 		t.mu.Unlock()
 	})
-	t.mu.Unlock()
-	if sub.catching {
-		go catchUp(s, t, sub, ch, convert)
+	if opts.After == nil {
+		sub.last = t.newest
+	} else {
+		sub.last = *opts.After
+		sub.catching = true
+		sub.catchUp(true)
 	}
 	return ch, nil
 }
 
-// catchUp sends a resumed stream its backlog, from the tail when it reaches
-// back far enough and from the log otherwise, then makes the stream live.
-// Cursors only grow, so nothing is sent twice or skipped.
-func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan<- T, convert func(*Published) T) {
+// catchUp sends a stream its backlog (a resumed stream, or a live one whose
+// queue filled up), from the tail when it reaches back far enough and from
+// the log otherwise (fromLog; without it the stream is cut off as too slow),
+// then makes the stream live again. Cursors only grow, so nothing is sent
+// twice or skipped. It owns the stream's channel until then, and closes it
+// if the stream ends meanwhile.
+func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan T, convert func(*Published) T, fromLog bool) {
 	fail := func(err error) {
 		t.mu.Lock()
 		t.drop(sub, err)
 		t.mu.Unlock()
 	}
 	for {
-		page, fromLog, last, live := nextPage(t, sub)
-		if live {
+		page, needLog, last, state := nextPage(t, sub)
+		switch state {
+		case pageLive:
+			return
+		case pageEnded:
+			close(ch)
 			return
 		}
-		if fromLog {
+		if needLog {
+			if !fromLog {
+				fail(events.ErrSlowSubscriber)
+				close(ch)
+				return
+			}
 			var err error
 			if page, last, err = s.logPage(sub, last, t); err != nil {
 				if sub.ctx.Err() == nil {
 					fail(err)
 				}
+				fail(nil)
+				close(ch)
 				return
 			}
 		}
@@ -399,8 +445,9 @@ func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan<- T, convert f
 			}
 			select {
 			case ch <- convert(p):
-			case <-sub.ctx.Done():
-				return // the context's AfterFunc ends the stream
+			case <-sub.done:
+				close(ch)
+				return
 			}
 		}
 		if len(page) > 0 && page[len(page)-1].Cursor > last {
@@ -414,25 +461,32 @@ func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan<- T, convert f
 	}
 }
 
+// What nextPage found.
+const (
+	pageMore = iota
+	pageLive
+	pageEnded
+)
+
 // nextPage says where a catching-up stream reads next: the tail's events
-// after its cursor, the log (fromLog) when the tail no longer reaches back
-// that far, or nothing (live) once it has everything published; the stream
-// is then live, under the same lock, so no event falls between.
-func nextPage(t *tail, sub *subscriber) (page []*Published, fromLog bool, last int, live bool) {
+// after its cursor, the log (needLog) when the tail no longer reaches back
+// that far, or nothing: live, once it has everything published (the stream
+// is then live, under the same lock, so no event falls between), or ended.
+func nextPage(t *tail, sub *subscriber) (page []*Published, needLog bool, last int, state int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, ok := t.subs[sub]; !ok {
-		return nil, false, 0, true // ended meanwhile
+		return nil, false, 0, pageEnded
 	}
 	last = sub.last
 	if last < t.complete {
-		return nil, true, last, false
+		return nil, true, last, pageMore
 	}
 	if page = t.after(last, replayPage); len(page) == 0 {
 		sub.catching = false
-		return nil, false, last, true
+		return nil, false, last, pageLive
 	}
-	return page, false, last, false
+	return page, false, last, pageMore
 }
 
 // logPage reads the next events after cursor from the log. It returns the

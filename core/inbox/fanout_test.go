@@ -19,7 +19,7 @@ func BenchmarkFanout1000Agents(b *testing.B) {
 		ctx := core.WithLiveViewer(context.Background(), core.NewLiveViewer(core.Viewer{TenantID: 1, UserID: i + 1, Role: core.RoleAgent}))
 		sub := &subscriber{ctx: ctx, viewer: core.ViewerSource(ctx), gone: func() {}}
 		sub.offer = func(*Published) bool { received++; return true }
-		sub.finish = func(error) {}
+		sub.end, sub.closeStream, sub.done = func(error) {}, func() {}, make(chan struct{})
 		t.subs[sub] = struct{}{}
 	}
 	holder := 7

@@ -146,7 +146,11 @@ func BenchmarkIngestWebhook(b *testing.B) {
 // TestSlowSubscriberIsCutOff: a subscriber that stops reading is disconnected
 // with ErrSlowSubscriber instead of slowing ingest.
 func TestSlowSubscriberIsCutOff(t *testing.T) {
-	f := newFixture(t)
+	// A stream whose queue is full reads on from the in-memory tail; it is
+	// cut off once it falls out of the tail (64 events here).
+	f := newFixture(t, func(c *fixtureConfig) {
+		c.inbox = func(o *inbox.Options) { o.TailSize = 64 }
+	})
 	ctx, cancel := context.WithCancel(core.WithViewer(context.Background(), f.viewer))
 	defer cancel()
 	sub, err := f.subscribe(ctx, nil)
