@@ -722,3 +722,101 @@ func TestSharedRenderingKeepsEachEventItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountChangesApplyToTheNextWebhook: the server keeps accounts bound to
+// their providers in memory; a change (here: disconnecting) must apply to the
+// very next webhook, so its message is held until the account is connected.
+func TestAccountChangesApplyToTheNextWebhook(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 4242, "before"), s.secret)
+	conv := s.onlyConversation(t)
+	if _, err := client.DisconnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.deliver(t, telegramUpdate(2, 2, 4242, "while disconnected"), s.secret); got != http.StatusOK {
+		t.Fatalf("webhook while disconnected: %d", got)
+	}
+	if n := s.conversation(t, s.admin, conv).Messages.TotalCount; n != 1 {
+		t.Fatalf("%d messages in the conversation while disconnected, want 1 (the new one held)", n)
+	}
+	if _, err := client.ConnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the held message released", func() bool {
+		return s.conversation(t, s.admin, conv).Messages.TotalCount == 2
+	})
+}
+
+// TestConcurrentTakesHaveOneWinner: agents racing for one conversation, while
+// webhooks share the writer's batches with their takes: one take wins, the
+// others lose (CONFLICT, or NOT_FOUND once the winner holds it), every
+// webhook is stored, and subscribers are told of one assignment.
+func TestConcurrentTakesHaveOneWinner(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 9090, "who takes me?"), s.secret)
+	conv := s.onlyConversation(t)
+	ws, err := s.admin.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	events, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "admin subscribed", func() bool { return s.srv.Subscribers() == 1 })
+	const agents = 8
+	var clients []*client.Client
+	for i := range agents {
+		clients = append(clients, s.as(s.userToken(t, fmt.Sprintf("agent %d", i), client.UserRoleAgent)))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won, lost := 0, 0
+	for i, c := range clients {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := client.TakeConversation(ctx, c, conv)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				won++
+			case errCode(t, err) == "CONFLICT" || errCode(t, err) == "NOT_FOUND":
+				// CONFLICT when it lost in the writer; NOT_FOUND once the
+				// winner's take is committed (another agent's conversation
+				// is invisible).
+				lost++
+			default:
+				t.Errorf("take: %v", err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if got := s.deliver(t, telegramUpdate(100+i, 100+i, int64(7000+i), "meanwhile"), s.secret); got != http.StatusOK {
+				t.Errorf("webhook during the race: %d", got)
+			}
+		}()
+	}
+	wg.Wait()
+	if won != 1 || lost != agents-1 {
+		t.Fatalf("%d takes won and %d lost, want 1 and %d", won, lost, agents-1)
+	}
+	list, err := client.Conversations(ctx, s.admin, ptr(50), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 1+agents {
+		t.Fatalf("%v conversations (%v), want %d: every webhook stored", list.Conversations.TotalCount, err, 1+agents)
+	}
+	assigned := 0
+	for received := 0; received < 1+2*agents; received++ {
+		ev := inboxEvent(t, events)
+		if ev.Kind == client.ConversationEventKindConversationAssigned && ev.Conversation.Id == conv {
+			assigned++
+		}
+	}
+	if assigned != 1 {
+		t.Fatalf("%d assignment events for one take", assigned)
+	}
+}

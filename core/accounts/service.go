@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/core"
@@ -80,6 +81,27 @@ type Service struct {
 	publicURL    string
 	allowPrivate bool
 	now          func() time.Time
+
+	changedMu sync.Mutex
+	changed   []func(id int)
+}
+
+// OnChange registers fn to be told, after each committed change of an
+// account (rename, settings, secrets, status, checks, deletion), which one
+// changed, so caches of accounts and their opened credentials forget it.
+func (s *Service) OnChange(fn func(id int)) {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	s.changed = append(s.changed, fn)
+}
+
+func (s *Service) notifyChanged(id int) {
+	s.changedMu.Lock()
+	fns := s.changed
+	s.changedMu.Unlock()
+	for _, fn := range fns {
+		fn(id)
+	}
 }
 
 // New returns the service.
@@ -260,7 +282,10 @@ func (s *Service) publish(ctx context.Context, kind EventKind, id int, a *ent.In
 	if a != nil {
 		ev.TenantID = a.TenantID
 	}
-	store.AfterCommit(ctx, func() { s.bus.Publish(ev) })
+	store.AfterCommit(ctx, func() {
+		s.notifyChanged(id)
+		s.bus.Publish(ev)
+	})
 }
 
 func validName(name string) error {

@@ -180,13 +180,13 @@ func backoff(base time.Duration, attempt int) time.Duration {
 
 // sendNow calls the account's provider.
 func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendResult, error) {
-	acct, err := s.client.IntegrationAccount.Get(ctx, m.IntegrationAccountID)
+	a, err := s.account(ctx, "", m.IntegrationAccountID)
 	if err != nil {
 		return providers.SendResult{}, &providers.SendError{Reason: "the account no longer exists", Err: err}
 	}
-	b, err := s.accounts.Bind(acct)
-	if err != nil {
-		return providers.SendResult{}, &providers.SendError{Reason: "the account's messenger or credentials cannot be used", Err: err}
+	acct, b := a.account, a.bound
+	if a.err != nil {
+		return providers.SendResult{}, &providers.SendError{Reason: "the account's messenger or credentials cannot be used", Err: a.err}
 	}
 	sender, ok := b.Provider.(providers.Sender)
 	if !ok {

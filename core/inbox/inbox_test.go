@@ -229,3 +229,67 @@ func TestStoreFailureAnswers5xx(t *testing.T) {
 		t.Fatalf("%d messages stored (%v), want 1", n, err)
 	}
 }
+
+// TestResumeOlderThanTheTailJoinsWithoutGap: live subscribers read the
+// in-memory tail; one resuming from a cursor the tail no longer holds reads
+// the log, then joins the tail while webhooks keep arriving, and receives
+// every event once, in cursor order.
+func TestResumeOlderThanTheTailJoinsWithoutGap(t *testing.T) {
+	f := newFixture(t, func(c *fixtureConfig) {
+		c.inbox = func(o *inbox.Options) { o.TailSize = 8 }
+	})
+	ctx, cancel := context.WithCancel(core.WithViewer(context.Background(), f.viewer))
+	defer cancel()
+	const before, during = 60, 60
+	for i := range before {
+		if ans := f.svc.HandleWebhook(context.Background(), f.accountID, f.request(int64(i+1), 300+int64(i%7))); ans.Status != http.StatusOK {
+			t.Fatalf("webhook %d: %d", i, ans.Status)
+		}
+	}
+	sub, err := f.subscribe(ctx, ptrInt(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range during {
+			if ans := f.svc.HandleWebhook(context.Background(), f.accountID, f.request(int64(before+i+1), 300+int64(i%7))); ans.Status != http.StatusOK {
+				t.Errorf("webhook %d: %d", before+i, ans.Status)
+			}
+		}
+	}()
+	<-done
+	logged, err := f.client.Event.Query().Count(core.SystemContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, received, messages := 0, 0, 0
+	timeout := time.After(20 * time.Second)
+	for received < logged {
+		select {
+		case p, ok := <-sub.C:
+			if !ok {
+				t.Fatalf("stream ended: %v", sub.Err())
+			}
+			if p.Cursor <= last {
+				t.Fatalf("cursor %d after %d: out of order or twice", p.Cursor, last)
+			}
+			last = p.Cursor
+			received++
+			if p.Kind == inbox.MessageCreated {
+				messages++
+			}
+		case <-timeout:
+			t.Fatalf("%d of %d logged events within 20s", received, logged)
+		}
+	}
+	if messages != before+during {
+		t.Fatalf("%d messages received, want %d", messages, before+during)
+	}
+	select {
+	case p := <-sub.C:
+		t.Fatalf("an event beyond the log: cursor %d", p.Cursor)
+	case <-time.After(100 * time.Millisecond):
+	}
+}

@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/ent"
-	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/providers"
 )
 
@@ -39,8 +37,7 @@ type WebhookTarget struct {
 // returns nil and the answer to give: 404 for an unknown address (or a
 // messenger that takes no webhooks), 503 when the database cannot say.
 func (s *Service) FindWebhookTarget(ctx context.Context, accountID string) (*WebhookTarget, WebhookAnswer) {
-	sys := core.SystemContext(ctx)
-	acct, err := s.client.IntegrationAccount.Query().Where(integrationaccount.AccountID(accountID)).Only(sys)
+	a, err := s.account(ctx, accountID, 0)
 	if err != nil {
 		if ent.IsNotFound(err) {
 			return nil, WebhookAnswer{Status: http.StatusNotFound}
@@ -48,25 +45,31 @@ func (s *Service) FindWebhookTarget(ctx context.Context, accountID string) (*Web
 		s.log.ErrorContext(ctx, "webhook: look up account", "err", err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
-	return s.webhookTarget(ctx, acct)
+	return s.boundTarget(ctx, a)
 }
 
 // webhookTarget binds a found account to its provider for webhooks: 404 when
 // its messenger takes none, 503 when its secrets cannot be opened.
 func (s *Service) webhookTarget(ctx context.Context, acct *ent.IntegrationAccount) (*WebhookTarget, WebhookAnswer) {
-	b, err := s.accounts.Bind(acct)
-	if errors.Is(err, accounts.ErrNoProvider) {
+	a := &cachedAccount{account: acct}
+	a.bound, a.err = s.accounts.Bind(acct)
+	return s.boundTarget(ctx, a)
+}
+
+func (s *Service) boundTarget(ctx context.Context, a *cachedAccount) (*WebhookTarget, WebhookAnswer) {
+	acct := a.account
+	if errors.Is(a.err, accounts.ErrNoProvider) {
 		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
-	if err != nil {
-		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", err)
+	if a.err != nil {
+		s.log.ErrorContext(ctx, "webhook: open account secrets", "account", acct.ID, "err", a.err)
 		return nil, WebhookAnswer{Status: http.StatusServiceUnavailable}
 	}
-	recv, ok := b.Provider.(providers.WebhookReceiver)
+	recv, ok := a.bound.Provider.(providers.WebhookReceiver)
 	if !ok {
 		return nil, WebhookAnswer{Status: http.StatusNotFound}
 	}
-	return &WebhookTarget{account: acct, receiver: recv, opened: b.Opened}, WebhookAnswer{}
+	return &WebhookTarget{account: acct, receiver: recv, opened: a.bound.Opened}, WebhookAnswer{}
 }
 
 // HandleWebhook finds the account of accountID and receives req for it.

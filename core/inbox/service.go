@@ -61,9 +61,11 @@ type Service struct {
 	opts     Options
 	now      func() time.Time
 
-	media   *media.Store
-	fanout  *fanout
-	streams atomic.Int64
+	media  *media.Store
+	fanout *fanout
+	// accountsCache holds accounts bound to their providers.
+	accountsCache accountCache
+	streams       atomic.Int64
 	// cache belongs to the writer goroutine.
 	cache     writeCache
 	mediaWake chan struct{}
@@ -124,6 +126,9 @@ func New(client *ent.Client, opts Options) *Service {
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 	}
 	s.fanout = newFanout(s, opts.TailSize)
+	if s.accounts != nil {
+		s.accounts.OnChange(s.accountsCache.forget)
+	}
 	s.health.inbound.every, s.health.sent.every = healthEvery, healthEvery
 	s.asked.every = profileRefresh
 	return s

@@ -13,8 +13,8 @@ import (
 // The writer is the one path by which the message path writes: webhooks,
 // replies, takes and transfers, delivery outcomes, media results and profile
 // updates are all jobs that it commits in batches, many jobs to one
-// transaction and one fsync (group commit). Each job runs inside a savepoint,
-// so a job that fails (a lost race, a bad row) is undone alone while the rest
+// transaction and one fsync (group commit). Each write runs inside a savepoint,
+// so one that fails (a lost race, a refusal) is undone alone while the rest
 // of its batch commits. Nothing is answered before its commit.
 
 // writeFunc is a job's work inside the batch transaction. c is the
@@ -122,8 +122,9 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 	}
 }
 
-// commit runs a batch in one transaction. It fails only when the transaction
-// does; a job's own failure is in its err, undone to its savepoint.
+// commit runs a batch in one transaction. It fails when the transaction does
+// or a webhook could not be stored; a write's own failure is in its err,
+// undone to its savepoint.
 func (s *Service) commit(ctx context.Context, batch []*job) error {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
@@ -137,11 +138,14 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 	c := tx.Client()
 	s.cache.begin()
 	rec := &recorder{c: c}
-	// A batch of one needs no savepoint: its failure undoes the transaction.
-	isolate := len(batch) > 1
 	for _, j := range batch {
 		j.err, j.out = nil, nil
 		j.first = len(rec.pending)
+		// A write of the rest of the core may fail as its answer (a lost
+		// race, a refusal): it runs in a savepoint, so it is undone alone. A
+		// webhook fails only when storing fails; the batch is then retried
+		// job by job (commitBatch), which spares every webhook a savepoint.
+		isolate := j.fn != nil && len(batch) > 1
 		if isolate {
 			if _, err := c.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 				return fail(fmt.Errorf("inbox: savepoint: %w", err))
@@ -149,13 +153,16 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 		}
 		s.cache.beginJob()
 		if err := s.apply(ctx, c, rec, j); err != nil {
-			if !isolate {
+			if len(batch) == 1 {
 				j.err = err
 				s.cache.reset()
 				if rerr := tx.Rollback(); rerr != nil {
 					return fmt.Errorf("inbox: rollback: %w", rerr)
 				}
 				return nil
+			}
+			if !isolate {
+				return fail(err)
 			}
 			j.err = err
 			s.cache.abortJob()
@@ -206,4 +213,3 @@ func (s *Service) publish(batch []*job) {
 	}
 	s.fanout.publish(evs)
 }
-

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"sync"
 )
 
@@ -12,8 +13,8 @@ import (
 // prepares a cached statement again on each pooled connection it meets, and
 // a transaction uses it through Tx.StmtContext.
 //
-// Statements with many arguments are not cached: they are IN lists whose
-// text changes with their length, and would fill the cache with one-offs.
+// Long IN lists are not cached: their text changes with their length, and
+// they would fill the cache with one-offs.
 type stmtCache struct {
 	db *sql.DB
 	mu sync.Mutex
@@ -23,8 +24,9 @@ type stmtCache struct {
 const (
 	// maxCachedStmts bounds the cache; statements past it run uncached.
 	maxCachedStmts = 1024
-	// maxCachedArgs is the most arguments of a cached statement.
-	maxCachedArgs = 24
+	// maxCachedListArgs is the most arguments of a cached statement with an
+	// IN list.
+	maxCachedListArgs = 8
 )
 
 func newStmtCache(db *sql.DB) *stmtCache {
@@ -33,7 +35,7 @@ func newStmtCache(db *sql.DB) *stmtCache {
 
 // get returns the prepared statement of query, or nil when it is not cached.
 func (c *stmtCache) get(ctx context.Context, query string, args int) *sql.Stmt {
-	if args > maxCachedArgs {
+	if args > maxCachedListArgs && strings.Contains(query, " IN (") {
 		return nil
 	}
 	c.mu.Lock()
