@@ -74,6 +74,20 @@ func ViewerFrom(ctx context.Context) (Viewer, bool) {
 	return Viewer{}, false
 }
 
+// ViewerSource looks the viewer of ctx up once and returns how to read it
+// later: a fixed viewer, or a LiveViewer's current one. Code that asks for
+// the same context's viewer again and again (fan-out to thousands of
+// subscribers) uses it instead of walking the context each time.
+func ViewerSource(ctx context.Context) func() (Viewer, bool) {
+	switch v := ctx.Value(viewerKey{}).(type) {
+	case Viewer:
+		return func() (Viewer, bool) { return v, true }
+	case *LiveViewer:
+		return func() (Viewer, bool) { return v.Load(), true }
+	}
+	return func() (Viewer, bool) { return Viewer{}, false }
+}
+
 // LiveViewer is the viewer of a connection that outlives a request (a
 // websocket): a change of the user's role while it is open applies to it at
 // once, because everything reads the viewer through ViewerFrom.

@@ -2514,10 +2514,18 @@ type AccountHealth {
   lastInboundAt: Time
   "When the messenger last accepted a reply."
   lastSentAt: Time
-  "The last reply the messenger refused for good (a revoked token, a blocked customer), in its words."
+  """
+  Why the messenger last refused the account's credentials on a reply (a revoked or wrong token, an expired
+  secret), in its words. A refusal about one customer (a bot they blocked, a closed reply window) fails only
+  that message and is not recorded here.
+  """
   lastSendError: String
+  "When the messenger last refused the account's credentials on a reply."
   lastSendErrorAt: Time
-  "True when the messenger's last answer to a reply was a refusal: replies are not getting through."
+  """
+  True when the messenger refused the account's credentials on a reply and has accepted none since: every reply
+  will fail until an admin fixes them. The next accepted reply clears it.
+  """
   failing: Boolean!
 }
 

@@ -185,10 +185,20 @@ type SendResult struct {
 
 // SendError is a failed delivery. Retryable failures (timeouts, 429, 5xx) are tried
 // again, after RetryAfter when the provider said so; permanent ones (bad token,
-// bot blocked) mark the message FAILED with Reason.
+// bot blocked) mark the message FAILED with Reason. Credentials failures also
+// mark the account's health failing; a refusal about one customer or message
+// does not.
 type SendError struct {
 	Retryable  bool
 	RetryAfter time.Duration
+	// Credentials means the messenger refused the account's credentials, not
+	// this message or its customer: a revoked or wrong token, an expired app
+	// secret or API key, credentials without the access the call needs, or an
+	// account that has none. Every reply will fail until an admin fixes them,
+	// so the core marks the account's health failing. It is independent of
+	// Retryable: WeChat's refusal of a token it just issued is tried again, and
+	// is still about the credentials.
+	Credentials bool
 	// Reason is the provider's explanation, safe to show (no credentials).
 	Reason string
 	Err    error

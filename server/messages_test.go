@@ -313,11 +313,12 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	if !strings.Contains(failed.Error, "blocked") {
 		t.Fatalf("failure reason %q", failed.Error)
 	}
-	// The account's health shows its traffic and the refusal.
+	// The account's health shows its traffic; a customer's refusal is not the
+	// account's (see TestRevokedTokenMarksAccountFailing).
 	health := fetchAccount(t, s.testServer, s.accountID).Health
-	if !health.Failing || health.LastSendError == nil || !strings.Contains(*health.LastSendError, "blocked") ||
-		health.LastSendErrorAt == nil || health.LastInboundAt == nil || health.LastSentAt == nil {
-		t.Fatalf("health after a refusal: %+v", health)
+	if health.Failing || health.LastSendError != nil || health.LastSendErrorAt != nil ||
+		health.LastInboundAt == nil || health.LastSentAt == nil {
+		t.Fatalf("health after a customer's refusal: %+v", health)
 	}
 	if _, err := client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id); err != nil {
 		t.Fatal(err)
@@ -331,6 +332,88 @@ func TestReplyFailuresAndRetries(t *testing.T) {
 	}
 	_, err = client.RetryMessage(ctx, s.agent, blocked.SendMessage.Id)
 	wantCode(t, err, "BAD_USER_INPUT")
+}
+
+// TestRevokedTokenMarksAccountFailing: when Telegram refuses the bot token
+// (revoked with BotFather's /revoke), the reply fails with Telegram's reason
+// and the account's health turns failing, with that reason and a time, since
+// every reply will fail; a customer who blocked the bot fails only their own
+// reply and leaves the account green. Once the admin saves the new token, the
+// next accepted reply clears failing.
+func TestRevokedTokenMarksAccountFailing(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	s.deliver(t, telegramUpdate(1, 1, 777, "hi"), s.secret)
+	nic := s.onlyConversation(t)
+	s.deliver(t, telegramUpdate(2, 2, 888, "hello"), s.secret)
+	var blocker string
+	eventually(t, "the second customer's conversation", func() bool {
+		list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list.Conversations.Edges {
+			if e.Node.Id != nic {
+				blocker = e.Node.Id
+			}
+		}
+		return blocker != ""
+	})
+	reply := func(conv, text string) string {
+		t.Helper()
+		r, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv, Text: ptr(text)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.SendMessage.Id
+	}
+	health := func() client.AccountFieldsHealthAccountHealth {
+		t.Helper()
+		return fetchAccount(t, s.testServer, s.accountID).Health
+	}
+	for _, conv := range []string{nic, blocker} {
+		if _, err := client.TakeConversation(ctx, s.agent, conv); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// A customer who blocked the bot: their reply fails, the account stays green.
+	s.fake.Block(888)
+	failed := s.waitMessage(t, blocker, reply(blocker, "are you there?"), client.MessageStatusFailed)
+	if failed.Error != "Forbidden: bot was blocked by the user" {
+		t.Fatalf("failure reason %q", failed.Error)
+	}
+	if h := health(); h.Failing || h.LastSendError != nil || h.LastSendErrorAt != nil {
+		t.Fatalf("health after a customer blocked the bot: %+v", h)
+	}
+
+	// The token is revoked: the reply fails, and so does the account.
+	const newToken = "123456:AAnewTokenAfterRevokeBB"
+	before := time.Now().Add(-time.Second)
+	s.fake.RevokeToken(newToken)
+	failed = s.waitMessage(t, nic, reply(nic, "how can I help?"), client.MessageStatusFailed)
+	if failed.Error != "Unauthorized" {
+		t.Fatalf("failure reason %q, want Telegram's", failed.Error)
+	}
+	h := health()
+	if !h.Failing || h.LastSendError == nil || *h.LastSendError != "Unauthorized" ||
+		h.LastSendErrorAt == nil || h.LastSendErrorAt.Before(before) || h.LastSendErrorAt.After(time.Now().Add(time.Second)) {
+		t.Fatalf("health after the token was refused: %+v", h)
+	}
+
+	// The admin saves the new token; the next accepted reply clears failing.
+	_, err := client.UpdateIntegrationAccount(ctx, s.admin, s.accountID, client.UpdateIntegrationAccountInput{
+		Settings: &client.IntegrationSettingsInput{Telegram: &client.TelegramSettingsInput{BotToken: ptr(newToken)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitMessage(t, nic, reply(nic, "sorry, how can I help?"), client.MessageStatusSent)
+	if h := health(); h.Failing || h.LastSentAt == nil {
+		t.Fatalf("health after an accepted reply: %+v", h)
+	}
+	if out := s.fake.Messages(); len(out) != 1 || out[0].Text != "sorry, how can I help?" {
+		t.Fatalf("Telegram received %v", out)
+	}
 }
 
 func TestDisconnectedAccountHoldsMessages(t *testing.T) {

@@ -522,6 +522,80 @@ func TestWechatContactNames(t *testing.T) {
 	}
 }
 
+// TestWechatRefusedTokenMarksAccountFailing: WeChat refusing an access token
+// it has just issued is retried, and meanwhile the account's health says
+// failing, with WeChat's reason: every reply fails alike. A customer's closed
+// 48-hour window fails only that reply. The reply accepted once WeChat takes
+// the token again clears failing.
+func TestWechatRefusedTokenMarksAccountFailing(t *testing.T) {
+	s := newWechatSetup(t, wechattest.DefaultPush)
+	ctx := context.Background()
+	s.deliver(t, wechattest.TextXML(wechattest.OriginalID, wechattest.OpenID, time.Now().Truncate(time.Second), 7001, "hello"))
+	var conv string
+	eventually(t, "the conversation", func() bool {
+		list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Conversations.Edges) == 1 {
+			conv = list.Conversations.Edges[0].Node.Id
+		}
+		return conv != ""
+	})
+	if _, err := client.TakeConversation(ctx, s.agent, conv); err != nil {
+		t.Fatal(err)
+	}
+	reply := func(text string) string {
+		t.Helper()
+		r, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv, Text: ptr(text)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.SendMessage.Id
+	}
+	health := func() client.AccountFieldsHealthAccountHealth {
+		t.Helper()
+		return fetchAccount(t, s.testServer, s.acct.Id).Health
+	}
+	status := func(id string, want client.MessageStatus) client.MessageFields {
+		t.Helper()
+		var m client.MessageFields
+		eventually(t, "reply "+id+" to be "+string(want), func() bool {
+			m = s.message(t, conv, id)
+			return m.Status == want
+		})
+		return m
+	}
+
+	s.fake.FailNext(wechattest.EndpointCustomSend, wechattest.ReplyWindowClosed)
+	if m := status(reply("are you there?"), client.MessageStatusFailed); !strings.Contains(m.Error, "45015") {
+		t.Fatalf("failure reason %q", m.Error)
+	}
+	if h := health(); h.Failing || h.LastSendError != nil {
+		t.Fatalf("health after a closed window: %+v", h)
+	}
+
+	s.fake.SetFailing(wechattest.EndpointCustomSend, wechattest.Fault{Errcode: 40001, Errmsg: "invalid credential, access_token is invalid or not latest"})
+	id := reply("it left the warehouse today")
+	var h client.AccountFieldsHealthAccountHealth
+	eventually(t, "the account to be failing", func() bool {
+		h = health()
+		return h.Failing
+	})
+	if h.LastSendError == nil || !strings.Contains(*h.LastSendError, "refused a fresh access token") || !strings.Contains(*h.LastSendError, "40001") || h.LastSendErrorAt == nil {
+		t.Fatalf("health while WeChat refuses the token: %+v", h)
+	}
+	if m := s.message(t, conv, id); m.Status != client.MessageStatusQueued {
+		t.Fatalf("reply is %s while retried, want QUEUED", m.Status)
+	}
+
+	s.fake.ClearFailing(wechattest.EndpointCustomSend)
+	status(id, client.MessageStatusSent)
+	if h := health(); h.Failing {
+		t.Fatalf("health after an accepted reply: %+v", h)
+	}
+}
+
 func TestWechatInboundMediaIsFetched(t *testing.T) {
 	s := newWechatSetup(t, wechattest.SafePush)
 	mediaID := s.fake.AddMedia(wechattest.Media{Type: "image", FileName: "part.jpg", ContentType: "image/jpeg", Data: fakeJPEG})

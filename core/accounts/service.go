@@ -675,8 +675,10 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 }
 
 // Failing reports whether an account's replies are not getting through: the
-// messenger's last answer to a reply was a refusal for good, with no accepted
-// reply since.
+// messenger refused the account's credentials (a revoked token, a wrong
+// secret) on a reply, with no reply accepted since. A refusal about one
+// customer (a bot they blocked, a closed reply window) is the message's, not
+// the account's, and is not recorded here.
 func Failing(a *ent.IntegrationAccount) bool {
 	return a.LastSendErrorAt != nil && (a.LastSentAt == nil || a.LastSentAt.Before(*a.LastSendErrorAt))
 }

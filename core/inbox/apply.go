@@ -2,8 +2,6 @@ package inbox
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -35,14 +33,15 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, rec *recorder, j *jo
 		if j.failure != "" {
 			status = webhookevent.StatusFAILED
 		}
-		// A provider's retry of a body already stored is a no-op here: the unique
-		// (account, body hash) index drops it, and its events are deduplicated
-		// by their own keys below.
+		// The raw body is stored with the batch's others in one insert (see
+		// recorder.flush). A provider's retry of a body already stored is a
+		// no-op there: the unique (account, body hash) index drops it, and its
+		// events are deduplicated by their own keys below.
 		create := c.WebhookEvent.Create()
 		if j.failure != "" {
 			create.SetQuery(j.query).SetHeaders(replayHeaders(j.headers))
 		}
-		if err := create.
+		rec.bodies = append(rec.bodies, create.
 			SetTenantID(j.account.TenantID).
 			SetIntegrationAccountID(j.account.ID).
 			SetBodyHash(bodyHash(j.body)).
@@ -50,11 +49,7 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, rec *recorder, j *jo
 			SetContentType(j.contentType).
 			SetStatus(status).
 			SetError(j.failure).
-			SetEvents(len(j.events)).
-			OnConflictColumns(webhookevent.FieldIntegrationAccountID, webhookevent.FieldBodyHash).DoNothing().
-			Exec(ctx); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("inbox: store webhook: %w", err)
-		}
+			SetEvents(len(j.events)))
 	} else if err := c.WebhookEvent.UpdateOne(j.replay).
 		SetStatus(webhookevent.StatusPROCESSED).SetError("").SetEvents(len(j.events)).Exec(ctx); err != nil {
 		return fmt.Errorf("inbox: mark replayed: %w", err)

@@ -137,7 +137,11 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		if err == nil && sendErr == nil && len(res.MessageIDs) > 1 {
 			err = storeParts(ctx, c, m, res.MessageIDs[1:])
 		}
-		if err == nil && !scheduled {
+		// The account's health records accepted replies, and refusals of its
+		// credentials (even one that waits for another try): those fail every
+		// reply until an admin acts. A refusal about this customer or message
+		// stays on the message.
+		if err == nil && (sendErr == nil || perr != nil && perr.Credentials) {
 			refusal := ""
 			if sendErr != nil {
 				refusal = trimReason(reasonOf(sendErr))
@@ -186,7 +190,7 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 	}
 	acct, b := a.account, a.bound
 	if a.err != nil {
-		return providers.SendResult{}, &providers.SendError{Reason: "the account's messenger or credentials cannot be used", Err: a.err}
+		return providers.SendResult{}, &providers.SendError{Credentials: true, Reason: "the account's messenger or credentials cannot be used", Err: a.err}
 	}
 	sender, ok := b.Provider.(providers.Sender)
 	if !ok {

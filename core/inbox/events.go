@@ -2,10 +2,13 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/webhookevent"
 )
 
 // Topic is the event-bus topic of conversation events.
@@ -42,7 +45,9 @@ type Event struct {
 type recorder struct {
 	c       *ent.Client
 	pending []*ent.EventCreate
-	out     []Event
+	// bodies are the batch's raw webhook bodies, stored in the same way.
+	bodies []*ent.WebhookEventCreate
+	out    []Event
 }
 
 // add records kind on conv. previous is the holder before an assignment
@@ -61,8 +66,16 @@ func (r *recorder) add(_ context.Context, kind EventKind, conv *ent.Conversation
 // flushChunk bounds one insert's rows (and so its bound parameters).
 const flushChunk = 500
 
-// flush appends the pending events to the log, in order.
+// flush stores the batch's webhook bodies and appends its events to the
+// log, in order: a few multi-row inserts instead of one statement per row.
 func (r *recorder) flush(ctx context.Context) error {
+	for from := 0; from < len(r.bodies); from += flushChunk {
+		err := r.c.WebhookEvent.CreateBulk(r.bodies[from:min(from+flushChunk, len(r.bodies))]...).
+			OnConflictColumns(webhookevent.FieldIntegrationAccountID, webhookevent.FieldBodyHash).DoNothing().Exec(ctx)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("inbox: store webhooks: %w", err)
+		}
+	}
 	r.out = make([]Event, 0, len(r.pending))
 	for from := 0; from < len(r.pending); from += flushChunk {
 		rows, err := r.c.Event.CreateBulk(r.pending[from:min(from+flushChunk, len(r.pending))]...).Save(ctx)

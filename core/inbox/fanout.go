@@ -68,6 +68,8 @@ type subscriber struct {
 	// conversation limits the stream to one conversation (0: all).
 	conversation int
 	ctx          context.Context
+	// viewer reads the subscriber's viewer as it is now.
+	viewer func() (core.Viewer, bool)
 	// offer hands an event to the stream without waiting; false when full.
 	offer func(*Published) bool
 	// finish ends the stream with a reason (once).
@@ -229,7 +231,7 @@ func (sub *subscriber) wants(p *Published) bool {
 	if sub.conversation != 0 && p.ConversationID != sub.conversation {
 		return false
 	}
-	v, ok := core.ViewerFrom(sub.ctx)
+	v, ok := sub.viewer()
 	return ok && v.TenantID == p.TenantID && p.visibleTo(v)
 }
 
@@ -309,7 +311,7 @@ func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert 
 	if !ok {
 		return nil, core.ErrUnauthenticated
 	}
-	sub := &subscriber{ctx: ctx}
+	sub := &subscriber{ctx: ctx, viewer: core.ViewerSource(ctx)}
 	if opts.ConversationID != nil {
 		if _, err := s.client.Conversation.Get(ctx, *opts.ConversationID); err != nil {
 			return nil, store.Wrap(err, "inbox: subscribe")

@@ -27,8 +27,9 @@ func (s *Service) markInbound(ctx context.Context, c *ent.Client, accountID int)
 }
 
 // markSent records the outcome of a reply for the account's health: the
-// time of an accepted one (at most once a minute), or a permanent refusal
-// with its reason.
+// time of an accepted one (at most once a minute), or a refusal of the
+// account's credentials with its reason (the dispatcher passes only those:
+// a refusal about one customer or message says nothing of the account).
 func (s *Service) markSent(ctx context.Context, c *ent.Client, accountID int, refusal string) error {
 	now := s.now()
 	if refusal != "" {

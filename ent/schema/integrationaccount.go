@@ -52,9 +52,10 @@ func (IntegrationAccount) Fields() []ent.Field {
 		field.String("last_test_message").Optional().Annotations(skip),
 		field.JSON("last_test_details", map[string]string{}).Optional().Annotations(skip),
 		// Health, shown as health (graph/ resolves it): when the messenger last
-		// delivered a webhook and last took a reply, and the last reply it
-		// refused for good, so an account that stopped working does not look
-		// green. Times are kept to the minute, so they cost no write per message.
+		// delivered a webhook and last took a reply, and when and why it last
+		// refused the account's credentials on a reply, so an account that
+		// stopped working does not look green. Times are kept to the minute, so
+		// they cost no write per message.
 		field.Time("last_inbound_at").Optional().Nillable().Annotations(skip),
 		field.Time("last_sent_at").Optional().Nillable().Annotations(skip),
 		field.String("last_send_error").Default("").Annotations(skip),

@@ -26,10 +26,14 @@ type AccountHealth struct {
 	LastInboundAt *time.Time `json:"lastInboundAt,omitempty"`
 	// When the messenger last accepted a reply.
 	LastSentAt *time.Time `json:"lastSentAt,omitempty"`
-	// The last reply the messenger refused for good (a revoked token, a blocked customer), in its words.
-	LastSendError   *string    `json:"lastSendError,omitempty"`
+	// Why the messenger last refused the account's credentials on a reply (a revoked or wrong token, an expired
+	// secret), in its words. A refusal about one customer (a bot they blocked, a closed reply window) fails only
+	// that message and is not recorded here.
+	LastSendError *string `json:"lastSendError,omitempty"`
+	// When the messenger last refused the account's credentials on a reply.
 	LastSendErrorAt *time.Time `json:"lastSendErrorAt,omitempty"`
-	// True when the messenger's last answer to a reply was a refusal: replies are not getting through.
+	// True when the messenger refused the account's credentials on a reply and has accepted none since: every reply
+	// will fail until an admin fixes them. The next accepted reply clears it.
 	Failing bool `json:"failing"`
 }
 

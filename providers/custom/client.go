@@ -32,6 +32,10 @@ type setupError string
 // Error says what is misconfigured.
 func (e setupError) Error() string { return string(e) }
 
+// errNoCode is an account without the confirmation code every request is
+// signed with.
+const errNoCode setupError = "the account has no confirmationCode"
+
 // answer is the messenger's answer to a signed request.
 type answer struct {
 	status  int
@@ -53,7 +57,7 @@ func (p Provider) post(ctx context.Context, env providers.Env, acct providers.Ac
 	case target == "":
 		return answer{}, setupError("the account has no webhookUrl")
 	case secret == "":
-		return answer{}, setupError("the account has no confirmationCode")
+		return answer{}, errNoCode
 	case env.HTTP == nil:
 		return answer{}, setupError("no HTTP client")
 	}

@@ -48,7 +48,9 @@ type sendAnswer struct {
 // Send POSTs a signed reply to the account's webhookUrl. The messenger's signed
 // answer must name its message ID, which its delivered and read events refer to.
 // Failures are *providers.SendError: retryable for transport errors, 408, 425,
-// 429 and 5xx (after Retry-After when given), permanent otherwise.
+// 429 and 5xx (after Retry-After when given), permanent otherwise. A 401 or 403
+// (the messenger refuses Switchboard's signature or access) and an account
+// without a confirmation code are Credentials failures.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	if msg.ID == "" {
 		// Without Switchboard's ID the messenger cannot drop our retries; a random
@@ -63,7 +65,9 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	if err != nil {
 		var setup setupError
 		if errors.As(err, &setup) {
-			return providers.SendResult{}, permanent(err.Error(), err)
+			e := permanent(err.Error(), err)
+			e.Credentials = setup == errNoCode
+			return providers.SendResult{}, e
 		}
 		return providers.SendResult{}, &providers.SendError{
 			Retryable: true,
@@ -137,9 +141,16 @@ func (a answer) sendResult(secret string, now time.Time) (providers.SendResult, 
 			Reason:     a.statusReason(secret),
 			Err:        fmt.Errorf("custom: send: HTTP %d", a.status),
 		}
+	case a.status == http.StatusUnauthorized, a.status == http.StatusForbidden:
+		// The messenger refuses Switchboard's signature or access, not this
+		// reply: every reply fails alike until the confirmation code or the
+		// messenger is fixed.
+		e := permanent(a.statusReason(secret), nil)
+		e.Credentials = true
+		return providers.SendResult{}, e
 	default:
-		// 400, 401, 403, 404, 410, 422 and anything else unexpected: sending the
-		// same request again would get the same answer.
+		// 400, 404, 410, 422 and anything else unexpected: sending the same
+		// request again would get the same answer.
 		return providers.SendResult{}, permanent(a.statusReason(secret), nil)
 	}
 }

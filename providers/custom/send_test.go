@@ -130,6 +130,44 @@ func TestSendAnswers(t *testing.T) {
 	}
 }
 
+// TestSendCredentials checks which answers are about the account's
+// confirmation code or access (its health turns failing) and which about one
+// reply or recipient: the fake's own 401 for a request signed with another
+// code, and the contract's statuses.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		code        string // the account's confirmation code
+		reply       *customtest.Reply
+		credentials bool
+	}{
+		{name: "signed with another code", code: "another-code", credentials: true},
+		{name: "no confirmation code", code: "", credentials: true},
+		{name: "403", code: testSecret, reply: &customtest.Reply{Status: http.StatusForbidden, JSON: map[string]string{"error": "access revoked"}, Unsigned: true},
+			credentials: true},
+		{name: "404 for an unknown user", code: testSecret, reply: &customtest.Reply{Status: http.StatusNotFound, JSON: map[string]string{"error": "no such user"}, Unsigned: true}},
+		{name: "410 for a user who left", code: testSecret, reply: &customtest.Reply{Status: http.StatusGone, JSON: map[string]string{"error": "user left"}, Unsigned: true}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeMessenger(t, nil)
+			if tc.reply != nil {
+				f.FailNext("message", *tc.reply)
+			}
+			acct := testAccount(f.URL)
+			acct.Secrets = map[string]string{"confirmationCode": tc.code}
+			_, err := Provider{}.Send(context.Background(), f.env(), acct, testReply)
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tc.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tc.credentials)
+			}
+		})
+	}
+}
+
 func TestSendTransportFailures(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		// The answer is held until Switchboard gives up.

@@ -71,13 +71,16 @@ type sendAnswer struct {
 // errors are retryable; the rest is permanent with Meta's message as Reason,
 // notably an invalid or expired token (190), a missing permission (10, 200-299),
 // a bad parameter (100), a person who isn't available (551) and a reply after
-// the 24-hour window (10/2018278). No error carries the token.
+// the 24-hour window (10/2018278); the token's and the permissions' refusals,
+// and 100/33 for a Page the token may not see, are Credentials failures (see
+// meta.AccountSendError), the person's and the window's are not. No error
+// carries the token.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	token, page, to := pageToken(acct), pageID(acct), strings.TrimSpace(msg.To)
 	switch {
 	case token == "":
-		return res, permanent("the account has no Page access token")
+		return res, noToken("the account has no Page access token")
 	case page == "":
 		return res, permanent("the account has no Page ID")
 	case to == "":
@@ -104,7 +107,7 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 			JSON: sendRequest{Recipient: recipient{ID: to}, MessagingType: "RESPONSE", Message: m},
 		}, &ans)
 		if err != nil {
-			return res, meta.SendError(err)
+			return res, meta.AccountSendError(err)
 		}
 		// A success without a message_id is a delivered message that
 		// receipts cannot name.
@@ -149,7 +152,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("facebook: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("attachment %d: %w", i+1, se.Err),
 	}
@@ -158,4 +161,9 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New("facebook: send: " + reason)}
+}
+
+// noToken is the failure of an account without an access token.
+func noToken(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New("facebook: send: " + reason)}
 }

@@ -297,6 +297,49 @@ func TestSendRefusals(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the Page access token
+// (the account's health turns failing) and which about one person: the fake's
+// own answers to a revoked token, another Page's token and people who cannot
+// be reached, and Graph's permission error.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(srv *facebooktest.Server, acct *providers.Account)
+		credentials bool
+		retryable   bool
+	}{
+		{"revoked token", func(srv *facebooktest.Server, _ *providers.Account) { srv.RevokeToken(testToken) }, true, false},
+		{"another Page's token", func(srv *facebooktest.Server, acct *providers.Account) {
+			srv.AddPage(facebooktest.Page{ID: "555", Name: "Other", Token: "EAAotherPageToken"})
+			acct.Secrets = map[string]string{"pageAccessToken": "EAAotherPageToken"}
+		}, true, false},
+		{"no token", func(_ *facebooktest.Server, acct *providers.Account) { acct.Secrets = map[string]string{} }, true, false},
+		{"permission removed", func(srv *facebooktest.Server, _ *providers.Account) {
+			srv.FailNext("{page-id}/messages", metatest.ErrPermission.Reply())
+		}, true, false},
+		{"person unavailable", func(srv *facebooktest.Server, _ *providers.Account) { srv.Unavailable(testPSID) }, false, false},
+		{"outside the 24-hour window", func(srv *facebooktest.Server, _ *providers.Account) { srv.CloseWindow(testPSID) }, false, false},
+		{"rate limit", func(srv *facebooktest.Server, _ *providers.Account) {
+			srv.FailNext("{page-id}/messages", metatest.ErrRateLimit.Reply())
+		}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, p, env := newFake(t)
+			acct := testAccount
+			tt.setup(srv, &acct)
+			_, err := p.Send(context.Background(), env, acct, providers.OutboundMessage{To: testPSID, Text: "hi"})
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable != tt.retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v retryable %v", se.Credentials, se.Retryable, se.Reason, tt.credentials, tt.retryable)
+			}
+		})
+	}
+}
+
 // TestSendPartialFailure: when a later part fails, the parts already sent are
 // reported.
 func TestSendPartialFailure(t *testing.T) {

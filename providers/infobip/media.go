@@ -2,6 +2,7 @@ package infobip
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -23,8 +24,9 @@ const maxMediaBytes = 20 << 20
 // once, without the key (never from https to plain http), and the client's own
 // redirect policy is not asked to carry it.
 //
-// Failures are *providers.SendError: a key Infobip refuses (401/403) and media
-// it no longer has (404/410: Infobip keeps inbound media for 7 days,
+// Failures are *providers.SendError: a key Infobip refuses (401/403, a
+// Credentials failure) and media it no longer has (404/410: Infobip keeps
+// inbound media for 7 days,
 // https://www.infobip.com/docs/whatsapp/message-types-and-templates/inbound-messages) are
 // permanent; 429 and 5xx are retryable. Transport errors are returned wrapped,
 // for the caller to classify. No error carries the API key.
@@ -43,7 +45,7 @@ func (Provider) FetchMedia(ctx context.Context, env providers.Env, acct provider
 	a, aerr := settings(acct)
 	auth := a.isInfobip(raw, u)
 	if auth && aerr != nil {
-		return providers.Media{}, permanent("infobip: fetch media: " + aerr.Error())
+		return providers.Media{}, settingsError("fetch media", aerr)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
@@ -125,7 +127,8 @@ func mediaStatus(code int, auth bool) error {
 	case code == http.StatusOK:
 		return nil
 	case (code == http.StatusUnauthorized || code == http.StatusForbidden) && auth:
-		return permanent(fmt.Sprintf("infobip: Infobip refused the API key for the media (HTTP %d): check the account's apiKey", code))
+		reason := fmt.Sprintf("infobip: Infobip refused the API key for the media (HTTP %d): check the account's apiKey", code)
+		return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 	case code == http.StatusNotFound || code == http.StatusGone:
 		return permanent(fmt.Sprintf("infobip: Infobip no longer has this media (HTTP %d): it keeps inbound media for 7 days", code))
 	case retryable(code):

@@ -136,6 +136,33 @@ func TestFetchMediaFailures(t *testing.T) {
 	})
 }
 
+// TestFetchMediaCredentials checks that an API key Infobip refuses is told
+// apart from media it no longer keeps.
+func TestFetchMediaCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		wrongKey    bool
+		credentials bool
+	}{
+		{"wrong API key", true, true},
+		{"expired", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, _ := newFake(t)
+			att := providers.Attachment{FileID: srv.URL + "/whatsapp/1/senders/" + infobiptest.DefaultSender + "/media/gone"}
+			if tt.wrongKey {
+				acct.Secrets["apiKey"] = strings.Repeat("0", 32)
+				att.FileID = srv.AddMedia("", []byte("x"), "image/jpeg", "")
+			}
+			_, err := Provider{}.FetchMedia(context.Background(), guardedEnv(srv), acct, att)
+			se := asSendError(t, err)
+			if se.Retryable || se.Credentials != tt.credentials {
+				t.Errorf("SendError %+v, want permanent with Credentials %v", se, tt.credentials)
+			}
+		})
+	}
+}
+
 // TestFetchMediaRedirect: a redirect is followed once, without the key.
 func TestFetchMediaRedirect(t *testing.T) {
 	var (

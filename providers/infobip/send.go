@@ -93,15 +93,16 @@ var captioned = map[string]bool{"image": true, "video": true, "document": true}
 // Failures are *providers.SendError: HTTP 429, 5xx and transport errors are
 // retryable; 401 is permanent ("Infobip does not accept the API key"); other
 // refusals, and a message Infobip answers as REJECTED, are permanent with
-// Infobip's text, code and refused fields as Reason. No error carries the API
-// key.
+// Infobip's text, code and refused fields as Reason. Refusals of the API key
+// (401, and 403 for a key without the permission) are Credentials failures. No
+// error carries the API key.
 func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	a, err := settings(acct)
 	to := digits(msg.To)
 	switch {
 	case err != nil:
-		return res, permanent("infobip: send: " + err.Error())
+		return res, settingsError("send", err)
 	case a.number == "":
 		return res, permanent("infobip: send: " + errNoNumber.Error())
 	case len(a.number) > maxNumberLen:
@@ -235,7 +236,7 @@ func utf16Len(s string) int {
 func sendError(err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		e := &providers.SendError{Reason: apiErr.Reason(), Err: err}
+		e := &providers.SendError{Reason: apiErr.Reason(), Err: err, Credentials: refusedKey(apiErr.HTTPStatus)}
 		switch {
 		case apiErr.HTTPStatus == http.StatusUnauthorized:
 			e.Reason = "Infobip does not accept the API key: " + e.Reason + "; check the account's apiKey and apiUrl"
@@ -246,7 +247,7 @@ func sendError(err error) error {
 	}
 	var stErr *statusError
 	if errors.As(err, &stErr) {
-		e := &providers.SendError{Reason: "Infobip answered HTTP " + strconv.Itoa(stErr.code), Err: err}
+		e := &providers.SendError{Reason: "Infobip answered HTTP " + strconv.Itoa(stErr.code), Err: err, Credentials: refusedKey(stErr.code)}
 		switch {
 		case stErr.code == http.StatusUnauthorized:
 			e.Reason = "Infobip does not accept the API key (HTTP 401): check the account's apiKey and apiUrl"
@@ -275,7 +276,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("infobip: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("infobip: send: attachment %d: %w", i+1, se.Err),
 	}
@@ -284,4 +285,19 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// refusedKey reports whether an HTTP status is Infobip's refusal of the API
+// key rather than of the message: 401 for a key it does not accept, 403 for
+// one without the permission (scope) the call needs. Every reply fails alike
+// until an admin changes the key.
+func refusedKey(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}
+
+// settingsError is the permanent failure of an account whose settings cannot
+// be used; a missing API key is a Credentials failure.
+func settingsError(op string, err error) error {
+	reason := "infobip: " + op + ": " + err.Error()
+	return &providers.SendError{Credentials: errors.Is(err, errNoKey), Reason: reason, Err: errors.New(reason)}
 }

@@ -380,6 +380,39 @@ func TestSendFakeRefusals(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the API key (the
+// account's health turns failing) and which about one message or recipient:
+// the fake's own answers, and Infobip's documented ones.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(srv *infobiptest.Server, acct *providers.Account)
+		credentials bool
+	}{
+		{"wrong API key", func(_ *infobiptest.Server, acct *providers.Account) { acct.Secrets["apiKey"] = strings.Repeat("0", 32) }, true},
+		{"no API key", func(_ *infobiptest.Server, acct *providers.Account) { acct.Secrets = nil }, true},
+		{"key without the permission", func(srv *infobiptest.Server, _ *providers.Account) {
+			srv.FailNext(infobiptest.EndpointText, infobiptest.Forbidden)
+		}, true},
+		{"invalid recipient", func(srv *infobiptest.Server, _ *providers.Account) {
+			srv.FailNext(infobiptest.EndpointText, infobiptest.Reply{HTTPStatus: 400,
+				Body: `{"requestError":{"serviceException":{"messageId":"BAD_REQUEST","text":"Bad request","validationErrors":{"to":["must be a valid phone number"]}}}}`})
+		}, false},
+		{"not a sender of the account", func(_ *infobiptest.Server, acct *providers.Account) { acct.Settings["whatsappNumber"] = "15550001111" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, env := newFake(t)
+			tt.setup(srv, &acct)
+			_, err := Provider{}.Send(context.Background(), env, acct, providers.OutboundMessage{To: "385919998888", Text: "hi"})
+			se := asSendError(t, err)
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestMessageID(t *testing.T) {
 	tests := []struct {
 		id   string

@@ -38,12 +38,13 @@ var errStickerImage = errors.New("line: LINE does not let bots download sticker 
 // Failures are *providers.SendError. A large video or audio is not ready at
 // first: LINE answers 202 and the fetch is retryable, as are 429, 5xx and
 // transport errors. A message unsent by the customer (410), unknown or expired
-// (404), a bad token and stickers are permanent.
+// (404), a bad token and stickers are permanent; a refused token is a
+// Credentials failure, as for Send.
 func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	token := acct.Secrets["channelAccessToken"]
 	switch {
 	case token == "":
-		return providers.Media{}, permanent("line: get content: the account has no channel access token")
+		return providers.Media{}, noToken("line: get content: the account has no channel access token")
 	case strings.HasPrefix(att.FileID, StickerFileIDPrefix):
 		return providers.Media{}, &providers.SendError{Reason: errStickerImage.Error(), Err: errStickerImage}
 	}

@@ -89,3 +89,28 @@ func TestFetchMediaFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchMediaCredentials checks that a revoked channel access token is told
+// apart from content LINE no longer has.
+func TestFetchMediaCredentials(t *testing.T) {
+	fake, p, env := newFake(t)
+	fake.SetGone("100")
+	revoked := testAccount
+	revoked.Secrets = map[string]string{"channelAccessToken": "revoked-token"}
+	for _, tt := range []struct {
+		name        string
+		acct        providers.Account
+		credentials bool
+	}{
+		{"revoked token", revoked, true},
+		{"unsent by the customer", testAccount, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := p.FetchMedia(context.Background(), env, tt.acct, providers.Attachment{Type: providers.AttachmentImage, FileID: "100"})
+			var se *providers.SendError
+			if !errors.As(err, &se) || se.Retryable || se.Credentials != tt.credentials {
+				t.Fatalf("err = %#v, want a permanent SendError with Credentials %v", err, tt.credentials)
+			}
+		})
+	}
+}

@@ -65,14 +65,16 @@ type pushResponse struct {
 // Failures are *providers.SendError: 5xx, transport errors and rate limits
 // (429) are retryable, except 429 for the monthly message limit, which waits
 // for next month; other refusals (400 bad recipient or message, 401 bad token,
-// 403) are permanent with LINE's message and details as Reason. When a later
-// push fails, the result still lists the messages already delivered.
+// 403) are permanent with LINE's message and details as Reason, and those about
+// the channel access token (401, 403: the channel may not use the endpoint) are
+// Credentials failures. When a later push fails, the result still lists the
+// messages already delivered.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	token := acct.Secrets["channelAccessToken"]
 	switch {
 	case token == "":
-		return res, permanent("line: send: the account has no channel access token")
+		return res, noToken("line: send: the account has no channel access token")
 	case msg.To == "":
 		return res, permanent("line: send: the message has no recipient")
 	case len(msg.Attachments) == 0 && strings.TrimSpace(msg.Text) == "":
@@ -192,7 +194,11 @@ func sendError(err error, withKey bool) error {
 		e := &providers.SendError{Reason: apiErr.Reason(), Err: err}
 		switch {
 		case apiErr.Status == http.StatusUnauthorized:
+			e.Credentials = true
 			e.Reason = "LINE does not accept the channel access token: " + apiErr.Reason()
+		case apiErr.Status == http.StatusForbidden:
+			// The channel's plan or permissions do not include the endpoint.
+			e.Credentials = true
 		case apiErr.Status == http.StatusTooManyRequests && isMonthlyLimit(apiErr):
 			e.Reason = "LINE's monthly message limit for this account is used up: " + apiErr.Reason()
 		case apiErr.Status == http.StatusTooManyRequests, apiErr.Status >= 500:
@@ -214,7 +220,7 @@ func sendError(err error, withKey bool) error {
 		return &providers.SendError{Retryable: withKey, Reason: decErr.Error(), Err: err}
 	}
 	if errors.Is(err, errBadToken) {
-		return &providers.SendError{Reason: errBadToken.Error(), Err: err}
+		return &providers.SendError{Credentials: true, Reason: errBadToken.Error(), Err: err}
 	}
 	// Transport errors and timeouts: the request may not have reached LINE.
 	return &providers.SendError{Retryable: true, Reason: err.Error(), Err: err}
@@ -229,4 +235,9 @@ func isMonthlyLimit(e *APIError) bool {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// noToken is the failure of an account without a channel access token.
+func noToken(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

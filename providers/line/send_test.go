@@ -317,6 +317,49 @@ func TestSendRetryKeyIsStable(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the channel access token
+// (the account's health turns failing) and which about one recipient or
+// message: the fake's own answers to a revoked token and to a bad recipient,
+// and LINE's documented refusals.
+func TestSendCredentials(t *testing.T) {
+	withToken := func(token string) providers.Account {
+		a := testAccount
+		a.Secrets = map[string]string{"channelAccessToken": token, "channelSecret": linetest.Secret}
+		return a
+	}
+	tests := []struct {
+		name        string
+		acct        providers.Account
+		to          string
+		fault       *linetest.Fault
+		credentials bool
+	}{
+		{"revoked token", withToken("revoked-token"), customer, nil, true},
+		{"token with a line break", withToken("token\nX-Other: 1"), customer, nil, true},
+		{"no token", withToken(""), customer, nil, true},
+		{"API not available to the channel", testAccount, customer, &linetest.Forbidden, true},
+		{"invalid recipient", testAccount, "nobody", nil, false},
+		{"failed to send", testAccount, customer, &linetest.FailedToSend, false},
+		{"monthly limit", testAccount, customer, &linetest.MonthlyLimit, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, p, env := newFake(t)
+			if tt.fault != nil {
+				fake.FailNext(linetest.EndpointPush, *tt.fault)
+			}
+			_, err := p.Send(context.Background(), env, tt.acct, providers.OutboundMessage{To: tt.to, Text: "hi", ID: "5"})
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestSendErrors(t *testing.T) {
 	tests := []struct {
 		name       string

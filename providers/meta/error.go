@@ -20,11 +20,14 @@ import (
 const (
 	CodeUnknown           = 1      // API Unknown: possibly temporary
 	CodeService           = 2      // API Service: temporary downtime
+	CodeAPIMethod         = 3      // the app lacks a capability or permission for the call
 	CodeTooManyCalls      = 4      // application request limit
 	CodePermissionDenied  = 10     // permission missing (also Messenger's window, subcode 2018278)
 	CodeUserTooManyCalls  = 17     // user request limit
 	CodePageTooManyCalls  = 32     // page request limit
 	CodeInvalidParameter  = 100    // invalid parameter (subcode 33: no such object or no access)
+	CodeAPISession        = 102    // the session or access token expired, was revoked or is invalid
+	CodeNoAccessToken     = 104    // the call carried no access token
 	CodeAccessToken       = 190    // access token expired or invalid
 	CodeAppLimit          = 341    // application limit reached: temporary
 	CodePolicyBlock       = 368    // temporarily blocked for policy violations
@@ -33,6 +36,7 @@ const (
 	CodeWABARateLimit     = 80007  // WhatsApp Business Account rate limit
 	CodeThroughput        = 130429 // WhatsApp: the number's throughput was exceeded
 	CodeWASomethingWrong  = 131000 // WhatsApp: unknown error, try again
+	CodeWAAccessDenied    = 131005 // WhatsApp: permission not granted or removed
 	CodeWAServiceDown     = 131016 // WhatsApp: service unavailable
 	CodeUndeliverable     = 131026 // WhatsApp: the message cannot be delivered to this user
 	CodeReEngagement      = 131047 // WhatsApp: 24 hours since the customer last wrote
@@ -112,6 +116,26 @@ func (e *Error) Error() string {
 // and errors it marks transient. Everything else needs a person to act.
 func (e *Error) Retryable() bool {
 	return retryableCodes[e.Code] || e.IsTransient || e.HTTPStatus >= 500
+}
+
+// Credentials reports whether Meta refused the access token, or its
+// permissions as a whole, rather than this call's content or recipient: a
+// token that is missing, invalid, expired or revoked (104, 190, 102, and any
+// HTTP 401, as WhatsApp's AuthException, code 0), and a token without a
+// permission the app, Page or number needs (3, 10 and 200-299 without a
+// subcode, WhatsApp's 131005). Messenger's refusals about one person under
+// those codes carry a subcode (the 24-hour window 10/2018278, "this person
+// isn't available" 200/1545041), and stay the message's.
+func (e *Error) Credentials() bool {
+	switch {
+	case e.HTTPStatus == http.StatusUnauthorized:
+		return true
+	case e.Code == CodeAccessToken, e.Code == CodeAPISession, e.Code == CodeNoAccessToken, e.Code == CodeWAAccessDenied:
+		return true
+	case e.Code == CodeAPIMethod, e.Code == CodePermissionDenied, e.Code >= 200 && e.Code <= 299:
+		return e.Subcode == 0 && !e.OutsideWindow()
+	}
+	return false
 }
 
 // OutsideWindow reports the refusals of a reply outside the customer-service
@@ -214,8 +238,9 @@ func parseError(raw []byte) *Error {
 // SendError classifies a failed call for the delivery queue as a
 // *providers.SendError: Graph's outages and rate limits, HTTP 429/5xx and
 // transport errors are retryable; other refusals are permanent, with Meta's
-// message as Reason; a success that cannot be read is permanent too, since
-// retrying could deliver the message twice.
+// message as Reason, and those of the token or its permissions are
+// Credentials failures (see Error.Credentials); a success that cannot be read
+// is permanent too, since retrying could deliver the message twice.
 func SendError(err error) error {
 	if err == nil {
 		return nil
@@ -226,7 +251,8 @@ func SendError(err error) error {
 	}
 	var gerr *Error
 	if errors.As(err, &gerr) {
-		return &providers.SendError{Retryable: gerr.Retryable(), RetryAfter: gerr.RetryAfter, Reason: gerr.Reason(), Err: err}
+		return &providers.SendError{Retryable: gerr.Retryable(), RetryAfter: gerr.RetryAfter, Credentials: gerr.Credentials(),
+			Reason: gerr.Reason(), Err: err}
 	}
 	var herr *HTTPError
 	if errors.As(err, &herr) {
@@ -241,7 +267,27 @@ func SendError(err error) error {
 	return &providers.SendError{Retryable: true, Reason: err.Error(), Err: err}
 }
 
+// AccountSendError is SendError for a call on the account's own node (its
+// Page's or its number's messages or media): Graph's "no such object, or no
+// access to it" (100/33) is then about the token, which belongs to another
+// Page or number or lost its access, and so a Credentials failure too.
+func AccountSendError(err error) error {
+	out := SendError(err)
+	var gerr *Error
+	var se *providers.SendError
+	if errors.As(err, &gerr) && gerr.Code == CodeInvalidParameter && gerr.Subcode == SubcodeNoObject && errors.As(out, &se) {
+		se.Credentials = true
+	}
+	return out
+}
+
 // Permanent is a failure no retry can fix, with reason as its explanation.
 func Permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// NoToken is the failure of an account without an access token, with reason
+// as its explanation: a Credentials failure.
+func NoToken(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

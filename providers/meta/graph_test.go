@@ -186,34 +186,41 @@ func TestSendErrorClassification(t *testing.T) {
 		return &Error{Op: "x", Code: code, Subcode: sub, Message: fmt.Sprintf("(#%d) refused", code), IsTransient: transient, HTTPStatus: status}
 	}
 	tests := []struct {
-		name      string
-		err       error
-		retryable bool
-		reason    string
+		name        string
+		err         error
+		retryable   bool
+		reason      string
+		credentials bool
 	}{
-		{"unknown", gerr(1, 0, false, 500), true, "(#1) refused (code 1)"},
-		{"service", gerr(2, 0, false, 503), true, "code 2"},
-		{"app rate limit", gerr(4, 0, false, 403), true, "rate limit for the app"},
-		{"user rate limit", gerr(17, 0, false, 400), true, "rate limit"},
-		{"page rate limit", gerr(32, 0, false, 400), true, "rate limit for the Page"},
-		{"send rate limit", gerr(613, 0, false, 400), true, "rate limit"},
-		{"WABA rate limit", gerr(80007, 0, false, 400), true, "Business Account's rate limit"},
-		{"throughput", gerr(130429, 0, false, 400), true, "throughput"},
-		{"pair rate limit", gerr(131056, 0, false, 400), true, "too many messages"},
-		{"transient flag", gerr(9999, 0, true, 400), true, "code 9999"},
-		{"token", gerr(190, 463, false, 400), false, "access token is invalid or expired"},
-		{"permission", gerr(10, 0, false, 403), false, "lacks a permission"},
-		{"permission range", gerr(200, 0, false, 403), false, "code 200"},
-		{"outside the window", gerr(10, 2018278, false, 400), false, "24-hour window has closed"},
-		{"bad parameter", gerr(100, 0, false, 400), false, "refused a parameter"},
-		{"person unavailable", gerr(551, 1545041, false, 400), false, "isn't available"},
-		{"re-engagement", gerr(131047, 0, false, 400), false, "more than 24 hours"},
-		{"undeliverable", gerr(131026, 0, false, 400), false, "cannot deliver"},
-		{"policy block", gerr(368, 0, false, 400), false, "policy"},
-		{"bad gateway", &HTTPError{Op: "x", Status: 502}, true, "HTTP 502 Bad Gateway"},
-		{"not found page", &HTTPError{Op: "x", Status: 404}, false, "HTTP 404"},
-		{"undecodable success", &DecodeError{Op: "x", Err: errors.New("eof")}, false, "decode answer"},
-		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), true, "deadline"},
+		{"unknown", gerr(1, 0, false, 500), true, "(#1) refused (code 1)", false},
+		{"service", gerr(2, 0, false, 503), true, "code 2", false},
+		{"app rate limit", gerr(4, 0, false, 403), true, "rate limit for the app", false},
+		{"user rate limit", gerr(17, 0, false, 400), true, "rate limit", false},
+		{"page rate limit", gerr(32, 0, false, 400), true, "rate limit for the Page", false},
+		{"send rate limit", gerr(613, 0, false, 400), true, "rate limit", false},
+		{"WABA rate limit", gerr(80007, 0, false, 400), true, "Business Account's rate limit", false},
+		{"throughput", gerr(130429, 0, false, 400), true, "throughput", false},
+		{"pair rate limit", gerr(131056, 0, false, 400), true, "too many messages", false},
+		{"transient flag", gerr(9999, 0, true, 400), true, "code 9999", false},
+		{"token", gerr(190, 463, false, 400), false, "access token is invalid or expired", true},
+		{"permission", gerr(10, 0, false, 403), false, "lacks a permission", true},
+		{"permission range", gerr(200, 0, false, 403), false, "code 200", true},
+		{"outside the window", gerr(10, 2018278, false, 400), false, "24-hour window has closed", false},
+		{"bad parameter", gerr(100, 0, false, 400), false, "refused a parameter", false},
+		{"person unavailable", gerr(551, 1545041, false, 400), false, "isn't available", false},
+		{"re-engagement", gerr(131047, 0, false, 400), false, "more than 24 hours", false},
+		{"undeliverable", gerr(131026, 0, false, 400), false, "cannot deliver", false},
+		{"policy block", gerr(368, 0, false, 400), false, "policy", false},
+		{"session", gerr(102, 0, false, 400), false, "code 102", true},
+		{"no token", gerr(104, 0, false, 400), false, "code 104", true},
+		{"WhatsApp AuthException", gerr(0, 0, false, 401), false, "code 0", true},
+		{"capability (WhatsApp answers it with 500)", gerr(3, 0, false, 500), true, "code 3", true},
+		{"WhatsApp access denied", gerr(131005, 0, false, 403), false, "code 131005", true},
+		{"not a tester of the app", gerr(200, 2018028, false, 400), false, "subcode 2018028", false},
+		{"bad gateway", &HTTPError{Op: "x", Status: 502}, true, "HTTP 502 Bad Gateway", false},
+		{"not found page", &HTTPError{Op: "x", Status: 404}, false, "HTTP 404", false},
+		{"undecodable success", &DecodeError{Op: "x", Err: errors.New("eof")}, false, "decode answer", false},
+		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), true, "deadline", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,8 +228,9 @@ func TestSendErrorClassification(t *testing.T) {
 			if !errors.As(SendError(tt.err), &se) {
 				t.Fatalf("not a SendError")
 			}
-			if se.Retryable != tt.retryable || !strings.Contains(se.Reason, tt.reason) || !errors.Is(se, tt.err) {
-				t.Errorf("SendError{Retryable: %v, Reason: %q}, want %v, %q", se.Retryable, se.Reason, tt.retryable, tt.reason)
+			if se.Retryable != tt.retryable || se.Credentials != tt.credentials || !strings.Contains(se.Reason, tt.reason) || !errors.Is(se, tt.err) {
+				t.Errorf("SendError{Retryable: %v, Credentials: %v, Reason: %q}, want %v, %v, %q",
+					se.Retryable, se.Credentials, se.Reason, tt.retryable, tt.credentials, tt.reason)
 			}
 		})
 	}

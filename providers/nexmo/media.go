@@ -25,8 +25,10 @@ const maxMediaBytes = 20 << 20
 // for yet: Vonage's 401 then fails the download with a reason that says to
 // turn the option off.
 //
-// Failures are *providers.SendError: a refusal (401/403) and media Vonage no
-// longer has (404/410) are permanent; 429 and 5xx are retryable. Transport
+// Failures are *providers.SendError: a refusal (401/403, a Credentials
+// failure: every download fails alike until an admin changes the application)
+// and media Vonage no longer has (404/410) are permanent; 429 and 5xx are
+// retryable. Transport
 // errors are returned wrapped, for the caller to classify.
 func (Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	raw := att.FileID
@@ -74,7 +76,7 @@ func mediaStatus(code int) error {
 	case code == http.StatusOK:
 		return nil
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
-		return permanent(fmt.Sprintf("nexmo: Vonage refused the media download (HTTP %d): the application probably has Secure Inbound Media on, "+
+		return unusableCredentials(fmt.Sprintf("nexmo: Vonage refused the media download (HTTP %d): the application probably has Secure Inbound Media on, "+
 			"whose downloads need a JWT signed with the application's private key, which Switchboard has no setting for yet; turn Secure Inbound Media off in the application's Messages settings", code))
 	case code == http.StatusNotFound || code == http.StatusGone:
 		return permanent(fmt.Sprintf("nexmo: Vonage no longer has this media (HTTP %d): its media URLs expire", code))

@@ -83,6 +83,34 @@ func TestFetchMediaFailures(t *testing.T) {
 	}
 }
 
+// TestFetchMediaCredentials checks that Secure Inbound Media, which refuses
+// every download without the application's JWT, is told apart from a media
+// URL that expired.
+func TestFetchMediaCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		secure      bool
+		credentials bool
+	}{
+		{"Secure Inbound Media", true, true},
+		{"expired", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, env := newFake(t)
+			u := srv.URL + "/v3/media/" + nexmotest.NewUUID(99)
+			if tt.secure {
+				srv.SetSecureInboundMedia(true)
+				u = srv.AddMedia([]byte("x"), "image/png")
+			}
+			_, err := Provider{}.FetchMedia(context.Background(), env, acct, providers.Attachment{Type: providers.AttachmentImage, FileID: u})
+			se := asSendError(t, err)
+			if se.Retryable || se.Credentials != tt.credentials {
+				t.Errorf("SendError %+v, want permanent with Credentials %v", se, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestFetchMediaTooLarge(t *testing.T) {
 	big := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "video/mp4")

@@ -90,7 +90,9 @@ var captionable = map[string]bool{"image": true, "video": true, "file": true}
 // message WhatsApp does not allow now). WhatsApp mostly refuses a message
 // outside its 24-hour window after Vonage accepted it, in a rejected status,
 // which ParseWebhook turns into FAILED. An account with authentication JWT
-// fails permanently with ErrNoPrivateKey. No error carries the API secret.
+// fails permanently with ErrNoPrivateKey. A 401, missing API key or secret and
+// an authentication Switchboard cannot use are Credentials failures. No error
+// carries the API secret.
 func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	a, err := settings(acct)
@@ -99,12 +101,14 @@ func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Acco
 	}
 	to := msisdn(msg.To)
 	switch {
+	case errors.Is(err, errNoKey), errors.Is(err, errNoSecret):
+		return res, unusableCredentials("nexmo: send: " + err.Error())
 	case err != nil:
 		return res, permanent("nexmo: send: " + err.Error())
 	case a.auth == AuthJWT:
-		return res, &providers.SendError{Reason: "nexmo: send: " + ErrNoPrivateKey.Error(), Err: fmt.Errorf("nexmo: send: %w", ErrNoPrivateKey)}
+		return res, &providers.SendError{Credentials: true, Reason: "nexmo: send: " + ErrNoPrivateKey.Error(), Err: fmt.Errorf("nexmo: send: %w", ErrNoPrivateKey)}
 	case a.auth != AuthBasic:
-		return res, permanent("nexmo: send: authentication must be BASIC or JWT, not " + strconv.Quote(providers.Truncate(a.auth, 20)))
+		return res, unusableCredentials("nexmo: send: authentication must be BASIC or JWT, not " + strconv.Quote(providers.Truncate(a.auth, 20)))
 	case a.number == "":
 		return res, permanent("nexmo: send: " + errNoNumber.Error())
 	case to == "":
@@ -239,6 +243,7 @@ func sendError(err error) error {
 	if errors.As(err, &apiErr) {
 		e := &providers.SendError{Reason: apiErr.Reason(), Err: err}
 		if apiErr.HTTPStatus == http.StatusUnauthorized {
+			e.Credentials = true
 			e.Reason += " (check the API key and secret in the Vonage Dashboard, API Settings)"
 		}
 		if retryable(apiErr.HTTPStatus) {
@@ -248,7 +253,7 @@ func sendError(err error) error {
 	}
 	var stErr *statusError
 	if errors.As(err, &stErr) {
-		e := &providers.SendError{Reason: "Vonage answered HTTP " + strconv.Itoa(stErr.code), Err: err}
+		e := &providers.SendError{Reason: "Vonage answered HTTP " + strconv.Itoa(stErr.code), Err: err, Credentials: stErr.code == http.StatusUnauthorized}
 		if retryable(stErr.code) {
 			e.Retryable, e.RetryAfter = true, stErr.retryAfter
 		}
@@ -272,7 +277,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("nexmo: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("nexmo: send: attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("nexmo: send: attachment %d: %w", i+1, se.Err),
 	}
@@ -281,4 +286,10 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// unusableCredentials is the permanent failure of an account whose
+// credentials cannot be used: a Credentials failure.
+func unusableCredentials(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

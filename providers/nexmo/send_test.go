@@ -326,6 +326,41 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
+// TestSendCredentials checks which refusals are about the API key and secret
+// (the account's health turns failing) and which about one message or
+// recipient: the fake's own answers, and Vonage's documented ones.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(srv *nexmotest.Server, acct *providers.Account)
+		credentials bool
+	}{
+		{"wrong secret", func(_ *nexmotest.Server, a *providers.Account) { a.Secrets["apiSecret"] = "0000000000000000" }, true},
+		{"no secret", func(_ *nexmotest.Server, a *providers.Account) { delete(a.Secrets, "apiSecret") }, true},
+		{"JWT authentication", func(_ *nexmotest.Server, a *providers.Account) { a.Settings["authentication"] = AuthJWT }, true},
+		{"invalid recipient", func(srv *nexmotest.Server, _ *providers.Account) {
+			r := nexmotest.Problem(422, "https://developer.nexmo.com/api-errors/messages-olympus#1020", "Invalid params", "The value of one or more parameters is invalid.")
+			r.InvalidParams = []nexmotest.InvalidParam{{Name: "to", Reason: "Invalid number"}}
+			srv.FailNext(nexmotest.EndpointMessages, r)
+		}, false},
+		{"outside the window", func(srv *nexmotest.Server, _ *providers.Account) {
+			srv.FailNext(nexmotest.EndpointMessages, nexmotest.Problem(http.StatusUnprocessableEntity, "https://developer.nexmo.com/api-errors/messages-olympus#1020",
+				"Invalid params", "The message type is not allowed for this channel outside the customer care window."))
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, env := newFake(t)
+			tt.setup(srv, &acct)
+			_, err := Provider{}.Send(context.Background(), env, acct, providers.OutboundMessage{To: "447700900001", Text: "hi"})
+			se := asSendError(t, err)
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+		})
+	}
+}
+
 // TestSendPartialFailure: when a later part fails, the parts already accepted
 // are reported.
 func TestSendPartialFailure(t *testing.T) {

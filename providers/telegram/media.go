@@ -54,12 +54,13 @@ var mimeExtensions = map[string]string{
 //
 // Failures are *providers.SendError: refusals such as an unknown or expired
 // file_id and files over the limit are permanent, 429, 5xx and transport
-// errors retryable. No error carries the bot token.
+// errors retryable; a refused token is a Credentials failure, as for Send. No
+// error carries the bot token.
 func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	token := acct.Secrets["botToken"]
 	switch {
 	case token == "":
-		return providers.Media{}, permanent("telegram: getFile: the account has no bot token")
+		return providers.Media{}, noToken("telegram: getFile: the account has no bot token")
 	case att.FileID == "":
 		return providers.Media{}, permanent("telegram: getFile: the attachment has no file_id")
 	}

@@ -163,6 +163,31 @@ func TestFetchMediaErrors(t *testing.T) {
 	}
 }
 
+// TestFetchMediaCredentials checks that a refused bot token is told apart from
+// a file Telegram no longer has.
+func TestFetchMediaCredentials(t *testing.T) {
+	fake := telegramtest.NewServer(testToken)
+	t.Cleanup(fake.Close)
+	p, env := New(fake.URL), providers.Env{HTTP: fake.Client()}
+	revoked := providers.Account{Secrets: map[string]string{"botToken": "123456:AAHrevokedRevokedRevokedRevoked"}}
+	for _, tt := range []struct {
+		name        string
+		acct        providers.Account
+		credentials bool
+	}{
+		{"revoked token", revoked, true},
+		{"unknown file", testAccount, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := p.FetchMedia(context.Background(), env, tt.acct, providers.Attachment{FileID: "AwACgone"})
+			var se *providers.SendError
+			if !errors.As(err, &se) || se.Retryable || se.Credentials != tt.credentials {
+				t.Fatalf("err = %#v, want a permanent SendError with Credentials %v", err, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestFetchMediaTransportError(t *testing.T) {
 	fake := newFakeAPI(t)
 	p, env := New(fake.URL), fake.env()

@@ -38,7 +38,8 @@ type sentMessage struct {
 //
 // Failures are *providers.SendError: 429 (with retry_after), 5xx and transport
 // errors are retryable; other refusals (bad token, chat not found, bot blocked)
-// are permanent with Telegram's description as Reason. When a later part fails,
+// are permanent with Telegram's description as Reason, and a refused token (401,
+// or 404 for a malformed one) is a Credentials failure. When a later part fails,
 // the result still lists the parts already delivered, so a caller that retries
 // can tell the customer already has them. No error carries the bot token.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
@@ -46,7 +47,7 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	token := acct.Secrets["botToken"]
 	switch {
 	case token == "":
-		return res, permanent("telegram: the account has no bot token")
+		return res, noToken("telegram: the account has no bot token")
 	case msg.To == "":
 		return res, permanent("telegram: the message has no recipient chat")
 	case len(msg.Attachments) == 0 && strings.TrimSpace(msg.Text) == "":
@@ -166,12 +167,14 @@ func sendError(err error) error {
 			e.Retryable, e.RetryAfter = true, apiErr.RetryAfter
 		case apiErr.Code >= 500:
 			e.Retryable = true
+		case refusedToken(apiErr):
+			e.Credentials = true
 		}
 		return e
 	}
 	var stErr *statusError
 	if errors.As(err, &stErr) {
-		e := &providers.SendError{Reason: err.Error(), Err: err}
+		e := &providers.SendError{Reason: err.Error(), Err: err, Credentials: stErr.code == http.StatusUnauthorized}
 		if stErr.code == http.StatusTooManyRequests || stErr.code >= 500 {
 			e.Retryable, e.RetryAfter = true, stErr.retryAfter
 		}
@@ -189,7 +192,20 @@ func sendError(err error) error {
 	return &providers.SendError{Retryable: true, Reason: err.Error(), Err: err}
 }
 
+// refusedToken reports whether the Bot API refused the bot token rather than
+// the call: 401 for a token it does not know (revoked, or another bot's), and
+// its bare 404 "Not Found" for a path whose token has the wrong shape (a
+// method Switchboard calls always exists).
+func refusedToken(e *APIError) bool {
+	return e.Code == http.StatusUnauthorized || e.Code == http.StatusNotFound && e.Description == "Not Found"
+}
+
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// noToken is the permanent failure of an account without a bot token.
+func noToken(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

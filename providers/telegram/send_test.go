@@ -234,6 +234,48 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
+// TestSendCredentials checks which refusals are about the account's bot token
+// (its health turns failing) and which about one chat, with the fake's own
+// answers to a revoked or malformed token.
+func TestSendCredentials(t *testing.T) {
+	withToken := func(token string) providers.Account {
+		return providers.Account{ID: "acc1", Secrets: map[string]string{"botToken": token}}
+	}
+	tests := []struct {
+		name        string
+		acct        providers.Account
+		to          string
+		credentials bool
+		reason      string
+	}{
+		{"revoked token", withToken("123456:AAHrevokedRevokedRevokedRevoked"), "42", true, "Unauthorized"},
+		{"malformed token", withToken("not-a-bot-token"), "42", true, "Not Found"},
+		{"no token", withToken(""), "42", true, "telegram: the account has no bot token"},
+		{"bot blocked", testAccount, "43", false, "Forbidden: bot was blocked by the user"},
+		{"chat not found", testAccount, "-1", false, "Bad Request: chat not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := telegramtest.NewServer(testToken)
+			t.Cleanup(fake.Close)
+			fake.Block(43)
+			if tt.to == "-1" {
+				fake.FailNext("sendMessage", telegramtest.ChatNotFound)
+			}
+			_, err := New(fake.URL).Send(context.Background(), providers.Env{HTTP: fake.Client()}, tt.acct,
+				providers.OutboundMessage{To: tt.to, Text: "hello"})
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable || se.Reason != tt.reason {
+				t.Errorf("credentials %v retryable %v reason %q, want credentials %v, permanent, %q",
+					se.Credentials, se.Retryable, se.Reason, tt.credentials, tt.reason)
+			}
+		})
+	}
+}
+
 func TestSendAPIErrorIsReachable(t *testing.T) {
 	fake := newFakeAPI(t)
 	fake.reply(telegramtest.Blocked)

@@ -5,7 +5,9 @@ import "net/http"
 // Twilio's error codes (https://www.twilio.com/docs/api/errors), as far as
 // Switchboard branches on them.
 const (
+	codeAccountInactive = 10001 // the account is not active
 	codeAuthenticate    = 20003 // wrong Account SID or Auth Token
+	codeAccountDisabled = 20005 // the account is not active
 	codeNotFound        = 20404 // no such resource (another account's SID)
 	codeTooManyRequests = 20429 // the REST API's rate limit
 	codeRateLimited     = 63017 // rate limit exceeded
@@ -53,4 +55,16 @@ func retryable(httpStatus, code int) bool {
 		return true
 	}
 	return httpStatus == http.StatusTooManyRequests || httpStatus >= 500
+}
+
+// credentials reports whether a refusal is about the account's credentials
+// rather than the message or its recipient: an Account SID and Auth Token
+// Twilio does not accept (401, 20003), or an account that is not active (10001,
+// 20005). Every reply fails alike until an admin acts.
+func credentials(httpStatus, code int) bool {
+	switch code {
+	case codeAuthenticate, codeAccountInactive, codeAccountDisabled:
+		return true
+	}
+	return httpStatus == http.StatusUnauthorized
 }

@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,8 +26,9 @@ const maxMediaBytes = 20 << 20
 // redirect to another host); the client's own redirect policy is not asked to
 // carry them.
 //
-// Failures are *providers.SendError: credentials Twilio refuses (401/403) and
-// media it no longer has (404) are permanent; 429 and 5xx are retryable.
+// Failures are *providers.SendError: credentials Twilio refuses (401/403, a
+// Credentials failure) and media it no longer has (404) are permanent; 429 and
+// 5xx are retryable.
 // Transport errors are returned wrapped, for the caller to classify. No error
 // carries the Auth Token or the CDN's signed URL.
 func (Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
@@ -44,7 +46,7 @@ func (Provider) FetchMedia(ctx context.Context, env providers.Env, acct provider
 	a, aerr := settings(acct)
 	auth := a.isTwilio(raw, u)
 	if auth && aerr != nil {
-		return providers.Media{}, permanent("twilio: fetch media: " + aerr.Error())
+		return providers.Media{}, settingsError("fetch media", aerr)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
 	if err != nil {
@@ -122,7 +124,8 @@ func mediaStatus(code int, auth bool) error {
 	case code == http.StatusOK:
 		return nil
 	case (code == http.StatusUnauthorized || code == http.StatusForbidden) && auth:
-		return permanent(fmt.Sprintf("twilio: Twilio refused the account's credentials for the media (HTTP %d): check the Account SID and Auth Token", code))
+		reason := fmt.Sprintf("twilio: Twilio refused the account's credentials for the media (HTTP %d): check the Account SID and Auth Token", code)
+		return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 	case code == http.StatusNotFound || code == http.StatusGone:
 		return permanent(fmt.Sprintf("twilio: Twilio no longer has this media (HTTP %d): it was deleted", code))
 	case retryable(code, 0):

@@ -141,6 +141,34 @@ func TestFetchMediaFailures(t *testing.T) {
 	})
 }
 
+// TestFetchMediaCredentials checks that an Auth Token Twilio refuses is told
+// apart from media it deleted.
+func TestFetchMediaCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		wrongToken  bool
+		credentials bool
+	}{
+		{"wrong auth token", true, true},
+		{"deleted", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, _ := newFake(t)
+			att := providers.Attachment{FileID: srv.URL + "/2010-04-01/Accounts/" + twiliotest.DefaultAccountSID + "/Messages/" +
+				twiliotest.NewSID("MM", 1) + "/Media/" + twiliotest.NewSID("ME", 1)}
+			if tt.wrongToken {
+				acct.Secrets = map[string]string{"authToken": strings.Repeat("0", 32)}
+				att.FileID = srv.AddMedia([]byte("x"), "image/jpeg")
+			}
+			_, err := Provider{}.FetchMedia(context.Background(), guardedEnv(srv), acct, att)
+			se := asSendError(t, err)
+			if se.Retryable || se.Credentials != tt.credentials {
+				t.Errorf("SendError %+v, want permanent with Credentials %v", se, tt.credentials)
+			}
+		})
+	}
+}
+
 // TestFetchMediaElsewhere: a media URL that is not Twilio's is fetched without
 // the account's credentials.
 func TestFetchMediaElsewhere(t *testing.T) {

@@ -45,7 +45,8 @@ type messageResource struct {
 // (20429, 63017, 63018) and transport errors are retryable; other refusals
 // (20003 bad credentials, 21211 invalid number, 63007 not a WhatsApp sender,
 // 63016 outside the 24-hour window...) are permanent, with Twilio's message, the
-// code and what it means as Reason. WhatsApp mostly reports a refusal such as
+// code and what it means as Reason; those of the credentials (401, 20003, and
+// an inactive account) are Credentials failures. WhatsApp mostly reports a refusal such as
 // 63016 after accepting the message, in a failed status callback, which
 // ParseWebhook cannot yet record. No error carries the Auth Token.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
@@ -53,7 +54,7 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	a, err := settings(acct)
 	switch {
 	case err != nil:
-		return res, permanent("twilio: send: " + err.Error())
+		return res, settingsError("send", err)
 	case a.number == "":
 		return res, permanent("twilio: send: " + errNoNumber.Error())
 	case e164(msg.To) == "":
@@ -183,15 +184,16 @@ func sendError(err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return &providers.SendError{
-			Retryable:  retryable(apiErr.HTTPStatus, apiErr.Code),
-			RetryAfter: apiErr.RetryAfter,
-			Reason:     apiErr.Reason(),
-			Err:        err,
+			Retryable:   retryable(apiErr.HTTPStatus, apiErr.Code),
+			RetryAfter:  apiErr.RetryAfter,
+			Credentials: credentials(apiErr.HTTPStatus, apiErr.Code),
+			Reason:      apiErr.Reason(),
+			Err:         err,
 		}
 	}
 	var stErr *statusError
 	if errors.As(err, &stErr) {
-		e := &providers.SendError{Reason: "Twilio answered HTTP " + strconv.Itoa(stErr.code), Err: err}
+		e := &providers.SendError{Reason: "Twilio answered HTTP " + strconv.Itoa(stErr.code), Err: err, Credentials: credentials(stErr.code, 0)}
 		if retryable(stErr.code, 0) {
 			e.Retryable, e.RetryAfter = true, stErr.retryAfter
 		}
@@ -215,7 +217,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("twilio: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("twilio: send: attachment %d: %w", i+1, se.Err),
 	}
@@ -224,4 +226,15 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// settingsError is the permanent failure of an account whose settings cannot
+// be used; a missing or malformed Account SID or Auth Token is a Credentials
+// failure.
+func settingsError(op string, err error) error {
+	reason := "twilio: " + op + ": " + err.Error()
+	return &providers.SendError{
+		Credentials: errors.Is(err, errNoSID) || errors.Is(err, errBadSID) || errors.Is(err, errNoToken),
+		Reason:      reason, Err: errors.New(reason),
+	}
 }

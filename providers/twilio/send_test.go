@@ -408,6 +408,47 @@ func TestSendFakeRefusals(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the account's
+// credentials (its health turns failing) and which about one message or
+// recipient: the fake's own answers, and Twilio's documented codes.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(srv *twiliotest.Server, acct *providers.Account)
+		credentials bool
+	}{
+		{"wrong auth token", func(_ *twiliotest.Server, acct *providers.Account) {
+			acct.Secrets = map[string]string{"authToken": strings.Repeat("0", 32)}
+		}, true},
+		{"no auth token", func(_ *twiliotest.Server, acct *providers.Account) { acct.Secrets = nil }, true},
+		{"an API key SID for the Account SID", func(_ *twiliotest.Server, acct *providers.Account) {
+			acct.Settings["accountSid"] = "SK" + twiliotest.DefaultAccountSID[2:]
+		}, true},
+		{"account not active", func(srv *twiliotest.Server, _ *providers.Account) {
+			srv.FailNext(twiliotest.EndpointMessages, twiliotest.ErrorReply(http.StatusForbidden, 20005, "Account not active"))
+		}, true},
+		{"invalid number", func(srv *twiliotest.Server, _ *providers.Account) {
+			srv.FailNext(twiliotest.EndpointMessages, twiliotest.ErrorReply(400, 21211, "Invalid 'To' Phone Number"))
+		}, false},
+		{"unsubscribed", func(srv *twiliotest.Server, _ *providers.Account) {
+			srv.FailNext(twiliotest.EndpointMessages, twiliotest.ErrorReply(400, 21610, "Attempt to send to unsubscribed recipient"))
+		}, false},
+		{"outside the window", func(srv *twiliotest.Server, _ *providers.Account) {
+			srv.FailNext(twiliotest.EndpointMessages, twiliotest.OutsideWindow)
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, env := newFake(t)
+			tt.setup(srv, &acct)
+			se := asSendError(t, sendHi(env, acct))
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+		})
+	}
+}
+
 func sendHi(env providers.Env, acct providers.Account) error {
 	_, err := Provider{}.Send(context.Background(), env, acct, providers.OutboundMessage{To: "+14155551234", Text: "hi"})
 	return err

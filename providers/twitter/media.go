@@ -43,7 +43,7 @@ var extMimeTypes = map[string]string{
 func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	creds := credentialsOf(acct)
 	if m := creds.missing(); m != "" {
-		return providers.Media{}, permanent("twitter: get media: the account has no " + m)
+		return providers.Media{}, noCredentials("twitter: get media: the account has no " + m)
 	}
 	raw := firstNonEmpty(att.FileID, att.URL)
 	u, err := url.Parse(raw)

@@ -51,12 +51,13 @@ func TestFetchMedia(t *testing.T) {
 
 func TestFetchMediaErrors(t *testing.T) {
 	tests := []struct {
-		name      string
-		fileID    func(f *twittertest.Server) string
-		fault     *twittertest.Fault
-		acct      providers.Account
-		retryable bool
-		reason    string
+		name        string
+		fileID      func(f *twittertest.Server) string
+		fault       *twittertest.Fault
+		acct        providers.Account
+		retryable   bool
+		reason      string
+		credentials bool
 	}{
 		{name: "not X's host", fileID: func(*twittertest.Server) string { return "https://evil.example.com/1.1/ton/data/dm/1/2/a.jpg" }, reason: "not one of X's media hosts"},
 		{name: "X's host over http", fileID: func(*twittertest.Server) string { return "http://ton.twitter.com/1.1/ton/data/dm/1/2/a.jpg" }, reason: "not one of X's media hosts"},
@@ -65,8 +66,8 @@ func TestFetchMediaErrors(t *testing.T) {
 		{name: "rate limited", fileID: servedFile, fault: &twittertest.RateLimited, retryable: true},
 		{name: "X failing", fileID: servedFile, fault: &twittertest.ServiceUnavailable, retryable: true},
 		{name: "connection dropped", fileID: servedFile, fault: &twittertest.Dropped, retryable: true},
-		{name: "bad credentials", fileID: servedFile, acct: withSecret("accessTokenSecret", "nope"), reason: "credentials"},
-		{name: "no credentials", fileID: servedFile, acct: providers.Account{Secrets: map[string]string{}}, reason: "no consumer key"},
+		{name: "bad credentials", fileID: servedFile, acct: withSecret("accessTokenSecret", "nope"), reason: "credentials", credentials: true},
+		{name: "no credentials", fileID: servedFile, acct: providers.Account{Secrets: map[string]string{}}, reason: "no consumer key", credentials: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,8 +81,8 @@ func TestFetchMediaErrors(t *testing.T) {
 			}
 			_, err := p.FetchMedia(context.Background(), env, acct, providers.Attachment{Type: providers.AttachmentImage, FileID: tt.fileID(fake)})
 			var se *providers.SendError
-			if !errors.As(err, &se) || se.Retryable != tt.retryable || !strings.Contains(se.Reason, tt.reason) {
-				t.Errorf("err = %#v; want retryable %v with %q", err, tt.retryable, tt.reason)
+			if !errors.As(err, &se) || se.Retryable != tt.retryable || se.Credentials != tt.credentials || !strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("err = %#v; want retryable %v, credentials %v with %q", err, tt.retryable, tt.credentials, tt.reason)
 			}
 			checkErrNoSecret(t, err)
 			if tt.name == "not X's host" && len(fake.Requests()) != 0 {

@@ -45,14 +45,15 @@ type dmResponse struct {
 // and transport errors are retryable; refusals are permanent with X's
 // message as Reason: 401 (credentials), 403 (the customer does not accept
 // direct messages from the account, blocked it, or the app may not send
-// them), 400 and 404. X has no idempotency key for direct messages, so a
+// them), 400 and 404. Refusals of the account's credentials or standing (see
+// refusedCredentials) are Credentials failures. X has no idempotency key for direct messages, so a
 // retry after a timeout that X did act on sends the part twice. When a later
 // part fails, the result still lists the parts already delivered.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	creds := credentialsOf(acct)
 	if m := creds.missing(); m != "" {
-		return res, permanent("twitter: send: the account has no " + m)
+		return res, noCredentials("twitter: send: the account has no " + m)
 	}
 	if !isUserID(msg.To) {
 		return res, permanent("twitter: send: the recipient is not an X user ID")
@@ -112,7 +113,7 @@ func splitText(s string) []string {
 func sendError(err error, prefix string) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		e := &providers.SendError{Reason: prefix + "X refused: " + apiErr.Reason(), Err: err}
+		e := &providers.SendError{Reason: prefix + "X refused: " + apiErr.Reason(), Err: err, Credentials: refusedCredentials(apiErr)}
 		switch {
 		case apiErr.Status == http.StatusTooManyRequests:
 			e.Retryable, e.RetryAfter = true, apiErr.RetryAfter
@@ -134,7 +135,37 @@ func sendError(err error, prefix string) error {
 	return &providers.SendError{Retryable: true, Reason: prefix + err.Error(), Err: err}
 }
 
+// credentialCodes are v1.1 error codes about the account's credentials or
+// standing rather than a message or recipient
+// (https://developer.x.com/en/docs/basics/response-codes): 32 could
+// not authenticate, 64 suspended account, 89 invalid or expired token, 215 bad
+// authentication data, 220 credentials without access to the resource, 261 an
+// app that may not write, 326 a locked account.
+var credentialCodes = map[int]bool{32: true, 64: true, 89: true, 215: true, 220: true, 261: true, 326: true}
+
+// refusedCredentials reports whether X refused the account's credentials: a
+// 401, one of credentialCodes, or v2's problems for an app without the access
+// level or authentication the endpoint needs. Every reply fails alike until an
+// admin acts; a recipient who does not accept messages (349, 150) does not.
+func refusedCredentials(e *APIError) bool {
+	if e.Status == http.StatusUnauthorized ||
+		strings.HasSuffix(e.Type, "/problems/client-forbidden") || strings.HasSuffix(e.Type, "/problems/unsupported-authentication") {
+		return true
+	}
+	for _, it := range e.Errors {
+		if credentialCodes[it.Code] {
+			return true
+		}
+	}
+	return false
+}
+
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// noCredentials is the failure of an account missing one of its credentials.
+func noCredentials(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

@@ -85,6 +85,9 @@ func TestSendRefused(t *testing.T) {
 			if !errors.As(err, &se) || se.Retryable || !strings.Contains(se.Reason, tt.reason) {
 				t.Errorf("err = %#v, want a permanent SendError with %q", err, tt.reason)
 			}
+			if want := tt.name == "no access token"; se != nil && se.Credentials != want {
+				t.Errorf("Credentials = %v, want %v", se.Credentials, want)
+			}
 			if len(fake.Requests()) != 0 {
 				t.Errorf("%d requests to X", len(fake.Requests()))
 			}
@@ -101,6 +104,9 @@ func TestSendErrors(t *testing.T) {
 		retryable bool
 		reason    string
 		delivered int // DMs X has afterwards
+		// credentials: the refusal is about the account's credentials, so
+		// its health turns failing; a recipient's is not.
+		credentials bool
 	}{
 		{name: "rate limited", fault: &twittertest.RateLimited, retryable: true, reason: "rate limit"},
 		{name: "X over capacity", fault: &twittertest.ServiceUnavailable, retryable: true, reason: "Service Unavailable"},
@@ -108,12 +114,16 @@ func TestSendErrors(t *testing.T) {
 		{name: "a proxy's 502", fault: &twittertest.BadGateway, retryable: true, reason: "HTTP 502 Bad Gateway"},
 		{name: "connection dropped", fault: &twittertest.Dropped, retryable: true},
 		{name: "done but answered 503", fault: &twittertest.Fault{Status: 503, Accept: true}, retryable: true, delivered: 1},
-		{name: "credentials refused", fault: &twittertest.Unauthorized, reason: "does not accept the account's credentials"},
+		{name: "credentials refused", fault: &twittertest.Unauthorized, reason: "does not accept the account's credentials", credentials: true},
 		{name: "code 349", fault: &twittertest.CannotSendMessages, reason: "You cannot send messages to this user (code 349)"},
-		{name: "app without access", fault: &twittertest.ClientNotEnrolled, reason: "Client Forbidden: When authenticating requests"},
+		{name: "app without access", fault: &twittertest.ClientNotEnrolled, reason: "Client Forbidden: When authenticating requests", credentials: true},
+		{name: "invalid or expired token", fault: &twittertest.Fault{Status: 401, Body: `{"errors":[{"code":89,"message":"Invalid or expired token."}]}`},
+			reason: "Invalid or expired token (code 89)", credentials: true},
+		{name: "suspended account", fault: &twittertest.Fault{Status: 403, Body: `{"errors":[{"code":64,"message":"Your account is suspended and is not permitted to access this feature"}]}`},
+			reason: "code 64", credentials: true},
 		{name: "recipient does not accept DMs", refuse: true, reason: "You are not permitted to send Direct Messages to this user"},
-		{name: "wrong consumer secret", acct: withSecret("consumerSecret", "x"+twittertest.ConsumerSecret[1:]), reason: "does not accept the account's credentials"},
-		{name: "wrong token secret", acct: withSecret("accessTokenSecret", "x"+twittertest.AccessTokenSecret[1:]), reason: "does not accept the account's credentials"},
+		{name: "wrong consumer secret", acct: withSecret("consumerSecret", "x"+twittertest.ConsumerSecret[1:]), reason: "does not accept the account's credentials", credentials: true},
+		{name: "wrong token secret", acct: withSecret("accessTokenSecret", "x"+twittertest.AccessTokenSecret[1:]), reason: "does not accept the account's credentials", credentials: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,8 +143,8 @@ func TestSendErrors(t *testing.T) {
 			if !errors.As(err, &se) {
 				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
 			}
-			if se.Retryable != tt.retryable || !strings.Contains(se.Reason, tt.reason) {
-				t.Errorf("retryable %v, reason %q; want %v with %q", se.Retryable, se.Reason, tt.retryable, tt.reason)
+			if se.Retryable != tt.retryable || se.Credentials != tt.credentials || !strings.Contains(se.Reason, tt.reason) {
+				t.Errorf("retryable %v, credentials %v, reason %q; want %v, %v with %q", se.Retryable, se.Credentials, se.Reason, tt.retryable, tt.credentials, tt.reason)
 			}
 			if len(res.MessageIDs) != 0 || len(fake.DMs()) != tt.delivered {
 				t.Errorf("MessageIDs %v, %d DMs at X", res.MessageIDs, len(fake.DMs()))

@@ -73,15 +73,16 @@ type sendAnswer struct {
 // Failures are *providers.SendError: Viber's rate limit (status 12), its general
 // error, HTTP 429/5xx and transport errors are retryable; other refusals (bad
 // token, receiverNotSubscribed, receiverNotRegistered, bad data) are permanent,
-// with Viber's status_message and what it means as Reason. No error carries the
-// token.
+// with Viber's status_message and what it means as Reason; those about the
+// token or the bot itself (2, 7, 8, 9, 15) are Credentials failures. No error
+// carries the token.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	token := authToken(acct)
 	name := senderName(acct)
 	switch {
 	case token == "":
-		return res, permanent("viber: send: the account has no token")
+		return res, noToken()
 	case name == "":
 		return res, permanent("viber: send: the account has no botUsername, which Viber requires as the sender name")
 	case msg.To == "":
@@ -267,9 +268,10 @@ func sendError(err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return &providers.SendError{
-			Retryable: retryableStatus(apiErr.Status) || apiErr.HTTPStatus >= 500,
-			Reason:    apiErr.Reason(),
-			Err:       err,
+			Retryable:   retryableStatus(apiErr.Status) || apiErr.HTTPStatus >= 500,
+			Credentials: credentialStatus(apiErr.Status),
+			Reason:      apiErr.Reason(),
+			Err:         err,
 		}
 	}
 	var stErr *statusError
@@ -298,7 +300,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("viber: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("viber: send: attachment %d: %w", i+1, se.Err),
 	}
@@ -307,4 +309,10 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New(reason)}
+}
+
+// noToken is the failure of an account without an authentication token.
+func noToken() error {
+	const reason = "viber: send: the account has no token"
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New(reason)}
 }

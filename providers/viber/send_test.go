@@ -382,6 +382,53 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
+// TestSendCredentials checks which refusals are about the bot's token (its
+// health turns failing) and which about one receiver: the fake's own answers to
+// a wrong token and to receivers who left, and the documented statuses about
+// the bot itself.
+func TestSendCredentials(t *testing.T) {
+	withToken := func(token string) providers.Account {
+		a := testAccount
+		a.Secrets = map[string]string{"token": token}
+		return a
+	}
+	tests := []struct {
+		name        string
+		acct        providers.Account
+		to          string
+		reply       *vibertest.Reply
+		credentials bool
+	}{
+		{"wrong token", withToken("445da6az1s345z78-revoked"), "u=", nil, true},
+		{"no token", withToken(""), "u=", nil, true},
+		{"bot blocked", testAccount, "u=", &vibertest.Reply{Status: 7, StatusMessage: "publicAccountBlocked"}, true},
+		{"bot suspended", testAccount, "u=", &vibertest.Reply{Status: 9, StatusMessage: "publicAccountSuspended"}, true},
+		{"bot not authorized", testAccount, "u=", &vibertest.Reply{Status: 15, StatusMessage: "publicAccountNotAuthorized"}, true},
+		{"receiver not subscribed", testAccount, "left=", nil, false},
+		{"receiver not registered", testAccount, "gone=", nil, false},
+		{"no webhook", testAccount, "u=", &vibertest.Reply{Status: 10, StatusMessage: "webhookNotSet"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, p, env := newFake(t)
+			srv.Unsubscribe("left=")
+			srv.Unregister("gone=")
+			if tt.reply != nil {
+				srv.FailNext("send_message", *tt.reply)
+			}
+			_, err := p.Send(context.Background(), env, tt.acct, providers.OutboundMessage{To: tt.to, Text: "hi"})
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("SendError{Credentials: %v, Retryable: %v, Reason: %q}, want Credentials %v, permanent",
+					se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestSendTransportErrors(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		srv, p, env := newFake(t)

@@ -4,10 +4,14 @@ package viber
 // https://creators.viber.com/docs/bots-api/errors), as far as Switchboard
 // branches on them.
 const (
-	statusInvalidURL       = 1
-	statusInvalidAuthToken = 2
-	statusTooManyRequests  = 12
-	statusLastDocumented   = 24
+	statusInvalidURL           = 1
+	statusInvalidAuthToken     = 2
+	statusAccountBlocked       = 7
+	statusAccountNotFound      = 8
+	statusAccountSuspended     = 9
+	statusTooManyRequests      = 12
+	statusAccountNotAuthorized = 15
+	statusLastDocumented       = 24
 )
 
 // statusNames are the documented names of the status codes.
@@ -59,4 +63,16 @@ func StatusName(code int) string {
 // needs a person to change something.
 func retryableStatus(code int) bool {
 	return code == statusTooManyRequests || code > statusLastDocumented || code < 0
+}
+
+// credentialStatus reports whether a refusal is about the bot's token rather
+// than the message or its receiver: a token Viber does not accept (2), one that
+// belongs to no bot (8), and a bot that is blocked (7), suspended (9) or not
+// authorized (15). Every call with the token fails alike until an admin acts.
+func credentialStatus(code int) bool {
+	switch code {
+	case statusInvalidAuthToken, statusAccountBlocked, statusAccountNotFound, statusAccountSuspended, statusAccountNotAuthorized:
+		return true
+	}
+	return false
 }

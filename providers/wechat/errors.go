@@ -61,14 +61,18 @@ func credentialReason(err error) (reason string, ok bool) {
 // sendError classifies a failed call for the delivery queue: temporary
 // trouble (system busy, rate limits, 5xx, transport failures, a token WeChat
 // keeps refusing) is retryable; refusals no retry can fix are permanent, with
-// WeChat's errmsg kept in the reason.
+// WeChat's errmsg kept in the reason. Refusals of the account's credentials
+// are Credentials failures: the token endpoint's (see credentialReason), a
+// freshly issued access token refused again (retryable), an account WeChat
+// has not granted the API (48001), and an account without an AppID or
+// AppSecret.
 func sendError(err error) error {
 	var se *providers.SendError
 	if errors.As(err, &se) {
 		return err
 	}
 	if reason, ok := credentialReason(err); ok {
-		return &providers.SendError{Reason: reason, Err: err}
+		return &providers.SendError{Credentials: true, Reason: reason, Err: err}
 	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
@@ -81,7 +85,7 @@ func sendError(err error) error {
 		case codeDailyQuota:
 			e.Retryable, e.RetryAfter, e.Reason = true, time.Hour, "WeChat's daily API quota for this account is used up: "+apiErr.Reason()
 		case codeInvalidCredential, codeInvalidAccessToken, codeTokenExpired:
-			e.Retryable, e.Reason = true, "WeChat refused a fresh access token: "+apiErr.Reason()
+			e.Retryable, e.Credentials, e.Reason = true, true, "WeChat refused a fresh access token: "+apiErr.Reason()
 		case codeReplyWindow:
 			e.Reason = "WeChat accepts replies only within 48 hours of the customer's last message, and not after they unfollowed the account: " + apiErr.Reason()
 		case codeReplyCount:
@@ -91,6 +95,7 @@ func sendError(err error) error {
 		case codeContentTooLong:
 			e.Reason = "WeChat found the message too long: " + apiErr.Reason()
 		case codeNotAuthorized:
+			e.Credentials = true
 			e.Reason = "WeChat has not granted this account the API (customer service messages need a verified account): " + apiErr.Reason()
 		}
 		return e
@@ -105,7 +110,7 @@ func sendError(err error) error {
 		return &providers.SendError{Reason: decErr.Error(), Err: err}
 	}
 	if errors.Is(err, errNoCredentials) {
-		return &providers.SendError{Reason: err.Error(), Err: err}
+		return &providers.SendError{Credentials: true, Reason: err.Error(), Err: err}
 	}
 	if errors.Is(err, context.Canceled) {
 		return &providers.SendError{Retryable: true, Reason: "wechat: the call was cancelled", Err: err}
@@ -118,4 +123,12 @@ func sendError(err error) error {
 func permanent(format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
 	return &providers.SendError{Reason: err.Error(), Err: err}
+}
+
+// clientError is the permanent failure of an account the provider cannot make
+// calls for (op names the call): one without an AppID or AppSecret is a
+// Credentials failure.
+func clientError(op string, err error) error {
+	err = fmt.Errorf("wechat: %s: %w", op, err)
+	return &providers.SendError{Credentials: errors.Is(err, errNoCredentials), Reason: err.Error(), Err: err}
 }

@@ -250,7 +250,7 @@ type mediaAnswer struct {
 func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	c, err := p.client(env, acct)
 	if err != nil {
-		return providers.Media{}, permanent("wechat: get media: %w", err)
+		return providers.Media{}, clientError("get media", err)
 	}
 	id := strings.TrimSpace(att.FileID)
 	if id == "" {

@@ -126,6 +126,31 @@ func TestFetchMediaErrors(t *testing.T) {
 	})
 }
 
+// TestFetchMediaCredentials checks that a refused AppSecret is told apart
+// from a file WeChat no longer keeps.
+func TestFetchMediaCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		acct        providers.Account
+		credentials bool
+	}{
+		{"bad AppSecret", withSecret(testAccount, "appSecret", "00000000000000000000000000000000"), true},
+		{"no AppSecret", withSecret(testAccount, "appSecret", ""), true},
+		{"expired file", testAccount, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, p, env := newFake(t)
+			id := fake.AddMedia(wechattest.Media{Type: "image", FileName: "a.png", ContentType: "image/png", Data: []byte("png")})
+			fake.RemoveMedia(id)
+			_, err := p.FetchMedia(context.Background(), env, tt.acct, providers.Attachment{FileID: id})
+			var se *providers.SendError
+			if !errors.As(err, &se) || se.Retryable || se.Credentials != tt.credentials {
+				t.Fatalf("err = %#v, want a permanent SendError with Credentials %v", err, tt.credentials)
+			}
+		})
+	}
+}
+
 func TestDispositionName(t *testing.T) {
 	for cd, want := range map[string]string{
 		`attachment; filename="photo.jpg"`:       "photo.jpg",

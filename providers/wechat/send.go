@@ -44,12 +44,14 @@ var textLimit = providers.TextLimit{Max: maxTextBytes, Cost: func(_ rune, size i
 // 45011), 5xx and transport errors are retryable; an expired or invalid token
 // is renewed and the call made once more first. Refusals such as 45015 (out
 // of the 48-hour window, or the customer unfollowed) are permanent with
-// WeChat's errmsg in Reason.
+// WeChat's errmsg in Reason. Refusals of the account's credentials (a wrong
+// AppID or AppSecret, a server off the IP whitelist, a fresh token refused
+// again) are Credentials failures (see sendError).
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	c, err := p.client(env, acct)
 	if err != nil {
-		return res, permanent("wechat: send: %w", err)
+		return res, clientError("send", err)
 	}
 	to := strings.TrimSpace(msg.To)
 	if to == "" {

@@ -381,6 +381,72 @@ func TestSendRealRefusals(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the account's AppID,
+// AppSecret or access (its health turns failing, even for the fresh token
+// WeChat refuses, which is still retried) and which about one customer: the
+// fake's own answers, and WeChat's documented ones.
+func TestSendCredentials(t *testing.T) {
+	tests := []struct {
+		name        string
+		setup       func(f *wechattest.Server) providers.Account
+		retryable   bool
+		credentials bool
+	}{
+		{"bad AppSecret", func(*wechattest.Server) providers.Account {
+			return withSecret(testAccount, "appSecret", "00000000000000000000000000000000")
+		}, false, true},
+		{"unknown AppID", func(*wechattest.Server) providers.Account {
+			return withSetting(testAccount, "appId", "wx0000000000000000")
+		}, false, true},
+		{"no AppSecret", func(*wechattest.Server) providers.Account { return withSecret(testAccount, "appSecret", "") }, false, true},
+		{"IP not whitelisted", func(f *wechattest.Server) providers.Account {
+			f.UpdateApp(wechattest.AppID, func(a *wechattest.App) { a.IPNotWhitelisted = true })
+			return testAccount
+		}, false, true},
+		{"a fresh token refused again", func(f *wechattest.Server) providers.Account {
+			f.SetFailing(wechattest.EndpointCustomSend, wechattest.Fault{Errcode: 40001, Errmsg: "invalid credential, access_token is invalid or not latest"})
+			return testAccount
+		}, true, true},
+		{"API not granted", func(f *wechattest.Server) providers.Account {
+			f.FailNext(wechattest.EndpointCustomSend, wechattest.Unauthorized)
+			return testAccount
+		}, false, true},
+		{"out of the 48-hour window", func(f *wechattest.Server) providers.Account {
+			f.Advance(49 * time.Hour)
+			return testAccount
+		}, false, false},
+		{"reply count", func(f *wechattest.Server) providers.Account {
+			f.FailNext(wechattest.EndpointCustomSend, wechattest.ReplyLimit)
+			return testAccount
+		}, false, false},
+		{"token endpoint busy", func(f *wechattest.Server) providers.Account {
+			f.FailNext(wechattest.EndpointStableToken, wechattest.SystemBusy)
+			return testAccount
+		}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake, p, env := newFake(t)
+			err := sendText(t, p, env, tt.setup(fake), "hi")
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable != tt.retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v retryable %v", se.Credentials, se.Retryable, se.Reason, tt.credentials, tt.retryable)
+			}
+		})
+	}
+	t.Run("unknown OpenID", func(t *testing.T) {
+		_, p, env := newFake(t)
+		_, err := p.Send(context.Background(), env, testAccount, providers.OutboundMessage{To: "oNobody", Text: "hi"})
+		var se *providers.SendError
+		if !errors.As(err, &se) || se.Credentials || !strings.Contains(se.Reason, "40003") {
+			t.Errorf("err = %#v, want a refusal about the customer", err)
+		}
+	})
+}
+
 func TestSendRefusesWhatCannotGo(t *testing.T) {
 	tests := []struct {
 		name   string

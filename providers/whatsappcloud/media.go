@@ -41,12 +41,13 @@ var errExpiredURL = errors.New("whatsappcloud: fetch media: the download URL was
 // Failures are *providers.SendError: an unknown or expired media ID, a bad
 // token, files over 100 MB and 404s are permanent; an expired download URL
 // (401/403: the next try gets a new one), 429, 5xx and transport errors are
-// retryable. No error carries the token or the signed URL.
+// retryable. Graph's refusals of the token are Credentials failures (see
+// meta.SendError). No error carries the token or the signed URL.
 func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct providers.Account, att providers.Attachment) (providers.Media, error) {
 	token := accessToken(acct)
 	switch {
 	case token == "":
-		return providers.Media{}, meta.Permanent("whatsappcloud: fetch media: the account has no access token")
+		return providers.Media{}, meta.NoToken("whatsappcloud: fetch media: the account has no access token")
 	case att.FileID == "":
 		return providers.Media{}, meta.Permanent("whatsappcloud: fetch media: the attachment has no media ID")
 	}

@@ -89,6 +89,34 @@ func TestFetchMediaFailures(t *testing.T) {
 	}
 }
 
+// TestFetchMediaCredentials checks that a revoked token is told apart from a
+// media ID Meta does not know.
+func TestFetchMediaCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		revoke      bool
+		credentials bool
+	}{
+		{"revoked token", true, true},
+		{"unknown media ID", false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, p, env := newFake(t)
+			id := srv.AddMedia([]byte("x"), "image/jpeg", "")
+			if tt.revoke {
+				srv.RevokeToken(testToken)
+			} else {
+				id = "4242"
+			}
+			_, err := p.FetchMedia(context.Background(), env, testAccount, providers.Attachment{FileID: id})
+			var se *providers.SendError
+			if !errors.As(err, &se) || se.Retryable || se.Credentials != tt.credentials {
+				t.Fatalf("err = %#v, want a permanent SendError with Credentials %v", err, tt.credentials)
+			}
+		})
+	}
+}
+
 // TestFetchMediaTokenStaysHome: the token goes to an https URL Meta names, or
 // to the Graph API's own host, and nowhere else.
 func TestFetchMediaTokenStaysHome(t *testing.T) {

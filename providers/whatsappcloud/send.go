@@ -91,13 +91,16 @@ var captionable = map[string]bool{"image": true, "video": true, "document": true
 // retryable; the rest is permanent with Meta's message and details as Reason,
 // notably 131047 (more than 24 hours since the customer last wrote: only
 // templates may be sent), 131026 (undeliverable), 190 (token), 10 and 200-299
-// (permission) and 100 (bad parameter). No error carries the token.
+// (permission) and 100 (bad parameter); the token's and the permissions'
+// refusals, and 100/33 for a number the token may not see, are Credentials
+// failures (see meta.AccountSendError), the customer's are not. No error
+// carries the token.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	token, number, to := accessToken(acct), phoneNumberID(acct), strings.TrimSpace(msg.To)
 	switch {
 	case token == "":
-		return res, permanent("the account has no access token")
+		return res, noToken("the account has no access token")
 	case number == "":
 		return res, permanent("the account has no phone number ID")
 	case to == "":
@@ -162,7 +165,7 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 			Op: "whatsappcloud: send", Method: http.MethodPost, Path: []string{number, "messages"}, Token: token, JSON: r,
 		}, &ans)
 		if err != nil {
-			return res, meta.SendError(err)
+			return res, meta.AccountSendError(err)
 		}
 		// An accepted message without an ID cannot be named by statuses.
 		if len(ans.Messages) > 0 && ans.Messages[0].ID != "" {
@@ -222,7 +225,7 @@ func inAttachment(i int, err error) error {
 		return fmt.Errorf("whatsappcloud: send: attachment %d: %w", i+1, err)
 	}
 	return &providers.SendError{
-		Retryable: se.Retryable, RetryAfter: se.RetryAfter,
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
 		Reason: fmt.Sprintf("attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("attachment %d: %w", i+1, se.Err),
 	}
@@ -231,4 +234,9 @@ func inAttachment(i int, err error) error {
 // permanent is a failure no retry can fix.
 func permanent(reason string) error {
 	return &providers.SendError{Reason: reason, Err: errors.New("whatsappcloud: send: " + reason)}
+}
+
+// noToken is the failure of an account without an access token.
+func noToken(reason string) error {
+	return &providers.SendError{Credentials: true, Reason: reason, Err: errors.New("whatsappcloud: send: " + reason)}
 }

@@ -338,6 +338,54 @@ func TestSendRefusals(t *testing.T) {
 	})
 }
 
+// TestSendCredentials checks which refusals are about the access token (the
+// account's health turns failing) and which about one customer: the fake's own
+// answers to a revoked token, a number the token may not see and customers who
+// cannot be reached, and Graph's permission error.
+func TestSendCredentials(t *testing.T) {
+	image := providers.OutboundAttachment{Type: providers.AttachmentImage, Data: []byte("\xff\xd8\xff\xe0 jpeg"), MimeType: "image/jpeg"}
+	tests := []struct {
+		name        string
+		setup       func(srv *whatsappcloudtest.Server, acct *providers.Account)
+		media       bool
+		credentials bool
+	}{
+		{"revoked token", func(srv *whatsappcloudtest.Server, _ *providers.Account) { srv.RevokeToken(testToken) }, false, true},
+		{"revoked token, on the upload", func(srv *whatsappcloudtest.Server, _ *providers.Account) { srv.RevokeToken(testToken) }, true, true},
+		{"a number the token may not see", func(_ *whatsappcloudtest.Server, acct *providers.Account) {
+			acct.Settings = map[string]string{"phoneNumberId": "999999999999999"}
+		}, false, true},
+		{"no token", func(_ *whatsappcloudtest.Server, acct *providers.Account) { acct.Secrets = map[string]string{} }, false, true},
+		{"permission removed", func(srv *whatsappcloudtest.Server, _ *providers.Account) {
+			srv.FailNext("{phone-number-id}/messages", metatest.ErrPermission.Reply())
+		}, false, true},
+		{"outside the 24-hour window", func(srv *whatsappcloudtest.Server, _ *providers.Account) { srv.CloseWindow(testCustomer) }, false, false},
+		{"undeliverable", func(srv *whatsappcloudtest.Server, _ *providers.Account) { srv.Undeliverable(testCustomer) }, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, p, env := newFake(t)
+			acct := testAccount
+			tt.setup(srv, &acct)
+			msg := providers.OutboundMessage{To: testCustomer, Text: "hi"}
+			if tt.media {
+				msg.Attachments = []providers.OutboundAttachment{image}
+			}
+			_, err := p.Send(context.Background(), env, acct, msg)
+			var se *providers.SendError
+			if !errors.As(err, &se) {
+				t.Fatalf("err = %v (%T), want *providers.SendError", err, err)
+			}
+			if se.Credentials != tt.credentials || se.Retryable {
+				t.Errorf("credentials %v retryable %v (%s), want credentials %v, permanent", se.Credentials, se.Retryable, se.Reason, tt.credentials)
+			}
+			if tt.media && !strings.HasPrefix(se.Reason, "attachment 1: ") {
+				t.Errorf("reason %q, want the upload's", se.Reason)
+			}
+		})
+	}
+}
+
 func TestSendPartialFailure(t *testing.T) {
 	srv, p, env := newFake(t)
 	srv.SetHook(func(r metatest.Request) *metatest.Reply {

@@ -44,7 +44,7 @@ func (p Provider) upload(ctx context.Context, hc *http.Client, token, number str
 		Body: buf.Bytes(), ContentType: mw.FormDataContentType(),
 	}, &ans)
 	if err != nil {
-		return "", meta.SendError(err)
+		return "", meta.AccountSendError(err)
 	}
 	if ans.ID == "" {
 		return "", meta.Permanent("WhatsApp accepted the upload but gave no media ID")

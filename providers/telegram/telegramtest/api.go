@@ -213,7 +213,20 @@ func NewServer(token string) *Server {
 }
 
 // Token is the bot token the fake accepts.
-func (a *API) Token() string { return a.token }
+func (a *API) Token() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.token
+}
+
+// RevokeToken makes the fake accept token instead of the one it accepted, as
+// BotFather's /revoke does: calls with the old token are answered 401 from
+// then on. The bot keeps its ID.
+func (a *API) RevokeToken(token string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.token = token
+}
 
 // SetBot replaces what getMe reports.
 func (a *API) SetBot(b Bot) {
@@ -317,7 +330,7 @@ func (a *API) Reset() {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := Request{HTTPMethod: r.Method, ContentType: r.Header.Get("Content-Type")}
 	token, rest, download := route(r.URL.Path)
-	req.Authorized = token != "" && token == a.token
+	req.Authorized = token != "" && token == a.Token()
 	if download {
 		req.Endpoint, req.FilePath = Download, rest
 		a.serveDownload(w, r, &req)

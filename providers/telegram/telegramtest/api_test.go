@@ -94,6 +94,21 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+func TestRevokeToken(t *testing.T) {
+	s := newFake(t)
+	const fresh = "110201543:AAnewTokenAfterRevokeAAAAAAAAAAAAA"
+	s.RevokeToken(fresh)
+	if a := post(t, s, DefaultToken, "getMe", nil); a.status != 401 || a.Description != "Unauthorized" {
+		t.Errorf("old token: %+v, want 401 Unauthorized", a)
+	}
+	if a := post(t, s, fresh, "getMe", nil); a.status != 200 || !a.OK {
+		t.Errorf("new token: %+v, want 200", a)
+	}
+	if s.Token() != fresh {
+		t.Errorf("Token() = %q, want %q", s.Token(), fresh)
+	}
+}
+
 func TestSendMessage(t *testing.T) {
 	s := newFake(t)
 	type sent struct {
