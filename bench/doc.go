@@ -15,15 +15,19 @@
 //     owning agent exactly once, in the right conversation, and every reply its
 //     recipient) and two bounds on the same disk: raw SQLite and a bare durable
 //     HTTP server.
-//   - idle agents (Config.IdleAgents): the server runs as a separate process and
-//     the bench holds that many subscribed, idle websockets against it, reporting
-//     the server's memory per connection.
+//   - idle agents (Config.IdleAgents): the server runs as a separate process
+//     (serverproc.go) and RunIdle holds that many subscribed, idle websockets
+//     against it, reporting the server's memory and goroutines per connection
+//     from its /metrics.
 //   - seeded reads (Config.SeedMessages): a fresh database is filled with that
-//     many messages, then the conversation list and the latest messages of a
-//     conversation are timed through GraphQL for an admin and an agent.
+//     many messages (package seed), then the conversation list and the latest
+//     messages of a conversation are timed through GraphQL for an admin and an
+//     agent.
 //
-// The files follow the run: setup.go (the server, the fakes, the accounts),
-// load.go and webhook.go (the senders and what they send), agentload.go (the
-// agents), check.go and ledger.go (what was seen against what was accepted),
-// bare.go (the bounds) and report.go (the figures).
+// The load mode's files follow the run: setup.go (the server, the fakes, the
+// accounts), load.go and webhook.go (the senders and what they send),
+// agentload.go and agentevents.go (the agents), check.go and ledger.go (what
+// was seen against what was accepted), bare.go (the bounds) and report.go
+// (the figures). idlemode.go and seedmode.go are the other two modes; idle.go
+// and agents.go (RunIdle, AgentTokens) can also drive a server on their own.
 package bench

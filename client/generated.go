@@ -3416,6 +3416,185 @@ func (v *ConversationFieldsIntegrationAccount) GetName() string { return v.Name 
 // GetType returns ConversationFieldsIntegrationAccount.Type, and is useful for accessing the field via an interface.
 func (v *ConversationFieldsIntegrationAccount) GetType() IntegrationAccountType { return v.Type }
 
+// ConversationListConversationsConversationConnection includes the requested fields of the GraphQL type ConversationConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type ConversationListConversationsConversationConnection struct {
+	// Information to aid in pagination.
+	PageInfo ConversationListConversationsConversationConnectionPageInfo `json:"pageInfo"`
+	// A list of edges.
+	Edges []*ConversationListConversationsConversationConnectionEdgesConversationEdge `json:"edges"`
+}
+
+// GetPageInfo returns ConversationListConversationsConversationConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnection) GetPageInfo() ConversationListConversationsConversationConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns ConversationListConversationsConversationConnection.Edges, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnection) GetEdges() []*ConversationListConversationsConversationConnectionEdgesConversationEdge {
+	return v.Edges
+}
+
+// ConversationListConversationsConversationConnectionEdgesConversationEdge includes the requested fields of the GraphQL type ConversationEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type ConversationListConversationsConversationConnectionEdgesConversationEdge struct {
+	// The item at the end of the edge.
+	Node *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation `json:"node"`
+}
+
+// GetNode returns ConversationListConversationsConversationConnectionEdgesConversationEdge.Node, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdge) GetNode() *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation {
+	return v.Node
+}
+
+// ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation includes the requested fields of the GraphQL type Conversation.
+type ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation struct {
+	Id            string                                                                                                `json:"id"`
+	Status        ConversationStatus                                                                                    `json:"status"`
+	LastMessageAt time.Time                                                                                             `json:"lastMessageAt"`
+	Assignee      *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser `json:"assignee"`
+	Contact       ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact       `json:"contact"`
+	LastMessage   *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage  `json:"lastMessage"`
+}
+
+// GetId returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Id, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetId() string {
+	return v.Id
+}
+
+// GetStatus returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Status, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetStatus() ConversationStatus {
+	return v.Status
+}
+
+// GetLastMessageAt returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetLastMessageAt() time.Time {
+	return v.LastMessageAt
+}
+
+// GetAssignee returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetAssignee() *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser {
+	return v.Assignee
+}
+
+// GetContact returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Contact, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetContact() ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact {
+	return v.Contact
+}
+
+// GetLastMessage returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation.LastMessage, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetLastMessage() *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage {
+	return v.LastMessage
+}
+
+// ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser includes the requested fields of the GraphQL type User.
+type ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser.Id, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser) GetId() string {
+	return v.Id
+}
+
+// GetName returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser.Name, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationAssigneeUser) GetName() string {
+	return v.Name
+}
+
+// ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact includes the requested fields of the GraphQL type Contact.
+type ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact struct {
+	Id          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	AvatarURL   string `json:"avatarURL"`
+}
+
+// GetId returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact.Id, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact) GetId() string {
+	return v.Id
+}
+
+// GetDisplayName returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact.DisplayName, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact) GetDisplayName() string {
+	return v.DisplayName
+}
+
+// GetAvatarURL returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact.AvatarURL, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationContact) GetAvatarURL() string {
+	return v.AvatarURL
+}
+
+// ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage includes the requested fields of the GraphQL type Message.
+type ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage struct {
+	Id        string           `json:"id"`
+	Direction MessageDirection `json:"direction"`
+	Status    MessageStatus    `json:"status"`
+	Text      string           `json:"text"`
+	CreatedAt time.Time        `json:"createdAt"`
+}
+
+// GetId returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage.Id, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage) GetId() string {
+	return v.Id
+}
+
+// GetDirection returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage.Direction, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage) GetDirection() MessageDirection {
+	return v.Direction
+}
+
+// GetStatus returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage.Status, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage) GetStatus() MessageStatus {
+	return v.Status
+}
+
+// GetText returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage.Text, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage) GetText() string {
+	return v.Text
+}
+
+// GetCreatedAt returns ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionEdgesConversationEdgeNodeConversationLastMessage) GetCreatedAt() time.Time {
+	return v.CreatedAt
+}
+
+// ConversationListConversationsConversationConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type ConversationListConversationsConversationConnectionPageInfo struct {
+	// When paginating forwards, are there more items?
+	HasNextPage bool `json:"hasNextPage"`
+	// When paginating forwards, the cursor to continue.
+	EndCursor *string `json:"endCursor"`
+}
+
+// GetHasNextPage returns ConversationListConversationsConversationConnectionPageInfo.HasNextPage, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionPageInfo) GetHasNextPage() bool {
+	return v.HasNextPage
+}
+
+// GetEndCursor returns ConversationListConversationsConversationConnectionPageInfo.EndCursor, and is useful for accessing the field via an interface.
+func (v *ConversationListConversationsConversationConnectionPageInfo) GetEndCursor() *string {
+	return v.EndCursor
+}
+
+// ConversationListResponse is returned by ConversationList on success.
+type ConversationListResponse struct {
+	Conversations ConversationListConversationsConversationConnection `json:"conversations"`
+}
+
+// GetConversations returns ConversationListResponse.Conversations, and is useful for accessing the field via an interface.
+func (v *ConversationListResponse) GetConversations() ConversationListConversationsConversationConnection {
+	return v.Conversations
+}
+
 // ConversationNode includes the requested fields of the GraphQL interface Node.
 //
 // ConversationNode is implemented by the following types:
@@ -7010,6 +7189,518 @@ func (v *IntegrationSettingsInput) GetWhatsappCloud() *WhatsappCloudSettingsInpu
 // GetCustom returns IntegrationSettingsInput.Custom, and is useful for accessing the field via an interface.
 func (v *IntegrationSettingsInput) GetCustom() *CustomSettingsInput { return v.Custom }
 
+// LatestMessagesNode includes the requested fields of the GraphQL interface Node.
+//
+// LatestMessagesNode is implemented by the following types:
+// LatestMessagesNodeContact
+// LatestMessagesNodeConversation
+// LatestMessagesNodeIntegrationAccount
+// LatestMessagesNodeMessage
+// LatestMessagesNodeToken
+// LatestMessagesNodeUser
+// LatestMessagesNodeWebhookEvent
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type LatestMessagesNode interface {
+	implementsGraphQLInterfaceLatestMessagesNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *LatestMessagesNodeContact) implementsGraphQLInterfaceLatestMessagesNode()            {}
+func (v *LatestMessagesNodeConversation) implementsGraphQLInterfaceLatestMessagesNode()       {}
+func (v *LatestMessagesNodeIntegrationAccount) implementsGraphQLInterfaceLatestMessagesNode() {}
+func (v *LatestMessagesNodeMessage) implementsGraphQLInterfaceLatestMessagesNode()            {}
+func (v *LatestMessagesNodeToken) implementsGraphQLInterfaceLatestMessagesNode()              {}
+func (v *LatestMessagesNodeUser) implementsGraphQLInterfaceLatestMessagesNode()               {}
+func (v *LatestMessagesNodeWebhookEvent) implementsGraphQLInterfaceLatestMessagesNode()       {}
+
+func __unmarshalLatestMessagesNode(b []byte, v *LatestMessagesNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "Contact":
+		*v = new(LatestMessagesNodeContact)
+		return json.Unmarshal(b, *v)
+	case "Conversation":
+		*v = new(LatestMessagesNodeConversation)
+		return json.Unmarshal(b, *v)
+	case "IntegrationAccount":
+		*v = new(LatestMessagesNodeIntegrationAccount)
+		return json.Unmarshal(b, *v)
+	case "Message":
+		*v = new(LatestMessagesNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Token":
+		*v = new(LatestMessagesNodeToken)
+		return json.Unmarshal(b, *v)
+	case "User":
+		*v = new(LatestMessagesNodeUser)
+		return json.Unmarshal(b, *v)
+	case "WebhookEvent":
+		*v = new(LatestMessagesNodeWebhookEvent)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for LatestMessagesNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalLatestMessagesNode(v *LatestMessagesNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *LatestMessagesNodeContact:
+		typename = "Contact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeConversation:
+		typename = "Conversation"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeConversation
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeIntegrationAccount:
+		typename = "IntegrationAccount"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeIntegrationAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeMessage:
+		typename = "Message"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeToken:
+		typename = "Token"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeToken
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeUser:
+		typename = "User"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeWebhookEvent:
+		typename = "WebhookEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeWebhookEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for LatestMessagesNode: "%T"`, v)
+	}
+}
+
+// LatestMessagesNodeContact includes the requested fields of the GraphQL type Contact.
+type LatestMessagesNodeContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeContact.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeContact) GetTypename() *string { return v.Typename }
+
+// LatestMessagesNodeConversation includes the requested fields of the GraphQL type Conversation.
+type LatestMessagesNodeConversation struct {
+	Typename *string                                                 `json:"__typename"`
+	Id       string                                                  `json:"id"`
+	Messages LatestMessagesNodeConversationMessagesMessageConnection `json:"messages"`
+}
+
+// GetTypename returns LatestMessagesNodeConversation.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversation) GetTypename() *string { return v.Typename }
+
+// GetId returns LatestMessagesNodeConversation.Id, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversation) GetId() string { return v.Id }
+
+// GetMessages returns LatestMessagesNodeConversation.Messages, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversation) GetMessages() LatestMessagesNodeConversationMessagesMessageConnection {
+	return v.Messages
+}
+
+// LatestMessagesNodeConversationMessagesMessageConnection includes the requested fields of the GraphQL type MessageConnection.
+// The GraphQL type's documentation follows.
+//
+// A connection to a list of items.
+type LatestMessagesNodeConversationMessagesMessageConnection struct {
+	// Information to aid in pagination.
+	PageInfo LatestMessagesNodeConversationMessagesMessageConnectionPageInfo `json:"pageInfo"`
+	// A list of edges.
+	Edges []*LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge `json:"edges"`
+}
+
+// GetPageInfo returns LatestMessagesNodeConversationMessagesMessageConnection.PageInfo, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnection) GetPageInfo() LatestMessagesNodeConversationMessagesMessageConnectionPageInfo {
+	return v.PageInfo
+}
+
+// GetEdges returns LatestMessagesNodeConversationMessagesMessageConnection.Edges, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnection) GetEdges() []*LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge {
+	return v.Edges
+}
+
+// LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge includes the requested fields of the GraphQL type MessageEdge.
+// The GraphQL type's documentation follows.
+//
+// An edge in a connection.
+type LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge struct {
+	// The item at the end of the edge.
+	Node *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage `json:"node"`
+}
+
+// GetNode returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge.Node, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdge) GetNode() *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage {
+	return v.Node
+}
+
+// LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage includes the requested fields of the GraphQL type Message.
+type LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage struct {
+	MessageFields `json:"-"`
+}
+
+// GetId returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Id, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetId() string {
+	return v.MessageFields.Id
+}
+
+// GetDirection returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Direction, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetDirection() MessageDirection {
+	return v.MessageFields.Direction
+}
+
+// GetKind returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Kind, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetKind() MessageKind {
+	return v.MessageFields.Kind
+}
+
+// GetStatus returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Status, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetStatus() MessageStatus {
+	return v.MessageFields.Status
+}
+
+// GetText returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Text, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetText() string {
+	return v.MessageFields.Text
+}
+
+// GetPayload returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Payload, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetPayload() string {
+	return v.MessageFields.Payload
+}
+
+// GetClientMessageID returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ClientMessageID, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetClientMessageID() *string {
+	return v.MessageFields.ClientMessageID
+}
+
+// GetProviderMessageID returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ProviderMessageID, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetProviderMessageID() *string {
+	return v.MessageFields.ProviderMessageID
+}
+
+// GetProviderTime returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.ProviderTime, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetProviderTime() *time.Time {
+	return v.MessageFields.ProviderTime
+}
+
+// GetEdited returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Edited, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetEdited() bool {
+	return v.MessageFields.Edited
+}
+
+// GetError returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Error, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetError() string {
+	return v.MessageFields.Error
+}
+
+// GetCreatedAt returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.CreatedAt, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetCreatedAt() time.Time {
+	return v.MessageFields.CreatedAt
+}
+
+// GetAttachments returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Attachments, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetAttachments() []MessageFieldsAttachmentsAttachment {
+	return v.MessageFields.Attachments
+}
+
+// GetLocation returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Location, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetLocation() *MessageFieldsLocation {
+	return v.MessageFields.Location
+}
+
+// GetSharedContact returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.SharedContact, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetSharedContact() *MessageFieldsSharedContact {
+	return v.MessageFields.SharedContact
+}
+
+// GetSender returns LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage.Sender, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) GetSender() *MessageFieldsSenderUser {
+	return v.MessageFields.Sender
+}
+
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.MessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalLatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage struct {
+	Id string `json:"id"`
+
+	Direction MessageDirection `json:"direction"`
+
+	Kind MessageKind `json:"kind"`
+
+	Status MessageStatus `json:"status"`
+
+	Text string `json:"text"`
+
+	Payload string `json:"payload"`
+
+	ClientMessageID *string `json:"clientMessageID"`
+
+	ProviderMessageID *string `json:"providerMessageID"`
+
+	ProviderTime *time.Time `json:"providerTime"`
+
+	Edited bool `json:"edited"`
+
+	Error string `json:"error"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Attachments []MessageFieldsAttachmentsAttachment `json:"attachments"`
+
+	Location *MessageFieldsLocation `json:"location"`
+
+	SharedContact *MessageFieldsSharedContact `json:"sharedContact"`
+
+	Sender *MessageFieldsSenderUser `json:"sender"`
+}
+
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage) __premarshalJSON() (*__premarshalLatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage, error) {
+	var retval __premarshalLatestMessagesNodeConversationMessagesMessageConnectionEdgesMessageEdgeNodeMessage
+
+	retval.Id = v.MessageFields.Id
+	retval.Direction = v.MessageFields.Direction
+	retval.Kind = v.MessageFields.Kind
+	retval.Status = v.MessageFields.Status
+	retval.Text = v.MessageFields.Text
+	retval.Payload = v.MessageFields.Payload
+	retval.ClientMessageID = v.MessageFields.ClientMessageID
+	retval.ProviderMessageID = v.MessageFields.ProviderMessageID
+	retval.ProviderTime = v.MessageFields.ProviderTime
+	retval.Edited = v.MessageFields.Edited
+	retval.Error = v.MessageFields.Error
+	retval.CreatedAt = v.MessageFields.CreatedAt
+	retval.Attachments = v.MessageFields.Attachments
+	retval.Location = v.MessageFields.Location
+	retval.SharedContact = v.MessageFields.SharedContact
+	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// LatestMessagesNodeConversationMessagesMessageConnectionPageInfo includes the requested fields of the GraphQL type PageInfo.
+// The GraphQL type's documentation follows.
+//
+// Information about pagination in a connection.
+// https://relay.dev/graphql/connections.htm#sec-undefined.PageInfo
+type LatestMessagesNodeConversationMessagesMessageConnectionPageInfo struct {
+	// When paginating backwards, are there more items?
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// When paginating backwards, the cursor to continue.
+	StartCursor *string `json:"startCursor"`
+}
+
+// GetHasPreviousPage returns LatestMessagesNodeConversationMessagesMessageConnectionPageInfo.HasPreviousPage, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionPageInfo) GetHasPreviousPage() bool {
+	return v.HasPreviousPage
+}
+
+// GetStartCursor returns LatestMessagesNodeConversationMessagesMessageConnectionPageInfo.StartCursor, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeConversationMessagesMessageConnectionPageInfo) GetStartCursor() *string {
+	return v.StartCursor
+}
+
+// LatestMessagesNodeIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type LatestMessagesNodeIntegrationAccount struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeIntegrationAccount.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeIntegrationAccount) GetTypename() *string { return v.Typename }
+
+// LatestMessagesNodeMessage includes the requested fields of the GraphQL type Message.
+type LatestMessagesNodeMessage struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeMessage.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeMessage) GetTypename() *string { return v.Typename }
+
+// LatestMessagesNodeToken includes the requested fields of the GraphQL type Token.
+type LatestMessagesNodeToken struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeToken.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeToken) GetTypename() *string { return v.Typename }
+
+// LatestMessagesNodeUser includes the requested fields of the GraphQL type User.
+type LatestMessagesNodeUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeUser.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeUser) GetTypename() *string { return v.Typename }
+
+// LatestMessagesNodeWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type LatestMessagesNodeWebhookEvent struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeWebhookEvent.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeWebhookEvent) GetTypename() *string { return v.Typename }
+
+// LatestMessagesResponse is returned by LatestMessages on success.
+type LatestMessagesResponse struct {
+	// Fetches an object given its ID.
+	Node *LatestMessagesNode `json:"-"`
+}
+
+// GetNode returns LatestMessagesResponse.Node, and is useful for accessing the field via an interface.
+func (v *LatestMessagesResponse) GetNode() *LatestMessagesNode { return v.Node }
+
+func (v *LatestMessagesResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*LatestMessagesResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.LatestMessagesResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(LatestMessagesNode)
+			err = __unmarshalLatestMessagesNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal LatestMessagesResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalLatestMessagesResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *LatestMessagesResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *LatestMessagesResponse) __premarshalJSON() (*__premarshalLatestMessagesResponse, error) {
+	var retval __premarshalLatestMessagesResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalLatestMessagesNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal LatestMessagesResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 type LineSettingsInput struct {
 	// Required.
 	ChannelAccessToken *string `json:"channelAccessToken"`
@@ -10267,6 +10958,22 @@ func (v *__ConversationInput) GetId() string { return v.Id }
 // GetFirst returns __ConversationInput.First, and is useful for accessing the field via an interface.
 func (v *__ConversationInput) GetFirst() *int { return v.First }
 
+// __ConversationListInput is used internally by genqlient
+type __ConversationListInput struct {
+	First int                     `json:"first"`
+	After *string                 `json:"after"`
+	Where *ConversationWhereInput `json:"where"`
+}
+
+// GetFirst returns __ConversationListInput.First, and is useful for accessing the field via an interface.
+func (v *__ConversationListInput) GetFirst() int { return v.First }
+
+// GetAfter returns __ConversationListInput.After, and is useful for accessing the field via an interface.
+func (v *__ConversationListInput) GetAfter() *string { return v.After }
+
+// GetWhere returns __ConversationListInput.Where, and is useful for accessing the field via an interface.
+func (v *__ConversationListInput) GetWhere() *ConversationWhereInput { return v.Where }
+
 // __ConversationsInput is used internally by genqlient
 type __ConversationsInput struct {
 	First   *int                    `json:"first"`
@@ -10390,6 +11097,22 @@ func (v *__IntegrationAccountsInput) GetWhere() *IntegrationAccountWhereInput { 
 
 // GetOrderBy returns __IntegrationAccountsInput.OrderBy, and is useful for accessing the field via an interface.
 func (v *__IntegrationAccountsInput) GetOrderBy() *IntegrationAccountOrder { return v.OrderBy }
+
+// __LatestMessagesInput is used internally by genqlient
+type __LatestMessagesInput struct {
+	Id     string  `json:"id"`
+	Last   int     `json:"last"`
+	Before *string `json:"before"`
+}
+
+// GetId returns __LatestMessagesInput.Id, and is useful for accessing the field via an interface.
+func (v *__LatestMessagesInput) GetId() string { return v.Id }
+
+// GetLast returns __LatestMessagesInput.Last, and is useful for accessing the field via an interface.
+func (v *__LatestMessagesInput) GetLast() int { return v.Last }
+
+// GetBefore returns __LatestMessagesInput.Before, and is useful for accessing the field via an interface.
+func (v *__LatestMessagesInput) GetBefore() *string { return v.Before }
 
 // __LoginInput is used internally by genqlient
 type __LoginInput struct {
@@ -11186,6 +11909,74 @@ func ConversationEventsForwardData(interfaceChan interface{}, jsonRawMsg json.Ra
 	}
 	dataChan_ <- wsResp
 	return nil
+}
+
+// The query executed by ConversationList.
+const ConversationList_Operation = `
+query ConversationList ($first: Int!, $after: Cursor, $where: ConversationWhereInput) {
+	conversations(first: $first, after: $after, where: $where, orderBy: {field:LAST_MESSAGE_AT,direction:DESC}) {
+		pageInfo {
+			hasNextPage
+			endCursor
+		}
+		edges {
+			node {
+				id
+				status
+				lastMessageAt
+				assignee {
+					id
+					name
+				}
+				contact {
+					id
+					displayName
+					avatarURL
+				}
+				lastMessage {
+					id
+					direction
+					status
+					text
+					createdAt
+				}
+			}
+		}
+	}
+}
+`
+
+// An inbox: the conversations the viewer may see by last activity, newest
+// first, each with its contact, assignee and last message. Pass
+// pageInfo.endCursor as after for the next page. It asks for no totalCount,
+// which would count every visible conversation.
+func ConversationList(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	first int,
+	after *string,
+	where *ConversationWhereInput,
+) (data_ *ConversationListResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ConversationList",
+		Query:  ConversationList_Operation,
+		Variables: &__ConversationListInput{
+			First: first,
+			After: after,
+			Where: where,
+		},
+	}
+
+	data_ = &ConversationListResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
 }
 
 // The query executed by Conversations.
@@ -12709,6 +13500,98 @@ func IntegrationAccounts(
 	}
 
 	data_ = &IntegrationAccountsResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by LatestMessages.
+const LatestMessages_Operation = `
+query LatestMessages ($id: ID!, $last: Int!, $before: Cursor) {
+	node(id: $id) {
+		__typename
+		... on Conversation {
+			id
+			messages(last: $last, before: $before, orderBy: {field:CREATED_AT,direction:ASC}) {
+				pageInfo {
+					hasPreviousPage
+					startCursor
+				}
+				edges {
+					node {
+						... MessageFields
+					}
+				}
+			}
+		}
+	}
+}
+fragment MessageFields on Message {
+	id
+	direction
+	kind
+	status
+	text
+	payload
+	clientMessageID
+	providerMessageID
+	providerTime
+	edited
+	error
+	createdAt
+	attachments {
+		type
+		url
+		fileId
+		mimeType
+		fileName
+		size
+		downloadUrl
+		status
+		error
+	}
+	location {
+		latitude
+		longitude
+		title
+	}
+	sharedContact {
+		name
+		phone
+	}
+	sender {
+		id
+		name
+	}
+}
+`
+
+// A conversation's latest messages, oldest of them first; pageInfo.startCursor
+// as before gives the page before.
+func LatestMessages(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	last int,
+	before *string,
+) (data_ *LatestMessagesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "LatestMessages",
+		Query:  LatestMessages_Operation,
+		Variables: &__LatestMessagesInput{
+			Id:     id,
+			Last:   last,
+			Before: before,
+		},
+	}
+
+	data_ = &LatestMessagesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

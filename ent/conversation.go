@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
+	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/user"
 )
@@ -41,6 +42,8 @@ type Conversation struct {
 	ClosedAt *time.Time `json:"closed_at,omitempty"`
 	// LastInboundAt holds the value of the "last_inbound_at" field.
 	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
+	// LastMessageID holds the value of the "last_message_id" field.
+	LastMessageID *int `json:"last_message_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ConversationQuery when eager-loading is set.
 	Edges        ConversationEdges `json:"edges"`
@@ -59,11 +62,13 @@ type ConversationEdges struct {
 	Assignee *User `json:"assignee,omitempty"`
 	// Messages holds the value of the messages edge.
 	Messages []*Message `json:"messages,omitempty"`
+	// LastMessage holds the value of the last_message edge.
+	LastMessage *Message `json:"last_message,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
 	namedMessages map[string][]*Message
 }
@@ -121,12 +126,23 @@ func (e ConversationEdges) MessagesOrErr() ([]*Message, error) {
 	return nil, &NotLoadedError{edge: "messages"}
 }
 
+// LastMessageOrErr returns the LastMessage value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ConversationEdges) LastMessageOrErr() (*Message, error) {
+	if e.LastMessage != nil {
+		return e.LastMessage, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: message.Label}
+	}
+	return nil, &NotLoadedError{edge: "last_message"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Conversation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID:
+		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -216,6 +232,13 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				_m.LastInboundAt = new(time.Time)
 				*_m.LastInboundAt = value.Time
 			}
+		case conversation.FieldLastMessageID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_message_id", values[i])
+			} else if value.Valid {
+				_m.LastMessageID = new(int)
+				*_m.LastMessageID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -252,6 +275,11 @@ func (_m *Conversation) QueryAssignee() *UserQuery {
 // QueryMessages queries the "messages" edge of the Conversation entity.
 func (_m *Conversation) QueryMessages() *MessageQuery {
 	return NewConversationClient(_m.config).QueryMessages(_m)
+}
+
+// QueryLastMessage queries the "last_message" edge of the Conversation entity.
+func (_m *Conversation) QueryLastMessage() *MessageQuery {
+	return NewConversationClient(_m.config).QueryLastMessage(_m)
 }
 
 // Update returns a builder for updating this Conversation.
@@ -311,6 +339,11 @@ func (_m *Conversation) String() string {
 	if v := _m.LastInboundAt; v != nil {
 		builder.WriteString("last_inbound_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastMessageID; v != nil {
+		builder.WriteString("last_message_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -143,6 +143,20 @@ func (_c *ConversationCreate) SetNillableLastInboundAt(v *time.Time) *Conversati
 	return _c
 }
 
+// SetLastMessageID sets the "last_message_id" field.
+func (_c *ConversationCreate) SetLastMessageID(v int) *ConversationCreate {
+	_c.mutation.SetLastMessageID(v)
+	return _c
+}
+
+// SetNillableLastMessageID sets the "last_message_id" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableLastMessageID(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetLastMessageID(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *ConversationCreate) SetTenant(v *Tenant) *ConversationCreate {
 	return _c.SetTenantID(v.ID)
@@ -176,6 +190,11 @@ func (_c *ConversationCreate) AddMessages(v ...*Message) *ConversationCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddMessageIDs(ids...)
+}
+
+// SetLastMessage sets the "last_message" edge to the Message entity.
+func (_c *ConversationCreate) SetLastMessage(v *Message) *ConversationCreate {
+	return _c.SetLastMessageID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -415,6 +434,23 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.LastMessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.LastMessageTable,
+			Columns: []string{conversation.LastMessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.LastMessageID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -554,6 +590,24 @@ func (u *ConversationUpsert) UpdateLastInboundAt() *ConversationUpsert {
 // ClearLastInboundAt clears the value of the "last_inbound_at" field.
 func (u *ConversationUpsert) ClearLastInboundAt() *ConversationUpsert {
 	u.SetNull(conversation.FieldLastInboundAt)
+	return u
+}
+
+// SetLastMessageID sets the "last_message_id" field.
+func (u *ConversationUpsert) SetLastMessageID(v int) *ConversationUpsert {
+	u.Set(conversation.FieldLastMessageID, v)
+	return u
+}
+
+// UpdateLastMessageID sets the "last_message_id" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateLastMessageID() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldLastMessageID)
+	return u
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (u *ConversationUpsert) ClearLastMessageID() *ConversationUpsert {
+	u.SetNull(conversation.FieldLastMessageID)
 	return u
 }
 
@@ -713,6 +767,27 @@ func (u *ConversationUpsertOne) UpdateLastInboundAt() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearLastInboundAt() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearLastInboundAt()
+	})
+}
+
+// SetLastMessageID sets the "last_message_id" field.
+func (u *ConversationUpsertOne) SetLastMessageID(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetLastMessageID(v)
+	})
+}
+
+// UpdateLastMessageID sets the "last_message_id" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateLastMessageID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateLastMessageID()
+	})
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (u *ConversationUpsertOne) ClearLastMessageID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearLastMessageID()
 	})
 }
 
@@ -1038,6 +1113,27 @@ func (u *ConversationUpsertBulk) UpdateLastInboundAt() *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) ClearLastInboundAt() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearLastInboundAt()
+	})
+}
+
+// SetLastMessageID sets the "last_message_id" field.
+func (u *ConversationUpsertBulk) SetLastMessageID(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetLastMessageID(v)
+	})
+}
+
+// UpdateLastMessageID sets the "last_message_id" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateLastMessageID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateLastMessageID()
+	})
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (u *ConversationUpsertBulk) ClearLastMessageID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearLastMessageID()
 	})
 }
 

@@ -33,6 +33,7 @@ type ConversationQuery struct {
 	withContact            *ContactQuery
 	withAssignee           *UserQuery
 	withMessages           *MessageQuery
+	withLastMessage        *MessageQuery
 	loadTotal              []func(context.Context, []*Conversation) error
 	modifiers              []func(*sql.Selector)
 	withNamedMessages      map[string]*MessageQuery
@@ -175,6 +176,28 @@ func (_q *ConversationQuery) QueryMessages() *MessageQuery {
 			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
 			sqlgraph.To(message.Table, message.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, conversation.MessagesTable, conversation.MessagesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryLastMessage chains the current query on the "last_message" edge.
+func (_q *ConversationQuery) QueryLastMessage() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, conversation.LastMessageTable, conversation.LastMessageColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -379,6 +402,7 @@ func (_q *ConversationQuery) Clone() *ConversationQuery {
 		withContact:            _q.withContact.Clone(),
 		withAssignee:           _q.withAssignee.Clone(),
 		withMessages:           _q.withMessages.Clone(),
+		withLastMessage:        _q.withLastMessage.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -438,6 +462,17 @@ func (_q *ConversationQuery) WithMessages(opts ...func(*MessageQuery)) *Conversa
 		opt(query)
 	}
 	_q.withMessages = query
+	return _q
+}
+
+// WithLastMessage tells the query-builder to eager-load the nodes that are connected to
+// the "last_message" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ConversationQuery) WithLastMessage(opts ...func(*MessageQuery)) *ConversationQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withLastMessage = query
 	return _q
 }
 
@@ -519,12 +554,13 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Conversation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withTenant != nil,
 			_q.withIntegrationAccount != nil,
 			_q.withContact != nil,
 			_q.withAssignee != nil,
 			_q.withMessages != nil,
+			_q.withLastMessage != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -576,6 +612,12 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 		if err := _q.loadMessages(ctx, query, nodes,
 			func(n *Conversation) { n.Edges.Messages = []*Message{} },
 			func(n *Conversation, e *Message) { n.Edges.Messages = append(n.Edges.Messages, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withLastMessage; query != nil {
+		if err := _q.loadLastMessage(ctx, query, nodes, nil,
+			func(n *Conversation, e *Message) { n.Edges.LastMessage = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -746,6 +788,38 @@ func (_q *ConversationQuery) loadMessages(ctx context.Context, query *MessageQue
 	}
 	return nil
 }
+func (_q *ConversationQuery) loadLastMessage(ctx context.Context, query *MessageQuery, nodes []*Conversation, init func(*Conversation), assign func(*Conversation, *Message)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Conversation)
+	for i := range nodes {
+		if nodes[i].LastMessageID == nil {
+			continue
+		}
+		fk := *nodes[i].LastMessageID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(message.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "last_message_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ConversationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -786,6 +860,9 @@ func (_q *ConversationQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAssignee != nil {
 			_spec.Node.AddColumnOnce(conversation.FieldAssigneeID)
+		}
+		if _q.withLastMessage != nil {
+			_spec.Node.AddColumnOnce(conversation.FieldLastMessageID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

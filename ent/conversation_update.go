@@ -125,6 +125,26 @@ func (_u *ConversationUpdate) ClearLastInboundAt() *ConversationUpdate {
 	return _u
 }
 
+// SetLastMessageID sets the "last_message_id" field.
+func (_u *ConversationUpdate) SetLastMessageID(v int) *ConversationUpdate {
+	_u.mutation.SetLastMessageID(v)
+	return _u
+}
+
+// SetNillableLastMessageID sets the "last_message_id" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableLastMessageID(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetLastMessageID(*v)
+	}
+	return _u
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (_u *ConversationUpdate) ClearLastMessageID() *ConversationUpdate {
+	_u.mutation.ClearLastMessageID()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdate) SetAssignee(v *User) *ConversationUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -143,6 +163,11 @@ func (_u *ConversationUpdate) AddMessages(v ...*Message) *ConversationUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddMessageIDs(ids...)
+}
+
+// SetLastMessage sets the "last_message" edge to the Message entity.
+func (_u *ConversationUpdate) SetLastMessage(v *Message) *ConversationUpdate {
+	return _u.SetLastMessageID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -175,6 +200,12 @@ func (_u *ConversationUpdate) RemoveMessages(v ...*Message) *ConversationUpdate 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMessageIDs(ids...)
+}
+
+// ClearLastMessage clears the "last_message" edge to the Message entity.
+func (_u *ConversationUpdate) ClearLastMessage() *ConversationUpdate {
+	_u.mutation.ClearLastMessage()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -351,6 +382,35 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.LastMessageCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.LastMessageTable,
+			Columns: []string{conversation.LastMessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LastMessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.LastMessageTable,
+			Columns: []string{conversation.LastMessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -467,6 +527,26 @@ func (_u *ConversationUpdateOne) ClearLastInboundAt() *ConversationUpdateOne {
 	return _u
 }
 
+// SetLastMessageID sets the "last_message_id" field.
+func (_u *ConversationUpdateOne) SetLastMessageID(v int) *ConversationUpdateOne {
+	_u.mutation.SetLastMessageID(v)
+	return _u
+}
+
+// SetNillableLastMessageID sets the "last_message_id" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableLastMessageID(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetLastMessageID(*v)
+	}
+	return _u
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (_u *ConversationUpdateOne) ClearLastMessageID() *ConversationUpdateOne {
+	_u.mutation.ClearLastMessageID()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdateOne) SetAssignee(v *User) *ConversationUpdateOne {
 	return _u.SetAssigneeID(v.ID)
@@ -485,6 +565,11 @@ func (_u *ConversationUpdateOne) AddMessages(v ...*Message) *ConversationUpdateO
 		ids[i] = v[i].ID
 	}
 	return _u.AddMessageIDs(ids...)
+}
+
+// SetLastMessage sets the "last_message" edge to the Message entity.
+func (_u *ConversationUpdateOne) SetLastMessage(v *Message) *ConversationUpdateOne {
+	return _u.SetLastMessageID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -517,6 +602,12 @@ func (_u *ConversationUpdateOne) RemoveMessages(v ...*Message) *ConversationUpda
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveMessageIDs(ids...)
+}
+
+// ClearLastMessage clears the "last_message" edge to the Message entity.
+func (_u *ConversationUpdateOne) ClearLastMessage() *ConversationUpdateOne {
+	_u.mutation.ClearLastMessage()
+	return _u
 }
 
 // Where appends a list predicates to the ConversationUpdate builder.
@@ -713,6 +804,35 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 			Inverse: true,
 			Table:   conversation.MessagesTable,
 			Columns: []string{conversation.MessagesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LastMessageCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.LastMessageTable,
+			Columns: []string{conversation.LastMessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LastMessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.LastMessageTable,
+			Columns: []string{conversation.LastMessageColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),

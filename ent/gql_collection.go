@@ -392,6 +392,21 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 			_q.WithNamedMessages(alias, func(wq *MessageQuery) {
 				*wq = *query
 			})
+
+		case "lastMessage":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MessageClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, messageImplementors)...); err != nil {
+				return err
+			}
+			_q.withLastMessage = query
+			if _, ok := fieldSeen[conversation.FieldLastMessageID]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldLastMessageID)
+				fieldSeen[conversation.FieldLastMessageID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[conversation.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, conversation.FieldCreatedAt)

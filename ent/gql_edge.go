@@ -82,6 +82,14 @@ func (_m *Conversation) Messages(
 	return _m.QueryMessages().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Conversation) LastMessage(ctx context.Context) (*Message, error) {
+	result, err := _m.Edges.LastMessageOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryLastMessage().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Message) Conversation(ctx context.Context) (*Conversation, error) {
 	result, err := _m.Edges.ConversationOrErr()
 	if IsNotLoaded(err) {

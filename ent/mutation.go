@@ -1093,6 +1093,8 @@ type ConversationMutation struct {
 	messages                   map[int]struct{}
 	removedmessages            map[int]struct{}
 	clearedmessages            bool
+	last_message               *int
+	clearedlast_message        bool
 	done                       bool
 	oldValue                   func(context.Context) (*Conversation, error)
 	predicates                 []predicate.Conversation
@@ -1595,6 +1597,55 @@ func (m *ConversationMutation) ResetLastInboundAt() {
 	delete(m.clearedFields, conversation.FieldLastInboundAt)
 }
 
+// SetLastMessageID sets the "last_message_id" field.
+func (m *ConversationMutation) SetLastMessageID(i int) {
+	m.last_message = &i
+}
+
+// LastMessageID returns the value of the "last_message_id" field in the mutation.
+func (m *ConversationMutation) LastMessageID() (r int, exists bool) {
+	v := m.last_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastMessageID returns the old "last_message_id" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldLastMessageID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastMessageID: %w", err)
+	}
+	return oldValue.LastMessageID, nil
+}
+
+// ClearLastMessageID clears the value of the "last_message_id" field.
+func (m *ConversationMutation) ClearLastMessageID() {
+	m.last_message = nil
+	m.clearedFields[conversation.FieldLastMessageID] = struct{}{}
+}
+
+// LastMessageIDCleared returns if the "last_message_id" field was cleared in this mutation.
+func (m *ConversationMutation) LastMessageIDCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldLastMessageID]
+	return ok
+}
+
+// ResetLastMessageID resets all changes to the "last_message_id" field.
+func (m *ConversationMutation) ResetLastMessageID() {
+	m.last_message = nil
+	delete(m.clearedFields, conversation.FieldLastMessageID)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *ConversationMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -1757,6 +1808,33 @@ func (m *ConversationMutation) ResetMessages() {
 	m.removedmessages = nil
 }
 
+// ClearLastMessage clears the "last_message" edge to the Message entity.
+func (m *ConversationMutation) ClearLastMessage() {
+	m.clearedlast_message = true
+	m.clearedFields[conversation.FieldLastMessageID] = struct{}{}
+}
+
+// LastMessageCleared reports if the "last_message" edge to the Message entity was cleared.
+func (m *ConversationMutation) LastMessageCleared() bool {
+	return m.LastMessageIDCleared() || m.clearedlast_message
+}
+
+// LastMessageIDs returns the "last_message" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LastMessageID instead. It exists only for internal usage by the builders.
+func (m *ConversationMutation) LastMessageIDs() (ids []int) {
+	if id := m.last_message; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLastMessage resets all changes to the "last_message" edge.
+func (m *ConversationMutation) ResetLastMessage() {
+	m.last_message = nil
+	m.clearedlast_message = false
+}
+
 // Where appends a list predicates to the ConversationMutation builder.
 func (m *ConversationMutation) Where(ps ...predicate.Conversation) {
 	m.predicates = append(m.predicates, ps...)
@@ -1791,7 +1869,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -1822,6 +1900,9 @@ func (m *ConversationMutation) Fields() []string {
 	if m.last_inbound_at != nil {
 		fields = append(fields, conversation.FieldLastInboundAt)
 	}
+	if m.last_message != nil {
+		fields = append(fields, conversation.FieldLastMessageID)
+	}
 	return fields
 }
 
@@ -1850,6 +1931,8 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.ClosedAt()
 	case conversation.FieldLastInboundAt:
 		return m.LastInboundAt()
+	case conversation.FieldLastMessageID:
+		return m.LastMessageID()
 	}
 	return nil, false
 }
@@ -1879,6 +1962,8 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldClosedAt(ctx)
 	case conversation.FieldLastInboundAt:
 		return m.OldLastInboundAt(ctx)
+	case conversation.FieldLastMessageID:
+		return m.OldLastMessageID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -1958,6 +2043,13 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastInboundAt(v)
 		return nil
+	case conversation.FieldLastMessageID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastMessageID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -2000,6 +2092,9 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldLastInboundAt) {
 		fields = append(fields, conversation.FieldLastInboundAt)
 	}
+	if m.FieldCleared(conversation.FieldLastMessageID) {
+		fields = append(fields, conversation.FieldLastMessageID)
+	}
 	return fields
 }
 
@@ -2022,6 +2117,9 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldLastInboundAt:
 		m.ClearLastInboundAt()
+		return nil
+	case conversation.FieldLastMessageID:
+		m.ClearLastMessageID()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -2061,13 +2159,16 @@ func (m *ConversationMutation) ResetField(name string) error {
 	case conversation.FieldLastInboundAt:
 		m.ResetLastInboundAt()
 		return nil
+	case conversation.FieldLastMessageID:
+		m.ResetLastMessageID()
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ConversationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.tenant != nil {
 		edges = append(edges, conversation.EdgeTenant)
 	}
@@ -2082,6 +2183,9 @@ func (m *ConversationMutation) AddedEdges() []string {
 	}
 	if m.messages != nil {
 		edges = append(edges, conversation.EdgeMessages)
+	}
+	if m.last_message != nil {
+		edges = append(edges, conversation.EdgeLastMessage)
 	}
 	return edges
 }
@@ -2112,13 +2216,17 @@ func (m *ConversationMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case conversation.EdgeLastMessage:
+		if id := m.last_message; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ConversationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedmessages != nil {
 		edges = append(edges, conversation.EdgeMessages)
 	}
@@ -2141,7 +2249,7 @@ func (m *ConversationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ConversationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedtenant {
 		edges = append(edges, conversation.EdgeTenant)
 	}
@@ -2156,6 +2264,9 @@ func (m *ConversationMutation) ClearedEdges() []string {
 	}
 	if m.clearedmessages {
 		edges = append(edges, conversation.EdgeMessages)
+	}
+	if m.clearedlast_message {
+		edges = append(edges, conversation.EdgeLastMessage)
 	}
 	return edges
 }
@@ -2174,6 +2285,8 @@ func (m *ConversationMutation) EdgeCleared(name string) bool {
 		return m.clearedassignee
 	case conversation.EdgeMessages:
 		return m.clearedmessages
+	case conversation.EdgeLastMessage:
+		return m.clearedlast_message
 	}
 	return false
 }
@@ -2193,6 +2306,9 @@ func (m *ConversationMutation) ClearEdge(name string) error {
 		return nil
 	case conversation.EdgeAssignee:
 		m.ClearAssignee()
+		return nil
+	case conversation.EdgeLastMessage:
+		m.ClearLastMessage()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation unique edge %s", name)
@@ -2216,6 +2332,9 @@ func (m *ConversationMutation) ResetEdge(name string) error {
 		return nil
 	case conversation.EdgeMessages:
 		m.ResetMessages()
+		return nil
+	case conversation.EdgeLastMessage:
+		m.ResetLastMessage()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation edge %s", name)

@@ -43,31 +43,31 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
-	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Contact.Query().Paginate(countOnlyForTotal(ctx), after, first, before, last,
 		ent.WithContactOrder(orderBy), ent.WithContactFilter(where.Filter))
 }
 
 // Conversations is the resolver for the conversations field.
 func (r *queryResolver) Conversations(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) (*ent.ConversationConnection, error) {
-	return r.Client.Conversation.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Conversation.Query().Paginate(countOnlyForTotal(ctx), after, first, before, last,
 		ent.WithConversationOrder(orderBy), ent.WithConversationFilter(where.Filter))
 }
 
 // IntegrationAccounts is the resolver for the integrationAccounts field.
 func (r *queryResolver) IntegrationAccounts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) (*ent.IntegrationAccountConnection, error) {
-	return r.Client.IntegrationAccount.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.IntegrationAccount.Query().Paginate(countOnlyForTotal(ctx), after, first, before, last,
 		ent.WithIntegrationAccountOrder(orderBy), ent.WithIntegrationAccountFilter(where.Filter))
 }
 
 // Tokens is the resolver for the tokens field.
 func (r *queryResolver) Tokens(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TokenOrder, where *ent.TokenWhereInput) (*ent.TokenConnection, error) {
-	return r.Client.Token.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.Token.Query().Paginate(countOnlyForTotal(ctx), after, first, before, last,
 		ent.WithTokenOrder(orderBy), ent.WithTokenFilter(where.Filter))
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return r.Client.User.Query().Paginate(ctx, after, first, before, last,
+	return r.Client.User.Query().Paginate(countOnlyForTotal(ctx), after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 

@@ -251,7 +251,7 @@ func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 // FailedWebhookEvents is the resolver for the failedWebhookEvents field.
 func (r *queryResolver) FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error) {
 	return r.Client.WebhookEvent.Query().Where(webhookevent.StatusEQ(webhookevent.StatusFAILED)).
-		Paginate(ctx, after, first, nil, nil, ent.WithWebhookEventOrder(&ent.WebhookEventOrder{
+		Paginate(countOnlyForTotal(ctx), after, first, nil, nil, ent.WithWebhookEventOrder(&ent.WebhookEventOrder{
 			Field: ent.WebhookEventOrderFieldReceivedAt, Direction: entgql.OrderDirectionDesc}))
 }
 

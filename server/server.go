@@ -207,13 +207,18 @@ func (s *Server) routes() http.Handler {
 func (s *Server) graphQL() http.Handler {
 	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
-		Implementation: liveWebsockets{transport.CoderWebsocketImplementation{AcceptOptions: websocket.AcceptOptions{
-			OriginPatterns: s.cfg.AllowedOrigins,
-		}}},
-		InitFunc:              s.websocketInit,
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: s.cfg.KeepAlive,
-		PingPongInterval:      s.cfg.KeepAlive,
+		// Keep-alive is the connections' own (one timer each, see
+		// websocket.go): gqlgen's KeepAlivePingInterval and PingPongInterval
+		// would add a goroutine per connection.
+		Implementation: websocketAccepter{
+			accept: websocket.AcceptOptions{
+				OriginPatterns:  s.cfg.AllowedOrigins,
+				CompressionMode: websocket.CompressionDisabled,
+			},
+			keepAlive: s.cfg.KeepAlive,
+		},
+		InitFunc:    s.websocketInit,
+		InitTimeout: 10 * time.Second,
 		CloseFunc: func(ctx context.Context, _ int) {
 			// Only connections that got as far as connection_init were counted.
 			if ctx.Value(countedWebsocket{}) != nil {
@@ -246,13 +251,15 @@ func (s *Server) graphQL() http.Handler {
 	gql.Use(&graph.SharedEvents{})
 	gql.SetErrorPresenter(graph.ErrorPresenter(s.log))
 	gql.SetRecoverFunc(graph.Recover(s.log))
-	return s.authenticate(s.rateLimit(s.limitBody(s.untilShutdown(s.watchLive(gql)))))
+	return s.authenticate(s.rateLimit(s.limitBody(s.serveWebsockets(gql, s.untilShutdown(s.watchEventStream(gql))))))
 }
 
 // websocketInit authenticates a websocket from its connection_init payload
 // ({"Authorization": "Bearer <token>"} or {"token": "<token>"}), unless the upgrade
 // request already carried a valid Authorization header.
 func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	u := upgradeFrom(ctx)
+	defer u.release()
 	s.metrics.websockets.Inc()
 	ctx = context.WithValue(ctx, countedWebsocket{}, true)
 	if v, ok := core.ViewerFrom(ctx); ok {
@@ -262,7 +269,12 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 	if bearer == "" {
 		bearer = p.GetString("token")
 	}
-	v, err := s.Auth.Authenticate(ctx, bearer)
+	var (
+		v   core.Viewer
+		err error
+	)
+	// A database lookup: deep, so on the request's goroutine.
+	u.do(func() { v, err = s.Auth.Authenticate(ctx, bearer) })
 	if err != nil {
 		const reason = "unauthenticated: send {\"Authorization\": \"Bearer <token>\"} in connection_init"
 		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"container/heap"
 	"context"
 	"sync"
 	"time"
@@ -19,61 +20,144 @@ const (
 )
 
 // liveConn is one connection that outlives a request: a websocket, or a
-// server-sent event stream.
+// server-sent event stream. It costs the set two list links and a heap slot:
+// no goroutine, no timer of its own.
 type liveConn struct {
-	viewer *core.LiveViewer
-	end    func(reason string)
-	expiry *time.Timer
-	once   sync.Once
+	userID  int
+	viewer  *core.LiveViewer
+	end     func(reason string)
+	expires time.Time // zero: the credential does not expire
+	// prev and next link the connections of one user; index is the place in
+	// the expiry heap, -1 when not there.
+	prev, next *liveConn
+	index      int
+	gone       bool
 }
 
-func (c *liveConn) stop(reason string) {
-	c.once.Do(func() {
-		if c.expiry != nil {
-			c.expiry.Stop()
-		}
-		if reason != "" {
-			c.end(reason)
-		}
-	})
-}
-
-// liveSet holds the open connections by user, so that a change to a user or
-// one of its tokens reaches that user's connections and no others.
+// liveSet holds the open connections: by user, so that a change to a user or
+// one of its tokens reaches that user's connections and no others, and by
+// expiry, so that one timer ends each as its credential expires.
 type liveSet struct {
+	now    func() time.Time
 	mu     sync.Mutex
-	byUser map[int]map[*liveConn]struct{}
+	byUser map[int]*liveConn // the first of each user's connections
+	expiry expiryHeap
+	timer  *time.Timer // fires at the earliest expiry
 }
 
-func (l *liveSet) add(userID int, c *liveConn) {
+// add starts tracking c.
+func (l *liveSet) add(c *liveConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.byUser == nil {
-		l.byUser = map[int]map[*liveConn]struct{}{}
+		l.byUser = map[int]*liveConn{}
 	}
-	if l.byUser[userID] == nil {
-		l.byUser[userID] = map[*liveConn]struct{}{}
+	c.next = l.byUser[c.userID]
+	if c.next != nil {
+		c.next.prev = c
 	}
-	l.byUser[userID][c] = struct{}{}
+	l.byUser[c.userID] = c
+	c.index = -1
+	if !c.expires.IsZero() {
+		heap.Push(&l.expiry, c)
+		if c.index == 0 {
+			l.armLocked()
+		}
+	}
 }
 
-func (l *liveSet) remove(userID int, c *liveConn) {
+// remove stops tracking c, and reports whether it was tracked: of several
+// reasons to end a connection, only the first ends it.
+func (l *liveSet) remove(c *liveConn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.byUser[userID], c)
-	if len(l.byUser[userID]) == 0 {
-		delete(l.byUser, userID)
-	}
+	return l.removeLocked(c)
 }
 
+func (l *liveSet) removeLocked(c *liveConn) bool {
+	if c.gone {
+		return false
+	}
+	c.gone = true
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if c.next != nil {
+		l.byUser[c.userID] = c.next
+	} else {
+		delete(l.byUser, c.userID)
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+	if c.index >= 0 {
+		heap.Remove(&l.expiry, c.index)
+	}
+	return true
+}
+
+// of returns the connections of a user.
 func (l *liveSet) of(userID int) []*liveConn {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]*liveConn, 0, len(l.byUser[userID]))
-	for c := range l.byUser[userID] {
+	var out []*liveConn
+	for c := l.byUser[userID]; c != nil; c = c.next {
 		out = append(out, c)
 	}
 	return out
+}
+
+// armLocked sets the timer for the earliest expiry.
+func (l *liveSet) armLocked() {
+	if len(l.expiry) == 0 {
+		return
+	}
+	d := l.expiry[0].expires.Sub(l.now())
+	if l.timer == nil {
+		l.timer = time.AfterFunc(d, l.expire)
+	} else {
+		l.timer.Reset(d)
+	}
+}
+
+// expire ends the connections whose credentials have expired.
+func (l *liveSet) expire() {
+	now := l.now()
+	var ended []*liveConn
+	l.mu.Lock()
+	for len(l.expiry) > 0 && !l.expiry[0].expires.After(now) {
+		c := l.expiry[0]
+		l.removeLocked(c)
+		ended = append(ended, c)
+	}
+	l.armLocked()
+	l.mu.Unlock()
+	for _, c := range ended {
+		c.end(ReasonExpired)
+	}
+}
+
+// expiryHeap orders connections by expiry, soonest first (container/heap).
+type expiryHeap []*liveConn
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].expires.Before(h[j].expires) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	c := x.(*liveConn)
+	c.index = len(*h)
+	*h = append(*h, c)
+}
+func (h *expiryHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	c.index = -1
+	return c
 }
 
 // Watch keeps a long-lived connection's access in step with its credentials,
@@ -83,18 +167,9 @@ func (l *liveSet) of(userID int) []*liveConn {
 // not block. stop forgets the connection; call it when the connection ends.
 func (s *Service) Watch(lv *core.LiveViewer, end func(reason string)) (stop func()) {
 	v := lv.Load()
-	c := &liveConn{viewer: lv, end: end}
-	s.live.add(v.UserID, c)
-	if !v.Expires.IsZero() {
-		c.expiry = time.AfterFunc(v.Expires.Sub(s.now()), func() {
-			s.live.remove(v.UserID, c)
-			c.stop(ReasonExpired)
-		})
-	}
-	return func() {
-		s.live.remove(v.UserID, c)
-		c.stop("")
-	}
+	c := &liveConn{userID: v.UserID, viewer: lv, end: end, expires: v.Expires}
+	s.live.add(c)
+	return func() { s.live.remove(c) }
 }
 
 // recheck runs after a change to a user or its tokens has committed: each of
@@ -111,15 +186,17 @@ func (s *Service) recheck(ctx context.Context, userID int) {
 		t, err := s.client.Token.Query().Where(token.ID(v.TokenID)).WithUser().Only(sys)
 		if err != nil && !ent.IsNotFound(err) {
 			// The database could not say; failing closed is the safe side.
-			s.live.remove(userID, c)
-			c.stop(ReasonRevoked)
+			if s.live.remove(c) {
+				c.end(ReasonRevoked)
+			}
 			continue
 		}
 		valid := err == nil && t.RevokedAt == nil && (t.ExpiresAt == nil || s.now().Before(*t.ExpiresAt)) &&
 			t.Edges.User != nil && t.Edges.User.Active
 		if !valid {
-			s.live.remove(userID, c)
-			c.stop(ReasonRevoked)
+			if s.live.remove(c) {
+				c.end(ReasonRevoked)
+			}
 			continue
 		}
 		if role := core.Role(t.Edges.User.Role); role != v.Role {

@@ -55,7 +55,7 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("switchboard-dummy-password"), opts.BcryptCost)
 	return &Service{client: client, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, now: time.Now, dummyHash: dummy,
-		viewers: viewerCache{ttl: 5 * time.Second}}
+		viewers: viewerCache{ttl: 5 * time.Second}, live: liveSet{now: time.Now}}
 }
 
 // Authenticate turns a bearer token into the viewer it stands for. Any failure is

@@ -260,6 +260,9 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if err != nil {
 		return fmt.Errorf("inbox: store message: %w", err)
 	}
+	if err := c.Conversation.Update().Where(conversation.ID(conv.ID)).SetLastMessageID(m.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("inbox: last message: %w", err)
+	}
 	return rec.add(ctx, MessageCreated, conv, &m.ID, nil)
 }
 
@@ -284,7 +287,7 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		if err := c.Message.UpdateOne(m).SetConversationID(conv.ID).SetHeld(false).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: release message: %w", err)
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).SetLastMessageID(m.ID).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 		id := m.ID

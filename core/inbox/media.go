@@ -12,16 +12,27 @@ import (
 	"net/url"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/providers"
 )
 
 // mediaPage is how many messages with pending media the worker loads at a time.
 const mediaPage = 50
+
+// hasPendingMedia matches messages with media still to fetch in the words of
+// the partial index message_media_pending (the bare column, no bound value), so
+// the poll reads only those few rows. ent's MediaPending(true) binds a value
+// that does not match the index's condition, and SQLite would scan messages.
+var hasPendingMedia = predicate.Message(func(s *sql.Selector) {
+	s.Where(sql.ExprP(s.C(message.FieldMediaPending)))
+})
 
 // pendingMedia returns the initial media states of inbound attachments.
 func pendingMedia(atts []providers.Attachment) []core.MediaState {
@@ -75,7 +86,7 @@ const (
 func (s *Service) fetchPending(ctx context.Context) (next time.Time) {
 	last := 0
 	for {
-		msgs, err := s.client.Message.Query().Where(message.MediaPending(true), message.IDGT(last)).
+		msgs, err := s.client.Message.Query().Where(hasPendingMedia, message.IDGT(last)).
 			Order(ent.Asc(message.FieldID)).Limit(mediaPage).All(ctx)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -143,7 +143,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		if out, err = create.Save(ctx); err != nil {
 			return store.Wrap(err, "inbox: send")
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastMessageID(out.ID).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: send: %w", err)
 		}
 		id := out.ID

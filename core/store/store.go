@@ -13,6 +13,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
@@ -62,13 +63,31 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 	}
 	client := ent.NewClient(ent.Driver(newSerialDriver(entsql.OpenDB(dialect.SQLite, db), db)))
 	migrating.Lock()
-	err = client.Schema.Create(ctx)
+	// Indexes the schema no longer declares go: each costs every write.
+	err = client.Schema.Create(ctx, schema.WithDropIndex(true))
 	migrating.Unlock()
+	if err == nil {
+		err = backfill(ctx, db)
+	}
 	if err != nil {
 		client.Close()
 		return nil, nil, fmt.Errorf("store: migrate: %w", err)
 	}
 	return client, db, nil
+}
+
+// backfill fills columns that a later version denormalizes, on rows written
+// before it: conversations.last_message_id. Once filled, the rows it looks at
+// are those without messages, found by the column's index, so it costs little
+// on every start.
+func backfill(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, "UPDATE conversations SET last_message_id = "+
+		"(SELECT MAX(m.id) FROM messages AS m WHERE m.conversation_id = conversations.id) "+
+		"WHERE last_message_id IS NULL AND EXISTS (SELECT 1 FROM messages AS m WHERE m.conversation_id = conversations.id)")
+	if err != nil {
+		return fmt.Errorf("backfill last messages: %w", err)
+	}
+	return nil
 }
 
 // Client returns the transactional client of the request when the GraphQL layer

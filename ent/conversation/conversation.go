@@ -38,6 +38,8 @@ const (
 	FieldClosedAt = "closed_at"
 	// FieldLastInboundAt holds the string denoting the last_inbound_at field in the database.
 	FieldLastInboundAt = "last_inbound_at"
+	// FieldLastMessageID holds the string denoting the last_message_id field in the database.
+	FieldLastMessageID = "last_message_id"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegrationAccount holds the string denoting the integration_account edge name in mutations.
@@ -48,6 +50,8 @@ const (
 	EdgeAssignee = "assignee"
 	// EdgeMessages holds the string denoting the messages edge name in mutations.
 	EdgeMessages = "messages"
+	// EdgeLastMessage holds the string denoting the last_message edge name in mutations.
+	EdgeLastMessage = "last_message"
 	// Table holds the table name of the conversation in the database.
 	Table = "conversations"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -85,6 +89,13 @@ const (
 	MessagesInverseTable = "messages"
 	// MessagesColumn is the table column denoting the messages relation/edge.
 	MessagesColumn = "conversation_id"
+	// LastMessageTable is the table that holds the last_message relation/edge.
+	LastMessageTable = "conversations"
+	// LastMessageInverseTable is the table name for the Message entity.
+	// It exists in this package in order to avoid circular dependency with the "message" package.
+	LastMessageInverseTable = "messages"
+	// LastMessageColumn is the table column denoting the last_message relation/edge.
+	LastMessageColumn = "last_message_id"
 )
 
 // Columns holds all SQL columns for conversation fields.
@@ -100,6 +111,7 @@ var Columns = []string{
 	FieldLastMessageAt,
 	FieldClosedAt,
 	FieldLastInboundAt,
+	FieldLastMessageID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -214,6 +226,11 @@ func ByLastInboundAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastInboundAt, opts...).ToFunc()
 }
 
+// ByLastMessageID orders the results by the last_message_id field.
+func ByLastMessageID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastMessageID, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -255,6 +272,13 @@ func ByMessages(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newMessagesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByLastMessageField orders the results by last_message field.
+func ByLastMessageField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newLastMessageStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -288,6 +312,13 @@ func newMessagesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(MessagesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, MessagesTable, MessagesColumn),
+	)
+}
+func newLastMessageStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(LastMessageInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, LastMessageTable, LastMessageColumn),
 	)
 }
 

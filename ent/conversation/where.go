@@ -100,6 +100,11 @@ func LastInboundAt(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldLastInboundAt, v))
 }
 
+// LastMessageID applies equality check predicate on the "last_message_id" field. It's identical to LastMessageIDEQ.
+func LastMessageID(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldLastMessageID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldTenantID, v))
@@ -430,6 +435,36 @@ func LastInboundAtNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldLastInboundAt))
 }
 
+// LastMessageIDEQ applies the EQ predicate on the "last_message_id" field.
+func LastMessageIDEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldLastMessageID, v))
+}
+
+// LastMessageIDNEQ applies the NEQ predicate on the "last_message_id" field.
+func LastMessageIDNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldLastMessageID, v))
+}
+
+// LastMessageIDIn applies the In predicate on the "last_message_id" field.
+func LastMessageIDIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldLastMessageID, vs...))
+}
+
+// LastMessageIDNotIn applies the NotIn predicate on the "last_message_id" field.
+func LastMessageIDNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldLastMessageID, vs...))
+}
+
+// LastMessageIDIsNil applies the IsNil predicate on the "last_message_id" field.
+func LastMessageIDIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldLastMessageID))
+}
+
+// LastMessageIDNotNil applies the NotNil predicate on the "last_message_id" field.
+func LastMessageIDNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldLastMessageID))
+}
+
 // HasTenant applies the HasEdge predicate on the "tenant" edge.
 func HasTenant() predicate.Conversation {
 	return predicate.Conversation(func(s *sql.Selector) {
@@ -537,6 +572,29 @@ func HasMessages() predicate.Conversation {
 func HasMessagesWith(preds ...predicate.Message) predicate.Conversation {
 	return predicate.Conversation(func(s *sql.Selector) {
 		step := newMessagesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasLastMessage applies the HasEdge predicate on the "last_message" edge.
+func HasLastMessage() predicate.Conversation {
+	return predicate.Conversation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, LastMessageTable, LastMessageColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasLastMessageWith applies the HasEdge predicate on the "last_message" edge with a given conditions (other predicates).
+func HasLastMessageWith(preds ...predicate.Message) predicate.Conversation {
+	return predicate.Conversation(func(s *sql.Selector) {
+		step := newLastMessageStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -63,6 +63,7 @@ var (
 		{Name: "integration_account_id", Type: field.TypeInt},
 		{Name: "contact_id", Type: field.TypeInt},
 		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "last_message_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ConversationsTable holds the schema information for the "conversations" table.
 	ConversationsTable = &schema.Table{
@@ -94,17 +95,33 @@ var (
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
+			{
+				Symbol:     "conversations_messages_last_message",
+				Columns:    []*schema.Column{ConversationsColumns[11]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "conversation_contact_id_status",
+				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3]},
+				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3], ConversationsColumns[10]},
 			},
 			{
-				Name:    "conversation_tenant_id_assignee_id_status",
+				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[3]},
+				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[10], ConversationsColumns[3], ConversationsColumns[9]},
+			},
+			{
+				Name:    "conversation_tenant_assignee_activity",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[9]},
+			},
+			{
+				Name:    "conversation_last_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[11]},
 			},
 		},
 	}
@@ -134,9 +151,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "event_tenant_id_conversation_id",
+				Name:    "event_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[7], EventsColumns[2]},
+				Columns: []*schema.Column{EventsColumns[7], EventsColumns[0]},
+			},
+			{
+				Name:    "event_tenant_id_conversation_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[7], EventsColumns[2], EventsColumns[0]},
 			},
 		},
 	}
@@ -239,9 +261,9 @@ var (
 				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[13]},
 			},
 			{
-				Name:    "message_tenant_id_client_message_id",
+				Name:    "message_client_message_id_tenant_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[24], MessagesColumns[14]},
+				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[24]},
 			},
 			{
 				Name:    "message_integration_account_id_provider_message_id",
@@ -249,14 +271,14 @@ var (
 				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[15]},
 			},
 			{
-				Name:    "message_conversation_id",
+				Name:    "message_conversation_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[25]},
+				Columns: []*schema.Column{MessagesColumns[25], MessagesColumns[23], MessagesColumns[0]},
 			},
 			{
-				Name:    "message_status_next_attempt_at",
+				Name:    "message_contact_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[5], MessagesColumns[22]},
+				Columns: []*schema.Column{MessagesColumns[2], MessagesColumns[23]},
 			},
 			{
 				Name:    "message_integration_account_id_held",
@@ -264,9 +286,20 @@ var (
 				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[19]},
 			},
 			{
+				Name:    "message_queued",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'QUEUED'",
+				},
+			},
+			{
 				Name:    "message_media_pending",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[9]},
+				Columns: []*schema.Column{MessagesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "media_pending",
+				},
 			},
 		},
 	}
@@ -462,6 +495,7 @@ func init() {
 	ConversationsTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
 	ConversationsTable.ForeignKeys[2].RefTable = ContactsTable
 	ConversationsTable.ForeignKeys[3].RefTable = UsersTable
+	ConversationsTable.ForeignKeys[4].RefTable = MessagesTable
 	ConversationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}

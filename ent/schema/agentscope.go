@@ -16,19 +16,22 @@ import (
 // contacts of those; and the messages of those. Another agent's open
 // conversation is never visible. Supervisors and admins see their whole tenant.
 // Like tenant isolation, it holds for every query, not only in resolvers.
+//
+// The rule is a condition on each row, not a set of visible conversations
+// worked out first: a list reads rows in index order (by last activity) and
+// stops at its page, and a message or conversation looked up by ID checks one
+// conversation, instead of every query collecting the whole table's visible
+// set. The history clause looks up the contact's other conversations by
+// contact_id, only for closed conversations of other agents; the indexes carry
+// the rule's columns, so none of this reads the table. A count reads every row
+// of the tenant anyway, so it collects the contacts of the agent's and the
+// unassigned conversations once and checks each row against that set.
 type AgentScopeMixin struct {
 	mixin.Schema
-	// Column holds the conversation ID in the mixed-in table.
+	// Column holds the conversation ID in the mixed-in table; "id" means the
+	// table is conversations itself.
 	Column string
 }
-
-// The subquery of conversation IDs an agent may see, around two placeholders
-// for the agent's user ID (written by the builder, so it suits every dialect).
-const (
-	visibleOwnOrUnassigned = " IN (SELECT id FROM conversations WHERE assignee_id IS NULL OR assignee_id = "
-	visibleClosedHistory   = " OR (status = 'CLOSED' AND contact_id IN " +
-		"(SELECT contact_id FROM conversations WHERE assignee_id IS NULL OR assignee_id = "
-)
 
 // Interceptors add the visibility rule to an agent's queries.
 func (m AgentScopeMixin) Interceptors() []ent.Interceptor {
@@ -38,13 +41,61 @@ func (m AgentScopeMixin) Interceptors() []ent.Interceptor {
 			if !ok || v.IsSystem() || v.Role != core.RoleAgent {
 				return nil
 			}
+			counting := false
+			if qc := ent.QueryFromContext(ctx); qc != nil {
+				counting = qc.Op == ent.OpQueryCount
+			}
 			q.WhereP(func(s *sql.Selector) {
 				s.Where(sql.P(func(b *sql.Builder) {
-					b.Ident(s.C(m.Column)).WriteString(visibleOwnOrUnassigned).Arg(v.UserID).
-						WriteString(visibleClosedHistory).Arg(v.UserID).WriteString(")))")
+					switch {
+					case m.Column == "id" && counting:
+						visibleTo(b, s.C, v.UserID, historyOf(v))
+					case m.Column == "id":
+						visibleTo(b, s.C, v.UserID, historyExists(v))
+					default:
+						// A message is visible with its conversation (by primary key).
+						b.WriteString("EXISTS (SELECT 1 FROM conversations AS conv WHERE conv.id = ").
+							Ident(s.C(m.Column)).WriteString(" AND ")
+						visibleTo(b, func(c string) string { return b.Quote("conv") + "." + b.Quote(c) }, v.UserID, historyExists(v))
+						b.WriteString(")")
+					}
 				}))
 			})
 			return nil
 		}),
+	}
+}
+
+// visibleTo writes whether agent may see the conversation whose columns col
+// names: unassigned, its own, or closed with a contact that has a conversation
+// unassigned or its own, which history writes. Plain SQL that SQLite and
+// PostgreSQL both run.
+func visibleTo(b *sql.Builder, col func(string) string, agent int, history func(b *sql.Builder, contact string)) {
+	b.WriteString("(").Ident(col("assignee_id")).WriteString(" IS NULL OR ").
+		Ident(col("assignee_id")).WriteString(" = ").Arg(agent).
+		WriteString(" OR (").Ident(col("status")).WriteString(" = 'CLOSED' AND ")
+	history(b, col("contact_id"))
+	b.WriteString("))")
+}
+
+// historyExists looks up, per row, the contact's other conversations by
+// contact_id: a few index entries, for the rows a page or a lookup reads.
+func historyExists(v core.Viewer) func(*sql.Builder, string) {
+	return func(b *sql.Builder, contact string) {
+		b.WriteString("EXISTS (SELECT 1 FROM conversations AS other WHERE other.contact_id = ").Ident(contact).
+			WriteString(" AND (other.assignee_id IS NULL OR other.assignee_id = ").Arg(v.UserID).WriteString("))")
+	}
+}
+
+// historyOf collects, once, the contacts with a conversation unassigned or the
+// agent's, for a count, which reads every row of the tenant anyway: one set
+// lookup per row instead of an index search. Two arms, so that each reads one
+// range of the tenant's assignee index (an OR of the two makes SQLite read the
+// tenant's whole range).
+func historyOf(v core.Viewer) func(*sql.Builder, string) {
+	return func(b *sql.Builder, contact string) {
+		b.Ident(contact).WriteString(" IN (SELECT mine.contact_id FROM conversations AS mine WHERE mine.tenant_id = ").Arg(v.TenantID).
+			WriteString(" AND mine.assignee_id IS NULL UNION ALL SELECT mine.contact_id FROM conversations AS mine WHERE mine.tenant_id = ").
+			Arg(v.TenantID).WriteString(" AND mine.assignee_id = ").Arg(v.UserID).WriteString(")")
 	}
 }

@@ -38,6 +38,10 @@ func (Conversation) Fields() []ent.Field {
 		// LastInboundAt is when the customer last wrote: messengers with a
 		// reply window (WhatsApp, Messenger, WeChat) count from it.
 		field.Time("last_inbound_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// LastMessageID is the newest message, set where messages are written,
+		// so a conversation list shows it with one lookup by ID for the whole
+		// page instead of a query per conversation. Null until the first message.
+		field.Int("last_message_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -51,14 +55,27 @@ func (Conversation) Edges() []ent.Edge {
 		edge.To("assignee", User.Type).Field("assignee_id").Unique(),
 		edge.From("messages", Message.Type).Ref("conversation").
 			Annotations(entgql.RelayConnection(), entgql.OrderField("MESSAGES_COUNT")),
+		edge.To("last_message", Message.Type).Field("last_message_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipWhereInput)),
 	}
 }
 
-// Indexes find a contact's open conversation and an agent's inbox fast.
+// Indexes serve lists by last activity in index order: the tenant's, and one
+// agent's or the unassigned ones. id breaks ties the way pagination orders
+// them (PostgreSQL needs it spelled out; SQLite appends the rowid anyway). The
+// columns after it are those of an agent's visibility rule (AgentScopeMixin),
+// so rows an agent may not see are passed over in the index, and an agent's
+// count reads the index alone. The contact index finds a contact's open
+// conversation and answers the rule's history check without the table.
 func (Conversation) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("contact_id", "status"),
-		index.Fields("tenant_id", "assignee_id", "status"),
+		index.Fields("contact_id", "status", "assignee_id").StorageKey("conversation_contact"),
+		index.Fields("tenant_id", "last_message_at", "id", "assignee_id", "status", "contact_id").
+			StorageKey("conversation_tenant_activity"),
+		index.Fields("tenant_id", "assignee_id", "last_message_at", "id", "status", "contact_id").
+			StorageKey("conversation_tenant_assignee_activity"),
+		// Deleting a message finds the conversation that shows it as the last.
+		index.Fields("last_message_id"),
 	}
 }
 

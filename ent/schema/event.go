@@ -36,9 +36,13 @@ func (Event) Fields() []ent.Field {
 	}
 }
 
-// Indexes serve replay by tenant and by conversation.
+// Indexes serve replay in cursor order, by tenant and by conversation: a
+// subscriber resuming after a cursor reads from there on, not the whole log.
 func (Event) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("tenant_id", "conversation_id")}
+	return []ent.Index{
+		index.Fields("tenant_id", "id"),
+		index.Fields("tenant_id", "conversation_id", "id"),
+	}
 }
 
 // Annotations keep the log out of the schema; subscriptions expose it.

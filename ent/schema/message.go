@@ -79,16 +79,35 @@ func (Message) Edges() []ent.Edge {
 	}
 }
 
-// Indexes enforce dedup and serve the dispatcher and conversation views.
+// Indexes enforce dedup and serve the dispatcher, receipts and conversation
+// views: a conversation's messages in created_at order (the latest page reads
+// the end of the range), a contact's replies (receipts), and two partial
+// indexes that hold only the few rows two pollers look for, in ID order: the
+// outbox's QUEUED replies (the dispatcher, 4 times a second) and messages with
+// media still to fetch (the media worker). A query uses a partial index only
+// when it states the index's condition: the dispatcher's "status = ?" bound to
+// 'QUEUED' does (SQLite compares the bound value); the media worker names the
+// bare column (core/inbox), as ent's "media_pending = ?" matches no form of
+// it. A full (status, id) index would serve the dispatcher too, but SQLite,
+// which keeps no statistics, would also pick it for "status IN (SENT,
+// DELIVERED) AND id < ?" (read receipts) and read most of the table.
+// PostgreSQL stores the QUEUED condition with casts, so there a migration
+// rebuilds that small index on each start; media_pending it stores as written.
 func (Message) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("integration_account_id", "dedup_key").Unique(),
-		index.Fields("tenant_id", "client_message_id").Unique(),
+		// client_message_id leads: SQLite keeps no statistics, so an index led
+		// by tenant_id looks selective to it, and a lookup by IDs (a page's last
+		// messages) would read the tenant's whole range instead of the keys.
+		index.Fields("client_message_id", "tenant_id").Unique(),
 		index.Fields("integration_account_id", "provider_message_id"),
-		index.Fields("conversation_id"),
-		index.Fields("status", "next_attempt_at"),
+		index.Fields("conversation_id", "created_at", "id"),
+		index.Fields("contact_id", "created_at"),
 		index.Fields("integration_account_id", "held"),
-		index.Fields("media_pending"),
+		index.Fields("id").StorageKey("message_queued").
+			Annotations(entsql.IndexWhere("status = 'QUEUED'")),
+		index.Fields("id").StorageKey("message_media_pending").
+			Annotations(entsql.IndexWhere("media_pending")),
 	}
 }
 

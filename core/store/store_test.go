@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/core/store"
+)
+
+// indexes returns the database's index definitions by name.
+func indexes(t *testing.T, db *sql.DB) map[string]string {
+	t.Helper()
+	rows, err := db.Query("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = def
+	}
+	return out
+}
+
+// TestOpenMigratesAnEarlierDatabase opens a database of the schema before the
+// indexes for hot queries (testdata) and checks what migration leaves: the new
+// indexes and none that they replaced, each conversation's last message filled
+// in, and nothing left to change on the next start.
+func TestOpenMigratesAnEarlierDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	script, err := os.ReadFile(filepath.Join("testdata", "schema-before-query-indexes.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "switchboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, string(script)); err != nil {
+		t.Fatalf("load the earlier schema: %v", err)
+	}
+	old.Close()
+
+	client, db, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	got := indexes(t, db)
+	for _, name := range []string{
+		"conversation_tenant_activity", "conversation_tenant_assignee_activity", "conversation_contact",
+		"event_tenant_id_id", "event_tenant_id_conversation_id_id",
+		"message_conversation_id_created_at_id", "message_client_message_id_tenant_id", "message_queued",
+	} {
+		if got[name] == "" {
+			t.Errorf("index %s is missing", name)
+		}
+	}
+	for _, name := range []string{
+		"conversation_tenant_id_assignee_id_status", "conversation_contact_id_status",
+		"event_tenant_id_conversation_id", "message_conversation_id",
+		"message_status_next_attempt_at", "message_tenant_id_client_message_id",
+	} {
+		if def, ok := got[name]; ok {
+			t.Errorf("replaced index %s is still there: %s", name, def)
+		}
+	}
+	if def := got["message_media_pending"]; !strings.HasSuffix(def, "WHERE media_pending") {
+		t.Errorf("message_media_pending is %q, want the partial index", def)
+	}
+	rows, err := db.QueryContext(ctx, "SELECT id, last_message_id FROM conversations ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last []sql.NullInt64
+	for rows.Next() {
+		var id int64
+		var l sql.NullInt64
+		if err := rows.Scan(&id, &l); err != nil {
+			t.Fatal(err)
+		}
+		last = append(last, l)
+	}
+	rows.Close()
+	if len(last) != 2 || last[0].Int64 != 30064771075 || last[1].Valid {
+		t.Errorf("last messages %v, want the third message of the first conversation and none for the second", last)
+	}
+	client.Close()
+
+	client, db, err = store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("store.Open again: %v", err)
+	}
+	defer client.Close()
+	again := indexes(t, db)
+	if len(again) != len(got) {
+		t.Errorf("the second start changed the indexes: %d, then %d", len(got), len(again))
+	}
+	for name, def := range got {
+		if again[name] != def {
+			t.Errorf("the second start changed %s: %q, then %q", name, def, again[name])
+		}
+	}
+}
