@@ -351,8 +351,8 @@ type agentFleet struct {
 	stopOnce                 sync.Once
 }
 
-// setupParallelism bounds the agents set up at once (tokens, Me): enough to
-// hide round trips, few enough not to queue the server's single writer.
+// setupParallelism bounds the agents asking who they are at once: enough to
+// hide round trips.
 const setupParallelism = 16
 
 // forEach runs f(i) for i in [0, n) on up to parallel goroutines and returns
@@ -396,12 +396,13 @@ func startFleet(ctx context.Context, cfg Config, t *benchTarget, maker *webhookM
 		agents: make([]*loadAgent, cfg.Agents), pool: newMutationPool(cfg.Agents), obs: obs, maker: maker,
 		replyEvery: cfg.ReplyEvery, runID: runID, stop: make(chan struct{}), poolDone: make(chan struct{}),
 	}
-	err := forEach(ctx, cfg.Agents, setupParallelism, func(ctx context.Context, i int) error {
-		tok, err := t.agentToken(ctx, i, runID)
-		if err != nil {
-			return err
-		}
-		c := client.New(t.baseURL, tok, client.WithHTTPClient(t.hc))
+	tokens, err := t.agentTokens(ctx, cfg.Agents, runID)
+	if err != nil {
+		close(f.poolDone)
+		return nil, err
+	}
+	err = forEach(ctx, cfg.Agents, setupParallelism, func(ctx context.Context, i int) error {
+		c := client.New(t.baseURL, tokens[i], client.WithHTTPClient(t.hc))
 		me, err := client.Me(ctx, c)
 		if err != nil {
 			return fmt.Errorf("bench: agent %d: me: %w", i, err)

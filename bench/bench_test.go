@@ -116,6 +116,45 @@ func TestLoadModes(t *testing.T) {
 	}
 }
 
+// TestSeedMode seeds a small database and times the reads: every key of the
+// last line is there and positive.
+func TestSeedMode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a database and starts a server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	goroutines := runtime.NumGoroutine()
+	var progress bytes.Buffer
+	cfg := smallConfig(t, &progress)
+	cfg.SeedMessages = 3000
+	cfg.Samples = 10
+	rep, err := Run(ctx, cfg)
+	t.Logf("report:\n%s", rep)
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
+	}
+	if v, _ := rep.Value("seed_messages"); v != "3000" {
+		t.Errorf("seed_messages=%q, want 3000", v)
+	}
+	wantPositive(t, rep, "list_admin_p50_ms", "list_admin_p99_ms", "list_agent_p50_ms", "list_agent_p99_ms",
+		"latest_admin_p99_ms", "latest_agent_p99_ms")
+	checkNoGoroutineLeft(t, goroutines)
+}
+
+// TestChecksFailTheRun checks that any lost, duplicated or misrouted message
+// makes Run's error wrap ErrChecksFailed, in every mode's report.
+func TestChecksFailTheRun(t *testing.T) {
+	for _, r := range []Report{{Lost: 1}, {Dup: 2}, {Misrouted: 3}} {
+		if err := r.checkErr(); !errors.Is(err, ErrChecksFailed) {
+			t.Errorf("%+v: err %v, want ErrChecksFailed", r, err)
+		}
+	}
+	if err := (Report{}).checkErr(); err != nil {
+		t.Errorf("a clean report fails: %v", err)
+	}
+}
+
 // TestConfigErrors checks that a bad configuration names every problem and
 // wraps ErrConfig.
 func TestConfigErrors(t *testing.T) {
@@ -129,6 +168,9 @@ func TestConfigErrors(t *testing.T) {
 		{"synchronous", func(c *Config) { c.Synchronous = "SOMETIMES" }, "--sqlite-synchronous"},
 		{"custom share", func(c *Config) { c.CustomShare = 2 }, "--custom-share"},
 		{"negative rate", func(c *Config) { c.Rate = -1 }, "--rate"},
+		{"two modes", func(c *Config) { c.IdleAgents, c.SeedMessages = 1, 1 }, "separate modes"},
+		{"idle without a server command", func(c *Config) { c.IdleAgents = 1 }, "server command"},
+		{"seed with a rate", func(c *Config) { c.SeedMessages, c.Rate = 1, 10 }, "--rate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := Defaults()

@@ -57,14 +57,18 @@ type Config struct {
 	// IdleAgents, when positive, runs the idle-agents mode with that many
 	// connected, subscribed, idle agents.
 	IdleAgents int
+	// IdleSettle is how long the idle agents stay subscribed before the
+	// server is measured; spanning a keep-alive interval or two counts what
+	// pings cost.
+	IdleSettle time.Duration
 	// SeedMessages, when positive, runs the seeded-reads mode over a fresh
 	// database of that many messages.
 	SeedMessages int
 	// Samples is how many times each seeded read is timed per role.
 	Samples int
-	// ServerCommand starts a separate server process for the idle-agents
-	// mode: the program and its first arguments (such as the switchboard
-	// binary and "serve"); the bench adds --addr, --data-dir and the rest.
+	// ServerCommand is the switchboard program, and any arguments before its
+	// subcommand, that the idle-agents mode starts as a separate server
+	// process; the bench adds "serve", --addr, --data-dir and the rest.
 	ServerCommand []string
 	// ServerEnv is that process's environment (nil: the bench's own).
 	ServerEnv []string
@@ -93,6 +97,7 @@ func Defaults() Config {
 		Drain:          10 * time.Second,
 		SQLiteDuration: 3 * time.Second,
 		TelegramListen: "127.0.0.1:0",
+		IdleSettle:     20 * time.Second,
 		Samples:        200,
 	}
 }
@@ -126,8 +131,8 @@ func (c *Config) Validate() error {
 	if c.ReplyEvery < 0 || c.DupEvery < 0 {
 		problems = append(problems, "--reply-every and --dup-every must not be negative")
 	}
-	if c.IdleAgents < 0 || c.SeedMessages < 0 || c.Samples < 0 {
-		problems = append(problems, "--idle-agents, --seed-messages and --samples must not be negative")
+	if c.IdleAgents < 0 || c.SeedMessages < 0 || c.Samples < 1 || c.IdleSettle <= 0 {
+		problems = append(problems, "--idle-agents and --seed-messages must not be negative, --samples and --idle-settle must be positive")
 	}
 	if c.IdleAgents > 0 && c.SeedMessages > 0 {
 		problems = append(problems, "--idle-agents and --seed-messages are separate modes; give one")

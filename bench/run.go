@@ -30,9 +30,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	cfg.Progress = &syncWriter{w: cfg.Progress}
 	switch {
 	case cfg.IdleAgents > 0:
-		return Report{}, errors.New("bench: --idle-agents is not available yet")
+		return runIdleMode(ctx, cfg)
 	case cfg.SeedMessages > 0:
-		return Report{}, errors.New("bench: --seed-messages is not available yet")
+		return runSeedMode(ctx, cfg)
 	}
 	return runLoadMode(ctx, cfg)
 }

@@ -48,11 +48,12 @@ type benchTarget struct {
 // inProcess reports whether the bench started the server.
 func (t *benchTarget) inProcess() bool { return t.srv != nil }
 
-// startInProcess starts Switchboard on loopback with a database in dataDir,
+// startServer starts Switchboard on loopback with a database in dataDir,
 // the fake Bot API at telegramURL, private URLs allowed and no rate limits
 // (neither per token nor per webhook account: the bench measures the write
-// path, not the limiters in front of it).
-func startInProcess(ctx context.Context, cfg Config, dataDir, telegramURL string, log *slog.Logger) (*benchTarget, error) {
+// path and the reads, not the limiters in front of them). It has no admin
+// client yet.
+func startServer(ctx context.Context, cfg Config, dataDir, telegramURL string, log *slog.Logger) (*benchTarget, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("bench: listen: %w", err)
@@ -89,15 +90,25 @@ func startInProcess(ctx context.Context, cfg Config, dataDir, telegramURL string
 	}
 	t.hs.RegisterOnShutdown(srv.Shutdown)
 	go func() { t.served <- t.hs.Serve(ln) }()
-	token, err := srv.Auth.Bootstrap(ctx)
+	return t, nil
+}
+
+// startInProcess starts the server (see startServer) with an admin client:
+// the first start's bootstrap admin, or a bench admin of the default tenant.
+func startInProcess(ctx context.Context, cfg Config, dataDir, telegramURL string, log *slog.Logger) (*benchTarget, error) {
+	t, err := startServer(ctx, cfg, dataDir, telegramURL, log)
+	if err != nil {
+		return nil, err
+	}
+	token, err := t.srv.Auth.Bootstrap(ctx)
 	if err == nil && token == "" {
-		token, _, err = srv.Auth.EnsureUser(ctx, auth.DefaultTenant, "bench-admin", core.RoleAdmin, "bench")
+		token, _, err = t.srv.Auth.EnsureUser(ctx, auth.DefaultTenant, "bench-admin", core.RoleAdmin, "bench")
 	}
 	if err != nil {
 		t.close()
 		return nil, fmt.Errorf("bench: admin token: %w", err)
 	}
-	t.admin = client.New(base, token, client.WithHTTPClient(t.hc))
+	t.admin = client.New(t.baseURL, token, client.WithHTTPClient(t.hc))
 	return t, nil
 }
 
@@ -159,25 +170,24 @@ func (t *benchTarget) close() error {
 	return t.closeErr
 }
 
-// agentToken issues an API token for agent i: directly in-process, through
-// GraphQL (createUser, createApiToken) with --url.
-func (t *benchTarget) agentToken(ctx context.Context, i int, runID string) (string, error) {
-	if t.inProcess() {
+// agentTokens issues API tokens for n agents: in-process directly through
+// core/auth (a few at a time: the server has one writer), with --url through
+// GraphQL (AgentTokens: createUser, createApiToken), as users named after
+// the run so runs against one server do not collide.
+func (t *benchTarget) agentTokens(ctx context.Context, n int, runID string) ([]string, error) {
+	if !t.inProcess() {
+		return AgentTokens(ctx, t.admin, "bench-agent-"+runID, n)
+	}
+	tokens := make([]string, n)
+	err := forEach(ctx, n, 4, func(ctx context.Context, i int) error {
 		tok, _, err := t.srv.Auth.EnsureUser(ctx, auth.DefaultTenant, fmt.Sprintf("bench-agent-%d", i), core.RoleAgent, "bench")
 		if err != nil {
-			return "", fmt.Errorf("bench: agent %d: %w", i, err)
+			return fmt.Errorf("bench: agent %d: %w", i, err)
 		}
-		return tok, nil
-	}
-	u, err := client.CreateUser(ctx, t.admin, client.CreateUserInput{Name: fmt.Sprintf("bench-agent-%s-%d", runID, i), Role: client.UserRoleAgent})
-	if err != nil {
-		return "", fmt.Errorf("bench: create agent %d: %w", i, err)
-	}
-	tok, err := client.CreateApiToken(ctx, t.admin, client.CreateApiTokenInput{UserId: u.CreateUser.Id, Name: "bench"})
-	if err != nil {
-		return "", fmt.Errorf("bench: token of agent %d: %w", i, err)
-	}
-	return tok.CreateApiToken.Token, nil
+		tokens[i] = tok
+		return nil
+	})
+	return tokens, err
 }
 
 // benchAccounts are the accounts the load posts to.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/switchboard/switchboard/bench"
@@ -31,6 +32,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (bench.Config, error) {
 	fs.DurationVar(&cfg.Drain, "drain-timeout", cfg.Drain, "after the load, how long to wait for agents to see every accepted webhook and for replies to be delivered")
 	fs.DurationVar(&cfg.SQLiteDuration, "sqlite-duration", cfg.SQLiteDuration, "how long to measure the raw SQLite bound")
 	fs.StringVar(&cfg.TelegramListen, "telegram-listen", cfg.TelegramListen, "address of the fake Bot API; with --url, start the server with --telegram-api-url pointing at it")
+	fs.IntVar(&cfg.IdleAgents, "idle-agents", 0, "instead of the load: hold this many connected, subscribed, idle agents against the server run as a separate process, and print its RSS per connection")
+	fs.DurationVar(&cfg.IdleSettle, "idle-settle", cfg.IdleSettle, "with --idle-agents, how long they idle before the server is measured (a keep-alive interval or two)")
+	fs.IntVar(&cfg.SeedMessages, "seed-messages", 0, "instead of the load: fill a fresh database with this many messages, then time the conversation list and the latest messages through GraphQL for an ADMIN and an AGENT")
+	fs.IntVar(&cfg.Samples, "samples", cfg.Samples, "with --seed-messages, timed runs of each read per role")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the load and drain (the bench process: in-process server, load generator, agents) to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, errUsage
@@ -40,6 +45,10 @@ func parseBenchFlags(args []string, stderr io.Writer) (bench.Config, error) {
 		return cfg, errUsage
 	}
 	cfg.SecretKey = env("SECRET_KEY", "")
+	// --idle-agents runs this very program as the server.
+	if exe, err := os.Executable(); err == nil {
+		cfg.ServerCommand = []string{exe}
+	}
 	cfg.BcryptCost = bcryptCost
 	cfg.Progress = stderr
 	if err := cfg.Validate(); err != nil {
