@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case args[0] == "keys" && len(args) > 1 && args[1] == "rotate":
 		return keysRotate(ctx, args[2:], stdout, stderr)
 	case args[0] == "bench":
-		return bench(ctx, args[1:], stdout, stderr)
+		return benchCmd(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return errUsage

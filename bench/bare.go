@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -219,8 +219,8 @@ type bareBound struct {
 }
 
 // measureBare runs the bare server on loopback with a fresh database in dir and
-// loads it with concurrency goroutines posting signed 1 KiB bodies for duration.
-func measureBare(ctx context.Context, dir, synchronous string, concurrency int, duration time.Duration) (bareBound, error) {
+// loads it, in shape, with signed 1 KiB bodies.
+func measureBare(ctx context.Context, dir, synchronous string, shape loadShape) (bareBound, error) {
 	db, err := openBoundDB(ctx, dir, synchronous)
 	if err != nil {
 		return bareBound{}, err
@@ -251,8 +251,8 @@ func measureBare(ctx context.Context, dir, synchronous string, concurrency int, 
 	go func() { served <- hs.Serve(ln) }()
 	url := "http://" + ln.Addr().String() + "/hook"
 
-	hc := newLoadClient(concurrency)
-	load := runLoad(ctx, concurrency, duration, hc, func(ctx context.Context, w *loadWorker) {
+	hc := newLoadClient(shape.goroutines())
+	load := shape.run(ctx, hc, func(ctx context.Context, w *loadWorker, at time.Time) {
 		body := make([]byte, boundRowBytes)
 		prefix := "bare " + strconv.Itoa(w.id) + " " + strconv.FormatInt(time.Now().UnixNano(), 10) + " "
 		copy(body, prefix)
@@ -264,7 +264,7 @@ func measureBare(ctx context.Context, dir, synchronous string, concurrency int, 
 		w.post(ctx, url, http.Header{
 			"Content-Type":      {"application/octet-stream"},
 			bareSignatureHeader: {hex.EncodeToString(m.Sum(nil))},
-		}, body)
+		}, body, at)
 	})
 	hc.CloseIdleConnections()
 

@@ -1,11 +1,6 @@
-package main
+package bench
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -79,45 +74,4 @@ func (l *replyLedger) snapshot() ledgerSnapshot {
 		telegram: l.telegram, custom: l.custom, repeats: l.repeats, misrouted: l.misrouted,
 		foreign: l.foreign, chats: len(l.perChat), last: l.last,
 	}
-}
-
-// fakeServer is a loopback HTTP server owned by the bench; Close stops it and
-// waits for its serving goroutine.
-type fakeServer struct {
-	URL  string
-	hs   *http.Server
-	done chan error
-}
-
-// startFake serves h on addr (127.0.0.1:0 for any free port).
-func startFake(ctx context.Context, addr string, h http.Handler) (*fakeServer, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
-	}
-	f := &fakeServer{
-		URL: "http://" + ln.Addr().String(),
-		hs: &http.Server{
-			Handler:           h,
-			ReadHeaderTimeout: 10 * time.Second,
-			BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-		},
-		done: make(chan error, 1),
-	}
-	go func() { f.done <- f.hs.Serve(ln) }()
-	return f, nil
-}
-
-// Close shuts the server down and waits for it.
-func (f *fakeServer) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := f.hs.Shutdown(ctx)
-	if serveErr := <-f.done; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) && err == nil {
-		err = serveErr
-	}
-	if err != nil {
-		return fmt.Errorf("fake server %s: %w", f.URL, err)
-	}
-	return nil
 }
