@@ -145,26 +145,6 @@ func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recor
 	return conv, err
 }
 
-// openConversation is conversationFor that also marks the new message on it:
-// with the open conversation cached this is one statement instead of two.
-func (s *Service) openConversation(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
-	if id, ok := s.cache.conv(ct.ID); ok {
-		conv, err := s.touchOpen(ctx, c, id)
-		if err != nil || conv != nil {
-			return conv, err
-		}
-	}
-	conv, err := s.conversationFor(ctx, c, rec, ct)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).Save(ctx); err != nil {
-		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
-	}
-	return conv, nil
-}
-
 func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
 	conv, err := c.Conversation.Query().
 		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).
@@ -249,19 +229,38 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if acct.Status == integrationaccount.StatusDISCONNECTED {
 		return create.SetHeld(true).Exec(ctx)
 	}
-	conv, err := s.openConversation(ctx, c, rec, ct)
-	if err != nil {
-		return err
-	}
 	if err := s.markInbound(ctx, c, acct.ID); err != nil {
 		return fmt.Errorf("inbox: account health: %w", err)
 	}
-	m, err := create.SetConversationID(conv.ID).Save(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: store message: %w", err)
+	// With the contact's open conversation cached, the message goes in first
+	// and one UPDATE marks it as the conversation's latest; otherwise (or if
+	// that conversation closed meanwhile) the conversation is found first.
+	var m *ent.Message
+	var conv *ent.Conversation
+	if id, ok := s.cache.conv(ct.ID); ok {
+		if m, err = create.SetConversationID(id).Save(ctx); err != nil {
+			return fmt.Errorf("inbox: store message: %w", err)
+		}
+		if conv, err = s.touchOpen(ctx, c, id, m.ID); err != nil {
+			return err
+		}
 	}
-	if err := c.Conversation.Update().Where(conversation.ID(conv.ID)).SetLastMessageID(m.ID).Exec(ctx); err != nil {
-		return fmt.Errorf("inbox: last message: %w", err)
+	if conv == nil {
+		if conv, err = s.conversationFor(ctx, c, rec, ct); err != nil {
+			return err
+		}
+		if m == nil {
+			m, err = create.SetConversationID(conv.ID).Save(ctx)
+		} else {
+			m, err = c.Message.UpdateOne(m).SetConversationID(conv.ID).Save(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("inbox: store message: %w", err)
+		}
+		now := s.now()
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(m.ID).Save(ctx); err != nil {
+			return fmt.Errorf("inbox: touch conversation: %w", err)
+		}
 	}
 	return rec.add(ctx, MessageCreated, conv, &m.ID, nil)
 }

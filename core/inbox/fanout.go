@@ -89,7 +89,7 @@ type subscriber struct {
 	// catching is set while the catch-up goroutine owns the channel;
 	// fromLog when it may read the log (a resume), not only the tail.
 	catching, fromLog bool
-	stop     func() bool
+	stop              func() bool
 	// gone counts the stream out.
 	gone func()
 }

@@ -113,13 +113,14 @@ func (w *writeCache) dropConv(contactID int) {
 	delete(w.convs, contactID)
 }
 
-// touchOpen marks a new message on the conversation if it is still OPEN, in one
-// statement, and returns it with its current assignee; nil when it is not open.
-func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID int) (*ent.Conversation, error) {
+// touchOpen marks message as the conversation's latest if it is still OPEN,
+// in one statement, and returns it with its current assignee; nil when it is
+// not open.
+func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageID int) (*ent.Conversation, error) {
 	now := s.now()
 	rows, err := c.QueryContext(ctx,
-		"UPDATE conversations SET last_message_at = ?, last_inbound_at = ?, updated_at = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
-		now, now, now, convID)
+		"UPDATE conversations SET last_message_at = ?, last_inbound_at = ?, updated_at = ?, last_message_id = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
+		now, now, now, messageID, convID)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
@@ -127,7 +128,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID int) (*en
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now}
+	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
 	var assignee sql.NullInt64
 	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
