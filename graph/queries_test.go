@@ -46,13 +46,30 @@ type recorder struct {
 	*entsql.Driver
 	mu    sync.Mutex
 	stmts []statement
+	// noted is closed by the next statement noted (see changed).
+	noted chan struct{}
 }
 
 func (r *recorder) note(query string, args any) {
 	a, _ := args.([]any)
 	r.mu.Lock()
 	r.stmts = append(r.stmts, statement{query, append([]any(nil), a...)})
+	if r.noted != nil {
+		close(r.noted)
+		r.noted = nil
+	}
 	r.mu.Unlock()
+}
+
+// changed returns a channel closed when the next statement is noted; take
+// it before take, so a statement noted between the two still closes it.
+func (r *recorder) changed() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.noted == nil {
+		r.noted = make(chan struct{})
+	}
+	return r.noted
 }
 
 // take returns the statements noted since the last call.

@@ -102,8 +102,9 @@ func checkPlans(t *testing.T, e *env, stmts []statement) {
 func waitFor(t *testing.T, e *env, parts ...string) []statement {
 	t.Helper()
 	var got []statement
-	deadline := time.Now().Add(10 * time.Second)
+	timeout := time.After(10 * time.Second)
 	for {
+		noted := e.rec.changed()
 		got = append(got, e.rec.take()...)
 		missing := false
 		for _, p := range parts {
@@ -116,10 +117,11 @@ func waitFor(t *testing.T, e *env, parts ...string) []statement {
 		if !missing {
 			return got
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-noted:
+		case <-timeout:
 			t.Fatalf("no statement with %q within 10s; recorded %d", parts, len(got))
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

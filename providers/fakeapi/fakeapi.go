@@ -19,6 +19,21 @@ type Faults[Req, Rep any] struct {
 	requests []Req
 	queued   map[string][]Rep
 	hook     func(Req) *Rep
+	// changed is closed by the next Record, so tests wait for a request
+	// instead of polling the log.
+	changed chan struct{}
+}
+
+// Changed returns a channel closed when the next request is recorded. Take
+// it before reading the log: a request recorded between the two still closes
+// it.
+func (f *Faults[Req, Rep]) Changed() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.changed == nil {
+		f.changed = make(chan struct{})
+	}
+	return f.changed
 }
 
 // Queue gives replies, in order, to the next calls to endpoint, one each.
@@ -63,6 +78,10 @@ func (f *Faults[Req, Rep]) Record(req Req) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, req)
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
 }
 
 // Requests returns the log, in order; clone, when set, copies each request's

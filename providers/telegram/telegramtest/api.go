@@ -284,6 +284,10 @@ func (a *API) Block(chats ...int64) {
 	}
 }
 
+// Recorded returns a channel closed when the next request is logged (take
+// it before reading Requests), so a test waits for a call without polling.
+func (a *API) Recorded() <-chan struct{} { return a.faults.Changed() }
+
 // Requests returns every call received so far, in the order answered.
 func (a *API) Requests() []Request {
 	return a.faults.Requests(func(r Request) Request {

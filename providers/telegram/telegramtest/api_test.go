@@ -355,16 +355,18 @@ func TestFaults(t *testing.T) {
 	if _, err := s.Client().Do(req); err == nil {
 		t.Fatal("a hanging answer came back")
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	timeout := time.After(5 * time.Second)
 	for {
+		recorded := s.Recorded()
 		reqs := s.Requests()
 		if last := reqs[len(reqs)-1]; last.Endpoint == "getMe" && last.Status == -1 {
 			break
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-recorded:
+		case <-timeout:
 			t.Fatalf("the given-up call was not recorded: %+v", reqs[len(reqs)-1])
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
