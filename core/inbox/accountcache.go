@@ -67,10 +67,10 @@ func (c *accountCache) lookup(key string, id int) (*cachedAccount, uint64) {
 // account returns the account of a webhook address (key) or of an ID, bound
 // to its provider; ent's not-found error when there is none.
 func (s *Service) account(ctx context.Context, key string, id int) (*cachedAccount, error) {
-	if a, _ := s.accountsCache.lookup(key, id); a != nil {
+	a, gen := s.accountsCache.lookup(key, id)
+	if a != nil {
 		return a, nil
 	}
-	_, gen := s.accountsCache.lookup(key, id)
 	q := s.client.IntegrationAccount.Query()
 	if key != "" {
 		q.Where(integrationaccount.AccountID(key))
@@ -81,7 +81,7 @@ func (s *Service) account(ctx context.Context, key string, id int) (*cachedAccou
 	if err != nil {
 		return nil, err
 	}
-	a := &cachedAccount{account: acct}
+	a = &cachedAccount{account: acct}
 	a.bound, a.err = s.accounts.Bind(acct)
 	s.accountsCache.put(gen, a)
 	return a, nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -15,10 +14,6 @@ import (
 	"github.com/switchboard/switchboard/ent/webhookevent"
 	"github.com/switchboard/switchboard/providers"
 )
-
-func eventsEvent(e Event) events.Event {
-	return events.Event{TenantID: e.TenantID, Topic: Topic, Payload: e}
-}
 
 // apply stores one job inside the writer's transaction.
 func (s *Service) apply(ctx context.Context, c *ent.Client, rec *recorder, j *job) error {

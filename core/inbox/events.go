@@ -11,9 +11,6 @@ import (
 	"github.com/switchboard/switchboard/ent/webhookevent"
 )
 
-// Topic is the event-bus topic of conversation events.
-const Topic = "conversations"
-
 // EventKind says what changed; the values match the GraphQL enum.
 type EventKind string
 

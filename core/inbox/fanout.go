@@ -61,7 +61,10 @@ type tail struct {
 	complete int
 	// newest is the last cursor published.
 	newest int
-	subs   map[*subscriber]struct{}
+	// evicted is set when an append dropped the oldest event, so streams
+	// catching up may have fallen out of the tail.
+	evicted bool
+	subs    map[*subscriber]struct{}
 }
 
 // subscriber is one stream's registration. Its channel has one owner at a
@@ -168,7 +171,10 @@ func (f *fanout) deliver(evs []Event, pubs map[int]*Published) {
 	tenant := -1
 	release := func() {
 		if t != nil {
-			t.cutOffLagging()
+			if t.evicted {
+				t.cutOffLagging()
+				t.evicted = false
+			}
 			t.mu.Unlock()
 		}
 	}
@@ -223,6 +229,7 @@ func (t *tail) append(cursor int, p *Published) {
 	}
 	if t.n == len(t.ring) {
 		t.complete = t.ring[t.head].Cursor
+		t.evicted = true
 		t.head = (t.head + 1) % len(t.ring)
 		t.n--
 	}
@@ -431,10 +438,10 @@ func catchUp[T any](s *Service, t *tail, sub *subscriber, ch chan T, convert fun
 			}
 			var err error
 			if page, last, err = s.logPage(sub, last, t); err != nil {
-				if sub.ctx.Err() == nil {
-					fail(err)
+				if sub.ctx.Err() != nil {
+					err = nil // the client left; nothing to tell it
 				}
-				fail(nil)
+				fail(err)
 				close(ch)
 				return
 			}

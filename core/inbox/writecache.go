@@ -106,13 +106,6 @@ func (w *writeCache) putConv(contactID, convID int) {
 	w.jobConvs = append(w.jobConvs, contactID)
 }
 
-// dropConv forgets a contact's open conversation (closed, or reassigned to
-// another contact's history).
-func (w *writeCache) dropConv(contactID int) {
-	delete(w.pendingConvs, contactID)
-	delete(w.convs, contactID)
-}
-
 // touchOpen marks message as the conversation's latest if it is still OPEN,
 // in one statement, and returns it with its current assignee; nil when it is
 // not open.
