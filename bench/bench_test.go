@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -83,6 +84,11 @@ func TestLoadModes(t *testing.T) {
 			c.Rate = 50
 			c.Agents = 5
 		}, keys: []string{"target_rate", "achieved_per_s"}},
+		{name: "warm-up", setup: func(c *Config) {
+			c.Rate = 50
+			c.Agents = 5
+			c.Warmup = true
+		}, keys: []string{"warmup_s", "warmup_conversations"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -110,6 +116,23 @@ func TestLoadModes(t *testing.T) {
 			}
 			if !strings.Contains(rep.String(), "(0 lost the race)") {
 				t.Errorf("agents raced for conversations; each should take only the ones it owns")
+			}
+			if cfg.Warmup {
+				// Every customer's conversation was opened and taken before the
+				// timed load, which then only adds messages to them.
+				want := strconv.Itoa(2 * cfg.Senders)
+				if v, _ := rep.Value("warmup_conversations"); v != want {
+					t.Errorf("warmup_conversations=%s, want %s", v, want)
+				}
+				if !strings.Contains(rep.String(), " "+want+" conversations taken (0 lost the race)") {
+					t.Errorf("want exactly the warm-up's %s conversations taken", want)
+				}
+				// Only the timed load's messages are timed.
+				accepted := regexp.MustCompile(`at [0-9]+/s, ([0-9]+) accepted`).FindStringSubmatch(rep.String())
+				timed := regexp.MustCompile(`\(([0-9]+) deliveries\)`).FindStringSubmatch(rep.String())
+				if accepted == nil || timed == nil || accepted[1] != timed[1] {
+					t.Errorf("timed deliveries %v, want the timed load's accepted webhooks %v", timed, accepted)
+				}
 			}
 			checkNoGoroutineLeft(t, goroutines)
 		})

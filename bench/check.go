@@ -44,6 +44,9 @@ type observations struct {
 	redelivered int
 	// last is when the latest load message reached its owner.
 	last time.Time
+	// timedFrom is the first sequence number whose latency counts: the
+	// warm-up's messages are checked but not timed.
+	timedFrom int64
 }
 
 // newObservations returns empty observations.
@@ -67,7 +70,9 @@ func (o *observations) record(seq int64, sent time.Time, sender, msgID, contactU
 		return
 	}
 	o.delivered[msgID] = struct{}{}
-	o.e2e = append(o.e2e, now.Sub(sent))
+	if seq >= o.timedFrom {
+		o.e2e = append(o.e2e, now.Sub(sent))
+	}
 	o.last = now
 	s := o.seqs[seq]
 	if s == nil {
@@ -78,6 +83,14 @@ func (o *observations) record(seq int64, sent time.Time, sender, msgID, contactU
 	if contactUser != sender || accountType != wantType || heldByOther {
 		s.misrouted = true
 	}
+}
+
+// timeFrom makes only messages from sequence number seq on count in the
+// latencies.
+func (o *observations) timeFrom(seq int64) {
+	o.mu.Lock()
+	o.timedFrom = seq
+	o.mu.Unlock()
 }
 
 // unseen returns the sequence numbers of want that no owner has seen.

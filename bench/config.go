@@ -30,6 +30,10 @@ type Config struct {
 	Senders int
 	// Duration is how long webhooks are posted (also the bare bound's).
 	Duration time.Duration
+	// Warmup opens every customer's conversation, and lets its owner take
+	// it, before the timed load (see warmUp), so the load measures held
+	// conversations rather than the first storm of new ones.
+	Warmup bool
 	// Rate, when positive, makes the load open-loop: webhooks are scheduled at
 	// Rate per second whatever the answers' latency, and each latency counts
 	// from its scheduled time, so a server that falls behind shows it.

@@ -122,6 +122,7 @@ type loadFigures struct {
 	repliesPerS           float64
 	drained               bool
 	drainTime             time.Duration
+	warm                  warmUpResult
 	lostSeqs              []int64
 	lost, dup, misrouted  int
 	evDup, evMisrouted    int
@@ -163,8 +164,12 @@ func loadReport(f loadFigures) Report {
 	if f.acc.customNote != "" {
 		r.printf("  note: %s", f.acc.customNote)
 	}
+	if cfg.Warmup {
+		r.printf("  warm-up: %d customers' conversations opened and taken by their owners in %.2fs before the timed load (checked, not timed)",
+			f.warm.conversations, f.warm.took.Seconds())
+	}
 	r.printf("  webhooks: %d answered 200 (%d new, %d deliberate re-deliveries) in %.2fs = %.0f/s; %s",
-		f.load.ok(), f.sent-f.probes, f.resends, f.load.elapsed.Seconds(), rate, otherAnswers(f.load))
+		f.load.ok(), f.sent-f.probes-int64(f.warm.conversations), f.resends, f.load.elapsed.Seconds(), rate, otherAnswers(f.load))
 	if cfg.Rate > 0 {
 		verdict := "sustained"
 		if !f.load.sustained(cfg.Duration) {
@@ -197,7 +202,7 @@ func loadReport(f loadFigures) Report {
 		drainNote = fmt.Sprintf("NOT drained after %s", cfg.Drain)
 	}
 	r.printf("  checks (%s): lost %d of %d accepted, dup %d, misrouted %d, events delivered twice to their owner %d",
-		drainNote, f.lost, len(f.load.accepted), f.dup, f.misrouted, f.redelivered)
+		drainNote, f.lost, len(f.load.accepted)+len(f.warm.accepted), f.dup, f.misrouted, f.redelivered)
 	if f.dbChecked {
 		r.printf("    database: %d load messages stored, %d accepted but not stored, %d stored twice, %d misrouted", f.db.stored, f.db.notStored, f.db.dup, f.db.misrouted)
 		for _, d := range f.db.lostDetails {
@@ -243,6 +248,10 @@ func loadReport(f loadFigures) Report {
 	r.set("p99_ratio", "%.2f", ratio(ms(answerP99), ms(bareP99)))
 	r.set("agents", "%d", cfg.Agents)
 	r.set("seen_after_taken", "%d", f.agents.leaked)
+	if cfg.Warmup {
+		r.set("warmup_s", "%.2f", f.warm.took.Seconds())
+		r.set("warmup_conversations", "%d", f.warm.conversations)
+	}
 	if cfg.Rate > 0 {
 		r.set("target_rate", "%.0f", cfg.Rate)
 		r.set("achieved_per_s", "%.0f", ratio(float64(len(f.load.accepted)), f.load.elapsed.Seconds()))

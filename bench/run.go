@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -95,6 +96,16 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 
+	// The warm-up: every customer's conversation opened and taken.
+	var warm warmUpResult
+	if cfg.Warmup {
+		progress("warm-up: opening %d customers' conversations", r.maker.customers())
+		if warm, err = warmUp(ctx, r, fleet, loadHC, cfg.Concurrency, warmUpLimit(cfg)); err != nil {
+			return Report{}, err
+		}
+		progress("warm-up settled in %s", warm.took.Round(time.Millisecond))
+	}
+
 	// The load.
 	stopProfile, err := startCPUProfile(cfg.CPUProfile)
 	if err != nil {
@@ -125,15 +136,16 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 
 	// Check: wait for the owners and the messengers, then compare.
 	progress("draining (up to %s)", cfg.Drain)
-	drained, drainTime := drain(ctx, cfg.Drain, fleet, r.ledger, load.accepted)
+	checked := append(slices.Clone(warm.accepted), load.accepted...)
+	drained, drainTime := drain(ctx, cfg.Drain, fleet, r.ledger, checked)
 	stopProfile()
 	f := loadFigures{
 		cfg: cfg, baseURL: r.target.baseURL, inProcess: r.target.inProcess(), dataDir: dataDir, acc: r.acc,
 		shape: shape, load: load, sent: r.maker.seq.Load(), probes: r.maker.probes.Load(), resends: resends.Load(),
-		drained: drained, drainTime: drainTime,
+		drained: drained, drainTime: drainTime, warm: warm,
 	}
 	f.rss, f.peak = memStats()
-	f.lostSeqs = obs.unseen(load.accepted)
+	f.lostSeqs = obs.unseen(checked)
 	f.lost = len(f.lostSeqs)
 	fleet.stopAll()
 	f.agents = fleet.stats()
@@ -147,7 +159,7 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		if err := r.target.close(); err != nil {
 			return Report{}, err
 		}
-		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, r.acc, load.accepted, f.lostSeqs); err != nil {
+		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, r.acc, checked, f.lostSeqs); err != nil {
 			return Report{}, err
 		}
 		f.dbChecked = true
@@ -176,6 +188,12 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		return rep, errors.New("bench: no webhook was accepted")
 	}
 	return rep, nil
+}
+
+// warmUpLimit bounds the warm-up: every new conversation reaches every
+// agent, so it grows with both.
+func warmUpLimit(cfg Config) time.Duration {
+	return time.Minute + time.Duration(cfg.senders()*cfg.Agents)*20*time.Microsecond
 }
 
 // drain waits until every accepted webhook reached its owner, no mutation is

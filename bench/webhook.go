@@ -78,19 +78,22 @@ func (m *webhookMaker) next(at time.Time) webhook {
 	seq := m.seq.Add(1)
 	i := mrand.IntN(m.senders)
 	if m.acc.customHook != "" && mrand.Float64() < m.share {
-		sender := m.customSender(i)
-		body := customEventBody(seq, sender, benchText(seq, at, sender), at)
-		// The signature is the fake messenger's, over the time of sending.
-		now := time.Now()
-		return webhook{seq: seq, url: m.acc.customHook, header: http.Header{
-			"Content-Type":             {"application/json"},
-			customtest.HeaderTimestamp: {strconv.FormatInt(now.Unix(), 10)},
-			customtest.HeaderSignature: {customtest.Sign(m.acc.customSecret, now, body)},
-		}, body: body}
+		return m.customHook(seq, i, at)
 	}
-	chat := m.chatBase + int64(i)
-	body := telegramUpdateBody(seq, chat, benchText(seq, at, strconv.FormatInt(chat, 10)), at)
-	return webhook{seq: seq, url: m.acc.telegramHook, header: m.telegramHeader(), body: body}
+	return m.telegramHook(seq, i, at)
+}
+
+// customHook is event seq from customer i of the custom account, signed as
+// the fake messenger signs at the time of sending.
+func (m *webhookMaker) customHook(seq int64, i int, at time.Time) webhook {
+	sender := m.customSender(i)
+	body := customEventBody(seq, sender, benchText(seq, at, sender), at)
+	now := time.Now()
+	return webhook{seq: seq, url: m.acc.customHook, header: http.Header{
+		"Content-Type":             {"application/json"},
+		customtest.HeaderTimestamp: {strconv.FormatInt(now.Unix(), 10)},
+		customtest.HeaderSignature: {customtest.Sign(m.acc.customSecret, now, body)},
+	}, body: body}
 }
 
 // customSender is the custom account's sender ID of customer i.
@@ -133,4 +136,12 @@ func (m *webhookMaker) ownerOf(id string) int {
 		return -1
 	}
 	return i % m.agents
+}
+
+// customers is how many customers the load has over its accounts.
+func (m *webhookMaker) customers() int {
+	if m.acc.customHook != "" && m.share > 0 {
+		return 2 * m.senders
+	}
+	return m.senders
 }
