@@ -349,6 +349,8 @@ type agentFleet struct {
 	readers                  sync.WaitGroup
 	poolDone                 chan struct{}
 	stopOnce                 sync.Once
+	// started is set by start; a fleet never started has nothing to stop.
+	started bool
 }
 
 // setupParallelism bounds the agents asking who they are at once: enough to
@@ -389,16 +391,15 @@ func forEach(ctx context.Context, n, parallel int, f func(ctx context.Context, i
 	return firstErr
 }
 
-// startFleet creates cfg.Agents agents on target (their users and tokens) and
-// starts their readers and the mutation pool; the caller must stopAll.
-func startFleet(ctx context.Context, cfg Config, t *benchTarget, maker *webhookMaker, obs *observations, runID string) (*agentFleet, error) {
+// newFleet creates cfg.Agents agents on target (their users and tokens) but
+// does not connect them; start does. The caller must stopAll.
+func newFleet(ctx context.Context, cfg Config, t *benchTarget, maker *webhookMaker, obs *observations, runID string) (*agentFleet, error) {
 	f := &agentFleet{
 		agents: make([]*loadAgent, cfg.Agents), pool: newMutationPool(cfg.Agents), obs: obs, maker: maker,
 		replyEvery: cfg.ReplyEvery, runID: runID, stop: make(chan struct{}), poolDone: make(chan struct{}),
 	}
 	tokens, err := t.agentTokens(ctx, cfg.Agents, runID)
 	if err != nil {
-		close(f.poolDone)
 		return nil, err
 	}
 	err = forEach(ctx, cfg.Agents, setupParallelism, func(ctx context.Context, i int) error {
@@ -411,18 +412,22 @@ func startFleet(ctx context.Context, cfg Config, t *benchTarget, maker *webhookM
 		return nil
 	})
 	if err != nil {
-		close(f.poolDone)
 		return nil, err
 	}
+	return f, nil
+}
+
+// start connects the agents (their readers) and starts the mutation pool.
+func (f *agentFleet) start(ctx context.Context) {
 	var readersCtx, workersCtx context.Context
 	readersCtx, f.stopReaders = context.WithCancel(ctx)
 	workersCtx, f.stopWorkers = context.WithCancel(ctx)
+	f.started = true
 	go func() { defer close(f.poolDone); f.pool.run(workersCtx) }()
 	for _, a := range f.agents {
 		f.readers.Add(1)
 		go func() { defer f.readers.Done(); a.run(readersCtx) }()
 	}
-	return f, nil
 }
 
 // stopping reports whether stopAll has begun.
@@ -499,6 +504,10 @@ func (f *agentFleet) lastEvent() time.Time {
 // than once.
 func (f *agentFleet) stopAll() {
 	f.stopOnce.Do(func() {
+		if !f.started {
+			close(f.stop)
+			return
+		}
 		f.stopWorkers()
 		<-f.poolDone
 		close(f.stop)

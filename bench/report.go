@@ -165,7 +165,7 @@ func loadReport(f loadFigures) Report {
 		r.printf("  note: %s", f.acc.customNote)
 	}
 	if cfg.Warmup {
-		r.printf("  warm-up: %d customers' conversations opened and taken by their owners in %.2fs before the timed load (checked, not timed)",
+		r.printf("  warm-up: %d customers' conversations opened and assigned to their owners in %.2fs before the agents connected (checked in the database, not timed)",
 			f.warm.conversations, f.warm.took.Seconds())
 	}
 	r.printf("  webhooks: %d answered 200 (%d new, %d deliberate re-deliveries) in %.2fs = %.0f/s; %s",

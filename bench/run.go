@@ -79,31 +79,34 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 	}
 	defer r.close()
 
-	// The agents: one websocket each, mutations on a shared pool.
+	// The agents: users and tokens; mutations on a shared pool.
 	obs := newObservations()
-	progress("%d agents subscribing", cfg.Agents)
-	fleet, err := startFleet(ctx, cfg, r.target, r.maker, obs, runID)
+	fleet, err := newFleet(ctx, cfg, r.target, r.maker, obs, runID)
 	if err != nil {
 		return Report{}, err
 	}
 	defer fleet.stopAll()
-
 	shape := loadShape{concurrency: cfg.Concurrency, rate: cfg.Rate, duration: cfg.Duration,
 		senders: openLoopSenders(cfg.Rate, cfg.Concurrency)}
 	loadHC := newLoadClient(shape.goroutines())
 	defer loadHC.CloseIdleConnections()
-	if err := fleet.waitSubscribed(ctx, newLoadWorker(-1, loadHC)); err != nil {
-		return Report{}, err
-	}
 
-	// The warm-up: every customer's conversation opened and taken.
+	// The warm-up: every customer's conversation opened and assigned to its
+	// owner before the agents connect.
 	var warm warmUpResult
 	if cfg.Warmup {
-		progress("warm-up: opening %d customers' conversations", r.maker.customers())
-		if warm, err = warmUp(ctx, r, fleet, loadHC, cfg.Concurrency, warmUpLimit(cfg)); err != nil {
+		progress("warm-up: opening %d customers' conversations and assigning them to their owners", r.maker.customers())
+		if warm, err = warmUp(ctx, r, fleet, loadHC, cfg.Concurrency); err != nil {
 			return Report{}, err
 		}
-		progress("warm-up settled in %s", warm.took.Round(time.Millisecond))
+		progress("warm-up done in %s", warm.took.Round(time.Millisecond))
+	}
+
+	// The agents connect: one websocket each.
+	progress("%d agents subscribing", cfg.Agents)
+	fleet.start(ctx)
+	if err := fleet.waitSubscribed(ctx, newLoadWorker(-1, loadHC)); err != nil {
+		return Report{}, err
 	}
 
 	// The load.
@@ -136,8 +139,9 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 
 	// Check: wait for the owners and the messengers, then compare.
 	progress("draining (up to %s)", cfg.Drain)
-	checked := append(slices.Clone(warm.accepted), load.accepted...)
-	drained, drainTime := drain(ctx, cfg.Drain, fleet, r.ledger, checked)
+	// The warm-up's messages predate the agents' subscriptions: the database
+	// check covers them.
+	drained, drainTime := drain(ctx, cfg.Drain, fleet, r.ledger, load.accepted)
 	stopProfile()
 	f := loadFigures{
 		cfg: cfg, baseURL: r.target.baseURL, inProcess: r.target.inProcess(), dataDir: dataDir, acc: r.acc,
@@ -145,7 +149,7 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		drained: drained, drainTime: drainTime, warm: warm,
 	}
 	f.rss, f.peak = memStats()
-	f.lostSeqs = obs.unseen(checked)
+	f.lostSeqs = obs.unseen(load.accepted)
 	f.lost = len(f.lostSeqs)
 	fleet.stopAll()
 	f.agents = fleet.stats()
@@ -159,7 +163,7 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		if err := r.target.close(); err != nil {
 			return Report{}, err
 		}
-		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, r.acc, checked, f.lostSeqs); err != nil {
+		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, r.acc, append(slices.Clone(warm.accepted), load.accepted...), f.lostSeqs); err != nil {
 			return Report{}, err
 		}
 		f.dbChecked = true
@@ -188,12 +192,6 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		return rep, errors.New("bench: no webhook was accepted")
 	}
 	return rep, nil
-}
-
-// warmUpLimit bounds the warm-up: every new conversation reaches every
-// agent, so it grows with both.
-func warmUpLimit(cfg Config) time.Duration {
-	return time.Minute + time.Duration(cfg.senders()*cfg.Agents)*20*time.Microsecond
 }
 
 // drain waits until every accepted webhook reached its owner, no mutation is

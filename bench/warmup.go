@@ -6,28 +6,28 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/switchboard/switchboard/client"
 )
 
 // The warm-up (--warmup). A contact center under load is mostly in steady
 // state: its customers' conversations are open and held by agents, and each
 // new message goes to the one agent holding its conversation. A new
-// conversation, until it is taken, is seen by every agent (the visibility
+// conversation, until someone holds it, reaches every agent (the visibility
 // rule's unassigned queue), so starting a thousand agents' load with two
-// thousand new customers measures that first storm, not the steady state.
-// The warm-up opens every customer's conversation first, lets its owner take
-// it, and waits until the fleet is quiet; the timed load then measures
-// webhook-to-agent latency on held conversations. Warm-up messages are still
-// checked (lost, duplicated, misrouted) but not timed.
-
-// warmUpQuiet is how long no agent may have received an event for the
-// warm-up to count as settled.
-const warmUpQuiet = 500 * time.Millisecond
+// thousand new customers measures that first storm (millions of websocket
+// messages), not the steady state. The warm-up runs before the agents
+// connect, as a shift starts on conversations opened overnight: every
+// customer writes once, and an admin assigns each conversation to the agent
+// who owns it. The timed load then measures webhook-to-agent latency on held
+// conversations. The warm-up's messages are checked in the database (lost,
+// duplicated, misrouted) but not timed.
 
 // warmUpResult is what the warm-up did.
 type warmUpResult struct {
-	// conversations is how many customers' conversations it opened.
+	// conversations is how many customers' conversations it opened and
+	// assigned.
 	conversations int
 	// accepted are the sequence numbers of its accepted webhooks.
 	accepted []int64
@@ -35,10 +35,10 @@ type warmUpResult struct {
 }
 
 // warmUp posts one webhook from every customer of the load (each account's
-// senders) with concurrency senders, then waits until every owner has seen
-// its message and taken its conversation and the agents' streams are quiet.
-// It fails when that takes longer than limit.
-func warmUp(ctx context.Context, r *rig, fleet *agentFleet, hc *http.Client, concurrency int, limit time.Duration) (warmUpResult, error) {
+// senders) on concurrency goroutines, then has the admin assign every
+// customer's conversation to its owning agent. The fleet must not have
+// started: its agents connect to conversations already held.
+func warmUp(ctx context.Context, r *rig, fleet *agentFleet, hc *http.Client, concurrency int) (warmUpResult, error) {
 	start := time.Now()
 	m := r.maker
 	var hooks []webhook
@@ -50,68 +50,68 @@ func warmUp(ctx context.Context, r *rig, fleet *agentFleet, hc *http.Client, con
 	}
 	// Only what comes after the warm-up's messages is timed.
 	fleet.obs.timeFrom(m.seq.Load() + 1)
+	res := warmUpResult{conversations: len(hooks)}
 	var (
-		next    atomic.Int64
 		mu      sync.Mutex
-		res     = warmUpResult{conversations: len(hooks)}
-		wg      sync.WaitGroup
-		failed  atomic.Int64
+		refused int
 		lastErr error
 	)
-	for range min(concurrency, len(hooks)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w := newLoadWorker(-1, hc)
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(hooks) {
-					break
-				}
-				h := hooks[i]
-				if w.post(ctx, h.url, h.header, h.body, time.Now()) == http.StatusOK {
-					w.accepted = append(w.accepted, h.seq)
-				} else {
-					failed.Add(1)
-				}
-			}
-			mu.Lock()
-			res.accepted = append(res.accepted, w.accepted...)
-			if w.lastErr != nil {
-				lastErr = w.lastErr
-			}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	err := forEach(ctx, len(hooks), concurrency, func(ctx context.Context, i int) error {
+		w := newLoadWorker(-1, hc)
+		h := hooks[i]
+		ok := w.post(ctx, h.url, h.header, h.body, time.Now()) == http.StatusOK
+		mu.Lock()
+		defer mu.Unlock()
+		if ok {
+			res.accepted = append(res.accepted, h.seq)
+		} else {
+			refused++
+			lastErr = fmt.Errorf("answers %v, error %v", w.statuses, w.lastErr)
+		}
+		return nil
+	})
+	if err != nil {
 		return res, err
 	}
-	if n := failed.Load(); n > 0 {
-		return res, fmt.Errorf("bench: warm-up: %d of %d webhooks refused (last error %v)", n, len(hooks), lastErr)
+	if refused > 0 {
+		return res, fmt.Errorf("bench: warm-up: %d of %d webhooks refused (last: %v)", refused, len(hooks), lastErr)
 	}
 
-	deadline := start.Add(limit)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s := fleet.stats()
-		settled := len(fleet.obs.unseen(res.accepted)) == 0 && s.takes >= int64(len(hooks)) &&
-			fleet.pool.pending.Load() == 0 && time.Since(fleet.lastEvent()) >= warmUpQuiet
-		if settled {
-			res.took = time.Since(start)
-			return res, nil
-		}
-		if time.Now().After(deadline) {
-			return res, fmt.Errorf("bench: warm-up not settled after %s: %d of %d messages unseen, %d of %d conversations taken (last agent error %q)",
-				limit, len(fleet.obs.unseen(res.accepted)), len(hooks), s.takes, len(hooks), s.lastErr)
-		}
-		select {
-		case <-ctx.Done():
-			return res, ctx.Err()
-		case <-tick.C:
-		}
+	// Every customer now has one open conversation; its owner gets it.
+	type assignment struct {
+		convID string
+		agent  *loadAgent
 	}
+	var todo []assignment
+	var after *string
+	for {
+		page, err := client.Conversations(ctx, r.target.admin, benchPtr(100), after, nil, nil)
+		if err != nil {
+			return res, fmt.Errorf("bench: warm-up: list conversations: %w", err)
+		}
+		for _, e := range page.Conversations.Edges {
+			if owner := m.ownerOf(e.Node.Contact.ProviderUserID); owner >= 0 {
+				todo = append(todo, assignment{convID: e.Node.Id, agent: fleet.agents[owner]})
+			}
+		}
+		if !page.Conversations.PageInfo.HasNextPage {
+			break
+		}
+		after = page.Conversations.PageInfo.EndCursor
+	}
+	if len(todo) != len(hooks) {
+		return res, fmt.Errorf("bench: warm-up: %d customers wrote, but %d of their conversations are listed", len(hooks), len(todo))
+	}
+	err = forEach(ctx, len(todo), setupParallelism, func(ctx context.Context, i int) error {
+		a := todo[i]
+		if _, err := client.AssignConversation(ctx, r.target.admin, a.convID, a.agent.userID); err != nil {
+			return fmt.Errorf("bench: warm-up: assign %s: %w", a.convID, err)
+		}
+		a.agent.setMine(a.convID)
+		return nil
+	})
+	res.took = time.Since(start)
+	return res, err
 }
 
 // first returns a webhook from customer i of the Telegram account, or of the
