@@ -218,6 +218,22 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			t.Run("live inbox from the newest event", subscribe(nil, nil, "MAX(`events`.`id`)"))
 		})
 	}
+	t.Run("held messages of a reconnected account", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(ctx)
+		defer func() { cancel(); e.inbox.Wait() }()
+		e.inbox.Run(ctx)
+		e.rec.take()
+		if err := e.inbox.ReleaseHeld(core.SystemContext(ctx), tn.AccountIDs[0]); err != nil {
+			t.Fatal(err)
+		}
+		var held []statement
+		for _, st := range waitFor(t, e, "`messages`.`held`") {
+			if strings.Contains(st.query, "`messages`.`held`") {
+				held = append(held, st)
+			}
+		}
+		checkPlans(t, e, held)
+	})
 	t.Run("media worker and dispatcher polls", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		e.rec.take()

@@ -2,6 +2,8 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -181,13 +183,6 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if ev.SenderID == "" || ev.DedupKey == "" {
 		return nil
 	}
-	dup, err := c.Message.Query().Where(message.IntegrationAccountID(acct.ID), message.DedupKey(ev.DedupKey)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: dedup message: %w", err)
-	}
-	if dup {
-		return nil
-	}
 	ct, err := s.contactFor(ctx, c, acct, ev)
 	if err != nil {
 		return err
@@ -221,22 +216,36 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if ev.Contact != nil {
 		create.SetSharedContact(ev.Contact)
 	}
-	if acct.Status == integrationaccount.StatusDISCONNECTED {
-		return create.SetHeld(true).Exec(ctx)
+	held := acct.Status == integrationaccount.StatusDISCONNECTED
+	var convID int
+	cached := false
+	if held {
+		create.SetHeld(true)
+	} else if convID, cached = s.cache.conv(ct.ID); cached {
+		create.SetConversationID(convID)
+	}
+	// The insert decides whether the message is new: a provider's retry hits
+	// the unique (account, dedup key) index and inserts nothing, in the same
+	// statement (no lookup before it).
+	msgID, err := create.OnConflictColumns(message.FieldIntegrationAccountID, message.FieldDedupKey).DoNothing().ID(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inbox: store message: %w", err)
+	}
+	if held {
+		return nil
 	}
 	if err := s.markInbound(ctx, c, acct.ID); err != nil {
 		return fmt.Errorf("inbox: account health: %w", err)
 	}
-	// With the contact's open conversation cached, the message goes in first
-	// and one UPDATE marks it as the conversation's latest; otherwise (or if
-	// that conversation closed meanwhile) the conversation is found first.
-	var m *ent.Message
+	// With the contact's open conversation cached, one UPDATE marks the
+	// message as its latest; otherwise (or if that conversation closed
+	// meanwhile) the conversation is found or opened, and the message filed in it.
 	var conv *ent.Conversation
-	if id, ok := s.cache.conv(ct.ID); ok {
-		if m, err = create.SetConversationID(id).Save(ctx); err != nil {
-			return fmt.Errorf("inbox: store message: %w", err)
-		}
-		if conv, err = s.touchOpen(ctx, c, id, m.ID); err != nil {
+	if cached {
+		if conv, err = s.touchOpen(ctx, c, convID, msgID); err != nil {
 			return err
 		}
 	}
@@ -244,27 +253,22 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 		if conv, err = s.conversationFor(ctx, c, rec, ct); err != nil {
 			return err
 		}
-		if m == nil {
-			m, err = create.SetConversationID(conv.ID).Save(ctx)
-		} else {
-			m, err = c.Message.UpdateOne(m).SetConversationID(conv.ID).Save(ctx)
-		}
-		if err != nil {
-			return fmt.Errorf("inbox: store message: %w", err)
+		if err := c.Message.UpdateOneID(msgID).SetConversationID(conv.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: file message: %w", err)
 		}
 		now := s.now()
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(m.ID).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(msgID).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 	}
-	return rec.add(ctx, MessageCreated, conv, &m.ID, nil)
+	return rec.add(ctx, MessageCreated, conv, &msgID, nil)
 }
 
 // releaseHeld files an account's held messages into conversations, in the order
 // they arrived.
 func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount) error {
 	held, err := c.Message.Query().
-		Where(message.IntegrationAccountID(acct.ID), message.Held(true)).
+		Where(message.IntegrationAccountID(acct.ID), heldOnly).
 		Order(ent.Asc(message.FieldID)).WithConversation().All(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: held messages: %w", err)

@@ -34,6 +34,12 @@ var hasPendingMedia = predicate.Message(func(s *sql.Selector) {
 	s.Where(sql.ExprP(s.C(message.FieldMediaPending)))
 })
 
+// heldOnly matches an account's held messages in the words of the partial
+// index message_held (the bare column), for the same reason.
+var heldOnly = predicate.Message(func(s *sql.Selector) {
+	s.Where(sql.ExprP(s.C(message.FieldHeld)))
+})
+
 // pendingMedia returns the initial media states of inbound attachments.
 func pendingMedia(atts []providers.Attachment) []core.MediaState {
 	states := make([]core.MediaState, len(atts))

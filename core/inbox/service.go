@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/ent"
@@ -49,6 +51,10 @@ type Options struct {
 	// MediaRetryBase is the wait after a media download's first failure, doubled
 	// per attempt with jitter (default 1s: the default attempts span one to two minutes).
 	MediaRetryBase time.Duration
+	// Dialect is the database's SQL dialect (entgo.io/ent/dialect), for the
+	// few statements written with ent's SQL builder instead of its generated
+	// API; default SQLite.
+	Dialect string
 }
 
 // Service is the message path.
@@ -94,6 +100,9 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
+	}
+	if opts.Dialect == "" {
+		opts.Dialect = dialect.SQLite
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 10

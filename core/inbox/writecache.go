@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
 )
 
 // writeCache spares the writer two reads per message: the sender's contact and
@@ -111,9 +114,15 @@ func (w *writeCache) putConv(contactID, convID int) {
 // not open.
 func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageID int) (*ent.Conversation, error) {
 	now := s.now()
-	rows, err := c.QueryContext(ctx,
-		"UPDATE conversations SET last_message_at = ?, last_inbound_at = ?, updated_at = ?, last_message_id = ? WHERE id = ? AND status = 'OPEN' RETURNING tenant_id, integration_account_id, contact_id, assignee_id",
-		now, now, now, messageID, convID)
+	query, args := entsql.Dialect(s.opts.Dialect).Update(conversation.Table).
+		Set(conversation.FieldLastMessageAt, now).
+		Set(conversation.FieldLastInboundAt, now).
+		Set(conversation.FieldUpdatedAt, now).
+		Set(conversation.FieldLastMessageID, messageID).
+		Where(entsql.And(entsql.EQ(conversation.FieldID, convID), entsql.EQ(conversation.FieldStatus, conversation.StatusOPEN.String()))).
+		Returning(conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID).
+		Query()
+	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
@@ -121,7 +130,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	conv := &ent.Conversation{ID: convID, Status: "OPEN", LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
+	conv := &ent.Conversation{ID: convID, Status: conversation.StatusOPEN, LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
 	var assignee sql.NullInt64
 	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)

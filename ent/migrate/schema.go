@@ -264,6 +264,9 @@ var (
 				Name:    "message_client_message_id_tenant_id",
 				Unique:  true,
 				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[24]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "client_message_id IS NOT NULL",
+				},
 			},
 			{
 				Name:    "message_integration_account_id_provider_message_id",
@@ -281,9 +284,12 @@ var (
 				Columns: []*schema.Column{MessagesColumns[2], MessagesColumns[23]},
 			},
 			{
-				Name:    "message_integration_account_id_held",
+				Name:    "message_held",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[1], MessagesColumns[19]},
+				Columns: []*schema.Column{MessagesColumns[1]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "held",
+				},
 			},
 			{
 				Name:    "message_queued",

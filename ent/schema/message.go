@@ -99,11 +99,16 @@ func (Message) Indexes() []ent.Index {
 		// client_message_id leads: SQLite keeps no statistics, so an index led
 		// by tenant_id looks selective to it, and a lookup by IDs (a page's last
 		// messages) would read the tenant's whole range instead of the keys.
-		index.Fields("client_message_id", "tenant_id").Unique(),
+		// Only replies carry a client message ID: inbound messages (most of
+		// the table) are left out of the index.
+		index.Fields("client_message_id", "tenant_id").Unique().
+			Annotations(entsql.IndexWhere("client_message_id IS NOT NULL")),
 		index.Fields("integration_account_id", "provider_message_id"),
 		index.Fields("conversation_id", "created_at", "id"),
 		index.Fields("contact_id", "created_at"),
-		index.Fields("integration_account_id", "held"),
+		// Held messages (of a disconnected account) are few and brief.
+		index.Fields("integration_account_id").StorageKey("message_held").
+			Annotations(entsql.IndexWhere("held")),
 		index.Fields("id").StorageKey("message_queued").
 			Annotations(entsql.IndexWhere("status = 'QUEUED'")),
 		index.Fields("id").StorageKey("message_media_pending").
