@@ -93,7 +93,7 @@ func (e *APIError) Reason() string {
 // message or check (https://developer.vonage.com/en/api-errors and
 // /api-errors/messages); Vonage's own title and detail come first.
 var codeHelp = map[string]string{
-	"unauthorized":      "Vonage does not accept the API key and secret",
+	"unauthorized":      "Vonage does not accept the credentials (the API key and secret, or the JWT)",
 	"forbidden":         "the Vonage account may not do this; check that the feature is enabled for it",
 	"not-found":         "Vonage has no such resource, or these credentials cannot see it",
 	"unprovisioned":     "these credentials have no access to this product",

@@ -79,6 +79,10 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, error) {
 		return nil, errKeyPublic
 	case "ENCRYPTED PRIVATE KEY":
 		return nil, errKeyEncrypted
+	case "EC PRIVATE KEY", "DSA PRIVATE KEY":
+		return nil, errKeyNotRSA
+	case "?":
+		return nil, errKeyDamaged
 	default:
 		return nil, errKeyNotPEM
 	}
@@ -117,7 +121,7 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, error) {
 // pemBody finds the first PEM block in s: its label and the text between its
 // BEGIN and END lines, which may be laid out on any lines. armored is false
 // when s has no BEGIN line, and body is then s itself; a BEGIN line without
-// its END gives the label "?", which no caller takes.
+// its END (a key cut short) gives the label "?".
 func pemBody(s string) (label, body string, armored bool) {
 	const begin, dashes = "-----BEGIN ", "-----"
 	i := strings.Index(s, begin)
