@@ -10,10 +10,9 @@
 // application's public key, for the application and unexpired; the
 // Application API takes only Basic; media of an application with Secure
 // Inbound Media on take only the JWT), the path and method, and the JSON of a
-// message (channel
-// whatsapp, the account's number as from, digits as to, text of 1 to 4096
-// characters, one medium by absolute URL, client_ref, webhook_url and
-// webhook_version). It answers with the documented JSON: {"message_uuid"}
+// message (channel whatsapp, the account's number as from, digits as to, text
+// of 1 to 4096 characters, one medium by absolute URL, client_ref,
+// webhook_url and webhook_version). It answers with the documented JSON: {"message_uuid"}
 // (202) for a message, the application resource, and RFC 7807 problems
 // ({type, title, detail, instance}, invalid_parameters for a bad field) for
 // failures. An update of the application replaces it whole, as Vonage's PUT
