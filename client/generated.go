@@ -1957,6 +1957,8 @@ type AccountFieldsSettingsWhatsappNexmoSettings struct {
 	WhatsappNumber  string                                                               `json:"whatsappNumber"`
 	ApplicationId   string                                                               `json:"applicationId"`
 	SignatureSecret AccountFieldsSettingsWhatsappNexmoSettingsSignatureSecretSecretValue `json:"signatureSecret"`
+	// The Vonage application's RSA private key, which signs the JWTs of authentication JWT and of Secure Inbound Media downloads.
+	PrivateKey AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue `json:"privateKey"`
 }
 
 // GetTypename returns AccountFieldsSettingsWhatsappNexmoSettings.Typename, and is useful for accessing the field via an interface.
@@ -1993,6 +1995,11 @@ func (v *AccountFieldsSettingsWhatsappNexmoSettings) GetApplicationId() string {
 // GetSignatureSecret returns AccountFieldsSettingsWhatsappNexmoSettings.SignatureSecret, and is useful for accessing the field via an interface.
 func (v *AccountFieldsSettingsWhatsappNexmoSettings) GetSignatureSecret() AccountFieldsSettingsWhatsappNexmoSettingsSignatureSecretSecretValue {
 	return v.SignatureSecret
+}
+
+// GetPrivateKey returns AccountFieldsSettingsWhatsappNexmoSettings.PrivateKey, and is useful for accessing the field via an interface.
+func (v *AccountFieldsSettingsWhatsappNexmoSettings) GetPrivateKey() AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue {
+	return v.PrivateKey
 }
 
 // AccountFieldsSettingsWhatsappNexmoSettingsApiKeySecretValue includes the requested fields of the GraphQL type SecretValue.
@@ -2119,6 +2126,71 @@ func (v *AccountFieldsSettingsWhatsappNexmoSettingsApiSecretSecretValue) Marshal
 
 func (v *AccountFieldsSettingsWhatsappNexmoSettingsApiSecretSecretValue) __premarshalJSON() (*__premarshalAccountFieldsSettingsWhatsappNexmoSettingsApiSecretSecretValue, error) {
 	var retval __premarshalAccountFieldsSettingsWhatsappNexmoSettingsApiSecretSecretValue
+
+	retval.IsSet = v.SecretFields.IsSet
+	retval.Last4 = v.SecretFields.Last4
+	return &retval, nil
+}
+
+// AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue includes the requested fields of the GraphQL type SecretValue.
+// The GraphQL type's documentation follows.
+//
+// A write-only credential: whether it is set, and its last four characters.
+type AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue struct {
+	SecretFields `json:"-"`
+}
+
+// GetIsSet returns AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue.IsSet, and is useful for accessing the field via an interface.
+func (v *AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue) GetIsSet() bool {
+	return v.SecretFields.IsSet
+}
+
+// GetLast4 returns AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue.Last4, and is useful for accessing the field via an interface.
+func (v *AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue) GetLast4() *string {
+	return v.SecretFields.Last4
+}
+
+func (v *AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SecretFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue struct {
+	IsSet bool `json:"isSet"`
+
+	Last4 *string `json:"last4"`
+}
+
+func (v *AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue) __premarshalJSON() (*__premarshalAccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue, error) {
+	var retval __premarshalAccountFieldsSettingsWhatsappNexmoSettingsPrivateKeySecretValue
 
 	retval.IsSet = v.SecretFields.IsSet
 	retval.Last4 = v.SecretFields.Last4
@@ -10830,6 +10902,10 @@ type WhatsappNexmoSettingsInput struct {
 	ApplicationId *string `json:"applicationId"`
 	// Required.
 	SignatureSecret *string `json:"signatureSecret"`
+	// Required for authentication JWT and for Secure Inbound Media: the Vonage
+	// application's RSA private key as the Dashboard downloads it (PEM, PKCS#8 or
+	// PKCS#1), line breaks included.
+	PrivateKey *string `json:"privateKey"`
 }
 
 // GetApiUrl returns WhatsappNexmoSettingsInput.ApiUrl, and is useful for accessing the field via an interface.
@@ -10854,6 +10930,9 @@ func (v *WhatsappNexmoSettingsInput) GetApplicationId() *string { return v.Appli
 
 // GetSignatureSecret returns WhatsappNexmoSettingsInput.SignatureSecret, and is useful for accessing the field via an interface.
 func (v *WhatsappNexmoSettingsInput) GetSignatureSecret() *string { return v.SignatureSecret }
+
+// GetPrivateKey returns WhatsappNexmoSettingsInput.PrivateKey, and is useful for accessing the field via an interface.
+func (v *WhatsappNexmoSettingsInput) GetPrivateKey() *string { return v.PrivateKey }
 
 type WhatsappTwilioSettingsInput struct {
 	// Defaults to https://api.twilio.com.
@@ -11559,6 +11638,9 @@ fragment AccountFields on IntegrationAccount {
 			signatureSecret {
 				... SecretFields
 			}
+			privateKey {
+				... SecretFields
+			}
 		}
 		... on WhatsappCloudSettings {
 			phoneNumberId
@@ -12223,6 +12305,9 @@ fragment AccountFields on IntegrationAccount {
 			signatureSecret {
 				... SecretFields
 			}
+			privateKey {
+				... SecretFields
+			}
 		}
 		... on WhatsappCloudSettings {
 			phoneNumberId
@@ -12521,6 +12606,9 @@ fragment AccountFields on IntegrationAccount {
 			signatureSecret {
 				... SecretFields
 			}
+			privateKey {
+				... SecretFields
+			}
 		}
 		... on WhatsappCloudSettings {
 			phoneNumberId
@@ -12748,6 +12836,9 @@ fragment AccountFields on IntegrationAccount {
 			whatsappNumber
 			applicationId
 			signatureSecret {
+				... SecretFields
+			}
+			privateKey {
 				... SecretFields
 			}
 		}
@@ -13056,6 +13147,9 @@ fragment AccountFields on IntegrationAccount {
 			signatureSecret {
 				... SecretFields
 			}
+			privateKey {
+				... SecretFields
+			}
 		}
 		... on WhatsappCloudSettings {
 			phoneNumberId
@@ -13238,6 +13332,9 @@ fragment AccountFields on IntegrationAccount {
 			whatsappNumber
 			applicationId
 			signatureSecret {
+				... SecretFields
+			}
+			privateKey {
 				... SecretFields
 			}
 		}
@@ -13442,6 +13539,9 @@ fragment AccountFields on IntegrationAccount {
 			whatsappNumber
 			applicationId
 			signatureSecret {
+				... SecretFields
+			}
+			privateKey {
 				... SecretFields
 			}
 		}
@@ -14446,6 +14546,9 @@ fragment AccountFields on IntegrationAccount {
 			whatsappNumber
 			applicationId
 			signatureSecret {
+				... SecretFields
+			}
+			privateKey {
 				... SecretFields
 			}
 		}

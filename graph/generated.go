@@ -414,6 +414,7 @@ type ComplexityRoot struct {
 		APIURL          func(childComplexity int) int
 		ApplicationID   func(childComplexity int) int
 		Authentication  func(childComplexity int) int
+		PrivateKey      func(childComplexity int) int
 		SignatureSecret func(childComplexity int) int
 		WhatsappNumber  func(childComplexity int) int
 	}
@@ -2072,6 +2073,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.WhatsappNexmoSettings.Authentication(childComplexity), true
+	case "WhatsappNexmoSettings.privateKey":
+		if e.ComplexityRoot.WhatsappNexmoSettings.PrivateKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WhatsappNexmoSettings.PrivateKey(childComplexity), true
 	case "WhatsappNexmoSettings.signatureSecret":
 		if e.ComplexityRoot.WhatsappNexmoSettings.SignatureSecret == nil {
 			break
@@ -2665,6 +2672,8 @@ type WhatsappNexmoSettings {
   whatsappNumber: String!
   applicationId: String!
   signatureSecret: SecretValue!
+  "The Vonage application's RSA private key, which signs the JWTs of authentication JWT and of Secure Inbound Media downloads."
+  privateKey: SecretValue!
 }
 
 type WhatsappCloudSettings {
@@ -2806,6 +2815,12 @@ input WhatsappNexmoSettingsInput {
   applicationId: String
   "Required."
   signatureSecret: String
+  """
+  Required for authentication JWT and for Secure Inbound Media: the Vonage
+  application's RSA private key as the Dashboard downloads it (PEM, PKCS#8 or
+  PKCS#1), line breaks included.
+  """
+  privateKey: String
 }
 
 input WhatsappCloudSettingsInput {
@@ -11341,6 +11356,38 @@ func (ec *executionContext) fieldContext_WhatsappNexmoSettings_signatureSecret(_
 	return fc, nil
 }
 
+func (ec *executionContext) _WhatsappNexmoSettings_privateKey(ctx context.Context, field graphql.CollectedField, obj *model.WhatsappNexmoSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WhatsappNexmoSettings_privateKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrivateKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SecretValue) graphql.Marshaler {
+			return ec.marshalNSecretValue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSecretValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WhatsappNexmoSettings_privateKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WhatsappNexmoSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SecretValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _WhatsappTwilioSettings_apiUrl(ctx context.Context, field graphql.CollectedField, obj *model.WhatsappTwilioSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15536,7 +15583,7 @@ func (ec *executionContext) unmarshalInputWhatsappNexmoSettingsInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"apiUrl", "authentication", "apiKey", "apiSecret", "whatsappNumber", "applicationId", "signatureSecret"}
+	fieldsInOrder := [...]string{"apiUrl", "authentication", "apiKey", "apiSecret", "whatsappNumber", "applicationId", "signatureSecret", "privateKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15592,6 +15639,13 @@ func (ec *executionContext) unmarshalInputWhatsappNexmoSettingsInput(ctx context
 				return it, err
 			}
 			it.SignatureSecret = data
+		case "privateKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privateKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivateKey = data
 		}
 	}
 	return it, nil
@@ -18306,6 +18360,11 @@ func (ec *executionContext) _WhatsappNexmoSettings(ctx context.Context, sel ast.
 			}
 		case "signatureSecret":
 			out.Values[i] = ec._WhatsappNexmoSettings_signatureSecret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "privateKey":
+			out.Values[i] = ec._WhatsappNexmoSettings_privateKey(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

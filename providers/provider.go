@@ -39,6 +39,10 @@ type Field struct {
 	Kind FieldKind
 	// Secret fields are write-only: encrypted at rest, shown only as set/last four.
 	Secret bool
+	// Multiline fields may contain line breaks, so that a value such as a PEM
+	// private key can be pasted as its file holds it; every other control
+	// character is refused as in any field.
+	Multiline bool
 	// Required fields must be given on create (unless Default or Generated fills them).
 	Required bool
 	// Enum lists the allowed values of a KindEnum field.

@@ -60,6 +60,37 @@ func createNexmo(t *testing.T, ts *testServer, fake *nexmotest.Server, name, api
 	return a.CreateIntegrationAccount.AccountFields
 }
 
+// createNexmoJWT adds a WhatsApp-via-Vonage account with authentication JWT
+// and privateKey ("" for none), pasted as the key file holds it.
+func createNexmoJWT(t *testing.T, ts *testServer, fake *nexmotest.Server, name, privateKey string) client.AccountFields {
+	t.Helper()
+	auth := client.NexmoAuthenticationJwt
+	in := &client.WhatsappNexmoSettingsInput{
+		ApiUrl: ptr(fake.URL), Authentication: &auth, ApiKey: ptr(fake.APIKey()), ApiSecret: ptr(fake.APISecret()),
+		WhatsappNumber: ptr("+" + fake.Number()), ApplicationId: ptr(fake.ApplicationID()), SignatureSecret: ptr(fake.SignatureSecret()),
+	}
+	if privateKey != "" {
+		in.PrivateKey = ptr(privateKey)
+	}
+	a, err := client.CreateIntegrationAccount(context.Background(), ts.admin, client.CreateIntegrationAccountInput{
+		Name: name, Settings: client.IntegrationSettingsInput{WhatsappNexmo: in}})
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	return a.CreateIntegrationAccount.AccountFields
+}
+
+// pemLines are the base64 lines of a PEM key, which no answer may show.
+func pemLines(key string) []string {
+	var out []string
+	for _, l := range strings.Split(key, "\n") {
+		if len(l) >= 16 && !strings.HasPrefix(l, "-----") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // nexmoRequests returns the calls the fake received on endpoint with method,
 // in order.
 func nexmoRequests(fake *nexmotest.Server, endpoint, method string) []nexmotest.Request {
@@ -77,13 +108,14 @@ func TestNexmoConnectionAndWebhook(t *testing.T) {
 	ts := nexmoServer(t, fake)
 	ctx := context.Background()
 	good := createNexmo(t, ts, fake, "vonage support", fake.APISecret(), client.NexmoAuthenticationBasic)
-	secrets := []string{fake.APISecret(), fake.SignatureSecret(), nexmoWrongSecret, nexmotest.DefaultPublicKey}
+	secrets := append([]string{fake.APISecret(), fake.SignatureSecret(), nexmoWrongSecret, nexmotest.DefaultPublicKey}, pemLines(nexmotest.DefaultPrivateKey)...)
 
 	t.Run("test connection", func(t *testing.T) {
 		cases := []struct {
 			name        string
 			secret      string
 			auth        client.NexmoAuthentication
+			privateKey  string
 			wantOK      bool
 			wantMessage []string
 			wantDetails map[string]string
@@ -106,15 +138,31 @@ func TestNexmoConnectionAndWebhook(t *testing.T) {
 			{
 				// The application is reachable, but nothing could be sent
 				// without its private key.
-				name: "authentication JWT", secret: fake.APISecret(), auth: client.NexmoAuthenticationJwt, wantOK: false,
-				wantMessage: []string{"But nothing can be sent", "authentication JWT needs the Vonage application's private key", "set authentication to BASIC"},
-				wantDetails: map[string]string{"applicationId": fake.ApplicationID(), "authentication": "JWT"},
+				name: "authentication JWT without a private key", secret: fake.APISecret(), auth: client.NexmoAuthenticationJwt, wantOK: false,
+				wantMessage: []string{"But nothing can be sent", "authentication JWT needs the Vonage application's private key, and the account's privateKey is not set"},
+				wantDetails: map[string]string{"applicationId": fake.ApplicationID(), "authentication": "JWT", "privateKey": "not set"},
+			},
+			{
+				// The Application API is read with the API key and secret;
+				// the key is checked against the application's public key.
+				name: "authentication JWT", secret: fake.APISecret(), auth: client.NexmoAuthenticationJwt, privateKey: nexmotest.DefaultPrivateKey, wantOK: true,
+				wantMessage: []string{"with the API key and secret, which the Application API takes", "privateKey matches the application's public key"},
+				wantDetails: map[string]string{"applicationId": fake.ApplicationID(), "authentication": "JWT", "privateKey": "matches the application's public key"},
+			},
+			{
+				name: "authentication JWT with a broken key", secret: fake.APISecret(), auth: client.NexmoAuthenticationJwt,
+				privateKey: nexmotest.DefaultPrivateKey[:400], wantOK: false,
+				wantMessage: []string{"But nothing can be sent: the account's privateKey is a damaged PEM private key"},
+				wantDetails: map[string]string{"privateKey": "unusable"},
 			},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				a := good
-				if tc.secret != fake.APISecret() || tc.auth != client.NexmoAuthenticationBasic {
+				switch {
+				case tc.auth == client.NexmoAuthenticationJwt:
+					a = createNexmoJWT(t, ts, fake, tc.name, tc.privateKey)
+				case tc.secret != fake.APISecret():
 					a = createNexmo(t, ts, fake, tc.name, tc.secret, tc.auth)
 				}
 				before := len(nexmoRequests(fake, nexmotest.EndpointApplication, http.MethodGet))
@@ -503,8 +551,8 @@ func TestNexmoInboundMediaIsFetched(t *testing.T) {
 
 	t.Run("secure inbound media", func(t *testing.T) {
 		// With Secure Inbound Media on, Vonage wants a JWT signed with the
-		// application's private key, which Switchboard has no setting for:
-		// the attachment fails and says what to change.
+		// application's private key, which this account has not set: the
+		// attachment fails and says what to change.
 		s.fake.SetSecureInboundMedia(true)
 		u := s.fake.AddMedia(fakeJPEG, "image/jpeg")
 		if got := deliverWebhook(t, s.inbound(t, nexmotest.Inbound{From: nexmoCustomer, ProfileName: nexmoName, MediaURL: u})); got != http.StatusOK {
@@ -516,4 +564,92 @@ func TestNexmoInboundMediaIsFetched(t *testing.T) {
 			t.Errorf("attachment %+v (error %s), want FAILED saying to turn Secure Inbound Media off", att, deref(att.Error))
 		}
 	})
+}
+
+// TestNexmoJWTEndToEnd: an account with authentication JWT takes its
+// application's private key through the API (line breaks and all, shown only
+// as set), passes Test Connection, downloads Secure Inbound Media and sends
+// replies with one cached JWT. When the application's keys are regenerated,
+// Vonage refuses the JWT: the reply fails and the account's health turns
+// failing, until the admin pastes the new private key.
+func TestNexmoJWTEndToEnd(t *testing.T) {
+	fake := newNexmoFake(t)
+	fake.SetSecureInboundMedia(true)
+	ts := nexmoServer(t, fake)
+	ctx := context.Background()
+	acct := createNexmoJWT(t, ts, fake, "vonage jwt", nexmotest.DefaultPrivateKey)
+	if js := settingsJSON(t, acct); !strings.Contains(js, `"privateKey":{"isSet":true`) {
+		t.Errorf("settings %s, want the private key shown as set", js)
+	}
+	secrets := append(pemLines(nexmotest.DefaultPrivateKey), fake.APISecret())
+	mustNotContain(t, "the settings", settingsJSON(t, acct), secrets...)
+	tc, err := client.TestConnection(ctx, ts.admin, acct.Id)
+	if err != nil || !tc.TestConnection.Ok || !strings.Contains(tc.TestConnection.Message, "Secure Inbound Media is on: customers' media are downloaded with JWTs") {
+		t.Fatalf("testConnection: %v %+v", err, tc)
+	}
+	if r, err := client.SetWebhook(ctx, ts.admin, acct.Id); err != nil || !r.SetWebhook.Ok {
+		t.Fatalf("setWebhook: %v %+v", err, r)
+	}
+	s := &nexmoSetup{testServer: ts, fake: fake, acct: acct, hook: ts.local(t, acct.WebhookUrl),
+		agent: ts.as(ts.userToken(t, "agent ann", client.UserRoleAgent))}
+	events := s.subscribeInbox(t, s.agent)
+
+	// A customer's photo, which only the application's JWT downloads.
+	if got := deliverWebhook(t, s.inbound(t, nexmotest.Inbound{From: nexmoCustomer, ProfileName: nexmoName,
+		MediaURL: fake.AddMedia(fakeJPEG, "image/jpeg"), Caption: "the broken part"})); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	conv := nextInbox(t, events, client.ConversationEventKindConversationCreated).Conversation.Id
+	msgs := s.messages(t, s.admin, conv)
+	if att := s.waitAttachment(t, conv, msgs[0].Id); att.Status != client.MediaStatusReady {
+		t.Fatalf("attachment %+v (error %s)", att, deref(att.Error))
+	}
+	gets := nexmoRequests(fake, nexmotest.EndpointMedia, http.MethodGet)
+	if len(gets) != 1 || gets[0].Token == "" || !gets[0].Authorized || gets[0].User != "" {
+		t.Fatalf("media requests %+v, want one with the account's JWT", gets)
+	}
+
+	// Two replies go out with the same JWT, the one the download used.
+	if _, err := client.TakeConversation(ctx, s.agent, conv); err != nil {
+		t.Fatal(err)
+	}
+	s.reply(t, events, client.SendMessageInput{ConversationId: conv, Text: ptr("Thanks, we see it.")})
+	s.reply(t, events, client.SendMessageInput{ConversationId: conv, Text: ptr("A new part is on its way.")})
+	sends := nexmoRequests(fake, nexmotest.EndpointMessages, http.MethodPost)
+	if len(sends) != 2 || sends[0].Token != gets[0].Token || sends[1].Token != gets[0].Token || sends[0].User != "" || !sends[1].Authorized {
+		t.Fatalf("Messages calls %+v, want two with the download's JWT and no API key", sends)
+	}
+
+	// The application's keys are regenerated in the Dashboard.
+	newPriv, newPub := nexmotest.GenerateKeyPair()
+	fake.SetPublicKey(newPub)
+	before := time.Now().Add(-time.Second)
+	sent, err := client.SendMessage(ctx, s.agent, client.SendMessageInput{ConversationId: conv, Text: ptr("Anything else?")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := nextMessageUpdate(t, events, sent.SendMessage.Id, client.MessageStatusFailed)
+	if !strings.Contains(failed.Error, "Vonage refused the JWT") {
+		t.Errorf("failure shown to the agent %q", failed.Error)
+	}
+	h := fetchAccount(t, ts, acct.Id).Health
+	if !h.Failing || h.LastSendError == nil || !strings.Contains(*h.LastSendError, "privateKey") || h.LastSendErrorAt == nil || h.LastSendErrorAt.Before(before) {
+		t.Fatalf("health after Vonage refused the JWT: %+v", h)
+	}
+	mustNotContain(t, "the failure", failed.Error+*h.LastSendError, append(secrets, sends[0].Token)...)
+
+	// The admin pastes the new private key: the next reply goes out, signed
+	// with it, and the account is healthy again.
+	if _, err := client.UpdateIntegrationAccount(ctx, ts.admin, acct.Id, client.UpdateIntegrationAccountInput{
+		Settings: &client.IntegrationSettingsInput{WhatsappNexmo: &client.WhatsappNexmoSettingsInput{PrivateKey: ptr(newPriv)}}}); err != nil {
+		t.Fatal(err)
+	}
+	s.reply(t, events, client.SendMessageInput{ConversationId: conv, Text: ptr("Anything else?")})
+	sends = nexmoRequests(fake, nexmotest.EndpointMessages, http.MethodPost)
+	if last := sends[len(sends)-1]; !last.Authorized || last.Token == gets[0].Token {
+		t.Errorf("the reply after the new key: %+v", last)
+	}
+	if h := fetchAccount(t, ts, acct.Id).Health; h.Failing {
+		t.Errorf("health after an accepted reply: %+v", h)
+	}
 }

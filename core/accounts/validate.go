@@ -28,8 +28,12 @@ func (s *Service) validateValue(v *core.ValidationError, path string, f provider
 	case n > maxValueLen:
 		v.Add(path, "must be at most %d characters", maxValueLen)
 		return
-	case strings.IndexFunc(val, unicode.IsControl) >= 0:
-		v.Add(path, "must not contain control characters")
+	case strings.IndexFunc(val, func(r rune) bool { return unicode.IsControl(r) && !(f.Multiline && (r == '\n' || r == '\r')) }) >= 0:
+		if f.Multiline {
+			v.Add(path, "must not contain control characters other than line breaks")
+		} else {
+			v.Add(path, "must not contain control characters")
+		}
 		return
 	case f.Len > 0 && n != f.Len:
 		v.Add(path, "must be exactly %d characters", f.Len)

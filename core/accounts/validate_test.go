@@ -42,7 +42,7 @@ var valid = map[string]map[string]*string{
 		"encodingAesKey", strings.Repeat("a", 43)),
 	"whatsappTwilio": values("accountSid", "AC123", "authToken", "tok", "whatsappNumber", "+15551234567"),
 	"whatsappNexmo": values("authentication", "JWT", "apiKey", "k", "apiSecret", "s", "whatsappNumber", "15551234567",
-		"applicationId", "app", "signatureSecret", "sig"),
+		"applicationId", "app", "signatureSecret", "sig", "privateKey", "-----BEGIN PRIVATE KEY-----\r\nMIIEvQ\nIBADAN\n-----END PRIVATE KEY-----"),
 	"whatsappInfobip": values("apiUrl", "https://xyz.api.infobip.com", "apiKey", "k", "whatsappNumber", "15551234567"),
 }
 
@@ -140,6 +140,10 @@ func TestApplyValuesRejects(t *testing.T) {
 			[]string{"settings.telegram.webhookSecret"}},
 		{"control character", "telegram", with("telegram", "botToken", "123\x00456"), true,
 			[]string{"settings.telegram.botToken"}},
+		{"line break in a one-line field", "telegram", with("telegram", "botToken", "123456:ABC\nDEFGHIJKLMNOP"), true,
+			[]string{"settings.telegram.botToken"}},
+		{"control character in a multiline field", "whatsappNexmo", with("whatsappNexmo", "privateKey", "-----BEGIN PRIVATE KEY-----\n\x1b[2J\n"), true,
+			[]string{"settings.whatsappNexmo.privateKey"}},
 		{"value too long", "telegram", with("telegram", "botToken", strings.Repeat("x", maxValueLen+1)), true,
 			[]string{"settings.telegram.botToken"}},
 		{"several problems together", "facebook", with("facebook", "pageUsername", "@page", "pageId", "x1", "-appSecret", ""), true,

@@ -358,6 +358,8 @@ type WhatsappNexmoSettings struct {
 	WhatsappNumber  string              `json:"whatsappNumber"`
 	ApplicationID   string              `json:"applicationId"`
 	SignatureSecret *SecretValue        `json:"signatureSecret"`
+	// The Vonage application's RSA private key, which signs the JWTs of authentication JWT and of Secure Inbound Media downloads.
+	PrivateKey *SecretValue `json:"privateKey"`
 }
 
 func (WhatsappNexmoSettings) IsIntegrationSettings() {}
@@ -377,6 +379,10 @@ type WhatsappNexmoSettingsInput struct {
 	ApplicationID *string `json:"applicationId,omitempty"`
 	// Required.
 	SignatureSecret *string `json:"signatureSecret,omitempty"`
+	// Required for authentication JWT and for Secure Inbound Media: the Vonage
+	// application's RSA private key as the Dashboard downloads it (PEM, PKCS#8 or
+	// PKCS#1), line breaks included.
+	PrivateKey *string `json:"privateKey,omitempty"`
 }
 
 type WhatsappTwilioSettings struct {

@@ -93,7 +93,7 @@ func (e *APIError) Reason() string {
 // message or check (https://developer.vonage.com/en/api-errors and
 // /api-errors/messages); Vonage's own title and detail come first.
 var codeHelp = map[string]string{
-	"unauthorized":      "Vonage does not accept the API key and secret",
+	"unauthorized":      "Vonage does not accept the credentials (the API key and secret, or the JWT)",
 	"forbidden":         "the Vonage account may not do this; check that the feature is enabled for it",
 	"not-found":         "Vonage has no such resource, or these credentials cannot see it",
 	"unprovisioned":     "these credentials have no access to this product",
@@ -176,10 +176,11 @@ func problemCode(typ string) string {
 	return strings.TrimSpace(code)
 }
 
-// call makes one request to path (below the base URL) with Basic
-// authentication: a GET, or a method with body encoded as JSON, and decodes a
-// 2xx answer into out. Transport errors are wrapped with op and, as a guard,
-// stripped of the API secret should any layer quote it.
+// call makes one request to path (below the base URL), authenticated by the
+// account's JWT when a.bearer is set and by the API key and secret (HTTP
+// Basic) otherwise: a GET, or a method with body encoded as JSON, and decodes
+// a 2xx answer into out. Transport errors are wrapped with op and, as a
+// guard, stripped of the API secret and the JWT should any layer quote them.
 func (a account) call(ctx context.Context, hc *http.Client, op, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -197,15 +198,19 @@ func (a account) call(ctx context.Context, hc *http.Client, op, method, path str
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(a.key, a.secret)
+	if a.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+a.bearer)
+	} else {
+		req.SetBasicAuth(a.key, a.secret)
+	}
 	resp, err := client(hc).Do(req)
 	if err != nil {
-		return fmt.Errorf("nexmo: %s: %w", op, scrub(err, a.secret))
+		return fmt.Errorf("nexmo: %s: %w", op, scrub(err, a.secret, a.bearer))
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
-		return fmt.Errorf("nexmo: %s: read answer: %w", op, scrub(err, a.secret))
+		return fmt.Errorf("nexmo: %s: read answer: %w", op, scrub(err, a.secret, a.bearer))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var p problem
@@ -213,9 +218,9 @@ func (a account) call(ctx context.Context, hc *http.Client, op, method, path str
 			e := &APIError{HTTPStatus: resp.StatusCode, Type: p.Type, Code: problemCode(p.Type),
 				Title: problemTitle(p.Title), Detail: p.Detail, Instance: p.Instance, InvalidParams: p.InvalidParams,
 				RetryAfter: retryAfterHeader(resp.Header), op: op}
-			e.Title, e.Detail = redact(e.Title, a.secret), redact(e.Detail, a.secret)
+			e.Title, e.Detail = redact(e.Title, a.secret, a.bearer), redact(e.Detail, a.secret, a.bearer)
 			for i := range e.InvalidParams {
-				e.InvalidParams[i].Reason = redact(e.InvalidParams[i].Reason, a.secret)
+				e.InvalidParams[i].Reason = redact(e.InvalidParams[i].Reason, a.secret, a.bearer)
 			}
 			return e
 		}
@@ -230,24 +235,30 @@ func (a account) call(ctx context.Context, hc *http.Client, op, method, path str
 }
 
 // scrub drops the *url.Error wrapper, whose text names the request URL, and as a
-// second guard replaces the secret wherever it appears in what remains.
-func scrub(err error, secret string) error {
+// second guard replaces the API secret and the JWT wherever they appear in
+// what remains.
+func scrub(err error, secret, token string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if secret != "" && strings.Contains(err.Error(), secret) {
-		return errors.New(redact(err.Error(), secret))
+	if s := err.Error(); redact(s, secret, token) != s {
+		return errors.New(redact(s, secret, token))
 	}
 	return err
 }
 
-// redact replaces secret in s: Vonage never echoes it, but a proxy might.
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
+// redact replaces the API secret and the JWT in s: Vonage never echoes
+// either, but a proxy might. The private key never leaves the process, so no
+// answer can quote it.
+func redact(s, secret, token string) string {
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, "<api secret>")
 	}
-	return strings.ReplaceAll(s, secret, "<api secret>")
+	if token != "" {
+		s = strings.ReplaceAll(s, token, "<jwt>")
+	}
+	return s
 }
 
 // client is hc, or the default client when the caller gave none.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -17,12 +18,15 @@ import (
 const webhookVersion = "v1"
 
 // application is the part of the Application API's resource
-// (https://developer.vonage.com/en/api/application.v2) the checks read. The
-// resource also carries the application's public key, which is sent back
-// untouched and never shown.
+// (https://developer.vonage.com/en/api/application.v2) the checks read. Its
+// public key is compared with the account's private key and sent back
+// untouched by Set Webhook, and never shown.
 type application struct {
-	ID           string `json:"id"`
-	Name         string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Keys struct {
+		PublicKey string `json:"public_key"`
+	} `json:"keys"`
 	Capabilities struct {
 		Messages *messagesCapability `json:"messages"`
 	} `json:"capabilities"`
@@ -50,21 +54,33 @@ func (a account) applicationPath() string {
 }
 
 // TestConnection fetches the account's Vonage application with the API key
-// and secret (GET /v2/applications/{applicationId}, Basic authentication),
-// which proves both credentials and the application ID, and reports the
+// and secret (GET /v2/applications/{applicationId}, Basic authentication: the
+// Application API takes nothing else, whatever the account's authentication
+// is), which proves both credentials and the application ID, and reports the
 // application's name and Messages webhooks. Webhooks that are not the
 // account's webhook URL, a webhook format other than v1 and Secure Inbound
 // Media (whose downloads need the application's private key) are reported in
-// the message; Set Webhook fixes the first two. The result is OK when the
-// credentials and application are good, unless the account's authentication
-// is JWT, with which nothing can be sent yet (ErrNoPrivateKey). Refusals give
-// a result that is not OK and says why; failures to reach Vonage stay errors.
-// The WhatsApp number is not checked: Vonage has no call that says which
-// numbers an API key may send from, so only sending proves it.
-func (Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
+// the message; Set Webhook fixes the first two.
+//
+// A privateKey, which authentication JWT needs, is checked without sending a
+// message: it must parse and sign a JWT (which leaves the account's token
+// cached for Send), and its public half must be the public key the
+// application shows, the key Vonage checks every JWT with. The result is OK
+// when the credentials and application are good and, under JWT or when a key
+// is set, the key is; it says what is wrong otherwise. Refusals give a result
+// that is not OK and says why; failures to reach Vonage stay errors. The
+// WhatsApp number is not checked: Vonage has no call that says which numbers
+// an API key may send from, so only sending proves it. No result shows a
+// credential or the key.
+func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	a, err := settings(acct)
+	if err == nil && a.auth != AuthBasic && a.auth != AuthJWT {
+		err = fmt.Errorf("authentication must be BASIC or JWT, not %s", strconv.Quote(providers.Truncate(a.auth, 20)))
+	}
 	if err == nil {
-		err = a.credentials()
+		if err = a.credentials(); err != nil && a.auth == AuthJWT {
+			err = fmt.Errorf("%w (the Application API, which the test reads and Set Webhook writes, takes only the API key and secret, also with authentication JWT)", err)
+		}
 	}
 	if err == nil {
 		err = a.application()
@@ -83,10 +99,14 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 	if name == "" {
 		name = a.appID
 	}
+	how := "with the API key and secret"
+	if a.auth == AuthJWT {
+		how = "with the API key and secret, which the Application API takes; messages are sent with JWTs signed by the account's privateKey"
+	}
 	res := providers.Result{
 		OK: true,
-		Message: fmt.Sprintf("Connected to the Vonage application %q (%s) with the API key and secret. Replies go out from WhatsApp number +%s.",
-			name, a.appID, a.number),
+		Message: fmt.Sprintf("Connected to the Vonage application %q (%s) %s. Replies go out from WhatsApp number +%s.",
+			name, a.appID, how, a.number),
 		Details: map[string]string{
 			"applicationId":   a.appID,
 			"applicationName": app.Name,
@@ -94,6 +114,10 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 			"whatsappNumber":  "+" + a.number,
 			"webhookUrl":      acct.WebhookURL,
 		},
+	}
+	key := p.checkKey(a, acct.ID, now(env), app.Keys.PublicKey)
+	if key.detail != "" {
+		res.Details["privateKey"] = key.detail
 	}
 	if m := app.Capabilities.Messages; m == nil {
 		res.Message += " The application has no Messages capability, so Vonage sends it no WhatsApp messages: run Set Webhook to add it with this account's webhook URL."
@@ -115,14 +139,76 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 			res.Message += " Its Messages webhooks use format " + m.Version + ", which Switchboard does not read: run Set Webhook to switch them to v1."
 		}
 		if m.AuthenticateInboundMedia {
-			res.Message += " Secure Inbound Media is on: Vonage then hands out customers' media only for a JWT signed with the application's private key, which Switchboard has no setting for yet, so customers' files cannot be downloaded; turn it off in the application's Messages settings."
+			switch {
+			case key.usable:
+				res.Message += " Secure Inbound Media is on: customers' media are downloaded with JWTs signed by the account's privateKey."
+			case a.privateKey == "":
+				res.Message += " Secure Inbound Media is on: Vonage then hands out customers' media only for a JWT signed with the application's private key, " +
+					"so customers' files cannot be downloaded until the account's privateKey is set; or turn it off in the application's Messages settings."
+			default:
+				res.Message += " Secure Inbound Media is on, and customers' files cannot be downloaded until the privateKey is fixed (below)."
+			}
 		}
 	}
-	if a.auth == AuthJWT {
+	if key.message != "" {
+		res.Message += " " + key.message
+	}
+	if !key.ok {
 		res.OK = false
-		res.Message += " But nothing can be sent: " + ErrNoPrivateKey.Error() + "."
 	}
 	return res, nil
+}
+
+// keyCheck is what Test Connection found of the account's privateKey.
+type keyCheck struct {
+	// ok is false when the key stops the account from working: missing
+	// under authentication JWT, unusable, or not the application's.
+	ok bool
+	// usable is a key that signs and is not known to be the wrong one.
+	usable bool
+	// message is a sentence for the result, detail its short form
+	// (Details["privateKey"]); both empty for a BASIC account without a key.
+	message, detail string
+}
+
+// checkKey checks account a's privateKey against publicKey, the
+// application's public key as the Application API shows it (maybe empty): it
+// must parse, sign a JWT at now (through the provider's cache, keyed by
+// accountID), and be the private half of publicKey.
+func (p Provider) checkKey(a account, accountID string, now time.Time, publicKey string) keyCheck {
+	jwt := a.auth == AuthJWT
+	if a.privateKey == "" {
+		if jwt {
+			return keyCheck{message: "But nothing can be sent: " + ErrNoPrivateKey.Error() + ".", detail: "not set"}
+		}
+		return keyCheck{ok: true}
+	}
+	use := "Secure Inbound Media downloads cannot be signed"
+	if jwt {
+		use = "nothing can be sent"
+	}
+	_, priv, err := p.cache().signed(accountID, a, now)
+	if err != nil {
+		return keyCheck{message: "But " + use + ": " + err.Error() + ".", detail: "unusable"}
+	}
+	pub, shown := parsePublicKey(publicKey)
+	switch {
+	case !shown:
+		return keyCheck{ok: true, usable: true, detail: "set (not compared: Vonage showed no public key)",
+			message: "Vonage did not show the application's public key, so the privateKey was not compared with it; only a sent message proves it."}
+	case !pub.Equal(&priv.PublicKey):
+		return keyCheck{detail: "does not match the application's public key",
+			message: "But the account's privateKey is not this application's: its public half differs from the public key Vonage holds for the application, " +
+				"so Vonage would refuse every JWT signed with it (HTTP 401). Paste the private key downloaded when the application's current keys were generated, " +
+				"or generate new keys in the Vonage Dashboard (Applications > Edit) and paste the new private key."}
+	}
+	msg := "The account's privateKey matches the application's public key"
+	if jwt {
+		msg += " and signs the JWTs messages are sent with."
+	} else {
+		msg += " and signs Secure Inbound Media downloads; set authentication to JWT to send messages with it too."
+	}
+	return keyCheck{ok: true, usable: true, detail: "matches the application's public key", message: msg}
 }
 
 // SetWebhook points the application's Messages webhooks, inbound and status,
@@ -138,7 +224,10 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 // without its public key is not written at all, and the result says where to
 // set the URLs by hand. When the webhooks are already set, nothing is written.
 // The result says what was set and what was there before; refusals give a
-// result that is not OK, failures to reach Vonage stay errors.
+// result that is not OK, failures to reach Vonage stay errors. Like Test
+// Connection it authenticates with the API key and secret, the only
+// credentials the Application API takes, whatever the account's
+// authentication.
 func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	if acct.WebhookURL == "" {
 		return providers.Result{Message: "This account has no webhook URL yet: configure Switchboard's public URL first."}, nil

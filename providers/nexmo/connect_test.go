@@ -45,18 +45,57 @@ func TestTestConnection(t *testing.T) {
 		{"Secure Inbound Media", func(srv *nexmotest.Server, _ *providers.Account) {
 			srv.SetMessagesWebhooks(testWebhookURL, testWebhookURL)
 			srv.SetSecureInboundMedia(true)
-		}, true, []string{"Secure Inbound Media is on", "turn it off"}, nil},
+		}, true, []string{"Secure Inbound Media is on", "cannot be downloaded until the account's privateKey is set", "turn it off"}, nil},
 		{"no webhook URL", func(srv *nexmotest.Server, a *providers.Account) { a.WebhookURL = "" }, true, []string{"no webhook URL yet"}, nil},
 		{"JWT authentication", func(srv *nexmotest.Server, a *providers.Account) {
 			srv.SetMessagesWebhooks(testWebhookURL, testWebhookURL)
+			*a = withJWT(*a)
+		}, true, []string{"Connected to the Vonage application", "with the API key and secret, which the Application API takes; messages are sent with JWTs signed by the account's privateKey",
+			"The account's privateKey matches the application's public key and signs the JWTs messages are sent with."},
+			map[string]string{"applicationId": testApp, "applicationName": "Switchboard WhatsApp", "authentication": "JWT",
+				"whatsappNumber": "+" + testNumber, "webhookUrl": testWebhookURL, "inboundUrl": testWebhookURL, "statusUrl": testWebhookURL,
+				"secureInboundMedia": "false", "webhookVersion": "v1", "privateKey": "matches the application's public key"}},
+		{"JWT without a private key", func(srv *nexmotest.Server, a *providers.Account) {
+			srv.SetMessagesWebhooks(testWebhookURL, testWebhookURL)
 			a.Settings["authentication"] = "JWT"
-		}, false, []string{"Connected to the Vonage application", "But nothing can be sent: authentication JWT needs the Vonage application's private key", "set authentication to BASIC"}, nil},
+		}, false, []string{"Connected to the Vonage application", "But nothing can be sent: authentication JWT needs the Vonage application's private key, and the account's privateKey is not set"}, nil},
+		{"JWT with a key that is not PEM", func(srv *nexmotest.Server, a *providers.Account) {
+			*a = withSettings(withJWT(*a), "privateKey", "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC")
+		}, false, []string{"But nothing can be sent: the account's privateKey is not a PEM private key: paste the whole key file"}, nil},
+		{"JWT with a pasted public key", func(srv *nexmotest.Server, a *providers.Account) {
+			*a = withSettings(withJWT(*a), "privateKey", nexmotest.DefaultPublicKey)
+		}, false, []string{"But nothing can be sent: the account's privateKey holds a public key"}, nil},
+		{"JWT with the key of another application", func(srv *nexmotest.Server, a *providers.Account) {
+			_, pub := otherKeyPair()
+			srv.SetPublicKey(pub)
+			*a = withJWT(*a)
+		}, false, []string{"But the account's privateKey is not this application's", "Vonage would refuse every JWT signed with it (HTTP 401)"}, nil},
+		{"JWT, the application shows no public key", func(srv *nexmotest.Server, a *providers.Account) {
+			app := srv.Application()
+			delete(app, "keys")
+			srv.SetApplication(app)
+			*a = withJWT(*a)
+		}, true, []string{"Vonage did not show the application's public key, so the privateKey was not compared with it"}, nil},
+		{"JWT with Secure Inbound Media", func(srv *nexmotest.Server, a *providers.Account) {
+			srv.SetSecureInboundMedia(true)
+			*a = withJWT(*a)
+		}, true, []string{"Secure Inbound Media is on: customers' media are downloaded with JWTs signed by the account's privateKey."}, nil},
+		{"BASIC with a key and Secure Inbound Media", func(srv *nexmotest.Server, a *providers.Account) {
+			srv.SetSecureInboundMedia(true)
+			*a = withSettings(*a, "privateKey", testPrivateKey)
+		}, true, []string{"Connected to the Vonage application \"Switchboard WhatsApp\" (" + testApp + ") with the API key and secret.",
+			"Secure Inbound Media is on: customers' media are downloaded with JWTs", "signs Secure Inbound Media downloads; set authentication to JWT to send messages with it too."}, nil},
+		{"BASIC with a broken key", func(srv *nexmotest.Server, a *providers.Account) {
+			srv.SetSecureInboundMedia(true)
+			*a = withSettings(*a, "privateKey", "-----BEGIN PRIVATE KEY-----")
+		}, false, []string{"Secure Inbound Media is on, and customers' files cannot be downloaded until the privateKey is fixed",
+			"But Secure Inbound Media downloads cannot be signed: the account's privateKey is a damaged PEM private key"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, acct, env := newFake(t)
 			tt.setup(srv, &acct)
-			res, err := Provider{}.TestConnection(context.Background(), env, acct)
+			res, err := New().TestConnection(context.Background(), env, acct)
 			if err != nil {
 				t.Fatalf("TestConnection: %v", err)
 			}

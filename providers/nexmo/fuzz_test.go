@@ -138,3 +138,33 @@ func independentlyValid(auth string, body []byte) bool {
 	mac.Write([]byte(parts[0] + "." + parts[1]))
 	return hmac.Equal(sig, mac.Sum(nil)) && c.APIKey == testKey && strings.EqualFold(c.PayloadHash, nexmotest.PayloadHash(body))
 }
+
+// FuzzParsePrivateKey: any setting gives an RSA key or one of the fixed
+// keyErrors, never a panic, so no error can quote the setting; a key that
+// parses is a usable RSA key.
+func FuzzParsePrivateKey(f *testing.F) {
+	f.Add(testPrivateKey)
+	f.Add(strings.ReplaceAll(testPrivateKey, "\n", `\n`))
+	f.Add(strings.ReplaceAll(testPrivateKey, "\n", " "))
+	f.Add(nexmotest.DefaultPublicKey)
+	f.Add(testPrivateKey[:300])
+	f.Add("-----BEGIN PRIVATE KEY-----")
+	f.Add("-----BEGIN PRIVATE KEY----------END PRIVATE KEY-----")
+	f.Add("-----BEGIN -----\n-----END -----")
+	f.Add("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END RSA PRIVATE KEY-----")
+	f.Add("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----")
+	f.Add("MIIBOgIBAAJBAK")
+	f.Add("====")
+	f.Add(`\n\r\n`)
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := parsePrivateKey(s)
+		switch {
+		case err != nil && !isKeyError(err):
+			t.Errorf("error %v is not one of the fixed key errors", err)
+		case err != nil && k != nil:
+			t.Errorf("a key and an error %v", err)
+		case err == nil && (k == nil || k.Validate() != nil):
+			t.Errorf("key %v without an error", k)
+		}
+	})
+}

@@ -65,7 +65,7 @@ func withSettings(acct providers.Account, kv ...string) providers.Account {
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		switch kv[i] {
-		case "apiKey", "apiSecret", "signatureSecret":
+		case "apiKey", "apiSecret", "signatureSecret", "privateKey":
 			out.Secrets[kv[i]] = kv[i+1]
 		default:
 			out.Settings[kv[i]] = kv[i+1]
@@ -74,8 +74,39 @@ func withSettings(acct providers.Account, kv ...string) providers.Account {
 	return out
 }
 
-// secrets are the values no error, result or detail may show.
-var secrets = []string{testSecret, testSig, testKey}
+// testPrivateKey is the private key of the fake's application.
+const testPrivateKey = nexmotest.DefaultPrivateKey
+
+// withJWT is acct with authentication JWT and the application's private key.
+func withJWT(acct providers.Account) providers.Account {
+	return withSettings(acct, "authentication", AuthJWT, "privateKey", testPrivateKey)
+}
+
+// secrets are the values no error, result or detail may show: the
+// credentials, and every line of the private key's body (a line is 64
+// characters of it).
+var secrets = append([]string{testSecret, testSig, testKey}, keyLines(testPrivateKey)...)
+
+// keyLines are the base64 lines of a PEM key.
+func keyLines(pem string) []string {
+	var out []string
+	for _, l := range strings.Split(pem, "\n") {
+		if l = strings.TrimSpace(l); len(l) >= 16 && !strings.HasPrefix(l, "-----") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// checkNoToken fails when s shows one of the JWTs the fake received.
+func checkNoToken(t testing.TB, srv *nexmotest.Server, s string) {
+	t.Helper()
+	for _, r := range srv.Requests() {
+		if r.Token != "" && strings.Contains(s, r.Token) {
+			t.Errorf("%q shows the JWT", s)
+		}
+	}
+}
 
 // checkNoSecret fails when err, or anything it wraps, shows a secret.
 func checkNoSecret(t testing.TB, err error) {

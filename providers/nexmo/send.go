@@ -9,6 +9,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/switchboard/switchboard/providers"
@@ -83,32 +84,34 @@ var captionable = map[string]bool{"image": true, "video": true, "file": true}
 // in order; when a later part fails, the result still lists the parts already
 // accepted.
 //
+// Authentication BASIC sends every message with the API key and secret.
+// Authentication JWT sends it with the account's JWT instead: signed RS256 with
+// the privateKey setting for the applicationId, reused until most of its
+// 15-minute life has passed and shared by concurrent sends (see tokens.go);
+// the clock is env.Now.
+//
 // Failures are *providers.SendError: HTTP 429, 5xx and transport errors are
 // retryable; other refusals are permanent with Vonage's title and detail as
-// Reason: 401 (the API key and secret), 422 (a field Vonage refuses, a
-// whatsappNumber that is not the account's WhatsApp sender, or a free-form
-// message WhatsApp does not allow now). WhatsApp mostly refuses a message
-// outside its 24-hour window after Vonage accepted it, in a rejected status,
-// which ParseWebhook turns into FAILED. An account with authentication JWT
-// fails permanently with ErrNoPrivateKey. A 401, missing API key or secret and
-// an authentication Switchboard cannot use are Credentials failures. No error
-// carries the API secret.
-func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
+// Reason: 401 (the API key and secret, or under JWT the private key), 422 (a
+// field Vonage refuses, a whatsappNumber that is not the account's WhatsApp
+// sender, or a free-form message WhatsApp does not allow now). WhatsApp mostly
+// refuses a message outside its 24-hour window after Vonage accepted it, in a
+// rejected status, which ParseWebhook turns into FAILED. A 401, a missing API
+// key or secret (BASIC), a missing or unusable private key or application ID
+// (JWT; ErrNoPrivateKey when the key is not set) and an authentication
+// Switchboard does not know are Credentials failures, found before anything
+// is sent. No error carries the API secret, the private key or the JWT.
+func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	a, err := settings(acct)
-	if err == nil {
-		err = a.credentials()
+	if err != nil {
+		return res, permanent("nexmo: send: " + err.Error())
+	}
+	if err := p.authorize(&a, acct.ID, now(env)); err != nil {
+		return res, credentialsError("nexmo: send", err)
 	}
 	to := msisdn(msg.To)
 	switch {
-	case errors.Is(err, errNoKey), errors.Is(err, errNoSecret):
-		return res, unusableCredentials("nexmo: send: " + err.Error())
-	case err != nil:
-		return res, permanent("nexmo: send: " + err.Error())
-	case a.auth == AuthJWT:
-		return res, &providers.SendError{Credentials: true, Reason: "nexmo: send: " + ErrNoPrivateKey.Error(), Err: fmt.Errorf("nexmo: send: %w", ErrNoPrivateKey)}
-	case a.auth != AuthBasic:
-		return res, unusableCredentials("nexmo: send: authentication must be BASIC or JWT, not " + strconv.Quote(providers.Truncate(a.auth, 20)))
 	case a.number == "":
 		return res, permanent("nexmo: send: " + errNoNumber.Error())
 	case to == "":
@@ -145,7 +148,7 @@ func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Acco
 		}
 		var ans messageAnswer
 		if err := a.call(ctx, env.HTTP, "send", http.MethodPost, "/v1/messages", r, &ans); err != nil {
-			return res, sendError(err)
+			return res, sendError(err, a)
 		}
 		// A 2xx answer is an accepted message even without a readable
 		// UUID; it then has no ID receipts could name.
@@ -237,14 +240,14 @@ func utf16Len(s string) int {
 	return n
 }
 
-// sendError classifies a failed call for the delivery queue.
-func sendError(err error) error {
+// sendError classifies a failed call of account a for the delivery queue.
+func sendError(err error, a account) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		e := &providers.SendError{Reason: apiErr.Reason(), Err: err}
 		if apiErr.HTTPStatus == http.StatusUnauthorized {
 			e.Credentials = true
-			e.Reason += " (check the API key and secret in the Vonage Dashboard, API Settings)"
+			e.Reason += " (" + a.unauthorizedHint() + ")"
 		}
 		if retryable(apiErr.HTTPStatus) {
 			e.Retryable, e.RetryAfter = true, apiErr.RetryAfter
@@ -281,6 +284,53 @@ func inAttachment(i int, err error) error {
 		Reason: fmt.Sprintf("nexmo: send: attachment %d: %s", i+1, se.Reason),
 		Err:    fmt.Errorf("nexmo: send: attachment %d: %w", i+1, se.Err),
 	}
+}
+
+// authorize readies account a for calls to the Messages API: with
+// authentication BASIC it checks the API key and secret are set; with JWT it
+// checks the application ID and sets a.bearer to the account's JWT, from the
+// provider's cache or signed at now. accountID keys the cache. The errors say
+// what an admin must set, and none carries a credential.
+func (p Provider) authorize(a *account, accountID string, now time.Time) error {
+	switch a.auth {
+	case AuthBasic:
+		return a.credentials()
+	case AuthJWT:
+		if err := a.application(); err != nil {
+			return err
+		}
+		tok, err := p.cache().token(accountID, *a, now)
+		if err != nil {
+			return err
+		}
+		a.bearer = tok
+		return nil
+	}
+	return fmt.Errorf("authentication must be BASIC or JWT, not %s", strconv.Quote(providers.Truncate(a.auth, 20)))
+}
+
+// unauthorizedHint says what to check when Vonage answers 401.
+func (a account) unauthorizedHint() string {
+	if a.bearer != "" {
+		return "Vonage refused the JWT: check that privateKey is the private key of the Vonage application " + a.appID +
+			", whose public key Vonage checks it with, and that this server's clock is right"
+	}
+	return "check the API key and secret in the Vonage Dashboard, API Settings"
+}
+
+// credentialsError is the permanent Credentials failure of an account that
+// cannot authenticate: settings an admin must fix before anything is sent.
+func credentialsError(op string, err error) error {
+	reason := op + ": " + err.Error()
+	return &providers.SendError{Credentials: true, Reason: reason, Err: fmt.Errorf("%s: %w", op, err)}
+}
+
+// now is env's clock, or the system's.
+func now(env providers.Env) time.Time {
+	if env.Now != nil {
+		return env.Now()
+	}
+	return time.Now()
 }
 
 // permanent is a failure no retry can fix.

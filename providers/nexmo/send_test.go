@@ -250,11 +250,11 @@ func TestSendRefusedBeforeSending(t *testing.T) {
 			}
 		})
 	}
-	t.Run("JWT is ErrNoPrivateKey", func(t *testing.T) {
-		_, acct, env := newFake(t)
+	t.Run("JWT without a private key is ErrNoPrivateKey", func(t *testing.T) {
+		srv, acct, env := newFake(t)
 		_, err := Provider{}.Send(context.Background(), env, withSettings(acct, "authentication", "jwt"), providers.OutboundMessage{To: "1555", Text: "hi"})
-		if !errors.Is(err, ErrNoPrivateKey) {
-			t.Errorf("err = %v", err)
+		if se := asSendError(t, err); !errors.Is(err, ErrNoPrivateKey) || !se.Credentials || se.Retryable || len(srv.Requests()) != 0 {
+			t.Errorf("err = %v (%+v), %d requests", err, se, len(srv.Requests()))
 		}
 	})
 }

@@ -15,9 +15,28 @@ import (
 // (/v2/applications) are both below it.
 const DefaultAPIURL = "https://api.nexmo.com"
 
-// Provider is the WhatsApp-via-Vonage provider. It keeps no state: the API URL
-// is each account's apiUrl setting, so Provider{} is ready to use.
-type Provider struct{}
+// Provider is the WhatsApp-via-Vonage provider. The API URL is each
+// account's apiUrl setting; the only state is the cache of the JWTs it signs
+// for accounts with authentication JWT (see tokens.go). The zero value shares
+// one process-wide cache, which is how the registry builds it; New gives a
+// provider its own, so that a test counts its own signings.
+type Provider struct {
+	tokens *tokenCache
+}
+
+// New returns a provider with its own JWT cache.
+func New() Provider { return Provider{tokens: &tokenCache{}} }
+
+// sharedTokens serves providers built as zero values.
+var sharedTokens = &tokenCache{}
+
+// cache is the provider's JWT cache.
+func (p Provider) cache() *tokenCache {
+	if p.tokens == nil {
+		return sharedTokens
+	}
+	return p.tokens
+}
 
 var (
 	_ providers.Provider         = Provider{}
@@ -34,8 +53,11 @@ const (
 	// AuthBasic sends the API key and secret as HTTP Basic authentication,
 	// which the Messages and Application APIs both take.
 	AuthBasic = "BASIC"
-	// AuthJWT would sign calls with the Vonage application's RSA private
-	// key, which the account has no setting for yet (see ErrNoPrivateKey).
+	// AuthJWT sends messages with a JWT signed (RS256) by the Vonage
+	// application's RSA private key, the account's privateKey setting,
+	// which the Messages API takes and Vonage recommends. The Application
+	// API takes only the API key and secret, so Test Connection and Set
+	// Webhook use those whatever this setting says.
 	AuthJWT = "JWT"
 )
 
@@ -48,8 +70,8 @@ func (Provider) Spec() providers.Spec {
 		Fields: []providers.Field{
 			// apiUrl is Vonage's API host, or a regional one, a proxy or a fake.
 			{Name: "apiUrl", Kind: providers.KindURL, Default: DefaultAPIURL},
-			// authentication is how calls authenticate: BASIC (API key and
-			// secret) or JWT (the application's private key; not yet usable).
+			// authentication is how messages are sent: BASIC (API key and
+			// secret) or JWT (signed with privateKey).
 			{Name: "authentication", Kind: providers.KindEnum, Enum: []string{"JWT", "BASIC"}, Required: true},
 			// apiKey and apiSecret are the account's credentials (Dashboard >
 			// API Settings); the key also names the signature secret in the
@@ -64,6 +86,12 @@ func (Provider) Spec() providers.Spec {
 			{Name: "applicationId", Required: true},
 			// signatureSecret keys the HS256 JWT Vonage signs every webhook with.
 			{Name: "signatureSecret", Secret: true, Required: true},
+			// privateKey is the application's RSA private key (PEM, PKCS#8
+			// or PKCS#1, as the Dashboard downloads it when it generates the
+			// application's keys). Authentication JWT signs messages with it,
+			// and customers' media are downloaded with it when the
+			// application has Secure Inbound Media on. Optional for BASIC.
+			{Name: "privateKey", Secret: true, Multiline: true},
 		},
 	}
 }
@@ -79,6 +107,11 @@ type account struct {
 	// number is the WhatsApp number as Vonage writes it: digits only.
 	number string
 	appID  string
+	// privateKey is the privateKey setting as given (PEM); never shown.
+	privateKey string
+	// bearer, when set, is the JWT a call carries instead of the API key and
+	// secret; never shown.
+	bearer string
 }
 
 // Why an account cannot call Vonage, in words a person can act on.
@@ -91,12 +124,11 @@ var (
 	errBadAPI   = errors.New("the account's apiUrl is not an absolute http(s) URL")
 )
 
-// ErrNoPrivateKey is why an account with authentication JWT cannot send: Vonage
-// signs nothing for us, and a JWT for the Messages API must be signed with the
-// Vonage application's RSA private key, which Switchboard has no setting for
-// yet. BASIC works with the API key and secret the account already has.
-var ErrNoPrivateKey = errors.New(`authentication JWT needs the Vonage application's private key, and Switchboard has no setting for it yet: ` +
-	`set authentication to BASIC, which sends with the API key and secret`)
+// ErrNoPrivateKey is why an account with authentication JWT cannot send: the
+// JWT the Messages API wants is signed with the Vonage application's RSA
+// private key, and the account's privateKey setting is empty.
+var ErrNoPrivateKey = errors.New(`authentication JWT needs the Vonage application's private key, and the account's privateKey is not set: ` +
+	`paste the private key the Vonage Dashboard downloaded when the application's keys were generated, or set authentication to BASIC`)
 
 // settings reads the account's settings. A pasted value's surrounding blanks
 // are never part of it. Only the base URL is checked here; what each call
@@ -108,6 +140,9 @@ func settings(acct providers.Account) (account, error) {
 		secret: strings.TrimSpace(acct.Secrets["apiSecret"]),
 		number: msisdn(acct.Settings["whatsappNumber"]),
 		appID:  strings.TrimSpace(acct.Settings["applicationId"]),
+		// A key is kept as given apart from surrounding blanks: the parser
+		// reads its lines.
+		privateKey: strings.TrimSpace(acct.Secrets["privateKey"]),
 	}
 	if a.auth == "" {
 		a.auth = AuthBasic

@@ -5,11 +5,14 @@
 // tests, the server's end-to-end tests, the crash test and the load tool all
 // use it, so that one fix to its realism fixes every one of them.
 //
-// The fake checks what the real APIs check: HTTP Basic authentication with the
-// API key and secret, the path and method, and the JSON of a message (channel
-// whatsapp, the account's number as from, digits as to, text of 1 to 4096
-// characters, one medium by absolute URL, client_ref, webhook_url and
-// webhook_version). It answers with the documented JSON: {"message_uuid"}
+// The fake checks what the real APIs check: authentication (the Messages API
+// takes HTTP Basic with the API key and secret or a Bearer JWT, RS256 under the
+// application's public key, for the application and unexpired; the
+// Application API takes only Basic; media of an application with Secure
+// Inbound Media on take only the JWT), the path and method, and the JSON of a
+// message (channel whatsapp, the account's number as from, digits as to, text
+// of 1 to 4096 characters, one medium by absolute URL, client_ref,
+// webhook_url and webhook_version). It answers with the documented JSON: {"message_uuid"}
 // (202) for a message, the application resource, and RFC 7807 problems
 // ({type, title, detail, instance}, invalid_parameters for a bad field) for
 // failures. An update of the application replaces it whole, as Vonage's PUT
@@ -20,7 +23,8 @@
 // the provider. All methods are safe for concurrent use.
 //
 // The package imports nothing from the provider, and signs webhooks with its
-// own HS256, so that it is an independent implementation of Vonage's scheme.
+// own HS256 and checks API JWTs with its own RS256, so that it is an
+// independent implementation of Vonage's schemes.
 package nexmotest
 
 import (
@@ -52,9 +56,6 @@ const (
 	// DefaultNumber is the account's WhatsApp number, digits as Vonage
 	// writes them.
 	DefaultNumber = "447700900000"
-	// DefaultPublicKey is the application's public key as the resource
-	// carries it.
-	DefaultPublicKey = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAfakefakefake\n-----END PUBLIC KEY-----\n"
 )
 
 // MaxTextLen is the longest WhatsApp text the Messages API takes, in
@@ -76,9 +77,15 @@ type Request struct {
 	Endpoint string
 	Method   string
 	Path     string
-	// User is the Basic authentication user name ("" without Basic auth);
-	// Authorized says whether user and password were the account's.
-	User       string
+	// User is the Basic authentication user name ("" without Basic auth).
+	User string
+	// Token is the Bearer JWT as received ("" without one), so tests can
+	// see whether calls shared a token; TokenError is why VerifyToken
+	// refused it ("" when it passed or there was none).
+	Token, TokenError string
+	// Authorized says whether the request carried credentials the endpoint
+	// takes and they were good: the API key and secret, or for the
+	// Messages API and media a JWT that VerifyToken accepts.
 	Authorized bool
 	// Authorization is whether the request carried any Authorization header.
 	Authorization bool
@@ -442,6 +449,15 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Authorization: r.Header.Get("Authorization") != "",
 		ContentType:   r.Header.Get("Content-Type"),
 		Body:          body,
+	}
+	if tok, ok := bearer(r.Header.Get("Authorization")); ok {
+		req.Token = tok
+		if _, err := a.VerifyToken(tok); err != nil {
+			req.TokenError = err.Error()
+		} else if endpoint != EndpointApplication {
+			// The Application API takes only the API key and secret.
+			req.Authorized = true
+		}
 	}
 	if rep := a.injected(req); rep != nil {
 		a.writeReply(w, r, &req, *rep)

@@ -24,9 +24,9 @@ func (a *API) AddMedia(data []byte, contentType string) string {
 }
 
 // SetSecureInboundMedia turns the application's Secure Inbound Media on or
-// off (authenticate_inbound_media): on, Vonage hands media out only for a JWT
-// signed with the application's private key, which the fake never accepts, so
-// every download is refused with 401, as it is for a client without that key.
+// off (authenticate_inbound_media): on, Vonage hands media out only for a
+// Bearer JWT signed with the application's private key (see VerifyToken), and
+// refuses any other download with 401; off, media need no credentials.
 func (a *API) SetSecureInboundMedia(on bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -50,7 +50,7 @@ func (a *API) serveMedia(w http.ResponseWriter, r *http.Request, req *Request, i
 	secure := a.secureMed
 	a.mu.Unlock()
 	switch {
-	case secure:
+	case secure && (req.Token == "" || !req.Authorized):
 		a.writeProblem(w, req, Unauthorized)
 		return
 	case !ok:
