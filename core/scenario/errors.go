@@ -1,0 +1,27 @@
+package scenario
+
+import "errors"
+
+// The failures callers branch on. Step returns its input State unchanged with
+// any of them, so a failed step can be logged and the run left where it was.
+var (
+	// ErrParse: the scenario is not JSON of the scenario's shape.
+	ErrParse = errors.New("scenario: not a valid scenario document")
+	// ErrInvalidScenario: Step met something Validate would have refused (an
+	// unknown block type, a missing exit, a bad pattern or time zone).
+	ErrInvalidScenario = errors.New("scenario: invalid scenario")
+	// ErrUnknownBlock: the state names a block the scenario does not have,
+	// typically because the scenario was edited while the run was waiting.
+	ErrUnknownBlock = errors.New("scenario: block not found")
+	// ErrNotStarted: an input other than START reached a run that never started.
+	ErrNotStarted = errors.New("scenario: run not started")
+	// ErrAlreadyStarted: START reached a run that has started.
+	ErrAlreadyStarted = errors.New("scenario: run already started")
+	// ErrFinished: an input reached a run that has finished.
+	ErrFinished = errors.New("scenario: run finished")
+	// ErrBadInput: the input's kind is unknown.
+	ErrBadInput = errors.New("scenario: unknown input")
+	// ErrStepLimit: one step went through more blocks than the scenario has,
+	// which only a loop without a wait can do.
+	ErrStepLimit = errors.New("scenario: step limit exceeded")
+)
