@@ -1,0 +1,42 @@
+package scenario
+
+import (
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// readmeExample returns the JSON scenario in README-section.md, so the
+// documentation's example is held to the same rules as any saved scenario.
+func readmeExample(t testing.TB) string {
+	t.Helper()
+	doc, err := os.ReadFile("README-section.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	example, _, closed := strings.Cut(rest, "```")
+	if !ok || !closed {
+		t.Fatal("README-section.md has no ```json block")
+	}
+	return example
+}
+
+func TestReadmeExample(t *testing.T) {
+	s := mustParse(t, readmeExample(t))
+	env := baseEnv()
+	env.Contact.Fields["tier"] = "Gold"
+	_, actions, err := Step(s, State{}, Input{Kind: InputStart, Text: "Hi"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Action{
+		SendText{"greeting", "Hello Alice! Thank you for contacting Example Shop."},
+		FindAgent{"findAgent", []SkillRequirement{{"orders", 2}}, t0.Add(5 * time.Minute).UTC()},
+	}
+	if !reflect.DeepEqual(actions, want) {
+		t.Errorf("a gold customer within hours:\n got %#v\nwant %#v", actions, want)
+	}
+}
