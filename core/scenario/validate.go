@@ -446,7 +446,9 @@ func (v *validator) graph() {
 func (v *validator) loopsWithoutWait() [][]int {
 	blocks := v.s.Blocks
 	n := len(blocks)
-	moving := func(i int) bool { return v.index[blocks[i].ID] == i && !waits(blocks[i].Type) && blocks[i].Type != TypeExit }
+	moving := func(i int) bool {
+		return v.index[blocks[i].ID] == i && !waits(blocks[i].Type) && blocks[i].Type != TypeExit
+	}
 	adj := make([][]int, n)
 	for i := range blocks {
 		if !moving(i) {
