@@ -82,6 +82,12 @@ type validator struct {
 	problems  []Problem
 }
 
+// first reports whether block i is the first with its ID, the one exits lead to.
+func (v *validator) first(i int) bool {
+	j, ok := v.index[v.s.Blocks[i].ID]
+	return ok && j == i
+}
+
 func (v *validator) add(block, field, msg string) {
 	v.problems = append(v.problems, Problem{Block: block, Field: field, Message: msg})
 }
@@ -408,8 +414,8 @@ func (v *validator) graph() {
 	reached := v.reach(nil)
 	anyExit := false
 	for i, b := range blocks {
-		if v.index[b.ID] != i {
-			continue // a duplicate, reported already
+		if !v.first(i) {
+			continue // a duplicate or without an ID, reported already
 		}
 		if !reached[i] {
 			v.add(b.ID, "", "no path from the start block leads here")
@@ -424,7 +430,7 @@ func (v *validator) graph() {
 	// pass a "found" exit.
 	agentless := v.reach(func(b *Block, exit string) bool { return b.Type == TypeFindAgent && exit == ExitFound })
 	for i, b := range blocks {
-		if agentless[i] && b.Type == TypeConnectChat && v.index[b.ID] == i {
+		if agentless[i] && b.Type == TypeConnectChat && v.first(i) {
 			v.add(b.ID, "", "this block can be reached without a FIND_AGENT block having found an agent")
 		}
 	}
@@ -447,7 +453,7 @@ func (v *validator) loopsWithoutWait() [][]int {
 	blocks := v.s.Blocks
 	n := len(blocks)
 	moving := func(i int) bool {
-		return v.index[blocks[i].ID] == i && !waits(blocks[i].Type) && blocks[i].Type != TypeExit
+		return v.first(i) && !waits(blocks[i].Type) && blocks[i].Type != TypeExit
 	}
 	adj := make([][]int, n)
 	for i := range blocks {
