@@ -10,9 +10,10 @@ var (
 	// ErrInvalidScenario: Step met something Validate would have refused (an
 	// unknown block type, a missing exit, a bad pattern or time zone).
 	ErrInvalidScenario = errors.New("scenario: invalid scenario")
-	// ErrUnknownBlock: the state names a block the scenario does not have,
-	// typically because the scenario was edited while the run was waiting.
-	ErrUnknownBlock = errors.New("scenario: block not found")
+	// ErrStaleState: the state does not fit the scenario: its block is gone,
+	// or is no longer of the type it waited in, because the scenario was
+	// edited while the run waited. The engine restarts or finishes the run.
+	ErrStaleState = errors.New("scenario: the run's block is no longer in the scenario")
 	// ErrNotStarted: an input other than START reached a run that never started.
 	ErrNotStarted = errors.New("scenario: run not started")
 	// ErrAlreadyStarted: START reached a run that has started.

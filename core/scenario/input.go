@@ -16,9 +16,10 @@ type Input struct {
 type InputKind string
 
 // The inputs Step understands. An input the current block does not wait for
-// is not an error: the state stays as it was and no action is returned (a
-// customer writing while waiting for an agent, say), except CUSTOMER_LEFT and
-// CONVERSATION_CLOSED, which end a run wherever it is.
+// is not an error: no action is returned and the run stays where it is (a
+// customer writing while waiting for an agent, say; the text is still kept for
+// MESSAGE_TEXT conditions), except CUSTOMER_LEFT and CONVERSATION_CLOSED,
+// which end a run wherever it is.
 const (
 	// InputStart begins the run at the scenario's start block.
 	InputStart InputKind = "START"

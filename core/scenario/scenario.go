@@ -91,7 +91,8 @@ type Exit struct {
 // SendMessageParams is what a SEND_MESSAGE block says.
 type SendMessageParams struct {
 	// Text may use variables: {customerName}, {agentName}, {position}, {wait}
-	// and any variable a COLLECT block stores.
+	// and any variable a COLLECT block stores. A text that comes out blank
+	// (only a variable not yet set) is not sent.
 	Text string `json:"text"`
 }
 

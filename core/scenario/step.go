@@ -54,8 +54,8 @@ func (r *run) apply(in Input) error {
 		return fmt.Errorf("%w: %q", ErrBadInput, in.Kind)
 	}
 	b := r.s.Block(r.st.Block)
-	if b == nil {
-		return fmt.Errorf("%w: %q", ErrUnknownBlock, r.st.Block)
+	if b == nil || !fits(b.Type, r.st.Waiting) {
+		return fmt.Errorf("%w: block %q waiting %q", ErrStaleState, r.st.Block, r.st.Waiting)
 	}
 	switch in.Kind {
 	case InputCustomerMessage:
@@ -101,6 +101,21 @@ func (r *run) apply(in Input) error {
 	return nil
 }
 
+// fits reports whether a block of type t waits the way a state says its block does.
+func fits(t BlockType, w Wait) bool {
+	switch w {
+	case WaitAgent:
+		return t == TypeFindAgent
+	case WaitChatEnd:
+		return t == TypeConnectChat
+	case WaitAnswer:
+		return t == TypeCollect
+	case WaitRating, WaitComment:
+		return t == TypeSurvey
+	}
+	return false
+}
+
 func knownInput(k InputKind) bool {
 	switch k {
 	case InputStart, InputCustomerMessage, InputAgentFound, InputTimeout,
@@ -125,7 +140,7 @@ func (r *run) enter(id string) error {
 	for steps := 0; steps <= len(r.s.Blocks); steps++ {
 		b := r.s.Block(id)
 		if b == nil {
-			return fmt.Errorf("%w: %q", ErrUnknownBlock, id)
+			return fmt.Errorf("%w: there is no block %q", ErrInvalidScenario, id)
 		}
 		r.st.Block, r.st.Waiting, r.st.Deadline, r.st.Attempts, r.st.Rating = b.ID, "", time.Time{}, 0, 0
 		exit := ""
