@@ -190,20 +190,20 @@ func TestValidateAccepts(t *testing.T) {
 	}{
 		{"the default", Default()},
 		{"a collect with a valid pattern", withCollect(func(*CollectParams) {})},
-		{"a collected variable in texts and conditions", withCollect(func(*CollectParams) {}).with(func(s *Scenario) {
+		{"a collected variable in texts and conditions", change(withCollect(func(*CollectParams) {}), func(s *Scenario) {
 			s.Block("goodbye").SendMessage.Text = "We will write to {email}."
 			s.Block("businessHours").If.Branches[0].Conditions = append(s.Block("businessHours").If.Branches[0].Conditions,
 				Condition{Subject: SubjectVariable, Field: "email", Op: OpEmpty, Not: true})
 		})},
 		// Loops are fine when something in them waits.
-		{"a loop through a wait", withCollect(func(*CollectParams) {}).with(func(s *Scenario) { s.Block("ask").Exits[1].To = "greeting" })},
+		{"a loop through a wait", change(withCollect(func(*CollectParams) {}), func(s *Scenario) { s.Block("ask").Exits[1].To = "greeting" })},
 		{"back to the queue after a chat", edit(func(s *Scenario) { s.Block("goodbye").Exits[0].To = "findAgent" })},
 		{"a chat after a second search", edit(func(s *Scenario) {
 			s.Block("noAgent").Exits[0].To = "retry"
 			s.Blocks = append(s.Blocks, Block{ID: "retry", Type: TypeFindAgent, FindAgent: &FindAgentParams{TimeoutSeconds: 60},
 				Exits: []Exit{{ExitFound, "chat"}, {ExitTimeout, "end"}}})
 		})},
-		{"conditions of every kind", cond(Condition{Subject: SubjectContactField, Field: "vip", Op: OpMatches, Value: "(?i)yes", IgnoreCase: true}).with(func(s *Scenario) {
+		{"conditions of every kind", change(cond(Condition{Subject: SubjectContactField, Field: "vip", Op: OpMatches, Value: "(?i)yes", IgnoreCase: true}), func(s *Scenario) {
 			c := &s.Block("businessHours").If.Branches[0].Conditions
 			*c = append(*c,
 				Condition{Subject: SubjectTime, Op: OpWithin, Value: "Sat 10:00-14:00; Sun", TimeZone: "America/Sao_Paulo"},
@@ -222,7 +222,8 @@ func TestValidateAccepts(t *testing.T) {
 	}
 }
 
-func (s *Scenario) with(fn func(s *Scenario)) *Scenario {
+// change returns s changed by fn.
+func change(s *Scenario, fn func(s *Scenario)) *Scenario {
 	fn(s)
 	return s
 }
