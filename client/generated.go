@@ -12,6 +12,147 @@ import (
 	"github.com/Khan/genqlient/graphql"
 )
 
+// AcceptOfferAcceptOfferConversation includes the requested fields of the GraphQL type Conversation.
+type AcceptOfferAcceptOfferConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns AcceptOfferAcceptOfferConversation.Id, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns AcceptOfferAcceptOfferConversation.Status, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns AcceptOfferAcceptOfferConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns AcceptOfferAcceptOfferConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetReplyWindowClosesAt returns AcceptOfferAcceptOfferConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
+// GetCreatedAt returns AcceptOfferAcceptOfferConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns AcceptOfferAcceptOfferConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns AcceptOfferAcceptOfferConversation.Contact, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns AcceptOfferAcceptOfferConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+// GetQueued returns AcceptOfferAcceptOfferConversation.Queued, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns AcceptOfferAcceptOfferConversation.Service, and is useful for accessing the field via an interface.
+func (v *AcceptOfferAcceptOfferConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
+func (v *AcceptOfferAcceptOfferConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AcceptOfferAcceptOfferConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AcceptOfferAcceptOfferConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAcceptOfferAcceptOfferConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
+}
+
+func (v *AcceptOfferAcceptOfferConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AcceptOfferAcceptOfferConversation) __premarshalJSON() (*__premarshalAcceptOfferAcceptOfferConversation, error) {
+	var retval __premarshalAcceptOfferAcceptOfferConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
+	return &retval, nil
+}
+
+// AcceptOfferResponse is returned by AcceptOffer on success.
+type AcceptOfferResponse struct {
+	// Takes the conversation of a pending offer made to the viewer. CONFLICT once it expired or ended.
+	AcceptOffer AcceptOfferAcceptOfferConversation `json:"acceptOffer"`
+}
+
+// GetAcceptOffer returns AcceptOfferResponse.AcceptOffer, and is useful for accessing the field via an interface.
+func (v *AcceptOfferResponse) GetAcceptOffer() AcceptOfferAcceptOfferConversation {
+	return v.AcceptOffer
+}
+
 // AccountDirectoryIntegrationAccountsIntegrationAccountConnection includes the requested fields of the GraphQL type IntegrationAccountConnection.
 // The GraphQL type's documentation follows.
 //
@@ -2355,6 +2496,18 @@ func (v *AccountFieldsSettingsWhatsappTwilioSettingsAuthTokenSecretValue) __prem
 	return &retval, nil
 }
 
+type AgentStateInput struct {
+	State UserState `json:"state"`
+	// Why the agent is NOT_READY (a break, training); only with NOT_READY.
+	Reason *string `json:"reason"`
+}
+
+// GetState returns AgentStateInput.State, and is useful for accessing the field via an interface.
+func (v *AgentStateInput) GetState() UserState { return v.State }
+
+// GetReason returns AgentStateInput.Reason, and is useful for accessing the field via an interface.
+func (v *AgentStateInput) GetReason() *string { return v.Reason }
+
 // AssignConversationAssignConversation includes the requested fields of the GraphQL type Conversation.
 type AssignConversationAssignConversation struct {
 	ConversationFields `json:"-"`
@@ -2403,6 +2556,14 @@ func (v *AssignConversationAssignConversation) GetIntegrationAccount() Conversat
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns AssignConversationAssignConversation.Queued, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns AssignConversationAssignConversation.Service, and is useful for accessing the field via an interface.
+func (v *AssignConversationAssignConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *AssignConversationAssignConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -2446,6 +2607,10 @@ type __premarshalAssignConversationAssignConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *AssignConversationAssignConversation) MarshalJSON() ([]byte, error) {
@@ -2468,6 +2633,8 @@ func (v *AssignConversationAssignConversation) __premarshalJSON() (*__premarshal
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -2521,6 +2688,242 @@ var AllAttachmentType = []AttachmentType{
 	AttachmentTypeSticker,
 }
 
+// ChatServiceFields includes the GraphQL fields of ChatService requested by the fragment ChatServiceFields.
+type ChatServiceFields struct {
+	Id                  string                                        `json:"id"`
+	Name                string                                        `json:"name"`
+	Priority            int                                           `json:"priority"`
+	RequiredSkills      []ChatServiceFieldsRequiredSkillsSkill        `json:"requiredSkills"`
+	TimeZone            string                                        `json:"timeZone"`
+	OfferTimeoutSeconds int                                           `json:"offerTimeoutSeconds"`
+	Accounts            []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
+	Agents              []ChatServiceFieldsAgentsUser                 `json:"agents"`
+}
+
+// GetId returns ChatServiceFields.Id, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetId() string { return v.Id }
+
+// GetName returns ChatServiceFields.Name, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetName() string { return v.Name }
+
+// GetPriority returns ChatServiceFields.Priority, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetPriority() int { return v.Priority }
+
+// GetRequiredSkills returns ChatServiceFields.RequiredSkills, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetRequiredSkills() []ChatServiceFieldsRequiredSkillsSkill {
+	return v.RequiredSkills
+}
+
+// GetTimeZone returns ChatServiceFields.TimeZone, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetTimeZone() string { return v.TimeZone }
+
+// GetOfferTimeoutSeconds returns ChatServiceFields.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetOfferTimeoutSeconds() int { return v.OfferTimeoutSeconds }
+
+// GetAccounts returns ChatServiceFields.Accounts, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetAccounts() []ChatServiceFieldsAccountsIntegrationAccount {
+	return v.Accounts
+}
+
+// GetAgents returns ChatServiceFields.Agents, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetAgents() []ChatServiceFieldsAgentsUser { return v.Agents }
+
+// ChatServiceFieldsAccountsIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type ChatServiceFieldsAccountsIntegrationAccount struct {
+	Id   string                 `json:"id"`
+	Name string                 `json:"name"`
+	Type IntegrationAccountType `json:"type"`
+}
+
+// GetId returns ChatServiceFieldsAccountsIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsAccountsIntegrationAccount) GetId() string { return v.Id }
+
+// GetName returns ChatServiceFieldsAccountsIntegrationAccount.Name, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsAccountsIntegrationAccount) GetName() string { return v.Name }
+
+// GetType returns ChatServiceFieldsAccountsIntegrationAccount.Type, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsAccountsIntegrationAccount) GetType() IntegrationAccountType { return v.Type }
+
+// ChatServiceFieldsAgentsUser includes the requested fields of the GraphQL type User.
+type ChatServiceFieldsAgentsUser struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns ChatServiceFieldsAgentsUser.Id, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsAgentsUser) GetId() string { return v.Id }
+
+// GetName returns ChatServiceFieldsAgentsUser.Name, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsAgentsUser) GetName() string { return v.Name }
+
+// ChatServiceFieldsRequiredSkillsSkill includes the requested fields of the GraphQL type Skill.
+// The GraphQL type's documentation follows.
+//
+// A skill at a level (1 to 10): services require skills, agents have them.
+type ChatServiceFieldsRequiredSkillsSkill struct {
+	Name  string `json:"name"`
+	Level int    `json:"level"`
+}
+
+// GetName returns ChatServiceFieldsRequiredSkillsSkill.Name, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsRequiredSkillsSkill) GetName() string { return v.Name }
+
+// GetLevel returns ChatServiceFieldsRequiredSkillsSkill.Level, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsRequiredSkillsSkill) GetLevel() int { return v.Level }
+
+type ChatServiceInput struct {
+	// Required on create; unique in the tenant.
+	Name *string `json:"name"`
+	// Higher first: an agent of several services is offered the higher priority's conversations first (default 0).
+	Priority *int `json:"priority"`
+	// What an agent needs, each at least at its level, to be offered this service's conversations.
+	RequiredSkills []SkillInput `json:"requiredSkills"`
+	// IANA time zone of the service's hours (default UTC).
+	TimeZone *string `json:"timeZone"`
+	// How long an agent has to accept an offer (default 30, 5 to 3600).
+	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds"`
+	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
+	AccountIds []string `json:"accountIds"`
+	// The agents (and supervisors) who serve it; none means every agent of the tenant.
+	AgentIds []string `json:"agentIds"`
+}
+
+// GetName returns ChatServiceInput.Name, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetName() *string { return v.Name }
+
+// GetPriority returns ChatServiceInput.Priority, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetPriority() *int { return v.Priority }
+
+// GetRequiredSkills returns ChatServiceInput.RequiredSkills, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetRequiredSkills() []SkillInput { return v.RequiredSkills }
+
+// GetTimeZone returns ChatServiceInput.TimeZone, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetTimeZone() *string { return v.TimeZone }
+
+// GetOfferTimeoutSeconds returns ChatServiceInput.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetOfferTimeoutSeconds() *int { return v.OfferTimeoutSeconds }
+
+// GetAccountIds returns ChatServiceInput.AccountIds, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetAccountIds() []string { return v.AccountIds }
+
+// GetAgentIds returns ChatServiceInput.AgentIds, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetAgentIds() []string { return v.AgentIds }
+
+// ChatServicesChatServicesChatService includes the requested fields of the GraphQL type ChatService.
+type ChatServicesChatServicesChatService struct {
+	ChatServiceFields `json:"-"`
+}
+
+// GetId returns ChatServicesChatServicesChatService.Id, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetId() string { return v.ChatServiceFields.Id }
+
+// GetName returns ChatServicesChatServicesChatService.Name, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetName() string { return v.ChatServiceFields.Name }
+
+// GetPriority returns ChatServicesChatServicesChatService.Priority, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetPriority() int { return v.ChatServiceFields.Priority }
+
+// GetRequiredSkills returns ChatServicesChatServicesChatService.RequiredSkills, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetRequiredSkills() []ChatServiceFieldsRequiredSkillsSkill {
+	return v.ChatServiceFields.RequiredSkills
+}
+
+// GetTimeZone returns ChatServicesChatServicesChatService.TimeZone, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetTimeZone() string {
+	return v.ChatServiceFields.TimeZone
+}
+
+// GetOfferTimeoutSeconds returns ChatServicesChatServicesChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetOfferTimeoutSeconds() int {
+	return v.ChatServiceFields.OfferTimeoutSeconds
+}
+
+// GetAccounts returns ChatServicesChatServicesChatService.Accounts, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetAccounts() []ChatServiceFieldsAccountsIntegrationAccount {
+	return v.ChatServiceFields.Accounts
+}
+
+// GetAgents returns ChatServicesChatServicesChatService.Agents, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetAgents() []ChatServiceFieldsAgentsUser {
+	return v.ChatServiceFields.Agents
+}
+
+func (v *ChatServicesChatServicesChatService) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ChatServicesChatServicesChatService
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ChatServicesChatServicesChatService = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ChatServiceFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalChatServicesChatServicesChatService struct {
+	Id string `json:"id"`
+
+	Name string `json:"name"`
+
+	Priority int `json:"priority"`
+
+	RequiredSkills []ChatServiceFieldsRequiredSkillsSkill `json:"requiredSkills"`
+
+	TimeZone string `json:"timeZone"`
+
+	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
+
+	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
+
+	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+}
+
+func (v *ChatServicesChatServicesChatService) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ChatServicesChatServicesChatService) __premarshalJSON() (*__premarshalChatServicesChatServicesChatService, error) {
+	var retval __premarshalChatServicesChatServicesChatService
+
+	retval.Id = v.ChatServiceFields.Id
+	retval.Name = v.ChatServiceFields.Name
+	retval.Priority = v.ChatServiceFields.Priority
+	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
+	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
+	retval.Accounts = v.ChatServiceFields.Accounts
+	retval.Agents = v.ChatServiceFields.Agents
+	return &retval, nil
+}
+
+// ChatServicesResponse is returned by ChatServices on success.
+type ChatServicesResponse struct {
+	// The tenant's chat services (the queues of the contact center), by name.
+	ChatServices []ChatServicesChatServicesChatService `json:"chatServices"`
+}
+
+// GetChatServices returns ChatServicesResponse.ChatServices, and is useful for accessing the field via an interface.
+func (v *ChatServicesResponse) GetChatServices() []ChatServicesChatServicesChatService {
+	return v.ChatServices
+}
+
 // CloseConversationCloseConversation includes the requested fields of the GraphQL type Conversation.
 type CloseConversationCloseConversation struct {
 	ConversationFields `json:"-"`
@@ -2569,6 +2972,14 @@ func (v *CloseConversationCloseConversation) GetIntegrationAccount() Conversatio
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns CloseConversationCloseConversation.Queued, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns CloseConversationCloseConversation.Service, and is useful for accessing the field via an interface.
+func (v *CloseConversationCloseConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *CloseConversationCloseConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -2612,6 +3023,10 @@ type __premarshalCloseConversationCloseConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *CloseConversationCloseConversation) MarshalJSON() ([]byte, error) {
@@ -2634,6 +3049,8 @@ func (v *CloseConversationCloseConversation) __premarshalJSON() (*__premarshalCl
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -3047,6 +3464,10 @@ const (
 	ConversationEventKindConversationClosed   ConversationEventKind = "CONVERSATION_CLOSED"
 	ConversationEventKindMessageCreated       ConversationEventKind = "MESSAGE_CREATED"
 	ConversationEventKindMessageUpdated       ConversationEventKind = "MESSAGE_UPDATED"
+	// A queued conversation is offered to the viewer (see offer): accept or reject it before offer.expiresAt.
+	ConversationEventKindConversationOffered ConversationEventKind = "CONVERSATION_OFFERED"
+	// An offer to the viewer ended without it taking the conversation (offer.status says how).
+	ConversationEventKindConversationOfferEnded ConversationEventKind = "CONVERSATION_OFFER_ENDED"
 )
 
 var AllConversationEventKind = []ConversationEventKind{
@@ -3056,6 +3477,8 @@ var AllConversationEventKind = []ConversationEventKind{
 	ConversationEventKindConversationClosed,
 	ConversationEventKindMessageCreated,
 	ConversationEventKindMessageUpdated,
+	ConversationEventKindConversationOffered,
+	ConversationEventKindConversationOfferEnded,
 }
 
 // ConversationEventsConversationEventsConversationEvent includes the requested fields of the GraphQL type ConversationEvent.
@@ -3066,6 +3489,8 @@ type ConversationEventsConversationEventsConversationEvent struct {
 	Conversation ConversationEventsConversationEventsConversationEventConversation `json:"conversation"`
 	// The message, for MESSAGE_* events.
 	Message *ConversationEventsConversationEventsConversationEventMessage `json:"message"`
+	// The offer, for CONVERSATION_OFFERED and CONVERSATION_OFFER_ENDED.
+	Offer *ConversationEventsConversationEventsConversationEventOffer `json:"offer"`
 }
 
 // GetCursor returns ConversationEventsConversationEventsConversationEvent.Cursor, and is useful for accessing the field via an interface.
@@ -3084,6 +3509,11 @@ func (v *ConversationEventsConversationEventsConversationEvent) GetConversation(
 // GetMessage returns ConversationEventsConversationEventsConversationEvent.Message, and is useful for accessing the field via an interface.
 func (v *ConversationEventsConversationEventsConversationEvent) GetMessage() *ConversationEventsConversationEventsConversationEventMessage {
 	return v.Message
+}
+
+// GetOffer returns ConversationEventsConversationEventsConversationEvent.Offer, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEvent) GetOffer() *ConversationEventsConversationEventsConversationEventOffer {
+	return v.Offer
 }
 
 // ConversationEventsConversationEventsConversationEventConversation includes the requested fields of the GraphQL type Conversation.
@@ -3136,6 +3566,16 @@ func (v *ConversationEventsConversationEventsConversationEventConversation) GetI
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns ConversationEventsConversationEventsConversationEventConversation.Queued, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetQueued() bool {
+	return v.ConversationFields.Queued
+}
+
+// GetService returns ConversationEventsConversationEventsConversationEventConversation.Service, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *ConversationEventsConversationEventsConversationEventConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -3179,6 +3619,10 @@ type __premarshalConversationEventsConversationEventsConversationEventConversati
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *ConversationEventsConversationEventsConversationEventConversation) MarshalJSON() ([]byte, error) {
@@ -3201,6 +3645,8 @@ func (v *ConversationEventsConversationEventsConversationEventConversation) __pr
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -3378,6 +3824,92 @@ func (v *ConversationEventsConversationEventsConversationEventMessage) __premars
 	return &retval, nil
 }
 
+// ConversationEventsConversationEventsConversationEventOffer includes the requested fields of the GraphQL type Offer.
+type ConversationEventsConversationEventsConversationEventOffer struct {
+	OfferFields `json:"-"`
+}
+
+// GetId returns ConversationEventsConversationEventsConversationEventOffer.Id, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventOffer) GetId() string {
+	return v.OfferFields.Id
+}
+
+// GetStatus returns ConversationEventsConversationEventsConversationEventOffer.Status, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventOffer) GetStatus() OfferStatus {
+	return v.OfferFields.Status
+}
+
+// GetCreatedAt returns ConversationEventsConversationEventsConversationEventOffer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventOffer) GetCreatedAt() time.Time {
+	return v.OfferFields.CreatedAt
+}
+
+// GetExpiresAt returns ConversationEventsConversationEventsConversationEventOffer.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventOffer) GetExpiresAt() time.Time {
+	return v.OfferFields.ExpiresAt
+}
+
+// GetEndedAt returns ConversationEventsConversationEventsConversationEventOffer.EndedAt, and is useful for accessing the field via an interface.
+func (v *ConversationEventsConversationEventsConversationEventOffer) GetEndedAt() *time.Time {
+	return v.OfferFields.EndedAt
+}
+
+func (v *ConversationEventsConversationEventsConversationEventOffer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ConversationEventsConversationEventsConversationEventOffer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ConversationEventsConversationEventsConversationEventOffer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.OfferFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalConversationEventsConversationEventsConversationEventOffer struct {
+	Id string `json:"id"`
+
+	Status OfferStatus `json:"status"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	EndedAt *time.Time `json:"endedAt"`
+}
+
+func (v *ConversationEventsConversationEventsConversationEventOffer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ConversationEventsConversationEventsConversationEventOffer) __premarshalJSON() (*__premarshalConversationEventsConversationEventsConversationEventOffer, error) {
+	var retval __premarshalConversationEventsConversationEventsConversationEventOffer
+
+	retval.Id = v.OfferFields.Id
+	retval.Status = v.OfferFields.Status
+	retval.CreatedAt = v.OfferFields.CreatedAt
+	retval.ExpiresAt = v.OfferFields.ExpiresAt
+	retval.EndedAt = v.OfferFields.EndedAt
+	return &retval, nil
+}
+
 // ConversationEventsResponse is returned by ConversationEvents on success.
 type ConversationEventsResponse struct {
 	// One conversation's events. With after (an event's cursor), missed events are
@@ -3405,6 +3937,9 @@ type ConversationFields struct {
 	Assignee            *ConversationFieldsAssigneeUser      `json:"assignee"`
 	Contact             ConversationFieldsContact            `json:"contact"`
 	IntegrationAccount  ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+	// Waiting in its chat service's queue for an agent.
+	Queued  bool                                  `json:"queued"`
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 // GetId returns ConversationFields.Id, and is useful for accessing the field via an interface.
@@ -3435,6 +3970,12 @@ func (v *ConversationFields) GetContact() ConversationFieldsContact { return v.C
 func (v *ConversationFields) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
 	return v.IntegrationAccount
 }
+
+// GetQueued returns ConversationFields.Queued, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetQueued() bool { return v.Queued }
+
+// GetService returns ConversationFields.Service, and is useful for accessing the field via an interface.
+func (v *ConversationFields) GetService() *ConversationFieldsServiceChatService { return v.Service }
 
 // ConversationFieldsAssigneeUser includes the requested fields of the GraphQL type User.
 type ConversationFieldsAssigneeUser struct {
@@ -3487,6 +4028,18 @@ func (v *ConversationFieldsIntegrationAccount) GetName() string { return v.Name 
 
 // GetType returns ConversationFieldsIntegrationAccount.Type, and is useful for accessing the field via an interface.
 func (v *ConversationFieldsIntegrationAccount) GetType() IntegrationAccountType { return v.Type }
+
+// ConversationFieldsServiceChatService includes the requested fields of the GraphQL type ChatService.
+type ConversationFieldsServiceChatService struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns ConversationFieldsServiceChatService.Id, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsServiceChatService) GetId() string { return v.Id }
+
+// GetName returns ConversationFieldsServiceChatService.Name, and is useful for accessing the field via an interface.
+func (v *ConversationFieldsServiceChatService) GetName() string { return v.Name }
 
 // ConversationListConversationsConversationConnection includes the requested fields of the GraphQL type ConversationConnection.
 // The GraphQL type's documentation follows.
@@ -3670,10 +4223,12 @@ func (v *ConversationListResponse) GetConversations() ConversationListConversati
 // ConversationNode includes the requested fields of the GraphQL interface Node.
 //
 // ConversationNode is implemented by the following types:
+// ConversationNodeChatService
 // ConversationNodeContact
 // ConversationNodeConversation
 // ConversationNodeIntegrationAccount
 // ConversationNodeMessage
+// ConversationNodeOffer
 // ConversationNodeToken
 // ConversationNodeUser
 // ConversationNodeWebhookEvent
@@ -3687,10 +4242,12 @@ type ConversationNode interface {
 	GetTypename() *string
 }
 
+func (v *ConversationNodeChatService) implementsGraphQLInterfaceConversationNode()        {}
 func (v *ConversationNodeContact) implementsGraphQLInterfaceConversationNode()            {}
 func (v *ConversationNodeConversation) implementsGraphQLInterfaceConversationNode()       {}
 func (v *ConversationNodeIntegrationAccount) implementsGraphQLInterfaceConversationNode() {}
 func (v *ConversationNodeMessage) implementsGraphQLInterfaceConversationNode()            {}
+func (v *ConversationNodeOffer) implementsGraphQLInterfaceConversationNode()              {}
 func (v *ConversationNodeToken) implementsGraphQLInterfaceConversationNode()              {}
 func (v *ConversationNodeUser) implementsGraphQLInterfaceConversationNode()               {}
 func (v *ConversationNodeWebhookEvent) implementsGraphQLInterfaceConversationNode()       {}
@@ -3709,6 +4266,9 @@ func __unmarshalConversationNode(b []byte, v *ConversationNode) error {
 	}
 
 	switch tn.TypeName {
+	case "ChatService":
+		*v = new(ConversationNodeChatService)
+		return json.Unmarshal(b, *v)
 	case "Contact":
 		*v = new(ConversationNodeContact)
 		return json.Unmarshal(b, *v)
@@ -3720,6 +4280,9 @@ func __unmarshalConversationNode(b []byte, v *ConversationNode) error {
 		return json.Unmarshal(b, *v)
 	case "Message":
 		*v = new(ConversationNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Offer":
+		*v = new(ConversationNodeOffer)
 		return json.Unmarshal(b, *v)
 	case "Token":
 		*v = new(ConversationNodeToken)
@@ -3743,6 +4306,14 @@ func __marshalConversationNode(v *ConversationNode) ([]byte, error) {
 
 	var typename string
 	switch v := (*v).(type) {
+	case *ConversationNodeChatService:
+		typename = "ChatService"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeChatService
+		}{typename, v}
+		return json.Marshal(result)
 	case *ConversationNodeContact:
 		typename = "Contact"
 
@@ -3779,6 +4350,14 @@ func __marshalConversationNode(v *ConversationNode) ([]byte, error) {
 			*ConversationNodeMessage
 		}{typename, v}
 		return json.Marshal(result)
+	case *ConversationNodeOffer:
+		typename = "Offer"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*ConversationNodeOffer
+		}{typename, v}
+		return json.Marshal(result)
 	case *ConversationNodeToken:
 		typename = "Token"
 
@@ -3810,6 +4389,14 @@ func __marshalConversationNode(v *ConversationNode) ([]byte, error) {
 			`unexpected concrete type for ConversationNode: "%T"`, v)
 	}
 }
+
+// ConversationNodeChatService includes the requested fields of the GraphQL type ChatService.
+type ConversationNodeChatService struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeChatService.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeChatService) GetTypename() *string { return v.Typename }
 
 // ConversationNodeContact includes the requested fields of the GraphQL type Contact.
 type ConversationNodeContact struct {
@@ -3882,6 +4469,14 @@ func (v *ConversationNodeConversation) GetIntegrationAccount() ConversationField
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns ConversationNodeConversation.Queued, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns ConversationNodeConversation.Service, and is useful for accessing the field via an interface.
+func (v *ConversationNodeConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *ConversationNodeConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -3931,6 +4526,10 @@ type __premarshalConversationNodeConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *ConversationNodeConversation) MarshalJSON() ([]byte, error) {
@@ -3956,6 +4555,8 @@ func (v *ConversationNodeConversation) __premarshalJSON() (*__premarshalConversa
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -4203,6 +4804,14 @@ type ConversationNodeMessage struct {
 
 // GetTypename returns ConversationNodeMessage.Typename, and is useful for accessing the field via an interface.
 func (v *ConversationNodeMessage) GetTypename() *string { return v.Typename }
+
+// ConversationNodeOffer includes the requested fields of the GraphQL type Offer.
+type ConversationNodeOffer struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns ConversationNodeOffer.Typename, and is useful for accessing the field via an interface.
+func (v *ConversationNodeOffer) GetTypename() *string { return v.Typename }
 
 // ConversationNodeToken includes the requested fields of the GraphQL type Token.
 type ConversationNodeToken struct {
@@ -4544,6 +5153,16 @@ func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNo
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Queued, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetQueued() bool {
+	return v.ConversationFields.Queued
+}
+
+// GetService returns ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation.Service, and is useful for accessing the field via an interface.
+func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -4587,6 +5206,10 @@ type __premarshalConversationsConversationsConversationConnectionEdgesConversati
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNodeConversation) MarshalJSON() ([]byte, error) {
@@ -4609,6 +5232,8 @@ func (v *ConversationsConversationsConversationConnectionEdgesConversationEdgeNo
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -4802,6 +5427,121 @@ type CreateApiTokenResponse struct {
 // GetCreateApiToken returns CreateApiTokenResponse.CreateApiToken, and is useful for accessing the field via an interface.
 func (v *CreateApiTokenResponse) GetCreateApiToken() CreateApiTokenCreateApiTokenCreateApiTokenPayload {
 	return v.CreateApiToken
+}
+
+// CreateChatServiceCreateChatService includes the requested fields of the GraphQL type ChatService.
+type CreateChatServiceCreateChatService struct {
+	ChatServiceFields `json:"-"`
+}
+
+// GetId returns CreateChatServiceCreateChatService.Id, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetId() string { return v.ChatServiceFields.Id }
+
+// GetName returns CreateChatServiceCreateChatService.Name, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetName() string { return v.ChatServiceFields.Name }
+
+// GetPriority returns CreateChatServiceCreateChatService.Priority, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetPriority() int { return v.ChatServiceFields.Priority }
+
+// GetRequiredSkills returns CreateChatServiceCreateChatService.RequiredSkills, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetRequiredSkills() []ChatServiceFieldsRequiredSkillsSkill {
+	return v.ChatServiceFields.RequiredSkills
+}
+
+// GetTimeZone returns CreateChatServiceCreateChatService.TimeZone, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetTimeZone() string {
+	return v.ChatServiceFields.TimeZone
+}
+
+// GetOfferTimeoutSeconds returns CreateChatServiceCreateChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetOfferTimeoutSeconds() int {
+	return v.ChatServiceFields.OfferTimeoutSeconds
+}
+
+// GetAccounts returns CreateChatServiceCreateChatService.Accounts, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetAccounts() []ChatServiceFieldsAccountsIntegrationAccount {
+	return v.ChatServiceFields.Accounts
+}
+
+// GetAgents returns CreateChatServiceCreateChatService.Agents, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetAgents() []ChatServiceFieldsAgentsUser {
+	return v.ChatServiceFields.Agents
+}
+
+func (v *CreateChatServiceCreateChatService) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*CreateChatServiceCreateChatService
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.CreateChatServiceCreateChatService = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ChatServiceFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalCreateChatServiceCreateChatService struct {
+	Id string `json:"id"`
+
+	Name string `json:"name"`
+
+	Priority int `json:"priority"`
+
+	RequiredSkills []ChatServiceFieldsRequiredSkillsSkill `json:"requiredSkills"`
+
+	TimeZone string `json:"timeZone"`
+
+	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
+
+	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
+
+	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+}
+
+func (v *CreateChatServiceCreateChatService) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *CreateChatServiceCreateChatService) __premarshalJSON() (*__premarshalCreateChatServiceCreateChatService, error) {
+	var retval __premarshalCreateChatServiceCreateChatService
+
+	retval.Id = v.ChatServiceFields.Id
+	retval.Name = v.ChatServiceFields.Name
+	retval.Priority = v.ChatServiceFields.Priority
+	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
+	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
+	retval.Accounts = v.ChatServiceFields.Accounts
+	retval.Agents = v.ChatServiceFields.Agents
+	return &retval, nil
+}
+
+// CreateChatServiceResponse is returned by CreateChatService on success.
+type CreateChatServiceResponse struct {
+	// Adds a chat service: a queue that its integration accounts' new conversations enter.
+	CreateChatService CreateChatServiceCreateChatService `json:"createChatService"`
+}
+
+// GetCreateChatService returns CreateChatServiceResponse.CreateChatService, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceResponse) GetCreateChatService() CreateChatServiceCreateChatService {
+	return v.CreateChatService
 }
 
 // CreateIntegrationAccountCreateIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
@@ -5008,6 +5748,21 @@ func (v *CreateUserCreateUser) GetActive() bool { return v.UserFields.Active }
 // GetCreatedAt returns CreateUserCreateUser.CreatedAt, and is useful for accessing the field via an interface.
 func (v *CreateUserCreateUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
 
+// GetState returns CreateUserCreateUser.State, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns CreateUserCreateUser.StateReason, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns CreateUserCreateUser.StateSince, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns CreateUserCreateUser.Skills, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetSkills() []UserFieldsSkillsSkill { return v.UserFields.Skills }
+
+// GetCapacity returns CreateUserCreateUser.Capacity, and is useful for accessing the field via an interface.
+func (v *CreateUserCreateUser) GetCapacity() int { return v.UserFields.Capacity }
+
 func (v *CreateUserCreateUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -5045,6 +5800,16 @@ type __premarshalCreateUserCreateUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *CreateUserCreateUser) MarshalJSON() ([]byte, error) {
@@ -5064,6 +5829,11 @@ func (v *CreateUserCreateUser) __premarshalJSON() (*__premarshalCreateUserCreate
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -5132,6 +5902,23 @@ func (v *DeactivateUserDeactivateUser) GetActive() bool { return v.UserFields.Ac
 // GetCreatedAt returns DeactivateUserDeactivateUser.CreatedAt, and is useful for accessing the field via an interface.
 func (v *DeactivateUserDeactivateUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
 
+// GetState returns DeactivateUserDeactivateUser.State, and is useful for accessing the field via an interface.
+func (v *DeactivateUserDeactivateUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns DeactivateUserDeactivateUser.StateReason, and is useful for accessing the field via an interface.
+func (v *DeactivateUserDeactivateUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns DeactivateUserDeactivateUser.StateSince, and is useful for accessing the field via an interface.
+func (v *DeactivateUserDeactivateUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns DeactivateUserDeactivateUser.Skills, and is useful for accessing the field via an interface.
+func (v *DeactivateUserDeactivateUser) GetSkills() []UserFieldsSkillsSkill {
+	return v.UserFields.Skills
+}
+
+// GetCapacity returns DeactivateUserDeactivateUser.Capacity, and is useful for accessing the field via an interface.
+func (v *DeactivateUserDeactivateUser) GetCapacity() int { return v.UserFields.Capacity }
+
 func (v *DeactivateUserDeactivateUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -5169,6 +5956,16 @@ type __premarshalDeactivateUserDeactivateUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *DeactivateUserDeactivateUser) MarshalJSON() ([]byte, error) {
@@ -5188,6 +5985,11 @@ func (v *DeactivateUserDeactivateUser) __premarshalJSON() (*__premarshalDeactiva
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -5201,6 +6003,16 @@ type DeactivateUserResponse struct {
 func (v *DeactivateUserResponse) GetDeactivateUser() DeactivateUserDeactivateUser {
 	return v.DeactivateUser
 }
+
+// DeleteChatServiceResponse is returned by DeleteChatService on success.
+type DeleteChatServiceResponse struct {
+	// Deletes a service. Its waiting conversations leave the queue and wait unassigned for
+	// any agent; its accounts' new conversations enter no queue.
+	DeleteChatService string `json:"deleteChatService"`
+}
+
+// GetDeleteChatService returns DeleteChatServiceResponse.DeleteChatService, and is useful for accessing the field via an interface.
+func (v *DeleteChatServiceResponse) GetDeleteChatService() string { return v.DeleteChatService }
 
 // DeleteIntegrationAccountResponse is returned by DeleteIntegrationAccount on success.
 type DeleteIntegrationAccountResponse struct {
@@ -5695,6 +6507,8 @@ type InboxEventsInboxEventsConversationEvent struct {
 	Conversation InboxEventsInboxEventsConversationEventConversation `json:"conversation"`
 	// The message, for MESSAGE_* events.
 	Message *InboxEventsInboxEventsConversationEventMessage `json:"message"`
+	// The offer, for CONVERSATION_OFFERED and CONVERSATION_OFFER_ENDED.
+	Offer *InboxEventsInboxEventsConversationEventOffer `json:"offer"`
 }
 
 // GetCursor returns InboxEventsInboxEventsConversationEvent.Cursor, and is useful for accessing the field via an interface.
@@ -5711,6 +6525,11 @@ func (v *InboxEventsInboxEventsConversationEvent) GetConversation() InboxEventsI
 // GetMessage returns InboxEventsInboxEventsConversationEvent.Message, and is useful for accessing the field via an interface.
 func (v *InboxEventsInboxEventsConversationEvent) GetMessage() *InboxEventsInboxEventsConversationEventMessage {
 	return v.Message
+}
+
+// GetOffer returns InboxEventsInboxEventsConversationEvent.Offer, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEvent) GetOffer() *InboxEventsInboxEventsConversationEventOffer {
+	return v.Offer
 }
 
 // InboxEventsInboxEventsConversationEventConversation includes the requested fields of the GraphQL type Conversation.
@@ -5763,6 +6582,16 @@ func (v *InboxEventsInboxEventsConversationEventConversation) GetIntegrationAcco
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns InboxEventsInboxEventsConversationEventConversation.Queued, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetQueued() bool {
+	return v.ConversationFields.Queued
+}
+
+// GetService returns InboxEventsInboxEventsConversationEventConversation.Service, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *InboxEventsInboxEventsConversationEventConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -5806,6 +6635,10 @@ type __premarshalInboxEventsInboxEventsConversationEventConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *InboxEventsInboxEventsConversationEventConversation) MarshalJSON() ([]byte, error) {
@@ -5828,6 +6661,8 @@ func (v *InboxEventsInboxEventsConversationEventConversation) __premarshalJSON()
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -6000,6 +6835,90 @@ func (v *InboxEventsInboxEventsConversationEventMessage) __premarshalJSON() (*__
 	retval.Location = v.MessageFields.Location
 	retval.SharedContact = v.MessageFields.SharedContact
 	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// InboxEventsInboxEventsConversationEventOffer includes the requested fields of the GraphQL type Offer.
+type InboxEventsInboxEventsConversationEventOffer struct {
+	OfferFields `json:"-"`
+}
+
+// GetId returns InboxEventsInboxEventsConversationEventOffer.Id, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventOffer) GetId() string { return v.OfferFields.Id }
+
+// GetStatus returns InboxEventsInboxEventsConversationEventOffer.Status, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventOffer) GetStatus() OfferStatus {
+	return v.OfferFields.Status
+}
+
+// GetCreatedAt returns InboxEventsInboxEventsConversationEventOffer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventOffer) GetCreatedAt() time.Time {
+	return v.OfferFields.CreatedAt
+}
+
+// GetExpiresAt returns InboxEventsInboxEventsConversationEventOffer.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventOffer) GetExpiresAt() time.Time {
+	return v.OfferFields.ExpiresAt
+}
+
+// GetEndedAt returns InboxEventsInboxEventsConversationEventOffer.EndedAt, and is useful for accessing the field via an interface.
+func (v *InboxEventsInboxEventsConversationEventOffer) GetEndedAt() *time.Time {
+	return v.OfferFields.EndedAt
+}
+
+func (v *InboxEventsInboxEventsConversationEventOffer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*InboxEventsInboxEventsConversationEventOffer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.InboxEventsInboxEventsConversationEventOffer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.OfferFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalInboxEventsInboxEventsConversationEventOffer struct {
+	Id string `json:"id"`
+
+	Status OfferStatus `json:"status"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	EndedAt *time.Time `json:"endedAt"`
+}
+
+func (v *InboxEventsInboxEventsConversationEventOffer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *InboxEventsInboxEventsConversationEventOffer) __premarshalJSON() (*__premarshalInboxEventsInboxEventsConversationEventOffer, error) {
+	var retval __premarshalInboxEventsInboxEventsConversationEventOffer
+
+	retval.Id = v.OfferFields.Id
+	retval.Status = v.OfferFields.Status
+	retval.CreatedAt = v.OfferFields.CreatedAt
+	retval.ExpiresAt = v.OfferFields.ExpiresAt
+	retval.EndedAt = v.OfferFields.EndedAt
 	return &retval, nil
 }
 
@@ -6241,10 +7160,12 @@ func (v *IntegrationAccountEventsResponse) GetIntegrationAccountEvents() Integra
 // IntegrationAccountNode includes the requested fields of the GraphQL interface Node.
 //
 // IntegrationAccountNode is implemented by the following types:
+// IntegrationAccountNodeChatService
 // IntegrationAccountNodeContact
 // IntegrationAccountNodeConversation
 // IntegrationAccountNodeIntegrationAccount
 // IntegrationAccountNodeMessage
+// IntegrationAccountNodeOffer
 // IntegrationAccountNodeToken
 // IntegrationAccountNodeUser
 // IntegrationAccountNodeWebhookEvent
@@ -6258,11 +7179,13 @@ type IntegrationAccountNode interface {
 	GetTypename() *string
 }
 
+func (v *IntegrationAccountNodeChatService) implementsGraphQLInterfaceIntegrationAccountNode()  {}
 func (v *IntegrationAccountNodeContact) implementsGraphQLInterfaceIntegrationAccountNode()      {}
 func (v *IntegrationAccountNodeConversation) implementsGraphQLInterfaceIntegrationAccountNode() {}
 func (v *IntegrationAccountNodeIntegrationAccount) implementsGraphQLInterfaceIntegrationAccountNode() {
 }
 func (v *IntegrationAccountNodeMessage) implementsGraphQLInterfaceIntegrationAccountNode()      {}
+func (v *IntegrationAccountNodeOffer) implementsGraphQLInterfaceIntegrationAccountNode()        {}
 func (v *IntegrationAccountNodeToken) implementsGraphQLInterfaceIntegrationAccountNode()        {}
 func (v *IntegrationAccountNodeUser) implementsGraphQLInterfaceIntegrationAccountNode()         {}
 func (v *IntegrationAccountNodeWebhookEvent) implementsGraphQLInterfaceIntegrationAccountNode() {}
@@ -6281,6 +7204,9 @@ func __unmarshalIntegrationAccountNode(b []byte, v *IntegrationAccountNode) erro
 	}
 
 	switch tn.TypeName {
+	case "ChatService":
+		*v = new(IntegrationAccountNodeChatService)
+		return json.Unmarshal(b, *v)
 	case "Contact":
 		*v = new(IntegrationAccountNodeContact)
 		return json.Unmarshal(b, *v)
@@ -6292,6 +7218,9 @@ func __unmarshalIntegrationAccountNode(b []byte, v *IntegrationAccountNode) erro
 		return json.Unmarshal(b, *v)
 	case "Message":
 		*v = new(IntegrationAccountNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Offer":
+		*v = new(IntegrationAccountNodeOffer)
 		return json.Unmarshal(b, *v)
 	case "Token":
 		*v = new(IntegrationAccountNodeToken)
@@ -6315,6 +7244,14 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 
 	var typename string
 	switch v := (*v).(type) {
+	case *IntegrationAccountNodeChatService:
+		typename = "ChatService"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeChatService
+		}{typename, v}
+		return json.Marshal(result)
 	case *IntegrationAccountNodeContact:
 		typename = "Contact"
 
@@ -6351,6 +7288,14 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 			*IntegrationAccountNodeMessage
 		}{typename, v}
 		return json.Marshal(result)
+	case *IntegrationAccountNodeOffer:
+		typename = "Offer"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*IntegrationAccountNodeOffer
+		}{typename, v}
+		return json.Marshal(result)
 	case *IntegrationAccountNodeToken:
 		typename = "Token"
 
@@ -6382,6 +7327,14 @@ func __marshalIntegrationAccountNode(v *IntegrationAccountNode) ([]byte, error) 
 			`unexpected concrete type for IntegrationAccountNode: "%T"`, v)
 	}
 }
+
+// IntegrationAccountNodeChatService includes the requested fields of the GraphQL type ChatService.
+type IntegrationAccountNodeChatService struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeChatService.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeChatService) GetTypename() *string { return v.Typename }
 
 // IntegrationAccountNodeContact includes the requested fields of the GraphQL type Contact.
 type IntegrationAccountNodeContact struct {
@@ -6570,6 +7523,14 @@ type IntegrationAccountNodeMessage struct {
 
 // GetTypename returns IntegrationAccountNodeMessage.Typename, and is useful for accessing the field via an interface.
 func (v *IntegrationAccountNodeMessage) GetTypename() *string { return v.Typename }
+
+// IntegrationAccountNodeOffer includes the requested fields of the GraphQL type Offer.
+type IntegrationAccountNodeOffer struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns IntegrationAccountNodeOffer.Typename, and is useful for accessing the field via an interface.
+func (v *IntegrationAccountNodeOffer) GetTypename() *string { return v.Typename }
 
 // IntegrationAccountNodeToken includes the requested fields of the GraphQL type Token.
 type IntegrationAccountNodeToken struct {
@@ -7264,10 +8225,12 @@ func (v *IntegrationSettingsInput) GetCustom() *CustomSettingsInput { return v.C
 // LatestMessagesNode includes the requested fields of the GraphQL interface Node.
 //
 // LatestMessagesNode is implemented by the following types:
+// LatestMessagesNodeChatService
 // LatestMessagesNodeContact
 // LatestMessagesNodeConversation
 // LatestMessagesNodeIntegrationAccount
 // LatestMessagesNodeMessage
+// LatestMessagesNodeOffer
 // LatestMessagesNodeToken
 // LatestMessagesNodeUser
 // LatestMessagesNodeWebhookEvent
@@ -7281,10 +8244,12 @@ type LatestMessagesNode interface {
 	GetTypename() *string
 }
 
+func (v *LatestMessagesNodeChatService) implementsGraphQLInterfaceLatestMessagesNode()        {}
 func (v *LatestMessagesNodeContact) implementsGraphQLInterfaceLatestMessagesNode()            {}
 func (v *LatestMessagesNodeConversation) implementsGraphQLInterfaceLatestMessagesNode()       {}
 func (v *LatestMessagesNodeIntegrationAccount) implementsGraphQLInterfaceLatestMessagesNode() {}
 func (v *LatestMessagesNodeMessage) implementsGraphQLInterfaceLatestMessagesNode()            {}
+func (v *LatestMessagesNodeOffer) implementsGraphQLInterfaceLatestMessagesNode()              {}
 func (v *LatestMessagesNodeToken) implementsGraphQLInterfaceLatestMessagesNode()              {}
 func (v *LatestMessagesNodeUser) implementsGraphQLInterfaceLatestMessagesNode()               {}
 func (v *LatestMessagesNodeWebhookEvent) implementsGraphQLInterfaceLatestMessagesNode()       {}
@@ -7303,6 +8268,9 @@ func __unmarshalLatestMessagesNode(b []byte, v *LatestMessagesNode) error {
 	}
 
 	switch tn.TypeName {
+	case "ChatService":
+		*v = new(LatestMessagesNodeChatService)
+		return json.Unmarshal(b, *v)
 	case "Contact":
 		*v = new(LatestMessagesNodeContact)
 		return json.Unmarshal(b, *v)
@@ -7314,6 +8282,9 @@ func __unmarshalLatestMessagesNode(b []byte, v *LatestMessagesNode) error {
 		return json.Unmarshal(b, *v)
 	case "Message":
 		*v = new(LatestMessagesNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Offer":
+		*v = new(LatestMessagesNodeOffer)
 		return json.Unmarshal(b, *v)
 	case "Token":
 		*v = new(LatestMessagesNodeToken)
@@ -7337,6 +8308,14 @@ func __marshalLatestMessagesNode(v *LatestMessagesNode) ([]byte, error) {
 
 	var typename string
 	switch v := (*v).(type) {
+	case *LatestMessagesNodeChatService:
+		typename = "ChatService"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeChatService
+		}{typename, v}
+		return json.Marshal(result)
 	case *LatestMessagesNodeContact:
 		typename = "Contact"
 
@@ -7367,6 +8346,14 @@ func __marshalLatestMessagesNode(v *LatestMessagesNode) ([]byte, error) {
 		result := struct {
 			TypeName string `json:"__typename"`
 			*LatestMessagesNodeMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *LatestMessagesNodeOffer:
+		typename = "Offer"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*LatestMessagesNodeOffer
 		}{typename, v}
 		return json.Marshal(result)
 	case *LatestMessagesNodeToken:
@@ -7400,6 +8387,14 @@ func __marshalLatestMessagesNode(v *LatestMessagesNode) ([]byte, error) {
 			`unexpected concrete type for LatestMessagesNode: "%T"`, v)
 	}
 }
+
+// LatestMessagesNodeChatService includes the requested fields of the GraphQL type ChatService.
+type LatestMessagesNodeChatService struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeChatService.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeChatService) GetTypename() *string { return v.Typename }
 
 // LatestMessagesNodeContact includes the requested fields of the GraphQL type Contact.
 type LatestMessagesNodeContact struct {
@@ -7674,6 +8669,14 @@ type LatestMessagesNodeMessage struct {
 // GetTypename returns LatestMessagesNodeMessage.Typename, and is useful for accessing the field via an interface.
 func (v *LatestMessagesNodeMessage) GetTypename() *string { return v.Typename }
 
+// LatestMessagesNodeOffer includes the requested fields of the GraphQL type Offer.
+type LatestMessagesNodeOffer struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns LatestMessagesNodeOffer.Typename, and is useful for accessing the field via an interface.
+func (v *LatestMessagesNodeOffer) GetTypename() *string { return v.Typename }
+
 // LatestMessagesNodeToken includes the requested fields of the GraphQL type Token.
 type LatestMessagesNodeToken struct {
 	Typename *string `json:"__typename"`
@@ -7826,6 +8829,21 @@ func (v *LoginLoginLoginPayloadUser) GetActive() bool { return v.UserFields.Acti
 // GetCreatedAt returns LoginLoginLoginPayloadUser.CreatedAt, and is useful for accessing the field via an interface.
 func (v *LoginLoginLoginPayloadUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
 
+// GetState returns LoginLoginLoginPayloadUser.State, and is useful for accessing the field via an interface.
+func (v *LoginLoginLoginPayloadUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns LoginLoginLoginPayloadUser.StateReason, and is useful for accessing the field via an interface.
+func (v *LoginLoginLoginPayloadUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns LoginLoginLoginPayloadUser.StateSince, and is useful for accessing the field via an interface.
+func (v *LoginLoginLoginPayloadUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns LoginLoginLoginPayloadUser.Skills, and is useful for accessing the field via an interface.
+func (v *LoginLoginLoginPayloadUser) GetSkills() []UserFieldsSkillsSkill { return v.UserFields.Skills }
+
+// GetCapacity returns LoginLoginLoginPayloadUser.Capacity, and is useful for accessing the field via an interface.
+func (v *LoginLoginLoginPayloadUser) GetCapacity() int { return v.UserFields.Capacity }
+
 func (v *LoginLoginLoginPayloadUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -7863,6 +8881,16 @@ type __premarshalLoginLoginLoginPayloadUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *LoginLoginLoginPayloadUser) MarshalJSON() ([]byte, error) {
@@ -7882,6 +8910,11 @@ func (v *LoginLoginLoginPayloadUser) __premarshalJSON() (*__premarshalLoginLogin
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -7926,6 +8959,21 @@ func (v *MeMeUser) GetActive() bool { return v.UserFields.Active }
 // GetCreatedAt returns MeMeUser.CreatedAt, and is useful for accessing the field via an interface.
 func (v *MeMeUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
 
+// GetState returns MeMeUser.State, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns MeMeUser.StateReason, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns MeMeUser.StateSince, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns MeMeUser.Skills, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetSkills() []UserFieldsSkillsSkill { return v.UserFields.Skills }
+
+// GetCapacity returns MeMeUser.Capacity, and is useful for accessing the field via an interface.
+func (v *MeMeUser) GetCapacity() int { return v.UserFields.Capacity }
+
 func (v *MeMeUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -7963,6 +9011,16 @@ type __premarshalMeMeUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *MeMeUser) MarshalJSON() ([]byte, error) {
@@ -7982,6 +9040,11 @@ func (v *MeMeUser) __premarshalJSON() (*__premarshalMeMeUser, error) {
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -8343,6 +9406,14 @@ var AllNexmoAuthentication = []NexmoAuthentication{
 	NexmoAuthenticationBasic,
 }
 
+// NodesNodesChatService includes the requested fields of the GraphQL type ChatService.
+type NodesNodesChatService struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesChatService.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesChatService) GetTypename() *string { return v.Typename }
+
 // NodesNodesContact includes the requested fields of the GraphQL type Contact.
 type NodesNodesContact struct {
 	Typename *string `json:"__typename"`
@@ -8394,10 +9465,12 @@ func (v *NodesNodesMessage) GetTypename() *string { return v.Typename }
 // NodesNodesNode includes the requested fields of the GraphQL interface Node.
 //
 // NodesNodesNode is implemented by the following types:
+// NodesNodesChatService
 // NodesNodesContact
 // NodesNodesConversation
 // NodesNodesIntegrationAccount
 // NodesNodesMessage
+// NodesNodesOffer
 // NodesNodesToken
 // NodesNodesUser
 // NodesNodesWebhookEvent
@@ -8411,10 +9484,12 @@ type NodesNodesNode interface {
 	GetTypename() *string
 }
 
+func (v *NodesNodesChatService) implementsGraphQLInterfaceNodesNodesNode()        {}
 func (v *NodesNodesContact) implementsGraphQLInterfaceNodesNodesNode()            {}
 func (v *NodesNodesConversation) implementsGraphQLInterfaceNodesNodesNode()       {}
 func (v *NodesNodesIntegrationAccount) implementsGraphQLInterfaceNodesNodesNode() {}
 func (v *NodesNodesMessage) implementsGraphQLInterfaceNodesNodesNode()            {}
+func (v *NodesNodesOffer) implementsGraphQLInterfaceNodesNodesNode()              {}
 func (v *NodesNodesToken) implementsGraphQLInterfaceNodesNodesNode()              {}
 func (v *NodesNodesUser) implementsGraphQLInterfaceNodesNodesNode()               {}
 func (v *NodesNodesWebhookEvent) implementsGraphQLInterfaceNodesNodesNode()       {}
@@ -8433,6 +9508,9 @@ func __unmarshalNodesNodesNode(b []byte, v *NodesNodesNode) error {
 	}
 
 	switch tn.TypeName {
+	case "ChatService":
+		*v = new(NodesNodesChatService)
+		return json.Unmarshal(b, *v)
 	case "Contact":
 		*v = new(NodesNodesContact)
 		return json.Unmarshal(b, *v)
@@ -8444,6 +9522,9 @@ func __unmarshalNodesNodesNode(b []byte, v *NodesNodesNode) error {
 		return json.Unmarshal(b, *v)
 	case "Message":
 		*v = new(NodesNodesMessage)
+		return json.Unmarshal(b, *v)
+	case "Offer":
+		*v = new(NodesNodesOffer)
 		return json.Unmarshal(b, *v)
 	case "Token":
 		*v = new(NodesNodesToken)
@@ -8467,6 +9548,14 @@ func __marshalNodesNodesNode(v *NodesNodesNode) ([]byte, error) {
 
 	var typename string
 	switch v := (*v).(type) {
+	case *NodesNodesChatService:
+		typename = "ChatService"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesChatService
+		}{typename, v}
+		return json.Marshal(result)
 	case *NodesNodesContact:
 		typename = "Contact"
 
@@ -8497,6 +9586,14 @@ func __marshalNodesNodesNode(v *NodesNodesNode) ([]byte, error) {
 		result := struct {
 			TypeName string `json:"__typename"`
 			*NodesNodesMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *NodesNodesOffer:
+		typename = "Offer"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*NodesNodesOffer
 		}{typename, v}
 		return json.Marshal(result)
 	case *NodesNodesToken:
@@ -8530,6 +9627,14 @@ func __marshalNodesNodesNode(v *NodesNodesNode) ([]byte, error) {
 			`unexpected concrete type for NodesNodesNode: "%T"`, v)
 	}
 }
+
+// NodesNodesOffer includes the requested fields of the GraphQL type Offer.
+type NodesNodesOffer struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns NodesNodesOffer.Typename, and is useful for accessing the field via an interface.
+func (v *NodesNodesOffer) GetTypename() *string { return v.Typename }
 
 // NodesNodesToken includes the requested fields of the GraphQL type Token.
 type NodesNodesToken struct {
@@ -8650,6 +9755,49 @@ func (v *NodesResponse) __premarshalJSON() (*__premarshalNodesResponse, error) {
 	return &retval, nil
 }
 
+// OfferFields includes the GraphQL fields of Offer requested by the fragment OfferFields.
+type OfferFields struct {
+	Id        string      `json:"id"`
+	Status    OfferStatus `json:"status"`
+	CreatedAt time.Time   `json:"createdAt"`
+	ExpiresAt time.Time   `json:"expiresAt"`
+	EndedAt   *time.Time  `json:"endedAt"`
+}
+
+// GetId returns OfferFields.Id, and is useful for accessing the field via an interface.
+func (v *OfferFields) GetId() string { return v.Id }
+
+// GetStatus returns OfferFields.Status, and is useful for accessing the field via an interface.
+func (v *OfferFields) GetStatus() OfferStatus { return v.Status }
+
+// GetCreatedAt returns OfferFields.CreatedAt, and is useful for accessing the field via an interface.
+func (v *OfferFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetExpiresAt returns OfferFields.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *OfferFields) GetExpiresAt() time.Time { return v.ExpiresAt }
+
+// GetEndedAt returns OfferFields.EndedAt, and is useful for accessing the field via an interface.
+func (v *OfferFields) GetEndedAt() *time.Time { return v.EndedAt }
+
+// OfferStatus is enum for the field status
+type OfferStatus string
+
+const (
+	OfferStatusPending   OfferStatus = "PENDING"
+	OfferStatusAccepted  OfferStatus = "ACCEPTED"
+	OfferStatusRejected  OfferStatus = "REJECTED"
+	OfferStatusExpired   OfferStatus = "EXPIRED"
+	OfferStatusCancelled OfferStatus = "CANCELLED"
+)
+
+var AllOfferStatus = []OfferStatus{
+	OfferStatusPending,
+	OfferStatusAccepted,
+	OfferStatusRejected,
+	OfferStatusExpired,
+	OfferStatusCancelled,
+}
+
 // Possible directions in which to order a list of items when provided an `orderBy` argument.
 type OrderDirection string
 
@@ -8664,6 +9812,91 @@ var AllOrderDirection = []OrderDirection{
 	OrderDirectionAsc,
 	OrderDirectionDesc,
 }
+
+// RejectOfferRejectOffer includes the requested fields of the GraphQL type Offer.
+type RejectOfferRejectOffer struct {
+	OfferFields `json:"-"`
+}
+
+// GetId returns RejectOfferRejectOffer.Id, and is useful for accessing the field via an interface.
+func (v *RejectOfferRejectOffer) GetId() string { return v.OfferFields.Id }
+
+// GetStatus returns RejectOfferRejectOffer.Status, and is useful for accessing the field via an interface.
+func (v *RejectOfferRejectOffer) GetStatus() OfferStatus { return v.OfferFields.Status }
+
+// GetCreatedAt returns RejectOfferRejectOffer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *RejectOfferRejectOffer) GetCreatedAt() time.Time { return v.OfferFields.CreatedAt }
+
+// GetExpiresAt returns RejectOfferRejectOffer.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *RejectOfferRejectOffer) GetExpiresAt() time.Time { return v.OfferFields.ExpiresAt }
+
+// GetEndedAt returns RejectOfferRejectOffer.EndedAt, and is useful for accessing the field via an interface.
+func (v *RejectOfferRejectOffer) GetEndedAt() *time.Time { return v.OfferFields.EndedAt }
+
+func (v *RejectOfferRejectOffer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*RejectOfferRejectOffer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.RejectOfferRejectOffer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.OfferFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalRejectOfferRejectOffer struct {
+	Id string `json:"id"`
+
+	Status OfferStatus `json:"status"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	EndedAt *time.Time `json:"endedAt"`
+}
+
+func (v *RejectOfferRejectOffer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *RejectOfferRejectOffer) __premarshalJSON() (*__premarshalRejectOfferRejectOffer, error) {
+	var retval __premarshalRejectOfferRejectOffer
+
+	retval.Id = v.OfferFields.Id
+	retval.Status = v.OfferFields.Status
+	retval.CreatedAt = v.OfferFields.CreatedAt
+	retval.ExpiresAt = v.OfferFields.ExpiresAt
+	retval.EndedAt = v.OfferFields.EndedAt
+	return &retval, nil
+}
+
+// RejectOfferResponse is returned by RejectOffer on success.
+type RejectOfferResponse struct {
+	// Declines a pending offer made to the viewer; the conversation goes to the next agent.
+	RejectOffer RejectOfferRejectOffer `json:"rejectOffer"`
+}
+
+// GetRejectOffer returns RejectOfferResponse.RejectOffer, and is useful for accessing the field via an interface.
+func (v *RejectOfferResponse) GetRejectOffer() RejectOfferRejectOffer { return v.RejectOffer }
 
 // ReplayWebhookEventReplayWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
 type ReplayWebhookEventReplayWebhookEvent struct {
@@ -9208,6 +10441,132 @@ func (v *SendMessageSendMessage) __premarshalJSON() (*__premarshalSendMessageSen
 	return &retval, nil
 }
 
+// SetAgentStateResponse is returned by SetAgentState on success.
+type SetAgentStateResponse struct {
+	// Sets the viewer's state: READY agents are offered conversations, NOT_READY (with a
+	// reason) and OFFLINE ones are not, and their pending offers go to the next agent.
+	SetAgentState SetAgentStateSetAgentStateUser `json:"setAgentState"`
+}
+
+// GetSetAgentState returns SetAgentStateResponse.SetAgentState, and is useful for accessing the field via an interface.
+func (v *SetAgentStateResponse) GetSetAgentState() SetAgentStateSetAgentStateUser {
+	return v.SetAgentState
+}
+
+// SetAgentStateSetAgentStateUser includes the requested fields of the GraphQL type User.
+type SetAgentStateSetAgentStateUser struct {
+	UserFields `json:"-"`
+}
+
+// GetId returns SetAgentStateSetAgentStateUser.Id, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetId() string { return v.UserFields.Id }
+
+// GetName returns SetAgentStateSetAgentStateUser.Name, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetName() string { return v.UserFields.Name }
+
+// GetEmail returns SetAgentStateSetAgentStateUser.Email, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetEmail() *string { return v.UserFields.Email }
+
+// GetRole returns SetAgentStateSetAgentStateUser.Role, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetRole() UserRole { return v.UserFields.Role }
+
+// GetActive returns SetAgentStateSetAgentStateUser.Active, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetActive() bool { return v.UserFields.Active }
+
+// GetCreatedAt returns SetAgentStateSetAgentStateUser.CreatedAt, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetState returns SetAgentStateSetAgentStateUser.State, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns SetAgentStateSetAgentStateUser.StateReason, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns SetAgentStateSetAgentStateUser.StateSince, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns SetAgentStateSetAgentStateUser.Skills, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetSkills() []UserFieldsSkillsSkill {
+	return v.UserFields.Skills
+}
+
+// GetCapacity returns SetAgentStateSetAgentStateUser.Capacity, and is useful for accessing the field via an interface.
+func (v *SetAgentStateSetAgentStateUser) GetCapacity() int { return v.UserFields.Capacity }
+
+func (v *SetAgentStateSetAgentStateUser) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SetAgentStateSetAgentStateUser
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SetAgentStateSetAgentStateUser = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.UserFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSetAgentStateSetAgentStateUser struct {
+	Id string `json:"id"`
+
+	Name string `json:"name"`
+
+	Email *string `json:"email"`
+
+	Role UserRole `json:"role"`
+
+	Active bool `json:"active"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
+}
+
+func (v *SetAgentStateSetAgentStateUser) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SetAgentStateSetAgentStateUser) __premarshalJSON() (*__premarshalSetAgentStateSetAgentStateUser, error) {
+	var retval __premarshalSetAgentStateSetAgentStateUser
+
+	retval.Id = v.UserFields.Id
+	retval.Name = v.UserFields.Name
+	retval.Email = v.UserFields.Email
+	retval.Role = v.UserFields.Role
+	retval.Active = v.UserFields.Active
+	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
+	return &retval, nil
+}
+
 // SetWebhookResponse is returned by SetWebhook on success.
 type SetWebhookResponse struct {
 	// Registers the account's webhook URL with the messenger, where its API allows that.
@@ -9292,6 +10651,17 @@ func (v *SetWebhookSetWebhookProviderResult) __premarshalJSON() (*__premarshalSe
 	return &retval, nil
 }
 
+type SkillInput struct {
+	Name  string `json:"name"`
+	Level int    `json:"level"`
+}
+
+// GetName returns SkillInput.Name, and is useful for accessing the field via an interface.
+func (v *SkillInput) GetName() string { return v.Name }
+
+// GetLevel returns SkillInput.Level, and is useful for accessing the field via an interface.
+func (v *SkillInput) GetLevel() int { return v.Level }
+
 // StartConversationResponse is returned by StartConversation on success.
 type StartConversationResponse struct {
 	// Opens an outbound conversation with a known contact (or returns its open one).
@@ -9351,6 +10721,14 @@ func (v *StartConversationStartConversation) GetIntegrationAccount() Conversatio
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns StartConversationStartConversation.Queued, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns StartConversationStartConversation.Service, and is useful for accessing the field via an interface.
+func (v *StartConversationStartConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *StartConversationStartConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -9394,6 +10772,10 @@ type __premarshalStartConversationStartConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *StartConversationStartConversation) MarshalJSON() ([]byte, error) {
@@ -9416,6 +10798,8 @@ func (v *StartConversationStartConversation) __premarshalJSON() (*__premarshalSt
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -9478,6 +10862,14 @@ func (v *TakeConversationTakeConversation) GetIntegrationAccount() ConversationF
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns TakeConversationTakeConversation.Queued, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns TakeConversationTakeConversation.Service, and is useful for accessing the field via an interface.
+func (v *TakeConversationTakeConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *TakeConversationTakeConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -9521,6 +10913,10 @@ type __premarshalTakeConversationTakeConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *TakeConversationTakeConversation) MarshalJSON() ([]byte, error) {
@@ -9543,6 +10939,8 @@ func (v *TakeConversationTakeConversation) __premarshalJSON() (*__premarshalTake
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -9974,7 +11372,9 @@ func (v *TokensTokensTokenConnectionPageInfo) GetEndCursor() *string { return v.
 
 // TransferConversationResponse is returned by TransferConversation on success.
 type TransferConversationResponse struct {
-	// Hands a conversation to another agent; its whole history goes with it. Agents transfer only their own.
+	// Hands a conversation to another agent (userId), or back into a chat service's queue
+	// (serviceId), where it waits by the service's priority and its first arrival; its whole
+	// history goes with it. Exactly one of userId and serviceId. Agents transfer only their own.
 	TransferConversation TransferConversationTransferConversation `json:"transferConversation"`
 }
 
@@ -10031,6 +11431,16 @@ func (v *TransferConversationTransferConversation) GetIntegrationAccount() Conve
 	return v.ConversationFields.IntegrationAccount
 }
 
+// GetQueued returns TransferConversationTransferConversation.Queued, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetQueued() bool {
+	return v.ConversationFields.Queued
+}
+
+// GetService returns TransferConversationTransferConversation.Service, and is useful for accessing the field via an interface.
+func (v *TransferConversationTransferConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
 func (v *TransferConversationTransferConversation) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -10074,6 +11484,10 @@ type __premarshalTransferConversationTransferConversation struct {
 	Contact ConversationFieldsContact `json:"contact"`
 
 	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
 }
 
 func (v *TransferConversationTransferConversation) MarshalJSON() ([]byte, error) {
@@ -10096,6 +11510,151 @@ func (v *TransferConversationTransferConversation) __premarshalJSON() (*__premar
 	retval.Assignee = v.ConversationFields.Assignee
 	retval.Contact = v.ConversationFields.Contact
 	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
+	return &retval, nil
+}
+
+// TransferToServiceResponse is returned by TransferToService on success.
+type TransferToServiceResponse struct {
+	// Hands a conversation to another agent (userId), or back into a chat service's queue
+	// (serviceId), where it waits by the service's priority and its first arrival; its whole
+	// history goes with it. Exactly one of userId and serviceId. Agents transfer only their own.
+	TransferConversation TransferToServiceTransferConversation `json:"transferConversation"`
+}
+
+// GetTransferConversation returns TransferToServiceResponse.TransferConversation, and is useful for accessing the field via an interface.
+func (v *TransferToServiceResponse) GetTransferConversation() TransferToServiceTransferConversation {
+	return v.TransferConversation
+}
+
+// TransferToServiceTransferConversation includes the requested fields of the GraphQL type Conversation.
+type TransferToServiceTransferConversation struct {
+	ConversationFields `json:"-"`
+}
+
+// GetId returns TransferToServiceTransferConversation.Id, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetId() string { return v.ConversationFields.Id }
+
+// GetStatus returns TransferToServiceTransferConversation.Status, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetStatus() ConversationStatus {
+	return v.ConversationFields.Status
+}
+
+// GetLastMessageAt returns TransferToServiceTransferConversation.LastMessageAt, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetLastMessageAt() time.Time {
+	return v.ConversationFields.LastMessageAt
+}
+
+// GetClosedAt returns TransferToServiceTransferConversation.ClosedAt, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetClosedAt() *time.Time {
+	return v.ConversationFields.ClosedAt
+}
+
+// GetReplyWindowClosesAt returns TransferToServiceTransferConversation.ReplyWindowClosesAt, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetReplyWindowClosesAt() *time.Time {
+	return v.ConversationFields.ReplyWindowClosesAt
+}
+
+// GetCreatedAt returns TransferToServiceTransferConversation.CreatedAt, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetCreatedAt() time.Time {
+	return v.ConversationFields.CreatedAt
+}
+
+// GetAssignee returns TransferToServiceTransferConversation.Assignee, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetAssignee() *ConversationFieldsAssigneeUser {
+	return v.ConversationFields.Assignee
+}
+
+// GetContact returns TransferToServiceTransferConversation.Contact, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetContact() ConversationFieldsContact {
+	return v.ConversationFields.Contact
+}
+
+// GetIntegrationAccount returns TransferToServiceTransferConversation.IntegrationAccount, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetIntegrationAccount() ConversationFieldsIntegrationAccount {
+	return v.ConversationFields.IntegrationAccount
+}
+
+// GetQueued returns TransferToServiceTransferConversation.Queued, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetQueued() bool { return v.ConversationFields.Queued }
+
+// GetService returns TransferToServiceTransferConversation.Service, and is useful for accessing the field via an interface.
+func (v *TransferToServiceTransferConversation) GetService() *ConversationFieldsServiceChatService {
+	return v.ConversationFields.Service
+}
+
+func (v *TransferToServiceTransferConversation) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*TransferToServiceTransferConversation
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.TransferToServiceTransferConversation = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ConversationFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalTransferToServiceTransferConversation struct {
+	Id string `json:"id"`
+
+	Status ConversationStatus `json:"status"`
+
+	LastMessageAt time.Time `json:"lastMessageAt"`
+
+	ClosedAt *time.Time `json:"closedAt"`
+
+	ReplyWindowClosesAt *time.Time `json:"replyWindowClosesAt"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	Assignee *ConversationFieldsAssigneeUser `json:"assignee"`
+
+	Contact ConversationFieldsContact `json:"contact"`
+
+	IntegrationAccount ConversationFieldsIntegrationAccount `json:"integrationAccount"`
+
+	Queued bool `json:"queued"`
+
+	Service *ConversationFieldsServiceChatService `json:"service"`
+}
+
+func (v *TransferToServiceTransferConversation) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *TransferToServiceTransferConversation) __premarshalJSON() (*__premarshalTransferToServiceTransferConversation, error) {
+	var retval __premarshalTransferToServiceTransferConversation
+
+	retval.Id = v.ConversationFields.Id
+	retval.Status = v.ConversationFields.Status
+	retval.LastMessageAt = v.ConversationFields.LastMessageAt
+	retval.ClosedAt = v.ConversationFields.ClosedAt
+	retval.ReplyWindowClosesAt = v.ConversationFields.ReplyWindowClosesAt
+	retval.CreatedAt = v.ConversationFields.CreatedAt
+	retval.Assignee = v.ConversationFields.Assignee
+	retval.Contact = v.ConversationFields.Contact
+	retval.IntegrationAccount = v.ConversationFields.IntegrationAccount
+	retval.Queued = v.ConversationFields.Queued
+	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
 
@@ -10121,6 +11680,121 @@ func (v *TwitterSettingsInput) GetAccessToken() *string { return v.AccessToken }
 
 // GetAccessTokenSecret returns TwitterSettingsInput.AccessTokenSecret, and is useful for accessing the field via an interface.
 func (v *TwitterSettingsInput) GetAccessTokenSecret() *string { return v.AccessTokenSecret }
+
+// UpdateChatServiceResponse is returned by UpdateChatService on success.
+type UpdateChatServiceResponse struct {
+	// Changes the fields given; accountIds and agentIds, when given, replace the lists.
+	UpdateChatService UpdateChatServiceUpdateChatService `json:"updateChatService"`
+}
+
+// GetUpdateChatService returns UpdateChatServiceResponse.UpdateChatService, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceResponse) GetUpdateChatService() UpdateChatServiceUpdateChatService {
+	return v.UpdateChatService
+}
+
+// UpdateChatServiceUpdateChatService includes the requested fields of the GraphQL type ChatService.
+type UpdateChatServiceUpdateChatService struct {
+	ChatServiceFields `json:"-"`
+}
+
+// GetId returns UpdateChatServiceUpdateChatService.Id, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetId() string { return v.ChatServiceFields.Id }
+
+// GetName returns UpdateChatServiceUpdateChatService.Name, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetName() string { return v.ChatServiceFields.Name }
+
+// GetPriority returns UpdateChatServiceUpdateChatService.Priority, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetPriority() int { return v.ChatServiceFields.Priority }
+
+// GetRequiredSkills returns UpdateChatServiceUpdateChatService.RequiredSkills, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetRequiredSkills() []ChatServiceFieldsRequiredSkillsSkill {
+	return v.ChatServiceFields.RequiredSkills
+}
+
+// GetTimeZone returns UpdateChatServiceUpdateChatService.TimeZone, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetTimeZone() string {
+	return v.ChatServiceFields.TimeZone
+}
+
+// GetOfferTimeoutSeconds returns UpdateChatServiceUpdateChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetOfferTimeoutSeconds() int {
+	return v.ChatServiceFields.OfferTimeoutSeconds
+}
+
+// GetAccounts returns UpdateChatServiceUpdateChatService.Accounts, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetAccounts() []ChatServiceFieldsAccountsIntegrationAccount {
+	return v.ChatServiceFields.Accounts
+}
+
+// GetAgents returns UpdateChatServiceUpdateChatService.Agents, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetAgents() []ChatServiceFieldsAgentsUser {
+	return v.ChatServiceFields.Agents
+}
+
+func (v *UpdateChatServiceUpdateChatService) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateChatServiceUpdateChatService
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateChatServiceUpdateChatService = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ChatServiceFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateChatServiceUpdateChatService struct {
+	Id string `json:"id"`
+
+	Name string `json:"name"`
+
+	Priority int `json:"priority"`
+
+	RequiredSkills []ChatServiceFieldsRequiredSkillsSkill `json:"requiredSkills"`
+
+	TimeZone string `json:"timeZone"`
+
+	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
+
+	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
+
+	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+}
+
+func (v *UpdateChatServiceUpdateChatService) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UpdateChatServiceUpdateChatService) __premarshalJSON() (*__premarshalUpdateChatServiceUpdateChatService, error) {
+	var retval __premarshalUpdateChatServiceUpdateChatService
+
+	retval.Id = v.ChatServiceFields.Id
+	retval.Name = v.ChatServiceFields.Name
+	retval.Priority = v.ChatServiceFields.Priority
+	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
+	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
+	retval.Accounts = v.ChatServiceFields.Accounts
+	retval.Agents = v.ChatServiceFields.Agents
+	return &retval, nil
+}
 
 type UpdateIntegrationAccountInput struct {
 	Name *string `json:"name"`
@@ -10311,6 +11985,10 @@ type UpdateUserInput struct {
 	Role     *UserRole `json:"role"`
 	Password *string   `json:"password"`
 	Active   *bool     `json:"active"`
+	// Replaces the agent's skills.
+	Skills []SkillInput `json:"skills"`
+	// How many conversations the agent handles at once (0 to 100).
+	Capacity *int `json:"capacity"`
 }
 
 // GetName returns UpdateUserInput.Name, and is useful for accessing the field via an interface.
@@ -10327,6 +12005,12 @@ func (v *UpdateUserInput) GetPassword() *string { return v.Password }
 
 // GetActive returns UpdateUserInput.Active, and is useful for accessing the field via an interface.
 func (v *UpdateUserInput) GetActive() *bool { return v.Active }
+
+// GetSkills returns UpdateUserInput.Skills, and is useful for accessing the field via an interface.
+func (v *UpdateUserInput) GetSkills() []SkillInput { return v.Skills }
+
+// GetCapacity returns UpdateUserInput.Capacity, and is useful for accessing the field via an interface.
+func (v *UpdateUserInput) GetCapacity() *int { return v.Capacity }
 
 // UpdateUserResponse is returned by UpdateUser on success.
 type UpdateUserResponse struct {
@@ -10359,6 +12043,21 @@ func (v *UpdateUserUpdateUser) GetActive() bool { return v.UserFields.Active }
 
 // GetCreatedAt returns UpdateUserUpdateUser.CreatedAt, and is useful for accessing the field via an interface.
 func (v *UpdateUserUpdateUser) GetCreatedAt() time.Time { return v.UserFields.CreatedAt }
+
+// GetState returns UpdateUserUpdateUser.State, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetState() UserState { return v.UserFields.State }
+
+// GetStateReason returns UpdateUserUpdateUser.StateReason, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetStateReason() string { return v.UserFields.StateReason }
+
+// GetStateSince returns UpdateUserUpdateUser.StateSince, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetStateSince() *time.Time { return v.UserFields.StateSince }
+
+// GetSkills returns UpdateUserUpdateUser.Skills, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetSkills() []UserFieldsSkillsSkill { return v.UserFields.Skills }
+
+// GetCapacity returns UpdateUserUpdateUser.Capacity, and is useful for accessing the field via an interface.
+func (v *UpdateUserUpdateUser) GetCapacity() int { return v.UserFields.Capacity }
 
 func (v *UpdateUserUpdateUser) UnmarshalJSON(b []byte) error {
 
@@ -10397,6 +12096,16 @@ type __premarshalUpdateUserUpdateUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *UpdateUserUpdateUser) MarshalJSON() ([]byte, error) {
@@ -10416,6 +12125,11 @@ func (v *UpdateUserUpdateUser) __premarshalJSON() (*__premarshalUpdateUserUpdate
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -10427,6 +12141,15 @@ type UserFields struct {
 	Role      UserRole  `json:"role"`
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"createdAt"`
+	State     UserState `json:"state"`
+	// Why the agent is NOT_READY.
+	StateReason string `json:"stateReason"`
+	// When the state last changed.
+	StateSince *time.Time `json:"stateSince"`
+	// What the agent knows, with levels.
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+	// How many conversations the agent handles at once (default 3).
+	Capacity int `json:"capacity"`
 }
 
 // GetId returns UserFields.Id, and is useful for accessing the field via an interface.
@@ -10446,6 +12169,36 @@ func (v *UserFields) GetActive() bool { return v.Active }
 
 // GetCreatedAt returns UserFields.CreatedAt, and is useful for accessing the field via an interface.
 func (v *UserFields) GetCreatedAt() time.Time { return v.CreatedAt }
+
+// GetState returns UserFields.State, and is useful for accessing the field via an interface.
+func (v *UserFields) GetState() UserState { return v.State }
+
+// GetStateReason returns UserFields.StateReason, and is useful for accessing the field via an interface.
+func (v *UserFields) GetStateReason() string { return v.StateReason }
+
+// GetStateSince returns UserFields.StateSince, and is useful for accessing the field via an interface.
+func (v *UserFields) GetStateSince() *time.Time { return v.StateSince }
+
+// GetSkills returns UserFields.Skills, and is useful for accessing the field via an interface.
+func (v *UserFields) GetSkills() []UserFieldsSkillsSkill { return v.Skills }
+
+// GetCapacity returns UserFields.Capacity, and is useful for accessing the field via an interface.
+func (v *UserFields) GetCapacity() int { return v.Capacity }
+
+// UserFieldsSkillsSkill includes the requested fields of the GraphQL type Skill.
+// The GraphQL type's documentation follows.
+//
+// A skill at a level (1 to 10): services require skills, agents have them.
+type UserFieldsSkillsSkill struct {
+	Name  string `json:"name"`
+	Level int    `json:"level"`
+}
+
+// GetName returns UserFieldsSkillsSkill.Name, and is useful for accessing the field via an interface.
+func (v *UserFieldsSkillsSkill) GetName() string { return v.Name }
+
+// GetLevel returns UserFieldsSkillsSkill.Level, and is useful for accessing the field via an interface.
+func (v *UserFieldsSkillsSkill) GetLevel() int { return v.Level }
 
 // Ordering options for User connections
 type UserOrder struct {
@@ -10493,6 +12246,21 @@ var AllUserRole = []UserRole{
 	UserRoleAgent,
 }
 
+// UserState is enum for the field state
+type UserState string
+
+const (
+	UserStateReady    UserState = "READY"
+	UserStateNotReady UserState = "NOT_READY"
+	UserStateOffline  UserState = "OFFLINE"
+)
+
+var AllUserState = []UserState{
+	UserStateReady,
+	UserStateNotReady,
+	UserStateOffline,
+}
+
 // UserWhereInput is used for filtering User objects.
 // Input was generated by ent.
 type UserWhereInput struct {
@@ -10530,6 +12298,11 @@ type UserWhereInput struct {
 	// active field predicates
 	Active    *bool `json:"active"`
 	ActiveNEQ *bool `json:"activeNEQ"`
+	// state field predicates
+	State      *UserState  `json:"state"`
+	StateNEQ   *UserState  `json:"stateNEQ"`
+	StateIn    []UserState `json:"stateIn"`
+	StateNotIn []UserState `json:"stateNotIn"`
 }
 
 // GetNot returns UserWhereInput.Not, and is useful for accessing the field via an interface.
@@ -10622,6 +12395,18 @@ func (v *UserWhereInput) GetActive() *bool { return v.Active }
 // GetActiveNEQ returns UserWhereInput.ActiveNEQ, and is useful for accessing the field via an interface.
 func (v *UserWhereInput) GetActiveNEQ() *bool { return v.ActiveNEQ }
 
+// GetState returns UserWhereInput.State, and is useful for accessing the field via an interface.
+func (v *UserWhereInput) GetState() *UserState { return v.State }
+
+// GetStateNEQ returns UserWhereInput.StateNEQ, and is useful for accessing the field via an interface.
+func (v *UserWhereInput) GetStateNEQ() *UserState { return v.StateNEQ }
+
+// GetStateIn returns UserWhereInput.StateIn, and is useful for accessing the field via an interface.
+func (v *UserWhereInput) GetStateIn() []UserState { return v.StateIn }
+
+// GetStateNotIn returns UserWhereInput.StateNotIn, and is useful for accessing the field via an interface.
+func (v *UserWhereInput) GetStateNotIn() []UserState { return v.StateNotIn }
+
 // UsersResponse is returned by Users on success.
 type UsersResponse struct {
 	Users UsersUsersUserConnection `json:"users"`
@@ -10693,6 +12478,31 @@ func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetCreatedAt() time.Time
 	return v.UserFields.CreatedAt
 }
 
+// GetState returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.State, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetState() UserState {
+	return v.UserFields.State
+}
+
+// GetStateReason returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.StateReason, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetStateReason() string {
+	return v.UserFields.StateReason
+}
+
+// GetStateSince returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.StateSince, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetStateSince() *time.Time {
+	return v.UserFields.StateSince
+}
+
+// GetSkills returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.Skills, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetSkills() []UserFieldsSkillsSkill {
+	return v.UserFields.Skills
+}
+
+// GetCapacity returns UsersUsersUserConnectionEdgesUserEdgeNodeUser.Capacity, and is useful for accessing the field via an interface.
+func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) GetCapacity() int {
+	return v.UserFields.Capacity
+}
+
 func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -10730,6 +12540,16 @@ type __premarshalUsersUsersUserConnectionEdgesUserEdgeNodeUser struct {
 	Active bool `json:"active"`
 
 	CreatedAt time.Time `json:"createdAt"`
+
+	State UserState `json:"state"`
+
+	StateReason string `json:"stateReason"`
+
+	StateSince *time.Time `json:"stateSince"`
+
+	Skills []UserFieldsSkillsSkill `json:"skills"`
+
+	Capacity int `json:"capacity"`
 }
 
 func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) MarshalJSON() ([]byte, error) {
@@ -10749,6 +12569,11 @@ func (v *UsersUsersUserConnectionEdgesUserEdgeNodeUser) __premarshalJSON() (*__p
 	retval.Role = v.UserFields.Role
 	retval.Active = v.UserFields.Active
 	retval.CreatedAt = v.UserFields.CreatedAt
+	retval.State = v.UserFields.State
+	retval.StateReason = v.UserFields.StateReason
+	retval.StateSince = v.UserFields.StateSince
+	retval.Skills = v.UserFields.Skills
+	retval.Capacity = v.UserFields.Capacity
 	return &retval, nil
 }
 
@@ -10957,6 +12782,14 @@ func (v *WhatsappTwilioSettingsInput) GetAuthToken() *string { return v.AuthToke
 // GetWhatsappNumber returns WhatsappTwilioSettingsInput.WhatsappNumber, and is useful for accessing the field via an interface.
 func (v *WhatsappTwilioSettingsInput) GetWhatsappNumber() *string { return v.WhatsappNumber }
 
+// __AcceptOfferInput is used internally by genqlient
+type __AcceptOfferInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AcceptOfferInput.Id, and is useful for accessing the field via an interface.
+func (v *__AcceptOfferInput) GetId() string { return v.Id }
+
 // __AccountDirectoryInput is used internally by genqlient
 type __AccountDirectoryInput struct {
 	First *int    `json:"first"`
@@ -11081,6 +12914,14 @@ type __CreateApiTokenInput struct {
 // GetInput returns __CreateApiTokenInput.Input, and is useful for accessing the field via an interface.
 func (v *__CreateApiTokenInput) GetInput() CreateApiTokenInput { return v.Input }
 
+// __CreateChatServiceInput is used internally by genqlient
+type __CreateChatServiceInput struct {
+	Input ChatServiceInput `json:"input"`
+}
+
+// GetInput returns __CreateChatServiceInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateChatServiceInput) GetInput() ChatServiceInput { return v.Input }
+
 // __CreateIntegrationAccountInput is used internally by genqlient
 type __CreateIntegrationAccountInput struct {
 	Input CreateIntegrationAccountInput `json:"input"`
@@ -11104,6 +12945,14 @@ type __DeactivateUserInput struct {
 
 // GetId returns __DeactivateUserInput.Id, and is useful for accessing the field via an interface.
 func (v *__DeactivateUserInput) GetId() string { return v.Id }
+
+// __DeleteChatServiceInput is used internally by genqlient
+type __DeleteChatServiceInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __DeleteChatServiceInput.Id, and is useful for accessing the field via an interface.
+func (v *__DeleteChatServiceInput) GetId() string { return v.Id }
 
 // __DeleteIntegrationAccountInput is used internally by genqlient
 type __DeleteIntegrationAccountInput struct {
@@ -11213,6 +13062,14 @@ type __NodesInput struct {
 // GetIds returns __NodesInput.Ids, and is useful for accessing the field via an interface.
 func (v *__NodesInput) GetIds() []string { return v.Ids }
 
+// __RejectOfferInput is used internally by genqlient
+type __RejectOfferInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __RejectOfferInput.Id, and is useful for accessing the field via an interface.
+func (v *__RejectOfferInput) GetId() string { return v.Id }
+
 // __ReplayWebhookEventInput is used internally by genqlient
 type __ReplayWebhookEventInput struct {
 	Id string `json:"id"`
@@ -11244,6 +13101,14 @@ type __SendMessageInput struct {
 
 // GetInput returns __SendMessageInput.Input, and is useful for accessing the field via an interface.
 func (v *__SendMessageInput) GetInput() SendMessageInput { return v.Input }
+
+// __SetAgentStateInput is used internally by genqlient
+type __SetAgentStateInput struct {
+	Input AgentStateInput `json:"input"`
+}
+
+// GetInput returns __SetAgentStateInput.Input, and is useful for accessing the field via an interface.
+func (v *__SetAgentStateInput) GetInput() AgentStateInput { return v.Input }
 
 // __SetWebhookInput is used internally by genqlient
 type __SetWebhookInput struct {
@@ -11305,6 +13170,30 @@ func (v *__TransferConversationInput) GetId() string { return v.Id }
 // GetUserId returns __TransferConversationInput.UserId, and is useful for accessing the field via an interface.
 func (v *__TransferConversationInput) GetUserId() string { return v.UserId }
 
+// __TransferToServiceInput is used internally by genqlient
+type __TransferToServiceInput struct {
+	Id        string `json:"id"`
+	ServiceId string `json:"serviceId"`
+}
+
+// GetId returns __TransferToServiceInput.Id, and is useful for accessing the field via an interface.
+func (v *__TransferToServiceInput) GetId() string { return v.Id }
+
+// GetServiceId returns __TransferToServiceInput.ServiceId, and is useful for accessing the field via an interface.
+func (v *__TransferToServiceInput) GetServiceId() string { return v.ServiceId }
+
+// __UpdateChatServiceInput is used internally by genqlient
+type __UpdateChatServiceInput struct {
+	Id    string           `json:"id"`
+	Input ChatServiceInput `json:"input"`
+}
+
+// GetId returns __UpdateChatServiceInput.Id, and is useful for accessing the field via an interface.
+func (v *__UpdateChatServiceInput) GetId() string { return v.Id }
+
+// GetInput returns __UpdateChatServiceInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpdateChatServiceInput) GetInput() ChatServiceInput { return v.Input }
+
 // __UpdateIntegrationAccountInput is used internally by genqlient
 type __UpdateIntegrationAccountInput struct {
 	Id    string                        `json:"id"`
@@ -11348,6 +13237,70 @@ func (v *__UsersInput) GetWhere() *UserWhereInput { return v.Where }
 
 // GetOrderBy returns __UsersInput.OrderBy, and is useful for accessing the field via an interface.
 func (v *__UsersInput) GetOrderBy() *UserOrder { return v.OrderBy }
+
+// The mutation executed by AcceptOffer.
+const AcceptOffer_Operation = `
+mutation AcceptOffer ($id: ID!) {
+	acceptOffer(id: $id) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	replyWindowClosesAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		avatarURL
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+	queued
+	service {
+		id
+		name
+	}
+}
+`
+
+// Takes the conversation of a pending offer.
+func AcceptOffer(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AcceptOfferResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AcceptOffer",
+		Query:  AcceptOffer_Operation,
+		Variables: &__AcceptOfferInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AcceptOfferResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
 
 // The query executed by AccountDirectory.
 const AccountDirectory_Operation = `
@@ -11430,6 +13383,11 @@ fragment ConversationFields on Conversation {
 		name
 		type
 	}
+	queued
+	service {
+		id
+		name
+	}
 }
 `
 
@@ -11450,6 +13408,57 @@ func AssignConversation(
 	}
 
 	data_ = &AssignConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ChatServices.
+const ChatServices_Operation = `
+query ChatServices {
+	chatServices {
+		... ChatServiceFields
+	}
+}
+fragment ChatServiceFields on ChatService {
+	id
+	name
+	priority
+	requiredSkills {
+		name
+		level
+	}
+	timeZone
+	offerTimeoutSeconds
+	accounts {
+		id
+		name
+		type
+	}
+	agents {
+		id
+		name
+	}
+}
+`
+
+// The tenant's chat services, by name.
+func ChatServices(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ChatServicesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ChatServices",
+		Query:  ChatServices_Operation,
+	}
+
+	data_ = &ChatServicesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -11490,6 +13499,11 @@ fragment ConversationFields on Conversation {
 		id
 		name
 		type
+	}
+	queued
+	service {
+		id
+		name
 	}
 }
 `
@@ -11798,6 +13812,11 @@ fragment ConversationFields on Conversation {
 		name
 		type
 	}
+	queued
+	service {
+		id
+		name
+	}
 }
 fragment MessageFields on Message {
 	id
@@ -11879,6 +13898,9 @@ subscription ConversationEvents ($conversationId: ID!, $after: String) {
 		message {
 			... MessageFields
 		}
+		offer {
+			... OfferFields
+		}
 	}
 }
 fragment ConversationFields on Conversation {
@@ -11903,6 +13925,11 @@ fragment ConversationFields on Conversation {
 		id
 		name
 		type
+	}
+	queued
+	service {
+		id
+		name
 	}
 }
 fragment MessageFields on Message {
@@ -11942,6 +13969,13 @@ fragment MessageFields on Message {
 		id
 		name
 	}
+}
+fragment OfferFields on Offer {
+	id
+	status
+	createdAt
+	expiresAt
+	endedAt
 }
 `
 
@@ -12100,6 +14134,11 @@ fragment ConversationFields on Conversation {
 		name
 		type
 	}
+	queued
+	service {
+		id
+		name
+	}
 }
 `
 
@@ -12176,6 +14215,61 @@ func CreateApiToken(
 	}
 
 	data_ = &CreateApiTokenResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CreateChatService.
+const CreateChatService_Operation = `
+mutation CreateChatService ($input: ChatServiceInput!) {
+	createChatService(input: $input) {
+		... ChatServiceFields
+	}
+}
+fragment ChatServiceFields on ChatService {
+	id
+	name
+	priority
+	requiredSkills {
+		name
+		level
+	}
+	timeZone
+	offerTimeoutSeconds
+	accounts {
+		id
+		name
+		type
+	}
+	agents {
+		id
+		name
+	}
+}
+`
+
+// Adds a chat service (admins only).
+func CreateChatService(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input ChatServiceInput,
+) (data_ *CreateChatServiceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateChatService",
+		Query:  CreateChatService_Operation,
+		Variables: &__CreateChatServiceInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateChatServiceResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -12383,6 +14477,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 
@@ -12426,6 +14528,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 
@@ -12444,6 +14554,39 @@ func DeactivateUser(
 	}
 
 	data_ = &DeactivateUserResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by DeleteChatService.
+const DeleteChatService_Operation = `
+mutation DeleteChatService ($id: ID!) {
+	deleteChatService(id: $id)
+}
+`
+
+// Deletes a chat service (admins only).
+func DeleteChatService(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *DeleteChatServiceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteChatService",
+		Query:  DeleteChatService_Operation,
+		Variables: &__DeleteChatServiceInput{
+			Id: id,
+		},
+	}
+
+	data_ = &DeleteChatServiceResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -12914,6 +15057,9 @@ subscription InboxEvents ($after: String) {
 		message {
 			... MessageFields
 		}
+		offer {
+			... OfferFields
+		}
 	}
 }
 fragment ConversationFields on Conversation {
@@ -12938,6 +15084,11 @@ fragment ConversationFields on Conversation {
 		id
 		name
 		type
+	}
+	queued
+	service {
+		id
+		name
 	}
 }
 fragment MessageFields on Message {
@@ -12977,6 +15128,13 @@ fragment MessageFields on Message {
 		id
 		name
 	}
+}
+fragment OfferFields on Offer {
+	id
+	status
+	createdAt
+	expiresAt
+	endedAt
 }
 `
 
@@ -13721,6 +15879,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 
@@ -13795,6 +15961,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 
@@ -13857,6 +16031,48 @@ func Nodes(
 	}
 
 	data_ = &NodesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by RejectOffer.
+const RejectOffer_Operation = `
+mutation RejectOffer ($id: ID!) {
+	rejectOffer(id: $id) {
+		... OfferFields
+	}
+}
+fragment OfferFields on Offer {
+	id
+	status
+	createdAt
+	expiresAt
+	endedAt
+}
+`
+
+// Declines a pending offer.
+func RejectOffer(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *RejectOfferResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "RejectOffer",
+		Query:  RejectOffer_Operation,
+		Variables: &__RejectOfferInput{
+			Id: id,
+		},
+	}
+
+	data_ = &RejectOfferResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -14101,6 +16317,57 @@ func SendMessage(
 	return data_, err_
 }
 
+// The mutation executed by SetAgentState.
+const SetAgentState_Operation = `
+mutation SetAgentState ($input: AgentStateInput!) {
+	setAgentState(input: $input) {
+		... UserFields
+	}
+}
+fragment UserFields on User {
+	id
+	name
+	email
+	role
+	active
+	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
+}
+`
+
+// Sets the viewer's state: READY, NOT_READY (with a reason) or OFFLINE.
+func SetAgentState(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input AgentStateInput,
+) (data_ *SetAgentStateResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SetAgentState",
+		Query:  SetAgentState_Operation,
+		Variables: &__SetAgentStateInput{
+			Input: input,
+		},
+	}
+
+	data_ = &SetAgentStateResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by SetWebhook.
 const SetWebhook_Operation = `
 mutation SetWebhook ($id: ID!) {
@@ -14175,6 +16442,11 @@ fragment ConversationFields on Conversation {
 		name
 		type
 	}
+	queued
+	service {
+		id
+		name
+	}
 }
 `
 
@@ -14233,6 +16505,11 @@ fragment ConversationFields on Conversation {
 		id
 		name
 		type
+	}
+	queued
+	service {
+		id
+		name
 	}
 }
 `
@@ -14399,6 +16676,11 @@ fragment ConversationFields on Conversation {
 		name
 		type
 	}
+	queued
+	service {
+		id
+		name
+	}
 }
 `
 
@@ -14419,6 +16701,129 @@ func TransferConversation(
 	}
 
 	data_ = &TransferConversationResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by TransferToService.
+const TransferToService_Operation = `
+mutation TransferToService ($id: ID!, $serviceId: ID!) {
+	transferConversation(id: $id, serviceId: $serviceId) {
+		... ConversationFields
+	}
+}
+fragment ConversationFields on Conversation {
+	id
+	status
+	lastMessageAt
+	closedAt
+	replyWindowClosesAt
+	createdAt
+	assignee {
+		id
+		name
+	}
+	contact {
+		id
+		providerUserID
+		displayName
+		avatarURL
+		blocked
+	}
+	integrationAccount {
+		id
+		name
+		type
+	}
+	queued
+	service {
+		id
+		name
+	}
+}
+`
+
+// Puts a conversation back into a chat service's queue.
+func TransferToService(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	serviceId string,
+) (data_ *TransferToServiceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "TransferToService",
+		Query:  TransferToService_Operation,
+		Variables: &__TransferToServiceInput{
+			Id:        id,
+			ServiceId: serviceId,
+		},
+	}
+
+	data_ = &TransferToServiceResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpdateChatService.
+const UpdateChatService_Operation = `
+mutation UpdateChatService ($id: ID!, $input: ChatServiceInput!) {
+	updateChatService(id: $id, input: $input) {
+		... ChatServiceFields
+	}
+}
+fragment ChatServiceFields on ChatService {
+	id
+	name
+	priority
+	requiredSkills {
+		name
+		level
+	}
+	timeZone
+	offerTimeoutSeconds
+	accounts {
+		id
+		name
+		type
+	}
+	agents {
+		id
+		name
+	}
+}
+`
+
+// Changes a chat service (admins only).
+func UpdateChatService(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+	input ChatServiceInput,
+) (data_ *UpdateChatServiceResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateChatService",
+		Query:  UpdateChatService_Operation,
+		Variables: &__UpdateChatServiceInput{
+			Id:    id,
+			Input: input,
+		},
+	}
+
+	data_ = &UpdateChatServiceResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -14628,6 +17033,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 
@@ -14682,6 +17095,14 @@ fragment UserFields on User {
 	role
 	active
 	createdAt
+	state
+	stateReason
+	stateSince
+	skills {
+		name
+		level
+	}
+	capacity
 }
 `
 

@@ -15,12 +15,14 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -34,6 +36,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// ChatService is the client for interacting with the ChatService builders.
+	ChatService *ChatServiceClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Conversation is the client for interacting with the Conversation builders.
@@ -46,6 +50,8 @@ type Client struct {
 	Message *MessageClient
 	// MessagePart is the client for interacting with the MessagePart builders.
 	MessagePart *MessagePartClient
+	// Offer is the client for interacting with the Offer builders.
+	Offer *OfferClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// Token is the client for interacting with the Token builders.
@@ -65,12 +71,14 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.ChatService = NewChatServiceClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Conversation = NewConversationClient(c.config)
 	c.Event = NewEventClient(c.config)
 	c.IntegrationAccount = NewIntegrationAccountClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.MessagePart = NewMessagePartClient(c.config)
+	c.Offer = NewOfferClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
@@ -167,12 +175,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		ChatService:        NewChatServiceClient(cfg),
 		Contact:            NewContactClient(cfg),
 		Conversation:       NewConversationClient(cfg),
 		Event:              NewEventClient(cfg),
 		IntegrationAccount: NewIntegrationAccountClient(cfg),
 		Message:            NewMessageClient(cfg),
 		MessagePart:        NewMessagePartClient(cfg),
+		Offer:              NewOfferClient(cfg),
 		Tenant:             NewTenantClient(cfg),
 		Token:              NewTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -196,12 +206,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                ctx,
 		config:             cfg,
+		ChatService:        NewChatServiceClient(cfg),
 		Contact:            NewContactClient(cfg),
 		Conversation:       NewConversationClient(cfg),
 		Event:              NewEventClient(cfg),
 		IntegrationAccount: NewIntegrationAccountClient(cfg),
 		Message:            NewMessageClient(cfg),
 		MessagePart:        NewMessagePartClient(cfg),
+		Offer:              NewOfferClient(cfg),
 		Tenant:             NewTenantClient(cfg),
 		Token:              NewTokenClient(cfg),
 		User:               NewUserClient(cfg),
@@ -212,7 +224,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Contact.
+//		ChatService.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -235,8 +247,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message,
-		c.MessagePart, c.Tenant, c.Token, c.User, c.WebhookEvent,
+		c.ChatService, c.Contact, c.Conversation, c.Event, c.IntegrationAccount,
+		c.Message, c.MessagePart, c.Offer, c.Tenant, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -246,8 +258,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Contact, c.Conversation, c.Event, c.IntegrationAccount, c.Message,
-		c.MessagePart, c.Tenant, c.Token, c.User, c.WebhookEvent,
+		c.ChatService, c.Contact, c.Conversation, c.Event, c.IntegrationAccount,
+		c.Message, c.MessagePart, c.Offer, c.Tenant, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -256,6 +268,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *ChatServiceMutation:
+		return c.ChatService.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
 	case *ConversationMutation:
@@ -268,6 +282,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Message.mutate(ctx, m)
 	case *MessagePartMutation:
 		return c.MessagePart.mutate(ctx, m)
+	case *OfferMutation:
+		return c.Offer.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
 	case *TokenMutation:
@@ -278,6 +294,189 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WebhookEvent.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// ChatServiceClient is a client for the ChatService schema.
+type ChatServiceClient struct {
+	config
+}
+
+// NewChatServiceClient returns a client for the ChatService from the given config.
+func NewChatServiceClient(c config) *ChatServiceClient {
+	return &ChatServiceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `chatservice.Hooks(f(g(h())))`.
+func (c *ChatServiceClient) Use(hooks ...Hook) {
+	c.hooks.ChatService = append(c.hooks.ChatService, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `chatservice.Intercept(f(g(h())))`.
+func (c *ChatServiceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChatService = append(c.inters.ChatService, interceptors...)
+}
+
+// Create returns a builder for creating a ChatService entity.
+func (c *ChatServiceClient) Create() *ChatServiceCreate {
+	mutation := newChatServiceMutation(c.config, OpCreate)
+	return &ChatServiceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChatService entities.
+func (c *ChatServiceClient) CreateBulk(builders ...*ChatServiceCreate) *ChatServiceCreateBulk {
+	return &ChatServiceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChatServiceClient) MapCreateBulk(slice any, setFunc func(*ChatServiceCreate, int)) *ChatServiceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChatServiceCreateBulk{err: fmt.Errorf("calling to ChatServiceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChatServiceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChatServiceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChatService.
+func (c *ChatServiceClient) Update() *ChatServiceUpdate {
+	mutation := newChatServiceMutation(c.config, OpUpdate)
+	return &ChatServiceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChatServiceClient) UpdateOne(_m *ChatService) *ChatServiceUpdateOne {
+	mutation := newChatServiceMutation(c.config, OpUpdateOne, withChatService(_m))
+	return &ChatServiceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChatServiceClient) UpdateOneID(id int) *ChatServiceUpdateOne {
+	mutation := newChatServiceMutation(c.config, OpUpdateOne, withChatServiceID(id))
+	return &ChatServiceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChatService.
+func (c *ChatServiceClient) Delete() *ChatServiceDelete {
+	mutation := newChatServiceMutation(c.config, OpDelete)
+	return &ChatServiceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChatServiceClient) DeleteOne(_m *ChatService) *ChatServiceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChatServiceClient) DeleteOneID(id int) *ChatServiceDeleteOne {
+	builder := c.Delete().Where(chatservice.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChatServiceDeleteOne{builder}
+}
+
+// Query returns a query builder for ChatService.
+func (c *ChatServiceClient) Query() *ChatServiceQuery {
+	return &ChatServiceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChatService},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ChatService entity by its id.
+func (c *ChatServiceClient) Get(ctx context.Context, id int) (*ChatService, error) {
+	return c.Query().Where(chatservice.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChatServiceClient) GetX(ctx context.Context, id int) *ChatService {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a ChatService.
+func (c *ChatServiceClient) QueryTenant(_m *ChatService) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(chatservice.Table, chatservice.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, chatservice.TenantTable, chatservice.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgents queries the agents edge of a ChatService.
+func (c *ChatServiceClient) QueryAgents(_m *ChatService) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(chatservice.Table, chatservice.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, chatservice.AgentsTable, chatservice.AgentsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAccounts queries the accounts edge of a ChatService.
+func (c *ChatServiceClient) QueryAccounts(_m *ChatService) *IntegrationAccountQuery {
+	query := (&IntegrationAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(chatservice.Table, chatservice.FieldID, id),
+			sqlgraph.To(integrationaccount.Table, integrationaccount.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, chatservice.AccountsTable, chatservice.AccountsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ChatServiceClient) Hooks() []Hook {
+	hooks := c.hooks.ChatService
+	return append(hooks[:len(hooks):len(hooks)], chatservice.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChatServiceClient) Interceptors() []Interceptor {
+	inters := c.inters.ChatService
+	return append(inters[:len(inters):len(inters)], chatservice.Interceptors[:]...)
+}
+
+func (c *ChatServiceClient) mutate(ctx context.Context, m *ChatServiceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChatServiceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChatServiceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChatServiceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChatServiceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChatService mutation op: %q", m.Op())
 	}
 }
 
@@ -668,6 +867,22 @@ func (c *ConversationClient) QueryLastMessage(_m *Conversation) *MessageQuery {
 	return query
 }
 
+// QueryService queries the service edge of a Conversation.
+func (c *ConversationClient) QueryService(_m *Conversation) *ChatServiceQuery {
+	query := (&ChatServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(conversation.Table, conversation.FieldID, id),
+			sqlgraph.To(chatservice.Table, chatservice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, conversation.ServiceTable, conversation.ServiceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ConversationClient) Hooks() []Hook {
 	hooks := c.hooks.Conversation
@@ -963,6 +1178,22 @@ func (c *IntegrationAccountClient) QueryTenant(_m *IntegrationAccount) *TenantQu
 			sqlgraph.From(integrationaccount.Table, integrationaccount.FieldID, id),
 			sqlgraph.To(tenant.Table, tenant.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, integrationaccount.TenantTable, integrationaccount.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryService queries the service edge of a IntegrationAccount.
+func (c *IntegrationAccountClient) QueryService(_m *IntegrationAccount) *ChatServiceQuery {
+	query := (&ChatServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(integrationaccount.Table, integrationaccount.FieldID, id),
+			sqlgraph.To(chatservice.Table, chatservice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, integrationaccount.ServiceTable, integrationaccount.ServiceColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1360,6 +1591,189 @@ func (c *MessagePartClient) mutate(ctx context.Context, m *MessagePartMutation) 
 		return (&MessagePartDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MessagePart mutation op: %q", m.Op())
+	}
+}
+
+// OfferClient is a client for the Offer schema.
+type OfferClient struct {
+	config
+}
+
+// NewOfferClient returns a client for the Offer from the given config.
+func NewOfferClient(c config) *OfferClient {
+	return &OfferClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `offer.Hooks(f(g(h())))`.
+func (c *OfferClient) Use(hooks ...Hook) {
+	c.hooks.Offer = append(c.hooks.Offer, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `offer.Intercept(f(g(h())))`.
+func (c *OfferClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Offer = append(c.inters.Offer, interceptors...)
+}
+
+// Create returns a builder for creating a Offer entity.
+func (c *OfferClient) Create() *OfferCreate {
+	mutation := newOfferMutation(c.config, OpCreate)
+	return &OfferCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Offer entities.
+func (c *OfferClient) CreateBulk(builders ...*OfferCreate) *OfferCreateBulk {
+	return &OfferCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *OfferClient) MapCreateBulk(slice any, setFunc func(*OfferCreate, int)) *OfferCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &OfferCreateBulk{err: fmt.Errorf("calling to OfferClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*OfferCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &OfferCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Offer.
+func (c *OfferClient) Update() *OfferUpdate {
+	mutation := newOfferMutation(c.config, OpUpdate)
+	return &OfferUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *OfferClient) UpdateOne(_m *Offer) *OfferUpdateOne {
+	mutation := newOfferMutation(c.config, OpUpdateOne, withOffer(_m))
+	return &OfferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *OfferClient) UpdateOneID(id int) *OfferUpdateOne {
+	mutation := newOfferMutation(c.config, OpUpdateOne, withOfferID(id))
+	return &OfferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Offer.
+func (c *OfferClient) Delete() *OfferDelete {
+	mutation := newOfferMutation(c.config, OpDelete)
+	return &OfferDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *OfferClient) DeleteOne(_m *Offer) *OfferDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *OfferClient) DeleteOneID(id int) *OfferDeleteOne {
+	builder := c.Delete().Where(offer.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &OfferDeleteOne{builder}
+}
+
+// Query returns a query builder for Offer.
+func (c *OfferClient) Query() *OfferQuery {
+	return &OfferQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeOffer},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Offer entity by its id.
+func (c *OfferClient) Get(ctx context.Context, id int) (*Offer, error) {
+	return c.Query().Where(offer.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *OfferClient) GetX(ctx context.Context, id int) *Offer {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Offer.
+func (c *OfferClient) QueryTenant(_m *Offer) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(offer.Table, offer.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, offer.TenantTable, offer.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryConversation queries the conversation edge of a Offer.
+func (c *OfferClient) QueryConversation(_m *Offer) *ConversationQuery {
+	query := (&ConversationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(offer.Table, offer.FieldID, id),
+			sqlgraph.To(conversation.Table, conversation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, offer.ConversationTable, offer.ConversationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a Offer.
+func (c *OfferClient) QueryAgent(_m *Offer) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(offer.Table, offer.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, offer.AgentTable, offer.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *OfferClient) Hooks() []Hook {
+	hooks := c.hooks.Offer
+	return append(hooks[:len(hooks):len(hooks)], offer.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *OfferClient) Interceptors() []Interceptor {
+	inters := c.inters.Offer
+	return append(inters[:len(inters):len(inters)], offer.Interceptors[:]...)
+}
+
+func (c *OfferClient) mutate(ctx context.Context, m *OfferMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&OfferCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&OfferUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&OfferUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&OfferDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Offer mutation op: %q", m.Op())
 	}
 }
 
@@ -1803,6 +2217,22 @@ func (c *UserClient) QueryTokens(_m *User) *TokenQuery {
 	return query
 }
 
+// QueryServices queries the services edge of a User.
+func (c *UserClient) QueryServices(_m *User) *ChatServiceQuery {
+	query := (&ChatServiceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(chatservice.Table, chatservice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.ServicesTable, user.ServicesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -2000,12 +2430,12 @@ func (c *WebhookEventClient) mutate(ctx context.Context, m *WebhookEventMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Contact, Conversation, Event, IntegrationAccount, Message, MessagePart, Tenant,
-		Token, User, WebhookEvent []ent.Hook
+		ChatService, Contact, Conversation, Event, IntegrationAccount, Message,
+		MessagePart, Offer, Tenant, Token, User, WebhookEvent []ent.Hook
 	}
 	inters struct {
-		Contact, Conversation, Event, IntegrationAccount, Message, MessagePart, Tenant,
-		Token, User, WebhookEvent []ent.Interceptor
+		ChatService, Contact, Conversation, Event, IntegrationAccount, Message,
+		MessagePart, Offer, Tenant, Token, User, WebhookEvent []ent.Interceptor
 	}
 )
 

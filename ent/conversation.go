@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
@@ -44,6 +45,16 @@ type Conversation struct {
 	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
 	// LastMessageID holds the value of the "last_message_id" field.
 	LastMessageID *int `json:"last_message_id,omitempty"`
+	// ServiceID holds the value of the "service_id" field.
+	ServiceID *int `json:"service_id,omitempty"`
+	// Queued holds the value of the "queued" field.
+	Queued bool `json:"queued,omitempty"`
+	// QueuedAt holds the value of the "queued_at" field.
+	QueuedAt *time.Time `json:"queued_at,omitempty"`
+	// Priority holds the value of the "priority" field.
+	Priority int `json:"priority,omitempty"`
+	// OfferedToID holds the value of the "offered_to_id" field.
+	OfferedToID *int `json:"offered_to_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ConversationQuery when eager-loading is set.
 	Edges        ConversationEdges `json:"edges"`
@@ -64,11 +75,13 @@ type ConversationEdges struct {
 	Messages []*Message `json:"messages,omitempty"`
 	// LastMessage holds the value of the last_message edge.
 	LastMessage *Message `json:"last_message,omitempty"`
+	// Service holds the value of the service edge.
+	Service *ChatService `json:"service,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [5]map[string]int
+	totalCount [6]map[string]int
 
 	namedMessages map[string][]*Message
 }
@@ -137,16 +150,29 @@ func (e ConversationEdges) LastMessageOrErr() (*Message, error) {
 	return nil, &NotLoadedError{edge: "last_message"}
 }
 
+// ServiceOrErr returns the Service value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ConversationEdges) ServiceOrErr() (*ChatService, error) {
+	if e.Service != nil {
+		return e.Service, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: chatservice.Label}
+	}
+	return nil, &NotLoadedError{edge: "service"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Conversation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID:
+		case conversation.FieldQueued:
+			values[i] = new(sql.NullBool)
+		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID, conversation.FieldServiceID, conversation.FieldPriority, conversation.FieldOfferedToID:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldStatus:
 			values[i] = new(sql.NullString)
-		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt:
+		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt, conversation.FieldQueuedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -239,6 +265,39 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				_m.LastMessageID = new(int)
 				*_m.LastMessageID = int(value.Int64)
 			}
+		case conversation.FieldServiceID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field service_id", values[i])
+			} else if value.Valid {
+				_m.ServiceID = new(int)
+				*_m.ServiceID = int(value.Int64)
+			}
+		case conversation.FieldQueued:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field queued", values[i])
+			} else if value.Valid {
+				_m.Queued = value.Bool
+			}
+		case conversation.FieldQueuedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field queued_at", values[i])
+			} else if value.Valid {
+				_m.QueuedAt = new(time.Time)
+				*_m.QueuedAt = value.Time
+			}
+		case conversation.FieldPriority:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field priority", values[i])
+			} else if value.Valid {
+				_m.Priority = int(value.Int64)
+			}
+		case conversation.FieldOfferedToID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field offered_to_id", values[i])
+			} else if value.Valid {
+				_m.OfferedToID = new(int)
+				*_m.OfferedToID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -280,6 +339,11 @@ func (_m *Conversation) QueryMessages() *MessageQuery {
 // QueryLastMessage queries the "last_message" edge of the Conversation entity.
 func (_m *Conversation) QueryLastMessage() *MessageQuery {
 	return NewConversationClient(_m.config).QueryLastMessage(_m)
+}
+
+// QueryService queries the "service" edge of the Conversation entity.
+func (_m *Conversation) QueryService() *ChatServiceQuery {
+	return NewConversationClient(_m.config).QueryService(_m)
 }
 
 // Update returns a builder for updating this Conversation.
@@ -343,6 +407,27 @@ func (_m *Conversation) String() string {
 	builder.WriteString(", ")
 	if v := _m.LastMessageID; v != nil {
 		builder.WriteString("last_message_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ServiceID; v != nil {
+		builder.WriteString("service_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("queued=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Queued))
+	builder.WriteString(", ")
+	if v := _m.QueuedAt; v != nil {
+		builder.WriteString("queued_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("priority=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Priority))
+	builder.WriteString(", ")
+	if v := _m.OfferedToID; v != nil {
+		builder.WriteString("offered_to_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

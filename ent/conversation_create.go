@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
@@ -157,6 +158,76 @@ func (_c *ConversationCreate) SetNillableLastMessageID(v *int) *ConversationCrea
 	return _c
 }
 
+// SetServiceID sets the "service_id" field.
+func (_c *ConversationCreate) SetServiceID(v int) *ConversationCreate {
+	_c.mutation.SetServiceID(v)
+	return _c
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableServiceID(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetServiceID(*v)
+	}
+	return _c
+}
+
+// SetQueued sets the "queued" field.
+func (_c *ConversationCreate) SetQueued(v bool) *ConversationCreate {
+	_c.mutation.SetQueued(v)
+	return _c
+}
+
+// SetNillableQueued sets the "queued" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableQueued(v *bool) *ConversationCreate {
+	if v != nil {
+		_c.SetQueued(*v)
+	}
+	return _c
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (_c *ConversationCreate) SetQueuedAt(v time.Time) *ConversationCreate {
+	_c.mutation.SetQueuedAt(v)
+	return _c
+}
+
+// SetNillableQueuedAt sets the "queued_at" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableQueuedAt(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetQueuedAt(*v)
+	}
+	return _c
+}
+
+// SetPriority sets the "priority" field.
+func (_c *ConversationCreate) SetPriority(v int) *ConversationCreate {
+	_c.mutation.SetPriority(v)
+	return _c
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillablePriority(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetPriority(*v)
+	}
+	return _c
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (_c *ConversationCreate) SetOfferedToID(v int) *ConversationCreate {
+	_c.mutation.SetOfferedToID(v)
+	return _c
+}
+
+// SetNillableOfferedToID sets the "offered_to_id" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableOfferedToID(v *int) *ConversationCreate {
+	if v != nil {
+		_c.SetOfferedToID(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *ConversationCreate) SetTenant(v *Tenant) *ConversationCreate {
 	return _c.SetTenantID(v.ID)
@@ -195,6 +266,11 @@ func (_c *ConversationCreate) AddMessages(v ...*Message) *ConversationCreate {
 // SetLastMessage sets the "last_message" edge to the Message entity.
 func (_c *ConversationCreate) SetLastMessage(v *Message) *ConversationCreate {
 	return _c.SetLastMessageID(v.ID)
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_c *ConversationCreate) SetService(v *ChatService) *ConversationCreate {
+	return _c.SetServiceID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -259,6 +335,14 @@ func (_c *ConversationCreate) defaults() error {
 		v := conversation.DefaultLastMessageAt()
 		_c.mutation.SetLastMessageAt(v)
 	}
+	if _, ok := _c.mutation.Queued(); !ok {
+		v := conversation.DefaultQueued
+		_c.mutation.SetQueued(v)
+	}
+	if _, ok := _c.mutation.Priority(); !ok {
+		v := conversation.DefaultPriority
+		_c.mutation.SetPriority(v)
+	}
 	return nil
 }
 
@@ -289,6 +373,12 @@ func (_c *ConversationCreate) check() error {
 	}
 	if _, ok := _c.mutation.LastMessageAt(); !ok {
 		return &ValidationError{Name: "last_message_at", err: errors.New(`ent: missing required field "Conversation.last_message_at"`)}
+	}
+	if _, ok := _c.mutation.Queued(); !ok {
+		return &ValidationError{Name: "queued", err: errors.New(`ent: missing required field "Conversation.queued"`)}
+	}
+	if _, ok := _c.mutation.Priority(); !ok {
+		return &ValidationError{Name: "priority", err: errors.New(`ent: missing required field "Conversation.priority"`)}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
 		return &ValidationError{Name: "tenant", err: errors.New(`ent: missing required edge "Conversation.tenant"`)}
@@ -349,6 +439,22 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.LastInboundAt(); ok {
 		_spec.SetField(conversation.FieldLastInboundAt, field.TypeTime, value)
 		_node.LastInboundAt = &value
+	}
+	if value, ok := _c.mutation.Queued(); ok {
+		_spec.SetField(conversation.FieldQueued, field.TypeBool, value)
+		_node.Queued = value
+	}
+	if value, ok := _c.mutation.QueuedAt(); ok {
+		_spec.SetField(conversation.FieldQueuedAt, field.TypeTime, value)
+		_node.QueuedAt = &value
+	}
+	if value, ok := _c.mutation.Priority(); ok {
+		_spec.SetField(conversation.FieldPriority, field.TypeInt, value)
+		_node.Priority = value
+	}
+	if value, ok := _c.mutation.OfferedToID(); ok {
+		_spec.SetField(conversation.FieldOfferedToID, field.TypeInt, value)
+		_node.OfferedToID = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -449,6 +555,23 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.LastMessageID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.ServiceTable,
+			Columns: []string{conversation.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ServiceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -608,6 +731,96 @@ func (u *ConversationUpsert) UpdateLastMessageID() *ConversationUpsert {
 // ClearLastMessageID clears the value of the "last_message_id" field.
 func (u *ConversationUpsert) ClearLastMessageID() *ConversationUpsert {
 	u.SetNull(conversation.FieldLastMessageID)
+	return u
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *ConversationUpsert) SetServiceID(v int) *ConversationUpsert {
+	u.Set(conversation.FieldServiceID, v)
+	return u
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateServiceID() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldServiceID)
+	return u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *ConversationUpsert) ClearServiceID() *ConversationUpsert {
+	u.SetNull(conversation.FieldServiceID)
+	return u
+}
+
+// SetQueued sets the "queued" field.
+func (u *ConversationUpsert) SetQueued(v bool) *ConversationUpsert {
+	u.Set(conversation.FieldQueued, v)
+	return u
+}
+
+// UpdateQueued sets the "queued" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateQueued() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldQueued)
+	return u
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (u *ConversationUpsert) SetQueuedAt(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldQueuedAt, v)
+	return u
+}
+
+// UpdateQueuedAt sets the "queued_at" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateQueuedAt() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldQueuedAt)
+	return u
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (u *ConversationUpsert) ClearQueuedAt() *ConversationUpsert {
+	u.SetNull(conversation.FieldQueuedAt)
+	return u
+}
+
+// SetPriority sets the "priority" field.
+func (u *ConversationUpsert) SetPriority(v int) *ConversationUpsert {
+	u.Set(conversation.FieldPriority, v)
+	return u
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdatePriority() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldPriority)
+	return u
+}
+
+// AddPriority adds v to the "priority" field.
+func (u *ConversationUpsert) AddPriority(v int) *ConversationUpsert {
+	u.Add(conversation.FieldPriority, v)
+	return u
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (u *ConversationUpsert) SetOfferedToID(v int) *ConversationUpsert {
+	u.Set(conversation.FieldOfferedToID, v)
+	return u
+}
+
+// UpdateOfferedToID sets the "offered_to_id" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateOfferedToID() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldOfferedToID)
+	return u
+}
+
+// AddOfferedToID adds v to the "offered_to_id" field.
+func (u *ConversationUpsert) AddOfferedToID(v int) *ConversationUpsert {
+	u.Add(conversation.FieldOfferedToID, v)
+	return u
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (u *ConversationUpsert) ClearOfferedToID() *ConversationUpsert {
+	u.SetNull(conversation.FieldOfferedToID)
 	return u
 }
 
@@ -788,6 +1001,111 @@ func (u *ConversationUpsertOne) UpdateLastMessageID() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearLastMessageID() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearLastMessageID()
+	})
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *ConversationUpsertOne) SetServiceID(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetServiceID(v)
+	})
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateServiceID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateServiceID()
+	})
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *ConversationUpsertOne) ClearServiceID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearServiceID()
+	})
+}
+
+// SetQueued sets the "queued" field.
+func (u *ConversationUpsertOne) SetQueued(v bool) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetQueued(v)
+	})
+}
+
+// UpdateQueued sets the "queued" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateQueued() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateQueued()
+	})
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (u *ConversationUpsertOne) SetQueuedAt(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetQueuedAt(v)
+	})
+}
+
+// UpdateQueuedAt sets the "queued_at" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateQueuedAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateQueuedAt()
+	})
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (u *ConversationUpsertOne) ClearQueuedAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearQueuedAt()
+	})
+}
+
+// SetPriority sets the "priority" field.
+func (u *ConversationUpsertOne) SetPriority(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetPriority(v)
+	})
+}
+
+// AddPriority adds v to the "priority" field.
+func (u *ConversationUpsertOne) AddPriority(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddPriority(v)
+	})
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdatePriority() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdatePriority()
+	})
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (u *ConversationUpsertOne) SetOfferedToID(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetOfferedToID(v)
+	})
+}
+
+// AddOfferedToID adds v to the "offered_to_id" field.
+func (u *ConversationUpsertOne) AddOfferedToID(v int) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddOfferedToID(v)
+	})
+}
+
+// UpdateOfferedToID sets the "offered_to_id" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateOfferedToID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateOfferedToID()
+	})
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (u *ConversationUpsertOne) ClearOfferedToID() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearOfferedToID()
 	})
 }
 
@@ -1134,6 +1452,111 @@ func (u *ConversationUpsertBulk) UpdateLastMessageID() *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) ClearLastMessageID() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearLastMessageID()
+	})
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *ConversationUpsertBulk) SetServiceID(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetServiceID(v)
+	})
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateServiceID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateServiceID()
+	})
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *ConversationUpsertBulk) ClearServiceID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearServiceID()
+	})
+}
+
+// SetQueued sets the "queued" field.
+func (u *ConversationUpsertBulk) SetQueued(v bool) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetQueued(v)
+	})
+}
+
+// UpdateQueued sets the "queued" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateQueued() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateQueued()
+	})
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (u *ConversationUpsertBulk) SetQueuedAt(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetQueuedAt(v)
+	})
+}
+
+// UpdateQueuedAt sets the "queued_at" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateQueuedAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateQueuedAt()
+	})
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (u *ConversationUpsertBulk) ClearQueuedAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearQueuedAt()
+	})
+}
+
+// SetPriority sets the "priority" field.
+func (u *ConversationUpsertBulk) SetPriority(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetPriority(v)
+	})
+}
+
+// AddPriority adds v to the "priority" field.
+func (u *ConversationUpsertBulk) AddPriority(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddPriority(v)
+	})
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdatePriority() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdatePriority()
+	})
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (u *ConversationUpsertBulk) SetOfferedToID(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetOfferedToID(v)
+	})
+}
+
+// AddOfferedToID adds v to the "offered_to_id" field.
+func (u *ConversationUpsertBulk) AddOfferedToID(v int) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.AddOfferedToID(v)
+	})
+}
+
+// UpdateOfferedToID sets the "offered_to_id" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateOfferedToID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateOfferedToID()
+	})
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (u *ConversationUpsertBulk) ClearOfferedToID() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearOfferedToID()
 	})
 }
 

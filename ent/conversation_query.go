@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
@@ -34,6 +35,7 @@ type ConversationQuery struct {
 	withAssignee           *UserQuery
 	withMessages           *MessageQuery
 	withLastMessage        *MessageQuery
+	withService            *ChatServiceQuery
 	loadTotal              []func(context.Context, []*Conversation) error
 	modifiers              []func(*sql.Selector)
 	withNamedMessages      map[string]*MessageQuery
@@ -198,6 +200,28 @@ func (_q *ConversationQuery) QueryLastMessage() *MessageQuery {
 			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
 			sqlgraph.To(message.Table, message.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, conversation.LastMessageTable, conversation.LastMessageColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryService chains the current query on the "service" edge.
+func (_q *ConversationQuery) QueryService() *ChatServiceQuery {
+	query := (&ChatServiceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(conversation.Table, conversation.FieldID, selector),
+			sqlgraph.To(chatservice.Table, chatservice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, conversation.ServiceTable, conversation.ServiceColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -403,6 +427,7 @@ func (_q *ConversationQuery) Clone() *ConversationQuery {
 		withAssignee:           _q.withAssignee.Clone(),
 		withMessages:           _q.withMessages.Clone(),
 		withLastMessage:        _q.withLastMessage.Clone(),
+		withService:            _q.withService.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -473,6 +498,17 @@ func (_q *ConversationQuery) WithLastMessage(opts ...func(*MessageQuery)) *Conve
 		opt(query)
 	}
 	_q.withLastMessage = query
+	return _q
+}
+
+// WithService tells the query-builder to eager-load the nodes that are connected to
+// the "service" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ConversationQuery) WithService(opts ...func(*ChatServiceQuery)) *ConversationQuery {
+	query := (&ChatServiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withService = query
 	return _q
 }
 
@@ -554,13 +590,14 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	var (
 		nodes       = []*Conversation{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withTenant != nil,
 			_q.withIntegrationAccount != nil,
 			_q.withContact != nil,
 			_q.withAssignee != nil,
 			_q.withMessages != nil,
 			_q.withLastMessage != nil,
+			_q.withService != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -618,6 +655,12 @@ func (_q *ConversationQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if query := _q.withLastMessage; query != nil {
 		if err := _q.loadLastMessage(ctx, query, nodes, nil,
 			func(n *Conversation, e *Message) { n.Edges.LastMessage = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withService; query != nil {
+		if err := _q.loadService(ctx, query, nodes, nil,
+			func(n *Conversation, e *ChatService) { n.Edges.Service = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -820,6 +863,38 @@ func (_q *ConversationQuery) loadLastMessage(ctx context.Context, query *Message
 	}
 	return nil
 }
+func (_q *ConversationQuery) loadService(ctx context.Context, query *ChatServiceQuery, nodes []*Conversation, init func(*Conversation), assign func(*Conversation, *ChatService)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Conversation)
+	for i := range nodes {
+		if nodes[i].ServiceID == nil {
+			continue
+		}
+		fk := *nodes[i].ServiceID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(chatservice.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "service_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *ConversationQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -863,6 +938,9 @@ func (_q *ConversationQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withLastMessage != nil {
 			_spec.Node.AddColumnOnce(conversation.FieldLastMessageID)
+		}
+		if _q.withService != nil {
+			_spec.Node.AddColumnOnce(conversation.FieldServiceID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/predicate"
@@ -145,6 +146,108 @@ func (_u *ConversationUpdate) ClearLastMessageID() *ConversationUpdate {
 	return _u
 }
 
+// SetServiceID sets the "service_id" field.
+func (_u *ConversationUpdate) SetServiceID(v int) *ConversationUpdate {
+	_u.mutation.SetServiceID(v)
+	return _u
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableServiceID(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetServiceID(*v)
+	}
+	return _u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (_u *ConversationUpdate) ClearServiceID() *ConversationUpdate {
+	_u.mutation.ClearServiceID()
+	return _u
+}
+
+// SetQueued sets the "queued" field.
+func (_u *ConversationUpdate) SetQueued(v bool) *ConversationUpdate {
+	_u.mutation.SetQueued(v)
+	return _u
+}
+
+// SetNillableQueued sets the "queued" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableQueued(v *bool) *ConversationUpdate {
+	if v != nil {
+		_u.SetQueued(*v)
+	}
+	return _u
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (_u *ConversationUpdate) SetQueuedAt(v time.Time) *ConversationUpdate {
+	_u.mutation.SetQueuedAt(v)
+	return _u
+}
+
+// SetNillableQueuedAt sets the "queued_at" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableQueuedAt(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetQueuedAt(*v)
+	}
+	return _u
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (_u *ConversationUpdate) ClearQueuedAt() *ConversationUpdate {
+	_u.mutation.ClearQueuedAt()
+	return _u
+}
+
+// SetPriority sets the "priority" field.
+func (_u *ConversationUpdate) SetPriority(v int) *ConversationUpdate {
+	_u.mutation.ResetPriority()
+	_u.mutation.SetPriority(v)
+	return _u
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillablePriority(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetPriority(*v)
+	}
+	return _u
+}
+
+// AddPriority adds value to the "priority" field.
+func (_u *ConversationUpdate) AddPriority(v int) *ConversationUpdate {
+	_u.mutation.AddPriority(v)
+	return _u
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (_u *ConversationUpdate) SetOfferedToID(v int) *ConversationUpdate {
+	_u.mutation.ResetOfferedToID()
+	_u.mutation.SetOfferedToID(v)
+	return _u
+}
+
+// SetNillableOfferedToID sets the "offered_to_id" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableOfferedToID(v *int) *ConversationUpdate {
+	if v != nil {
+		_u.SetOfferedToID(*v)
+	}
+	return _u
+}
+
+// AddOfferedToID adds value to the "offered_to_id" field.
+func (_u *ConversationUpdate) AddOfferedToID(v int) *ConversationUpdate {
+	_u.mutation.AddOfferedToID(v)
+	return _u
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (_u *ConversationUpdate) ClearOfferedToID() *ConversationUpdate {
+	_u.mutation.ClearOfferedToID()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdate) SetAssignee(v *User) *ConversationUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -168,6 +271,11 @@ func (_u *ConversationUpdate) AddMessages(v ...*Message) *ConversationUpdate {
 // SetLastMessage sets the "last_message" edge to the Message entity.
 func (_u *ConversationUpdate) SetLastMessage(v *Message) *ConversationUpdate {
 	return _u.SetLastMessageID(v.ID)
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_u *ConversationUpdate) SetService(v *ChatService) *ConversationUpdate {
+	return _u.SetServiceID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -205,6 +313,12 @@ func (_u *ConversationUpdate) RemoveMessages(v ...*Message) *ConversationUpdate 
 // ClearLastMessage clears the "last_message" edge to the Message entity.
 func (_u *ConversationUpdate) ClearLastMessage() *ConversationUpdate {
 	_u.mutation.ClearLastMessage()
+	return _u
+}
+
+// ClearService clears the "service" edge to the ChatService entity.
+func (_u *ConversationUpdate) ClearService() *ConversationUpdate {
+	_u.mutation.ClearService()
 	return _u
 }
 
@@ -308,6 +422,30 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if _u.mutation.LastInboundAtCleared() {
 		_spec.ClearField(conversation.FieldLastInboundAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Queued(); ok {
+		_spec.SetField(conversation.FieldQueued, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.QueuedAt(); ok {
+		_spec.SetField(conversation.FieldQueuedAt, field.TypeTime, value)
+	}
+	if _u.mutation.QueuedAtCleared() {
+		_spec.ClearField(conversation.FieldQueuedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Priority(); ok {
+		_spec.SetField(conversation.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPriority(); ok {
+		_spec.AddField(conversation.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OfferedToID(); ok {
+		_spec.SetField(conversation.FieldOfferedToID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfferedToID(); ok {
+		_spec.AddField(conversation.FieldOfferedToID, field.TypeInt, value)
+	}
+	if _u.mutation.OfferedToIDCleared() {
+		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -404,6 +542,35 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServiceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.ServiceTable,
+			Columns: []string{conversation.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.ServiceTable,
+			Columns: []string{conversation.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -547,6 +714,108 @@ func (_u *ConversationUpdateOne) ClearLastMessageID() *ConversationUpdateOne {
 	return _u
 }
 
+// SetServiceID sets the "service_id" field.
+func (_u *ConversationUpdateOne) SetServiceID(v int) *ConversationUpdateOne {
+	_u.mutation.SetServiceID(v)
+	return _u
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableServiceID(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetServiceID(*v)
+	}
+	return _u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (_u *ConversationUpdateOne) ClearServiceID() *ConversationUpdateOne {
+	_u.mutation.ClearServiceID()
+	return _u
+}
+
+// SetQueued sets the "queued" field.
+func (_u *ConversationUpdateOne) SetQueued(v bool) *ConversationUpdateOne {
+	_u.mutation.SetQueued(v)
+	return _u
+}
+
+// SetNillableQueued sets the "queued" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableQueued(v *bool) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetQueued(*v)
+	}
+	return _u
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (_u *ConversationUpdateOne) SetQueuedAt(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetQueuedAt(v)
+	return _u
+}
+
+// SetNillableQueuedAt sets the "queued_at" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableQueuedAt(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetQueuedAt(*v)
+	}
+	return _u
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (_u *ConversationUpdateOne) ClearQueuedAt() *ConversationUpdateOne {
+	_u.mutation.ClearQueuedAt()
+	return _u
+}
+
+// SetPriority sets the "priority" field.
+func (_u *ConversationUpdateOne) SetPriority(v int) *ConversationUpdateOne {
+	_u.mutation.ResetPriority()
+	_u.mutation.SetPriority(v)
+	return _u
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillablePriority(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetPriority(*v)
+	}
+	return _u
+}
+
+// AddPriority adds value to the "priority" field.
+func (_u *ConversationUpdateOne) AddPriority(v int) *ConversationUpdateOne {
+	_u.mutation.AddPriority(v)
+	return _u
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (_u *ConversationUpdateOne) SetOfferedToID(v int) *ConversationUpdateOne {
+	_u.mutation.ResetOfferedToID()
+	_u.mutation.SetOfferedToID(v)
+	return _u
+}
+
+// SetNillableOfferedToID sets the "offered_to_id" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableOfferedToID(v *int) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetOfferedToID(*v)
+	}
+	return _u
+}
+
+// AddOfferedToID adds value to the "offered_to_id" field.
+func (_u *ConversationUpdateOne) AddOfferedToID(v int) *ConversationUpdateOne {
+	_u.mutation.AddOfferedToID(v)
+	return _u
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (_u *ConversationUpdateOne) ClearOfferedToID() *ConversationUpdateOne {
+	_u.mutation.ClearOfferedToID()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdateOne) SetAssignee(v *User) *ConversationUpdateOne {
 	return _u.SetAssigneeID(v.ID)
@@ -570,6 +839,11 @@ func (_u *ConversationUpdateOne) AddMessages(v ...*Message) *ConversationUpdateO
 // SetLastMessage sets the "last_message" edge to the Message entity.
 func (_u *ConversationUpdateOne) SetLastMessage(v *Message) *ConversationUpdateOne {
 	return _u.SetLastMessageID(v.ID)
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_u *ConversationUpdateOne) SetService(v *ChatService) *ConversationUpdateOne {
+	return _u.SetServiceID(v.ID)
 }
 
 // Mutation returns the ConversationMutation object of the builder.
@@ -607,6 +881,12 @@ func (_u *ConversationUpdateOne) RemoveMessages(v ...*Message) *ConversationUpda
 // ClearLastMessage clears the "last_message" edge to the Message entity.
 func (_u *ConversationUpdateOne) ClearLastMessage() *ConversationUpdateOne {
 	_u.mutation.ClearLastMessage()
+	return _u
+}
+
+// ClearService clears the "service" edge to the ChatService entity.
+func (_u *ConversationUpdateOne) ClearService() *ConversationUpdateOne {
+	_u.mutation.ClearService()
 	return _u
 }
 
@@ -740,6 +1020,30 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	if _u.mutation.LastInboundAtCleared() {
 		_spec.ClearField(conversation.FieldLastInboundAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Queued(); ok {
+		_spec.SetField(conversation.FieldQueued, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.QueuedAt(); ok {
+		_spec.SetField(conversation.FieldQueuedAt, field.TypeTime, value)
+	}
+	if _u.mutation.QueuedAtCleared() {
+		_spec.ClearField(conversation.FieldQueuedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Priority(); ok {
+		_spec.SetField(conversation.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPriority(); ok {
+		_spec.AddField(conversation.FieldPriority, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.OfferedToID(); ok {
+		_spec.SetField(conversation.FieldOfferedToID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedOfferedToID(); ok {
+		_spec.AddField(conversation.FieldOfferedToID, field.TypeInt, value)
+	}
+	if _u.mutation.OfferedToIDCleared() {
+		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -836,6 +1140,35 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServiceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.ServiceTable,
+			Columns: []string{conversation.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   conversation.ServiceTable,
+			Columns: []string{conversation.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

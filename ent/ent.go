@@ -12,12 +12,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -82,12 +84,14 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			chatservice.Table:        chatservice.ValidColumn,
 			contact.Table:            contact.ValidColumn,
 			conversation.Table:       conversation.ValidColumn,
 			event.Table:              event.ValidColumn,
 			integrationaccount.Table: integrationaccount.ValidColumn,
 			message.Table:            message.ValidColumn,
 			messagepart.Table:        messagepart.ValidColumn,
+			offer.Table:              offer.ValidColumn,
 			tenant.Table:             tenant.ValidColumn,
 			token.Table:              token.ValidColumn,
 			user.Table:               user.ValidColumn,

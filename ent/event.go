@@ -30,6 +30,14 @@ type Event struct {
 	AssigneeID *int `json:"assignee_id,omitempty"`
 	// PreviousAssigneeID holds the value of the "previous_assignee_id" field.
 	PreviousAssigneeID *int `json:"previous_assignee_id,omitempty"`
+	// Queued holds the value of the "queued" field.
+	Queued bool `json:"queued,omitempty"`
+	// OfferedToID holds the value of the "offered_to_id" field.
+	OfferedToID *int `json:"offered_to_id,omitempty"`
+	// PreviouslyQueued holds the value of the "previously_queued" field.
+	PreviouslyQueued bool `json:"previously_queued,omitempty"`
+	// OfferID holds the value of the "offer_id" field.
+	OfferID *int `json:"offer_id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -63,7 +71,9 @@ func (*Event) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case event.FieldID, event.FieldTenantID, event.FieldConversationID, event.FieldMessageID, event.FieldAssigneeID, event.FieldPreviousAssigneeID:
+		case event.FieldQueued, event.FieldPreviouslyQueued:
+			values[i] = new(sql.NullBool)
+		case event.FieldID, event.FieldTenantID, event.FieldConversationID, event.FieldMessageID, event.FieldAssigneeID, event.FieldPreviousAssigneeID, event.FieldOfferedToID, event.FieldOfferID:
 			values[i] = new(sql.NullInt64)
 		case event.FieldKind:
 			values[i] = new(sql.NullString)
@@ -128,6 +138,32 @@ func (_m *Event) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PreviousAssigneeID = new(int)
 				*_m.PreviousAssigneeID = int(value.Int64)
+			}
+		case event.FieldQueued:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field queued", values[i])
+			} else if value.Valid {
+				_m.Queued = value.Bool
+			}
+		case event.FieldOfferedToID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field offered_to_id", values[i])
+			} else if value.Valid {
+				_m.OfferedToID = new(int)
+				*_m.OfferedToID = int(value.Int64)
+			}
+		case event.FieldPreviouslyQueued:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field previously_queued", values[i])
+			} else if value.Valid {
+				_m.PreviouslyQueued = value.Bool
+			}
+		case event.FieldOfferID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field offer_id", values[i])
+			} else if value.Valid {
+				_m.OfferID = new(int)
+				*_m.OfferID = int(value.Int64)
 			}
 		case event.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -197,6 +233,22 @@ func (_m *Event) String() string {
 	builder.WriteString(", ")
 	if v := _m.PreviousAssigneeID; v != nil {
 		builder.WriteString("previous_assignee_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("queued=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Queued))
+	builder.WriteString(", ")
+	if v := _m.OfferedToID; v != nil {
+		builder.WriteString("offered_to_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("previously_queued=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PreviouslyQueued))
+	builder.WriteString(", ")
+	if v := _m.OfferID; v != nil {
+		builder.WriteString("offer_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -83,6 +83,62 @@ func (_c *EventCreate) SetNillablePreviousAssigneeID(v *int) *EventCreate {
 	return _c
 }
 
+// SetQueued sets the "queued" field.
+func (_c *EventCreate) SetQueued(v bool) *EventCreate {
+	_c.mutation.SetQueued(v)
+	return _c
+}
+
+// SetNillableQueued sets the "queued" field if the given value is not nil.
+func (_c *EventCreate) SetNillableQueued(v *bool) *EventCreate {
+	if v != nil {
+		_c.SetQueued(*v)
+	}
+	return _c
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (_c *EventCreate) SetOfferedToID(v int) *EventCreate {
+	_c.mutation.SetOfferedToID(v)
+	return _c
+}
+
+// SetNillableOfferedToID sets the "offered_to_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableOfferedToID(v *int) *EventCreate {
+	if v != nil {
+		_c.SetOfferedToID(*v)
+	}
+	return _c
+}
+
+// SetPreviouslyQueued sets the "previously_queued" field.
+func (_c *EventCreate) SetPreviouslyQueued(v bool) *EventCreate {
+	_c.mutation.SetPreviouslyQueued(v)
+	return _c
+}
+
+// SetNillablePreviouslyQueued sets the "previously_queued" field if the given value is not nil.
+func (_c *EventCreate) SetNillablePreviouslyQueued(v *bool) *EventCreate {
+	if v != nil {
+		_c.SetPreviouslyQueued(*v)
+	}
+	return _c
+}
+
+// SetOfferID sets the "offer_id" field.
+func (_c *EventCreate) SetOfferID(v int) *EventCreate {
+	_c.mutation.SetOfferID(v)
+	return _c
+}
+
+// SetNillableOfferID sets the "offer_id" field if the given value is not nil.
+func (_c *EventCreate) SetNillableOfferID(v *int) *EventCreate {
+	if v != nil {
+		_c.SetOfferID(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *EventCreate) SetCreatedAt(v time.Time) *EventCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -139,6 +195,14 @@ func (_c *EventCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *EventCreate) defaults() error {
+	if _, ok := _c.mutation.Queued(); !ok {
+		v := event.DefaultQueued
+		_c.mutation.SetQueued(v)
+	}
+	if _, ok := _c.mutation.PreviouslyQueued(); !ok {
+		v := event.DefaultPreviouslyQueued
+		_c.mutation.SetPreviouslyQueued(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		if event.DefaultCreatedAt == nil {
 			return fmt.Errorf("ent: uninitialized event.DefaultCreatedAt (forgotten import ent/runtime?)")
@@ -159,6 +223,12 @@ func (_c *EventCreate) check() error {
 	}
 	if _, ok := _c.mutation.ConversationID(); !ok {
 		return &ValidationError{Name: "conversation_id", err: errors.New(`ent: missing required field "Event.conversation_id"`)}
+	}
+	if _, ok := _c.mutation.Queued(); !ok {
+		return &ValidationError{Name: "queued", err: errors.New(`ent: missing required field "Event.queued"`)}
+	}
+	if _, ok := _c.mutation.PreviouslyQueued(); !ok {
+		return &ValidationError{Name: "previously_queued", err: errors.New(`ent: missing required field "Event.previously_queued"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Event.created_at"`)}
@@ -212,6 +282,22 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PreviousAssigneeID(); ok {
 		_spec.SetField(event.FieldPreviousAssigneeID, field.TypeInt, value)
 		_node.PreviousAssigneeID = &value
+	}
+	if value, ok := _c.mutation.Queued(); ok {
+		_spec.SetField(event.FieldQueued, field.TypeBool, value)
+		_node.Queued = value
+	}
+	if value, ok := _c.mutation.OfferedToID(); ok {
+		_spec.SetField(event.FieldOfferedToID, field.TypeInt, value)
+		_node.OfferedToID = &value
+	}
+	if value, ok := _c.mutation.PreviouslyQueued(); ok {
+		_spec.SetField(event.FieldPreviouslyQueued, field.TypeBool, value)
+		_node.PreviouslyQueued = value
+	}
+	if value, ok := _c.mutation.OfferID(); ok {
+		_spec.SetField(event.FieldOfferID, field.TypeInt, value)
+		_node.OfferID = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(event.FieldCreatedAt, field.TypeTime, value)
@@ -314,6 +400,18 @@ func (u *EventUpsertOne) UpdateNewValues() *EventUpsertOne {
 		}
 		if _, exists := u.create.mutation.PreviousAssigneeID(); exists {
 			s.SetIgnore(event.FieldPreviousAssigneeID)
+		}
+		if _, exists := u.create.mutation.Queued(); exists {
+			s.SetIgnore(event.FieldQueued)
+		}
+		if _, exists := u.create.mutation.OfferedToID(); exists {
+			s.SetIgnore(event.FieldOfferedToID)
+		}
+		if _, exists := u.create.mutation.PreviouslyQueued(); exists {
+			s.SetIgnore(event.FieldPreviouslyQueued)
+		}
+		if _, exists := u.create.mutation.OfferID(); exists {
+			s.SetIgnore(event.FieldOfferID)
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(event.FieldCreatedAt)
@@ -542,6 +640,18 @@ func (u *EventUpsertBulk) UpdateNewValues() *EventUpsertBulk {
 			}
 			if _, exists := b.mutation.PreviousAssigneeID(); exists {
 				s.SetIgnore(event.FieldPreviousAssigneeID)
+			}
+			if _, exists := b.mutation.Queued(); exists {
+				s.SetIgnore(event.FieldQueued)
+			}
+			if _, exists := b.mutation.OfferedToID(); exists {
+				s.SetIgnore(event.FieldOfferedToID)
+			}
+			if _, exists := b.mutation.PreviouslyQueued(); exists {
+				s.SetIgnore(event.FieldPreviouslyQueued)
+			}
+			if _, exists := b.mutation.OfferID(); exists {
+				s.SetIgnore(event.FieldOfferID)
 			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(event.FieldCreatedAt)

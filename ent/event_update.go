@@ -95,6 +95,12 @@ func (_u *EventUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.PreviousAssigneeIDCleared() {
 		_spec.ClearField(event.FieldPreviousAssigneeID, field.TypeInt)
 	}
+	if _u.mutation.OfferedToIDCleared() {
+		_spec.ClearField(event.FieldOfferedToID, field.TypeInt)
+	}
+	if _u.mutation.OfferIDCleared() {
+		_spec.ClearField(event.FieldOfferID, field.TypeInt)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -213,6 +219,12 @@ func (_u *EventUpdateOne) sqlSave(ctx context.Context) (_node *Event, err error)
 	}
 	if _u.mutation.PreviousAssigneeIDCleared() {
 		_spec.ClearField(event.FieldPreviousAssigneeID, field.TypeInt)
+	}
+	if _u.mutation.OfferedToIDCleared() {
+		_spec.ClearField(event.FieldOfferedToID, field.TypeInt)
+	}
+	if _u.mutation.OfferIDCleared() {
+		_spec.ClearField(event.FieldOfferID, field.TypeInt)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Event{config: _u.config}

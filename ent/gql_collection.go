@@ -10,14 +10,156 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ChatServiceQuery) CollectFields(ctx context.Context, satisfies ...string) (*ChatServiceQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ChatServiceQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(chatservice.Columns))
+		selectedFields = []string{chatservice.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "agents":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAgents(alias, func(wq *UserQuery) {
+				*wq = *query
+			})
+
+		case "accounts":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&IntegrationAccountClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, integrationaccountImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedAccounts(alias, func(wq *IntegrationAccountQuery) {
+				*wq = *query
+			})
+		case "createdAt":
+			if _, ok := fieldSeen[chatservice.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldCreatedAt)
+				fieldSeen[chatservice.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[chatservice.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldUpdatedAt)
+				fieldSeen[chatservice.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[chatservice.FieldName]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldName)
+				fieldSeen[chatservice.FieldName] = struct{}{}
+			}
+		case "priority":
+			if _, ok := fieldSeen[chatservice.FieldPriority]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldPriority)
+				fieldSeen[chatservice.FieldPriority] = struct{}{}
+			}
+		case "timeZone":
+			if _, ok := fieldSeen[chatservice.FieldTimeZone]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldTimeZone)
+				fieldSeen[chatservice.FieldTimeZone] = struct{}{}
+			}
+		case "offerTimeoutSeconds":
+			if _, ok := fieldSeen[chatservice.FieldOfferTimeoutSeconds]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldOfferTimeoutSeconds)
+				fieldSeen[chatservice.FieldOfferTimeoutSeconds] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type chatservicePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ChatServicePaginateOption
+}
+
+func newChatServicePaginateArgs(rv map[string]any) *chatservicePaginateArgs {
+	args := &chatservicePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &ChatServiceOrder{Field: &ChatServiceOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithChatServiceOrder(order))
+			}
+		case *ChatServiceOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithChatServiceOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*ChatServiceWhereInput); ok {
+		args.opts = append(args.opts, WithChatServiceFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ContactQuery) CollectFields(ctx context.Context, satisfies ...string) (*ContactQuery, error) {
@@ -407,6 +549,21 @@ func (_q *ConversationQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, conversation.FieldLastMessageID)
 				fieldSeen[conversation.FieldLastMessageID] = struct{}{}
 			}
+
+		case "service":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ChatServiceClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, chatserviceImplementors)...); err != nil {
+				return err
+			}
+			_q.withService = query
+			if _, ok := fieldSeen[conversation.FieldServiceID]; !ok {
+				selectedFields = append(selectedFields, conversation.FieldServiceID)
+				fieldSeen[conversation.FieldServiceID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[conversation.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, conversation.FieldCreatedAt)
@@ -784,6 +941,118 @@ func newMessagePaginateArgs(rv map[string]any) *messagePaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *OfferQuery) CollectFields(ctx context.Context, satisfies ...string) (*OfferQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *OfferQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(offer.Columns))
+		selectedFields = []string{offer.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "conversation":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ConversationClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, conversationImplementors)...); err != nil {
+				return err
+			}
+			_q.withConversation = query
+			if _, ok := fieldSeen[offer.FieldConversationID]; !ok {
+				selectedFields = append(selectedFields, offer.FieldConversationID)
+				fieldSeen[offer.FieldConversationID] = struct{}{}
+			}
+
+		case "agent":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withAgent = query
+			if _, ok := fieldSeen[offer.FieldAgentID]; !ok {
+				selectedFields = append(selectedFields, offer.FieldAgentID)
+				fieldSeen[offer.FieldAgentID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[offer.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, offer.FieldStatus)
+				fieldSeen[offer.FieldStatus] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[offer.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, offer.FieldCreatedAt)
+				fieldSeen[offer.FieldCreatedAt] = struct{}{}
+			}
+		case "expiresAt":
+			if _, ok := fieldSeen[offer.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, offer.FieldExpiresAt)
+				fieldSeen[offer.FieldExpiresAt] = struct{}{}
+			}
+		case "endedAt":
+			if _, ok := fieldSeen[offer.FieldEndedAt]; !ok {
+				selectedFields = append(selectedFields, offer.FieldEndedAt)
+				fieldSeen[offer.FieldEndedAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type offerPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []OfferPaginateOption
+}
+
+func newOfferPaginateArgs(rv map[string]any) *offerPaginateArgs {
+	args := &offerPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[whereField].(*OfferWhereInput); ok {
+		args.opts = append(args.opts, WithOfferFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *TokenQuery) CollectFields(ctx context.Context, satisfies ...string) (*TokenQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -962,6 +1231,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldActive]; !ok {
 				selectedFields = append(selectedFields, user.FieldActive)
 				fieldSeen[user.FieldActive] = struct{}{}
+			}
+		case "state":
+			if _, ok := fieldSeen[user.FieldState]; !ok {
+				selectedFields = append(selectedFields, user.FieldState)
+				fieldSeen[user.FieldState] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -8,6 +8,30 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+func (_m *ChatService) Agents(ctx context.Context) (result []*User, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAgents(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AgentsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAgents().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *ChatService) Accounts(ctx context.Context) (result []*IntegrationAccount, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedAccounts(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.AccountsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAccounts().All(ctx)
+	}
+	return result, err
+}
+
 func (_m *Contact) IntegrationAccount(ctx context.Context) (*IntegrationAccount, error) {
 	result, err := _m.Edges.IntegrationAccountOrErr()
 	if IsNotLoaded(err) {
@@ -90,6 +114,14 @@ func (_m *Conversation) LastMessage(ctx context.Context) (*Message, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Conversation) Service(ctx context.Context) (*ChatService, error) {
+	result, err := _m.Edges.ServiceOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryService().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Message) Conversation(ctx context.Context) (*Conversation, error) {
 	result, err := _m.Edges.ConversationOrErr()
 	if IsNotLoaded(err) {
@@ -104,6 +136,22 @@ func (_m *Message) Sender(ctx context.Context) (*User, error) {
 		result, err = _m.QuerySender().Only(ctx)
 	}
 	return result, MaskNotFound(err)
+}
+
+func (_m *Offer) Conversation(ctx context.Context) (*Conversation, error) {
+	result, err := _m.Edges.ConversationOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryConversation().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Offer) Agent(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.AgentOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAgent().Only(ctx)
+	}
+	return result, err
 }
 
 func (_m *Token) User(ctx context.Context) (*User, error) {

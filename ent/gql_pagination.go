@@ -14,10 +14,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -102,6 +104,338 @@ func paginateLimit(first, last *int) int {
 		limit = *last + 1
 	}
 	return limit
+}
+
+// ChatServiceEdge is the edge representation of ChatService.
+type ChatServiceEdge struct {
+	Node   *ChatService `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// ChatServiceConnection is the connection containing edges to ChatService.
+type ChatServiceConnection struct {
+	Edges      []*ChatServiceEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *ChatServiceConnection) build(nodes []*ChatService, pager *chatservicePager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ChatService
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ChatService {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ChatService {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ChatServiceEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ChatServiceEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ChatServicePaginateOption enables pagination customization.
+type ChatServicePaginateOption func(*chatservicePager) error
+
+// WithChatServiceOrder configures pagination ordering.
+func WithChatServiceOrder(order *ChatServiceOrder) ChatServicePaginateOption {
+	if order == nil {
+		order = DefaultChatServiceOrder
+	}
+	o := *order
+	return func(pager *chatservicePager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultChatServiceOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithChatServiceFilter configures pagination filter.
+func WithChatServiceFilter(filter func(*ChatServiceQuery) (*ChatServiceQuery, error)) ChatServicePaginateOption {
+	return func(pager *chatservicePager) error {
+		if filter == nil {
+			return errors.New("ChatServiceQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type chatservicePager struct {
+	reverse bool
+	order   *ChatServiceOrder
+	filter  func(*ChatServiceQuery) (*ChatServiceQuery, error)
+}
+
+func newChatServicePager(opts []ChatServicePaginateOption, reverse bool) (*chatservicePager, error) {
+	pager := &chatservicePager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultChatServiceOrder
+	}
+	return pager, nil
+}
+
+func (p *chatservicePager) applyFilter(query *ChatServiceQuery) (*ChatServiceQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *chatservicePager) toCursor(_m *ChatService) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *chatservicePager) applyCursors(query *ChatServiceQuery, after, before *Cursor) (*ChatServiceQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultChatServiceOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *chatservicePager) applyOrder(query *ChatServiceQuery) *ChatServiceQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultChatServiceOrder.Field {
+		query = query.Order(DefaultChatServiceOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *chatservicePager) orderExpr(query *ChatServiceQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultChatServiceOrder.Field {
+			b.Comma().Ident(DefaultChatServiceOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ChatService.
+func (_m *ChatServiceQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ChatServicePaginateOption,
+) (*ChatServiceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newChatServicePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ChatServiceConnection{Edges: []*ChatServiceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ChatServiceOrderFieldCreatedAt orders ChatService by created_at.
+	ChatServiceOrderFieldCreatedAt = &ChatServiceOrderField{
+		Value: func(_m *ChatService) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: chatservice.FieldCreatedAt,
+		toTerm: chatservice.ByCreatedAt,
+		toCursor: func(_m *ChatService) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// ChatServiceOrderFieldUpdatedAt orders ChatService by updated_at.
+	ChatServiceOrderFieldUpdatedAt = &ChatServiceOrderField{
+		Value: func(_m *ChatService) (ent.Value, error) {
+			return _m.UpdatedAt, nil
+		},
+		column: chatservice.FieldUpdatedAt,
+		toTerm: chatservice.ByUpdatedAt,
+		toCursor: func(_m *ChatService) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.UpdatedAt,
+			}
+		},
+	}
+	// ChatServiceOrderFieldName orders ChatService by name.
+	ChatServiceOrderFieldName = &ChatServiceOrderField{
+		Value: func(_m *ChatService) (ent.Value, error) {
+			return _m.Name, nil
+		},
+		column: chatservice.FieldName,
+		toTerm: chatservice.ByName,
+		toCursor: func(_m *ChatService) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Name,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ChatServiceOrderField) String() string {
+	var str string
+	switch f.column {
+	case ChatServiceOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case ChatServiceOrderFieldUpdatedAt.column:
+		str = "UPDATED_AT"
+	case ChatServiceOrderFieldName.column:
+		str = "NAME"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ChatServiceOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ChatServiceOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ChatServiceOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *ChatServiceOrderFieldCreatedAt
+	case "UPDATED_AT":
+		*f = *ChatServiceOrderFieldUpdatedAt
+	case "NAME":
+		*f = *ChatServiceOrderFieldName
+	default:
+		return fmt.Errorf("%s is not a valid ChatServiceOrderField", str)
+	}
+	return nil
+}
+
+// ChatServiceOrderField defines the ordering field of ChatService.
+type ChatServiceOrderField struct {
+	// Value extracts the ordering value from the given ChatService.
+	Value    func(*ChatService) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) chatservice.OrderOption
+	toCursor func(*ChatService) Cursor
+}
+
+// ChatServiceOrder defines the ordering of ChatService.
+type ChatServiceOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *ChatServiceOrderField `json:"field"`
+}
+
+// DefaultChatServiceOrder is the default ordering of ChatService.
+var DefaultChatServiceOrder = &ChatServiceOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ChatServiceOrderField{
+		Value: func(_m *ChatService) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: chatservice.FieldID,
+		toTerm: chatservice.ByID,
+		toCursor: func(_m *ChatService) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ChatService into ChatServiceEdge.
+func (_m *ChatService) ToEdge(order *ChatServiceOrder) *ChatServiceEdge {
+	if order == nil {
+		order = DefaultChatServiceOrder
+	}
+	return &ChatServiceEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
 }
 
 // ContactEdge is the edge representation of Contact.
@@ -1477,6 +1811,255 @@ func (_m *Message) ToEdge(order *MessageOrder) *MessageEdge {
 		order = DefaultMessageOrder
 	}
 	return &MessageEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// OfferEdge is the edge representation of Offer.
+type OfferEdge struct {
+	Node   *Offer `json:"node"`
+	Cursor Cursor `json:"cursor"`
+}
+
+// OfferConnection is the connection containing edges to Offer.
+type OfferConnection struct {
+	Edges      []*OfferEdge `json:"edges"`
+	PageInfo   PageInfo     `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+func (c *OfferConnection) build(nodes []*Offer, pager *offerPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *Offer
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *Offer {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *Offer {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*OfferEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &OfferEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// OfferPaginateOption enables pagination customization.
+type OfferPaginateOption func(*offerPager) error
+
+// WithOfferOrder configures pagination ordering.
+func WithOfferOrder(order *OfferOrder) OfferPaginateOption {
+	if order == nil {
+		order = DefaultOfferOrder
+	}
+	o := *order
+	return func(pager *offerPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultOfferOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithOfferFilter configures pagination filter.
+func WithOfferFilter(filter func(*OfferQuery) (*OfferQuery, error)) OfferPaginateOption {
+	return func(pager *offerPager) error {
+		if filter == nil {
+			return errors.New("OfferQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type offerPager struct {
+	reverse bool
+	order   *OfferOrder
+	filter  func(*OfferQuery) (*OfferQuery, error)
+}
+
+func newOfferPager(opts []OfferPaginateOption, reverse bool) (*offerPager, error) {
+	pager := &offerPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultOfferOrder
+	}
+	return pager, nil
+}
+
+func (p *offerPager) applyFilter(query *OfferQuery) (*OfferQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *offerPager) toCursor(_m *Offer) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *offerPager) applyCursors(query *OfferQuery, after, before *Cursor) (*OfferQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultOfferOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *offerPager) applyOrder(query *OfferQuery) *OfferQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultOfferOrder.Field {
+		query = query.Order(DefaultOfferOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *offerPager) orderExpr(query *OfferQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultOfferOrder.Field {
+			b.Comma().Ident(DefaultOfferOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to Offer.
+func (_m *OfferQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...OfferPaginateOption,
+) (*OfferConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newOfferPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &OfferConnection{Edges: []*OfferEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+// OfferOrderField defines the ordering field of Offer.
+type OfferOrderField struct {
+	// Value extracts the ordering value from the given Offer.
+	Value    func(*Offer) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) offer.OrderOption
+	toCursor func(*Offer) Cursor
+}
+
+// OfferOrder defines the ordering of Offer.
+type OfferOrder struct {
+	Direction OrderDirection   `json:"direction"`
+	Field     *OfferOrderField `json:"field"`
+}
+
+// DefaultOfferOrder is the default ordering of Offer.
+var DefaultOfferOrder = &OfferOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &OfferOrderField{
+		Value: func(_m *Offer) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: offer.FieldID,
+		toTerm: offer.ByID,
+		toCursor: func(_m *Offer) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts Offer into OfferEdge.
+func (_m *Offer) ToEdge(order *OfferOrder) *OfferEdge {
+	if order == nil {
+		order = DefaultOfferOrder
+	}
+	return &OfferEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

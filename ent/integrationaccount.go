@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/tenant"
 )
@@ -57,6 +58,8 @@ type IntegrationAccount struct {
 	LastSendError string `json:"last_send_error,omitempty"`
 	// LastSendErrorAt holds the value of the "last_send_error_at" field.
 	LastSendErrorAt *time.Time `json:"last_send_error_at,omitempty"`
+	// ServiceID holds the value of the "service_id" field.
+	ServiceID *int `json:"service_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the IntegrationAccountQuery when eager-loading is set.
 	Edges        IntegrationAccountEdges `json:"edges"`
@@ -67,9 +70,11 @@ type IntegrationAccount struct {
 type IntegrationAccountEdges struct {
 	// Tenant holds the value of the tenant edge.
 	Tenant *Tenant `json:"tenant,omitempty"`
+	// Service holds the value of the service edge.
+	Service *ChatService `json:"service,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -83,6 +88,17 @@ func (e IntegrationAccountEdges) TenantOrErr() (*Tenant, error) {
 	return nil, &NotLoadedError{edge: "tenant"}
 }
 
+// ServiceOrErr returns the Service value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e IntegrationAccountEdges) ServiceOrErr() (*ChatService, error) {
+	if e.Service != nil {
+		return e.Service, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: chatservice.Label}
+	}
+	return nil, &NotLoadedError{edge: "service"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*IntegrationAccount) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -92,7 +108,7 @@ func (*IntegrationAccount) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case integrationaccount.FieldLastTestOk:
 			values[i] = new(sql.NullBool)
-		case integrationaccount.FieldID, integrationaccount.FieldTenantID:
+		case integrationaccount.FieldID, integrationaccount.FieldTenantID, integrationaccount.FieldServiceID:
 			values[i] = new(sql.NullInt64)
 		case integrationaccount.FieldAccountID, integrationaccount.FieldName, integrationaccount.FieldType, integrationaccount.FieldProvider, integrationaccount.FieldStatus, integrationaccount.FieldLastTestMessage, integrationaccount.FieldLastSendError:
 			values[i] = new(sql.NullString)
@@ -243,6 +259,13 @@ func (_m *IntegrationAccount) assignValues(columns []string, values []any) error
 				_m.LastSendErrorAt = new(time.Time)
 				*_m.LastSendErrorAt = value.Time
 			}
+		case integrationaccount.FieldServiceID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field service_id", values[i])
+			} else if value.Valid {
+				_m.ServiceID = new(int)
+				*_m.ServiceID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -259,6 +282,11 @@ func (_m *IntegrationAccount) Value(name string) (ent.Value, error) {
 // QueryTenant queries the "tenant" edge of the IntegrationAccount entity.
 func (_m *IntegrationAccount) QueryTenant() *TenantQuery {
 	return NewIntegrationAccountClient(_m.config).QueryTenant(_m)
+}
+
+// QueryService queries the "service" edge of the IntegrationAccount entity.
+func (_m *IntegrationAccount) QueryService() *ChatServiceQuery {
+	return NewIntegrationAccountClient(_m.config).QueryService(_m)
 }
 
 // Update returns a builder for updating this IntegrationAccount.
@@ -350,6 +378,11 @@ func (_m *IntegrationAccount) String() string {
 	if v := _m.LastSendErrorAt; v != nil {
 		builder.WriteString("last_send_error_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ServiceID; v != nil {
+		builder.WriteString("service_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/tenant"
 )
@@ -233,9 +234,28 @@ func (_c *IntegrationAccountCreate) SetNillableLastSendErrorAt(v *time.Time) *In
 	return _c
 }
 
+// SetServiceID sets the "service_id" field.
+func (_c *IntegrationAccountCreate) SetServiceID(v int) *IntegrationAccountCreate {
+	_c.mutation.SetServiceID(v)
+	return _c
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_c *IntegrationAccountCreate) SetNillableServiceID(v *int) *IntegrationAccountCreate {
+	if v != nil {
+		_c.SetServiceID(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *IntegrationAccountCreate) SetTenant(v *Tenant) *IntegrationAccountCreate {
 	return _c.SetTenantID(v.ID)
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_c *IntegrationAccountCreate) SetService(v *ChatService) *IntegrationAccountCreate {
+	return _c.SetServiceID(v.ID)
 }
 
 // Mutation returns the IntegrationAccountMutation object of the builder.
@@ -471,6 +491,23 @@ func (_c *IntegrationAccountCreate) createSpec() (*IntegrationAccount, *sqlgraph
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.TenantID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   integrationaccount.ServiceTable,
+			Columns: []string{integrationaccount.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ServiceID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -744,6 +781,24 @@ func (u *IntegrationAccountUpsert) UpdateLastSendErrorAt() *IntegrationAccountUp
 // ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
 func (u *IntegrationAccountUpsert) ClearLastSendErrorAt() *IntegrationAccountUpsert {
 	u.SetNull(integrationaccount.FieldLastSendErrorAt)
+	return u
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *IntegrationAccountUpsert) SetServiceID(v int) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldServiceID, v)
+	return u
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateServiceID() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldServiceID)
+	return u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *IntegrationAccountUpsert) ClearServiceID() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldServiceID)
 	return u
 }
 
@@ -1060,6 +1115,27 @@ func (u *IntegrationAccountUpsertOne) UpdateLastSendErrorAt() *IntegrationAccoun
 func (u *IntegrationAccountUpsertOne) ClearLastSendErrorAt() *IntegrationAccountUpsertOne {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastSendErrorAt()
+	})
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *IntegrationAccountUpsertOne) SetServiceID(v int) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetServiceID(v)
+	})
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateServiceID() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateServiceID()
+	})
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *IntegrationAccountUpsertOne) ClearServiceID() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearServiceID()
 	})
 }
 
@@ -1542,6 +1618,27 @@ func (u *IntegrationAccountUpsertBulk) UpdateLastSendErrorAt() *IntegrationAccou
 func (u *IntegrationAccountUpsertBulk) ClearLastSendErrorAt() *IntegrationAccountUpsertBulk {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastSendErrorAt()
+	})
+}
+
+// SetServiceID sets the "service_id" field.
+func (u *IntegrationAccountUpsertBulk) SetServiceID(v int) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetServiceID(v)
+	})
+}
+
+// UpdateServiceID sets the "service_id" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateServiceID() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateServiceID()
+	})
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (u *IntegrationAccountUpsertBulk) ClearServiceID() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearServiceID()
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
@@ -19,13 +20,14 @@ import (
 // IntegrationAccountQuery is the builder for querying IntegrationAccount entities.
 type IntegrationAccountQuery struct {
 	config
-	ctx        *QueryContext
-	order      []integrationaccount.OrderOption
-	inters     []Interceptor
-	predicates []predicate.IntegrationAccount
-	withTenant *TenantQuery
-	loadTotal  []func(context.Context, []*IntegrationAccount) error
-	modifiers  []func(*sql.Selector)
+	ctx         *QueryContext
+	order       []integrationaccount.OrderOption
+	inters      []Interceptor
+	predicates  []predicate.IntegrationAccount
+	withTenant  *TenantQuery
+	withService *ChatServiceQuery
+	loadTotal   []func(context.Context, []*IntegrationAccount) error
+	modifiers   []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -77,6 +79,28 @@ func (_q *IntegrationAccountQuery) QueryTenant() *TenantQuery {
 			sqlgraph.From(integrationaccount.Table, integrationaccount.FieldID, selector),
 			sqlgraph.To(tenant.Table, tenant.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, integrationaccount.TenantTable, integrationaccount.TenantColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryService chains the current query on the "service" edge.
+func (_q *IntegrationAccountQuery) QueryService() *ChatServiceQuery {
+	query := (&ChatServiceClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(integrationaccount.Table, integrationaccount.FieldID, selector),
+			sqlgraph.To(chatservice.Table, chatservice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, integrationaccount.ServiceTable, integrationaccount.ServiceColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -271,12 +295,13 @@ func (_q *IntegrationAccountQuery) Clone() *IntegrationAccountQuery {
 		return nil
 	}
 	return &IntegrationAccountQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]integrationaccount.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.IntegrationAccount{}, _q.predicates...),
-		withTenant: _q.withTenant.Clone(),
+		config:      _q.config,
+		ctx:         _q.ctx.Clone(),
+		order:       append([]integrationaccount.OrderOption{}, _q.order...),
+		inters:      append([]Interceptor{}, _q.inters...),
+		predicates:  append([]predicate.IntegrationAccount{}, _q.predicates...),
+		withTenant:  _q.withTenant.Clone(),
+		withService: _q.withService.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -292,6 +317,17 @@ func (_q *IntegrationAccountQuery) WithTenant(opts ...func(*TenantQuery)) *Integ
 		opt(query)
 	}
 	_q.withTenant = query
+	return _q
+}
+
+// WithService tells the query-builder to eager-load the nodes that are connected to
+// the "service" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *IntegrationAccountQuery) WithService(opts ...func(*ChatServiceQuery)) *IntegrationAccountQuery {
+	query := (&ChatServiceClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withService = query
 	return _q
 }
 
@@ -373,8 +409,9 @@ func (_q *IntegrationAccountQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	var (
 		nodes       = []*IntegrationAccount{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withTenant != nil,
+			_q.withService != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -401,6 +438,12 @@ func (_q *IntegrationAccountQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	if query := _q.withTenant; query != nil {
 		if err := _q.loadTenant(ctx, query, nodes, nil,
 			func(n *IntegrationAccount, e *Tenant) { n.Edges.Tenant = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withService; query != nil {
+		if err := _q.loadService(ctx, query, nodes, nil,
+			func(n *IntegrationAccount, e *ChatService) { n.Edges.Service = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -441,6 +484,38 @@ func (_q *IntegrationAccountQuery) loadTenant(ctx context.Context, query *Tenant
 	}
 	return nil
 }
+func (_q *IntegrationAccountQuery) loadService(ctx context.Context, query *ChatServiceQuery, nodes []*IntegrationAccount, init func(*IntegrationAccount), assign func(*IntegrationAccount, *ChatService)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*IntegrationAccount)
+	for i := range nodes {
+		if nodes[i].ServiceID == nil {
+			continue
+		}
+		fk := *nodes[i].ServiceID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(chatservice.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "service_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *IntegrationAccountQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -472,6 +547,9 @@ func (_q *IntegrationAccountQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withTenant != nil {
 			_spec.Node.AddColumnOnce(integrationaccount.FieldTenantID)
+		}
+		if _q.withService != nil {
+			_spec.Node.AddColumnOnce(integrationaccount.FieldServiceID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

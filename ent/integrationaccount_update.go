@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/predicate"
 )
@@ -247,9 +248,40 @@ func (_u *IntegrationAccountUpdate) ClearLastSendErrorAt() *IntegrationAccountUp
 	return _u
 }
 
+// SetServiceID sets the "service_id" field.
+func (_u *IntegrationAccountUpdate) SetServiceID(v int) *IntegrationAccountUpdate {
+	_u.mutation.SetServiceID(v)
+	return _u
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_u *IntegrationAccountUpdate) SetNillableServiceID(v *int) *IntegrationAccountUpdate {
+	if v != nil {
+		_u.SetServiceID(*v)
+	}
+	return _u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (_u *IntegrationAccountUpdate) ClearServiceID() *IntegrationAccountUpdate {
+	_u.mutation.ClearServiceID()
+	return _u
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_u *IntegrationAccountUpdate) SetService(v *ChatService) *IntegrationAccountUpdate {
+	return _u.SetServiceID(v.ID)
+}
+
 // Mutation returns the IntegrationAccountMutation object of the builder.
 func (_u *IntegrationAccountUpdate) Mutation() *IntegrationAccountMutation {
 	return _u.mutation
+}
+
+// ClearService clears the "service" edge to the ChatService entity.
+func (_u *IntegrationAccountUpdate) ClearService() *IntegrationAccountUpdate {
+	_u.mutation.ClearService()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -401,6 +433,35 @@ func (_u *IntegrationAccountUpdate) sqlSave(ctx context.Context) (_node int, err
 	}
 	if _u.mutation.LastSendErrorAtCleared() {
 		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
+	}
+	if _u.mutation.ServiceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   integrationaccount.ServiceTable,
+			Columns: []string{integrationaccount.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   integrationaccount.ServiceTable,
+			Columns: []string{integrationaccount.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -642,9 +703,40 @@ func (_u *IntegrationAccountUpdateOne) ClearLastSendErrorAt() *IntegrationAccoun
 	return _u
 }
 
+// SetServiceID sets the "service_id" field.
+func (_u *IntegrationAccountUpdateOne) SetServiceID(v int) *IntegrationAccountUpdateOne {
+	_u.mutation.SetServiceID(v)
+	return _u
+}
+
+// SetNillableServiceID sets the "service_id" field if the given value is not nil.
+func (_u *IntegrationAccountUpdateOne) SetNillableServiceID(v *int) *IntegrationAccountUpdateOne {
+	if v != nil {
+		_u.SetServiceID(*v)
+	}
+	return _u
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (_u *IntegrationAccountUpdateOne) ClearServiceID() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearServiceID()
+	return _u
+}
+
+// SetService sets the "service" edge to the ChatService entity.
+func (_u *IntegrationAccountUpdateOne) SetService(v *ChatService) *IntegrationAccountUpdateOne {
+	return _u.SetServiceID(v.ID)
+}
+
 // Mutation returns the IntegrationAccountMutation object of the builder.
 func (_u *IntegrationAccountUpdateOne) Mutation() *IntegrationAccountMutation {
 	return _u.mutation
+}
+
+// ClearService clears the "service" edge to the ChatService entity.
+func (_u *IntegrationAccountUpdateOne) ClearService() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearService()
+	return _u
 }
 
 // Where appends a list predicates to the IntegrationAccountUpdate builder.
@@ -826,6 +918,35 @@ func (_u *IntegrationAccountUpdateOne) sqlSave(ctx context.Context) (_node *Inte
 	}
 	if _u.mutation.LastSendErrorAtCleared() {
 		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
+	}
+	if _u.mutation.ServiceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   integrationaccount.ServiceTable,
+			Columns: []string{integrationaccount.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServiceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   integrationaccount.ServiceTable,
+			Columns: []string{integrationaccount.ServiceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &IntegrationAccount{config: _u.config}

@@ -12,12 +12,14 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
@@ -35,17 +37,1126 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeChatService        = "ChatService"
 	TypeContact            = "Contact"
 	TypeConversation       = "Conversation"
 	TypeEvent              = "Event"
 	TypeIntegrationAccount = "IntegrationAccount"
 	TypeMessage            = "Message"
 	TypeMessagePart        = "MessagePart"
+	TypeOffer              = "Offer"
 	TypeTenant             = "Tenant"
 	TypeToken              = "Token"
 	TypeUser               = "User"
 	TypeWebhookEvent       = "WebhookEvent"
 )
+
+// ChatServiceMutation represents an operation that mutates the ChatService nodes in the graph.
+type ChatServiceMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	name                     *string
+	priority                 *int
+	addpriority              *int
+	required_skills          *[]core.Skill
+	appendrequired_skills    []core.Skill
+	time_zone                *string
+	offer_timeout_seconds    *int
+	addoffer_timeout_seconds *int
+	scenario                 *[]byte
+	clearedFields            map[string]struct{}
+	tenant                   *int
+	clearedtenant            bool
+	agents                   map[int]struct{}
+	removedagents            map[int]struct{}
+	clearedagents            bool
+	accounts                 map[int]struct{}
+	removedaccounts          map[int]struct{}
+	clearedaccounts          bool
+	done                     bool
+	oldValue                 func(context.Context) (*ChatService, error)
+	predicates               []predicate.ChatService
+}
+
+var _ ent.Mutation = (*ChatServiceMutation)(nil)
+
+// chatserviceOption allows management of the mutation configuration using functional options.
+type chatserviceOption func(*ChatServiceMutation)
+
+// newChatServiceMutation creates new mutation for the ChatService entity.
+func newChatServiceMutation(c config, op Op, opts ...chatserviceOption) *ChatServiceMutation {
+	m := &ChatServiceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChatService,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withChatServiceID sets the ID field of the mutation.
+func withChatServiceID(id int) chatserviceOption {
+	return func(m *ChatServiceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ChatService
+		)
+		m.oldValue = func(ctx context.Context) (*ChatService, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ChatService.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withChatService sets the old ChatService of the mutation.
+func withChatService(node *ChatService) chatserviceOption {
+	return func(m *ChatServiceMutation) {
+		m.oldValue = func(context.Context) (*ChatService, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChatServiceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChatServiceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ChatServiceMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ChatServiceMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ChatService.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ChatServiceMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ChatServiceMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ChatServiceMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ChatServiceMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ChatServiceMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ChatServiceMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ChatServiceMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ChatServiceMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ChatServiceMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetName sets the "name" field.
+func (m *ChatServiceMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ChatServiceMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ChatServiceMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPriority sets the "priority" field.
+func (m *ChatServiceMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *ChatServiceMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *ChatServiceMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *ChatServiceMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *ChatServiceMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (m *ChatServiceMutation) SetRequiredSkills(c []core.Skill) {
+	m.required_skills = &c
+	m.appendrequired_skills = nil
+}
+
+// RequiredSkills returns the value of the "required_skills" field in the mutation.
+func (m *ChatServiceMutation) RequiredSkills() (r []core.Skill, exists bool) {
+	v := m.required_skills
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredSkills returns the old "required_skills" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldRequiredSkills(ctx context.Context) (v []core.Skill, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredSkills is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredSkills requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredSkills: %w", err)
+	}
+	return oldValue.RequiredSkills, nil
+}
+
+// AppendRequiredSkills adds c to the "required_skills" field.
+func (m *ChatServiceMutation) AppendRequiredSkills(c []core.Skill) {
+	m.appendrequired_skills = append(m.appendrequired_skills, c...)
+}
+
+// AppendedRequiredSkills returns the list of values that were appended to the "required_skills" field in this mutation.
+func (m *ChatServiceMutation) AppendedRequiredSkills() ([]core.Skill, bool) {
+	if len(m.appendrequired_skills) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_skills, true
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (m *ChatServiceMutation) ClearRequiredSkills() {
+	m.required_skills = nil
+	m.appendrequired_skills = nil
+	m.clearedFields[chatservice.FieldRequiredSkills] = struct{}{}
+}
+
+// RequiredSkillsCleared returns if the "required_skills" field was cleared in this mutation.
+func (m *ChatServiceMutation) RequiredSkillsCleared() bool {
+	_, ok := m.clearedFields[chatservice.FieldRequiredSkills]
+	return ok
+}
+
+// ResetRequiredSkills resets all changes to the "required_skills" field.
+func (m *ChatServiceMutation) ResetRequiredSkills() {
+	m.required_skills = nil
+	m.appendrequired_skills = nil
+	delete(m.clearedFields, chatservice.FieldRequiredSkills)
+}
+
+// SetTimeZone sets the "time_zone" field.
+func (m *ChatServiceMutation) SetTimeZone(s string) {
+	m.time_zone = &s
+}
+
+// TimeZone returns the value of the "time_zone" field in the mutation.
+func (m *ChatServiceMutation) TimeZone() (r string, exists bool) {
+	v := m.time_zone
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTimeZone returns the old "time_zone" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldTimeZone(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTimeZone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTimeZone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTimeZone: %w", err)
+	}
+	return oldValue.TimeZone, nil
+}
+
+// ResetTimeZone resets all changes to the "time_zone" field.
+func (m *ChatServiceMutation) ResetTimeZone() {
+	m.time_zone = nil
+}
+
+// SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
+func (m *ChatServiceMutation) SetOfferTimeoutSeconds(i int) {
+	m.offer_timeout_seconds = &i
+	m.addoffer_timeout_seconds = nil
+}
+
+// OfferTimeoutSeconds returns the value of the "offer_timeout_seconds" field in the mutation.
+func (m *ChatServiceMutation) OfferTimeoutSeconds() (r int, exists bool) {
+	v := m.offer_timeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfferTimeoutSeconds returns the old "offer_timeout_seconds" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldOfferTimeoutSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfferTimeoutSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfferTimeoutSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfferTimeoutSeconds: %w", err)
+	}
+	return oldValue.OfferTimeoutSeconds, nil
+}
+
+// AddOfferTimeoutSeconds adds i to the "offer_timeout_seconds" field.
+func (m *ChatServiceMutation) AddOfferTimeoutSeconds(i int) {
+	if m.addoffer_timeout_seconds != nil {
+		*m.addoffer_timeout_seconds += i
+	} else {
+		m.addoffer_timeout_seconds = &i
+	}
+}
+
+// AddedOfferTimeoutSeconds returns the value that was added to the "offer_timeout_seconds" field in this mutation.
+func (m *ChatServiceMutation) AddedOfferTimeoutSeconds() (r int, exists bool) {
+	v := m.addoffer_timeout_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOfferTimeoutSeconds resets all changes to the "offer_timeout_seconds" field.
+func (m *ChatServiceMutation) ResetOfferTimeoutSeconds() {
+	m.offer_timeout_seconds = nil
+	m.addoffer_timeout_seconds = nil
+}
+
+// SetScenario sets the "scenario" field.
+func (m *ChatServiceMutation) SetScenario(b []byte) {
+	m.scenario = &b
+}
+
+// Scenario returns the value of the "scenario" field in the mutation.
+func (m *ChatServiceMutation) Scenario() (r []byte, exists bool) {
+	v := m.scenario
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenario returns the old "scenario" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldScenario(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenario is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenario requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenario: %w", err)
+	}
+	return oldValue.Scenario, nil
+}
+
+// ClearScenario clears the value of the "scenario" field.
+func (m *ChatServiceMutation) ClearScenario() {
+	m.scenario = nil
+	m.clearedFields[chatservice.FieldScenario] = struct{}{}
+}
+
+// ScenarioCleared returns if the "scenario" field was cleared in this mutation.
+func (m *ChatServiceMutation) ScenarioCleared() bool {
+	_, ok := m.clearedFields[chatservice.FieldScenario]
+	return ok
+}
+
+// ResetScenario resets all changes to the "scenario" field.
+func (m *ChatServiceMutation) ResetScenario() {
+	m.scenario = nil
+	delete(m.clearedFields, chatservice.FieldScenario)
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *ChatServiceMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[chatservice.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *ChatServiceMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *ChatServiceMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *ChatServiceMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// AddAgentIDs adds the "agents" edge to the User entity by ids.
+func (m *ChatServiceMutation) AddAgentIDs(ids ...int) {
+	if m.agents == nil {
+		m.agents = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.agents[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAgents clears the "agents" edge to the User entity.
+func (m *ChatServiceMutation) ClearAgents() {
+	m.clearedagents = true
+}
+
+// AgentsCleared reports if the "agents" edge to the User entity was cleared.
+func (m *ChatServiceMutation) AgentsCleared() bool {
+	return m.clearedagents
+}
+
+// RemoveAgentIDs removes the "agents" edge to the User entity by IDs.
+func (m *ChatServiceMutation) RemoveAgentIDs(ids ...int) {
+	if m.removedagents == nil {
+		m.removedagents = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.agents, ids[i])
+		m.removedagents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAgents returns the removed IDs of the "agents" edge to the User entity.
+func (m *ChatServiceMutation) RemovedAgentsIDs() (ids []int) {
+	for id := range m.removedagents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AgentsIDs returns the "agents" edge IDs in the mutation.
+func (m *ChatServiceMutation) AgentsIDs() (ids []int) {
+	for id := range m.agents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAgents resets all changes to the "agents" edge.
+func (m *ChatServiceMutation) ResetAgents() {
+	m.agents = nil
+	m.clearedagents = false
+	m.removedagents = nil
+}
+
+// AddAccountIDs adds the "accounts" edge to the IntegrationAccount entity by ids.
+func (m *ChatServiceMutation) AddAccountIDs(ids ...int) {
+	if m.accounts == nil {
+		m.accounts = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.accounts[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAccounts clears the "accounts" edge to the IntegrationAccount entity.
+func (m *ChatServiceMutation) ClearAccounts() {
+	m.clearedaccounts = true
+}
+
+// AccountsCleared reports if the "accounts" edge to the IntegrationAccount entity was cleared.
+func (m *ChatServiceMutation) AccountsCleared() bool {
+	return m.clearedaccounts
+}
+
+// RemoveAccountIDs removes the "accounts" edge to the IntegrationAccount entity by IDs.
+func (m *ChatServiceMutation) RemoveAccountIDs(ids ...int) {
+	if m.removedaccounts == nil {
+		m.removedaccounts = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.accounts, ids[i])
+		m.removedaccounts[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAccounts returns the removed IDs of the "accounts" edge to the IntegrationAccount entity.
+func (m *ChatServiceMutation) RemovedAccountsIDs() (ids []int) {
+	for id := range m.removedaccounts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// AccountsIDs returns the "accounts" edge IDs in the mutation.
+func (m *ChatServiceMutation) AccountsIDs() (ids []int) {
+	for id := range m.accounts {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAccounts resets all changes to the "accounts" edge.
+func (m *ChatServiceMutation) ResetAccounts() {
+	m.accounts = nil
+	m.clearedaccounts = false
+	m.removedaccounts = nil
+}
+
+// Where appends a list predicates to the ChatServiceMutation builder.
+func (m *ChatServiceMutation) Where(ps ...predicate.ChatService) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChatServiceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChatServiceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ChatService, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChatServiceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChatServiceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ChatService).
+func (m *ChatServiceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChatServiceMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.tenant != nil {
+		fields = append(fields, chatservice.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, chatservice.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, chatservice.FieldUpdatedAt)
+	}
+	if m.name != nil {
+		fields = append(fields, chatservice.FieldName)
+	}
+	if m.priority != nil {
+		fields = append(fields, chatservice.FieldPriority)
+	}
+	if m.required_skills != nil {
+		fields = append(fields, chatservice.FieldRequiredSkills)
+	}
+	if m.time_zone != nil {
+		fields = append(fields, chatservice.FieldTimeZone)
+	}
+	if m.offer_timeout_seconds != nil {
+		fields = append(fields, chatservice.FieldOfferTimeoutSeconds)
+	}
+	if m.scenario != nil {
+		fields = append(fields, chatservice.FieldScenario)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChatServiceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case chatservice.FieldTenantID:
+		return m.TenantID()
+	case chatservice.FieldCreatedAt:
+		return m.CreatedAt()
+	case chatservice.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case chatservice.FieldName:
+		return m.Name()
+	case chatservice.FieldPriority:
+		return m.Priority()
+	case chatservice.FieldRequiredSkills:
+		return m.RequiredSkills()
+	case chatservice.FieldTimeZone:
+		return m.TimeZone()
+	case chatservice.FieldOfferTimeoutSeconds:
+		return m.OfferTimeoutSeconds()
+	case chatservice.FieldScenario:
+		return m.Scenario()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChatServiceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case chatservice.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case chatservice.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case chatservice.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case chatservice.FieldName:
+		return m.OldName(ctx)
+	case chatservice.FieldPriority:
+		return m.OldPriority(ctx)
+	case chatservice.FieldRequiredSkills:
+		return m.OldRequiredSkills(ctx)
+	case chatservice.FieldTimeZone:
+		return m.OldTimeZone(ctx)
+	case chatservice.FieldOfferTimeoutSeconds:
+		return m.OldOfferTimeoutSeconds(ctx)
+	case chatservice.FieldScenario:
+		return m.OldScenario(ctx)
+	}
+	return nil, fmt.Errorf("unknown ChatService field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChatServiceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case chatservice.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case chatservice.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case chatservice.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case chatservice.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case chatservice.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case chatservice.FieldRequiredSkills:
+		v, ok := value.([]core.Skill)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredSkills(v)
+		return nil
+	case chatservice.FieldTimeZone:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTimeZone(v)
+		return nil
+	case chatservice.FieldOfferTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfferTimeoutSeconds(v)
+		return nil
+	case chatservice.FieldScenario:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenario(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChatServiceMutation) AddedFields() []string {
+	var fields []string
+	if m.addpriority != nil {
+		fields = append(fields, chatservice.FieldPriority)
+	}
+	if m.addoffer_timeout_seconds != nil {
+		fields = append(fields, chatservice.FieldOfferTimeoutSeconds)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChatServiceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case chatservice.FieldPriority:
+		return m.AddedPriority()
+	case chatservice.FieldOfferTimeoutSeconds:
+		return m.AddedOfferTimeoutSeconds()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChatServiceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case chatservice.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	case chatservice.FieldOfferTimeoutSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfferTimeoutSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChatServiceMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(chatservice.FieldRequiredSkills) {
+		fields = append(fields, chatservice.FieldRequiredSkills)
+	}
+	if m.FieldCleared(chatservice.FieldScenario) {
+		fields = append(fields, chatservice.FieldScenario)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChatServiceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChatServiceMutation) ClearField(name string) error {
+	switch name {
+	case chatservice.FieldRequiredSkills:
+		m.ClearRequiredSkills()
+		return nil
+	case chatservice.FieldScenario:
+		m.ClearScenario()
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChatServiceMutation) ResetField(name string) error {
+	switch name {
+	case chatservice.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case chatservice.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case chatservice.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case chatservice.FieldName:
+		m.ResetName()
+		return nil
+	case chatservice.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case chatservice.FieldRequiredSkills:
+		m.ResetRequiredSkills()
+		return nil
+	case chatservice.FieldTimeZone:
+		m.ResetTimeZone()
+		return nil
+	case chatservice.FieldOfferTimeoutSeconds:
+		m.ResetOfferTimeoutSeconds()
+		return nil
+	case chatservice.FieldScenario:
+		m.ResetScenario()
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChatServiceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.tenant != nil {
+		edges = append(edges, chatservice.EdgeTenant)
+	}
+	if m.agents != nil {
+		edges = append(edges, chatservice.EdgeAgents)
+	}
+	if m.accounts != nil {
+		edges = append(edges, chatservice.EdgeAccounts)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChatServiceMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case chatservice.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case chatservice.EdgeAgents:
+		ids := make([]ent.Value, 0, len(m.agents))
+		for id := range m.agents {
+			ids = append(ids, id)
+		}
+		return ids
+	case chatservice.EdgeAccounts:
+		ids := make([]ent.Value, 0, len(m.accounts))
+		for id := range m.accounts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChatServiceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removedagents != nil {
+		edges = append(edges, chatservice.EdgeAgents)
+	}
+	if m.removedaccounts != nil {
+		edges = append(edges, chatservice.EdgeAccounts)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChatServiceMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case chatservice.EdgeAgents:
+		ids := make([]ent.Value, 0, len(m.removedagents))
+		for id := range m.removedagents {
+			ids = append(ids, id)
+		}
+		return ids
+	case chatservice.EdgeAccounts:
+		ids := make([]ent.Value, 0, len(m.removedaccounts))
+		for id := range m.removedaccounts {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChatServiceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedtenant {
+		edges = append(edges, chatservice.EdgeTenant)
+	}
+	if m.clearedagents {
+		edges = append(edges, chatservice.EdgeAgents)
+	}
+	if m.clearedaccounts {
+		edges = append(edges, chatservice.EdgeAccounts)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChatServiceMutation) EdgeCleared(name string) bool {
+	switch name {
+	case chatservice.EdgeTenant:
+		return m.clearedtenant
+	case chatservice.EdgeAgents:
+		return m.clearedagents
+	case chatservice.EdgeAccounts:
+		return m.clearedaccounts
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChatServiceMutation) ClearEdge(name string) error {
+	switch name {
+	case chatservice.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChatServiceMutation) ResetEdge(name string) error {
+	switch name {
+	case chatservice.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case chatservice.EdgeAgents:
+		m.ResetAgents()
+		return nil
+	case chatservice.EdgeAccounts:
+		m.ResetAccounts()
+		return nil
+	}
+	return fmt.Errorf("unknown ChatService edge %s", name)
+}
 
 // ContactMutation represents an operation that mutates the Contact nodes in the graph.
 type ContactMutation struct {
@@ -1081,6 +2192,12 @@ type ConversationMutation struct {
 	last_message_at            *time.Time
 	closed_at                  *time.Time
 	last_inbound_at            *time.Time
+	queued                     *bool
+	queued_at                  *time.Time
+	priority                   *int
+	addpriority                *int
+	offered_to_id              *int
+	addoffered_to_id           *int
 	clearedFields              map[string]struct{}
 	tenant                     *int
 	clearedtenant              bool
@@ -1095,6 +2212,8 @@ type ConversationMutation struct {
 	clearedmessages            bool
 	last_message               *int
 	clearedlast_message        bool
+	service                    *int
+	clearedservice             bool
 	done                       bool
 	oldValue                   func(context.Context) (*Conversation, error)
 	predicates                 []predicate.Conversation
@@ -1646,6 +2765,266 @@ func (m *ConversationMutation) ResetLastMessageID() {
 	delete(m.clearedFields, conversation.FieldLastMessageID)
 }
 
+// SetServiceID sets the "service_id" field.
+func (m *ConversationMutation) SetServiceID(i int) {
+	m.service = &i
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *ConversationMutation) ServiceID() (r int, exists bool) {
+	v := m.service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldServiceID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (m *ConversationMutation) ClearServiceID() {
+	m.service = nil
+	m.clearedFields[conversation.FieldServiceID] = struct{}{}
+}
+
+// ServiceIDCleared returns if the "service_id" field was cleared in this mutation.
+func (m *ConversationMutation) ServiceIDCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldServiceID]
+	return ok
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *ConversationMutation) ResetServiceID() {
+	m.service = nil
+	delete(m.clearedFields, conversation.FieldServiceID)
+}
+
+// SetQueued sets the "queued" field.
+func (m *ConversationMutation) SetQueued(b bool) {
+	m.queued = &b
+}
+
+// Queued returns the value of the "queued" field in the mutation.
+func (m *ConversationMutation) Queued() (r bool, exists bool) {
+	v := m.queued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQueued returns the old "queued" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldQueued(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQueued is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQueued requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQueued: %w", err)
+	}
+	return oldValue.Queued, nil
+}
+
+// ResetQueued resets all changes to the "queued" field.
+func (m *ConversationMutation) ResetQueued() {
+	m.queued = nil
+}
+
+// SetQueuedAt sets the "queued_at" field.
+func (m *ConversationMutation) SetQueuedAt(t time.Time) {
+	m.queued_at = &t
+}
+
+// QueuedAt returns the value of the "queued_at" field in the mutation.
+func (m *ConversationMutation) QueuedAt() (r time.Time, exists bool) {
+	v := m.queued_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQueuedAt returns the old "queued_at" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldQueuedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQueuedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQueuedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQueuedAt: %w", err)
+	}
+	return oldValue.QueuedAt, nil
+}
+
+// ClearQueuedAt clears the value of the "queued_at" field.
+func (m *ConversationMutation) ClearQueuedAt() {
+	m.queued_at = nil
+	m.clearedFields[conversation.FieldQueuedAt] = struct{}{}
+}
+
+// QueuedAtCleared returns if the "queued_at" field was cleared in this mutation.
+func (m *ConversationMutation) QueuedAtCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldQueuedAt]
+	return ok
+}
+
+// ResetQueuedAt resets all changes to the "queued_at" field.
+func (m *ConversationMutation) ResetQueuedAt() {
+	m.queued_at = nil
+	delete(m.clearedFields, conversation.FieldQueuedAt)
+}
+
+// SetPriority sets the "priority" field.
+func (m *ConversationMutation) SetPriority(i int) {
+	m.priority = &i
+	m.addpriority = nil
+}
+
+// Priority returns the value of the "priority" field in the mutation.
+func (m *ConversationMutation) Priority() (r int, exists bool) {
+	v := m.priority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPriority returns the old "priority" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldPriority(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPriority is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPriority requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPriority: %w", err)
+	}
+	return oldValue.Priority, nil
+}
+
+// AddPriority adds i to the "priority" field.
+func (m *ConversationMutation) AddPriority(i int) {
+	if m.addpriority != nil {
+		*m.addpriority += i
+	} else {
+		m.addpriority = &i
+	}
+}
+
+// AddedPriority returns the value that was added to the "priority" field in this mutation.
+func (m *ConversationMutation) AddedPriority() (r int, exists bool) {
+	v := m.addpriority
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPriority resets all changes to the "priority" field.
+func (m *ConversationMutation) ResetPriority() {
+	m.priority = nil
+	m.addpriority = nil
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (m *ConversationMutation) SetOfferedToID(i int) {
+	m.offered_to_id = &i
+	m.addoffered_to_id = nil
+}
+
+// OfferedToID returns the value of the "offered_to_id" field in the mutation.
+func (m *ConversationMutation) OfferedToID() (r int, exists bool) {
+	v := m.offered_to_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfferedToID returns the old "offered_to_id" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldOfferedToID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfferedToID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfferedToID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfferedToID: %w", err)
+	}
+	return oldValue.OfferedToID, nil
+}
+
+// AddOfferedToID adds i to the "offered_to_id" field.
+func (m *ConversationMutation) AddOfferedToID(i int) {
+	if m.addoffered_to_id != nil {
+		*m.addoffered_to_id += i
+	} else {
+		m.addoffered_to_id = &i
+	}
+}
+
+// AddedOfferedToID returns the value that was added to the "offered_to_id" field in this mutation.
+func (m *ConversationMutation) AddedOfferedToID() (r int, exists bool) {
+	v := m.addoffered_to_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (m *ConversationMutation) ClearOfferedToID() {
+	m.offered_to_id = nil
+	m.addoffered_to_id = nil
+	m.clearedFields[conversation.FieldOfferedToID] = struct{}{}
+}
+
+// OfferedToIDCleared returns if the "offered_to_id" field was cleared in this mutation.
+func (m *ConversationMutation) OfferedToIDCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldOfferedToID]
+	return ok
+}
+
+// ResetOfferedToID resets all changes to the "offered_to_id" field.
+func (m *ConversationMutation) ResetOfferedToID() {
+	m.offered_to_id = nil
+	m.addoffered_to_id = nil
+	delete(m.clearedFields, conversation.FieldOfferedToID)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *ConversationMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -1835,6 +3214,33 @@ func (m *ConversationMutation) ResetLastMessage() {
 	m.clearedlast_message = false
 }
 
+// ClearService clears the "service" edge to the ChatService entity.
+func (m *ConversationMutation) ClearService() {
+	m.clearedservice = true
+	m.clearedFields[conversation.FieldServiceID] = struct{}{}
+}
+
+// ServiceCleared reports if the "service" edge to the ChatService entity was cleared.
+func (m *ConversationMutation) ServiceCleared() bool {
+	return m.ServiceIDCleared() || m.clearedservice
+}
+
+// ServiceIDs returns the "service" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ServiceID instead. It exists only for internal usage by the builders.
+func (m *ConversationMutation) ServiceIDs() (ids []int) {
+	if id := m.service; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetService resets all changes to the "service" edge.
+func (m *ConversationMutation) ResetService() {
+	m.service = nil
+	m.clearedservice = false
+}
+
 // Where appends a list predicates to the ConversationMutation builder.
 func (m *ConversationMutation) Where(ps ...predicate.Conversation) {
 	m.predicates = append(m.predicates, ps...)
@@ -1869,7 +3275,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 16)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -1903,6 +3309,21 @@ func (m *ConversationMutation) Fields() []string {
 	if m.last_message != nil {
 		fields = append(fields, conversation.FieldLastMessageID)
 	}
+	if m.service != nil {
+		fields = append(fields, conversation.FieldServiceID)
+	}
+	if m.queued != nil {
+		fields = append(fields, conversation.FieldQueued)
+	}
+	if m.queued_at != nil {
+		fields = append(fields, conversation.FieldQueuedAt)
+	}
+	if m.priority != nil {
+		fields = append(fields, conversation.FieldPriority)
+	}
+	if m.offered_to_id != nil {
+		fields = append(fields, conversation.FieldOfferedToID)
+	}
 	return fields
 }
 
@@ -1933,6 +3354,16 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.LastInboundAt()
 	case conversation.FieldLastMessageID:
 		return m.LastMessageID()
+	case conversation.FieldServiceID:
+		return m.ServiceID()
+	case conversation.FieldQueued:
+		return m.Queued()
+	case conversation.FieldQueuedAt:
+		return m.QueuedAt()
+	case conversation.FieldPriority:
+		return m.Priority()
+	case conversation.FieldOfferedToID:
+		return m.OfferedToID()
 	}
 	return nil, false
 }
@@ -1964,6 +3395,16 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldLastInboundAt(ctx)
 	case conversation.FieldLastMessageID:
 		return m.OldLastMessageID(ctx)
+	case conversation.FieldServiceID:
+		return m.OldServiceID(ctx)
+	case conversation.FieldQueued:
+		return m.OldQueued(ctx)
+	case conversation.FieldQueuedAt:
+		return m.OldQueuedAt(ctx)
+	case conversation.FieldPriority:
+		return m.OldPriority(ctx)
+	case conversation.FieldOfferedToID:
+		return m.OldOfferedToID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -2050,6 +3491,41 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastMessageID(v)
 		return nil
+	case conversation.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
+	case conversation.FieldQueued:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQueued(v)
+		return nil
+	case conversation.FieldQueuedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQueuedAt(v)
+		return nil
+	case conversation.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPriority(v)
+		return nil
+	case conversation.FieldOfferedToID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfferedToID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -2058,6 +3534,12 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *ConversationMutation) AddedFields() []string {
 	var fields []string
+	if m.addpriority != nil {
+		fields = append(fields, conversation.FieldPriority)
+	}
+	if m.addoffered_to_id != nil {
+		fields = append(fields, conversation.FieldOfferedToID)
+	}
 	return fields
 }
 
@@ -2066,6 +3548,10 @@ func (m *ConversationMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ConversationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case conversation.FieldPriority:
+		return m.AddedPriority()
+	case conversation.FieldOfferedToID:
+		return m.AddedOfferedToID()
 	}
 	return nil, false
 }
@@ -2075,6 +3561,20 @@ func (m *ConversationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ConversationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case conversation.FieldPriority:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPriority(v)
+		return nil
+	case conversation.FieldOfferedToID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfferedToID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation numeric field %s", name)
 }
@@ -2094,6 +3594,15 @@ func (m *ConversationMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(conversation.FieldLastMessageID) {
 		fields = append(fields, conversation.FieldLastMessageID)
+	}
+	if m.FieldCleared(conversation.FieldServiceID) {
+		fields = append(fields, conversation.FieldServiceID)
+	}
+	if m.FieldCleared(conversation.FieldQueuedAt) {
+		fields = append(fields, conversation.FieldQueuedAt)
+	}
+	if m.FieldCleared(conversation.FieldOfferedToID) {
+		fields = append(fields, conversation.FieldOfferedToID)
 	}
 	return fields
 }
@@ -2120,6 +3629,15 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldLastMessageID:
 		m.ClearLastMessageID()
+		return nil
+	case conversation.FieldServiceID:
+		m.ClearServiceID()
+		return nil
+	case conversation.FieldQueuedAt:
+		m.ClearQueuedAt()
+		return nil
+	case conversation.FieldOfferedToID:
+		m.ClearOfferedToID()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -2162,13 +3680,28 @@ func (m *ConversationMutation) ResetField(name string) error {
 	case conversation.FieldLastMessageID:
 		m.ResetLastMessageID()
 		return nil
+	case conversation.FieldServiceID:
+		m.ResetServiceID()
+		return nil
+	case conversation.FieldQueued:
+		m.ResetQueued()
+		return nil
+	case conversation.FieldQueuedAt:
+		m.ResetQueuedAt()
+		return nil
+	case conversation.FieldPriority:
+		m.ResetPriority()
+		return nil
+	case conversation.FieldOfferedToID:
+		m.ResetOfferedToID()
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ConversationMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.tenant != nil {
 		edges = append(edges, conversation.EdgeTenant)
 	}
@@ -2186,6 +3719,9 @@ func (m *ConversationMutation) AddedEdges() []string {
 	}
 	if m.last_message != nil {
 		edges = append(edges, conversation.EdgeLastMessage)
+	}
+	if m.service != nil {
+		edges = append(edges, conversation.EdgeService)
 	}
 	return edges
 }
@@ -2220,13 +3756,17 @@ func (m *ConversationMutation) AddedIDs(name string) []ent.Value {
 		if id := m.last_message; id != nil {
 			return []ent.Value{*id}
 		}
+	case conversation.EdgeService:
+		if id := m.service; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ConversationMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedmessages != nil {
 		edges = append(edges, conversation.EdgeMessages)
 	}
@@ -2249,7 +3789,7 @@ func (m *ConversationMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ConversationMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedtenant {
 		edges = append(edges, conversation.EdgeTenant)
 	}
@@ -2267,6 +3807,9 @@ func (m *ConversationMutation) ClearedEdges() []string {
 	}
 	if m.clearedlast_message {
 		edges = append(edges, conversation.EdgeLastMessage)
+	}
+	if m.clearedservice {
+		edges = append(edges, conversation.EdgeService)
 	}
 	return edges
 }
@@ -2287,6 +3830,8 @@ func (m *ConversationMutation) EdgeCleared(name string) bool {
 		return m.clearedmessages
 	case conversation.EdgeLastMessage:
 		return m.clearedlast_message
+	case conversation.EdgeService:
+		return m.clearedservice
 	}
 	return false
 }
@@ -2309,6 +3854,9 @@ func (m *ConversationMutation) ClearEdge(name string) error {
 		return nil
 	case conversation.EdgeLastMessage:
 		m.ClearLastMessage()
+		return nil
+	case conversation.EdgeService:
+		m.ClearService()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation unique edge %s", name)
@@ -2336,6 +3884,9 @@ func (m *ConversationMutation) ResetEdge(name string) error {
 	case conversation.EdgeLastMessage:
 		m.ResetLastMessage()
 		return nil
+	case conversation.EdgeService:
+		m.ResetService()
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation edge %s", name)
 }
@@ -2355,6 +3906,12 @@ type EventMutation struct {
 	addassignee_id          *int
 	previous_assignee_id    *int
 	addprevious_assignee_id *int
+	queued                  *bool
+	offered_to_id           *int
+	addoffered_to_id        *int
+	previously_queued       *bool
+	offer_id                *int
+	addoffer_id             *int
 	created_at              *time.Time
 	clearedFields           map[string]struct{}
 	tenant                  *int
@@ -2800,6 +4357,218 @@ func (m *EventMutation) ResetPreviousAssigneeID() {
 	delete(m.clearedFields, event.FieldPreviousAssigneeID)
 }
 
+// SetQueued sets the "queued" field.
+func (m *EventMutation) SetQueued(b bool) {
+	m.queued = &b
+}
+
+// Queued returns the value of the "queued" field in the mutation.
+func (m *EventMutation) Queued() (r bool, exists bool) {
+	v := m.queued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldQueued returns the old "queued" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldQueued(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldQueued is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldQueued requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldQueued: %w", err)
+	}
+	return oldValue.Queued, nil
+}
+
+// ResetQueued resets all changes to the "queued" field.
+func (m *EventMutation) ResetQueued() {
+	m.queued = nil
+}
+
+// SetOfferedToID sets the "offered_to_id" field.
+func (m *EventMutation) SetOfferedToID(i int) {
+	m.offered_to_id = &i
+	m.addoffered_to_id = nil
+}
+
+// OfferedToID returns the value of the "offered_to_id" field in the mutation.
+func (m *EventMutation) OfferedToID() (r int, exists bool) {
+	v := m.offered_to_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfferedToID returns the old "offered_to_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldOfferedToID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfferedToID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfferedToID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfferedToID: %w", err)
+	}
+	return oldValue.OfferedToID, nil
+}
+
+// AddOfferedToID adds i to the "offered_to_id" field.
+func (m *EventMutation) AddOfferedToID(i int) {
+	if m.addoffered_to_id != nil {
+		*m.addoffered_to_id += i
+	} else {
+		m.addoffered_to_id = &i
+	}
+}
+
+// AddedOfferedToID returns the value that was added to the "offered_to_id" field in this mutation.
+func (m *EventMutation) AddedOfferedToID() (r int, exists bool) {
+	v := m.addoffered_to_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOfferedToID clears the value of the "offered_to_id" field.
+func (m *EventMutation) ClearOfferedToID() {
+	m.offered_to_id = nil
+	m.addoffered_to_id = nil
+	m.clearedFields[event.FieldOfferedToID] = struct{}{}
+}
+
+// OfferedToIDCleared returns if the "offered_to_id" field was cleared in this mutation.
+func (m *EventMutation) OfferedToIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldOfferedToID]
+	return ok
+}
+
+// ResetOfferedToID resets all changes to the "offered_to_id" field.
+func (m *EventMutation) ResetOfferedToID() {
+	m.offered_to_id = nil
+	m.addoffered_to_id = nil
+	delete(m.clearedFields, event.FieldOfferedToID)
+}
+
+// SetPreviouslyQueued sets the "previously_queued" field.
+func (m *EventMutation) SetPreviouslyQueued(b bool) {
+	m.previously_queued = &b
+}
+
+// PreviouslyQueued returns the value of the "previously_queued" field in the mutation.
+func (m *EventMutation) PreviouslyQueued() (r bool, exists bool) {
+	v := m.previously_queued
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreviouslyQueued returns the old "previously_queued" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldPreviouslyQueued(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreviouslyQueued is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreviouslyQueued requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreviouslyQueued: %w", err)
+	}
+	return oldValue.PreviouslyQueued, nil
+}
+
+// ResetPreviouslyQueued resets all changes to the "previously_queued" field.
+func (m *EventMutation) ResetPreviouslyQueued() {
+	m.previously_queued = nil
+}
+
+// SetOfferID sets the "offer_id" field.
+func (m *EventMutation) SetOfferID(i int) {
+	m.offer_id = &i
+	m.addoffer_id = nil
+}
+
+// OfferID returns the value of the "offer_id" field in the mutation.
+func (m *EventMutation) OfferID() (r int, exists bool) {
+	v := m.offer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOfferID returns the old "offer_id" field's value of the Event entity.
+// If the Event object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EventMutation) OldOfferID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOfferID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOfferID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOfferID: %w", err)
+	}
+	return oldValue.OfferID, nil
+}
+
+// AddOfferID adds i to the "offer_id" field.
+func (m *EventMutation) AddOfferID(i int) {
+	if m.addoffer_id != nil {
+		*m.addoffer_id += i
+	} else {
+		m.addoffer_id = &i
+	}
+}
+
+// AddedOfferID returns the value that was added to the "offer_id" field in this mutation.
+func (m *EventMutation) AddedOfferID() (r int, exists bool) {
+	v := m.addoffer_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearOfferID clears the value of the "offer_id" field.
+func (m *EventMutation) ClearOfferID() {
+	m.offer_id = nil
+	m.addoffer_id = nil
+	m.clearedFields[event.FieldOfferID] = struct{}{}
+}
+
+// OfferIDCleared returns if the "offer_id" field was cleared in this mutation.
+func (m *EventMutation) OfferIDCleared() bool {
+	_, ok := m.clearedFields[event.FieldOfferID]
+	return ok
+}
+
+// ResetOfferID resets all changes to the "offer_id" field.
+func (m *EventMutation) ResetOfferID() {
+	m.offer_id = nil
+	m.addoffer_id = nil
+	delete(m.clearedFields, event.FieldOfferID)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *EventMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -2897,7 +4666,7 @@ func (m *EventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *EventMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, event.FieldTenantID)
 	}
@@ -2915,6 +4684,18 @@ func (m *EventMutation) Fields() []string {
 	}
 	if m.previous_assignee_id != nil {
 		fields = append(fields, event.FieldPreviousAssigneeID)
+	}
+	if m.queued != nil {
+		fields = append(fields, event.FieldQueued)
+	}
+	if m.offered_to_id != nil {
+		fields = append(fields, event.FieldOfferedToID)
+	}
+	if m.previously_queued != nil {
+		fields = append(fields, event.FieldPreviouslyQueued)
+	}
+	if m.offer_id != nil {
+		fields = append(fields, event.FieldOfferID)
 	}
 	if m.created_at != nil {
 		fields = append(fields, event.FieldCreatedAt)
@@ -2939,6 +4720,14 @@ func (m *EventMutation) Field(name string) (ent.Value, bool) {
 		return m.AssigneeID()
 	case event.FieldPreviousAssigneeID:
 		return m.PreviousAssigneeID()
+	case event.FieldQueued:
+		return m.Queued()
+	case event.FieldOfferedToID:
+		return m.OfferedToID()
+	case event.FieldPreviouslyQueued:
+		return m.PreviouslyQueued()
+	case event.FieldOfferID:
+		return m.OfferID()
 	case event.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -2962,6 +4751,14 @@ func (m *EventMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldAssigneeID(ctx)
 	case event.FieldPreviousAssigneeID:
 		return m.OldPreviousAssigneeID(ctx)
+	case event.FieldQueued:
+		return m.OldQueued(ctx)
+	case event.FieldOfferedToID:
+		return m.OldOfferedToID(ctx)
+	case event.FieldPreviouslyQueued:
+		return m.OldPreviouslyQueued(ctx)
+	case event.FieldOfferID:
+		return m.OldOfferID(ctx)
 	case event.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -3015,6 +4812,34 @@ func (m *EventMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPreviousAssigneeID(v)
 		return nil
+	case event.FieldQueued:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetQueued(v)
+		return nil
+	case event.FieldOfferedToID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfferedToID(v)
+		return nil
+	case event.FieldPreviouslyQueued:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreviouslyQueued(v)
+		return nil
+	case event.FieldOfferID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOfferID(v)
+		return nil
 	case event.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -3042,6 +4867,12 @@ func (m *EventMutation) AddedFields() []string {
 	if m.addprevious_assignee_id != nil {
 		fields = append(fields, event.FieldPreviousAssigneeID)
 	}
+	if m.addoffered_to_id != nil {
+		fields = append(fields, event.FieldOfferedToID)
+	}
+	if m.addoffer_id != nil {
+		fields = append(fields, event.FieldOfferID)
+	}
 	return fields
 }
 
@@ -3058,6 +4889,10 @@ func (m *EventMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedAssigneeID()
 	case event.FieldPreviousAssigneeID:
 		return m.AddedPreviousAssigneeID()
+	case event.FieldOfferedToID:
+		return m.AddedOfferedToID()
+	case event.FieldOfferID:
+		return m.AddedOfferID()
 	}
 	return nil, false
 }
@@ -3095,6 +4930,20 @@ func (m *EventMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddPreviousAssigneeID(v)
 		return nil
+	case event.FieldOfferedToID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfferedToID(v)
+		return nil
+	case event.FieldOfferID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOfferID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Event numeric field %s", name)
 }
@@ -3111,6 +4960,12 @@ func (m *EventMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(event.FieldPreviousAssigneeID) {
 		fields = append(fields, event.FieldPreviousAssigneeID)
+	}
+	if m.FieldCleared(event.FieldOfferedToID) {
+		fields = append(fields, event.FieldOfferedToID)
+	}
+	if m.FieldCleared(event.FieldOfferID) {
+		fields = append(fields, event.FieldOfferID)
 	}
 	return fields
 }
@@ -3134,6 +4989,12 @@ func (m *EventMutation) ClearField(name string) error {
 		return nil
 	case event.FieldPreviousAssigneeID:
 		m.ClearPreviousAssigneeID()
+		return nil
+	case event.FieldOfferedToID:
+		m.ClearOfferedToID()
+		return nil
+	case event.FieldOfferID:
+		m.ClearOfferID()
 		return nil
 	}
 	return fmt.Errorf("unknown Event nullable field %s", name)
@@ -3160,6 +5021,18 @@ func (m *EventMutation) ResetField(name string) error {
 		return nil
 	case event.FieldPreviousAssigneeID:
 		m.ResetPreviousAssigneeID()
+		return nil
+	case event.FieldQueued:
+		m.ResetQueued()
+		return nil
+	case event.FieldOfferedToID:
+		m.ResetOfferedToID()
+		return nil
+	case event.FieldPreviouslyQueued:
+		m.ResetPreviouslyQueued()
+		return nil
+	case event.FieldOfferID:
+		m.ResetOfferID()
 		return nil
 	case event.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -3269,6 +5142,8 @@ type IntegrationAccountMutation struct {
 	clearedFields      map[string]struct{}
 	tenant             *int
 	clearedtenant      bool
+	service            *int
+	clearedservice     bool
 	done               bool
 	oldValue           func(context.Context) (*IntegrationAccount, error)
 	predicates         []predicate.IntegrationAccount
@@ -4186,6 +6061,55 @@ func (m *IntegrationAccountMutation) ResetLastSendErrorAt() {
 	delete(m.clearedFields, integrationaccount.FieldLastSendErrorAt)
 }
 
+// SetServiceID sets the "service_id" field.
+func (m *IntegrationAccountMutation) SetServiceID(i int) {
+	m.service = &i
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *IntegrationAccountMutation) ServiceID() (r int, exists bool) {
+	v := m.service
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldServiceID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (m *IntegrationAccountMutation) ClearServiceID() {
+	m.service = nil
+	m.clearedFields[integrationaccount.FieldServiceID] = struct{}{}
+}
+
+// ServiceIDCleared returns if the "service_id" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) ServiceIDCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldServiceID]
+	return ok
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *IntegrationAccountMutation) ResetServiceID() {
+	m.service = nil
+	delete(m.clearedFields, integrationaccount.FieldServiceID)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *IntegrationAccountMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -4211,6 +6135,33 @@ func (m *IntegrationAccountMutation) TenantIDs() (ids []int) {
 func (m *IntegrationAccountMutation) ResetTenant() {
 	m.tenant = nil
 	m.clearedtenant = false
+}
+
+// ClearService clears the "service" edge to the ChatService entity.
+func (m *IntegrationAccountMutation) ClearService() {
+	m.clearedservice = true
+	m.clearedFields[integrationaccount.FieldServiceID] = struct{}{}
+}
+
+// ServiceCleared reports if the "service" edge to the ChatService entity was cleared.
+func (m *IntegrationAccountMutation) ServiceCleared() bool {
+	return m.ServiceIDCleared() || m.clearedservice
+}
+
+// ServiceIDs returns the "service" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ServiceID instead. It exists only for internal usage by the builders.
+func (m *IntegrationAccountMutation) ServiceIDs() (ids []int) {
+	if id := m.service; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetService resets all changes to the "service" edge.
+func (m *IntegrationAccountMutation) ResetService() {
+	m.service = nil
+	m.clearedservice = false
 }
 
 // Where appends a list predicates to the IntegrationAccountMutation builder.
@@ -4247,7 +6198,7 @@ func (m *IntegrationAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationAccountMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.tenant != nil {
 		fields = append(fields, integrationaccount.FieldTenantID)
 	}
@@ -4305,6 +6256,9 @@ func (m *IntegrationAccountMutation) Fields() []string {
 	if m.last_send_error_at != nil {
 		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
 	}
+	if m.service != nil {
+		fields = append(fields, integrationaccount.FieldServiceID)
+	}
 	return fields
 }
 
@@ -4351,6 +6305,8 @@ func (m *IntegrationAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.LastSendError()
 	case integrationaccount.FieldLastSendErrorAt:
 		return m.LastSendErrorAt()
+	case integrationaccount.FieldServiceID:
+		return m.ServiceID()
 	}
 	return nil, false
 }
@@ -4398,6 +6354,8 @@ func (m *IntegrationAccountMutation) OldField(ctx context.Context, name string) 
 		return m.OldLastSendError(ctx)
 	case integrationaccount.FieldLastSendErrorAt:
 		return m.OldLastSendErrorAt(ctx)
+	case integrationaccount.FieldServiceID:
+		return m.OldServiceID(ctx)
 	}
 	return nil, fmt.Errorf("unknown IntegrationAccount field %s", name)
 }
@@ -4540,6 +6498,13 @@ func (m *IntegrationAccountMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetLastSendErrorAt(v)
 		return nil
+	case integrationaccount.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount field %s", name)
 }
@@ -4603,6 +6568,9 @@ func (m *IntegrationAccountMutation) ClearedFields() []string {
 	if m.FieldCleared(integrationaccount.FieldLastSendErrorAt) {
 		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
 	}
+	if m.FieldCleared(integrationaccount.FieldServiceID) {
+		fields = append(fields, integrationaccount.FieldServiceID)
+	}
 	return fields
 }
 
@@ -4646,6 +6614,9 @@ func (m *IntegrationAccountMutation) ClearField(name string) error {
 		return nil
 	case integrationaccount.FieldLastSendErrorAt:
 		m.ClearLastSendErrorAt()
+		return nil
+	case integrationaccount.FieldServiceID:
+		m.ClearServiceID()
 		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount nullable field %s", name)
@@ -4712,15 +6683,21 @@ func (m *IntegrationAccountMutation) ResetField(name string) error {
 	case integrationaccount.FieldLastSendErrorAt:
 		m.ResetLastSendErrorAt()
 		return nil
+	case integrationaccount.FieldServiceID:
+		m.ResetServiceID()
+		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *IntegrationAccountMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.tenant != nil {
 		edges = append(edges, integrationaccount.EdgeTenant)
+	}
+	if m.service != nil {
+		edges = append(edges, integrationaccount.EdgeService)
 	}
 	return edges
 }
@@ -4733,13 +6710,17 @@ func (m *IntegrationAccountMutation) AddedIDs(name string) []ent.Value {
 		if id := m.tenant; id != nil {
 			return []ent.Value{*id}
 		}
+	case integrationaccount.EdgeService:
+		if id := m.service; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *IntegrationAccountMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	return edges
 }
 
@@ -4751,9 +6732,12 @@ func (m *IntegrationAccountMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *IntegrationAccountMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedtenant {
 		edges = append(edges, integrationaccount.EdgeTenant)
+	}
+	if m.clearedservice {
+		edges = append(edges, integrationaccount.EdgeService)
 	}
 	return edges
 }
@@ -4764,6 +6748,8 @@ func (m *IntegrationAccountMutation) EdgeCleared(name string) bool {
 	switch name {
 	case integrationaccount.EdgeTenant:
 		return m.clearedtenant
+	case integrationaccount.EdgeService:
+		return m.clearedservice
 	}
 	return false
 }
@@ -4775,6 +6761,9 @@ func (m *IntegrationAccountMutation) ClearEdge(name string) error {
 	case integrationaccount.EdgeTenant:
 		m.ClearTenant()
 		return nil
+	case integrationaccount.EdgeService:
+		m.ClearService()
+		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount unique edge %s", name)
 }
@@ -4785,6 +6774,9 @@ func (m *IntegrationAccountMutation) ResetEdge(name string) error {
 	switch name {
 	case integrationaccount.EdgeTenant:
 		m.ResetTenant()
+		return nil
+	case integrationaccount.EdgeService:
+		m.ResetService()
 		return nil
 	}
 	return fmt.Errorf("unknown IntegrationAccount edge %s", name)
@@ -7705,6 +9697,934 @@ func (m *MessagePartMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown MessagePart edge %s", name)
 }
 
+// OfferMutation represents an operation that mutates the Offer nodes in the graph.
+type OfferMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	service_id          *int
+	addservice_id       *int
+	status              *offer.Status
+	created_at          *time.Time
+	expires_at          *time.Time
+	ended_at            *time.Time
+	clearedFields       map[string]struct{}
+	tenant              *int
+	clearedtenant       bool
+	conversation        *int
+	clearedconversation bool
+	agent               *int
+	clearedagent        bool
+	done                bool
+	oldValue            func(context.Context) (*Offer, error)
+	predicates          []predicate.Offer
+}
+
+var _ ent.Mutation = (*OfferMutation)(nil)
+
+// offerOption allows management of the mutation configuration using functional options.
+type offerOption func(*OfferMutation)
+
+// newOfferMutation creates new mutation for the Offer entity.
+func newOfferMutation(c config, op Op, opts ...offerOption) *OfferMutation {
+	m := &OfferMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeOffer,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withOfferID sets the ID field of the mutation.
+func withOfferID(id int) offerOption {
+	return func(m *OfferMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Offer
+		)
+		m.oldValue = func(ctx context.Context) (*Offer, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Offer.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withOffer sets the old Offer of the mutation.
+func withOffer(node *Offer) offerOption {
+	return func(m *OfferMutation) {
+		m.oldValue = func(context.Context) (*Offer, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m OfferMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m OfferMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *OfferMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *OfferMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Offer.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *OfferMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *OfferMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *OfferMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetConversationID sets the "conversation_id" field.
+func (m *OfferMutation) SetConversationID(i int) {
+	m.conversation = &i
+}
+
+// ConversationID returns the value of the "conversation_id" field in the mutation.
+func (m *OfferMutation) ConversationID() (r int, exists bool) {
+	v := m.conversation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConversationID returns the old "conversation_id" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldConversationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConversationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConversationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConversationID: %w", err)
+	}
+	return oldValue.ConversationID, nil
+}
+
+// ResetConversationID resets all changes to the "conversation_id" field.
+func (m *OfferMutation) ResetConversationID() {
+	m.conversation = nil
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *OfferMutation) SetAgentID(i int) {
+	m.agent = &i
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *OfferMutation) AgentID() (r int, exists bool) {
+	v := m.agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldAgentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *OfferMutation) ResetAgentID() {
+	m.agent = nil
+}
+
+// SetServiceID sets the "service_id" field.
+func (m *OfferMutation) SetServiceID(i int) {
+	m.service_id = &i
+	m.addservice_id = nil
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *OfferMutation) ServiceID() (r int, exists bool) {
+	v := m.service_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldServiceID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// AddServiceID adds i to the "service_id" field.
+func (m *OfferMutation) AddServiceID(i int) {
+	if m.addservice_id != nil {
+		*m.addservice_id += i
+	} else {
+		m.addservice_id = &i
+	}
+}
+
+// AddedServiceID returns the value that was added to the "service_id" field in this mutation.
+func (m *OfferMutation) AddedServiceID() (r int, exists bool) {
+	v := m.addservice_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (m *OfferMutation) ClearServiceID() {
+	m.service_id = nil
+	m.addservice_id = nil
+	m.clearedFields[offer.FieldServiceID] = struct{}{}
+}
+
+// ServiceIDCleared returns if the "service_id" field was cleared in this mutation.
+func (m *OfferMutation) ServiceIDCleared() bool {
+	_, ok := m.clearedFields[offer.FieldServiceID]
+	return ok
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *OfferMutation) ResetServiceID() {
+	m.service_id = nil
+	m.addservice_id = nil
+	delete(m.clearedFields, offer.FieldServiceID)
+}
+
+// SetStatus sets the "status" field.
+func (m *OfferMutation) SetStatus(o offer.Status) {
+	m.status = &o
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *OfferMutation) Status() (r offer.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldStatus(ctx context.Context) (v offer.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *OfferMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *OfferMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *OfferMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *OfferMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *OfferMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *OfferMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *OfferMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (m *OfferMutation) SetEndedAt(t time.Time) {
+	m.ended_at = &t
+}
+
+// EndedAt returns the value of the "ended_at" field in the mutation.
+func (m *OfferMutation) EndedAt() (r time.Time, exists bool) {
+	v := m.ended_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedAt returns the old "ended_at" field's value of the Offer entity.
+// If the Offer object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OfferMutation) OldEndedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
+	}
+	return oldValue.EndedAt, nil
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (m *OfferMutation) ClearEndedAt() {
+	m.ended_at = nil
+	m.clearedFields[offer.FieldEndedAt] = struct{}{}
+}
+
+// EndedAtCleared returns if the "ended_at" field was cleared in this mutation.
+func (m *OfferMutation) EndedAtCleared() bool {
+	_, ok := m.clearedFields[offer.FieldEndedAt]
+	return ok
+}
+
+// ResetEndedAt resets all changes to the "ended_at" field.
+func (m *OfferMutation) ResetEndedAt() {
+	m.ended_at = nil
+	delete(m.clearedFields, offer.FieldEndedAt)
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *OfferMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[offer.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *OfferMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *OfferMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *OfferMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearConversation clears the "conversation" edge to the Conversation entity.
+func (m *OfferMutation) ClearConversation() {
+	m.clearedconversation = true
+	m.clearedFields[offer.FieldConversationID] = struct{}{}
+}
+
+// ConversationCleared reports if the "conversation" edge to the Conversation entity was cleared.
+func (m *OfferMutation) ConversationCleared() bool {
+	return m.clearedconversation
+}
+
+// ConversationIDs returns the "conversation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConversationID instead. It exists only for internal usage by the builders.
+func (m *OfferMutation) ConversationIDs() (ids []int) {
+	if id := m.conversation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConversation resets all changes to the "conversation" edge.
+func (m *OfferMutation) ResetConversation() {
+	m.conversation = nil
+	m.clearedconversation = false
+}
+
+// ClearAgent clears the "agent" edge to the User entity.
+func (m *OfferMutation) ClearAgent() {
+	m.clearedagent = true
+	m.clearedFields[offer.FieldAgentID] = struct{}{}
+}
+
+// AgentCleared reports if the "agent" edge to the User entity was cleared.
+func (m *OfferMutation) AgentCleared() bool {
+	return m.clearedagent
+}
+
+// AgentIDs returns the "agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AgentID instead. It exists only for internal usage by the builders.
+func (m *OfferMutation) AgentIDs() (ids []int) {
+	if id := m.agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAgent resets all changes to the "agent" edge.
+func (m *OfferMutation) ResetAgent() {
+	m.agent = nil
+	m.clearedagent = false
+}
+
+// Where appends a list predicates to the OfferMutation builder.
+func (m *OfferMutation) Where(ps ...predicate.Offer) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the OfferMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *OfferMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Offer, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *OfferMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *OfferMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Offer).
+func (m *OfferMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *OfferMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.tenant != nil {
+		fields = append(fields, offer.FieldTenantID)
+	}
+	if m.conversation != nil {
+		fields = append(fields, offer.FieldConversationID)
+	}
+	if m.agent != nil {
+		fields = append(fields, offer.FieldAgentID)
+	}
+	if m.service_id != nil {
+		fields = append(fields, offer.FieldServiceID)
+	}
+	if m.status != nil {
+		fields = append(fields, offer.FieldStatus)
+	}
+	if m.created_at != nil {
+		fields = append(fields, offer.FieldCreatedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, offer.FieldExpiresAt)
+	}
+	if m.ended_at != nil {
+		fields = append(fields, offer.FieldEndedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *OfferMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case offer.FieldTenantID:
+		return m.TenantID()
+	case offer.FieldConversationID:
+		return m.ConversationID()
+	case offer.FieldAgentID:
+		return m.AgentID()
+	case offer.FieldServiceID:
+		return m.ServiceID()
+	case offer.FieldStatus:
+		return m.Status()
+	case offer.FieldCreatedAt:
+		return m.CreatedAt()
+	case offer.FieldExpiresAt:
+		return m.ExpiresAt()
+	case offer.FieldEndedAt:
+		return m.EndedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *OfferMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case offer.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case offer.FieldConversationID:
+		return m.OldConversationID(ctx)
+	case offer.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case offer.FieldServiceID:
+		return m.OldServiceID(ctx)
+	case offer.FieldStatus:
+		return m.OldStatus(ctx)
+	case offer.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case offer.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case offer.FieldEndedAt:
+		return m.OldEndedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Offer field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfferMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case offer.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case offer.FieldConversationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConversationID(v)
+		return nil
+	case offer.FieldAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case offer.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
+	case offer.FieldStatus:
+		v, ok := value.(offer.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case offer.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case offer.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case offer.FieldEndedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Offer field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *OfferMutation) AddedFields() []string {
+	var fields []string
+	if m.addservice_id != nil {
+		fields = append(fields, offer.FieldServiceID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *OfferMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case offer.FieldServiceID:
+		return m.AddedServiceID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *OfferMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case offer.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddServiceID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Offer numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *OfferMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(offer.FieldServiceID) {
+		fields = append(fields, offer.FieldServiceID)
+	}
+	if m.FieldCleared(offer.FieldEndedAt) {
+		fields = append(fields, offer.FieldEndedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *OfferMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *OfferMutation) ClearField(name string) error {
+	switch name {
+	case offer.FieldServiceID:
+		m.ClearServiceID()
+		return nil
+	case offer.FieldEndedAt:
+		m.ClearEndedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Offer nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *OfferMutation) ResetField(name string) error {
+	switch name {
+	case offer.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case offer.FieldConversationID:
+		m.ResetConversationID()
+		return nil
+	case offer.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case offer.FieldServiceID:
+		m.ResetServiceID()
+		return nil
+	case offer.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case offer.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case offer.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case offer.FieldEndedAt:
+		m.ResetEndedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Offer field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *OfferMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.tenant != nil {
+		edges = append(edges, offer.EdgeTenant)
+	}
+	if m.conversation != nil {
+		edges = append(edges, offer.EdgeConversation)
+	}
+	if m.agent != nil {
+		edges = append(edges, offer.EdgeAgent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *OfferMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case offer.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case offer.EdgeConversation:
+		if id := m.conversation; id != nil {
+			return []ent.Value{*id}
+		}
+	case offer.EdgeAgent:
+		if id := m.agent; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *OfferMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *OfferMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *OfferMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedtenant {
+		edges = append(edges, offer.EdgeTenant)
+	}
+	if m.clearedconversation {
+		edges = append(edges, offer.EdgeConversation)
+	}
+	if m.clearedagent {
+		edges = append(edges, offer.EdgeAgent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *OfferMutation) EdgeCleared(name string) bool {
+	switch name {
+	case offer.EdgeTenant:
+		return m.clearedtenant
+	case offer.EdgeConversation:
+		return m.clearedconversation
+	case offer.EdgeAgent:
+		return m.clearedagent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *OfferMutation) ClearEdge(name string) error {
+	switch name {
+	case offer.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case offer.EdgeConversation:
+		m.ClearConversation()
+		return nil
+	case offer.EdgeAgent:
+		m.ClearAgent()
+		return nil
+	}
+	return fmt.Errorf("unknown Offer unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *OfferMutation) ResetEdge(name string) error {
+	switch name {
+	case offer.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case offer.EdgeConversation:
+		m.ResetConversation()
+		return nil
+	case offer.EdgeAgent:
+		m.ResetAgent()
+		return nil
+	}
+	return fmt.Errorf("unknown Offer edge %s", name)
+}
+
 // TenantMutation represents an operation that mutates the Tenant nodes in the graph.
 type TenantMutation struct {
 	config
@@ -8990,25 +11910,36 @@ func (m *TokenMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int
-	created_at    *time.Time
-	updated_at    *time.Time
-	name          *string
-	email         *string
-	role          *user.Role
-	password_hash *string
-	active        *bool
-	clearedFields map[string]struct{}
-	tenant        *int
-	clearedtenant bool
-	tokens        map[int]struct{}
-	removedtokens map[int]struct{}
-	clearedtokens bool
-	done          bool
-	oldValue      func(context.Context) (*User, error)
-	predicates    []predicate.User
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	name            *string
+	email           *string
+	role            *user.Role
+	password_hash   *string
+	active          *bool
+	state           *user.State
+	state_reason    *string
+	state_since     *time.Time
+	skills          *[]core.Skill
+	appendskills    []core.Skill
+	capacity        *int
+	addcapacity     *int
+	available_since *time.Time
+	clearedFields   map[string]struct{}
+	tenant          *int
+	clearedtenant   bool
+	tokens          map[int]struct{}
+	removedtokens   map[int]struct{}
+	clearedtokens   bool
+	services        map[int]struct{}
+	removedservices map[int]struct{}
+	clearedservices bool
+	done            bool
+	oldValue        func(context.Context) (*User, error)
+	predicates      []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -9423,6 +12354,297 @@ func (m *UserMutation) ResetActive() {
 	m.active = nil
 }
 
+// SetState sets the "state" field.
+func (m *UserMutation) SetState(u user.State) {
+	m.state = &u
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *UserMutation) State() (r user.State, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldState(ctx context.Context) (v user.State, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *UserMutation) ResetState() {
+	m.state = nil
+}
+
+// SetStateReason sets the "state_reason" field.
+func (m *UserMutation) SetStateReason(s string) {
+	m.state_reason = &s
+}
+
+// StateReason returns the value of the "state_reason" field in the mutation.
+func (m *UserMutation) StateReason() (r string, exists bool) {
+	v := m.state_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStateReason returns the old "state_reason" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldStateReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStateReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStateReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStateReason: %w", err)
+	}
+	return oldValue.StateReason, nil
+}
+
+// ResetStateReason resets all changes to the "state_reason" field.
+func (m *UserMutation) ResetStateReason() {
+	m.state_reason = nil
+}
+
+// SetStateSince sets the "state_since" field.
+func (m *UserMutation) SetStateSince(t time.Time) {
+	m.state_since = &t
+}
+
+// StateSince returns the value of the "state_since" field in the mutation.
+func (m *UserMutation) StateSince() (r time.Time, exists bool) {
+	v := m.state_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStateSince returns the old "state_since" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldStateSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStateSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStateSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStateSince: %w", err)
+	}
+	return oldValue.StateSince, nil
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (m *UserMutation) ClearStateSince() {
+	m.state_since = nil
+	m.clearedFields[user.FieldStateSince] = struct{}{}
+}
+
+// StateSinceCleared returns if the "state_since" field was cleared in this mutation.
+func (m *UserMutation) StateSinceCleared() bool {
+	_, ok := m.clearedFields[user.FieldStateSince]
+	return ok
+}
+
+// ResetStateSince resets all changes to the "state_since" field.
+func (m *UserMutation) ResetStateSince() {
+	m.state_since = nil
+	delete(m.clearedFields, user.FieldStateSince)
+}
+
+// SetSkills sets the "skills" field.
+func (m *UserMutation) SetSkills(c []core.Skill) {
+	m.skills = &c
+	m.appendskills = nil
+}
+
+// Skills returns the value of the "skills" field in the mutation.
+func (m *UserMutation) Skills() (r []core.Skill, exists bool) {
+	v := m.skills
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSkills returns the old "skills" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldSkills(ctx context.Context) (v []core.Skill, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSkills is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSkills requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSkills: %w", err)
+	}
+	return oldValue.Skills, nil
+}
+
+// AppendSkills adds c to the "skills" field.
+func (m *UserMutation) AppendSkills(c []core.Skill) {
+	m.appendskills = append(m.appendskills, c...)
+}
+
+// AppendedSkills returns the list of values that were appended to the "skills" field in this mutation.
+func (m *UserMutation) AppendedSkills() ([]core.Skill, bool) {
+	if len(m.appendskills) == 0 {
+		return nil, false
+	}
+	return m.appendskills, true
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (m *UserMutation) ClearSkills() {
+	m.skills = nil
+	m.appendskills = nil
+	m.clearedFields[user.FieldSkills] = struct{}{}
+}
+
+// SkillsCleared returns if the "skills" field was cleared in this mutation.
+func (m *UserMutation) SkillsCleared() bool {
+	_, ok := m.clearedFields[user.FieldSkills]
+	return ok
+}
+
+// ResetSkills resets all changes to the "skills" field.
+func (m *UserMutation) ResetSkills() {
+	m.skills = nil
+	m.appendskills = nil
+	delete(m.clearedFields, user.FieldSkills)
+}
+
+// SetCapacity sets the "capacity" field.
+func (m *UserMutation) SetCapacity(i int) {
+	m.capacity = &i
+	m.addcapacity = nil
+}
+
+// Capacity returns the value of the "capacity" field in the mutation.
+func (m *UserMutation) Capacity() (r int, exists bool) {
+	v := m.capacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCapacity returns the old "capacity" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldCapacity(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCapacity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCapacity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCapacity: %w", err)
+	}
+	return oldValue.Capacity, nil
+}
+
+// AddCapacity adds i to the "capacity" field.
+func (m *UserMutation) AddCapacity(i int) {
+	if m.addcapacity != nil {
+		*m.addcapacity += i
+	} else {
+		m.addcapacity = &i
+	}
+}
+
+// AddedCapacity returns the value that was added to the "capacity" field in this mutation.
+func (m *UserMutation) AddedCapacity() (r int, exists bool) {
+	v := m.addcapacity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCapacity resets all changes to the "capacity" field.
+func (m *UserMutation) ResetCapacity() {
+	m.capacity = nil
+	m.addcapacity = nil
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (m *UserMutation) SetAvailableSince(t time.Time) {
+	m.available_since = &t
+}
+
+// AvailableSince returns the value of the "available_since" field in the mutation.
+func (m *UserMutation) AvailableSince() (r time.Time, exists bool) {
+	v := m.available_since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAvailableSince returns the old "available_since" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAvailableSince(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAvailableSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAvailableSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAvailableSince: %w", err)
+	}
+	return oldValue.AvailableSince, nil
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (m *UserMutation) ClearAvailableSince() {
+	m.available_since = nil
+	m.clearedFields[user.FieldAvailableSince] = struct{}{}
+}
+
+// AvailableSinceCleared returns if the "available_since" field was cleared in this mutation.
+func (m *UserMutation) AvailableSinceCleared() bool {
+	_, ok := m.clearedFields[user.FieldAvailableSince]
+	return ok
+}
+
+// ResetAvailableSince resets all changes to the "available_since" field.
+func (m *UserMutation) ResetAvailableSince() {
+	m.available_since = nil
+	delete(m.clearedFields, user.FieldAvailableSince)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *UserMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -9504,6 +12726,60 @@ func (m *UserMutation) ResetTokens() {
 	m.removedtokens = nil
 }
 
+// AddServiceIDs adds the "services" edge to the ChatService entity by ids.
+func (m *UserMutation) AddServiceIDs(ids ...int) {
+	if m.services == nil {
+		m.services = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.services[ids[i]] = struct{}{}
+	}
+}
+
+// ClearServices clears the "services" edge to the ChatService entity.
+func (m *UserMutation) ClearServices() {
+	m.clearedservices = true
+}
+
+// ServicesCleared reports if the "services" edge to the ChatService entity was cleared.
+func (m *UserMutation) ServicesCleared() bool {
+	return m.clearedservices
+}
+
+// RemoveServiceIDs removes the "services" edge to the ChatService entity by IDs.
+func (m *UserMutation) RemoveServiceIDs(ids ...int) {
+	if m.removedservices == nil {
+		m.removedservices = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.services, ids[i])
+		m.removedservices[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedServices returns the removed IDs of the "services" edge to the ChatService entity.
+func (m *UserMutation) RemovedServicesIDs() (ids []int) {
+	for id := range m.removedservices {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ServicesIDs returns the "services" edge IDs in the mutation.
+func (m *UserMutation) ServicesIDs() (ids []int) {
+	for id := range m.services {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetServices resets all changes to the "services" edge.
+func (m *UserMutation) ResetServices() {
+	m.services = nil
+	m.clearedservices = false
+	m.removedservices = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -9538,7 +12814,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 14)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -9562,6 +12838,24 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.active != nil {
 		fields = append(fields, user.FieldActive)
+	}
+	if m.state != nil {
+		fields = append(fields, user.FieldState)
+	}
+	if m.state_reason != nil {
+		fields = append(fields, user.FieldStateReason)
+	}
+	if m.state_since != nil {
+		fields = append(fields, user.FieldStateSince)
+	}
+	if m.skills != nil {
+		fields = append(fields, user.FieldSkills)
+	}
+	if m.capacity != nil {
+		fields = append(fields, user.FieldCapacity)
+	}
+	if m.available_since != nil {
+		fields = append(fields, user.FieldAvailableSince)
 	}
 	return fields
 }
@@ -9587,6 +12881,18 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldActive:
 		return m.Active()
+	case user.FieldState:
+		return m.State()
+	case user.FieldStateReason:
+		return m.StateReason()
+	case user.FieldStateSince:
+		return m.StateSince()
+	case user.FieldSkills:
+		return m.Skills()
+	case user.FieldCapacity:
+		return m.Capacity()
+	case user.FieldAvailableSince:
+		return m.AvailableSince()
 	}
 	return nil, false
 }
@@ -9612,6 +12918,18 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldActive:
 		return m.OldActive(ctx)
+	case user.FieldState:
+		return m.OldState(ctx)
+	case user.FieldStateReason:
+		return m.OldStateReason(ctx)
+	case user.FieldStateSince:
+		return m.OldStateSince(ctx)
+	case user.FieldSkills:
+		return m.OldSkills(ctx)
+	case user.FieldCapacity:
+		return m.OldCapacity(ctx)
+	case user.FieldAvailableSince:
+		return m.OldAvailableSince(ctx)
 	}
 	return nil, fmt.Errorf("unknown User field %s", name)
 }
@@ -9677,6 +12995,48 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetActive(v)
 		return nil
+	case user.FieldState:
+		v, ok := value.(user.State)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case user.FieldStateReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStateReason(v)
+		return nil
+	case user.FieldStateSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStateSince(v)
+		return nil
+	case user.FieldSkills:
+		v, ok := value.([]core.Skill)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSkills(v)
+		return nil
+	case user.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCapacity(v)
+		return nil
+	case user.FieldAvailableSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAvailableSince(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
@@ -9685,6 +13045,9 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
 	var fields []string
+	if m.addcapacity != nil {
+		fields = append(fields, user.FieldCapacity)
+	}
 	return fields
 }
 
@@ -9693,6 +13056,8 @@ func (m *UserMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case user.FieldCapacity:
+		return m.AddedCapacity()
 	}
 	return nil, false
 }
@@ -9702,6 +13067,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldCapacity:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCapacity(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -9715,6 +13087,15 @@ func (m *UserMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(user.FieldPasswordHash) {
 		fields = append(fields, user.FieldPasswordHash)
+	}
+	if m.FieldCleared(user.FieldStateSince) {
+		fields = append(fields, user.FieldStateSince)
+	}
+	if m.FieldCleared(user.FieldSkills) {
+		fields = append(fields, user.FieldSkills)
+	}
+	if m.FieldCleared(user.FieldAvailableSince) {
+		fields = append(fields, user.FieldAvailableSince)
 	}
 	return fields
 }
@@ -9735,6 +13116,15 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldPasswordHash:
 		m.ClearPasswordHash()
+		return nil
+	case user.FieldStateSince:
+		m.ClearStateSince()
+		return nil
+	case user.FieldSkills:
+		m.ClearSkills()
+		return nil
+	case user.FieldAvailableSince:
+		m.ClearAvailableSince()
 		return nil
 	}
 	return fmt.Errorf("unknown User nullable field %s", name)
@@ -9768,18 +13158,39 @@ func (m *UserMutation) ResetField(name string) error {
 	case user.FieldActive:
 		m.ResetActive()
 		return nil
+	case user.FieldState:
+		m.ResetState()
+		return nil
+	case user.FieldStateReason:
+		m.ResetStateReason()
+		return nil
+	case user.FieldStateSince:
+		m.ResetStateSince()
+		return nil
+	case user.FieldSkills:
+		m.ResetSkills()
+		return nil
+	case user.FieldCapacity:
+		m.ResetCapacity()
+		return nil
+	case user.FieldAvailableSince:
+		m.ResetAvailableSince()
+		return nil
 	}
 	return fmt.Errorf("unknown User field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.tenant != nil {
 		edges = append(edges, user.EdgeTenant)
 	}
 	if m.tokens != nil {
 		edges = append(edges, user.EdgeTokens)
+	}
+	if m.services != nil {
+		edges = append(edges, user.EdgeServices)
 	}
 	return edges
 }
@@ -9798,15 +13209,24 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeServices:
+		ids := make([]ent.Value, 0, len(m.services))
+		for id := range m.services {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedtokens != nil {
 		edges = append(edges, user.EdgeTokens)
+	}
+	if m.removedservices != nil {
+		edges = append(edges, user.EdgeServices)
 	}
 	return edges
 }
@@ -9821,18 +13241,27 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeServices:
+		ids := make([]ent.Value, 0, len(m.removedservices))
+		for id := range m.removedservices {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedtenant {
 		edges = append(edges, user.EdgeTenant)
 	}
 	if m.clearedtokens {
 		edges = append(edges, user.EdgeTokens)
+	}
+	if m.clearedservices {
+		edges = append(edges, user.EdgeServices)
 	}
 	return edges
 }
@@ -9845,6 +13274,8 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedtenant
 	case user.EdgeTokens:
 		return m.clearedtokens
+	case user.EdgeServices:
+		return m.clearedservices
 	}
 	return false
 }
@@ -9869,6 +13300,9 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeTokens:
 		m.ResetTokens()
+		return nil
+	case user.EdgeServices:
+		m.ResetServices()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

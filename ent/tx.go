@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// ChatService is the client for interacting with the ChatService builders.
+	ChatService *ChatServiceClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Conversation is the client for interacting with the Conversation builders.
@@ -26,6 +28,8 @@ type Tx struct {
 	Message *MessageClient
 	// MessagePart is the client for interacting with the MessagePart builders.
 	MessagePart *MessagePartClient
+	// Offer is the client for interacting with the Offer builders.
+	Offer *OfferClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// Token is the client for interacting with the Token builders.
@@ -165,12 +169,14 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.ChatService = NewChatServiceClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Conversation = NewConversationClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
 	tx.IntegrationAccount = NewIntegrationAccountClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.MessagePart = NewMessagePartClient(tx.config)
+	tx.Offer = NewOfferClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
@@ -184,7 +190,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Contact.QueryXXX(), the query will be executed
+// applies a query, for example: ChatService.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

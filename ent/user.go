@@ -3,12 +3,14 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/user"
 )
@@ -34,6 +36,18 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// Active holds the value of the "active" field.
 	Active bool `json:"active,omitempty"`
+	// State holds the value of the "state" field.
+	State user.State `json:"state,omitempty"`
+	// StateReason holds the value of the "state_reason" field.
+	StateReason string `json:"state_reason,omitempty"`
+	// StateSince holds the value of the "state_since" field.
+	StateSince *time.Time `json:"state_since,omitempty"`
+	// Skills holds the value of the "skills" field.
+	Skills []core.Skill `json:"skills,omitempty"`
+	// Capacity holds the value of the "capacity" field.
+	Capacity int `json:"capacity,omitempty"`
+	// AvailableSince holds the value of the "available_since" field.
+	AvailableSince *time.Time `json:"available_since,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the UserQuery when eager-loading is set.
 	Edges        UserEdges `json:"edges"`
@@ -46,11 +60,14 @@ type UserEdges struct {
 	Tenant *Tenant `json:"tenant,omitempty"`
 	// Tokens holds the value of the tokens edge.
 	Tokens []*Token `json:"tokens,omitempty"`
+	// Services holds the value of the services edge.
+	Services []*ChatService `json:"services,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 
-	namedTokens map[string][]*Token
+	namedTokens   map[string][]*Token
+	namedServices map[string][]*ChatService
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -73,18 +90,29 @@ func (e UserEdges) TokensOrErr() ([]*Token, error) {
 	return nil, &NotLoadedError{edge: "tokens"}
 }
 
+// ServicesOrErr returns the Services value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ServicesOrErr() ([]*ChatService, error) {
+	if e.loadedTypes[2] {
+		return e.Services, nil
+	}
+	return nil, &NotLoadedError{edge: "services"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case user.FieldSkills:
+			values[i] = new([]byte)
 		case user.FieldActive:
 			values[i] = new(sql.NullBool)
-		case user.FieldID, user.FieldTenantID:
+		case user.FieldID, user.FieldTenantID, user.FieldCapacity:
 			values[i] = new(sql.NullInt64)
-		case user.FieldName, user.FieldEmail, user.FieldRole, user.FieldPasswordHash:
+		case user.FieldName, user.FieldEmail, user.FieldRole, user.FieldPasswordHash, user.FieldState, user.FieldStateReason:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldStateSince, user.FieldAvailableSince:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -156,6 +184,46 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Active = value.Bool
 			}
+		case user.FieldState:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field state", values[i])
+			} else if value.Valid {
+				_m.State = user.State(value.String)
+			}
+		case user.FieldStateReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field state_reason", values[i])
+			} else if value.Valid {
+				_m.StateReason = value.String
+			}
+		case user.FieldStateSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field state_since", values[i])
+			} else if value.Valid {
+				_m.StateSince = new(time.Time)
+				*_m.StateSince = value.Time
+			}
+		case user.FieldSkills:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field skills", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Skills); err != nil {
+					return fmt.Errorf("unmarshal field skills: %w", err)
+				}
+			}
+		case user.FieldCapacity:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field capacity", values[i])
+			} else if value.Valid {
+				_m.Capacity = int(value.Int64)
+			}
+		case user.FieldAvailableSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field available_since", values[i])
+			} else if value.Valid {
+				_m.AvailableSince = new(time.Time)
+				*_m.AvailableSince = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -177,6 +245,11 @@ func (_m *User) QueryTenant() *TenantQuery {
 // QueryTokens queries the "tokens" edge of the User entity.
 func (_m *User) QueryTokens() *TokenQuery {
 	return NewUserClient(_m.config).QueryTokens(_m)
+}
+
+// QueryServices queries the "services" edge of the User entity.
+func (_m *User) QueryServices() *ChatServiceQuery {
+	return NewUserClient(_m.config).QueryServices(_m)
 }
 
 // Update returns a builder for updating this User.
@@ -226,6 +299,28 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("active=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Active))
+	builder.WriteString(", ")
+	builder.WriteString("state=")
+	builder.WriteString(fmt.Sprintf("%v", _m.State))
+	builder.WriteString(", ")
+	builder.WriteString("state_reason=")
+	builder.WriteString(_m.StateReason)
+	builder.WriteString(", ")
+	if v := _m.StateSince; v != nil {
+		builder.WriteString("state_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("skills=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Skills))
+	builder.WriteString(", ")
+	builder.WriteString("capacity=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Capacity))
+	builder.WriteString(", ")
+	if v := _m.AvailableSince; v != nil {
+		builder.WriteString("available_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -251,6 +346,30 @@ func (_m *User) appendNamedTokens(name string, edges ...*Token) {
 		_m.Edges.namedTokens[name] = []*Token{}
 	} else {
 		_m.Edges.namedTokens[name] = append(_m.Edges.namedTokens[name], edges...)
+	}
+}
+
+// NamedServices returns the Services named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedServices(name string) ([]*ChatService, error) {
+	if _m.Edges.namedServices == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedServices[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedServices(name string, edges ...*ChatService) {
+	if _m.Edges.namedServices == nil {
+		_m.Edges.namedServices = make(map[string][]*ChatService)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedServices[name] = []*ChatService{}
+	} else {
+		_m.Edges.namedServices[name] = append(_m.Edges.namedServices[name], edges...)
 	}
 }
 

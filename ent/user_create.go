@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -112,6 +114,82 @@ func (_c *UserCreate) SetNillableActive(v *bool) *UserCreate {
 	return _c
 }
 
+// SetState sets the "state" field.
+func (_c *UserCreate) SetState(v user.State) *UserCreate {
+	_c.mutation.SetState(v)
+	return _c
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_c *UserCreate) SetNillableState(v *user.State) *UserCreate {
+	if v != nil {
+		_c.SetState(*v)
+	}
+	return _c
+}
+
+// SetStateReason sets the "state_reason" field.
+func (_c *UserCreate) SetStateReason(v string) *UserCreate {
+	_c.mutation.SetStateReason(v)
+	return _c
+}
+
+// SetNillableStateReason sets the "state_reason" field if the given value is not nil.
+func (_c *UserCreate) SetNillableStateReason(v *string) *UserCreate {
+	if v != nil {
+		_c.SetStateReason(*v)
+	}
+	return _c
+}
+
+// SetStateSince sets the "state_since" field.
+func (_c *UserCreate) SetStateSince(v time.Time) *UserCreate {
+	_c.mutation.SetStateSince(v)
+	return _c
+}
+
+// SetNillableStateSince sets the "state_since" field if the given value is not nil.
+func (_c *UserCreate) SetNillableStateSince(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetStateSince(*v)
+	}
+	return _c
+}
+
+// SetSkills sets the "skills" field.
+func (_c *UserCreate) SetSkills(v []core.Skill) *UserCreate {
+	_c.mutation.SetSkills(v)
+	return _c
+}
+
+// SetCapacity sets the "capacity" field.
+func (_c *UserCreate) SetCapacity(v int) *UserCreate {
+	_c.mutation.SetCapacity(v)
+	return _c
+}
+
+// SetNillableCapacity sets the "capacity" field if the given value is not nil.
+func (_c *UserCreate) SetNillableCapacity(v *int) *UserCreate {
+	if v != nil {
+		_c.SetCapacity(*v)
+	}
+	return _c
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (_c *UserCreate) SetAvailableSince(v time.Time) *UserCreate {
+	_c.mutation.SetAvailableSince(v)
+	return _c
+}
+
+// SetNillableAvailableSince sets the "available_since" field if the given value is not nil.
+func (_c *UserCreate) SetNillableAvailableSince(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetAvailableSince(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *UserCreate) SetTenant(v *Tenant) *UserCreate {
 	return _c.SetTenantID(v.ID)
@@ -130,6 +208,21 @@ func (_c *UserCreate) AddTokens(v ...*Token) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddTokenIDs(ids...)
+}
+
+// AddServiceIDs adds the "services" edge to the ChatService entity by IDs.
+func (_c *UserCreate) AddServiceIDs(ids ...int) *UserCreate {
+	_c.mutation.AddServiceIDs(ids...)
+	return _c
+}
+
+// AddServices adds the "services" edges to the ChatService entity.
+func (_c *UserCreate) AddServices(v ...*ChatService) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddServiceIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -187,6 +280,18 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultActive
 		_c.mutation.SetActive(v)
 	}
+	if _, ok := _c.mutation.State(); !ok {
+		v := user.DefaultState
+		_c.mutation.SetState(v)
+	}
+	if _, ok := _c.mutation.StateReason(); !ok {
+		v := user.DefaultStateReason
+		_c.mutation.SetStateReason(v)
+	}
+	if _, ok := _c.mutation.Capacity(); !ok {
+		v := user.DefaultCapacity
+		_c.mutation.SetCapacity(v)
+	}
 	return nil
 }
 
@@ -224,6 +329,30 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.Active(); !ok {
 		return &ValidationError{Name: "active", err: errors.New(`ent: missing required field "User.active"`)}
+	}
+	if _, ok := _c.mutation.State(); !ok {
+		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "User.state"`)}
+	}
+	if v, ok := _c.mutation.State(); ok {
+		if err := user.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "User.state": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StateReason(); !ok {
+		return &ValidationError{Name: "state_reason", err: errors.New(`ent: missing required field "User.state_reason"`)}
+	}
+	if v, ok := _c.mutation.StateReason(); ok {
+		if err := user.StateReasonValidator(v); err != nil {
+			return &ValidationError{Name: "state_reason", err: fmt.Errorf(`ent: validator failed for field "User.state_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Capacity(); !ok {
+		return &ValidationError{Name: "capacity", err: errors.New(`ent: missing required field "User.capacity"`)}
+	}
+	if v, ok := _c.mutation.Capacity(); ok {
+		if err := user.CapacityValidator(v); err != nil {
+			return &ValidationError{Name: "capacity", err: fmt.Errorf(`ent: validator failed for field "User.capacity": %w`, err)}
+		}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
 		return &ValidationError{Name: "tenant", err: errors.New(`ent: missing required edge "User.tenant"`)}
@@ -283,6 +412,30 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
 		_node.Active = value
 	}
+	if value, ok := _c.mutation.State(); ok {
+		_spec.SetField(user.FieldState, field.TypeEnum, value)
+		_node.State = value
+	}
+	if value, ok := _c.mutation.StateReason(); ok {
+		_spec.SetField(user.FieldStateReason, field.TypeString, value)
+		_node.StateReason = value
+	}
+	if value, ok := _c.mutation.StateSince(); ok {
+		_spec.SetField(user.FieldStateSince, field.TypeTime, value)
+		_node.StateSince = &value
+	}
+	if value, ok := _c.mutation.Skills(); ok {
+		_spec.SetField(user.FieldSkills, field.TypeJSON, value)
+		_node.Skills = value
+	}
+	if value, ok := _c.mutation.Capacity(); ok {
+		_spec.SetField(user.FieldCapacity, field.TypeInt, value)
+		_node.Capacity = value
+	}
+	if value, ok := _c.mutation.AvailableSince(); ok {
+		_spec.SetField(user.FieldAvailableSince, field.TypeTime, value)
+		_node.AvailableSince = &value
+	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -309,6 +462,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -449,6 +618,102 @@ func (u *UserUpsert) SetActive(v bool) *UserUpsert {
 // UpdateActive sets the "active" field to the value that was provided on create.
 func (u *UserUpsert) UpdateActive() *UserUpsert {
 	u.SetExcluded(user.FieldActive)
+	return u
+}
+
+// SetState sets the "state" field.
+func (u *UserUpsert) SetState(v user.State) *UserUpsert {
+	u.Set(user.FieldState, v)
+	return u
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *UserUpsert) UpdateState() *UserUpsert {
+	u.SetExcluded(user.FieldState)
+	return u
+}
+
+// SetStateReason sets the "state_reason" field.
+func (u *UserUpsert) SetStateReason(v string) *UserUpsert {
+	u.Set(user.FieldStateReason, v)
+	return u
+}
+
+// UpdateStateReason sets the "state_reason" field to the value that was provided on create.
+func (u *UserUpsert) UpdateStateReason() *UserUpsert {
+	u.SetExcluded(user.FieldStateReason)
+	return u
+}
+
+// SetStateSince sets the "state_since" field.
+func (u *UserUpsert) SetStateSince(v time.Time) *UserUpsert {
+	u.Set(user.FieldStateSince, v)
+	return u
+}
+
+// UpdateStateSince sets the "state_since" field to the value that was provided on create.
+func (u *UserUpsert) UpdateStateSince() *UserUpsert {
+	u.SetExcluded(user.FieldStateSince)
+	return u
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (u *UserUpsert) ClearStateSince() *UserUpsert {
+	u.SetNull(user.FieldStateSince)
+	return u
+}
+
+// SetSkills sets the "skills" field.
+func (u *UserUpsert) SetSkills(v []core.Skill) *UserUpsert {
+	u.Set(user.FieldSkills, v)
+	return u
+}
+
+// UpdateSkills sets the "skills" field to the value that was provided on create.
+func (u *UserUpsert) UpdateSkills() *UserUpsert {
+	u.SetExcluded(user.FieldSkills)
+	return u
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (u *UserUpsert) ClearSkills() *UserUpsert {
+	u.SetNull(user.FieldSkills)
+	return u
+}
+
+// SetCapacity sets the "capacity" field.
+func (u *UserUpsert) SetCapacity(v int) *UserUpsert {
+	u.Set(user.FieldCapacity, v)
+	return u
+}
+
+// UpdateCapacity sets the "capacity" field to the value that was provided on create.
+func (u *UserUpsert) UpdateCapacity() *UserUpsert {
+	u.SetExcluded(user.FieldCapacity)
+	return u
+}
+
+// AddCapacity adds v to the "capacity" field.
+func (u *UserUpsert) AddCapacity(v int) *UserUpsert {
+	u.Add(user.FieldCapacity, v)
+	return u
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (u *UserUpsert) SetAvailableSince(v time.Time) *UserUpsert {
+	u.Set(user.FieldAvailableSince, v)
+	return u
+}
+
+// UpdateAvailableSince sets the "available_since" field to the value that was provided on create.
+func (u *UserUpsert) UpdateAvailableSince() *UserUpsert {
+	u.SetExcluded(user.FieldAvailableSince)
+	return u
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (u *UserUpsert) ClearAvailableSince() *UserUpsert {
+	u.SetNull(user.FieldAvailableSince)
 	return u
 }
 
@@ -595,6 +860,118 @@ func (u *UserUpsertOne) SetActive(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateActive() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetState sets the "state" field.
+func (u *UserUpsertOne) SetState(v user.State) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetState(v)
+	})
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateState() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateState()
+	})
+}
+
+// SetStateReason sets the "state_reason" field.
+func (u *UserUpsertOne) SetStateReason(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetStateReason(v)
+	})
+}
+
+// UpdateStateReason sets the "state_reason" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateStateReason() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateStateReason()
+	})
+}
+
+// SetStateSince sets the "state_since" field.
+func (u *UserUpsertOne) SetStateSince(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetStateSince(v)
+	})
+}
+
+// UpdateStateSince sets the "state_since" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateStateSince() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateStateSince()
+	})
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (u *UserUpsertOne) ClearStateSince() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearStateSince()
+	})
+}
+
+// SetSkills sets the "skills" field.
+func (u *UserUpsertOne) SetSkills(v []core.Skill) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSkills(v)
+	})
+}
+
+// UpdateSkills sets the "skills" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateSkills() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSkills()
+	})
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (u *UserUpsertOne) ClearSkills() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSkills()
+	})
+}
+
+// SetCapacity sets the "capacity" field.
+func (u *UserUpsertOne) SetCapacity(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCapacity(v)
+	})
+}
+
+// AddCapacity adds v to the "capacity" field.
+func (u *UserUpsertOne) AddCapacity(v int) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.AddCapacity(v)
+	})
+}
+
+// UpdateCapacity sets the "capacity" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateCapacity() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCapacity()
+	})
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (u *UserUpsertOne) SetAvailableSince(v time.Time) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvailableSince(v)
+	})
+}
+
+// UpdateAvailableSince sets the "available_since" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateAvailableSince() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvailableSince()
+	})
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (u *UserUpsertOne) ClearAvailableSince() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvailableSince()
 	})
 }
 
@@ -907,6 +1284,118 @@ func (u *UserUpsertBulk) SetActive(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateActive() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateActive()
+	})
+}
+
+// SetState sets the "state" field.
+func (u *UserUpsertBulk) SetState(v user.State) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetState(v)
+	})
+}
+
+// UpdateState sets the "state" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateState() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateState()
+	})
+}
+
+// SetStateReason sets the "state_reason" field.
+func (u *UserUpsertBulk) SetStateReason(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetStateReason(v)
+	})
+}
+
+// UpdateStateReason sets the "state_reason" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateStateReason() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateStateReason()
+	})
+}
+
+// SetStateSince sets the "state_since" field.
+func (u *UserUpsertBulk) SetStateSince(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetStateSince(v)
+	})
+}
+
+// UpdateStateSince sets the "state_since" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateStateSince() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateStateSince()
+	})
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (u *UserUpsertBulk) ClearStateSince() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearStateSince()
+	})
+}
+
+// SetSkills sets the "skills" field.
+func (u *UserUpsertBulk) SetSkills(v []core.Skill) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetSkills(v)
+	})
+}
+
+// UpdateSkills sets the "skills" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateSkills() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateSkills()
+	})
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (u *UserUpsertBulk) ClearSkills() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearSkills()
+	})
+}
+
+// SetCapacity sets the "capacity" field.
+func (u *UserUpsertBulk) SetCapacity(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetCapacity(v)
+	})
+}
+
+// AddCapacity adds v to the "capacity" field.
+func (u *UserUpsertBulk) AddCapacity(v int) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.AddCapacity(v)
+	})
+}
+
+// UpdateCapacity sets the "capacity" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateCapacity() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateCapacity()
+	})
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (u *UserUpsertBulk) SetAvailableSince(v time.Time) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetAvailableSince(v)
+	})
+}
+
+// UpdateAvailableSince sets the "available_since" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateAvailableSince() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateAvailableSince()
+	})
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (u *UserUpsertBulk) ClearAvailableSince() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.ClearAvailableSince()
 	})
 }
 

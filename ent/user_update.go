@@ -10,7 +10,10 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
@@ -118,6 +121,113 @@ func (_u *UserUpdate) SetNillableActive(v *bool) *UserUpdate {
 	return _u
 }
 
+// SetState sets the "state" field.
+func (_u *UserUpdate) SetState(v user.State) *UserUpdate {
+	_u.mutation.SetState(v)
+	return _u
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableState(v *user.State) *UserUpdate {
+	if v != nil {
+		_u.SetState(*v)
+	}
+	return _u
+}
+
+// SetStateReason sets the "state_reason" field.
+func (_u *UserUpdate) SetStateReason(v string) *UserUpdate {
+	_u.mutation.SetStateReason(v)
+	return _u
+}
+
+// SetNillableStateReason sets the "state_reason" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableStateReason(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetStateReason(*v)
+	}
+	return _u
+}
+
+// SetStateSince sets the "state_since" field.
+func (_u *UserUpdate) SetStateSince(v time.Time) *UserUpdate {
+	_u.mutation.SetStateSince(v)
+	return _u
+}
+
+// SetNillableStateSince sets the "state_since" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableStateSince(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetStateSince(*v)
+	}
+	return _u
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (_u *UserUpdate) ClearStateSince() *UserUpdate {
+	_u.mutation.ClearStateSince()
+	return _u
+}
+
+// SetSkills sets the "skills" field.
+func (_u *UserUpdate) SetSkills(v []core.Skill) *UserUpdate {
+	_u.mutation.SetSkills(v)
+	return _u
+}
+
+// AppendSkills appends value to the "skills" field.
+func (_u *UserUpdate) AppendSkills(v []core.Skill) *UserUpdate {
+	_u.mutation.AppendSkills(v)
+	return _u
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (_u *UserUpdate) ClearSkills() *UserUpdate {
+	_u.mutation.ClearSkills()
+	return _u
+}
+
+// SetCapacity sets the "capacity" field.
+func (_u *UserUpdate) SetCapacity(v int) *UserUpdate {
+	_u.mutation.ResetCapacity()
+	_u.mutation.SetCapacity(v)
+	return _u
+}
+
+// SetNillableCapacity sets the "capacity" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableCapacity(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetCapacity(*v)
+	}
+	return _u
+}
+
+// AddCapacity adds value to the "capacity" field.
+func (_u *UserUpdate) AddCapacity(v int) *UserUpdate {
+	_u.mutation.AddCapacity(v)
+	return _u
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (_u *UserUpdate) SetAvailableSince(v time.Time) *UserUpdate {
+	_u.mutation.SetAvailableSince(v)
+	return _u
+}
+
+// SetNillableAvailableSince sets the "available_since" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableAvailableSince(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetAvailableSince(*v)
+	}
+	return _u
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (_u *UserUpdate) ClearAvailableSince() *UserUpdate {
+	_u.mutation.ClearAvailableSince()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdate) AddTokenIDs(ids ...int) *UserUpdate {
 	_u.mutation.AddTokenIDs(ids...)
@@ -131,6 +241,21 @@ func (_u *UserUpdate) AddTokens(v ...*Token) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTokenIDs(ids...)
+}
+
+// AddServiceIDs adds the "services" edge to the ChatService entity by IDs.
+func (_u *UserUpdate) AddServiceIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddServiceIDs(ids...)
+	return _u
+}
+
+// AddServices adds the "services" edges to the ChatService entity.
+func (_u *UserUpdate) AddServices(v ...*ChatService) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddServiceIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -157,6 +282,27 @@ func (_u *UserUpdate) RemoveTokens(v ...*Token) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTokenIDs(ids...)
+}
+
+// ClearServices clears all "services" edges to the ChatService entity.
+func (_u *UserUpdate) ClearServices() *UserUpdate {
+	_u.mutation.ClearServices()
+	return _u
+}
+
+// RemoveServiceIDs removes the "services" edge to ChatService entities by IDs.
+func (_u *UserUpdate) RemoveServiceIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveServiceIDs(ids...)
+	return _u
+}
+
+// RemoveServices removes "services" edges to ChatService entities.
+func (_u *UserUpdate) RemoveServices(v ...*ChatService) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveServiceIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -218,6 +364,21 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.State(); ok {
+		if err := user.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "User.state": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StateReason(); ok {
+		if err := user.StateReasonValidator(v); err != nil {
+			return &ValidationError{Name: "state_reason", err: fmt.Errorf(`ent: validator failed for field "User.state_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Capacity(); ok {
+		if err := user.CapacityValidator(v); err != nil {
+			return &ValidationError{Name: "capacity", err: fmt.Errorf(`ent: validator failed for field "User.capacity": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.tenant"`)
 	}
@@ -266,6 +427,41 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.State(); ok {
+		_spec.SetField(user.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.StateReason(); ok {
+		_spec.SetField(user.FieldStateReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StateSince(); ok {
+		_spec.SetField(user.FieldStateSince, field.TypeTime, value)
+	}
+	if _u.mutation.StateSinceCleared() {
+		_spec.ClearField(user.FieldStateSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Skills(); ok {
+		_spec.SetField(user.FieldSkills, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedSkills(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldSkills, value)
+		})
+	}
+	if _u.mutation.SkillsCleared() {
+		_spec.ClearField(user.FieldSkills, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Capacity(); ok {
+		_spec.SetField(user.FieldCapacity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCapacity(); ok {
+		_spec.AddField(user.FieldCapacity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AvailableSince(); ok {
+		_spec.SetField(user.FieldAvailableSince, field.TypeTime, value)
+	}
+	if _u.mutation.AvailableSinceCleared() {
+		_spec.ClearField(user.FieldAvailableSince, field.TypeTime)
+	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -304,6 +500,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedServicesIDs(); len(nodes) > 0 && !_u.mutation.ServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -421,6 +662,113 @@ func (_u *UserUpdateOne) SetNillableActive(v *bool) *UserUpdateOne {
 	return _u
 }
 
+// SetState sets the "state" field.
+func (_u *UserUpdateOne) SetState(v user.State) *UserUpdateOne {
+	_u.mutation.SetState(v)
+	return _u
+}
+
+// SetNillableState sets the "state" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableState(v *user.State) *UserUpdateOne {
+	if v != nil {
+		_u.SetState(*v)
+	}
+	return _u
+}
+
+// SetStateReason sets the "state_reason" field.
+func (_u *UserUpdateOne) SetStateReason(v string) *UserUpdateOne {
+	_u.mutation.SetStateReason(v)
+	return _u
+}
+
+// SetNillableStateReason sets the "state_reason" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableStateReason(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetStateReason(*v)
+	}
+	return _u
+}
+
+// SetStateSince sets the "state_since" field.
+func (_u *UserUpdateOne) SetStateSince(v time.Time) *UserUpdateOne {
+	_u.mutation.SetStateSince(v)
+	return _u
+}
+
+// SetNillableStateSince sets the "state_since" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableStateSince(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetStateSince(*v)
+	}
+	return _u
+}
+
+// ClearStateSince clears the value of the "state_since" field.
+func (_u *UserUpdateOne) ClearStateSince() *UserUpdateOne {
+	_u.mutation.ClearStateSince()
+	return _u
+}
+
+// SetSkills sets the "skills" field.
+func (_u *UserUpdateOne) SetSkills(v []core.Skill) *UserUpdateOne {
+	_u.mutation.SetSkills(v)
+	return _u
+}
+
+// AppendSkills appends value to the "skills" field.
+func (_u *UserUpdateOne) AppendSkills(v []core.Skill) *UserUpdateOne {
+	_u.mutation.AppendSkills(v)
+	return _u
+}
+
+// ClearSkills clears the value of the "skills" field.
+func (_u *UserUpdateOne) ClearSkills() *UserUpdateOne {
+	_u.mutation.ClearSkills()
+	return _u
+}
+
+// SetCapacity sets the "capacity" field.
+func (_u *UserUpdateOne) SetCapacity(v int) *UserUpdateOne {
+	_u.mutation.ResetCapacity()
+	_u.mutation.SetCapacity(v)
+	return _u
+}
+
+// SetNillableCapacity sets the "capacity" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableCapacity(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetCapacity(*v)
+	}
+	return _u
+}
+
+// AddCapacity adds value to the "capacity" field.
+func (_u *UserUpdateOne) AddCapacity(v int) *UserUpdateOne {
+	_u.mutation.AddCapacity(v)
+	return _u
+}
+
+// SetAvailableSince sets the "available_since" field.
+func (_u *UserUpdateOne) SetAvailableSince(v time.Time) *UserUpdateOne {
+	_u.mutation.SetAvailableSince(v)
+	return _u
+}
+
+// SetNillableAvailableSince sets the "available_since" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableAvailableSince(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetAvailableSince(*v)
+	}
+	return _u
+}
+
+// ClearAvailableSince clears the value of the "available_since" field.
+func (_u *UserUpdateOne) ClearAvailableSince() *UserUpdateOne {
+	_u.mutation.ClearAvailableSince()
+	return _u
+}
+
 // AddTokenIDs adds the "tokens" edge to the Token entity by IDs.
 func (_u *UserUpdateOne) AddTokenIDs(ids ...int) *UserUpdateOne {
 	_u.mutation.AddTokenIDs(ids...)
@@ -434,6 +782,21 @@ func (_u *UserUpdateOne) AddTokens(v ...*Token) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddTokenIDs(ids...)
+}
+
+// AddServiceIDs adds the "services" edge to the ChatService entity by IDs.
+func (_u *UserUpdateOne) AddServiceIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddServiceIDs(ids...)
+	return _u
+}
+
+// AddServices adds the "services" edges to the ChatService entity.
+func (_u *UserUpdateOne) AddServices(v ...*ChatService) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddServiceIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -460,6 +823,27 @@ func (_u *UserUpdateOne) RemoveTokens(v ...*Token) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveTokenIDs(ids...)
+}
+
+// ClearServices clears all "services" edges to the ChatService entity.
+func (_u *UserUpdateOne) ClearServices() *UserUpdateOne {
+	_u.mutation.ClearServices()
+	return _u
+}
+
+// RemoveServiceIDs removes the "services" edge to ChatService entities by IDs.
+func (_u *UserUpdateOne) RemoveServiceIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveServiceIDs(ids...)
+	return _u
+}
+
+// RemoveServices removes "services" edges to ChatService entities.
+func (_u *UserUpdateOne) RemoveServices(v ...*ChatService) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveServiceIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -534,6 +918,21 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "User.role": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.State(); ok {
+		if err := user.StateValidator(v); err != nil {
+			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "User.state": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StateReason(); ok {
+		if err := user.StateReasonValidator(v); err != nil {
+			return &ValidationError{Name: "state_reason", err: fmt.Errorf(`ent: validator failed for field "User.state_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Capacity(); ok {
+		if err := user.CapacityValidator(v); err != nil {
+			return &ValidationError{Name: "capacity", err: fmt.Errorf(`ent: validator failed for field "User.capacity": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "User.tenant"`)
 	}
@@ -599,6 +998,41 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	if value, ok := _u.mutation.Active(); ok {
 		_spec.SetField(user.FieldActive, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.State(); ok {
+		_spec.SetField(user.FieldState, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.StateReason(); ok {
+		_spec.SetField(user.FieldStateReason, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.StateSince(); ok {
+		_spec.SetField(user.FieldStateSince, field.TypeTime, value)
+	}
+	if _u.mutation.StateSinceCleared() {
+		_spec.ClearField(user.FieldStateSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Skills(); ok {
+		_spec.SetField(user.FieldSkills, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedSkills(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, user.FieldSkills, value)
+		})
+	}
+	if _u.mutation.SkillsCleared() {
+		_spec.ClearField(user.FieldSkills, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Capacity(); ok {
+		_spec.SetField(user.FieldCapacity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCapacity(); ok {
+		_spec.AddField(user.FieldCapacity, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AvailableSince(); ok {
+		_spec.SetField(user.FieldAvailableSince, field.TypeTime, value)
+	}
+	if _u.mutation.AvailableSinceCleared() {
+		_spec.ClearField(user.FieldAvailableSince, field.TypeTime)
+	}
 	if _u.mutation.TokensCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -637,6 +1071,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(token.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedServicesIDs(); len(nodes) > 0 && !_u.mutation.ServicesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ServicesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   user.ServicesTable,
+			Columns: user.ServicesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(chatservice.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -220,10 +220,12 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}
 	t.Run("held messages of a reconnected account", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
-		defer func() { cancel(); e.inbox.Wait() }()
-		e.inbox.Run(ctx)
+		// A service of its own: the media subtest runs the fixture's.
+		svc := inbox.New(e.client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer func() { cancel(); svc.Wait() }()
+		svc.Run(ctx)
 		e.rec.take()
-		if err := e.inbox.ReleaseHeld(core.SystemContext(ctx), tn.AccountIDs[0]); err != nil {
+		if err := svc.ReleaseHeld(core.SystemContext(ctx), tn.AccountIDs[0]); err != nil {
 			t.Fatal(err)
 		}
 		var held []statement

@@ -98,7 +98,8 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, id int, input model.UpdateUserInput) (*ent.User, error) {
-	in := auth.UserInput{Name: input.Name, Email: input.Email, Password: input.Password, Active: input.Active}
+	in := auth.UserInput{Name: input.Name, Email: input.Email, Password: input.Password, Active: input.Active,
+		Skills: skillList(input.Skills), Capacity: input.Capacity}
 	if input.Role != nil {
 		role := core.Role(*input.Role)
 		in.Role = &role
@@ -203,8 +204,14 @@ func (r *mutationResolver) AssignConversation(ctx context.Context, id int, userI
 }
 
 // TransferConversation is the resolver for the transferConversation field.
-func (r *mutationResolver) TransferConversation(ctx context.Context, id int, userID int) (*ent.Conversation, error) {
-	return r.Inbox.Transfer(ctx, id, userID)
+func (r *mutationResolver) TransferConversation(ctx context.Context, id int, userID *int, serviceID *int) (*ent.Conversation, error) {
+	switch {
+	case (userID == nil) == (serviceID == nil):
+		return nil, core.Invalid("userId", "give exactly one of userId and serviceId")
+	case serviceID != nil:
+		return r.Inbox.TransferToService(ctx, id, *serviceID)
+	}
+	return r.Inbox.Transfer(ctx, id, *userID)
 }
 
 // CloseConversation is the resolver for the closeConversation field.
@@ -239,6 +246,43 @@ func (r *mutationResolver) ReplayWebhookEvent(ctx context.Context, id int) (*ent
 	return r.Inbox.Replay(ctx, id)
 }
 
+// CreateChatService is the resolver for the createChatService field.
+func (r *mutationResolver) CreateChatService(ctx context.Context, input model.ChatServiceInput) (*ent.ChatService, error) {
+	return r.Inbox.CreateService(ctx, serviceInput(input))
+}
+
+// UpdateChatService is the resolver for the updateChatService field.
+func (r *mutationResolver) UpdateChatService(ctx context.Context, id int, input model.ChatServiceInput) (*ent.ChatService, error) {
+	return r.Inbox.UpdateService(ctx, id, serviceInput(input))
+}
+
+// DeleteChatService is the resolver for the deleteChatService field.
+func (r *mutationResolver) DeleteChatService(ctx context.Context, id int) (int, error) {
+	if err := r.Inbox.DeleteService(ctx, id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// SetAgentState is the resolver for the setAgentState field.
+func (r *mutationResolver) SetAgentState(ctx context.Context, input model.AgentStateInput) (*ent.User, error) {
+	reason := ""
+	if input.Reason != nil {
+		reason = *input.Reason
+	}
+	return r.Inbox.SetAgentState(ctx, core.AgentState(input.State), reason)
+}
+
+// AcceptOffer is the resolver for the acceptOffer field.
+func (r *mutationResolver) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, error) {
+	return r.Inbox.AcceptOffer(ctx, id)
+}
+
+// RejectOffer is the resolver for the rejectOffer field.
+func (r *mutationResolver) RejectOffer(ctx context.Context, id int) (*ent.Offer, error) {
+	return r.Inbox.RejectOffer(ctx, id)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v, ok := core.ViewerFrom(ctx)
@@ -253,6 +297,11 @@ func (r *queryResolver) FailedWebhookEvents(ctx context.Context, first *int, aft
 	return r.Client.WebhookEvent.Query().Where(webhookevent.StatusEQ(webhookevent.StatusFAILED)).
 		Paginate(countOnlyForTotal(ctx), after, first, nil, nil, ent.WithWebhookEventOrder(&ent.WebhookEventOrder{
 			Field: ent.WebhookEventOrderFieldReceivedAt, Direction: entgql.OrderDirectionDesc}))
+}
+
+// ChatServices is the resolver for the chatServices field.
+func (r *queryResolver) ChatServices(ctx context.Context) ([]*ent.ChatService, error) {
+	return r.Inbox.Services(ctx)
 }
 
 // IntegrationAccountEvents is the resolver for the integrationAccountEvents field.

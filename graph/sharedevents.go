@@ -159,6 +159,7 @@ func (slot *streamSlot) audience(ctx context.Context) string {
 var preloaded = map[string]bool{
 	"ConversationEvent.conversation":  true,
 	"ConversationEvent.message":       true,
+	"ConversationEvent.offer":         true,
 	"Conversation.contact":            true,
 	"Conversation.integrationAccount": true,
 	"Conversation.assignee":           true,
@@ -238,5 +239,5 @@ func (s *SharedEvents) isRecord(name string) bool {
 
 // eventModel is the GraphQL shape of a published event.
 func eventModel(p *inbox.Published) *model.ConversationEvent {
-	return &model.ConversationEvent{Cursor: strconv.Itoa(p.Cursor), Kind: model.ConversationEventKind(p.Kind), Conversation: p.Conversation, Message: p.Message}
+	return &model.ConversationEvent{Cursor: strconv.Itoa(p.Cursor), Kind: model.ConversationEventKind(p.Kind), Conversation: p.Conversation, Message: p.Message, Offer: p.Offer}
 }

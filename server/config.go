@@ -48,6 +48,9 @@ type Config struct {
 	// ReopenWindow: a customer's message within this time after a conversation
 	// closed reopens it; later ones start a new conversation.
 	ReopenWindow time.Duration
+	// OfflineGrace is how long an agent may have no open websocket before it
+	// is set OFFLINE (and offered nothing).
+	OfflineGrace time.Duration
 	// RetryBase is the first backoff of a failed reply delivery or inbound media
 	// download, doubled per attempt.
 	RetryBase time.Duration
@@ -79,6 +82,7 @@ func Defaults() Config {
 		ProviderTimeout:  15 * time.Second,
 		KeepAlive:        15 * time.Second,
 		ReopenWindow:     24 * time.Hour,
+		OfflineGrace:     time.Minute,
 		RetryBase:        time.Second,
 		MaxWebhookBytes:  10 << 20,
 		WebhookRateLimit: 500,

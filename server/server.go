@@ -125,10 +125,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		HTTP:           providerHTTP,
 		Log:            log,
 		ReopenWindow:   cfg.ReopenWindow,
+		OfflineGrace:   cfg.OfflineGrace,
 		RetryBase:      cfg.RetryBase,
 		MediaRetryBase: cfg.RetryBase,
 		AdmitWebhook:   s.admitWebhook(),
 	})
+	s.Auth.OnUserChange(func(int) { s.Inbox.AgentsChanged() })
 	s.handler = s.routes()
 	return s, nil
 }
@@ -225,6 +227,9 @@ func (s *Server) graphQL() http.Handler {
 			if ctx.Value(countedWebsocket{}) != nil {
 				s.metrics.websockets.Dec()
 			}
+			if release, ok := ctx.Value(agentPresence{}).(func()); ok {
+				release()
+			}
 		},
 	})
 	gql.AddTransport(transport.Options{})
@@ -264,7 +269,7 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 	s.metrics.websockets.Inc()
 	ctx = context.WithValue(ctx, countedWebsocket{}, true)
 	if v, ok := core.ViewerFrom(ctx); ok {
-		return s.watchWebsocket(ctx, v), nil, nil
+		return s.watchWebsocket(s.present(ctx, v), v), nil, nil
 	}
 	bearer := bearerToken(p.Authorization())
 	if bearer == "" {
@@ -281,7 +286,19 @@ func (s *Server) websocketInit(ctx context.Context, p transport.InitPayload) (co
 		ctx = transport.WithWebsocketCloseCode(ctx, closeForbidden)
 		return transport.AppendCloseReason(ctx, reason), nil, errors.New(reason)
 	}
-	return s.watchWebsocket(ctx, v), nil, nil
+	return s.watchWebsocket(s.present(ctx, v), v), nil, nil
+}
+
+// agentPresence holds the release of a websocket's presence (see present).
+type agentPresence struct{}
+
+// present counts an authenticated websocket as its user's presence: an agent
+// with no connection left for a grace period goes OFFLINE.
+func (s *Server) present(ctx context.Context, v core.Viewer) context.Context {
+	if v.UserID == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, agentPresence{}, s.Inbox.AgentConnected(v.UserID))
 }
 
 // countedWebsocket marks a connection counted in the open-websockets gauge.

@@ -209,5 +209,10 @@ func (s *Service) recheck(ctx context.Context, userID int) {
 // afterUserChange rechecks the user's live connections once the change
 // commits.
 func (s *Service) afterUserChange(ctx context.Context, userID int) {
-	store.AfterCommit(ctx, func() { s.recheck(ctx, userID) })
+	store.AfterCommit(ctx, func() {
+		s.recheck(ctx, userID)
+		for _, fn := range s.onChange {
+			fn(userID)
+		}
+	})
 }

@@ -35,6 +35,14 @@ type Service struct {
 	// live are the open websockets and event streams, ended or updated when
 	// their credentials change.
 	live liveSet
+	// onChange are told of every committed change of a user.
+	onChange []func(userID int)
+}
+
+// OnUserChange registers fn to be told, after each committed change of a
+// user (role, skills, capacity, active), its ID. Register before serving.
+func (s *Service) OnUserChange(fn func(userID int)) {
+	s.onChange = append(s.onChange, fn)
 }
 
 // Options tune the service.
@@ -207,7 +215,14 @@ type UserInput struct {
 	Role     *core.Role
 	Password *string
 	Active   *bool
+	// Skills replace the agent's skills; Capacity is how many conversations
+	// it handles at once.
+	Skills   *[]core.Skill
+	Capacity *int
 }
+
+// maxCapacity bounds an agent's concurrent conversations.
+const maxCapacity = 100
 
 func (s *Service) validateUser(in UserInput, creating bool) (*core.ValidationError, string) {
 	v := &core.ValidationError{}
@@ -216,6 +231,12 @@ func (s *Service) validateUser(in UserInput, creating bool) (*core.ValidationErr
 	}
 	if in.Name != nil && len(*in.Name) > 200 {
 		v.Add("name", "must be at most 200 characters")
+	}
+	if in.Skills != nil {
+		core.ValidateSkills(v, "skills", *in.Skills)
+	}
+	if in.Capacity != nil && (*in.Capacity < 0 || *in.Capacity > maxCapacity) {
+		v.Add("capacity", "must be between 0 and %d", maxCapacity)
 	}
 	if in.Email != nil && *in.Email != "" {
 		if a, err := mail.ParseAddress(*in.Email); err != nil || a.Address != strings.TrimSpace(*in.Email) {
@@ -291,6 +312,12 @@ func (s *Service) UpdateUser(ctx context.Context, id int, in UserInput) (*ent.Us
 	}
 	if in.Active != nil {
 		up.SetActive(*in.Active)
+	}
+	if in.Skills != nil {
+		up.SetSkills(core.CleanSkills(*in.Skills))
+	}
+	if in.Capacity != nil {
+		up.SetCapacity(*in.Capacity)
 	}
 	u, err := up.Save(ctx)
 	s.viewers.clear() // the role or active flag may have changed

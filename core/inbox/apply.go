@@ -134,15 +134,18 @@ func (s *Service) contactRow(ctx context.Context, c *ent.Client, acct *ent.Integ
 
 // conversationFor returns the contact's open conversation, reopens one closed
 // within the reopen window, or starts a new one, and records which it did.
-func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
-	conv, err := s.findConversation(ctx, c, rec, ct)
+func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ct *ent.Contact) (*ent.Conversation, error) {
+	conv, err := s.findConversation(ctx, c, rec, acct, ct)
 	if err == nil {
 		s.cache.putConv(ct.ID, conv.ID)
 	}
 	return conv, err
 }
 
-func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *recorder, ct *ent.Contact) (*ent.Conversation, error) {
+// findConversation: a conversation opened or reopened unassigned on an
+// account of a chat service enters the service's queue before its event is
+// recorded, so no agent but the one it is offered to ever sees it.
+func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ct *ent.Contact) (*ent.Conversation, error) {
 	conv, err := c.Conversation.Query().
 		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).
 		Order(ent.Desc(conversation.FieldID)).First(ctx)
@@ -160,7 +163,12 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		if err != nil {
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
 		}
-		return conv, rec.add(ctx, ConversationReopened, conv, nil, nil)
+		if acct.ServiceID != nil && conv.AssigneeID == nil {
+			if conv, err = s.enqueue(ctx, c, conv, *acct.ServiceID); err != nil {
+				return nil, err
+			}
+		}
+		return conv, rec.add(ctx, ConversationReopened, conv, nil)
 	}
 	if !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("inbox: find closed conversation: %w", err)
@@ -174,7 +182,12 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 	if err != nil {
 		return nil, fmt.Errorf("inbox: create conversation: %w", err)
 	}
-	return conv, rec.add(ctx, ConversationCreated, conv, nil, nil)
+	if acct.ServiceID != nil {
+		if conv, err = s.enqueue(ctx, c, conv, *acct.ServiceID); err != nil {
+			return nil, err
+		}
+	}
+	return conv, rec.add(ctx, ConversationCreated, conv, nil)
 }
 
 // storeInbound stores a customer's message once (the dedup key decides) and,
@@ -250,7 +263,7 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 		}
 	}
 	if conv == nil {
-		if conv, err = s.conversationFor(ctx, c, rec, ct); err != nil {
+		if conv, err = s.conversationFor(ctx, c, rec, acct, ct); err != nil {
 			return err
 		}
 		if err := c.Message.UpdateOneID(msgID).SetConversationID(conv.ID).Exec(ctx); err != nil {
@@ -261,7 +274,7 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 	}
-	return rec.add(ctx, MessageCreated, conv, &msgID, nil)
+	return rec.add(ctx, MessageCreated, conv, &msgID)
 }
 
 // releaseHeld files an account's held messages into conversations, in the order
@@ -278,7 +291,7 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		if err != nil {
 			return fmt.Errorf("inbox: held message contact: %w", err)
 		}
-		conv, err := s.conversationFor(ctx, c, rec, ct)
+		conv, err := s.conversationFor(ctx, c, rec, acct, ct)
 		if err != nil {
 			return err
 		}
@@ -289,7 +302,7 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 		id := m.ID
-		if err := rec.add(ctx, MessageCreated, conv, &id, nil); err != nil {
+		if err := rec.add(ctx, MessageCreated, conv, &id); err != nil {
 			return err
 		}
 	}
@@ -322,7 +335,7 @@ func (s *Service) updateReferenced(ctx context.Context, c *ent.Client, rec *reco
 		}
 		if conv := m.Edges.Conversation; conv != nil {
 			id := m.ID
-			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+			if err := rec.add(ctx, MessageUpdated, conv, &id); err != nil {
 				return err
 			}
 		}
@@ -420,7 +433,7 @@ func (s *Service) receiptUpTo(ctx context.Context, c *ent.Client, rec *recorder,
 		}
 		if conv := m.Edges.Conversation; conv != nil {
 			id := m.ID
-			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+			if err := rec.add(ctx, MessageUpdated, conv, &id); err != nil {
 				return err
 			}
 		}
@@ -449,7 +462,7 @@ func (s *Service) readEarlier(ctx context.Context, c *ent.Client, rec *recorder,
 		}
 		if conv := e.Edges.Conversation; conv != nil {
 			id := e.ID
-			if err := rec.add(ctx, MessageUpdated, conv, &id, nil); err != nil {
+			if err := rec.add(ctx, MessageUpdated, conv, &id); err != nil {
 				return err
 			}
 		}

@@ -40,23 +40,35 @@ func (s *Service) change(ctx context.Context, id int, kind EventKind, check func
 			out = conv
 			return err
 		}
-		previous := conv.AssigneeID
-		up.Where(conversation.StatusEQ(conv.Status), holderIs(previous))
+		previous := holdersOf(conv)
+		if _, requeued := up.Mutation().Queued(); !requeued && (kind == ConversationAssigned || kind == ConversationClosed) {
+			// Held or closed, it no longer waits in a queue.
+			up.SetQueued(false).ClearOfferedToID()
+		}
+		up.Where(conversation.StatusEQ(conv.Status), holderIs(previous.Assignee))
 		if out, err = up.Save(ctx); err != nil {
 			if ent.IsNotFound(err) {
 				return fmt.Errorf("inbox: the conversation changed meanwhile: %w", core.ErrConflict)
 			}
 			return fmt.Errorf("inbox: change conversation: %w", err)
 		}
-		if kind == ConversationAssigned {
-			return rec.add(ctx, kind, out, nil, previous)
+		if err := s.afterChange(ctx, c, rec, conv, out); err != nil {
+			return err
 		}
-		return rec.add(ctx, kind, out, nil, nil)
+		if kind == ConversationAssigned {
+			return rec.addAssigned(ctx, out, previous)
+		}
+		return rec.add(ctx, kind, out, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+// holdersOf is who conv is with, for the visibility rule.
+func holdersOf(conv *ent.Conversation) core.Holders {
+	return core.Holders{Assignee: conv.AssigneeID, Queued: conv.Queued, OfferedTo: conv.OfferedToID}
 }
 
 // holderIs matches a conversation still held by assignee (nil: unassigned).
@@ -177,6 +189,9 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 			if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
 				return fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)
 			}
+			if !v.MaySeeConversation(holdersOf(open)) {
+				return fmt.Errorf("inbox: start: this contact waits in a queue for an agent: %w", core.ErrConflict)
+			}
 			out = open
 			return nil
 		}
@@ -194,7 +209,7 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 		if out, err = q.Save(ctx); err != nil {
 			return fmt.Errorf("inbox: start: %w", err)
 		}
-		return rec.add(ctx, ConversationCreated, out, nil, nil)
+		return rec.add(ctx, ConversationCreated, out, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,12 @@ const (
 	ConversationClosed   EventKind = "CONVERSATION_CLOSED"
 	MessageCreated       EventKind = "MESSAGE_CREATED"
 	MessageUpdated       EventKind = "MESSAGE_UPDATED"
+	// ConversationOffered tells an agent (and supervisors) that a queued
+	// conversation is offered to it, with the offer to accept or reject.
+	ConversationOffered EventKind = "CONVERSATION_OFFERED"
+	// ConversationOfferEnded tells the agent that an offer it had ended
+	// without it taking the conversation: rejected, expired or withdrawn.
+	ConversationOfferEnded EventKind = "CONVERSATION_OFFER_ENDED"
 )
 
 // Event is one entry of the durable log, as subscribers receive it.
@@ -34,6 +40,19 @@ type Event struct {
 	MessageID          *int
 	AssigneeID         *int
 	PreviousAssigneeID *int
+	// Queued and OfferedToID are the conversation's queue state after the
+	// change; for an offer's events OfferedToID is the offer's agent.
+	Queued      bool
+	OfferedToID *int
+	// PreviouslyQueued is, for an assignment, whether it waited in a queue.
+	PreviouslyQueued bool
+	// OfferID is the offer of CONVERSATION_OFFERED and _OFFER_ENDED.
+	OfferID *int
+}
+
+// holders are who the event's conversation was with after the change.
+func (e Event) holders() core.Holders {
+	return core.Holders{Assignee: e.AssigneeID, Queued: e.Queued, OfferedTo: e.OfferedToID}
 }
 
 // recorder collects the events of a batch's jobs and appends them to the log
@@ -45,19 +64,43 @@ type recorder struct {
 	// bodies are the batch's raw webhook bodies, stored in the same way.
 	bodies []*ent.WebhookEventCreate
 	out    []Event
+	// after runs once the batch has committed (cache invalidations that must
+	// not let a reader re-cache what the transaction is changing).
+	after []func()
 }
 
-// add records kind on conv. previous is the holder before an assignment
-// (nil: it was unassigned); other kinds pass nil.
-func (r *recorder) add(_ context.Context, kind EventKind, conv *ent.Conversation, msgID *int, previous *int) error {
-	r.pending = append(r.pending, r.c.Event.Create().
+// add records kind on conv, with the conversation's holders as they are now.
+func (r *recorder) add(_ context.Context, kind EventKind, conv *ent.Conversation, msgID *int) error {
+	r.pending = append(r.pending, r.create(kind, conv, msgID))
+	return nil
+}
+
+// addAssigned records a change of holder; previous is who held conv before.
+func (r *recorder) addAssigned(_ context.Context, conv *ent.Conversation, previous core.Holders) error {
+	r.pending = append(r.pending, r.create(ConversationAssigned, conv, nil).
+		SetNillablePreviousAssigneeID(previous.Assignee).
+		SetPreviouslyQueued(previous.Queued))
+	return nil
+}
+
+// addOffer records an offer's event (CONVERSATION_OFFERED or
+// CONVERSATION_OFFER_ENDED) for the offer's agent.
+func (r *recorder) addOffer(_ context.Context, kind EventKind, conv *ent.Conversation, offer *ent.Offer) error {
+	agent := offer.AgentID
+	r.pending = append(r.pending, r.create(kind, conv, nil).
+		SetOfferedToID(agent).SetQueued(true).SetOfferID(offer.ID))
+	return nil
+}
+
+func (r *recorder) create(kind EventKind, conv *ent.Conversation, msgID *int) *ent.EventCreate {
+	return r.c.Event.Create().
 		SetTenantID(conv.TenantID).
 		SetKind(string(kind)).
 		SetConversationID(conv.ID).
 		SetNillableMessageID(msgID).
 		SetNillableAssigneeID(conv.AssigneeID).
-		SetNillablePreviousAssigneeID(previous))
-	return nil
+		SetQueued(conv.Queued).
+		SetNillableOfferedToID(conv.OfferedToID)
 }
 
 // flushChunk bounds one insert's rows (and so its bound parameters).
@@ -96,7 +139,7 @@ func messageUpdated(ctx context.Context, c *ent.Client, rec *recorder, m *ent.Me
 		return fmt.Errorf("inbox: message's conversation: %w", err)
 	}
 	id := m.ID
-	return rec.add(ctx, MessageUpdated, conv, &id, nil)
+	return rec.add(ctx, MessageUpdated, conv, &id)
 }
 
 // visibleTo applies core's visibility rule to an event, from the holders it
@@ -104,14 +147,15 @@ func messageUpdated(ctx context.Context, c *ent.Client, rec *recorder, m *ent.Me
 // whoever could see the conversation before or after it.
 func (e Event) visibleTo(v core.Viewer) bool {
 	if e.Kind == ConversationAssigned {
-		return v.MaySeeAssignment(e.PreviousAssigneeID, e.AssigneeID)
+		return v.MaySeeAssignment(core.Holders{Assignee: e.PreviousAssigneeID, Queued: e.PreviouslyQueued}, e.holders())
 	}
-	return v.MaySeeConversation(e.AssigneeID)
+	return v.MaySeeConversation(e.holders())
 }
 
 func fromRow(r *ent.Event) Event {
 	return Event{
 		Cursor: r.ID, TenantID: r.TenantID, Kind: EventKind(r.Kind), ConversationID: r.ConversationID,
 		MessageID: r.MessageID, AssigneeID: r.AssigneeID, PreviousAssigneeID: r.PreviousAssigneeID,
+		Queued: r.Queued, OfferedToID: r.OfferedToID, PreviouslyQueued: r.PreviouslyQueued, OfferID: r.OfferID,
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/message"
+	"github.com/switchboard/switchboard/ent/offer"
 )
 
 // Published is a committed event with what subscribers are shown of it: the
@@ -24,6 +25,8 @@ type Published struct {
 	Conversation *ent.Conversation
 	// Message is nil for conversation events.
 	Message *ent.Message
+	// Offer is the offer of an offer's events.
+	Offer *ent.Offer
 	// Rendered keeps the API layer's renderings of the event, by selection
 	// and audience, so subscribers who would get the same response share one.
 	Rendered sync.Map
@@ -305,6 +308,22 @@ func (s *Service) load(ctx context.Context, evs []Event) (map[int]*Published, er
 			convs[c.ID] = c
 		}
 	}
+	var offerIDs []int
+	for _, e := range evs {
+		if e.OfferID != nil {
+			offerIDs = append(offerIDs, *e.OfferID)
+		}
+	}
+	offers := map[int]*ent.Offer{}
+	if len(offerIDs) > 0 {
+		rows, err := s.client.Offer.Query().Where(offer.IDIn(offerIDs...)).All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range rows {
+			offers[o.ID] = o
+		}
+	}
 	msgs := make(map[int]*ent.Message, len(msgIDs))
 	for from := 0; from < len(msgIDs); from += flushChunk {
 		rows, err := s.client.Message.Query().Where(message.IDIn(msgIDs[from:min(from+flushChunk, len(msgIDs))]...)).
@@ -321,6 +340,11 @@ func (s *Service) load(ctx context.Context, evs []Event) (map[int]*Published, er
 		p := &Published{Event: e, Conversation: convs[e.ConversationID]}
 		if p.Conversation == nil {
 			continue
+		}
+		if e.OfferID != nil {
+			if p.Offer = offers[*e.OfferID]; p.Offer == nil {
+				continue
+			}
 		}
 		if e.MessageID != nil {
 			if p.Message = msgs[*e.MessageID]; p.Message == nil {

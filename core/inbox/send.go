@@ -147,7 +147,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 			return fmt.Errorf("inbox: send: %w", err)
 		}
 		id := out.ID
-		return rec.add(ctx, MessageCreated, conv, &id, nil)
+		return rec.add(ctx, MessageCreated, conv, &id)
 	})
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ type Options struct {
 	// MediaRetryBase is the wait after a media download's first failure, doubled
 	// per attempt with jitter (default 1s: the default attempts span one to two minutes).
 	MediaRetryBase time.Duration
+	// OfflineGrace is how long an agent may have no connection before it is
+	// set OFFLINE (default 1 minute).
+	OfflineGrace time.Duration
 	// Dialect is the database's SQL dialect (entgo.io/ent/dialect), for the
 	// few statements written with ent's SQL builder instead of its generated
 	// API; default SQLite.
@@ -91,6 +94,10 @@ type Service struct {
 	stopped  chan struct{}
 	wake     chan struct{}
 	wg       sync.WaitGroup
+	// routeKick wakes the router (routing.go); presence counts agents'
+	// connections (agents.go).
+	routeKick chan struct{}
+	presence  presence
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -100,6 +107,9 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
+	}
+	if opts.OfflineGrace <= 0 {
+		opts.OfflineGrace = time.Minute
 	}
 	if opts.Dialect == "" {
 		opts.Dialect = dialect.SQLite
@@ -133,6 +143,7 @@ func New(client *ent.Client, opts Options) *Service {
 		log: opts.Log, opts: opts, now: time.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
+		routeKick: make(chan struct{}, 1),
 	}
 	s.fanout = newFanout(s, opts.TailSize)
 	if s.accounts != nil {
@@ -158,7 +169,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
-	s.wg.Add(6)
+	s.wg.Add(7)
 	go func() {
 		defer s.wg.Done()
 		s.fanout.run(ctx)
@@ -183,6 +194,11 @@ func (s *Service) Run(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.runMediaWorker(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		defer s.stopPresence()
+		s.runRouter(ctx)
 	}()
 }
 

@@ -120,7 +120,8 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 		Set(conversation.FieldUpdatedAt, now).
 		Set(conversation.FieldLastMessageID, messageID).
 		Where(entsql.And(entsql.EQ(conversation.FieldID, convID), entsql.EQ(conversation.FieldStatus, conversation.StatusOPEN.String()))).
-		Returning(conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID).
+		Returning(conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID,
+			conversation.FieldQueued, conversation.FieldOfferedToID, conversation.FieldServiceID).
 		Query()
 	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -131,13 +132,19 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 		return nil, rows.Err()
 	}
 	conv := &ent.Conversation{ID: convID, Status: conversation.StatusOPEN, LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
-	var assignee sql.NullInt64
-	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee); err != nil {
+	var assignee, offered, service sql.NullInt64
+	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee, &conv.Queued, &offered, &service); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
-	if assignee.Valid {
-		a := int(assignee.Int64)
-		conv.AssigneeID = &a
-	}
+	conv.AssigneeID, conv.OfferedToID, conv.ServiceID = nullInt(assignee), nullInt(offered), nullInt(service)
 	return conv, rows.Close()
+}
+
+// nullInt is n as a nillable int.
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
 }

@@ -186,6 +186,9 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 		return fmt.Errorf("inbox: commit: %w", err)
 	}
 	s.cache.commit()
+	for _, f := range rec.after {
+		f()
+	}
 	for _, j := range batch {
 		j.out = rec.out[j.first : j.first+j.count]
 	}

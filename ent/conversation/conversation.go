@@ -40,6 +40,16 @@ const (
 	FieldLastInboundAt = "last_inbound_at"
 	// FieldLastMessageID holds the string denoting the last_message_id field in the database.
 	FieldLastMessageID = "last_message_id"
+	// FieldServiceID holds the string denoting the service_id field in the database.
+	FieldServiceID = "service_id"
+	// FieldQueued holds the string denoting the queued field in the database.
+	FieldQueued = "queued"
+	// FieldQueuedAt holds the string denoting the queued_at field in the database.
+	FieldQueuedAt = "queued_at"
+	// FieldPriority holds the string denoting the priority field in the database.
+	FieldPriority = "priority"
+	// FieldOfferedToID holds the string denoting the offered_to_id field in the database.
+	FieldOfferedToID = "offered_to_id"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegrationAccount holds the string denoting the integration_account edge name in mutations.
@@ -52,6 +62,8 @@ const (
 	EdgeMessages = "messages"
 	// EdgeLastMessage holds the string denoting the last_message edge name in mutations.
 	EdgeLastMessage = "last_message"
+	// EdgeService holds the string denoting the service edge name in mutations.
+	EdgeService = "service"
 	// Table holds the table name of the conversation in the database.
 	Table = "conversations"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -96,6 +108,13 @@ const (
 	LastMessageInverseTable = "messages"
 	// LastMessageColumn is the table column denoting the last_message relation/edge.
 	LastMessageColumn = "last_message_id"
+	// ServiceTable is the table that holds the service relation/edge.
+	ServiceTable = "conversations"
+	// ServiceInverseTable is the table name for the ChatService entity.
+	// It exists in this package in order to avoid circular dependency with the "chatservice" package.
+	ServiceInverseTable = "chat_services"
+	// ServiceColumn is the table column denoting the service relation/edge.
+	ServiceColumn = "service_id"
 )
 
 // Columns holds all SQL columns for conversation fields.
@@ -112,6 +131,11 @@ var Columns = []string{
 	FieldClosedAt,
 	FieldLastInboundAt,
 	FieldLastMessageID,
+	FieldServiceID,
+	FieldQueued,
+	FieldQueuedAt,
+	FieldPriority,
+	FieldOfferedToID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -140,6 +164,10 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// DefaultLastMessageAt holds the default value on creation for the "last_message_at" field.
 	DefaultLastMessageAt func() time.Time
+	// DefaultQueued holds the default value on creation for the "queued" field.
+	DefaultQueued bool
+	// DefaultPriority holds the default value on creation for the "priority" field.
+	DefaultPriority int
 )
 
 // Status defines the type for the "status" enum field.
@@ -231,6 +259,31 @@ func ByLastMessageID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastMessageID, opts...).ToFunc()
 }
 
+// ByServiceID orders the results by the service_id field.
+func ByServiceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServiceID, opts...).ToFunc()
+}
+
+// ByQueued orders the results by the queued field.
+func ByQueued(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQueued, opts...).ToFunc()
+}
+
+// ByQueuedAt orders the results by the queued_at field.
+func ByQueuedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQueuedAt, opts...).ToFunc()
+}
+
+// ByPriority orders the results by the priority field.
+func ByPriority(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPriority, opts...).ToFunc()
+}
+
+// ByOfferedToID orders the results by the offered_to_id field.
+func ByOfferedToID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfferedToID, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -279,6 +332,13 @@ func ByLastMessageField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newLastMessageStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByServiceField orders the results by service field.
+func ByServiceField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newServiceStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -319,6 +379,13 @@ func newLastMessageStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(LastMessageInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, LastMessageTable, LastMessageColumn),
+	)
+}
+func newServiceStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ServiceInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ServiceTable, ServiceColumn),
 	)
 }
 

@@ -105,6 +105,31 @@ func LastMessageID(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldLastMessageID, v))
 }
 
+// ServiceID applies equality check predicate on the "service_id" field. It's identical to ServiceIDEQ.
+func ServiceID(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldServiceID, v))
+}
+
+// Queued applies equality check predicate on the "queued" field. It's identical to QueuedEQ.
+func Queued(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldQueued, v))
+}
+
+// QueuedAt applies equality check predicate on the "queued_at" field. It's identical to QueuedAtEQ.
+func QueuedAt(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldQueuedAt, v))
+}
+
+// Priority applies equality check predicate on the "priority" field. It's identical to PriorityEQ.
+func Priority(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldPriority, v))
+}
+
+// OfferedToID applies equality check predicate on the "offered_to_id" field. It's identical to OfferedToIDEQ.
+func OfferedToID(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldOfferedToID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldTenantID, v))
@@ -465,6 +490,186 @@ func LastMessageIDNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldLastMessageID))
 }
 
+// ServiceIDEQ applies the EQ predicate on the "service_id" field.
+func ServiceIDEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldServiceID, v))
+}
+
+// ServiceIDNEQ applies the NEQ predicate on the "service_id" field.
+func ServiceIDNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldServiceID, v))
+}
+
+// ServiceIDIn applies the In predicate on the "service_id" field.
+func ServiceIDIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldServiceID, vs...))
+}
+
+// ServiceIDNotIn applies the NotIn predicate on the "service_id" field.
+func ServiceIDNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldServiceID, vs...))
+}
+
+// ServiceIDIsNil applies the IsNil predicate on the "service_id" field.
+func ServiceIDIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldServiceID))
+}
+
+// ServiceIDNotNil applies the NotNil predicate on the "service_id" field.
+func ServiceIDNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldServiceID))
+}
+
+// QueuedEQ applies the EQ predicate on the "queued" field.
+func QueuedEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldQueued, v))
+}
+
+// QueuedNEQ applies the NEQ predicate on the "queued" field.
+func QueuedNEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldQueued, v))
+}
+
+// QueuedAtEQ applies the EQ predicate on the "queued_at" field.
+func QueuedAtEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldQueuedAt, v))
+}
+
+// QueuedAtNEQ applies the NEQ predicate on the "queued_at" field.
+func QueuedAtNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldQueuedAt, v))
+}
+
+// QueuedAtIn applies the In predicate on the "queued_at" field.
+func QueuedAtIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldQueuedAt, vs...))
+}
+
+// QueuedAtNotIn applies the NotIn predicate on the "queued_at" field.
+func QueuedAtNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldQueuedAt, vs...))
+}
+
+// QueuedAtGT applies the GT predicate on the "queued_at" field.
+func QueuedAtGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldQueuedAt, v))
+}
+
+// QueuedAtGTE applies the GTE predicate on the "queued_at" field.
+func QueuedAtGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldQueuedAt, v))
+}
+
+// QueuedAtLT applies the LT predicate on the "queued_at" field.
+func QueuedAtLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldQueuedAt, v))
+}
+
+// QueuedAtLTE applies the LTE predicate on the "queued_at" field.
+func QueuedAtLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldQueuedAt, v))
+}
+
+// QueuedAtIsNil applies the IsNil predicate on the "queued_at" field.
+func QueuedAtIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldQueuedAt))
+}
+
+// QueuedAtNotNil applies the NotNil predicate on the "queued_at" field.
+func QueuedAtNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldQueuedAt))
+}
+
+// PriorityEQ applies the EQ predicate on the "priority" field.
+func PriorityEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldPriority, v))
+}
+
+// PriorityNEQ applies the NEQ predicate on the "priority" field.
+func PriorityNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldPriority, v))
+}
+
+// PriorityIn applies the In predicate on the "priority" field.
+func PriorityIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldPriority, vs...))
+}
+
+// PriorityNotIn applies the NotIn predicate on the "priority" field.
+func PriorityNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldPriority, vs...))
+}
+
+// PriorityGT applies the GT predicate on the "priority" field.
+func PriorityGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldPriority, v))
+}
+
+// PriorityGTE applies the GTE predicate on the "priority" field.
+func PriorityGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldPriority, v))
+}
+
+// PriorityLT applies the LT predicate on the "priority" field.
+func PriorityLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldPriority, v))
+}
+
+// PriorityLTE applies the LTE predicate on the "priority" field.
+func PriorityLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldPriority, v))
+}
+
+// OfferedToIDEQ applies the EQ predicate on the "offered_to_id" field.
+func OfferedToIDEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldOfferedToID, v))
+}
+
+// OfferedToIDNEQ applies the NEQ predicate on the "offered_to_id" field.
+func OfferedToIDNEQ(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldOfferedToID, v))
+}
+
+// OfferedToIDIn applies the In predicate on the "offered_to_id" field.
+func OfferedToIDIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldOfferedToID, vs...))
+}
+
+// OfferedToIDNotIn applies the NotIn predicate on the "offered_to_id" field.
+func OfferedToIDNotIn(vs ...int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldOfferedToID, vs...))
+}
+
+// OfferedToIDGT applies the GT predicate on the "offered_to_id" field.
+func OfferedToIDGT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldOfferedToID, v))
+}
+
+// OfferedToIDGTE applies the GTE predicate on the "offered_to_id" field.
+func OfferedToIDGTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldOfferedToID, v))
+}
+
+// OfferedToIDLT applies the LT predicate on the "offered_to_id" field.
+func OfferedToIDLT(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldOfferedToID, v))
+}
+
+// OfferedToIDLTE applies the LTE predicate on the "offered_to_id" field.
+func OfferedToIDLTE(v int) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldOfferedToID, v))
+}
+
+// OfferedToIDIsNil applies the IsNil predicate on the "offered_to_id" field.
+func OfferedToIDIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldOfferedToID))
+}
+
+// OfferedToIDNotNil applies the NotNil predicate on the "offered_to_id" field.
+func OfferedToIDNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldOfferedToID))
+}
+
 // HasTenant applies the HasEdge predicate on the "tenant" edge.
 func HasTenant() predicate.Conversation {
 	return predicate.Conversation(func(s *sql.Selector) {
@@ -595,6 +800,29 @@ func HasLastMessage() predicate.Conversation {
 func HasLastMessageWith(preds ...predicate.Message) predicate.Conversation {
 	return predicate.Conversation(func(s *sql.Selector) {
 		step := newLastMessageStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasService applies the HasEdge predicate on the "service" edge.
+func HasService() predicate.Conversation {
+	return predicate.Conversation(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ServiceTable, ServiceColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasServiceWith applies the HasEdge predicate on the "service" edge with a given conditions (other predicates).
+func HasServiceWith(preds ...predicate.ChatService) predicate.Conversation {
+	return predicate.Conversation(func(s *sql.Selector) {
+		step := newServiceStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -27,6 +27,14 @@ const (
 	FieldAssigneeID = "assignee_id"
 	// FieldPreviousAssigneeID holds the string denoting the previous_assignee_id field in the database.
 	FieldPreviousAssigneeID = "previous_assignee_id"
+	// FieldQueued holds the string denoting the queued field in the database.
+	FieldQueued = "queued"
+	// FieldOfferedToID holds the string denoting the offered_to_id field in the database.
+	FieldOfferedToID = "offered_to_id"
+	// FieldPreviouslyQueued holds the string denoting the previously_queued field in the database.
+	FieldPreviouslyQueued = "previously_queued"
+	// FieldOfferID holds the string denoting the offer_id field in the database.
+	FieldOfferID = "offer_id"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -51,6 +59,10 @@ var Columns = []string{
 	FieldMessageID,
 	FieldAssigneeID,
 	FieldPreviousAssigneeID,
+	FieldQueued,
+	FieldOfferedToID,
+	FieldPreviouslyQueued,
+	FieldOfferID,
 	FieldCreatedAt,
 }
 
@@ -72,6 +84,10 @@ func ValidColumn(column string) bool {
 var (
 	Hooks        [1]ent.Hook
 	Interceptors [1]ent.Interceptor
+	// DefaultQueued holds the default value on creation for the "queued" field.
+	DefaultQueued bool
+	// DefaultPreviouslyQueued holds the default value on creation for the "previously_queued" field.
+	DefaultPreviouslyQueued bool
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 )
@@ -112,6 +128,26 @@ func ByAssigneeID(opts ...sql.OrderTermOption) OrderOption {
 // ByPreviousAssigneeID orders the results by the previous_assignee_id field.
 func ByPreviousAssigneeID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPreviousAssigneeID, opts...).ToFunc()
+}
+
+// ByQueued orders the results by the queued field.
+func ByQueued(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQueued, opts...).ToFunc()
+}
+
+// ByOfferedToID orders the results by the offered_to_id field.
+func ByOfferedToID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfferedToID, opts...).ToFunc()
+}
+
+// ByPreviouslyQueued orders the results by the previously_queued field.
+func ByPreviouslyQueued(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPreviouslyQueued, opts...).ToFunc()
+}
+
+// ByOfferID orders the results by the offer_id field.
+func ByOfferID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOfferID, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -85,6 +85,26 @@ func PreviousAssigneeID(v int) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldPreviousAssigneeID, v))
 }
 
+// Queued applies equality check predicate on the "queued" field. It's identical to QueuedEQ.
+func Queued(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldQueued, v))
+}
+
+// OfferedToID applies equality check predicate on the "offered_to_id" field. It's identical to OfferedToIDEQ.
+func OfferedToID(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldOfferedToID, v))
+}
+
+// PreviouslyQueued applies equality check predicate on the "previously_queued" field. It's identical to PreviouslyQueuedEQ.
+func PreviouslyQueued(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldPreviouslyQueued, v))
+}
+
+// OfferID applies equality check predicate on the "offer_id" field. It's identical to OfferIDEQ.
+func OfferID(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldOfferID, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Event {
 	return predicate.Event(sql.FieldEQ(FieldCreatedAt, v))
@@ -363,6 +383,126 @@ func PreviousAssigneeIDIsNil() predicate.Event {
 // PreviousAssigneeIDNotNil applies the NotNil predicate on the "previous_assignee_id" field.
 func PreviousAssigneeIDNotNil() predicate.Event {
 	return predicate.Event(sql.FieldNotNull(FieldPreviousAssigneeID))
+}
+
+// QueuedEQ applies the EQ predicate on the "queued" field.
+func QueuedEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldQueued, v))
+}
+
+// QueuedNEQ applies the NEQ predicate on the "queued" field.
+func QueuedNEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldQueued, v))
+}
+
+// OfferedToIDEQ applies the EQ predicate on the "offered_to_id" field.
+func OfferedToIDEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldOfferedToID, v))
+}
+
+// OfferedToIDNEQ applies the NEQ predicate on the "offered_to_id" field.
+func OfferedToIDNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldOfferedToID, v))
+}
+
+// OfferedToIDIn applies the In predicate on the "offered_to_id" field.
+func OfferedToIDIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldOfferedToID, vs...))
+}
+
+// OfferedToIDNotIn applies the NotIn predicate on the "offered_to_id" field.
+func OfferedToIDNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldOfferedToID, vs...))
+}
+
+// OfferedToIDGT applies the GT predicate on the "offered_to_id" field.
+func OfferedToIDGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldOfferedToID, v))
+}
+
+// OfferedToIDGTE applies the GTE predicate on the "offered_to_id" field.
+func OfferedToIDGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldOfferedToID, v))
+}
+
+// OfferedToIDLT applies the LT predicate on the "offered_to_id" field.
+func OfferedToIDLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldOfferedToID, v))
+}
+
+// OfferedToIDLTE applies the LTE predicate on the "offered_to_id" field.
+func OfferedToIDLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldOfferedToID, v))
+}
+
+// OfferedToIDIsNil applies the IsNil predicate on the "offered_to_id" field.
+func OfferedToIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldOfferedToID))
+}
+
+// OfferedToIDNotNil applies the NotNil predicate on the "offered_to_id" field.
+func OfferedToIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldOfferedToID))
+}
+
+// PreviouslyQueuedEQ applies the EQ predicate on the "previously_queued" field.
+func PreviouslyQueuedEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldPreviouslyQueued, v))
+}
+
+// PreviouslyQueuedNEQ applies the NEQ predicate on the "previously_queued" field.
+func PreviouslyQueuedNEQ(v bool) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldPreviouslyQueued, v))
+}
+
+// OfferIDEQ applies the EQ predicate on the "offer_id" field.
+func OfferIDEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldEQ(FieldOfferID, v))
+}
+
+// OfferIDNEQ applies the NEQ predicate on the "offer_id" field.
+func OfferIDNEQ(v int) predicate.Event {
+	return predicate.Event(sql.FieldNEQ(FieldOfferID, v))
+}
+
+// OfferIDIn applies the In predicate on the "offer_id" field.
+func OfferIDIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldIn(FieldOfferID, vs...))
+}
+
+// OfferIDNotIn applies the NotIn predicate on the "offer_id" field.
+func OfferIDNotIn(vs ...int) predicate.Event {
+	return predicate.Event(sql.FieldNotIn(FieldOfferID, vs...))
+}
+
+// OfferIDGT applies the GT predicate on the "offer_id" field.
+func OfferIDGT(v int) predicate.Event {
+	return predicate.Event(sql.FieldGT(FieldOfferID, v))
+}
+
+// OfferIDGTE applies the GTE predicate on the "offer_id" field.
+func OfferIDGTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldGTE(FieldOfferID, v))
+}
+
+// OfferIDLT applies the LT predicate on the "offer_id" field.
+func OfferIDLT(v int) predicate.Event {
+	return predicate.Event(sql.FieldLT(FieldOfferID, v))
+}
+
+// OfferIDLTE applies the LTE predicate on the "offer_id" field.
+func OfferIDLTE(v int) predicate.Event {
+	return predicate.Event(sql.FieldLTE(FieldOfferID, v))
+}
+
+// OfferIDIsNil applies the IsNil predicate on the "offer_id" field.
+func OfferIDIsNil() predicate.Event {
+	return predicate.Event(sql.FieldIsNull(FieldOfferID))
+}
+
+// OfferIDNotNil applies the NotNil predicate on the "offer_id" field.
+func OfferIDNotNil() predicate.Event {
+	return predicate.Event(sql.FieldNotNull(FieldOfferID))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -56,8 +56,12 @@ const (
 	FieldLastSendError = "last_send_error"
 	// FieldLastSendErrorAt holds the string denoting the last_send_error_at field in the database.
 	FieldLastSendErrorAt = "last_send_error_at"
+	// FieldServiceID holds the string denoting the service_id field in the database.
+	FieldServiceID = "service_id"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
+	// EdgeService holds the string denoting the service edge name in mutations.
+	EdgeService = "service"
 	// Table holds the table name of the integrationaccount in the database.
 	Table = "integration_accounts"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -67,6 +71,13 @@ const (
 	TenantInverseTable = "tenants"
 	// TenantColumn is the table column denoting the tenant relation/edge.
 	TenantColumn = "tenant_id"
+	// ServiceTable is the table that holds the service relation/edge.
+	ServiceTable = "integration_accounts"
+	// ServiceInverseTable is the table name for the ChatService entity.
+	// It exists in this package in order to avoid circular dependency with the "chatservice" package.
+	ServiceInverseTable = "chat_services"
+	// ServiceColumn is the table column denoting the service relation/edge.
+	ServiceColumn = "service_id"
 )
 
 // Columns holds all SQL columns for integrationaccount fields.
@@ -91,6 +102,7 @@ var Columns = []string{
 	FieldLastSentAt,
 	FieldLastSendError,
 	FieldLastSendErrorAt,
+	FieldServiceID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -293,10 +305,22 @@ func ByLastSendErrorAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastSendErrorAt, opts...).ToFunc()
 }
 
+// ByServiceID orders the results by the service_id field.
+func ByServiceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldServiceID, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newTenantStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByServiceField orders the results by service field.
+func ByServiceField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newServiceStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newTenantStep() *sqlgraph.Step {
@@ -304,6 +328,13 @@ func newTenantStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TenantInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, TenantTable, TenantColumn),
+	)
+}
+func newServiceStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ServiceInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ServiceTable, ServiceColumn),
 	)
 }
 

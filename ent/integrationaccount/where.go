@@ -125,6 +125,11 @@ func LastSendErrorAt(v time.Time) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldLastSendErrorAt, v))
 }
 
+// ServiceID applies equality check predicate on the "service_id" field. It's identical to ServiceIDEQ.
+func ServiceID(v int) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldServiceID, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldTenantID, v))
@@ -895,6 +900,36 @@ func LastSendErrorAtNotNil() predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastSendErrorAt))
 }
 
+// ServiceIDEQ applies the EQ predicate on the "service_id" field.
+func ServiceIDEQ(v int) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldEQ(FieldServiceID, v))
+}
+
+// ServiceIDNEQ applies the NEQ predicate on the "service_id" field.
+func ServiceIDNEQ(v int) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNEQ(FieldServiceID, v))
+}
+
+// ServiceIDIn applies the In predicate on the "service_id" field.
+func ServiceIDIn(vs ...int) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIn(FieldServiceID, vs...))
+}
+
+// ServiceIDNotIn applies the NotIn predicate on the "service_id" field.
+func ServiceIDNotIn(vs ...int) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotIn(FieldServiceID, vs...))
+}
+
+// ServiceIDIsNil applies the IsNil predicate on the "service_id" field.
+func ServiceIDIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldServiceID))
+}
+
+// ServiceIDNotNil applies the NotNil predicate on the "service_id" field.
+func ServiceIDNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldServiceID))
+}
+
 // HasTenant applies the HasEdge predicate on the "tenant" edge.
 func HasTenant() predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(func(s *sql.Selector) {
@@ -910,6 +945,29 @@ func HasTenant() predicate.IntegrationAccount {
 func HasTenantWith(preds ...predicate.Tenant) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(func(s *sql.Selector) {
 		step := newTenantStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasService applies the HasEdge predicate on the "service" edge.
+func HasService() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ServiceTable, ServiceColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasServiceWith applies the HasEdge predicate on the "service" edge with a given conditions (other predicates).
+func HasServiceWith(preds ...predicate.ChatService) predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(func(s *sql.Selector) {
+		step := newServiceStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

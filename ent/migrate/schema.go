@@ -9,6 +9,40 @@ import (
 )
 
 var (
+	// ChatServicesColumns holds the columns for the "chat_services" table.
+	ChatServicesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "priority", Type: field.TypeInt, Default: 0},
+		{Name: "required_skills", Type: field.TypeJSON, Nullable: true},
+		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
+		{Name: "offer_timeout_seconds", Type: field.TypeInt, Default: 30},
+		{Name: "scenario", Type: field.TypeBytes, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// ChatServicesTable holds the schema information for the "chat_services" table.
+	ChatServicesTable = &schema.Table{
+		Name:       "chat_services",
+		Columns:    ChatServicesColumns,
+		PrimaryKey: []*schema.Column{ChatServicesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "chat_services_tenants_tenant",
+				Columns:    []*schema.Column{ChatServicesColumns[9]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "chatservice_tenant_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{ChatServicesColumns[9], ChatServicesColumns[3]},
+			},
+		},
+	}
 	// ContactsColumns holds the columns for the "contacts" table.
 	ContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -59,11 +93,16 @@ var (
 		{Name: "last_message_at", Type: field.TypeTime},
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
+		{Name: "queued", Type: field.TypeBool, Default: false},
+		{Name: "queued_at", Type: field.TypeTime, Nullable: true},
+		{Name: "priority", Type: field.TypeInt, Default: 0},
+		{Name: "offered_to_id", Type: field.TypeInt, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
 		{Name: "contact_id", Type: field.TypeInt},
 		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
 		{Name: "last_message_id", Type: field.TypeInt, Nullable: true},
+		{Name: "service_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ConversationsTable holds the schema information for the "conversations" table.
 	ConversationsTable = &schema.Table{
@@ -73,32 +112,38 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_tenants_tenant",
-				Columns:    []*schema.Column{ConversationsColumns[7]},
+				Columns:    []*schema.Column{ConversationsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ConversationsColumns[8]},
+				Columns:    []*schema.Column{ConversationsColumns[12]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_contacts_contact",
-				Columns:    []*schema.Column{ConversationsColumns[9]},
+				Columns:    []*schema.Column{ConversationsColumns[13]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_users_assignee",
-				Columns:    []*schema.Column{ConversationsColumns[10]},
+				Columns:    []*schema.Column{ConversationsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_messages_last_message",
-				Columns:    []*schema.Column{ConversationsColumns[11]},
+				Columns:    []*schema.Column{ConversationsColumns[15]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "conversations_chat_services_service",
+				Columns:    []*schema.Column{ConversationsColumns[16]},
+				RefColumns: []*schema.Column{ChatServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -106,22 +151,38 @@ var (
 			{
 				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[3], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[14], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[10], ConversationsColumns[3], ConversationsColumns[9]},
+				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[14], ConversationsColumns[3], ConversationsColumns[13], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_assignee_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[7], ConversationsColumns[10], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[9]},
+				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[14], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[13], ConversationsColumns[7], ConversationsColumns[10]},
+			},
+			{
+				Name:    "conversation_offered",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "offered_to_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "conversation_queue",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "queued",
+				},
 			},
 			{
 				Name:    "conversation_last_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[11]},
+				Columns: []*schema.Column{ConversationsColumns[15]},
 			},
 		},
 	}
@@ -133,6 +194,10 @@ var (
 		{Name: "message_id", Type: field.TypeInt, Nullable: true},
 		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
 		{Name: "previous_assignee_id", Type: field.TypeInt, Nullable: true},
+		{Name: "queued", Type: field.TypeBool, Default: false},
+		{Name: "offered_to_id", Type: field.TypeInt, Nullable: true},
+		{Name: "previously_queued", Type: field.TypeBool, Default: false},
+		{Name: "offer_id", Type: field.TypeInt, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "tenant_id", Type: field.TypeInt},
 	}
@@ -144,7 +209,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "events_tenants_tenant",
-				Columns:    []*schema.Column{EventsColumns[7]},
+				Columns:    []*schema.Column{EventsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -153,12 +218,12 @@ var (
 			{
 				Name:    "event_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[7], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[11], EventsColumns[0]},
 			},
 			{
 				Name:    "event_tenant_id_conversation_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{EventsColumns[7], EventsColumns[2], EventsColumns[0]},
+				Columns: []*schema.Column{EventsColumns[11], EventsColumns[2], EventsColumns[0]},
 			},
 		},
 	}
@@ -184,6 +249,7 @@ var (
 		{Name: "last_send_error", Type: field.TypeString, Default: ""},
 		{Name: "last_send_error_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "service_id", Type: field.TypeInt, Nullable: true},
 	}
 	// IntegrationAccountsTable holds the schema information for the "integration_accounts" table.
 	IntegrationAccountsTable = &schema.Table{
@@ -196,6 +262,12 @@ var (
 				Columns:    []*schema.Column{IntegrationAccountsColumns[19]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "integration_accounts_chat_services_service",
+				Columns:    []*schema.Column{IntegrationAccountsColumns[20]},
+				RefColumns: []*schema.Column{ChatServicesColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 	}
@@ -344,6 +416,64 @@ var (
 			},
 		},
 	}
+	// OffersColumns holds the columns for the "offers" table.
+	OffersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "service_id", Type: field.TypeInt, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"PENDING", "ACCEPTED", "REJECTED", "EXPIRED", "CANCELLED"}, Default: "PENDING"},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "conversation_id", Type: field.TypeInt},
+		{Name: "agent_id", Type: field.TypeInt},
+	}
+	// OffersTable holds the schema information for the "offers" table.
+	OffersTable = &schema.Table{
+		Name:       "offers",
+		Columns:    OffersColumns,
+		PrimaryKey: []*schema.Column{OffersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "offers_tenants_tenant",
+				Columns:    []*schema.Column{OffersColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "offers_conversations_conversation",
+				Columns:    []*schema.Column{OffersColumns[7]},
+				RefColumns: []*schema.Column{ConversationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "offers_users_agent",
+				Columns:    []*schema.Column{OffersColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "offer_pending",
+				Unique:  false,
+				Columns: []*schema.Column{OffersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'PENDING'",
+				},
+			},
+			{
+				Name:    "offer_conversation_id_agent_id",
+				Unique:  false,
+				Columns: []*schema.Column{OffersColumns[7], OffersColumns[8]},
+			},
+			{
+				Name:    "offer_agent_id_status",
+				Unique:  false,
+				Columns: []*schema.Column{OffersColumns[8], OffersColumns[2]},
+			},
+		},
+	}
 	// TenantsColumns holds the columns for the "tenants" table.
 	TenantsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -406,6 +536,12 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"ADMIN", "SUPERVISOR", "AGENT"}},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "active", Type: field.TypeBool, Default: true},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"READY", "NOT_READY", "OFFLINE"}, Default: "OFFLINE"},
+		{Name: "state_reason", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "state_since", Type: field.TypeTime, Nullable: true},
+		{Name: "skills", Type: field.TypeJSON, Nullable: true},
+		{Name: "capacity", Type: field.TypeInt, Default: 3},
+		{Name: "available_since", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 	}
 	// UsersTable holds the schema information for the "users" table.
@@ -416,7 +552,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[8]},
+				Columns:    []*schema.Column{UsersColumns[14]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -425,7 +561,7 @@ var (
 			{
 				Name:    "user_tenant_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[8], UsersColumns[3]},
+				Columns: []*schema.Column{UsersColumns[14], UsersColumns[3]},
 			},
 		},
 	}
@@ -476,22 +612,54 @@ var (
 			},
 		},
 	}
+	// ChatServiceAgentsColumns holds the columns for the "chat_service_agents" table.
+	ChatServiceAgentsColumns = []*schema.Column{
+		{Name: "chat_service_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// ChatServiceAgentsTable holds the schema information for the "chat_service_agents" table.
+	ChatServiceAgentsTable = &schema.Table{
+		Name:       "chat_service_agents",
+		Columns:    ChatServiceAgentsColumns,
+		PrimaryKey: []*schema.Column{ChatServiceAgentsColumns[0], ChatServiceAgentsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "chat_service_agents_chat_service_id",
+				Columns:    []*schema.Column{ChatServiceAgentsColumns[0]},
+				RefColumns: []*schema.Column{ChatServicesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "chat_service_agents_user_id",
+				Columns:    []*schema.Column{ChatServiceAgentsColumns[1]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		ChatServicesTable,
 		ContactsTable,
 		ConversationsTable,
 		EventsTable,
 		IntegrationAccountsTable,
 		MessagesTable,
 		MessagePartsTable,
+		OffersTable,
 		TenantsTable,
 		TokensTable,
 		UsersTable,
 		WebhookEventsTable,
+		ChatServiceAgentsTable,
 	}
 )
 
 func init() {
+	ChatServicesTable.ForeignKeys[0].RefTable = TenantsTable
+	ChatServicesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(42949672960),
+	}
 	ContactsTable.ForeignKeys[0].RefTable = TenantsTable
 	ContactsTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
 	ContactsTable.Annotation = &entsql.Annotation{
@@ -502,6 +670,7 @@ func init() {
 	ConversationsTable.ForeignKeys[2].RefTable = ContactsTable
 	ConversationsTable.ForeignKeys[3].RefTable = UsersTable
 	ConversationsTable.ForeignKeys[4].RefTable = MessagesTable
+	ConversationsTable.ForeignKeys[5].RefTable = ChatServicesTable
 	ConversationsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
@@ -510,6 +679,7 @@ func init() {
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
 	IntegrationAccountsTable.ForeignKeys[0].RefTable = TenantsTable
+	IntegrationAccountsTable.ForeignKeys[1].RefTable = ChatServicesTable
 	IntegrationAccountsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(0),
 	}
@@ -523,6 +693,12 @@ func init() {
 	MessagePartsTable.ForeignKeys[1].RefTable = MessagesTable
 	MessagePartsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(38654705664),
+	}
+	OffersTable.ForeignKeys[0].RefTable = TenantsTable
+	OffersTable.ForeignKeys[1].RefTable = ConversationsTable
+	OffersTable.ForeignKeys[2].RefTable = UsersTable
+	OffersTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}
 	TenantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
@@ -541,4 +717,6 @@ func init() {
 	WebhookEventsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(34359738368),
 	}
+	ChatServiceAgentsTable.ForeignKeys[0].RefTable = ChatServicesTable
+	ChatServiceAgentsTable.ForeignKeys[1].RefTable = UsersTable
 }

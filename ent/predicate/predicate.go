@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// ChatService is the predicate function for chatservice builders.
+type ChatService func(*sql.Selector)
+
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
@@ -23,6 +26,9 @@ type Message func(*sql.Selector)
 
 // MessagePart is the predicate function for messagepart builders.
 type MessagePart func(*sql.Selector)
+
+// Offer is the predicate function for offer builders.
+type Offer func(*sql.Selector)
 
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)

@@ -5,12 +5,14 @@ package runtime
 import (
 	"time"
 
+	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/event"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
+	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/token"
@@ -22,6 +24,59 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	chatserviceMixin := schema.ChatService{}.Mixin()
+	chatserviceMixinHooks0 := chatserviceMixin[0].Hooks()
+	chatservice.Hooks[0] = chatserviceMixinHooks0[0]
+	chatserviceMixinInters0 := chatserviceMixin[0].Interceptors()
+	chatservice.Interceptors[0] = chatserviceMixinInters0[0]
+	chatserviceMixinFields1 := chatserviceMixin[1].Fields()
+	_ = chatserviceMixinFields1
+	chatserviceFields := schema.ChatService{}.Fields()
+	_ = chatserviceFields
+	// chatserviceDescCreatedAt is the schema descriptor for created_at field.
+	chatserviceDescCreatedAt := chatserviceMixinFields1[0].Descriptor()
+	// chatservice.DefaultCreatedAt holds the default value on creation for the created_at field.
+	chatservice.DefaultCreatedAt = chatserviceDescCreatedAt.Default.(func() time.Time)
+	// chatserviceDescUpdatedAt is the schema descriptor for updated_at field.
+	chatserviceDescUpdatedAt := chatserviceMixinFields1[1].Descriptor()
+	// chatservice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	chatservice.DefaultUpdatedAt = chatserviceDescUpdatedAt.Default.(func() time.Time)
+	// chatservice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	chatservice.UpdateDefaultUpdatedAt = chatserviceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// chatserviceDescName is the schema descriptor for name field.
+	chatserviceDescName := chatserviceFields[0].Descriptor()
+	// chatservice.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	chatservice.NameValidator = func() func(string) error {
+		validators := chatserviceDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// chatserviceDescPriority is the schema descriptor for priority field.
+	chatserviceDescPriority := chatserviceFields[1].Descriptor()
+	// chatservice.DefaultPriority holds the default value on creation for the priority field.
+	chatservice.DefaultPriority = chatserviceDescPriority.Default.(int)
+	// chatserviceDescTimeZone is the schema descriptor for time_zone field.
+	chatserviceDescTimeZone := chatserviceFields[3].Descriptor()
+	// chatservice.DefaultTimeZone holds the default value on creation for the time_zone field.
+	chatservice.DefaultTimeZone = chatserviceDescTimeZone.Default.(string)
+	// chatservice.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
+	chatservice.TimeZoneValidator = chatserviceDescTimeZone.Validators[0].(func(string) error)
+	// chatserviceDescOfferTimeoutSeconds is the schema descriptor for offer_timeout_seconds field.
+	chatserviceDescOfferTimeoutSeconds := chatserviceFields[4].Descriptor()
+	// chatservice.DefaultOfferTimeoutSeconds holds the default value on creation for the offer_timeout_seconds field.
+	chatservice.DefaultOfferTimeoutSeconds = chatserviceDescOfferTimeoutSeconds.Default.(int)
+	// chatservice.OfferTimeoutSecondsValidator is a validator for the "offer_timeout_seconds" field. It is called by the builders before save.
+	chatservice.OfferTimeoutSecondsValidator = chatserviceDescOfferTimeoutSeconds.Validators[0].(func(int) error)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinHooks0 := contactMixin[0].Hooks()
 	contact.Hooks[0] = contactMixinHooks0[0]
@@ -86,6 +141,14 @@ func init() {
 	conversationDescLastMessageAt := conversationFields[4].Descriptor()
 	// conversation.DefaultLastMessageAt holds the default value on creation for the last_message_at field.
 	conversation.DefaultLastMessageAt = conversationDescLastMessageAt.Default.(func() time.Time)
+	// conversationDescQueued is the schema descriptor for queued field.
+	conversationDescQueued := conversationFields[9].Descriptor()
+	// conversation.DefaultQueued holds the default value on creation for the queued field.
+	conversation.DefaultQueued = conversationDescQueued.Default.(bool)
+	// conversationDescPriority is the schema descriptor for priority field.
+	conversationDescPriority := conversationFields[11].Descriptor()
+	// conversation.DefaultPriority holds the default value on creation for the priority field.
+	conversation.DefaultPriority = conversationDescPriority.Default.(int)
 	eventMixin := schema.Event{}.Mixin()
 	eventMixinHooks0 := eventMixin[0].Hooks()
 	event.Hooks[0] = eventMixinHooks0[0]
@@ -93,8 +156,16 @@ func init() {
 	event.Interceptors[0] = eventMixinInters0[0]
 	eventFields := schema.Event{}.Fields()
 	_ = eventFields
+	// eventDescQueued is the schema descriptor for queued field.
+	eventDescQueued := eventFields[5].Descriptor()
+	// event.DefaultQueued holds the default value on creation for the queued field.
+	event.DefaultQueued = eventDescQueued.Default.(bool)
+	// eventDescPreviouslyQueued is the schema descriptor for previously_queued field.
+	eventDescPreviouslyQueued := eventFields[7].Descriptor()
+	// event.DefaultPreviouslyQueued holds the default value on creation for the previously_queued field.
+	event.DefaultPreviouslyQueued = eventDescPreviouslyQueued.Default.(bool)
 	// eventDescCreatedAt is the schema descriptor for created_at field.
-	eventDescCreatedAt := eventFields[5].Descriptor()
+	eventDescCreatedAt := eventFields[9].Descriptor()
 	// event.DefaultCreatedAt holds the default value on creation for the created_at field.
 	event.DefaultCreatedAt = eventDescCreatedAt.Default.(func() time.Time)
 	integrationaccountMixin := schema.IntegrationAccount{}.Mixin()
@@ -194,6 +265,17 @@ func init() {
 	messagepartDescProviderMessageID := messagepartFields[1].Descriptor()
 	// messagepart.ProviderMessageIDValidator is a validator for the "provider_message_id" field. It is called by the builders before save.
 	messagepart.ProviderMessageIDValidator = messagepartDescProviderMessageID.Validators[0].(func(string) error)
+	offerMixin := schema.Offer{}.Mixin()
+	offerMixinHooks0 := offerMixin[0].Hooks()
+	offer.Hooks[0] = offerMixinHooks0[0]
+	offerMixinInters0 := offerMixin[0].Interceptors()
+	offer.Interceptors[0] = offerMixinInters0[0]
+	offerFields := schema.Offer{}.Fields()
+	_ = offerFields
+	// offerDescCreatedAt is the schema descriptor for created_at field.
+	offerDescCreatedAt := offerFields[4].Descriptor()
+	// offer.DefaultCreatedAt holds the default value on creation for the created_at field.
+	offer.DefaultCreatedAt = offerDescCreatedAt.Default.(func() time.Time)
 	tenantFields := schema.Tenant{}.Fields()
 	_ = tenantFields
 	// tenantDescName is the schema descriptor for name field.
@@ -268,6 +350,18 @@ func init() {
 	userDescActive := userFields[4].Descriptor()
 	// user.DefaultActive holds the default value on creation for the active field.
 	user.DefaultActive = userDescActive.Default.(bool)
+	// userDescStateReason is the schema descriptor for state_reason field.
+	userDescStateReason := userFields[6].Descriptor()
+	// user.DefaultStateReason holds the default value on creation for the state_reason field.
+	user.DefaultStateReason = userDescStateReason.Default.(string)
+	// user.StateReasonValidator is a validator for the "state_reason" field. It is called by the builders before save.
+	user.StateReasonValidator = userDescStateReason.Validators[0].(func(string) error)
+	// userDescCapacity is the schema descriptor for capacity field.
+	userDescCapacity := userFields[9].Descriptor()
+	// user.DefaultCapacity holds the default value on creation for the capacity field.
+	user.DefaultCapacity = userDescCapacity.Default.(int)
+	// user.CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	user.CapacityValidator = userDescCapacity.Validators[0].(func(int) error)
 	webhookeventMixin := schema.WebhookEvent{}.Mixin()
 	webhookeventMixinHooks0 := webhookeventMixin[0].Hooks()
 	webhookevent.Hooks[0] = webhookeventMixinHooks0[0]

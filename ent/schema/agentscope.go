@@ -12,7 +12,8 @@ import (
 )
 
 // AgentScopeMixin limits what an AGENT reads to conversations it may see: the
-// unassigned ones and its own, and as history the closed conversations of the
+// unassigned ones outside a service's queue, its own and those offered to it,
+// and as history the closed conversations of the
 // contacts of those; and the messages of those. Another agent's open
 // conversation is never visible. Supervisors and admins see their whole tenant.
 // Like tenant isolation, it holds for every query, not only in resolvers.
@@ -67,12 +68,14 @@ func (m AgentScopeMixin) Interceptors() []ent.Interceptor {
 }
 
 // visibleTo writes whether agent may see the conversation whose columns col
-// names: unassigned, its own, or closed with a contact that has a conversation
-// unassigned or its own, which history writes. Plain SQL that SQLite and
-// PostgreSQL both run.
+// names (core.Viewer.MaySeeConversation): unassigned and waiting in no
+// service's queue, its own, offered to it, or closed with a contact that has
+// a conversation it may see that way, which history writes. Plain SQL that
+// SQLite and PostgreSQL both run.
 func visibleTo(b *sql.Builder, col func(string) string, agent int, history func(b *sql.Builder, contact string)) {
-	b.WriteString("(").Ident(col("assignee_id")).WriteString(" IS NULL OR ").
-		Ident(col("assignee_id")).WriteString(" = ").Arg(agent).
+	b.WriteString("((").Ident(col("assignee_id")).WriteString(" IS NULL AND NOT ").Ident(col("queued")).
+		WriteString(") OR ").Ident(col("assignee_id")).WriteString(" = ").Arg(agent).
+		WriteString(" OR ").Ident(col("offered_to_id")).WriteString(" = ").Arg(agent).
 		WriteString(" OR (").Ident(col("status")).WriteString(" = 'CLOSED' AND ")
 	history(b, col("contact_id"))
 	b.WriteString("))")
@@ -83,19 +86,21 @@ func visibleTo(b *sql.Builder, col func(string) string, agent int, history func(
 func historyExists(v core.Viewer) func(*sql.Builder, string) {
 	return func(b *sql.Builder, contact string) {
 		b.WriteString("EXISTS (SELECT 1 FROM conversations AS other WHERE other.contact_id = ").Ident(contact).
-			WriteString(" AND (other.assignee_id IS NULL OR other.assignee_id = ").Arg(v.UserID).WriteString("))")
+			WriteString(" AND ((other.assignee_id IS NULL AND NOT other.queued) OR other.assignee_id = ").Arg(v.UserID).
+			WriteString(" OR other.offered_to_id = ").Arg(v.UserID).WriteString("))")
 	}
 }
 
-// historyOf collects, once, the contacts with a conversation unassigned or the
-// agent's, for a count, which reads every row of the tenant anyway: one set
-// lookup per row instead of an index search. Two arms, so that each reads one
-// range of the tenant's assignee index (an OR of the two makes SQLite read the
-// tenant's whole range).
+// historyOf collects, once, the contacts with a conversation the agent may
+// see (unassigned outside a queue, its own, offered to it), for a count,
+// which reads every row of the tenant anyway: one set lookup per row instead
+// of an index search. One arm per way, so that each reads one range of an
+// index (an OR of them makes SQLite read the tenant's whole range).
 func historyOf(v core.Viewer) func(*sql.Builder, string) {
 	return func(b *sql.Builder, contact string) {
 		b.Ident(contact).WriteString(" IN (SELECT mine.contact_id FROM conversations AS mine WHERE mine.tenant_id = ").Arg(v.TenantID).
-			WriteString(" AND mine.assignee_id IS NULL UNION ALL SELECT mine.contact_id FROM conversations AS mine WHERE mine.tenant_id = ").
-			Arg(v.TenantID).WriteString(" AND mine.assignee_id = ").Arg(v.UserID).WriteString(")")
+			WriteString(" AND mine.assignee_id IS NULL AND NOT mine.queued UNION ALL SELECT mine.contact_id FROM conversations AS mine WHERE mine.tenant_id = ").
+			Arg(v.TenantID).WriteString(" AND mine.assignee_id = ").Arg(v.UserID).
+			WriteString(" UNION ALL SELECT mine.contact_id FROM conversations AS mine WHERE mine.offered_to_id = ").Arg(v.UserID).WriteString(")")
 	}
 }

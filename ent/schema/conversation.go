@@ -42,6 +42,18 @@ func (Conversation) Fields() []ent.Field {
 		// so a conversation list shows it with one lookup by ID for the whole
 		// page instead of a query per conversation. Null until the first message.
 		field.Int("last_message_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// ServiceID is the chat service whose queue the conversation is in
+		// (or was, once an agent has it); nil for accounts of no service.
+		field.Int("service_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Queued is set while the conversation waits in its service's queue
+		// for an agent (offered or not): no agent sees it then, except the
+		// one it is offered to (OfferedToID).
+		field.Bool("queued").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),
+		// QueuedAt is its place in the queue (kept when the customer writes
+		// again); Priority is its service's priority when it entered.
+		field.Time("queued_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("priority").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("offered_to_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -57,6 +69,8 @@ func (Conversation) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection(), entgql.OrderField("MESSAGES_COUNT")),
 		edge.To("last_message", Message.Type).Field("last_message_id").Unique().
 			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("service", ChatService.Type).Field("service_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipWhereInput)),
 	}
 }
 
@@ -69,11 +83,17 @@ func (Conversation) Edges() []ent.Edge {
 // conversation and answers the rule's history check without the table.
 func (Conversation) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("contact_id", "status", "assignee_id").StorageKey("conversation_contact"),
-		index.Fields("tenant_id", "last_message_at", "id", "assignee_id", "status", "contact_id").
+		index.Fields("contact_id", "status", "assignee_id", "queued", "offered_to_id").StorageKey("conversation_contact"),
+		index.Fields("tenant_id", "last_message_at", "id", "assignee_id", "status", "contact_id", "queued", "offered_to_id").
 			StorageKey("conversation_tenant_activity"),
-		index.Fields("tenant_id", "assignee_id", "last_message_at", "id", "status", "contact_id").
+		index.Fields("tenant_id", "assignee_id", "last_message_at", "id", "status", "contact_id", "queued", "offered_to_id").
 			StorageKey("conversation_tenant_assignee_activity"),
+		// An agent's offered conversations (few at a time).
+		index.Fields("offered_to_id").StorageKey("conversation_offered").
+			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
+		// The queues: conversations waiting for an agent, in offer order.
+		index.Fields("tenant_id", "priority", "queued_at", "id").StorageKey("conversation_queue").
+			Annotations(entsql.IndexWhere("queued")),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
 	}

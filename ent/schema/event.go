@@ -32,6 +32,15 @@ func (Event) Fields() []ent.Field {
 		// before it, so an agent learns that a conversation left its inbox.
 		field.Int("assignee_id").Optional().Nillable().Immutable(),
 		field.Int("previous_assignee_id").Optional().Nillable().Immutable(),
+		// Queued and OfferedToID are the conversation's queue state after the
+		// change (see Conversation); PreviouslyQueued, for an assignment,
+		// whether it waited in a queue before, so that agents who saw it
+		// unassigned are told it has been taken, and those who did not are not.
+		field.Bool("queued").Default(false).Immutable(),
+		field.Int("offered_to_id").Optional().Nillable().Immutable(),
+		field.Bool("previously_queued").Default(false).Immutable(),
+		// OfferID is the offer of an offer's events.
+		field.Int("offer_id").Optional().Nillable().Immutable(),
 		field.Time("created_at").Default(time.Now).Immutable(),
 	}
 }

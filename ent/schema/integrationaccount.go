@@ -3,7 +3,9 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 )
 
@@ -60,6 +62,17 @@ func (IntegrationAccount) Fields() []ent.Field {
 		field.Time("last_sent_at").Optional().Nillable().Annotations(skip),
 		field.String("last_send_error").Default("").Annotations(skip),
 		field.Time("last_send_error_at").Optional().Nillable().Annotations(skip),
+		// ServiceID is the chat service whose queue the account's new
+		// conversations enter; nil: they wait unassigned for any agent.
+		field.Int("service_id").Optional().Nillable().Annotations(skip),
+	}
+}
+
+// Edges of the IntegrationAccount.
+func (IntegrationAccount) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("service", ChatService.Type).Field("service_id").Unique().
+			Annotations(entsql.OnDelete(entsql.SetNull), entgql.Skip(entgql.SkipAll)),
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/switchboard/switchboard/core"
 )
 
 // User is a person (or integration) acting in a tenant: an admin who configures
@@ -35,6 +37,19 @@ func (User) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipAll)),
 		// Active users may authenticate; deactivating keeps history intact.
 		field.Bool("active").Default(true),
+		// State is whether the agent takes new conversations (READY), is busy
+		// with something else (NOT_READY, with a reason) or gone (OFFLINE).
+		field.Enum("state").Values("READY", "NOT_READY", "OFFLINE").Default("OFFLINE").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.String("state_reason").Default("").MaxLen(200).Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Time("state_since").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Skills are what the agent knows, with levels (core.Skill).
+		field.JSON("skills", []core.Skill{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Capacity is how many conversations the agent handles at once.
+		field.Int("capacity").Default(3).NonNegative().Annotations(entgql.Skip(entgql.SkipAll)),
+		// AvailableSince is when the agent last became READY or last got a
+		// conversation: Find Agent offers to the one who has waited longest.
+		field.Time("available_since").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -42,6 +57,8 @@ func (User) Fields() []ent.Field {
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("tokens", Token.Type).
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		edge.From("services", ChatService.Type).Ref("agents").
 			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }

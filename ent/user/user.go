@@ -34,10 +34,24 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldActive holds the string denoting the active field in the database.
 	FieldActive = "active"
+	// FieldState holds the string denoting the state field in the database.
+	FieldState = "state"
+	// FieldStateReason holds the string denoting the state_reason field in the database.
+	FieldStateReason = "state_reason"
+	// FieldStateSince holds the string denoting the state_since field in the database.
+	FieldStateSince = "state_since"
+	// FieldSkills holds the string denoting the skills field in the database.
+	FieldSkills = "skills"
+	// FieldCapacity holds the string denoting the capacity field in the database.
+	FieldCapacity = "capacity"
+	// FieldAvailableSince holds the string denoting the available_since field in the database.
+	FieldAvailableSince = "available_since"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeTokens holds the string denoting the tokens edge name in mutations.
 	EdgeTokens = "tokens"
+	// EdgeServices holds the string denoting the services edge name in mutations.
+	EdgeServices = "services"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -54,6 +68,11 @@ const (
 	TokensInverseTable = "tokens"
 	// TokensColumn is the table column denoting the tokens relation/edge.
 	TokensColumn = "user_id"
+	// ServicesTable is the table that holds the services relation/edge. The primary key declared below.
+	ServicesTable = "chat_service_agents"
+	// ServicesInverseTable is the table name for the ChatService entity.
+	// It exists in this package in order to avoid circular dependency with the "chatservice" package.
+	ServicesInverseTable = "chat_services"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -67,7 +86,19 @@ var Columns = []string{
 	FieldRole,
 	FieldPasswordHash,
 	FieldActive,
+	FieldState,
+	FieldStateReason,
+	FieldStateSince,
+	FieldSkills,
+	FieldCapacity,
+	FieldAvailableSince,
 }
+
+var (
+	// ServicesPrimaryKey and ServicesColumn2 are the table columns denoting the
+	// primary key for the services relation (M2M).
+	ServicesPrimaryKey = []string{"chat_service_id", "user_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -99,6 +130,14 @@ var (
 	EmailValidator func(string) error
 	// DefaultActive holds the default value on creation for the "active" field.
 	DefaultActive bool
+	// DefaultStateReason holds the default value on creation for the "state_reason" field.
+	DefaultStateReason string
+	// StateReasonValidator is a validator for the "state_reason" field. It is called by the builders before save.
+	StateReasonValidator func(string) error
+	// DefaultCapacity holds the default value on creation for the "capacity" field.
+	DefaultCapacity int
+	// CapacityValidator is a validator for the "capacity" field. It is called by the builders before save.
+	CapacityValidator func(int) error
 )
 
 // Role defines the type for the "role" enum field.
@@ -122,6 +161,33 @@ func RoleValidator(r Role) error {
 		return nil
 	default:
 		return fmt.Errorf("user: invalid enum value for role field: %q", r)
+	}
+}
+
+// State defines the type for the "state" enum field.
+type State string
+
+// StateOFFLINE is the default value of the State enum.
+const DefaultState = StateOFFLINE
+
+// State values.
+const (
+	StateREADY     State = "READY"
+	StateNOT_READY State = "NOT_READY"
+	StateOFFLINE   State = "OFFLINE"
+)
+
+func (s State) String() string {
+	return string(s)
+}
+
+// StateValidator is a validator for the "state" field enum values. It is called by the builders before save.
+func StateValidator(s State) error {
+	switch s {
+	case StateREADY, StateNOT_READY, StateOFFLINE:
+		return nil
+	default:
+		return fmt.Errorf("user: invalid enum value for state field: %q", s)
 	}
 }
 
@@ -173,6 +239,31 @@ func ByActive(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldActive, opts...).ToFunc()
 }
 
+// ByState orders the results by the state field.
+func ByState(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldState, opts...).ToFunc()
+}
+
+// ByStateReason orders the results by the state_reason field.
+func ByStateReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStateReason, opts...).ToFunc()
+}
+
+// ByStateSince orders the results by the state_since field.
+func ByStateSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStateSince, opts...).ToFunc()
+}
+
+// ByCapacity orders the results by the capacity field.
+func ByCapacity(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCapacity, opts...).ToFunc()
+}
+
+// ByAvailableSince orders the results by the available_since field.
+func ByAvailableSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAvailableSince, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -193,6 +284,20 @@ func ByTokens(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newTokensStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByServicesCount orders the results by services count.
+func ByServicesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newServicesStep(), opts...)
+	}
+}
+
+// ByServices orders the results by services terms.
+func ByServices(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newServicesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -205,6 +310,13 @@ func newTokensStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(TokensInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, TokensTable, TokensColumn),
+	)
+}
+func newServicesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ServicesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, true, ServicesTable, ServicesPrimaryKey...),
 	)
 }
 
@@ -222,6 +334,24 @@ func (e *Role) UnmarshalGQL(val interface{}) error {
 	*e = Role(str)
 	if err := RoleValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e State) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *State) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = State(str)
+	if err := StateValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid State", str)
 	}
 	return nil
 }

@@ -90,6 +90,26 @@ func Active(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldActive, v))
 }
 
+// StateReason applies equality check predicate on the "state_reason" field. It's identical to StateReasonEQ.
+func StateReason(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldStateReason, v))
+}
+
+// StateSince applies equality check predicate on the "state_since" field. It's identical to StateSinceEQ.
+func StateSince(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldStateSince, v))
+}
+
+// Capacity applies equality check predicate on the "capacity" field. It's identical to CapacityEQ.
+func Capacity(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCapacity, v))
+}
+
+// AvailableSince applies equality check predicate on the "available_since" field. It's identical to AvailableSinceEQ.
+func AvailableSince(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvailableSince, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldTenantID, v))
@@ -435,6 +455,241 @@ func ActiveNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldActive, v))
 }
 
+// StateEQ applies the EQ predicate on the "state" field.
+func StateEQ(v State) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldState, v))
+}
+
+// StateNEQ applies the NEQ predicate on the "state" field.
+func StateNEQ(v State) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldState, v))
+}
+
+// StateIn applies the In predicate on the "state" field.
+func StateIn(vs ...State) predicate.User {
+	return predicate.User(sql.FieldIn(FieldState, vs...))
+}
+
+// StateNotIn applies the NotIn predicate on the "state" field.
+func StateNotIn(vs ...State) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldState, vs...))
+}
+
+// StateReasonEQ applies the EQ predicate on the "state_reason" field.
+func StateReasonEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldStateReason, v))
+}
+
+// StateReasonNEQ applies the NEQ predicate on the "state_reason" field.
+func StateReasonNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldStateReason, v))
+}
+
+// StateReasonIn applies the In predicate on the "state_reason" field.
+func StateReasonIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldStateReason, vs...))
+}
+
+// StateReasonNotIn applies the NotIn predicate on the "state_reason" field.
+func StateReasonNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldStateReason, vs...))
+}
+
+// StateReasonGT applies the GT predicate on the "state_reason" field.
+func StateReasonGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldStateReason, v))
+}
+
+// StateReasonGTE applies the GTE predicate on the "state_reason" field.
+func StateReasonGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldStateReason, v))
+}
+
+// StateReasonLT applies the LT predicate on the "state_reason" field.
+func StateReasonLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldStateReason, v))
+}
+
+// StateReasonLTE applies the LTE predicate on the "state_reason" field.
+func StateReasonLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldStateReason, v))
+}
+
+// StateReasonContains applies the Contains predicate on the "state_reason" field.
+func StateReasonContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldStateReason, v))
+}
+
+// StateReasonHasPrefix applies the HasPrefix predicate on the "state_reason" field.
+func StateReasonHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldStateReason, v))
+}
+
+// StateReasonHasSuffix applies the HasSuffix predicate on the "state_reason" field.
+func StateReasonHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldStateReason, v))
+}
+
+// StateReasonEqualFold applies the EqualFold predicate on the "state_reason" field.
+func StateReasonEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldStateReason, v))
+}
+
+// StateReasonContainsFold applies the ContainsFold predicate on the "state_reason" field.
+func StateReasonContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldStateReason, v))
+}
+
+// StateSinceEQ applies the EQ predicate on the "state_since" field.
+func StateSinceEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldStateSince, v))
+}
+
+// StateSinceNEQ applies the NEQ predicate on the "state_since" field.
+func StateSinceNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldStateSince, v))
+}
+
+// StateSinceIn applies the In predicate on the "state_since" field.
+func StateSinceIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldStateSince, vs...))
+}
+
+// StateSinceNotIn applies the NotIn predicate on the "state_since" field.
+func StateSinceNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldStateSince, vs...))
+}
+
+// StateSinceGT applies the GT predicate on the "state_since" field.
+func StateSinceGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldStateSince, v))
+}
+
+// StateSinceGTE applies the GTE predicate on the "state_since" field.
+func StateSinceGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldStateSince, v))
+}
+
+// StateSinceLT applies the LT predicate on the "state_since" field.
+func StateSinceLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldStateSince, v))
+}
+
+// StateSinceLTE applies the LTE predicate on the "state_since" field.
+func StateSinceLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldStateSince, v))
+}
+
+// StateSinceIsNil applies the IsNil predicate on the "state_since" field.
+func StateSinceIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldStateSince))
+}
+
+// StateSinceNotNil applies the NotNil predicate on the "state_since" field.
+func StateSinceNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldStateSince))
+}
+
+// SkillsIsNil applies the IsNil predicate on the "skills" field.
+func SkillsIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldSkills))
+}
+
+// SkillsNotNil applies the NotNil predicate on the "skills" field.
+func SkillsNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldSkills))
+}
+
+// CapacityEQ applies the EQ predicate on the "capacity" field.
+func CapacityEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldCapacity, v))
+}
+
+// CapacityNEQ applies the NEQ predicate on the "capacity" field.
+func CapacityNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldCapacity, v))
+}
+
+// CapacityIn applies the In predicate on the "capacity" field.
+func CapacityIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldCapacity, vs...))
+}
+
+// CapacityNotIn applies the NotIn predicate on the "capacity" field.
+func CapacityNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldCapacity, vs...))
+}
+
+// CapacityGT applies the GT predicate on the "capacity" field.
+func CapacityGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldCapacity, v))
+}
+
+// CapacityGTE applies the GTE predicate on the "capacity" field.
+func CapacityGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldCapacity, v))
+}
+
+// CapacityLT applies the LT predicate on the "capacity" field.
+func CapacityLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldCapacity, v))
+}
+
+// CapacityLTE applies the LTE predicate on the "capacity" field.
+func CapacityLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldCapacity, v))
+}
+
+// AvailableSinceEQ applies the EQ predicate on the "available_since" field.
+func AvailableSinceEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldAvailableSince, v))
+}
+
+// AvailableSinceNEQ applies the NEQ predicate on the "available_since" field.
+func AvailableSinceNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldAvailableSince, v))
+}
+
+// AvailableSinceIn applies the In predicate on the "available_since" field.
+func AvailableSinceIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldAvailableSince, vs...))
+}
+
+// AvailableSinceNotIn applies the NotIn predicate on the "available_since" field.
+func AvailableSinceNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldAvailableSince, vs...))
+}
+
+// AvailableSinceGT applies the GT predicate on the "available_since" field.
+func AvailableSinceGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldAvailableSince, v))
+}
+
+// AvailableSinceGTE applies the GTE predicate on the "available_since" field.
+func AvailableSinceGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldAvailableSince, v))
+}
+
+// AvailableSinceLT applies the LT predicate on the "available_since" field.
+func AvailableSinceLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldAvailableSince, v))
+}
+
+// AvailableSinceLTE applies the LTE predicate on the "available_since" field.
+func AvailableSinceLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldAvailableSince, v))
+}
+
+// AvailableSinceIsNil applies the IsNil predicate on the "available_since" field.
+func AvailableSinceIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAvailableSince))
+}
+
+// AvailableSinceNotNil applies the NotNil predicate on the "available_since" field.
+func AvailableSinceNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAvailableSince))
+}
+
 // HasTenant applies the HasEdge predicate on the "tenant" edge.
 func HasTenant() predicate.User {
 	return predicate.User(func(s *sql.Selector) {
@@ -473,6 +728,29 @@ func HasTokens() predicate.User {
 func HasTokensWith(preds ...predicate.Token) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newTokensStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasServices applies the HasEdge predicate on the "services" edge.
+func HasServices() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, ServicesTable, ServicesPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasServicesWith applies the HasEdge predicate on the "services" edge with a given conditions (other predicates).
+func HasServicesWith(preds ...predicate.ChatService) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newServicesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

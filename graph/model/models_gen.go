@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/providers"
@@ -37,6 +38,12 @@ type AccountHealth struct {
 	Failing bool `json:"failing"`
 }
 
+type AgentStateInput struct {
+	State user.State `json:"state"`
+	// Why the agent is NOT_READY (a break, training); only with NOT_READY.
+	Reason *string `json:"reason,omitempty"`
+}
+
 type Attachment struct {
 	Type providers.AttachmentType `json:"type"`
 	// Where the media is, for providers that give URLs.
@@ -60,6 +67,23 @@ type AttachmentInput struct {
 	MimeType *string                  `json:"mimeType,omitempty"`
 }
 
+type ChatServiceInput struct {
+	// Required on create; unique in the tenant.
+	Name *string `json:"name,omitempty"`
+	// Higher first: an agent of several services is offered the higher priority's conversations first (default 0).
+	Priority *int `json:"priority,omitempty"`
+	// What an agent needs, each at least at its level, to be offered this service's conversations.
+	RequiredSkills []*core.Skill `json:"requiredSkills,omitempty"`
+	// IANA time zone of the service's hours (default UTC).
+	TimeZone *string `json:"timeZone,omitempty"`
+	// How long an agent has to accept an offer (default 30, 5 to 3600).
+	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds,omitempty"`
+	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
+	AccountIds []int `json:"accountIds,omitempty"`
+	// The agents (and supervisors) who serve it; none means every agent of the tenant.
+	AgentIds []int `json:"agentIds,omitempty"`
+}
+
 type ConversationEvent struct {
 	// Increases within the tenant; pass it as after to resume.
 	Cursor       string                `json:"cursor"`
@@ -67,6 +91,8 @@ type ConversationEvent struct {
 	Conversation *ent.Conversation     `json:"conversation"`
 	// The message, for MESSAGE_* events.
 	Message *ent.Message `json:"message,omitempty"`
+	// The offer, for CONVERSATION_OFFERED and CONVERSATION_OFFER_ENDED.
+	Offer *ent.Offer `json:"offer,omitempty"`
 }
 
 type CreateAPITokenInput struct {
@@ -264,6 +290,10 @@ type UpdateUserInput struct {
 	Role     *user.Role `json:"role,omitempty"`
 	Password *string    `json:"password,omitempty"`
 	Active   *bool      `json:"active,omitempty"`
+	// Replaces the agent's skills.
+	Skills []*core.Skill `json:"skills,omitempty"`
+	// How many conversations the agent handles at once (0 to 100).
+	Capacity *int `json:"capacity,omitempty"`
 }
 
 type ViberSettings struct {
@@ -414,6 +444,10 @@ const (
 	ConversationEventKindConversationClosed   ConversationEventKind = "CONVERSATION_CLOSED"
 	ConversationEventKindMessageCreated       ConversationEventKind = "MESSAGE_CREATED"
 	ConversationEventKindMessageUpdated       ConversationEventKind = "MESSAGE_UPDATED"
+	// A queued conversation is offered to the viewer (see offer): accept or reject it before offer.expiresAt.
+	ConversationEventKindConversationOffered ConversationEventKind = "CONVERSATION_OFFERED"
+	// An offer to the viewer ended without it taking the conversation (offer.status says how).
+	ConversationEventKindConversationOfferEnded ConversationEventKind = "CONVERSATION_OFFER_ENDED"
 )
 
 var AllConversationEventKind = []ConversationEventKind{
@@ -423,11 +457,13 @@ var AllConversationEventKind = []ConversationEventKind{
 	ConversationEventKindConversationClosed,
 	ConversationEventKindMessageCreated,
 	ConversationEventKindMessageUpdated,
+	ConversationEventKindConversationOffered,
+	ConversationEventKindConversationOfferEnded,
 }
 
 func (e ConversationEventKind) IsValid() bool {
 	switch e {
-	case ConversationEventKindConversationCreated, ConversationEventKindConversationReopened, ConversationEventKindConversationAssigned, ConversationEventKindConversationClosed, ConversationEventKindMessageCreated, ConversationEventKindMessageUpdated:
+	case ConversationEventKindConversationCreated, ConversationEventKindConversationReopened, ConversationEventKindConversationAssigned, ConversationEventKindConversationClosed, ConversationEventKindMessageCreated, ConversationEventKindMessageUpdated, ConversationEventKindConversationOffered, ConversationEventKindConversationOfferEnded:
 		return true
 	}
 	return false

@@ -1,0 +1,174 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/user"
+)
+
+// Agents' states. An agent is READY (offered conversations), NOT_READY
+// (with a reason: a break, training, a missed offer) or OFFLINE. Agents set
+// their state themselves; the router sets NOT_READY for a missed offer, and
+// an agent whose connections have all been closed for a grace period goes
+// OFFLINE, so nobody is offered conversations while away.
+
+// maxStateReason bounds a NOT_READY reason.
+const maxStateReason = 200
+
+// SetAgentState sets the viewer's state. Leaving READY withdraws its pending
+// offers (they go to the next agent); becoming READY makes it the agent who
+// has waited longest so far only from now, and lets the router offer at once.
+func (s *Service) SetAgentState(ctx context.Context, state core.AgentState, reason string) (*ent.User, error) {
+	v, _ := core.ViewerFrom(ctx)
+	reason = strings.TrimSpace(reason)
+	switch {
+	case state != core.AgentReady && state != core.AgentNotReady && state != core.AgentOffline:
+		return nil, core.Invalid("state", "must be READY, NOT_READY or OFFLINE")
+	case len([]rune(reason)) > maxStateReason:
+		return nil, core.Invalid("reason", "must be at most %d characters", maxStateReason)
+	case state != core.AgentNotReady && reason != "":
+		return nil, core.Invalid("reason", "only NOT_READY takes a reason")
+	}
+	if v.UserID == 0 {
+		return nil, core.Invalid("state", "only a user has a state")
+	}
+	return s.setState(ctx, v.UserID, state, reason)
+}
+
+// setState changes userID's state as one job of the writer.
+func (s *Service) setState(ctx context.Context, userID int, state core.AgentState, reason string) (*ent.User, error) {
+	var out *ent.User
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		u, err := c.User.Get(ctx, userID)
+		if err != nil {
+			return store.Wrap(err, "inbox: agent")
+		}
+		now := s.now()
+		up := c.User.UpdateOne(u).SetState(user.State(state)).SetStateReason(reason)
+		if string(u.State) != string(state) {
+			up.SetStateSince(now)
+		}
+		if state == core.AgentReady && u.State != user.StateREADY {
+			up.SetAvailableSince(now)
+		}
+		if out, err = up.Save(ctx); err != nil {
+			return fmt.Errorf("inbox: agent state: %w", err)
+		}
+		if state != core.AgentReady {
+			return s.cancelOffersOf(ctx, c, rec, userID)
+		}
+		s.kickRouter()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// AgentsChanged tells the router that agents' skills, capacity or services
+// changed, so a waiting conversation may now fit someone.
+func (s *Service) AgentsChanged() { s.kickRouter() }
+
+// presence counts each user's open connections, to set OFFLINE those who
+// have had none for the grace period. Its timers are stopped with the
+// service.
+type presence struct {
+	mu      sync.Mutex
+	conns   map[int]int
+	timers  map[int]*time.Timer
+	stopped bool
+}
+
+// AgentConnected notes a connection of userID (a websocket); the returned
+// release notes its end. When the user's last connection has been gone for
+// Options.OfflineGrace, a user not OFFLINE is set OFFLINE.
+func (s *Service) AgentConnected(userID int) (release func()) {
+	p := &s.presence
+	p.mu.Lock()
+	if p.conns == nil {
+		p.conns, p.timers = map[int]int{}, map[int]*time.Timer{}
+	}
+	p.conns[userID]++
+	if t := p.timers[userID]; t != nil {
+		t.Stop()
+		delete(p.timers, userID)
+	}
+	p.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			if p.conns[userID]--; p.conns[userID] <= 0 {
+				delete(p.conns, userID)
+				s.armOffline(userID)
+			}
+		})
+	}
+}
+
+// armOffline starts userID's grace period; p.mu is held.
+func (s *Service) armOffline(userID int) {
+	p := &s.presence
+	if p.stopped || p.timers[userID] != nil {
+		return
+	}
+	if p.timers == nil {
+		p.conns, p.timers = map[int]int{}, map[int]*time.Timer{}
+	}
+	p.timers[userID] = time.AfterFunc(s.opts.OfflineGrace, func() {
+		p.mu.Lock()
+		delete(p.timers, userID)
+		gone := p.conns[userID] == 0 && !p.stopped
+		p.mu.Unlock()
+		if !gone {
+			return
+		}
+		ctx := core.SystemContext(context.Background())
+		u, err := s.client.User.Get(ctx, userID)
+		if err != nil || u.State == user.StateOFFLINE {
+			return
+		}
+		if _, err := s.setState(ctx, userID, core.AgentOffline, ""); err != nil && err != ErrStopped {
+			s.log.Error("inbox: set a disconnected agent OFFLINE", "user", userID, "err", err)
+		}
+	})
+}
+
+// armOfflineTimers starts the grace period of every agent who is not
+// OFFLINE and has no connection (after a restart, nobody has one yet).
+func (s *Service) armOfflineTimers(ctx context.Context) {
+	ids, err := s.client.User.Query().Where(user.StateNEQ(user.StateOFFLINE)).IDs(core.SystemContext(ctx))
+	if err != nil {
+		s.log.ErrorContext(ctx, "inbox: agents' states", "err", err)
+		return
+	}
+	p := &s.presence
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, id := range ids {
+		if p.conns[id] == 0 {
+			s.armOffline(id)
+		}
+	}
+}
+
+// stopPresence stops the grace timers; none starts after.
+func (s *Service) stopPresence() {
+	p := &s.presence
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	for id, t := range p.timers {
+		t.Stop()
+		delete(p.timers, id)
+	}
+}

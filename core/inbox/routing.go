@@ -1,0 +1,468 @@
+package inbox
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/chatservice"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/user"
+)
+
+// Routing (Find Agent). A conversation on an account of a chat service
+// enters the service's queue (Queued), where no agent sees it. The router
+// offers the head of each queue to the READY agent of the service with the
+// required skills and free capacity who has waited longest; only that agent
+// sees it (OfferedToID) until it accepts (the conversation becomes its own),
+// rejects, or lets the offer expire (it goes to the next agent, and the agent
+// who let it expire is set NOT_READY, as contact centers do). Every decision
+// is a job of the writer, so offers, accepts and timeouts are serialised with
+// everything else: two agents never hold one conversation, and a lost race
+// fails cleanly (CONFLICT).
+//
+// The router is one goroutine, woken whenever something may let a
+// conversation be offered (one queued, an agent READY, capacity freed, an
+// offer ended) and at the next offer's expiry; each round works from the
+// database, so a restart loses nothing.
+
+// declineCooldown keeps a conversation from being offered again to an agent
+// who rejected it or let it expire, for this long (others come first).
+const declineCooldown = 2 * time.Minute
+
+// routeBatch bounds the offers one job makes; the round goes on in another.
+const routeBatch = 200
+
+// kickRouter wakes the router; many kicks before it runs make one round.
+func (s *Service) kickRouter() {
+	select {
+	case s.routeKick <- struct{}{}:
+	default:
+	}
+}
+
+// runRouter routes until ctx ends.
+func (s *Service) runRouter(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	s.armOfflineTimers(ctx)
+	for {
+		next, err := s.routeRound(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "inbox: routing", "err", err)
+			next = s.now().Add(time.Second)
+		}
+		wait := time.Hour
+		if !next.IsZero() {
+			wait = max(0, next.Sub(s.now())) + 10*time.Millisecond
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.routeKick:
+		case <-timer.C:
+		}
+	}
+}
+
+// routeRound expires the offers that are due, makes the offers that can be
+// made, and returns when the next pending offer expires (zero: none).
+func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
+	ctx = core.SystemContext(ctx)
+	if err := s.write(ctx, s.expireOffers); err != nil {
+		return time.Time{}, fmt.Errorf("expire offers: %w", err)
+	}
+	for {
+		made := 0
+		err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+			var err error
+			made, err = s.makeOffers(ctx, c, rec)
+			return err
+		})
+		if err != nil {
+			return time.Time{}, fmt.Errorf("make offers: %w", err)
+		}
+		if made < routeBatch {
+			break
+		}
+	}
+	next, err := s.client.Offer.Query().Where(offer.StatusEQ(offer.StatusPENDING)).
+		Order(ent.Asc(offer.FieldExpiresAt)).First(ctx)
+	if ent.IsNotFound(err) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next expiry: %w", err)
+	}
+	return next.ExpiresAt, nil
+}
+
+// expireOffers ends the pending offers whose time is up: the conversation
+// goes back to its queue for the next agent, and the agent who let it expire
+// is set NOT_READY.
+func (s *Service) expireOffers(ctx context.Context, c *ent.Client, rec *recorder) error {
+	due, err := c.Offer.Query().Where(offer.StatusEQ(offer.StatusPENDING), offer.ExpiresAtLTE(s.now())).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range due {
+		if err := s.endOffer(ctx, c, rec, o, offer.StatusEXPIRED); err != nil {
+			return err
+		}
+		_, err := c.User.Update().Where(user.ID(o.AgentID), user.StateEQ(user.StateREADY)).
+			SetState(user.StateNOT_READY).SetStateReason("Missed an offer").SetStateSince(s.now()).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("agent not ready: %w", err)
+		}
+		if err := s.cancelOffersOf(ctx, c, rec, o.AgentID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endOffer ends a pending offer with status: its conversation is no longer
+// offered to the agent (who is told), and waits for the next one.
+func (s *Service) endOffer(ctx context.Context, c *ent.Client, rec *recorder, o *ent.Offer, status offer.Status) error {
+	n, err := c.Offer.Update().Where(offer.ID(o.ID), offer.StatusEQ(offer.StatusPENDING)).
+		SetStatus(status).SetEndedAt(s.now()).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("end offer: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	o.Status = status
+	if _, err := c.Conversation.Update().
+		Where(conversation.ID(o.ConversationID), conversation.OfferedToID(o.AgentID)).
+		ClearOfferedToID().Save(ctx); err != nil {
+		return fmt.Errorf("withdraw offer: %w", err)
+	}
+	conv, err := c.Conversation.Get(ctx, o.ConversationID)
+	if err != nil {
+		return fmt.Errorf("offered conversation: %w", err)
+	}
+	s.kickRouter()
+	return rec.addOffer(ctx, ConversationOfferEnded, conv, o)
+}
+
+// cancelOffersOf withdraws an agent's pending offers (it is no longer READY).
+func (s *Service) cancelOffersOf(ctx context.Context, c *ent.Client, rec *recorder, agentID int) error {
+	pending, err := c.Offer.Query().Where(offer.AgentID(agentID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("agent's offers: %w", err)
+	}
+	for _, o := range pending {
+		if err := s.endOffer(ctx, c, rec, o, offer.StatusCANCELLED); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// candidate is a READY agent the router may offer to.
+type candidate struct {
+	u        *ent.User
+	load     int
+	services map[int]bool
+}
+
+// makeOffers offers queued conversations, highest priority and longest
+// waiting first, each to the READY agent of its service with the skills and
+// the capacity who has waited longest. It returns how many it made.
+func (s *Service) makeOffers(ctx context.Context, c *ent.Client, rec *recorder) (int, error) {
+	waiting, err := c.Conversation.Query().
+		Where(conversation.Queued(true), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil(),
+			conversation.StatusEQ(conversation.StatusOPEN), conversation.ServiceIDNotNil()).
+		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
+		Limit(routeBatch).All(ctx)
+	if err != nil || len(waiting) == 0 {
+		return 0, err
+	}
+	agents, err := s.readyAgents(ctx, c)
+	if err != nil || len(agents) == 0 {
+		return 0, err
+	}
+	services := map[int]*ent.ChatService{}
+	made := 0
+	for _, conv := range waiting {
+		svc := services[*conv.ServiceID]
+		if svc == nil {
+			if svc, err = c.ChatService.Query().Where(chatservice.ID(*conv.ServiceID)).WithAgents().Only(ctx); err != nil {
+				if ent.IsNotFound(err) {
+					continue
+				}
+				return made, fmt.Errorf("service: %w", err)
+			}
+			services[svc.ID] = svc
+		}
+		declined, err := c.Offer.Query().Where(offer.ConversationID(conv.ID),
+			offer.StatusIn(offer.StatusREJECTED, offer.StatusEXPIRED), offer.EndedAtGT(s.now().Add(-declineCooldown))).
+			Select(offer.FieldAgentID).Ints(ctx)
+		if err != nil {
+			return made, fmt.Errorf("declined offers: %w", err)
+		}
+		best := pickAgent(agents, conv, svc, declined)
+		if best == nil {
+			continue
+		}
+		o, err := c.Offer.Create().SetTenantID(conv.TenantID).SetConversationID(conv.ID).SetAgentID(best.u.ID).
+			SetServiceID(svc.ID).SetExpiresAt(s.now().Add(time.Duration(svc.OfferTimeoutSeconds) * time.Second)).Save(ctx)
+		if err != nil {
+			return made, fmt.Errorf("create offer: %w", err)
+		}
+		n, err := c.Conversation.Update().Where(conversation.ID(conv.ID), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil()).
+			SetOfferedToID(best.u.ID).Save(ctx)
+		if err != nil {
+			return made, fmt.Errorf("offer conversation: %w", err)
+		}
+		if n == 0 {
+			continue
+		}
+		conv.OfferedToID = &best.u.ID
+		best.load++
+		made++
+		if err := rec.addOffer(ctx, ConversationOffered, conv, o); err != nil {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+// readyAgents loads the READY active agents with their load (open
+// conversations held plus pending offers) and services.
+func (s *Service) readyAgents(ctx context.Context, c *ent.Client) ([]*candidate, error) {
+	users, err := c.User.Query().Where(user.StateEQ(user.StateREADY), user.Active(true)).WithServices().All(ctx)
+	if err != nil || len(users) == 0 {
+		return nil, err
+	}
+	ids := make([]int, len(users))
+	out := make([]*candidate, len(users))
+	byID := make(map[int]*candidate, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+		cd := &candidate{u: u, services: map[int]bool{}}
+		for _, svc := range u.Edges.Services {
+			cd.services[svc.ID] = true
+		}
+		out[i], byID[u.ID] = cd, cd
+	}
+	var held []struct {
+		AssigneeID int `json:"assignee_id"`
+		Count      int `json:"count"`
+	}
+	if err := c.Conversation.Query().Where(conversation.AssigneeIDIn(ids...), conversation.StatusEQ(conversation.StatusOPEN)).
+		GroupBy(conversation.FieldAssigneeID).Aggregate(ent.Count()).Scan(ctx, &held); err != nil {
+		return nil, fmt.Errorf("agents' load: %w", err)
+	}
+	for _, h := range held {
+		byID[h.AssigneeID].load += h.Count
+	}
+	var offered []struct {
+		AgentID int `json:"agent_id"`
+		Count   int `json:"count"`
+	}
+	if err := c.Offer.Query().Where(offer.AgentIDIn(ids...), offer.StatusEQ(offer.StatusPENDING)).
+		GroupBy(offer.FieldAgentID).Aggregate(ent.Count()).Scan(ctx, &offered); err != nil {
+		return nil, fmt.Errorf("agents' offers: %w", err)
+	}
+	for _, o := range offered {
+		byID[o.AgentID].load += o.Count
+	}
+	return out, nil
+}
+
+// pickAgent is the agent to offer conv to: of its tenant, a member of svc
+// (every agent of the tenant when svc names none), with svc's skills and free
+// capacity, not among declined, and waiting longest; nil when none fits.
+func pickAgent(agents []*candidate, conv *ent.Conversation, svc *ent.ChatService, declined []int) *candidate {
+	var fits []*candidate
+	for _, a := range agents {
+		switch {
+		case a.u.TenantID != conv.TenantID, a.load >= a.u.Capacity, slices.Contains(declined, a.u.ID):
+		case len(svc.Edges.Agents) > 0 && !a.services[svc.ID]:
+		case len(svc.Edges.Agents) == 0 && a.u.Role != user.RoleAGENT:
+		case !core.HasSkills(a.u.Skills, svc.RequiredSkills):
+		default:
+			fits = append(fits, a)
+		}
+	}
+	if len(fits) == 0 {
+		return nil
+	}
+	return slices.MinFunc(fits, func(x, y *candidate) int {
+		return cmp.Or(compareSince(x.u.AvailableSince, y.u.AvailableSince), cmp.Compare(x.u.ID, y.u.ID))
+	})
+}
+
+// compareSince orders availability times, unknown (never) first.
+func compareSince(x, y *time.Time) int {
+	switch {
+	case x == nil && y == nil:
+		return 0
+	case x == nil:
+		return -1
+	case y == nil:
+		return 1
+	}
+	return x.Compare(*y)
+}
+
+// viewerOffer loads offer id for its agent (the viewer): another agent's
+// offer is NOT_FOUND.
+func (s *Service) viewerOffer(ctx context.Context, c *ent.Client, id int) (*ent.Offer, error) {
+	v, _ := core.ViewerFrom(ctx)
+	o, err := c.Offer.Get(ctx, id)
+	if err != nil {
+		return nil, store.Wrap(err, "inbox: offer")
+	}
+	if o.AgentID != v.UserID || o.TenantID != v.TenantID {
+		return nil, fmt.Errorf("inbox: offer: %w", core.ErrNotFound)
+	}
+	return o, nil
+}
+
+// AcceptOffer gives the viewer the conversation it was offered, if the offer
+// is still pending: of concurrent accepts (or an accept and a timeout), one
+// decides, in the writer.
+func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, error) {
+	v, _ := core.ViewerFrom(ctx)
+	if _, err := s.viewerOffer(ctx, s.client, id); err != nil {
+		return nil, err
+	}
+	var out *ent.Conversation
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		o, err := s.viewerOffer(core.WithViewer(ctx, v), c, id)
+		if err != nil {
+			return err
+		}
+		if o.Status != offer.StatusPENDING || !o.ExpiresAt.After(s.now()) {
+			return fmt.Errorf("inbox: accept: the offer is %s: %w", offerState(o, s.now()), core.ErrConflict)
+		}
+		conv, err := c.Conversation.Get(ctx, o.ConversationID)
+		if err != nil {
+			return store.Wrap(err, "inbox: offered conversation")
+		}
+		previous := holdersOf(conv)
+		out, err = c.Conversation.UpdateOne(conv).
+			Where(conversation.OfferedToID(v.UserID), conversation.AssigneeIDIsNil(), conversation.StatusEQ(conversation.StatusOPEN)).
+			SetAssigneeID(v.UserID).SetQueued(false).ClearOfferedToID().Save(ctx)
+		if ent.IsNotFound(err) {
+			return fmt.Errorf("inbox: accept: the conversation is no longer offered to you: %w", core.ErrConflict)
+		}
+		if err != nil {
+			return fmt.Errorf("inbox: accept: %w", err)
+		}
+		if err := c.Offer.UpdateOne(o).SetStatus(offer.StatusACCEPTED).SetEndedAt(s.now()).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: accept: %w", err)
+		}
+		if err := c.User.UpdateOneID(v.UserID).SetAvailableSince(s.now()).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: accept: %w", err)
+		}
+		return rec.addAssigned(ctx, out, previous)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// RejectOffer declines the viewer's pending offer; the conversation goes to
+// the next agent at once.
+func (s *Service) RejectOffer(ctx context.Context, id int) (*ent.Offer, error) {
+	v, _ := core.ViewerFrom(ctx)
+	if _, err := s.viewerOffer(ctx, s.client, id); err != nil {
+		return nil, err
+	}
+	var out *ent.Offer
+	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		o, err := s.viewerOffer(core.WithViewer(ctx, v), c, id)
+		if err != nil {
+			return err
+		}
+		if o.Status != offer.StatusPENDING {
+			return fmt.Errorf("inbox: reject: the offer is %s: %w", offerState(o, s.now()), core.ErrConflict)
+		}
+		if err := s.endOffer(ctx, c, rec, o, offer.StatusREJECTED); err != nil {
+			return err
+		}
+		out, err = c.Offer.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// offerState says, for an error, what became of an offer.
+func offerState(o *ent.Offer, now time.Time) string {
+	if o.Status == offer.StatusPENDING && !o.ExpiresAt.After(now) {
+		return "expired"
+	}
+	return string(o.Status)
+}
+
+// afterChange follows a change of a conversation's holder or status (take,
+// assign, transfer, close): an offer it cancels is withdrawn from its agent,
+// an agent who gets a conversation has just been served, and freed capacity
+// may let the router offer the next one.
+func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder, before, after *ent.Conversation) error {
+	if before.OfferedToID != nil && after.OfferedToID == nil {
+		pending, err := c.Offer.Query().Where(offer.ConversationID(after.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: offers: %w", err)
+		}
+		for _, o := range pending {
+			n, err := c.Offer.Update().Where(offer.ID(o.ID), offer.StatusEQ(offer.StatusPENDING)).
+				SetStatus(offer.StatusCANCELLED).SetEndedAt(s.now()).Save(ctx)
+			if err != nil {
+				return fmt.Errorf("inbox: withdraw offer: %w", err)
+			}
+			if n > 0 {
+				o.Status = offer.StatusCANCELLED
+				if err := rec.addOffer(ctx, ConversationOfferEnded, after, o); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if after.AssigneeID != nil && (before.AssigneeID == nil || *before.AssigneeID != *after.AssigneeID) {
+		if err := c.User.UpdateOneID(*after.AssigneeID).SetAvailableSince(s.now()).Exec(ctx); err != nil {
+			return fmt.Errorf("inbox: agent served: %w", err)
+		}
+	}
+	if before.AssigneeID != nil || after.Queued {
+		s.kickRouter()
+	}
+	return nil
+}
+
+// enqueue puts a conversation of an account of a service into that service's
+// queue, keeping its place if it had one.
+func (s *Service) enqueue(ctx context.Context, c *ent.Client, conv *ent.Conversation, serviceID int) (*ent.Conversation, error) {
+	svc, err := c.ChatService.Get(ctx, serviceID)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return conv, nil
+		}
+		return nil, fmt.Errorf("inbox: service: %w", err)
+	}
+	up := c.Conversation.UpdateOne(conv).SetServiceID(svc.ID).SetQueued(true).SetPriority(svc.Priority).ClearOfferedToID()
+	if conv.QueuedAt == nil {
+		up.SetQueuedAt(s.now())
+	}
+	out, err := up.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: enqueue: %w", err)
+	}
+	s.kickRouter()
+	return out, nil
+}

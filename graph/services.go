@@ -1,0 +1,35 @@
+package graph
+
+import (
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/graph/model"
+)
+
+// serviceInput maps a chat service's GraphQL input to the core's; absent
+// lists stay nil (unchanged), given ones (even empty) replace.
+func serviceInput(in model.ChatServiceInput) inbox.ServiceInput {
+	out := inbox.ServiceInput{Name: in.Name, Priority: in.Priority, TimeZone: in.TimeZone,
+		OfferTimeoutSeconds: in.OfferTimeoutSeconds, RequiredSkills: skillList(in.RequiredSkills)}
+	if in.AccountIds != nil {
+		out.AccountIDs = &in.AccountIds
+	}
+	if in.AgentIds != nil {
+		out.AgentIDs = &in.AgentIds
+	}
+	return out
+}
+
+// skillList is a given list of skills (nil: not given).
+func skillList(in []*core.Skill) *[]core.Skill {
+	if in == nil {
+		return nil
+	}
+	out := make([]core.Skill, 0, len(in))
+	for _, s := range in {
+		if s != nil {
+			out = append(out, *s)
+		}
+	}
+	return &out
+}

@@ -1,0 +1,345 @@
+package server_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/server"
+)
+
+// routedAgent is an agent of a routing test: its client, user ID and live
+// inbox.
+type routedAgent struct {
+	c     *client.Client
+	id    string
+	inbox <-chan client.InboxEventsWsResponse
+}
+
+// newRoutedAgent creates an agent with skills and capacity and subscribes it
+// to its inbox. READY is set by the test.
+func newRoutedAgent(t *testing.T, s *telegramSetup, name string, capacity int, skills ...client.SkillInput) *routedAgent {
+	t.Helper()
+	c := s.as(s.userToken(t, name, client.UserRoleAgent))
+	return subscribeRouted(t, s, c, capacity, skills...)
+}
+
+func subscribeRouted(t *testing.T, s *telegramSetup, c *client.Client, capacity int, skills ...client.SkillInput) *routedAgent {
+	t.Helper()
+	ctx := context.Background()
+	me, err := client.Me(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skills == nil {
+		skills = []client.SkillInput{}
+	}
+	if _, err := client.UpdateUser(ctx, s.admin, me.Me.Id, client.UpdateUserInput{Skills: skills, Capacity: &capacity}); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := c.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	before := s.srv.Subscribers()
+	inbox, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, me.Me.Name+" subscribed", func() bool { return s.srv.Subscribers() > before })
+	return &routedAgent{c: c, id: me.Me.Id, inbox: inbox}
+}
+
+
+func (a *routedAgent) ready(t *testing.T) {
+	t.Helper()
+	u, err := client.SetAgentState(context.Background(), a.c, client.AgentStateInput{State: client.UserStateReady})
+	if err != nil || u.SetAgentState.State != client.UserStateReady {
+		t.Fatalf("setAgentState READY: %v %+v", err, u)
+	}
+}
+
+// offer waits for the agent's next CONVERSATION_OFFERED and returns it.
+func (a *routedAgent) offer(t *testing.T) client.InboxEventsInboxEventsConversationEvent {
+	t.Helper()
+	ev := nextInbox(t, a.inbox, client.ConversationEventKindConversationOffered)
+	if ev.Offer == nil || ev.Offer.Status != client.OfferStatusPending {
+		t.Fatalf("offer event without a pending offer: %+v", ev)
+	}
+	return ev
+}
+
+// sees reports whether the agent finds conversation id by ID.
+func (a *routedAgent) sees(t *testing.T, s *telegramSetup, id string) bool {
+	return s.conversation(t, a.c, id) != nil
+}
+
+// newRoutingSetup is a Telegram account in a chat service "Billing" that
+// requires billing at level 3 and offers for timeout seconds.
+func newRoutingSetup(t *testing.T, timeout int, configure ...func(*server.Config)) (*telegramSetup, string) {
+	t.Helper()
+	s := newTelegramSetup(t, configure...)
+	svc, err := client.CreateChatService(context.Background(), s.admin, client.ChatServiceInput{
+		Name: ptr("Billing"), RequiredSkills: []client.SkillInput{{Name: "billing", Level: 3}},
+		OfferTimeoutSeconds: &timeout, AccountIds: []string{s.accountID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, svc.CreateChatService.Id
+}
+
+// TestRoutingOffersToTheRightReadyAgent: a customer's message on an account
+// of a service reaches, as an offer, the READY agent with the skills who has
+// waited longest, and nobody else; a rejected offer moves on; concurrent
+// accepts give the conversation once.
+func TestRoutingOffersToTheRightReadyAgent(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 3, client.SkillInput{Name: "billing", Level: 5})
+	bob := newRoutedAgent(t, s, "agent bob", 3, client.SkillInput{Name: "billing", Level: 2})
+	cid := newRoutedAgent(t, s, "agent cid", 3, client.SkillInput{Name: "billing", Level: 4})
+	dan := newRoutedAgent(t, s, "agent dan", 3, client.SkillInput{Name: "billing", Level: 9})
+	ann.ready(t)
+	bob.ready(t)
+	cid.ready(t) // dan stays OFFLINE
+
+	s.deliver(t, telegramUpdate(1, 1, 4242, "my invoice is wrong"), s.secret)
+	convID := s.onlyConversation(t)
+	if c := s.conversation(t, s.admin, convID); c == nil || !c.Queued {
+		t.Fatalf("the conversation does not wait in the queue: %+v", c)
+	}
+
+	// Ann became READY first: she has waited longest of those with the skill.
+	first := ann.offer(t)
+	if first.Conversation.Id != convID || first.Conversation.Assignee != nil {
+		t.Fatalf("offer: %+v", first)
+	}
+	if !ann.sees(t, s, convID) || bob.sees(t, s, convID) || cid.sees(t, s, convID) || dan.sees(t, s, convID) {
+		t.Fatal("an offered conversation must be visible to the offered agent only")
+	}
+	// Another agent cannot accept Ann's offer.
+	_, err := client.AcceptOffer(ctx, cid.c, first.Offer.Id)
+	wantCode(t, err, "NOT_FOUND")
+
+	// Ann rejects: Cid (level 4) is next; Bob (level 2) never is.
+	if r, err := client.RejectOffer(ctx, ann.c, first.Offer.Id); err != nil || r.RejectOffer.Status != client.OfferStatusRejected {
+		t.Fatalf("reject: %v %+v", err, r)
+	}
+	ended := nextInbox(t, ann.inbox, client.ConversationEventKindConversationOfferEnded)
+	if ended.Offer == nil || ended.Offer.Status != client.OfferStatusRejected {
+		t.Fatalf("Ann is not told her offer ended: %+v", ended)
+	}
+	second := cid.offer(t)
+	if second.Conversation.Id != convID {
+		t.Fatalf("Cid's offer: %+v", second)
+	}
+	if ann.sees(t, s, convID) {
+		t.Fatal("Ann still sees the conversation she rejected")
+	}
+
+	// Cid accepts from several places at once: exactly one accept wins.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins, conflicts := 0, 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := client.AcceptOffer(ctx, cid.c, second.Offer.Id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				wins++
+			} else if errCode(t, err) == "CONFLICT" {
+				conflicts++
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 || conflicts != 7 {
+		t.Fatalf("8 concurrent accepts: %d won, %d conflicts; want 1 and 7", wins, conflicts)
+	}
+	taken := nextInbox(t, cid.inbox, client.ConversationEventKindConversationAssigned)
+	if taken.Conversation.Assignee == nil || taken.Conversation.Assignee.Id != cid.id || taken.Conversation.Queued {
+		t.Fatalf("Cid's conversation: %+v", taken.Conversation)
+	}
+	// Ann's rejected offer cannot be accepted any more.
+	_, err = client.AcceptOffer(ctx, ann.c, first.Offer.Id)
+	wantCode(t, err, "CONFLICT")
+
+	// Bob (who lacks the skill level) and Dan (OFFLINE) were told nothing:
+	// their first event is the assignment of the conversation to Bob.
+	if _, err := client.AssignConversation(ctx, s.admin, convID, bob.id); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*routedAgent{bob, dan} {
+		select {
+		case r := <-a.inbox:
+			ev := r.Data.InboxEvents
+			if ev.Kind != client.ConversationEventKindConversationAssigned || ev.Conversation.Assignee == nil || ev.Conversation.Assignee.Id != bob.id {
+				if a == dan {
+					t.Fatalf("Dan got %s before anything he may see", ev.Kind)
+				}
+				t.Fatalf("Bob's first event is %s (assignee %+v), want the assignment to him", ev.Kind, ev.Conversation.Assignee)
+			}
+			if a == dan {
+				t.Fatalf("Dan was told of Bob's conversation: %+v", ev)
+			}
+		case <-time.After(2 * time.Second):
+			if a == bob {
+				t.Fatal("Bob was not told he got the conversation")
+			}
+		}
+	}
+}
+
+// TestOfferTimeoutMovesOnAndSetsNotReady: an offer nobody answers expires;
+// the agent who let it expire is set NOT_READY and the next agent gets it.
+func TestOfferTimeoutMovesOnAndSetsNotReady(t *testing.T) {
+	s, _ := newRoutingSetup(t, 5)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 3, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 3, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	bob.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 5151, "hello?"), s.secret)
+	first := ann.offer(t)
+	if d := time.Until(first.Offer.ExpiresAt); d < 3*time.Second || d > 6*time.Second {
+		t.Fatalf("offer expires in %s, want about 5s", d)
+	}
+	ended := nextInbox(t, ann.inbox, client.ConversationEventKindConversationOfferEnded)
+	if ended.Offer.Status != client.OfferStatusExpired {
+		t.Fatalf("ended offer: %+v", ended.Offer)
+	}
+	me, err := client.Me(ctx, ann.c)
+	if err != nil || me.Me.State != client.UserStateNotReady || me.Me.StateReason == "" {
+		t.Fatalf("Ann after a missed offer: %v %+v", err, me)
+	}
+	second := bob.offer(t)
+	if second.Conversation.Id != first.Conversation.Id {
+		t.Fatalf("Bob's offer: %+v", second)
+	}
+	_, err = client.AcceptOffer(ctx, ann.c, first.Offer.Id)
+	wantCode(t, err, "CONFLICT")
+	if _, err := client.AcceptOffer(ctx, bob.c, second.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCapacityAndFreedCapacity: an agent at capacity is offered nothing more;
+// when it closes a conversation, the oldest waiting one is offered at once.
+func TestCapacityAndFreedCapacity(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 6001, "first customer"), s.secret)
+	first := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, first.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 6002, "second customer"), s.secret)
+	s.deliver(t, telegramUpdate(3, 3, 6003, "third customer"), s.secret)
+	list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 3 {
+		t.Fatalf("conversations: %v %+v", err, list)
+	}
+	var second string
+	for _, e := range list.Conversations.Edges {
+		if e.Node.Contact.ProviderUserID == "6002" {
+			second = e.Node.Id
+		}
+	}
+	// The queue has two; Ann (capacity 1) holds one and sees neither.
+	if ann.sees(t, s, second) {
+		t.Fatal("an agent at capacity was offered another conversation")
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, first.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	next := ann.offer(t)
+	if next.Conversation.Id != second {
+		t.Fatalf("after freeing capacity Ann got %s, want the oldest waiting %s", next.Conversation.Id, second)
+	}
+}
+
+// TestPriorityAndTransferToService: a conversation transferred to another
+// service waits in its queue (the agent who had it no longer sees it) and is
+// offered to that service's agents; a higher priority queue is served first.
+func TestPriorityAndTransferToService(t *testing.T) {
+	s, billing := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	vip, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("VIP"), Priority: ptr(10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 1, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 7001, "ordinary question"), s.secret)
+	s.deliver(t, telegramUpdate(2, 2, 7002, "urgent question"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	// Ann moves her conversation to VIP (priority 10): it leaves her.
+	moved, err := client.TransferToService(ctx, ann.c, o.Conversation.Id, vip.CreateChatService.Id)
+	if err != nil || !moved.TransferConversation.Queued || moved.TransferConversation.Assignee != nil ||
+		moved.TransferConversation.Service == nil || moved.TransferConversation.Service.Id != vip.CreateChatService.Id {
+		t.Fatalf("transfer to VIP: %v %+v", err, moved)
+	}
+	if ann.sees(t, s, o.Conversation.Id) {
+		t.Fatal("Ann still sees the conversation she transferred to a queue")
+	}
+	// Ann is free again and is offered the VIP conversation first (higher
+	// priority), though the Billing one waited longer. VIP names no agents:
+	// every agent of the tenant serves it.
+	next := ann.offer(t)
+	if next.Conversation.Id != o.Conversation.Id {
+		t.Fatalf("Ann was offered %s, want the VIP conversation %s", next.Conversation.Id, o.Conversation.Id)
+	}
+	// Bob becomes READY: the Billing conversation goes to him.
+	bob.ready(t)
+	b := bob.offer(t)
+	if b.Conversation.Id == o.Conversation.Id || b.Conversation.Service == nil || b.Conversation.Service.Id != billing {
+		t.Fatalf("Bob's offer: %+v", b.Conversation)
+	}
+	// Validation and access.
+	_, err = client.TransferToService(ctx, ann.c, b.Conversation.Id, vip.CreateChatService.Id)
+	wantCode(t, err, "NOT_FOUND")
+	_, err = client.CreateChatService(ctx, ann.c, client.ChatServiceInput{Name: ptr("Mine")})
+	wantCode(t, err, "FORBIDDEN")
+	_, err = client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("Bad"), TimeZone: ptr("Mars/Olympus")})
+	wantCode(t, err, "BAD_USER_INPUT")
+	_, err = client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("Taken"), AccountIds: []string{s.accountID}})
+	wantCode(t, err, "CONFLICT")
+}
+
+// TestDisconnectedAgentGoesOffline: an agent whose last connection closed is
+// set OFFLINE after the grace period, and its pending offer moves on.
+func TestDisconnectedAgentGoesOffline(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60, func(c *server.Config) { c.OfflineGrace = 100 * time.Millisecond })
+	ctx := context.Background()
+	ws, err := s.agent.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.InboxEvents(ctx, ws, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Ann subscribed", func() bool { return s.srv.Subscribers() == 1 })
+	if _, err := client.SetAgentState(ctx, s.agent, client.AgentStateInput{State: client.UserStateReady}); err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+	eventually(t, "Ann OFFLINE", func() bool {
+		me, err := client.Me(ctx, s.agent)
+		return err == nil && me.Me.State == client.UserStateOffline
+	})
+	_, err = client.SetAgentState(ctx, s.agent, client.AgentStateInput{State: client.UserStateReady, Reason: ptr("coffee")})
+	wantCode(t, err, "BAD_USER_INPUT")
+}
