@@ -174,8 +174,11 @@ var (
 			{
 				Name:    "conversation_queue",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
+					DescColumns: map[string]bool{
+						ConversationsColumns[9].Name: true,
+					},
 					Where: "queued",
 				},
 			},

@@ -92,8 +92,8 @@ func (Conversation) Indexes() []ent.Index {
 		index.Fields("offered_to_id").StorageKey("conversation_offered").
 			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
 		// The queues: conversations waiting for an agent, in offer order.
-		index.Fields("tenant_id", "priority", "queued_at", "id").StorageKey("conversation_queue").
-			Annotations(entsql.IndexWhere("queued")),
+		index.Fields("priority", "queued_at", "id").StorageKey("conversation_queue").
+			Annotations(entsql.IndexWhere("queued"), entsql.DescColumns("priority")),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
 	}

@@ -237,7 +237,10 @@ func (c *tokenCache) signed(accountID string, a account, now time.Time) (string,
 	e := c.entry(tokenKey(accountID, a), now)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.token != "" && !now.Before(e.issued) && now.Before(e.renewAt) {
+	// A caller that read the clock just before another signed (it waited
+	// for the lock) still takes that token; a clock set back further gets a
+	// new one.
+	if e.token != "" && !now.Before(e.issued.Add(-callerSkew)) && now.Before(e.renewAt) {
 		return e.token, e.key, nil
 	}
 	if !e.parsed {
@@ -254,6 +257,10 @@ func (c *tokenCache) signed(accountID string, a account, now time.Time) (string,
 	e.token, e.issued, e.renewAt = tok, now, now.Add(tokenRenewAfter)
 	return tok, e.key, nil
 }
+
+// callerSkew is how far before a token's issue time a caller's clock
+// reading may be for it to take that token: the time it waited for the lock.
+const callerSkew = 5 * time.Second
 
 // errSign is a private key that parsed but could not sign (a key Go's RSA
 // refuses as too small).
