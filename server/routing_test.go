@@ -53,7 +53,6 @@ func subscribeRouted(t *testing.T, s *telegramSetup, c *client.Client, capacity 
 	return &routedAgent{c: c, id: me.Me.Id, inbox: inbox}
 }
 
-
 func (a *routedAgent) ready(t *testing.T) {
 	t.Helper()
 	u, err := client.SetAgentState(context.Background(), a.c, client.AgentStateInput{State: client.UserStateReady})
