@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AccountSystemMessage is the client for interacting with the AccountSystemMessage builders.
+	AccountSystemMessage *AccountSystemMessageClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Conversation is the client for interacting with the Conversation builders.
@@ -28,6 +30,8 @@ type Tx struct {
 	MessagePart *MessagePartClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TenantSystemMessage is the client for interacting with the TenantSystemMessage builders.
+	TenantSystemMessage *TenantSystemMessageClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -165,6 +169,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AccountSystemMessage = NewAccountSystemMessageClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Conversation = NewConversationClient(tx.config)
 	tx.Event = NewEventClient(tx.config)
@@ -172,6 +177,7 @@ func (tx *Tx) init() {
 	tx.Message = NewMessageClient(tx.config)
 	tx.MessagePart = NewMessagePartClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
+	tx.TenantSystemMessage = NewTenantSystemMessageClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookEvent = NewWebhookEventClient(tx.config)
@@ -184,7 +190,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Contact.QueryXXX(), the query will be executed
+// applies a query, for example: AccountSystemMessage.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

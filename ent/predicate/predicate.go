@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AccountSystemMessage is the predicate function for accountsystemmessage builders.
+type AccountSystemMessage func(*sql.Selector)
+
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
@@ -26,6 +29,9 @@ type MessagePart func(*sql.Selector)
 
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
+
+// TenantSystemMessage is the predicate function for tenantsystemmessage builders.
+type TenantSystemMessage func(*sql.Selector)
 
 // Token is the predicate function for token builders.
 type Token func(*sql.Selector)
