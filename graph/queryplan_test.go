@@ -237,10 +237,13 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	t.Run("media worker and dispatcher polls", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		e.rec.take()
-		e.inbox.Run(ctx)
+		// A service of its own: Run starts a service once, and the
+		// subtest above ran e.inbox.
+		svc := inbox.New(e.client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		svc.Run(ctx)
 		stmts := waitFor(t, e, "WHERE `messages`.`media_pending`", "WHERE `messages`.`status` = ?")
 		cancel()
-		e.inbox.Wait()
+		svc.Wait()
 		var poll []statement
 		for _, st := range stmts {
 			if strings.Contains(st.query, "WHERE `messages`.`media_pending`") || strings.Contains(st.query, "WHERE `messages`.`status` = ?") {
