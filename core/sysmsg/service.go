@@ -213,6 +213,7 @@ func (s *Service) UpdateSettings(ctx context.Context, accountID int, in []Settin
 		}
 		for i, x := range in {
 			c := db.AccountSystemMessage.Create().
+				SetTenantID(acc.tenantID). // the hook sets it too, except for the system viewer
 				SetIntegrationAccountID(accountID).
 				SetEvent(string(x.Event)).
 				SetMode(accountsystemmessage.Mode(x.Mode))

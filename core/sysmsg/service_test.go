@@ -338,3 +338,13 @@ func tenantOf(t *testing.T, f *fixture) int {
 	v, _ := core.ViewerFrom(f.admin)
 	return v.TenantID
 }
+
+func TestUpdateSettingsAsSystem(t *testing.T) {
+	f := newFixture(t)
+	txt := "System-set {position}"
+	if _, err := f.svc.UpdateSettings(f.sys, f.otherAccount, []sysmsg.SettingInput{{Event: sysmsg.Queued, Mode: sysmsg.ModeCustom, Text: &txt}}); err != nil {
+		t.Fatal(err)
+	}
+	got, send := f.text(t, f.other, f.otherAccount, sysmsg.Queued)
+	wantText(t, got, send, "System-set 2")
+}
