@@ -220,10 +220,12 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}
 	t.Run("held messages of a reconnected account", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
-		defer func() { cancel(); e.inbox.Wait() }()
-		e.inbox.Run(ctx)
+		// A service of its own: the media subtest runs the fixture's.
+		svc := inbox.New(e.client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer func() { cancel(); svc.Wait() }()
+		svc.Run(ctx)
 		e.rec.take()
-		if err := e.inbox.ReleaseHeld(core.SystemContext(ctx), tn.AccountIDs[0]); err != nil {
+		if err := svc.ReleaseHeld(core.SystemContext(ctx), tn.AccountIDs[0]); err != nil {
 			t.Fatal(err)
 		}
 		var held []statement
@@ -237,13 +239,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	t.Run("media worker and dispatcher polls", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		e.rec.take()
-		// A service of its own: Run starts a service once, and the
-		// subtest above ran e.inbox.
-		svc := inbox.New(e.client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		svc.Run(ctx)
+		e.inbox.Run(ctx)
 		stmts := waitFor(t, e, "WHERE `messages`.`media_pending`", "WHERE `messages`.`status` = ?")
 		cancel()
-		svc.Wait()
+		e.inbox.Wait()
 		var poll []statement
 		for _, st := range stmts {
 			if strings.Contains(st.query, "WHERE `messages`.`media_pending`") || strings.Contains(st.query, "WHERE `messages`.`status` = ?") {
