@@ -61,24 +61,29 @@ func oneLine(s string) string {
 }
 
 // placeholder finds the variable written at the start of s ("{name}..."): its
-// name and length, or ok false when s does not start with one. A brace that
-// does not enclose a word is plain text.
+// name and length, or ok false when s does not start with one. A name is a
+// letter, then letters, digits or "_", as in scenario texts; a brace that does
+// not enclose one ("{1}", "{ }") is plain text.
 func placeholder(s string) (name string, n int, ok bool) {
 	if len(s) < 3 || s[0] != '{' {
 		return "", 0, false
 	}
-	for i := 1; i < len(s); i++ {
+	for i := 1; i < len(s) && i <= maxNameLength+1; i++ {
 		c := s[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 		switch {
 		case c == '}' && i > 1:
 			return s[1:i], i + 1, true
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case letter, i > 1 && (c >= '0' && c <= '9' || c == '_'):
 		default:
 			return "", 0, false
 		}
 	}
 	return "", 0, false
 }
+
+// maxNameLength bounds a variable's name; longer words in braces are text.
+const maxNameLength = 64
 
 // variablesIn lists the distinct variable names text uses, in order.
 func variablesIn(text string) []string {

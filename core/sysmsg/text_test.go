@@ -29,7 +29,7 @@ func TestCheckText(t *testing.T) {
 	}{
 		{name: "trimmed", event: sysmsg.Queued, text: "  You are number {position}. \n", want: "You are number {position}."},
 		{name: "every variable of the event", event: sysmsg.Queued, text: "{customerName}: {position}, {wait}", want: "{customerName}: {position}, {wait}"},
-		{name: "braces that are no variable", event: sysmsg.AgentLeft, text: "Bye :-{ } {} {not a var}", want: "Bye :-{ } {} {not a var}"},
+		{name: "braces that are no variable", event: sysmsg.AgentLeft, text: "Bye :-{ } {} {not a var} {1} {_x}", want: "Bye :-{ } {} {not a var} {1} {_x}"},
 		{name: "empty", event: sysmsg.Queued, text: " \t\n", wantErr: "must not be empty"},
 		{name: "too long", event: sysmsg.Queued, text: strings.Repeat("é", sysmsg.MaxTextLength+1), wantErr: "must be at most 1000 characters (it has 1001)"},
 		{name: "at the limit", event: sysmsg.Queued, text: strings.Repeat("é", sysmsg.MaxTextLength), want: strings.Repeat("é", sysmsg.MaxTextLength)},
