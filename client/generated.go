@@ -2496,6 +2496,423 @@ func (v *AccountFieldsSettingsWhatsappTwilioSettingsAuthTokenSecretValue) __prem
 	return &retval, nil
 }
 
+// AccountSystemMessagesNode includes the requested fields of the GraphQL interface Node.
+//
+// AccountSystemMessagesNode is implemented by the following types:
+// AccountSystemMessagesNodeChatService
+// AccountSystemMessagesNodeContact
+// AccountSystemMessagesNodeConversation
+// AccountSystemMessagesNodeIntegrationAccount
+// AccountSystemMessagesNodeMessage
+// AccountSystemMessagesNodeOffer
+// AccountSystemMessagesNodeToken
+// AccountSystemMessagesNodeUser
+// AccountSystemMessagesNodeWebhookEvent
+// The GraphQL type's documentation follows.
+//
+// An object with an ID.
+// Follows the [Relay Global Object Identification Specification](https://relay.dev/graphql/objectidentification.htm)
+type AccountSystemMessagesNode interface {
+	implementsGraphQLInterfaceAccountSystemMessagesNode()
+	// GetTypename returns the receiver's concrete GraphQL type-name (see interface doc for possible values).
+	GetTypename() *string
+}
+
+func (v *AccountSystemMessagesNodeChatService) implementsGraphQLInterfaceAccountSystemMessagesNode() {
+}
+func (v *AccountSystemMessagesNodeContact) implementsGraphQLInterfaceAccountSystemMessagesNode() {}
+func (v *AccountSystemMessagesNodeConversation) implementsGraphQLInterfaceAccountSystemMessagesNode() {
+}
+func (v *AccountSystemMessagesNodeIntegrationAccount) implementsGraphQLInterfaceAccountSystemMessagesNode() {
+}
+func (v *AccountSystemMessagesNodeMessage) implementsGraphQLInterfaceAccountSystemMessagesNode() {}
+func (v *AccountSystemMessagesNodeOffer) implementsGraphQLInterfaceAccountSystemMessagesNode()   {}
+func (v *AccountSystemMessagesNodeToken) implementsGraphQLInterfaceAccountSystemMessagesNode()   {}
+func (v *AccountSystemMessagesNodeUser) implementsGraphQLInterfaceAccountSystemMessagesNode()    {}
+func (v *AccountSystemMessagesNodeWebhookEvent) implementsGraphQLInterfaceAccountSystemMessagesNode() {
+}
+
+func __unmarshalAccountSystemMessagesNode(b []byte, v *AccountSystemMessagesNode) error {
+	if string(b) == "null" {
+		return nil
+	}
+
+	var tn struct {
+		TypeName string `json:"__typename"`
+	}
+	err := json.Unmarshal(b, &tn)
+	if err != nil {
+		return err
+	}
+
+	switch tn.TypeName {
+	case "ChatService":
+		*v = new(AccountSystemMessagesNodeChatService)
+		return json.Unmarshal(b, *v)
+	case "Contact":
+		*v = new(AccountSystemMessagesNodeContact)
+		return json.Unmarshal(b, *v)
+	case "Conversation":
+		*v = new(AccountSystemMessagesNodeConversation)
+		return json.Unmarshal(b, *v)
+	case "IntegrationAccount":
+		*v = new(AccountSystemMessagesNodeIntegrationAccount)
+		return json.Unmarshal(b, *v)
+	case "Message":
+		*v = new(AccountSystemMessagesNodeMessage)
+		return json.Unmarshal(b, *v)
+	case "Offer":
+		*v = new(AccountSystemMessagesNodeOffer)
+		return json.Unmarshal(b, *v)
+	case "Token":
+		*v = new(AccountSystemMessagesNodeToken)
+		return json.Unmarshal(b, *v)
+	case "User":
+		*v = new(AccountSystemMessagesNodeUser)
+		return json.Unmarshal(b, *v)
+	case "WebhookEvent":
+		*v = new(AccountSystemMessagesNodeWebhookEvent)
+		return json.Unmarshal(b, *v)
+	case "":
+		return fmt.Errorf(
+			"response was missing Node.__typename")
+	default:
+		return fmt.Errorf(
+			`unexpected concrete type for AccountSystemMessagesNode: "%v"`, tn.TypeName)
+	}
+}
+
+func __marshalAccountSystemMessagesNode(v *AccountSystemMessagesNode) ([]byte, error) {
+
+	var typename string
+	switch v := (*v).(type) {
+	case *AccountSystemMessagesNodeChatService:
+		typename = "ChatService"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeChatService
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeContact:
+		typename = "Contact"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeContact
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeConversation:
+		typename = "Conversation"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeConversation
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeIntegrationAccount:
+		typename = "IntegrationAccount"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeIntegrationAccount
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeMessage:
+		typename = "Message"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeMessage
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeOffer:
+		typename = "Offer"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeOffer
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeToken:
+		typename = "Token"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeToken
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeUser:
+		typename = "User"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeUser
+		}{typename, v}
+		return json.Marshal(result)
+	case *AccountSystemMessagesNodeWebhookEvent:
+		typename = "WebhookEvent"
+
+		result := struct {
+			TypeName string `json:"__typename"`
+			*AccountSystemMessagesNodeWebhookEvent
+		}{typename, v}
+		return json.Marshal(result)
+	case nil:
+		return []byte("null"), nil
+	default:
+		return nil, fmt.Errorf(
+			`unexpected concrete type for AccountSystemMessagesNode: "%T"`, v)
+	}
+}
+
+// AccountSystemMessagesNodeChatService includes the requested fields of the GraphQL type ChatService.
+type AccountSystemMessagesNodeChatService struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeChatService.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeChatService) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeContact includes the requested fields of the GraphQL type Contact.
+type AccountSystemMessagesNodeContact struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeContact.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeContact) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeConversation includes the requested fields of the GraphQL type Conversation.
+type AccountSystemMessagesNodeConversation struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeConversation.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeConversation) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
+type AccountSystemMessagesNodeIntegrationAccount struct {
+	Typename *string `json:"__typename"`
+	Id       string  `json:"id"`
+	// How the account treats every chat event, in enum order. Events never set are DEFAULT.
+	SystemMessages []AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting `json:"systemMessages"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeIntegrationAccount.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccount) GetTypename() *string { return v.Typename }
+
+// GetId returns AccountSystemMessagesNodeIntegrationAccount.Id, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccount) GetId() string { return v.Id }
+
+// GetSystemMessages returns AccountSystemMessagesNodeIntegrationAccount.SystemMessages, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccount) GetSystemMessages() []AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting {
+	return v.SystemMessages
+}
+
+// AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting includes the requested fields of the GraphQL type SystemMessageSetting.
+// The GraphQL type's documentation follows.
+//
+// How an integration account treats one event.
+type AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting struct {
+	SystemMessageSettingFields `json:"-"`
+}
+
+// GetEvent returns AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting.Event, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) GetEvent() SystemMessageEvent {
+	return v.SystemMessageSettingFields.Event
+}
+
+// GetMode returns AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting.Mode, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) GetMode() SystemMessageMode {
+	return v.SystemMessageSettingFields.Mode
+}
+
+// GetText returns AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting.Text, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) GetText() *string {
+	return v.SystemMessageSettingFields.Text
+}
+
+// GetEffectiveText returns AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting.EffectiveText, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) GetEffectiveText() *string {
+	return v.SystemMessageSettingFields.EffectiveText
+}
+
+// GetVariables returns AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting.Variables, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) GetVariables() []string {
+	return v.SystemMessageSettingFields.Variables
+}
+
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SystemMessageSettingFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalAccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting struct {
+	Event SystemMessageEvent `json:"event"`
+
+	Mode SystemMessageMode `json:"mode"`
+
+	Text *string `json:"text"`
+
+	EffectiveText *string `json:"effectiveText"`
+
+	Variables []string `json:"variables"`
+}
+
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting) __premarshalJSON() (*__premarshalAccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting, error) {
+	var retval __premarshalAccountSystemMessagesNodeIntegrationAccountSystemMessagesSystemMessageSetting
+
+	retval.Event = v.SystemMessageSettingFields.Event
+	retval.Mode = v.SystemMessageSettingFields.Mode
+	retval.Text = v.SystemMessageSettingFields.Text
+	retval.EffectiveText = v.SystemMessageSettingFields.EffectiveText
+	retval.Variables = v.SystemMessageSettingFields.Variables
+	return &retval, nil
+}
+
+// AccountSystemMessagesNodeMessage includes the requested fields of the GraphQL type Message.
+type AccountSystemMessagesNodeMessage struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeMessage.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeMessage) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeOffer includes the requested fields of the GraphQL type Offer.
+type AccountSystemMessagesNodeOffer struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeOffer.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeOffer) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeToken includes the requested fields of the GraphQL type Token.
+type AccountSystemMessagesNodeToken struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeToken.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeToken) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeUser includes the requested fields of the GraphQL type User.
+type AccountSystemMessagesNodeUser struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeUser.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeUser) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesNodeWebhookEvent includes the requested fields of the GraphQL type WebhookEvent.
+type AccountSystemMessagesNodeWebhookEvent struct {
+	Typename *string `json:"__typename"`
+}
+
+// GetTypename returns AccountSystemMessagesNodeWebhookEvent.Typename, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesNodeWebhookEvent) GetTypename() *string { return v.Typename }
+
+// AccountSystemMessagesResponse is returned by AccountSystemMessages on success.
+type AccountSystemMessagesResponse struct {
+	// Fetches an object given its ID.
+	Node *AccountSystemMessagesNode `json:"-"`
+}
+
+// GetNode returns AccountSystemMessagesResponse.Node, and is useful for accessing the field via an interface.
+func (v *AccountSystemMessagesResponse) GetNode() *AccountSystemMessagesNode { return v.Node }
+
+func (v *AccountSystemMessagesResponse) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*AccountSystemMessagesResponse
+		Node json.RawMessage `json:"node"`
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.AccountSystemMessagesResponse = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	{
+		dst := &v.Node
+		src := firstPass.Node
+		if len(src) != 0 && string(src) != "null" {
+			*dst = new(AccountSystemMessagesNode)
+			err = __unmarshalAccountSystemMessagesNode(
+				src, *dst)
+			if err != nil {
+				return fmt.Errorf(
+					"unable to unmarshal AccountSystemMessagesResponse.Node: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+type __premarshalAccountSystemMessagesResponse struct {
+	Node json.RawMessage `json:"node"`
+}
+
+func (v *AccountSystemMessagesResponse) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *AccountSystemMessagesResponse) __premarshalJSON() (*__premarshalAccountSystemMessagesResponse, error) {
+	var retval __premarshalAccountSystemMessagesResponse
+
+	{
+
+		dst := &retval.Node
+		src := v.Node
+		if src != nil {
+			var err error
+			*dst, err = __marshalAccountSystemMessagesNode(
+				src)
+			if err != nil {
+				return nil, fmt.Errorf(
+					"unable to marshal AccountSystemMessagesResponse.Node: %w", err)
+			}
+		}
+	}
+	return &retval, nil
+}
+
 type AgentStateInput struct {
 	State UserState `json:"state"`
 	// Why the agent is NOT_READY (a break, training); only with NOT_READY.
@@ -6002,6 +6419,137 @@ type DeactivateUserResponse struct {
 // GetDeactivateUser returns DeactivateUserResponse.DeactivateUser, and is useful for accessing the field via an interface.
 func (v *DeactivateUserResponse) GetDeactivateUser() DeactivateUserDeactivateUser {
 	return v.DeactivateUser
+}
+
+// A tenant's default text of one event.
+type DefaultSystemMessageFields struct {
+	Event SystemMessageEvent `json:"event"`
+	Text  string             `json:"text"`
+	// True while the tenant has not changed the text: it is Switchboard's built-in one.
+	BuiltIn bool `json:"builtIn"`
+	// The variables texts of this event may use, without braces (customerName).
+	Variables []string `json:"variables"`
+}
+
+// GetEvent returns DefaultSystemMessageFields.Event, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageFields) GetEvent() SystemMessageEvent { return v.Event }
+
+// GetText returns DefaultSystemMessageFields.Text, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageFields) GetText() string { return v.Text }
+
+// GetBuiltIn returns DefaultSystemMessageFields.BuiltIn, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageFields) GetBuiltIn() bool { return v.BuiltIn }
+
+// GetVariables returns DefaultSystemMessageFields.Variables, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageFields) GetVariables() []string { return v.Variables }
+
+type DefaultSystemMessageInput struct {
+	Event SystemMessageEvent `json:"event"`
+	// At most 1000 characters, using only the event's variables. Null restores the built-in text.
+	Text *string `json:"text"`
+}
+
+// GetEvent returns DefaultSystemMessageInput.Event, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageInput) GetEvent() SystemMessageEvent { return v.Event }
+
+// GetText returns DefaultSystemMessageInput.Text, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessageInput) GetText() *string { return v.Text }
+
+// DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage includes the requested fields of the GraphQL type DefaultSystemMessage.
+// The GraphQL type's documentation follows.
+//
+// A tenant's default text of one event. Texts take variables, written in braces:
+// {customerName}, {agentName}, {position} (in the queue, 1 at the front) and {wait}
+// (in words: "about 3 minutes"); an unknown value is left out with the space or
+// comma before it.
+type DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage struct {
+	DefaultSystemMessageFields `json:"-"`
+}
+
+// GetEvent returns DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage.Event, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) GetEvent() SystemMessageEvent {
+	return v.DefaultSystemMessageFields.Event
+}
+
+// GetText returns DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage.Text, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) GetText() string {
+	return v.DefaultSystemMessageFields.Text
+}
+
+// GetBuiltIn returns DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage.BuiltIn, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) GetBuiltIn() bool {
+	return v.DefaultSystemMessageFields.BuiltIn
+}
+
+// GetVariables returns DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage.Variables, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) GetVariables() []string {
+	return v.DefaultSystemMessageFields.Variables
+}
+
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.DefaultSystemMessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalDefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage struct {
+	Event SystemMessageEvent `json:"event"`
+
+	Text string `json:"text"`
+
+	BuiltIn bool `json:"builtIn"`
+
+	Variables []string `json:"variables"`
+}
+
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage) __premarshalJSON() (*__premarshalDefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage, error) {
+	var retval __premarshalDefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage
+
+	retval.Event = v.DefaultSystemMessageFields.Event
+	retval.Text = v.DefaultSystemMessageFields.Text
+	retval.BuiltIn = v.DefaultSystemMessageFields.BuiltIn
+	retval.Variables = v.DefaultSystemMessageFields.Variables
+	return &retval, nil
+}
+
+// DefaultSystemMessagesResponse is returned by DefaultSystemMessages on success.
+type DefaultSystemMessagesResponse struct {
+	// The tenant's default text of every event, in enum order: what accounts that
+	// leave an event on DEFAULT send. Any signed-in user may read them (agents see
+	// what customers are told); only admins change them.
+	DefaultSystemMessages []DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage `json:"defaultSystemMessages"`
+}
+
+// GetDefaultSystemMessages returns DefaultSystemMessagesResponse.DefaultSystemMessages, and is useful for accessing the field via an interface.
+func (v *DefaultSystemMessagesResponse) GetDefaultSystemMessages() []DefaultSystemMessagesDefaultSystemMessagesDefaultSystemMessage {
+	return v.DefaultSystemMessages
 }
 
 // DeleteChatServiceResponse is returned by DeleteChatService on success.
@@ -10803,6 +11351,111 @@ func (v *StartConversationStartConversation) __premarshalJSON() (*__premarshalSt
 	return &retval, nil
 }
 
+// A chat event that may send the customer a system message.
+type SystemMessageEvent string
+
+const (
+	// The customer opened a new conversation.
+	SystemMessageEventConversationStarted SystemMessageEvent = "CONVERSATION_STARTED"
+	// The conversation entered a service's queue.
+	SystemMessageEventQueued SystemMessageEvent = "QUEUED"
+	// The conversation moved in the queue; sent at most every 30 seconds, but at once on reaching the front.
+	SystemMessageEventPositionChanged SystemMessageEvent = "POSITION_CHANGED"
+	// How long the customer will likely wait.
+	SystemMessageEventEstimatedWait SystemMessageEvent = "ESTIMATED_WAIT"
+	// An agent accepted the conversation.
+	SystemMessageEventAgentJoined SystemMessageEvent = "AGENT_JOINED"
+	// The conversation goes to another agent or service.
+	SystemMessageEventTransferred SystemMessageEvent = "TRANSFERRED"
+	// The agent left a conversation that stays open.
+	SystemMessageEventAgentLeft SystemMessageEvent = "AGENT_LEFT"
+	// No agent could be found in time.
+	SystemMessageEventNoAgentAvailable SystemMessageEvent = "NO_AGENT_AVAILABLE"
+	// The customer wrote while the service is closed.
+	SystemMessageEventOutsideHours SystemMessageEvent = "OUTSIDE_HOURS"
+	// The conversation will close unless the customer writes.
+	SystemMessageEventInactivityWarning SystemMessageEvent = "INACTIVITY_WARNING"
+	// The conversation ended.
+	SystemMessageEventConversationClosed SystemMessageEvent = "CONVERSATION_CLOSED"
+)
+
+var AllSystemMessageEvent = []SystemMessageEvent{
+	SystemMessageEventConversationStarted,
+	SystemMessageEventQueued,
+	SystemMessageEventPositionChanged,
+	SystemMessageEventEstimatedWait,
+	SystemMessageEventAgentJoined,
+	SystemMessageEventTransferred,
+	SystemMessageEventAgentLeft,
+	SystemMessageEventNoAgentAvailable,
+	SystemMessageEventOutsideHours,
+	SystemMessageEventInactivityWarning,
+	SystemMessageEventConversationClosed,
+}
+
+type SystemMessageInput struct {
+	Event SystemMessageEvent `json:"event"`
+	Mode  SystemMessageMode  `json:"mode"`
+	// The account's own text: at most 1000 characters, using only the event's
+	// variables. Required for CUSTOM; with DEFAULT or DISABLED a given text is kept
+	// for later and a null one leaves the stored text as it is.
+	Text *string `json:"text"`
+}
+
+// GetEvent returns SystemMessageInput.Event, and is useful for accessing the field via an interface.
+func (v *SystemMessageInput) GetEvent() SystemMessageEvent { return v.Event }
+
+// GetMode returns SystemMessageInput.Mode, and is useful for accessing the field via an interface.
+func (v *SystemMessageInput) GetMode() SystemMessageMode { return v.Mode }
+
+// GetText returns SystemMessageInput.Text, and is useful for accessing the field via an interface.
+func (v *SystemMessageInput) GetText() *string { return v.Text }
+
+// How an integration account treats an event.
+type SystemMessageMode string
+
+const (
+	// The account's own text.
+	SystemMessageModeCustom SystemMessageMode = "CUSTOM"
+	// The tenant's default text (defaultSystemMessages).
+	SystemMessageModeDefault SystemMessageMode = "DEFAULT"
+	// Nothing is sent.
+	SystemMessageModeDisabled SystemMessageMode = "DISABLED"
+)
+
+var AllSystemMessageMode = []SystemMessageMode{
+	SystemMessageModeCustom,
+	SystemMessageModeDefault,
+	SystemMessageModeDisabled,
+}
+
+// What the System Messages page shows of one event of an account.
+type SystemMessageSettingFields struct {
+	Event SystemMessageEvent `json:"event"`
+	Mode  SystemMessageMode  `json:"mode"`
+	// The account's own text; kept while the mode is DEFAULT or DISABLED. Null when it never had one.
+	Text *string `json:"text"`
+	// What the account sends (variables not filled in): its own text, the tenant's, or null when DISABLED.
+	EffectiveText *string `json:"effectiveText"`
+	// The variables texts of this event may use, without braces (customerName).
+	Variables []string `json:"variables"`
+}
+
+// GetEvent returns SystemMessageSettingFields.Event, and is useful for accessing the field via an interface.
+func (v *SystemMessageSettingFields) GetEvent() SystemMessageEvent { return v.Event }
+
+// GetMode returns SystemMessageSettingFields.Mode, and is useful for accessing the field via an interface.
+func (v *SystemMessageSettingFields) GetMode() SystemMessageMode { return v.Mode }
+
+// GetText returns SystemMessageSettingFields.Text, and is useful for accessing the field via an interface.
+func (v *SystemMessageSettingFields) GetText() *string { return v.Text }
+
+// GetEffectiveText returns SystemMessageSettingFields.EffectiveText, and is useful for accessing the field via an interface.
+func (v *SystemMessageSettingFields) GetEffectiveText() *string { return v.EffectiveText }
+
+// GetVariables returns SystemMessageSettingFields.Variables, and is useful for accessing the field via an interface.
+func (v *SystemMessageSettingFields) GetVariables() []string { return v.Variables }
+
 // TakeConversationResponse is returned by TakeConversation on success.
 type TakeConversationResponse struct {
 	// Assigns an unassigned open conversation to the viewer.
@@ -11796,6 +12449,103 @@ func (v *UpdateChatServiceUpdateChatService) __premarshalJSON() (*__premarshalUp
 	return &retval, nil
 }
 
+// UpdateDefaultSystemMessagesResponse is returned by UpdateDefaultSystemMessages on success.
+type UpdateDefaultSystemMessagesResponse struct {
+	// Changes the tenant's default texts of the given events, all or none. Returns
+	// every event's default; accounts on DEFAULT send the new text from the next
+	// message on.
+	UpdateDefaultSystemMessages []UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage `json:"updateDefaultSystemMessages"`
+}
+
+// GetUpdateDefaultSystemMessages returns UpdateDefaultSystemMessagesResponse.UpdateDefaultSystemMessages, and is useful for accessing the field via an interface.
+func (v *UpdateDefaultSystemMessagesResponse) GetUpdateDefaultSystemMessages() []UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage {
+	return v.UpdateDefaultSystemMessages
+}
+
+// UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage includes the requested fields of the GraphQL type DefaultSystemMessage.
+// The GraphQL type's documentation follows.
+//
+// A tenant's default text of one event. Texts take variables, written in braces:
+// {customerName}, {agentName}, {position} (in the queue, 1 at the front) and {wait}
+// (in words: "about 3 minutes"); an unknown value is left out with the space or
+// comma before it.
+type UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage struct {
+	DefaultSystemMessageFields `json:"-"`
+}
+
+// GetEvent returns UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage.Event, and is useful for accessing the field via an interface.
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) GetEvent() SystemMessageEvent {
+	return v.DefaultSystemMessageFields.Event
+}
+
+// GetText returns UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage.Text, and is useful for accessing the field via an interface.
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) GetText() string {
+	return v.DefaultSystemMessageFields.Text
+}
+
+// GetBuiltIn returns UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage.BuiltIn, and is useful for accessing the field via an interface.
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) GetBuiltIn() bool {
+	return v.DefaultSystemMessageFields.BuiltIn
+}
+
+// GetVariables returns UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage.Variables, and is useful for accessing the field via an interface.
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) GetVariables() []string {
+	return v.DefaultSystemMessageFields.Variables
+}
+
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.DefaultSystemMessageFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage struct {
+	Event SystemMessageEvent `json:"event"`
+
+	Text string `json:"text"`
+
+	BuiltIn bool `json:"builtIn"`
+
+	Variables []string `json:"variables"`
+}
+
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage) __premarshalJSON() (*__premarshalUpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage, error) {
+	var retval __premarshalUpdateDefaultSystemMessagesUpdateDefaultSystemMessagesDefaultSystemMessage
+
+	retval.Event = v.DefaultSystemMessageFields.Event
+	retval.Text = v.DefaultSystemMessageFields.Text
+	retval.BuiltIn = v.DefaultSystemMessageFields.BuiltIn
+	retval.Variables = v.DefaultSystemMessageFields.Variables
+	return &retval, nil
+}
+
 type UpdateIntegrationAccountInput struct {
 	Name *string `json:"name"`
 	// Must name the account's own messenger. Omitted fields keep their values.
@@ -11976,6 +12726,107 @@ func (v *UpdateIntegrationAccountUpdateIntegrationAccount) __premarshalJSON() (*
 				"unable to marshal UpdateIntegrationAccountUpdateIntegrationAccount.AccountFields.Settings: %w", err)
 		}
 	}
+	return &retval, nil
+}
+
+// UpdateSystemMessagesResponse is returned by UpdateSystemMessages on success.
+type UpdateSystemMessagesResponse struct {
+	// Changes how an integration account treats the given events, all or none.
+	// Returns every event's setting. Another tenant's account is NOT_FOUND.
+	UpdateSystemMessages []UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting `json:"updateSystemMessages"`
+}
+
+// GetUpdateSystemMessages returns UpdateSystemMessagesResponse.UpdateSystemMessages, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesResponse) GetUpdateSystemMessages() []UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting {
+	return v.UpdateSystemMessages
+}
+
+// UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting includes the requested fields of the GraphQL type SystemMessageSetting.
+// The GraphQL type's documentation follows.
+//
+// How an integration account treats one event.
+type UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting struct {
+	SystemMessageSettingFields `json:"-"`
+}
+
+// GetEvent returns UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting.Event, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) GetEvent() SystemMessageEvent {
+	return v.SystemMessageSettingFields.Event
+}
+
+// GetMode returns UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting.Mode, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) GetMode() SystemMessageMode {
+	return v.SystemMessageSettingFields.Mode
+}
+
+// GetText returns UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting.Text, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) GetText() *string {
+	return v.SystemMessageSettingFields.Text
+}
+
+// GetEffectiveText returns UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting.EffectiveText, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) GetEffectiveText() *string {
+	return v.SystemMessageSettingFields.EffectiveText
+}
+
+// GetVariables returns UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting.Variables, and is useful for accessing the field via an interface.
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) GetVariables() []string {
+	return v.SystemMessageSettingFields.Variables
+}
+
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.SystemMessageSettingFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalUpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting struct {
+	Event SystemMessageEvent `json:"event"`
+
+	Mode SystemMessageMode `json:"mode"`
+
+	Text *string `json:"text"`
+
+	EffectiveText *string `json:"effectiveText"`
+
+	Variables []string `json:"variables"`
+}
+
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *UpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting) __premarshalJSON() (*__premarshalUpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting, error) {
+	var retval __premarshalUpdateSystemMessagesUpdateSystemMessagesSystemMessageSetting
+
+	retval.Event = v.SystemMessageSettingFields.Event
+	retval.Mode = v.SystemMessageSettingFields.Mode
+	retval.Text = v.SystemMessageSettingFields.Text
+	retval.EffectiveText = v.SystemMessageSettingFields.EffectiveText
+	retval.Variables = v.SystemMessageSettingFields.Variables
 	return &retval, nil
 }
 
@@ -12802,6 +13653,14 @@ func (v *__AccountDirectoryInput) GetFirst() *int { return v.First }
 // GetAfter returns __AccountDirectoryInput.After, and is useful for accessing the field via an interface.
 func (v *__AccountDirectoryInput) GetAfter() *string { return v.After }
 
+// __AccountSystemMessagesInput is used internally by genqlient
+type __AccountSystemMessagesInput struct {
+	Id string `json:"id"`
+}
+
+// GetId returns __AccountSystemMessagesInput.Id, and is useful for accessing the field via an interface.
+func (v *__AccountSystemMessagesInput) GetId() string { return v.Id }
+
 // __AssignConversationInput is used internally by genqlient
 type __AssignConversationInput struct {
 	Id     string `json:"id"`
@@ -13194,6 +14053,14 @@ func (v *__UpdateChatServiceInput) GetId() string { return v.Id }
 // GetInput returns __UpdateChatServiceInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateChatServiceInput) GetInput() ChatServiceInput { return v.Input }
 
+// __UpdateDefaultSystemMessagesInput is used internally by genqlient
+type __UpdateDefaultSystemMessagesInput struct {
+	Input []DefaultSystemMessageInput `json:"input"`
+}
+
+// GetInput returns __UpdateDefaultSystemMessagesInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpdateDefaultSystemMessagesInput) GetInput() []DefaultSystemMessageInput { return v.Input }
+
 // __UpdateIntegrationAccountInput is used internally by genqlient
 type __UpdateIntegrationAccountInput struct {
 	Id    string                        `json:"id"`
@@ -13205,6 +14072,18 @@ func (v *__UpdateIntegrationAccountInput) GetId() string { return v.Id }
 
 // GetInput returns __UpdateIntegrationAccountInput.Input, and is useful for accessing the field via an interface.
 func (v *__UpdateIntegrationAccountInput) GetInput() UpdateIntegrationAccountInput { return v.Input }
+
+// __UpdateSystemMessagesInput is used internally by genqlient
+type __UpdateSystemMessagesInput struct {
+	AccountId string               `json:"accountId"`
+	Input     []SystemMessageInput `json:"input"`
+}
+
+// GetAccountId returns __UpdateSystemMessagesInput.AccountId, and is useful for accessing the field via an interface.
+func (v *__UpdateSystemMessagesInput) GetAccountId() string { return v.AccountId }
+
+// GetInput returns __UpdateSystemMessagesInput.Input, and is useful for accessing the field via an interface.
+func (v *__UpdateSystemMessagesInput) GetInput() []SystemMessageInput { return v.Input }
 
 // __UpdateUserInput is used internally by genqlient
 type __UpdateUserInput struct {
@@ -13342,6 +14221,55 @@ func AccountDirectory(
 	}
 
 	data_ = &AccountDirectoryResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by AccountSystemMessages.
+const AccountSystemMessages_Operation = `
+query AccountSystemMessages ($id: ID!) {
+	node(id: $id) {
+		__typename
+		... on IntegrationAccount {
+			id
+			systemMessages {
+				... SystemMessageSettingFields
+			}
+		}
+	}
+}
+fragment SystemMessageSettingFields on SystemMessageSetting {
+	event
+	mode
+	text
+	effectiveText
+	variables
+}
+`
+
+// Lists how an account treats every event; null when the account does not
+// exist or is another tenant's.
+func AccountSystemMessages(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	id string,
+) (data_ *AccountSystemMessagesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "AccountSystemMessages",
+		Query:  AccountSystemMessages_Operation,
+		Variables: &__AccountSystemMessagesInput{
+			Id: id,
+		},
+	}
+
+	data_ = &AccountSystemMessagesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -14554,6 +15482,43 @@ func DeactivateUser(
 	}
 
 	data_ = &DeactivateUserResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by DefaultSystemMessages.
+const DefaultSystemMessages_Operation = `
+query DefaultSystemMessages {
+	defaultSystemMessages {
+		... DefaultSystemMessageFields
+	}
+}
+fragment DefaultSystemMessageFields on DefaultSystemMessage {
+	event
+	text
+	builtIn
+	variables
+}
+`
+
+// Lists the tenant's default text of every event.
+func DefaultSystemMessages(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *DefaultSystemMessagesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DefaultSystemMessages",
+		Query:  DefaultSystemMessages_Operation,
+	}
+
+	data_ = &DefaultSystemMessagesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -16835,6 +17800,48 @@ func UpdateChatService(
 	return data_, err_
 }
 
+// The mutation executed by UpdateDefaultSystemMessages.
+const UpdateDefaultSystemMessages_Operation = `
+mutation UpdateDefaultSystemMessages ($input: [DefaultSystemMessageInput!]!) {
+	updateDefaultSystemMessages(input: $input) {
+		... DefaultSystemMessageFields
+	}
+}
+fragment DefaultSystemMessageFields on DefaultSystemMessage {
+	event
+	text
+	builtIn
+	variables
+}
+`
+
+// Changes the tenant's default texts of the given events (a null text restores
+// the built-in one) and returns every event's default.
+func UpdateDefaultSystemMessages(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input []DefaultSystemMessageInput,
+) (data_ *UpdateDefaultSystemMessagesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateDefaultSystemMessages",
+		Query:  UpdateDefaultSystemMessages_Operation,
+		Variables: &__UpdateDefaultSystemMessagesInput{
+			Input: input,
+		},
+	}
+
+	data_ = &UpdateDefaultSystemMessagesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by UpdateIntegrationAccount.
 const UpdateIntegrationAccount_Operation = `
 mutation UpdateIntegrationAccount ($id: ID!, $input: UpdateIntegrationAccountInput!) {
@@ -17008,6 +18015,51 @@ func UpdateIntegrationAccount(
 	}
 
 	data_ = &UpdateIntegrationAccountResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by UpdateSystemMessages.
+const UpdateSystemMessages_Operation = `
+mutation UpdateSystemMessages ($accountId: ID!, $input: [SystemMessageInput!]!) {
+	updateSystemMessages(accountId: $accountId, input: $input) {
+		... SystemMessageSettingFields
+	}
+}
+fragment SystemMessageSettingFields on SystemMessageSetting {
+	event
+	mode
+	text
+	effectiveText
+	variables
+}
+`
+
+// Sets the given events of an account to CUSTOM (with its text), DEFAULT or
+// DISABLED and returns every event's setting.
+func UpdateSystemMessages(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	accountId string,
+	input []SystemMessageInput,
+) (data_ *UpdateSystemMessagesResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "UpdateSystemMessages",
+		Query:  UpdateSystemMessages_Operation,
+		Variables: &__UpdateSystemMessagesInput{
+			AccountId: accountId,
+			Input:     input,
+		},
+	}
+
+	data_ = &UpdateSystemMessagesResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboard/switchboard/ent/accountsystemmessage"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -24,6 +25,7 @@ import (
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/tenant"
+	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -36,6 +38,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// AccountSystemMessage is the client for interacting with the AccountSystemMessage builders.
+	AccountSystemMessage *AccountSystemMessageClient
 	// ChatService is the client for interacting with the ChatService builders.
 	ChatService *ChatServiceClient
 	// Contact is the client for interacting with the Contact builders.
@@ -54,6 +58,8 @@ type Client struct {
 	Offer *OfferClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TenantSystemMessage is the client for interacting with the TenantSystemMessage builders.
+	TenantSystemMessage *TenantSystemMessageClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -71,6 +77,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.AccountSystemMessage = NewAccountSystemMessageClient(c.config)
 	c.ChatService = NewChatServiceClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Conversation = NewConversationClient(c.config)
@@ -80,6 +87,7 @@ func (c *Client) init() {
 	c.MessagePart = NewMessagePartClient(c.config)
 	c.Offer = NewOfferClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
+	c.TenantSystemMessage = NewTenantSystemMessageClient(c.config)
 	c.Token = NewTokenClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WebhookEvent = NewWebhookEventClient(c.config)
@@ -173,20 +181,22 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		ChatService:        NewChatServiceClient(cfg),
-		Contact:            NewContactClient(cfg),
-		Conversation:       NewConversationClient(cfg),
-		Event:              NewEventClient(cfg),
-		IntegrationAccount: NewIntegrationAccountClient(cfg),
-		Message:            NewMessageClient(cfg),
-		MessagePart:        NewMessagePartClient(cfg),
-		Offer:              NewOfferClient(cfg),
-		Tenant:             NewTenantClient(cfg),
-		Token:              NewTokenClient(cfg),
-		User:               NewUserClient(cfg),
-		WebhookEvent:       NewWebhookEventClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		AccountSystemMessage: NewAccountSystemMessageClient(cfg),
+		ChatService:          NewChatServiceClient(cfg),
+		Contact:              NewContactClient(cfg),
+		Conversation:         NewConversationClient(cfg),
+		Event:                NewEventClient(cfg),
+		IntegrationAccount:   NewIntegrationAccountClient(cfg),
+		Message:              NewMessageClient(cfg),
+		MessagePart:          NewMessagePartClient(cfg),
+		Offer:                NewOfferClient(cfg),
+		Tenant:               NewTenantClient(cfg),
+		TenantSystemMessage:  NewTenantSystemMessageClient(cfg),
+		Token:                NewTokenClient(cfg),
+		User:                 NewUserClient(cfg),
+		WebhookEvent:         NewWebhookEventClient(cfg),
 	}, nil
 }
 
@@ -204,27 +214,29 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:                ctx,
-		config:             cfg,
-		ChatService:        NewChatServiceClient(cfg),
-		Contact:            NewContactClient(cfg),
-		Conversation:       NewConversationClient(cfg),
-		Event:              NewEventClient(cfg),
-		IntegrationAccount: NewIntegrationAccountClient(cfg),
-		Message:            NewMessageClient(cfg),
-		MessagePart:        NewMessagePartClient(cfg),
-		Offer:              NewOfferClient(cfg),
-		Tenant:             NewTenantClient(cfg),
-		Token:              NewTokenClient(cfg),
-		User:               NewUserClient(cfg),
-		WebhookEvent:       NewWebhookEventClient(cfg),
+		ctx:                  ctx,
+		config:               cfg,
+		AccountSystemMessage: NewAccountSystemMessageClient(cfg),
+		ChatService:          NewChatServiceClient(cfg),
+		Contact:              NewContactClient(cfg),
+		Conversation:         NewConversationClient(cfg),
+		Event:                NewEventClient(cfg),
+		IntegrationAccount:   NewIntegrationAccountClient(cfg),
+		Message:              NewMessageClient(cfg),
+		MessagePart:          NewMessagePartClient(cfg),
+		Offer:                NewOfferClient(cfg),
+		Tenant:               NewTenantClient(cfg),
+		TenantSystemMessage:  NewTenantSystemMessageClient(cfg),
+		Token:                NewTokenClient(cfg),
+		User:                 NewUserClient(cfg),
+		WebhookEvent:         NewWebhookEventClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		ChatService.
+//		AccountSystemMessage.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -247,8 +259,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.ChatService, c.Contact, c.Conversation, c.Event, c.IntegrationAccount,
-		c.Message, c.MessagePart, c.Offer, c.Tenant, c.Token, c.User, c.WebhookEvent,
+		c.AccountSystemMessage, c.ChatService, c.Contact, c.Conversation, c.Event,
+		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.Tenant,
+		c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -258,8 +271,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.ChatService, c.Contact, c.Conversation, c.Event, c.IntegrationAccount,
-		c.Message, c.MessagePart, c.Offer, c.Tenant, c.Token, c.User, c.WebhookEvent,
+		c.AccountSystemMessage, c.ChatService, c.Contact, c.Conversation, c.Event,
+		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.Tenant,
+		c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -268,6 +282,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *AccountSystemMessageMutation:
+		return c.AccountSystemMessage.mutate(ctx, m)
 	case *ChatServiceMutation:
 		return c.ChatService.mutate(ctx, m)
 	case *ContactMutation:
@@ -286,6 +302,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Offer.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
+	case *TenantSystemMessageMutation:
+		return c.TenantSystemMessage.mutate(ctx, m)
 	case *TokenMutation:
 		return c.Token.mutate(ctx, m)
 	case *UserMutation:
@@ -294,6 +312,173 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WebhookEvent.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// AccountSystemMessageClient is a client for the AccountSystemMessage schema.
+type AccountSystemMessageClient struct {
+	config
+}
+
+// NewAccountSystemMessageClient returns a client for the AccountSystemMessage from the given config.
+func NewAccountSystemMessageClient(c config) *AccountSystemMessageClient {
+	return &AccountSystemMessageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accountsystemmessage.Hooks(f(g(h())))`.
+func (c *AccountSystemMessageClient) Use(hooks ...Hook) {
+	c.hooks.AccountSystemMessage = append(c.hooks.AccountSystemMessage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accountsystemmessage.Intercept(f(g(h())))`.
+func (c *AccountSystemMessageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccountSystemMessage = append(c.inters.AccountSystemMessage, interceptors...)
+}
+
+// Create returns a builder for creating a AccountSystemMessage entity.
+func (c *AccountSystemMessageClient) Create() *AccountSystemMessageCreate {
+	mutation := newAccountSystemMessageMutation(c.config, OpCreate)
+	return &AccountSystemMessageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccountSystemMessage entities.
+func (c *AccountSystemMessageClient) CreateBulk(builders ...*AccountSystemMessageCreate) *AccountSystemMessageCreateBulk {
+	return &AccountSystemMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccountSystemMessageClient) MapCreateBulk(slice any, setFunc func(*AccountSystemMessageCreate, int)) *AccountSystemMessageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccountSystemMessageCreateBulk{err: fmt.Errorf("calling to AccountSystemMessageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccountSystemMessageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccountSystemMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccountSystemMessage.
+func (c *AccountSystemMessageClient) Update() *AccountSystemMessageUpdate {
+	mutation := newAccountSystemMessageMutation(c.config, OpUpdate)
+	return &AccountSystemMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccountSystemMessageClient) UpdateOne(_m *AccountSystemMessage) *AccountSystemMessageUpdateOne {
+	mutation := newAccountSystemMessageMutation(c.config, OpUpdateOne, withAccountSystemMessage(_m))
+	return &AccountSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccountSystemMessageClient) UpdateOneID(id int) *AccountSystemMessageUpdateOne {
+	mutation := newAccountSystemMessageMutation(c.config, OpUpdateOne, withAccountSystemMessageID(id))
+	return &AccountSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccountSystemMessage.
+func (c *AccountSystemMessageClient) Delete() *AccountSystemMessageDelete {
+	mutation := newAccountSystemMessageMutation(c.config, OpDelete)
+	return &AccountSystemMessageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccountSystemMessageClient) DeleteOne(_m *AccountSystemMessage) *AccountSystemMessageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccountSystemMessageClient) DeleteOneID(id int) *AccountSystemMessageDeleteOne {
+	builder := c.Delete().Where(accountsystemmessage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccountSystemMessageDeleteOne{builder}
+}
+
+// Query returns a query builder for AccountSystemMessage.
+func (c *AccountSystemMessageClient) Query() *AccountSystemMessageQuery {
+	return &AccountSystemMessageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccountSystemMessage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccountSystemMessage entity by its id.
+func (c *AccountSystemMessageClient) Get(ctx context.Context, id int) (*AccountSystemMessage, error) {
+	return c.Query().Where(accountsystemmessage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccountSystemMessageClient) GetX(ctx context.Context, id int) *AccountSystemMessage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a AccountSystemMessage.
+func (c *AccountSystemMessageClient) QueryTenant(_m *AccountSystemMessage) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accountsystemmessage.Table, accountsystemmessage.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, accountsystemmessage.TenantTable, accountsystemmessage.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryIntegrationAccount queries the integration_account edge of a AccountSystemMessage.
+func (c *AccountSystemMessageClient) QueryIntegrationAccount(_m *AccountSystemMessage) *IntegrationAccountQuery {
+	query := (&IntegrationAccountClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(accountsystemmessage.Table, accountsystemmessage.FieldID, id),
+			sqlgraph.To(integrationaccount.Table, integrationaccount.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, accountsystemmessage.IntegrationAccountTable, accountsystemmessage.IntegrationAccountColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AccountSystemMessageClient) Hooks() []Hook {
+	hooks := c.hooks.AccountSystemMessage
+	return append(hooks[:len(hooks):len(hooks)], accountsystemmessage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccountSystemMessageClient) Interceptors() []Interceptor {
+	inters := c.inters.AccountSystemMessage
+	return append(inters[:len(inters):len(inters)], accountsystemmessage.Interceptors[:]...)
+}
+
+func (c *AccountSystemMessageClient) mutate(ctx context.Context, m *AccountSystemMessageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccountSystemMessageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccountSystemMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccountSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccountSystemMessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccountSystemMessage mutation op: %q", m.Op())
 	}
 }
 
@@ -1910,6 +2095,157 @@ func (c *TenantClient) mutate(ctx context.Context, m *TenantMutation) (Value, er
 	}
 }
 
+// TenantSystemMessageClient is a client for the TenantSystemMessage schema.
+type TenantSystemMessageClient struct {
+	config
+}
+
+// NewTenantSystemMessageClient returns a client for the TenantSystemMessage from the given config.
+func NewTenantSystemMessageClient(c config) *TenantSystemMessageClient {
+	return &TenantSystemMessageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tenantsystemmessage.Hooks(f(g(h())))`.
+func (c *TenantSystemMessageClient) Use(hooks ...Hook) {
+	c.hooks.TenantSystemMessage = append(c.hooks.TenantSystemMessage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tenantsystemmessage.Intercept(f(g(h())))`.
+func (c *TenantSystemMessageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TenantSystemMessage = append(c.inters.TenantSystemMessage, interceptors...)
+}
+
+// Create returns a builder for creating a TenantSystemMessage entity.
+func (c *TenantSystemMessageClient) Create() *TenantSystemMessageCreate {
+	mutation := newTenantSystemMessageMutation(c.config, OpCreate)
+	return &TenantSystemMessageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TenantSystemMessage entities.
+func (c *TenantSystemMessageClient) CreateBulk(builders ...*TenantSystemMessageCreate) *TenantSystemMessageCreateBulk {
+	return &TenantSystemMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TenantSystemMessageClient) MapCreateBulk(slice any, setFunc func(*TenantSystemMessageCreate, int)) *TenantSystemMessageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TenantSystemMessageCreateBulk{err: fmt.Errorf("calling to TenantSystemMessageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TenantSystemMessageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TenantSystemMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TenantSystemMessage.
+func (c *TenantSystemMessageClient) Update() *TenantSystemMessageUpdate {
+	mutation := newTenantSystemMessageMutation(c.config, OpUpdate)
+	return &TenantSystemMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TenantSystemMessageClient) UpdateOne(_m *TenantSystemMessage) *TenantSystemMessageUpdateOne {
+	mutation := newTenantSystemMessageMutation(c.config, OpUpdateOne, withTenantSystemMessage(_m))
+	return &TenantSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TenantSystemMessageClient) UpdateOneID(id int) *TenantSystemMessageUpdateOne {
+	mutation := newTenantSystemMessageMutation(c.config, OpUpdateOne, withTenantSystemMessageID(id))
+	return &TenantSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TenantSystemMessage.
+func (c *TenantSystemMessageClient) Delete() *TenantSystemMessageDelete {
+	mutation := newTenantSystemMessageMutation(c.config, OpDelete)
+	return &TenantSystemMessageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TenantSystemMessageClient) DeleteOne(_m *TenantSystemMessage) *TenantSystemMessageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TenantSystemMessageClient) DeleteOneID(id int) *TenantSystemMessageDeleteOne {
+	builder := c.Delete().Where(tenantsystemmessage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TenantSystemMessageDeleteOne{builder}
+}
+
+// Query returns a query builder for TenantSystemMessage.
+func (c *TenantSystemMessageClient) Query() *TenantSystemMessageQuery {
+	return &TenantSystemMessageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTenantSystemMessage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TenantSystemMessage entity by its id.
+func (c *TenantSystemMessageClient) Get(ctx context.Context, id int) (*TenantSystemMessage, error) {
+	return c.Query().Where(tenantsystemmessage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TenantSystemMessageClient) GetX(ctx context.Context, id int) *TenantSystemMessage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a TenantSystemMessage.
+func (c *TenantSystemMessageClient) QueryTenant(_m *TenantSystemMessage) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tenantsystemmessage.Table, tenantsystemmessage.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tenantsystemmessage.TenantTable, tenantsystemmessage.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TenantSystemMessageClient) Hooks() []Hook {
+	hooks := c.hooks.TenantSystemMessage
+	return append(hooks[:len(hooks):len(hooks)], tenantsystemmessage.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TenantSystemMessageClient) Interceptors() []Interceptor {
+	inters := c.inters.TenantSystemMessage
+	return append(inters[:len(inters):len(inters)], tenantsystemmessage.Interceptors[:]...)
+}
+
+func (c *TenantSystemMessageClient) mutate(ctx context.Context, m *TenantSystemMessageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TenantSystemMessageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TenantSystemMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TenantSystemMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TenantSystemMessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TenantSystemMessage mutation op: %q", m.Op())
+	}
+}
+
 // TokenClient is a client for the Token schema.
 type TokenClient struct {
 	config
@@ -2430,12 +2766,14 @@ func (c *WebhookEventClient) mutate(ctx context.Context, m *WebhookEventMutation
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ChatService, Contact, Conversation, Event, IntegrationAccount, Message,
-		MessagePart, Offer, Tenant, Token, User, WebhookEvent []ent.Hook
+		AccountSystemMessage, ChatService, Contact, Conversation, Event,
+		IntegrationAccount, Message, MessagePart, Offer, Tenant, TenantSystemMessage,
+		Token, User, WebhookEvent []ent.Hook
 	}
 	inters struct {
-		ChatService, Contact, Conversation, Event, IntegrationAccount, Message,
-		MessagePart, Offer, Tenant, Token, User, WebhookEvent []ent.Interceptor
+		AccountSystemMessage, ChatService, Contact, Conversation, Event,
+		IntegrationAccount, Message, MessagePart, Offer, Tenant, TenantSystemMessage,
+		Token, User, WebhookEvent []ent.Interceptor
 	}
 )
 

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/switchboard/switchboard/ent/accountsystemmessage"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -21,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/tenant"
+	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -84,18 +86,20 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			chatservice.Table:        chatservice.ValidColumn,
-			contact.Table:            contact.ValidColumn,
-			conversation.Table:       conversation.ValidColumn,
-			event.Table:              event.ValidColumn,
-			integrationaccount.Table: integrationaccount.ValidColumn,
-			message.Table:            message.ValidColumn,
-			messagepart.Table:        messagepart.ValidColumn,
-			offer.Table:              offer.ValidColumn,
-			tenant.Table:             tenant.ValidColumn,
-			token.Table:              token.ValidColumn,
-			user.Table:               user.ValidColumn,
-			webhookevent.Table:       webhookevent.ValidColumn,
+			accountsystemmessage.Table: accountsystemmessage.ValidColumn,
+			chatservice.Table:          chatservice.ValidColumn,
+			contact.Table:              contact.ValidColumn,
+			conversation.Table:         conversation.ValidColumn,
+			event.Table:                event.ValidColumn,
+			integrationaccount.Table:   integrationaccount.ValidColumn,
+			message.Table:              message.ValidColumn,
+			messagepart.Table:          messagepart.ValidColumn,
+			offer.Table:                offer.ValidColumn,
+			tenant.Table:               tenant.ValidColumn,
+			tenantsystemmessage.Table:  tenantsystemmessage.ValidColumn,
+			token.Table:                token.ValidColumn,
+			user.Table:                 user.ValidColumn,
+			webhookevent.Table:         webhookevent.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/accountsystemmessage"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -22,6 +23,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
+	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -37,19 +39,774 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeChatService        = "ChatService"
-	TypeContact            = "Contact"
-	TypeConversation       = "Conversation"
-	TypeEvent              = "Event"
-	TypeIntegrationAccount = "IntegrationAccount"
-	TypeMessage            = "Message"
-	TypeMessagePart        = "MessagePart"
-	TypeOffer              = "Offer"
-	TypeTenant             = "Tenant"
-	TypeToken              = "Token"
-	TypeUser               = "User"
-	TypeWebhookEvent       = "WebhookEvent"
+	TypeAccountSystemMessage = "AccountSystemMessage"
+	TypeChatService          = "ChatService"
+	TypeContact              = "Contact"
+	TypeConversation         = "Conversation"
+	TypeEvent                = "Event"
+	TypeIntegrationAccount   = "IntegrationAccount"
+	TypeMessage              = "Message"
+	TypeMessagePart          = "MessagePart"
+	TypeOffer                = "Offer"
+	TypeTenant               = "Tenant"
+	TypeTenantSystemMessage  = "TenantSystemMessage"
+	TypeToken                = "Token"
+	TypeUser                 = "User"
+	TypeWebhookEvent         = "WebhookEvent"
 )
+
+// AccountSystemMessageMutation represents an operation that mutates the AccountSystemMessage nodes in the graph.
+type AccountSystemMessageMutation struct {
+	config
+	op                         Op
+	typ                        string
+	id                         *int
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	event                      *string
+	mode                       *accountsystemmessage.Mode
+	text                       *string
+	clearedFields              map[string]struct{}
+	tenant                     *int
+	clearedtenant              bool
+	integration_account        *int
+	clearedintegration_account bool
+	done                       bool
+	oldValue                   func(context.Context) (*AccountSystemMessage, error)
+	predicates                 []predicate.AccountSystemMessage
+}
+
+var _ ent.Mutation = (*AccountSystemMessageMutation)(nil)
+
+// accountsystemmessageOption allows management of the mutation configuration using functional options.
+type accountsystemmessageOption func(*AccountSystemMessageMutation)
+
+// newAccountSystemMessageMutation creates new mutation for the AccountSystemMessage entity.
+func newAccountSystemMessageMutation(c config, op Op, opts ...accountsystemmessageOption) *AccountSystemMessageMutation {
+	m := &AccountSystemMessageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccountSystemMessage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccountSystemMessageID sets the ID field of the mutation.
+func withAccountSystemMessageID(id int) accountsystemmessageOption {
+	return func(m *AccountSystemMessageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccountSystemMessage
+		)
+		m.oldValue = func(ctx context.Context) (*AccountSystemMessage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccountSystemMessage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccountSystemMessage sets the old AccountSystemMessage of the mutation.
+func withAccountSystemMessage(node *AccountSystemMessage) accountsystemmessageOption {
+	return func(m *AccountSystemMessageMutation) {
+		m.oldValue = func(context.Context) (*AccountSystemMessage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccountSystemMessageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccountSystemMessageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccountSystemMessageMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccountSystemMessageMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccountSystemMessage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AccountSystemMessageMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AccountSystemMessageMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AccountSystemMessageMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AccountSystemMessageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AccountSystemMessageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AccountSystemMessageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AccountSystemMessageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AccountSystemMessageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AccountSystemMessageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetIntegrationAccountID sets the "integration_account_id" field.
+func (m *AccountSystemMessageMutation) SetIntegrationAccountID(i int) {
+	m.integration_account = &i
+}
+
+// IntegrationAccountID returns the value of the "integration_account_id" field in the mutation.
+func (m *AccountSystemMessageMutation) IntegrationAccountID() (r int, exists bool) {
+	v := m.integration_account
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIntegrationAccountID returns the old "integration_account_id" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldIntegrationAccountID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIntegrationAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIntegrationAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIntegrationAccountID: %w", err)
+	}
+	return oldValue.IntegrationAccountID, nil
+}
+
+// ResetIntegrationAccountID resets all changes to the "integration_account_id" field.
+func (m *AccountSystemMessageMutation) ResetIntegrationAccountID() {
+	m.integration_account = nil
+}
+
+// SetEvent sets the "event" field.
+func (m *AccountSystemMessageMutation) SetEvent(s string) {
+	m.event = &s
+}
+
+// Event returns the value of the "event" field in the mutation.
+func (m *AccountSystemMessageMutation) Event() (r string, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvent returns the old "event" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldEvent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvent: %w", err)
+	}
+	return oldValue.Event, nil
+}
+
+// ResetEvent resets all changes to the "event" field.
+func (m *AccountSystemMessageMutation) ResetEvent() {
+	m.event = nil
+}
+
+// SetMode sets the "mode" field.
+func (m *AccountSystemMessageMutation) SetMode(a accountsystemmessage.Mode) {
+	m.mode = &a
+}
+
+// Mode returns the value of the "mode" field in the mutation.
+func (m *AccountSystemMessageMutation) Mode() (r accountsystemmessage.Mode, exists bool) {
+	v := m.mode
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMode returns the old "mode" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldMode(ctx context.Context) (v accountsystemmessage.Mode, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMode: %w", err)
+	}
+	return oldValue.Mode, nil
+}
+
+// ResetMode resets all changes to the "mode" field.
+func (m *AccountSystemMessageMutation) ResetMode() {
+	m.mode = nil
+}
+
+// SetText sets the "text" field.
+func (m *AccountSystemMessageMutation) SetText(s string) {
+	m.text = &s
+}
+
+// Text returns the value of the "text" field in the mutation.
+func (m *AccountSystemMessageMutation) Text() (r string, exists bool) {
+	v := m.text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldText returns the old "text" field's value of the AccountSystemMessage entity.
+// If the AccountSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountSystemMessageMutation) OldText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldText: %w", err)
+	}
+	return oldValue.Text, nil
+}
+
+// ResetText resets all changes to the "text" field.
+func (m *AccountSystemMessageMutation) ResetText() {
+	m.text = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *AccountSystemMessageMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[accountsystemmessage.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *AccountSystemMessageMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *AccountSystemMessageMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *AccountSystemMessageMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearIntegrationAccount clears the "integration_account" edge to the IntegrationAccount entity.
+func (m *AccountSystemMessageMutation) ClearIntegrationAccount() {
+	m.clearedintegration_account = true
+	m.clearedFields[accountsystemmessage.FieldIntegrationAccountID] = struct{}{}
+}
+
+// IntegrationAccountCleared reports if the "integration_account" edge to the IntegrationAccount entity was cleared.
+func (m *AccountSystemMessageMutation) IntegrationAccountCleared() bool {
+	return m.clearedintegration_account
+}
+
+// IntegrationAccountIDs returns the "integration_account" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// IntegrationAccountID instead. It exists only for internal usage by the builders.
+func (m *AccountSystemMessageMutation) IntegrationAccountIDs() (ids []int) {
+	if id := m.integration_account; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetIntegrationAccount resets all changes to the "integration_account" edge.
+func (m *AccountSystemMessageMutation) ResetIntegrationAccount() {
+	m.integration_account = nil
+	m.clearedintegration_account = false
+}
+
+// Where appends a list predicates to the AccountSystemMessageMutation builder.
+func (m *AccountSystemMessageMutation) Where(ps ...predicate.AccountSystemMessage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccountSystemMessageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccountSystemMessageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccountSystemMessage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccountSystemMessageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccountSystemMessageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccountSystemMessage).
+func (m *AccountSystemMessageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccountSystemMessageMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant != nil {
+		fields = append(fields, accountsystemmessage.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, accountsystemmessage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, accountsystemmessage.FieldUpdatedAt)
+	}
+	if m.integration_account != nil {
+		fields = append(fields, accountsystemmessage.FieldIntegrationAccountID)
+	}
+	if m.event != nil {
+		fields = append(fields, accountsystemmessage.FieldEvent)
+	}
+	if m.mode != nil {
+		fields = append(fields, accountsystemmessage.FieldMode)
+	}
+	if m.text != nil {
+		fields = append(fields, accountsystemmessage.FieldText)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccountSystemMessageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accountsystemmessage.FieldTenantID:
+		return m.TenantID()
+	case accountsystemmessage.FieldCreatedAt:
+		return m.CreatedAt()
+	case accountsystemmessage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case accountsystemmessage.FieldIntegrationAccountID:
+		return m.IntegrationAccountID()
+	case accountsystemmessage.FieldEvent:
+		return m.Event()
+	case accountsystemmessage.FieldMode:
+		return m.Mode()
+	case accountsystemmessage.FieldText:
+		return m.Text()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccountSystemMessageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accountsystemmessage.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case accountsystemmessage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case accountsystemmessage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case accountsystemmessage.FieldIntegrationAccountID:
+		return m.OldIntegrationAccountID(ctx)
+	case accountsystemmessage.FieldEvent:
+		return m.OldEvent(ctx)
+	case accountsystemmessage.FieldMode:
+		return m.OldMode(ctx)
+	case accountsystemmessage.FieldText:
+		return m.OldText(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccountSystemMessage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountSystemMessageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accountsystemmessage.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case accountsystemmessage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case accountsystemmessage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case accountsystemmessage.FieldIntegrationAccountID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIntegrationAccountID(v)
+		return nil
+	case accountsystemmessage.FieldEvent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvent(v)
+		return nil
+	case accountsystemmessage.FieldMode:
+		v, ok := value.(accountsystemmessage.Mode)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMode(v)
+		return nil
+	case accountsystemmessage.FieldText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetText(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountSystemMessage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccountSystemMessageMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccountSystemMessageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountSystemMessageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AccountSystemMessage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccountSystemMessageMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccountSystemMessageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccountSystemMessageMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AccountSystemMessage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccountSystemMessageMutation) ResetField(name string) error {
+	switch name {
+	case accountsystemmessage.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case accountsystemmessage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case accountsystemmessage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case accountsystemmessage.FieldIntegrationAccountID:
+		m.ResetIntegrationAccountID()
+		return nil
+	case accountsystemmessage.FieldEvent:
+		m.ResetEvent()
+		return nil
+	case accountsystemmessage.FieldMode:
+		m.ResetMode()
+		return nil
+	case accountsystemmessage.FieldText:
+		m.ResetText()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountSystemMessage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccountSystemMessageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, accountsystemmessage.EdgeTenant)
+	}
+	if m.integration_account != nil {
+		edges = append(edges, accountsystemmessage.EdgeIntegrationAccount)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccountSystemMessageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case accountsystemmessage.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case accountsystemmessage.EdgeIntegrationAccount:
+		if id := m.integration_account; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccountSystemMessageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccountSystemMessageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccountSystemMessageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, accountsystemmessage.EdgeTenant)
+	}
+	if m.clearedintegration_account {
+		edges = append(edges, accountsystemmessage.EdgeIntegrationAccount)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccountSystemMessageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case accountsystemmessage.EdgeTenant:
+		return m.clearedtenant
+	case accountsystemmessage.EdgeIntegrationAccount:
+		return m.clearedintegration_account
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccountSystemMessageMutation) ClearEdge(name string) error {
+	switch name {
+	case accountsystemmessage.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case accountsystemmessage.EdgeIntegrationAccount:
+		m.ClearIntegrationAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountSystemMessage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccountSystemMessageMutation) ResetEdge(name string) error {
+	switch name {
+	case accountsystemmessage.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case accountsystemmessage.EdgeIntegrationAccount:
+		m.ResetIntegrationAccount()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountSystemMessage edge %s", name)
+}
 
 // ChatServiceMutation represents an operation that mutates the ChatService nodes in the graph.
 type ChatServiceMutation struct {
@@ -11003,6 +11760,605 @@ func (m *TenantMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *TenantMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Tenant edge %s", name)
+}
+
+// TenantSystemMessageMutation represents an operation that mutates the TenantSystemMessage nodes in the graph.
+type TenantSystemMessageMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	event         *string
+	text          *string
+	clearedFields map[string]struct{}
+	tenant        *int
+	clearedtenant bool
+	done          bool
+	oldValue      func(context.Context) (*TenantSystemMessage, error)
+	predicates    []predicate.TenantSystemMessage
+}
+
+var _ ent.Mutation = (*TenantSystemMessageMutation)(nil)
+
+// tenantsystemmessageOption allows management of the mutation configuration using functional options.
+type tenantsystemmessageOption func(*TenantSystemMessageMutation)
+
+// newTenantSystemMessageMutation creates new mutation for the TenantSystemMessage entity.
+func newTenantSystemMessageMutation(c config, op Op, opts ...tenantsystemmessageOption) *TenantSystemMessageMutation {
+	m := &TenantSystemMessageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTenantSystemMessage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTenantSystemMessageID sets the ID field of the mutation.
+func withTenantSystemMessageID(id int) tenantsystemmessageOption {
+	return func(m *TenantSystemMessageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TenantSystemMessage
+		)
+		m.oldValue = func(ctx context.Context) (*TenantSystemMessage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TenantSystemMessage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTenantSystemMessage sets the old TenantSystemMessage of the mutation.
+func withTenantSystemMessage(node *TenantSystemMessage) tenantsystemmessageOption {
+	return func(m *TenantSystemMessageMutation) {
+		m.oldValue = func(context.Context) (*TenantSystemMessage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TenantSystemMessageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TenantSystemMessageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TenantSystemMessageMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TenantSystemMessageMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TenantSystemMessage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *TenantSystemMessageMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *TenantSystemMessageMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the TenantSystemMessage entity.
+// If the TenantSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantSystemMessageMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *TenantSystemMessageMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TenantSystemMessageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TenantSystemMessageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TenantSystemMessage entity.
+// If the TenantSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantSystemMessageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TenantSystemMessageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TenantSystemMessageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TenantSystemMessageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TenantSystemMessage entity.
+// If the TenantSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantSystemMessageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TenantSystemMessageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetEvent sets the "event" field.
+func (m *TenantSystemMessageMutation) SetEvent(s string) {
+	m.event = &s
+}
+
+// Event returns the value of the "event" field in the mutation.
+func (m *TenantSystemMessageMutation) Event() (r string, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvent returns the old "event" field's value of the TenantSystemMessage entity.
+// If the TenantSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantSystemMessageMutation) OldEvent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvent: %w", err)
+	}
+	return oldValue.Event, nil
+}
+
+// ResetEvent resets all changes to the "event" field.
+func (m *TenantSystemMessageMutation) ResetEvent() {
+	m.event = nil
+}
+
+// SetText sets the "text" field.
+func (m *TenantSystemMessageMutation) SetText(s string) {
+	m.text = &s
+}
+
+// Text returns the value of the "text" field in the mutation.
+func (m *TenantSystemMessageMutation) Text() (r string, exists bool) {
+	v := m.text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldText returns the old "text" field's value of the TenantSystemMessage entity.
+// If the TenantSystemMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenantSystemMessageMutation) OldText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldText: %w", err)
+	}
+	return oldValue.Text, nil
+}
+
+// ResetText resets all changes to the "text" field.
+func (m *TenantSystemMessageMutation) ResetText() {
+	m.text = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *TenantSystemMessageMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[tenantsystemmessage.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *TenantSystemMessageMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *TenantSystemMessageMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *TenantSystemMessageMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// Where appends a list predicates to the TenantSystemMessageMutation builder.
+func (m *TenantSystemMessageMutation) Where(ps ...predicate.TenantSystemMessage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TenantSystemMessageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TenantSystemMessageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TenantSystemMessage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TenantSystemMessageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TenantSystemMessageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TenantSystemMessage).
+func (m *TenantSystemMessageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TenantSystemMessageMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.tenant != nil {
+		fields = append(fields, tenantsystemmessage.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, tenantsystemmessage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, tenantsystemmessage.FieldUpdatedAt)
+	}
+	if m.event != nil {
+		fields = append(fields, tenantsystemmessage.FieldEvent)
+	}
+	if m.text != nil {
+		fields = append(fields, tenantsystemmessage.FieldText)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TenantSystemMessageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tenantsystemmessage.FieldTenantID:
+		return m.TenantID()
+	case tenantsystemmessage.FieldCreatedAt:
+		return m.CreatedAt()
+	case tenantsystemmessage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case tenantsystemmessage.FieldEvent:
+		return m.Event()
+	case tenantsystemmessage.FieldText:
+		return m.Text()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TenantSystemMessageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tenantsystemmessage.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case tenantsystemmessage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case tenantsystemmessage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case tenantsystemmessage.FieldEvent:
+		return m.OldEvent(ctx)
+	case tenantsystemmessage.FieldText:
+		return m.OldText(ctx)
+	}
+	return nil, fmt.Errorf("unknown TenantSystemMessage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TenantSystemMessageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tenantsystemmessage.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case tenantsystemmessage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case tenantsystemmessage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case tenantsystemmessage.FieldEvent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvent(v)
+		return nil
+	case tenantsystemmessage.FieldText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetText(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TenantSystemMessage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TenantSystemMessageMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TenantSystemMessageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TenantSystemMessageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown TenantSystemMessage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TenantSystemMessageMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TenantSystemMessageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TenantSystemMessageMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown TenantSystemMessage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TenantSystemMessageMutation) ResetField(name string) error {
+	switch name {
+	case tenantsystemmessage.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case tenantsystemmessage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case tenantsystemmessage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case tenantsystemmessage.FieldEvent:
+		m.ResetEvent()
+		return nil
+	case tenantsystemmessage.FieldText:
+		m.ResetText()
+		return nil
+	}
+	return fmt.Errorf("unknown TenantSystemMessage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TenantSystemMessageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.tenant != nil {
+		edges = append(edges, tenantsystemmessage.EdgeTenant)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TenantSystemMessageMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case tenantsystemmessage.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TenantSystemMessageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TenantSystemMessageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TenantSystemMessageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedtenant {
+		edges = append(edges, tenantsystemmessage.EdgeTenant)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TenantSystemMessageMutation) EdgeCleared(name string) bool {
+	switch name {
+	case tenantsystemmessage.EdgeTenant:
+		return m.clearedtenant
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TenantSystemMessageMutation) ClearEdge(name string) error {
+	switch name {
+	case tenantsystemmessage.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown TenantSystemMessage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TenantSystemMessageMutation) ResetEdge(name string) error {
+	switch name {
+	case tenantsystemmessage.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	}
+	return fmt.Errorf("unknown TenantSystemMessage edge %s", name)
 }
 
 // TokenMutation represents an operation that mutates the Token nodes in the graph.

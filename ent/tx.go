@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// AccountSystemMessage is the client for interacting with the AccountSystemMessage builders.
+	AccountSystemMessage *AccountSystemMessageClient
 	// ChatService is the client for interacting with the ChatService builders.
 	ChatService *ChatServiceClient
 	// Contact is the client for interacting with the Contact builders.
@@ -32,6 +34,8 @@ type Tx struct {
 	Offer *OfferClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TenantSystemMessage is the client for interacting with the TenantSystemMessage builders.
+	TenantSystemMessage *TenantSystemMessageClient
 	// Token is the client for interacting with the Token builders.
 	Token *TokenClient
 	// User is the client for interacting with the User builders.
@@ -169,6 +173,7 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.AccountSystemMessage = NewAccountSystemMessageClient(tx.config)
 	tx.ChatService = NewChatServiceClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Conversation = NewConversationClient(tx.config)
@@ -178,6 +183,7 @@ func (tx *Tx) init() {
 	tx.MessagePart = NewMessagePartClient(tx.config)
 	tx.Offer = NewOfferClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
+	tx.TenantSystemMessage = NewTenantSystemMessageClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WebhookEvent = NewWebhookEventClient(tx.config)
@@ -190,7 +196,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: ChatService.QueryXXX(), the query will be executed
+// applies a query, for example: AccountSystemMessage.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

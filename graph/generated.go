@@ -158,6 +158,13 @@ type ComplexityRoot struct {
 		WebhookURL       func(childComplexity int) int
 	}
 
+	DefaultSystemMessage struct {
+		BuiltIn   func(childComplexity int) int
+		Event     func(childComplexity int) int
+		Text      func(childComplexity int) int
+		Variables func(childComplexity int) int
+	}
+
 	Detail struct {
 		Key   func(childComplexity int) int
 		Value func(childComplexity int) int
@@ -172,19 +179,20 @@ type ComplexityRoot struct {
 	}
 
 	IntegrationAccount struct {
-		AccountID  func(childComplexity int) int
-		CreatedAt  func(childComplexity int) int
-		Health     func(childComplexity int) int
-		ID         func(childComplexity int) int
-		LastTest   func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Provider   func(childComplexity int) int
-		Settings   func(childComplexity int) int
-		Status     func(childComplexity int) int
-		Type       func(childComplexity int) int
-		UpdatedAt  func(childComplexity int) int
-		VerifiedAt func(childComplexity int) int
-		WebhookURL func(childComplexity int) int
+		AccountID      func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Health         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastTest       func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Provider       func(childComplexity int) int
+		Settings       func(childComplexity int) int
+		Status         func(childComplexity int) int
+		SystemMessages func(childComplexity int) int
+		Type           func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+		VerifiedAt     func(childComplexity int) int
+		WebhookURL     func(childComplexity int) int
 	}
 
 	IntegrationAccountConnection struct {
@@ -281,7 +289,9 @@ type ComplexityRoot struct {
 		TestConnection               func(childComplexity int, id int) int
 		TransferConversation         func(childComplexity int, id int, userID *int, serviceID *int) int
 		UpdateChatService            func(childComplexity int, id int, input model.ChatServiceInput) int
+		UpdateDefaultSystemMessages  func(childComplexity int, input []*model.DefaultSystemMessageInput) int
 		UpdateIntegrationAccount     func(childComplexity int, id int, input model.UpdateIntegrationAccountInput) int
+		UpdateSystemMessages         func(childComplexity int, accountID int, input []*model.SystemMessageInput) int
 		UpdateUser                   func(childComplexity int, id int, input model.UpdateUserInput) int
 	}
 
@@ -310,16 +320,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		ChatServices        func(childComplexity int) int
-		Contacts            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
-		Conversations       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
-		FailedWebhookEvents func(childComplexity int, first *int, after *entgql.Cursor[int]) int
-		IntegrationAccounts func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) int
-		Me                  func(childComplexity int) int
-		Node                func(childComplexity int, id int) int
-		Nodes               func(childComplexity int, ids []int) int
-		Tokens              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TokenOrder, where *ent.TokenWhereInput) int
-		Users               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+		ChatServices          func(childComplexity int) int
+		Contacts              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
+		Conversations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
+		DefaultSystemMessages func(childComplexity int) int
+		FailedWebhookEvents   func(childComplexity int, first *int, after *entgql.Cursor[int]) int
+		IntegrationAccounts   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) int
+		Me                    func(childComplexity int) int
+		Node                  func(childComplexity int, id int) int
+		Nodes                 func(childComplexity int, ids []int) int
+		Tokens                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TokenOrder, where *ent.TokenWhereInput) int
+		Users                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	SecretValue struct {
@@ -341,6 +352,14 @@ type ComplexityRoot struct {
 		ConversationEvents       func(childComplexity int, conversationID int, after *string) int
 		InboxEvents              func(childComplexity int, after *string) int
 		IntegrationAccountEvents func(childComplexity int) int
+	}
+
+	SystemMessageSetting struct {
+		EffectiveText func(childComplexity int) int
+		Event         func(childComplexity int) int
+		Mode          func(childComplexity int) int
+		Text          func(childComplexity int) int
+		Variables     func(childComplexity int) int
 	}
 
 	TelegramSettings struct {
@@ -485,6 +504,7 @@ type IntegrationAccountResolver interface {
 	Settings(ctx context.Context, obj *ent.IntegrationAccount) (model.IntegrationSettings, error)
 	LastTest(ctx context.Context, obj *ent.IntegrationAccount) (*model.ProviderResult, error)
 	Health(ctx context.Context, obj *ent.IntegrationAccount) (*model.AccountHealth, error)
+	SystemMessages(ctx context.Context, obj *ent.IntegrationAccount) ([]*model.SystemMessageSetting, error)
 }
 type MessageResolver interface {
 	Attachments(ctx context.Context, obj *ent.Message) ([]*model.Attachment, error)
@@ -519,6 +539,8 @@ type MutationResolver interface {
 	SetAgentState(ctx context.Context, input model.AgentStateInput) (*ent.User, error)
 	AcceptOffer(ctx context.Context, id int) (*ent.Conversation, error)
 	RejectOffer(ctx context.Context, id int) (*ent.Offer, error)
+	UpdateDefaultSystemMessages(ctx context.Context, input []*model.DefaultSystemMessageInput) ([]*model.DefaultSystemMessage, error)
+	UpdateSystemMessages(ctx context.Context, accountID int, input []*model.SystemMessageInput) ([]*model.SystemMessageSetting, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -531,6 +553,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.User, error)
 	FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error)
 	ChatServices(ctx context.Context) ([]*ent.ChatService, error)
+	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
 }
 type SubscriptionResolver interface {
 	IntegrationAccountEvents(ctx context.Context) (<-chan *model.IntegrationAccountEvent, error)
@@ -983,6 +1006,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CustomSettings.WebhookURL(childComplexity), true
 
+	case "DefaultSystemMessage.builtIn":
+		if e.ComplexityRoot.DefaultSystemMessage.BuiltIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DefaultSystemMessage.BuiltIn(childComplexity), true
+	case "DefaultSystemMessage.event":
+		if e.ComplexityRoot.DefaultSystemMessage.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DefaultSystemMessage.Event(childComplexity), true
+	case "DefaultSystemMessage.text":
+		if e.ComplexityRoot.DefaultSystemMessage.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DefaultSystemMessage.Text(childComplexity), true
+	case "DefaultSystemMessage.variables":
+		if e.ComplexityRoot.DefaultSystemMessage.Variables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DefaultSystemMessage.Variables(childComplexity), true
+
 	case "Detail.key":
 		if e.ComplexityRoot.Detail.Key == nil {
 			break
@@ -1081,6 +1129,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationAccount.Status(childComplexity), true
+	case "IntegrationAccount.systemMessages":
+		if e.ComplexityRoot.IntegrationAccount.SystemMessages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationAccount.SystemMessages(childComplexity), true
 	case "IntegrationAccount.type":
 		if e.ComplexityRoot.IntegrationAccount.Type == nil {
 			break
@@ -1641,6 +1695,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateChatService(childComplexity, args["id"].(int), args["input"].(model.ChatServiceInput)), true
+	case "Mutation.updateDefaultSystemMessages":
+		if e.ComplexityRoot.Mutation.UpdateDefaultSystemMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateDefaultSystemMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateDefaultSystemMessages(childComplexity, args["input"].([]*model.DefaultSystemMessageInput)), true
 	case "Mutation.updateIntegrationAccount":
 		if e.ComplexityRoot.Mutation.UpdateIntegrationAccount == nil {
 			break
@@ -1652,6 +1717,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIntegrationAccount(childComplexity, args["id"].(int), args["input"].(model.UpdateIntegrationAccountInput)), true
+	case "Mutation.updateSystemMessages":
+		if e.ComplexityRoot.Mutation.UpdateSystemMessages == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSystemMessages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSystemMessages(childComplexity, args["accountId"].(int), args["input"].([]*model.SystemMessageInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -1785,6 +1861,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Conversations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ConversationOrder), args["where"].(*ent.ConversationWhereInput)), true
+	case "Query.defaultSystemMessages":
+		if e.ComplexityRoot.Query.DefaultSystemMessages == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DefaultSystemMessages(childComplexity), true
 	case "Query.failedWebhookEvents":
 		if e.ComplexityRoot.Query.FailedWebhookEvents == nil {
 			break
@@ -1926,6 +2008,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IntegrationAccountEvents(childComplexity), true
+
+	case "SystemMessageSetting.effectiveText":
+		if e.ComplexityRoot.SystemMessageSetting.EffectiveText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMessageSetting.EffectiveText(childComplexity), true
+	case "SystemMessageSetting.event":
+		if e.ComplexityRoot.SystemMessageSetting.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMessageSetting.Event(childComplexity), true
+	case "SystemMessageSetting.mode":
+		if e.ComplexityRoot.SystemMessageSetting.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMessageSetting.Mode(childComplexity), true
+	case "SystemMessageSetting.text":
+		if e.ComplexityRoot.SystemMessageSetting.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMessageSetting.Text(childComplexity), true
+	case "SystemMessageSetting.variables":
+		if e.ComplexityRoot.SystemMessageSetting.Variables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SystemMessageSetting.Variables(childComplexity), true
 
 	case "TelegramSettings.botToken":
 		if e.ComplexityRoot.TelegramSettings.BotToken == nil {
@@ -2428,6 +2541,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateIntegrationAccountInput", ec.unmarshalInputCreateIntegrationAccountInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("CustomSettingsInput", ec.unmarshalInputCustomSettingsInput),
+			graphql.NewInputUnmarshaler("DefaultSystemMessageInput", ec.unmarshalInputDefaultSystemMessageInput),
 			graphql.NewInputUnmarshaler("FacebookSettingsInput", ec.unmarshalInputFacebookSettingsInput),
 			graphql.NewInputUnmarshaler("IntegrationAccountOrder", ec.unmarshalInputIntegrationAccountOrder),
 			graphql.NewInputUnmarshaler("IntegrationAccountWhereInput", ec.unmarshalInputIntegrationAccountWhereInput),
@@ -2438,6 +2552,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("OfferWhereInput", ec.unmarshalInputOfferWhereInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SkillInput", ec.unmarshalInputSkillInput),
+			graphql.NewInputUnmarshaler("SystemMessageInput", ec.unmarshalInputSystemMessageInput),
 			graphql.NewInputUnmarshaler("TelegramSettingsInput", ec.unmarshalInputTelegramSettingsInput),
 			graphql.NewInputUnmarshaler("TokenOrder", ec.unmarshalInputTokenOrder),
 			graphql.NewInputUnmarshaler("TokenWhereInput", ec.unmarshalInputTokenWhereInput),
@@ -2546,7 +2661,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql"
+//go:embed "ent.graphql" "systemmessages.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3228,6 +3343,7 @@ input CustomSettingsInput {
 }
 `, BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
+	{Name: "systemmessages.graphql", Input: sourceData("systemmessages.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3431,6 +3547,20 @@ func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DefaultSystemMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_DefaultSystemMessage_event(ctx, field)
+	case "text":
+		return ec.fieldContext_DefaultSystemMessage_text(ctx, field)
+	case "builtIn":
+		return ec.fieldContext_DefaultSystemMessage_builtIn(ctx, field)
+	case "variables":
+		return ec.fieldContext_DefaultSystemMessage_variables(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DefaultSystemMessage", field.Name)
+}
+
 func (ec *executionContext) childFields_Detail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -3469,6 +3599,8 @@ func (ec *executionContext) childFields_IntegrationAccount(ctx context.Context, 
 		return ec.fieldContext_IntegrationAccount_lastTest(ctx, field)
 	case "health":
 		return ec.fieldContext_IntegrationAccount_health(ctx, field)
+	case "systemMessages":
+		return ec.fieldContext_IntegrationAccount_systemMessages(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationAccount", field.Name)
 }
@@ -3671,6 +3803,22 @@ func (ec *executionContext) childFields_Skill(ctx context.Context, field graphql
 		return ec.fieldContext_Skill_level(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Skill", field.Name)
+}
+
+func (ec *executionContext) childFields_SystemMessageSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_SystemMessageSetting_event(ctx, field)
+	case "mode":
+		return ec.fieldContext_SystemMessageSetting_mode(ctx, field)
+	case "text":
+		return ec.fieldContext_SystemMessageSetting_text(ctx, field)
+	case "effectiveText":
+		return ec.fieldContext_SystemMessageSetting_effectiveText(ctx, field)
+	case "variables":
+		return ec.fieldContext_SystemMessageSetting_variables(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SystemMessageSetting", field.Name)
 }
 
 func (ec *executionContext) childFields_Token(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4455,6 +4603,20 @@ func (ec *executionContext) field_Mutation_updateChatService_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateDefaultSystemMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.DefaultSystemMessageInput, error) {
+			return ec.unmarshalNDefaultSystemMessageInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateIntegrationAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4469,6 +4631,28 @@ func (ec *executionContext) field_Mutation_updateIntegrationAccount_args(ctx con
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateIntegrationAccountInput, error) {
 			return ec.unmarshalNUpdateIntegrationAccountInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐUpdateIntegrationAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSystemMessages_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "accountId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accountId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) ([]*model.SystemMessageInput, error) {
+			return ec.unmarshalNSystemMessageInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageInputᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6701,6 +6885,98 @@ func (ec *executionContext) fieldContext_CustomSettings_confirmationCode(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _DefaultSystemMessage_event(ctx context.Context, field graphql.CollectedField, obj *model.DefaultSystemMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DefaultSystemMessage_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SystemMessageEvent) graphql.Marshaler {
+			return ec.marshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DefaultSystemMessage_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DefaultSystemMessage", field, false, false, "SystemMessageEvent")
+}
+
+func (ec *executionContext) _DefaultSystemMessage_text(ctx context.Context, field graphql.CollectedField, obj *model.DefaultSystemMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DefaultSystemMessage_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DefaultSystemMessage_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DefaultSystemMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _DefaultSystemMessage_builtIn(ctx context.Context, field graphql.CollectedField, obj *model.DefaultSystemMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DefaultSystemMessage_builtIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuiltIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DefaultSystemMessage_builtIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DefaultSystemMessage", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DefaultSystemMessage_variables(ctx context.Context, field graphql.CollectedField, obj *model.DefaultSystemMessage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DefaultSystemMessage_variables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DefaultSystemMessage_variables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DefaultSystemMessage", field, false, false, "String")
+}
+
 func (ec *executionContext) _Detail_key(ctx context.Context, field graphql.CollectedField, obj *model.Detail) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7282,6 +7558,56 @@ func (ec *executionContext) fieldContext_IntegrationAccount_health(_ context.Con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AccountHealth(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IntegrationAccount_systemMessages(ctx context.Context, field graphql.CollectedField, obj *ent.IntegrationAccount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationAccount_systemMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.IntegrationAccount().SystemMessages(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.SystemMessageSetting
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.SystemMessageSetting
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, obj, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SystemMessageSetting) graphql.Marshaler {
+			return ec.marshalNSystemMessageSetting2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageSettingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationAccount_systemMessages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IntegrationAccount",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemMessageSetting(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9898,6 +10224,130 @@ func (ec *executionContext) fieldContext_Mutation_rejectOffer(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateDefaultSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateDefaultSystemMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateDefaultSystemMessages(ctx, fc.Args["input"].([]*model.DefaultSystemMessageInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.DefaultSystemMessage
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.DefaultSystemMessage
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DefaultSystemMessage) graphql.Marshaler {
+			return ec.marshalNDefaultSystemMessage2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateDefaultSystemMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DefaultSystemMessage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateDefaultSystemMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSystemMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSystemMessages(ctx, fc.Args["accountId"].(int), fc.Args["input"].([]*model.SystemMessageInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal []*model.SystemMessageSetting
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.SystemMessageSetting
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SystemMessageSetting) graphql.Marshaler {
+			return ec.marshalNSystemMessageSetting2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageSettingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSystemMessages(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SystemMessageSetting(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSystemMessages_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Offer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Offer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10704,6 +11154,38 @@ func (ec *executionContext) fieldContext_Query_chatServices(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_defaultSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_defaultSystemMessages(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DefaultSystemMessages(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DefaultSystemMessage) graphql.Marshaler {
+			return ec.marshalNDefaultSystemMessage2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_defaultSystemMessages(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DefaultSystemMessage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11054,6 +11536,121 @@ func (ec *executionContext) fieldContext_Subscription_inboxEvents(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SystemMessageSetting_event(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMessageSetting_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SystemMessageEvent) graphql.Marshaler {
+			return ec.marshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMessageSetting_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMessageSetting", field, false, false, "SystemMessageEvent")
+}
+
+func (ec *executionContext) _SystemMessageSetting_mode(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMessageSetting_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SystemMessageMode) graphql.Marshaler {
+			return ec.marshalNSystemMessageMode2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageMode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMessageSetting_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMessageSetting", field, false, false, "SystemMessageMode")
+}
+
+func (ec *executionContext) _SystemMessageSetting_text(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMessageSetting_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMessageSetting_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMessageSetting", field, false, false, "String")
+}
+
+func (ec *executionContext) _SystemMessageSetting_effectiveText(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMessageSetting_effectiveText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EffectiveText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMessageSetting_effectiveText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMessageSetting", field, false, false, "String")
+}
+
+func (ec *executionContext) _SystemMessageSetting_variables(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SystemMessageSetting_variables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SystemMessageSetting_variables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SystemMessageSetting", field, false, false, "String")
 }
 
 func (ec *executionContext) _TelegramSettings_botUsername(ctx context.Context, field graphql.CollectedField, obj *model.TelegramSettings) (ret graphql.Marshaler) {
@@ -15594,6 +16191,55 @@ func UnmarshalCustomSettingsInput(ctx context.Context, raw any) (model.CustomSet
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDefaultSystemMessageInput(ctx context.Context, obj any) (model.DefaultSystemMessageInput, error) {
+	var it model.DefaultSystemMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"event", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDefaultSystemMessageInput unmarshals raw into the DefaultSystemMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDefaultSystemMessageInput(ctx context.Context, raw any) (model.DefaultSystemMessageInput, error) {
+	var out model.DefaultSystemMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DefaultSystemMessageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFacebookSettingsInput(ctx context.Context, obj any) (model.FacebookSettingsInput, error) {
 	var it model.FacebookSettingsInput
 	if obj == nil {
@@ -16992,6 +17638,62 @@ func (ec *executionContext) unmarshalInputSkillInput(ctx context.Context, obj an
 func UnmarshalSkillInput(ctx context.Context, raw any) (core.Skill, error) {
 	var out core.Skill
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SkillInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSystemMessageInput(ctx context.Context, obj any) (model.SystemMessageInput, error) {
+	var it model.SystemMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"event", "mode", "text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "mode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mode"))
+			data, err := ec.unmarshalNSystemMessageMode2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageMode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mode = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSystemMessageInput unmarshals raw into the SystemMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSystemMessageInput(ctx context.Context, raw any) (model.SystemMessageInput, error) {
+	var out model.SystemMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SystemMessageInput", raw, &out)
 	return out, err
 }
 
@@ -19225,6 +19927,54 @@ func (ec *executionContext) _CustomSettings(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var defaultSystemMessageImplementors = []string{"DefaultSystemMessage"}
+
+func (ec *executionContext) _DefaultSystemMessage(ctx context.Context, sel ast.SelectionSet, obj *model.DefaultSystemMessage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, defaultSystemMessageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DefaultSystemMessage")
+		case "event":
+			out.Values[i] = ec._DefaultSystemMessage_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._DefaultSystemMessage_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "builtIn":
+			out.Values[i] = ec._DefaultSystemMessage_builtIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variables":
+			out.Values[i] = ec._DefaultSystemMessage_variables(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var detailImplementors = []string{"Detail"}
 
 func (ec *executionContext) _Detail(ctx context.Context, sel ast.SelectionSet, obj *model.Detail) graphql.Marshaler {
@@ -19395,6 +20145,12 @@ func (ec *executionContext) _IntegrationAccount(ctx context.Context, sel ast.Sel
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IntegrationAccount_health(ctx, field, obj)
+				})
+		case "systemMessages":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._IntegrationAccount_systemMessages(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20085,6 +20841,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateDefaultSystemMessages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateDefaultSystemMessages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSystemMessages":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSystemMessages(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20342,6 +21112,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chatServices(ctx, field)
 				})
+		case "defaultSystemMessages":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_defaultSystemMessages(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20509,6 +21285,59 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var systemMessageSettingImplementors = []string{"SystemMessageSetting"}
+
+func (ec *executionContext) _SystemMessageSetting(ctx context.Context, sel ast.SelectionSet, obj *model.SystemMessageSetting) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, systemMessageSettingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SystemMessageSetting")
+		case "event":
+			out.Values[i] = ec._SystemMessageSetting_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mode":
+			out.Values[i] = ec._SystemMessageSetting_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._SystemMessageSetting_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "effectiveText":
+			out.Values[i] = ec._SystemMessageSetting_effectiveText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "variables":
+			out.Values[i] = ec._SystemMessageSetting_variables(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var telegramSettingsImplementors = []string{"TelegramSettings", "IntegrationSettings"}
@@ -22003,6 +22832,49 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDefaultSystemMessage2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DefaultSystemMessage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDefaultSystemMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDefaultSystemMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessage(ctx context.Context, sel ast.SelectionSet, v *model.DefaultSystemMessage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DefaultSystemMessage!")
+		return graphql.Null
+	}
+	return ec._DefaultSystemMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDefaultSystemMessageInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageInputᚄ(ctx context.Context, v any) ([]*model.DefaultSystemMessageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DefaultSystemMessageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDefaultSystemMessageInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNDefaultSystemMessageInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDefaultSystemMessageInput(ctx context.Context, v any) (*model.DefaultSystemMessageInput, error) {
+	res, err := ec.unmarshalInputDefaultSystemMessageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNDetail2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐDetailᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Detail) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22392,6 +23264,98 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx context.Context, v any) (model.SystemMessageEvent, error) {
+	var res model.SystemMessageEvent
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSystemMessageEvent2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageEvent(ctx context.Context, sel ast.SelectionSet, v model.SystemMessageEvent) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNSystemMessageInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageInputᚄ(ctx context.Context, v any) ([]*model.SystemMessageInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.SystemMessageInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNSystemMessageInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNSystemMessageInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageInput(ctx context.Context, v any) (*model.SystemMessageInput, error) {
+	res, err := ec.unmarshalInputSystemMessageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSystemMessageMode2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageMode(ctx context.Context, v any) (model.SystemMessageMode, error) {
+	var res model.SystemMessageMode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSystemMessageMode2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageMode(ctx context.Context, sel ast.SelectionSet, v model.SystemMessageMode) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSystemMessageSetting2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageSettingᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SystemMessageSetting) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSystemMessageSetting2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageSetting(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSystemMessageSetting2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSystemMessageSetting(ctx context.Context, sel ast.SelectionSet, v *model.SystemMessageSetting) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SystemMessageSetting!")
+		return graphql.Null
+	}
+	return ec._SystemMessageSetting(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 )
 
@@ -20,6 +21,8 @@ type Resolver struct {
 	Auth     *auth.Service
 	Accounts *accounts.Service
 	Inbox    *inbox.Service
+	// SysMsg keeps the texts customers get at chat events.
+	SysMsg *sysmsg.Service
 	// PublicURL prefixes links the API hands out (media downloads).
 	PublicURL string
 }

@@ -33,6 +33,7 @@ import (
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
 	"github.com/switchboard/switchboard/providers/registry"
@@ -47,10 +48,11 @@ type Server struct {
 	db       *sql.DB
 	metrics  *metrics
 	limiters *limiters
-	// Auth and Accounts are exposed for the CLI and tests.
+	// Auth, Accounts and SysMsg (system messages) are exposed for the CLI and tests.
 	Auth     *auth.Service
 	Accounts *accounts.Service
 	Inbox    *inbox.Service
+	SysMsg   *sysmsg.Service
 	Bus      *events.Broker
 	media    *media.Store
 	handler  http.Handler
@@ -110,6 +112,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		HTTP:             providerHTTP,
 		Log:              log,
 	})
+	s.SysMsg = sysmsg.New(client)
+	// A deleted account's settings go with it; the cache must forget them too.
+	s.Accounts.OnChange(s.SysMsg.ForgetAccount)
 	mediaStore, err := media.NewStore(filepath.Join(cfg.DataDir, "media"))
 	if err != nil {
 		client.Close()
@@ -208,7 +213,7 @@ func (s *Server) routes() http.Handler {
 // graphQL builds the gqlgen handler with its transports, limits and extensions,
 // behind authentication, the body limit and the rate limit.
 func (s *Server) graphQL() http.Handler {
-	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, PublicURL: s.cfg.PublicURL}))
+	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, SysMsg: s.SysMsg, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
 		// Keep-alive is the connections' own (one timer each, see
 		// websocket.go): gqlgen's KeepAlivePingInterval and PingPongInterval

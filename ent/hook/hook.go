@@ -9,6 +9,18 @@ import (
 	"github.com/switchboard/switchboard/ent"
 )
 
+// The AccountSystemMessageFunc type is an adapter to allow the use of ordinary
+// function as AccountSystemMessage mutator.
+type AccountSystemMessageFunc func(context.Context, *ent.AccountSystemMessageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AccountSystemMessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AccountSystemMessageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountSystemMessageMutation", m)
+}
+
 // The ChatServiceFunc type is an adapter to allow the use of ordinary
 // function as ChatService mutator.
 type ChatServiceFunc func(context.Context, *ent.ChatServiceMutation) (ent.Value, error)
@@ -115,6 +127,18 @@ func (f TenantFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TenantMutation", m)
+}
+
+// The TenantSystemMessageFunc type is an adapter to allow the use of ordinary
+// function as TenantSystemMessage mutator.
+type TenantSystemMessageFunc func(context.Context, *ent.TenantSystemMessageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TenantSystemMessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TenantSystemMessageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TenantSystemMessageMutation", m)
 }
 
 // The TokenFunc type is an adapter to allow the use of ordinary

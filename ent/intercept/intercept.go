@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/accountsystemmessage"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -18,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/tenant"
+	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -77,6 +79,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The AccountSystemMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AccountSystemMessageFunc func(context.Context, *ent.AccountSystemMessageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AccountSystemMessageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AccountSystemMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AccountSystemMessageQuery", q)
+}
+
+// The TraverseAccountSystemMessage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAccountSystemMessage func(context.Context, *ent.AccountSystemMessageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAccountSystemMessage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAccountSystemMessage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AccountSystemMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AccountSystemMessageQuery", q)
 }
 
 // The ChatServiceFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -322,6 +351,33 @@ func (f TraverseTenant) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TenantQuery", q)
 }
 
+// The TenantSystemMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TenantSystemMessageFunc func(context.Context, *ent.TenantSystemMessageQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TenantSystemMessageFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TenantSystemMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TenantSystemMessageQuery", q)
+}
+
+// The TraverseTenantSystemMessage type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTenantSystemMessage func(context.Context, *ent.TenantSystemMessageQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTenantSystemMessage) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTenantSystemMessage) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TenantSystemMessageQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TenantSystemMessageQuery", q)
+}
+
 // The TokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TokenFunc func(context.Context, *ent.TokenQuery) (ent.Value, error)
 
@@ -406,6 +462,8 @@ func (f TraverseWebhookEvent) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.AccountSystemMessageQuery:
+		return &query[*ent.AccountSystemMessageQuery, predicate.AccountSystemMessage, accountsystemmessage.OrderOption]{typ: ent.TypeAccountSystemMessage, tq: q}, nil
 	case *ent.ChatServiceQuery:
 		return &query[*ent.ChatServiceQuery, predicate.ChatService, chatservice.OrderOption]{typ: ent.TypeChatService, tq: q}, nil
 	case *ent.ContactQuery:
@@ -424,6 +482,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.OfferQuery, predicate.Offer, offer.OrderOption]{typ: ent.TypeOffer, tq: q}, nil
 	case *ent.TenantQuery:
 		return &query[*ent.TenantQuery, predicate.Tenant, tenant.OrderOption]{typ: ent.TypeTenant, tq: q}, nil
+	case *ent.TenantSystemMessageQuery:
+		return &query[*ent.TenantSystemMessageQuery, predicate.TenantSystemMessage, tenantsystemmessage.OrderOption]{typ: ent.TypeTenantSystemMessage, tq: q}, nil
 	case *ent.TokenQuery:
 		return &query[*ent.TokenQuery, predicate.Token, token.OrderOption]{typ: ent.TypeToken, tq: q}, nil
 	case *ent.UserQuery:

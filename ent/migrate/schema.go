@@ -9,6 +9,44 @@ import (
 )
 
 var (
+	// AccountSystemMessagesColumns holds the columns for the "account_system_messages" table.
+	AccountSystemMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "event", Type: field.TypeString},
+		{Name: "mode", Type: field.TypeEnum, Enums: []string{"CUSTOM", "DEFAULT", "DISABLED"}, Default: "DEFAULT"},
+		{Name: "text", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "integration_account_id", Type: field.TypeInt},
+	}
+	// AccountSystemMessagesTable holds the schema information for the "account_system_messages" table.
+	AccountSystemMessagesTable = &schema.Table{
+		Name:       "account_system_messages",
+		Columns:    AccountSystemMessagesColumns,
+		PrimaryKey: []*schema.Column{AccountSystemMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "account_system_messages_tenants_tenant",
+				Columns:    []*schema.Column{AccountSystemMessagesColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "account_system_messages_integration_accounts_integration_account",
+				Columns:    []*schema.Column{AccountSystemMessagesColumns[7]},
+				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accountsystemmessage_integration_account_id_event",
+				Unique:  true,
+				Columns: []*schema.Column{AccountSystemMessagesColumns[7], AccountSystemMessagesColumns[3]},
+			},
+		},
+	}
 	// ChatServicesColumns holds the columns for the "chat_services" table.
 	ChatServicesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -489,6 +527,36 @@ var (
 		Columns:    TenantsColumns,
 		PrimaryKey: []*schema.Column{TenantsColumns[0]},
 	}
+	// TenantSystemMessagesColumns holds the columns for the "tenant_system_messages" table.
+	TenantSystemMessagesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "event", Type: field.TypeString},
+		{Name: "text", Type: field.TypeString, Size: 2147483647},
+		{Name: "tenant_id", Type: field.TypeInt},
+	}
+	// TenantSystemMessagesTable holds the schema information for the "tenant_system_messages" table.
+	TenantSystemMessagesTable = &schema.Table{
+		Name:       "tenant_system_messages",
+		Columns:    TenantSystemMessagesColumns,
+		PrimaryKey: []*schema.Column{TenantSystemMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "tenant_system_messages_tenants_tenant",
+				Columns:    []*schema.Column{TenantSystemMessagesColumns[5]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "tenantsystemmessage_tenant_id_event",
+				Unique:  true,
+				Columns: []*schema.Column{TenantSystemMessagesColumns[5], TenantSystemMessagesColumns[3]},
+			},
+		},
+	}
 	// TokensColumns holds the columns for the "tokens" table.
 	TokensColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -642,6 +710,7 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		AccountSystemMessagesTable,
 		ChatServicesTable,
 		ContactsTable,
 		ConversationsTable,
@@ -651,6 +720,7 @@ var (
 		MessagePartsTable,
 		OffersTable,
 		TenantsTable,
+		TenantSystemMessagesTable,
 		TokensTable,
 		UsersTable,
 		WebhookEventsTable,
@@ -659,6 +729,11 @@ var (
 )
 
 func init() {
+	AccountSystemMessagesTable.ForeignKeys[0].RefTable = TenantsTable
+	AccountSystemMessagesTable.ForeignKeys[1].RefTable = IntegrationAccountsTable
+	AccountSystemMessagesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(51539607552),
+	}
 	ChatServicesTable.ForeignKeys[0].RefTable = TenantsTable
 	ChatServicesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
@@ -705,6 +780,10 @@ func init() {
 	}
 	TenantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),
+	}
+	TenantSystemMessagesTable.ForeignKeys[0].RefTable = TenantsTable
+	TenantSystemMessagesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(55834574848),
 	}
 	TokensTable.ForeignKeys[0].RefTable = TenantsTable
 	TokensTable.ForeignKeys[1].RefTable = UsersTable

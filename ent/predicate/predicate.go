@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// AccountSystemMessage is the predicate function for accountsystemmessage builders.
+type AccountSystemMessage func(*sql.Selector)
+
 // ChatService is the predicate function for chatservice builders.
 type ChatService func(*sql.Selector)
 
@@ -32,6 +35,9 @@ type Offer func(*sql.Selector)
 
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
+
+// TenantSystemMessage is the predicate function for tenantsystemmessage builders.
+type TenantSystemMessage func(*sql.Selector)
 
 // Token is the predicate function for token builders.
 type Token func(*sql.Selector)

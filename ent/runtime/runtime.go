@@ -5,6 +5,7 @@ package runtime
 import (
 	"time"
 
+	"github.com/switchboard/switchboard/ent/accountsystemmessage"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -15,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema"
 	"github.com/switchboard/switchboard/ent/tenant"
+	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
@@ -24,6 +26,33 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	accountsystemmessageMixin := schema.AccountSystemMessage{}.Mixin()
+	accountsystemmessageMixinHooks0 := accountsystemmessageMixin[0].Hooks()
+	accountsystemmessage.Hooks[0] = accountsystemmessageMixinHooks0[0]
+	accountsystemmessageMixinInters0 := accountsystemmessageMixin[0].Interceptors()
+	accountsystemmessage.Interceptors[0] = accountsystemmessageMixinInters0[0]
+	accountsystemmessageMixinFields1 := accountsystemmessageMixin[1].Fields()
+	_ = accountsystemmessageMixinFields1
+	accountsystemmessageFields := schema.AccountSystemMessage{}.Fields()
+	_ = accountsystemmessageFields
+	// accountsystemmessageDescCreatedAt is the schema descriptor for created_at field.
+	accountsystemmessageDescCreatedAt := accountsystemmessageMixinFields1[0].Descriptor()
+	// accountsystemmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	accountsystemmessage.DefaultCreatedAt = accountsystemmessageDescCreatedAt.Default.(func() time.Time)
+	// accountsystemmessageDescUpdatedAt is the schema descriptor for updated_at field.
+	accountsystemmessageDescUpdatedAt := accountsystemmessageMixinFields1[1].Descriptor()
+	// accountsystemmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	accountsystemmessage.DefaultUpdatedAt = accountsystemmessageDescUpdatedAt.Default.(func() time.Time)
+	// accountsystemmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	accountsystemmessage.UpdateDefaultUpdatedAt = accountsystemmessageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// accountsystemmessageDescEvent is the schema descriptor for event field.
+	accountsystemmessageDescEvent := accountsystemmessageFields[1].Descriptor()
+	// accountsystemmessage.EventValidator is a validator for the "event" field. It is called by the builders before save.
+	accountsystemmessage.EventValidator = accountsystemmessageDescEvent.Validators[0].(func(string) error)
+	// accountsystemmessageDescText is the schema descriptor for text field.
+	accountsystemmessageDescText := accountsystemmessageFields[3].Descriptor()
+	// accountsystemmessage.DefaultText holds the default value on creation for the text field.
+	accountsystemmessage.DefaultText = accountsystemmessageDescText.Default.(string)
 	chatserviceMixin := schema.ChatService{}.Mixin()
 	chatserviceMixinHooks0 := chatserviceMixin[0].Hooks()
 	chatservice.Hooks[0] = chatserviceMixinHooks0[0]
@@ -286,6 +315,33 @@ func init() {
 	tenantDescCreatedAt := tenantFields[1].Descriptor()
 	// tenant.DefaultCreatedAt holds the default value on creation for the created_at field.
 	tenant.DefaultCreatedAt = tenantDescCreatedAt.Default.(func() time.Time)
+	tenantsystemmessageMixin := schema.TenantSystemMessage{}.Mixin()
+	tenantsystemmessageMixinHooks0 := tenantsystemmessageMixin[0].Hooks()
+	tenantsystemmessage.Hooks[0] = tenantsystemmessageMixinHooks0[0]
+	tenantsystemmessageMixinInters0 := tenantsystemmessageMixin[0].Interceptors()
+	tenantsystemmessage.Interceptors[0] = tenantsystemmessageMixinInters0[0]
+	tenantsystemmessageMixinFields1 := tenantsystemmessageMixin[1].Fields()
+	_ = tenantsystemmessageMixinFields1
+	tenantsystemmessageFields := schema.TenantSystemMessage{}.Fields()
+	_ = tenantsystemmessageFields
+	// tenantsystemmessageDescCreatedAt is the schema descriptor for created_at field.
+	tenantsystemmessageDescCreatedAt := tenantsystemmessageMixinFields1[0].Descriptor()
+	// tenantsystemmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	tenantsystemmessage.DefaultCreatedAt = tenantsystemmessageDescCreatedAt.Default.(func() time.Time)
+	// tenantsystemmessageDescUpdatedAt is the schema descriptor for updated_at field.
+	tenantsystemmessageDescUpdatedAt := tenantsystemmessageMixinFields1[1].Descriptor()
+	// tenantsystemmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	tenantsystemmessage.DefaultUpdatedAt = tenantsystemmessageDescUpdatedAt.Default.(func() time.Time)
+	// tenantsystemmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	tenantsystemmessage.UpdateDefaultUpdatedAt = tenantsystemmessageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// tenantsystemmessageDescEvent is the schema descriptor for event field.
+	tenantsystemmessageDescEvent := tenantsystemmessageFields[0].Descriptor()
+	// tenantsystemmessage.EventValidator is a validator for the "event" field. It is called by the builders before save.
+	tenantsystemmessage.EventValidator = tenantsystemmessageDescEvent.Validators[0].(func(string) error)
+	// tenantsystemmessageDescText is the schema descriptor for text field.
+	tenantsystemmessageDescText := tenantsystemmessageFields[1].Descriptor()
+	// tenantsystemmessage.TextValidator is a validator for the "text" field. It is called by the builders before save.
+	tenantsystemmessage.TextValidator = tenantsystemmessageDescText.Validators[0].(func(string) error)
 	tokenMixin := schema.Token{}.Mixin()
 	tokenMixinHooks0 := tokenMixin[0].Hooks()
 	token.Hooks[0] = tokenMixinHooks0[0]

@@ -137,6 +137,25 @@ type CustomSettingsInput struct {
 	ConfirmationCode *string `json:"confirmationCode,omitempty"`
 }
 
+// A tenant's default text of one event. Texts take variables, written in braces:
+// {customerName}, {agentName}, {position} (in the queue, 1 at the front) and {wait}
+// (in words: "about 3 minutes"); an unknown value is left out with the space or
+// comma before it.
+type DefaultSystemMessage struct {
+	Event SystemMessageEvent `json:"event"`
+	Text  string             `json:"text"`
+	// True while the tenant has not changed the text: it is Switchboard's built-in one.
+	BuiltIn bool `json:"builtIn"`
+	// The variables texts of this event may use, without braces (customerName).
+	Variables []string `json:"variables"`
+}
+
+type DefaultSystemMessageInput struct {
+	Event SystemMessageEvent `json:"event"`
+	// At most 1000 characters, using only the event's variables. Null restores the built-in text.
+	Text *string `json:"text,omitempty"`
+}
+
 // One named value in a result's details.
 type Detail struct {
 	Key   string `json:"key"`
@@ -241,6 +260,27 @@ type SendMessageInput struct {
 }
 
 type Subscription struct {
+}
+
+type SystemMessageInput struct {
+	Event SystemMessageEvent `json:"event"`
+	Mode  SystemMessageMode  `json:"mode"`
+	// The account's own text: at most 1000 characters, using only the event's
+	// variables. Required for CUSTOM; with DEFAULT or DISABLED a given text is kept
+	// for later and a null one leaves the stored text as it is.
+	Text *string `json:"text,omitempty"`
+}
+
+// How an integration account treats one event.
+type SystemMessageSetting struct {
+	Event SystemMessageEvent `json:"event"`
+	Mode  SystemMessageMode  `json:"mode"`
+	// The account's own text; kept while the mode is DEFAULT or DISABLED. Null when it never had one.
+	Text *string `json:"text,omitempty"`
+	// What the account sends (variables not filled in): its own text, the tenant's, or null when DISABLED.
+	EffectiveText *string `json:"effectiveText,omitempty"`
+	// The variables texts of this event may use, without braces (customerName).
+	Variables []string `json:"variables"`
 }
 
 type TelegramSettings struct {
@@ -679,6 +719,152 @@ func (e *NexmoAuthentication) UnmarshalJSON(b []byte) error {
 }
 
 func (e NexmoAuthentication) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A chat event that may send the customer a system message.
+type SystemMessageEvent string
+
+const (
+	// The customer opened a new conversation.
+	SystemMessageEventConversationStarted SystemMessageEvent = "CONVERSATION_STARTED"
+	// The conversation entered a service's queue.
+	SystemMessageEventQueued SystemMessageEvent = "QUEUED"
+	// The conversation moved in the queue; sent at most every 30 seconds, but at once on reaching the front.
+	SystemMessageEventPositionChanged SystemMessageEvent = "POSITION_CHANGED"
+	// How long the customer will likely wait.
+	SystemMessageEventEstimatedWait SystemMessageEvent = "ESTIMATED_WAIT"
+	// An agent accepted the conversation.
+	SystemMessageEventAgentJoined SystemMessageEvent = "AGENT_JOINED"
+	// The conversation goes to another agent or service.
+	SystemMessageEventTransferred SystemMessageEvent = "TRANSFERRED"
+	// The agent left a conversation that stays open.
+	SystemMessageEventAgentLeft SystemMessageEvent = "AGENT_LEFT"
+	// No agent could be found in time.
+	SystemMessageEventNoAgentAvailable SystemMessageEvent = "NO_AGENT_AVAILABLE"
+	// The customer wrote while the service is closed.
+	SystemMessageEventOutsideHours SystemMessageEvent = "OUTSIDE_HOURS"
+	// The conversation will close unless the customer writes.
+	SystemMessageEventInactivityWarning SystemMessageEvent = "INACTIVITY_WARNING"
+	// The conversation ended.
+	SystemMessageEventConversationClosed SystemMessageEvent = "CONVERSATION_CLOSED"
+)
+
+var AllSystemMessageEvent = []SystemMessageEvent{
+	SystemMessageEventConversationStarted,
+	SystemMessageEventQueued,
+	SystemMessageEventPositionChanged,
+	SystemMessageEventEstimatedWait,
+	SystemMessageEventAgentJoined,
+	SystemMessageEventTransferred,
+	SystemMessageEventAgentLeft,
+	SystemMessageEventNoAgentAvailable,
+	SystemMessageEventOutsideHours,
+	SystemMessageEventInactivityWarning,
+	SystemMessageEventConversationClosed,
+}
+
+func (e SystemMessageEvent) IsValid() bool {
+	switch e {
+	case SystemMessageEventConversationStarted, SystemMessageEventQueued, SystemMessageEventPositionChanged, SystemMessageEventEstimatedWait, SystemMessageEventAgentJoined, SystemMessageEventTransferred, SystemMessageEventAgentLeft, SystemMessageEventNoAgentAvailable, SystemMessageEventOutsideHours, SystemMessageEventInactivityWarning, SystemMessageEventConversationClosed:
+		return true
+	}
+	return false
+}
+
+func (e SystemMessageEvent) String() string {
+	return string(e)
+}
+
+func (e *SystemMessageEvent) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SystemMessageEvent(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SystemMessageEvent", str)
+	}
+	return nil
+}
+
+func (e SystemMessageEvent) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SystemMessageEvent) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SystemMessageEvent) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How an integration account treats an event.
+type SystemMessageMode string
+
+const (
+	// The account's own text.
+	SystemMessageModeCustom SystemMessageMode = "CUSTOM"
+	// The tenant's default text (defaultSystemMessages).
+	SystemMessageModeDefault SystemMessageMode = "DEFAULT"
+	// Nothing is sent.
+	SystemMessageModeDisabled SystemMessageMode = "DISABLED"
+)
+
+var AllSystemMessageMode = []SystemMessageMode{
+	SystemMessageModeCustom,
+	SystemMessageModeDefault,
+	SystemMessageModeDisabled,
+}
+
+func (e SystemMessageMode) IsValid() bool {
+	switch e {
+	case SystemMessageModeCustom, SystemMessageModeDefault, SystemMessageModeDisabled:
+		return true
+	}
+	return false
+}
+
+func (e SystemMessageMode) String() string {
+	return string(e)
+}
+
+func (e *SystemMessageMode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SystemMessageMode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SystemMessageMode", str)
+	}
+	return nil
+}
+
+func (e SystemMessageMode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SystemMessageMode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SystemMessageMode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
