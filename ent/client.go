@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/surveyresult"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
@@ -56,6 +57,8 @@ type Client struct {
 	MessagePart *MessagePartClient
 	// Offer is the client for interacting with the Offer builders.
 	Offer *OfferClient
+	// SurveyResult is the client for interacting with the SurveyResult builders.
+	SurveyResult *SurveyResultClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// TenantSystemMessage is the client for interacting with the TenantSystemMessage builders.
@@ -86,6 +89,7 @@ func (c *Client) init() {
 	c.Message = NewMessageClient(c.config)
 	c.MessagePart = NewMessagePartClient(c.config)
 	c.Offer = NewOfferClient(c.config)
+	c.SurveyResult = NewSurveyResultClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.TenantSystemMessage = NewTenantSystemMessageClient(c.config)
 	c.Token = NewTokenClient(c.config)
@@ -192,6 +196,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Message:              NewMessageClient(cfg),
 		MessagePart:          NewMessagePartClient(cfg),
 		Offer:                NewOfferClient(cfg),
+		SurveyResult:         NewSurveyResultClient(cfg),
 		Tenant:               NewTenantClient(cfg),
 		TenantSystemMessage:  NewTenantSystemMessageClient(cfg),
 		Token:                NewTokenClient(cfg),
@@ -225,6 +230,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Message:              NewMessageClient(cfg),
 		MessagePart:          NewMessagePartClient(cfg),
 		Offer:                NewOfferClient(cfg),
+		SurveyResult:         NewSurveyResultClient(cfg),
 		Tenant:               NewTenantClient(cfg),
 		TenantSystemMessage:  NewTenantSystemMessageClient(cfg),
 		Token:                NewTokenClient(cfg),
@@ -260,8 +266,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.AccountSystemMessage, c.ChatService, c.Contact, c.Conversation, c.Event,
-		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.Tenant,
-		c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
+		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.SurveyResult,
+		c.Tenant, c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,8 +278,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.AccountSystemMessage, c.ChatService, c.Contact, c.Conversation, c.Event,
-		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.Tenant,
-		c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
+		c.IntegrationAccount, c.Message, c.MessagePart, c.Offer, c.SurveyResult,
+		c.Tenant, c.TenantSystemMessage, c.Token, c.User, c.WebhookEvent,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -300,6 +306,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.MessagePart.mutate(ctx, m)
 	case *OfferMutation:
 		return c.Offer.mutate(ctx, m)
+	case *SurveyResultMutation:
+		return c.SurveyResult.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
 	case *TenantSystemMessageMutation:
@@ -1962,6 +1970,173 @@ func (c *OfferClient) mutate(ctx context.Context, m *OfferMutation) (Value, erro
 	}
 }
 
+// SurveyResultClient is a client for the SurveyResult schema.
+type SurveyResultClient struct {
+	config
+}
+
+// NewSurveyResultClient returns a client for the SurveyResult from the given config.
+func NewSurveyResultClient(c config) *SurveyResultClient {
+	return &SurveyResultClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `surveyresult.Hooks(f(g(h())))`.
+func (c *SurveyResultClient) Use(hooks ...Hook) {
+	c.hooks.SurveyResult = append(c.hooks.SurveyResult, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `surveyresult.Intercept(f(g(h())))`.
+func (c *SurveyResultClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SurveyResult = append(c.inters.SurveyResult, interceptors...)
+}
+
+// Create returns a builder for creating a SurveyResult entity.
+func (c *SurveyResultClient) Create() *SurveyResultCreate {
+	mutation := newSurveyResultMutation(c.config, OpCreate)
+	return &SurveyResultCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SurveyResult entities.
+func (c *SurveyResultClient) CreateBulk(builders ...*SurveyResultCreate) *SurveyResultCreateBulk {
+	return &SurveyResultCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyResultClient) MapCreateBulk(slice any, setFunc func(*SurveyResultCreate, int)) *SurveyResultCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyResultCreateBulk{err: fmt.Errorf("calling to SurveyResultClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyResultCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyResultCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SurveyResult.
+func (c *SurveyResultClient) Update() *SurveyResultUpdate {
+	mutation := newSurveyResultMutation(c.config, OpUpdate)
+	return &SurveyResultUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyResultClient) UpdateOne(_m *SurveyResult) *SurveyResultUpdateOne {
+	mutation := newSurveyResultMutation(c.config, OpUpdateOne, withSurveyResult(_m))
+	return &SurveyResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyResultClient) UpdateOneID(id int) *SurveyResultUpdateOne {
+	mutation := newSurveyResultMutation(c.config, OpUpdateOne, withSurveyResultID(id))
+	return &SurveyResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SurveyResult.
+func (c *SurveyResultClient) Delete() *SurveyResultDelete {
+	mutation := newSurveyResultMutation(c.config, OpDelete)
+	return &SurveyResultDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyResultClient) DeleteOne(_m *SurveyResult) *SurveyResultDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyResultClient) DeleteOneID(id int) *SurveyResultDeleteOne {
+	builder := c.Delete().Where(surveyresult.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyResultDeleteOne{builder}
+}
+
+// Query returns a query builder for SurveyResult.
+func (c *SurveyResultClient) Query() *SurveyResultQuery {
+	return &SurveyResultQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurveyResult},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SurveyResult entity by its id.
+func (c *SurveyResultClient) Get(ctx context.Context, id int) (*SurveyResult, error) {
+	return c.Query().Where(surveyresult.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyResultClient) GetX(ctx context.Context, id int) *SurveyResult {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a SurveyResult.
+func (c *SurveyResultClient) QueryTenant(_m *SurveyResult) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(surveyresult.Table, surveyresult.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, surveyresult.TenantTable, surveyresult.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryConversation queries the conversation edge of a SurveyResult.
+func (c *SurveyResultClient) QueryConversation(_m *SurveyResult) *ConversationQuery {
+	query := (&ConversationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(surveyresult.Table, surveyresult.FieldID, id),
+			sqlgraph.To(conversation.Table, conversation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, surveyresult.ConversationTable, surveyresult.ConversationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyResultClient) Hooks() []Hook {
+	hooks := c.hooks.SurveyResult
+	return append(hooks[:len(hooks):len(hooks)], surveyresult.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyResultClient) Interceptors() []Interceptor {
+	inters := c.inters.SurveyResult
+	return append(inters[:len(inters):len(inters)], surveyresult.Interceptors[:]...)
+}
+
+func (c *SurveyResultClient) mutate(ctx context.Context, m *SurveyResultMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyResultCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyResultUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyResultUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyResultDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SurveyResult mutation op: %q", m.Op())
+	}
+}
+
 // TenantClient is a client for the Tenant schema.
 type TenantClient struct {
 	config
@@ -2767,13 +2942,13 @@ func (c *WebhookEventClient) mutate(ctx context.Context, m *WebhookEventMutation
 type (
 	hooks struct {
 		AccountSystemMessage, ChatService, Contact, Conversation, Event,
-		IntegrationAccount, Message, MessagePart, Offer, Tenant, TenantSystemMessage,
-		Token, User, WebhookEvent []ent.Hook
+		IntegrationAccount, Message, MessagePart, Offer, SurveyResult, Tenant,
+		TenantSystemMessage, Token, User, WebhookEvent []ent.Hook
 	}
 	inters struct {
 		AccountSystemMessage, ChatService, Contact, Conversation, Event,
-		IntegrationAccount, Message, MessagePart, Offer, Tenant, TenantSystemMessage,
-		Token, User, WebhookEvent []ent.Interceptor
+		IntegrationAccount, Message, MessagePart, Offer, SurveyResult, Tenant,
+		TenantSystemMessage, Token, User, WebhookEvent []ent.Interceptor
 	}
 )
 

@@ -55,6 +55,14 @@ type Conversation struct {
 	Priority int `json:"priority,omitempty"`
 	// OfferedToID holds the value of the "offered_to_id" field.
 	OfferedToID *int `json:"offered_to_id,omitempty"`
+	// AnsweredAt holds the value of the "answered_at" field.
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	// Abandoned holds the value of the "abandoned" field.
+	Abandoned bool `json:"abandoned,omitempty"`
+	// ScenarioState holds the value of the "scenario_state" field.
+	ScenarioState []byte `json:"scenario_state,omitempty"`
+	// ScenarioWakeAt holds the value of the "scenario_wake_at" field.
+	ScenarioWakeAt *time.Time `json:"scenario_wake_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ConversationQuery when eager-loading is set.
 	Edges        ConversationEdges `json:"edges"`
@@ -166,13 +174,15 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case conversation.FieldQueued:
+		case conversation.FieldScenarioState:
+			values[i] = new([]byte)
+		case conversation.FieldQueued, conversation.FieldAbandoned:
 			values[i] = new(sql.NullBool)
 		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID, conversation.FieldServiceID, conversation.FieldPriority, conversation.FieldOfferedToID:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldStatus:
 			values[i] = new(sql.NullString)
-		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt, conversation.FieldQueuedAt:
+		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt, conversation.FieldQueuedAt, conversation.FieldAnsweredAt, conversation.FieldScenarioWakeAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -297,6 +307,32 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.OfferedToID = new(int)
 				*_m.OfferedToID = int(value.Int64)
+			}
+		case conversation.FieldAnsweredAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field answered_at", values[i])
+			} else if value.Valid {
+				_m.AnsweredAt = new(time.Time)
+				*_m.AnsweredAt = value.Time
+			}
+		case conversation.FieldAbandoned:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field abandoned", values[i])
+			} else if value.Valid {
+				_m.Abandoned = value.Bool
+			}
+		case conversation.FieldScenarioState:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field scenario_state", values[i])
+			} else if value != nil {
+				_m.ScenarioState = *value
+			}
+		case conversation.FieldScenarioWakeAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field scenario_wake_at", values[i])
+			} else if value.Valid {
+				_m.ScenarioWakeAt = new(time.Time)
+				*_m.ScenarioWakeAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -429,6 +465,22 @@ func (_m *Conversation) String() string {
 	if v := _m.OfferedToID; v != nil {
 		builder.WriteString("offered_to_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AnsweredAt; v != nil {
+		builder.WriteString("answered_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("abandoned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Abandoned))
+	builder.WriteString(", ")
+	builder.WriteString("scenario_state=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ScenarioState))
+	builder.WriteString(", ")
+	if v := _m.ScenarioWakeAt; v != nil {
+		builder.WriteString("scenario_wake_at=")
+		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')
 	return builder.String()

@@ -228,6 +228,54 @@ func (_c *ConversationCreate) SetNillableOfferedToID(v *int) *ConversationCreate
 	return _c
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (_c *ConversationCreate) SetAnsweredAt(v time.Time) *ConversationCreate {
+	_c.mutation.SetAnsweredAt(v)
+	return _c
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableAnsweredAt(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetAnsweredAt(*v)
+	}
+	return _c
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (_c *ConversationCreate) SetAbandoned(v bool) *ConversationCreate {
+	_c.mutation.SetAbandoned(v)
+	return _c
+}
+
+// SetNillableAbandoned sets the "abandoned" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableAbandoned(v *bool) *ConversationCreate {
+	if v != nil {
+		_c.SetAbandoned(*v)
+	}
+	return _c
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (_c *ConversationCreate) SetScenarioState(v []byte) *ConversationCreate {
+	_c.mutation.SetScenarioState(v)
+	return _c
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (_c *ConversationCreate) SetScenarioWakeAt(v time.Time) *ConversationCreate {
+	_c.mutation.SetScenarioWakeAt(v)
+	return _c
+}
+
+// SetNillableScenarioWakeAt sets the "scenario_wake_at" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableScenarioWakeAt(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetScenarioWakeAt(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *ConversationCreate) SetTenant(v *Tenant) *ConversationCreate {
 	return _c.SetTenantID(v.ID)
@@ -343,6 +391,10 @@ func (_c *ConversationCreate) defaults() error {
 		v := conversation.DefaultPriority
 		_c.mutation.SetPriority(v)
 	}
+	if _, ok := _c.mutation.Abandoned(); !ok {
+		v := conversation.DefaultAbandoned
+		_c.mutation.SetAbandoned(v)
+	}
 	return nil
 }
 
@@ -379,6 +431,9 @@ func (_c *ConversationCreate) check() error {
 	}
 	if _, ok := _c.mutation.Priority(); !ok {
 		return &ValidationError{Name: "priority", err: errors.New(`ent: missing required field "Conversation.priority"`)}
+	}
+	if _, ok := _c.mutation.Abandoned(); !ok {
+		return &ValidationError{Name: "abandoned", err: errors.New(`ent: missing required field "Conversation.abandoned"`)}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
 		return &ValidationError{Name: "tenant", err: errors.New(`ent: missing required edge "Conversation.tenant"`)}
@@ -455,6 +510,22 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.OfferedToID(); ok {
 		_spec.SetField(conversation.FieldOfferedToID, field.TypeInt, value)
 		_node.OfferedToID = &value
+	}
+	if value, ok := _c.mutation.AnsweredAt(); ok {
+		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)
+		_node.AnsweredAt = &value
+	}
+	if value, ok := _c.mutation.Abandoned(); ok {
+		_spec.SetField(conversation.FieldAbandoned, field.TypeBool, value)
+		_node.Abandoned = value
+	}
+	if value, ok := _c.mutation.ScenarioState(); ok {
+		_spec.SetField(conversation.FieldScenarioState, field.TypeBytes, value)
+		_node.ScenarioState = value
+	}
+	if value, ok := _c.mutation.ScenarioWakeAt(); ok {
+		_spec.SetField(conversation.FieldScenarioWakeAt, field.TypeTime, value)
+		_node.ScenarioWakeAt = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -824,6 +895,72 @@ func (u *ConversationUpsert) ClearOfferedToID() *ConversationUpsert {
 	return u
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (u *ConversationUpsert) SetAnsweredAt(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldAnsweredAt, v)
+	return u
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateAnsweredAt() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldAnsweredAt)
+	return u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *ConversationUpsert) ClearAnsweredAt() *ConversationUpsert {
+	u.SetNull(conversation.FieldAnsweredAt)
+	return u
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (u *ConversationUpsert) SetAbandoned(v bool) *ConversationUpsert {
+	u.Set(conversation.FieldAbandoned, v)
+	return u
+}
+
+// UpdateAbandoned sets the "abandoned" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateAbandoned() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldAbandoned)
+	return u
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (u *ConversationUpsert) SetScenarioState(v []byte) *ConversationUpsert {
+	u.Set(conversation.FieldScenarioState, v)
+	return u
+}
+
+// UpdateScenarioState sets the "scenario_state" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateScenarioState() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldScenarioState)
+	return u
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (u *ConversationUpsert) ClearScenarioState() *ConversationUpsert {
+	u.SetNull(conversation.FieldScenarioState)
+	return u
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (u *ConversationUpsert) SetScenarioWakeAt(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldScenarioWakeAt, v)
+	return u
+}
+
+// UpdateScenarioWakeAt sets the "scenario_wake_at" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateScenarioWakeAt() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldScenarioWakeAt)
+	return u
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (u *ConversationUpsert) ClearScenarioWakeAt() *ConversationUpsert {
+	u.SetNull(conversation.FieldScenarioWakeAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1106,6 +1243,83 @@ func (u *ConversationUpsertOne) UpdateOfferedToID() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearOfferedToID() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearOfferedToID()
+	})
+}
+
+// SetAnsweredAt sets the "answered_at" field.
+func (u *ConversationUpsertOne) SetAnsweredAt(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAnsweredAt(v)
+	})
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateAnsweredAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAnsweredAt()
+	})
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *ConversationUpsertOne) ClearAnsweredAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearAnsweredAt()
+	})
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (u *ConversationUpsertOne) SetAbandoned(v bool) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAbandoned(v)
+	})
+}
+
+// UpdateAbandoned sets the "abandoned" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateAbandoned() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAbandoned()
+	})
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (u *ConversationUpsertOne) SetScenarioState(v []byte) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetScenarioState(v)
+	})
+}
+
+// UpdateScenarioState sets the "scenario_state" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateScenarioState() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateScenarioState()
+	})
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (u *ConversationUpsertOne) ClearScenarioState() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearScenarioState()
+	})
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (u *ConversationUpsertOne) SetScenarioWakeAt(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetScenarioWakeAt(v)
+	})
+}
+
+// UpdateScenarioWakeAt sets the "scenario_wake_at" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateScenarioWakeAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateScenarioWakeAt()
+	})
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (u *ConversationUpsertOne) ClearScenarioWakeAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearScenarioWakeAt()
 	})
 }
 
@@ -1557,6 +1771,83 @@ func (u *ConversationUpsertBulk) UpdateOfferedToID() *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) ClearOfferedToID() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearOfferedToID()
+	})
+}
+
+// SetAnsweredAt sets the "answered_at" field.
+func (u *ConversationUpsertBulk) SetAnsweredAt(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAnsweredAt(v)
+	})
+}
+
+// UpdateAnsweredAt sets the "answered_at" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateAnsweredAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAnsweredAt()
+	})
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (u *ConversationUpsertBulk) ClearAnsweredAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearAnsweredAt()
+	})
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (u *ConversationUpsertBulk) SetAbandoned(v bool) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetAbandoned(v)
+	})
+}
+
+// UpdateAbandoned sets the "abandoned" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateAbandoned() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateAbandoned()
+	})
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (u *ConversationUpsertBulk) SetScenarioState(v []byte) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetScenarioState(v)
+	})
+}
+
+// UpdateScenarioState sets the "scenario_state" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateScenarioState() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateScenarioState()
+	})
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (u *ConversationUpsertBulk) ClearScenarioState() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearScenarioState()
+	})
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (u *ConversationUpsertBulk) SetScenarioWakeAt(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetScenarioWakeAt(v)
+	})
+}
+
+// UpdateScenarioWakeAt sets the "scenario_wake_at" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateScenarioWakeAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateScenarioWakeAt()
+	})
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (u *ConversationUpsertBulk) ClearScenarioWakeAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearScenarioWakeAt()
 	})
 }
 

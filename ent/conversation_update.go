@@ -248,6 +248,72 @@ func (_u *ConversationUpdate) ClearOfferedToID() *ConversationUpdate {
 	return _u
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (_u *ConversationUpdate) SetAnsweredAt(v time.Time) *ConversationUpdate {
+	_u.mutation.SetAnsweredAt(v)
+	return _u
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableAnsweredAt(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetAnsweredAt(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (_u *ConversationUpdate) ClearAnsweredAt() *ConversationUpdate {
+	_u.mutation.ClearAnsweredAt()
+	return _u
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (_u *ConversationUpdate) SetAbandoned(v bool) *ConversationUpdate {
+	_u.mutation.SetAbandoned(v)
+	return _u
+}
+
+// SetNillableAbandoned sets the "abandoned" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableAbandoned(v *bool) *ConversationUpdate {
+	if v != nil {
+		_u.SetAbandoned(*v)
+	}
+	return _u
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (_u *ConversationUpdate) SetScenarioState(v []byte) *ConversationUpdate {
+	_u.mutation.SetScenarioState(v)
+	return _u
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (_u *ConversationUpdate) ClearScenarioState() *ConversationUpdate {
+	_u.mutation.ClearScenarioState()
+	return _u
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (_u *ConversationUpdate) SetScenarioWakeAt(v time.Time) *ConversationUpdate {
+	_u.mutation.SetScenarioWakeAt(v)
+	return _u
+}
+
+// SetNillableScenarioWakeAt sets the "scenario_wake_at" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableScenarioWakeAt(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetScenarioWakeAt(*v)
+	}
+	return _u
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (_u *ConversationUpdate) ClearScenarioWakeAt() *ConversationUpdate {
+	_u.mutation.ClearScenarioWakeAt()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdate) SetAssignee(v *User) *ConversationUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -445,6 +511,27 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.OfferedToIDCleared() {
 		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AnsweredAt(); ok {
+		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)
+	}
+	if _u.mutation.AnsweredAtCleared() {
+		_spec.ClearField(conversation.FieldAnsweredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Abandoned(); ok {
+		_spec.SetField(conversation.FieldAbandoned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ScenarioState(); ok {
+		_spec.SetField(conversation.FieldScenarioState, field.TypeBytes, value)
+	}
+	if _u.mutation.ScenarioStateCleared() {
+		_spec.ClearField(conversation.FieldScenarioState, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.ScenarioWakeAt(); ok {
+		_spec.SetField(conversation.FieldScenarioWakeAt, field.TypeTime, value)
+	}
+	if _u.mutation.ScenarioWakeAtCleared() {
+		_spec.ClearField(conversation.FieldScenarioWakeAt, field.TypeTime)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -816,6 +903,72 @@ func (_u *ConversationUpdateOne) ClearOfferedToID() *ConversationUpdateOne {
 	return _u
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (_u *ConversationUpdateOne) SetAnsweredAt(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetAnsweredAt(v)
+	return _u
+}
+
+// SetNillableAnsweredAt sets the "answered_at" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableAnsweredAt(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetAnsweredAt(*v)
+	}
+	return _u
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (_u *ConversationUpdateOne) ClearAnsweredAt() *ConversationUpdateOne {
+	_u.mutation.ClearAnsweredAt()
+	return _u
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (_u *ConversationUpdateOne) SetAbandoned(v bool) *ConversationUpdateOne {
+	_u.mutation.SetAbandoned(v)
+	return _u
+}
+
+// SetNillableAbandoned sets the "abandoned" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableAbandoned(v *bool) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetAbandoned(*v)
+	}
+	return _u
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (_u *ConversationUpdateOne) SetScenarioState(v []byte) *ConversationUpdateOne {
+	_u.mutation.SetScenarioState(v)
+	return _u
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (_u *ConversationUpdateOne) ClearScenarioState() *ConversationUpdateOne {
+	_u.mutation.ClearScenarioState()
+	return _u
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (_u *ConversationUpdateOne) SetScenarioWakeAt(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetScenarioWakeAt(v)
+	return _u
+}
+
+// SetNillableScenarioWakeAt sets the "scenario_wake_at" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableScenarioWakeAt(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetScenarioWakeAt(*v)
+	}
+	return _u
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (_u *ConversationUpdateOne) ClearScenarioWakeAt() *ConversationUpdateOne {
+	_u.mutation.ClearScenarioWakeAt()
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdateOne) SetAssignee(v *User) *ConversationUpdateOne {
 	return _u.SetAssigneeID(v.ID)
@@ -1043,6 +1196,27 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if _u.mutation.OfferedToIDCleared() {
 		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AnsweredAt(); ok {
+		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)
+	}
+	if _u.mutation.AnsweredAtCleared() {
+		_spec.ClearField(conversation.FieldAnsweredAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Abandoned(); ok {
+		_spec.SetField(conversation.FieldAbandoned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ScenarioState(); ok {
+		_spec.SetField(conversation.FieldScenarioState, field.TypeBytes, value)
+	}
+	if _u.mutation.ScenarioStateCleared() {
+		_spec.ClearField(conversation.FieldScenarioState, field.TypeBytes)
+	}
+	if value, ok := _u.mutation.ScenarioWakeAt(); ok {
+		_spec.SetField(conversation.FieldScenarioWakeAt, field.TypeTime, value)
+	}
+	if _u.mutation.ScenarioWakeAtCleared() {
+		_spec.ClearField(conversation.FieldScenarioWakeAt, field.TypeTime)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/surveyresult"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			message.Table:              message.ValidColumn,
 			messagepart.Table:          messagepart.ValidColumn,
 			offer.Table:                offer.ValidColumn,
+			surveyresult.Table:         surveyresult.ValidColumn,
 			tenant.Table:               tenant.ValidColumn,
 			tenantsystemmessage.Table:  tenantsystemmessage.ValidColumn,
 			token.Table:                token.ValidColumn,

@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/ent/surveyresult"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
@@ -48,6 +49,7 @@ const (
 	TypeMessage              = "Message"
 	TypeMessagePart          = "MessagePart"
 	TypeOffer                = "Offer"
+	TypeSurveyResult         = "SurveyResult"
 	TypeTenant               = "Tenant"
 	TypeTenantSystemMessage  = "TenantSystemMessage"
 	TypeToken                = "Token"
@@ -2955,6 +2957,10 @@ type ConversationMutation struct {
 	addpriority                *int
 	offered_to_id              *int
 	addoffered_to_id           *int
+	answered_at                *time.Time
+	abandoned                  *bool
+	scenario_state             *[]byte
+	scenario_wake_at           *time.Time
 	clearedFields              map[string]struct{}
 	tenant                     *int
 	clearedtenant              bool
@@ -3782,6 +3788,189 @@ func (m *ConversationMutation) ResetOfferedToID() {
 	delete(m.clearedFields, conversation.FieldOfferedToID)
 }
 
+// SetAnsweredAt sets the "answered_at" field.
+func (m *ConversationMutation) SetAnsweredAt(t time.Time) {
+	m.answered_at = &t
+}
+
+// AnsweredAt returns the value of the "answered_at" field in the mutation.
+func (m *ConversationMutation) AnsweredAt() (r time.Time, exists bool) {
+	v := m.answered_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAnsweredAt returns the old "answered_at" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldAnsweredAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAnsweredAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAnsweredAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAnsweredAt: %w", err)
+	}
+	return oldValue.AnsweredAt, nil
+}
+
+// ClearAnsweredAt clears the value of the "answered_at" field.
+func (m *ConversationMutation) ClearAnsweredAt() {
+	m.answered_at = nil
+	m.clearedFields[conversation.FieldAnsweredAt] = struct{}{}
+}
+
+// AnsweredAtCleared returns if the "answered_at" field was cleared in this mutation.
+func (m *ConversationMutation) AnsweredAtCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldAnsweredAt]
+	return ok
+}
+
+// ResetAnsweredAt resets all changes to the "answered_at" field.
+func (m *ConversationMutation) ResetAnsweredAt() {
+	m.answered_at = nil
+	delete(m.clearedFields, conversation.FieldAnsweredAt)
+}
+
+// SetAbandoned sets the "abandoned" field.
+func (m *ConversationMutation) SetAbandoned(b bool) {
+	m.abandoned = &b
+}
+
+// Abandoned returns the value of the "abandoned" field in the mutation.
+func (m *ConversationMutation) Abandoned() (r bool, exists bool) {
+	v := m.abandoned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAbandoned returns the old "abandoned" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldAbandoned(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAbandoned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAbandoned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAbandoned: %w", err)
+	}
+	return oldValue.Abandoned, nil
+}
+
+// ResetAbandoned resets all changes to the "abandoned" field.
+func (m *ConversationMutation) ResetAbandoned() {
+	m.abandoned = nil
+}
+
+// SetScenarioState sets the "scenario_state" field.
+func (m *ConversationMutation) SetScenarioState(b []byte) {
+	m.scenario_state = &b
+}
+
+// ScenarioState returns the value of the "scenario_state" field in the mutation.
+func (m *ConversationMutation) ScenarioState() (r []byte, exists bool) {
+	v := m.scenario_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenarioState returns the old "scenario_state" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldScenarioState(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenarioState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenarioState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenarioState: %w", err)
+	}
+	return oldValue.ScenarioState, nil
+}
+
+// ClearScenarioState clears the value of the "scenario_state" field.
+func (m *ConversationMutation) ClearScenarioState() {
+	m.scenario_state = nil
+	m.clearedFields[conversation.FieldScenarioState] = struct{}{}
+}
+
+// ScenarioStateCleared returns if the "scenario_state" field was cleared in this mutation.
+func (m *ConversationMutation) ScenarioStateCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldScenarioState]
+	return ok
+}
+
+// ResetScenarioState resets all changes to the "scenario_state" field.
+func (m *ConversationMutation) ResetScenarioState() {
+	m.scenario_state = nil
+	delete(m.clearedFields, conversation.FieldScenarioState)
+}
+
+// SetScenarioWakeAt sets the "scenario_wake_at" field.
+func (m *ConversationMutation) SetScenarioWakeAt(t time.Time) {
+	m.scenario_wake_at = &t
+}
+
+// ScenarioWakeAt returns the value of the "scenario_wake_at" field in the mutation.
+func (m *ConversationMutation) ScenarioWakeAt() (r time.Time, exists bool) {
+	v := m.scenario_wake_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenarioWakeAt returns the old "scenario_wake_at" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldScenarioWakeAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenarioWakeAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenarioWakeAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenarioWakeAt: %w", err)
+	}
+	return oldValue.ScenarioWakeAt, nil
+}
+
+// ClearScenarioWakeAt clears the value of the "scenario_wake_at" field.
+func (m *ConversationMutation) ClearScenarioWakeAt() {
+	m.scenario_wake_at = nil
+	m.clearedFields[conversation.FieldScenarioWakeAt] = struct{}{}
+}
+
+// ScenarioWakeAtCleared returns if the "scenario_wake_at" field was cleared in this mutation.
+func (m *ConversationMutation) ScenarioWakeAtCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldScenarioWakeAt]
+	return ok
+}
+
+// ResetScenarioWakeAt resets all changes to the "scenario_wake_at" field.
+func (m *ConversationMutation) ResetScenarioWakeAt() {
+	m.scenario_wake_at = nil
+	delete(m.clearedFields, conversation.FieldScenarioWakeAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *ConversationMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -4032,7 +4221,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 20)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -4081,6 +4270,18 @@ func (m *ConversationMutation) Fields() []string {
 	if m.offered_to_id != nil {
 		fields = append(fields, conversation.FieldOfferedToID)
 	}
+	if m.answered_at != nil {
+		fields = append(fields, conversation.FieldAnsweredAt)
+	}
+	if m.abandoned != nil {
+		fields = append(fields, conversation.FieldAbandoned)
+	}
+	if m.scenario_state != nil {
+		fields = append(fields, conversation.FieldScenarioState)
+	}
+	if m.scenario_wake_at != nil {
+		fields = append(fields, conversation.FieldScenarioWakeAt)
+	}
 	return fields
 }
 
@@ -4121,6 +4322,14 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.Priority()
 	case conversation.FieldOfferedToID:
 		return m.OfferedToID()
+	case conversation.FieldAnsweredAt:
+		return m.AnsweredAt()
+	case conversation.FieldAbandoned:
+		return m.Abandoned()
+	case conversation.FieldScenarioState:
+		return m.ScenarioState()
+	case conversation.FieldScenarioWakeAt:
+		return m.ScenarioWakeAt()
 	}
 	return nil, false
 }
@@ -4162,6 +4371,14 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldPriority(ctx)
 	case conversation.FieldOfferedToID:
 		return m.OldOfferedToID(ctx)
+	case conversation.FieldAnsweredAt:
+		return m.OldAnsweredAt(ctx)
+	case conversation.FieldAbandoned:
+		return m.OldAbandoned(ctx)
+	case conversation.FieldScenarioState:
+		return m.OldScenarioState(ctx)
+	case conversation.FieldScenarioWakeAt:
+		return m.OldScenarioWakeAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -4283,6 +4500,34 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOfferedToID(v)
 		return nil
+	case conversation.FieldAnsweredAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAnsweredAt(v)
+		return nil
+	case conversation.FieldAbandoned:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAbandoned(v)
+		return nil
+	case conversation.FieldScenarioState:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenarioState(v)
+		return nil
+	case conversation.FieldScenarioWakeAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenarioWakeAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -4361,6 +4606,15 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldOfferedToID) {
 		fields = append(fields, conversation.FieldOfferedToID)
 	}
+	if m.FieldCleared(conversation.FieldAnsweredAt) {
+		fields = append(fields, conversation.FieldAnsweredAt)
+	}
+	if m.FieldCleared(conversation.FieldScenarioState) {
+		fields = append(fields, conversation.FieldScenarioState)
+	}
+	if m.FieldCleared(conversation.FieldScenarioWakeAt) {
+		fields = append(fields, conversation.FieldScenarioWakeAt)
+	}
 	return fields
 }
 
@@ -4395,6 +4649,15 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldOfferedToID:
 		m.ClearOfferedToID()
+		return nil
+	case conversation.FieldAnsweredAt:
+		m.ClearAnsweredAt()
+		return nil
+	case conversation.FieldScenarioState:
+		m.ClearScenarioState()
+		return nil
+	case conversation.FieldScenarioWakeAt:
+		m.ClearScenarioWakeAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -4451,6 +4714,18 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldOfferedToID:
 		m.ResetOfferedToID()
+		return nil
+	case conversation.FieldAnsweredAt:
+		m.ResetAnsweredAt()
+		return nil
+	case conversation.FieldAbandoned:
+		m.ResetAbandoned()
+		return nil
+	case conversation.FieldScenarioState:
+		m.ResetScenarioState()
+		return nil
+	case conversation.FieldScenarioWakeAt:
+		m.ResetScenarioWakeAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
@@ -11380,6 +11655,901 @@ func (m *OfferMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Offer edge %s", name)
+}
+
+// SurveyResultMutation represents an operation that mutates the SurveyResult nodes in the graph.
+type SurveyResultMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	service_id          *int
+	addservice_id       *int
+	agent_id            *int
+	addagent_id         *int
+	rating              *int
+	addrating           *int
+	comment             *string
+	created_at          *time.Time
+	clearedFields       map[string]struct{}
+	tenant              *int
+	clearedtenant       bool
+	conversation        *int
+	clearedconversation bool
+	done                bool
+	oldValue            func(context.Context) (*SurveyResult, error)
+	predicates          []predicate.SurveyResult
+}
+
+var _ ent.Mutation = (*SurveyResultMutation)(nil)
+
+// surveyresultOption allows management of the mutation configuration using functional options.
+type surveyresultOption func(*SurveyResultMutation)
+
+// newSurveyResultMutation creates new mutation for the SurveyResult entity.
+func newSurveyResultMutation(c config, op Op, opts ...surveyresultOption) *SurveyResultMutation {
+	m := &SurveyResultMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSurveyResult,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSurveyResultID sets the ID field of the mutation.
+func withSurveyResultID(id int) surveyresultOption {
+	return func(m *SurveyResultMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *SurveyResult
+		)
+		m.oldValue = func(ctx context.Context) (*SurveyResult, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().SurveyResult.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSurveyResult sets the old SurveyResult of the mutation.
+func withSurveyResult(node *SurveyResult) surveyresultOption {
+	return func(m *SurveyResultMutation) {
+		m.oldValue = func(context.Context) (*SurveyResult, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SurveyResultMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SurveyResultMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SurveyResultMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SurveyResultMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().SurveyResult.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *SurveyResultMutation) SetTenantID(i int) {
+	m.tenant = &i
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *SurveyResultMutation) TenantID() (r int, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldTenantID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *SurveyResultMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetConversationID sets the "conversation_id" field.
+func (m *SurveyResultMutation) SetConversationID(i int) {
+	m.conversation = &i
+}
+
+// ConversationID returns the value of the "conversation_id" field in the mutation.
+func (m *SurveyResultMutation) ConversationID() (r int, exists bool) {
+	v := m.conversation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConversationID returns the old "conversation_id" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldConversationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConversationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConversationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConversationID: %w", err)
+	}
+	return oldValue.ConversationID, nil
+}
+
+// ResetConversationID resets all changes to the "conversation_id" field.
+func (m *SurveyResultMutation) ResetConversationID() {
+	m.conversation = nil
+}
+
+// SetServiceID sets the "service_id" field.
+func (m *SurveyResultMutation) SetServiceID(i int) {
+	m.service_id = &i
+	m.addservice_id = nil
+}
+
+// ServiceID returns the value of the "service_id" field in the mutation.
+func (m *SurveyResultMutation) ServiceID() (r int, exists bool) {
+	v := m.service_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldServiceID returns the old "service_id" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldServiceID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldServiceID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldServiceID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldServiceID: %w", err)
+	}
+	return oldValue.ServiceID, nil
+}
+
+// AddServiceID adds i to the "service_id" field.
+func (m *SurveyResultMutation) AddServiceID(i int) {
+	if m.addservice_id != nil {
+		*m.addservice_id += i
+	} else {
+		m.addservice_id = &i
+	}
+}
+
+// AddedServiceID returns the value that was added to the "service_id" field in this mutation.
+func (m *SurveyResultMutation) AddedServiceID() (r int, exists bool) {
+	v := m.addservice_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearServiceID clears the value of the "service_id" field.
+func (m *SurveyResultMutation) ClearServiceID() {
+	m.service_id = nil
+	m.addservice_id = nil
+	m.clearedFields[surveyresult.FieldServiceID] = struct{}{}
+}
+
+// ServiceIDCleared returns if the "service_id" field was cleared in this mutation.
+func (m *SurveyResultMutation) ServiceIDCleared() bool {
+	_, ok := m.clearedFields[surveyresult.FieldServiceID]
+	return ok
+}
+
+// ResetServiceID resets all changes to the "service_id" field.
+func (m *SurveyResultMutation) ResetServiceID() {
+	m.service_id = nil
+	m.addservice_id = nil
+	delete(m.clearedFields, surveyresult.FieldServiceID)
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *SurveyResultMutation) SetAgentID(i int) {
+	m.agent_id = &i
+	m.addagent_id = nil
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *SurveyResultMutation) AgentID() (r int, exists bool) {
+	v := m.agent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldAgentID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// AddAgentID adds i to the "agent_id" field.
+func (m *SurveyResultMutation) AddAgentID(i int) {
+	if m.addagent_id != nil {
+		*m.addagent_id += i
+	} else {
+		m.addagent_id = &i
+	}
+}
+
+// AddedAgentID returns the value that was added to the "agent_id" field in this mutation.
+func (m *SurveyResultMutation) AddedAgentID() (r int, exists bool) {
+	v := m.addagent_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAgentID clears the value of the "agent_id" field.
+func (m *SurveyResultMutation) ClearAgentID() {
+	m.agent_id = nil
+	m.addagent_id = nil
+	m.clearedFields[surveyresult.FieldAgentID] = struct{}{}
+}
+
+// AgentIDCleared returns if the "agent_id" field was cleared in this mutation.
+func (m *SurveyResultMutation) AgentIDCleared() bool {
+	_, ok := m.clearedFields[surveyresult.FieldAgentID]
+	return ok
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *SurveyResultMutation) ResetAgentID() {
+	m.agent_id = nil
+	m.addagent_id = nil
+	delete(m.clearedFields, surveyresult.FieldAgentID)
+}
+
+// SetRating sets the "rating" field.
+func (m *SurveyResultMutation) SetRating(i int) {
+	m.rating = &i
+	m.addrating = nil
+}
+
+// Rating returns the value of the "rating" field in the mutation.
+func (m *SurveyResultMutation) Rating() (r int, exists bool) {
+	v := m.rating
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRating returns the old "rating" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldRating(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRating is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRating requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRating: %w", err)
+	}
+	return oldValue.Rating, nil
+}
+
+// AddRating adds i to the "rating" field.
+func (m *SurveyResultMutation) AddRating(i int) {
+	if m.addrating != nil {
+		*m.addrating += i
+	} else {
+		m.addrating = &i
+	}
+}
+
+// AddedRating returns the value that was added to the "rating" field in this mutation.
+func (m *SurveyResultMutation) AddedRating() (r int, exists bool) {
+	v := m.addrating
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRating resets all changes to the "rating" field.
+func (m *SurveyResultMutation) ResetRating() {
+	m.rating = nil
+	m.addrating = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *SurveyResultMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *SurveyResultMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *SurveyResultMutation) ResetComment() {
+	m.comment = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *SurveyResultMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *SurveyResultMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the SurveyResult entity.
+// If the SurveyResult object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SurveyResultMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *SurveyResultMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *SurveyResultMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[surveyresult.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *SurveyResultMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *SurveyResultMutation) TenantIDs() (ids []int) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *SurveyResultMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearConversation clears the "conversation" edge to the Conversation entity.
+func (m *SurveyResultMutation) ClearConversation() {
+	m.clearedconversation = true
+	m.clearedFields[surveyresult.FieldConversationID] = struct{}{}
+}
+
+// ConversationCleared reports if the "conversation" edge to the Conversation entity was cleared.
+func (m *SurveyResultMutation) ConversationCleared() bool {
+	return m.clearedconversation
+}
+
+// ConversationIDs returns the "conversation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ConversationID instead. It exists only for internal usage by the builders.
+func (m *SurveyResultMutation) ConversationIDs() (ids []int) {
+	if id := m.conversation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetConversation resets all changes to the "conversation" edge.
+func (m *SurveyResultMutation) ResetConversation() {
+	m.conversation = nil
+	m.clearedconversation = false
+}
+
+// Where appends a list predicates to the SurveyResultMutation builder.
+func (m *SurveyResultMutation) Where(ps ...predicate.SurveyResult) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SurveyResultMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SurveyResultMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.SurveyResult, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SurveyResultMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SurveyResultMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (SurveyResult).
+func (m *SurveyResultMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SurveyResultMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant != nil {
+		fields = append(fields, surveyresult.FieldTenantID)
+	}
+	if m.conversation != nil {
+		fields = append(fields, surveyresult.FieldConversationID)
+	}
+	if m.service_id != nil {
+		fields = append(fields, surveyresult.FieldServiceID)
+	}
+	if m.agent_id != nil {
+		fields = append(fields, surveyresult.FieldAgentID)
+	}
+	if m.rating != nil {
+		fields = append(fields, surveyresult.FieldRating)
+	}
+	if m.comment != nil {
+		fields = append(fields, surveyresult.FieldComment)
+	}
+	if m.created_at != nil {
+		fields = append(fields, surveyresult.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SurveyResultMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case surveyresult.FieldTenantID:
+		return m.TenantID()
+	case surveyresult.FieldConversationID:
+		return m.ConversationID()
+	case surveyresult.FieldServiceID:
+		return m.ServiceID()
+	case surveyresult.FieldAgentID:
+		return m.AgentID()
+	case surveyresult.FieldRating:
+		return m.Rating()
+	case surveyresult.FieldComment:
+		return m.Comment()
+	case surveyresult.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SurveyResultMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case surveyresult.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case surveyresult.FieldConversationID:
+		return m.OldConversationID(ctx)
+	case surveyresult.FieldServiceID:
+		return m.OldServiceID(ctx)
+	case surveyresult.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case surveyresult.FieldRating:
+		return m.OldRating(ctx)
+	case surveyresult.FieldComment:
+		return m.OldComment(ctx)
+	case surveyresult.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown SurveyResult field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyResultMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case surveyresult.FieldTenantID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case surveyresult.FieldConversationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConversationID(v)
+		return nil
+	case surveyresult.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetServiceID(v)
+		return nil
+	case surveyresult.FieldAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case surveyresult.FieldRating:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRating(v)
+		return nil
+	case surveyresult.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	case surveyresult.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SurveyResultMutation) AddedFields() []string {
+	var fields []string
+	if m.addservice_id != nil {
+		fields = append(fields, surveyresult.FieldServiceID)
+	}
+	if m.addagent_id != nil {
+		fields = append(fields, surveyresult.FieldAgentID)
+	}
+	if m.addrating != nil {
+		fields = append(fields, surveyresult.FieldRating)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SurveyResultMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case surveyresult.FieldServiceID:
+		return m.AddedServiceID()
+	case surveyresult.FieldAgentID:
+		return m.AddedAgentID()
+	case surveyresult.FieldRating:
+		return m.AddedRating()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SurveyResultMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case surveyresult.FieldServiceID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddServiceID(v)
+		return nil
+	case surveyresult.FieldAgentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAgentID(v)
+		return nil
+	case surveyresult.FieldRating:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRating(v)
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SurveyResultMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(surveyresult.FieldServiceID) {
+		fields = append(fields, surveyresult.FieldServiceID)
+	}
+	if m.FieldCleared(surveyresult.FieldAgentID) {
+		fields = append(fields, surveyresult.FieldAgentID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SurveyResultMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SurveyResultMutation) ClearField(name string) error {
+	switch name {
+	case surveyresult.FieldServiceID:
+		m.ClearServiceID()
+		return nil
+	case surveyresult.FieldAgentID:
+		m.ClearAgentID()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SurveyResultMutation) ResetField(name string) error {
+	switch name {
+	case surveyresult.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case surveyresult.FieldConversationID:
+		m.ResetConversationID()
+		return nil
+	case surveyresult.FieldServiceID:
+		m.ResetServiceID()
+		return nil
+	case surveyresult.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case surveyresult.FieldRating:
+		m.ResetRating()
+		return nil
+	case surveyresult.FieldComment:
+		m.ResetComment()
+		return nil
+	case surveyresult.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SurveyResultMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, surveyresult.EdgeTenant)
+	}
+	if m.conversation != nil {
+		edges = append(edges, surveyresult.EdgeConversation)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SurveyResultMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case surveyresult.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case surveyresult.EdgeConversation:
+		if id := m.conversation; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SurveyResultMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SurveyResultMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SurveyResultMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, surveyresult.EdgeTenant)
+	}
+	if m.clearedconversation {
+		edges = append(edges, surveyresult.EdgeConversation)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SurveyResultMutation) EdgeCleared(name string) bool {
+	switch name {
+	case surveyresult.EdgeTenant:
+		return m.clearedtenant
+	case surveyresult.EdgeConversation:
+		return m.clearedconversation
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SurveyResultMutation) ClearEdge(name string) error {
+	switch name {
+	case surveyresult.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case surveyresult.EdgeConversation:
+		m.ClearConversation()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SurveyResultMutation) ResetEdge(name string) error {
+	switch name {
+	case surveyresult.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case surveyresult.EdgeConversation:
+		m.ResetConversation()
+		return nil
+	}
+	return fmt.Errorf("unknown SurveyResult edge %s", name)
 }
 
 // TenantMutation represents an operation that mutates the Tenant nodes in the graph.

@@ -32,6 +32,8 @@ type Tx struct {
 	MessagePart *MessagePartClient
 	// Offer is the client for interacting with the Offer builders.
 	Offer *OfferClient
+	// SurveyResult is the client for interacting with the SurveyResult builders.
+	SurveyResult *SurveyResultClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// TenantSystemMessage is the client for interacting with the TenantSystemMessage builders.
@@ -182,6 +184,7 @@ func (tx *Tx) init() {
 	tx.Message = NewMessageClient(tx.config)
 	tx.MessagePart = NewMessagePartClient(tx.config)
 	tx.Offer = NewOfferClient(tx.config)
+	tx.SurveyResult = NewSurveyResultClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.TenantSystemMessage = NewTenantSystemMessageClient(tx.config)
 	tx.Token = NewTokenClient(tx.config)

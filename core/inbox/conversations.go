@@ -42,8 +42,15 @@ func (s *Service) change(ctx context.Context, id int, kind EventKind, check func
 		}
 		previous := holdersOf(conv)
 		if _, requeued := up.Mutation().Queued(); !requeued && (kind == ConversationAssigned || kind == ConversationClosed) {
-			// Held or closed, it no longer waits in a queue.
+			// Held or closed, it no longer waits in a queue: answered, or
+			// abandoned when it closed waiting.
 			up.SetQueued(false).ClearOfferedToID()
+			if conv.Queued && kind == ConversationClosed {
+				up.SetAbandoned(true)
+			}
+			if conv.Queued && kind == ConversationAssigned && conv.AnsweredAt == nil {
+				up.SetAnsweredAt(s.now())
+			}
 		}
 		up.Where(conversation.StatusEQ(conv.Status), holderIs(previous.Assignee))
 		if out, err = up.Save(ctx); err != nil {

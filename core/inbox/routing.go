@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/core"
@@ -40,10 +41,43 @@ const declineCooldown = 2 * time.Minute
 const routeBatch = 200
 
 // kickRouter wakes the router; many kicks before it runs make one round.
+// Every kick is also news for those watching the queues.
 func (s *Service) kickRouter() {
 	select {
 	case s.routeKick <- struct{}{}:
 	default:
+	}
+	s.queueChanged()
+}
+
+// queueWatch is closed, and replaced, whenever the queues or the agents'
+// states may have changed (see QueueUpdates).
+type queueWatch struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// QueueUpdates returns a channel closed at the next change of a queue or of
+// an agent's state or load (a conversation queued, offered, taken or closed;
+// an agent READY or not): supervisors' live views wait on it, then read the
+// state anew. It is news only, not data, so a slow reader misses nothing
+// but intermediate states.
+func (s *Service) QueueUpdates() <-chan struct{} {
+	s.queues.mu.Lock()
+	defer s.queues.mu.Unlock()
+	if s.queues.ch == nil {
+		s.queues.ch = make(chan struct{})
+	}
+	return s.queues.ch
+}
+
+// queueChanged wakes QueueUpdates' waiters.
+func (s *Service) queueChanged() {
+	s.queues.mu.Lock()
+	defer s.queues.mu.Unlock()
+	if s.queues.ch != nil {
+		close(s.queues.ch)
+		s.queues.ch = nil
 	}
 }
 
@@ -88,6 +122,9 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 		})
 		if err != nil {
 			return time.Time{}, fmt.Errorf("make offers: %w", err)
+		}
+		if made > 0 {
+			s.queueChanged()
 		}
 		if made < routeBatch {
 			break
@@ -353,7 +390,7 @@ func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, e
 		previous := holdersOf(conv)
 		out, err = c.Conversation.UpdateOne(conv).
 			Where(conversation.OfferedToID(v.UserID), conversation.AssigneeIDIsNil(), conversation.StatusEQ(conversation.StatusOPEN)).
-			SetAssigneeID(v.UserID).SetQueued(false).ClearOfferedToID().Save(ctx)
+			SetAssigneeID(v.UserID).SetQueued(false).ClearOfferedToID().SetAnsweredAt(s.now()).Save(ctx)
 		if ent.IsNotFound(err) {
 			return fmt.Errorf("inbox: accept: the conversation is no longer offered to you: %w", core.ErrConflict)
 		}

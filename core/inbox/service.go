@@ -98,6 +98,7 @@ type Service struct {
 	// connections (agents.go).
 	routeKick chan struct{}
 	presence  presence
+	queues    queueWatch
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.

@@ -50,6 +50,14 @@ const (
 	FieldPriority = "priority"
 	// FieldOfferedToID holds the string denoting the offered_to_id field in the database.
 	FieldOfferedToID = "offered_to_id"
+	// FieldAnsweredAt holds the string denoting the answered_at field in the database.
+	FieldAnsweredAt = "answered_at"
+	// FieldAbandoned holds the string denoting the abandoned field in the database.
+	FieldAbandoned = "abandoned"
+	// FieldScenarioState holds the string denoting the scenario_state field in the database.
+	FieldScenarioState = "scenario_state"
+	// FieldScenarioWakeAt holds the string denoting the scenario_wake_at field in the database.
+	FieldScenarioWakeAt = "scenario_wake_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegrationAccount holds the string denoting the integration_account edge name in mutations.
@@ -136,6 +144,10 @@ var Columns = []string{
 	FieldQueuedAt,
 	FieldPriority,
 	FieldOfferedToID,
+	FieldAnsweredAt,
+	FieldAbandoned,
+	FieldScenarioState,
+	FieldScenarioWakeAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -168,6 +180,8 @@ var (
 	DefaultQueued bool
 	// DefaultPriority holds the default value on creation for the "priority" field.
 	DefaultPriority int
+	// DefaultAbandoned holds the default value on creation for the "abandoned" field.
+	DefaultAbandoned bool
 )
 
 // Status defines the type for the "status" enum field.
@@ -282,6 +296,21 @@ func ByPriority(opts ...sql.OrderTermOption) OrderOption {
 // ByOfferedToID orders the results by the offered_to_id field.
 func ByOfferedToID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfferedToID, opts...).ToFunc()
+}
+
+// ByAnsweredAt orders the results by the answered_at field.
+func ByAnsweredAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAnsweredAt, opts...).ToFunc()
+}
+
+// ByAbandoned orders the results by the abandoned field.
+func ByAbandoned(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAbandoned, opts...).ToFunc()
+}
+
+// ByScenarioWakeAt orders the results by the scenario_wake_at field.
+func ByScenarioWakeAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldScenarioWakeAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

@@ -130,6 +130,26 @@ func OfferedToID(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldOfferedToID, v))
 }
 
+// AnsweredAt applies equality check predicate on the "answered_at" field. It's identical to AnsweredAtEQ.
+func AnsweredAt(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAnsweredAt, v))
+}
+
+// Abandoned applies equality check predicate on the "abandoned" field. It's identical to AbandonedEQ.
+func Abandoned(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAbandoned, v))
+}
+
+// ScenarioState applies equality check predicate on the "scenario_state" field. It's identical to ScenarioStateEQ.
+func ScenarioState(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldScenarioState, v))
+}
+
+// ScenarioWakeAt applies equality check predicate on the "scenario_wake_at" field. It's identical to ScenarioWakeAtEQ.
+func ScenarioWakeAt(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldScenarioWakeAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldTenantID, v))
@@ -668,6 +688,166 @@ func OfferedToIDIsNil() predicate.Conversation {
 // OfferedToIDNotNil applies the NotNil predicate on the "offered_to_id" field.
 func OfferedToIDNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldOfferedToID))
+}
+
+// AnsweredAtEQ applies the EQ predicate on the "answered_at" field.
+func AnsweredAtEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAnsweredAt, v))
+}
+
+// AnsweredAtNEQ applies the NEQ predicate on the "answered_at" field.
+func AnsweredAtNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldAnsweredAt, v))
+}
+
+// AnsweredAtIn applies the In predicate on the "answered_at" field.
+func AnsweredAtIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldAnsweredAt, vs...))
+}
+
+// AnsweredAtNotIn applies the NotIn predicate on the "answered_at" field.
+func AnsweredAtNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldAnsweredAt, vs...))
+}
+
+// AnsweredAtGT applies the GT predicate on the "answered_at" field.
+func AnsweredAtGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldAnsweredAt, v))
+}
+
+// AnsweredAtGTE applies the GTE predicate on the "answered_at" field.
+func AnsweredAtGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldAnsweredAt, v))
+}
+
+// AnsweredAtLT applies the LT predicate on the "answered_at" field.
+func AnsweredAtLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldAnsweredAt, v))
+}
+
+// AnsweredAtLTE applies the LTE predicate on the "answered_at" field.
+func AnsweredAtLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldAnsweredAt, v))
+}
+
+// AnsweredAtIsNil applies the IsNil predicate on the "answered_at" field.
+func AnsweredAtIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldAnsweredAt))
+}
+
+// AnsweredAtNotNil applies the NotNil predicate on the "answered_at" field.
+func AnsweredAtNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldAnsweredAt))
+}
+
+// AbandonedEQ applies the EQ predicate on the "abandoned" field.
+func AbandonedEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldAbandoned, v))
+}
+
+// AbandonedNEQ applies the NEQ predicate on the "abandoned" field.
+func AbandonedNEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldAbandoned, v))
+}
+
+// ScenarioStateEQ applies the EQ predicate on the "scenario_state" field.
+func ScenarioStateEQ(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldScenarioState, v))
+}
+
+// ScenarioStateNEQ applies the NEQ predicate on the "scenario_state" field.
+func ScenarioStateNEQ(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldScenarioState, v))
+}
+
+// ScenarioStateIn applies the In predicate on the "scenario_state" field.
+func ScenarioStateIn(vs ...[]byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldScenarioState, vs...))
+}
+
+// ScenarioStateNotIn applies the NotIn predicate on the "scenario_state" field.
+func ScenarioStateNotIn(vs ...[]byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldScenarioState, vs...))
+}
+
+// ScenarioStateGT applies the GT predicate on the "scenario_state" field.
+func ScenarioStateGT(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldScenarioState, v))
+}
+
+// ScenarioStateGTE applies the GTE predicate on the "scenario_state" field.
+func ScenarioStateGTE(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldScenarioState, v))
+}
+
+// ScenarioStateLT applies the LT predicate on the "scenario_state" field.
+func ScenarioStateLT(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldScenarioState, v))
+}
+
+// ScenarioStateLTE applies the LTE predicate on the "scenario_state" field.
+func ScenarioStateLTE(v []byte) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldScenarioState, v))
+}
+
+// ScenarioStateIsNil applies the IsNil predicate on the "scenario_state" field.
+func ScenarioStateIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldScenarioState))
+}
+
+// ScenarioStateNotNil applies the NotNil predicate on the "scenario_state" field.
+func ScenarioStateNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldScenarioState))
+}
+
+// ScenarioWakeAtEQ applies the EQ predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtNEQ applies the NEQ predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtIn applies the In predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldScenarioWakeAt, vs...))
+}
+
+// ScenarioWakeAtNotIn applies the NotIn predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldScenarioWakeAt, vs...))
+}
+
+// ScenarioWakeAtGT applies the GT predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtGTE applies the GTE predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtLT applies the LT predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtLTE applies the LTE predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldScenarioWakeAt, v))
+}
+
+// ScenarioWakeAtIsNil applies the IsNil predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldScenarioWakeAt))
+}
+
+// ScenarioWakeAtNotNil applies the NotNil predicate on the "scenario_wake_at" field.
+func ScenarioWakeAtNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldScenarioWakeAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

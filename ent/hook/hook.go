@@ -117,6 +117,18 @@ func (f OfferFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.OfferMutation", m)
 }
 
+// The SurveyResultFunc type is an adapter to allow the use of ordinary
+// function as SurveyResult mutator.
+type SurveyResultFunc func(context.Context, *ent.SurveyResultMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyResultFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyResultMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyResultMutation", m)
+}
+
 // The TenantFunc type is an adapter to allow the use of ordinary
 // function as Tenant mutator.
 type TenantFunc func(context.Context, *ent.TenantMutation) (ent.Value, error)

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/predicate"
+	"github.com/switchboard/switchboard/ent/surveyresult"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
@@ -324,6 +325,33 @@ func (f TraverseOffer) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.OfferQuery", q)
 }
 
+// The SurveyResultFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SurveyResultFunc func(context.Context, *ent.SurveyResultQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SurveyResultFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SurveyResultQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SurveyResultQuery", q)
+}
+
+// The TraverseSurveyResult type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSurveyResult func(context.Context, *ent.SurveyResultQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSurveyResult) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSurveyResult) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SurveyResultQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SurveyResultQuery", q)
+}
+
 // The TenantFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TenantFunc func(context.Context, *ent.TenantQuery) (ent.Value, error)
 
@@ -480,6 +508,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MessagePartQuery, predicate.MessagePart, messagepart.OrderOption]{typ: ent.TypeMessagePart, tq: q}, nil
 	case *ent.OfferQuery:
 		return &query[*ent.OfferQuery, predicate.Offer, offer.OrderOption]{typ: ent.TypeOffer, tq: q}, nil
+	case *ent.SurveyResultQuery:
+		return &query[*ent.SurveyResultQuery, predicate.SurveyResult, surveyresult.OrderOption]{typ: ent.TypeSurveyResult, tq: q}, nil
 	case *ent.TenantQuery:
 		return &query[*ent.TenantQuery, predicate.Tenant, tenant.OrderOption]{typ: ent.TypeTenant, tq: q}, nil
 	case *ent.TenantSystemMessageQuery:

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"account_system_messages\":51539607552,\"chat_services\":42949672960,\"contacts\":17179869184,\"conversations\":21474836480,\"events\":25769803776,\"integration_accounts\":0,\"message_parts\":38654705664,\"messages\":30064771072,\"offers\":47244640256,\"tenant_system_messages\":55834574848,\"tenants\":4294967296,\"tokens\":8589934592,\"users\":12884901888,\"webhook_events\":34359738368}"
+const IncrementStarts = "{\"account_system_messages\":51539607552,\"chat_services\":42949672960,\"contacts\":17179869184,\"conversations\":21474836480,\"events\":25769803776,\"integration_accounts\":0,\"message_parts\":38654705664,\"messages\":30064771072,\"offers\":47244640256,\"survey_results\":60129542144,\"tenant_system_messages\":55834574848,\"tenants\":4294967296,\"tokens\":8589934592,\"users\":12884901888,\"webhook_events\":34359738368}"

@@ -135,6 +135,10 @@ var (
 		{Name: "queued_at", Type: field.TypeTime, Nullable: true},
 		{Name: "priority", Type: field.TypeInt, Default: 0},
 		{Name: "offered_to_id", Type: field.TypeInt, Nullable: true},
+		{Name: "answered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "abandoned", Type: field.TypeBool, Default: false},
+		{Name: "scenario_state", Type: field.TypeBytes, Nullable: true},
+		{Name: "scenario_wake_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
 		{Name: "contact_id", Type: field.TypeInt},
@@ -150,37 +154,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_tenants_tenant",
-				Columns:    []*schema.Column{ConversationsColumns[11]},
+				Columns:    []*schema.Column{ConversationsColumns[15]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ConversationsColumns[12]},
+				Columns:    []*schema.Column{ConversationsColumns[16]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_contacts_contact",
-				Columns:    []*schema.Column{ConversationsColumns[13]},
+				Columns:    []*schema.Column{ConversationsColumns[17]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_users_assignee",
-				Columns:    []*schema.Column{ConversationsColumns[14]},
+				Columns:    []*schema.Column{ConversationsColumns[18]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_messages_last_message",
-				Columns:    []*schema.Column{ConversationsColumns[15]},
+				Columns:    []*schema.Column{ConversationsColumns[19]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_chat_services_service",
-				Columns:    []*schema.Column{ConversationsColumns[16]},
+				Columns:    []*schema.Column{ConversationsColumns[20]},
 				RefColumns: []*schema.Column{ChatServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -189,17 +193,30 @@ var (
 			{
 				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[13], ConversationsColumns[3], ConversationsColumns[14], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[18], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[14], ConversationsColumns[3], ConversationsColumns[13], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[18], ConversationsColumns[3], ConversationsColumns[17], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_assignee_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[11], ConversationsColumns[14], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[13], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[18], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[17], ConversationsColumns[7], ConversationsColumns[10]},
+			},
+			{
+				Name:    "conversation_service_id_queued_at",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[20], ConversationsColumns[8]},
+			},
+			{
+				Name:    "conversation_scenario_wake",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[14]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "scenario_wake_at IS NOT NULL",
+				},
 			},
 			{
 				Name:    "conversation_offered",
@@ -223,7 +240,7 @@ var (
 			{
 				Name:    "conversation_last_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[15]},
+				Columns: []*schema.Column{ConversationsColumns[19]},
 			},
 		},
 	}
@@ -515,6 +532,44 @@ var (
 			},
 		},
 	}
+	// SurveyResultsColumns holds the columns for the "survey_results" table.
+	SurveyResultsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "service_id", Type: field.TypeInt, Nullable: true},
+		{Name: "agent_id", Type: field.TypeInt, Nullable: true},
+		{Name: "rating", Type: field.TypeInt},
+		{Name: "comment", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeInt},
+		{Name: "conversation_id", Type: field.TypeInt},
+	}
+	// SurveyResultsTable holds the schema information for the "survey_results" table.
+	SurveyResultsTable = &schema.Table{
+		Name:       "survey_results",
+		Columns:    SurveyResultsColumns,
+		PrimaryKey: []*schema.Column{SurveyResultsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "survey_results_tenants_tenant",
+				Columns:    []*schema.Column{SurveyResultsColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "survey_results_conversations_conversation",
+				Columns:    []*schema.Column{SurveyResultsColumns[7]},
+				RefColumns: []*schema.Column{ConversationsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "surveyresult_service_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{SurveyResultsColumns[1], SurveyResultsColumns[5]},
+			},
+		},
+	}
 	// TenantsColumns holds the columns for the "tenants" table.
 	TenantsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -719,6 +774,7 @@ var (
 		MessagesTable,
 		MessagePartsTable,
 		OffersTable,
+		SurveyResultsTable,
 		TenantsTable,
 		TenantSystemMessagesTable,
 		TokensTable,
@@ -777,6 +833,11 @@ func init() {
 	OffersTable.ForeignKeys[2].RefTable = UsersTable
 	OffersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	SurveyResultsTable.ForeignKeys[0].RefTable = TenantsTable
+	SurveyResultsTable.ForeignKeys[1].RefTable = ConversationsTable
+	SurveyResultsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(60129542144),
 	}
 	TenantsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(4294967296),

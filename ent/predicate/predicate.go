@@ -33,6 +33,9 @@ type MessagePart func(*sql.Selector)
 // Offer is the predicate function for offer builders.
 type Offer func(*sql.Selector)
 
+// SurveyResult is the predicate function for surveyresult builders.
+type SurveyResult func(*sql.Selector)
+
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
 

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/ent/messagepart"
 	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/schema"
+	"github.com/switchboard/switchboard/ent/surveyresult"
 	"github.com/switchboard/switchboard/ent/tenant"
 	"github.com/switchboard/switchboard/ent/tenantsystemmessage"
 	"github.com/switchboard/switchboard/ent/token"
@@ -178,6 +179,10 @@ func init() {
 	conversationDescPriority := conversationFields[11].Descriptor()
 	// conversation.DefaultPriority holds the default value on creation for the priority field.
 	conversation.DefaultPriority = conversationDescPriority.Default.(int)
+	// conversationDescAbandoned is the schema descriptor for abandoned field.
+	conversationDescAbandoned := conversationFields[14].Descriptor()
+	// conversation.DefaultAbandoned holds the default value on creation for the abandoned field.
+	conversation.DefaultAbandoned = conversationDescAbandoned.Default.(bool)
 	eventMixin := schema.Event{}.Mixin()
 	eventMixinHooks0 := eventMixin[0].Hooks()
 	event.Hooks[0] = eventMixinHooks0[0]
@@ -305,6 +310,27 @@ func init() {
 	offerDescCreatedAt := offerFields[4].Descriptor()
 	// offer.DefaultCreatedAt holds the default value on creation for the created_at field.
 	offer.DefaultCreatedAt = offerDescCreatedAt.Default.(func() time.Time)
+	surveyresultMixin := schema.SurveyResult{}.Mixin()
+	surveyresultMixinHooks0 := surveyresultMixin[0].Hooks()
+	surveyresult.Hooks[0] = surveyresultMixinHooks0[0]
+	surveyresultMixinInters0 := surveyresultMixin[0].Interceptors()
+	surveyresult.Interceptors[0] = surveyresultMixinInters0[0]
+	surveyresultFields := schema.SurveyResult{}.Fields()
+	_ = surveyresultFields
+	// surveyresultDescRating is the schema descriptor for rating field.
+	surveyresultDescRating := surveyresultFields[3].Descriptor()
+	// surveyresult.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
+	surveyresult.RatingValidator = surveyresultDescRating.Validators[0].(func(int) error)
+	// surveyresultDescComment is the schema descriptor for comment field.
+	surveyresultDescComment := surveyresultFields[4].Descriptor()
+	// surveyresult.DefaultComment holds the default value on creation for the comment field.
+	surveyresult.DefaultComment = surveyresultDescComment.Default.(string)
+	// surveyresult.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	surveyresult.CommentValidator = surveyresultDescComment.Validators[0].(func(string) error)
+	// surveyresultDescCreatedAt is the schema descriptor for created_at field.
+	surveyresultDescCreatedAt := surveyresultFields[5].Descriptor()
+	// surveyresult.DefaultCreatedAt holds the default value on creation for the created_at field.
+	surveyresult.DefaultCreatedAt = surveyresultDescCreatedAt.Default.(func() time.Time)
 	tenantFields := schema.Tenant{}.Fields()
 	_ = tenantFields
 	// tenantDescName is the schema descriptor for name field.

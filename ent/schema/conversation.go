@@ -54,6 +54,16 @@ func (Conversation) Fields() []ent.Field {
 		field.Time("queued_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("priority").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("offered_to_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// AnsweredAt is when an agent first took the conversation from a
+		// queue (its wait ends there); Abandoned is set when it closed while
+		// still waiting. A service's figures come from them.
+		field.Time("answered_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("abandoned").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),
+		// Scenario is the conversation's run of its service's chat scenario
+		// (core/scenario State as JSON), so it resumes after a restart.
+		field.Bytes("scenario_state").Optional().Annotations(entgql.Skip(entgql.SkipAll)),
+		// ScenarioWakeAt is when the run's pending timeout falls due.
+		field.Time("scenario_wake_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -88,6 +98,11 @@ func (Conversation) Indexes() []ent.Index {
 			StorageKey("conversation_tenant_activity"),
 		index.Fields("tenant_id", "assignee_id", "last_message_at", "id", "status", "contact_id", "queued", "offered_to_id").
 			StorageKey("conversation_tenant_assignee_activity"),
+		// A service's conversations by arrival, for its figures.
+		index.Fields("service_id", "queued_at"),
+		// Scenario runs with a timeout due.
+		index.Fields("scenario_wake_at").StorageKey("conversation_scenario_wake").
+			Annotations(entsql.IndexWhere("scenario_wake_at IS NOT NULL")),
 		// An agent's offered conversations (few at a time).
 		index.Fields("offered_to_id").StorageKey("conversation_offered").
 			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
