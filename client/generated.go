@@ -6421,6 +6421,15 @@ func (v *DeactivateUserResponse) GetDeactivateUser() DeactivateUserDeactivateUse
 	return v.DeactivateUser
 }
 
+// DefaultScenarioResponse is returned by DefaultScenario on success.
+type DefaultScenarioResponse struct {
+	// The scenario template a new service can start from (greeting, business hours, Find Agent, chat, survey).
+	DefaultScenario json.RawMessage `json:"defaultScenario"`
+}
+
+// GetDefaultScenario returns DefaultScenarioResponse.DefaultScenario, and is useful for accessing the field via an interface.
+func (v *DefaultScenarioResponse) GetDefaultScenario() json.RawMessage { return v.DefaultScenario }
+
 // A tenant's default text of one event.
 type DefaultSystemMessageFields struct {
 	Event SystemMessageEvent `json:"event"`
@@ -10788,6 +10797,32 @@ func (v *RevokeTokenRevokeToken) __premarshalJSON() (*__premarshalRevokeTokenRev
 	return &retval, nil
 }
 
+// SaveScenarioResponse is returned by SaveScenario on success.
+type SaveScenarioResponse struct {
+	// Validates and stores a service's chat scenario (null: none; its conversations are offered
+	// at once). Problems come back as BAD_USER_INPUT with a field per block (blocks[id].exits.timeout).
+	// Runs already going on keep running on the new scenario from their block.
+	SaveScenario SaveScenarioSaveScenarioChatService `json:"saveScenario"`
+}
+
+// GetSaveScenario returns SaveScenarioResponse.SaveScenario, and is useful for accessing the field via an interface.
+func (v *SaveScenarioResponse) GetSaveScenario() SaveScenarioSaveScenarioChatService {
+	return v.SaveScenario
+}
+
+// SaveScenarioSaveScenarioChatService includes the requested fields of the GraphQL type ChatService.
+type SaveScenarioSaveScenarioChatService struct {
+	Id string `json:"id"`
+	// The service's chat scenario; null: conversations are offered at once.
+	Scenario *json.RawMessage `json:"scenario"`
+}
+
+// GetId returns SaveScenarioSaveScenarioChatService.Id, and is useful for accessing the field via an interface.
+func (v *SaveScenarioSaveScenarioChatService) GetId() string { return v.Id }
+
+// GetScenario returns SaveScenarioSaveScenarioChatService.Scenario, and is useful for accessing the field via an interface.
+func (v *SaveScenarioSaveScenarioChatService) GetScenario() *json.RawMessage { return v.Scenario }
+
 // SecretFields includes the GraphQL fields of SecretValue requested by the fragment SecretFields.
 // The GraphQL type's documentation follows.
 //
@@ -13953,6 +13988,18 @@ type __RevokeTokenInput struct {
 // GetId returns __RevokeTokenInput.Id, and is useful for accessing the field via an interface.
 func (v *__RevokeTokenInput) GetId() string { return v.Id }
 
+// __SaveScenarioInput is used internally by genqlient
+type __SaveScenarioInput struct {
+	ServiceId string           `json:"serviceId"`
+	Input     *json.RawMessage `json:"input"`
+}
+
+// GetServiceId returns __SaveScenarioInput.ServiceId, and is useful for accessing the field via an interface.
+func (v *__SaveScenarioInput) GetServiceId() string { return v.ServiceId }
+
+// GetInput returns __SaveScenarioInput.Input, and is useful for accessing the field via an interface.
+func (v *__SaveScenarioInput) GetInput() *json.RawMessage { return v.Input }
+
 // __SendMessageInput is used internally by genqlient
 type __SendMessageInput struct {
 	Input SendMessageInput `json:"input"`
@@ -15482,6 +15529,35 @@ func DeactivateUser(
 	}
 
 	data_ = &DeactivateUserResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by DefaultScenario.
+const DefaultScenario_Operation = `
+query DefaultScenario {
+	defaultScenario
+}
+`
+
+// The scenario template for a new service.
+func DefaultScenario(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *DefaultScenarioResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DefaultScenario",
+		Query:  DefaultScenario_Operation,
+	}
+
+	data_ = &DefaultScenarioResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -17198,6 +17274,44 @@ func RevokeToken(
 	}
 
 	data_ = &RevokeTokenResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by SaveScenario.
+const SaveScenario_Operation = `
+mutation SaveScenario ($serviceId: ID!, $input: Map) {
+	saveScenario(serviceId: $serviceId, input: $input) {
+		id
+		scenario
+	}
+}
+`
+
+// Stores a service's chat scenario (null: none).
+func SaveScenario(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	serviceId string,
+	input *json.RawMessage,
+) (data_ *SaveScenarioResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "SaveScenario",
+		Query:  SaveScenario_Operation,
+		Variables: &__SaveScenarioInput{
+			ServiceId: serviceId,
+			Input:     input,
+		},
+	}
+
+	data_ = &SaveScenarioResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -3,12 +3,14 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -55,6 +57,10 @@ type Conversation struct {
 	Priority int `json:"priority,omitempty"`
 	// OfferedToID holds the value of the "offered_to_id" field.
 	OfferedToID *int `json:"offered_to_id,omitempty"`
+	// Routable holds the value of the "routable" field.
+	Routable bool `json:"routable,omitempty"`
+	// RequiredSkills holds the value of the "required_skills" field.
+	RequiredSkills []core.Skill `json:"required_skills,omitempty"`
 	// AnsweredAt holds the value of the "answered_at" field.
 	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 	// Abandoned holds the value of the "abandoned" field.
@@ -174,9 +180,9 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case conversation.FieldScenarioState:
+		case conversation.FieldRequiredSkills, conversation.FieldScenarioState:
 			values[i] = new([]byte)
-		case conversation.FieldQueued, conversation.FieldAbandoned:
+		case conversation.FieldQueued, conversation.FieldRoutable, conversation.FieldAbandoned:
 			values[i] = new(sql.NullBool)
 		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID, conversation.FieldServiceID, conversation.FieldPriority, conversation.FieldOfferedToID:
 			values[i] = new(sql.NullInt64)
@@ -307,6 +313,20 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.OfferedToID = new(int)
 				*_m.OfferedToID = int(value.Int64)
+			}
+		case conversation.FieldRoutable:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field routable", values[i])
+			} else if value.Valid {
+				_m.Routable = value.Bool
+			}
+		case conversation.FieldRequiredSkills:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field required_skills", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RequiredSkills); err != nil {
+					return fmt.Errorf("unmarshal field required_skills: %w", err)
+				}
 			}
 		case conversation.FieldAnsweredAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -466,6 +486,12 @@ func (_m *Conversation) String() string {
 		builder.WriteString("offered_to_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("routable=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Routable))
+	builder.WriteString(", ")
+	builder.WriteString("required_skills=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequiredSkills))
 	builder.WriteString(", ")
 	if v := _m.AnsweredAt; v != nil {
 		builder.WriteString("answered_at=")

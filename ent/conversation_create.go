@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -228,6 +229,26 @@ func (_c *ConversationCreate) SetNillableOfferedToID(v *int) *ConversationCreate
 	return _c
 }
 
+// SetRoutable sets the "routable" field.
+func (_c *ConversationCreate) SetRoutable(v bool) *ConversationCreate {
+	_c.mutation.SetRoutable(v)
+	return _c
+}
+
+// SetNillableRoutable sets the "routable" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableRoutable(v *bool) *ConversationCreate {
+	if v != nil {
+		_c.SetRoutable(*v)
+	}
+	return _c
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (_c *ConversationCreate) SetRequiredSkills(v []core.Skill) *ConversationCreate {
+	_c.mutation.SetRequiredSkills(v)
+	return _c
+}
+
 // SetAnsweredAt sets the "answered_at" field.
 func (_c *ConversationCreate) SetAnsweredAt(v time.Time) *ConversationCreate {
 	_c.mutation.SetAnsweredAt(v)
@@ -391,6 +412,10 @@ func (_c *ConversationCreate) defaults() error {
 		v := conversation.DefaultPriority
 		_c.mutation.SetPriority(v)
 	}
+	if _, ok := _c.mutation.Routable(); !ok {
+		v := conversation.DefaultRoutable
+		_c.mutation.SetRoutable(v)
+	}
 	if _, ok := _c.mutation.Abandoned(); !ok {
 		v := conversation.DefaultAbandoned
 		_c.mutation.SetAbandoned(v)
@@ -431,6 +456,9 @@ func (_c *ConversationCreate) check() error {
 	}
 	if _, ok := _c.mutation.Priority(); !ok {
 		return &ValidationError{Name: "priority", err: errors.New(`ent: missing required field "Conversation.priority"`)}
+	}
+	if _, ok := _c.mutation.Routable(); !ok {
+		return &ValidationError{Name: "routable", err: errors.New(`ent: missing required field "Conversation.routable"`)}
 	}
 	if _, ok := _c.mutation.Abandoned(); !ok {
 		return &ValidationError{Name: "abandoned", err: errors.New(`ent: missing required field "Conversation.abandoned"`)}
@@ -510,6 +538,14 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.OfferedToID(); ok {
 		_spec.SetField(conversation.FieldOfferedToID, field.TypeInt, value)
 		_node.OfferedToID = &value
+	}
+	if value, ok := _c.mutation.Routable(); ok {
+		_spec.SetField(conversation.FieldRoutable, field.TypeBool, value)
+		_node.Routable = value
+	}
+	if value, ok := _c.mutation.RequiredSkills(); ok {
+		_spec.SetField(conversation.FieldRequiredSkills, field.TypeJSON, value)
+		_node.RequiredSkills = value
 	}
 	if value, ok := _c.mutation.AnsweredAt(); ok {
 		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)
@@ -895,6 +931,36 @@ func (u *ConversationUpsert) ClearOfferedToID() *ConversationUpsert {
 	return u
 }
 
+// SetRoutable sets the "routable" field.
+func (u *ConversationUpsert) SetRoutable(v bool) *ConversationUpsert {
+	u.Set(conversation.FieldRoutable, v)
+	return u
+}
+
+// UpdateRoutable sets the "routable" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateRoutable() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldRoutable)
+	return u
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (u *ConversationUpsert) SetRequiredSkills(v []core.Skill) *ConversationUpsert {
+	u.Set(conversation.FieldRequiredSkills, v)
+	return u
+}
+
+// UpdateRequiredSkills sets the "required_skills" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateRequiredSkills() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldRequiredSkills)
+	return u
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (u *ConversationUpsert) ClearRequiredSkills() *ConversationUpsert {
+	u.SetNull(conversation.FieldRequiredSkills)
+	return u
+}
+
 // SetAnsweredAt sets the "answered_at" field.
 func (u *ConversationUpsert) SetAnsweredAt(v time.Time) *ConversationUpsert {
 	u.Set(conversation.FieldAnsweredAt, v)
@@ -1243,6 +1309,41 @@ func (u *ConversationUpsertOne) UpdateOfferedToID() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearOfferedToID() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearOfferedToID()
+	})
+}
+
+// SetRoutable sets the "routable" field.
+func (u *ConversationUpsertOne) SetRoutable(v bool) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetRoutable(v)
+	})
+}
+
+// UpdateRoutable sets the "routable" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateRoutable() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateRoutable()
+	})
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (u *ConversationUpsertOne) SetRequiredSkills(v []core.Skill) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetRequiredSkills(v)
+	})
+}
+
+// UpdateRequiredSkills sets the "required_skills" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateRequiredSkills() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateRequiredSkills()
+	})
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (u *ConversationUpsertOne) ClearRequiredSkills() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearRequiredSkills()
 	})
 }
 
@@ -1771,6 +1872,41 @@ func (u *ConversationUpsertBulk) UpdateOfferedToID() *ConversationUpsertBulk {
 func (u *ConversationUpsertBulk) ClearOfferedToID() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearOfferedToID()
+	})
+}
+
+// SetRoutable sets the "routable" field.
+func (u *ConversationUpsertBulk) SetRoutable(v bool) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetRoutable(v)
+	})
+}
+
+// UpdateRoutable sets the "routable" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateRoutable() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateRoutable()
+	})
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (u *ConversationUpsertBulk) SetRequiredSkills(v []core.Skill) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetRequiredSkills(v)
+	})
+}
+
+// UpdateRequiredSkills sets the "required_skills" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateRequiredSkills() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateRequiredSkills()
+	})
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (u *ConversationUpsertBulk) ClearRequiredSkills() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearRequiredSkills()
 	})
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
@@ -245,6 +247,38 @@ func (_u *ConversationUpdate) AddOfferedToID(v int) *ConversationUpdate {
 // ClearOfferedToID clears the value of the "offered_to_id" field.
 func (_u *ConversationUpdate) ClearOfferedToID() *ConversationUpdate {
 	_u.mutation.ClearOfferedToID()
+	return _u
+}
+
+// SetRoutable sets the "routable" field.
+func (_u *ConversationUpdate) SetRoutable(v bool) *ConversationUpdate {
+	_u.mutation.SetRoutable(v)
+	return _u
+}
+
+// SetNillableRoutable sets the "routable" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableRoutable(v *bool) *ConversationUpdate {
+	if v != nil {
+		_u.SetRoutable(*v)
+	}
+	return _u
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (_u *ConversationUpdate) SetRequiredSkills(v []core.Skill) *ConversationUpdate {
+	_u.mutation.SetRequiredSkills(v)
+	return _u
+}
+
+// AppendRequiredSkills appends value to the "required_skills" field.
+func (_u *ConversationUpdate) AppendRequiredSkills(v []core.Skill) *ConversationUpdate {
+	_u.mutation.AppendRequiredSkills(v)
+	return _u
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (_u *ConversationUpdate) ClearRequiredSkills() *ConversationUpdate {
+	_u.mutation.ClearRequiredSkills()
 	return _u
 }
 
@@ -511,6 +545,20 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.OfferedToIDCleared() {
 		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Routable(); ok {
+		_spec.SetField(conversation.FieldRoutable, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequiredSkills(); ok {
+		_spec.SetField(conversation.FieldRequiredSkills, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRequiredSkills(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, conversation.FieldRequiredSkills, value)
+		})
+	}
+	if _u.mutation.RequiredSkillsCleared() {
+		_spec.ClearField(conversation.FieldRequiredSkills, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AnsweredAt(); ok {
 		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)
@@ -903,6 +951,38 @@ func (_u *ConversationUpdateOne) ClearOfferedToID() *ConversationUpdateOne {
 	return _u
 }
 
+// SetRoutable sets the "routable" field.
+func (_u *ConversationUpdateOne) SetRoutable(v bool) *ConversationUpdateOne {
+	_u.mutation.SetRoutable(v)
+	return _u
+}
+
+// SetNillableRoutable sets the "routable" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableRoutable(v *bool) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetRoutable(*v)
+	}
+	return _u
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (_u *ConversationUpdateOne) SetRequiredSkills(v []core.Skill) *ConversationUpdateOne {
+	_u.mutation.SetRequiredSkills(v)
+	return _u
+}
+
+// AppendRequiredSkills appends value to the "required_skills" field.
+func (_u *ConversationUpdateOne) AppendRequiredSkills(v []core.Skill) *ConversationUpdateOne {
+	_u.mutation.AppendRequiredSkills(v)
+	return _u
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (_u *ConversationUpdateOne) ClearRequiredSkills() *ConversationUpdateOne {
+	_u.mutation.ClearRequiredSkills()
+	return _u
+}
+
 // SetAnsweredAt sets the "answered_at" field.
 func (_u *ConversationUpdateOne) SetAnsweredAt(v time.Time) *ConversationUpdateOne {
 	_u.mutation.SetAnsweredAt(v)
@@ -1196,6 +1276,20 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if _u.mutation.OfferedToIDCleared() {
 		_spec.ClearField(conversation.FieldOfferedToID, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Routable(); ok {
+		_spec.SetField(conversation.FieldRoutable, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.RequiredSkills(); ok {
+		_spec.SetField(conversation.FieldRequiredSkills, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRequiredSkills(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, conversation.FieldRequiredSkills, value)
+		})
+	}
+	if _u.mutation.RequiredSkillsCleared() {
+		_spec.ClearField(conversation.FieldRequiredSkills, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AnsweredAt(); ok {
 		_spec.SetField(conversation.FieldAnsweredAt, field.TypeTime, value)

@@ -2957,6 +2957,9 @@ type ConversationMutation struct {
 	addpriority                *int
 	offered_to_id              *int
 	addoffered_to_id           *int
+	routable                   *bool
+	required_skills            *[]core.Skill
+	appendrequired_skills      []core.Skill
 	answered_at                *time.Time
 	abandoned                  *bool
 	scenario_state             *[]byte
@@ -3788,6 +3791,107 @@ func (m *ConversationMutation) ResetOfferedToID() {
 	delete(m.clearedFields, conversation.FieldOfferedToID)
 }
 
+// SetRoutable sets the "routable" field.
+func (m *ConversationMutation) SetRoutable(b bool) {
+	m.routable = &b
+}
+
+// Routable returns the value of the "routable" field in the mutation.
+func (m *ConversationMutation) Routable() (r bool, exists bool) {
+	v := m.routable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRoutable returns the old "routable" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldRoutable(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRoutable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRoutable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRoutable: %w", err)
+	}
+	return oldValue.Routable, nil
+}
+
+// ResetRoutable resets all changes to the "routable" field.
+func (m *ConversationMutation) ResetRoutable() {
+	m.routable = nil
+}
+
+// SetRequiredSkills sets the "required_skills" field.
+func (m *ConversationMutation) SetRequiredSkills(c []core.Skill) {
+	m.required_skills = &c
+	m.appendrequired_skills = nil
+}
+
+// RequiredSkills returns the value of the "required_skills" field in the mutation.
+func (m *ConversationMutation) RequiredSkills() (r []core.Skill, exists bool) {
+	v := m.required_skills
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredSkills returns the old "required_skills" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldRequiredSkills(ctx context.Context) (v []core.Skill, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredSkills is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredSkills requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredSkills: %w", err)
+	}
+	return oldValue.RequiredSkills, nil
+}
+
+// AppendRequiredSkills adds c to the "required_skills" field.
+func (m *ConversationMutation) AppendRequiredSkills(c []core.Skill) {
+	m.appendrequired_skills = append(m.appendrequired_skills, c...)
+}
+
+// AppendedRequiredSkills returns the list of values that were appended to the "required_skills" field in this mutation.
+func (m *ConversationMutation) AppendedRequiredSkills() ([]core.Skill, bool) {
+	if len(m.appendrequired_skills) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_skills, true
+}
+
+// ClearRequiredSkills clears the value of the "required_skills" field.
+func (m *ConversationMutation) ClearRequiredSkills() {
+	m.required_skills = nil
+	m.appendrequired_skills = nil
+	m.clearedFields[conversation.FieldRequiredSkills] = struct{}{}
+}
+
+// RequiredSkillsCleared returns if the "required_skills" field was cleared in this mutation.
+func (m *ConversationMutation) RequiredSkillsCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldRequiredSkills]
+	return ok
+}
+
+// ResetRequiredSkills resets all changes to the "required_skills" field.
+func (m *ConversationMutation) ResetRequiredSkills() {
+	m.required_skills = nil
+	m.appendrequired_skills = nil
+	delete(m.clearedFields, conversation.FieldRequiredSkills)
+}
+
 // SetAnsweredAt sets the "answered_at" field.
 func (m *ConversationMutation) SetAnsweredAt(t time.Time) {
 	m.answered_at = &t
@@ -4221,7 +4325,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 22)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -4269,6 +4373,12 @@ func (m *ConversationMutation) Fields() []string {
 	}
 	if m.offered_to_id != nil {
 		fields = append(fields, conversation.FieldOfferedToID)
+	}
+	if m.routable != nil {
+		fields = append(fields, conversation.FieldRoutable)
+	}
+	if m.required_skills != nil {
+		fields = append(fields, conversation.FieldRequiredSkills)
 	}
 	if m.answered_at != nil {
 		fields = append(fields, conversation.FieldAnsweredAt)
@@ -4322,6 +4432,10 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.Priority()
 	case conversation.FieldOfferedToID:
 		return m.OfferedToID()
+	case conversation.FieldRoutable:
+		return m.Routable()
+	case conversation.FieldRequiredSkills:
+		return m.RequiredSkills()
 	case conversation.FieldAnsweredAt:
 		return m.AnsweredAt()
 	case conversation.FieldAbandoned:
@@ -4371,6 +4485,10 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldPriority(ctx)
 	case conversation.FieldOfferedToID:
 		return m.OldOfferedToID(ctx)
+	case conversation.FieldRoutable:
+		return m.OldRoutable(ctx)
+	case conversation.FieldRequiredSkills:
+		return m.OldRequiredSkills(ctx)
 	case conversation.FieldAnsweredAt:
 		return m.OldAnsweredAt(ctx)
 	case conversation.FieldAbandoned:
@@ -4500,6 +4618,20 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOfferedToID(v)
 		return nil
+	case conversation.FieldRoutable:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRoutable(v)
+		return nil
+	case conversation.FieldRequiredSkills:
+		v, ok := value.([]core.Skill)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredSkills(v)
+		return nil
 	case conversation.FieldAnsweredAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -4606,6 +4738,9 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldOfferedToID) {
 		fields = append(fields, conversation.FieldOfferedToID)
 	}
+	if m.FieldCleared(conversation.FieldRequiredSkills) {
+		fields = append(fields, conversation.FieldRequiredSkills)
+	}
 	if m.FieldCleared(conversation.FieldAnsweredAt) {
 		fields = append(fields, conversation.FieldAnsweredAt)
 	}
@@ -4649,6 +4784,9 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldOfferedToID:
 		m.ClearOfferedToID()
+		return nil
+	case conversation.FieldRequiredSkills:
+		m.ClearRequiredSkills()
 		return nil
 	case conversation.FieldAnsweredAt:
 		m.ClearAnsweredAt()
@@ -4714,6 +4852,12 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldOfferedToID:
 		m.ResetOfferedToID()
+		return nil
+	case conversation.FieldRoutable:
+		m.ResetRoutable()
+		return nil
+	case conversation.FieldRequiredSkills:
+		m.ResetRequiredSkills()
 		return nil
 	case conversation.FieldAnsweredAt:
 		m.ResetAnsweredAt()

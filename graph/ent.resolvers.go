@@ -71,6 +71,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// ChatService returns ChatServiceResolver implementation.
+func (r *Resolver) ChatService() ChatServiceResolver { return &chatServiceResolver{r} }
+
 // Conversation returns ConversationResolver implementation.
 func (r *Resolver) Conversation() ConversationResolver { return &conversationResolver{r} }
 
@@ -89,6 +92,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 func (r *Resolver) Token() TokenResolver { return &tokenResolver{r} }
 
 type (
+	chatServiceResolver        struct{ *Resolver }
 	conversationResolver       struct{ *Resolver }
 	integrationAccountResolver struct{ *Resolver }
 	messageResolver            struct{ *Resolver }

@@ -41,6 +41,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ChatService() ChatServiceResolver
 	Conversation() ConversationResolver
 	IntegrationAccount() IntegrationAccountResolver
 	Message() MessageResolver
@@ -84,6 +85,7 @@ type ComplexityRoot struct {
 		OfferTimeoutSeconds func(childComplexity int) int
 		Priority            func(childComplexity int) int
 		RequiredSkills      func(childComplexity int) int
+		Scenario            func(childComplexity int) int
 		TimeZone            func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 	}
@@ -281,6 +283,7 @@ type ComplexityRoot struct {
 		ReplayWebhookEvent           func(childComplexity int, id int) int
 		RetryMessage                 func(childComplexity int, id int) int
 		RevokeToken                  func(childComplexity int, id int) int
+		SaveScenario                 func(childComplexity int, serviceID int, input map[string]any) int
 		SendMessage                  func(childComplexity int, input model.SendMessageInput) int
 		SetAgentState                func(childComplexity int, input model.AgentStateInput) int
 		SetWebhook                   func(childComplexity int, id int) int
@@ -323,6 +326,7 @@ type ComplexityRoot struct {
 		ChatServices          func(childComplexity int) int
 		Contacts              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ContactOrder, where *ent.ContactWhereInput) int
 		Conversations         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
+		DefaultScenario       func(childComplexity int) int
 		DefaultSystemMessages func(childComplexity int) int
 		FailedWebhookEvents   func(childComplexity int, first *int, after *entgql.Cursor[int]) int
 		IntegrationAccounts   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) int
@@ -495,6 +499,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ChatServiceResolver interface {
+	Scenario(ctx context.Context, obj *ent.ChatService) (map[string]any, error)
+}
 type ConversationResolver interface {
 	History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error)
 	ReplyWindowClosesAt(ctx context.Context, obj *ent.Conversation) (*time.Time, error)
@@ -539,6 +546,7 @@ type MutationResolver interface {
 	SetAgentState(ctx context.Context, input model.AgentStateInput) (*ent.User, error)
 	AcceptOffer(ctx context.Context, id int) (*ent.Conversation, error)
 	RejectOffer(ctx context.Context, id int) (*ent.Offer, error)
+	SaveScenario(ctx context.Context, serviceID int, input map[string]any) (*ent.ChatService, error)
 	UpdateDefaultSystemMessages(ctx context.Context, input []*model.DefaultSystemMessageInput) ([]*model.DefaultSystemMessage, error)
 	UpdateSystemMessages(ctx context.Context, accountID int, input []*model.SystemMessageInput) ([]*model.SystemMessageSetting, error)
 }
@@ -553,6 +561,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.User, error)
 	FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error)
 	ChatServices(ctx context.Context) ([]*ent.ChatService, error)
+	DefaultScenario(ctx context.Context) (map[string]any, error)
 	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
 }
 type SubscriptionResolver interface {
@@ -716,6 +725,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatService.RequiredSkills(childComplexity), true
+	case "ChatService.scenario":
+		if e.ComplexityRoot.ChatService.Scenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatService.Scenario(childComplexity), true
 	case "ChatService.timeZone":
 		if e.ComplexityRoot.ChatService.TimeZone == nil {
 			break
@@ -1607,6 +1622,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["id"].(int)), true
+	case "Mutation.saveScenario":
+		if e.ComplexityRoot.Mutation.SaveScenario == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveScenario_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveScenario(childComplexity, args["serviceId"].(int), args["input"].(map[string]any)), true
 	case "Mutation.sendMessage":
 		if e.ComplexityRoot.Mutation.SendMessage == nil {
 			break
@@ -1861,6 +1887,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Conversations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ConversationOrder), args["where"].(*ent.ConversationWhereInput)), true
+	case "Query.defaultScenario":
+		if e.ComplexityRoot.Query.DefaultScenario == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DefaultScenario(childComplexity), true
 	case "Query.defaultSystemMessages":
 		if e.ComplexityRoot.Query.DefaultSystemMessages == nil {
 			break
@@ -2689,6 +2721,8 @@ extend type Query {
   failedWebhookEvents(first: Int, after: Cursor): WebhookEventConnection! @hasRole(roles: [ADMIN])
   "The tenant's chat services (the queues of the contact center), by name."
   chatServices: [ChatService!]!
+  "The scenario template a new service can start from (greeting, business hours, Find Agent, chat, survey)."
+  defaultScenario: Map!
 }
 
 type Mutation {
@@ -2775,6 +2809,12 @@ type Mutation {
   acceptOffer(id: ID!): Conversation!
   "Declines a pending offer made to the viewer; the conversation goes to the next agent."
   rejectOffer(id: ID!): Offer!
+  """
+  Validates and stores a service's chat scenario (null: none; its conversations are offered
+  at once). Problems come back as BAD_USER_INPUT with a field per block (blocks[id].exits.timeout).
+  Runs already going on keep running on the new scenario from their block.
+  """
+  saveScenario(serviceId: ID!, input: Map): ChatService! @hasRole(roles: [ADMIN])
 }
 
 type Subscription {
@@ -2849,6 +2889,8 @@ input AgentStateInput {
 
 extend type ChatService {
   requiredSkills: [Skill!]!
+  "The service's chat scenario; null: conversations are offered at once."
+  scenario: Map
 }
 
 extend type User {
@@ -2895,6 +2937,9 @@ enum AttachmentType {
 }
 
 scalar Upload
+
+"A JSON object (a chat scenario: see README, Scenarios)."
+scalar Map
 
 enum MediaStatus {
   "Being copied to Switchboard's data folder."
@@ -3413,6 +3458,8 @@ func (ec *executionContext) childFields_ChatService(ctx context.Context, field g
 		return ec.fieldContext_ChatService_accounts(ctx, field)
 	case "requiredSkills":
 		return ec.fieldContext_ChatService_requiredSkills(ctx, field)
+	case "scenario":
+		return ec.fieldContext_ChatService_scenario(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatService", field.Name)
 }
@@ -4464,6 +4511,28 @@ func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_saveScenario_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOMap2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -5690,6 +5759,29 @@ func (ec *executionContext) fieldContext_ChatService_requiredSkills(_ context.Co
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ChatService_scenario(ctx context.Context, field graphql.CollectedField, obj *ent.ChatService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatService_scenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ChatService().Scenario(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatService_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatService", field, true, true, "Map")
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
@@ -10224,6 +10316,68 @@ func (ec *executionContext) fieldContext_Mutation_rejectOffer(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_saveScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveScenario(ctx, fc.Args["serviceId"].(int), fc.Args["input"].(map[string]any))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN"})
+				if err != nil {
+					var zeroVal *ent.ChatService
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *ent.ChatService
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.ChatService) graphql.Marshaler {
+			return ec.marshalNChatService2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐChatService(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveScenario(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatService(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveScenario_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_updateDefaultSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11152,6 +11306,29 @@ func (ec *executionContext) fieldContext_Query_chatServices(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_defaultScenario(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_defaultScenario(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DefaultScenario(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNMap2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_defaultScenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Map")
 }
 
 func (ec *executionContext) _Query_defaultSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -19433,6 +19610,12 @@ func (ec *executionContext) _ChatService(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "scenario":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ChatService_scenario(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20841,6 +21024,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "saveScenario":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveScenario(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "updateDefaultSystemMessages":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateDefaultSystemMessages(ctx, field)
@@ -21111,6 +21301,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_chatServices(ctx, field)
+				})
+		case "defaultScenario":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_defaultScenario(ctx, field)
 				})
 		case "defaultSystemMessages":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -23074,6 +23270,24 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋswitchboard�
 	return ec._LoginPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Map!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalMap(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Map!")
+	}
+	return res
+}
+
 func (ec *executionContext) unmarshalNMediaStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐMediaStatus(ctx context.Context, v any) (model.MediaStatus, error) {
 	var res model.MediaStatus
 	err := res.UnmarshalGQL(v)
@@ -24372,6 +24586,24 @@ func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋswitchboardᚋswi
 		return graphql.Null
 	}
 	return ec._Location(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalMap(v)
+	return res
 }
 
 func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx context.Context, sel ast.SelectionSet, v *ent.Message) graphql.Marshaler {

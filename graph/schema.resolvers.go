@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -23,6 +24,11 @@ import (
 	"github.com/switchboard/switchboard/graph/model"
 	"github.com/switchboard/switchboard/providers"
 )
+
+// Scenario is the resolver for the scenario field.
+func (r *chatServiceResolver) Scenario(ctx context.Context, obj *ent.ChatService) (map[string]any, error) {
+	return jsonObject(obj.Scenario)
+}
 
 // History is the resolver for the history field.
 func (r *conversationResolver) History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error) {
@@ -283,6 +289,18 @@ func (r *mutationResolver) RejectOffer(ctx context.Context, id int) (*ent.Offer,
 	return r.Inbox.RejectOffer(ctx, id)
 }
 
+// SaveScenario is the resolver for the saveScenario field.
+func (r *mutationResolver) SaveScenario(ctx context.Context, serviceID int, input map[string]any) (*ent.ChatService, error) {
+	var raw []byte
+	if input != nil {
+		var err error
+		if raw, err = json.Marshal(input); err != nil {
+			return nil, core.Invalid("input", "must be a JSON object")
+		}
+	}
+	return r.Inbox.SaveScenario(ctx, serviceID, raw)
+}
+
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*ent.User, error) {
 	v, ok := core.ViewerFrom(ctx)
@@ -302,6 +320,11 @@ func (r *queryResolver) FailedWebhookEvents(ctx context.Context, first *int, aft
 // ChatServices is the resolver for the chatServices field.
 func (r *queryResolver) ChatServices(ctx context.Context) ([]*ent.ChatService, error) {
 	return r.Inbox.Services(ctx)
+}
+
+// DefaultScenario is the resolver for the defaultScenario field.
+func (r *queryResolver) DefaultScenario(ctx context.Context) (map[string]any, error) {
+	return jsonObject(inbox.DefaultScenario())
 }
 
 // IntegrationAccountEvents is the resolver for the integrationAccountEvents field.

@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/graph/model"
@@ -32,4 +35,16 @@ func skillList(in []*core.Skill) *[]core.Skill {
 		}
 	}
 	return &out
+}
+
+// jsonObject is stored JSON as a GraphQL Map (nil when empty).
+func jsonObject(raw []byte) (map[string]any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("graph: stored JSON: %w", err)
+	}
+	return out, nil
 }

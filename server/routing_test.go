@@ -291,8 +291,8 @@ func TestPriorityAndTransferToService(t *testing.T) {
 		moved.TransferConversation.Service == nil || moved.TransferConversation.Service.Id != vip.CreateChatService.Id {
 		t.Fatalf("transfer to VIP: %v %+v", err, moved)
 	}
-	if ann.sees(t, s, o.Conversation.Id) {
-		t.Fatal("Ann still sees the conversation she transferred to a queue")
+	if bob.sees(t, s, o.Conversation.Id) {
+		t.Fatal("an agent who is not offered a queued conversation sees it")
 	}
 	// Ann is free again and is offered the VIP conversation first (higher
 	// priority), though the Billing one waited longer. VIP names no agents:

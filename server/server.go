@@ -131,6 +131,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		Log:            log,
 		ReopenWindow:   cfg.ReopenWindow,
 		OfflineGrace:   cfg.OfflineGrace,
+		SystemMessages: s.SysMsg,
 		RetryBase:      cfg.RetryBase,
 		MediaRetryBase: cfg.RetryBase,
 		AdmitWebhook:   s.admitWebhook(),

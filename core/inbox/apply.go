@@ -155,6 +155,13 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 	if !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("inbox: find conversation: %w", err)
 	}
+	if acct.ServiceID != nil {
+		// A chat its agent ended whose scenario still talks to the customer
+		// (the survey): the answer goes there, without reopening it.
+		if talking, err := s.scenarioAfterChat(ctx, c, ct); err != nil || talking != nil {
+			return talking, err
+		}
+	}
 	last, err := c.Conversation.Query().
 		Where(conversation.ContactID(ct.ID), conversation.ClosedAtGT(s.now().Add(-s.opts.ReopenWindow))).
 		Order(ent.Desc(conversation.FieldClosedAt)).First(ctx)
@@ -164,7 +171,7 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
 		}
 		if acct.ServiceID != nil && conv.AssigneeID == nil {
-			if conv, err = s.enqueue(ctx, c, conv, *acct.ServiceID); err != nil {
+			if conv, err = s.enqueue(ctx, c, rec, conv, *acct.ServiceID); err != nil {
 				return nil, err
 			}
 		}
@@ -183,7 +190,7 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		return nil, fmt.Errorf("inbox: create conversation: %w", err)
 	}
 	if acct.ServiceID != nil {
-		if conv, err = s.enqueue(ctx, c, conv, *acct.ServiceID); err != nil {
+		if conv, err = s.enqueue(ctx, c, rec, conv, *acct.ServiceID); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +281,15 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 	}
-	return rec.add(ctx, MessageCreated, conv, &msgID)
+	if err := rec.add(ctx, MessageCreated, conv, &msgID); err != nil {
+		return err
+	}
+	if len(rec.entered) > 0 {
+		// A conversation that just entered its queue: the customer is
+		// greeted and its scenario starts with this message.
+		return s.greetEntered(ctx, c, rec, ev.Text)
+	}
+	return s.scenarioMessage(ctx, c, rec, conv, ev.Text)
 }
 
 // releaseHeld files an account's held messages into conversations, in the order
@@ -303,6 +318,9 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		}
 		id := m.ID
 		if err := rec.add(ctx, MessageCreated, conv, &id); err != nil {
+			return err
+		}
+		if err := s.greetEntered(ctx, c, rec, m.Text); err != nil {
 			return err
 		}
 	}

@@ -59,13 +59,15 @@ func (s *Service) change(ctx context.Context, id int, kind EventKind, check func
 			}
 			return fmt.Errorf("inbox: change conversation: %w", err)
 		}
-		if err := s.afterChange(ctx, c, rec, conv, out); err != nil {
+		if kind == ConversationAssigned {
+			err = rec.addAssigned(ctx, out, previous)
+		} else {
+			err = rec.add(ctx, kind, out, nil)
+		}
+		if err != nil {
 			return err
 		}
-		if kind == ConversationAssigned {
-			return rec.addAssigned(ctx, out, previous)
-		}
-		return rec.add(ctx, kind, out, nil)
+		return s.afterChange(ctx, c, rec, kind, conv, out)
 	})
 	if err != nil {
 		return nil, err

@@ -64,6 +64,9 @@ type recorder struct {
 	// bodies are the batch's raw webhook bodies, stored in the same way.
 	bodies []*ent.WebhookEventCreate
 	out    []Event
+	// entered are conversations that entered a queue in the current job,
+	// whose customers are told so once their message is stored.
+	entered []*ent.Conversation
 	// after runs once the batch has committed (cache invalidations that must
 	// not let a reader re-cache what the transaction is changing).
 	after []func()

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -113,12 +115,17 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 	if err := s.write(ctx, s.expireOffers); err != nil {
 		return time.Time{}, fmt.Errorf("expire offers: %w", err)
 	}
+	if err := s.write(ctx, s.wakeScenarios); err != nil {
+		return time.Time{}, fmt.Errorf("scenario timeouts: %w", err)
+	}
 	for {
 		made := 0
 		err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 			var err error
-			made, err = s.makeOffers(ctx, c, rec)
-			return err
+			if made, err = s.makeOffers(ctx, c, rec); err != nil {
+				return err
+			}
+			return s.tellPositions(ctx, c, rec)
 		})
 		if err != nil {
 			return time.Time{}, fmt.Errorf("make offers: %w", err)
@@ -130,13 +137,20 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 			break
 		}
 	}
+	wake, err := s.nextScenarioWake(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next scenario timeout: %w", err)
+	}
 	next, err := s.client.Offer.Query().Where(offer.StatusEQ(offer.StatusPENDING)).
 		Order(ent.Asc(offer.FieldExpiresAt)).First(ctx)
 	if ent.IsNotFound(err) {
-		return time.Time{}, nil
+		return wake, nil
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next expiry: %w", err)
+	}
+	if !wake.IsZero() && wake.Before(next.ExpiresAt) {
+		return wake, nil
 	}
 	return next.ExpiresAt, nil
 }
@@ -216,7 +230,7 @@ type candidate struct {
 // the capacity who has waited longest. It returns how many it made.
 func (s *Service) makeOffers(ctx context.Context, c *ent.Client, rec *recorder) (int, error) {
 	waiting, err := c.Conversation.Query().
-		Where(conversation.Queued(true), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil(),
+		Where(conversation.Queued(true), conversation.Routable(true), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil(),
 			conversation.StatusEQ(conversation.StatusOPEN), conversation.ServiceIDNotNil()).
 		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
 		Limit(routeBatch).All(ctx)
@@ -326,7 +340,8 @@ func pickAgent(agents []*candidate, conv *ent.Conversation, svc *ent.ChatService
 		case a.u.TenantID != conv.TenantID, a.load >= a.u.Capacity, slices.Contains(declined, a.u.ID):
 		case len(svc.Edges.Agents) > 0 && !a.services[svc.ID]:
 		case len(svc.Edges.Agents) == 0 && a.u.Role != user.RoleAGENT:
-		case !core.HasSkills(a.u.Skills, svc.RequiredSkills):
+		case conv.RequiredSkills != nil && !core.HasSkills(a.u.Skills, conv.RequiredSkills):
+		case conv.RequiredSkills == nil && !core.HasSkills(a.u.Skills, svc.RequiredSkills):
 		default:
 			fits = append(fits, a)
 		}
@@ -400,10 +415,18 @@ func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, e
 		if err := c.Offer.UpdateOne(o).SetStatus(offer.StatusACCEPTED).SetEndedAt(s.now()).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: accept: %w", err)
 		}
-		if err := c.User.UpdateOneID(v.UserID).SetAvailableSince(s.now()).Exec(ctx); err != nil {
+		agent, err := c.User.UpdateOneID(v.UserID).SetAvailableSince(s.now()).Save(ctx)
+		if err != nil {
 			return fmt.Errorf("inbox: accept: %w", err)
 		}
-		return rec.addAssigned(ctx, out, previous)
+		if err := rec.addAssigned(ctx, out, previous); err != nil {
+			return err
+		}
+		s.positions.Forget(out.ID)
+		if err := s.tell(ctx, c, rec, out, sysmsg.AgentJoined, sysmsg.Vars{AgentName: agent.Name}); err != nil {
+			return err
+		}
+		return s.scenarioInput(ctx, c, rec, out, scenario.Input{Kind: scenario.InputAgentFound, Agent: scenario.Agent{ID: fmt.Sprint(agent.ID), Name: agent.Name}})
 	})
 	if err != nil {
 		return nil, err
@@ -451,7 +474,7 @@ func offerState(o *ent.Offer, now time.Time) string {
 // assign, transfer, close): an offer it cancels is withdrawn from its agent,
 // an agent who gets a conversation has just been served, and freed capacity
 // may let the router offer the next one.
-func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder, before, after *ent.Conversation) error {
+func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder, kind EventKind, before, after *ent.Conversation) error {
 	if before.OfferedToID != nil && after.OfferedToID == nil {
 		pending, err := c.Offer.Query().Where(offer.ConversationID(after.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
 		if err != nil {
@@ -479,12 +502,47 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 	if before.AssigneeID != nil || after.Queued {
 		s.kickRouter()
 	}
+	if after.ServiceID == nil {
+		return nil // system messages and scenarios are the contact-center layer's
+	}
+	switch {
+	case kind == ConversationClosed && before.Status == conversation.StatusOPEN:
+		s.positions.Forget(after.ID)
+		if err := s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputConversationClosed}); err != nil {
+			return err
+		}
+		return s.tell(ctx, c, rec, after, sysmsg.ConversationClosed, sysmsg.Vars{})
+	case kind != ConversationAssigned:
+	case after.Queued && !before.Queued:
+		// Transferred to a service: it waits in that queue again.
+		if err := s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{}); err != nil {
+			return err
+		}
+		return s.tellQueued(ctx, c, rec, after)
+	case after.AssigneeID == nil:
+	case before.Queued:
+		s.positions.Forget(after.ID)
+		name := ""
+		if u, err := c.User.Get(ctx, *after.AssigneeID); err == nil {
+			name = u.Name
+		}
+		return s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: name})
+	case before.AssigneeID != nil && *before.AssigneeID != *after.AssigneeID:
+		name := ""
+		if u, err := c.User.Get(ctx, *after.AssigneeID); err == nil {
+			name = u.Name
+		}
+		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: name})
+	}
 	return nil
 }
 
-// enqueue puts a conversation of an account of a service into that service's
-// queue, keeping its place if it had one.
-func (s *Service) enqueue(ctx context.Context, c *ent.Client, conv *ent.Conversation, serviceID int) (*ent.Conversation, error) {
+// enqueue puts a conversation of an account of a service into that
+// service's queue, keeping its place if it had one. With a scenario, the
+// scenario starts and the conversation waits unoffered until its Find Agent
+// block; without one, it may be offered at once. Its customer is told once
+// its message is stored (greetEntered).
+func (s *Service) enqueue(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, serviceID int) (*ent.Conversation, error) {
 	svc, err := c.ChatService.Get(ctx, serviceID)
 	if err != nil {
 		if ent.IsNotFound(err) {
@@ -492,7 +550,9 @@ func (s *Service) enqueue(ctx context.Context, c *ent.Client, conv *ent.Conversa
 		}
 		return nil, fmt.Errorf("inbox: service: %w", err)
 	}
-	up := c.Conversation.UpdateOne(conv).SetServiceID(svc.ID).SetQueued(true).SetPriority(svc.Priority).ClearOfferedToID()
+	withScenario := len(svc.Scenario) > 0
+	up := c.Conversation.UpdateOne(conv).SetServiceID(svc.ID).SetQueued(true).SetPriority(svc.Priority).
+		ClearOfferedToID().SetRoutable(!withScenario).ClearRequiredSkills()
 	if conv.QueuedAt == nil {
 		up.SetQueuedAt(s.now())
 	}
@@ -500,6 +560,7 @@ func (s *Service) enqueue(ctx context.Context, c *ent.Client, conv *ent.Conversa
 	if err != nil {
 		return nil, fmt.Errorf("inbox: enqueue: %w", err)
 	}
+	rec.entered = append(rec.entered, out)
 	s.kickRouter()
 	return out, nil
 }

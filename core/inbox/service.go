@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/media"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/registry"
@@ -51,6 +52,12 @@ type Options struct {
 	// MediaRetryBase is the wait after a media download's first failure, doubled
 	// per attempt with jitter (default 1s: the default attempts span one to two minutes).
 	MediaRetryBase time.Duration
+	// SystemMessages resolves the texts customers get at chat events
+	// (nil: none are sent).
+	SystemMessages SystemTexts
+	// PositionInterval is the least time between two queue position updates
+	// to one customer (default core/sysmsg's).
+	PositionInterval time.Duration
 	// OfflineGrace is how long an agent may have no connection before it is
 	// set OFFLINE (default 1 minute).
 	OfflineGrace time.Duration
@@ -99,6 +106,8 @@ type Service struct {
 	routeKick chan struct{}
 	presence  presence
 	queues    queueWatch
+	// positions limits queue position updates per customer.
+	positions *sysmsg.PositionLimiter
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -147,6 +156,7 @@ func New(client *ent.Client, opts Options) *Service {
 		routeKick: make(chan struct{}, 1),
 	}
 	s.fanout = newFanout(s, opts.TailSize)
+	s.positions = sysmsg.NewPositionLimiter(opts.PositionInterval, func() time.Time { return s.now() })
 	if s.accounts != nil {
 		s.accounts.OnChange(s.accountsCache.forget)
 	}

@@ -306,7 +306,7 @@ func (s *Service) TransferToService(ctx context.Context, id, serviceID int) (*en
 			return nil, store.Wrap(err, "inbox: service")
 		}
 		up := c.Conversation.UpdateOne(conv).ClearAssigneeID().SetServiceID(svc.ID).SetPriority(svc.Priority).
-			SetQueued(true).ClearOfferedToID()
+			SetQueued(true).SetRoutable(true).ClearOfferedToID()
 		if conv.QueuedAt == nil {
 			up.SetQueuedAt(s.now())
 		}

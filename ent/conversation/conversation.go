@@ -50,6 +50,10 @@ const (
 	FieldPriority = "priority"
 	// FieldOfferedToID holds the string denoting the offered_to_id field in the database.
 	FieldOfferedToID = "offered_to_id"
+	// FieldRoutable holds the string denoting the routable field in the database.
+	FieldRoutable = "routable"
+	// FieldRequiredSkills holds the string denoting the required_skills field in the database.
+	FieldRequiredSkills = "required_skills"
 	// FieldAnsweredAt holds the string denoting the answered_at field in the database.
 	FieldAnsweredAt = "answered_at"
 	// FieldAbandoned holds the string denoting the abandoned field in the database.
@@ -144,6 +148,8 @@ var Columns = []string{
 	FieldQueuedAt,
 	FieldPriority,
 	FieldOfferedToID,
+	FieldRoutable,
+	FieldRequiredSkills,
 	FieldAnsweredAt,
 	FieldAbandoned,
 	FieldScenarioState,
@@ -180,6 +186,8 @@ var (
 	DefaultQueued bool
 	// DefaultPriority holds the default value on creation for the "priority" field.
 	DefaultPriority int
+	// DefaultRoutable holds the default value on creation for the "routable" field.
+	DefaultRoutable bool
 	// DefaultAbandoned holds the default value on creation for the "abandoned" field.
 	DefaultAbandoned bool
 )
@@ -296,6 +304,11 @@ func ByPriority(opts ...sql.OrderTermOption) OrderOption {
 // ByOfferedToID orders the results by the offered_to_id field.
 func ByOfferedToID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfferedToID, opts...).ToFunc()
+}
+
+// ByRoutable orders the results by the routable field.
+func ByRoutable(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRoutable, opts...).ToFunc()
 }
 
 // ByAnsweredAt orders the results by the answered_at field.

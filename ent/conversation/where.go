@@ -130,6 +130,11 @@ func OfferedToID(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldOfferedToID, v))
 }
 
+// Routable applies equality check predicate on the "routable" field. It's identical to RoutableEQ.
+func Routable(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldRoutable, v))
+}
+
 // AnsweredAt applies equality check predicate on the "answered_at" field. It's identical to AnsweredAtEQ.
 func AnsweredAt(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldAnsweredAt, v))
@@ -688,6 +693,26 @@ func OfferedToIDIsNil() predicate.Conversation {
 // OfferedToIDNotNil applies the NotNil predicate on the "offered_to_id" field.
 func OfferedToIDNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldOfferedToID))
+}
+
+// RoutableEQ applies the EQ predicate on the "routable" field.
+func RoutableEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldRoutable, v))
+}
+
+// RoutableNEQ applies the NEQ predicate on the "routable" field.
+func RoutableNEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldRoutable, v))
+}
+
+// RequiredSkillsIsNil applies the IsNil predicate on the "required_skills" field.
+func RequiredSkillsIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldRequiredSkills))
+}
+
+// RequiredSkillsNotNil applies the NotNil predicate on the "required_skills" field.
+func RequiredSkillsNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldRequiredSkills))
 }
 
 // AnsweredAtEQ applies the EQ predicate on the "answered_at" field.

@@ -135,6 +135,8 @@ var (
 		{Name: "queued_at", Type: field.TypeTime, Nullable: true},
 		{Name: "priority", Type: field.TypeInt, Default: 0},
 		{Name: "offered_to_id", Type: field.TypeInt, Nullable: true},
+		{Name: "routable", Type: field.TypeBool, Default: false},
+		{Name: "required_skills", Type: field.TypeJSON, Nullable: true},
 		{Name: "answered_at", Type: field.TypeTime, Nullable: true},
 		{Name: "abandoned", Type: field.TypeBool, Default: false},
 		{Name: "scenario_state", Type: field.TypeBytes, Nullable: true},
@@ -154,37 +156,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_tenants_tenant",
-				Columns:    []*schema.Column{ConversationsColumns[15]},
+				Columns:    []*schema.Column{ConversationsColumns[17]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ConversationsColumns[16]},
+				Columns:    []*schema.Column{ConversationsColumns[18]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_contacts_contact",
-				Columns:    []*schema.Column{ConversationsColumns[17]},
+				Columns:    []*schema.Column{ConversationsColumns[19]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_users_assignee",
-				Columns:    []*schema.Column{ConversationsColumns[18]},
+				Columns:    []*schema.Column{ConversationsColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_messages_last_message",
-				Columns:    []*schema.Column{ConversationsColumns[19]},
+				Columns:    []*schema.Column{ConversationsColumns[21]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_chat_services_service",
-				Columns:    []*schema.Column{ConversationsColumns[20]},
+				Columns:    []*schema.Column{ConversationsColumns[22]},
 				RefColumns: []*schema.Column{ChatServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -193,27 +195,27 @@ var (
 			{
 				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[3], ConversationsColumns[18], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[19], ConversationsColumns[3], ConversationsColumns[20], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[18], ConversationsColumns[3], ConversationsColumns[17], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[20], ConversationsColumns[3], ConversationsColumns[19], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_assignee_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[15], ConversationsColumns[18], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[17], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[20], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[19], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_service_id_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[20], ConversationsColumns[8]},
+				Columns: []*schema.Column{ConversationsColumns[22], ConversationsColumns[8]},
 			},
 			{
 				Name:    "conversation_scenario_wake",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[14]},
+				Columns: []*schema.Column{ConversationsColumns[16]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "scenario_wake_at IS NOT NULL",
 				},
@@ -234,13 +236,13 @@ var (
 					DescColumns: map[string]bool{
 						ConversationsColumns[9].Name: true,
 					},
-					Where: "queued",
+					Where: "queued AND routable",
 				},
 			},
 			{
 				Name:    "conversation_last_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[19]},
+				Columns: []*schema.Column{ConversationsColumns[21]},
 			},
 		},
 	}

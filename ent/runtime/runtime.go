@@ -179,8 +179,12 @@ func init() {
 	conversationDescPriority := conversationFields[11].Descriptor()
 	// conversation.DefaultPriority holds the default value on creation for the priority field.
 	conversation.DefaultPriority = conversationDescPriority.Default.(int)
+	// conversationDescRoutable is the schema descriptor for routable field.
+	conversationDescRoutable := conversationFields[13].Descriptor()
+	// conversation.DefaultRoutable holds the default value on creation for the routable field.
+	conversation.DefaultRoutable = conversationDescRoutable.Default.(bool)
 	// conversationDescAbandoned is the schema descriptor for abandoned field.
-	conversationDescAbandoned := conversationFields[14].Descriptor()
+	conversationDescAbandoned := conversationFields[16].Descriptor()
 	// conversation.DefaultAbandoned holds the default value on creation for the abandoned field.
 	conversation.DefaultAbandoned = conversationDescAbandoned.Default.(bool)
 	eventMixin := schema.Event{}.Mixin()

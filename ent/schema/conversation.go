@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/switchboard/switchboard/core"
 )
 
 // Conversation is a chat between a contact and the contact center on one account.
@@ -54,6 +56,12 @@ func (Conversation) Fields() []ent.Field {
 		field.Time("queued_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("priority").Default(0).Annotations(entgql.Skip(entgql.SkipAll)),
 		field.Int("offered_to_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Routable is set while a queued conversation may be offered: at once
+		// without a scenario; from a scenario's Find Agent block on.
+		field.Bool("routable").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),
+		// RequiredSkills, when set (by a Find Agent block), replace the
+		// service's required skills for this conversation.
+		field.JSON("required_skills", []core.Skill{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 		// AnsweredAt is when an agent first took the conversation from a
 		// queue (its wait ends there); Abandoned is set when it closed while
 		// still waiting. A service's figures come from them.
@@ -108,7 +116,7 @@ func (Conversation) Indexes() []ent.Index {
 			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
 		// The queues: conversations waiting for an agent, in offer order.
 		index.Fields("priority", "queued_at", "id").StorageKey("conversation_queue").
-			Annotations(entsql.IndexWhere("queued"), entsql.DescColumns("priority")),
+			Annotations(entsql.IndexWhere("queued AND routable"), entsql.DescColumns("priority")),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
 	}

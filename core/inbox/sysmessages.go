@@ -1,0 +1,158 @@
+package inbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/core/sysmsg"
+	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/message"
+)
+
+// System messages: what the contact center tells a customer at chat events
+// (started, queued with the position, position changed, agent joined,
+// transferred, closed), each in the words the account chose (CUSTOM, the
+// tenant's DEFAULT, or DISABLED: nothing; core/sysmsg). They go out as
+// outbound messages without a sender, through the dispatcher like replies.
+
+// SystemTexts resolves an account's text for a chat event (core/sysmsg's
+// Service); send is false when the event is DISABLED.
+type SystemTexts interface {
+	Text(ctx context.Context, accountID int, event sysmsg.Event, vars sysmsg.Vars) (text string, send bool, err error)
+}
+
+// tell sends conv's customer the account's text for event, if it has one.
+// A system message never fails its job: a failure to resolve the text is
+// logged and nothing is sent.
+func (s *Service) tell(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, event sysmsg.Event, vars sysmsg.Vars) error {
+	if s.opts.SystemMessages == nil {
+		return nil
+	}
+	if vars.CustomerName == "" {
+		if ct, err := c.Contact.Get(ctx, conv.ContactID); err == nil {
+			vars.CustomerName = ct.DisplayName
+		}
+	}
+	text, send, err := s.opts.SystemMessages.Text(ctx, conv.IntegrationAccountID, event, vars)
+	if err != nil {
+		s.log.ErrorContext(ctx, "inbox: system message", "event", string(event), "err", err)
+		return nil
+	}
+	if !send {
+		return nil
+	}
+	return s.botSay(ctx, c, rec, conv, text)
+}
+
+// botSay queues text to conv's customer as the contact center (no agent).
+func (s *Service) botSay(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, text string) error {
+	m, err := c.Message.Create().
+		SetTenantID(conv.TenantID).
+		SetIntegrationAccountID(conv.IntegrationAccountID).
+		SetContactID(conv.ContactID).
+		SetConversationID(conv.ID).
+		SetDirection(message.DirectionOUTBOUND).
+		SetStatus(message.StatusQUEUED).
+		SetText(text).
+		SetNextAttemptAt(s.now()).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: system message: %w", err)
+	}
+	if conv, err = c.Conversation.UpdateOneID(conv.ID).SetLastMessageAt(s.now()).SetLastMessageID(m.ID).Save(ctx); err != nil {
+		return fmt.Errorf("inbox: system message: %w", err)
+	}
+	rec.after = append(rec.after, s.Wake)
+	id := m.ID
+	return rec.add(ctx, MessageCreated, conv, &id)
+}
+
+// queuePosition is conv's place among its service's conversations waiting
+// to be offered (1: next), and how many wait in all.
+func (s *Service) queuePosition(ctx context.Context, c *ent.Client, conv *ent.Conversation) (position, waiting int, err error) {
+	if conv.ServiceID == nil || conv.QueuedAt == nil {
+		return 0, 0, nil
+	}
+	q := c.Conversation.Query().Where(conversation.ServiceID(*conv.ServiceID), conversation.Queued(true),
+		conversation.Routable(true), conversation.OfferedToIDIsNil())
+	waiting, err = q.Clone().Count(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("inbox: queue length: %w", err)
+	}
+	ahead, err := q.Where(conversation.Or(
+		conversation.PriorityGT(conv.Priority),
+		conversation.And(conversation.Priority(conv.Priority), conversation.QueuedAtLT(*conv.QueuedAt)),
+		conversation.And(conversation.Priority(conv.Priority), conversation.QueuedAt(*conv.QueuedAt), conversation.IDLT(conv.ID)),
+	)).Count(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("inbox: queue position: %w", err)
+	}
+	return ahead + 1, waiting, nil
+}
+
+// greetEntered tells the customers of conversations that entered a queue in
+// this job that they did, and their place (after their own message is
+// stored, so the answer follows it).
+func (s *Service) greetEntered(ctx context.Context, c *ent.Client, rec *recorder, text string) error {
+	entered := rec.entered
+	rec.entered = nil
+	for _, conv := range entered {
+		if err := s.tell(ctx, c, rec, conv, sysmsg.ConversationStarted, sysmsg.Vars{}); err != nil {
+			return err
+		}
+		if !conv.Routable {
+			// A scenario talks first; its Find Agent block queues it.
+			if err := s.startScenario(ctx, c, rec, conv, text); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := s.tellQueued(ctx, c, rec, conv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tellQueued tells the customer its place in the queue.
+func (s *Service) tellQueued(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation) error {
+	pos, _, err := s.queuePosition(ctx, c, conv)
+	if err != nil || pos == 0 {
+		return err
+	}
+	s.positions.Told(conv.ID, pos)
+	return s.tell(ctx, c, rec, conv, sysmsg.Queued, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(pos)})
+}
+
+// estimatedWait guesses the wait at position: a minute per place ahead, until
+// the service's figures give a better estimate.
+func (s *Service) estimatedWait(position int) time.Duration {
+	return time.Duration(position) * time.Minute
+}
+
+// tellPositions tells the customers still waiting to be offered their new
+// place in the queue when it moved up, as often as the limiter allows.
+func (s *Service) tellPositions(ctx context.Context, c *ent.Client, rec *recorder) error {
+	waiting, err := c.Conversation.Query().
+		Where(conversation.Queued(true), conversation.Routable(true), conversation.OfferedToIDIsNil(), conversation.ServiceIDNotNil()).
+		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
+		Limit(1000).All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: queue positions: %w", err)
+	}
+	positions := map[int]int{}
+	for _, conv := range waiting {
+		positions[*conv.ServiceID]++
+		pos := positions[*conv.ServiceID]
+		if !s.positions.Allow(conv.ID, pos) {
+			continue
+		}
+		s.positions.Told(conv.ID, pos)
+		if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(pos)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
