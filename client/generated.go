@@ -3115,6 +3115,8 @@ type ChatServiceFields struct {
 	OfferTimeoutSeconds int                                           `json:"offerTimeoutSeconds"`
 	Accounts            []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
 	Agents              []ChatServiceFieldsAgentsUser                 `json:"agents"`
+	// The service's chat scenario; null: conversations are offered at once.
+	Scenario *json.RawMessage `json:"scenario"`
 }
 
 // GetId returns ChatServiceFields.Id, and is useful for accessing the field via an interface.
@@ -3144,6 +3146,9 @@ func (v *ChatServiceFields) GetAccounts() []ChatServiceFieldsAccountsIntegration
 
 // GetAgents returns ChatServiceFields.Agents, and is useful for accessing the field via an interface.
 func (v *ChatServiceFields) GetAgents() []ChatServiceFieldsAgentsUser { return v.Agents }
+
+// GetScenario returns ChatServiceFields.Scenario, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetScenario() *json.RawMessage { return v.Scenario }
 
 // ChatServiceFieldsAccountsIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type ChatServiceFieldsAccountsIntegrationAccount struct {
@@ -3265,6 +3270,11 @@ func (v *ChatServicesChatServicesChatService) GetAgents() []ChatServiceFieldsAge
 	return v.ChatServiceFields.Agents
 }
 
+// GetScenario returns ChatServicesChatServicesChatService.Scenario, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetScenario() *json.RawMessage {
+	return v.ChatServiceFields.Scenario
+}
+
 func (v *ChatServicesChatServicesChatService) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -3306,6 +3316,8 @@ type __premarshalChatServicesChatServicesChatService struct {
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+
+	Scenario *json.RawMessage `json:"scenario"`
 }
 
 func (v *ChatServicesChatServicesChatService) MarshalJSON() ([]byte, error) {
@@ -3327,6 +3339,7 @@ func (v *ChatServicesChatServicesChatService) __premarshalJSON() (*__premarshalC
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
 
@@ -5885,6 +5898,11 @@ func (v *CreateChatServiceCreateChatService) GetAgents() []ChatServiceFieldsAgen
 	return v.ChatServiceFields.Agents
 }
 
+// GetScenario returns CreateChatServiceCreateChatService.Scenario, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetScenario() *json.RawMessage {
+	return v.ChatServiceFields.Scenario
+}
+
 func (v *CreateChatServiceCreateChatService) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -5926,6 +5944,8 @@ type __premarshalCreateChatServiceCreateChatService struct {
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+
+	Scenario *json.RawMessage `json:"scenario"`
 }
 
 func (v *CreateChatServiceCreateChatService) MarshalJSON() ([]byte, error) {
@@ -5947,6 +5967,7 @@ func (v *CreateChatServiceCreateChatService) __premarshalJSON() (*__premarshalCr
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
 
@@ -12419,6 +12440,11 @@ func (v *UpdateChatServiceUpdateChatService) GetAgents() []ChatServiceFieldsAgen
 	return v.ChatServiceFields.Agents
 }
 
+// GetScenario returns UpdateChatServiceUpdateChatService.Scenario, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetScenario() *json.RawMessage {
+	return v.ChatServiceFields.Scenario
+}
+
 func (v *UpdateChatServiceUpdateChatService) UnmarshalJSON(b []byte) error {
 
 	if string(b) == "null" {
@@ -12460,6 +12486,8 @@ type __premarshalUpdateChatServiceUpdateChatService struct {
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
+
+	Scenario *json.RawMessage `json:"scenario"`
 }
 
 func (v *UpdateChatServiceUpdateChatService) MarshalJSON() ([]byte, error) {
@@ -12481,6 +12509,7 @@ func (v *UpdateChatServiceUpdateChatService) __premarshalJSON() (*__premarshalUp
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
 
@@ -14420,6 +14449,7 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
+	scenario
 }
 `
 
@@ -15227,6 +15257,7 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
+	scenario
 }
 `
 
@@ -17883,6 +17914,7 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
+	scenario
 }
 `
 

@@ -88,6 +88,13 @@ func newRoutingSetup(t *testing.T, timeout int, configure ...func(*server.Config
 	if err != nil {
 		t.Fatal(err)
 	}
+	if svc.CreateChatService.Scenario == nil {
+		t.Fatal("a new service has no default scenario")
+	}
+	// These tests are about routing alone: no scenario, offered at once.
+	if _, err := client.SaveScenario(context.Background(), s.admin, svc.CreateChatService.Id, nil); err != nil {
+		t.Fatal(err)
+	}
 	return s, svc.CreateChatService.Id
 }
 
@@ -274,6 +281,9 @@ func TestPriorityAndTransferToService(t *testing.T) {
 	ctx := context.Background()
 	vip, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("VIP"), Priority: ptr(10)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SaveScenario(ctx, s.admin, vip.CreateChatService.Id, nil); err != nil {
 		t.Fatal(err)
 	}
 	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})

@@ -121,7 +121,10 @@ func (s *Service) CreateService(ctx context.Context, in ServiceInput) (*ent.Chat
 	}
 	var out *ent.ChatService
 	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
-		create := c.ChatService.Create().SetTenantID(v.TenantID).SetName(strings.TrimSpace(*in.Name)).SetRequiredSkills([]core.Skill{})
+		// A new service starts with the default scenario (saveScenario
+		// replaces or removes it).
+		create := c.ChatService.Create().SetTenantID(v.TenantID).SetName(strings.TrimSpace(*in.Name)).SetRequiredSkills([]core.Skill{}).
+			SetScenario(DefaultScenario())
 		if in.Priority != nil {
 			create.SetPriority(*in.Priority)
 		}

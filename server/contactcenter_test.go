@@ -1,0 +1,254 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/surveyresult"
+	"github.com/switchboard/switchboard/server"
+)
+
+// textsTo returns the texts the fake Bot API was asked to send to chat.
+func (s *telegramSetup) textsTo(chat int64) []string {
+	var out []string
+	for _, m := range s.fake.Messages() {
+		if m.ChatID == chat {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+// waitTexts waits until chat has been sent n texts and returns them.
+func (s *telegramSetup) waitTexts(t *testing.T, chat int64, n int) []string {
+	t.Helper()
+	var got []string
+	eventually(t, "texts to the customer", func() bool {
+		got = s.textsTo(chat)
+		return len(got) >= n
+	})
+	return got
+}
+
+// TestSystemMessagesTellTheQueue: customers are told their place in the
+// queue, its changes, and who joined, each in the words the account chose:
+// CUSTOM (its own text), DEFAULT (the tenant's), DISABLED (nothing).
+func TestSystemMessagesTellTheQueue(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	_, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("You are number {position} in line, {customerName}.")},
+		{Event: client.SystemMessageEventPositionChanged, Mode: client.SystemMessageModeCustom, Text: ptr("Now number {position}.")},
+		{Event: client.SystemMessageEventAgentJoined, Mode: client.SystemMessageModeDefault},
+		{Event: client.SystemMessageEventConversationClosed, Mode: client.SystemMessageModeDisabled},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.UpdateDefaultSystemMessages(ctx, s.admin, []client.DefaultSystemMessageInput{
+		{Event: client.SystemMessageEventAgentJoined, Text: ptr("{agentName} is here to help.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+
+	// Nobody is READY: both wait, and learn their places (nothing for the
+	// DISABLED start).
+	s.deliver(t, telegramUpdate(1, 1, 8001, "first"), s.secret)
+	s.deliver(t, telegramUpdate(2, 2, 8002, "second"), s.secret)
+	if got := s.waitTexts(t, 8001, 1); len(got) != 1 || got[0] != "You are number 1 in line, Nic Pottier." {
+		t.Fatalf("first customer was told %q", got)
+	}
+	if got := s.waitTexts(t, 8002, 1); len(got) != 1 || got[0] != "You are number 2 in line, Nic Pottier." {
+		t.Fatalf("second customer was told %q", got)
+	}
+
+	// Ann becomes READY: the first is offered to her, the second moves up.
+	ann.ready(t)
+	o := ann.offer(t)
+	if got := s.waitTexts(t, 8002, 2); got[1] != "Now number 1." {
+		t.Fatalf("second customer's update: %q", got)
+	}
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.waitTexts(t, 8001, 2); got[1] != "agent ann is here to help." {
+		t.Fatalf("first customer after the accept: %q", got)
+	}
+	// Closing sends nothing (DISABLED); then DEFAULT with the built-in text
+	// does.
+	if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	second := ann.offer(t)
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationClosed, Mode: client.SystemMessageModeDefault},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.AcceptOffer(ctx, ann.c, second.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, second.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	got := s.waitTexts(t, 8002, 4)
+	if got[2] != "agent ann is here to help." || got[3] == "" {
+		t.Fatalf("second customer's texts: %q", got)
+	}
+	if first := s.textsTo(8001); len(first) != 2 {
+		t.Fatalf("the first customer got %q; the DISABLED close sends nothing", first)
+	}
+}
+
+// billingScenario exercises every block: a greeting, an If on the message,
+// Collect with validation, Find Agent with skills and a timeout, Connect
+// Chat, the survey and Exit.
+const billingScenario = `{
+  "start": "hello",
+  "blocks": [
+    {"id": "hello", "type": "SEND_MESSAGE", "sendMessage": {"text": "Hi {customerName}!"}, "exits": [{"name": "next", "to": "route"}]},
+    {"id": "route", "type": "IF",
+     "if": {"branches": [{"name": "billing", "conditions": [{"subject": "MESSAGE_TEXT", "op": "CONTAINS", "value": "invoice", "ignoreCase": true}]}]},
+     "exits": [{"name": "billing", "to": "ask"}, {"name": "else", "to": "bye"}]},
+    {"id": "ask", "type": "COLLECT",
+     "collect": {"question": "Your order number?", "variable": "order", "pattern": "[0-9]+", "retryText": "Digits, please.", "maxAttempts": 2},
+     "exits": [{"name": "done", "to": "find"}, {"name": "failed", "to": "bye"}]},
+    {"id": "find", "type": "FIND_AGENT", "findAgent": {"skills": [{"skill": "billing", "minLevel": 3}], "timeoutSeconds": 60},
+     "exits": [{"name": "found", "to": "chat"}, {"name": "timeout", "to": "sorry"}]},
+    {"id": "chat", "type": "CONNECT_CHAT", "exits": [{"name": "agentLeft", "to": "survey"}, {"name": "customerLeft", "to": "end"}]},
+    {"id": "survey", "type": "SURVEY", "survey": {"question": "How did {agentName} do, 1 to 5?", "commentQuestion": "Anything else?"},
+     "exits": [{"name": "done", "to": "end"}]},
+    {"id": "sorry", "type": "SEND_MESSAGE", "sendMessage": {"text": "No agent is free."}, "exits": [{"name": "next", "to": "end"}]},
+    {"id": "bye", "type": "SEND_MESSAGE", "sendMessage": {"text": "Please write about an invoice."}, "exits": [{"name": "next", "to": "end"}]},
+    {"id": "end", "type": "EXIT", "exit": {"closingText": "Thanks, {customerName} (order {order})."}}
+  ]
+}`
+
+// TestScenarioRunsEveryBlockAndResumesAfterRestart: a saved scenario greets,
+// branches on the message, collects an answer (retrying a bad one), finds an
+// agent with the skill, connects the chat, asks the survey after the agent
+// closes, stores it and says goodbye; a restart mid-scenario resumes where
+// the run was. The other branch ends at once and closes the conversation.
+func TestScenarioRunsEveryBlockAndResumesAfterRestart(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	for _, e := range []client.SystemMessageEvent{client.SystemMessageEventConversationStarted, client.SystemMessageEventQueued,
+		client.SystemMessageEventPositionChanged, client.SystemMessageEventAgentJoined, client.SystemMessageEventConversationClosed} {
+		if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{{Event: e, Mode: client.SystemMessageModeDisabled}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A scenario with a problem is refused where the problem is.
+	bad := json.RawMessage(strings.Replace(billingScenario, `{"name": "timeout", "to": "sorry"}`, `{"name": "timeout", "to": "nowhere"}`, 1))
+	_, err := client.SaveScenario(ctx, s.admin, svc, &bad)
+	wantCode(t, err, "BAD_USER_INPUT")
+	if f := errField(t, err); !strings.Contains(f, "blocks[find]") {
+		t.Fatalf("the problem is reported at %q, want the find block", f)
+	}
+	good := json.RawMessage(billingScenario)
+	if _, err := client.SaveScenario(ctx, s.admin, svc, &good); err != nil {
+		t.Fatal(err)
+	}
+	annToken := s.userToken(t, "agent bea", client.UserRoleAgent)
+	bea := subscribeRouted(t, s, s.as(annToken), 2, client.SkillInput{Name: "billing", Level: 4})
+
+	// The other branch: a greeting, the hint, the closing, and it is closed.
+	s.deliver(t, telegramUpdate(1, 1, 9001, "hello"), s.secret)
+	if got := s.waitTexts(t, 9001, 3); got[0] != "Hi Nic Pottier!" || got[1] != "Please write about an invoice." || got[2] != "Thanks, Nic Pottier (order )." {
+		t.Fatalf("else branch: %q", got)
+	}
+
+	// The billing branch: asked for the order number; a bad answer retried.
+	s.deliver(t, telegramUpdate(2, 2, 9002, "my INVOICE is wrong"), s.secret)
+	if got := s.waitTexts(t, 9002, 2); got[1] != "Your order number?" {
+		t.Fatalf("billing branch: %q", got)
+	}
+	s.deliver(t, telegramUpdate(3, 3, 9002, "no idea"), s.secret)
+	if got := s.waitTexts(t, 9002, 3); got[2] != "Digits, please." {
+		t.Fatalf("bad answer: %q", got)
+	}
+
+	// Restart while the run waits for the answer (once the bot's messages
+	// are marked sent: one in flight would be sent again, at least once).
+	var billingConv string
+	list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range list.Conversations.Edges {
+		if e.Node.Contact.ProviderUserID == "9002" {
+			billingConv = e.Node.Id
+		}
+	}
+	eventually(t, "the bot's messages sent", func() bool {
+		for _, e := range s.conversation(t, s.admin, billingConv).Messages.Edges {
+			if e.Node.Direction == client.MessageDirectionOutbound && e.Node.Status == client.MessageStatusQueued {
+				return false
+			}
+		}
+		return true
+	})
+	s.restart(t)
+	bea = subscribeRouted(t, s, s.as(annToken), 2, client.SkillInput{Name: "billing", Level: 4})
+	bea.ready(t)
+	s.deliver(t, telegramUpdate(4, 4, 9002, "12345"), s.secret)
+	o := bea.offer(t)
+	if _, err := client.AcceptOffer(ctx, bea.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	// The agent ends the chat: the survey follows, on the closed conversation.
+	if _, err := client.CloseConversation(ctx, bea.c, o.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.waitTexts(t, 9002, 4); got[3] != "How did agent bea do, 1 to 5?" {
+		t.Fatalf("survey: %q", got)
+	}
+	s.deliver(t, telegramUpdate(5, 5, 9002, "5"), s.secret)
+	if got := s.waitTexts(t, 9002, 5); got[4] != "Anything else?" {
+		t.Fatalf("comment question: %q", got)
+	}
+	s.deliver(t, telegramUpdate(6, 6, 9002, "quick and kind"), s.secret)
+	if got := s.waitTexts(t, 9002, 6); got[5] != "Thanks, Nic Pottier (order 12345)." {
+		t.Fatalf("closing: %q", got)
+	}
+	convID, _ := strconv.Atoi(o.Conversation.Id)
+	results, err := s.srv.Client().SurveyResult.Query().Where(surveyresult.ConversationID(convID)).All(core.SystemContext(ctx))
+	if err != nil || len(results) != 1 || results[0].Rating != 5 || results[0].Comment != "quick and kind" || results[0].AgentID == nil {
+		t.Fatalf("survey results: %v %+v", err, results)
+	}
+	// The survey's answers did not reopen the conversation.
+	if c := s.conversation(t, s.admin, o.Conversation.Id); c == nil || c.Status != client.ConversationStatusClosed {
+		t.Fatalf("conversation after the survey: %+v", c)
+	}
+}
+
+// restart stops the server and starts a new one on the same data folder
+// (and a new address), as after a crash or a deploy.
+func (s *telegramSetup) restart(t *testing.T) {
+	t.Helper()
+	s.srv.Shutdown()
+	s.http.Close()
+	s.srv.Close()
+	srv, err := server.New(context.Background(), s.cfg, slog.New(slog.NewJSONHandler(s.logs, nil)))
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.Start()
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	t.Cleanup(srv.Shutdown)
+	path := s.hookURL[len(s.http.URL):]
+	s.srv, s.http = srv, hs
+	s.admin = client.New(hs.URL, s.adminToken)
+	s.hookURL = hs.URL + path
+}
