@@ -252,3 +252,84 @@ func (s *telegramSetup) restart(t *testing.T) {
 	s.admin = client.New(hs.URL, s.adminToken)
 	s.hookURL = hs.URL + path
 }
+
+// waitScenario is a Find Agent with a timeout, and what follows it.
+func waitScenario(timeout int) json.RawMessage {
+	return json.RawMessage(`{"start": "find", "blocks": [
+    {"id": "find", "type": "FIND_AGENT", "findAgent": {"timeoutSeconds": ` + strconv.Itoa(timeout) + `},
+     "exits": [{"name": "found", "to": "chat"}, {"name": "timeout", "to": "sorry"}]},
+    {"id": "chat", "type": "CONNECT_CHAT", "exits": [{"name": "agentLeft", "to": "end"}, {"name": "customerLeft", "to": "end"}]},
+    {"id": "sorry", "type": "SEND_MESSAGE", "sendMessage": {"text": "No agent is free."}, "exits": [{"name": "next", "to": "end"}]},
+    {"id": "end", "type": "EXIT", "exit": {"closingText": "Bye."}}]}`)
+}
+
+// telegramLeft is a real-format my_chat_member update: the customer in
+// private chat blocked the bot (left).
+func telegramLeft(updateID int, chatID int64) string {
+	id := strconv.FormatInt(chatID, 10)
+	return `{"update_id":` + strconv.Itoa(updateID) + `,"my_chat_member":{"chat":{"id":` + id + `,"type":"private","first_name":"Nic"},` +
+		`"from":{"id":` + id + `,"is_bot":false,"first_name":"Nic"},"date":1700000100,` +
+		`"old_chat_member":{"user":{"id":424242,"is_bot":true,"first_name":"Support"},"status":"member"},` +
+		`"new_chat_member":{"user":{"id":424242,"is_bot":true,"first_name":"Support"},"status":"kicked","until_date":0}}}`
+}
+
+// TestScenarioTimeoutAndCustomerLeaving: a Find Agent nobody answers in time
+// takes its timeout exit and the conversation closes; a customer who leaves
+// while waiting ends the run, and the conversation is abandoned.
+func TestScenarioTimeoutAndCustomerLeaving(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	for _, e := range []client.SystemMessageEvent{client.SystemMessageEventConversationStarted, client.SystemMessageEventQueued,
+		client.SystemMessageEventPositionChanged, client.SystemMessageEventConversationClosed} {
+		if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{{Event: e, Mode: client.SystemMessageModeDisabled}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quick := waitScenario(1)
+	if _, err := client.SaveScenario(ctx, s.admin, svc, &quick); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(1, 1, 9101, "anyone?"), s.secret)
+	if got := s.waitTexts(t, 9101, 2); got[0] != "No agent is free." || got[1] != "Bye." {
+		t.Fatalf("after the timeout: %q", got)
+	}
+	first := s.onlyConversation(t)
+	eventually(t, "the timed-out conversation closed", func() bool {
+		c := s.conversation(t, s.admin, first)
+		return c != nil && c.Status == client.ConversationStatusClosed && !c.Queued
+	})
+
+	slow := waitScenario(600)
+	if _, err := client.SaveScenario(ctx, s.admin, svc, &slow); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 9102, "hello"), s.secret)
+	var second string
+	eventually(t, "the second customer waiting", func() bool {
+		list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+		if err != nil {
+			return false
+		}
+		for _, e := range list.Conversations.Edges {
+			if e.Node.Contact.ProviderUserID == "9102" && e.Node.Queued {
+				second = e.Node.Id
+			}
+		}
+		return second != ""
+	})
+	s.deliver(t, telegramLeft(3, 9102), s.secret)
+	eventually(t, "the abandoned conversation closed", func() bool {
+		c := s.conversation(t, s.admin, second)
+		return c != nil && c.Status == client.ConversationStatusClosed && !c.Queued
+	})
+	convID, _ := strconv.Atoi(second)
+	abandoned, err := s.srv.Client().Conversation.Get(core.SystemContext(ctx), convID)
+	if err != nil || !abandoned.Abandoned {
+		t.Fatalf("a customer who left while waiting: %v %+v", err, abandoned)
+	}
+	// Nothing is sent to a customer who left (the closing text is for
+	// those still there; Telegram would refuse it anyway).
+	if got := s.textsTo(9102); len(got) != 0 {
+		t.Fatalf("the customer who left was sent %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/contact"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -79,6 +80,20 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 			SetBlocked(ev.Kind == providers.EventUnsubscribe).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: contact subscription: %w", err)
+		}
+		if ev.Kind == providers.EventUnsubscribe && acct.ServiceID != nil {
+			// The customer left: a scenario running for them ends.
+			open, err := c.Conversation.Query().Where(conversation.HasContactWith(
+				contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)),
+				conversation.StatusEQ(conversation.StatusOPEN), conversation.ScenarioStateNotNil()).All(ctx)
+			if err != nil {
+				return fmt.Errorf("inbox: customer left: %w", err)
+			}
+			for _, conv := range open {
+				if err := s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputCustomerLeft}); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
