@@ -8,18 +8,20 @@ import (
 	"time"
 )
 
-// readmeExample returns the JSON scenario in README-section.md, so the
-// documentation's example is held to the same rules as any saved scenario.
+// readmeExample returns the JSON scenario of the README's Scenarios
+// section, so the documentation's example is held to the same rules as any
+// saved scenario.
 func readmeExample(t testing.TB) string {
 	t.Helper()
-	doc, err := os.ReadFile("README-section.md")
+	doc, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rest, ok := strings.Cut(string(doc), "```json\n")
+	_, section, found := strings.Cut(string(doc), "### Scenarios\n")
+	_, rest, ok := strings.Cut(section, "```json\n")
 	example, _, closed := strings.Cut(rest, "```")
-	if !ok || !closed {
-		t.Fatal("README-section.md has no ```json block")
+	if !found || !ok || !closed {
+		t.Fatal("the README's Scenarios section has no ```json block")
 	}
 	return example
 }
