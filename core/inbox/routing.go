@@ -204,6 +204,21 @@ func (s *Service) endOffer(ctx context.Context, c *ent.Client, rec *recorder, o 
 	return rec.addOffer(ctx, ConversationOfferEnded, conv, o)
 }
 
+// withdrawOffers cancels the pending offer of a conversation (leaving the
+// queue, closed, or held by someone), telling its agent.
+func (s *Service) withdrawOffers(ctx context.Context, c *ent.Client, rec *recorder, convID int) error {
+	pending, err := c.Offer.Query().Where(offer.ConversationID(convID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: offers: %w", err)
+	}
+	for _, o := range pending {
+		if err := s.endOffer(ctx, c, rec, o, offer.StatusCANCELLED); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // cancelOffersOf withdraws an agent's pending offers (it is no longer READY).
 func (s *Service) cancelOffersOf(ctx context.Context, c *ent.Client, rec *recorder, agentID int) error {
 	pending, err := c.Offer.Query().Where(offer.AgentID(agentID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
@@ -476,22 +491,8 @@ func offerState(o *ent.Offer, now time.Time) string {
 // may let the router offer the next one.
 func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder, kind EventKind, before, after *ent.Conversation) error {
 	if before.OfferedToID != nil && after.OfferedToID == nil {
-		pending, err := c.Offer.Query().Where(offer.ConversationID(after.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("inbox: offers: %w", err)
-		}
-		for _, o := range pending {
-			n, err := c.Offer.Update().Where(offer.ID(o.ID), offer.StatusEQ(offer.StatusPENDING)).
-				SetStatus(offer.StatusCANCELLED).SetEndedAt(s.now()).Save(ctx)
-			if err != nil {
-				return fmt.Errorf("inbox: withdraw offer: %w", err)
-			}
-			if n > 0 {
-				o.Status = offer.StatusCANCELLED
-				if err := rec.addOffer(ctx, ConversationOfferEnded, after, o); err != nil {
-					return err
-				}
-			}
+		if err := s.withdrawOffers(ctx, c, rec, after.ID); err != nil {
+			return err
 		}
 	}
 	if after.AssigneeID != nil && (before.AssigneeID == nil || *before.AssigneeID != *after.AssigneeID) {

@@ -13,7 +13,6 @@ import (
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
-	"github.com/switchboard/switchboard/ent/offer"
 )
 
 // Scenario runs. A service's chat scenario (core/scenario) runs once per
@@ -253,14 +252,8 @@ func (s *Service) finishRun(ctx context.Context, c *ent.Client, rec *recorder, c
 		return nil
 	}
 	if conv.OfferedToID != nil {
-		pending, err := c.Offer.Query().Where(offer.ConversationID(conv.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
-		if err != nil {
-			return fmt.Errorf("inbox: finish scenario: %w", err)
-		}
-		for _, o := range pending {
-			if err := s.endOffer(ctx, c, rec, o, offer.StatusCANCELLED); err != nil {
-				return err
-			}
+		if err := s.withdrawOffers(ctx, c, rec, conv.ID); err != nil {
+			return err
 		}
 	}
 	s.positions.Forget(conv.ID)
@@ -285,14 +278,8 @@ func (s *Service) wakeScenarios(ctx context.Context, c *ent.Client, rec *recorde
 		if conv.AssigneeID == nil && conv.Status == conversation.StatusOPEN {
 			// No longer offered: the timeout exit decides what follows.
 			if conv.OfferedToID != nil {
-				pending, err := c.Offer.Query().Where(offer.ConversationID(conv.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
-				if err != nil {
+				if err := s.withdrawOffers(ctx, c, rec, conv.ID); err != nil {
 					return err
-				}
-				for _, o := range pending {
-					if err := s.endOffer(ctx, c, rec, o, offer.StatusCANCELLED); err != nil {
-						return err
-					}
 				}
 			}
 			if _, err := c.Conversation.UpdateOneID(conv.ID).SetRoutable(false).Save(ctx); err != nil {

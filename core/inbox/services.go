@@ -13,7 +13,6 @@ import (
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
-	"github.com/switchboard/switchboard/ent/offer"
 	"github.com/switchboard/switchboard/ent/user"
 )
 
@@ -258,14 +257,8 @@ func (s *Service) DeleteService(ctx context.Context, id int) error {
 		}
 		for _, conv := range queued {
 			if conv.OfferedToID != nil {
-				pending, err := c.Offer.Query().Where(offer.ConversationID(conv.ID), offer.StatusEQ(offer.StatusPENDING)).All(ctx)
-				if err != nil {
-					return fmt.Errorf("inbox: delete service: %w", err)
-				}
-				for _, o := range pending {
-					if err := s.endOffer(ctx, c, rec, o, offer.StatusCANCELLED); err != nil {
-						return err
-					}
+				if err := s.withdrawOffers(ctx, c, rec, conv.ID); err != nil {
+					return err
 				}
 			}
 			previous := holdersOf(conv)
