@@ -142,7 +142,8 @@ func TestScenarioRunsEveryBlockAndResumesAfterRestart(t *testing.T) {
 	s, svc := newRoutingSetup(t, 60)
 	ctx := context.Background()
 	for _, e := range []client.SystemMessageEvent{client.SystemMessageEventConversationStarted, client.SystemMessageEventQueued,
-		client.SystemMessageEventPositionChanged, client.SystemMessageEventAgentJoined, client.SystemMessageEventConversationClosed} {
+		client.SystemMessageEventPositionChanged, client.SystemMessageEventAgentJoined, client.SystemMessageEventConversationClosed,
+		client.SystemMessageEventAgentLeft} {
 		if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{{Event: e, Mode: client.SystemMessageModeDisabled}}); err != nil {
 			t.Fatal(err)
 		}
@@ -285,12 +286,16 @@ func TestScenarioTimeoutAndCustomerLeaving(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventNoAgentAvailable, Mode: client.SystemMessageModeCustom, Text: ptr("All busy, {customerName}.")}}); err != nil {
+		t.Fatal(err)
+	}
 	quick := waitScenario(1)
 	if _, err := client.SaveScenario(ctx, s.admin, svc, &quick); err != nil {
 		t.Fatal(err)
 	}
 	s.deliver(t, telegramUpdate(1, 1, 9101, "anyone?"), s.secret)
-	if got := s.waitTexts(t, 9101, 2); got[0] != "No agent is free." || got[1] != "Bye." {
+	if got := s.waitTexts(t, 9101, 3); got[0] != "All busy, Nic Pottier." || got[1] != "No agent is free." || got[2] != "Bye." {
 		t.Fatalf("after the timeout: %q", got)
 	}
 	first := s.onlyConversation(t)

@@ -509,8 +509,16 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 	switch {
 	case kind == ConversationClosed && before.Status == conversation.StatusOPEN:
 		s.positions.Forget(after.ID)
+		_, _, _, running, err := s.runOf(ctx, c, after)
+		if err != nil {
+			return err
+		}
 		if err := s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputConversationClosed}); err != nil {
 			return err
+		}
+		if running && before.AssigneeID != nil {
+			// The agent ended the chat; the scenario goes on (a survey).
+			return s.tell(ctx, c, rec, after, sysmsg.AgentLeft, sysmsg.Vars{AgentName: s.userName(ctx, c, *before.AssigneeID)})
 		}
 		return s.tell(ctx, c, rec, after, sysmsg.ConversationClosed, sysmsg.Vars{})
 	case kind != ConversationAssigned:
@@ -523,19 +531,20 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 	case after.AssigneeID == nil:
 	case before.Queued:
 		s.positions.Forget(after.ID)
-		name := ""
-		if u, err := c.User.Get(ctx, *after.AssigneeID); err == nil {
-			name = u.Name
-		}
-		return s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: name})
+		return s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
 	case before.AssigneeID != nil && *before.AssigneeID != *after.AssigneeID:
-		name := ""
-		if u, err := c.User.Get(ctx, *after.AssigneeID); err == nil {
-			name = u.Name
-		}
-		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: name})
+		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
 	}
 	return nil
+}
+
+// userName is a user's name for a system message ("" when unknown: the
+// text leaves it out).
+func (s *Service) userName(ctx context.Context, c *ent.Client, id int) string {
+	if u, err := c.User.Get(ctx, id); err == nil {
+		return u.Name
+	}
+	return ""
 }
 
 // enqueue puts a conversation of an account of a service into that

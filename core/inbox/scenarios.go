@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
 )
@@ -284,6 +285,11 @@ func (s *Service) wakeScenarios(ctx context.Context, c *ent.Client, rec *recorde
 			}
 			if _, err := c.Conversation.UpdateOneID(conv.ID).SetRoutable(false).Save(ctx); err != nil {
 				return fmt.Errorf("inbox: scenario timeout: %w", err)
+			}
+		}
+		if conv.AssigneeID == nil && conv.Status == conversation.StatusOPEN && conv.Routable {
+			if err := s.tell(ctx, c, rec, conv, sysmsg.NoAgentAvailable, sysmsg.Vars{}); err != nil {
+				return err
 			}
 		}
 		if err := s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputTimeout}); err != nil {
