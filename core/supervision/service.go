@@ -3,6 +3,7 @@ package supervision
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/core"
@@ -23,6 +24,9 @@ type Options struct {
 	// Interval is the least time between two snapshots of a Watch (default
 	// 200ms): a burst of changes makes one snapshot, not one each.
 	Interval time.Duration
+	// Subscribers is told of each Watch that starts (+1) and ends (-1), for
+	// a gauge of open subscriptions.
+	Subscribers func(delta int)
 }
 
 // DefaultInterval is Options.Interval's default.
@@ -35,6 +39,8 @@ type Service struct {
 	updates  Updates
 	now      func() time.Time
 	interval time.Duration
+	counted  func(delta int)
+	watching atomic.Int64
 }
 
 // New returns a Service reading through client and woken by updates.
@@ -45,8 +51,14 @@ func New(client *ent.Client, updates Updates, opts Options) *Service {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
-	return &Service{client: client, updates: updates, now: opts.Now, interval: opts.Interval}
+	if opts.Subscribers == nil {
+		opts.Subscribers = func(int) {}
+	}
+	return &Service{client: client, updates: updates, now: opts.Now, interval: opts.Interval, counted: opts.Subscribers}
 }
+
+// Watching counts the Watch streams open now.
+func (s *Service) Watching() int { return int(s.watching.Load()) }
 
 // mayWatch lets supervisors, admins and internal work read the queues and
 // figures. Agents may not: their queries see only their own conversations,

@@ -24,13 +24,19 @@ func Watch[T any](ctx context.Context, s *Service, convert func(*Snapshot) T, en
 	}
 	out := make(chan T, 1)
 	out <- convert(first)
+	s.watching.Add(1)
+	s.counted(1)
 	go watch(ctx, s, changed, out, convert, ended)
 	return out, nil
 }
 
 // watch sends a snapshot after each change until ctx ends or a read fails.
 func watch[T any](ctx context.Context, s *Service, changed <-chan struct{}, out chan<- T, convert func(*Snapshot) T, ended func(error)) {
-	defer close(out)
+	defer func() {
+		close(out)
+		s.watching.Add(-1)
+		s.counted(-1)
+	}()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
