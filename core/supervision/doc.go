@@ -10,8 +10,11 @@
 // as the viewer of the context, so tenant isolation holds as everywhere else;
 // only supervisors and admins (and internal work) may read it.
 //
-// The queries are portable SQL (SQLite now, PostgreSQL later): counts and
-// sums are aggregates in the database, grouped by service; durations, which
-// SQL spells differently in every database, are summed in Go over the few
-// timestamps of answered conversations, read in bounded batches.
+// The queries are portable SQL (SQLite now, PostgreSQL later). A service's
+// figures are aggregates in the database, grouped by service, over a range
+// of the index on (service_id, queued_at); durations, which SQL spells
+// differently in every database, are summed in Go over the timestamps of
+// the answered conversations, read in bounded batches. The live queue is
+// read in one pass over the small partial index of waiting conversations
+// and counted in Go.
 package supervision

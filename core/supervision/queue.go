@@ -18,7 +18,8 @@ import (
 )
 
 // MaxListed bounds the waiting conversations a snapshot lists, across all
-// queues in offer order; the counts are exact however many wait.
+// queues in offer order, so a flood of customers does not make every
+// snapshot huge; the counts are exact however many wait.
 const MaxListed = 500
 
 // Snapshot is the live state of a tenant's queues and agents at one moment,
@@ -44,6 +45,8 @@ type ServiceQueue struct {
 	// Conversations are the waiting ones in the order they are offered in
 	// (see MaxListed).
 	Conversations []Waiting
+	// oldest is when the first of them arrived (zero: none waits).
+	oldest time.Time
 }
 
 // Waiting is a conversation waiting in a queue.
@@ -83,13 +86,32 @@ type Agent struct {
 // offers pending.
 func (a Agent) Load() int { return a.Open + a.Offers }
 
-// inQueue matches the conversations waiting in a queue in the words of the
-// partial index conversation_queue (the bare column, no bound value), so
-// SQLite reads that small index, not the table; ent's Queued(true) would
-// bind a value the index's condition does not match.
-var inQueue = predicate.Conversation(func(s *sql.Selector) {
-	s.Where(sql.ExprP(s.C(conversation.FieldQueued)))
-})
+// waitingIn returns how to read the conversations waiting in the queues of
+// the viewer's tenant so that SQLite reads the small partial index
+// conversation_queue (the queued rows of every tenant, by priority and
+// arrival) rather than every conversation the tenant ever had.
+//
+// The partial index's condition is matched in its own words, the bare
+// column (ent's Queued(true) binds a value the condition does not match).
+// The tenant interceptor's "tenant_id = ?" would make SQLite, which keeps no
+// statistics here, prefer the tenant's index and read it whole; so the read
+// runs as internal work and states the tenant itself with a unary plus
+// ("+tenant_id = ?"), SQLite's documented way of keeping a term out of index
+// choice, which PostgreSQL reads as the same comparison. It is the only
+// query of this package that does not go through the interceptor: its
+// tenant condition is here, and a test pins it.
+func waitingIn(ctx context.Context) (context.Context, predicate.Conversation) {
+	v, _ := core.ViewerFrom(ctx)
+	return core.SystemContext(ctx), predicate.Conversation(func(s *sql.Selector) {
+		s.Where(sql.ExprP(s.C(conversation.FieldQueued)))
+		s.Where(sql.NotNull(s.C(conversation.FieldServiceID)))
+		if !v.IsSystem() {
+			s.Where(sql.P(func(b *sql.Builder) {
+				b.WriteString("+" + s.C(conversation.FieldTenantID) + " = ").Arg(v.TenantID)
+			}))
+		}
+	})
+}
 
 // Queue reads the viewer's tenant's queues and agents now.
 func (s *Service) Queue(ctx context.Context) (*Snapshot, error) {
@@ -102,38 +124,34 @@ func (s *Service) Queue(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervision: services: %w", err)
 	}
-	counts, err := s.queueCounts(ctx, nil)
+	snap := &Snapshot{At: now, Services: make([]ServiceQueue, len(services))}
+	index := make(map[int]*ServiceQueue, len(services))
+	for i, svc := range services {
+		snap.Services[i] = ServiceQueue{ServiceID: svc.ID, Name: svc.Name, Conversations: []Waiting{}}
+		index[svc.ID] = &snap.Services[i]
+	}
+	waiting, err := s.waiting(ctx)
 	if err != nil {
 		return nil, err
 	}
-	waiting, err := s.client.Conversation.Query().Where(inQueue, conversation.ServiceIDNotNil()).
-		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
-		Limit(MaxListed).
-		Select(conversation.FieldID, conversation.FieldServiceID, conversation.FieldQueuedAt,
-			conversation.FieldPriority, conversation.FieldOfferedToID).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("supervision: waiting conversations: %w", err)
-	}
-	snap := &Snapshot{At: now, Services: make([]ServiceQueue, len(services))}
-	index := make(map[int]int, len(services))
-	for i, svc := range services {
-		q := ServiceQueue{ServiceID: svc.ID, Name: svc.Name, Conversations: []Waiting{}}
-		if c, ok := counts[svc.ID]; ok {
-			q.Waiting, q.Offered = c.Waiting, c.Offered
-			if c.Oldest.Valid {
-				q.LongestWait = max(0, now.Sub(c.Oldest.Time))
-			}
-		}
-		snap.Services[i], index[svc.ID] = q, i
-	}
+	listed := 0
 	for _, conv := range waiting {
-		i, ok := index[*conv.ServiceID]
-		if !ok || conv.QueuedAt == nil {
+		q := index[*conv.ServiceID]
+		if q == nil || conv.QueuedAt == nil {
 			continue
 		}
-		q := &snap.Services[i]
-		q.Conversations = append(q.Conversations, Waiting{ConversationID: conv.ID, QueuedAt: *conv.QueuedAt,
-			Wait: max(0, now.Sub(*conv.QueuedAt)), Priority: conv.Priority, OfferedTo: conv.OfferedToID})
+		q.Waiting++
+		if conv.OfferedToID != nil {
+			q.Offered++
+		}
+		if q.oldest.IsZero() || conv.QueuedAt.Before(q.oldest) {
+			q.oldest, q.LongestWait = *conv.QueuedAt, max(0, now.Sub(*conv.QueuedAt))
+		}
+		if listed < MaxListed {
+			listed++
+			q.Conversations = append(q.Conversations, Waiting{ConversationID: conv.ID, QueuedAt: *conv.QueuedAt,
+				Wait: max(0, now.Sub(*conv.QueuedAt)), Priority: conv.Priority, OfferedTo: conv.OfferedToID})
+		}
 	}
 	if snap.Agents, err = s.agents(ctx, services); err != nil {
 		return nil, err
@@ -141,31 +159,20 @@ func (s *Service) Queue(ctx context.Context) (*Snapshot, error) {
 	return snap, nil
 }
 
-// queueCount is what waits in one service's queue.
-type queueCount struct {
-	ServiceID int    `json:"service_id"`
-	Waiting   int    `json:"waiting"`
-	Offered   int    `json:"offered"`
-	Oldest    dbTime `json:"oldest"`
-}
-
-// queueCounts counts what waits in each queue (of serviceIDs, when given),
-// reading the queue's partial index only.
-func (s *Service) queueCounts(ctx context.Context, serviceIDs []int) (map[int]queueCount, error) {
-	where := []predicate.Conversation{inQueue, conversation.ServiceIDNotNil()}
-	if serviceIDs != nil {
-		where = append(where, conversation.ServiceIDIn(serviceIDs...))
-	}
-	var rows []queueCount
-	err := s.client.Conversation.Query().Where(where...).GroupBy(conversation.FieldServiceID).
-		Aggregate(ent.As(ent.Count(), "waiting"), countOf(conversation.FieldOfferedToID, "offered"),
-			ent.As(ent.Min(conversation.FieldQueuedAt), "oldest")).Scan(ctx, &rows)
+// waiting reads the conversations waiting in the queues of the viewer's
+// tenant, in the order they are offered in: only the columns a snapshot
+// shows, in one pass over the queue's partial index (see waitingIn). The
+// queues are what supervisors watch; they are counted here rather than in
+// SQL, because grouping them by service would make SQLite prefer an index
+// that holds every conversation the services ever had.
+func (s *Service) waiting(ctx context.Context) ([]*ent.Conversation, error) {
+	queueCtx, inQueue := waitingIn(ctx)
+	out, err := s.client.Conversation.Query().Where(inQueue).
+		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
+		Select(conversation.FieldID, conversation.FieldServiceID, conversation.FieldQueuedAt,
+			conversation.FieldPriority, conversation.FieldOfferedToID).All(queueCtx)
 	if err != nil {
-		return nil, fmt.Errorf("supervision: queue counts: %w", err)
-	}
-	out := make(map[int]queueCount, len(rows))
-	for _, r := range rows {
-		out[r.ServiceID] = r
+		return nil, fmt.Errorf("supervision: waiting conversations: %w", err)
 	}
 	return out, nil
 }

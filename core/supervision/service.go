@@ -24,13 +24,19 @@ type Options struct {
 	// Interval is the least time between two snapshots of a Watch (default
 	// 200ms): a burst of changes makes one snapshot, not one each.
 	Interval time.Duration
+	// Refresh is how often a Watch reads again when no change was announced
+	// (default 1s), so a change Updates did not tell of shows all the same.
+	Refresh time.Duration
 	// Subscribers is told of each Watch that starts (+1) and ends (-1), for
 	// a gauge of open subscriptions.
 	Subscribers func(delta int)
 }
 
-// DefaultInterval is Options.Interval's default.
-const DefaultInterval = 200 * time.Millisecond
+// Defaults of Options.
+const (
+	DefaultInterval = 200 * time.Millisecond
+	DefaultRefresh  = time.Second
+)
 
 // Service reads the queues, the agents and the figures of the viewer's
 // tenant.
@@ -39,6 +45,7 @@ type Service struct {
 	updates  Updates
 	now      func() time.Time
 	interval time.Duration
+	refresh  time.Duration
 	counted  func(delta int)
 	watching atomic.Int64
 }
@@ -51,10 +58,14 @@ func New(client *ent.Client, updates Updates, opts Options) *Service {
 	if opts.Interval <= 0 {
 		opts.Interval = DefaultInterval
 	}
+	if opts.Refresh <= 0 {
+		opts.Refresh = DefaultRefresh
+	}
 	if opts.Subscribers == nil {
 		opts.Subscribers = func(int) {}
 	}
-	return &Service{client: client, updates: updates, now: opts.Now, interval: opts.Interval, counted: opts.Subscribers}
+	return &Service{client: client, updates: updates, now: opts.Now, interval: opts.Interval,
+		refresh: opts.Refresh, counted: opts.Subscribers}
 }
 
 // Watching counts the Watch streams open now.

@@ -143,16 +143,14 @@ func (s *Service) Stats(ctx context.Context, serviceID *int, from, to time.Time)
 			return nil, err
 		}
 	}
-	counts, err := s.queueCounts(ctx, ids)
+	waiting, err := s.waiting(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for id, c := range counts {
-		if st := index[id]; st != nil {
-			st.WaitingNow = c.Waiting
-			if c.Oldest.Valid {
-				st.LongestCurrentWait = max(0, now.Sub(c.Oldest.Time))
-			}
+	for _, c := range waiting {
+		if st := index[*c.ServiceID]; st != nil && c.QueuedAt != nil {
+			st.WaitingNow++
+			st.LongestCurrentWait = max(st.LongestCurrentWait, now.Sub(*c.QueuedAt))
 		}
 	}
 	return out, nil

@@ -79,7 +79,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	boss := f.user(t, f.tenant, "boss", user.RoleSUPERVISOR, 3)
 	f.sup = core.WithViewer(ctx, core.Viewer{TenantID: f.tenant, UserID: boss.ID, Role: core.RoleSupervisor})
-	f.svc = supervision.New(client, f.updates, supervision.Options{Now: func() time.Time { return f.now }, Interval: 50 * time.Millisecond})
+	f.svc = supervision.New(client, f.updates, supervision.Options{Now: func() time.Time { return f.now },
+		Interval: 50 * time.Millisecond, Refresh: 200 * time.Millisecond})
 	return f
 }
 
@@ -364,6 +365,16 @@ func TestQueueSnapshot(t *testing.T) {
 	otherAcct := f.account(t, f.other, integrationaccount.TypeTELEGRAM)
 	f.conversation(t, conv{account: otherAcct, service: f.service(t, f.other, "Theirs", nil), queued: f.now.Add(-time.Hour), waiting: true})
 
+	// The queue's read states the tenant itself (the interceptor's condition
+	// would mislead SQLite's choice of index): it reads ours only.
+	rows, err := f.svc.WaitingRows(f.sup)
+	if err != nil || len(rows) != 2 || rows[0].ID != first.ID || rows[1].ID != second.ID {
+		t.Fatalf("the tenant's waiting rows: %v %+v", err, rows)
+	}
+	if all, err := f.svc.WaitingRows(f.sys); err != nil || len(all) != 3 {
+		t.Fatalf("internal work reads every tenant's queue: %v, %d rows", err, len(all))
+	}
+
 	snap, err := f.svc.Queue(f.sup)
 	if err != nil {
 		t.Fatal(err)
@@ -398,8 +409,10 @@ func TestQueueSnapshot(t *testing.T) {
 }
 
 // TestWatch: a snapshot at once; a burst of changes makes few snapshots,
-// the last showing the state after the burst; the stream ends with the
-// context, and with FORBIDDEN when the viewer's role no longer allows it.
+// the last showing the state after the burst, and none follows while
+// nothing changes; a change nobody announced shows at the next refresh; the
+// stream ends with the context, and with FORBIDDEN when the viewer's role no
+// longer allows it.
 func TestWatch(t *testing.T) {
 	f := newFixture(t)
 	tg := f.account(t, f.tenant, integrationaccount.TypeTELEGRAM)
@@ -460,6 +473,12 @@ func TestWatch(t *testing.T) {
 		case <-quiet:
 		}
 		break
+	}
+
+	// A change nobody announces shows at the next refresh.
+	f.conversation(t, conv{account: tg, service: billing, queued: f.now, waiting: true})
+	if n, _ := next(); n != 21 {
+		t.Fatalf("after an unannounced change: %d waiting, want 21", n)
 	}
 
 	// Demoted to agent while watching: the next change ends the stream.
