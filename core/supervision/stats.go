@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
-	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -118,7 +117,7 @@ func (s *Service) Stats(ctx context.Context, serviceID *int, from, to time.Time)
 		return nil, fmt.Errorf("supervision: services: %w", err)
 	}
 	if serviceID != nil && len(services) == 0 {
-		return nil, store.Wrap(&ent.NotFoundError{}, "supervision: service")
+		return nil, fmt.Errorf("supervision: service: %w", core.ErrNotFound)
 	}
 	out := make([]Stats, len(services))
 	index := make(map[int]*Stats, len(services))
