@@ -10391,6 +10391,254 @@ var AllOrderDirection = []OrderDirection{
 	OrderDirectionDesc,
 }
 
+// QueueEventsQueueEventsQueueSnapshot includes the requested fields of the GraphQL type QueueSnapshot.
+// The GraphQL type's documentation follows.
+//
+// The tenant's queues and agents at one moment.
+type QueueEventsQueueEventsQueueSnapshot struct {
+	QueueSnapshotFields `json:"-"`
+}
+
+// GetAt returns QueueEventsQueueEventsQueueSnapshot.At, and is useful for accessing the field via an interface.
+func (v *QueueEventsQueueEventsQueueSnapshot) GetAt() time.Time { return v.QueueSnapshotFields.At }
+
+// GetServices returns QueueEventsQueueEventsQueueSnapshot.Services, and is useful for accessing the field via an interface.
+func (v *QueueEventsQueueEventsQueueSnapshot) GetServices() []QueueSnapshotFieldsServicesServiceQueue {
+	return v.QueueSnapshotFields.Services
+}
+
+// GetAgents returns QueueEventsQueueEventsQueueSnapshot.Agents, and is useful for accessing the field via an interface.
+func (v *QueueEventsQueueEventsQueueSnapshot) GetAgents() []QueueSnapshotFieldsAgentsAgentStatus {
+	return v.QueueSnapshotFields.Agents
+}
+
+func (v *QueueEventsQueueEventsQueueSnapshot) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*QueueEventsQueueEventsQueueSnapshot
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.QueueEventsQueueEventsQueueSnapshot = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.QueueSnapshotFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalQueueEventsQueueEventsQueueSnapshot struct {
+	At time.Time `json:"at"`
+
+	Services []QueueSnapshotFieldsServicesServiceQueue `json:"services"`
+
+	Agents []QueueSnapshotFieldsAgentsAgentStatus `json:"agents"`
+}
+
+func (v *QueueEventsQueueEventsQueueSnapshot) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *QueueEventsQueueEventsQueueSnapshot) __premarshalJSON() (*__premarshalQueueEventsQueueEventsQueueSnapshot, error) {
+	var retval __premarshalQueueEventsQueueEventsQueueSnapshot
+
+	retval.At = v.QueueSnapshotFields.At
+	retval.Services = v.QueueSnapshotFields.Services
+	retval.Agents = v.QueueSnapshotFields.Agents
+	return &retval, nil
+}
+
+// QueueEventsResponse is returned by QueueEvents on success.
+type QueueEventsResponse struct {
+	// The live queues and agents: a snapshot at once, then a new one after each change
+	// (a conversation queued, offered, taken or closed; an agent's state or load). A
+	// burst of changes makes at most about five snapshots a second, and the last one
+	// always shows the state after the burst.
+	QueueEvents QueueEventsQueueEventsQueueSnapshot `json:"queueEvents"`
+}
+
+// GetQueueEvents returns QueueEventsResponse.QueueEvents, and is useful for accessing the field via an interface.
+func (v *QueueEventsResponse) GetQueueEvents() QueueEventsQueueEventsQueueSnapshot {
+	return v.QueueEvents
+}
+
+// QueueSnapshotFields includes the GraphQL fields of QueueSnapshot requested by the fragment QueueSnapshotFields.
+// The GraphQL type's documentation follows.
+//
+// The tenant's queues and agents at one moment.
+type QueueSnapshotFields struct {
+	// When it was read; waits are measured to it.
+	At time.Time `json:"at"`
+	// Every chat service, by name.
+	Services []QueueSnapshotFieldsServicesServiceQueue `json:"services"`
+	// Active agents, and the supervisors who serve a service, by name.
+	Agents []QueueSnapshotFieldsAgentsAgentStatus `json:"agents"`
+}
+
+// GetAt returns QueueSnapshotFields.At, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFields) GetAt() time.Time { return v.At }
+
+// GetServices returns QueueSnapshotFields.Services, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFields) GetServices() []QueueSnapshotFieldsServicesServiceQueue {
+	return v.Services
+}
+
+// GetAgents returns QueueSnapshotFields.Agents, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFields) GetAgents() []QueueSnapshotFieldsAgentsAgentStatus { return v.Agents }
+
+// QueueSnapshotFieldsAgentsAgentStatus includes the requested fields of the GraphQL type AgentStatus.
+// The GraphQL type's documentation follows.
+//
+// An agent's state and load now.
+type QueueSnapshotFieldsAgentsAgentStatus struct {
+	UserId string    `json:"userId"`
+	Name   string    `json:"name"`
+	Role   UserRole  `json:"role"`
+	State  UserState `json:"state"`
+	// Why the agent is NOT_READY; empty otherwise.
+	StateReason string `json:"stateReason"`
+	// When the state last changed.
+	StateSince *time.Time `json:"stateSince"`
+	// Open conversations the agent holds.
+	OpenConversations int `json:"openConversations"`
+	// Offers waiting for the agent's answer.
+	PendingOffers int `json:"pendingOffers"`
+	// openConversations plus pendingOffers: what counts against capacity.
+	Load     int `json:"load"`
+	Capacity int `json:"capacity"`
+	// The services whose conversations may be offered to the agent when READY with
+	// room: those it serves (every agent serves a service that names none) whose
+	// required skills it has.
+	ServiceIds []string `json:"serviceIds"`
+}
+
+// GetUserId returns QueueSnapshotFieldsAgentsAgentStatus.UserId, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetUserId() string { return v.UserId }
+
+// GetName returns QueueSnapshotFieldsAgentsAgentStatus.Name, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetName() string { return v.Name }
+
+// GetRole returns QueueSnapshotFieldsAgentsAgentStatus.Role, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetRole() UserRole { return v.Role }
+
+// GetState returns QueueSnapshotFieldsAgentsAgentStatus.State, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetState() UserState { return v.State }
+
+// GetStateReason returns QueueSnapshotFieldsAgentsAgentStatus.StateReason, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetStateReason() string { return v.StateReason }
+
+// GetStateSince returns QueueSnapshotFieldsAgentsAgentStatus.StateSince, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetStateSince() *time.Time { return v.StateSince }
+
+// GetOpenConversations returns QueueSnapshotFieldsAgentsAgentStatus.OpenConversations, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetOpenConversations() int { return v.OpenConversations }
+
+// GetPendingOffers returns QueueSnapshotFieldsAgentsAgentStatus.PendingOffers, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetPendingOffers() int { return v.PendingOffers }
+
+// GetLoad returns QueueSnapshotFieldsAgentsAgentStatus.Load, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetLoad() int { return v.Load }
+
+// GetCapacity returns QueueSnapshotFieldsAgentsAgentStatus.Capacity, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetCapacity() int { return v.Capacity }
+
+// GetServiceIds returns QueueSnapshotFieldsAgentsAgentStatus.ServiceIds, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsAgentsAgentStatus) GetServiceIds() []string { return v.ServiceIds }
+
+// QueueSnapshotFieldsServicesServiceQueue includes the requested fields of the GraphQL type ServiceQueue.
+// The GraphQL type's documentation follows.
+//
+// A chat service's queue now.
+type QueueSnapshotFieldsServicesServiceQueue struct {
+	ServiceId string `json:"serviceId"`
+	Name      string `json:"name"`
+	// Conversations waiting in the queue, offered or not.
+	Waiting int `json:"waiting"`
+	// Of those, the ones offered to an agent right now.
+	Offered int `json:"offered"`
+	// How long the first of them to arrive has waited; 0 when none waits.
+	LongestWaitSeconds float64 `json:"longestWaitSeconds"`
+	// The waiting conversations in the order they are offered in: highest priority,
+	// then first arrival. At most 500 across all services are listed; the counts are
+	// exact however many wait.
+	Conversations []QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation `json:"conversations"`
+}
+
+// GetServiceId returns QueueSnapshotFieldsServicesServiceQueue.ServiceId, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetServiceId() string { return v.ServiceId }
+
+// GetName returns QueueSnapshotFieldsServicesServiceQueue.Name, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetName() string { return v.Name }
+
+// GetWaiting returns QueueSnapshotFieldsServicesServiceQueue.Waiting, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetWaiting() int { return v.Waiting }
+
+// GetOffered returns QueueSnapshotFieldsServicesServiceQueue.Offered, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetOffered() int { return v.Offered }
+
+// GetLongestWaitSeconds returns QueueSnapshotFieldsServicesServiceQueue.LongestWaitSeconds, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetLongestWaitSeconds() float64 {
+	return v.LongestWaitSeconds
+}
+
+// GetConversations returns QueueSnapshotFieldsServicesServiceQueue.Conversations, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueue) GetConversations() []QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation {
+	return v.Conversations
+}
+
+// QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation includes the requested fields of the GraphQL type WaitingConversation.
+// The GraphQL type's documentation follows.
+//
+// A conversation waiting in a queue.
+type QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation struct {
+	ConversationId string `json:"conversationId"`
+	// When it entered the queue.
+	QueuedAt    time.Time `json:"queuedAt"`
+	WaitSeconds float64   `json:"waitSeconds"`
+	Priority    int       `json:"priority"`
+	// The agent it is offered to now; null while it waits for one.
+	OfferedToId *string `json:"offeredToId"`
+}
+
+// GetConversationId returns QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation.ConversationId, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation) GetConversationId() string {
+	return v.ConversationId
+}
+
+// GetQueuedAt returns QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation.QueuedAt, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation) GetQueuedAt() time.Time {
+	return v.QueuedAt
+}
+
+// GetWaitSeconds returns QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation.WaitSeconds, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation) GetWaitSeconds() float64 {
+	return v.WaitSeconds
+}
+
+// GetPriority returns QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation.Priority, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation) GetPriority() int {
+	return v.Priority
+}
+
+// GetOfferedToId returns QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation.OfferedToId, and is useful for accessing the field via an interface.
+func (v *QueueSnapshotFieldsServicesServiceQueueConversationsWaitingConversation) GetOfferedToId() *string {
+	return v.OfferedToId
+}
+
 // RejectOfferRejectOffer includes the requested fields of the GraphQL type Offer.
 type RejectOfferRejectOffer struct {
 	OfferFields `json:"-"`
@@ -11042,6 +11290,280 @@ func (v *SendMessageSendMessage) __premarshalJSON() (*__premarshalSendMessageSen
 	retval.Location = v.MessageFields.Location
 	retval.SharedContact = v.MessageFields.SharedContact
 	retval.Sender = v.MessageFields.Sender
+	return &retval, nil
+}
+
+// ServiceStatsFields includes the GraphQL fields of ServiceStats requested by the fragment ServiceStatsFields.
+// The GraphQL type's documentation follows.
+//
+// A chat service's figures over a range of time.
+type ServiceStatsFields struct {
+	ServiceId string    `json:"serviceId"`
+	Name      string    `json:"name"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	// Conversations that entered the queue in the range.
+	Entered int `json:"entered"`
+	// Of those, the ones an agent took from the queue.
+	Answered int `json:"answered"`
+	// Of those, the ones that closed while still waiting.
+	Abandoned int `json:"abandoned"`
+	// Mean time from entering the queue to an agent taking it, over the answered ones; null when none.
+	AverageWaitSeconds *float64 `json:"averageWaitSeconds"`
+	// The longest such wait; null when none was answered.
+	LongestWaitSeconds *float64 `json:"longestWaitSeconds"`
+	// Answered conversations closed since.
+	Handled int `json:"handled"`
+	// Mean time from an agent taking a conversation to its closing, over the handled ones; null when none.
+	AverageHandleSeconds *float64 `json:"averageHandleSeconds"`
+	// Conversations waiting in the queue now, whatever the range.
+	WaitingNow int `json:"waitingNow"`
+	// How long the first of them to arrive has waited; 0 when none waits.
+	LongestCurrentWaitSeconds float64 `json:"longestCurrentWaitSeconds"`
+	// Mean satisfaction rating (1 to 5) of the survey answers given in the range; null when none.
+	AverageRating *float64 `json:"averageRating"`
+	// Survey answers given in the range.
+	Ratings int `json:"ratings"`
+	// Conversations that entered the queue in the range, by messenger; only those with any.
+	Channels []ServiceStatsFieldsChannelsChannelCount `json:"channels"`
+}
+
+// GetServiceId returns ServiceStatsFields.ServiceId, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetServiceId() string { return v.ServiceId }
+
+// GetName returns ServiceStatsFields.Name, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetName() string { return v.Name }
+
+// GetFrom returns ServiceStatsFields.From, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetFrom() time.Time { return v.From }
+
+// GetTo returns ServiceStatsFields.To, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetTo() time.Time { return v.To }
+
+// GetEntered returns ServiceStatsFields.Entered, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetEntered() int { return v.Entered }
+
+// GetAnswered returns ServiceStatsFields.Answered, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetAnswered() int { return v.Answered }
+
+// GetAbandoned returns ServiceStatsFields.Abandoned, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetAbandoned() int { return v.Abandoned }
+
+// GetAverageWaitSeconds returns ServiceStatsFields.AverageWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetAverageWaitSeconds() *float64 { return v.AverageWaitSeconds }
+
+// GetLongestWaitSeconds returns ServiceStatsFields.LongestWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetLongestWaitSeconds() *float64 { return v.LongestWaitSeconds }
+
+// GetHandled returns ServiceStatsFields.Handled, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetHandled() int { return v.Handled }
+
+// GetAverageHandleSeconds returns ServiceStatsFields.AverageHandleSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetAverageHandleSeconds() *float64 { return v.AverageHandleSeconds }
+
+// GetWaitingNow returns ServiceStatsFields.WaitingNow, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetWaitingNow() int { return v.WaitingNow }
+
+// GetLongestCurrentWaitSeconds returns ServiceStatsFields.LongestCurrentWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetLongestCurrentWaitSeconds() float64 {
+	return v.LongestCurrentWaitSeconds
+}
+
+// GetAverageRating returns ServiceStatsFields.AverageRating, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetAverageRating() *float64 { return v.AverageRating }
+
+// GetRatings returns ServiceStatsFields.Ratings, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetRatings() int { return v.Ratings }
+
+// GetChannels returns ServiceStatsFields.Channels, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFields) GetChannels() []ServiceStatsFieldsChannelsChannelCount {
+	return v.Channels
+}
+
+// ServiceStatsFieldsChannelsChannelCount includes the requested fields of the GraphQL type ChannelCount.
+// The GraphQL type's documentation follows.
+//
+// How many conversations came through one messenger.
+type ServiceStatsFieldsChannelsChannelCount struct {
+	Channel       IntegrationAccountType `json:"channel"`
+	Conversations int                    `json:"conversations"`
+}
+
+// GetChannel returns ServiceStatsFieldsChannelsChannelCount.Channel, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFieldsChannelsChannelCount) GetChannel() IntegrationAccountType {
+	return v.Channel
+}
+
+// GetConversations returns ServiceStatsFieldsChannelsChannelCount.Conversations, and is useful for accessing the field via an interface.
+func (v *ServiceStatsFieldsChannelsChannelCount) GetConversations() int { return v.Conversations }
+
+// ServiceStatsResponse is returned by ServiceStats on success.
+type ServiceStatsResponse struct {
+	// The figures of every chat service (by name), or of serviceId's only, over
+	// [from, to): at most 366 days, from before to, else BAD_USER_INPUT. A
+	// conversation counts in the range in which it entered the queue (a customer who
+	// writes again, or a transfer, keeps that time), under the service it waits or
+	// waited in last; survey answers count when they were given.
+	ServiceStats []ServiceStatsServiceStats `json:"serviceStats"`
+}
+
+// GetServiceStats returns ServiceStatsResponse.ServiceStats, and is useful for accessing the field via an interface.
+func (v *ServiceStatsResponse) GetServiceStats() []ServiceStatsServiceStats { return v.ServiceStats }
+
+// ServiceStatsServiceStats includes the requested fields of the GraphQL type ServiceStats.
+// The GraphQL type's documentation follows.
+//
+// A chat service's figures over a range of time.
+type ServiceStatsServiceStats struct {
+	ServiceStatsFields `json:"-"`
+}
+
+// GetServiceId returns ServiceStatsServiceStats.ServiceId, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetServiceId() string { return v.ServiceStatsFields.ServiceId }
+
+// GetName returns ServiceStatsServiceStats.Name, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetName() string { return v.ServiceStatsFields.Name }
+
+// GetFrom returns ServiceStatsServiceStats.From, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetFrom() time.Time { return v.ServiceStatsFields.From }
+
+// GetTo returns ServiceStatsServiceStats.To, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetTo() time.Time { return v.ServiceStatsFields.To }
+
+// GetEntered returns ServiceStatsServiceStats.Entered, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetEntered() int { return v.ServiceStatsFields.Entered }
+
+// GetAnswered returns ServiceStatsServiceStats.Answered, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetAnswered() int { return v.ServiceStatsFields.Answered }
+
+// GetAbandoned returns ServiceStatsServiceStats.Abandoned, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetAbandoned() int { return v.ServiceStatsFields.Abandoned }
+
+// GetAverageWaitSeconds returns ServiceStatsServiceStats.AverageWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetAverageWaitSeconds() *float64 {
+	return v.ServiceStatsFields.AverageWaitSeconds
+}
+
+// GetLongestWaitSeconds returns ServiceStatsServiceStats.LongestWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetLongestWaitSeconds() *float64 {
+	return v.ServiceStatsFields.LongestWaitSeconds
+}
+
+// GetHandled returns ServiceStatsServiceStats.Handled, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetHandled() int { return v.ServiceStatsFields.Handled }
+
+// GetAverageHandleSeconds returns ServiceStatsServiceStats.AverageHandleSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetAverageHandleSeconds() *float64 {
+	return v.ServiceStatsFields.AverageHandleSeconds
+}
+
+// GetWaitingNow returns ServiceStatsServiceStats.WaitingNow, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetWaitingNow() int { return v.ServiceStatsFields.WaitingNow }
+
+// GetLongestCurrentWaitSeconds returns ServiceStatsServiceStats.LongestCurrentWaitSeconds, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetLongestCurrentWaitSeconds() float64 {
+	return v.ServiceStatsFields.LongestCurrentWaitSeconds
+}
+
+// GetAverageRating returns ServiceStatsServiceStats.AverageRating, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetAverageRating() *float64 {
+	return v.ServiceStatsFields.AverageRating
+}
+
+// GetRatings returns ServiceStatsServiceStats.Ratings, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetRatings() int { return v.ServiceStatsFields.Ratings }
+
+// GetChannels returns ServiceStatsServiceStats.Channels, and is useful for accessing the field via an interface.
+func (v *ServiceStatsServiceStats) GetChannels() []ServiceStatsFieldsChannelsChannelCount {
+	return v.ServiceStatsFields.Channels
+}
+
+func (v *ServiceStatsServiceStats) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ServiceStatsServiceStats
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ServiceStatsServiceStats = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ServiceStatsFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalServiceStatsServiceStats struct {
+	ServiceId string `json:"serviceId"`
+
+	Name string `json:"name"`
+
+	From time.Time `json:"from"`
+
+	To time.Time `json:"to"`
+
+	Entered int `json:"entered"`
+
+	Answered int `json:"answered"`
+
+	Abandoned int `json:"abandoned"`
+
+	AverageWaitSeconds *float64 `json:"averageWaitSeconds"`
+
+	LongestWaitSeconds *float64 `json:"longestWaitSeconds"`
+
+	Handled int `json:"handled"`
+
+	AverageHandleSeconds *float64 `json:"averageHandleSeconds"`
+
+	WaitingNow int `json:"waitingNow"`
+
+	LongestCurrentWaitSeconds float64 `json:"longestCurrentWaitSeconds"`
+
+	AverageRating *float64 `json:"averageRating"`
+
+	Ratings int `json:"ratings"`
+
+	Channels []ServiceStatsFieldsChannelsChannelCount `json:"channels"`
+}
+
+func (v *ServiceStatsServiceStats) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ServiceStatsServiceStats) __premarshalJSON() (*__premarshalServiceStatsServiceStats, error) {
+	var retval __premarshalServiceStatsServiceStats
+
+	retval.ServiceId = v.ServiceStatsFields.ServiceId
+	retval.Name = v.ServiceStatsFields.Name
+	retval.From = v.ServiceStatsFields.From
+	retval.To = v.ServiceStatsFields.To
+	retval.Entered = v.ServiceStatsFields.Entered
+	retval.Answered = v.ServiceStatsFields.Answered
+	retval.Abandoned = v.ServiceStatsFields.Abandoned
+	retval.AverageWaitSeconds = v.ServiceStatsFields.AverageWaitSeconds
+	retval.LongestWaitSeconds = v.ServiceStatsFields.LongestWaitSeconds
+	retval.Handled = v.ServiceStatsFields.Handled
+	retval.AverageHandleSeconds = v.ServiceStatsFields.AverageHandleSeconds
+	retval.WaitingNow = v.ServiceStatsFields.WaitingNow
+	retval.LongestCurrentWaitSeconds = v.ServiceStatsFields.LongestCurrentWaitSeconds
+	retval.AverageRating = v.ServiceStatsFields.AverageRating
+	retval.Ratings = v.ServiceStatsFields.Ratings
+	retval.Channels = v.ServiceStatsFields.Channels
 	return &retval, nil
 }
 
@@ -14036,6 +14558,22 @@ type __SendMessageInput struct {
 
 // GetInput returns __SendMessageInput.Input, and is useful for accessing the field via an interface.
 func (v *__SendMessageInput) GetInput() SendMessageInput { return v.Input }
+
+// __ServiceStatsInput is used internally by genqlient
+type __ServiceStatsInput struct {
+	ServiceId *string   `json:"serviceId"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+}
+
+// GetServiceId returns __ServiceStatsInput.ServiceId, and is useful for accessing the field via an interface.
+func (v *__ServiceStatsInput) GetServiceId() *string { return v.ServiceId }
+
+// GetFrom returns __ServiceStatsInput.From, and is useful for accessing the field via an interface.
+func (v *__ServiceStatsInput) GetFrom() time.Time { return v.From }
+
+// GetTo returns __ServiceStatsInput.To, and is useful for accessing the field via an interface.
+func (v *__ServiceStatsInput) GetTo() time.Time { return v.To }
 
 // __SetAgentStateInput is used internally by genqlient
 type __SetAgentStateInput struct {
@@ -17114,6 +17652,88 @@ func Nodes(
 	return data_, err_
 }
 
+// The subscription executed by QueueEvents.
+const QueueEvents_Operation = `
+subscription QueueEvents {
+	queueEvents {
+		... QueueSnapshotFields
+	}
+}
+fragment QueueSnapshotFields on QueueSnapshot {
+	at
+	services {
+		serviceId
+		name
+		waiting
+		offered
+		longestWaitSeconds
+		conversations {
+			conversationId
+			queuedAt
+			waitSeconds
+			priority
+			offeredToId
+		}
+	}
+	agents {
+		userId
+		name
+		role
+		state
+		stateReason
+		stateSince
+		openConversations
+		pendingOffers
+		load
+		capacity
+		serviceIds
+	}
+}
+`
+
+// The live queues and agents (supervisors and admins): a snapshot at once,
+// then one after each change, at most about five a second.
+// To unsubscribe, use [graphql.WebSocketClient.Unsubscribe]
+func QueueEvents(
+	ctx_ context.Context,
+	client_ graphql.WebSocketClient,
+) (dataChan_ chan QueueEventsWsResponse, subscriptionID_ string, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "QueueEvents",
+		Query:  QueueEvents_Operation,
+	}
+
+	dataChan_ = make(chan QueueEventsWsResponse)
+	subscriptionID_, err_ = client_.Subscribe(req_, dataChan_, QueueEventsForwardData)
+
+	return dataChan_, subscriptionID_, err_
+}
+
+type QueueEventsWsResponse graphql.BaseResponse[*QueueEventsResponse]
+
+func QueueEventsForwardData(interfaceChan interface{}, jsonRawMsg json.RawMessage) error {
+	var gqlResp graphql.Response
+	var wsResp QueueEventsWsResponse
+	err := json.Unmarshal(jsonRawMsg, &gqlResp)
+	if err != nil {
+		return err
+	}
+	if len(gqlResp.Errors) == 0 {
+		err = json.Unmarshal(jsonRawMsg, &wsResp)
+		if err != nil {
+			return err
+		}
+	} else {
+		wsResp.Errors = gqlResp.Errors
+	}
+	dataChan_, ok := interfaceChan.(chan QueueEventsWsResponse)
+	if !ok {
+		return errors.New("failed to cast interface into 'chan QueueEventsWsResponse'")
+	}
+	dataChan_ <- wsResp
+	return nil
+}
+
 // The mutation executed by RejectOffer.
 const RejectOffer_Operation = `
 mutation RejectOffer ($id: ID!) {
@@ -17416,6 +18036,66 @@ func SendMessage(
 	}
 
 	data_ = &SendMessageResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ServiceStats.
+const ServiceStats_Operation = `
+query ServiceStats ($serviceId: ID, $from: Time!, $to: Time!) {
+	serviceStats(serviceId: $serviceId, from: $from, to: $to) {
+		... ServiceStatsFields
+	}
+}
+fragment ServiceStatsFields on ServiceStats {
+	serviceId
+	name
+	from
+	to
+	entered
+	answered
+	abandoned
+	averageWaitSeconds
+	longestWaitSeconds
+	handled
+	averageHandleSeconds
+	waitingNow
+	longestCurrentWaitSeconds
+	averageRating
+	ratings
+	channels {
+		channel
+		conversations
+	}
+}
+`
+
+// The figures of every chat service, or of one, over [from, to) (at most 366 days).
+func ServiceStats(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	serviceId *string,
+	from time.Time,
+	to time.Time,
+) (data_ *ServiceStatsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ServiceStats",
+		Query:  ServiceStats_Operation,
+		Variables: &__ServiceStatsInput{
+			ServiceId: serviceId,
+			From:      from,
+			To:        to,
+		},
+	}
+
+	data_ = &ServiceStatsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -15,7 +15,7 @@ import (
 func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
 	var sources []*ast.Source
-	for _, name := range []string{"../schema.graphql", "ent.graphql", "systemmessages.graphql"} {
+	for _, name := range []string{"../schema.graphql", "ent.graphql", "systemmessages.graphql", "supervision.graphql"} {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatalf("read schema: %v", err)

@@ -64,6 +64,20 @@ type ComplexityRoot struct {
 		LastSentAt      func(childComplexity int) int
 	}
 
+	AgentStatus struct {
+		Capacity          func(childComplexity int) int
+		Load              func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OpenConversations func(childComplexity int) int
+		PendingOffers     func(childComplexity int) int
+		Role              func(childComplexity int) int
+		ServiceIds        func(childComplexity int) int
+		State             func(childComplexity int) int
+		StateReason       func(childComplexity int) int
+		StateSince        func(childComplexity int) int
+		UserID            func(childComplexity int) int
+	}
+
 	Attachment struct {
 		DownloadURL func(childComplexity int) int
 		Error       func(childComplexity int) int
@@ -74,6 +88,11 @@ type ComplexityRoot struct {
 		Status      func(childComplexity int) int
 		Type        func(childComplexity int) int
 		URL         func(childComplexity int) int
+	}
+
+	ChannelCount struct {
+		Channel       func(childComplexity int) int
+		Conversations func(childComplexity int) int
 	}
 
 	ChatService struct {
@@ -333,13 +352,48 @@ type ComplexityRoot struct {
 		Me                    func(childComplexity int) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
+		ServiceStats          func(childComplexity int, serviceID *int, from time.Time, to time.Time) int
 		Tokens                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TokenOrder, where *ent.TokenWhereInput) int
 		Users                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
+	}
+
+	QueueSnapshot struct {
+		Agents   func(childComplexity int) int
+		At       func(childComplexity int) int
+		Services func(childComplexity int) int
 	}
 
 	SecretValue struct {
 		IsSet func(childComplexity int) int
 		Last4 func(childComplexity int) int
+	}
+
+	ServiceQueue struct {
+		Conversations      func(childComplexity int) int
+		LongestWaitSeconds func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Offered            func(childComplexity int) int
+		ServiceID          func(childComplexity int) int
+		Waiting            func(childComplexity int) int
+	}
+
+	ServiceStats struct {
+		Abandoned                 func(childComplexity int) int
+		Answered                  func(childComplexity int) int
+		AverageHandleSeconds      func(childComplexity int) int
+		AverageRating             func(childComplexity int) int
+		AverageWaitSeconds        func(childComplexity int) int
+		Channels                  func(childComplexity int) int
+		Entered                   func(childComplexity int) int
+		From                      func(childComplexity int) int
+		Handled                   func(childComplexity int) int
+		LongestCurrentWaitSeconds func(childComplexity int) int
+		LongestWaitSeconds        func(childComplexity int) int
+		Name                      func(childComplexity int) int
+		Ratings                   func(childComplexity int) int
+		ServiceID                 func(childComplexity int) int
+		To                        func(childComplexity int) int
+		WaitingNow                func(childComplexity int) int
 	}
 
 	SharedContact struct {
@@ -356,6 +410,7 @@ type ComplexityRoot struct {
 		ConversationEvents       func(childComplexity int, conversationID int, after *string) int
 		InboxEvents              func(childComplexity int, after *string) int
 		IntegrationAccountEvents func(childComplexity int) int
+		QueueEvents              func(childComplexity int) int
 	}
 
 	SystemMessageSetting struct {
@@ -430,6 +485,14 @@ type ComplexityRoot struct {
 	ViberSettings struct {
 		BotUsername func(childComplexity int) int
 		Token       func(childComplexity int) int
+	}
+
+	WaitingConversation struct {
+		ConversationID func(childComplexity int) int
+		OfferedToID    func(childComplexity int) int
+		Priority       func(childComplexity int) int
+		QueuedAt       func(childComplexity int) int
+		WaitSeconds    func(childComplexity int) int
 	}
 
 	WebhookEvent struct {
@@ -563,11 +626,13 @@ type QueryResolver interface {
 	ChatServices(ctx context.Context) ([]*ent.ChatService, error)
 	DefaultScenario(ctx context.Context) (map[string]any, error)
 	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
+	ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time) ([]*model.ServiceStats, error)
 }
 type SubscriptionResolver interface {
 	IntegrationAccountEvents(ctx context.Context) (<-chan *model.IntegrationAccountEvent, error)
 	ConversationEvents(ctx context.Context, conversationID int, after *string) (<-chan *model.ConversationEvent, error)
 	InboxEvents(ctx context.Context, after *string) (<-chan *model.ConversationEvent, error)
+	QueueEvents(ctx context.Context) (<-chan *model.QueueSnapshot, error)
 }
 type TokenResolver interface {
 	Valid(ctx context.Context, obj *ent.Token) (bool, error)
@@ -621,6 +686,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountHealth.LastSentAt(childComplexity), true
+
+	case "AgentStatus.capacity":
+		if e.ComplexityRoot.AgentStatus.Capacity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.Capacity(childComplexity), true
+	case "AgentStatus.load":
+		if e.ComplexityRoot.AgentStatus.Load == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.Load(childComplexity), true
+	case "AgentStatus.name":
+		if e.ComplexityRoot.AgentStatus.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.Name(childComplexity), true
+	case "AgentStatus.openConversations":
+		if e.ComplexityRoot.AgentStatus.OpenConversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.OpenConversations(childComplexity), true
+	case "AgentStatus.pendingOffers":
+		if e.ComplexityRoot.AgentStatus.PendingOffers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.PendingOffers(childComplexity), true
+	case "AgentStatus.role":
+		if e.ComplexityRoot.AgentStatus.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.Role(childComplexity), true
+	case "AgentStatus.serviceIds":
+		if e.ComplexityRoot.AgentStatus.ServiceIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.ServiceIds(childComplexity), true
+	case "AgentStatus.state":
+		if e.ComplexityRoot.AgentStatus.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.State(childComplexity), true
+	case "AgentStatus.stateReason":
+		if e.ComplexityRoot.AgentStatus.StateReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.StateReason(childComplexity), true
+	case "AgentStatus.stateSince":
+		if e.ComplexityRoot.AgentStatus.StateSince == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.StateSince(childComplexity), true
+	case "AgentStatus.userId":
+		if e.ComplexityRoot.AgentStatus.UserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgentStatus.UserID(childComplexity), true
 
 	case "Attachment.downloadUrl":
 		if e.ComplexityRoot.Attachment.DownloadURL == nil {
@@ -676,6 +808,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Attachment.URL(childComplexity), true
+
+	case "ChannelCount.channel":
+		if e.ComplexityRoot.ChannelCount.Channel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCount.Channel(childComplexity), true
+	case "ChannelCount.conversations":
+		if e.ComplexityRoot.ChannelCount.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChannelCount.Conversations(childComplexity), true
 
 	case "ChatService.accounts":
 		if e.ComplexityRoot.ChatService.Accounts == nil {
@@ -1950,6 +2095,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Nodes(childComplexity, args["ids"].([]int)), true
+	case "Query.serviceStats":
+		if e.ComplexityRoot.Query.ServiceStats == nil {
+			break
+		}
+
+		args, err := ec.field_Query_serviceStats_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ServiceStats(childComplexity, args["serviceId"].(*int), args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.tokens":
 		if e.ComplexityRoot.Query.Tokens == nil {
 			break
@@ -1973,6 +2129,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
 
+	case "QueueSnapshot.agents":
+		if e.ComplexityRoot.QueueSnapshot.Agents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueSnapshot.Agents(childComplexity), true
+	case "QueueSnapshot.at":
+		if e.ComplexityRoot.QueueSnapshot.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueSnapshot.At(childComplexity), true
+	case "QueueSnapshot.services":
+		if e.ComplexityRoot.QueueSnapshot.Services == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QueueSnapshot.Services(childComplexity), true
+
 	case "SecretValue.isSet":
 		if e.ComplexityRoot.SecretValue.IsSet == nil {
 			break
@@ -1985,6 +2160,140 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SecretValue.Last4(childComplexity), true
+
+	case "ServiceQueue.conversations":
+		if e.ComplexityRoot.ServiceQueue.Conversations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.Conversations(childComplexity), true
+	case "ServiceQueue.longestWaitSeconds":
+		if e.ComplexityRoot.ServiceQueue.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.LongestWaitSeconds(childComplexity), true
+	case "ServiceQueue.name":
+		if e.ComplexityRoot.ServiceQueue.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.Name(childComplexity), true
+	case "ServiceQueue.offered":
+		if e.ComplexityRoot.ServiceQueue.Offered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.Offered(childComplexity), true
+	case "ServiceQueue.serviceId":
+		if e.ComplexityRoot.ServiceQueue.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.ServiceID(childComplexity), true
+	case "ServiceQueue.waiting":
+		if e.ComplexityRoot.ServiceQueue.Waiting == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceQueue.Waiting(childComplexity), true
+
+	case "ServiceStats.abandoned":
+		if e.ComplexityRoot.ServiceStats.Abandoned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Abandoned(childComplexity), true
+	case "ServiceStats.answered":
+		if e.ComplexityRoot.ServiceStats.Answered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Answered(childComplexity), true
+	case "ServiceStats.averageHandleSeconds":
+		if e.ComplexityRoot.ServiceStats.AverageHandleSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.AverageHandleSeconds(childComplexity), true
+	case "ServiceStats.averageRating":
+		if e.ComplexityRoot.ServiceStats.AverageRating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.AverageRating(childComplexity), true
+	case "ServiceStats.averageWaitSeconds":
+		if e.ComplexityRoot.ServiceStats.AverageWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.AverageWaitSeconds(childComplexity), true
+	case "ServiceStats.channels":
+		if e.ComplexityRoot.ServiceStats.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Channels(childComplexity), true
+	case "ServiceStats.entered":
+		if e.ComplexityRoot.ServiceStats.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Entered(childComplexity), true
+	case "ServiceStats.from":
+		if e.ComplexityRoot.ServiceStats.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.From(childComplexity), true
+	case "ServiceStats.handled":
+		if e.ComplexityRoot.ServiceStats.Handled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Handled(childComplexity), true
+	case "ServiceStats.longestCurrentWaitSeconds":
+		if e.ComplexityRoot.ServiceStats.LongestCurrentWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.LongestCurrentWaitSeconds(childComplexity), true
+	case "ServiceStats.longestWaitSeconds":
+		if e.ComplexityRoot.ServiceStats.LongestWaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.LongestWaitSeconds(childComplexity), true
+	case "ServiceStats.name":
+		if e.ComplexityRoot.ServiceStats.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Name(childComplexity), true
+	case "ServiceStats.ratings":
+		if e.ComplexityRoot.ServiceStats.Ratings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Ratings(childComplexity), true
+	case "ServiceStats.serviceId":
+		if e.ComplexityRoot.ServiceStats.ServiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.ServiceID(childComplexity), true
+	case "ServiceStats.to":
+		if e.ComplexityRoot.ServiceStats.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.To(childComplexity), true
+	case "ServiceStats.waitingNow":
+		if e.ComplexityRoot.ServiceStats.WaitingNow == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.WaitingNow(childComplexity), true
 
 	case "SharedContact.name":
 		if e.ComplexityRoot.SharedContact.Name == nil {
@@ -2040,6 +2349,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.IntegrationAccountEvents(childComplexity), true
+	case "Subscription.queueEvents":
+		if e.ComplexityRoot.Subscription.QueueEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.QueueEvents(childComplexity), true
 
 	case "SystemMessageSetting.effectiveText":
 		if e.ComplexityRoot.SystemMessageSetting.EffectiveText == nil {
@@ -2314,6 +2629,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ViberSettings.Token(childComplexity), true
+
+	case "WaitingConversation.conversationId":
+		if e.ComplexityRoot.WaitingConversation.ConversationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitingConversation.ConversationID(childComplexity), true
+	case "WaitingConversation.offeredToId":
+		if e.ComplexityRoot.WaitingConversation.OfferedToID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitingConversation.OfferedToID(childComplexity), true
+	case "WaitingConversation.priority":
+		if e.ComplexityRoot.WaitingConversation.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitingConversation.Priority(childComplexity), true
+	case "WaitingConversation.queuedAt":
+		if e.ComplexityRoot.WaitingConversation.QueuedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitingConversation.QueuedAt(childComplexity), true
+	case "WaitingConversation.waitSeconds":
+		if e.ComplexityRoot.WaitingConversation.WaitSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WaitingConversation.WaitSeconds(childComplexity), true
 
 	case "WebhookEvent.contentType":
 		if e.ComplexityRoot.WebhookEvent.ContentType == nil {
@@ -2693,7 +3039,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "systemmessages.graphql"
+//go:embed "ent.graphql" "systemmessages.graphql" "supervision.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3389,6 +3735,7 @@ input CustomSettingsInput {
 `, BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "systemmessages.graphql", Input: sourceData("systemmessages.graphql"), BuiltIn: false},
+	{Name: "supervision.graphql", Input: sourceData("supervision.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3410,6 +3757,34 @@ func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field
 		return ec.fieldContext_AccountHealth_failing(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
+}
+
+func (ec *executionContext) childFields_AgentStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "userId":
+		return ec.fieldContext_AgentStatus_userId(ctx, field)
+	case "name":
+		return ec.fieldContext_AgentStatus_name(ctx, field)
+	case "role":
+		return ec.fieldContext_AgentStatus_role(ctx, field)
+	case "state":
+		return ec.fieldContext_AgentStatus_state(ctx, field)
+	case "stateReason":
+		return ec.fieldContext_AgentStatus_stateReason(ctx, field)
+	case "stateSince":
+		return ec.fieldContext_AgentStatus_stateSince(ctx, field)
+	case "openConversations":
+		return ec.fieldContext_AgentStatus_openConversations(ctx, field)
+	case "pendingOffers":
+		return ec.fieldContext_AgentStatus_pendingOffers(ctx, field)
+	case "load":
+		return ec.fieldContext_AgentStatus_load(ctx, field)
+	case "capacity":
+		return ec.fieldContext_AgentStatus_capacity(ctx, field)
+	case "serviceIds":
+		return ec.fieldContext_AgentStatus_serviceIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgentStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_Attachment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3434,6 +3809,16 @@ func (ec *executionContext) childFields_Attachment(ctx context.Context, field gr
 		return ec.fieldContext_Attachment_error(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Attachment", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelCount_channel(ctx, field)
+	case "conversations":
+		return ec.fieldContext_ChannelCount_conversations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelCount", field.Name)
 }
 
 func (ec *executionContext) childFields_ChatService(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3822,6 +4207,18 @@ func (ec *executionContext) childFields_ProviderResult(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProviderResult", field.Name)
 }
 
+func (ec *executionContext) childFields_QueueSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_QueueSnapshot_at(ctx, field)
+	case "services":
+		return ec.fieldContext_QueueSnapshot_services(ctx, field)
+	case "agents":
+		return ec.fieldContext_QueueSnapshot_agents(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QueueSnapshot", field.Name)
+}
+
 func (ec *executionContext) childFields_SecretValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "isSet":
@@ -3830,6 +4227,62 @@ func (ec *executionContext) childFields_SecretValue(ctx context.Context, field g
 		return ec.fieldContext_SecretValue_last4(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SecretValue", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceId":
+		return ec.fieldContext_ServiceQueue_serviceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ServiceQueue_name(ctx, field)
+	case "waiting":
+		return ec.fieldContext_ServiceQueue_waiting(ctx, field)
+	case "offered":
+		return ec.fieldContext_ServiceQueue_offered(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_ServiceQueue_longestWaitSeconds(ctx, field)
+	case "conversations":
+		return ec.fieldContext_ServiceQueue_conversations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceQueue", field.Name)
+}
+
+func (ec *executionContext) childFields_ServiceStats(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "serviceId":
+		return ec.fieldContext_ServiceStats_serviceId(ctx, field)
+	case "name":
+		return ec.fieldContext_ServiceStats_name(ctx, field)
+	case "from":
+		return ec.fieldContext_ServiceStats_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ServiceStats_to(ctx, field)
+	case "entered":
+		return ec.fieldContext_ServiceStats_entered(ctx, field)
+	case "answered":
+		return ec.fieldContext_ServiceStats_answered(ctx, field)
+	case "abandoned":
+		return ec.fieldContext_ServiceStats_abandoned(ctx, field)
+	case "averageWaitSeconds":
+		return ec.fieldContext_ServiceStats_averageWaitSeconds(ctx, field)
+	case "longestWaitSeconds":
+		return ec.fieldContext_ServiceStats_longestWaitSeconds(ctx, field)
+	case "handled":
+		return ec.fieldContext_ServiceStats_handled(ctx, field)
+	case "averageHandleSeconds":
+		return ec.fieldContext_ServiceStats_averageHandleSeconds(ctx, field)
+	case "waitingNow":
+		return ec.fieldContext_ServiceStats_waitingNow(ctx, field)
+	case "longestCurrentWaitSeconds":
+		return ec.fieldContext_ServiceStats_longestCurrentWaitSeconds(ctx, field)
+	case "averageRating":
+		return ec.fieldContext_ServiceStats_averageRating(ctx, field)
+	case "ratings":
+		return ec.fieldContext_ServiceStats_ratings(ctx, field)
+	case "channels":
+		return ec.fieldContext_ServiceStats_channels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ServiceStats", field.Name)
 }
 
 func (ec *executionContext) childFields_SharedContact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3964,6 +4417,22 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_WaitingConversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conversationId":
+		return ec.fieldContext_WaitingConversation_conversationId(ctx, field)
+	case "queuedAt":
+		return ec.fieldContext_WaitingConversation_queuedAt(ctx, field)
+	case "waitSeconds":
+		return ec.fieldContext_WaitingConversation_waitSeconds(ctx, field)
+	case "priority":
+		return ec.fieldContext_WaitingConversation_priority(ctx, field)
+	case "offeredToId":
+		return ec.fieldContext_WaitingConversation_offeredToId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WaitingConversation", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4978,6 +5447,36 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_serviceStats_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "serviceId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOID2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_tokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5297,6 +5796,259 @@ func (ec *executionContext) fieldContext_AccountHealth_failing(_ context.Context
 	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AgentStatus_userId(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_userId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_userId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AgentStatus_name(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgentStatus_role(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v user.Role) graphql.Marshaler {
+			return ec.marshalNUserRole2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "UserRole")
+}
+
+func (ec *executionContext) _AgentStatus_state(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v user.State) graphql.Marshaler {
+			return ec.marshalNUserState2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "UserState")
+}
+
+func (ec *executionContext) _AgentStatus_stateReason(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_stateReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StateReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_stateReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AgentStatus_stateSince(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_stateSince(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StateSince, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_stateSince(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AgentStatus_openConversations(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_openConversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenConversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_openConversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStatus_pendingOffers(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_pendingOffers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingOffers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_pendingOffers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStatus_load(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_load(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Load, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_load(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStatus_capacity(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_capacity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capacity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_capacity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgentStatus_serviceIds(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgentStatus_serviceIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceIds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNID2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgentStatus_serviceIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgentStatus", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Attachment_type(ctx context.Context, field graphql.CollectedField, obj *model.Attachment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5502,6 +6254,52 @@ func (ec *executionContext) _Attachment_error(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Attachment_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Attachment", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChannelCount_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCount_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v integrationaccount.Type) graphql.Marshaler {
+			return ec.marshalNIntegrationAccountType2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚋintegrationaccountᚐType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCount_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelCount", field, false, false, "IntegrationAccountType")
+}
+
+func (ec *executionContext) _ChannelCount_conversations(ctx context.Context, field graphql.CollectedField, obj *model.ChannelCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelCount_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelCount_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChannelCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ChatService_id(ctx context.Context, field graphql.CollectedField, obj *ent.ChatService) (ret graphql.Marshaler) {
@@ -11363,6 +12161,68 @@ func (ec *executionContext) fieldContext_Query_defaultSystemMessages(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_serviceStats(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_serviceStats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ServiceStats(ctx, fc.Args["serviceId"].(*int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal []*model.ServiceStats
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal []*model.ServiceStats
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceStats) graphql.Marshaler {
+			return ec.marshalNServiceStats2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceStatsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_serviceStats(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceStats(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_serviceStats_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11439,6 +12299,93 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _QueueSnapshot_at(ctx context.Context, field graphql.CollectedField, obj *model.QueueSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueSnapshot_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueSnapshot_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("QueueSnapshot", field, false, false, "Time")
+}
+
+func (ec *executionContext) _QueueSnapshot_services(ctx context.Context, field graphql.CollectedField, obj *model.QueueSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueSnapshot_services(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Services, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ServiceQueue) graphql.Marshaler {
+			return ec.marshalNServiceQueue2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceQueueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueSnapshot_services(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QueueSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ServiceQueue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _QueueSnapshot_agents(ctx context.Context, field graphql.CollectedField, obj *model.QueueSnapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_QueueSnapshot_agents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Agents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AgentStatus) graphql.Marshaler {
+			return ec.marshalNAgentStatus2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_QueueSnapshot_agents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "QueueSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgentStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SecretValue_isSet(ctx context.Context, field graphql.CollectedField, obj *model.SecretValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11483,6 +12430,530 @@ func (ec *executionContext) _SecretValue_last4(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_SecretValue_last4(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecretValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceQueue_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceQueue", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceQueue_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceQueue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceQueue_waiting(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_waiting(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Waiting, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_waiting(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceQueue_offered(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_offered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_offered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceQueue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceQueue_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceQueue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceQueue_conversations(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceQueue_conversations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conversations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WaitingConversation) graphql.Marshaler {
+			return ec.marshalNWaitingConversation2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWaitingConversationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceQueue_conversations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceQueue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WaitingConversation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ServiceStats_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_serviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ServiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_serviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ServiceStats_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "String")
+}
+
+func (ec *executionContext) _ServiceStats_from(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ServiceStats_to(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ServiceStats_entered(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_answered(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_answered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_answered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_abandoned(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_abandoned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abandoned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_abandoned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_averageWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_averageWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_averageWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStats_longestWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_longestWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_longestWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStats_handled(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_handled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_handled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_averageHandleSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_averageHandleSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageHandleSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_averageHandleSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStats_waitingNow(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_waitingNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitingNow, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_waitingNow(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_longestCurrentWaitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_longestCurrentWaitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LongestCurrentWaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_longestCurrentWaitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStats_averageRating(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_averageRating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AverageRating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_averageRating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ServiceStats_ratings(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_ratings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ratings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_ratings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ServiceStats", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ServiceStats_channels(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ChannelCount) graphql.Marshaler {
+			return ec.marshalNChannelCount2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChannelCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelCount(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SharedContact_name(ctx context.Context, field graphql.CollectedField, obj *providers.ContactCard) (ret graphql.Marshaler) {
@@ -11711,6 +13182,56 @@ func (ec *executionContext) fieldContext_Subscription_inboxEvents(ctx context.Co
 	if fc.Args, err = ec.field_Subscription_inboxEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_queueEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_queueEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().QueueEvents(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				roles, err := ec.unmarshalNUserRole2ᚕgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚋuserᚐRoleᚄ(ctx, []any{"ADMIN", "SUPERVISOR"})
+				if err != nil {
+					var zeroVal *model.QueueSnapshot
+					return zeroVal, err
+				}
+				if ec.Directives.HasRole == nil {
+					var zeroVal *model.QueueSnapshot
+					return zeroVal, errors.New("directive hasRole is not implemented")
+				}
+				return ec.Directives.HasRole(ctx, nil, directive0, roles)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.QueueSnapshot) graphql.Marshaler {
+			return ec.marshalNQueueSnapshot2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueSnapshot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_queueEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QueueSnapshot(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -12851,6 +14372,121 @@ func (ec *executionContext) fieldContext_ViberSettings_token(_ context.Context, 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WaitingConversation_conversationId(ctx context.Context, field graphql.CollectedField, obj *model.WaitingConversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitingConversation_conversationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConversationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitingConversation_conversationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitingConversation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WaitingConversation_queuedAt(ctx context.Context, field graphql.CollectedField, obj *model.WaitingConversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitingConversation_queuedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QueuedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitingConversation_queuedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitingConversation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WaitingConversation_waitSeconds(ctx context.Context, field graphql.CollectedField, obj *model.WaitingConversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitingConversation_waitSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WaitSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitingConversation_waitSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitingConversation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _WaitingConversation_priority(ctx context.Context, field graphql.CollectedField, obj *model.WaitingConversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitingConversation_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WaitingConversation_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitingConversation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WaitingConversation_offeredToId(ctx context.Context, field graphql.CollectedField, obj *model.WaitingConversation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WaitingConversation_offeredToId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OfferedToID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WaitingConversation_offeredToId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WaitingConversation", field, false, false, "ID")
 }
 
 func (ec *executionContext) _WebhookEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.WebhookEvent) (ret graphql.Marshaler) {
@@ -19474,6 +21110,89 @@ func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var agentStatusImplementors = []string{"AgentStatus"}
+
+func (ec *executionContext) _AgentStatus(ctx context.Context, sel ast.SelectionSet, obj *model.AgentStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, agentStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgentStatus")
+		case "userId":
+			out.Values[i] = ec._AgentStatus_userId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AgentStatus_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._AgentStatus_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._AgentStatus_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stateReason":
+			out.Values[i] = ec._AgentStatus_stateReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stateSince":
+			out.Values[i] = ec._AgentStatus_stateSince(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "openConversations":
+			out.Values[i] = ec._AgentStatus_openConversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pendingOffers":
+			out.Values[i] = ec._AgentStatus_pendingOffers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "load":
+			out.Values[i] = ec._AgentStatus_load(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capacity":
+			out.Values[i] = ec._AgentStatus_capacity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "serviceIds":
+			out.Values[i] = ec._AgentStatus_serviceIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var attachmentImplementors = []string{"Attachment"}
 
 func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSet, obj *model.Attachment) graphql.Marshaler {
@@ -19528,6 +21247,44 @@ func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSe
 		case "error":
 			out.Values[i] = ec._Attachment_error(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelCountImplementors = []string{"ChannelCount"}
+
+func (ec *executionContext) _ChannelCount(ctx context.Context, sel ast.SelectionSet, obj *model.ChannelCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelCount")
+		case "channel":
+			out.Values[i] = ec._ChannelCount_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._ChannelCount_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -21314,6 +23071,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_defaultSystemMessages(ctx, field)
 				})
+		case "serviceStats":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_serviceStats(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -21327,6 +23090,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var queueSnapshotImplementors = []string{"QueueSnapshot"}
+
+func (ec *executionContext) _QueueSnapshot(ctx context.Context, sel ast.SelectionSet, obj *model.QueueSnapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, queueSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("QueueSnapshot")
+		case "at":
+			out.Values[i] = ec._QueueSnapshot_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "services":
+			out.Values[i] = ec._QueueSnapshot_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "agents":
+			out.Values[i] = ec._QueueSnapshot_agents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -21364,6 +23170,172 @@ func (ec *executionContext) _SecretValue(ctx context.Context, sel ast.SelectionS
 		case "last4":
 			out.Values[i] = ec._SecretValue_last4(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceQueueImplementors = []string{"ServiceQueue"}
+
+func (ec *executionContext) _ServiceQueue(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceQueue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceQueueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceQueue")
+		case "serviceId":
+			out.Values[i] = ec._ServiceQueue_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ServiceQueue_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waiting":
+			out.Values[i] = ec._ServiceQueue_waiting(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offered":
+			out.Values[i] = ec._ServiceQueue_offered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._ServiceQueue_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conversations":
+			out.Values[i] = ec._ServiceQueue_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var serviceStatsImplementors = []string{"ServiceStats"}
+
+func (ec *executionContext) _ServiceStats(ctx context.Context, sel ast.SelectionSet, obj *model.ServiceStats) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, serviceStatsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ServiceStats")
+		case "serviceId":
+			out.Values[i] = ec._ServiceStats_serviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ServiceStats_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ServiceStats_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ServiceStats_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._ServiceStats_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answered":
+			out.Values[i] = ec._ServiceStats_answered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "abandoned":
+			out.Values[i] = ec._ServiceStats_abandoned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageWaitSeconds":
+			out.Values[i] = ec._ServiceStats_averageWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "longestWaitSeconds":
+			out.Values[i] = ec._ServiceStats_longestWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "handled":
+			out.Values[i] = ec._ServiceStats_handled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageHandleSeconds":
+			out.Values[i] = ec._ServiceStats_averageHandleSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "waitingNow":
+			out.Values[i] = ec._ServiceStats_waitingNow(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "longestCurrentWaitSeconds":
+			out.Values[i] = ec._ServiceStats_longestCurrentWaitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "averageRating":
+			out.Values[i] = ec._ServiceStats_averageRating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ratings":
+			out.Values[i] = ec._ServiceStats_ratings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._ServiceStats_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -21478,6 +23450,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_conversationEvents(ctx, fields[0])
 	case "inboxEvents":
 		return ec._Subscription_inboxEvents(ctx, fields[0])
+	case "queueEvents":
+		return ec._Subscription_queueEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -21966,6 +23940,59 @@ func (ec *executionContext) _ViberSettings(ctx context.Context, sel ast.Selectio
 		case "token":
 			out.Values[i] = ec._ViberSettings_token(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var waitingConversationImplementors = []string{"WaitingConversation"}
+
+func (ec *executionContext) _WaitingConversation(ctx context.Context, sel ast.SelectionSet, obj *model.WaitingConversation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, waitingConversationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WaitingConversation")
+		case "conversationId":
+			out.Values[i] = ec._WaitingConversation_conversationId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queuedAt":
+			out.Values[i] = ec._WaitingConversation_queuedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "waitSeconds":
+			out.Values[i] = ec._WaitingConversation_waitSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._WaitingConversation_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "offeredToId":
+			out.Values[i] = ec._WaitingConversation_offeredToId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22775,6 +24802,30 @@ func (ec *executionContext) unmarshalNAgentStateInput2githubᚗcomᚋswitchboard
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAgentStatus2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AgentStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgentStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAgentStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAgentStatus(ctx context.Context, sel ast.SelectionSet, v *model.AgentStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AgentStatus!")
+		return graphql.Null
+	}
+	return ec._AgentStatus(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAttachment2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAttachmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Attachment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -22831,6 +24882,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNChannelCount2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChannelCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChannelCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannelCount2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChannelCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChannelCount2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChannelCount(ctx context.Context, sel ast.SelectionSet, v *model.ChannelCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChannelCount!")
+		return graphql.Null
+	}
+	return ec._ChannelCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChatService2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐChatServiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.ChatService) graphql.Marshaler {
@@ -23428,6 +25503,14 @@ func (ec *executionContext) marshalNProviderResult2ᚖgithubᚗcomᚋswitchboard
 	return ec._ProviderResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNQueueSnapshot2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐQueueSnapshot(ctx context.Context, sel ast.SelectionSet, v *model.QueueSnapshot) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "QueueSnapshot!")
+		return graphql.Null
+	}
+	return ec._QueueSnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSecretValue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSecretValue(ctx context.Context, sel ast.SelectionSet, v *model.SecretValue) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SecretValue!")
@@ -23439,6 +25522,54 @@ func (ec *executionContext) marshalNSecretValue2ᚖgithubᚗcomᚋswitchboardᚋ
 func (ec *executionContext) unmarshalNSendMessageInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSendMessageInput(ctx context.Context, v any) (model.SendMessageInput, error) {
 	res, err := ec.unmarshalInputSendMessageInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNServiceQueue2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceQueueᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceQueue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceQueue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceQueue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceQueue(ctx context.Context, sel ast.SelectionSet, v *model.ServiceQueue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceQueue!")
+		return graphql.Null
+	}
+	return ec._ServiceQueue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNServiceStats2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceStatsᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceStats) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNServiceStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceStats(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNServiceStats2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐServiceStats(ctx context.Context, sel ast.SelectionSet, v *model.ServiceStats) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ServiceStats!")
+		return graphql.Null
+	}
+	return ec._ServiceStats(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSkill2githubᚗcomᚋswitchboardᚋswitchboardᚋcoreᚐSkill(ctx context.Context, sel ast.SelectionSet, v core.Skill) graphql.Marshaler {
@@ -23742,6 +25873,30 @@ func (ec *executionContext) marshalNUserState2githubᚗcomᚋswitchboardᚋswitc
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWaitingConversation2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWaitingConversationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WaitingConversation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWaitingConversation2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWaitingConversation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWaitingConversation2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐWaitingConversation(ctx context.Context, sel ast.SelectionSet, v *model.WaitingConversation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WaitingConversation!")
+		return graphql.Null
+	}
+	return ec._WaitingConversation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWebhookEvent2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐWebhookEvent(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookEvent) graphql.Marshaler {
@@ -24222,6 +26377,23 @@ func (ec *executionContext) unmarshalOFacebookSettingsInput2ᚖgithubᚗcomᚋsw
 	}
 	res, err := ec.unmarshalInputFacebookSettingsInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/core/supervision"
 	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 )
@@ -23,6 +24,8 @@ type Resolver struct {
 	Inbox    *inbox.Service
 	// SysMsg keeps the texts customers get at chat events.
 	SysMsg *sysmsg.Service
+	// Supervision reads the live queues and the services' figures.
+	Supervision *supervision.Service
 	// PublicURL prefixes links the API hands out (media downloads).
 	PublicURL string
 }

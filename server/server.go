@@ -33,6 +33,7 @@ import (
 	"github.com/switchboard/switchboard/core/safeurl"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/supervision"
 	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
@@ -56,6 +57,10 @@ type Server struct {
 	Bus      *events.Broker
 	media    *media.Store
 	handler  http.Handler
+
+	// Supervision reads the live queues and the services' figures.
+	Supervision *supervision.Service
+
 	// root ends every long-lived request (websockets, SSE) on Close, which
 	// http.Server.Shutdown alone does not do for hijacked connections.
 	root     context.Context
@@ -137,6 +142,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		AdmitWebhook:   s.admitWebhook(),
 	})
 	s.Auth.OnUserChange(func(int) { s.Inbox.AgentsChanged() })
+	s.Supervision = supervision.New(client, s.Inbox, supervision.Options{
+		Subscribers: func(d int) { s.metrics.subscriptions.Add(float64(d)) },
+	})
 	s.handler = s.routes()
 	return s, nil
 }
@@ -160,9 +168,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Client is the database client, for the CLI.
 func (s *Server) Client() *ent.Client { return s.client }
 
-// Subscribers reports how many subscriptions are open (conversation streams
-// and account events), so tests know a subscriber is registered.
-func (s *Server) Subscribers() int { return s.Bus.Subscribers() + s.Inbox.Subscribers() }
+// Subscribers reports how many subscriptions are open (conversation streams,
+// account events and queue watches), so tests know a subscriber is registered.
+func (s *Server) Subscribers() int {
+	return s.Bus.Subscribers() + s.Inbox.Subscribers() + s.Supervision.Watching()
+}
 
 // Start runs the background work (the webhook writer and the reply dispatcher)
 // until Close. Handlers that store webhooks need it running.
@@ -214,7 +224,7 @@ func (s *Server) routes() http.Handler {
 // graphQL builds the gqlgen handler with its transports, limits and extensions,
 // behind authentication, the body limit and the rate limit.
 func (s *Server) graphQL() http.Handler {
-	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, SysMsg: s.SysMsg, PublicURL: s.cfg.PublicURL}))
+	gql := handler.New(graph.NewSchema(&graph.Resolver{Client: s.client, Auth: s.Auth, Accounts: s.Accounts, Inbox: s.Inbox, SysMsg: s.SysMsg, Supervision: s.Supervision, PublicURL: s.cfg.PublicURL}))
 	gql.AddTransport(transport.Websocket{
 		// Keep-alive is the connections' own (one timer each, see
 		// websocket.go): gqlgen's KeepAlivePingInterval and PingPongInterval

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -44,6 +45,29 @@ type AgentStateInput struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// An agent's state and load now.
+type AgentStatus struct {
+	UserID int        `json:"userId"`
+	Name   string     `json:"name"`
+	Role   user.Role  `json:"role"`
+	State  user.State `json:"state"`
+	// Why the agent is NOT_READY; empty otherwise.
+	StateReason string `json:"stateReason"`
+	// When the state last changed.
+	StateSince *time.Time `json:"stateSince,omitempty"`
+	// Open conversations the agent holds.
+	OpenConversations int `json:"openConversations"`
+	// Offers waiting for the agent's answer.
+	PendingOffers int `json:"pendingOffers"`
+	// openConversations plus pendingOffers: what counts against capacity.
+	Load     int `json:"load"`
+	Capacity int `json:"capacity"`
+	// The services whose conversations may be offered to the agent when READY with
+	// room: those it serves (every agent serves a service that names none) whose
+	// required skills it has.
+	ServiceIds []int `json:"serviceIds"`
+}
+
 type Attachment struct {
 	Type providers.AttachmentType `json:"type"`
 	// Where the media is, for providers that give URLs.
@@ -65,6 +89,12 @@ type AttachmentInput struct {
 	URL      string                   `json:"url"`
 	FileName *string                  `json:"fileName,omitempty"`
 	MimeType *string                  `json:"mimeType,omitempty"`
+}
+
+// How many conversations came through one messenger.
+type ChannelCount struct {
+	Channel       integrationaccount.Type `json:"channel"`
+	Conversations int                     `json:"conversations"`
 }
 
 type ChatServiceInput struct {
@@ -242,6 +272,16 @@ type ProviderResult struct {
 	At      time.Time `json:"at"`
 }
 
+// The tenant's queues and agents at one moment.
+type QueueSnapshot struct {
+	// When it was read; waits are measured to it.
+	At time.Time `json:"at"`
+	// Every chat service, by name.
+	Services []*ServiceQueue `json:"services"`
+	// Active agents, and the supervisors who serve a service, by name.
+	Agents []*AgentStatus `json:"agents"`
+}
+
 // A write-only credential: whether it is set, and its last four characters.
 type SecretValue struct {
 	IsSet bool    `json:"isSet"`
@@ -257,6 +297,54 @@ type SendMessageInput struct {
 	ClientMessageID *string `json:"clientMessageId,omitempty"`
 	// Files to upload (GraphQL multipart request), up to 20 MiB each.
 	Files []*graphql.Upload `json:"files,omitempty"`
+}
+
+// A chat service's queue now.
+type ServiceQueue struct {
+	ServiceID int    `json:"serviceId"`
+	Name      string `json:"name"`
+	// Conversations waiting in the queue, offered or not.
+	Waiting int `json:"waiting"`
+	// Of those, the ones offered to an agent right now.
+	Offered int `json:"offered"`
+	// How long the first of them to arrive has waited; 0 when none waits.
+	LongestWaitSeconds float64 `json:"longestWaitSeconds"`
+	// The waiting conversations in the order they are offered in: highest priority,
+	// then first arrival. At most 500 across all services are listed; the counts are
+	// exact however many wait.
+	Conversations []*WaitingConversation `json:"conversations"`
+}
+
+// A chat service's figures over a range of time.
+type ServiceStats struct {
+	ServiceID int       `json:"serviceId"`
+	Name      string    `json:"name"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+	// Conversations that entered the queue in the range.
+	Entered int `json:"entered"`
+	// Of those, the ones an agent took from the queue.
+	Answered int `json:"answered"`
+	// Of those, the ones that closed while still waiting.
+	Abandoned int `json:"abandoned"`
+	// Mean time from entering the queue to an agent taking it, over the answered ones; null when none.
+	AverageWaitSeconds *float64 `json:"averageWaitSeconds,omitempty"`
+	// The longest such wait; null when none was answered.
+	LongestWaitSeconds *float64 `json:"longestWaitSeconds,omitempty"`
+	// Answered conversations closed since.
+	Handled int `json:"handled"`
+	// Mean time from an agent taking a conversation to its closing, over the handled ones; null when none.
+	AverageHandleSeconds *float64 `json:"averageHandleSeconds,omitempty"`
+	// Conversations waiting in the queue now, whatever the range.
+	WaitingNow int `json:"waitingNow"`
+	// How long the first of them to arrive has waited; 0 when none waits.
+	LongestCurrentWaitSeconds float64 `json:"longestCurrentWaitSeconds"`
+	// Mean satisfaction rating (1 to 5) of the survey answers given in the range; null when none.
+	AverageRating *float64 `json:"averageRating,omitempty"`
+	// Survey answers given in the range.
+	Ratings int `json:"ratings"`
+	// Conversations that entered the queue in the range, by messenger; only those with any.
+	Channels []*ChannelCount `json:"channels"`
 }
 
 type Subscription struct {
@@ -349,6 +437,17 @@ type ViberSettingsInput struct {
 	BotUsername *string `json:"botUsername,omitempty"`
 	// Required.
 	Token *string `json:"token,omitempty"`
+}
+
+// A conversation waiting in a queue.
+type WaitingConversation struct {
+	ConversationID int `json:"conversationId"`
+	// When it entered the queue.
+	QueuedAt    time.Time `json:"queuedAt"`
+	WaitSeconds float64   `json:"waitSeconds"`
+	Priority    int       `json:"priority"`
+	// The agent it is offered to now; null while it waits for one.
+	OfferedToID *int `json:"offeredToId,omitempty"`
 }
 
 type WechatSettings struct {
