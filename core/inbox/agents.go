@@ -61,10 +61,10 @@ func (s *Service) setState(ctx context.Context, userID int, state core.AgentStat
 		if out, err = up.Save(ctx); err != nil {
 			return fmt.Errorf("inbox: agent state: %w", err)
 		}
+		s.kickRouter() // READY may get offers; anyway supervisors see the state
 		if state != core.AgentReady {
 			return s.cancelOffersOf(ctx, c, rec, userID)
 		}
-		s.kickRouter()
 		return nil
 	})
 	if err != nil {

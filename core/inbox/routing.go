@@ -43,13 +43,14 @@ const declineCooldown = 2 * time.Minute
 const routeBatch = 200
 
 // kickRouter wakes the router; many kicks before it runs make one round.
-// Every kick is also news for those watching the queues.
+// Every change of a queue or of an agent's state or load kicks it, and each
+// round ends by telling those watching the queues (after its own commits,
+// and so after those of the jobs that kicked it).
 func (s *Service) kickRouter() {
 	select {
 	case s.routeKick <- struct{}{}:
 	default:
 	}
-	s.queueChanged()
 }
 
 // queueWatch is closed, and replaced, whenever the queues or the agents'
@@ -130,13 +131,11 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("make offers: %w", err)
 		}
-		if made > 0 {
-			s.queueChanged()
-		}
 		if made < routeBatch {
 			break
 		}
 	}
+	s.queueChanged()
 	wake, err := s.nextScenarioWake(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next scenario timeout: %w", err)
@@ -438,6 +437,7 @@ func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, e
 			return err
 		}
 		s.positions.Forget(out.ID)
+		s.kickRouter() // the queue and the agent's load changed
 		if err := s.tell(ctx, c, rec, out, sysmsg.AgentJoined, sysmsg.Vars{AgentName: agent.Name}); err != nil {
 			return err
 		}
@@ -500,7 +500,7 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 			return fmt.Errorf("inbox: agent served: %w", err)
 		}
 	}
-	if before.AssigneeID != nil || after.Queued {
+	if before.AssigneeID != nil || after.Queued || before.Queued {
 		s.kickRouter()
 	}
 	if after.ServiceID == nil {
