@@ -240,6 +240,17 @@ var (
 				},
 			},
 			{
+				Name:    "conversation_waiting",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					DescColumns: map[string]bool{
+						ConversationsColumns[9].Name: true,
+					},
+					Where: "queued",
+				},
+			},
+			{
 				Name:    "conversation_last_message_id",
 				Unique:  false,
 				Columns: []*schema.Column{ConversationsColumns[21]},

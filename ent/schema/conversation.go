@@ -117,6 +117,10 @@ func (Conversation) Indexes() []ent.Index {
 		// The queues: conversations waiting for an agent, in offer order.
 		index.Fields("priority", "queued_at", "id").StorageKey("conversation_queue").
 			Annotations(entsql.IndexWhere("queued AND routable"), entsql.DescColumns("priority")),
+		// Everything waiting (in a scenario too), in the same order, for the
+		// supervisors' live queue.
+		index.Fields("priority", "queued_at", "id").StorageKey("conversation_waiting").
+			Annotations(entsql.IndexWhere("queued"), entsql.DescColumns("priority")),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
 	}
