@@ -82,3 +82,14 @@ func CleanSkills(skills []Skill) []Skill {
 	}
 	return out
 }
+
+// MayServe is Find Agent's rule of who may be offered a service's
+// conversations: a member of the service, or every agent when the service
+// names none (namesAgents false), with the skills required. Routing and the
+// supervisors' view both decide with it.
+func MayServe(member, namesAgents bool, role Role, skills, required []Skill) bool {
+	if namesAgents && !member || !namesAgents && role != RoleAgent {
+		return false
+	}
+	return HasSkills(skills, required)
+}

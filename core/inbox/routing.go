@@ -350,12 +350,13 @@ func (s *Service) readyAgents(ctx context.Context, c *ent.Client) ([]*candidate,
 func pickAgent(agents []*candidate, conv *ent.Conversation, svc *ent.ChatService, declined []int) *candidate {
 	var fits []*candidate
 	for _, a := range agents {
+		required := svc.RequiredSkills
+		if conv.RequiredSkills != nil {
+			required = conv.RequiredSkills // a Find Agent block's own
+		}
 		switch {
 		case a.u.TenantID != conv.TenantID, a.load >= a.u.Capacity, slices.Contains(declined, a.u.ID):
-		case len(svc.Edges.Agents) > 0 && !a.services[svc.ID]:
-		case len(svc.Edges.Agents) == 0 && a.u.Role != user.RoleAGENT:
-		case conv.RequiredSkills != nil && !core.HasSkills(a.u.Skills, conv.RequiredSkills):
-		case conv.RequiredSkills == nil && !core.HasSkills(a.u.Skills, svc.RequiredSkills):
+		case !core.MayServe(a.services[svc.ID], len(svc.Edges.Agents) > 0, core.Role(a.u.Role), a.u.Skills, required):
 		default:
 			fits = append(fits, a)
 		}

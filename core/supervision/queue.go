@@ -236,9 +236,8 @@ func (s *Service) agents(ctx context.Context, services []*ent.ChatService) ([]Ag
 func servedBy(u *ent.User, services []*ent.ChatService) []int {
 	out := []int{}
 	for _, svc := range services {
-		member := len(svc.Edges.Agents) == 0 && u.Role == user.RoleAGENT ||
-			slices.ContainsFunc(svc.Edges.Agents, func(a *ent.User) bool { return a.ID == u.ID })
-		if member && core.HasSkills(u.Skills, svc.RequiredSkills) {
+		member := slices.ContainsFunc(svc.Edges.Agents, func(a *ent.User) bool { return a.ID == u.ID })
+		if core.MayServe(member, len(svc.Edges.Agents) > 0, core.Role(u.Role), u.Skills, svc.RequiredSkills) {
 			out = append(out, svc.ID)
 		}
 	}
