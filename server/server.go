@@ -92,6 +92,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	keepHeapFloor(cfg.GCMinHeap)
 	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics()}
 	s.root, s.stopRoot = context.WithCancel(context.Background())
 	if cfg.RateLimit > 0 {
