@@ -15824,7 +15824,7 @@ func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, accountHealthImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15877,7 +15877,7 @@ func (ec *executionContext) _Attachment(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, attachmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -15950,7 +15950,7 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16023,7 +16023,7 @@ func (ec *executionContext) _ContactConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16066,7 +16066,7 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, contactEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16104,7 +16104,7 @@ func (ec *executionContext) _Conversation(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, conversationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16197,7 +16197,7 @@ func (ec *executionContext) _ConversationConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, conversationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16240,7 +16240,7 @@ func (ec *executionContext) _ConversationEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, conversationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16278,7 +16278,7 @@ func (ec *executionContext) _ConversationEvent(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, conversationEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16326,7 +16326,7 @@ func (ec *executionContext) _CreateApiTokenPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, createApiTokenPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16364,7 +16364,7 @@ func (ec *executionContext) _CustomSettings(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, customSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16402,7 +16402,7 @@ func (ec *executionContext) _Detail(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, detailImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16440,7 +16440,7 @@ func (ec *executionContext) _FacebookSettings(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, facebookSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16493,7 +16493,7 @@ func (ec *executionContext) _IntegrationAccount(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationAccountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16586,7 +16586,7 @@ func (ec *executionContext) _IntegrationAccountConnection(ctx context.Context, s
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationAccountConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16629,7 +16629,7 @@ func (ec *executionContext) _IntegrationAccountEdge(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationAccountEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16667,7 +16667,7 @@ func (ec *executionContext) _IntegrationAccountEvent(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, integrationAccountEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16715,7 +16715,7 @@ func (ec *executionContext) _LineSettings(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, lineSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16753,7 +16753,7 @@ func (ec *executionContext) _Location(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, locationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16796,7 +16796,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16839,7 +16839,7 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16952,7 +16952,7 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -16995,7 +16995,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17036,7 +17036,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -17230,7 +17230,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17278,7 +17278,7 @@ func (ec *executionContext) _ProviderResult(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, providerResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17329,7 +17329,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -17430,7 +17430,7 @@ func (ec *executionContext) _SecretValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, secretValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17468,7 +17468,7 @@ func (ec *executionContext) _SharedContact(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedContactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17530,7 +17530,7 @@ func (ec *executionContext) _TelegramSettings(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, telegramSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17568,7 +17568,7 @@ func (ec *executionContext) _Token(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, tokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17641,7 +17641,7 @@ func (ec *executionContext) _TokenConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, tokenConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17684,7 +17684,7 @@ func (ec *executionContext) _TokenEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, tokenEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17722,7 +17722,7 @@ func (ec *executionContext) _TwitterSettings(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, twitterSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17770,7 +17770,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17833,7 +17833,7 @@ func (ec *executionContext) _UserConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, userConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17876,7 +17876,7 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17914,7 +17914,7 @@ func (ec *executionContext) _ViberSettings(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, viberSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -17952,7 +17952,7 @@ func (ec *executionContext) _WebhookEvent(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18015,7 +18015,7 @@ func (ec *executionContext) _WebhookEventConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18058,7 +18058,7 @@ func (ec *executionContext) _WebhookEventEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEventEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18096,7 +18096,7 @@ func (ec *executionContext) _WechatSettings(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, wechatSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18154,7 +18154,7 @@ func (ec *executionContext) _WhatsappCloudSettings(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, whatsappCloudSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18207,7 +18207,7 @@ func (ec *executionContext) _WhatsappInfobipSettings(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, whatsappInfobipSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18250,7 +18250,7 @@ func (ec *executionContext) _WhatsappNexmoSettings(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, whatsappNexmoSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18313,7 +18313,7 @@ func (ec *executionContext) _WhatsappTwilioSettings(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, whatsappTwilioSettingsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18361,7 +18361,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18414,7 +18414,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18462,7 +18462,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18520,7 +18520,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18578,7 +18578,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -18636,7 +18636,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
