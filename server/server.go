@@ -245,7 +245,7 @@ func (s *Server) graphQL() http.Handler {
 	gql.Use(limits)
 	gql.Use(graph.ErrorLimit{})
 	gql.Use(graph.SubscriptionEnd{})
-	gql.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	gql.Use(&graph.ComplexityLimit{Limit: s.cfg.MaxComplexity})
 	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
 	gql.Use(graph.RequireViewer{})
 	gql.Use(gqlMetrics{s.metrics})
