@@ -15,7 +15,7 @@ import (
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
-	n, err := r.Client.Noder(ctx, id)
+	n, err := r.Client.Noder(countOnlyForTotal(ctx), id)
 	if ent.IsNotFound(err) {
 		// Relay: an ID that does not exist (or is another tenant's) is null.
 		return nil, nil
@@ -31,6 +31,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	// Like node: an ID that does not exist (or is another tenant's) is null,
 	// without failing the rest of the list.
 	out := make([]ent.Noder, len(ids))
+	ctx = countOnlyForTotal(ctx)
 	for i, id := range ids {
 		n, err := r.Client.Noder(ctx, id)
 		if err != nil && !ent.IsNotFound(err) {

@@ -63,6 +63,10 @@ type Config struct {
 	MaxWebhookBytes int64
 	// BcryptCost is the password hashing cost; only tests lower it.
 	BcryptCost int
+	// GCMinHeap is the heap size in bytes below which the garbage collector
+	// does not start a collection (see keepHeapFloor); 0 leaves GOGC alone,
+	// as does a GOGC variable. It is the process's setting.
+	GCMinHeap int64
 }
 
 // Defaults returns the configuration a fresh `switchboard serve` uses.
@@ -87,5 +91,6 @@ func Defaults() Config {
 		MaxWebhookBytes:  10 << 20,
 		WebhookRateLimit: 500,
 		WebhookRateBurst: 1000,
+		GCMinHeap:        64 << 20,
 	}
 }

@@ -138,7 +138,31 @@ func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, responses(ctx))
+	writeResponse(w, responses(ctx))
+}
+
+// writeResponse writes an operation's answer as writeJSON would, byte for
+// byte. gqlgen renders the data as compact JSON already; encoding/json would
+// scan and copy all of it again (to compact it, and to escape <, > and & and
+// the line separators U+2028 and U+2029). An answer that is only data and
+// has none of those characters is written as it is; any other goes through
+// writeJSON.
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil || len(resp.Data) == 0 || len(resp.Errors) > 0 || len(resp.Extensions) > 0 ||
+		resp.Label != "" || resp.Path != nil || resp.HasNext != nil || needsEscaping(resp.Data) {
+		writeJSON(w, resp)
+		return
+	}
+	io.WriteString(w, `{"data":`)
+	w.Write(resp.Data)
+	io.WriteString(w, "}")
+}
+
+// needsEscaping reports whether encoding/json would rewrite some of b: <, >
+// and & (HTML-safe output), and U+2028 and U+2029, whose UTF-8 encodings
+// start with 0xE2 (so does other text, which then takes the slow way).
+func needsEscaping(b []byte) bool {
+	return bytes.IndexAny(b, "<>&") >= 0 || bytes.IndexByte(b, 0xE2) >= 0
 }
 
 // requestErrors is the answer to a request that never ran: no "data".

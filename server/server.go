@@ -99,6 +99,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	keepHeapFloor(cfg.GCMinHeap)
 	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics()}
 	s.root, s.stopRoot = context.WithCancel(context.Background())
 	if cfg.RateLimit > 0 {
@@ -265,7 +266,7 @@ func (s *Server) graphQL() http.Handler {
 	gql.Use(limits)
 	gql.Use(graph.ErrorLimit{})
 	gql.Use(graph.SubscriptionEnd{})
-	gql.Use(extension.FixedComplexityLimit(s.cfg.MaxComplexity))
+	gql.Use(&graph.ComplexityLimit{Limit: s.cfg.MaxComplexity})
 	gql.Use(graph.DepthLimit{Max: s.cfg.MaxDepth})
 	gql.Use(graph.RequireViewer{})
 	gql.Use(gqlMetrics{s.metrics})

@@ -56,6 +56,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.TelegramAPIURL, "telegram-api-url", env("TELEGRAM_API_URL", d.TelegramAPIURL), "Telegram Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL)")
 	apiURLs := fs.String("provider-api-urls", env("PROVIDER_API_URLS", ""), "messenger API base URLs for sandboxes, as key=url pairs separated by commas, e.g. viber=http://localhost:9000 (SWITCHBOARD_PROVIDER_API_URLS)")
 	webhookRate := fs.String("webhook-rate-limit", env("WEBHOOK_RATE_LIMIT", strconv.FormatFloat(d.WebhookRateLimit, 'f', -1, 64)), "authentic webhooks per second one account may have stored; beyond it 429 with Retry-After; 0 disables (SWITCHBOARD_WEBHOOK_RATE_LIMIT)")
+	gcMinHeap := fs.String("gc-min-heap", env("GC_MIN_HEAP", strconv.FormatInt(d.GCMinHeap, 10)), "heap bytes below which the garbage collector does not run; 0 leaves GOGC's default, as does a GOGC variable (SWITCHBOARD_GC_MIN_HEAP)")
 	webhookBurst := fs.String("webhook-rate-burst", env("WEBHOOK_RATE_BURST", strconv.Itoa(d.WebhookRateBurst)), "burst size of the webhook rate limit (SWITCHBOARD_WEBHOOK_RATE_BURST)")
 	cfg.SecretKey = env("SECRET_KEY", "")
 	cfg.ProviderTimeout = d.ProviderTimeout
@@ -90,6 +91,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		parse("session-ttl", func() (e error) { cfg.SessionTTL, e = time.ParseDuration(*sessionTTL); return })
 		parse("webhook-rate-limit", func() (e error) { cfg.WebhookRateLimit, e = strconv.ParseFloat(*webhookRate, 64); return })
 		parse("webhook-rate-burst", func() (e error) { cfg.WebhookRateBurst, e = strconv.Atoi(*webhookBurst); return })
+		parse("gc-min-heap", func() (e error) { cfg.GCMinHeap, e = strconv.ParseInt(*gcMinHeap, 10, 64); return })
 		parse("provider-api-urls", func() (e error) { cfg.ProviderAPIURLs, e = parseAPIURLs(*apiURLs); return })
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {
