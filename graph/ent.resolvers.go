@@ -13,6 +13,21 @@ import (
 	"github.com/switchboard/switchboard/ent"
 )
 
+// Service is the resolver for the service field.
+func (r *conversationResolver) Service(ctx context.Context, obj *ent.Conversation) (*ent.ChatService, error) {
+	if obj.ServiceID == nil {
+		return nil, nil
+	}
+	if svc, err := obj.Edges.ServiceOrErr(); err == nil {
+		return svc, nil
+	}
+	svc, err := obj.QueryService().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, nil
+	}
+	return svc, err
+}
+
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	n, err := r.Client.Noder(countOnlyForTotal(ctx), id)

@@ -566,6 +566,8 @@ type ChatServiceResolver interface {
 	Scenario(ctx context.Context, obj *ent.ChatService) (map[string]any, error)
 }
 type ConversationResolver interface {
+	Service(ctx context.Context, obj *ent.Conversation) (*ent.ChatService, error)
+
 	History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error)
 	ReplyWindowClosesAt(ctx context.Context, obj *ent.Conversation) (*time.Time, error)
 }
@@ -7280,7 +7282,7 @@ func (ec *executionContext) _Conversation_service(ctx context.Context, field gra
 			return ec.fieldContext_Conversation_service(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Service(ctx)
+			return ec.Resolvers.Conversation().Service(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ChatService) graphql.Marshaler {
@@ -7295,7 +7297,7 @@ func (ec *executionContext) fieldContext_Conversation_service(_ context.Context,
 		Object:     "Conversation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ChatService(ctx, field)
 		},

@@ -163,6 +163,7 @@ var preloaded = map[string]bool{
 	"Conversation.contact":            true,
 	"Conversation.integrationAccount": true,
 	"Conversation.assignee":           true,
+	"Conversation.service":            true,
 	"Message.sender":                  true,
 }
 

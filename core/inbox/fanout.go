@@ -300,7 +300,7 @@ func (s *Service) load(ctx context.Context, evs []Event) (map[int]*Published, er
 	convs := make(map[int]*ent.Conversation, len(convIDs))
 	for from := 0; from < len(convIDs); from += flushChunk {
 		rows, err := s.client.Conversation.Query().Where(conversation.IDIn(convIDs[from:min(from+flushChunk, len(convIDs))]...)).
-			WithContact().WithIntegrationAccount().WithAssignee().All(ctx)
+			WithContact().WithIntegrationAccount().WithAssignee().WithService().All(ctx)
 		if err != nil {
 			return nil, err
 		}
