@@ -47,6 +47,7 @@ func TestSystemMessagesTellTheQueue(t *testing.T) {
 		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
 		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("You are number {position} in line, {customerName}.")},
 		{Event: client.SystemMessageEventPositionChanged, Mode: client.SystemMessageModeCustom, Text: ptr("Now number {position}.")},
+		{Event: client.SystemMessageEventEstimatedWait, Mode: client.SystemMessageModeCustom, Text: ptr("Expect to wait {wait}.")},
 		{Event: client.SystemMessageEventAgentJoined, Mode: client.SystemMessageModeDefault},
 		{Event: client.SystemMessageEventConversationClosed, Mode: client.SystemMessageModeDisabled},
 	})
@@ -67,14 +68,16 @@ func TestSystemMessagesTellTheQueue(t *testing.T) {
 	if got := s.waitTexts(t, 8001, 1); len(got) != 1 || got[0] != "You are number 1 in line, Nic Pottier." {
 		t.Fatalf("first customer was told %q", got)
 	}
-	if got := s.waitTexts(t, 8002, 1); len(got) != 1 || got[0] != "You are number 2 in line, Nic Pottier." {
+	// With one ahead and no answered conversation yet to learn from, the
+	// estimate is a minute a place.
+	if got := s.waitTexts(t, 8002, 2); len(got) != 2 || got[0] != "You are number 2 in line, Nic Pottier." || got[1] != "Expect to wait about 2 minutes." {
 		t.Fatalf("second customer was told %q", got)
 	}
 
 	// Ann becomes READY: the first is offered to her, the second moves up.
 	ann.ready(t)
 	o := ann.offer(t)
-	if got := s.waitTexts(t, 8002, 2); got[1] != "Now number 1." {
+	if got := s.waitTexts(t, 8002, 3); got[2] != "Now number 1." {
 		t.Fatalf("second customer's update: %q", got)
 	}
 	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
@@ -100,8 +103,8 @@ func TestSystemMessagesTellTheQueue(t *testing.T) {
 	if _, err := client.CloseConversation(ctx, ann.c, second.Conversation.Id); err != nil {
 		t.Fatal(err)
 	}
-	got := s.waitTexts(t, 8002, 4)
-	if got[2] != "agent ann is here to help." || got[3] == "" {
+	got := s.waitTexts(t, 8002, 5)
+	if got[3] != "agent ann is here to help." || got[4] == "" {
 		t.Fatalf("second customer's texts: %q", got)
 	}
 	if first := s.textsTo(8001); len(first) != 2 {

@@ -145,7 +145,7 @@ func (s *Service) step(ctx context.Context, c *ent.Client, rec *recorder, conv *
 	}
 	if conv.Queued {
 		if pos, waiting, err := s.queuePosition(ctx, c, conv); err == nil {
-			env.Position, env.QueueLength, env.EstimatedWait = pos, waiting, s.estimatedWait(max(pos, waiting+1))
+			env.Position, env.QueueLength, env.EstimatedWait = pos, waiting, s.estimatedWait(ctx, c, conv, max(pos, 1))
 		}
 	}
 	next, actions, err := scenario.Step(sc, st, in, env)

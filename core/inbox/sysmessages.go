@@ -116,20 +116,47 @@ func (s *Service) greetEntered(ctx context.Context, c *ent.Client, rec *recorder
 	return nil
 }
 
-// tellQueued tells the customer its place in the queue.
+// tellQueued tells the customer its place in the queue and, when someone is
+// ahead, the estimated wait.
 func (s *Service) tellQueued(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation) error {
 	pos, _, err := s.queuePosition(ctx, c, conv)
 	if err != nil || pos == 0 {
 		return err
 	}
 	s.positions.Told(conv.ID, pos)
-	return s.tell(ctx, c, rec, conv, sysmsg.Queued, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(pos)})
+	wait := s.estimatedWait(ctx, c, conv, pos)
+	if err := s.tell(ctx, c, rec, conv, sysmsg.Queued, sysmsg.Vars{Position: pos, Wait: wait}); err != nil {
+		return err
+	}
+	if pos > 1 {
+		return s.tell(ctx, c, rec, conv, sysmsg.EstimatedWait, sysmsg.Vars{Position: pos, Wait: wait})
+	}
+	return nil
 }
 
-// estimatedWait guesses the wait at position: a minute per place ahead, until
-// the service's figures give a better estimate.
-func (s *Service) estimatedWait(position int) time.Duration {
-	return time.Duration(position) * time.Minute
+// recentAnswers is how many of a service's latest answered conversations
+// the wait estimate averages.
+const recentAnswers = 20
+
+// estimatedWait is the wait expected at position in conv's queue: the
+// average wait of the service's latest answered conversations for each
+// place, or a minute a place while it has none.
+func (s *Service) estimatedWait(ctx context.Context, c *ent.Client, conv *ent.Conversation, position int) time.Duration {
+	per := time.Minute
+	if conv.ServiceID != nil {
+		recent, err := c.Conversation.Query().
+			Where(conversation.ServiceID(*conv.ServiceID), conversation.AnsweredAtNotNil(), conversation.QueuedAtNotNil()).
+			Order(ent.Desc(conversation.FieldQueuedAt)).Limit(recentAnswers).
+			Select(conversation.FieldQueuedAt, conversation.FieldAnsweredAt).All(ctx)
+		if err == nil && len(recent) > 0 {
+			var sum time.Duration
+			for _, r := range recent {
+				sum += max(0, r.AnsweredAt.Sub(*r.QueuedAt))
+			}
+			per = max(sum/time.Duration(len(recent)), 10*time.Second)
+		}
+	}
+	return time.Duration(position) * per
 }
 
 // tellPositions tells the customers still waiting to be offered their new
@@ -150,7 +177,7 @@ func (s *Service) tellPositions(ctx context.Context, c *ent.Client, rec *recorde
 			continue
 		}
 		s.positions.Told(conv.ID, pos)
-		if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(pos)}); err != nil {
+		if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(ctx, c, conv, pos)}); err != nil {
 			return err
 		}
 	}
