@@ -3112,6 +3112,7 @@ type ChatServiceFields struct {
 	Priority            int                                           `json:"priority"`
 	RequiredSkills      []ChatServiceFieldsRequiredSkillsSkill        `json:"requiredSkills"`
 	TimeZone            string                                        `json:"timeZone"`
+	Hours               string                                        `json:"hours"`
 	OfferTimeoutSeconds int                                           `json:"offerTimeoutSeconds"`
 	Accounts            []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
 	Agents              []ChatServiceFieldsAgentsUser                 `json:"agents"`
@@ -3135,6 +3136,9 @@ func (v *ChatServiceFields) GetRequiredSkills() []ChatServiceFieldsRequiredSkill
 
 // GetTimeZone returns ChatServiceFields.TimeZone, and is useful for accessing the field via an interface.
 func (v *ChatServiceFields) GetTimeZone() string { return v.TimeZone }
+
+// GetHours returns ChatServiceFields.Hours, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetHours() string { return v.Hours }
 
 // GetOfferTimeoutSeconds returns ChatServiceFields.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *ChatServiceFields) GetOfferTimeoutSeconds() int { return v.OfferTimeoutSeconds }
@@ -3202,6 +3206,9 @@ type ChatServiceInput struct {
 	RequiredSkills []SkillInput `json:"requiredSkills"`
 	// IANA time zone of the service's hours (default UTC).
 	TimeZone *string `json:"timeZone"`
+	// Opening hours in that zone, as "Mon-Fri 09:00-18:00; Sat 10:00-14:00" (empty: always open).
+	// A customer who writes outside them is told so (OUTSIDE_HOURS) and still waits in the queue.
+	Hours *string `json:"hours"`
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
@@ -3221,6 +3228,9 @@ func (v *ChatServiceInput) GetRequiredSkills() []SkillInput { return v.RequiredS
 
 // GetTimeZone returns ChatServiceInput.TimeZone, and is useful for accessing the field via an interface.
 func (v *ChatServiceInput) GetTimeZone() *string { return v.TimeZone }
+
+// GetHours returns ChatServiceInput.Hours, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetHours() *string { return v.Hours }
 
 // GetOfferTimeoutSeconds returns ChatServiceInput.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *ChatServiceInput) GetOfferTimeoutSeconds() *int { return v.OfferTimeoutSeconds }
@@ -3254,6 +3264,9 @@ func (v *ChatServicesChatServicesChatService) GetRequiredSkills() []ChatServiceF
 func (v *ChatServicesChatServicesChatService) GetTimeZone() string {
 	return v.ChatServiceFields.TimeZone
 }
+
+// GetHours returns ChatServicesChatServicesChatService.Hours, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetHours() string { return v.ChatServiceFields.Hours }
 
 // GetOfferTimeoutSeconds returns ChatServicesChatServicesChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *ChatServicesChatServicesChatService) GetOfferTimeoutSeconds() int {
@@ -3311,6 +3324,8 @@ type __premarshalChatServicesChatServicesChatService struct {
 
 	TimeZone string `json:"timeZone"`
 
+	Hours string `json:"hours"`
+
 	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
 
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
@@ -3336,6 +3351,7 @@ func (v *ChatServicesChatServicesChatService) __premarshalJSON() (*__premarshalC
 	retval.Priority = v.ChatServiceFields.Priority
 	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
 	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.Hours = v.ChatServiceFields.Hours
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
@@ -5883,6 +5899,9 @@ func (v *CreateChatServiceCreateChatService) GetTimeZone() string {
 	return v.ChatServiceFields.TimeZone
 }
 
+// GetHours returns CreateChatServiceCreateChatService.Hours, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetHours() string { return v.ChatServiceFields.Hours }
+
 // GetOfferTimeoutSeconds returns CreateChatServiceCreateChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *CreateChatServiceCreateChatService) GetOfferTimeoutSeconds() int {
 	return v.ChatServiceFields.OfferTimeoutSeconds
@@ -5939,6 +5958,8 @@ type __premarshalCreateChatServiceCreateChatService struct {
 
 	TimeZone string `json:"timeZone"`
 
+	Hours string `json:"hours"`
+
 	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
 
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
@@ -5964,6 +5985,7 @@ func (v *CreateChatServiceCreateChatService) __premarshalJSON() (*__premarshalCr
 	retval.Priority = v.ChatServiceFields.Priority
 	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
 	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.Hours = v.ChatServiceFields.Hours
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
@@ -12947,6 +12969,9 @@ func (v *UpdateChatServiceUpdateChatService) GetTimeZone() string {
 	return v.ChatServiceFields.TimeZone
 }
 
+// GetHours returns UpdateChatServiceUpdateChatService.Hours, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetHours() string { return v.ChatServiceFields.Hours }
+
 // GetOfferTimeoutSeconds returns UpdateChatServiceUpdateChatService.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *UpdateChatServiceUpdateChatService) GetOfferTimeoutSeconds() int {
 	return v.ChatServiceFields.OfferTimeoutSeconds
@@ -13003,6 +13028,8 @@ type __premarshalUpdateChatServiceUpdateChatService struct {
 
 	TimeZone string `json:"timeZone"`
 
+	Hours string `json:"hours"`
+
 	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
 
 	Accounts []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
@@ -13028,6 +13055,7 @@ func (v *UpdateChatServiceUpdateChatService) __premarshalJSON() (*__premarshalUp
 	retval.Priority = v.ChatServiceFields.Priority
 	retval.RequiredSkills = v.ChatServiceFields.RequiredSkills
 	retval.TimeZone = v.ChatServiceFields.TimeZone
+	retval.Hours = v.ChatServiceFields.Hours
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
@@ -14977,6 +15005,7 @@ fragment ChatServiceFields on ChatService {
 		level
 	}
 	timeZone
+	hours
 	offerTimeoutSeconds
 	accounts {
 		id
@@ -15785,6 +15814,7 @@ fragment ChatServiceFields on ChatService {
 		level
 	}
 	timeZone
+	hours
 	offerTimeoutSeconds
 	accounts {
 		id
@@ -18584,6 +18614,7 @@ fragment ChatServiceFields on ChatService {
 		level
 	}
 	timeZone
+	hours
 	offerTimeoutSeconds
 	accounts {
 		id

@@ -34,6 +34,8 @@ type ChatService struct {
 	RequiredSkills []core.Skill `json:"required_skills,omitempty"`
 	// TimeZone holds the value of the "time_zone" field.
 	TimeZone string `json:"time_zone,omitempty"`
+	// Hours holds the value of the "hours" field.
+	Hours string `json:"hours,omitempty"`
 	// OfferTimeoutSeconds holds the value of the "offer_timeout_seconds" field.
 	OfferTimeoutSeconds int `json:"offer_timeout_seconds,omitempty"`
 	// Scenario holds the value of the "scenario" field.
@@ -100,7 +102,7 @@ func (*ChatService) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case chatservice.FieldID, chatservice.FieldTenantID, chatservice.FieldPriority, chatservice.FieldOfferTimeoutSeconds:
 			values[i] = new(sql.NullInt64)
-		case chatservice.FieldName, chatservice.FieldTimeZone:
+		case chatservice.FieldName, chatservice.FieldTimeZone, chatservice.FieldHours:
 			values[i] = new(sql.NullString)
 		case chatservice.FieldCreatedAt, chatservice.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -168,6 +170,12 @@ func (_m *ChatService) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field time_zone", values[i])
 			} else if value.Valid {
 				_m.TimeZone = value.String
+			}
+		case chatservice.FieldHours:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field hours", values[i])
+			} else if value.Valid {
+				_m.Hours = value.String
 			}
 		case chatservice.FieldOfferTimeoutSeconds:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -252,6 +260,9 @@ func (_m *ChatService) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	builder.WriteString("hours=")
+	builder.WriteString(_m.Hours)
 	builder.WriteString(", ")
 	builder.WriteString("offer_timeout_seconds=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OfferTimeoutSeconds))

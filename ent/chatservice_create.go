@@ -100,6 +100,20 @@ func (_c *ChatServiceCreate) SetNillableTimeZone(v *string) *ChatServiceCreate {
 	return _c
 }
 
+// SetHours sets the "hours" field.
+func (_c *ChatServiceCreate) SetHours(v string) *ChatServiceCreate {
+	_c.mutation.SetHours(v)
+	return _c
+}
+
+// SetNillableHours sets the "hours" field if the given value is not nil.
+func (_c *ChatServiceCreate) SetNillableHours(v *string) *ChatServiceCreate {
+	if v != nil {
+		_c.SetHours(*v)
+	}
+	return _c
+}
+
 // SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
 func (_c *ChatServiceCreate) SetOfferTimeoutSeconds(v int) *ChatServiceCreate {
 	_c.mutation.SetOfferTimeoutSeconds(v)
@@ -214,6 +228,10 @@ func (_c *ChatServiceCreate) defaults() error {
 		v := chatservice.DefaultTimeZone
 		_c.mutation.SetTimeZone(v)
 	}
+	if _, ok := _c.mutation.Hours(); !ok {
+		v := chatservice.DefaultHours
+		_c.mutation.SetHours(v)
+	}
 	if _, ok := _c.mutation.OfferTimeoutSeconds(); !ok {
 		v := chatservice.DefaultOfferTimeoutSeconds
 		_c.mutation.SetOfferTimeoutSeconds(v)
@@ -249,6 +267,14 @@ func (_c *ChatServiceCreate) check() error {
 	if v, ok := _c.mutation.TimeZone(); ok {
 		if err := chatservice.TimeZoneValidator(v); err != nil {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "ChatService.time_zone": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Hours(); !ok {
+		return &ValidationError{Name: "hours", err: errors.New(`ent: missing required field "ChatService.hours"`)}
+	}
+	if v, ok := _c.mutation.Hours(); ok {
+		if err := chatservice.HoursValidator(v); err != nil {
+			return &ValidationError{Name: "hours", err: fmt.Errorf(`ent: validator failed for field "ChatService.hours": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.OfferTimeoutSeconds(); !ok {
@@ -312,6 +338,10 @@ func (_c *ChatServiceCreate) createSpec() (*ChatService, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TimeZone(); ok {
 		_spec.SetField(chatservice.FieldTimeZone, field.TypeString, value)
 		_node.TimeZone = value
+	}
+	if value, ok := _c.mutation.Hours(); ok {
+		_spec.SetField(chatservice.FieldHours, field.TypeString, value)
+		_node.Hours = value
 	}
 	if value, ok := _c.mutation.OfferTimeoutSeconds(); ok {
 		_spec.SetField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)
@@ -494,6 +524,18 @@ func (u *ChatServiceUpsert) UpdateTimeZone() *ChatServiceUpsert {
 	return u
 }
 
+// SetHours sets the "hours" field.
+func (u *ChatServiceUpsert) SetHours(v string) *ChatServiceUpsert {
+	u.Set(chatservice.FieldHours, v)
+	return u
+}
+
+// UpdateHours sets the "hours" field to the value that was provided on create.
+func (u *ChatServiceUpsert) UpdateHours() *ChatServiceUpsert {
+	u.SetExcluded(chatservice.FieldHours)
+	return u
+}
+
 // SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
 func (u *ChatServiceUpsert) SetOfferTimeoutSeconds(v int) *ChatServiceUpsert {
 	u.Set(chatservice.FieldOfferTimeoutSeconds, v)
@@ -659,6 +701,20 @@ func (u *ChatServiceUpsertOne) SetTimeZone(v string) *ChatServiceUpsertOne {
 func (u *ChatServiceUpsertOne) UpdateTimeZone() *ChatServiceUpsertOne {
 	return u.Update(func(s *ChatServiceUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetHours sets the "hours" field.
+func (u *ChatServiceUpsertOne) SetHours(v string) *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetHours(v)
+	})
+}
+
+// UpdateHours sets the "hours" field to the value that was provided on create.
+func (u *ChatServiceUpsertOne) UpdateHours() *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateHours()
 	})
 }
 
@@ -999,6 +1055,20 @@ func (u *ChatServiceUpsertBulk) SetTimeZone(v string) *ChatServiceUpsertBulk {
 func (u *ChatServiceUpsertBulk) UpdateTimeZone() *ChatServiceUpsertBulk {
 	return u.Update(func(s *ChatServiceUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetHours sets the "hours" field.
+func (u *ChatServiceUpsertBulk) SetHours(v string) *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetHours(v)
+	})
+}
+
+// UpdateHours sets the "hours" field to the value that was provided on create.
+func (u *ChatServiceUpsertBulk) UpdateHours() *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateHours()
 	})
 }
 

@@ -106,6 +106,20 @@ func (_u *ChatServiceUpdate) SetNillableTimeZone(v *string) *ChatServiceUpdate {
 	return _u
 }
 
+// SetHours sets the "hours" field.
+func (_u *ChatServiceUpdate) SetHours(v string) *ChatServiceUpdate {
+	_u.mutation.SetHours(v)
+	return _u
+}
+
+// SetNillableHours sets the "hours" field if the given value is not nil.
+func (_u *ChatServiceUpdate) SetNillableHours(v *string) *ChatServiceUpdate {
+	if v != nil {
+		_u.SetHours(*v)
+	}
+	return _u
+}
+
 // SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
 func (_u *ChatServiceUpdate) SetOfferTimeoutSeconds(v int) *ChatServiceUpdate {
 	_u.mutation.ResetOfferTimeoutSeconds()
@@ -270,6 +284,11 @@ func (_u *ChatServiceUpdate) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "ChatService.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Hours(); ok {
+		if err := chatservice.HoursValidator(v); err != nil {
+			return &ValidationError{Name: "hours", err: fmt.Errorf(`ent: validator failed for field "ChatService.hours": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.OfferTimeoutSeconds(); ok {
 		if err := chatservice.OfferTimeoutSecondsValidator(v); err != nil {
 			return &ValidationError{Name: "offer_timeout_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.offer_timeout_seconds": %w`, err)}
@@ -324,6 +343,9 @@ func (_u *ChatServiceUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(chatservice.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Hours(); ok {
+		_spec.SetField(chatservice.FieldHours, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.OfferTimeoutSeconds(); ok {
 		_spec.SetField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)
@@ -522,6 +544,20 @@ func (_u *ChatServiceUpdateOne) SetNillableTimeZone(v *string) *ChatServiceUpdat
 	return _u
 }
 
+// SetHours sets the "hours" field.
+func (_u *ChatServiceUpdateOne) SetHours(v string) *ChatServiceUpdateOne {
+	_u.mutation.SetHours(v)
+	return _u
+}
+
+// SetNillableHours sets the "hours" field if the given value is not nil.
+func (_u *ChatServiceUpdateOne) SetNillableHours(v *string) *ChatServiceUpdateOne {
+	if v != nil {
+		_u.SetHours(*v)
+	}
+	return _u
+}
+
 // SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
 func (_u *ChatServiceUpdateOne) SetOfferTimeoutSeconds(v int) *ChatServiceUpdateOne {
 	_u.mutation.ResetOfferTimeoutSeconds()
@@ -699,6 +735,11 @@ func (_u *ChatServiceUpdateOne) check() error {
 			return &ValidationError{Name: "time_zone", err: fmt.Errorf(`ent: validator failed for field "ChatService.time_zone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Hours(); ok {
+		if err := chatservice.HoursValidator(v); err != nil {
+			return &ValidationError{Name: "hours", err: fmt.Errorf(`ent: validator failed for field "ChatService.hours": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.OfferTimeoutSeconds(); ok {
 		if err := chatservice.OfferTimeoutSecondsValidator(v); err != nil {
 			return &ValidationError{Name: "offer_timeout_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.offer_timeout_seconds": %w`, err)}
@@ -770,6 +811,9 @@ func (_u *ChatServiceUpdateOne) sqlSave(ctx context.Context) (_node *ChatService
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(chatservice.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Hours(); ok {
+		_spec.SetField(chatservice.FieldHours, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.OfferTimeoutSeconds(); ok {
 		_spec.SetField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)

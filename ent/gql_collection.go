@@ -93,6 +93,11 @@ func (_q *ChatServiceQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, chatservice.FieldTimeZone)
 				fieldSeen[chatservice.FieldTimeZone] = struct{}{}
 			}
+		case "hours":
+			if _, ok := fieldSeen[chatservice.FieldHours]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldHours)
+				fieldSeen[chatservice.FieldHours] = struct{}{}
+			}
 		case "offerTimeoutSeconds":
 			if _, ok := fieldSeen[chatservice.FieldOfferTimeoutSeconds]; !ok {
 				selectedFields = append(selectedFields, chatservice.FieldOfferTimeoutSeconds)

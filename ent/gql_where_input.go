@@ -76,6 +76,21 @@ type ChatServiceWhereInput struct {
 	TimeZoneEqualFold    *string  `json:"timeZoneEqualFold,omitempty"`
 	TimeZoneContainsFold *string  `json:"timeZoneContainsFold,omitempty"`
 
+	// "hours" field predicates.
+	Hours             *string  `json:"hours,omitempty"`
+	HoursNEQ          *string  `json:"hoursNEQ,omitempty"`
+	HoursIn           []string `json:"hoursIn,omitempty"`
+	HoursNotIn        []string `json:"hoursNotIn,omitempty"`
+	HoursGT           *string  `json:"hoursGT,omitempty"`
+	HoursGTE          *string  `json:"hoursGTE,omitempty"`
+	HoursLT           *string  `json:"hoursLT,omitempty"`
+	HoursLTE          *string  `json:"hoursLTE,omitempty"`
+	HoursContains     *string  `json:"hoursContains,omitempty"`
+	HoursHasPrefix    *string  `json:"hoursHasPrefix,omitempty"`
+	HoursHasSuffix    *string  `json:"hoursHasSuffix,omitempty"`
+	HoursEqualFold    *string  `json:"hoursEqualFold,omitempty"`
+	HoursContainsFold *string  `json:"hoursContainsFold,omitempty"`
+
 	// "offer_timeout_seconds" field predicates.
 	OfferTimeoutSeconds      *int  `json:"offerTimeoutSeconds,omitempty"`
 	OfferTimeoutSecondsNEQ   *int  `json:"offerTimeoutSecondsNEQ,omitempty"`
@@ -291,6 +306,45 @@ func (i *ChatServiceWhereInput) P() (predicate.ChatService, error) {
 	}
 	if i.TimeZoneContainsFold != nil {
 		predicates = append(predicates, chatservice.TimeZoneContainsFold(*i.TimeZoneContainsFold))
+	}
+	if i.Hours != nil {
+		predicates = append(predicates, chatservice.HoursEQ(*i.Hours))
+	}
+	if i.HoursNEQ != nil {
+		predicates = append(predicates, chatservice.HoursNEQ(*i.HoursNEQ))
+	}
+	if len(i.HoursIn) > 0 {
+		predicates = append(predicates, chatservice.HoursIn(i.HoursIn...))
+	}
+	if len(i.HoursNotIn) > 0 {
+		predicates = append(predicates, chatservice.HoursNotIn(i.HoursNotIn...))
+	}
+	if i.HoursGT != nil {
+		predicates = append(predicates, chatservice.HoursGT(*i.HoursGT))
+	}
+	if i.HoursGTE != nil {
+		predicates = append(predicates, chatservice.HoursGTE(*i.HoursGTE))
+	}
+	if i.HoursLT != nil {
+		predicates = append(predicates, chatservice.HoursLT(*i.HoursLT))
+	}
+	if i.HoursLTE != nil {
+		predicates = append(predicates, chatservice.HoursLTE(*i.HoursLTE))
+	}
+	if i.HoursContains != nil {
+		predicates = append(predicates, chatservice.HoursContains(*i.HoursContains))
+	}
+	if i.HoursHasPrefix != nil {
+		predicates = append(predicates, chatservice.HoursHasPrefix(*i.HoursHasPrefix))
+	}
+	if i.HoursHasSuffix != nil {
+		predicates = append(predicates, chatservice.HoursHasSuffix(*i.HoursHasSuffix))
+	}
+	if i.HoursEqualFold != nil {
+		predicates = append(predicates, chatservice.HoursEqualFold(*i.HoursEqualFold))
+	}
+	if i.HoursContainsFold != nil {
+		predicates = append(predicates, chatservice.HoursContainsFold(*i.HoursContainsFold))
 	}
 	if i.OfferTimeoutSeconds != nil {
 		predicates = append(predicates, chatservice.OfferTimeoutSecondsEQ(*i.OfferTimeoutSeconds))

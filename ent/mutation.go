@@ -824,6 +824,7 @@ type ChatServiceMutation struct {
 	required_skills          *[]core.Skill
 	appendrequired_skills    []core.Skill
 	time_zone                *string
+	hours                    *string
 	offer_timeout_seconds    *int
 	addoffer_timeout_seconds *int
 	scenario                 *[]byte
@@ -1240,6 +1241,42 @@ func (m *ChatServiceMutation) ResetTimeZone() {
 	m.time_zone = nil
 }
 
+// SetHours sets the "hours" field.
+func (m *ChatServiceMutation) SetHours(s string) {
+	m.hours = &s
+}
+
+// Hours returns the value of the "hours" field in the mutation.
+func (m *ChatServiceMutation) Hours() (r string, exists bool) {
+	v := m.hours
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHours returns the old "hours" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldHours(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHours is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHours requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHours: %w", err)
+	}
+	return oldValue.Hours, nil
+}
+
+// ResetHours resets all changes to the "hours" field.
+func (m *ChatServiceMutation) ResetHours() {
+	m.hours = nil
+}
+
 // SetOfferTimeoutSeconds sets the "offer_timeout_seconds" field.
 func (m *ChatServiceMutation) SetOfferTimeoutSeconds(i int) {
 	m.offer_timeout_seconds = &i
@@ -1514,7 +1551,7 @@ func (m *ChatServiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChatServiceMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, chatservice.FieldTenantID)
 	}
@@ -1535,6 +1572,9 @@ func (m *ChatServiceMutation) Fields() []string {
 	}
 	if m.time_zone != nil {
 		fields = append(fields, chatservice.FieldTimeZone)
+	}
+	if m.hours != nil {
+		fields = append(fields, chatservice.FieldHours)
 	}
 	if m.offer_timeout_seconds != nil {
 		fields = append(fields, chatservice.FieldOfferTimeoutSeconds)
@@ -1564,6 +1604,8 @@ func (m *ChatServiceMutation) Field(name string) (ent.Value, bool) {
 		return m.RequiredSkills()
 	case chatservice.FieldTimeZone:
 		return m.TimeZone()
+	case chatservice.FieldHours:
+		return m.Hours()
 	case chatservice.FieldOfferTimeoutSeconds:
 		return m.OfferTimeoutSeconds()
 	case chatservice.FieldScenario:
@@ -1591,6 +1633,8 @@ func (m *ChatServiceMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldRequiredSkills(ctx)
 	case chatservice.FieldTimeZone:
 		return m.OldTimeZone(ctx)
+	case chatservice.FieldHours:
+		return m.OldHours(ctx)
 	case chatservice.FieldOfferTimeoutSeconds:
 		return m.OldOfferTimeoutSeconds(ctx)
 	case chatservice.FieldScenario:
@@ -1652,6 +1696,13 @@ func (m *ChatServiceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetTimeZone(v)
+		return nil
+	case chatservice.FieldHours:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHours(v)
 		return nil
 	case chatservice.FieldOfferTimeoutSeconds:
 		v, ok := value.(int)
@@ -1778,6 +1829,9 @@ func (m *ChatServiceMutation) ResetField(name string) error {
 		return nil
 	case chatservice.FieldTimeZone:
 		m.ResetTimeZone()
+		return nil
+	case chatservice.FieldHours:
+		m.ResetHours()
 		return nil
 	case chatservice.FieldOfferTimeoutSeconds:
 		m.ResetOfferTimeoutSeconds()

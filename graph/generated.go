@@ -99,6 +99,7 @@ type ComplexityRoot struct {
 		Accounts            func(childComplexity int) int
 		Agents              func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		Hours               func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Name                func(childComplexity int) int
 		OfferTimeoutSeconds func(childComplexity int) int
@@ -842,6 +843,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatService.CreatedAt(childComplexity), true
+	case "ChatService.hours":
+		if e.ComplexityRoot.ChatService.Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatService.Hours(childComplexity), true
 	case "ChatService.id":
 		if e.ComplexityRoot.ChatService.ID == nil {
 			break
@@ -3221,6 +3228,11 @@ input ChatServiceInput {
   requiredSkills: [SkillInput!]
   "IANA time zone of the service's hours (default UTC)."
   timeZone: String
+  """
+  Opening hours in that zone, as "Mon-Fri 09:00-18:00; Sat 10:00-14:00" (empty: always open).
+  A customer who writes outside them is told so (OUTSIDE_HOURS) and still waits in the queue.
+  """
+  hours: String
   "How long an agent has to accept an offer (default 30, 5 to 3600)."
   offerTimeoutSeconds: Int
   "The integration accounts whose new conversations enter this queue; an account belongs to at most one service."
@@ -3837,6 +3849,8 @@ func (ec *executionContext) childFields_ChatService(ctx context.Context, field g
 		return ec.fieldContext_ChatService_priority(ctx, field)
 	case "timeZone":
 		return ec.fieldContext_ChatService_timeZone(ctx, field)
+	case "hours":
+		return ec.fieldContext_ChatService_hours(ctx, field)
 	case "offerTimeoutSeconds":
 		return ec.fieldContext_ChatService_offerTimeoutSeconds(ctx, field)
 	case "agents":
@@ -6439,6 +6453,29 @@ func (ec *executionContext) _ChatService_timeZone(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_ChatService_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatService", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatService_hours(ctx context.Context, field graphql.CollectedField, obj *ent.ChatService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatService_hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatService_hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChatService", field, false, false, "String")
 }
 
@@ -16682,7 +16719,7 @@ func (ec *executionContext) unmarshalInputChatServiceInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "priority", "requiredSkills", "timeZone", "offerTimeoutSeconds", "accountIds", "agentIds"}
+	fieldsInOrder := [...]string{"name", "priority", "requiredSkills", "timeZone", "hours", "offerTimeoutSeconds", "accountIds", "agentIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16717,6 +16754,13 @@ func (ec *executionContext) unmarshalInputChatServiceInput(ctx context.Context, 
 				return it, err
 			}
 			it.TimeZone = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
 		case "offerTimeoutSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offerTimeoutSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -16819,7 +16863,7 @@ func (ec *executionContext) unmarshalInputChatServiceWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "offerTimeoutSeconds", "offerTimeoutSecondsNEQ", "offerTimeoutSecondsIn", "offerTimeoutSecondsNotIn", "offerTimeoutSecondsGT", "offerTimeoutSecondsGTE", "offerTimeoutSecondsLT", "offerTimeoutSecondsLTE", "hasAgents", "hasAgentsWith", "hasAccounts", "hasAccountsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "hours", "hoursNEQ", "hoursIn", "hoursNotIn", "hoursGT", "hoursGTE", "hoursLT", "hoursLTE", "hoursContains", "hoursHasPrefix", "hoursHasSuffix", "hoursEqualFold", "hoursContainsFold", "offerTimeoutSeconds", "offerTimeoutSecondsNEQ", "offerTimeoutSecondsIn", "offerTimeoutSecondsNotIn", "offerTimeoutSecondsGT", "offerTimeoutSecondsGTE", "offerTimeoutSecondsLT", "offerTimeoutSecondsLTE", "hasAgents", "hasAgentsWith", "hasAccounts", "hasAccountsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17141,6 +17185,97 @@ func (ec *executionContext) unmarshalInputChatServiceWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.TimeZoneContainsFold = data
+		case "hours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hours"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hours = data
+		case "hoursNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursNEQ = data
+		case "hoursIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursIn = data
+		case "hoursNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursNotIn = data
+		case "hoursGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursGT = data
+		case "hoursGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursGTE = data
+		case "hoursLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursLT = data
+		case "hoursLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursLTE = data
+		case "hoursContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursContains = data
+		case "hoursHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursHasPrefix = data
+		case "hoursHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursHasSuffix = data
+		case "hoursEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursEqualFold = data
+		case "hoursContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hoursContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HoursContainsFold = data
 		case "offerTimeoutSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offerTimeoutSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -21344,6 +21479,11 @@ func (ec *executionContext) _ChatService(ctx context.Context, sel ast.SelectionS
 			}
 		case "timeZone":
 			out.Values[i] = ec._ChatService_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hours":
+			out.Values[i] = ec._ChatService_hours(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -12,7 +12,7 @@ import (
 // serviceInput maps a chat service's GraphQL input to the core's; absent
 // lists stay nil (unchanged), given ones (even empty) replace.
 func serviceInput(in model.ChatServiceInput) inbox.ServiceInput {
-	out := inbox.ServiceInput{Name: in.Name, Priority: in.Priority, TimeZone: in.TimeZone,
+	out := inbox.ServiceInput{Name: in.Name, Priority: in.Priority, TimeZone: in.TimeZone, Hours: in.Hours,
 		OfferTimeoutSeconds: in.OfferTimeoutSeconds, RequiredSkills: skillList(in.RequiredSkills)}
 	if in.AccountIds != nil {
 		out.AccountIDs = &in.AccountIds

@@ -3,11 +3,13 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
@@ -340,4 +342,39 @@ func TestScenarioTimeoutAndCustomerLeaving(t *testing.T) {
 	if got := s.textsTo(9102); len(got) != 0 {
 		t.Fatalf("the customer who left was sent %q", got)
 	}
+}
+
+// TestOutsideHours: a customer who writes outside the service's opening hours
+// is told so (and still waits in the queue); within them, not.
+func TestOutsideHours(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("Queued.")},
+		{Event: client.SystemMessageEventEstimatedWait, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventOutsideHours, Mode: client.SystemMessageModeCustom, Text: ptr("We are closed, {customerName}.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Open for half an hour a day, twelve hours from now: closed now.
+	h := (time.Now().UTC().Hour() + 12) % 24
+	closed := fmt.Sprintf("%02d:00-%02d:30", h, h)
+	if _, err := client.UpdateChatService(ctx, s.admin, svc, client.ChatServiceInput{Hours: &closed}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(1, 1, 9201, "hello?"), s.secret)
+	if got := s.waitTexts(t, 9201, 2); got[0] != "We are closed, Nic Pottier." || got[1] != "Queued." {
+		t.Fatalf("outside hours: %q", got)
+	}
+	open := "00:00-24:00"
+	if _, err := client.UpdateChatService(ctx, s.admin, svc, client.ChatServiceInput{Hours: &open}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 9202, "hello"), s.secret)
+	if got := s.waitTexts(t, 9202, 1); len(got) != 1 || got[0] != "Queued." {
+		t.Fatalf("within hours: %q", got)
+	}
+	_, err := client.UpdateChatService(ctx, s.admin, svc, client.ChatServiceInput{Hours: ptr("Someday 25:00")})
+	wantCode(t, err, "BAD_USER_INPUT")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/chatservice"
@@ -27,6 +28,7 @@ import (
 type ServiceInput struct {
 	Name                *string
 	Priority            *int
+	Hours               *string
 	RequiredSkills      *[]core.Skill
 	TimeZone            *string
 	OfferTimeoutSeconds *int
@@ -58,6 +60,11 @@ func validateService(in ServiceInput, creating bool) error {
 	if in.TimeZone != nil {
 		if _, err := time.LoadLocation(*in.TimeZone); err != nil || *in.TimeZone == "" || *in.TimeZone == "Local" {
 			v.Add("timeZone", "must be an IANA time zone such as Europe/Berlin")
+		}
+	}
+	if in.Hours != nil && strings.TrimSpace(*in.Hours) != "" {
+		if _, err := scenario.ParseHours(*in.Hours); err != nil {
+			v.Add("hours", "%s", err.Error())
 		}
 	}
 	if in.OfferTimeoutSeconds != nil && (*in.OfferTimeoutSeconds < minOfferTimeout || *in.OfferTimeoutSeconds > maxOfferTimeout) {
@@ -133,6 +140,9 @@ func (s *Service) CreateService(ctx context.Context, in ServiceInput) (*ent.Chat
 		if in.TimeZone != nil {
 			create.SetTimeZone(*in.TimeZone)
 		}
+		if in.Hours != nil {
+			create.SetHours(strings.TrimSpace(*in.Hours))
+		}
 		if in.OfferTimeoutSeconds != nil {
 			create.SetOfferTimeoutSeconds(*in.OfferTimeoutSeconds)
 		}
@@ -180,6 +190,9 @@ func (s *Service) UpdateService(ctx context.Context, id int, in ServiceInput) (*
 		}
 		if in.TimeZone != nil {
 			up.SetTimeZone(*in.TimeZone)
+		}
+		if in.Hours != nil {
+			up.SetHours(strings.TrimSpace(*in.Hours))
 		}
 		if in.OfferTimeoutSeconds != nil {
 			up.SetOfferTimeoutSeconds(*in.OfferTimeoutSeconds)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -102,6 +103,9 @@ func (s *Service) greetEntered(ctx context.Context, c *ent.Client, rec *recorder
 		if err := s.tell(ctx, c, rec, conv, sysmsg.ConversationStarted, sysmsg.Vars{}); err != nil {
 			return err
 		}
+		if err := s.tellIfClosed(ctx, c, rec, conv); err != nil {
+			return err
+		}
 		if !conv.Routable {
 			// A scenario talks first; its Find Agent block queues it.
 			if err := s.startScenario(ctx, c, rec, conv, text); err != nil {
@@ -182,4 +186,28 @@ func (s *Service) tellPositions(ctx context.Context, c *ent.Client, rec *recorde
 		}
 	}
 	return nil
+}
+
+// tellIfClosed tells a customer who writes outside the service's opening
+// hours that it is closed (the conversation still waits in the queue).
+func (s *Service) tellIfClosed(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation) error {
+	if conv.ServiceID == nil {
+		return nil
+	}
+	svc, err := c.ChatService.Get(ctx, *conv.ServiceID)
+	if err != nil || svc.Hours == "" {
+		return nil
+	}
+	hours, err := scenario.ParseHours(svc.Hours)
+	if err != nil {
+		return nil
+	}
+	loc, err := time.LoadLocation(svc.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	if hours.Contains(s.now().In(loc)) {
+		return nil
+	}
+	return s.tell(ctx, c, rec, conv, sysmsg.OutsideHours, sysmsg.Vars{})
 }

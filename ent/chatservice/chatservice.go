@@ -29,6 +29,8 @@ const (
 	FieldRequiredSkills = "required_skills"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
+	// FieldHours holds the string denoting the hours field in the database.
+	FieldHours = "hours"
 	// FieldOfferTimeoutSeconds holds the string denoting the offer_timeout_seconds field in the database.
 	FieldOfferTimeoutSeconds = "offer_timeout_seconds"
 	// FieldScenario holds the string denoting the scenario field in the database.
@@ -72,6 +74,7 @@ var Columns = []string{
 	FieldPriority,
 	FieldRequiredSkills,
 	FieldTimeZone,
+	FieldHours,
 	FieldOfferTimeoutSeconds,
 	FieldScenario,
 }
@@ -114,6 +117,10 @@ var (
 	DefaultTimeZone string
 	// TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	TimeZoneValidator func(string) error
+	// DefaultHours holds the default value on creation for the "hours" field.
+	DefaultHours string
+	// HoursValidator is a validator for the "hours" field. It is called by the builders before save.
+	HoursValidator func(string) error
 	// DefaultOfferTimeoutSeconds holds the default value on creation for the "offer_timeout_seconds" field.
 	DefaultOfferTimeoutSeconds int
 	// OfferTimeoutSecondsValidator is a validator for the "offer_timeout_seconds" field. It is called by the builders before save.
@@ -156,6 +163,11 @@ func ByPriority(opts ...sql.OrderTermOption) OrderOption {
 // ByTimeZone orders the results by the time_zone field.
 func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByHours orders the results by the hours field.
+func ByHours(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHours, opts...).ToFunc()
 }
 
 // ByOfferTimeoutSeconds orders the results by the offer_timeout_seconds field.

@@ -85,6 +85,11 @@ func TimeZone(v string) predicate.ChatService {
 	return predicate.ChatService(sql.FieldEQ(FieldTimeZone, v))
 }
 
+// Hours applies equality check predicate on the "hours" field. It's identical to HoursEQ.
+func Hours(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldHours, v))
+}
+
 // OfferTimeoutSeconds applies equality check predicate on the "offer_timeout_seconds" field. It's identical to OfferTimeoutSecondsEQ.
 func OfferTimeoutSeconds(v int) predicate.ChatService {
 	return predicate.ChatService(sql.FieldEQ(FieldOfferTimeoutSeconds, v))
@@ -373,6 +378,71 @@ func TimeZoneEqualFold(v string) predicate.ChatService {
 // TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
 func TimeZoneContainsFold(v string) predicate.ChatService {
 	return predicate.ChatService(sql.FieldContainsFold(FieldTimeZone, v))
+}
+
+// HoursEQ applies the EQ predicate on the "hours" field.
+func HoursEQ(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldHours, v))
+}
+
+// HoursNEQ applies the NEQ predicate on the "hours" field.
+func HoursNEQ(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNEQ(FieldHours, v))
+}
+
+// HoursIn applies the In predicate on the "hours" field.
+func HoursIn(vs ...string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldIn(FieldHours, vs...))
+}
+
+// HoursNotIn applies the NotIn predicate on the "hours" field.
+func HoursNotIn(vs ...string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNotIn(FieldHours, vs...))
+}
+
+// HoursGT applies the GT predicate on the "hours" field.
+func HoursGT(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGT(FieldHours, v))
+}
+
+// HoursGTE applies the GTE predicate on the "hours" field.
+func HoursGTE(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGTE(FieldHours, v))
+}
+
+// HoursLT applies the LT predicate on the "hours" field.
+func HoursLT(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLT(FieldHours, v))
+}
+
+// HoursLTE applies the LTE predicate on the "hours" field.
+func HoursLTE(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLTE(FieldHours, v))
+}
+
+// HoursContains applies the Contains predicate on the "hours" field.
+func HoursContains(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldContains(FieldHours, v))
+}
+
+// HoursHasPrefix applies the HasPrefix predicate on the "hours" field.
+func HoursHasPrefix(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldHasPrefix(FieldHours, v))
+}
+
+// HoursHasSuffix applies the HasSuffix predicate on the "hours" field.
+func HoursHasSuffix(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldHasSuffix(FieldHours, v))
+}
+
+// HoursEqualFold applies the EqualFold predicate on the "hours" field.
+func HoursEqualFold(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEqualFold(FieldHours, v))
+}
+
+// HoursContainsFold applies the ContainsFold predicate on the "hours" field.
+func HoursContainsFold(v string) predicate.ChatService {
+	return predicate.ChatService(sql.FieldContainsFold(FieldHours, v))
 }
 
 // OfferTimeoutSecondsEQ applies the EQ predicate on the "offer_timeout_seconds" field.

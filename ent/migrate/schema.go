@@ -56,6 +56,7 @@ var (
 		{Name: "priority", Type: field.TypeInt, Default: 0},
 		{Name: "required_skills", Type: field.TypeJSON, Nullable: true},
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
+		{Name: "hours", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "offer_timeout_seconds", Type: field.TypeInt, Default: 30},
 		{Name: "scenario", Type: field.TypeBytes, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
@@ -68,7 +69,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "chat_services_tenants_tenant",
-				Columns:    []*schema.Column{ChatServicesColumns[9]},
+				Columns:    []*schema.Column{ChatServicesColumns[10]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -77,7 +78,7 @@ var (
 			{
 				Name:    "chatservice_tenant_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{ChatServicesColumns[9], ChatServicesColumns[3]},
+				Columns: []*schema.Column{ChatServicesColumns[10], ChatServicesColumns[3]},
 			},
 		},
 	}

@@ -101,8 +101,14 @@ func init() {
 	chatservice.DefaultTimeZone = chatserviceDescTimeZone.Default.(string)
 	// chatservice.TimeZoneValidator is a validator for the "time_zone" field. It is called by the builders before save.
 	chatservice.TimeZoneValidator = chatserviceDescTimeZone.Validators[0].(func(string) error)
+	// chatserviceDescHours is the schema descriptor for hours field.
+	chatserviceDescHours := chatserviceFields[4].Descriptor()
+	// chatservice.DefaultHours holds the default value on creation for the hours field.
+	chatservice.DefaultHours = chatserviceDescHours.Default.(string)
+	// chatservice.HoursValidator is a validator for the "hours" field. It is called by the builders before save.
+	chatservice.HoursValidator = chatserviceDescHours.Validators[0].(func(string) error)
 	// chatserviceDescOfferTimeoutSeconds is the schema descriptor for offer_timeout_seconds field.
-	chatserviceDescOfferTimeoutSeconds := chatserviceFields[4].Descriptor()
+	chatserviceDescOfferTimeoutSeconds := chatserviceFields[5].Descriptor()
 	// chatservice.DefaultOfferTimeoutSeconds holds the default value on creation for the offer_timeout_seconds field.
 	chatservice.DefaultOfferTimeoutSeconds = chatserviceDescOfferTimeoutSeconds.Default.(int)
 	// chatservice.OfferTimeoutSecondsValidator is a validator for the "offer_timeout_seconds" field. It is called by the builders before save.

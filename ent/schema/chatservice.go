@@ -37,6 +37,11 @@ func (ChatService) Fields() []ent.Field {
 		field.JSON("required_skills", []core.Skill{}).Optional().Annotations(skip),
 		// TimeZone is the IANA zone of the service's hours (scenario If blocks).
 		field.String("time_zone").Default("UTC").MaxLen(64),
+		// Hours are the service's opening hours in its time zone (core/scenario's
+		// schedule syntax, "Mon-Fri 09:00-18:00"); empty: always open. A
+		// customer who writes outside them is told so (OUTSIDE_HOURS) and
+		// waits in the queue.
+		field.String("hours").Default("").MaxLen(500),
 		// OfferTimeoutSeconds is how long an agent has to accept an offer
 		// before it moves on to the next agent.
 		field.Int("offer_timeout_seconds").Default(30).Positive(),

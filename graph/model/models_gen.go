@@ -106,6 +106,9 @@ type ChatServiceInput struct {
 	RequiredSkills []*core.Skill `json:"requiredSkills,omitempty"`
 	// IANA time zone of the service's hours (default UTC).
 	TimeZone *string `json:"timeZone,omitempty"`
+	// Opening hours in that zone, as "Mon-Fri 09:00-18:00; Sat 10:00-14:00" (empty: always open).
+	// A customer who writes outside them is told so (OUTSIDE_HOURS) and still waits in the queue.
+	Hours *string `json:"hours,omitempty"`
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds,omitempty"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
