@@ -127,10 +127,10 @@ func (s *Service) scenarioInput(ctx context.Context, c *ent.Client, rec *recorde
 }
 
 // scenarioMessage feeds a customer's message to conv's run. Most
-// conversations have none: the touch that filed the message says so without
-// a read.
+// conversations have none: the touch that filed the message returned the
+// run's state, so that takes no read.
 func (s *Service) scenarioMessage(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, text string) error {
-	if conv.ServiceID == nil || (conv.ScenarioState == nil && !conv.Queued && conv.ClosedAt == nil) {
+	if conv.ServiceID == nil || len(conv.ScenarioState) == 0 {
 		return nil
 	}
 	return s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputCustomerMessage, Text: text})

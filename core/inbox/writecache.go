@@ -121,7 +121,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 		Set(conversation.FieldLastMessageID, messageID).
 		Where(entsql.And(entsql.EQ(conversation.FieldID, convID), entsql.EQ(conversation.FieldStatus, conversation.StatusOPEN.String()))).
 		Returning(conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID,
-			conversation.FieldQueued, conversation.FieldOfferedToID, conversation.FieldServiceID).
+			conversation.FieldQueued, conversation.FieldOfferedToID, conversation.FieldServiceID, conversation.FieldScenarioState).
 		Query()
 	rows, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 	}
 	conv := &ent.Conversation{ID: convID, Status: conversation.StatusOPEN, LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
 	var assignee, offered, service sql.NullInt64
-	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee, &conv.Queued, &offered, &service); err != nil {
+	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee, &conv.Queued, &offered, &service, &conv.ScenarioState); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)
 	}
 	conv.AssigneeID, conv.OfferedToID, conv.ServiceID = nullInt(assignee), nullInt(offered), nullInt(service)
