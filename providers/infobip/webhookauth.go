@@ -39,7 +39,12 @@ func validBasic(header, apiKey, accountID string) bool {
 	if want == "" || !ok || !strings.EqualFold(scheme, "Basic") {
 		return false
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+	cred = strings.TrimSpace(cred)
+	// The decoder would skip line breaks inside; only the plain spelling counts.
+	if strings.ContainsAny(cred, "\r\n") {
+		return false
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(cred)
 	if err != nil {
 		return false
 	}

@@ -57,7 +57,12 @@ func validSignature(token, rawURL string, form url.Values, sig string) bool {
 	if token == "" || rawURL == "" || sig == "" {
 		return false
 	}
-	got, err := base64.StdEncoding.DecodeString(sig)
+	// Only the canonical spelling: the decoder would skip line breaks inside
+	// the header, so an altered header could still pass.
+	if len(sig) != base64.StdEncoding.EncodedLen(sha1.Size) {
+		return false
+	}
+	got, err := base64.StdEncoding.Strict().DecodeString(sig)
 	if err != nil || len(got) != sha1.Size {
 		return false
 	}
