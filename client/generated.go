@@ -3211,6 +3211,11 @@ type ChatServiceInput struct {
 	Hours *string `json:"hours"`
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds"`
+	// Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
+	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+	InactivityWarningSeconds *int `json:"inactivityWarningSeconds"`
+	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400.
+	InactivityCloseSeconds *int `json:"inactivityCloseSeconds"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
 	AccountIds []string `json:"accountIds"`
 	// The agents (and supervisors) who serve it; none means every agent of the tenant.
@@ -3234,6 +3239,12 @@ func (v *ChatServiceInput) GetHours() *string { return v.Hours }
 
 // GetOfferTimeoutSeconds returns ChatServiceInput.OfferTimeoutSeconds, and is useful for accessing the field via an interface.
 func (v *ChatServiceInput) GetOfferTimeoutSeconds() *int { return v.OfferTimeoutSeconds }
+
+// GetInactivityWarningSeconds returns ChatServiceInput.InactivityWarningSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetInactivityWarningSeconds() *int { return v.InactivityWarningSeconds }
+
+// GetInactivityCloseSeconds returns ChatServiceInput.InactivityCloseSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceInput) GetInactivityCloseSeconds() *int { return v.InactivityCloseSeconds }
 
 // GetAccountIds returns ChatServiceInput.AccountIds, and is useful for accessing the field via an interface.
 func (v *ChatServiceInput) GetAccountIds() []string { return v.AccountIds }

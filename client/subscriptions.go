@@ -35,18 +35,21 @@ var errSubscriptionsClosed = errors.New("subscriptions: connection closed")
 // channels its reader may be sending on (a data race and a panic), and blocks
 // its reader on an unbuffered error channel.
 //
-// Delivery: one reader goroutine reads the connection and is the only sender
-// on the callers' channels. The generated ForwardData functions send on the
-// channel they are given, blocking, so the reader hands them a private
-// channel with room for one value and then offers that value to the caller's
-// channel, giving up when the subscription or the connection ends. A caller
-// that stops reading therefore holds up the whole connection (including
-// answers to pings), but never a Close or Unsubscribe.
+// Delivery: one reader goroutine reads the connection and never waits for a
+// caller, so it always answers pings: a caller busy with an event does not
+// get its connection closed as dead. The generated ForwardData functions
+// send on the channel they are given, blocking, so the reader hands them a
+// private channel with room for one value and queues that value on the
+// subscription; each subscription's pump goroutine is the only sender on the
+// caller's channel and offers the queue in order. A caller that falls
+// maxQueued values behind loses the subscription (with an error), as a
+// server cuts off a slow subscriber, rather than the client's memory growing
+// without bound.
 //
-// Every subscription channel is closed exactly once, guarded by its
-// subscription's mutex, which the reader holds while offering a value: when
-// the server completes or fails the subscription, on Unsubscribe, or when the
-// connection ends. Subscribe also closes it when it fails.
+// Every subscription channel is closed exactly once, by its pump: at once on
+// Unsubscribe or Close, or when Subscribe fails; after the values already
+// received when the server completes or fails the subscription or the
+// connection ends, so nothing that arrived is dropped.
 type subscriptionClient struct {
 	url    string
 	http   *http.Client
@@ -109,7 +112,7 @@ func (c *subscriptionClient) Start(ctx context.Context) (chan error, error) {
 
 	conn, err := c.handshake(ctx)
 	if err != nil {
-		c.end(err)
+		c.end(err, false)
 		close(c.errc)
 		close(c.readerDone)
 		return nil, err
@@ -188,7 +191,7 @@ func (c *subscriptionClient) read() {
 	if c.closing.Load() {
 		err = nil
 	}
-	c.end(err)
+	c.end(err, true)
 	c.conn.CloseNow()
 }
 
@@ -213,7 +216,7 @@ func (c *subscriptionClient) readMessages() error {
 			}
 		case "complete":
 			if sub := c.remove(m.ID); sub != nil {
-				sub.end()
+				sub.finish()
 			}
 		case "ping":
 			if err := c.send(wsMessage{Type: "pong", Payload: m.Payload}); err != nil {
@@ -231,8 +234,10 @@ func (c *subscriptionClient) forward(id string, sub *subscription, payload json.
 	// ForwardData blocks on an unbuffered channel; give it one with room.
 	tmp := reflect.MakeChan(reflect.ChanOf(reflect.BothDir, sub.ch.Type().Elem()), 1)
 	err := sub.forwardData(tmp.Interface(), payload)
-	if v, ok := tmp.TryRecv(); ok {
-		sub.deliver(v, c.done)
+	if v, ok := tmp.TryRecv(); ok && !sub.push(v) {
+		c.report(fmt.Errorf("subscriptions: subscription %s: the caller fell %d responses behind", id, maxQueued))
+		_ = c.Unsubscribe(id)
+		return
 	}
 	if err != nil {
 		c.report(fmt.Errorf("subscriptions: subscription %s: %w", id, err))
@@ -244,7 +249,7 @@ func (c *subscriptionClient) forward(id string, sub *subscription, payload json.
 	}
 	if final {
 		if sub := c.remove(id); sub != nil {
-			sub.end()
+			sub.finish()
 		}
 	}
 }
@@ -272,7 +277,7 @@ func (c *subscriptionClient) Subscribe(req *graphql.Request, interfaceChan any, 
 	if ch.Kind() != reflect.Chan || ch.Type().ChanDir()&reflect.SendDir == 0 {
 		return "", fmt.Errorf("subscriptions: %T is not a channel to send on", interfaceChan)
 	}
-	sub := &subscription{ch: ch, forwardData: forwardDataFunc, done: make(chan struct{})}
+	sub := newSubscription(ch, forwardDataFunc)
 	if req == nil || forwardDataFunc == nil {
 		sub.end()
 		return "", errors.New("subscriptions: nil request or forward function")
@@ -343,7 +348,7 @@ func (c *subscriptionClient) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		c.closing.Store(true)
-		c.end(nil) // wakes a blocked delivery and closes the channels
+		c.end(nil, false) // stops the pumps and closes the channels
 		// After end: either Start sees the connection ended, or Close sees conn.
 		c.mu.Lock()
 		conn := c.conn
@@ -367,8 +372,9 @@ func (c *subscriptionClient) Err() error {
 }
 
 // end ends the connection's subscriptions once, recording err (if not nil)
-// as its first error.
-func (c *subscriptionClient) end(err error) {
+// as its first error. With drain, each channel still gets the values already
+// received before it closes; without, it closes at once.
+func (c *subscriptionClient) end(err error, drain bool) {
 	if err != nil {
 		c.report(err)
 	}
@@ -383,7 +389,11 @@ func (c *subscriptionClient) end(err error) {
 	c.mu.Unlock()
 	close(c.done)
 	for _, sub := range subs {
-		sub.end()
+		if drain {
+			sub.finish()
+		} else {
+			sub.end()
+		}
 	}
 }
 
@@ -452,40 +462,108 @@ func readMessage(ctx context.Context, conn *websocket.Conn) (wsMessage, error) {
 	}
 }
 
-// subscription is one subscription's caller channel.
+// maxQueued is how many received responses a subscription holds for a
+// caller that has not taken them before it is ended.
+const maxQueued = 10000
+
+// subscription is one subscription's caller channel and the responses
+// queued for it.
 type subscription struct {
-	ch          reflect.Value // the caller's channel
+	ch          reflect.Value // the caller's channel; only the pump sends on it and closes it
 	forwardData graphql.ForwardDataFunction
-	done        chan struct{} // closed when the subscription ends
+	done        chan struct{} // closed to stop the pump at once
 	endOnce     sync.Once
+	pumped      chan struct{} // closed when the pump has closed ch
 
-	mu     sync.Mutex // held while offering a value on ch
-	closed bool       // ch is closed
+	mu    sync.Mutex
+	queue []reflect.Value
+	last  bool          // nothing more will be queued: close ch once the queue is offered
+	wake  chan struct{} // signals the pump (room for one)
 }
 
-// deliver offers v to the caller until it is taken or the subscription or
-// the connection ends.
-func (s *subscription) deliver(v reflect.Value, connDone <-chan struct{}) {
+// newSubscription starts the pump of a subscription whose responses go to ch.
+func newSubscription(ch reflect.Value, forwardData graphql.ForwardDataFunction) *subscription {
+	s := &subscription{ch: ch, forwardData: forwardData, done: make(chan struct{}),
+		pumped: make(chan struct{}), wake: make(chan struct{}, 1)}
+	go s.pump()
+	return s
+}
+
+// push queues v for the caller; false when the caller is maxQueued behind.
+// Values after finish or end are dropped.
+func (s *subscription) push(v reflect.Value) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return
+	if s.last {
+		s.mu.Unlock()
+		return true
 	}
-	reflect.Select([]reflect.SelectCase{
-		{Dir: reflect.SelectSend, Chan: s.ch, Send: v},
-		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(s.done)},
-		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(connDone)},
-	})
+	if len(s.queue) >= maxQueued {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, v)
+	s.mu.Unlock()
+	s.signal()
+	return true
 }
 
-// end closes the caller's channel, once. A delivery in progress gives up
-// first, so end does not wait for the caller.
+func (s *subscription) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pump offers the queue to the caller in order until the subscription ends,
+// then closes the caller's channel.
+func (s *subscription) pump() {
+	defer close(s.pumped)
+	defer s.ch.Close()
+	cases := []reflect.SelectCase{
+		{Dir: reflect.SelectSend, Chan: s.ch},
+		{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(s.done)},
+	}
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			last := s.last
+			s.mu.Unlock()
+			if last {
+				return
+			}
+			select {
+			case <-s.wake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		v := s.queue[0]
+		s.queue[0] = reflect.Value{}
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		cases[0].Send = v
+		if chosen, _, _ := reflect.Select(cases); chosen == 1 {
+			return
+		}
+	}
+}
+
+// finish ends the subscription after the caller has been offered what is
+// queued (the server completed it, or the connection ended).
+func (s *subscription) finish() {
+	s.mu.Lock()
+	s.last = true
+	s.mu.Unlock()
+	s.signal()
+}
+
+// end ends the subscription at once: the caller's channel is closed, with
+// anything still queued dropped, by the time end returns.
 func (s *subscription) end() {
 	s.endOnce.Do(func() { close(s.done) })
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.closed {
-		s.closed = true
-		s.ch.Close()
-	}
+	s.last = true
+	s.mu.Unlock()
+	<-s.pumped
 }

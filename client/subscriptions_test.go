@@ -183,6 +183,16 @@ func (f *fakeServer) respond(ctx context.Context, conn *websocket.Conn, send fun
 			}
 			f.sent.Add(1)
 		}
+	case "pingAfterData":
+		for n := 1; n <= 3; n++ {
+			if next(n) != nil {
+				return
+			}
+		}
+		if send(wsMessage{Type: "ping", Payload: json.RawMessage(`{"seq":2}`)}) != nil {
+			return
+		}
+		send(wsMessage{ID: id, Type: "complete"})
 	case "error":
 		send(wsMessage{ID: id, Type: "error", Payload: json.RawMessage(`[{"message":"forbidden","extensions":{"code":"FORBIDDEN"}}]`)})
 	case "drop":
@@ -557,4 +567,31 @@ func TestErrorsResponse(t *testing.T) {
 			t.Errorf("errorsResponse(%s) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// TestSubscriptionsAnswerPingsWhileTheCallerIsBusy: a caller that has not
+// taken its data yet does not stop the client answering the server's pings
+// (a server would close the connection as dead), and still gets every value,
+// in order, before its channel closes on the server's complete.
+func TestSubscriptionsAnswerPingsWhileTheCallerIsBusy(t *testing.T) {
+	f := newFakeServer(t)
+	c, _ := startClient(t, f, fakeToken)
+	if p := <-f.pongs; string(p) != `{"seq":1}` {
+		t.Fatalf("first pong %s", p)
+	}
+	ch, _ := subscribe(t, c, "pingAfterData")
+	select {
+	case p := <-f.pongs:
+		if string(p) != `{"seq":2}` {
+			t.Fatalf("pong %s", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong while the caller had not read its data")
+	}
+	for n := 1; n <= 3; n++ {
+		if r := receiveResp(t, ch); r.Data.N != n {
+			t.Fatalf("value %d: %+v", n, r)
+		}
+	}
+	waitClosed(t, ch)
 }

@@ -38,6 +38,10 @@ type ChatService struct {
 	Hours string `json:"hours,omitempty"`
 	// OfferTimeoutSeconds holds the value of the "offer_timeout_seconds" field.
 	OfferTimeoutSeconds int `json:"offer_timeout_seconds,omitempty"`
+	// InactivityWarningSeconds holds the value of the "inactivity_warning_seconds" field.
+	InactivityWarningSeconds int `json:"inactivity_warning_seconds,omitempty"`
+	// InactivityCloseSeconds holds the value of the "inactivity_close_seconds" field.
+	InactivityCloseSeconds int `json:"inactivity_close_seconds,omitempty"`
 	// Scenario holds the value of the "scenario" field.
 	Scenario []byte `json:"scenario,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -100,7 +104,7 @@ func (*ChatService) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case chatservice.FieldRequiredSkills, chatservice.FieldScenario:
 			values[i] = new([]byte)
-		case chatservice.FieldID, chatservice.FieldTenantID, chatservice.FieldPriority, chatservice.FieldOfferTimeoutSeconds:
+		case chatservice.FieldID, chatservice.FieldTenantID, chatservice.FieldPriority, chatservice.FieldOfferTimeoutSeconds, chatservice.FieldInactivityWarningSeconds, chatservice.FieldInactivityCloseSeconds:
 			values[i] = new(sql.NullInt64)
 		case chatservice.FieldName, chatservice.FieldTimeZone, chatservice.FieldHours:
 			values[i] = new(sql.NullString)
@@ -182,6 +186,18 @@ func (_m *ChatService) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field offer_timeout_seconds", values[i])
 			} else if value.Valid {
 				_m.OfferTimeoutSeconds = int(value.Int64)
+			}
+		case chatservice.FieldInactivityWarningSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field inactivity_warning_seconds", values[i])
+			} else if value.Valid {
+				_m.InactivityWarningSeconds = int(value.Int64)
+			}
+		case chatservice.FieldInactivityCloseSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field inactivity_close_seconds", values[i])
+			} else if value.Valid {
+				_m.InactivityCloseSeconds = int(value.Int64)
 			}
 		case chatservice.FieldScenario:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -266,6 +282,12 @@ func (_m *ChatService) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("offer_timeout_seconds=")
 	builder.WriteString(fmt.Sprintf("%v", _m.OfferTimeoutSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("inactivity_warning_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InactivityWarningSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("inactivity_close_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InactivityCloseSeconds))
 	builder.WriteString(", ")
 	builder.WriteString("scenario=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Scenario))

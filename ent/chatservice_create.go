@@ -128,6 +128,34 @@ func (_c *ChatServiceCreate) SetNillableOfferTimeoutSeconds(v *int) *ChatService
 	return _c
 }
 
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (_c *ChatServiceCreate) SetInactivityWarningSeconds(v int) *ChatServiceCreate {
+	_c.mutation.SetInactivityWarningSeconds(v)
+	return _c
+}
+
+// SetNillableInactivityWarningSeconds sets the "inactivity_warning_seconds" field if the given value is not nil.
+func (_c *ChatServiceCreate) SetNillableInactivityWarningSeconds(v *int) *ChatServiceCreate {
+	if v != nil {
+		_c.SetInactivityWarningSeconds(*v)
+	}
+	return _c
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (_c *ChatServiceCreate) SetInactivityCloseSeconds(v int) *ChatServiceCreate {
+	_c.mutation.SetInactivityCloseSeconds(v)
+	return _c
+}
+
+// SetNillableInactivityCloseSeconds sets the "inactivity_close_seconds" field if the given value is not nil.
+func (_c *ChatServiceCreate) SetNillableInactivityCloseSeconds(v *int) *ChatServiceCreate {
+	if v != nil {
+		_c.SetInactivityCloseSeconds(*v)
+	}
+	return _c
+}
+
 // SetScenario sets the "scenario" field.
 func (_c *ChatServiceCreate) SetScenario(v []byte) *ChatServiceCreate {
 	_c.mutation.SetScenario(v)
@@ -236,6 +264,14 @@ func (_c *ChatServiceCreate) defaults() error {
 		v := chatservice.DefaultOfferTimeoutSeconds
 		_c.mutation.SetOfferTimeoutSeconds(v)
 	}
+	if _, ok := _c.mutation.InactivityWarningSeconds(); !ok {
+		v := chatservice.DefaultInactivityWarningSeconds
+		_c.mutation.SetInactivityWarningSeconds(v)
+	}
+	if _, ok := _c.mutation.InactivityCloseSeconds(); !ok {
+		v := chatservice.DefaultInactivityCloseSeconds
+		_c.mutation.SetInactivityCloseSeconds(v)
+	}
 	return nil
 }
 
@@ -283,6 +319,22 @@ func (_c *ChatServiceCreate) check() error {
 	if v, ok := _c.mutation.OfferTimeoutSeconds(); ok {
 		if err := chatservice.OfferTimeoutSecondsValidator(v); err != nil {
 			return &ValidationError{Name: "offer_timeout_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.offer_timeout_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.InactivityWarningSeconds(); !ok {
+		return &ValidationError{Name: "inactivity_warning_seconds", err: errors.New(`ent: missing required field "ChatService.inactivity_warning_seconds"`)}
+	}
+	if v, ok := _c.mutation.InactivityWarningSeconds(); ok {
+		if err := chatservice.InactivityWarningSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_warning_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_warning_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.InactivityCloseSeconds(); !ok {
+		return &ValidationError{Name: "inactivity_close_seconds", err: errors.New(`ent: missing required field "ChatService.inactivity_close_seconds"`)}
+	}
+	if v, ok := _c.mutation.InactivityCloseSeconds(); ok {
+		if err := chatservice.InactivityCloseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_close_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_close_seconds": %w`, err)}
 		}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
@@ -346,6 +398,14 @@ func (_c *ChatServiceCreate) createSpec() (*ChatService, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.OfferTimeoutSeconds(); ok {
 		_spec.SetField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)
 		_node.OfferTimeoutSeconds = value
+	}
+	if value, ok := _c.mutation.InactivityWarningSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityWarningSeconds, field.TypeInt, value)
+		_node.InactivityWarningSeconds = value
+	}
+	if value, ok := _c.mutation.InactivityCloseSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityCloseSeconds, field.TypeInt, value)
+		_node.InactivityCloseSeconds = value
 	}
 	if value, ok := _c.mutation.Scenario(); ok {
 		_spec.SetField(chatservice.FieldScenario, field.TypeBytes, value)
@@ -554,6 +614,42 @@ func (u *ChatServiceUpsert) AddOfferTimeoutSeconds(v int) *ChatServiceUpsert {
 	return u
 }
 
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsert) SetInactivityWarningSeconds(v int) *ChatServiceUpsert {
+	u.Set(chatservice.FieldInactivityWarningSeconds, v)
+	return u
+}
+
+// UpdateInactivityWarningSeconds sets the "inactivity_warning_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsert) UpdateInactivityWarningSeconds() *ChatServiceUpsert {
+	u.SetExcluded(chatservice.FieldInactivityWarningSeconds)
+	return u
+}
+
+// AddInactivityWarningSeconds adds v to the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsert) AddInactivityWarningSeconds(v int) *ChatServiceUpsert {
+	u.Add(chatservice.FieldInactivityWarningSeconds, v)
+	return u
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsert) SetInactivityCloseSeconds(v int) *ChatServiceUpsert {
+	u.Set(chatservice.FieldInactivityCloseSeconds, v)
+	return u
+}
+
+// UpdateInactivityCloseSeconds sets the "inactivity_close_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsert) UpdateInactivityCloseSeconds() *ChatServiceUpsert {
+	u.SetExcluded(chatservice.FieldInactivityCloseSeconds)
+	return u
+}
+
+// AddInactivityCloseSeconds adds v to the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsert) AddInactivityCloseSeconds(v int) *ChatServiceUpsert {
+	u.Add(chatservice.FieldInactivityCloseSeconds, v)
+	return u
+}
+
 // SetScenario sets the "scenario" field.
 func (u *ChatServiceUpsert) SetScenario(v []byte) *ChatServiceUpsert {
 	u.Set(chatservice.FieldScenario, v)
@@ -736,6 +832,48 @@ func (u *ChatServiceUpsertOne) AddOfferTimeoutSeconds(v int) *ChatServiceUpsertO
 func (u *ChatServiceUpsertOne) UpdateOfferTimeoutSeconds() *ChatServiceUpsertOne {
 	return u.Update(func(s *ChatServiceUpsert) {
 		s.UpdateOfferTimeoutSeconds()
+	})
+}
+
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsertOne) SetInactivityWarningSeconds(v int) *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetInactivityWarningSeconds(v)
+	})
+}
+
+// AddInactivityWarningSeconds adds v to the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsertOne) AddInactivityWarningSeconds(v int) *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.AddInactivityWarningSeconds(v)
+	})
+}
+
+// UpdateInactivityWarningSeconds sets the "inactivity_warning_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsertOne) UpdateInactivityWarningSeconds() *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateInactivityWarningSeconds()
+	})
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsertOne) SetInactivityCloseSeconds(v int) *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetInactivityCloseSeconds(v)
+	})
+}
+
+// AddInactivityCloseSeconds adds v to the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsertOne) AddInactivityCloseSeconds(v int) *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.AddInactivityCloseSeconds(v)
+	})
+}
+
+// UpdateInactivityCloseSeconds sets the "inactivity_close_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsertOne) UpdateInactivityCloseSeconds() *ChatServiceUpsertOne {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateInactivityCloseSeconds()
 	})
 }
 
@@ -1090,6 +1228,48 @@ func (u *ChatServiceUpsertBulk) AddOfferTimeoutSeconds(v int) *ChatServiceUpsert
 func (u *ChatServiceUpsertBulk) UpdateOfferTimeoutSeconds() *ChatServiceUpsertBulk {
 	return u.Update(func(s *ChatServiceUpsert) {
 		s.UpdateOfferTimeoutSeconds()
+	})
+}
+
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsertBulk) SetInactivityWarningSeconds(v int) *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetInactivityWarningSeconds(v)
+	})
+}
+
+// AddInactivityWarningSeconds adds v to the "inactivity_warning_seconds" field.
+func (u *ChatServiceUpsertBulk) AddInactivityWarningSeconds(v int) *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.AddInactivityWarningSeconds(v)
+	})
+}
+
+// UpdateInactivityWarningSeconds sets the "inactivity_warning_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsertBulk) UpdateInactivityWarningSeconds() *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateInactivityWarningSeconds()
+	})
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsertBulk) SetInactivityCloseSeconds(v int) *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.SetInactivityCloseSeconds(v)
+	})
+}
+
+// AddInactivityCloseSeconds adds v to the "inactivity_close_seconds" field.
+func (u *ChatServiceUpsertBulk) AddInactivityCloseSeconds(v int) *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.AddInactivityCloseSeconds(v)
+	})
+}
+
+// UpdateInactivityCloseSeconds sets the "inactivity_close_seconds" field to the value that was provided on create.
+func (u *ChatServiceUpsertBulk) UpdateInactivityCloseSeconds() *ChatServiceUpsertBulk {
+	return u.Update(func(s *ChatServiceUpsert) {
+		s.UpdateInactivityCloseSeconds()
 	})
 }
 

@@ -141,6 +141,48 @@ func (_u *ChatServiceUpdate) AddOfferTimeoutSeconds(v int) *ChatServiceUpdate {
 	return _u
 }
 
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (_u *ChatServiceUpdate) SetInactivityWarningSeconds(v int) *ChatServiceUpdate {
+	_u.mutation.ResetInactivityWarningSeconds()
+	_u.mutation.SetInactivityWarningSeconds(v)
+	return _u
+}
+
+// SetNillableInactivityWarningSeconds sets the "inactivity_warning_seconds" field if the given value is not nil.
+func (_u *ChatServiceUpdate) SetNillableInactivityWarningSeconds(v *int) *ChatServiceUpdate {
+	if v != nil {
+		_u.SetInactivityWarningSeconds(*v)
+	}
+	return _u
+}
+
+// AddInactivityWarningSeconds adds value to the "inactivity_warning_seconds" field.
+func (_u *ChatServiceUpdate) AddInactivityWarningSeconds(v int) *ChatServiceUpdate {
+	_u.mutation.AddInactivityWarningSeconds(v)
+	return _u
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (_u *ChatServiceUpdate) SetInactivityCloseSeconds(v int) *ChatServiceUpdate {
+	_u.mutation.ResetInactivityCloseSeconds()
+	_u.mutation.SetInactivityCloseSeconds(v)
+	return _u
+}
+
+// SetNillableInactivityCloseSeconds sets the "inactivity_close_seconds" field if the given value is not nil.
+func (_u *ChatServiceUpdate) SetNillableInactivityCloseSeconds(v *int) *ChatServiceUpdate {
+	if v != nil {
+		_u.SetInactivityCloseSeconds(*v)
+	}
+	return _u
+}
+
+// AddInactivityCloseSeconds adds value to the "inactivity_close_seconds" field.
+func (_u *ChatServiceUpdate) AddInactivityCloseSeconds(v int) *ChatServiceUpdate {
+	_u.mutation.AddInactivityCloseSeconds(v)
+	return _u
+}
+
 // SetScenario sets the "scenario" field.
 func (_u *ChatServiceUpdate) SetScenario(v []byte) *ChatServiceUpdate {
 	_u.mutation.SetScenario(v)
@@ -294,6 +336,16 @@ func (_u *ChatServiceUpdate) check() error {
 			return &ValidationError{Name: "offer_timeout_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.offer_timeout_seconds": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.InactivityWarningSeconds(); ok {
+		if err := chatservice.InactivityWarningSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_warning_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_warning_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InactivityCloseSeconds(); ok {
+		if err := chatservice.InactivityCloseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_close_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_close_seconds": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ChatService.tenant"`)
 	}
@@ -352,6 +404,18 @@ func (_u *ChatServiceUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.AddedOfferTimeoutSeconds(); ok {
 		_spec.AddField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InactivityWarningSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityWarningSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInactivityWarningSeconds(); ok {
+		_spec.AddField(chatservice.FieldInactivityWarningSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InactivityCloseSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityCloseSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInactivityCloseSeconds(); ok {
+		_spec.AddField(chatservice.FieldInactivityCloseSeconds, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Scenario(); ok {
 		_spec.SetField(chatservice.FieldScenario, field.TypeBytes, value)
@@ -579,6 +643,48 @@ func (_u *ChatServiceUpdateOne) AddOfferTimeoutSeconds(v int) *ChatServiceUpdate
 	return _u
 }
 
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (_u *ChatServiceUpdateOne) SetInactivityWarningSeconds(v int) *ChatServiceUpdateOne {
+	_u.mutation.ResetInactivityWarningSeconds()
+	_u.mutation.SetInactivityWarningSeconds(v)
+	return _u
+}
+
+// SetNillableInactivityWarningSeconds sets the "inactivity_warning_seconds" field if the given value is not nil.
+func (_u *ChatServiceUpdateOne) SetNillableInactivityWarningSeconds(v *int) *ChatServiceUpdateOne {
+	if v != nil {
+		_u.SetInactivityWarningSeconds(*v)
+	}
+	return _u
+}
+
+// AddInactivityWarningSeconds adds value to the "inactivity_warning_seconds" field.
+func (_u *ChatServiceUpdateOne) AddInactivityWarningSeconds(v int) *ChatServiceUpdateOne {
+	_u.mutation.AddInactivityWarningSeconds(v)
+	return _u
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (_u *ChatServiceUpdateOne) SetInactivityCloseSeconds(v int) *ChatServiceUpdateOne {
+	_u.mutation.ResetInactivityCloseSeconds()
+	_u.mutation.SetInactivityCloseSeconds(v)
+	return _u
+}
+
+// SetNillableInactivityCloseSeconds sets the "inactivity_close_seconds" field if the given value is not nil.
+func (_u *ChatServiceUpdateOne) SetNillableInactivityCloseSeconds(v *int) *ChatServiceUpdateOne {
+	if v != nil {
+		_u.SetInactivityCloseSeconds(*v)
+	}
+	return _u
+}
+
+// AddInactivityCloseSeconds adds value to the "inactivity_close_seconds" field.
+func (_u *ChatServiceUpdateOne) AddInactivityCloseSeconds(v int) *ChatServiceUpdateOne {
+	_u.mutation.AddInactivityCloseSeconds(v)
+	return _u
+}
+
 // SetScenario sets the "scenario" field.
 func (_u *ChatServiceUpdateOne) SetScenario(v []byte) *ChatServiceUpdateOne {
 	_u.mutation.SetScenario(v)
@@ -745,6 +851,16 @@ func (_u *ChatServiceUpdateOne) check() error {
 			return &ValidationError{Name: "offer_timeout_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.offer_timeout_seconds": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.InactivityWarningSeconds(); ok {
+		if err := chatservice.InactivityWarningSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_warning_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_warning_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InactivityCloseSeconds(); ok {
+		if err := chatservice.InactivityCloseSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "inactivity_close_seconds", err: fmt.Errorf(`ent: validator failed for field "ChatService.inactivity_close_seconds": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ChatService.tenant"`)
 	}
@@ -820,6 +936,18 @@ func (_u *ChatServiceUpdateOne) sqlSave(ctx context.Context) (_node *ChatService
 	}
 	if value, ok := _u.mutation.AddedOfferTimeoutSeconds(); ok {
 		_spec.AddField(chatservice.FieldOfferTimeoutSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InactivityWarningSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityWarningSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInactivityWarningSeconds(); ok {
+		_spec.AddField(chatservice.FieldInactivityWarningSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.InactivityCloseSeconds(); ok {
+		_spec.SetField(chatservice.FieldInactivityCloseSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInactivityCloseSeconds(); ok {
+		_spec.AddField(chatservice.FieldInactivityCloseSeconds, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Scenario(); ok {
 		_spec.SetField(chatservice.FieldScenario, field.TypeBytes, value)

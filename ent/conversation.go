@@ -69,6 +69,10 @@ type Conversation struct {
 	ScenarioState []byte `json:"scenario_state,omitempty"`
 	// ScenarioWakeAt holds the value of the "scenario_wake_at" field.
 	ScenarioWakeAt *time.Time `json:"scenario_wake_at,omitempty"`
+	// CustomerIdleAt holds the value of the "customer_idle_at" field.
+	CustomerIdleAt *time.Time `json:"customer_idle_at,omitempty"`
+	// IdleWarned holds the value of the "idle_warned" field.
+	IdleWarned bool `json:"idle_warned,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ConversationQuery when eager-loading is set.
 	Edges        ConversationEdges `json:"edges"`
@@ -182,13 +186,13 @@ func (*Conversation) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case conversation.FieldRequiredSkills, conversation.FieldScenarioState:
 			values[i] = new([]byte)
-		case conversation.FieldQueued, conversation.FieldRoutable, conversation.FieldAbandoned:
+		case conversation.FieldQueued, conversation.FieldRoutable, conversation.FieldAbandoned, conversation.FieldIdleWarned:
 			values[i] = new(sql.NullBool)
 		case conversation.FieldID, conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID, conversation.FieldLastMessageID, conversation.FieldServiceID, conversation.FieldPriority, conversation.FieldOfferedToID:
 			values[i] = new(sql.NullInt64)
 		case conversation.FieldStatus:
 			values[i] = new(sql.NullString)
-		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt, conversation.FieldQueuedAt, conversation.FieldAnsweredAt, conversation.FieldScenarioWakeAt:
+		case conversation.FieldCreatedAt, conversation.FieldUpdatedAt, conversation.FieldLastMessageAt, conversation.FieldClosedAt, conversation.FieldLastInboundAt, conversation.FieldQueuedAt, conversation.FieldAnsweredAt, conversation.FieldScenarioWakeAt, conversation.FieldCustomerIdleAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -354,6 +358,19 @@ func (_m *Conversation) assignValues(columns []string, values []any) error {
 				_m.ScenarioWakeAt = new(time.Time)
 				*_m.ScenarioWakeAt = value.Time
 			}
+		case conversation.FieldCustomerIdleAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field customer_idle_at", values[i])
+			} else if value.Valid {
+				_m.CustomerIdleAt = new(time.Time)
+				*_m.CustomerIdleAt = value.Time
+			}
+		case conversation.FieldIdleWarned:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field idle_warned", values[i])
+			} else if value.Valid {
+				_m.IdleWarned = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -508,6 +525,14 @@ func (_m *Conversation) String() string {
 		builder.WriteString("scenario_wake_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	if v := _m.CustomerIdleAt; v != nil {
+		builder.WriteString("customer_idle_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("idle_warned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdleWarned))
 	builder.WriteByte(')')
 	return builder.String()
 }

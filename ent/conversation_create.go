@@ -297,6 +297,34 @@ func (_c *ConversationCreate) SetNillableScenarioWakeAt(v *time.Time) *Conversat
 	return _c
 }
 
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (_c *ConversationCreate) SetCustomerIdleAt(v time.Time) *ConversationCreate {
+	_c.mutation.SetCustomerIdleAt(v)
+	return _c
+}
+
+// SetNillableCustomerIdleAt sets the "customer_idle_at" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableCustomerIdleAt(v *time.Time) *ConversationCreate {
+	if v != nil {
+		_c.SetCustomerIdleAt(*v)
+	}
+	return _c
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (_c *ConversationCreate) SetIdleWarned(v bool) *ConversationCreate {
+	_c.mutation.SetIdleWarned(v)
+	return _c
+}
+
+// SetNillableIdleWarned sets the "idle_warned" field if the given value is not nil.
+func (_c *ConversationCreate) SetNillableIdleWarned(v *bool) *ConversationCreate {
+	if v != nil {
+		_c.SetIdleWarned(*v)
+	}
+	return _c
+}
+
 // SetTenant sets the "tenant" edge to the Tenant entity.
 func (_c *ConversationCreate) SetTenant(v *Tenant) *ConversationCreate {
 	return _c.SetTenantID(v.ID)
@@ -420,6 +448,10 @@ func (_c *ConversationCreate) defaults() error {
 		v := conversation.DefaultAbandoned
 		_c.mutation.SetAbandoned(v)
 	}
+	if _, ok := _c.mutation.IdleWarned(); !ok {
+		v := conversation.DefaultIdleWarned
+		_c.mutation.SetIdleWarned(v)
+	}
 	return nil
 }
 
@@ -462,6 +494,9 @@ func (_c *ConversationCreate) check() error {
 	}
 	if _, ok := _c.mutation.Abandoned(); !ok {
 		return &ValidationError{Name: "abandoned", err: errors.New(`ent: missing required field "Conversation.abandoned"`)}
+	}
+	if _, ok := _c.mutation.IdleWarned(); !ok {
+		return &ValidationError{Name: "idle_warned", err: errors.New(`ent: missing required field "Conversation.idle_warned"`)}
 	}
 	if len(_c.mutation.TenantIDs()) == 0 {
 		return &ValidationError{Name: "tenant", err: errors.New(`ent: missing required edge "Conversation.tenant"`)}
@@ -562,6 +597,14 @@ func (_c *ConversationCreate) createSpec() (*Conversation, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.ScenarioWakeAt(); ok {
 		_spec.SetField(conversation.FieldScenarioWakeAt, field.TypeTime, value)
 		_node.ScenarioWakeAt = &value
+	}
+	if value, ok := _c.mutation.CustomerIdleAt(); ok {
+		_spec.SetField(conversation.FieldCustomerIdleAt, field.TypeTime, value)
+		_node.CustomerIdleAt = &value
+	}
+	if value, ok := _c.mutation.IdleWarned(); ok {
+		_spec.SetField(conversation.FieldIdleWarned, field.TypeBool, value)
+		_node.IdleWarned = value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -1027,6 +1070,36 @@ func (u *ConversationUpsert) ClearScenarioWakeAt() *ConversationUpsert {
 	return u
 }
 
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (u *ConversationUpsert) SetCustomerIdleAt(v time.Time) *ConversationUpsert {
+	u.Set(conversation.FieldCustomerIdleAt, v)
+	return u
+}
+
+// UpdateCustomerIdleAt sets the "customer_idle_at" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateCustomerIdleAt() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldCustomerIdleAt)
+	return u
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (u *ConversationUpsert) ClearCustomerIdleAt() *ConversationUpsert {
+	u.SetNull(conversation.FieldCustomerIdleAt)
+	return u
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (u *ConversationUpsert) SetIdleWarned(v bool) *ConversationUpsert {
+	u.Set(conversation.FieldIdleWarned, v)
+	return u
+}
+
+// UpdateIdleWarned sets the "idle_warned" field to the value that was provided on create.
+func (u *ConversationUpsert) UpdateIdleWarned() *ConversationUpsert {
+	u.SetExcluded(conversation.FieldIdleWarned)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1421,6 +1494,41 @@ func (u *ConversationUpsertOne) UpdateScenarioWakeAt() *ConversationUpsertOne {
 func (u *ConversationUpsertOne) ClearScenarioWakeAt() *ConversationUpsertOne {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearScenarioWakeAt()
+	})
+}
+
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (u *ConversationUpsertOne) SetCustomerIdleAt(v time.Time) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetCustomerIdleAt(v)
+	})
+}
+
+// UpdateCustomerIdleAt sets the "customer_idle_at" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateCustomerIdleAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateCustomerIdleAt()
+	})
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (u *ConversationUpsertOne) ClearCustomerIdleAt() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearCustomerIdleAt()
+	})
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (u *ConversationUpsertOne) SetIdleWarned(v bool) *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetIdleWarned(v)
+	})
+}
+
+// UpdateIdleWarned sets the "idle_warned" field to the value that was provided on create.
+func (u *ConversationUpsertOne) UpdateIdleWarned() *ConversationUpsertOne {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateIdleWarned()
 	})
 }
 
@@ -1984,6 +2092,41 @@ func (u *ConversationUpsertBulk) UpdateScenarioWakeAt() *ConversationUpsertBulk 
 func (u *ConversationUpsertBulk) ClearScenarioWakeAt() *ConversationUpsertBulk {
 	return u.Update(func(s *ConversationUpsert) {
 		s.ClearScenarioWakeAt()
+	})
+}
+
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (u *ConversationUpsertBulk) SetCustomerIdleAt(v time.Time) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetCustomerIdleAt(v)
+	})
+}
+
+// UpdateCustomerIdleAt sets the "customer_idle_at" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateCustomerIdleAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateCustomerIdleAt()
+	})
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (u *ConversationUpsertBulk) ClearCustomerIdleAt() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.ClearCustomerIdleAt()
+	})
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (u *ConversationUpsertBulk) SetIdleWarned(v bool) *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.SetIdleWarned(v)
+	})
+}
+
+// UpdateIdleWarned sets the "idle_warned" field to the value that was provided on create.
+func (u *ConversationUpsertBulk) UpdateIdleWarned() *ConversationUpsertBulk {
+	return u.Update(func(s *ConversationUpsert) {
+		s.UpdateIdleWarned()
 	})
 }
 

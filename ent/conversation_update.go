@@ -348,6 +348,40 @@ func (_u *ConversationUpdate) ClearScenarioWakeAt() *ConversationUpdate {
 	return _u
 }
 
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (_u *ConversationUpdate) SetCustomerIdleAt(v time.Time) *ConversationUpdate {
+	_u.mutation.SetCustomerIdleAt(v)
+	return _u
+}
+
+// SetNillableCustomerIdleAt sets the "customer_idle_at" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableCustomerIdleAt(v *time.Time) *ConversationUpdate {
+	if v != nil {
+		_u.SetCustomerIdleAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (_u *ConversationUpdate) ClearCustomerIdleAt() *ConversationUpdate {
+	_u.mutation.ClearCustomerIdleAt()
+	return _u
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (_u *ConversationUpdate) SetIdleWarned(v bool) *ConversationUpdate {
+	_u.mutation.SetIdleWarned(v)
+	return _u
+}
+
+// SetNillableIdleWarned sets the "idle_warned" field if the given value is not nil.
+func (_u *ConversationUpdate) SetNillableIdleWarned(v *bool) *ConversationUpdate {
+	if v != nil {
+		_u.SetIdleWarned(*v)
+	}
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdate) SetAssignee(v *User) *ConversationUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -580,6 +614,15 @@ func (_u *ConversationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if _u.mutation.ScenarioWakeAtCleared() {
 		_spec.ClearField(conversation.FieldScenarioWakeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerIdleAt(); ok {
+		_spec.SetField(conversation.FieldCustomerIdleAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerIdleAtCleared() {
+		_spec.ClearField(conversation.FieldCustomerIdleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdleWarned(); ok {
+		_spec.SetField(conversation.FieldIdleWarned, field.TypeBool, value)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1049,6 +1092,40 @@ func (_u *ConversationUpdateOne) ClearScenarioWakeAt() *ConversationUpdateOne {
 	return _u
 }
 
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (_u *ConversationUpdateOne) SetCustomerIdleAt(v time.Time) *ConversationUpdateOne {
+	_u.mutation.SetCustomerIdleAt(v)
+	return _u
+}
+
+// SetNillableCustomerIdleAt sets the "customer_idle_at" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableCustomerIdleAt(v *time.Time) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetCustomerIdleAt(*v)
+	}
+	return _u
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (_u *ConversationUpdateOne) ClearCustomerIdleAt() *ConversationUpdateOne {
+	_u.mutation.ClearCustomerIdleAt()
+	return _u
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (_u *ConversationUpdateOne) SetIdleWarned(v bool) *ConversationUpdateOne {
+	_u.mutation.SetIdleWarned(v)
+	return _u
+}
+
+// SetNillableIdleWarned sets the "idle_warned" field if the given value is not nil.
+func (_u *ConversationUpdateOne) SetNillableIdleWarned(v *bool) *ConversationUpdateOne {
+	if v != nil {
+		_u.SetIdleWarned(*v)
+	}
+	return _u
+}
+
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *ConversationUpdateOne) SetAssignee(v *User) *ConversationUpdateOne {
 	return _u.SetAssigneeID(v.ID)
@@ -1311,6 +1388,15 @@ func (_u *ConversationUpdateOne) sqlSave(ctx context.Context) (_node *Conversati
 	}
 	if _u.mutation.ScenarioWakeAtCleared() {
 		_spec.ClearField(conversation.FieldScenarioWakeAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CustomerIdleAt(); ok {
+		_spec.SetField(conversation.FieldCustomerIdleAt, field.TypeTime, value)
+	}
+	if _u.mutation.CustomerIdleAtCleared() {
+		_spec.ClearField(conversation.FieldCustomerIdleAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.IdleWarned(); ok {
+		_spec.SetField(conversation.FieldIdleWarned, field.TypeBool, value)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -103,6 +103,16 @@ func (_q *ChatServiceQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, chatservice.FieldOfferTimeoutSeconds)
 				fieldSeen[chatservice.FieldOfferTimeoutSeconds] = struct{}{}
 			}
+		case "inactivityWarningSeconds":
+			if _, ok := fieldSeen[chatservice.FieldInactivityWarningSeconds]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldInactivityWarningSeconds)
+				fieldSeen[chatservice.FieldInactivityWarningSeconds] = struct{}{}
+			}
+		case "inactivityCloseSeconds":
+			if _, ok := fieldSeen[chatservice.FieldInactivityCloseSeconds]; !ok {
+				selectedFields = append(selectedFields, chatservice.FieldInactivityCloseSeconds)
+				fieldSeen[chatservice.FieldInactivityCloseSeconds] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -101,6 +101,26 @@ type ChatServiceWhereInput struct {
 	OfferTimeoutSecondsLT    *int  `json:"offerTimeoutSecondsLT,omitempty"`
 	OfferTimeoutSecondsLTE   *int  `json:"offerTimeoutSecondsLTE,omitempty"`
 
+	// "inactivity_warning_seconds" field predicates.
+	InactivityWarningSeconds      *int  `json:"inactivityWarningSeconds,omitempty"`
+	InactivityWarningSecondsNEQ   *int  `json:"inactivityWarningSecondsNEQ,omitempty"`
+	InactivityWarningSecondsIn    []int `json:"inactivityWarningSecondsIn,omitempty"`
+	InactivityWarningSecondsNotIn []int `json:"inactivityWarningSecondsNotIn,omitempty"`
+	InactivityWarningSecondsGT    *int  `json:"inactivityWarningSecondsGT,omitempty"`
+	InactivityWarningSecondsGTE   *int  `json:"inactivityWarningSecondsGTE,omitempty"`
+	InactivityWarningSecondsLT    *int  `json:"inactivityWarningSecondsLT,omitempty"`
+	InactivityWarningSecondsLTE   *int  `json:"inactivityWarningSecondsLTE,omitempty"`
+
+	// "inactivity_close_seconds" field predicates.
+	InactivityCloseSeconds      *int  `json:"inactivityCloseSeconds,omitempty"`
+	InactivityCloseSecondsNEQ   *int  `json:"inactivityCloseSecondsNEQ,omitempty"`
+	InactivityCloseSecondsIn    []int `json:"inactivityCloseSecondsIn,omitempty"`
+	InactivityCloseSecondsNotIn []int `json:"inactivityCloseSecondsNotIn,omitempty"`
+	InactivityCloseSecondsGT    *int  `json:"inactivityCloseSecondsGT,omitempty"`
+	InactivityCloseSecondsGTE   *int  `json:"inactivityCloseSecondsGTE,omitempty"`
+	InactivityCloseSecondsLT    *int  `json:"inactivityCloseSecondsLT,omitempty"`
+	InactivityCloseSecondsLTE   *int  `json:"inactivityCloseSecondsLTE,omitempty"`
+
 	// "agents" edge predicates.
 	HasAgents     *bool             `json:"hasAgents,omitempty"`
 	HasAgentsWith []*UserWhereInput `json:"hasAgentsWith,omitempty"`
@@ -369,6 +389,54 @@ func (i *ChatServiceWhereInput) P() (predicate.ChatService, error) {
 	}
 	if i.OfferTimeoutSecondsLTE != nil {
 		predicates = append(predicates, chatservice.OfferTimeoutSecondsLTE(*i.OfferTimeoutSecondsLTE))
+	}
+	if i.InactivityWarningSeconds != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsEQ(*i.InactivityWarningSeconds))
+	}
+	if i.InactivityWarningSecondsNEQ != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsNEQ(*i.InactivityWarningSecondsNEQ))
+	}
+	if len(i.InactivityWarningSecondsIn) > 0 {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsIn(i.InactivityWarningSecondsIn...))
+	}
+	if len(i.InactivityWarningSecondsNotIn) > 0 {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsNotIn(i.InactivityWarningSecondsNotIn...))
+	}
+	if i.InactivityWarningSecondsGT != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsGT(*i.InactivityWarningSecondsGT))
+	}
+	if i.InactivityWarningSecondsGTE != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsGTE(*i.InactivityWarningSecondsGTE))
+	}
+	if i.InactivityWarningSecondsLT != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsLT(*i.InactivityWarningSecondsLT))
+	}
+	if i.InactivityWarningSecondsLTE != nil {
+		predicates = append(predicates, chatservice.InactivityWarningSecondsLTE(*i.InactivityWarningSecondsLTE))
+	}
+	if i.InactivityCloseSeconds != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsEQ(*i.InactivityCloseSeconds))
+	}
+	if i.InactivityCloseSecondsNEQ != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsNEQ(*i.InactivityCloseSecondsNEQ))
+	}
+	if len(i.InactivityCloseSecondsIn) > 0 {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsIn(i.InactivityCloseSecondsIn...))
+	}
+	if len(i.InactivityCloseSecondsNotIn) > 0 {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsNotIn(i.InactivityCloseSecondsNotIn...))
+	}
+	if i.InactivityCloseSecondsGT != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsGT(*i.InactivityCloseSecondsGT))
+	}
+	if i.InactivityCloseSecondsGTE != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsGTE(*i.InactivityCloseSecondsGTE))
+	}
+	if i.InactivityCloseSecondsLT != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsLT(*i.InactivityCloseSecondsLT))
+	}
+	if i.InactivityCloseSecondsLTE != nil {
+		predicates = append(predicates, chatservice.InactivityCloseSecondsLTE(*i.InactivityCloseSecondsLTE))
 	}
 
 	if i.HasAgents != nil {

@@ -813,33 +813,37 @@ func (m *AccountSystemMessageMutation) ResetEdge(name string) error {
 // ChatServiceMutation represents an operation that mutates the ChatService nodes in the graph.
 type ChatServiceMutation struct {
 	config
-	op                       Op
-	typ                      string
-	id                       *int
-	created_at               *time.Time
-	updated_at               *time.Time
-	name                     *string
-	priority                 *int
-	addpriority              *int
-	required_skills          *[]core.Skill
-	appendrequired_skills    []core.Skill
-	time_zone                *string
-	hours                    *string
-	offer_timeout_seconds    *int
-	addoffer_timeout_seconds *int
-	scenario                 *[]byte
-	clearedFields            map[string]struct{}
-	tenant                   *int
-	clearedtenant            bool
-	agents                   map[int]struct{}
-	removedagents            map[int]struct{}
-	clearedagents            bool
-	accounts                 map[int]struct{}
-	removedaccounts          map[int]struct{}
-	clearedaccounts          bool
-	done                     bool
-	oldValue                 func(context.Context) (*ChatService, error)
-	predicates               []predicate.ChatService
+	op                            Op
+	typ                           string
+	id                            *int
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	name                          *string
+	priority                      *int
+	addpriority                   *int
+	required_skills               *[]core.Skill
+	appendrequired_skills         []core.Skill
+	time_zone                     *string
+	hours                         *string
+	offer_timeout_seconds         *int
+	addoffer_timeout_seconds      *int
+	inactivity_warning_seconds    *int
+	addinactivity_warning_seconds *int
+	inactivity_close_seconds      *int
+	addinactivity_close_seconds   *int
+	scenario                      *[]byte
+	clearedFields                 map[string]struct{}
+	tenant                        *int
+	clearedtenant                 bool
+	agents                        map[int]struct{}
+	removedagents                 map[int]struct{}
+	clearedagents                 bool
+	accounts                      map[int]struct{}
+	removedaccounts               map[int]struct{}
+	clearedaccounts               bool
+	done                          bool
+	oldValue                      func(context.Context) (*ChatService, error)
+	predicates                    []predicate.ChatService
 }
 
 var _ ent.Mutation = (*ChatServiceMutation)(nil)
@@ -1333,6 +1337,118 @@ func (m *ChatServiceMutation) ResetOfferTimeoutSeconds() {
 	m.addoffer_timeout_seconds = nil
 }
 
+// SetInactivityWarningSeconds sets the "inactivity_warning_seconds" field.
+func (m *ChatServiceMutation) SetInactivityWarningSeconds(i int) {
+	m.inactivity_warning_seconds = &i
+	m.addinactivity_warning_seconds = nil
+}
+
+// InactivityWarningSeconds returns the value of the "inactivity_warning_seconds" field in the mutation.
+func (m *ChatServiceMutation) InactivityWarningSeconds() (r int, exists bool) {
+	v := m.inactivity_warning_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInactivityWarningSeconds returns the old "inactivity_warning_seconds" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldInactivityWarningSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInactivityWarningSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInactivityWarningSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInactivityWarningSeconds: %w", err)
+	}
+	return oldValue.InactivityWarningSeconds, nil
+}
+
+// AddInactivityWarningSeconds adds i to the "inactivity_warning_seconds" field.
+func (m *ChatServiceMutation) AddInactivityWarningSeconds(i int) {
+	if m.addinactivity_warning_seconds != nil {
+		*m.addinactivity_warning_seconds += i
+	} else {
+		m.addinactivity_warning_seconds = &i
+	}
+}
+
+// AddedInactivityWarningSeconds returns the value that was added to the "inactivity_warning_seconds" field in this mutation.
+func (m *ChatServiceMutation) AddedInactivityWarningSeconds() (r int, exists bool) {
+	v := m.addinactivity_warning_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInactivityWarningSeconds resets all changes to the "inactivity_warning_seconds" field.
+func (m *ChatServiceMutation) ResetInactivityWarningSeconds() {
+	m.inactivity_warning_seconds = nil
+	m.addinactivity_warning_seconds = nil
+}
+
+// SetInactivityCloseSeconds sets the "inactivity_close_seconds" field.
+func (m *ChatServiceMutation) SetInactivityCloseSeconds(i int) {
+	m.inactivity_close_seconds = &i
+	m.addinactivity_close_seconds = nil
+}
+
+// InactivityCloseSeconds returns the value of the "inactivity_close_seconds" field in the mutation.
+func (m *ChatServiceMutation) InactivityCloseSeconds() (r int, exists bool) {
+	v := m.inactivity_close_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInactivityCloseSeconds returns the old "inactivity_close_seconds" field's value of the ChatService entity.
+// If the ChatService object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChatServiceMutation) OldInactivityCloseSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInactivityCloseSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInactivityCloseSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInactivityCloseSeconds: %w", err)
+	}
+	return oldValue.InactivityCloseSeconds, nil
+}
+
+// AddInactivityCloseSeconds adds i to the "inactivity_close_seconds" field.
+func (m *ChatServiceMutation) AddInactivityCloseSeconds(i int) {
+	if m.addinactivity_close_seconds != nil {
+		*m.addinactivity_close_seconds += i
+	} else {
+		m.addinactivity_close_seconds = &i
+	}
+}
+
+// AddedInactivityCloseSeconds returns the value that was added to the "inactivity_close_seconds" field in this mutation.
+func (m *ChatServiceMutation) AddedInactivityCloseSeconds() (r int, exists bool) {
+	v := m.addinactivity_close_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInactivityCloseSeconds resets all changes to the "inactivity_close_seconds" field.
+func (m *ChatServiceMutation) ResetInactivityCloseSeconds() {
+	m.inactivity_close_seconds = nil
+	m.addinactivity_close_seconds = nil
+}
+
 // SetScenario sets the "scenario" field.
 func (m *ChatServiceMutation) SetScenario(b []byte) {
 	m.scenario = &b
@@ -1551,7 +1667,7 @@ func (m *ChatServiceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChatServiceMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.tenant != nil {
 		fields = append(fields, chatservice.FieldTenantID)
 	}
@@ -1578,6 +1694,12 @@ func (m *ChatServiceMutation) Fields() []string {
 	}
 	if m.offer_timeout_seconds != nil {
 		fields = append(fields, chatservice.FieldOfferTimeoutSeconds)
+	}
+	if m.inactivity_warning_seconds != nil {
+		fields = append(fields, chatservice.FieldInactivityWarningSeconds)
+	}
+	if m.inactivity_close_seconds != nil {
+		fields = append(fields, chatservice.FieldInactivityCloseSeconds)
 	}
 	if m.scenario != nil {
 		fields = append(fields, chatservice.FieldScenario)
@@ -1608,6 +1730,10 @@ func (m *ChatServiceMutation) Field(name string) (ent.Value, bool) {
 		return m.Hours()
 	case chatservice.FieldOfferTimeoutSeconds:
 		return m.OfferTimeoutSeconds()
+	case chatservice.FieldInactivityWarningSeconds:
+		return m.InactivityWarningSeconds()
+	case chatservice.FieldInactivityCloseSeconds:
+		return m.InactivityCloseSeconds()
 	case chatservice.FieldScenario:
 		return m.Scenario()
 	}
@@ -1637,6 +1763,10 @@ func (m *ChatServiceMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldHours(ctx)
 	case chatservice.FieldOfferTimeoutSeconds:
 		return m.OldOfferTimeoutSeconds(ctx)
+	case chatservice.FieldInactivityWarningSeconds:
+		return m.OldInactivityWarningSeconds(ctx)
+	case chatservice.FieldInactivityCloseSeconds:
+		return m.OldInactivityCloseSeconds(ctx)
 	case chatservice.FieldScenario:
 		return m.OldScenario(ctx)
 	}
@@ -1711,6 +1841,20 @@ func (m *ChatServiceMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOfferTimeoutSeconds(v)
 		return nil
+	case chatservice.FieldInactivityWarningSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInactivityWarningSeconds(v)
+		return nil
+	case chatservice.FieldInactivityCloseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInactivityCloseSeconds(v)
+		return nil
 	case chatservice.FieldScenario:
 		v, ok := value.([]byte)
 		if !ok {
@@ -1732,6 +1876,12 @@ func (m *ChatServiceMutation) AddedFields() []string {
 	if m.addoffer_timeout_seconds != nil {
 		fields = append(fields, chatservice.FieldOfferTimeoutSeconds)
 	}
+	if m.addinactivity_warning_seconds != nil {
+		fields = append(fields, chatservice.FieldInactivityWarningSeconds)
+	}
+	if m.addinactivity_close_seconds != nil {
+		fields = append(fields, chatservice.FieldInactivityCloseSeconds)
+	}
 	return fields
 }
 
@@ -1744,6 +1894,10 @@ func (m *ChatServiceMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedPriority()
 	case chatservice.FieldOfferTimeoutSeconds:
 		return m.AddedOfferTimeoutSeconds()
+	case chatservice.FieldInactivityWarningSeconds:
+		return m.AddedInactivityWarningSeconds()
+	case chatservice.FieldInactivityCloseSeconds:
+		return m.AddedInactivityCloseSeconds()
 	}
 	return nil, false
 }
@@ -1766,6 +1920,20 @@ func (m *ChatServiceMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddOfferTimeoutSeconds(v)
+		return nil
+	case chatservice.FieldInactivityWarningSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInactivityWarningSeconds(v)
+		return nil
+	case chatservice.FieldInactivityCloseSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInactivityCloseSeconds(v)
 		return nil
 	}
 	return fmt.Errorf("unknown ChatService numeric field %s", name)
@@ -1835,6 +2003,12 @@ func (m *ChatServiceMutation) ResetField(name string) error {
 		return nil
 	case chatservice.FieldOfferTimeoutSeconds:
 		m.ResetOfferTimeoutSeconds()
+		return nil
+	case chatservice.FieldInactivityWarningSeconds:
+		m.ResetInactivityWarningSeconds()
+		return nil
+	case chatservice.FieldInactivityCloseSeconds:
+		m.ResetInactivityCloseSeconds()
 		return nil
 	case chatservice.FieldScenario:
 		m.ResetScenario()
@@ -3018,6 +3192,8 @@ type ConversationMutation struct {
 	abandoned                  *bool
 	scenario_state             *[]byte
 	scenario_wake_at           *time.Time
+	customer_idle_at           *time.Time
+	idle_warned                *bool
 	clearedFields              map[string]struct{}
 	tenant                     *int
 	clearedtenant              bool
@@ -4129,6 +4305,91 @@ func (m *ConversationMutation) ResetScenarioWakeAt() {
 	delete(m.clearedFields, conversation.FieldScenarioWakeAt)
 }
 
+// SetCustomerIdleAt sets the "customer_idle_at" field.
+func (m *ConversationMutation) SetCustomerIdleAt(t time.Time) {
+	m.customer_idle_at = &t
+}
+
+// CustomerIdleAt returns the value of the "customer_idle_at" field in the mutation.
+func (m *ConversationMutation) CustomerIdleAt() (r time.Time, exists bool) {
+	v := m.customer_idle_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustomerIdleAt returns the old "customer_idle_at" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldCustomerIdleAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustomerIdleAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustomerIdleAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustomerIdleAt: %w", err)
+	}
+	return oldValue.CustomerIdleAt, nil
+}
+
+// ClearCustomerIdleAt clears the value of the "customer_idle_at" field.
+func (m *ConversationMutation) ClearCustomerIdleAt() {
+	m.customer_idle_at = nil
+	m.clearedFields[conversation.FieldCustomerIdleAt] = struct{}{}
+}
+
+// CustomerIdleAtCleared returns if the "customer_idle_at" field was cleared in this mutation.
+func (m *ConversationMutation) CustomerIdleAtCleared() bool {
+	_, ok := m.clearedFields[conversation.FieldCustomerIdleAt]
+	return ok
+}
+
+// ResetCustomerIdleAt resets all changes to the "customer_idle_at" field.
+func (m *ConversationMutation) ResetCustomerIdleAt() {
+	m.customer_idle_at = nil
+	delete(m.clearedFields, conversation.FieldCustomerIdleAt)
+}
+
+// SetIdleWarned sets the "idle_warned" field.
+func (m *ConversationMutation) SetIdleWarned(b bool) {
+	m.idle_warned = &b
+}
+
+// IdleWarned returns the value of the "idle_warned" field in the mutation.
+func (m *ConversationMutation) IdleWarned() (r bool, exists bool) {
+	v := m.idle_warned
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdleWarned returns the old "idle_warned" field's value of the Conversation entity.
+// If the Conversation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ConversationMutation) OldIdleWarned(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdleWarned is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdleWarned requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdleWarned: %w", err)
+	}
+	return oldValue.IdleWarned, nil
+}
+
+// ResetIdleWarned resets all changes to the "idle_warned" field.
+func (m *ConversationMutation) ResetIdleWarned() {
+	m.idle_warned = nil
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *ConversationMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -4379,7 +4640,7 @@ func (m *ConversationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ConversationMutation) Fields() []string {
-	fields := make([]string, 0, 22)
+	fields := make([]string, 0, 24)
 	if m.tenant != nil {
 		fields = append(fields, conversation.FieldTenantID)
 	}
@@ -4446,6 +4707,12 @@ func (m *ConversationMutation) Fields() []string {
 	if m.scenario_wake_at != nil {
 		fields = append(fields, conversation.FieldScenarioWakeAt)
 	}
+	if m.customer_idle_at != nil {
+		fields = append(fields, conversation.FieldCustomerIdleAt)
+	}
+	if m.idle_warned != nil {
+		fields = append(fields, conversation.FieldIdleWarned)
+	}
 	return fields
 }
 
@@ -4498,6 +4765,10 @@ func (m *ConversationMutation) Field(name string) (ent.Value, bool) {
 		return m.ScenarioState()
 	case conversation.FieldScenarioWakeAt:
 		return m.ScenarioWakeAt()
+	case conversation.FieldCustomerIdleAt:
+		return m.CustomerIdleAt()
+	case conversation.FieldIdleWarned:
+		return m.IdleWarned()
 	}
 	return nil, false
 }
@@ -4551,6 +4822,10 @@ func (m *ConversationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldScenarioState(ctx)
 	case conversation.FieldScenarioWakeAt:
 		return m.OldScenarioWakeAt(ctx)
+	case conversation.FieldCustomerIdleAt:
+		return m.OldCustomerIdleAt(ctx)
+	case conversation.FieldIdleWarned:
+		return m.OldIdleWarned(ctx)
 	}
 	return nil, fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -4714,6 +4989,20 @@ func (m *ConversationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetScenarioWakeAt(v)
 		return nil
+	case conversation.FieldCustomerIdleAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustomerIdleAt(v)
+		return nil
+	case conversation.FieldIdleWarned:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdleWarned(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)
 }
@@ -4804,6 +5093,9 @@ func (m *ConversationMutation) ClearedFields() []string {
 	if m.FieldCleared(conversation.FieldScenarioWakeAt) {
 		fields = append(fields, conversation.FieldScenarioWakeAt)
 	}
+	if m.FieldCleared(conversation.FieldCustomerIdleAt) {
+		fields = append(fields, conversation.FieldCustomerIdleAt)
+	}
 	return fields
 }
 
@@ -4850,6 +5142,9 @@ func (m *ConversationMutation) ClearField(name string) error {
 		return nil
 	case conversation.FieldScenarioWakeAt:
 		m.ClearScenarioWakeAt()
+		return nil
+	case conversation.FieldCustomerIdleAt:
+		m.ClearCustomerIdleAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation nullable field %s", name)
@@ -4924,6 +5219,12 @@ func (m *ConversationMutation) ResetField(name string) error {
 		return nil
 	case conversation.FieldScenarioWakeAt:
 		m.ResetScenarioWakeAt()
+		return nil
+	case conversation.FieldCustomerIdleAt:
+		m.ResetCustomerIdleAt()
+		return nil
+	case conversation.FieldIdleWarned:
+		m.ResetIdleWarned()
 		return nil
 	}
 	return fmt.Errorf("unknown Conversation field %s", name)

@@ -96,18 +96,20 @@ type ComplexityRoot struct {
 	}
 
 	ChatService struct {
-		Accounts            func(childComplexity int) int
-		Agents              func(childComplexity int) int
-		CreatedAt           func(childComplexity int) int
-		Hours               func(childComplexity int) int
-		ID                  func(childComplexity int) int
-		Name                func(childComplexity int) int
-		OfferTimeoutSeconds func(childComplexity int) int
-		Priority            func(childComplexity int) int
-		RequiredSkills      func(childComplexity int) int
-		Scenario            func(childComplexity int) int
-		TimeZone            func(childComplexity int) int
-		UpdatedAt           func(childComplexity int) int
+		Accounts                 func(childComplexity int) int
+		Agents                   func(childComplexity int) int
+		CreatedAt                func(childComplexity int) int
+		Hours                    func(childComplexity int) int
+		ID                       func(childComplexity int) int
+		InactivityCloseSeconds   func(childComplexity int) int
+		InactivityWarningSeconds func(childComplexity int) int
+		Name                     func(childComplexity int) int
+		OfferTimeoutSeconds      func(childComplexity int) int
+		Priority                 func(childComplexity int) int
+		RequiredSkills           func(childComplexity int) int
+		Scenario                 func(childComplexity int) int
+		TimeZone                 func(childComplexity int) int
+		UpdatedAt                func(childComplexity int) int
 	}
 
 	Contact struct {
@@ -855,6 +857,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatService.ID(childComplexity), true
+	case "ChatService.inactivityCloseSeconds":
+		if e.ComplexityRoot.ChatService.InactivityCloseSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatService.InactivityCloseSeconds(childComplexity), true
+	case "ChatService.inactivityWarningSeconds":
+		if e.ComplexityRoot.ChatService.InactivityWarningSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatService.InactivityWarningSeconds(childComplexity), true
 	case "ChatService.name":
 		if e.ComplexityRoot.ChatService.Name == nil {
 			break
@@ -3235,6 +3249,13 @@ input ChatServiceInput {
   hours: String
   "How long an agent has to accept an offer (default 30, 5 to 3600)."
   offerTimeoutSeconds: Int
+  """
+  Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
+  there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+  """
+  inactivityWarningSeconds: Int
+  "Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400."
+  inactivityCloseSeconds: Int
   "The integration accounts whose new conversations enter this queue; an account belongs to at most one service."
   accountIds: [ID!]
   "The agents (and supervisors) who serve it; none means every agent of the tenant."
@@ -3853,6 +3874,10 @@ func (ec *executionContext) childFields_ChatService(ctx context.Context, field g
 		return ec.fieldContext_ChatService_hours(ctx, field)
 	case "offerTimeoutSeconds":
 		return ec.fieldContext_ChatService_offerTimeoutSeconds(ctx, field)
+	case "inactivityWarningSeconds":
+		return ec.fieldContext_ChatService_inactivityWarningSeconds(ctx, field)
+	case "inactivityCloseSeconds":
+		return ec.fieldContext_ChatService_inactivityCloseSeconds(ctx, field)
 	case "agents":
 		return ec.fieldContext_ChatService_agents(ctx, field)
 	case "accounts":
@@ -6499,6 +6524,52 @@ func (ec *executionContext) _ChatService_offerTimeoutSeconds(ctx context.Context
 	)
 }
 func (ec *executionContext) fieldContext_ChatService_offerTimeoutSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatService", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatService_inactivityWarningSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.ChatService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatService_inactivityWarningSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InactivityWarningSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatService_inactivityWarningSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatService", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ChatService_inactivityCloseSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.ChatService) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatService_inactivityCloseSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InactivityCloseSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatService_inactivityCloseSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ChatService", field, false, false, "Int")
 }
 
@@ -16719,7 +16790,7 @@ func (ec *executionContext) unmarshalInputChatServiceInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "priority", "requiredSkills", "timeZone", "hours", "offerTimeoutSeconds", "accountIds", "agentIds"}
+	fieldsInOrder := [...]string{"name", "priority", "requiredSkills", "timeZone", "hours", "offerTimeoutSeconds", "inactivityWarningSeconds", "inactivityCloseSeconds", "accountIds", "agentIds"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16768,6 +16839,20 @@ func (ec *executionContext) unmarshalInputChatServiceInput(ctx context.Context, 
 				return it, err
 			}
 			it.OfferTimeoutSeconds = data
+		case "inactivityWarningSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSeconds = data
+		case "inactivityCloseSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSeconds = data
 		case "accountIds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("accountIds"))
 			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
@@ -16863,7 +16948,7 @@ func (ec *executionContext) unmarshalInputChatServiceWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "hours", "hoursNEQ", "hoursIn", "hoursNotIn", "hoursGT", "hoursGTE", "hoursLT", "hoursLTE", "hoursContains", "hoursHasPrefix", "hoursHasSuffix", "hoursEqualFold", "hoursContainsFold", "offerTimeoutSeconds", "offerTimeoutSecondsNEQ", "offerTimeoutSecondsIn", "offerTimeoutSecondsNotIn", "offerTimeoutSecondsGT", "offerTimeoutSecondsGTE", "offerTimeoutSecondsLT", "offerTimeoutSecondsLTE", "hasAgents", "hasAgentsWith", "hasAccounts", "hasAccountsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "timeZone", "timeZoneNEQ", "timeZoneIn", "timeZoneNotIn", "timeZoneGT", "timeZoneGTE", "timeZoneLT", "timeZoneLTE", "timeZoneContains", "timeZoneHasPrefix", "timeZoneHasSuffix", "timeZoneEqualFold", "timeZoneContainsFold", "hours", "hoursNEQ", "hoursIn", "hoursNotIn", "hoursGT", "hoursGTE", "hoursLT", "hoursLTE", "hoursContains", "hoursHasPrefix", "hoursHasSuffix", "hoursEqualFold", "hoursContainsFold", "offerTimeoutSeconds", "offerTimeoutSecondsNEQ", "offerTimeoutSecondsIn", "offerTimeoutSecondsNotIn", "offerTimeoutSecondsGT", "offerTimeoutSecondsGTE", "offerTimeoutSecondsLT", "offerTimeoutSecondsLTE", "inactivityWarningSeconds", "inactivityWarningSecondsNEQ", "inactivityWarningSecondsIn", "inactivityWarningSecondsNotIn", "inactivityWarningSecondsGT", "inactivityWarningSecondsGTE", "inactivityWarningSecondsLT", "inactivityWarningSecondsLTE", "inactivityCloseSeconds", "inactivityCloseSecondsNEQ", "inactivityCloseSecondsIn", "inactivityCloseSecondsNotIn", "inactivityCloseSecondsGT", "inactivityCloseSecondsGTE", "inactivityCloseSecondsLT", "inactivityCloseSecondsLTE", "hasAgents", "hasAgentsWith", "hasAccounts", "hasAccountsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17332,6 +17417,118 @@ func (ec *executionContext) unmarshalInputChatServiceWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.OfferTimeoutSecondsLTE = data
+		case "inactivityWarningSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSeconds = data
+		case "inactivityWarningSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsNEQ = data
+		case "inactivityWarningSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsIn = data
+		case "inactivityWarningSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsNotIn = data
+		case "inactivityWarningSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsGT = data
+		case "inactivityWarningSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsGTE = data
+		case "inactivityWarningSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsLT = data
+		case "inactivityWarningSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityWarningSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityWarningSecondsLTE = data
+		case "inactivityCloseSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSeconds = data
+		case "inactivityCloseSecondsNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsNEQ = data
+		case "inactivityCloseSecondsIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsIn = data
+		case "inactivityCloseSecondsNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsNotIn = data
+		case "inactivityCloseSecondsGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsGT = data
+		case "inactivityCloseSecondsGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsGTE = data
+		case "inactivityCloseSecondsLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsLT = data
+		case "inactivityCloseSecondsLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inactivityCloseSecondsLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InactivityCloseSecondsLTE = data
 		case "hasAgents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAgents"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -21489,6 +21686,16 @@ func (ec *executionContext) _ChatService(ctx context.Context, sel ast.SelectionS
 			}
 		case "offerTimeoutSeconds":
 			out.Values[i] = ec._ChatService_offerTimeoutSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inactivityWarningSeconds":
+			out.Values[i] = ec._ChatService_inactivityWarningSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inactivityCloseSeconds":
+			out.Values[i] = ec._ChatService_inactivityCloseSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -13,7 +13,8 @@ import (
 // lists stay nil (unchanged), given ones (even empty) replace.
 func serviceInput(in model.ChatServiceInput) inbox.ServiceInput {
 	out := inbox.ServiceInput{Name: in.Name, Priority: in.Priority, TimeZone: in.TimeZone, Hours: in.Hours,
-		OfferTimeoutSeconds: in.OfferTimeoutSeconds, RequiredSkills: skillList(in.RequiredSkills)}
+		OfferTimeoutSeconds: in.OfferTimeoutSeconds, InactivityWarningSeconds: in.InactivityWarningSeconds,
+		InactivityCloseSeconds: in.InactivityCloseSeconds, RequiredSkills: skillList(in.RequiredSkills)}
 	if in.AccountIds != nil {
 		out.AccountIDs = &in.AccountIds
 	}

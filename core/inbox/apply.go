@@ -292,7 +292,8 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 			return fmt.Errorf("inbox: file message: %w", err)
 		}
 		now := s.now()
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(msgID).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(msgID).
+			ClearCustomerIdleAt().SetIdleWarned(false).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 	}
@@ -328,7 +329,8 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		if err := c.Message.UpdateOne(m).SetConversationID(conv.ID).SetHeld(false).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: release message: %w", err)
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).SetLastMessageID(m.ID).Save(ctx); err != nil {
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).SetLastMessageID(m.ID).
+			ClearCustomerIdleAt().SetIdleWarned(false).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
 		id := m.ID

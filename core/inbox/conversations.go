@@ -40,39 +40,53 @@ func (s *Service) change(ctx context.Context, id int, kind EventKind, check func
 			out = conv
 			return err
 		}
-		previous := holdersOf(conv)
-		if _, requeued := up.Mutation().Queued(); !requeued && (kind == ConversationAssigned || kind == ConversationClosed) {
-			// Held or closed, it no longer waits in a queue: answered, or
-			// abandoned when it closed waiting.
-			up.SetQueued(false).ClearOfferedToID()
-			if conv.Queued && kind == ConversationClosed {
-				up.SetAbandoned(true)
-			}
-			if conv.Queued && kind == ConversationAssigned && conv.AnsweredAt == nil {
-				up.SetAnsweredAt(s.now())
-			}
-		}
-		up.Where(conversation.StatusEQ(conv.Status), holderIs(previous.Assignee))
-		if out, err = up.Save(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				return fmt.Errorf("inbox: the conversation changed meanwhile: %w", core.ErrConflict)
-			}
-			return fmt.Errorf("inbox: change conversation: %w", err)
-		}
-		if kind == ConversationAssigned {
-			err = rec.addAssigned(ctx, out, previous)
-		} else {
-			err = rec.add(ctx, kind, out, nil)
-		}
-		if err != nil {
-			return err
-		}
-		return s.afterChange(ctx, c, rec, kind, conv, out)
+		out, err = s.applyChange(ctx, c, rec, conv, kind, up)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+// applyChange saves up, a change of conv of the given kind, inside a writer
+// job: conditional on the holder conv had (a race is lost with CONFLICT),
+// recorded as an event, and followed by what the change implies (offers
+// withdrawn, the router kicked, system messages, the scenario told).
+func (s *Service) applyChange(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, kind EventKind,
+	up *ent.ConversationUpdateOne) (*ent.Conversation, error) {
+	previous := holdersOf(conv)
+	if _, requeued := up.Mutation().Queued(); !requeued && (kind == ConversationAssigned || kind == ConversationClosed) {
+		// Held or closed, it no longer waits in a queue: answered, or
+		// abandoned when it closed waiting.
+		up.SetQueued(false).ClearOfferedToID()
+		if conv.Queued && kind == ConversationClosed {
+			up.SetAbandoned(true)
+		}
+		if conv.Queued && kind == ConversationAssigned && conv.AnsweredAt == nil {
+			up.SetAnsweredAt(s.now())
+		}
+	}
+	if kind == ConversationClosed {
+		up.ClearCustomerIdleAt().SetIdleWarned(false)
+	}
+	up.Where(conversation.StatusEQ(conv.Status), holderIs(previous.Assignee))
+	out, err := up.Save(ctx)
+	if err != nil {
+		if ent.IsNotFound(err) {
+			return nil, fmt.Errorf("inbox: the conversation changed meanwhile: %w", core.ErrConflict)
+		}
+		return nil, fmt.Errorf("inbox: change conversation: %w", err)
+	}
+	if kind == ConversationAssigned {
+		err = rec.addAssigned(ctx, out, previous)
+	} else {
+		err = rec.add(ctx, kind, out, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, s.afterChange(ctx, c, rec, kind, conv, out)
 }
 
 // holdersOf is who conv is with, for the visibility rule.

@@ -119,6 +119,9 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 	if err := s.write(ctx, s.wakeScenarios); err != nil {
 		return time.Time{}, fmt.Errorf("scenario timeouts: %w", err)
 	}
+	if err := s.write(ctx, s.wakeIdleCustomers); err != nil {
+		return time.Time{}, fmt.Errorf("inactivity: %w", err)
+	}
 	for {
 		made := 0
 		err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
@@ -139,6 +142,13 @@ func (s *Service) routeRound(ctx context.Context) (time.Time, error) {
 	wake, err := s.nextScenarioWake(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next scenario timeout: %w", err)
+	}
+	idle, err := s.nextIdleWake(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next inactivity step: %w", err)
+	}
+	if wake.IsZero() || (!idle.IsZero() && idle.Before(wake)) {
+		wake = idle
 	}
 	next, err := s.client.Offer.Query().Where(offer.StatusEQ(offer.StatusPENDING)).
 		Order(ent.Asc(offer.FieldExpiresAt)).First(ctx)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/core"
@@ -143,7 +144,11 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		if out, err = create.Save(ctx); err != nil {
 			return store.Wrap(err, "inbox: send")
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastMessageID(out.ID).Save(ctx); err != nil {
+		up := c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastMessageID(out.ID)
+		if err := s.awaitCustomer(ctx, c, rec, conv, up); err != nil {
+			return err
+		}
+		if conv, err = up.Save(ctx); err != nil {
 			return fmt.Errorf("inbox: send: %w", err)
 		}
 		id := out.ID
@@ -154,6 +159,28 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 	}
 	s.Wake()
 	return out.Unwrap(), nil
+}
+
+// awaitCustomer starts the customer's inactivity clock with an agent's
+// message in conv, when its service has one: the warning falls due after the
+// service's inactivity time, unless the customer writes first.
+func (s *Service) awaitCustomer(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, up *ent.ConversationUpdateOne) error {
+	if conv.ServiceID == nil || conv.AssigneeID == nil {
+		return nil
+	}
+	svc, err := c.ChatService.Get(ctx, *conv.ServiceID)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("inbox: send: service: %w", err)
+	}
+	if svc.InactivityWarningSeconds == 0 {
+		return nil
+	}
+	up.SetCustomerIdleAt(s.now().Add(time.Duration(svc.InactivityWarningSeconds) * time.Second)).SetIdleWarned(false)
+	rec.after = append(rec.after, s.kickRouter) // it may now wake sooner
+	return nil
 }
 
 // Retry queues a FAILED reply again, for real: the dispatcher delivers it anew.

@@ -32,6 +32,9 @@ type ServiceInput struct {
 	RequiredSkills      *[]core.Skill
 	TimeZone            *string
 	OfferTimeoutSeconds *int
+	// Inactivity: see the ChatService schema (0 turns each step off).
+	InactivityWarningSeconds *int
+	InactivityCloseSeconds   *int
 	AccountIDs          *[]int
 	AgentIDs            *[]int
 }
@@ -41,6 +44,8 @@ const (
 	maxServicePriority = 1000
 	minOfferTimeout    = 5
 	maxOfferTimeout    = 3600
+	minInactivity      = 1
+	maxInactivity      = 86400
 )
 
 // validateService checks in; creating requires a name.
@@ -69,6 +74,14 @@ func validateService(in ServiceInput, creating bool) error {
 	}
 	if in.OfferTimeoutSeconds != nil && (*in.OfferTimeoutSeconds < minOfferTimeout || *in.OfferTimeoutSeconds > maxOfferTimeout) {
 		v.Add("offerTimeoutSeconds", "must be between %d and %d", minOfferTimeout, maxOfferTimeout)
+	}
+	for _, f := range []struct {
+		name string
+		n    *int
+	}{{"inactivityWarningSeconds", in.InactivityWarningSeconds}, {"inactivityCloseSeconds", in.InactivityCloseSeconds}} {
+		if f.n != nil && *f.n != 0 && (*f.n < minInactivity || *f.n > maxInactivity) {
+			v.Add(f.name, "must be 0 (off) or between %d and %d", minInactivity, maxInactivity)
+		}
 	}
 	return v.OrNil()
 }
@@ -146,6 +159,8 @@ func (s *Service) CreateService(ctx context.Context, in ServiceInput) (*ent.Chat
 		if in.OfferTimeoutSeconds != nil {
 			create.SetOfferTimeoutSeconds(*in.OfferTimeoutSeconds)
 		}
+		create.SetNillableInactivityWarningSeconds(in.InactivityWarningSeconds).
+			SetNillableInactivityCloseSeconds(in.InactivityCloseSeconds)
 		if in.AgentIDs != nil {
 			create.AddAgentIDs(*in.AgentIDs...)
 		}
@@ -197,6 +212,8 @@ func (s *Service) UpdateService(ctx context.Context, id int, in ServiceInput) (*
 		if in.OfferTimeoutSeconds != nil {
 			up.SetOfferTimeoutSeconds(*in.OfferTimeoutSeconds)
 		}
+		up.SetNillableInactivityWarningSeconds(in.InactivityWarningSeconds).
+			SetNillableInactivityCloseSeconds(in.InactivityCloseSeconds)
 		if in.AgentIDs != nil {
 			up.ClearAgents().AddAgentIDs(*in.AgentIDs...)
 		}

@@ -119,6 +119,8 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 		Set(conversation.FieldLastInboundAt, now).
 		Set(conversation.FieldUpdatedAt, now).
 		Set(conversation.FieldLastMessageID, messageID).
+		SetNull(conversation.FieldCustomerIdleAt). // the customer answered
+		Set(conversation.FieldIdleWarned, false).
 		Where(entsql.And(entsql.EQ(conversation.FieldID, convID), entsql.EQ(conversation.FieldStatus, conversation.StatusOPEN.String()))).
 		Returning(conversation.FieldTenantID, conversation.FieldIntegrationAccountID, conversation.FieldContactID, conversation.FieldAssigneeID,
 			conversation.FieldQueued, conversation.FieldOfferedToID, conversation.FieldServiceID, conversation.FieldScenarioState).

@@ -33,6 +33,10 @@ const (
 	FieldHours = "hours"
 	// FieldOfferTimeoutSeconds holds the string denoting the offer_timeout_seconds field in the database.
 	FieldOfferTimeoutSeconds = "offer_timeout_seconds"
+	// FieldInactivityWarningSeconds holds the string denoting the inactivity_warning_seconds field in the database.
+	FieldInactivityWarningSeconds = "inactivity_warning_seconds"
+	// FieldInactivityCloseSeconds holds the string denoting the inactivity_close_seconds field in the database.
+	FieldInactivityCloseSeconds = "inactivity_close_seconds"
 	// FieldScenario holds the string denoting the scenario field in the database.
 	FieldScenario = "scenario"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -76,6 +80,8 @@ var Columns = []string{
 	FieldTimeZone,
 	FieldHours,
 	FieldOfferTimeoutSeconds,
+	FieldInactivityWarningSeconds,
+	FieldInactivityCloseSeconds,
 	FieldScenario,
 }
 
@@ -125,6 +131,14 @@ var (
 	DefaultOfferTimeoutSeconds int
 	// OfferTimeoutSecondsValidator is a validator for the "offer_timeout_seconds" field. It is called by the builders before save.
 	OfferTimeoutSecondsValidator func(int) error
+	// DefaultInactivityWarningSeconds holds the default value on creation for the "inactivity_warning_seconds" field.
+	DefaultInactivityWarningSeconds int
+	// InactivityWarningSecondsValidator is a validator for the "inactivity_warning_seconds" field. It is called by the builders before save.
+	InactivityWarningSecondsValidator func(int) error
+	// DefaultInactivityCloseSeconds holds the default value on creation for the "inactivity_close_seconds" field.
+	DefaultInactivityCloseSeconds int
+	// InactivityCloseSecondsValidator is a validator for the "inactivity_close_seconds" field. It is called by the builders before save.
+	InactivityCloseSecondsValidator func(int) error
 )
 
 // OrderOption defines the ordering options for the ChatService queries.
@@ -173,6 +187,16 @@ func ByHours(opts ...sql.OrderTermOption) OrderOption {
 // ByOfferTimeoutSeconds orders the results by the offer_timeout_seconds field.
 func ByOfferTimeoutSeconds(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOfferTimeoutSeconds, opts...).ToFunc()
+}
+
+// ByInactivityWarningSeconds orders the results by the inactivity_warning_seconds field.
+func ByInactivityWarningSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInactivityWarningSeconds, opts...).ToFunc()
+}
+
+// ByInactivityCloseSeconds orders the results by the inactivity_close_seconds field.
+func ByInactivityCloseSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInactivityCloseSeconds, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

@@ -95,6 +95,16 @@ func OfferTimeoutSeconds(v int) predicate.ChatService {
 	return predicate.ChatService(sql.FieldEQ(FieldOfferTimeoutSeconds, v))
 }
 
+// InactivityWarningSeconds applies equality check predicate on the "inactivity_warning_seconds" field. It's identical to InactivityWarningSecondsEQ.
+func InactivityWarningSeconds(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityCloseSeconds applies equality check predicate on the "inactivity_close_seconds" field. It's identical to InactivityCloseSecondsEQ.
+func InactivityCloseSeconds(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldInactivityCloseSeconds, v))
+}
+
 // Scenario applies equality check predicate on the "scenario" field. It's identical to ScenarioEQ.
 func Scenario(v []byte) predicate.ChatService {
 	return predicate.ChatService(sql.FieldEQ(FieldScenario, v))
@@ -483,6 +493,86 @@ func OfferTimeoutSecondsLT(v int) predicate.ChatService {
 // OfferTimeoutSecondsLTE applies the LTE predicate on the "offer_timeout_seconds" field.
 func OfferTimeoutSecondsLTE(v int) predicate.ChatService {
 	return predicate.ChatService(sql.FieldLTE(FieldOfferTimeoutSeconds, v))
+}
+
+// InactivityWarningSecondsEQ applies the EQ predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsEQ(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityWarningSecondsNEQ applies the NEQ predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsNEQ(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNEQ(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityWarningSecondsIn applies the In predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsIn(vs ...int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldIn(FieldInactivityWarningSeconds, vs...))
+}
+
+// InactivityWarningSecondsNotIn applies the NotIn predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsNotIn(vs ...int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNotIn(FieldInactivityWarningSeconds, vs...))
+}
+
+// InactivityWarningSecondsGT applies the GT predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsGT(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGT(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityWarningSecondsGTE applies the GTE predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsGTE(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGTE(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityWarningSecondsLT applies the LT predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsLT(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLT(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityWarningSecondsLTE applies the LTE predicate on the "inactivity_warning_seconds" field.
+func InactivityWarningSecondsLTE(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLTE(FieldInactivityWarningSeconds, v))
+}
+
+// InactivityCloseSecondsEQ applies the EQ predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsEQ(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldEQ(FieldInactivityCloseSeconds, v))
+}
+
+// InactivityCloseSecondsNEQ applies the NEQ predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsNEQ(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNEQ(FieldInactivityCloseSeconds, v))
+}
+
+// InactivityCloseSecondsIn applies the In predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsIn(vs ...int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldIn(FieldInactivityCloseSeconds, vs...))
+}
+
+// InactivityCloseSecondsNotIn applies the NotIn predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsNotIn(vs ...int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldNotIn(FieldInactivityCloseSeconds, vs...))
+}
+
+// InactivityCloseSecondsGT applies the GT predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsGT(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGT(FieldInactivityCloseSeconds, v))
+}
+
+// InactivityCloseSecondsGTE applies the GTE predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsGTE(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldGTE(FieldInactivityCloseSeconds, v))
+}
+
+// InactivityCloseSecondsLT applies the LT predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsLT(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLT(FieldInactivityCloseSeconds, v))
+}
+
+// InactivityCloseSecondsLTE applies the LTE predicate on the "inactivity_close_seconds" field.
+func InactivityCloseSecondsLTE(v int) predicate.ChatService {
+	return predicate.ChatService(sql.FieldLTE(FieldInactivityCloseSeconds, v))
 }
 
 // ScenarioEQ applies the EQ predicate on the "scenario" field.

@@ -62,6 +62,10 @@ const (
 	FieldScenarioState = "scenario_state"
 	// FieldScenarioWakeAt holds the string denoting the scenario_wake_at field in the database.
 	FieldScenarioWakeAt = "scenario_wake_at"
+	// FieldCustomerIdleAt holds the string denoting the customer_idle_at field in the database.
+	FieldCustomerIdleAt = "customer_idle_at"
+	// FieldIdleWarned holds the string denoting the idle_warned field in the database.
+	FieldIdleWarned = "idle_warned"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegrationAccount holds the string denoting the integration_account edge name in mutations.
@@ -154,6 +158,8 @@ var Columns = []string{
 	FieldAbandoned,
 	FieldScenarioState,
 	FieldScenarioWakeAt,
+	FieldCustomerIdleAt,
+	FieldIdleWarned,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -190,6 +196,8 @@ var (
 	DefaultRoutable bool
 	// DefaultAbandoned holds the default value on creation for the "abandoned" field.
 	DefaultAbandoned bool
+	// DefaultIdleWarned holds the default value on creation for the "idle_warned" field.
+	DefaultIdleWarned bool
 )
 
 // Status defines the type for the "status" enum field.
@@ -324,6 +332,16 @@ func ByAbandoned(opts ...sql.OrderTermOption) OrderOption {
 // ByScenarioWakeAt orders the results by the scenario_wake_at field.
 func ByScenarioWakeAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldScenarioWakeAt, opts...).ToFunc()
+}
+
+// ByCustomerIdleAt orders the results by the customer_idle_at field.
+func ByCustomerIdleAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustomerIdleAt, opts...).ToFunc()
+}
+
+// ByIdleWarned orders the results by the idle_warned field.
+func ByIdleWarned(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdleWarned, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

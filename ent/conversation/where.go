@@ -155,6 +155,16 @@ func ScenarioWakeAt(v time.Time) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldScenarioWakeAt, v))
 }
 
+// CustomerIdleAt applies equality check predicate on the "customer_idle_at" field. It's identical to CustomerIdleAtEQ.
+func CustomerIdleAt(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldCustomerIdleAt, v))
+}
+
+// IdleWarned applies equality check predicate on the "idle_warned" field. It's identical to IdleWarnedEQ.
+func IdleWarned(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldIdleWarned, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v int) predicate.Conversation {
 	return predicate.Conversation(sql.FieldEQ(FieldTenantID, v))
@@ -873,6 +883,66 @@ func ScenarioWakeAtIsNil() predicate.Conversation {
 // ScenarioWakeAtNotNil applies the NotNil predicate on the "scenario_wake_at" field.
 func ScenarioWakeAtNotNil() predicate.Conversation {
 	return predicate.Conversation(sql.FieldNotNull(FieldScenarioWakeAt))
+}
+
+// CustomerIdleAtEQ applies the EQ predicate on the "customer_idle_at" field.
+func CustomerIdleAtEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtNEQ applies the NEQ predicate on the "customer_idle_at" field.
+func CustomerIdleAtNEQ(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtIn applies the In predicate on the "customer_idle_at" field.
+func CustomerIdleAtIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldIn(FieldCustomerIdleAt, vs...))
+}
+
+// CustomerIdleAtNotIn applies the NotIn predicate on the "customer_idle_at" field.
+func CustomerIdleAtNotIn(vs ...time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotIn(FieldCustomerIdleAt, vs...))
+}
+
+// CustomerIdleAtGT applies the GT predicate on the "customer_idle_at" field.
+func CustomerIdleAtGT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGT(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtGTE applies the GTE predicate on the "customer_idle_at" field.
+func CustomerIdleAtGTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldGTE(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtLT applies the LT predicate on the "customer_idle_at" field.
+func CustomerIdleAtLT(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLT(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtLTE applies the LTE predicate on the "customer_idle_at" field.
+func CustomerIdleAtLTE(v time.Time) predicate.Conversation {
+	return predicate.Conversation(sql.FieldLTE(FieldCustomerIdleAt, v))
+}
+
+// CustomerIdleAtIsNil applies the IsNil predicate on the "customer_idle_at" field.
+func CustomerIdleAtIsNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldIsNull(FieldCustomerIdleAt))
+}
+
+// CustomerIdleAtNotNil applies the NotNil predicate on the "customer_idle_at" field.
+func CustomerIdleAtNotNil() predicate.Conversation {
+	return predicate.Conversation(sql.FieldNotNull(FieldCustomerIdleAt))
+}
+
+// IdleWarnedEQ applies the EQ predicate on the "idle_warned" field.
+func IdleWarnedEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldEQ(FieldIdleWarned, v))
+}
+
+// IdleWarnedNEQ applies the NEQ predicate on the "idle_warned" field.
+func IdleWarnedNEQ(v bool) predicate.Conversation {
+	return predicate.Conversation(sql.FieldNEQ(FieldIdleWarned, v))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

@@ -58,6 +58,8 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
 		{Name: "hours", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "offer_timeout_seconds", Type: field.TypeInt, Default: 30},
+		{Name: "inactivity_warning_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "inactivity_close_seconds", Type: field.TypeInt, Default: 0},
 		{Name: "scenario", Type: field.TypeBytes, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 	}
@@ -69,7 +71,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "chat_services_tenants_tenant",
-				Columns:    []*schema.Column{ChatServicesColumns[10]},
+				Columns:    []*schema.Column{ChatServicesColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -78,7 +80,7 @@ var (
 			{
 				Name:    "chatservice_tenant_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{ChatServicesColumns[10], ChatServicesColumns[3]},
+				Columns: []*schema.Column{ChatServicesColumns[12], ChatServicesColumns[3]},
 			},
 		},
 	}
@@ -142,6 +144,8 @@ var (
 		{Name: "abandoned", Type: field.TypeBool, Default: false},
 		{Name: "scenario_state", Type: field.TypeBytes, Nullable: true},
 		{Name: "scenario_wake_at", Type: field.TypeTime, Nullable: true},
+		{Name: "customer_idle_at", Type: field.TypeTime, Nullable: true},
+		{Name: "idle_warned", Type: field.TypeBool, Default: false},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
 		{Name: "contact_id", Type: field.TypeInt},
@@ -157,37 +161,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "conversations_tenants_tenant",
-				Columns:    []*schema.Column{ConversationsColumns[17]},
+				Columns:    []*schema.Column{ConversationsColumns[19]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "conversations_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ConversationsColumns[18]},
+				Columns:    []*schema.Column{ConversationsColumns[20]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_contacts_contact",
-				Columns:    []*schema.Column{ConversationsColumns[19]},
+				Columns:    []*schema.Column{ConversationsColumns[21]},
 				RefColumns: []*schema.Column{ContactsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "conversations_users_assignee",
-				Columns:    []*schema.Column{ConversationsColumns[20]},
+				Columns:    []*schema.Column{ConversationsColumns[22]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_messages_last_message",
-				Columns:    []*schema.Column{ConversationsColumns[21]},
+				Columns:    []*schema.Column{ConversationsColumns[23]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "conversations_chat_services_service",
-				Columns:    []*schema.Column{ConversationsColumns[22]},
+				Columns:    []*schema.Column{ConversationsColumns[24]},
 				RefColumns: []*schema.Column{ChatServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -196,22 +200,22 @@ var (
 			{
 				Name:    "conversation_contact",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[19], ConversationsColumns[3], ConversationsColumns[20], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[21], ConversationsColumns[3], ConversationsColumns[22], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[20], ConversationsColumns[3], ConversationsColumns[19], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[19], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[22], ConversationsColumns[3], ConversationsColumns[21], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_tenant_assignee_activity",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[17], ConversationsColumns[20], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[19], ConversationsColumns[7], ConversationsColumns[10]},
+				Columns: []*schema.Column{ConversationsColumns[19], ConversationsColumns[22], ConversationsColumns[4], ConversationsColumns[0], ConversationsColumns[3], ConversationsColumns[21], ConversationsColumns[7], ConversationsColumns[10]},
 			},
 			{
 				Name:    "conversation_service_id_queued_at",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[22], ConversationsColumns[8]},
+				Columns: []*schema.Column{ConversationsColumns[24], ConversationsColumns[8]},
 			},
 			{
 				Name:    "conversation_scenario_wake",
@@ -219,6 +223,14 @@ var (
 				Columns: []*schema.Column{ConversationsColumns[16]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "scenario_wake_at IS NOT NULL",
+				},
+			},
+			{
+				Name:    "conversation_customer_idle",
+				Unique:  false,
+				Columns: []*schema.Column{ConversationsColumns[17]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "customer_idle_at IS NOT NULL",
 				},
 			},
 			{
@@ -254,7 +266,7 @@ var (
 			{
 				Name:    "conversation_last_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[21]},
+				Columns: []*schema.Column{ConversationsColumns[23]},
 			},
 		},
 	}

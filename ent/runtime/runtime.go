@@ -113,6 +113,18 @@ func init() {
 	chatservice.DefaultOfferTimeoutSeconds = chatserviceDescOfferTimeoutSeconds.Default.(int)
 	// chatservice.OfferTimeoutSecondsValidator is a validator for the "offer_timeout_seconds" field. It is called by the builders before save.
 	chatservice.OfferTimeoutSecondsValidator = chatserviceDescOfferTimeoutSeconds.Validators[0].(func(int) error)
+	// chatserviceDescInactivityWarningSeconds is the schema descriptor for inactivity_warning_seconds field.
+	chatserviceDescInactivityWarningSeconds := chatserviceFields[6].Descriptor()
+	// chatservice.DefaultInactivityWarningSeconds holds the default value on creation for the inactivity_warning_seconds field.
+	chatservice.DefaultInactivityWarningSeconds = chatserviceDescInactivityWarningSeconds.Default.(int)
+	// chatservice.InactivityWarningSecondsValidator is a validator for the "inactivity_warning_seconds" field. It is called by the builders before save.
+	chatservice.InactivityWarningSecondsValidator = chatserviceDescInactivityWarningSeconds.Validators[0].(func(int) error)
+	// chatserviceDescInactivityCloseSeconds is the schema descriptor for inactivity_close_seconds field.
+	chatserviceDescInactivityCloseSeconds := chatserviceFields[7].Descriptor()
+	// chatservice.DefaultInactivityCloseSeconds holds the default value on creation for the inactivity_close_seconds field.
+	chatservice.DefaultInactivityCloseSeconds = chatserviceDescInactivityCloseSeconds.Default.(int)
+	// chatservice.InactivityCloseSecondsValidator is a validator for the "inactivity_close_seconds" field. It is called by the builders before save.
+	chatservice.InactivityCloseSecondsValidator = chatserviceDescInactivityCloseSeconds.Validators[0].(func(int) error)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinHooks0 := contactMixin[0].Hooks()
 	contact.Hooks[0] = contactMixinHooks0[0]
@@ -193,6 +205,10 @@ func init() {
 	conversationDescAbandoned := conversationFields[16].Descriptor()
 	// conversation.DefaultAbandoned holds the default value on creation for the abandoned field.
 	conversation.DefaultAbandoned = conversationDescAbandoned.Default.(bool)
+	// conversationDescIdleWarned is the schema descriptor for idle_warned field.
+	conversationDescIdleWarned := conversationFields[20].Descriptor()
+	// conversation.DefaultIdleWarned holds the default value on creation for the idle_warned field.
+	conversation.DefaultIdleWarned = conversationDescIdleWarned.Default.(bool)
 	eventMixin := schema.Event{}.Mixin()
 	eventMixinHooks0 := eventMixin[0].Hooks()
 	event.Hooks[0] = eventMixinHooks0[0]

@@ -45,6 +45,13 @@ func (ChatService) Fields() []ent.Field {
 		// OfferTimeoutSeconds is how long an agent has to accept an offer
 		// before it moves on to the next agent.
 		field.Int("offer_timeout_seconds").Default(30).Positive(),
+		// InactivityWarningSeconds is how long a customer may leave an agent's
+		// message unanswered before they are asked whether they are still there
+		// (INACTIVITY_WARNING); 0 turns the check off. InactivityCloseSeconds,
+		// counted from the warning, closes the chat if they still say nothing
+		// (0: never).
+		field.Int("inactivity_warning_seconds").Default(0).NonNegative(),
+		field.Int("inactivity_close_seconds").Default(0).NonNegative(),
 		// Scenario is the service's chat scenario (core/scenario JSON); empty
 		// means Find Agent straight away.
 		field.Bytes("scenario").Optional().Annotations(skip),

@@ -72,6 +72,12 @@ func (Conversation) Fields() []ent.Field {
 		field.Bytes("scenario_state").Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 		// ScenarioWakeAt is when the run's pending timeout falls due.
 		field.Time("scenario_wake_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// CustomerIdleAt is when the customer, who has not answered the
+		// agent's latest message, is next due an inactivity step (a warning,
+		// then closing), per the service's settings; a customer's message
+		// clears it. IdleWarned says the warning has gone out.
+		field.Time("customer_idle_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Bool("idle_warned").Default(false).Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -112,6 +118,8 @@ func (Conversation) Indexes() []ent.Index {
 		index.Fields("scenario_wake_at").StorageKey("conversation_scenario_wake").
 			Annotations(entsql.IndexWhere("scenario_wake_at IS NOT NULL")),
 		// An agent's offered conversations (few at a time).
+		index.Fields("customer_idle_at").StorageKey("conversation_customer_idle").
+			Annotations(entsql.IndexWhere("customer_idle_at IS NOT NULL")),
 		index.Fields("offered_to_id").StorageKey("conversation_offered").
 			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
 		// The queues: conversations waiting for an agent, in offer order.

@@ -111,6 +111,11 @@ type ChatServiceInput struct {
 	Hours *string `json:"hours,omitempty"`
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds,omitempty"`
+	// Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
+	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+	InactivityWarningSeconds *int `json:"inactivityWarningSeconds,omitempty"`
+	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400.
+	InactivityCloseSeconds *int `json:"inactivityCloseSeconds,omitempty"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
 	AccountIds []int `json:"accountIds,omitempty"`
 	// The agents (and supervisors) who serve it; none means every agent of the tenant.
