@@ -35,8 +35,8 @@ type ServiceInput struct {
 	// Inactivity: see the ChatService schema (0 turns each step off).
 	InactivityWarningSeconds *int
 	InactivityCloseSeconds   *int
-	AccountIDs          *[]int
-	AgentIDs            *[]int
+	AccountIDs               *[]int
+	AgentIDs                 *[]int
 }
 
 // Bounds of a service's fields and of skills.
