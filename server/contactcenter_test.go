@@ -235,6 +235,18 @@ func TestScenarioRunsEveryBlockAndResumesAfterRestart(t *testing.T) {
 	if c := s.conversation(t, s.admin, o.Conversation.Id); c == nil || c.Status != client.ConversationStatusClosed {
 		t.Fatalf("conversation after the survey: %+v", c)
 	}
+
+	// Collect's failed exit: no valid answer within maxAttempts.
+	s.deliver(t, telegramUpdate(7, 7, 9003, "invoice"), s.secret)
+	s.waitTexts(t, 9003, 2)
+	s.deliver(t, telegramUpdate(8, 8, 9003, "what?"), s.secret)
+	s.waitTexts(t, 9003, 3)
+	s.deliver(t, telegramUpdate(9, 9, 9003, "no"), s.secret)
+	got := s.waitTexts(t, 9003, 5)
+	want := []string{"Hi Nic Pottier!", "Your order number?", "Digits, please.", "Please write about an invoice.", "Thanks, Nic Pottier (order )."}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("collect failed: %q, want %q", got, want)
+	}
 }
 
 // restart stops the server and starts a new one on the same data folder
