@@ -3107,17 +3107,19 @@ var AllAttachmentType = []AttachmentType{
 
 // ChatServiceFields includes the GraphQL fields of ChatService requested by the fragment ChatServiceFields.
 type ChatServiceFields struct {
-	Id                  string                                        `json:"id"`
-	Name                string                                        `json:"name"`
-	Priority            int                                           `json:"priority"`
-	RequiredSkills      []ChatServiceFieldsRequiredSkillsSkill        `json:"requiredSkills"`
-	TimeZone            string                                        `json:"timeZone"`
-	Hours               string                                        `json:"hours"`
-	OfferTimeoutSeconds int                                           `json:"offerTimeoutSeconds"`
-	Accounts            []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
-	Agents              []ChatServiceFieldsAgentsUser                 `json:"agents"`
+	Id                       string                                        `json:"id"`
+	Name                     string                                        `json:"name"`
+	Priority                 int                                           `json:"priority"`
+	RequiredSkills           []ChatServiceFieldsRequiredSkillsSkill        `json:"requiredSkills"`
+	TimeZone                 string                                        `json:"timeZone"`
+	Hours                    string                                        `json:"hours"`
+	OfferTimeoutSeconds      int                                           `json:"offerTimeoutSeconds"`
+	Accounts                 []ChatServiceFieldsAccountsIntegrationAccount `json:"accounts"`
+	Agents                   []ChatServiceFieldsAgentsUser                 `json:"agents"`
+	InactivityWarningSeconds int                                           `json:"inactivityWarningSeconds"`
+	InactivityCloseSeconds   int                                           `json:"inactivityCloseSeconds"`
 	// The service's chat scenario; null: conversations are offered at once.
-	Scenario *json.RawMessage `json:"scenario"`
+	Scenario *ChatServiceFieldsScenario `json:"scenario"`
 }
 
 // GetId returns ChatServiceFields.Id, and is useful for accessing the field via an interface.
@@ -3151,8 +3153,14 @@ func (v *ChatServiceFields) GetAccounts() []ChatServiceFieldsAccountsIntegration
 // GetAgents returns ChatServiceFields.Agents, and is useful for accessing the field via an interface.
 func (v *ChatServiceFields) GetAgents() []ChatServiceFieldsAgentsUser { return v.Agents }
 
+// GetInactivityWarningSeconds returns ChatServiceFields.InactivityWarningSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetInactivityWarningSeconds() int { return v.InactivityWarningSeconds }
+
+// GetInactivityCloseSeconds returns ChatServiceFields.InactivityCloseSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServiceFields) GetInactivityCloseSeconds() int { return v.InactivityCloseSeconds }
+
 // GetScenario returns ChatServiceFields.Scenario, and is useful for accessing the field via an interface.
-func (v *ChatServiceFields) GetScenario() *json.RawMessage { return v.Scenario }
+func (v *ChatServiceFields) GetScenario() *ChatServiceFieldsScenario { return v.Scenario }
 
 // ChatServiceFieldsAccountsIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type ChatServiceFieldsAccountsIntegrationAccount struct {
@@ -3197,6 +3205,70 @@ func (v *ChatServiceFieldsRequiredSkillsSkill) GetName() string { return v.Name 
 // GetLevel returns ChatServiceFieldsRequiredSkillsSkill.Level, and is useful for accessing the field via an interface.
 func (v *ChatServiceFieldsRequiredSkillsSkill) GetLevel() int { return v.Level }
 
+// ChatServiceFieldsScenario includes the requested fields of the GraphQL type Scenario.
+// The GraphQL type's documentation follows.
+//
+// What a chat service's bot does with each conversation: blocks joined by named exits, run from `start`.
+// Validated when saved; see the README's Scenarios section.
+type ChatServiceFieldsScenario struct {
+	ScenarioFields `json:"-"`
+}
+
+// GetStart returns ChatServiceFieldsScenario.Start, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsScenario) GetStart() string { return v.ScenarioFields.Start }
+
+// GetBlocks returns ChatServiceFieldsScenario.Blocks, and is useful for accessing the field via an interface.
+func (v *ChatServiceFieldsScenario) GetBlocks() []ScenarioFieldsBlocksScenarioBlock {
+	return v.ScenarioFields.Blocks
+}
+
+func (v *ChatServiceFieldsScenario) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*ChatServiceFieldsScenario
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.ChatServiceFieldsScenario = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ScenarioFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalChatServiceFieldsScenario struct {
+	Start string `json:"start"`
+
+	Blocks []ScenarioFieldsBlocksScenarioBlock `json:"blocks"`
+}
+
+func (v *ChatServiceFieldsScenario) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *ChatServiceFieldsScenario) __premarshalJSON() (*__premarshalChatServiceFieldsScenario, error) {
+	var retval __premarshalChatServiceFieldsScenario
+
+	retval.Start = v.ScenarioFields.Start
+	retval.Blocks = v.ScenarioFields.Blocks
+	return &retval, nil
+}
+
 type ChatServiceInput struct {
 	// Required on create; unique in the tenant.
 	Name *string `json:"name"`
@@ -3212,9 +3284,9 @@ type ChatServiceInput struct {
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds"`
 	// Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
-	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 1 to 86400.
 	InactivityWarningSeconds *int `json:"inactivityWarningSeconds"`
-	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400.
+	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 1 to 86400.
 	InactivityCloseSeconds *int `json:"inactivityCloseSeconds"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
 	AccountIds []string `json:"accountIds"`
@@ -3294,8 +3366,18 @@ func (v *ChatServicesChatServicesChatService) GetAgents() []ChatServiceFieldsAge
 	return v.ChatServiceFields.Agents
 }
 
+// GetInactivityWarningSeconds returns ChatServicesChatServicesChatService.InactivityWarningSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetInactivityWarningSeconds() int {
+	return v.ChatServiceFields.InactivityWarningSeconds
+}
+
+// GetInactivityCloseSeconds returns ChatServicesChatServicesChatService.InactivityCloseSeconds, and is useful for accessing the field via an interface.
+func (v *ChatServicesChatServicesChatService) GetInactivityCloseSeconds() int {
+	return v.ChatServiceFields.InactivityCloseSeconds
+}
+
 // GetScenario returns ChatServicesChatServicesChatService.Scenario, and is useful for accessing the field via an interface.
-func (v *ChatServicesChatServicesChatService) GetScenario() *json.RawMessage {
+func (v *ChatServicesChatServicesChatService) GetScenario() *ChatServiceFieldsScenario {
 	return v.ChatServiceFields.Scenario
 }
 
@@ -3343,7 +3425,11 @@ type __premarshalChatServicesChatServicesChatService struct {
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
 
-	Scenario *json.RawMessage `json:"scenario"`
+	InactivityWarningSeconds int `json:"inactivityWarningSeconds"`
+
+	InactivityCloseSeconds int `json:"inactivityCloseSeconds"`
+
+	Scenario *ChatServiceFieldsScenario `json:"scenario"`
 }
 
 func (v *ChatServicesChatServicesChatService) MarshalJSON() ([]byte, error) {
@@ -3366,6 +3452,8 @@ func (v *ChatServicesChatServicesChatService) __premarshalJSON() (*__premarshalC
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.InactivityWarningSeconds = v.ChatServiceFields.InactivityWarningSeconds
+	retval.InactivityCloseSeconds = v.ChatServiceFields.InactivityCloseSeconds
 	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
@@ -3521,6 +3609,29 @@ type CloseConversationResponse struct {
 func (v *CloseConversationResponse) GetCloseConversation() CloseConversationCloseConversation {
 	return v.CloseConversation
 }
+
+type CollectBlockInput struct {
+	Question    string  `json:"question"`
+	Variable    string  `json:"variable"`
+	Pattern     *string `json:"pattern"`
+	RetryText   *string `json:"retryText"`
+	MaxAttempts *int    `json:"maxAttempts"`
+}
+
+// GetQuestion returns CollectBlockInput.Question, and is useful for accessing the field via an interface.
+func (v *CollectBlockInput) GetQuestion() string { return v.Question }
+
+// GetVariable returns CollectBlockInput.Variable, and is useful for accessing the field via an interface.
+func (v *CollectBlockInput) GetVariable() string { return v.Variable }
+
+// GetPattern returns CollectBlockInput.Pattern, and is useful for accessing the field via an interface.
+func (v *CollectBlockInput) GetPattern() *string { return v.Pattern }
+
+// GetRetryText returns CollectBlockInput.RetryText, and is useful for accessing the field via an interface.
+func (v *CollectBlockInput) GetRetryText() *string { return v.RetryText }
+
+// GetMaxAttempts returns CollectBlockInput.MaxAttempts, and is useful for accessing the field via an interface.
+func (v *CollectBlockInput) GetMaxAttempts() *int { return v.MaxAttempts }
 
 // ConnectIntegrationAccountConnectIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type ConnectIntegrationAccountConnectIntegrationAccount struct {
@@ -5928,8 +6039,18 @@ func (v *CreateChatServiceCreateChatService) GetAgents() []ChatServiceFieldsAgen
 	return v.ChatServiceFields.Agents
 }
 
+// GetInactivityWarningSeconds returns CreateChatServiceCreateChatService.InactivityWarningSeconds, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetInactivityWarningSeconds() int {
+	return v.ChatServiceFields.InactivityWarningSeconds
+}
+
+// GetInactivityCloseSeconds returns CreateChatServiceCreateChatService.InactivityCloseSeconds, and is useful for accessing the field via an interface.
+func (v *CreateChatServiceCreateChatService) GetInactivityCloseSeconds() int {
+	return v.ChatServiceFields.InactivityCloseSeconds
+}
+
 // GetScenario returns CreateChatServiceCreateChatService.Scenario, and is useful for accessing the field via an interface.
-func (v *CreateChatServiceCreateChatService) GetScenario() *json.RawMessage {
+func (v *CreateChatServiceCreateChatService) GetScenario() *ChatServiceFieldsScenario {
 	return v.ChatServiceFields.Scenario
 }
 
@@ -5977,7 +6098,11 @@ type __premarshalCreateChatServiceCreateChatService struct {
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
 
-	Scenario *json.RawMessage `json:"scenario"`
+	InactivityWarningSeconds int `json:"inactivityWarningSeconds"`
+
+	InactivityCloseSeconds int `json:"inactivityCloseSeconds"`
+
+	Scenario *ChatServiceFieldsScenario `json:"scenario"`
 }
 
 func (v *CreateChatServiceCreateChatService) MarshalJSON() ([]byte, error) {
@@ -6000,6 +6125,8 @@ func (v *CreateChatServiceCreateChatService) __premarshalJSON() (*__premarshalCr
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.InactivityWarningSeconds = v.ChatServiceFields.InactivityWarningSeconds
+	retval.InactivityCloseSeconds = v.ChatServiceFields.InactivityCloseSeconds
 	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
@@ -6475,14 +6602,80 @@ func (v *DeactivateUserResponse) GetDeactivateUser() DeactivateUserDeactivateUse
 	return v.DeactivateUser
 }
 
+// DefaultScenarioDefaultScenario includes the requested fields of the GraphQL type Scenario.
+// The GraphQL type's documentation follows.
+//
+// What a chat service's bot does with each conversation: blocks joined by named exits, run from `start`.
+// Validated when saved; see the README's Scenarios section.
+type DefaultScenarioDefaultScenario struct {
+	ScenarioFields `json:"-"`
+}
+
+// GetStart returns DefaultScenarioDefaultScenario.Start, and is useful for accessing the field via an interface.
+func (v *DefaultScenarioDefaultScenario) GetStart() string { return v.ScenarioFields.Start }
+
+// GetBlocks returns DefaultScenarioDefaultScenario.Blocks, and is useful for accessing the field via an interface.
+func (v *DefaultScenarioDefaultScenario) GetBlocks() []ScenarioFieldsBlocksScenarioBlock {
+	return v.ScenarioFields.Blocks
+}
+
+func (v *DefaultScenarioDefaultScenario) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*DefaultScenarioDefaultScenario
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.DefaultScenarioDefaultScenario = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ScenarioFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalDefaultScenarioDefaultScenario struct {
+	Start string `json:"start"`
+
+	Blocks []ScenarioFieldsBlocksScenarioBlock `json:"blocks"`
+}
+
+func (v *DefaultScenarioDefaultScenario) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *DefaultScenarioDefaultScenario) __premarshalJSON() (*__premarshalDefaultScenarioDefaultScenario, error) {
+	var retval __premarshalDefaultScenarioDefaultScenario
+
+	retval.Start = v.ScenarioFields.Start
+	retval.Blocks = v.ScenarioFields.Blocks
+	return &retval, nil
+}
+
 // DefaultScenarioResponse is returned by DefaultScenario on success.
 type DefaultScenarioResponse struct {
 	// The scenario template a new service can start from (greeting, business hours, Find Agent, chat, survey).
-	DefaultScenario json.RawMessage `json:"defaultScenario"`
+	DefaultScenario DefaultScenarioDefaultScenario `json:"defaultScenario"`
 }
 
 // GetDefaultScenario returns DefaultScenarioResponse.DefaultScenario, and is useful for accessing the field via an interface.
-func (v *DefaultScenarioResponse) GetDefaultScenario() json.RawMessage { return v.DefaultScenario }
+func (v *DefaultScenarioResponse) GetDefaultScenario() DefaultScenarioDefaultScenario {
+	return v.DefaultScenario
+}
 
 // A tenant's default text of one event.
 type DefaultSystemMessageFields struct {
@@ -6808,6 +7001,13 @@ func (v *DisconnectIntegrationAccountResponse) GetDisconnectIntegrationAccount()
 	return v.DisconnectIntegrationAccount
 }
 
+type ExitBlockInput struct {
+	ClosingText *string `json:"closingText"`
+}
+
+// GetClosingText returns ExitBlockInput.ClosingText, and is useful for accessing the field via an interface.
+func (v *ExitBlockInput) GetClosingText() *string { return v.ClosingText }
+
 type FacebookSettingsInput struct {
 	// Required. Without @.
 	PageUsername *string `json:"pageUsername"`
@@ -6937,6 +7137,17 @@ type FailedWebhookEventsResponse struct {
 func (v *FailedWebhookEventsResponse) GetFailedWebhookEvents() FailedWebhookEventsFailedWebhookEventsWebhookEventConnection {
 	return v.FailedWebhookEvents
 }
+
+type FindAgentBlockInput struct {
+	Skills         []ScenarioSkillInput `json:"skills"`
+	TimeoutSeconds int                  `json:"timeoutSeconds"`
+}
+
+// GetSkills returns FindAgentBlockInput.Skills, and is useful for accessing the field via an interface.
+func (v *FindAgentBlockInput) GetSkills() []ScenarioSkillInput { return v.Skills }
+
+// GetTimeoutSeconds returns FindAgentBlockInput.TimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *FindAgentBlockInput) GetTimeoutSeconds() int { return v.TimeoutSeconds }
 
 // GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount includes the requested fields of the GraphQL type IntegrationAccount.
 type GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount struct {
@@ -7109,6 +7320,13 @@ type GenerateWebhookVerifyTokenResponse struct {
 func (v *GenerateWebhookVerifyTokenResponse) GetGenerateWebhookVerifyToken() GenerateWebhookVerifyTokenGenerateWebhookVerifyTokenIntegrationAccount {
 	return v.GenerateWebhookVerifyToken
 }
+
+type IfBlockInput struct {
+	Branches []ScenarioBranchInput `json:"branches"`
+}
+
+// GetBranches returns IfBlockInput.Branches, and is useful for accessing the field via an interface.
+func (v *IfBlockInput) GetBranches() []ScenarioBranchInput { return v.Branches }
 
 // InboxEventsInboxEventsConversationEvent includes the requested fields of the GraphQL type ConversationEvent.
 type InboxEventsInboxEventsConversationEvent struct {
@@ -11116,14 +11334,563 @@ func (v *SaveScenarioResponse) GetSaveScenario() SaveScenarioSaveScenarioChatSer
 type SaveScenarioSaveScenarioChatService struct {
 	Id string `json:"id"`
 	// The service's chat scenario; null: conversations are offered at once.
-	Scenario *json.RawMessage `json:"scenario"`
+	Scenario *SaveScenarioSaveScenarioChatServiceScenario `json:"scenario"`
 }
 
 // GetId returns SaveScenarioSaveScenarioChatService.Id, and is useful for accessing the field via an interface.
 func (v *SaveScenarioSaveScenarioChatService) GetId() string { return v.Id }
 
 // GetScenario returns SaveScenarioSaveScenarioChatService.Scenario, and is useful for accessing the field via an interface.
-func (v *SaveScenarioSaveScenarioChatService) GetScenario() *json.RawMessage { return v.Scenario }
+func (v *SaveScenarioSaveScenarioChatService) GetScenario() *SaveScenarioSaveScenarioChatServiceScenario {
+	return v.Scenario
+}
+
+// SaveScenarioSaveScenarioChatServiceScenario includes the requested fields of the GraphQL type Scenario.
+// The GraphQL type's documentation follows.
+//
+// What a chat service's bot does with each conversation: blocks joined by named exits, run from `start`.
+// Validated when saved; see the README's Scenarios section.
+type SaveScenarioSaveScenarioChatServiceScenario struct {
+	ScenarioFields `json:"-"`
+}
+
+// GetStart returns SaveScenarioSaveScenarioChatServiceScenario.Start, and is useful for accessing the field via an interface.
+func (v *SaveScenarioSaveScenarioChatServiceScenario) GetStart() string {
+	return v.ScenarioFields.Start
+}
+
+// GetBlocks returns SaveScenarioSaveScenarioChatServiceScenario.Blocks, and is useful for accessing the field via an interface.
+func (v *SaveScenarioSaveScenarioChatServiceScenario) GetBlocks() []ScenarioFieldsBlocksScenarioBlock {
+	return v.ScenarioFields.Blocks
+}
+
+func (v *SaveScenarioSaveScenarioChatServiceScenario) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*SaveScenarioSaveScenarioChatServiceScenario
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.SaveScenarioSaveScenarioChatServiceScenario = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.ScenarioFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalSaveScenarioSaveScenarioChatServiceScenario struct {
+	Start string `json:"start"`
+
+	Blocks []ScenarioFieldsBlocksScenarioBlock `json:"blocks"`
+}
+
+func (v *SaveScenarioSaveScenarioChatServiceScenario) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *SaveScenarioSaveScenarioChatServiceScenario) __premarshalJSON() (*__premarshalSaveScenarioSaveScenarioChatServiceScenario, error) {
+	var retval __premarshalSaveScenarioSaveScenarioChatServiceScenario
+
+	retval.Start = v.ScenarioFields.Start
+	retval.Blocks = v.ScenarioFields.Blocks
+	return &retval, nil
+}
+
+type ScenarioBlockInput struct {
+	Id          string                 `json:"id"`
+	Type        ScenarioBlockType      `json:"type"`
+	SendMessage *SendMessageBlockInput `json:"sendMessage"`
+	If          *IfBlockInput          `json:"if"`
+	FindAgent   *FindAgentBlockInput   `json:"findAgent"`
+	Collect     *CollectBlockInput     `json:"collect"`
+	Survey      *SurveyBlockInput      `json:"survey"`
+	Exit        *ExitBlockInput        `json:"exit"`
+	Exits       []ScenarioExitInput    `json:"exits"`
+}
+
+// GetId returns ScenarioBlockInput.Id, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetId() string { return v.Id }
+
+// GetType returns ScenarioBlockInput.Type, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetType() ScenarioBlockType { return v.Type }
+
+// GetSendMessage returns ScenarioBlockInput.SendMessage, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetSendMessage() *SendMessageBlockInput { return v.SendMessage }
+
+// GetIf returns ScenarioBlockInput.If, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetIf() *IfBlockInput { return v.If }
+
+// GetFindAgent returns ScenarioBlockInput.FindAgent, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetFindAgent() *FindAgentBlockInput { return v.FindAgent }
+
+// GetCollect returns ScenarioBlockInput.Collect, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetCollect() *CollectBlockInput { return v.Collect }
+
+// GetSurvey returns ScenarioBlockInput.Survey, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetSurvey() *SurveyBlockInput { return v.Survey }
+
+// GetExit returns ScenarioBlockInput.Exit, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetExit() *ExitBlockInput { return v.Exit }
+
+// GetExits returns ScenarioBlockInput.Exits, and is useful for accessing the field via an interface.
+func (v *ScenarioBlockInput) GetExits() []ScenarioExitInput { return v.Exits }
+
+// What a block does: which parameters field it uses and which exits it has.
+type ScenarioBlockType string
+
+const (
+	ScenarioBlockTypeSendMessage ScenarioBlockType = "SEND_MESSAGE"
+	ScenarioBlockTypeIf          ScenarioBlockType = "IF"
+	ScenarioBlockTypeFindAgent   ScenarioBlockType = "FIND_AGENT"
+	ScenarioBlockTypeConnectChat ScenarioBlockType = "CONNECT_CHAT"
+	ScenarioBlockTypeCollect     ScenarioBlockType = "COLLECT"
+	ScenarioBlockTypeSurvey      ScenarioBlockType = "SURVEY"
+	ScenarioBlockTypeExit        ScenarioBlockType = "EXIT"
+)
+
+var AllScenarioBlockType = []ScenarioBlockType{
+	ScenarioBlockTypeSendMessage,
+	ScenarioBlockTypeIf,
+	ScenarioBlockTypeFindAgent,
+	ScenarioBlockTypeConnectChat,
+	ScenarioBlockTypeCollect,
+	ScenarioBlockTypeSurvey,
+	ScenarioBlockTypeExit,
+}
+
+type ScenarioBranchInput struct {
+	Name       string                   `json:"name"`
+	Conditions []ScenarioConditionInput `json:"conditions"`
+}
+
+// GetName returns ScenarioBranchInput.Name, and is useful for accessing the field via an interface.
+func (v *ScenarioBranchInput) GetName() string { return v.Name }
+
+// GetConditions returns ScenarioBranchInput.Conditions, and is useful for accessing the field via an interface.
+func (v *ScenarioBranchInput) GetConditions() []ScenarioConditionInput { return v.Conditions }
+
+type ScenarioConditionInput struct {
+	Subject    ScenarioConditionSubject `json:"subject"`
+	Op         ScenarioConditionOp      `json:"op"`
+	Field      *string                  `json:"field"`
+	Value      *string                  `json:"value"`
+	Number     *int                     `json:"number"`
+	IgnoreCase *bool                    `json:"ignoreCase"`
+	TimeZone   *string                  `json:"timeZone"`
+	Not        *bool                    `json:"not"`
+}
+
+// GetSubject returns ScenarioConditionInput.Subject, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetSubject() ScenarioConditionSubject { return v.Subject }
+
+// GetOp returns ScenarioConditionInput.Op, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetOp() ScenarioConditionOp { return v.Op }
+
+// GetField returns ScenarioConditionInput.Field, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetField() *string { return v.Field }
+
+// GetValue returns ScenarioConditionInput.Value, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetValue() *string { return v.Value }
+
+// GetNumber returns ScenarioConditionInput.Number, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetNumber() *int { return v.Number }
+
+// GetIgnoreCase returns ScenarioConditionInput.IgnoreCase, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetIgnoreCase() *bool { return v.IgnoreCase }
+
+// GetTimeZone returns ScenarioConditionInput.TimeZone, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetTimeZone() *string { return v.TimeZone }
+
+// GetNot returns ScenarioConditionInput.Not, and is useful for accessing the field via an interface.
+func (v *ScenarioConditionInput) GetNot() *bool { return v.Not }
+
+type ScenarioConditionOp string
+
+const (
+	ScenarioConditionOpContains    ScenarioConditionOp = "CONTAINS"
+	ScenarioConditionOpEquals      ScenarioConditionOp = "EQUALS"
+	ScenarioConditionOpMatches     ScenarioConditionOp = "MATCHES"
+	ScenarioConditionOpEmpty       ScenarioConditionOp = "EMPTY"
+	ScenarioConditionOpLessThan    ScenarioConditionOp = "LESS_THAN"
+	ScenarioConditionOpAtMost      ScenarioConditionOp = "AT_MOST"
+	ScenarioConditionOpGreaterThan ScenarioConditionOp = "GREATER_THAN"
+	ScenarioConditionOpAtLeast     ScenarioConditionOp = "AT_LEAST"
+	ScenarioConditionOpWithin      ScenarioConditionOp = "WITHIN"
+)
+
+var AllScenarioConditionOp = []ScenarioConditionOp{
+	ScenarioConditionOpContains,
+	ScenarioConditionOpEquals,
+	ScenarioConditionOpMatches,
+	ScenarioConditionOpEmpty,
+	ScenarioConditionOpLessThan,
+	ScenarioConditionOpAtMost,
+	ScenarioConditionOpGreaterThan,
+	ScenarioConditionOpAtLeast,
+	ScenarioConditionOpWithin,
+}
+
+type ScenarioConditionSubject string
+
+const (
+	ScenarioConditionSubjectMessageText   ScenarioConditionSubject = "MESSAGE_TEXT"
+	ScenarioConditionSubjectContactField  ScenarioConditionSubject = "CONTACT_FIELD"
+	ScenarioConditionSubjectVariable      ScenarioConditionSubject = "VARIABLE"
+	ScenarioConditionSubjectTime          ScenarioConditionSubject = "TIME"
+	ScenarioConditionSubjectQueueLength   ScenarioConditionSubject = "QUEUE_LENGTH"
+	ScenarioConditionSubjectEstimatedWait ScenarioConditionSubject = "ESTIMATED_WAIT"
+)
+
+var AllScenarioConditionSubject = []ScenarioConditionSubject{
+	ScenarioConditionSubjectMessageText,
+	ScenarioConditionSubjectContactField,
+	ScenarioConditionSubjectVariable,
+	ScenarioConditionSubjectTime,
+	ScenarioConditionSubjectQueueLength,
+	ScenarioConditionSubjectEstimatedWait,
+}
+
+type ScenarioExitInput struct {
+	Name string `json:"name"`
+	To   string `json:"to"`
+}
+
+// GetName returns ScenarioExitInput.Name, and is useful for accessing the field via an interface.
+func (v *ScenarioExitInput) GetName() string { return v.Name }
+
+// GetTo returns ScenarioExitInput.To, and is useful for accessing the field via an interface.
+func (v *ScenarioExitInput) GetTo() string { return v.To }
+
+// Every field of a scenario, so it can be edited and saved back.
+type ScenarioFields struct {
+	// The ID of the block a new conversation begins at.
+	Start string `json:"start"`
+	// The blocks, in the order an editor shows them (the run follows exits, not this order).
+	Blocks []ScenarioFieldsBlocksScenarioBlock `json:"blocks"`
+}
+
+// GetStart returns ScenarioFields.Start, and is useful for accessing the field via an interface.
+func (v *ScenarioFields) GetStart() string { return v.Start }
+
+// GetBlocks returns ScenarioFields.Blocks, and is useful for accessing the field via an interface.
+func (v *ScenarioFields) GetBlocks() []ScenarioFieldsBlocksScenarioBlock { return v.Blocks }
+
+// ScenarioFieldsBlocksScenarioBlock includes the requested fields of the GraphQL type ScenarioBlock.
+// The GraphQL type's documentation follows.
+//
+// One step of a scenario; only the parameters field of its type is set.
+type ScenarioFieldsBlocksScenarioBlock struct {
+	// Names the block within its scenario; exits refer to it.
+	Id          string                                                        `json:"id"`
+	Type        ScenarioBlockType                                             `json:"type"`
+	SendMessage *ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock `json:"sendMessage"`
+	If          *ScenarioFieldsBlocksScenarioBlockIfIfBlock                   `json:"if"`
+	FindAgent   *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock     `json:"findAgent"`
+	Collect     *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock         `json:"collect"`
+	Survey      *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock           `json:"survey"`
+	Exit        *ScenarioFieldsBlocksScenarioBlockExitExitBlock               `json:"exit"`
+	// Where each named exit leads. Names by type: SEND_MESSAGE next; IF one per branch and else; FIND_AGENT found, timeout; CONNECT_CHAT agentLeft, customerLeft; COLLECT done, failed; SURVEY done; EXIT none.
+	Exits []ScenarioFieldsBlocksScenarioBlockExitsScenarioExit `json:"exits"`
+}
+
+// GetId returns ScenarioFieldsBlocksScenarioBlock.Id, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetId() string { return v.Id }
+
+// GetType returns ScenarioFieldsBlocksScenarioBlock.Type, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetType() ScenarioBlockType { return v.Type }
+
+// GetSendMessage returns ScenarioFieldsBlocksScenarioBlock.SendMessage, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetSendMessage() *ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock {
+	return v.SendMessage
+}
+
+// GetIf returns ScenarioFieldsBlocksScenarioBlock.If, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetIf() *ScenarioFieldsBlocksScenarioBlockIfIfBlock {
+	return v.If
+}
+
+// GetFindAgent returns ScenarioFieldsBlocksScenarioBlock.FindAgent, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetFindAgent() *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock {
+	return v.FindAgent
+}
+
+// GetCollect returns ScenarioFieldsBlocksScenarioBlock.Collect, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetCollect() *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock {
+	return v.Collect
+}
+
+// GetSurvey returns ScenarioFieldsBlocksScenarioBlock.Survey, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetSurvey() *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock {
+	return v.Survey
+}
+
+// GetExit returns ScenarioFieldsBlocksScenarioBlock.Exit, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetExit() *ScenarioFieldsBlocksScenarioBlockExitExitBlock {
+	return v.Exit
+}
+
+// GetExits returns ScenarioFieldsBlocksScenarioBlock.Exits, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlock) GetExits() []ScenarioFieldsBlocksScenarioBlockExitsScenarioExit {
+	return v.Exits
+}
+
+// ScenarioFieldsBlocksScenarioBlockCollectCollectBlock includes the requested fields of the GraphQL type CollectBlock.
+type ScenarioFieldsBlocksScenarioBlockCollectCollectBlock struct {
+	Question string `json:"question"`
+	// Where the answer is kept, for texts ({order}) and VARIABLE conditions.
+	Variable string `json:"variable"`
+	// A regular expression the whole answer must match (none: any answer).
+	Pattern *string `json:"pattern"`
+	// Sent after an answer that does not match.
+	RetryText *string `json:"retryText"`
+	// Answers allowed before the failed exit (0: 3).
+	MaxAttempts int `json:"maxAttempts"`
+}
+
+// GetQuestion returns ScenarioFieldsBlocksScenarioBlockCollectCollectBlock.Question, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock) GetQuestion() string {
+	return v.Question
+}
+
+// GetVariable returns ScenarioFieldsBlocksScenarioBlockCollectCollectBlock.Variable, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock) GetVariable() string {
+	return v.Variable
+}
+
+// GetPattern returns ScenarioFieldsBlocksScenarioBlockCollectCollectBlock.Pattern, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock) GetPattern() *string { return v.Pattern }
+
+// GetRetryText returns ScenarioFieldsBlocksScenarioBlockCollectCollectBlock.RetryText, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock) GetRetryText() *string {
+	return v.RetryText
+}
+
+// GetMaxAttempts returns ScenarioFieldsBlocksScenarioBlockCollectCollectBlock.MaxAttempts, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockCollectCollectBlock) GetMaxAttempts() int {
+	return v.MaxAttempts
+}
+
+// ScenarioFieldsBlocksScenarioBlockExitExitBlock includes the requested fields of the GraphQL type ExitBlock.
+type ScenarioFieldsBlocksScenarioBlockExitExitBlock struct {
+	// Sent when the run ends here, when set.
+	ClosingText *string `json:"closingText"`
+}
+
+// GetClosingText returns ScenarioFieldsBlocksScenarioBlockExitExitBlock.ClosingText, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockExitExitBlock) GetClosingText() *string {
+	return v.ClosingText
+}
+
+// ScenarioFieldsBlocksScenarioBlockExitsScenarioExit includes the requested fields of the GraphQL type ScenarioExit.
+type ScenarioFieldsBlocksScenarioBlockExitsScenarioExit struct {
+	Name string `json:"name"`
+	// The ID of the next block.
+	To string `json:"to"`
+}
+
+// GetName returns ScenarioFieldsBlocksScenarioBlockExitsScenarioExit.Name, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockExitsScenarioExit) GetName() string { return v.Name }
+
+// GetTo returns ScenarioFieldsBlocksScenarioBlockExitsScenarioExit.To, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockExitsScenarioExit) GetTo() string { return v.To }
+
+// ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock includes the requested fields of the GraphQL type FindAgentBlock.
+type ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock struct {
+	// Skills the agent needs, beyond the service's own.
+	Skills []ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill `json:"skills"`
+	// How long to wait for an agent before the timeout exit.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+}
+
+// GetSkills returns ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock.Skills, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock) GetSkills() []ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill {
+	return v.Skills
+}
+
+// GetTimeoutSeconds returns ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock.TimeoutSeconds, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock) GetTimeoutSeconds() int {
+	return v.TimeoutSeconds
+}
+
+// ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill includes the requested fields of the GraphQL type ScenarioSkill.
+type ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill struct {
+	Skill string `json:"skill"`
+	// The least level that qualifies (0: any).
+	MinLevel int `json:"minLevel"`
+}
+
+// GetSkill returns ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill.Skill, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill) GetSkill() string {
+	return v.Skill
+}
+
+// GetMinLevel returns ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill.MinLevel, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill) GetMinLevel() int {
+	return v.MinLevel
+}
+
+// ScenarioFieldsBlocksScenarioBlockIfIfBlock includes the requested fields of the GraphQL type IfBlock.
+type ScenarioFieldsBlocksScenarioBlockIfIfBlock struct {
+	// Tried in order: the first whose conditions all hold names the exit taken; none: else.
+	Branches []ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch `json:"branches"`
+}
+
+// GetBranches returns ScenarioFieldsBlocksScenarioBlockIfIfBlock.Branches, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlock) GetBranches() []ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch {
+	return v.Branches
+}
+
+// ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch includes the requested fields of the GraphQL type ScenarioBranch.
+type ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch struct {
+	Name       string                                                                                        `json:"name"`
+	Conditions []ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition `json:"conditions"`
+}
+
+// GetName returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch.Name, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch) GetName() string {
+	return v.Name
+}
+
+// GetConditions returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch.Conditions, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch) GetConditions() []ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition {
+	return v.Conditions
+}
+
+// ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition includes the requested fields of the GraphQL type ScenarioCondition.
+// The GraphQL type's documentation follows.
+//
+// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name, language or a custom field) and
+// VARIABLE (field: a COLLECT variable) take CONTAINS, EQUALS, MATCHES, EMPTY with value and ignoreCase;
+// TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone;
+// QUEUE_LENGTH (conversations) and ESTIMATED_WAIT (seconds) take EQUALS, LESS_THAN, AT_MOST, GREATER_THAN,
+// AT_LEAST with number. not inverts the result.
+type ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition struct {
+	Subject    ScenarioConditionSubject `json:"subject"`
+	Op         ScenarioConditionOp      `json:"op"`
+	Field      *string                  `json:"field"`
+	Value      *string                  `json:"value"`
+	Number     int                      `json:"number"`
+	IgnoreCase bool                     `json:"ignoreCase"`
+	TimeZone   *string                  `json:"timeZone"`
+	Not        bool                     `json:"not"`
+}
+
+// GetSubject returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Subject, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetSubject() ScenarioConditionSubject {
+	return v.Subject
+}
+
+// GetOp returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Op, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetOp() ScenarioConditionOp {
+	return v.Op
+}
+
+// GetField returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Field, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetField() *string {
+	return v.Field
+}
+
+// GetValue returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Value, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetValue() *string {
+	return v.Value
+}
+
+// GetNumber returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Number, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetNumber() int {
+	return v.Number
+}
+
+// GetIgnoreCase returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.IgnoreCase, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetIgnoreCase() bool {
+	return v.IgnoreCase
+}
+
+// GetTimeZone returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.TimeZone, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetTimeZone() *string {
+	return v.TimeZone
+}
+
+// GetNot returns ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition.Not, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition) GetNot() bool {
+	return v.Not
+}
+
+// ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock includes the requested fields of the GraphQL type SendMessageBlock.
+type ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock struct {
+	// Text with variables: {customerName}, {agentName}, {position}, {wait}, and any COLLECT variable.
+	Text string `json:"text"`
+}
+
+// GetText returns ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock.Text, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockSendMessageSendMessageBlock) GetText() string {
+	return v.Text
+}
+
+// ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock includes the requested fields of the GraphQL type SurveyBlock.
+type ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock struct {
+	// Asks for a rating from 1 to 5.
+	Question string `json:"question"`
+	// Asked after the rating, when set; the answer is stored as the comment.
+	CommentQuestion *string `json:"commentQuestion"`
+	RetryText       *string `json:"retryText"`
+	MaxAttempts     int     `json:"maxAttempts"`
+}
+
+// GetQuestion returns ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock.Question, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock) GetQuestion() string { return v.Question }
+
+// GetCommentQuestion returns ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock.CommentQuestion, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock) GetCommentQuestion() *string {
+	return v.CommentQuestion
+}
+
+// GetRetryText returns ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock.RetryText, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock) GetRetryText() *string {
+	return v.RetryText
+}
+
+// GetMaxAttempts returns ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock.MaxAttempts, and is useful for accessing the field via an interface.
+func (v *ScenarioFieldsBlocksScenarioBlockSurveySurveyBlock) GetMaxAttempts() int {
+	return v.MaxAttempts
+}
+
+// A scenario to save; the same shape as Scenario.
+type ScenarioInput struct {
+	Start  string               `json:"start"`
+	Blocks []ScenarioBlockInput `json:"blocks"`
+}
+
+// GetStart returns ScenarioInput.Start, and is useful for accessing the field via an interface.
+func (v *ScenarioInput) GetStart() string { return v.Start }
+
+// GetBlocks returns ScenarioInput.Blocks, and is useful for accessing the field via an interface.
+func (v *ScenarioInput) GetBlocks() []ScenarioBlockInput { return v.Blocks }
+
+type ScenarioSkillInput struct {
+	Skill    string `json:"skill"`
+	MinLevel *int   `json:"minLevel"`
+}
+
+// GetSkill returns ScenarioSkillInput.Skill, and is useful for accessing the field via an interface.
+func (v *ScenarioSkillInput) GetSkill() string { return v.Skill }
+
+// GetMinLevel returns ScenarioSkillInput.MinLevel, and is useful for accessing the field via an interface.
+func (v *ScenarioSkillInput) GetMinLevel() *int { return v.MinLevel }
 
 // SecretFields includes the GraphQL fields of SecretValue requested by the fragment SecretFields.
 // The GraphQL type's documentation follows.
@@ -11139,6 +11906,13 @@ func (v *SecretFields) GetIsSet() bool { return v.IsSet }
 
 // GetLast4 returns SecretFields.Last4, and is useful for accessing the field via an interface.
 func (v *SecretFields) GetLast4() *string { return v.Last4 }
+
+type SendMessageBlockInput struct {
+	Text string `json:"text"`
+}
+
+// GetText returns SendMessageBlockInput.Text, and is useful for accessing the field via an interface.
+func (v *SendMessageBlockInput) GetText() string { return v.Text }
 
 type SendMessageInput struct {
 	ConversationId string  `json:"conversationId"`
@@ -11961,6 +12735,25 @@ func (v *StartConversationStartConversation) __premarshalJSON() (*__premarshalSt
 	retval.Service = v.ConversationFields.Service
 	return &retval, nil
 }
+
+type SurveyBlockInput struct {
+	Question        string  `json:"question"`
+	CommentQuestion *string `json:"commentQuestion"`
+	RetryText       *string `json:"retryText"`
+	MaxAttempts     *int    `json:"maxAttempts"`
+}
+
+// GetQuestion returns SurveyBlockInput.Question, and is useful for accessing the field via an interface.
+func (v *SurveyBlockInput) GetQuestion() string { return v.Question }
+
+// GetCommentQuestion returns SurveyBlockInput.CommentQuestion, and is useful for accessing the field via an interface.
+func (v *SurveyBlockInput) GetCommentQuestion() *string { return v.CommentQuestion }
+
+// GetRetryText returns SurveyBlockInput.RetryText, and is useful for accessing the field via an interface.
+func (v *SurveyBlockInput) GetRetryText() *string { return v.RetryText }
+
+// GetMaxAttempts returns SurveyBlockInput.MaxAttempts, and is useful for accessing the field via an interface.
+func (v *SurveyBlockInput) GetMaxAttempts() *int { return v.MaxAttempts }
 
 // A chat event that may send the customer a system message.
 type SystemMessageEvent string
@@ -12998,8 +13791,18 @@ func (v *UpdateChatServiceUpdateChatService) GetAgents() []ChatServiceFieldsAgen
 	return v.ChatServiceFields.Agents
 }
 
+// GetInactivityWarningSeconds returns UpdateChatServiceUpdateChatService.InactivityWarningSeconds, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetInactivityWarningSeconds() int {
+	return v.ChatServiceFields.InactivityWarningSeconds
+}
+
+// GetInactivityCloseSeconds returns UpdateChatServiceUpdateChatService.InactivityCloseSeconds, and is useful for accessing the field via an interface.
+func (v *UpdateChatServiceUpdateChatService) GetInactivityCloseSeconds() int {
+	return v.ChatServiceFields.InactivityCloseSeconds
+}
+
 // GetScenario returns UpdateChatServiceUpdateChatService.Scenario, and is useful for accessing the field via an interface.
-func (v *UpdateChatServiceUpdateChatService) GetScenario() *json.RawMessage {
+func (v *UpdateChatServiceUpdateChatService) GetScenario() *ChatServiceFieldsScenario {
 	return v.ChatServiceFields.Scenario
 }
 
@@ -13047,7 +13850,11 @@ type __premarshalUpdateChatServiceUpdateChatService struct {
 
 	Agents []ChatServiceFieldsAgentsUser `json:"agents"`
 
-	Scenario *json.RawMessage `json:"scenario"`
+	InactivityWarningSeconds int `json:"inactivityWarningSeconds"`
+
+	InactivityCloseSeconds int `json:"inactivityCloseSeconds"`
+
+	Scenario *ChatServiceFieldsScenario `json:"scenario"`
 }
 
 func (v *UpdateChatServiceUpdateChatService) MarshalJSON() ([]byte, error) {
@@ -13070,6 +13877,8 @@ func (v *UpdateChatServiceUpdateChatService) __premarshalJSON() (*__premarshalUp
 	retval.OfferTimeoutSeconds = v.ChatServiceFields.OfferTimeoutSeconds
 	retval.Accounts = v.ChatServiceFields.Accounts
 	retval.Agents = v.ChatServiceFields.Agents
+	retval.InactivityWarningSeconds = v.ChatServiceFields.InactivityWarningSeconds
+	retval.InactivityCloseSeconds = v.ChatServiceFields.InactivityCloseSeconds
 	retval.Scenario = v.ChatServiceFields.Scenario
 	return &retval, nil
 }
@@ -14580,15 +15389,15 @@ func (v *__RevokeTokenInput) GetId() string { return v.Id }
 
 // __SaveScenarioInput is used internally by genqlient
 type __SaveScenarioInput struct {
-	ServiceId string           `json:"serviceId"`
-	Input     *json.RawMessage `json:"input"`
+	ServiceId string         `json:"serviceId"`
+	Input     *ScenarioInput `json:"input"`
 }
 
 // GetServiceId returns __SaveScenarioInput.ServiceId, and is useful for accessing the field via an interface.
 func (v *__SaveScenarioInput) GetServiceId() string { return v.ServiceId }
 
 // GetInput returns __SaveScenarioInput.Input, and is useful for accessing the field via an interface.
-func (v *__SaveScenarioInput) GetInput() *json.RawMessage { return v.Input }
+func (v *__SaveScenarioInput) GetInput() *ScenarioInput { return v.Input }
 
 // __SendMessageInput is used internally by genqlient
 type __SendMessageInput struct {
@@ -15027,7 +15836,63 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
-	scenario
+	inactivityWarningSeconds
+	inactivityCloseSeconds
+	scenario {
+		... ScenarioFields
+	}
+}
+fragment ScenarioFields on Scenario {
+	start
+	blocks {
+		id
+		type
+		sendMessage {
+			text
+		}
+		if {
+			branches {
+				name
+				conditions {
+					subject
+					op
+					field
+					value
+					number
+					ignoreCase
+					timeZone
+					not
+				}
+			}
+		}
+		findAgent {
+			skills {
+				skill
+				minLevel
+			}
+			timeoutSeconds
+		}
+		collect {
+			question
+			variable
+			pattern
+			retryText
+			maxAttempts
+		}
+		survey {
+			question
+			commentQuestion
+			retryText
+			maxAttempts
+		}
+		exit {
+			closingText
+		}
+		exits {
+			name
+			to
+		}
+	}
 }
 `
 
@@ -15836,7 +16701,63 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
-	scenario
+	inactivityWarningSeconds
+	inactivityCloseSeconds
+	scenario {
+		... ScenarioFields
+	}
+}
+fragment ScenarioFields on Scenario {
+	start
+	blocks {
+		id
+		type
+		sendMessage {
+			text
+		}
+		if {
+			branches {
+				name
+				conditions {
+					subject
+					op
+					field
+					value
+					number
+					ignoreCase
+					timeZone
+					not
+				}
+			}
+		}
+		findAgent {
+			skills {
+				skill
+				minLevel
+			}
+			timeoutSeconds
+		}
+		collect {
+			question
+			variable
+			pattern
+			retryText
+			maxAttempts
+		}
+		survey {
+			question
+			commentQuestion
+			retryText
+			maxAttempts
+		}
+		exit {
+			closingText
+		}
+		exits {
+			name
+			to
+		}
+	}
 }
 `
 
@@ -16153,7 +17074,61 @@ func DeactivateUser(
 // The query executed by DefaultScenario.
 const DefaultScenario_Operation = `
 query DefaultScenario {
-	defaultScenario
+	defaultScenario {
+		... ScenarioFields
+	}
+}
+fragment ScenarioFields on Scenario {
+	start
+	blocks {
+		id
+		type
+		sendMessage {
+			text
+		}
+		if {
+			branches {
+				name
+				conditions {
+					subject
+					op
+					field
+					value
+					number
+					ignoreCase
+					timeZone
+					not
+				}
+			}
+		}
+		findAgent {
+			skills {
+				skill
+				minLevel
+			}
+			timeoutSeconds
+		}
+		collect {
+			question
+			variable
+			pattern
+			retryText
+			maxAttempts
+		}
+		survey {
+			question
+			commentQuestion
+			retryText
+			maxAttempts
+		}
+		exit {
+			closingText
+		}
+		exits {
+			name
+			to
+		}
+	}
 }
 `
 
@@ -17979,10 +18954,64 @@ func RevokeToken(
 
 // The mutation executed by SaveScenario.
 const SaveScenario_Operation = `
-mutation SaveScenario ($serviceId: ID!, $input: Map) {
+mutation SaveScenario ($serviceId: ID!, $input: ScenarioInput) {
 	saveScenario(serviceId: $serviceId, input: $input) {
 		id
-		scenario
+		scenario {
+			... ScenarioFields
+		}
+	}
+}
+fragment ScenarioFields on Scenario {
+	start
+	blocks {
+		id
+		type
+		sendMessage {
+			text
+		}
+		if {
+			branches {
+				name
+				conditions {
+					subject
+					op
+					field
+					value
+					number
+					ignoreCase
+					timeZone
+					not
+				}
+			}
+		}
+		findAgent {
+			skills {
+				skill
+				minLevel
+			}
+			timeoutSeconds
+		}
+		collect {
+			question
+			variable
+			pattern
+			retryText
+			maxAttempts
+		}
+		survey {
+			question
+			commentQuestion
+			retryText
+			maxAttempts
+		}
+		exit {
+			closingText
+		}
+		exits {
+			name
+			to
+		}
 	}
 }
 `
@@ -17992,7 +19021,7 @@ func SaveScenario(
 	ctx_ context.Context,
 	client_ graphql.Client,
 	serviceId string,
-	input *json.RawMessage,
+	input *ScenarioInput,
 ) (data_ *SaveScenarioResponse, err_ error) {
 	req_ := &graphql.Request{
 		OpName: "SaveScenario",
@@ -18636,7 +19665,63 @@ fragment ChatServiceFields on ChatService {
 		id
 		name
 	}
-	scenario
+	inactivityWarningSeconds
+	inactivityCloseSeconds
+	scenario {
+		... ScenarioFields
+	}
+}
+fragment ScenarioFields on Scenario {
+	start
+	blocks {
+		id
+		type
+		sendMessage {
+			text
+		}
+		if {
+			branches {
+				name
+				conditions {
+					subject
+					op
+					field
+					value
+					number
+					ignoreCase
+					timeZone
+					not
+				}
+			}
+		}
+		findAgent {
+			skills {
+				skill
+				minLevel
+			}
+			timeoutSeconds
+		}
+		collect {
+			question
+			variable
+			pattern
+			retryText
+			maxAttempts
+		}
+		survey {
+			question
+			commentQuestion
+			retryText
+			maxAttempts
+		}
+		exit {
+			closingText
+		}
+		exits {
+			name
+			to
+		}
+	}
 }
 `
 

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,7 +16,11 @@ import (
 func loadSchema(t *testing.T) *ast.Schema {
 	t.Helper()
 	var sources []*ast.Source
-	for _, name := range []string{"../schema.graphql", "ent.graphql", "systemmessages.graphql", "supervision.graphql"} {
+	parts, err := filepath.Glob("*.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append([]string{"../schema.graphql"}, parts...) {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			t.Fatalf("read schema: %v", err)

@@ -112,6 +112,14 @@ type ComplexityRoot struct {
 		UpdatedAt                func(childComplexity int) int
 	}
 
+	CollectBlock struct {
+		MaxAttempts func(childComplexity int) int
+		Pattern     func(childComplexity int) int
+		Question    func(childComplexity int) int
+		RetryText   func(childComplexity int) int
+		Variable    func(childComplexity int) int
+	}
+
 	Contact struct {
 		AvatarURL          func(childComplexity int) int
 		Blocked            func(childComplexity int) int
@@ -194,12 +202,25 @@ type ComplexityRoot struct {
 		Value func(childComplexity int) int
 	}
 
+	ExitBlock struct {
+		ClosingText func(childComplexity int) int
+	}
+
 	FacebookSettings struct {
 		AppSecret          func(childComplexity int) int
 		PageAccessToken    func(childComplexity int) int
 		PageID             func(childComplexity int) int
 		PageUsername       func(childComplexity int) int
 		WebhookVerifyToken func(childComplexity int) int
+	}
+
+	FindAgentBlock struct {
+		Skills         func(childComplexity int) int
+		TimeoutSeconds func(childComplexity int) int
+	}
+
+	IfBlock struct {
+		Branches func(childComplexity int) int
 	}
 
 	IntegrationAccount struct {
@@ -305,7 +326,7 @@ type ComplexityRoot struct {
 		ReplayWebhookEvent           func(childComplexity int, id int) int
 		RetryMessage                 func(childComplexity int, id int) int
 		RevokeToken                  func(childComplexity int, id int) int
-		SaveScenario                 func(childComplexity int, serviceID int, input map[string]any) int
+		SaveScenario                 func(childComplexity int, serviceID int, input *model.ScenarioInput) int
 		SendMessage                  func(childComplexity int, input model.SendMessageInput) int
 		SetAgentState                func(childComplexity int, input model.AgentStateInput) int
 		SetWebhook                   func(childComplexity int, id int) int
@@ -366,9 +387,56 @@ type ComplexityRoot struct {
 		Services func(childComplexity int) int
 	}
 
+	Scenario struct {
+		Blocks func(childComplexity int) int
+		Start  func(childComplexity int) int
+	}
+
+	ScenarioBlock struct {
+		Collect     func(childComplexity int) int
+		Exit        func(childComplexity int) int
+		Exits       func(childComplexity int) int
+		FindAgent   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		If          func(childComplexity int) int
+		SendMessage func(childComplexity int) int
+		Survey      func(childComplexity int) int
+		Type        func(childComplexity int) int
+	}
+
+	ScenarioBranch struct {
+		Conditions func(childComplexity int) int
+		Name       func(childComplexity int) int
+	}
+
+	ScenarioCondition struct {
+		Field      func(childComplexity int) int
+		IgnoreCase func(childComplexity int) int
+		Not        func(childComplexity int) int
+		Number     func(childComplexity int) int
+		Op         func(childComplexity int) int
+		Subject    func(childComplexity int) int
+		TimeZone   func(childComplexity int) int
+		Value      func(childComplexity int) int
+	}
+
+	ScenarioExit struct {
+		Name func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
+	ScenarioSkill struct {
+		MinLevel func(childComplexity int) int
+		Skill    func(childComplexity int) int
+	}
+
 	SecretValue struct {
 		IsSet func(childComplexity int) int
 		Last4 func(childComplexity int) int
+	}
+
+	SendMessageBlock struct {
+		Text func(childComplexity int) int
 	}
 
 	ServiceQueue struct {
@@ -414,6 +482,13 @@ type ComplexityRoot struct {
 		InboxEvents              func(childComplexity int, after *string) int
 		IntegrationAccountEvents func(childComplexity int) int
 		QueueEvents              func(childComplexity int) int
+	}
+
+	SurveyBlock struct {
+		CommentQuestion func(childComplexity int) int
+		MaxAttempts     func(childComplexity int) int
+		Question        func(childComplexity int) int
+		RetryText       func(childComplexity int) int
 	}
 
 	SystemMessageSetting struct {
@@ -566,7 +641,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ChatServiceResolver interface {
-	Scenario(ctx context.Context, obj *ent.ChatService) (map[string]any, error)
+	Scenario(ctx context.Context, obj *ent.ChatService) (*model.Scenario, error)
 }
 type ConversationResolver interface {
 	Service(ctx context.Context, obj *ent.Conversation) (*ent.ChatService, error)
@@ -614,7 +689,7 @@ type MutationResolver interface {
 	SetAgentState(ctx context.Context, input model.AgentStateInput) (*ent.User, error)
 	AcceptOffer(ctx context.Context, id int) (*ent.Conversation, error)
 	RejectOffer(ctx context.Context, id int) (*ent.Offer, error)
-	SaveScenario(ctx context.Context, serviceID int, input map[string]any) (*ent.ChatService, error)
+	SaveScenario(ctx context.Context, serviceID int, input *model.ScenarioInput) (*ent.ChatService, error)
 	UpdateDefaultSystemMessages(ctx context.Context, input []*model.DefaultSystemMessageInput) ([]*model.DefaultSystemMessage, error)
 	UpdateSystemMessages(ctx context.Context, accountID int, input []*model.SystemMessageInput) ([]*model.SystemMessageSetting, error)
 }
@@ -629,7 +704,7 @@ type QueryResolver interface {
 	Me(ctx context.Context) (*ent.User, error)
 	FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error)
 	ChatServices(ctx context.Context) ([]*ent.ChatService, error)
-	DefaultScenario(ctx context.Context) (map[string]any, error)
+	DefaultScenario(ctx context.Context) (*model.Scenario, error)
 	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
 	ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time) ([]*model.ServiceStats, error)
 }
@@ -911,6 +986,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChatService.UpdatedAt(childComplexity), true
+
+	case "CollectBlock.maxAttempts":
+		if e.ComplexityRoot.CollectBlock.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectBlock.MaxAttempts(childComplexity), true
+	case "CollectBlock.pattern":
+		if e.ComplexityRoot.CollectBlock.Pattern == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectBlock.Pattern(childComplexity), true
+	case "CollectBlock.question":
+		if e.ComplexityRoot.CollectBlock.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectBlock.Question(childComplexity), true
+	case "CollectBlock.retryText":
+		if e.ComplexityRoot.CollectBlock.RetryText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectBlock.RetryText(childComplexity), true
+	case "CollectBlock.variable":
+		if e.ComplexityRoot.CollectBlock.Variable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectBlock.Variable(childComplexity), true
 
 	case "Contact.avatarURL":
 		if e.ComplexityRoot.Contact.AvatarURL == nil {
@@ -1227,6 +1333,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Detail.Value(childComplexity), true
 
+	case "ExitBlock.closingText":
+		if e.ComplexityRoot.ExitBlock.ClosingText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExitBlock.ClosingText(childComplexity), true
+
 	case "FacebookSettings.appSecret":
 		if e.ComplexityRoot.FacebookSettings.AppSecret == nil {
 			break
@@ -1257,6 +1370,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FacebookSettings.WebhookVerifyToken(childComplexity), true
+
+	case "FindAgentBlock.skills":
+		if e.ComplexityRoot.FindAgentBlock.Skills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindAgentBlock.Skills(childComplexity), true
+	case "FindAgentBlock.timeoutSeconds":
+		if e.ComplexityRoot.FindAgentBlock.TimeoutSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FindAgentBlock.TimeoutSeconds(childComplexity), true
+
+	case "IfBlock.branches":
+		if e.ComplexityRoot.IfBlock.Branches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IfBlock.Branches(childComplexity), true
 
 	case "IntegrationAccount.accountId":
 		if e.ComplexityRoot.IntegrationAccount.AccountID == nil {
@@ -1800,7 +1933,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SaveScenario(childComplexity, args["serviceId"].(int), args["input"].(map[string]any)), true
+		return e.ComplexityRoot.Mutation.SaveScenario(childComplexity, args["serviceId"].(int), args["input"].(*model.ScenarioInput)), true
 	case "Mutation.sendMessage":
 		if e.ComplexityRoot.Mutation.SendMessage == nil {
 			break
@@ -2171,6 +2304,162 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QueueSnapshot.Services(childComplexity), true
 
+	case "Scenario.blocks":
+		if e.ComplexityRoot.Scenario.Blocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Blocks(childComplexity), true
+	case "Scenario.start":
+		if e.ComplexityRoot.Scenario.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Scenario.Start(childComplexity), true
+
+	case "ScenarioBlock.collect":
+		if e.ComplexityRoot.ScenarioBlock.Collect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.Collect(childComplexity), true
+	case "ScenarioBlock.exit":
+		if e.ComplexityRoot.ScenarioBlock.Exit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.Exit(childComplexity), true
+	case "ScenarioBlock.exits":
+		if e.ComplexityRoot.ScenarioBlock.Exits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.Exits(childComplexity), true
+	case "ScenarioBlock.findAgent":
+		if e.ComplexityRoot.ScenarioBlock.FindAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.FindAgent(childComplexity), true
+	case "ScenarioBlock.id":
+		if e.ComplexityRoot.ScenarioBlock.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.ID(childComplexity), true
+	case "ScenarioBlock.if":
+		if e.ComplexityRoot.ScenarioBlock.If == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.If(childComplexity), true
+	case "ScenarioBlock.sendMessage":
+		if e.ComplexityRoot.ScenarioBlock.SendMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.SendMessage(childComplexity), true
+	case "ScenarioBlock.survey":
+		if e.ComplexityRoot.ScenarioBlock.Survey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.Survey(childComplexity), true
+	case "ScenarioBlock.type":
+		if e.ComplexityRoot.ScenarioBlock.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBlock.Type(childComplexity), true
+
+	case "ScenarioBranch.conditions":
+		if e.ComplexityRoot.ScenarioBranch.Conditions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBranch.Conditions(childComplexity), true
+	case "ScenarioBranch.name":
+		if e.ComplexityRoot.ScenarioBranch.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioBranch.Name(childComplexity), true
+
+	case "ScenarioCondition.field":
+		if e.ComplexityRoot.ScenarioCondition.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Field(childComplexity), true
+	case "ScenarioCondition.ignoreCase":
+		if e.ComplexityRoot.ScenarioCondition.IgnoreCase == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.IgnoreCase(childComplexity), true
+	case "ScenarioCondition.not":
+		if e.ComplexityRoot.ScenarioCondition.Not == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Not(childComplexity), true
+	case "ScenarioCondition.number":
+		if e.ComplexityRoot.ScenarioCondition.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Number(childComplexity), true
+	case "ScenarioCondition.op":
+		if e.ComplexityRoot.ScenarioCondition.Op == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Op(childComplexity), true
+	case "ScenarioCondition.subject":
+		if e.ComplexityRoot.ScenarioCondition.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Subject(childComplexity), true
+	case "ScenarioCondition.timeZone":
+		if e.ComplexityRoot.ScenarioCondition.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.TimeZone(childComplexity), true
+	case "ScenarioCondition.value":
+		if e.ComplexityRoot.ScenarioCondition.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioCondition.Value(childComplexity), true
+
+	case "ScenarioExit.name":
+		if e.ComplexityRoot.ScenarioExit.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioExit.Name(childComplexity), true
+	case "ScenarioExit.to":
+		if e.ComplexityRoot.ScenarioExit.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioExit.To(childComplexity), true
+
+	case "ScenarioSkill.minLevel":
+		if e.ComplexityRoot.ScenarioSkill.MinLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSkill.MinLevel(childComplexity), true
+	case "ScenarioSkill.skill":
+		if e.ComplexityRoot.ScenarioSkill.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScenarioSkill.Skill(childComplexity), true
+
 	case "SecretValue.isSet":
 		if e.ComplexityRoot.SecretValue.IsSet == nil {
 			break
@@ -2183,6 +2472,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SecretValue.Last4(childComplexity), true
+
+	case "SendMessageBlock.text":
+		if e.ComplexityRoot.SendMessageBlock.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendMessageBlock.Text(childComplexity), true
 
 	case "ServiceQueue.conversations":
 		if e.ComplexityRoot.ServiceQueue.Conversations == nil {
@@ -2378,6 +2674,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.QueueEvents(childComplexity), true
+
+	case "SurveyBlock.commentQuestion":
+		if e.ComplexityRoot.SurveyBlock.CommentQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurveyBlock.CommentQuestion(childComplexity), true
+	case "SurveyBlock.maxAttempts":
+		if e.ComplexityRoot.SurveyBlock.MaxAttempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurveyBlock.MaxAttempts(childComplexity), true
+	case "SurveyBlock.question":
+		if e.ComplexityRoot.SurveyBlock.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurveyBlock.Question(childComplexity), true
+	case "SurveyBlock.retryText":
+		if e.ComplexityRoot.SurveyBlock.RetryText == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SurveyBlock.RetryText(childComplexity), true
 
 	case "SystemMessageSetting.effectiveText":
 		if e.ComplexityRoot.SystemMessageSetting.EffectiveText == nil {
@@ -2934,6 +3255,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChatServiceInput", ec.unmarshalInputChatServiceInput),
 			graphql.NewInputUnmarshaler("ChatServiceOrder", ec.unmarshalInputChatServiceOrder),
 			graphql.NewInputUnmarshaler("ChatServiceWhereInput", ec.unmarshalInputChatServiceWhereInput),
+			graphql.NewInputUnmarshaler("CollectBlockInput", ec.unmarshalInputCollectBlockInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
 			graphql.NewInputUnmarshaler("ConversationOrder", ec.unmarshalInputConversationOrder),
@@ -2943,7 +3265,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("CustomSettingsInput", ec.unmarshalInputCustomSettingsInput),
 			graphql.NewInputUnmarshaler("DefaultSystemMessageInput", ec.unmarshalInputDefaultSystemMessageInput),
+			graphql.NewInputUnmarshaler("ExitBlockInput", ec.unmarshalInputExitBlockInput),
 			graphql.NewInputUnmarshaler("FacebookSettingsInput", ec.unmarshalInputFacebookSettingsInput),
+			graphql.NewInputUnmarshaler("FindAgentBlockInput", ec.unmarshalInputFindAgentBlockInput),
+			graphql.NewInputUnmarshaler("IfBlockInput", ec.unmarshalInputIfBlockInput),
 			graphql.NewInputUnmarshaler("IntegrationAccountOrder", ec.unmarshalInputIntegrationAccountOrder),
 			graphql.NewInputUnmarshaler("IntegrationAccountWhereInput", ec.unmarshalInputIntegrationAccountWhereInput),
 			graphql.NewInputUnmarshaler("IntegrationSettingsInput", ec.unmarshalInputIntegrationSettingsInput),
@@ -2951,8 +3276,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MessageOrder", ec.unmarshalInputMessageOrder),
 			graphql.NewInputUnmarshaler("MessageWhereInput", ec.unmarshalInputMessageWhereInput),
 			graphql.NewInputUnmarshaler("OfferWhereInput", ec.unmarshalInputOfferWhereInput),
+			graphql.NewInputUnmarshaler("ScenarioBlockInput", ec.unmarshalInputScenarioBlockInput),
+			graphql.NewInputUnmarshaler("ScenarioBranchInput", ec.unmarshalInputScenarioBranchInput),
+			graphql.NewInputUnmarshaler("ScenarioConditionInput", ec.unmarshalInputScenarioConditionInput),
+			graphql.NewInputUnmarshaler("ScenarioExitInput", ec.unmarshalInputScenarioExitInput),
+			graphql.NewInputUnmarshaler("ScenarioInput", ec.unmarshalInputScenarioInput),
+			graphql.NewInputUnmarshaler("ScenarioSkillInput", ec.unmarshalInputScenarioSkillInput),
+			graphql.NewInputUnmarshaler("SendMessageBlockInput", ec.unmarshalInputSendMessageBlockInput),
 			graphql.NewInputUnmarshaler("SendMessageInput", ec.unmarshalInputSendMessageInput),
 			graphql.NewInputUnmarshaler("SkillInput", ec.unmarshalInputSkillInput),
+			graphql.NewInputUnmarshaler("SurveyBlockInput", ec.unmarshalInputSurveyBlockInput),
 			graphql.NewInputUnmarshaler("SystemMessageInput", ec.unmarshalInputSystemMessageInput),
 			graphql.NewInputUnmarshaler("TelegramSettingsInput", ec.unmarshalInputTelegramSettingsInput),
 			graphql.NewInputUnmarshaler("TokenOrder", ec.unmarshalInputTokenOrder),
@@ -3062,7 +3395,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "systemmessages.graphql" "supervision.graphql"
+//go:embed "ent.graphql" "systemmessages.graphql" "supervision.graphql" "scenarios.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3091,7 +3424,7 @@ extend type Query {
   "The tenant's chat services (the queues of the contact center), by name."
   chatServices: [ChatService!]!
   "The scenario template a new service can start from (greeting, business hours, Find Agent, chat, survey)."
-  defaultScenario: Map!
+  defaultScenario: Scenario!
 }
 
 type Mutation {
@@ -3183,7 +3516,7 @@ type Mutation {
   at once). Problems come back as BAD_USER_INPUT with a field per block (blocks[id].exits.timeout).
   Runs already going on keep running on the new scenario from their block.
   """
-  saveScenario(serviceId: ID!, input: Map): ChatService! @hasRole(roles: [ADMIN])
+  saveScenario(serviceId: ID!, input: ScenarioInput): ChatService! @hasRole(roles: [ADMIN])
 }
 
 type Subscription {
@@ -3251,10 +3584,10 @@ input ChatServiceInput {
   offerTimeoutSeconds: Int
   """
   Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
-  there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+  there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 1 to 86400.
   """
   inactivityWarningSeconds: Int
-  "Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400."
+  "Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 1 to 86400."
   inactivityCloseSeconds: Int
   "The integration accounts whose new conversations enter this queue; an account belongs to at most one service."
   accountIds: [ID!]
@@ -3271,7 +3604,7 @@ input AgentStateInput {
 extend type ChatService {
   requiredSkills: [Skill!]!
   "The service's chat scenario; null: conversations are offered at once."
-  scenario: Map
+  scenario: Scenario
 }
 
 extend type User {
@@ -3318,9 +3651,6 @@ enum AttachmentType {
 }
 
 scalar Upload
-
-"A JSON object (a chat scenario: see README, Scenarios)."
-scalar Map
 
 enum MediaStatus {
   "Being copied to Switchboard's data folder."
@@ -3771,6 +4101,7 @@ input CustomSettingsInput {
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "systemmessages.graphql", Input: sourceData("systemmessages.graphql"), BuiltIn: false},
 	{Name: "supervision.graphql", Input: sourceData("supervision.graphql"), BuiltIn: false},
+	{Name: "scenarios.graphql", Input: sourceData("scenarios.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3888,6 +4219,22 @@ func (ec *executionContext) childFields_ChatService(ctx context.Context, field g
 		return ec.fieldContext_ChatService_scenario(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChatService", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_CollectBlock_question(ctx, field)
+	case "variable":
+		return ec.fieldContext_CollectBlock_variable(ctx, field)
+	case "pattern":
+		return ec.fieldContext_CollectBlock_pattern(ctx, field)
+	case "retryText":
+		return ec.fieldContext_CollectBlock_retryText(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_CollectBlock_maxAttempts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4042,6 +4389,32 @@ func (ec *executionContext) childFields_Detail(ctx context.Context, field graphq
 		return ec.fieldContext_Detail_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Detail", field.Name)
+}
+
+func (ec *executionContext) childFields_ExitBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "closingText":
+		return ec.fieldContext_ExitBlock_closingText(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExitBlock", field.Name)
+}
+
+func (ec *executionContext) childFields_FindAgentBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skills":
+		return ec.fieldContext_FindAgentBlock_skills(ctx, field)
+	case "timeoutSeconds":
+		return ec.fieldContext_FindAgentBlock_timeoutSeconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FindAgentBlock", field.Name)
+}
+
+func (ec *executionContext) childFields_IfBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "branches":
+		return ec.fieldContext_IfBlock_branches(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IfBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_IntegrationAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4260,6 +4633,92 @@ func (ec *executionContext) childFields_QueueSnapshot(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type QueueSnapshot", field.Name)
 }
 
+func (ec *executionContext) childFields_Scenario(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_Scenario_start(ctx, field)
+	case "blocks":
+		return ec.fieldContext_Scenario_blocks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Scenario", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ScenarioBlock_id(ctx, field)
+	case "type":
+		return ec.fieldContext_ScenarioBlock_type(ctx, field)
+	case "sendMessage":
+		return ec.fieldContext_ScenarioBlock_sendMessage(ctx, field)
+	case "if":
+		return ec.fieldContext_ScenarioBlock_if(ctx, field)
+	case "findAgent":
+		return ec.fieldContext_ScenarioBlock_findAgent(ctx, field)
+	case "collect":
+		return ec.fieldContext_ScenarioBlock_collect(ctx, field)
+	case "survey":
+		return ec.fieldContext_ScenarioBlock_survey(ctx, field)
+	case "exit":
+		return ec.fieldContext_ScenarioBlock_exit(ctx, field)
+	case "exits":
+		return ec.fieldContext_ScenarioBlock_exits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioBlock", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioBranch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ScenarioBranch_name(ctx, field)
+	case "conditions":
+		return ec.fieldContext_ScenarioBranch_conditions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioBranch", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioCondition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_ScenarioCondition_subject(ctx, field)
+	case "op":
+		return ec.fieldContext_ScenarioCondition_op(ctx, field)
+	case "field":
+		return ec.fieldContext_ScenarioCondition_field(ctx, field)
+	case "value":
+		return ec.fieldContext_ScenarioCondition_value(ctx, field)
+	case "number":
+		return ec.fieldContext_ScenarioCondition_number(ctx, field)
+	case "ignoreCase":
+		return ec.fieldContext_ScenarioCondition_ignoreCase(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_ScenarioCondition_timeZone(ctx, field)
+	case "not":
+		return ec.fieldContext_ScenarioCondition_not(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioCondition", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioExit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ScenarioExit_name(ctx, field)
+	case "to":
+		return ec.fieldContext_ScenarioExit_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioExit", field.Name)
+}
+
+func (ec *executionContext) childFields_ScenarioSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_ScenarioSkill_skill(ctx, field)
+	case "minLevel":
+		return ec.fieldContext_ScenarioSkill_minLevel(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScenarioSkill", field.Name)
+}
+
 func (ec *executionContext) childFields_SecretValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "isSet":
@@ -4268,6 +4727,14 @@ func (ec *executionContext) childFields_SecretValue(ctx context.Context, field g
 		return ec.fieldContext_SecretValue_last4(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SecretValue", field.Name)
+}
+
+func (ec *executionContext) childFields_SendMessageBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "text":
+		return ec.fieldContext_SendMessageBlock_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendMessageBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4344,6 +4811,20 @@ func (ec *executionContext) childFields_Skill(ctx context.Context, field graphql
 		return ec.fieldContext_Skill_level(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Skill", field.Name)
+}
+
+func (ec *executionContext) childFields_SurveyBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_SurveyBlock_question(ctx, field)
+	case "commentQuestion":
+		return ec.fieldContext_SurveyBlock_commentQuestion(ctx, field)
+	case "retryText":
+		return ec.fieldContext_SurveyBlock_retryText(ctx, field)
+	case "maxAttempts":
+		return ec.fieldContext_SurveyBlock_maxAttempts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SurveyBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_SystemMessageSetting(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5036,8 +5517,8 @@ func (ec *executionContext) field_Mutation_saveScenario_args(ctx context.Context
 	}
 	args["serviceId"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (map[string]any, error) {
-			return ec.unmarshalOMap2map(ctx, v)
+		func(ctx context.Context, v any) (*model.ScenarioInput, error) {
+			return ec.unmarshalOScenarioInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6681,15 +7162,139 @@ func (ec *executionContext) _ChatService_scenario(ctx context.Context, field gra
 			return ec.Resolvers.ChatService().Scenario(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Scenario) graphql.Marshaler {
+			return ec.marshalOScenario2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenario(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_ChatService_scenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ChatService", field, true, true, "Map")
+	fc = &graphql.FieldContext{
+		Object:     "ChatService",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectBlock_question(ctx context.Context, field graphql.CollectedField, obj *model.CollectBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectBlock_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectBlock_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectBlock_variable(ctx context.Context, field graphql.CollectedField, obj *model.CollectBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectBlock_variable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectBlock_variable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectBlock_pattern(ctx context.Context, field graphql.CollectedField, obj *model.CollectBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectBlock_pattern(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pattern, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectBlock_pattern(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectBlock_retryText(ctx context.Context, field graphql.CollectedField, obj *model.CollectBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectBlock_retryText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetryText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectBlock_retryText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectBlock_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.CollectBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectBlock_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectBlock_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectBlock", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
@@ -8023,6 +8628,29 @@ func (ec *executionContext) fieldContext_Detail_value(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Detail", field, false, false, "String")
 }
 
+func (ec *executionContext) _ExitBlock_closingText(ctx context.Context, field graphql.CollectedField, obj *model.ExitBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExitBlock_closingText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosingText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExitBlock_closingText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExitBlock", field, false, false, "String")
+}
+
 func (ec *executionContext) _FacebookSettings_pageUsername(ctx context.Context, field graphql.CollectedField, obj *model.FacebookSettings) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8154,6 +8782,93 @@ func (ec *executionContext) _FacebookSettings_webhookVerifyToken(ctx context.Con
 }
 func (ec *executionContext) fieldContext_FacebookSettings_webhookVerifyToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FacebookSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _FindAgentBlock_skills(ctx context.Context, field graphql.CollectedField, obj *model.FindAgentBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindAgentBlock_skills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skills, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioSkill) graphql.Marshaler {
+			return ec.marshalNScenarioSkill2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindAgentBlock_skills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FindAgentBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioSkill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FindAgentBlock_timeoutSeconds(ctx context.Context, field graphql.CollectedField, obj *model.FindAgentBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FindAgentBlock_timeoutSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeoutSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FindAgentBlock_timeoutSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FindAgentBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IfBlock_branches(ctx context.Context, field graphql.CollectedField, obj *model.IfBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IfBlock_branches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Branches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioBranch) graphql.Marshaler {
+			return ec.marshalNScenarioBranch2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IfBlock_branches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IfBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioBranch(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _IntegrationAccount_id(ctx context.Context, field graphql.CollectedField, obj *ent.IntegrationAccount) (ret graphql.Marshaler) {
@@ -11234,7 +11949,7 @@ func (ec *executionContext) _Mutation_saveScenario(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SaveScenario(ctx, fc.Args["serviceId"].(int), fc.Args["input"].(map[string]any))
+			return ec.Resolvers.Mutation().SaveScenario(ctx, fc.Args["serviceId"].(int), fc.Args["input"].(*model.ScenarioInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -12228,15 +12943,24 @@ func (ec *executionContext) _Query_defaultScenario(ctx context.Context, field gr
 			return ec.Resolvers.Query().DefaultScenario(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalNMap2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Scenario) graphql.Marshaler {
+			return ec.marshalNScenario2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenario(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Query_defaultScenario(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Query", field, true, true, "Map")
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_defaultSystemMessages(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -12496,6 +13220,662 @@ func (ec *executionContext) fieldContext_QueueSnapshot_agents(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Scenario_start(ctx context.Context, field graphql.CollectedField, obj *model.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Scenario", field, false, false, "String")
+}
+
+func (ec *executionContext) _Scenario_blocks(ctx context.Context, field graphql.CollectedField, obj *model.Scenario) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Scenario_blocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Blocks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioBlock) graphql.Marshaler {
+			return ec.marshalNScenarioBlock2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Scenario_blocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Scenario",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_id(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioBlock_type(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScenarioBlockType) graphql.Marshaler {
+			return ec.marshalNScenarioBlockType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioBlock", field, false, false, "ScenarioBlockType")
+}
+
+func (ec *executionContext) _ScenarioBlock_sendMessage(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_sendMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SendMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendMessageBlock) graphql.Marshaler {
+			return ec.marshalOSendMessageBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSendMessageBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_sendMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendMessageBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_if(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_if(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.If, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IfBlock) graphql.Marshaler {
+			return ec.marshalOIfBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐIfBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_if(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IfBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_findAgent(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_findAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FindAgent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FindAgentBlock) graphql.Marshaler {
+			return ec.marshalOFindAgentBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐFindAgentBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_findAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FindAgentBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_collect(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_collect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CollectBlock) graphql.Marshaler {
+			return ec.marshalOCollectBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCollectBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_collect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_survey(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_survey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Survey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SurveyBlock) graphql.Marshaler {
+			return ec.marshalOSurveyBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSurveyBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_survey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SurveyBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_exit(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_exit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExitBlock) graphql.Marshaler {
+			return ec.marshalOExitBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐExitBlock(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_exit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExitBlock(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBlock_exits(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBlock_exits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioExit) graphql.Marshaler {
+			return ec.marshalNScenarioExit2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBlock_exits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioExit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioBranch_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBranch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBranch_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBranch_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioBranch", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioBranch_conditions(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioBranch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioBranch_conditions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conditions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ScenarioCondition) graphql.Marshaler {
+			return ec.marshalNScenarioCondition2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioBranch_conditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ScenarioBranch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScenarioCondition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ScenarioCondition_subject(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScenarioConditionSubject) graphql.Marshaler {
+			return ec.marshalNScenarioConditionSubject2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionSubject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "ScenarioConditionSubject")
+}
+
+func (ec *executionContext) _ScenarioCondition_op(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_op(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Op, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ScenarioConditionOp) graphql.Marshaler {
+			return ec.marshalNScenarioConditionOp2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionOp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_op(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "ScenarioConditionOp")
+}
+
+func (ec *executionContext) _ScenarioCondition_field(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioCondition_value(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioCondition_number(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScenarioCondition_ignoreCase(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_ignoreCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IgnoreCase, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_ignoreCase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScenarioCondition_timeZone(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioCondition_not(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioCondition_not(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Not, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioCondition_not(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioCondition", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ScenarioExit_name(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioExit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioExit_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioExit_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioExit", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioExit_to(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioExit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioExit_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioExit_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioExit", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioSkill_skill(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSkill_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skill, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSkill_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSkill", field, false, false, "String")
+}
+
+func (ec *executionContext) _ScenarioSkill_minLevel(ctx context.Context, field graphql.CollectedField, obj *model.ScenarioSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScenarioSkill_minLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScenarioSkill_minLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScenarioSkill", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SecretValue_isSet(ctx context.Context, field graphql.CollectedField, obj *model.SecretValue) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12540,6 +13920,29 @@ func (ec *executionContext) _SecretValue_last4(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_SecretValue_last4(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecretValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _SendMessageBlock_text(ctx context.Context, field graphql.CollectedField, obj *model.SendMessageBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendMessageBlock_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendMessageBlock_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SendMessageBlock", field, false, false, "String")
 }
 
 func (ec *executionContext) _ServiceQueue_serviceId(ctx context.Context, field graphql.CollectedField, obj *model.ServiceQueue) (ret graphql.Marshaler) {
@@ -13344,6 +14747,98 @@ func (ec *executionContext) fieldContext_Subscription_queueEvents(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SurveyBlock_question(ctx context.Context, field graphql.CollectedField, obj *model.SurveyBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SurveyBlock_question(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Question, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SurveyBlock_question(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SurveyBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _SurveyBlock_commentQuestion(ctx context.Context, field graphql.CollectedField, obj *model.SurveyBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SurveyBlock_commentQuestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CommentQuestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SurveyBlock_commentQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SurveyBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _SurveyBlock_retryText(ctx context.Context, field graphql.CollectedField, obj *model.SurveyBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SurveyBlock_retryText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetryText, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SurveyBlock_retryText(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SurveyBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _SurveyBlock_maxAttempts(ctx context.Context, field graphql.CollectedField, obj *model.SurveyBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SurveyBlock_maxAttempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxAttempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SurveyBlock_maxAttempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SurveyBlock", field, false, false, "Int")
 }
 
 func (ec *executionContext) _SystemMessageSetting_event(ctx context.Context, field graphql.CollectedField, obj *model.SystemMessageSetting) (ret graphql.Marshaler) {
@@ -17574,6 +19069,76 @@ func UnmarshalChatServiceWhereInput(ctx context.Context, raw any) (ent.ChatServi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCollectBlockInput(ctx context.Context, obj any) (model.CollectBlockInput, error) {
+	var it model.CollectBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"question", "variable", "pattern", "retryText", "maxAttempts"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "question":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("question"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Question = data
+		case "variable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variable"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Variable = data
+		case "pattern":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pattern"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pattern = data
+		case "retryText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retryText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetryText = data
+		case "maxAttempts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxAttempts"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxAttempts = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCollectBlockInput unmarshals raw into the CollectBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCollectBlockInput(ctx context.Context, raw any) (model.CollectBlockInput, error) {
+	var out model.CollectBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CollectBlockInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (ent.ContactOrder, error) {
 	var it ent.ContactOrder
 	if obj == nil {
@@ -18387,6 +19952,48 @@ func UnmarshalDefaultSystemMessageInput(ctx context.Context, raw any) (model.Def
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExitBlockInput(ctx context.Context, obj any) (model.ExitBlockInput, error) {
+	var it model.ExitBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"closingText"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "closingText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closingText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosingText = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExitBlockInput unmarshals raw into the ExitBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExitBlockInput(ctx context.Context, raw any) (model.ExitBlockInput, error) {
+	var out model.ExitBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExitBlockInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFacebookSettingsInput(ctx context.Context, obj any) (model.FacebookSettingsInput, error) {
 	var it model.FacebookSettingsInput
 	if obj == nil {
@@ -18454,6 +20061,97 @@ func (ec *executionContext) unmarshalInputFacebookSettingsInput(ctx context.Cont
 func UnmarshalFacebookSettingsInput(ctx context.Context, raw any) (model.FacebookSettingsInput, error) {
 	var out model.FacebookSettingsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FacebookSettingsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFindAgentBlockInput(ctx context.Context, obj any) (model.FindAgentBlockInput, error) {
+	var it model.FindAgentBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"skills", "timeoutSeconds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "skills":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skills"))
+			data, err := ec.unmarshalOScenarioSkillInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skills = data
+		case "timeoutSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeoutSeconds"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeoutSeconds = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFindAgentBlockInput unmarshals raw into the FindAgentBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFindAgentBlockInput(ctx context.Context, raw any) (model.FindAgentBlockInput, error) {
+	var out model.FindAgentBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FindAgentBlockInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIfBlockInput(ctx context.Context, obj any) (model.IfBlockInput, error) {
+	var it model.IfBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"branches"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "branches":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("branches"))
+			data, err := ec.unmarshalNScenarioBranchInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Branches = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIfBlockInput unmarshals raw into the IfBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIfBlockInput(ctx context.Context, raw any) (model.IfBlockInput, error) {
+	var out model.IfBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IfBlockInput", raw, &out)
 	return out, err
 }
 
@@ -19669,6 +21367,433 @@ func UnmarshalOfferWhereInput(ctx context.Context, raw any) (ent.OfferWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScenarioBlockInput(ctx context.Context, obj any) (model.ScenarioBlockInput, error) {
+	var it model.ScenarioBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "type", "sendMessage", "if", "findAgent", "collect", "survey", "exit", "exits"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNScenarioBlockType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "sendMessage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sendMessage"))
+			data, err := ec.unmarshalOSendMessageBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSendMessageBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SendMessage = data
+		case "if":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("if"))
+			data, err := ec.unmarshalOIfBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐIfBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.If = data
+		case "findAgent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findAgent"))
+			data, err := ec.unmarshalOFindAgentBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐFindAgentBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FindAgent = data
+		case "collect":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collect"))
+			data, err := ec.unmarshalOCollectBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCollectBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collect = data
+		case "survey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("survey"))
+			data, err := ec.unmarshalOSurveyBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSurveyBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Survey = data
+		case "exit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exit"))
+			data, err := ec.unmarshalOExitBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐExitBlockInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exit = data
+		case "exits":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exits"))
+			data, err := ec.unmarshalOScenarioExitInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exits = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioBlockInput unmarshals raw into the ScenarioBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioBlockInput(ctx context.Context, raw any) (model.ScenarioBlockInput, error) {
+	var out model.ScenarioBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioBlockInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioBranchInput(ctx context.Context, obj any) (model.ScenarioBranchInput, error) {
+	var it model.ScenarioBranchInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "conditions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "conditions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("conditions"))
+			data, err := ec.unmarshalNScenarioConditionInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Conditions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioBranchInput unmarshals raw into the ScenarioBranchInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioBranchInput(ctx context.Context, raw any) (model.ScenarioBranchInput, error) {
+	var out model.ScenarioBranchInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioBranchInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioConditionInput(ctx context.Context, obj any) (model.ScenarioConditionInput, error) {
+	var it model.ScenarioConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subject", "op", "field", "value", "number", "ignoreCase", "timeZone", "not"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalNScenarioConditionSubject2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionSubject(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "op":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("op"))
+			data, err := ec.unmarshalNScenarioConditionOp2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionOp(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Op = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "ignoreCase":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ignoreCase"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IgnoreCase = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioConditionInput unmarshals raw into the ScenarioConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioConditionInput(ctx context.Context, raw any) (model.ScenarioConditionInput, error) {
+	var out model.ScenarioConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioExitInput(ctx context.Context, obj any) (model.ScenarioExitInput, error) {
+	var it model.ScenarioExitInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioExitInput unmarshals raw into the ScenarioExitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioExitInput(ctx context.Context, raw any) (model.ScenarioExitInput, error) {
+	var out model.ScenarioExitInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioExitInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioInput(ctx context.Context, obj any) (model.ScenarioInput, error) {
+	var it model.ScenarioInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"start", "blocks"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "blocks":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("blocks"))
+			data, err := ec.unmarshalNScenarioBlockInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Blocks = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioInput unmarshals raw into the ScenarioInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioInput(ctx context.Context, raw any) (model.ScenarioInput, error) {
+	var out model.ScenarioInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScenarioSkillInput(ctx context.Context, obj any) (model.ScenarioSkillInput, error) {
+	var it model.ScenarioSkillInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"skill", "minLevel"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "skill":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skill"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Skill = data
+		case "minLevel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minLevel"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinLevel = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScenarioSkillInput unmarshals raw into the ScenarioSkillInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScenarioSkillInput(ctx context.Context, raw any) (model.ScenarioSkillInput, error) {
+	var out model.ScenarioSkillInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScenarioSkillInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSendMessageBlockInput(ctx context.Context, obj any) (model.SendMessageBlockInput, error) {
+	var it model.SendMessageBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"text"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSendMessageBlockInput unmarshals raw into the SendMessageBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSendMessageBlockInput(ctx context.Context, raw any) (model.SendMessageBlockInput, error) {
+	var out model.SendMessageBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SendMessageBlockInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSendMessageInput(ctx context.Context, obj any) (model.SendMessageInput, error) {
 	var it model.SendMessageInput
 	if obj == nil {
@@ -19785,6 +21910,69 @@ func (ec *executionContext) unmarshalInputSkillInput(ctx context.Context, obj an
 func UnmarshalSkillInput(ctx context.Context, raw any) (core.Skill, error) {
 	var out core.Skill
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SkillInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSurveyBlockInput(ctx context.Context, obj any) (model.SurveyBlockInput, error) {
+	var it model.SurveyBlockInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"question", "commentQuestion", "retryText", "maxAttempts"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "question":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("question"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Question = data
+		case "commentQuestion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("commentQuestion"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CommentQuestion = data
+		case "retryText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("retryText"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RetryText = data
+		case "maxAttempts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxAttempts"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxAttempts = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSurveyBlockInput unmarshals raw into the SurveyBlockInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSurveyBlockInput(ctx context.Context, raw any) (model.SurveyBlockInput, error) {
+	var out model.SurveyBlockInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SurveyBlockInput", raw, &out)
 	return out, err
 }
 
@@ -21736,6 +23924,59 @@ func (ec *executionContext) _ChatService(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var collectBlockImplementors = []string{"CollectBlock"}
+
+func (ec *executionContext) _CollectBlock(ctx context.Context, sel ast.SelectionSet, obj *model.CollectBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectBlock")
+		case "question":
+			out.Values[i] = ec._CollectBlock_question(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "variable":
+			out.Values[i] = ec._CollectBlock_variable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pattern":
+			out.Values[i] = ec._CollectBlock_pattern(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "retryText":
+			out.Values[i] = ec._CollectBlock_retryText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._CollectBlock_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *ent.Contact) graphql.Marshaler {
@@ -22289,6 +24530,39 @@ func (ec *executionContext) _Detail(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var exitBlockImplementors = []string{"ExitBlock"}
+
+func (ec *executionContext) _ExitBlock(ctx context.Context, sel ast.SelectionSet, obj *model.ExitBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exitBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExitBlock")
+		case "closingText":
+			out.Values[i] = ec._ExitBlock_closingText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var facebookSettingsImplementors = []string{"FacebookSettings", "IntegrationSettings"}
 
 func (ec *executionContext) _FacebookSettings(ctx context.Context, sel ast.SelectionSet, obj *model.FacebookSettings) graphql.Marshaler {
@@ -22322,6 +24596,77 @@ func (ec *executionContext) _FacebookSettings(ctx context.Context, sel ast.Selec
 			}
 		case "webhookVerifyToken":
 			out.Values[i] = ec._FacebookSettings_webhookVerifyToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var findAgentBlockImplementors = []string{"FindAgentBlock"}
+
+func (ec *executionContext) _FindAgentBlock(ctx context.Context, sel ast.SelectionSet, obj *model.FindAgentBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, findAgentBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FindAgentBlock")
+		case "skills":
+			out.Values[i] = ec._FindAgentBlock_skills(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeoutSeconds":
+			out.Values[i] = ec._FindAgentBlock_timeoutSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var ifBlockImplementors = []string{"IfBlock"}
+
+func (ec *executionContext) _IfBlock(ctx context.Context, sel ast.SelectionSet, obj *model.IfBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ifBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IfBlock")
+		case "branches":
+			out.Values[i] = ec._IfBlock_branches(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23477,6 +25822,299 @@ func (ec *executionContext) _QueueSnapshot(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var scenarioImplementors = []string{"Scenario"}
+
+func (ec *executionContext) _Scenario(ctx context.Context, sel ast.SelectionSet, obj *model.Scenario) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Scenario")
+		case "start":
+			out.Values[i] = ec._Scenario_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blocks":
+			out.Values[i] = ec._Scenario_blocks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioBlockImplementors = []string{"ScenarioBlock"}
+
+func (ec *executionContext) _ScenarioBlock(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioBlock")
+		case "id":
+			out.Values[i] = ec._ScenarioBlock_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._ScenarioBlock_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendMessage":
+			out.Values[i] = ec._ScenarioBlock_sendMessage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "if":
+			out.Values[i] = ec._ScenarioBlock_if(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "findAgent":
+			out.Values[i] = ec._ScenarioBlock_findAgent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "collect":
+			out.Values[i] = ec._ScenarioBlock_collect(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "survey":
+			out.Values[i] = ec._ScenarioBlock_survey(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exit":
+			out.Values[i] = ec._ScenarioBlock_exit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "exits":
+			out.Values[i] = ec._ScenarioBlock_exits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioBranchImplementors = []string{"ScenarioBranch"}
+
+func (ec *executionContext) _ScenarioBranch(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioBranch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioBranchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioBranch")
+		case "name":
+			out.Values[i] = ec._ScenarioBranch_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "conditions":
+			out.Values[i] = ec._ScenarioBranch_conditions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioConditionImplementors = []string{"ScenarioCondition"}
+
+func (ec *executionContext) _ScenarioCondition(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioCondition) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioConditionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioCondition")
+		case "subject":
+			out.Values[i] = ec._ScenarioCondition_subject(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "op":
+			out.Values[i] = ec._ScenarioCondition_op(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "field":
+			out.Values[i] = ec._ScenarioCondition_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ScenarioCondition_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._ScenarioCondition_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ignoreCase":
+			out.Values[i] = ec._ScenarioCondition_ignoreCase(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._ScenarioCondition_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "not":
+			out.Values[i] = ec._ScenarioCondition_not(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioExitImplementors = []string{"ScenarioExit"}
+
+func (ec *executionContext) _ScenarioExit(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioExit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioExitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioExit")
+		case "name":
+			out.Values[i] = ec._ScenarioExit_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ScenarioExit_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scenarioSkillImplementors = []string{"ScenarioSkill"}
+
+func (ec *executionContext) _ScenarioSkill(ctx context.Context, sel ast.SelectionSet, obj *model.ScenarioSkill) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scenarioSkillImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScenarioSkill")
+		case "skill":
+			out.Values[i] = ec._ScenarioSkill_skill(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minLevel":
+			out.Values[i] = ec._ScenarioSkill_minLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var secretValueImplementors = []string{"SecretValue"}
 
 func (ec *executionContext) _SecretValue(ctx context.Context, sel ast.SelectionSet, obj *model.SecretValue) graphql.Marshaler {
@@ -23496,6 +26134,39 @@ func (ec *executionContext) _SecretValue(ctx context.Context, sel ast.SelectionS
 		case "last4":
 			out.Values[i] = ec._SecretValue_last4(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sendMessageBlockImplementors = []string{"SendMessageBlock"}
+
+func (ec *executionContext) _SendMessageBlock(ctx context.Context, sel ast.SelectionSet, obj *model.SendMessageBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendMessageBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendMessageBlock")
+		case "text":
+			out.Values[i] = ec._SendMessageBlock_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23781,6 +26452,54 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var surveyBlockImplementors = []string{"SurveyBlock"}
+
+func (ec *executionContext) _SurveyBlock(ctx context.Context, sel ast.SelectionSet, obj *model.SurveyBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, surveyBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SurveyBlock")
+		case "question":
+			out.Values[i] = ec._SurveyBlock_question(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commentQuestion":
+			out.Values[i] = ec._SurveyBlock_commentQuestion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "retryText":
+			out.Values[i] = ec._SurveyBlock_retryText(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxAttempts":
+			out.Values[i] = ec._SurveyBlock_maxAttempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var systemMessageSettingImplementors = []string{"SystemMessageSetting"}
@@ -25668,24 +28387,6 @@ func (ec *executionContext) marshalNLoginPayload2ᚖgithubᚗcomᚋswitchboard�
 	return ec._LoginPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNMap2map(ctx context.Context, v any) (map[string]any, error) {
-	res, err := graphql.UnmarshalMap(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Map!")
-		return graphql.Null
-	}
-	_ = sel
-	res := graphql.MarshalMap(v)
-	if res == graphql.Null {
-		graphql.AddInvalidNullFromMarshaler(ctx, "Map!")
-	}
-	return res
-}
-
 func (ec *executionContext) unmarshalNMediaStatus2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐMediaStatus(ctx context.Context, v any) (model.MediaStatus, error) {
 	var res model.MediaStatus
 	err := res.UnmarshalGQL(v)
@@ -25832,6 +28533,231 @@ func (ec *executionContext) marshalNQueueSnapshot2ᚖgithubᚗcomᚋswitchboard�
 		return graphql.Null
 	}
 	return ec._QueueSnapshot(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenario2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenario(ctx context.Context, sel ast.SelectionSet, v *model.Scenario) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Scenario!")
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNScenarioBlock2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioBlock) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlock(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlock(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioBlock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioBlock!")
+		return graphql.Null
+	}
+	return ec._ScenarioBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioBlockInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockInputᚄ(ctx context.Context, v any) ([]*model.ScenarioBlockInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioBlockInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockInput(ctx context.Context, v any) (*model.ScenarioBlockInput, error) {
+	res, err := ec.unmarshalInputScenarioBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScenarioBlockType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockType(ctx context.Context, v any) (model.ScenarioBlockType, error) {
+	var res model.ScenarioBlockType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioBlockType2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBlockType(ctx context.Context, sel ast.SelectionSet, v model.ScenarioBlockType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNScenarioBranch2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioBranch) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioBranch2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioBranch2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranch(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioBranch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioBranch!")
+		return graphql.Null
+	}
+	return ec._ScenarioBranch(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioBranchInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchInputᚄ(ctx context.Context, v any) ([]*model.ScenarioBranchInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioBranchInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioBranchInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioBranchInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioBranchInput(ctx context.Context, v any) (*model.ScenarioBranchInput, error) {
+	res, err := ec.unmarshalInputScenarioBranchInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioCondition2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioCondition) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioCondition2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioCondition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioCondition2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioCondition(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioCondition) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioCondition!")
+		return graphql.Null
+	}
+	return ec._ScenarioCondition(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioConditionInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionInputᚄ(ctx context.Context, v any) ([]*model.ScenarioConditionInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioConditionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioConditionInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScenarioConditionInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionInput(ctx context.Context, v any) (*model.ScenarioConditionInput, error) {
+	res, err := ec.unmarshalInputScenarioConditionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScenarioConditionOp2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionOp(ctx context.Context, v any) (model.ScenarioConditionOp, error) {
+	var res model.ScenarioConditionOp
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioConditionOp2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionOp(ctx context.Context, sel ast.SelectionSet, v model.ScenarioConditionOp) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNScenarioConditionSubject2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionSubject(ctx context.Context, v any) (model.ScenarioConditionSubject, error) {
+	var res model.ScenarioConditionSubject
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioConditionSubject2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioConditionSubject(ctx context.Context, sel ast.SelectionSet, v model.ScenarioConditionSubject) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNScenarioExit2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioExit) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioExit2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioExit2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExit(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioExit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioExit!")
+		return graphql.Null
+	}
+	return ec._ScenarioExit(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioExitInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitInput(ctx context.Context, v any) (*model.ScenarioExitInput, error) {
+	res, err := ec.unmarshalInputScenarioExitInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScenarioSkill2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ScenarioSkill) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNScenarioSkill2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkill(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNScenarioSkill2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkill(ctx context.Context, sel ast.SelectionSet, v *model.ScenarioSkill) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScenarioSkill!")
+		return graphql.Null
+	}
+	return ec._ScenarioSkill(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNScenarioSkillInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillInput(ctx context.Context, v any) (*model.ScenarioSkillInput, error) {
+	res, err := ec.unmarshalInputScenarioSkillInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNSecretValue2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSecretValue(ctx context.Context, sel ast.SelectionSet, v *model.SecretValue) graphql.Marshaler {
@@ -26498,6 +29424,21 @@ func (ec *executionContext) unmarshalOChatServiceWhereInput2ᚖgithubᚗcomᚋsw
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCollectBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCollectBlock(ctx context.Context, sel ast.SelectionSet, v *model.CollectBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CollectBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCollectBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐCollectBlockInput(ctx context.Context, v any) (*model.CollectBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCollectBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOContact2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐContact(ctx context.Context, sel ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26694,11 +29635,41 @@ func (ec *executionContext) unmarshalOCustomSettingsInput2ᚖgithubᚗcomᚋswit
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOExitBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐExitBlock(ctx context.Context, sel ast.SelectionSet, v *model.ExitBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExitBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExitBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐExitBlockInput(ctx context.Context, v any) (*model.ExitBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputExitBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFacebookSettingsInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐFacebookSettingsInput(ctx context.Context, v any) (*model.FacebookSettingsInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputFacebookSettingsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFindAgentBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐFindAgentBlock(ctx context.Context, sel ast.SelectionSet, v *model.FindAgentBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FindAgentBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFindAgentBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐFindAgentBlockInput(ctx context.Context, v any) (*model.FindAgentBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFindAgentBlockInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26770,6 +29741,21 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	_ = ctx
 	res := graphql.MarshalIntID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOIfBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐIfBlock(ctx context.Context, sel ast.SelectionSet, v *model.IfBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IfBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOIfBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐIfBlockInput(ctx context.Context, v any) (*model.IfBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIfBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
@@ -27081,24 +30067,6 @@ func (ec *executionContext) marshalOLocation2ᚖgithubᚗcomᚋswitchboardᚋswi
 		return graphql.Null
 	}
 	return ec._Location(ctx, sel, v)
-}
-
-func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := graphql.UnmarshalMap(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalMap(v)
-	return res
 }
 
 func (ec *executionContext) marshalOMessage2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐMessage(ctx context.Context, sel ast.SelectionSet, v *ent.Message) graphql.Marshaler {
@@ -27431,6 +30399,70 @@ func (ec *executionContext) marshalOProviderResult2ᚖgithubᚗcomᚋswitchboard
 	return ec._ProviderResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOScenario2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenario(ctx context.Context, sel ast.SelectionSet, v *model.Scenario) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Scenario(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOScenarioExitInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitInputᚄ(ctx context.Context, v any) ([]*model.ScenarioExitInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioExitInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioExitInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioExitInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOScenarioInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioInput(ctx context.Context, v any) (*model.ScenarioInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputScenarioInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOScenarioSkillInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillInputᚄ(ctx context.Context, v any) ([]*model.ScenarioSkillInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ScenarioSkillInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScenarioSkillInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐScenarioSkillInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOSendMessageBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSendMessageBlock(ctx context.Context, sel ast.SelectionSet, v *model.SendMessageBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SendMessageBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSendMessageBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSendMessageBlockInput(ctx context.Context, v any) (*model.SendMessageBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSendMessageBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOSharedContact2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋprovidersᚐContactCard(ctx context.Context, sel ast.SelectionSet, v *providers.ContactCard) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -27518,6 +30550,21 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSurveyBlock2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSurveyBlock(ctx context.Context, sel ast.SelectionSet, v *model.SurveyBlock) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SurveyBlock(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSurveyBlockInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐSurveyBlockInput(ctx context.Context, v any) (*model.SurveyBlockInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSurveyBlockInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTelegramSettingsInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐTelegramSettingsInput(ctx context.Context, v any) (*model.TelegramSettingsInput, error) {

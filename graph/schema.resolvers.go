@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -26,8 +27,8 @@ import (
 )
 
 // Scenario is the resolver for the scenario field.
-func (r *chatServiceResolver) Scenario(ctx context.Context, obj *ent.ChatService) (map[string]any, error) {
-	return jsonObject(obj.Scenario)
+func (r *chatServiceResolver) Scenario(ctx context.Context, obj *ent.ChatService) (*model.Scenario, error) {
+	return scenarioModel(obj.Scenario)
 }
 
 // History is the resolver for the history field.
@@ -290,12 +291,13 @@ func (r *mutationResolver) RejectOffer(ctx context.Context, id int) (*ent.Offer,
 }
 
 // SaveScenario is the resolver for the saveScenario field.
-func (r *mutationResolver) SaveScenario(ctx context.Context, serviceID int, input map[string]any) (*ent.ChatService, error) {
+func (r *mutationResolver) SaveScenario(ctx context.Context, serviceID int, input *model.ScenarioInput) (*ent.ChatService, error) {
 	var raw []byte
 	if input != nil {
 		var err error
+		// The input has the stored JSON's shape; the core parses and validates it.
 		if raw, err = json.Marshal(input); err != nil {
-			return nil, core.Invalid("input", "must be a JSON object")
+			return nil, fmt.Errorf("graph: scenario: %w", err)
 		}
 	}
 	return r.Inbox.SaveScenario(ctx, serviceID, raw)
@@ -323,8 +325,8 @@ func (r *queryResolver) ChatServices(ctx context.Context) ([]*ent.ChatService, e
 }
 
 // DefaultScenario is the resolver for the defaultScenario field.
-func (r *queryResolver) DefaultScenario(ctx context.Context) (map[string]any, error) {
-	return jsonObject(inbox.DefaultScenario())
+func (r *queryResolver) DefaultScenario(ctx context.Context) (*model.Scenario, error) {
+	return scenarioModel(inbox.DefaultScenario())
 }
 
 // IntegrationAccountEvents is the resolver for the integrationAccountEvents field.

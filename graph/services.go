@@ -38,14 +38,37 @@ func skillList(in []*core.Skill) *[]core.Skill {
 	return &out
 }
 
-// jsonObject is stored JSON as a GraphQL Map (nil when empty).
-func jsonObject(raw []byte) (map[string]any, error) {
+// scenarioModel is a stored scenario (core/scenario's JSON, the same shape
+// as the GraphQL type) for the API; nil when there is none. Lists the JSON
+// leaves out are empty, as the schema promises lists.
+func scenarioModel(raw []byte) (*model.Scenario, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	var out map[string]any
+	var out model.Scenario
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("graph: stored JSON: %w", err)
+		return nil, fmt.Errorf("graph: stored scenario: %w", err)
 	}
-	return out, nil
+	if out.Blocks == nil {
+		out.Blocks = []*model.ScenarioBlock{}
+	}
+	for _, b := range out.Blocks {
+		if b.Exits == nil {
+			b.Exits = []*model.ScenarioExit{}
+		}
+		if b.FindAgent != nil && b.FindAgent.Skills == nil {
+			b.FindAgent.Skills = []*model.ScenarioSkill{}
+		}
+		if b.If != nil {
+			for _, br := range b.If.Branches {
+				if br.Conditions == nil {
+					br.Conditions = []*model.ScenarioCondition{}
+				}
+			}
+			if b.If.Branches == nil {
+				b.If.Branches = []*model.ScenarioBranch{}
+			}
+		}
+	}
+	return &out, nil
 }

@@ -154,14 +154,13 @@ func TestScenarioRunsEveryBlockAndResumesAfterRestart(t *testing.T) {
 		}
 	}
 	// A scenario with a problem is refused where the problem is.
-	bad := json.RawMessage(strings.Replace(billingScenario, `{"name": "timeout", "to": "sorry"}`, `{"name": "timeout", "to": "nowhere"}`, 1))
-	_, err := client.SaveScenario(ctx, s.admin, svc, &bad)
+	bad := scenarioInput(t, strings.Replace(billingScenario, `{"name": "timeout", "to": "sorry"}`, `{"name": "timeout", "to": "nowhere"}`, 1))
+	_, err := client.SaveScenario(ctx, s.admin, svc, bad)
 	wantCode(t, err, "BAD_USER_INPUT")
 	if f := errField(t, err); !strings.Contains(f, "blocks[find]") {
 		t.Fatalf("the problem is reported at %q, want the find block", f)
 	}
-	good := json.RawMessage(billingScenario)
-	if _, err := client.SaveScenario(ctx, s.admin, svc, &good); err != nil {
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, billingScenario)); err != nil {
 		t.Fatal(err)
 	}
 	annToken := s.userToken(t, "agent bea", client.UserRoleAgent)
@@ -272,13 +271,24 @@ func (s *telegramSetup) restart(t *testing.T) {
 }
 
 // waitScenario is a Find Agent with a timeout, and what follows it.
-func waitScenario(timeout int) json.RawMessage {
-	return json.RawMessage(`{"start": "find", "blocks": [
+func waitScenario(timeout int) string {
+	return `{"start": "find", "blocks": [
     {"id": "find", "type": "FIND_AGENT", "findAgent": {"timeoutSeconds": ` + strconv.Itoa(timeout) + `},
      "exits": [{"name": "found", "to": "chat"}, {"name": "timeout", "to": "sorry"}]},
     {"id": "chat", "type": "CONNECT_CHAT", "exits": [{"name": "agentLeft", "to": "end"}, {"name": "customerLeft", "to": "end"}]},
     {"id": "sorry", "type": "SEND_MESSAGE", "sendMessage": {"text": "No agent is free."}, "exits": [{"name": "next", "to": "end"}]},
-    {"id": "end", "type": "EXIT", "exit": {"closingText": "Bye."}}]}`)
+    {"id": "end", "type": "EXIT", "exit": {"closingText": "Bye."}}]}`
+}
+
+// scenarioInput is a scenario in its JSON shape as the typed GraphQL input,
+// which has the same shape.
+func scenarioInput(t *testing.T, raw string) *client.ScenarioInput {
+	t.Helper()
+	var in client.ScenarioInput
+	if err := json.Unmarshal([]byte(raw), &in); err != nil {
+		t.Fatalf("scenario JSON: %v", err)
+	}
+	return &in
 }
 
 // telegramLeft is a real-format my_chat_member update: the customer in
@@ -307,8 +317,7 @@ func TestScenarioTimeoutAndCustomerLeaving(t *testing.T) {
 		{Event: client.SystemMessageEventNoAgentAvailable, Mode: client.SystemMessageModeCustom, Text: ptr("All busy, {customerName}.")}}); err != nil {
 		t.Fatal(err)
 	}
-	quick := waitScenario(1)
-	if _, err := client.SaveScenario(ctx, s.admin, svc, &quick); err != nil {
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, waitScenario(1))); err != nil {
 		t.Fatal(err)
 	}
 	s.deliver(t, telegramUpdate(1, 1, 9101, "anyone?"), s.secret)
@@ -321,8 +330,7 @@ func TestScenarioTimeoutAndCustomerLeaving(t *testing.T) {
 		return c != nil && c.Status == client.ConversationStatusClosed && !c.Queued
 	})
 
-	slow := waitScenario(600)
-	if _, err := client.SaveScenario(ctx, s.admin, svc, &slow); err != nil {
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, waitScenario(600))); err != nil {
 		t.Fatal(err)
 	}
 	s.deliver(t, telegramUpdate(2, 2, 9102, "hello"), s.secret)
@@ -389,4 +397,30 @@ func TestOutsideHours(t *testing.T) {
 	}
 	_, err := client.UpdateChatService(ctx, s.admin, svc, client.ChatServiceInput{Hours: ptr("Someday 25:00")})
 	wantCode(t, err, "BAD_USER_INPUT")
+}
+
+// TestScenarioRoundTrip: a scenario read as the typed Scenario (here the
+// template) saves unchanged as ScenarioInput, and reads back the same.
+func TestScenarioRoundTrip(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	def, err := client.DefaultScenario(ctx, s.agent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(def.DefaultScenario.ScenarioFields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, string(raw)))
+	if err != nil {
+		t.Fatalf("saving the template back: %v", err)
+	}
+	back, _ := json.Marshal(saved.SaveScenario.Scenario.ScenarioFields)
+	if string(back) != string(raw) {
+		t.Fatalf("read back\n%s\nwant\n%s", back, raw)
+	}
+	if len(def.DefaultScenario.Blocks) < 6 || def.DefaultScenario.Start == "" {
+		t.Fatalf("template: %s", raw)
+	}
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,11 +96,11 @@ func TestInactivityInAScenarioChat(t *testing.T) {
 		InactivityWarningSeconds: &warn, InactivityCloseSeconds: &closeAfter}); err != nil {
 		t.Fatal(err)
 	}
-	sc := json.RawMessage(strings.Replace(string(waitScenario(600)), `{"name": "customerLeft", "to": "end"}`, `{"name": "customerLeft", "to": "gone"}`, 1))
-	sc = json.RawMessage(strings.Replace(string(sc), `{"id": "end",`,
+	sc := strings.Replace(waitScenario(600), `{"name": "customerLeft", "to": "end"}`, `{"name": "customerLeft", "to": "gone"}`, 1)
+	sc = strings.Replace(sc, `{"id": "end",`,
 		`{"id": "gone", "type": "SEND_MESSAGE", "sendMessage": {"text": "We closed this chat as you seem to have gone."}, "exits": [{"name": "next", "to": "end"}]},
-    {"id": "end",`, 1))
-	if _, err := client.SaveScenario(ctx, s.admin, svc, &sc); err != nil {
+    {"id": "end",`, 1)
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, sc)); err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range []client.SystemMessageEvent{client.SystemMessageEventConversationStarted, client.SystemMessageEventQueued,

@@ -112,14 +112,34 @@ type ChatServiceInput struct {
 	// How long an agent has to accept an offer (default 30, 5 to 3600).
 	OfferTimeoutSeconds *int `json:"offerTimeoutSeconds,omitempty"`
 	// Seconds a customer may leave an agent's message unanswered before they are asked whether they are still
-	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 30 to 86400.
+	// there (INACTIVITY_WARNING); 0 (the default) turns the check off, else 1 to 86400.
 	InactivityWarningSeconds *int `json:"inactivityWarningSeconds,omitempty"`
-	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 30 to 86400.
+	// Seconds after that warning with no word from the customer before the chat closes; 0 (the default): never, else 1 to 86400.
 	InactivityCloseSeconds *int `json:"inactivityCloseSeconds,omitempty"`
 	// The integration accounts whose new conversations enter this queue; an account belongs to at most one service.
 	AccountIds []int `json:"accountIds,omitempty"`
 	// The agents (and supervisors) who serve it; none means every agent of the tenant.
 	AgentIds []int `json:"agentIds,omitempty"`
+}
+
+type CollectBlock struct {
+	Question string `json:"question"`
+	// Where the answer is kept, for texts ({order}) and VARIABLE conditions.
+	Variable string `json:"variable"`
+	// A regular expression the whole answer must match (none: any answer).
+	Pattern *string `json:"pattern,omitempty"`
+	// Sent after an answer that does not match.
+	RetryText *string `json:"retryText,omitempty"`
+	// Answers allowed before the failed exit (0: 3).
+	MaxAttempts int `json:"maxAttempts"`
+}
+
+type CollectBlockInput struct {
+	Question    string  `json:"question"`
+	Variable    string  `json:"variable"`
+	Pattern     *string `json:"pattern,omitempty"`
+	RetryText   *string `json:"retryText,omitempty"`
+	MaxAttempts *int    `json:"maxAttempts,omitempty"`
 }
 
 type ConversationEvent struct {
@@ -200,6 +220,15 @@ type Detail struct {
 	Value string `json:"value"`
 }
 
+type ExitBlock struct {
+	// Sent when the run ends here, when set.
+	ClosingText *string `json:"closingText,omitempty"`
+}
+
+type ExitBlockInput struct {
+	ClosingText *string `json:"closingText,omitempty"`
+}
+
 type FacebookSettings struct {
 	// The page's username, without @.
 	PageUsername    string       `json:"pageUsername"`
@@ -223,6 +252,27 @@ type FacebookSettingsInput struct {
 	AppSecret *string `json:"appSecret,omitempty"`
 	// Generated when omitted.
 	WebhookVerifyToken *string `json:"webhookVerifyToken,omitempty"`
+}
+
+type FindAgentBlock struct {
+	// Skills the agent needs, beyond the service's own.
+	Skills []*ScenarioSkill `json:"skills"`
+	// How long to wait for an agent before the timeout exit.
+	TimeoutSeconds int `json:"timeoutSeconds"`
+}
+
+type FindAgentBlockInput struct {
+	Skills         []*ScenarioSkillInput `json:"skills,omitempty"`
+	TimeoutSeconds int                   `json:"timeoutSeconds"`
+}
+
+type IfBlock struct {
+	// Tried in order: the first whose conditions all hold names the exit taken; none: else.
+	Branches []*ScenarioBranch `json:"branches"`
+}
+
+type IfBlockInput struct {
+	Branches []*ScenarioBranchInput `json:"branches"`
 }
 
 type IntegrationAccountEvent struct {
@@ -290,10 +340,120 @@ type QueueSnapshot struct {
 	Agents []*AgentStatus `json:"agents"`
 }
 
+// What a chat service's bot does with each conversation: blocks joined by named exits, run from `start`.
+// Validated when saved; see the README's Scenarios section.
+type Scenario struct {
+	// The ID of the block a new conversation begins at.
+	Start string `json:"start"`
+	// The blocks, in the order an editor shows them (the run follows exits, not this order).
+	Blocks []*ScenarioBlock `json:"blocks"`
+}
+
+// One step of a scenario; only the parameters field of its type is set.
+type ScenarioBlock struct {
+	// Names the block within its scenario; exits refer to it.
+	ID          string            `json:"id"`
+	Type        ScenarioBlockType `json:"type"`
+	SendMessage *SendMessageBlock `json:"sendMessage,omitempty"`
+	If          *IfBlock          `json:"if,omitempty"`
+	FindAgent   *FindAgentBlock   `json:"findAgent,omitempty"`
+	Collect     *CollectBlock     `json:"collect,omitempty"`
+	Survey      *SurveyBlock      `json:"survey,omitempty"`
+	Exit        *ExitBlock        `json:"exit,omitempty"`
+	// Where each named exit leads. Names by type: SEND_MESSAGE next; IF one per branch and else; FIND_AGENT found, timeout; CONNECT_CHAT agentLeft, customerLeft; COLLECT done, failed; SURVEY done; EXIT none.
+	Exits []*ScenarioExit `json:"exits"`
+}
+
+type ScenarioBlockInput struct {
+	ID          string                 `json:"id"`
+	Type        ScenarioBlockType      `json:"type"`
+	SendMessage *SendMessageBlockInput `json:"sendMessage,omitempty"`
+	If          *IfBlockInput          `json:"if,omitempty"`
+	FindAgent   *FindAgentBlockInput   `json:"findAgent,omitempty"`
+	Collect     *CollectBlockInput     `json:"collect,omitempty"`
+	Survey      *SurveyBlockInput      `json:"survey,omitempty"`
+	Exit        *ExitBlockInput        `json:"exit,omitempty"`
+	Exits       []*ScenarioExitInput   `json:"exits,omitempty"`
+}
+
+type ScenarioBranch struct {
+	Name       string               `json:"name"`
+	Conditions []*ScenarioCondition `json:"conditions"`
+}
+
+type ScenarioBranchInput struct {
+	Name       string                    `json:"name"`
+	Conditions []*ScenarioConditionInput `json:"conditions"`
+}
+
+// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name, language or a custom field) and
+// VARIABLE (field: a COLLECT variable) take CONTAINS, EQUALS, MATCHES, EMPTY with value and ignoreCase;
+// TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone;
+// QUEUE_LENGTH (conversations) and ESTIMATED_WAIT (seconds) take EQUALS, LESS_THAN, AT_MOST, GREATER_THAN,
+// AT_LEAST with number. not inverts the result.
+type ScenarioCondition struct {
+	Subject    ScenarioConditionSubject `json:"subject"`
+	Op         ScenarioConditionOp      `json:"op"`
+	Field      *string                  `json:"field,omitempty"`
+	Value      *string                  `json:"value,omitempty"`
+	Number     int                      `json:"number"`
+	IgnoreCase bool                     `json:"ignoreCase"`
+	TimeZone   *string                  `json:"timeZone,omitempty"`
+	Not        bool                     `json:"not"`
+}
+
+type ScenarioConditionInput struct {
+	Subject    ScenarioConditionSubject `json:"subject"`
+	Op         ScenarioConditionOp      `json:"op"`
+	Field      *string                  `json:"field,omitempty"`
+	Value      *string                  `json:"value,omitempty"`
+	Number     *int                     `json:"number,omitempty"`
+	IgnoreCase *bool                    `json:"ignoreCase,omitempty"`
+	TimeZone   *string                  `json:"timeZone,omitempty"`
+	Not        *bool                    `json:"not,omitempty"`
+}
+
+type ScenarioExit struct {
+	Name string `json:"name"`
+	// The ID of the next block.
+	To string `json:"to"`
+}
+
+type ScenarioExitInput struct {
+	Name string `json:"name"`
+	To   string `json:"to"`
+}
+
+// A scenario to save; the same shape as Scenario.
+type ScenarioInput struct {
+	Start  string                `json:"start"`
+	Blocks []*ScenarioBlockInput `json:"blocks"`
+}
+
+type ScenarioSkill struct {
+	Skill string `json:"skill"`
+	// The least level that qualifies (0: any).
+	MinLevel int `json:"minLevel"`
+}
+
+type ScenarioSkillInput struct {
+	Skill    string `json:"skill"`
+	MinLevel *int   `json:"minLevel,omitempty"`
+}
+
 // A write-only credential: whether it is set, and its last four characters.
 type SecretValue struct {
 	IsSet bool    `json:"isSet"`
 	Last4 *string `json:"last4,omitempty"`
+}
+
+type SendMessageBlock struct {
+	// Text with variables: {customerName}, {agentName}, {position}, {wait}, and any COLLECT variable.
+	Text string `json:"text"`
+}
+
+type SendMessageBlockInput struct {
+	Text string `json:"text"`
 }
 
 type SendMessageInput struct {
@@ -356,6 +516,22 @@ type ServiceStats struct {
 }
 
 type Subscription struct {
+}
+
+type SurveyBlock struct {
+	// Asks for a rating from 1 to 5.
+	Question string `json:"question"`
+	// Asked after the rating, when set; the answer is stored as the comment.
+	CommentQuestion *string `json:"commentQuestion,omitempty"`
+	RetryText       *string `json:"retryText,omitempty"`
+	MaxAttempts     int     `json:"maxAttempts"`
+}
+
+type SurveyBlockInput struct {
+	Question        string  `json:"question"`
+	CommentQuestion *string `json:"commentQuestion,omitempty"`
+	RetryText       *string `json:"retryText,omitempty"`
+	MaxAttempts     *int    `json:"maxAttempts,omitempty"`
 }
 
 type SystemMessageInput struct {
@@ -826,6 +1002,204 @@ func (e *NexmoAuthentication) UnmarshalJSON(b []byte) error {
 }
 
 func (e NexmoAuthentication) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a block does: which parameters field it uses and which exits it has.
+type ScenarioBlockType string
+
+const (
+	ScenarioBlockTypeSendMessage ScenarioBlockType = "SEND_MESSAGE"
+	ScenarioBlockTypeIf          ScenarioBlockType = "IF"
+	ScenarioBlockTypeFindAgent   ScenarioBlockType = "FIND_AGENT"
+	ScenarioBlockTypeConnectChat ScenarioBlockType = "CONNECT_CHAT"
+	ScenarioBlockTypeCollect     ScenarioBlockType = "COLLECT"
+	ScenarioBlockTypeSurvey      ScenarioBlockType = "SURVEY"
+	ScenarioBlockTypeExit        ScenarioBlockType = "EXIT"
+)
+
+var AllScenarioBlockType = []ScenarioBlockType{
+	ScenarioBlockTypeSendMessage,
+	ScenarioBlockTypeIf,
+	ScenarioBlockTypeFindAgent,
+	ScenarioBlockTypeConnectChat,
+	ScenarioBlockTypeCollect,
+	ScenarioBlockTypeSurvey,
+	ScenarioBlockTypeExit,
+}
+
+func (e ScenarioBlockType) IsValid() bool {
+	switch e {
+	case ScenarioBlockTypeSendMessage, ScenarioBlockTypeIf, ScenarioBlockTypeFindAgent, ScenarioBlockTypeConnectChat, ScenarioBlockTypeCollect, ScenarioBlockTypeSurvey, ScenarioBlockTypeExit:
+		return true
+	}
+	return false
+}
+
+func (e ScenarioBlockType) String() string {
+	return string(e)
+}
+
+func (e *ScenarioBlockType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScenarioBlockType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScenarioBlockType", str)
+	}
+	return nil
+}
+
+func (e ScenarioBlockType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScenarioBlockType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScenarioBlockType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ScenarioConditionOp string
+
+const (
+	ScenarioConditionOpContains    ScenarioConditionOp = "CONTAINS"
+	ScenarioConditionOpEquals      ScenarioConditionOp = "EQUALS"
+	ScenarioConditionOpMatches     ScenarioConditionOp = "MATCHES"
+	ScenarioConditionOpEmpty       ScenarioConditionOp = "EMPTY"
+	ScenarioConditionOpLessThan    ScenarioConditionOp = "LESS_THAN"
+	ScenarioConditionOpAtMost      ScenarioConditionOp = "AT_MOST"
+	ScenarioConditionOpGreaterThan ScenarioConditionOp = "GREATER_THAN"
+	ScenarioConditionOpAtLeast     ScenarioConditionOp = "AT_LEAST"
+	ScenarioConditionOpWithin      ScenarioConditionOp = "WITHIN"
+)
+
+var AllScenarioConditionOp = []ScenarioConditionOp{
+	ScenarioConditionOpContains,
+	ScenarioConditionOpEquals,
+	ScenarioConditionOpMatches,
+	ScenarioConditionOpEmpty,
+	ScenarioConditionOpLessThan,
+	ScenarioConditionOpAtMost,
+	ScenarioConditionOpGreaterThan,
+	ScenarioConditionOpAtLeast,
+	ScenarioConditionOpWithin,
+}
+
+func (e ScenarioConditionOp) IsValid() bool {
+	switch e {
+	case ScenarioConditionOpContains, ScenarioConditionOpEquals, ScenarioConditionOpMatches, ScenarioConditionOpEmpty, ScenarioConditionOpLessThan, ScenarioConditionOpAtMost, ScenarioConditionOpGreaterThan, ScenarioConditionOpAtLeast, ScenarioConditionOpWithin:
+		return true
+	}
+	return false
+}
+
+func (e ScenarioConditionOp) String() string {
+	return string(e)
+}
+
+func (e *ScenarioConditionOp) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScenarioConditionOp(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScenarioConditionOp", str)
+	}
+	return nil
+}
+
+func (e ScenarioConditionOp) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScenarioConditionOp) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScenarioConditionOp) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ScenarioConditionSubject string
+
+const (
+	ScenarioConditionSubjectMessageText   ScenarioConditionSubject = "MESSAGE_TEXT"
+	ScenarioConditionSubjectContactField  ScenarioConditionSubject = "CONTACT_FIELD"
+	ScenarioConditionSubjectVariable      ScenarioConditionSubject = "VARIABLE"
+	ScenarioConditionSubjectTime          ScenarioConditionSubject = "TIME"
+	ScenarioConditionSubjectQueueLength   ScenarioConditionSubject = "QUEUE_LENGTH"
+	ScenarioConditionSubjectEstimatedWait ScenarioConditionSubject = "ESTIMATED_WAIT"
+)
+
+var AllScenarioConditionSubject = []ScenarioConditionSubject{
+	ScenarioConditionSubjectMessageText,
+	ScenarioConditionSubjectContactField,
+	ScenarioConditionSubjectVariable,
+	ScenarioConditionSubjectTime,
+	ScenarioConditionSubjectQueueLength,
+	ScenarioConditionSubjectEstimatedWait,
+}
+
+func (e ScenarioConditionSubject) IsValid() bool {
+	switch e {
+	case ScenarioConditionSubjectMessageText, ScenarioConditionSubjectContactField, ScenarioConditionSubjectVariable, ScenarioConditionSubjectTime, ScenarioConditionSubjectQueueLength, ScenarioConditionSubjectEstimatedWait:
+		return true
+	}
+	return false
+}
+
+func (e ScenarioConditionSubject) String() string {
+	return string(e)
+}
+
+func (e *ScenarioConditionSubject) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ScenarioConditionSubject(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ScenarioConditionSubject", str)
+	}
+	return nil
+}
+
+func (e ScenarioConditionSubject) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ScenarioConditionSubject) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ScenarioConditionSubject) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
