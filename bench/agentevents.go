@@ -33,6 +33,10 @@ type leanEvent struct {
 			Type client.IntegrationAccountType `json:"type"`
 		} `json:"integrationAccount"`
 	} `json:"conversation"`
+	Offer *struct {
+		ID     string             `json:"id"`
+		Status client.OfferStatus `json:"status"`
+	} `json:"offer"`
 	Message *struct {
 		ID        string                  `json:"id"`
 		Direction client.MessageDirection `json:"direction"`

@@ -33,6 +33,13 @@ type agentJob struct {
 	convID string
 	seq    int64
 	sender string
+	// offerID, in the service mode, is an offer to accept (of a conversation
+	// with contact on an account of accountType); ready sets the agent READY
+	// again after a missed offer.
+	offerID     string
+	contact     string
+	accountType client.IntegrationAccountType
+	ready       bool
 }
 
 // poolLaneBuffer bounds the jobs waiting in one lane; beyond it jobs are
@@ -118,6 +125,8 @@ type loadAgent struct {
 
 	reconnects, streamErrors, takes, takeLost, takeErrors atomic.Int64
 	replies, replyErrors, replySkipped, foreign, leaked   atomic.Int64
+	// missed counts offers that expired before this agent accepted them.
+	missed atomic.Int64
 
 	errMu   sync.Mutex
 	lastErr string
@@ -153,6 +162,16 @@ func (a *loadAgent) setMine(id string) {
 
 // do performs one job on a pool lane: take a conversation, or reply in one it holds.
 func (a *loadAgent) do(ctx context.Context, j agentJob) {
+	switch {
+	case j.offerID != "":
+		a.accept(ctx, j)
+		return
+	case j.ready:
+		if err := a.setReady(ctx); err != nil && ctx.Err() == nil {
+			a.noteErr(err)
+		}
+		return
+	}
 	if !j.reply {
 		_, err := client.TakeConversation(ctx, a.c, j.convID)
 		switch code := gqlCode(err); {
@@ -190,6 +209,10 @@ func (a *loadAgent) handle(ev *leanEvent, now time.Time) {
 		a.cursor = ev.Cursor
 	}
 	f := a.fleet
+	if f.service {
+		a.handleRouted(ev, now)
+		return
+	}
 	conv := ev.Conversation
 	owner := f.maker.ownerOf(conv.Contact.ProviderUserID)
 	mineNow := conv.Assignee != nil && conv.Assignee.ID == a.userID
@@ -342,6 +365,9 @@ type agentFleet struct {
 	maker      *webhookMaker
 	replyEvery int64
 	runID      string
+	// service is set once the agents serve a chat service's queue (the
+	// service mode): they accept offers instead of taking what they own.
+	service bool
 
 	// stop is closed to make the readers return instead of reconnecting.
 	stop                     chan struct{}
@@ -527,6 +553,8 @@ func (f *agentFleet) stopAll() {
 type agentStats struct {
 	reconnects, streamErrors, takes, takeLost, takeErrors int64
 	replies, replyErrors, replySkipped, jobDrops, foreign int64
+	// missedOffers counts offers that expired unanswered (service mode).
+	missedOffers int64
 	// leaked counts load messages delivered to an agent that neither owns nor
 	// holds their conversation, while another agent held it.
 	leaked  int64
@@ -550,6 +578,7 @@ func (f *agentFleet) stats() agentStats {
 		s.replySkipped += a.replySkipped.Load()
 		s.foreign += a.foreign.Load()
 		s.leaked += a.leaked.Load()
+		s.missedOffers += a.missed.Load()
 		if e := a.lastError(); e != "" {
 			s.lastErr = e
 		}

@@ -36,7 +36,7 @@ type observations struct {
 	seqs map[int64]*seqSeen
 	// delivered are the message IDs delivered to their owners, to spot an
 	// event delivered twice.
-	delivered map[string]struct{}
+	delivered map[string]deliverySource
 	// e2e are webhook-to-owner latencies, one per message, counted from the
 	// time the webhook was (scheduled to be) sent.
 	e2e []time.Duration
@@ -51,7 +51,7 @@ type observations struct {
 
 // newObservations returns empty observations.
 func newObservations() *observations {
-	return &observations{seqs: map[int64]*seqSeen{}, delivered: map[string]struct{}{}}
+	return &observations{seqs: map[int64]*seqSeen{}, delivered: map[string]deliverySource{}}
 }
 
 // record notes that the owning agent received message msgID with sequence
@@ -59,17 +59,31 @@ func newObservations() *observations {
 // on an account of accountType; heldByOther is set when the conversation is
 // assigned to another agent.
 func (o *observations) record(seq int64, sent time.Time, sender, msgID, contactUser string, accountType client.IntegrationAccountType, heldByOther bool, now time.Time) {
-	wantType := client.IntegrationAccountTypeTelegram
-	if strings.HasPrefix(sender, customSenderPrefix) {
-		wantType = client.IntegrationAccountTypeCustom
-	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if _, dup := o.delivered[msgID]; dup {
 		o.redelivered++
 		return
 	}
-	o.delivered[msgID] = struct{}{}
+	o.delivered[msgID] = seenLive
+	o.recordLocked(seq, sent, sender, msgID, contactUser, accountType, heldByOther, now)
+}
+
+// deliverySource says how an agent met a message: live, as an event, and/or
+// in the messages read on accepting its conversation.
+type deliverySource uint8
+
+const (
+	seenLive deliverySource = 1 << iota
+	seenOnAccept
+)
+
+// recordLocked notes a first delivery of msgID; o.mu is held.
+func (o *observations) recordLocked(seq int64, sent time.Time, sender, msgID, contactUser string, accountType client.IntegrationAccountType, heldByOther bool, now time.Time) {
+	wantType := client.IntegrationAccountTypeTelegram
+	if strings.HasPrefix(sender, customSenderPrefix) {
+		wantType = client.IntegrationAccountTypeCustom
+	}
 	if seq >= o.timedFrom {
 		o.e2e = append(o.e2e, now.Sub(sent))
 	}
@@ -82,6 +96,22 @@ func (o *observations) record(seq int64, sent time.Time, sender, msgID, contactU
 	s.msgIDs = append(s.msgIDs, msgID)
 	if contactUser != sender || accountType != wantType || heldByOther {
 		s.misrouted = true
+	}
+}
+
+// recordVia is record for the service mode, where an agent may meet a
+// message twice by design: live, and in the messages it reads on accepting
+// the conversation (how says which). Only a second live event is a
+// redelivery.
+func (o *observations) recordVia(how deliverySource, seq int64, sent time.Time, sender, msgID, contactUser string, accountType client.IntegrationAccountType, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seen, ok := o.delivered[msgID]
+	o.delivered[msgID] = seen | how
+	if !ok {
+		o.recordLocked(seq, sent, sender, msgID, contactUser, accountType, false, now)
+	} else if how == seenLive && seen&seenLive != 0 {
+		o.redelivered++
 	}
 }
 

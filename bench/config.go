@@ -34,6 +34,11 @@ type Config struct {
 	// it, before the timed load (see warmUp), so the load measures held
 	// conversations rather than the first storm of new ones.
 	Warmup bool
+	// Service puts the load's accounts in a chat service once the agents
+	// are subscribed (see joinService): each new conversation waits in its
+	// queue and is offered to one READY agent, who accepts it, instead of
+	// reaching every agent until its owner takes it.
+	Service bool
 	// Rate, when positive, makes the load open-loop: webhooks are scheduled at
 	// Rate per second whatever the answers' latency, and each latency counts
 	// from its scheduled time, so a server that falls behind shows it.
@@ -137,6 +142,9 @@ func (c *Config) Validate() error {
 	}
 	if c.IdleAgents < 0 || c.SeedMessages < 0 || c.Samples < 1 || c.IdleSettle <= 0 {
 		problems = append(problems, "--idle-agents and --seed-messages must not be negative, --samples and --idle-settle must be positive")
+	}
+	if c.Service && c.Warmup {
+		problems = append(problems, "--service and --warmup are separate ways to hand out conversations; give one")
 	}
 	if c.IdleAgents > 0 && c.SeedMessages > 0 {
 		problems = append(problems, "--idle-agents and --seed-messages are separate modes; give one")

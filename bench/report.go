@@ -160,7 +160,11 @@ func loadReport(f loadFigures) Report {
 	if cfg.Rate > 0 {
 		arrivals = fmt.Sprintf("open loop at %.0f/s with %d senders, latencies from the scheduled send time", cfg.Rate, f.shape.senders)
 	}
-	r.printf("  load: %s, %d senders per account, %d agents (each customer owned by one), %s, %s", accounts, cfg.senders(), cfg.Agents, arrivals, cfg.Duration)
+	handout := "each customer owned by one"
+	if cfg.Service {
+		handout = "in one chat service: each new conversation queued and offered to one READY agent, who accepts it and reads what came before"
+	}
+	r.printf("  load: %s, %d senders per account, %d agents (%s), %s, %s", accounts, cfg.senders(), cfg.Agents, handout, arrivals, cfg.Duration)
 	if f.acc.customNote != "" {
 		r.printf("  note: %s", f.acc.customNote)
 	}
@@ -194,6 +198,9 @@ func loadReport(f loadFigures) Report {
 	r.printf("  agents: %d conversations taken (%d lost the race), %d reconnects, %d stream errors, %d take errors, %d reply errors, %d dropped jobs; "+
 		"%d messages reached a non-owner showing the conversation taken by another agent (visibility is decided at the event's time, so a message that predates the take may show it)",
 		f.agents.takes, f.agents.takeLost, f.agents.reconnects, f.agents.streamErrors, f.agents.takeErrors, f.agents.replyErrors, f.agents.jobDrops, f.agents.leaked)
+	if cfg.Service {
+		r.printf("  routing: %d offers accepted (%d too late), %d offers expired unanswered", f.agents.takes, f.agents.takeLost, f.agents.missedOffers)
+	}
 	if f.agents.lastErr != "" {
 		r.printf("  last agent error: %s", f.agents.lastErr)
 	}
@@ -248,6 +255,10 @@ func loadReport(f loadFigures) Report {
 	r.set("p99_ratio", "%.2f", ratio(ms(answerP99), ms(bareP99)))
 	r.set("agents", "%d", cfg.Agents)
 	r.set("seen_after_taken", "%d", f.agents.leaked)
+	if cfg.Service {
+		r.set("offers_accepted", "%d", f.agents.takes)
+		r.set("offers_missed", "%d", f.agents.missedOffers)
+	}
 	if cfg.Warmup {
 		r.set("warmup_s", "%.2f", f.warm.took.Seconds())
 		r.set("warmup_conversations", "%d", f.warm.conversations)

@@ -108,6 +108,12 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 	if err := fleet.waitSubscribed(ctx, newLoadWorker(-1, loadHC)); err != nil {
 		return Report{}, err
 	}
+	if cfg.Service {
+		progress("chat service: the accounts join one, the agents become READY")
+		if err := fleet.joinService(ctx, r); err != nil {
+			return Report{}, err
+		}
+	}
 
 	// The load.
 	stopProfile, err := startCPUProfile(cfg.CPUProfile)

@@ -193,6 +193,9 @@ func (t *benchTarget) agentTokens(ctx context.Context, n int, runID string) ([]s
 // benchAccounts are the accounts the load posts to.
 type benchAccounts struct {
 	telegramID, telegramHook, telegramSecret string
+	// telegramNode and customNode are the accounts' GraphQL IDs (the IDs
+	// above are the ones in their webhook URLs).
+	telegramNode, customNode string
 	// customHook is empty when there is no custom account.
 	customID, customHook, customSecret string
 	customNote                         string
@@ -220,6 +223,7 @@ func setupAccounts(ctx context.Context, t *benchTarget, tg *telegramtest.API, cu
 		return out, fmt.Errorf("bench: setWebhook did not reach the fake Bot API (is the server's Telegram API URL the fake's?): %s", res.SetWebhook.Message)
 	}
 	out.telegramID = a.CreateIntegrationAccount.AccountId
+	out.telegramNode = a.CreateIntegrationAccount.Id
 	out.telegramHook = t.baseURL + "/webhooks/" + out.telegramID
 	out.telegramSecret = tg.Webhook().SecretToken
 	if share <= 0 {
@@ -248,6 +252,7 @@ func setupAccounts(ctx context.Context, t *benchTarget, tg *telegramtest.API, cu
 		return out, nil
 	}
 	out.customID = c.CreateIntegrationAccount.AccountId
+	out.customNode = c.CreateIntegrationAccount.Id
 	out.customHook = t.baseURL + "/webhooks/" + out.customID
 	out.customSecret = customSecret
 	return out, nil

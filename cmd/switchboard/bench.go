@@ -23,6 +23,7 @@ func parseBenchFlags(args []string, stderr io.Writer) (bench.Config, error) {
 	fs.IntVar(&cfg.Agents, "agents", cfg.Agents, "agents subscribed to inboxEvents over one websocket each; each customer's conversations are owned by one of them, which takes and answers them")
 	fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "goroutines posting webhooks in a closed loop (also used for the bare-server bound); with --rate, the least number of senders")
 	fs.BoolVar(&cfg.Warmup, "warmup", false, "before the timed load, open every customer's conversation and let its owner take it, so the load measures held conversations (steady state) rather than the first storm of new ones every agent sees")
+	fs.BoolVar(&cfg.Service, "service", false, "put the accounts in a chat service: new conversations queue and are offered to one READY agent each, who accepts (routing), instead of reaching every agent until their owner takes them")
 	fs.IntVar(&cfg.Senders, "senders", 0, "distinct customers per account (Telegram chat IDs, custom sender IDs); default 200, or --agents when larger")
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "how long to post webhooks (also the bare-server bound's duration)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "post webhooks in an open loop at this many per second (latency from each scheduled send time); 0 posts in a closed loop of --concurrency")

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	entsql "entgo.io/ent/dialect/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -45,7 +46,7 @@ func (s *Service) runDispatcher(ctx context.Context) {
 		case <-s.wake:
 		case <-timer.C:
 		}
-		due, err := s.dueMessages(sys, busy)
+		due, err := s.dueMessages(sys, busy, cap(sem)-inFlight)
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "dispatcher: load queue", "err", err)
 		}
@@ -71,27 +72,32 @@ func (s *Service) runDispatcher(ctx context.Context) {
 	}
 }
 
-// dueMessages returns, per conversation not busy, its oldest QUEUED reply if due.
-func (s *Service) dueMessages(ctx context.Context, busy map[int]bool) ([]*ent.Message, error) {
-	queued, err := s.client.Message.Query().
-		Where(message.StatusEQ(message.StatusQUEUED), message.DirectionEQ(message.DirectionOUTBOUND)).
-		Order(ent.Asc(message.FieldID)).Limit(1000).All(ctx)
+// dueMessages returns, per conversation not busy, its oldest QUEUED reply if
+// due, at most room of them. Only each conversation's oldest queued reply is
+// read (the database picks them from the outbox index), so a backlog of
+// thousands (a burst of new conversations, each with its system messages),
+// read again whenever a delivery finishes, costs a row per conversation
+// rather than per queued message.
+func (s *Service) dueMessages(ctx context.Context, busy map[int]bool, room int) ([]*ent.Message, error) {
+	if room <= 0 {
+		return nil, nil
+	}
+	oldest := entsql.Select(entsql.Min(message.FieldID)).From(entsql.Table(message.Table)).
+		Where(entsql.And(
+			entsql.EQ(message.FieldStatus, message.StatusQUEUED.String()),
+			entsql.EQ(message.FieldDirection, message.DirectionOUTBOUND.String()),
+			entsql.NotNull(message.FieldConversationID))).
+		GroupBy(message.FieldConversationID)
+	heads, err := s.client.Message.Query().
+		Where(func(sel *entsql.Selector) { sel.Where(entsql.In(sel.C(message.FieldID), oldest)) },
+			message.Or(message.NextAttemptAtIsNil(), message.NextAttemptAtLTE(s.now()))).
+		Order(ent.Asc(message.FieldID)).Limit(room + len(busy)).All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int]bool{}
-	var due []*ent.Message
-	now := s.now()
-	for _, m := range queued {
-		if m.ConversationID == nil {
-			continue
-		}
-		conv := *m.ConversationID
-		if seen[conv] || busy[conv] {
-			continue
-		}
-		seen[conv] = true // later replies of this conversation wait for this one
-		if m.NextAttemptAt == nil || !m.NextAttemptAt.After(now) {
+	due := heads[:0]
+	for _, m := range heads {
+		if !busy[*m.ConversationID] && len(due) < room {
 			due = append(due, m)
 		}
 	}

@@ -58,7 +58,7 @@ func TestOpenMigratesAnEarlierDatabase(t *testing.T) {
 	for _, name := range []string{
 		"conversation_tenant_activity", "conversation_tenant_assignee_activity", "conversation_contact",
 		"event_tenant_id_id", "event_tenant_id_conversation_id_id",
-		"message_conversation_id_created_at_id", "message_client_message_id_tenant_id", "message_queued",
+		"message_conversation_id_created_at_id", "message_client_message_id_tenant_id", "message_outbox",
 	} {
 		if got[name] == "" {
 			t.Errorf("index %s is missing", name)
@@ -67,7 +67,7 @@ func TestOpenMigratesAnEarlierDatabase(t *testing.T) {
 	for _, name := range []string{
 		"conversation_tenant_id_assignee_id_status", "conversation_contact_id_status",
 		"event_tenant_id_conversation_id", "message_conversation_id",
-		"message_status_next_attempt_at", "message_tenant_id_client_message_id",
+		"message_status_next_attempt_at", "message_tenant_id_client_message_id", "message_queued",
 	} {
 		if def, ok := got[name]; ok {
 			t.Errorf("replaced index %s is still there: %s", name, def)

@@ -448,11 +448,11 @@ var (
 				},
 			},
 			{
-				Name:    "message_queued",
+				Name:    "message_outbox",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[25], MessagesColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
-					Where: "status = 'QUEUED'",
+					Where: "status = 'QUEUED' AND direction = 'OUTBOUND'",
 				},
 			},
 			{

@@ -82,11 +82,12 @@ func (Message) Edges() []ent.Edge {
 // Indexes enforce dedup and serve the dispatcher, receipts and conversation
 // views: a conversation's messages in created_at order (the latest page reads
 // the end of the range), a contact's replies (receipts), and two partial
-// indexes that hold only the few rows two pollers look for, in ID order: the
-// outbox's QUEUED replies (the dispatcher, 4 times a second) and messages with
-// media still to fetch (the media worker). A query uses a partial index only
-// when it states the index's condition: the dispatcher's "status = ?" bound to
-// 'QUEUED' does (SQLite compares the bound value); the media worker names the
+// indexes that hold only the few rows two pollers look for: the outbox's
+// QUEUED replies by conversation (the dispatcher reads each conversation's
+// oldest from the index alone) and messages with media still to fetch (the
+// media worker), in ID order. A query uses a partial index only when it
+// states the index's condition: the dispatcher's "status = ? AND direction =
+// ?" bound to QUEUED and OUTBOUND does (SQLite compares the bound values); the media worker names the
 // bare column (core/inbox), as ent's "media_pending = ?" matches no form of
 // it. A full (status, id) index would serve the dispatcher too, but SQLite,
 // which keeps no statistics, would also pick it for "status IN (SENT,
@@ -109,8 +110,10 @@ func (Message) Indexes() []ent.Index {
 		// Held messages (of a disconnected account) are few and brief.
 		index.Fields("integration_account_id").StorageKey("message_held").
 			Annotations(entsql.IndexWhere("held")),
-		index.Fields("id").StorageKey("message_queued").
-			Annotations(entsql.IndexWhere("status = 'QUEUED'")),
+		// The outbox: each conversation's queued replies in order, so the
+		// dispatcher finds every conversation's oldest in the index alone.
+		index.Fields("conversation_id", "id").StorageKey("message_outbox").
+			Annotations(entsql.IndexWhere("status = 'QUEUED' AND direction = 'OUTBOUND'")),
 		index.Fields("id").StorageKey("message_media_pending").
 			Annotations(entsql.IndexWhere("media_pending")),
 	}
