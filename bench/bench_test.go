@@ -89,6 +89,11 @@ func TestLoadModes(t *testing.T) {
 			c.Agents = 5
 			c.Warmup = true
 		}, keys: []string{"warmup_s", "warmup_conversations"}},
+		{name: "service", setup: func(c *Config) {
+			c.Rate = 50
+			c.Agents = 5
+			c.Service = true
+		}, keys: []string{"offers_accepted"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -114,8 +119,16 @@ func TestLoadModes(t *testing.T) {
 			if !strings.Contains(rep.String(), "TELEGRAM + CUSTOM") {
 				t.Errorf("the custom account was not loaded")
 			}
-			if !strings.Contains(rep.String(), "(0 lost the race)") {
+			if !strings.Contains(rep.String(), "(0 lost the race)") && !cfg.Service {
 				t.Errorf("agents raced for conversations; each should take only the ones it owns")
+			}
+			if cfg.Service {
+				// Every conversation came to an agent as an offer; none went
+				// to two, and every message reached the one that accepted.
+				wantZero(t, rep, "seen_after_taken")
+				if !strings.Contains(rep.String(), "(0 too late)") {
+					t.Errorf("an offer was accepted twice or too late")
+				}
 			}
 			if cfg.Warmup {
 				// Every customer's conversation was opened and assigned to its

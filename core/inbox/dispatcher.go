@@ -20,6 +20,12 @@ import (
 // pollInterval bounds how long a due retry waits when nothing wakes the dispatcher.
 const pollInterval = 250 * time.Millisecond
 
+// queueReadGap is the least time between two reads of the outbox. Under load
+// every stored reply wakes the dispatcher and every finished delivery frees
+// a slot; reading the outbox for each would cost more than the deliveries,
+// so wakes that come closer together share one read.
+const queueReadGap = 5 * time.Millisecond
+
 // runDispatcher delivers QUEUED replies: the oldest of each conversation first,
 // conversations in parallel, until ctx ends. Replies left QUEUED by a crash are
 // found on the first pass after a restart.
@@ -36,6 +42,7 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			<-done
 		}
 	}()
+	var lastRead time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -46,6 +53,23 @@ func (s *Service) runDispatcher(ctx context.Context) {
 		case <-s.wake:
 		case <-timer.C:
 		}
+		if wait := queueReadGap - time.Since(lastRead); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+			for collecting := true; collecting; {
+				select {
+				case conv := <-done:
+					delete(busy, conv)
+					inFlight--
+				default:
+					collecting = false
+				}
+			}
+		}
+		lastRead = time.Now()
 		due, err := s.dueMessages(sys, busy, cap(sem)-inFlight)
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "dispatcher: load queue", "err", err)

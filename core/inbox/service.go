@@ -39,7 +39,10 @@ type Options struct {
 	MaxAttempts int
 	// RetryBase is the first retry's backoff, doubled per attempt (default 1s).
 	RetryBase time.Duration
-	// Workers deliver replies of different conversations in parallel (default 8).
+	// Workers deliver replies of different conversations in parallel
+	// (default 64). A delivery holds its worker until its outcome is
+	// committed, so under load a worker sends a few messages a second; a
+	// burst of new conversations, each with its system messages, needs many.
 	Workers int
 	// AdmitWebhook, when set, is asked before an authentic webhook of an
 	// account is stored; false (with how long to wait) answers 429.
@@ -137,7 +140,7 @@ func New(client *ent.Client, opts Options) *Service {
 		opts.MediaRetryBase = time.Second
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = 8
+		opts.Workers = 64
 	}
 	if opts.TailSize <= 0 {
 		opts.TailSize = 4096
