@@ -240,12 +240,12 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)
 		e.rec.take()
 		e.inbox.Run(ctx)
-		stmts := waitFor(t, e, "WHERE `messages`.`media_pending`", "WHERE `messages`.`status` = ?")
+		stmts := waitFor(t, e, "WHERE `messages`.`media_pending`", "GROUP BY `conversation_id`")
 		cancel()
 		e.inbox.Wait()
 		var poll []statement
 		for _, st := range stmts {
-			if strings.Contains(st.query, "WHERE `messages`.`media_pending`") || strings.Contains(st.query, "WHERE `messages`.`status` = ?") {
+			if strings.Contains(st.query, "WHERE `messages`.`media_pending`") || strings.Contains(st.query, "GROUP BY `conversation_id`") {
 				poll = append(poll, st)
 			}
 		}
