@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test generate build bench bench-ci fuzz vet graphiql
+.PHONY: run test generate build bench bench-ci fuzz vet graphiql console console-deps console-check
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -25,8 +25,31 @@ build:
 # The race runtime sleeps a second before every test binary exits, to catch
 # races of goroutines still running; 100ms keeps a window for those and saves
 # most of a second per package. Options in GORACE from the environment win.
-test: vet
-	GORACE="atexit_sleep_ms=100 $(GORACE)" $(GO) test -race -count=1 ./...
+# The console's browser test (console/e2e_test.go) runs here too: console-deps
+# installs what it needs, console-check fails when the committed console no
+# longer matches the schema or its sources.
+test: vet console-check
+	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(GO) test -race -count=1 ./...
+
+# Where the browser test saves a screenshot of each page (it prints the folder).
+SCREENSHOT_DIR ?= $(CURDIR)/console/test-results/screenshots
+
+# The console's npm packages (exact versions from console/package-lock.json) and
+# Debian's Chromium for the browser test.
+console-deps:
+	@command -v node >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+	@test console/node_modules/.package-lock.json -nt console/package-lock.json || (cd console && npm ci --no-audit --no-fund)
+
+# Rebuilds the console (TypeScript types from the schema, type check, bundle)
+# into console/dist, which is committed and embedded in the binary.
+console: console-deps
+	cd console && npm run build
+
+# Builds the console and fails when the result differs from what is committed:
+# a schema change that breaks the console, or sources changed without a build.
+console-check: console
+	@git diff --exit-code --stat -- console/dist console/src/gql || (echo "console/dist or console/src/gql is stale: run make console and commit"; exit 1)
 
 vet:
 	$(GO) vet ./...

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/auth"
@@ -199,6 +200,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/webhooks/facebook", s.sharedWebhook("facebook"))
 	mux.Handle("/webhooks/whatsapp", s.sharedWebhook("whatsappCloud"))
 	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
+	mux.Handle("GET "+console.Prefix, console.Handler())
+	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	ide := graphiql.Handler()
 	mux.Handle("GET /{$}", ide)
 	mux.Handle("GET "+graphiql.AssetPrefix, ide)

@@ -1,0 +1,169 @@
+// The console end to end in a real browser (headless Chromium through
+// playwright-core), run by console/e2e_test.go, which starts the server, the
+// fake custom messenger and the control endpoints this script calls for
+// what happens outside the browser. A screenshot of every page goes to
+// SCREENSHOT_DIR, named in the output.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set`);
+  return v;
+};
+const consoleURL = env("CONSOLE_URL");
+const control = env("CONTROL_URL");
+const shots = env("SCREENSHOT_DIR");
+mkdirSync(shots, { recursive: true });
+
+const step = (what) => console.log(`- ${what}`);
+async function call(method, path) {
+  const r = await fetch(control + path, { method });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  return r.headers.get("content-type")?.includes("json") ? r.json() : r.text();
+}
+async function until(what, f, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+async function shot(page, name) {
+  const file = join(shots, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  screenshot: ${file}`);
+}
+
+const browser = await chromium.launch({ executablePath: env("CHROMIUM"), args: ["--no-sandbox"] });
+const errors = [];
+const pages = [];
+async function signedIn(name, width = 1280) {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  pages.push([name, page]);
+  page.on("pageerror", (e) => { errors.push(`${name}: ${e.message}`); console.log(`  [${name} error] ${e.stack ?? e.message}`); });
+  page.on("console", (m) => m.type() === "error" && console.log(`  [${name} console] ${m.text()}`));
+  await page.goto(consoleURL);
+  await page.getByLabel("Email").fill(`${name}@example.com`);
+  await page.getByLabel("Password").fill(`${name}-password-1234`);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText(`Pat ${name} (${name})`).waitFor();
+  return page;
+}
+
+try {
+  // Sign-in page.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(consoleURL);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByLabel("Email").fill("admin@example.com");
+    await page.getByLabel("Password").fill("wrong password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").waitFor();
+    step("a wrong password is refused with a message");
+    await shot(page, "1-sign-in");
+    await context.close();
+  }
+
+  // Admin: the custom messenger's account, from the form the schema makes.
+  const admin = await signedIn("admin");
+  step("admin signed in");
+  await admin.getByRole("heading", { name: "Integration accounts" }).waitFor();
+  await admin.getByLabel("Messenger").selectOption("custom");
+  const form = admin.locator("form.account-form");
+  await form.getByLabel("Name", { exact: true }).fill("Shop chat");
+  await form.getByLabel(/Webhook URL/).fill(env("MESSENGER_URL"));
+  await form.getByLabel(/Confirmation code/).fill(env("CONFIRMATION_CODE"));
+  await form.getByRole("button", { name: "Create account" }).click();
+  const row = admin.getByRole("row", { name: /Shop chat/ });
+  await row.waitFor();
+  step("custom messenger account created");
+  // The secret is write-only: only whether it is set and its last four show.
+  await row.getByText(/set \(…0123\)/).waitFor();
+  if ((await admin.content()).includes(env("CONFIRMATION_CODE"))) throw new Error("the secret is shown");
+  const connect = row.getByRole("button", { name: "Connect" });
+  if (await connect.count()) {
+    await connect.click();
+    await row.getByText(/ACTIVE/).waitFor();
+  }
+  await row.getByRole("button", { name: "Test Connection" }).click();
+  await row.getByRole("status").filter({ hasText: "Test Connection: passed" }).waitFor();
+  step("Test Connection passed (the signed handshake)");
+  await admin.getByLabel("Service name").fill("Support");
+  await admin.getByRole("group", { name: "Accounts" }).getByLabel("Shop chat").check();
+  await admin.getByRole("button", { name: "Create service" }).click();
+  await admin.getByText(/Support · priority 0/).waitFor();
+  step("chat service Support created with the account");
+  await shot(admin, "2-admin");
+
+  // Agent: READY, the offer, the live message, a reply with a file.
+  const agent = await signedIn("agent");
+  await agent.getByRole("button", { name: "Ready", exact: true }).click();
+  await agent.getByTestId("agent-state").filter({ hasText: "READY" }).waitFor();
+  step("agent READY");
+  const supervisor = await signedIn("supervisor");
+  await supervisor.getByRole("heading", { name: "Live queue" }).waitFor();
+
+  await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("Hello, my invoice is wrong")}`);
+  const offer = agent.locator("li.offer");
+  await offer.waitFor();
+  await offer.getByText("Ada Customer").waitFor();
+  step("the offer reached the READY agent, with its countdown");
+  await shot(agent, "3-agent-offer");
+  await offer.getByRole("button", { name: "Accept" }).click();
+  await agent.getByTestId("message").filter({ hasText: "Hello, my invoice is wrong" }).waitFor();
+  await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("It says 120 EUR")}`);
+  await agent.getByTestId("message").filter({ hasText: "It says 120 EUR" }).waitFor();
+  step("accepted; the customer's messages arrive live");
+
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    "base64",
+  );
+  await agent.getByLabel("Reply").fill("Here is your invoice, corrected.");
+  await agent.getByLabel("Attach files").setInputFiles({ name: "invoice.png", mimeType: "image/png", buffer: png });
+  await agent.getByRole("button", { name: "Send" }).click();
+  const mine = agent.getByTestId("message").filter({ hasText: "Here is your invoice" });
+  await mine.waitFor();
+  const reply = await until("the messenger to receive the reply", async () => {
+    const r = await call("GET", "/replies");
+    return (r ?? []).find((m) => m.Text.startsWith("Here is your invoice"));
+  });
+  if (!reply.Files?.[0]?.startsWith("invoice.png")) throw new Error(`reply without its file: ${JSON.stringify(reply)}`);
+  step(`the messenger received the reply with ${reply.Files[0]} (and the contact center's own messages before it)`);
+  await mine.locator('[data-status="SENT"], [data-status="DELIVERED"]').waitFor();
+  await call("POST", `/delivered?text=${encodeURIComponent("Here is your invoice")}`);
+  await mine.locator('[data-status="DELIVERED"]').waitFor();
+  step("the delivery receipt shows as a tick");
+  await shot(agent, "4-agent-conversation");
+
+  // Supervisor: the figures count the answered conversation; a second
+  // customer waits while the agent is not ready, and the queue shows it.
+  await supervisor.getByTestId("answered").filter({ hasText: "1" }).waitFor();
+  await agent.getByRole("button", { name: "Not ready" }).click();
+  await agent.getByTestId("agent-state").filter({ hasText: "NOT_READY" }).waitFor();
+  await call("POST", `/customer?sender=c2&name=${encodeURIComponent("Bo Customer")}&text=${encodeURIComponent("Anyone there?")}`);
+  await supervisor.getByTestId("waiting").filter({ hasText: "1" }).waitFor();
+  await supervisor.getByTestId("entered").filter({ hasText: "2" }).waitFor();
+  step("the supervisor sees the waiting customer and the figures change");
+  await shot(supervisor, "5-supervisor");
+
+  // A phone's width: the agent's desk still works.
+  await agent.setViewportSize({ width: 390, height: 844 });
+  await shot(agent, "6-agent-phone");
+
+  if (errors.length) throw new Error(`errors in the pages: ${errors.join("; ")}`);
+  console.log(`screenshots in ${shots}`);
+} catch (err) {
+  // What each page showed when it failed, for the person reading the log.
+  for (const [name, page] of pages) await shot(page, `failed-${name}`).catch(() => {});
+  throw err;
+} finally {
+  await browser.close();
+}

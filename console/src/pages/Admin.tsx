@@ -1,0 +1,433 @@
+// The admin's pages: integration accounts (forms generated from the schema,
+// secrets write-only), Test Connection and Set Webhook, the webhook URL and
+// health; chat services; users.
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { graphql } from "../gql";
+import type { UserRole } from "../gql/graphql";
+import { request, requestText } from "../api";
+import { ErrorNote, errorText } from "../components";
+import { labelOf, messengers, settingsSelection, type Messenger } from "../schemaForms";
+
+const TestDoc = graphql(`
+  mutation TestConnection($id: ID!) {
+    testConnection(id: $id) { ok message }
+  }
+`);
+
+const SetWebhookDoc = graphql(`
+  mutation SetWebhook($id: ID!) {
+    setWebhook(id: $id) { ok message }
+  }
+`);
+
+const ConnectDoc = graphql(`
+  mutation ConnectAccount($id: ID!) {
+    connectIntegrationAccount(id: $id) { id status }
+  }
+`);
+
+const VerifyTokenDoc = graphql(`
+  mutation GenerateVerifyToken($id: ID!) {
+    generateWebhookVerifyToken(id: $id) { id }
+  }
+`);
+
+const ServicesDoc = graphql(`
+  query AdminServices {
+    chatServices { id name priority offerTimeoutSeconds accounts { id name } }
+  }
+`);
+
+const CreateServiceDoc = graphql(`
+  mutation CreateService($input: ChatServiceInput!) {
+    createChatService(input: $input) { id name }
+  }
+`);
+
+const ScenarioOffDoc = graphql(`
+  mutation ScenarioOff($id: ID!) {
+    saveScenario(serviceId: $id, input: null) { id }
+  }
+`);
+
+const UsersDoc = graphql(`
+  query AdminUsers {
+    users(first: 100) { edges { node { id name email role active state capacity } } }
+  }
+`);
+
+const CreateUserDoc = graphql(`
+  mutation CreateConsoleUser($input: CreateUserInput!) {
+    createUser(input: $input) { id }
+  }
+`);
+
+interface Secret {
+  isSet: boolean;
+  last4?: string | null;
+}
+
+interface Account {
+  id: string;
+  name: string;
+  type: string;
+  status: string;
+  webhookUrl: string;
+  verifiedAt: string | null;
+  health: { lastInboundAt: string | null; lastSentAt: string | null; lastSendError: string | null; failing: boolean };
+  lastTest: { ok: boolean; message: string } | null;
+  settings: Record<string, unknown> & { __typename: string };
+}
+
+export function AdminPage() {
+  // Bumped when the accounts change, so the services' account choices follow.
+  const [accountsVersion, setAccountsVersion] = useState(0);
+  const accountsChanged = useCallback(() => setAccountsVersion((v) => v + 1), []);
+  return (
+    <div className="admin">
+      <Accounts onChange={accountsChanged} />
+      <Services accountsVersion={accountsVersion} />
+      <Users />
+    </div>
+  );
+}
+
+function Accounts({ onChange }: { onChange: () => void }) {
+  const [kinds, setKinds] = useState<Messenger[]>([]);
+  const [accounts, setAccounts] = useState<Account[]>([]);
+  const [kind, setKind] = useState("");
+  const [error, setError] = useState("");
+  const [results, setResults] = useState<Record<string, string>>({});
+
+  const reload = useCallback(async (list: Messenger[]) => {
+    const q = `query { integrationAccounts(first: 100) { edges { node {
+      id name type status webhookUrl verifiedAt
+      health { lastInboundAt lastSentAt lastSendError failing }
+      lastTest { ok message }
+      settings { __typename ${settingsSelection(list)} } } } } }`;
+    const r = await requestText<{ integrationAccounts: { edges: { node: Account }[] } }>(q);
+    setAccounts(r.integrationAccounts.edges.map((e) => e.node));
+    onChange();
+  }, [onChange]);
+
+  useEffect(() => {
+    messengers()
+      .then(async (list) => {
+        setKinds(list);
+        setKind((k) => k || list[0]?.key || "");
+        await reload(list);
+      })
+      .catch((err) => setError(errorText(err)));
+  }, [reload]);
+
+  const act = async (id: string, what: string, f: () => Promise<{ ok: boolean; message: string } | null>) => {
+    try {
+      const r = await f();
+      setResults((all) => ({ ...all, [id]: r ? `${what}: ${r.ok ? "passed" : "failed"}${r.message ? " — " + r.message : ""}` : `${what}: done` }));
+      await reload(kinds);
+    } catch (err) {
+      setResults((all) => ({ ...all, [id]: `${what}: ${errorText(err)}` }));
+    }
+  };
+
+  const messenger = kinds.find((k) => k.key === kind);
+
+  return (
+    <section className="panel" aria-labelledby="accounts-title">
+      <h2 id="accounts-title">Integration accounts</h2>
+      <ErrorNote error={error} />
+      <table className="accounts">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Messenger</th>
+            <th scope="col">Status</th>
+            <th scope="col">Webhook URL</th>
+            <th scope="col">Settings</th>
+            <th scope="col">Health</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((a) => (
+            <tr key={a.id}>
+              <td>{a.name}</td>
+              <td>{a.type}</td>
+              <td>
+                {a.status}
+                {a.verifiedAt ? " · verified" : ""}
+              </td>
+              <td>
+                <code className="url">{a.webhookUrl}</code>{" "}
+                <button type="button" className="small" onClick={() => navigator.clipboard?.writeText(a.webhookUrl)} aria-label={`Copy the webhook URL of ${a.name}`}>
+                  Copy
+                </button>
+              </td>
+              <td>
+                <dl className="settings">
+                  {Object.entries(a.settings)
+                    .filter(([k]) => k !== "__typename")
+                    .map(([k, v]) => (
+                      <div key={k}>
+                        <dt>{labelOf(k)}</dt>
+                        <dd>{typeof v === "object" && v !== null ? secretText(v as Secret) : String(v)}</dd>
+                      </div>
+                    ))}
+                </dl>
+              </td>
+              <td>
+                {a.health.failing ? <span className="error">failing: {a.health.lastSendError}</span> : "ok"}
+                <br />
+                <span className="muted">in: {a.health.lastInboundAt ? new Date(a.health.lastInboundAt).toLocaleString() : "never"}</span>
+              </td>
+              <td className="buttons">
+                <button type="button" className="small" onClick={() => act(a.id, "Test Connection", async () => (await request(TestDoc, { id: a.id })).testConnection)}>
+                  Test Connection
+                </button>
+                <button type="button" className="small" onClick={() => act(a.id, "Set Webhook", async () => (await request(SetWebhookDoc, { id: a.id })).setWebhook)}>
+                  Set Webhook
+                </button>
+                {a.status !== "ACTIVE" && (
+                  <button type="button" className="small" onClick={() => act(a.id, "Connect", async () => (await request(ConnectDoc, { id: a.id }), null))}>
+                    Connect
+                  </button>
+                )}
+                {"webhookVerifyToken" in a.settings && (
+                  <button type="button" className="small" onClick={() => act(a.id, "New verify token", async () => (await request(VerifyTokenDoc, { id: a.id }), null))}>
+                    New verify token
+                  </button>
+                )}
+                {results[a.id] && (
+                  <p role="status" className="result">
+                    {results[a.id]}
+                  </p>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3>Add an account</h3>
+      <label>
+        Messenger
+        <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          {kinds.map((k) => (
+            <option key={k.key} value={k.key}>
+              {labelOf(k.key)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {messenger && <AccountForm key={messenger.key} messenger={messenger} onCreated={() => reload(kinds)} />}
+    </section>
+  );
+}
+
+function secretText(s: Secret): string {
+  if (!s.isSet) return "not set";
+  return s.last4 ? `set (…${s.last4})` : "set";
+}
+
+function AccountForm({ messenger, onCreated }: { messenger: Messenger; onCreated: () => void }) {
+  const [name, setName] = useState("");
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [error, setError] = useState("");
+  const [field, setField] = useState("");
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError("");
+    setField("");
+    const settings: Record<string, string> = {};
+    for (const f of messenger.fields) if (values[f.name]) settings[f.name] = values[f.name];
+    try {
+      await requestText(`mutation($input: CreateIntegrationAccountInput!) { createIntegrationAccount(input: $input) { id } }`, {
+        input: { name, settings: { [messenger.key]: settings } },
+      });
+      setName("");
+      setValues({});
+      onCreated();
+    } catch (err) {
+      setError(errorText(err));
+      setField((err as { field?: string }).field ?? "");
+    }
+  };
+
+  return (
+    <form className="account-form" onSubmit={submit}>
+      <label>
+        Name
+        <input value={name} onChange={(e) => setName(e.target.value)} required />
+      </label>
+      {messenger.fields.map((f) => (
+        <label key={f.name} className={field.endsWith(f.name) ? "invalid" : undefined}>
+          {labelOf(f.name)}
+          {f.required ? " (required)" : ""}
+          {f.options.length ? (
+            <select value={values[f.name] ?? ""} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
+              <option value="">—</option>
+              {f.options.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+          ) : (
+            <input
+              type={f.secret ? "password" : "text"}
+              autoComplete="off"
+              value={values[f.name] ?? ""}
+              onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+              required={f.required}
+              aria-describedby={`${messenger.key}-${f.name}-help`}
+            />
+          )}
+          <small id={`${messenger.key}-${f.name}-help`}>{f.description.replace(/^Required\.\s*/, "")}</small>
+        </label>
+      ))}
+      <ErrorNote error={error} />
+      <button type="submit">Create account</button>
+    </form>
+  );
+}
+
+function Services({ accountsVersion }: { accountsVersion: number }) {
+  const [services, setServices] = useState<{ id: string; name: string; priority: number; offerTimeoutSeconds: number; accounts: { id: string; name: string }[] | null }[]>([]);
+  const [accounts, setAccounts] = useState<{ id: string; name: string }[]>([]);
+  const [name, setName] = useState("");
+  const [picked, setPicked] = useState<string[]>([]);
+  const [error, setError] = useState("");
+
+  const reload = useCallback(async () => {
+    setServices((await request(ServicesDoc)).chatServices);
+    const r = await requestText<{ integrationAccounts: { edges: { node: { id: string; name: string } }[] } }>(
+      `query { integrationAccounts(first: 100) { edges { node { id name } } } }`,
+    );
+    setAccounts(r.integrationAccounts.edges.map((e) => e.node));
+  }, []);
+  useEffect(() => void reload(), [reload, accountsVersion]);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError("");
+    try {
+      const r = await request(CreateServiceDoc, { input: { name, accountIds: picked } });
+      // Routing alone until a scenario is written for it.
+      await request(ScenarioOffDoc, { id: r.createChatService.id });
+      setName("");
+      setPicked([]);
+      await reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="services-title">
+      <h2 id="services-title">Chat services</h2>
+      <ul>
+        {services.map((s) => (
+          <li key={s.id}>
+            <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"}
+          </li>
+        ))}
+      </ul>
+      <form onSubmit={create} className="inline-form">
+        <label>
+          Service name
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <fieldset>
+          <legend>Accounts</legend>
+          {accounts.map((a) => (
+            <label key={a.id} className="check">
+              <input
+                type="checkbox"
+                checked={picked.includes(a.id)}
+                onChange={(e) => setPicked(e.target.checked ? [...picked, a.id] : picked.filter((x) => x !== a.id))}
+              />
+              {a.name}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit">Create service</button>
+      </form>
+      <ErrorNote error={error} />
+    </section>
+  );
+}
+
+function Users() {
+  const [users, setUsers] = useState<{ id: string; name: string; email: string | null; role: string; active: boolean; state: string; capacity: number }[]>([]);
+  const [form, setForm] = useState({ name: "", email: "", password: "", role: "AGENT" as UserRole });
+  const [error, setError] = useState("");
+
+  const reload = useCallback(async () => {
+    const r = await request(UsersDoc);
+    setUsers((r.users.edges ?? []).flatMap((e) => (e?.node ? [e.node] : [])));
+  }, []);
+  useEffect(() => void reload(), [reload]);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError("");
+    try {
+      await request(CreateUserDoc, { input: form });
+      setForm({ name: "", email: "", password: "", role: "AGENT" });
+      await reload();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="users-title">
+      <h2 id="users-title">Users</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">State</th>
+            <th scope="col">Capacity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((u) => (
+            <tr key={u.id}>
+              <td>{u.name}</td>
+              <td>{u.email}</td>
+              <td>{u.role}</td>
+              <td>{u.active ? u.state : "deactivated"}</td>
+              <td>{u.capacity}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form onSubmit={create} className="inline-form">
+        <label>
+          Name
+          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required />
+        </label>
+        <label>
+          Email
+          <input type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required />
+        </label>
+        <label>
+          Password
+          <input type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} required />
+        </label>
+        <label>
+          Role
+          <select value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as UserRole })}>
+            <option>AGENT</option>
+            <option>SUPERVISOR</option>
+            <option>ADMIN</option>
+          </select>
+        </label>
+        <button type="submit">Add user</button>
+      </form>
+      <ErrorNote error={error} />
+    </section>
+  );
+}
