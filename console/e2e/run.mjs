@@ -102,6 +102,31 @@ try {
   step("chat service Support created with the account");
   await shot(admin, "2-admin");
 
+  // The scenario editor: the template, a broken exit, the problem on its block.
+  await admin.getByRole("button", { name: "Edit scenario" }).click();
+  await admin.getByRole("button", { name: "Start from the template" }).click();
+  const firstBlock = admin.locator("li.block").first();
+  await firstBlock.locator("select").nth(1).selectOption("");
+  await admin.getByRole("button", { name: "Save scenario" }).click();
+  await admin.locator("li.block.invalid").first().getByRole("alert").waitFor();
+  step("the scenario editor shows a validation problem on its block");
+  await shot(admin, "7-scenario-editor");
+  await admin.getByRole("button", { name: "No scenario" }).click();
+  await admin.getByText("Scenario removed").waitFor();
+  await admin.getByRole("button", { name: "Close editor" }).click();
+
+  // System messages: the account's own words for one event.
+  await admin.getByRole("button", { name: "System messages" }).click();
+  await admin.getByLabel("Mode of AGENT_JOINED").selectOption("CUSTOM");
+  await admin.getByLabel("Text of AGENT_JOINED").fill("{agentName} is here for you, {customerName}.");
+  await admin.getByRole("button", { name: "Save system messages" }).click();
+  await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  step("AGENT_JOINED set to the account's own text");
+  await shot(admin, "8-system-messages");
+  await admin.getByRole("button", { name: "Users and tokens" }).click();
+  await admin.getByRole("heading", { name: "Tokens" }).waitFor();
+  await shot(admin, "9-users-tokens");
+
   // Agent: READY, the offer, the live message, a reply with a file.
   const agent = await signedIn("agent");
   await agent.getByRole("button", { name: "Ready", exact: true }).click();
@@ -136,6 +161,8 @@ try {
     return (r ?? []).find((m) => m.Text.startsWith("Here is your invoice"));
   });
   if (!reply.Files?.[0]?.startsWith("invoice.png")) throw new Error(`reply without its file: ${JSON.stringify(reply)}`);
+  const all = await call("GET", "/replies");
+  if (!all.some((m) => m.Text === "Pat agent is here for you, Ada Customer.")) throw new Error(`no custom AGENT_JOINED: ${JSON.stringify(all)}`);
   step(`the messenger received the reply with ${reply.Files[0]} (and the contact center's own messages before it)`);
   await mine.locator('[data-status="SENT"], [data-status="DELIVERED"]').waitFor();
   await call("POST", `/delivered?text=${encodeURIComponent("Here is your invoice")}`);

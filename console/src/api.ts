@@ -22,16 +22,19 @@ export function setToken(token: string | null): void {
 export class ApiError extends Error {
   code: string;
   field?: string;
-  constructor(message: string, code: string, field?: string) {
+  /** Every problem of a refused input, each at its field (blocks[find].exits.timeout). */
+  fields: { field: string; message: string }[];
+  constructor(message: string, code: string, field?: string, fields: { field: string; message: string }[] = []) {
     super(message);
     this.code = code;
     this.field = field;
+    this.fields = fields;
   }
 }
 
 interface GraphQLErrorShape {
   message: string;
-  extensions?: { code?: string; field?: string };
+  extensions?: { code?: string; field?: string; fields?: { field: string; message: string }[] };
 }
 
 function endpoint(): string {
@@ -41,7 +44,7 @@ function endpoint(): string {
 function raise(errors: GraphQLErrorShape[]): never {
   const e = errors[0];
   if (e.extensions?.code === "UNAUTHENTICATED") setToken(null);
-  throw new ApiError(e.message, e.extensions?.code ?? "INTERNAL", e.extensions?.field);
+  throw new ApiError(e.message, e.extensions?.code ?? "INTERNAL", e.extensions?.field, e.extensions?.fields ?? []);
 }
 
 async function post(body: BodyInit, headers: Record<string, string>): Promise<unknown> {

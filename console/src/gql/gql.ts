@@ -25,18 +25,27 @@ type Documents = {
     "\n  mutation ScenarioOff($id: ID!) {\n    saveScenario(serviceId: $id, input: null) { id }\n  }\n": typeof types.ScenarioOffDocument,
     "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n": typeof types.AdminUsersDocument,
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": typeof types.CreateConsoleUserDocument,
+    "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": typeof types.AccountMessagesDocument,
+    "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": typeof types.UpdateAccountMessagesDocument,
+    "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AdminTokensDocument,
+    "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": typeof types.CreateTokenDocument,
+    "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeTokenDocument,
     "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": typeof types.AgentConversationFieldsFragmentDoc,
     "\n  fragment AgentMessageFields on Message {\n    id\n    direction\n    status\n    text\n    createdAt\n    error\n    sender { id name }\n    attachments { type fileName mimeType downloadUrl status }\n  }\n": typeof types.AgentMessageFieldsFragmentDoc,
     "\n  query MyConversations($me: ID!) {\n    conversations(first: 50, where: { status: OPEN, hasAssigneeWith: [{ id: $me }] }, orderBy: { field: LAST_MESSAGE_AT, direction: DESC }) {\n      edges { node { ...AgentConversationFields } }\n    }\n  }\n": typeof types.MyConversationsDocument,
-    "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        history { id status createdAt }\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": typeof types.ConversationMessagesDocument,
+    "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": typeof types.ConversationMessagesDocument,
     "\n  subscription AgentInbox($after: String) {\n    inboxEvents(after: $after) {\n      cursor\n      kind\n      conversation { ...AgentConversationFields }\n      message { ...AgentMessageFields }\n      offer { id status expiresAt }\n    }\n  }\n": typeof types.AgentInboxDocument,
+    "\n  query ContactHistory($id: ID!) {\n    node(id: $id) { ... on Conversation { id history { id status createdAt } } }\n  }\n": typeof types.ContactHistoryDocument,
     "\n  mutation SetMyState($input: AgentStateInput!) {\n    setAgentState(input: $input) { id state stateReason }\n  }\n": typeof types.SetMyStateDocument,
     "\n  mutation AcceptOffer($id: ID!) {\n    acceptOffer(id: $id) { ...AgentConversationFields }\n  }\n": typeof types.AcceptOfferDocument,
     "\n  mutation RejectOffer($id: ID!) {\n    rejectOffer(id: $id) { id status }\n  }\n": typeof types.RejectOfferDocument,
     "\n  mutation SendReply($input: SendMessageInput!) {\n    sendMessage(input: $input) { ...AgentMessageFields }\n  }\n": typeof types.SendReplyDocument,
     "\n  mutation CloseConversation($id: ID!) {\n    closeConversation(id: $id) { id status }\n  }\n": typeof types.CloseConversationDocument,
-    "\n  mutation TransferConversation($id: ID!, $serviceId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId) { id }\n  }\n": typeof types.TransferConversationDocument,
-    "\n  query ServiceNames {\n    chatServices { id name }\n  }\n": typeof types.ServiceNamesDocument,
+    "\n  mutation TransferConversation($id: ID!, $serviceId: ID, $userId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId, userId: $userId) { id }\n  }\n": typeof types.TransferConversationDocument,
+    "\n  query TransferTargets {\n    chatServices { id name }\n    users(first: 200, where: { active: true, roleIn: [AGENT, SUPERVISOR] }) { edges { node { id name state } } }\n  }\n": typeof types.TransferTargetsDocument,
+    "\n  fragment ScenarioFields on Scenario {\n    start\n    blocks {\n      id\n      type\n      sendMessage { text }\n      if { branches { name conditions { subject op field value number ignoreCase timeZone not } } }\n      findAgent { skills { skill minLevel } timeoutSeconds }\n      collect { question variable pattern retryText maxAttempts }\n      survey { question commentQuestion retryText maxAttempts }\n      exit { closingText }\n      exits { name to }\n    }\n  }\n": typeof types.ScenarioFieldsFragmentDoc,
+    "\n  query ServiceScenario($id: ID!) {\n    node(id: $id) { ... on ChatService { id name scenario { ...ScenarioFields } } }\n    defaultScenario { ...ScenarioFields }\n  }\n": typeof types.ServiceScenarioDocument,
+    "\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n": typeof types.SaveServiceScenarioDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": typeof types.LoginDocument,
     "\n  subscription QueueLive {\n    queueEvents {\n      at\n      services { serviceId name waiting offered longestWaitSeconds conversations { conversationId waitSeconds offeredToId } }\n      agents { userId name state stateReason openConversations pendingOffers capacity }\n    }\n  }\n": typeof types.QueueLiveDocument,
     "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n": typeof types.ServiceFiguresDocument,
@@ -53,18 +62,27 @@ const documents: Documents = {
     "\n  mutation ScenarioOff($id: ID!) {\n    saveScenario(serviceId: $id, input: null) { id }\n  }\n": types.ScenarioOffDocument,
     "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n": types.AdminUsersDocument,
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": types.CreateConsoleUserDocument,
+    "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": types.AccountMessagesDocument,
+    "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": types.UpdateAccountMessagesDocument,
+    "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": types.AdminTokensDocument,
+    "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": types.CreateTokenDocument,
+    "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": types.RevokeTokenDocument,
     "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": types.AgentConversationFieldsFragmentDoc,
     "\n  fragment AgentMessageFields on Message {\n    id\n    direction\n    status\n    text\n    createdAt\n    error\n    sender { id name }\n    attachments { type fileName mimeType downloadUrl status }\n  }\n": types.AgentMessageFieldsFragmentDoc,
     "\n  query MyConversations($me: ID!) {\n    conversations(first: 50, where: { status: OPEN, hasAssigneeWith: [{ id: $me }] }, orderBy: { field: LAST_MESSAGE_AT, direction: DESC }) {\n      edges { node { ...AgentConversationFields } }\n    }\n  }\n": types.MyConversationsDocument,
-    "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        history { id status createdAt }\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": types.ConversationMessagesDocument,
+    "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": types.ConversationMessagesDocument,
     "\n  subscription AgentInbox($after: String) {\n    inboxEvents(after: $after) {\n      cursor\n      kind\n      conversation { ...AgentConversationFields }\n      message { ...AgentMessageFields }\n      offer { id status expiresAt }\n    }\n  }\n": types.AgentInboxDocument,
+    "\n  query ContactHistory($id: ID!) {\n    node(id: $id) { ... on Conversation { id history { id status createdAt } } }\n  }\n": types.ContactHistoryDocument,
     "\n  mutation SetMyState($input: AgentStateInput!) {\n    setAgentState(input: $input) { id state stateReason }\n  }\n": types.SetMyStateDocument,
     "\n  mutation AcceptOffer($id: ID!) {\n    acceptOffer(id: $id) { ...AgentConversationFields }\n  }\n": types.AcceptOfferDocument,
     "\n  mutation RejectOffer($id: ID!) {\n    rejectOffer(id: $id) { id status }\n  }\n": types.RejectOfferDocument,
     "\n  mutation SendReply($input: SendMessageInput!) {\n    sendMessage(input: $input) { ...AgentMessageFields }\n  }\n": types.SendReplyDocument,
     "\n  mutation CloseConversation($id: ID!) {\n    closeConversation(id: $id) { id status }\n  }\n": types.CloseConversationDocument,
-    "\n  mutation TransferConversation($id: ID!, $serviceId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId) { id }\n  }\n": types.TransferConversationDocument,
-    "\n  query ServiceNames {\n    chatServices { id name }\n  }\n": types.ServiceNamesDocument,
+    "\n  mutation TransferConversation($id: ID!, $serviceId: ID, $userId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId, userId: $userId) { id }\n  }\n": types.TransferConversationDocument,
+    "\n  query TransferTargets {\n    chatServices { id name }\n    users(first: 200, where: { active: true, roleIn: [AGENT, SUPERVISOR] }) { edges { node { id name state } } }\n  }\n": types.TransferTargetsDocument,
+    "\n  fragment ScenarioFields on Scenario {\n    start\n    blocks {\n      id\n      type\n      sendMessage { text }\n      if { branches { name conditions { subject op field value number ignoreCase timeZone not } } }\n      findAgent { skills { skill minLevel } timeoutSeconds }\n      collect { question variable pattern retryText maxAttempts }\n      survey { question commentQuestion retryText maxAttempts }\n      exit { closingText }\n      exits { name to }\n    }\n  }\n": types.ScenarioFieldsFragmentDoc,
+    "\n  query ServiceScenario($id: ID!) {\n    node(id: $id) { ... on ChatService { id name scenario { ...ScenarioFields } } }\n    defaultScenario { ...ScenarioFields }\n  }\n": types.ServiceScenarioDocument,
+    "\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n": types.SaveServiceScenarioDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": types.LoginDocument,
     "\n  subscription QueueLive {\n    queueEvents {\n      at\n      services { serviceId name waiting offered longestWaitSeconds conversations { conversationId waitSeconds offeredToId } }\n      agents { userId name state stateReason openConversations pendingOffers capacity }\n    }\n  }\n": types.QueueLiveDocument,
     "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n": types.ServiceFiguresDocument,
@@ -131,6 +149,26 @@ export function graphql(source: "\n  mutation CreateConsoleUser($input: CreateUs
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n"): (typeof documents)["\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n"): (typeof documents)["\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n"): (typeof documents)["\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"): (typeof documents)["\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -143,11 +181,15 @@ export function graphql(source: "\n  query MyConversations($me: ID!) {\n    conv
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        history { id status createdAt }\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        history { id status createdAt }\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription AgentInbox($after: String) {\n    inboxEvents(after: $after) {\n      cursor\n      kind\n      conversation { ...AgentConversationFields }\n      message { ...AgentMessageFields }\n      offer { id status expiresAt }\n    }\n  }\n"): (typeof documents)["\n  subscription AgentInbox($after: String) {\n    inboxEvents(after: $after) {\n      cursor\n      kind\n      conversation { ...AgentConversationFields }\n      message { ...AgentMessageFields }\n      offer { id status expiresAt }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ContactHistory($id: ID!) {\n    node(id: $id) { ... on Conversation { id history { id status createdAt } } }\n  }\n"): (typeof documents)["\n  query ContactHistory($id: ID!) {\n    node(id: $id) { ... on Conversation { id history { id status createdAt } } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -171,11 +213,23 @@ export function graphql(source: "\n  mutation CloseConversation($id: ID!) {\n   
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation TransferConversation($id: ID!, $serviceId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId) { id }\n  }\n"): (typeof documents)["\n  mutation TransferConversation($id: ID!, $serviceId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId) { id }\n  }\n"];
+export function graphql(source: "\n  mutation TransferConversation($id: ID!, $serviceId: ID, $userId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId, userId: $userId) { id }\n  }\n"): (typeof documents)["\n  mutation TransferConversation($id: ID!, $serviceId: ID, $userId: ID) {\n    transferConversation(id: $id, serviceId: $serviceId, userId: $userId) { id }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ServiceNames {\n    chatServices { id name }\n  }\n"): (typeof documents)["\n  query ServiceNames {\n    chatServices { id name }\n  }\n"];
+export function graphql(source: "\n  query TransferTargets {\n    chatServices { id name }\n    users(first: 200, where: { active: true, roleIn: [AGENT, SUPERVISOR] }) { edges { node { id name state } } }\n  }\n"): (typeof documents)["\n  query TransferTargets {\n    chatServices { id name }\n    users(first: 200, where: { active: true, roleIn: [AGENT, SUPERVISOR] }) { edges { node { id name state } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ScenarioFields on Scenario {\n    start\n    blocks {\n      id\n      type\n      sendMessage { text }\n      if { branches { name conditions { subject op field value number ignoreCase timeZone not } } }\n      findAgent { skills { skill minLevel } timeoutSeconds }\n      collect { question variable pattern retryText maxAttempts }\n      survey { question commentQuestion retryText maxAttempts }\n      exit { closingText }\n      exits { name to }\n    }\n  }\n"): (typeof documents)["\n  fragment ScenarioFields on Scenario {\n    start\n    blocks {\n      id\n      type\n      sendMessage { text }\n      if { branches { name conditions { subject op field value number ignoreCase timeZone not } } }\n      findAgent { skills { skill minLevel } timeoutSeconds }\n      collect { question variable pattern retryText maxAttempts }\n      survey { question commentQuestion retryText maxAttempts }\n      exit { closingText }\n      exits { name to }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ServiceScenario($id: ID!) {\n    node(id: $id) { ... on ChatService { id name scenario { ...ScenarioFields } } }\n    defaultScenario { ...ScenarioFields }\n  }\n"): (typeof documents)["\n  query ServiceScenario($id: ID!) {\n    node(id: $id) { ... on ChatService { id name scenario { ...ScenarioFields } } }\n    defaultScenario { ...ScenarioFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n"): (typeof documents)["\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

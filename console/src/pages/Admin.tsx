@@ -7,6 +7,9 @@ import type { UserRole } from "../gql/graphql";
 import { request, requestText } from "../api";
 import { ErrorNote, errorText } from "../components";
 import { labelOf, messengers, settingsSelection, type Messenger } from "../schemaForms";
+import { ScenarioEditor } from "./ScenarioEditor";
+import { SystemMessages } from "./AdminSystemMessages";
+import { Tokens } from "./AdminTokens";
 
 const TestDoc = graphql(`
   mutation TestConnection($id: ID!) {
@@ -83,11 +86,30 @@ export function AdminPage() {
   // Bumped when the accounts change, so the services' account choices follow.
   const [accountsVersion, setAccountsVersion] = useState(0);
   const accountsChanged = useCallback(() => setAccountsVersion((v) => v + 1), []);
+  const [tab, setTab] = useState<"accounts" | "messages" | "people">("accounts");
+  const tabs = { accounts: "Accounts and services", messages: "System messages", people: "Users and tokens" };
   return (
     <div className="admin">
-      <Accounts onChange={accountsChanged} />
-      <Services accountsVersion={accountsVersion} />
-      <Users />
+      <nav className="admin-nav" aria-label="Admin sections">
+        {Object.entries(tabs).map(([k, label]) => (
+          <button key={k} type="button" className={tab === k ? "" : "secondary"} aria-pressed={tab === k} onClick={() => setTab(k as typeof tab)}>
+            {label}
+          </button>
+        ))}
+      </nav>
+      {tab === "accounts" && (
+        <>
+          <Accounts onChange={accountsChanged} />
+          <Services accountsVersion={accountsVersion} />
+        </>
+      )}
+      {tab === "messages" && <SystemMessages version={accountsVersion} />}
+      {tab === "people" && (
+        <>
+          <Users />
+          <Tokens />
+        </>
+      )}
     </div>
   );
 }
@@ -296,6 +318,7 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState("");
+  const [editing, setEditing] = useState<string | null>(null);
 
   const reload = useCallback(async () => {
     setServices((await request(ServicesDoc)).chatServices);
@@ -327,7 +350,11 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
       <ul>
         {services.map((s) => (
           <li key={s.id}>
-            <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"}
+            <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"}{" "}
+            <button type="button" className="small secondary" onClick={() => setEditing(editing === s.id ? null : s.id)} aria-expanded={editing === s.id}>
+              Edit scenario
+            </button>
+            {editing === s.id && <ScenarioEditor serviceId={s.id} onClose={() => setEditing(null)} />}
           </li>
         ))}
       </ul>

@@ -48,7 +48,6 @@ const ConversationMessagesDoc = graphql(`
     node(id: $id) {
       ... on Conversation {
         id
-        history { id status createdAt }
         messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {
           edges { node { ...AgentMessageFields } }
         }
@@ -66,6 +65,12 @@ const AgentInboxDoc = graphql(`
       message { ...AgentMessageFields }
       offer { id status expiresAt }
     }
+  }
+`);
+
+const HistoryDoc = graphql(`
+  query ContactHistory($id: ID!) {
+    node(id: $id) { ... on Conversation { id history { id status createdAt } } }
   }
 `);
 
@@ -100,14 +105,15 @@ const CloseDoc = graphql(`
 `);
 
 const TransferDoc = graphql(`
-  mutation TransferConversation($id: ID!, $serviceId: ID) {
-    transferConversation(id: $id, serviceId: $serviceId) { id }
+  mutation TransferConversation($id: ID!, $serviceId: ID, $userId: ID) {
+    transferConversation(id: $id, serviceId: $serviceId, userId: $userId) { id }
   }
 `);
 
-const ServicesDoc = graphql(`
-  query ServiceNames {
+const TargetsDoc = graphql(`
+  query TransferTargets {
     chatServices { id name }
+    users(first: 200, where: { active: true, roleIn: [AGENT, SUPERVISOR] }) { edges { node { id name state } } }
   }
 `);
 
@@ -341,14 +347,23 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
   const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState("");
   const [sending, setSending] = useState(false);
-  const [services, setServices] = useState<{ id: string; name: string }[]>([]);
+  const [targets, setTargets] = useState<{ value: string; label: string }[]>([]);
   const [transferTo, setTransferTo] = useState("");
+  const [history, setHistory] = useState<{ id: string; status: string; createdAt: string }[]>([]);
   const fileInput = useRef<HTMLInputElement>(null);
   const end = useRef<HTMLLIElement>(null);
 
   useEffect(() => {
-    void request(ServicesDoc).then((r) => setServices(r.chatServices));
-  }, []);
+    void request(TargetsDoc).then((r) =>
+      setTargets([
+        ...r.chatServices.map((s) => ({ value: "service:" + s.id, label: `${s.name} (queue)` })),
+        ...(r.users.edges ?? []).flatMap((e) =>
+          e?.node && e.node.id !== conv.assignee?.id ? [{ value: "user:" + e.node.id, label: `${e.node.name} (${e.node.state.toLowerCase()})` }] : [],
+        ),
+      ]),
+    );
+    void request(HistoryDoc, { id: conv.id }).then((r) => setHistory(((r.node as { history?: typeof history } | null)?.history ?? []).filter((h) => h.id !== conv.id)));
+  }, [conv.id, conv.assignee?.id]);
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: "nearest" });
   }, [messages.length]);
@@ -387,7 +402,8 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
   const transfer = async () => {
     if (!transferTo) return;
     try {
-      await request(TransferDoc, { id: conv.id, serviceId: transferTo });
+      const [kind, id] = transferTo.split(":");
+      await request(TransferDoc, kind === "service" ? { id: conv.id, serviceId: id } : { id: conv.id, userId: id });
       onGone();
     } catch (err) {
       setError(errorText(err));
@@ -408,10 +424,10 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
           <label>
             Transfer to
             <select value={transferTo} onChange={(e) => setTransferTo(e.target.value)}>
-              <option value="">a service…</option>
-              {services.map((s) => (
-                <option key={s.id} value={s.id}>
-                  {s.name}
+              <option value="">someone…</option>
+              {targets.map((t) => (
+                <option key={t.value} value={t.value}>
+                  {t.label}
                 </option>
               ))}
             </select>
@@ -424,6 +440,18 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
           </button>
         </span>
       </header>
+      {history.length > 0 && (
+        <details className="history">
+          <summary>{history.length} earlier conversation{history.length > 1 ? "s" : ""} with this contact</summary>
+          <ul>
+            {history.map((h) => (
+              <li key={h.id}>
+                {new Date(h.createdAt).toLocaleString()} · {h.status.toLowerCase()}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       <ol className="messages" aria-label={`Messages with ${title}`} aria-live="polite">
         {sorted.map((m) => (
           <li key={m.id} className={m.direction === "INBOUND" ? "msg in" : "msg out"} data-testid="message">
