@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test generate build bench bench-ci fuzz vet graphiql console console-deps console-check
+.PHONY: run test generate build bench bench-ci fuzz vet console console-deps console-check
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -62,12 +62,6 @@ generate:
 	$(GO) run -mod=mod ./ent/entc.go
 	$(GO) run ./graph/gqlgen --config gqlgen.yml
 	$(GO) tool genqlient client/genqlient.yaml
-
-# Re-fetches GraphiQL's browser files from npm (versions pinned in
-# server/graphiql/fetch.sh) into server/graphiql/static/. They are committed and
-# embedded in the binary, so run and test need only Go; this needs npm.
-graphiql:
-	sh server/graphiql/fetch.sh
 
 # A short coverage-guided run of every fuzz target over outside input (webhook
 # parsers, signature checks, settings validation). Counts, not durations: Go

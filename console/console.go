@@ -1,6 +1,6 @@
 // Package console serves Switchboard's web console, the admin, agent and
-// supervisor pages, from files embedded in the binary. The console is a
-// client of the public GraphQL API like any other (console/src, built by
+// supervisor pages, and GraphiQL, from files embedded in the binary. Both are
+// clients of the public GraphQL API like any other (console/src, built by
 // `make console` into console/dist, which is committed), so `make run` needs
 // nothing but Go, and what the console does an integrator can do too.
 package console
@@ -28,6 +28,10 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// GraphiQLPolicy is ContentSecurityPolicy for GraphiQL, whose editor sets
+// styles through the DOM as React does (allowed) and which runs no worker.
+const GraphiQLPolicy = ContentSecurityPolicy
+
 //go:embed all:dist
 var dist embed.FS
 
@@ -35,6 +39,25 @@ var dist embed.FS
 type file struct {
 	body []byte
 	etag string
+}
+
+// GraphiQL serves the GraphiQL page (its assets are the console's, under
+// Prefix). Mount it at "/" exactly.
+func GraphiQL() http.Handler {
+	page, err := dist.ReadFile("dist/graphiql.html")
+	if err != nil {
+		panic("console: embedded GraphiQL page: " + err.Error()) // cannot happen: the file is compiled in
+	}
+	sum := sha256.Sum256(page)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", GraphiQLPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", etag)
+		http.ServeContent(w, r, "graphiql.html", time.Time{}, bytes.NewReader(page))
+	})
 }
 
 // Handler serves the console under Prefix: a known asset as itself, any

@@ -91,7 +91,7 @@ func TestGraphiQLIsSelfContained(t *testing.T) {
 		}
 	}
 
-	if r := ts.getPath(t, "/graphiql/no-such-file.js"); r.Status != http.StatusNotFound {
+	if r := ts.getPath(t, "/console/assets/no-such-file.js"); r.Status != http.StatusNotFound {
 		t.Errorf("unknown asset: %d; want 404", r.Status)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/switchboard/switchboard/server/graphiql"
+	"github.com/switchboard/switchboard/console"
 )
 
 // statusRecorder remembers the status and size of a response for the log line and
@@ -69,8 +69,8 @@ func routeOf(path string) string {
 	if strings.HasPrefix(path, "/webhooks/") {
 		return "/webhooks"
 	}
-	if strings.HasPrefix(path, graphiql.AssetPrefix) {
-		return "/graphiql"
+	if strings.HasPrefix(path, console.Prefix) {
+		return "/console"
 	}
 	return "other"
 }

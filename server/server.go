@@ -39,7 +39,6 @@ import (
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
 	"github.com/switchboard/switchboard/providers/registry"
-	"github.com/switchboard/switchboard/server/graphiql"
 )
 
 // Server is a running Switchboard: its database, core services and HTTP handler.
@@ -202,9 +201,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
 	mux.Handle("GET "+console.Prefix, console.Handler())
 	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
-	ide := graphiql.Handler()
-	mux.Handle("GET /{$}", ide)
-	mux.Handle("GET "+graphiql.AssetPrefix, ide)
+	mux.Handle("GET /{$}", console.GraphiQL())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")

@@ -185,6 +185,21 @@ try {
   await agent.setViewportSize({ width: 390, height: 844 });
   await shot(agent, "6-agent-phone");
 
+  // GraphiQL, from the same build, at "/": it loads and answers a query.
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    pages.push(["graphiql", page]);
+    page.on("pageerror", (e) => errors.push(`graphiql: ${e.message}`));
+    await page.goto(new URL("/", consoleURL).href);
+    await page.locator(".graphiql-container").waitFor();
+    await page.getByRole("button", { name: /Execute query/i }).click();
+    await page.locator(".result-window").getByText(/UNAUTHENTICATED|Bearer/).first().waitFor();
+    step("GraphiQL loads from the binary and runs a query");
+    await shot(page, "10-graphiql");
+    await context.close();
+  }
+
   if (errors.length) throw new Error(`errors in the pages: ${errors.join("; ")}`);
   console.log(`screenshots in ${shots}`);
 } catch (err) {
