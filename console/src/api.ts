@@ -93,7 +93,10 @@ function wsClient(): Client {
     ws = createClient({
       url,
       lazy: true,
-      retryAttempts: Infinity,
+      // No retries here: a retry would subscribe again with the same
+      // variables, so a stream resumed after a cursor would skip what came in
+      // between. Callers resubscribe themselves (live.ts), after the last cursor.
+      retryAttempts: 0,
       connectionParams: () => {
         const token = getToken();
         return token ? { Authorization: `Bearer ${token}` } : {};

@@ -9,6 +9,31 @@ export interface Cursored {
 }
 
 /**
+ * Keeps a subscription without a cursor (each event a whole snapshot, as
+ * queueEvents) going: it subscribes again a second after it ends.
+ */
+export function keep<R, V>(doc: TypedDocumentNode<R, V>, variables: V, onData: (r: R) => void, onState?: (live: boolean) => void): () => void {
+  let stop: (() => void) | null = null;
+  let stopped = false;
+  let retry: number | undefined;
+  const start = () => {
+    if (stopped) return;
+    onState?.(true);
+    stop = subscribe(doc, variables, onData, () => {
+      onState?.(false);
+      stop?.();
+      retry = window.setTimeout(start, 1000);
+    });
+  };
+  start();
+  return () => {
+    stopped = true;
+    window.clearTimeout(retry);
+    stop?.();
+  };
+}
+
+/**
  * Follows a subscription whose variables take `after`. pick returns the event
  * of a response. Returns the function that stops it.
  */

@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { graphql } from "../gql";
 import type { QueueLiveSubscription, ServiceFiguresQuery } from "../gql/graphql";
-import { request, subscribe } from "../api";
+import { request } from "../api";
+import { keep } from "../live";
 import { ErrorNote, errorText } from "../components";
 
 const QueueDoc = graphql(`
@@ -54,7 +55,8 @@ export function SupervisorPage() {
   const [stats, setStats] = useState<Stats[]>([]);
   const [error, setError] = useState("");
 
-  useEffect(() => subscribe(QueueDoc, {}, (r) => setSnap(r.queueEvents), (e) => setError(errorText(e))), []);
+  const [live, setLive] = useState(false);
+  useEffect(() => keep(QueueDoc, {}, (r) => setSnap(r.queueEvents), setLive), []);
 
   const load = useCallback(async () => {
     const to = new Date(Date.now() + 60e3);
@@ -75,7 +77,9 @@ export function SupervisorPage() {
     <div className="supervisor">
       <ErrorNote error={error} />
       <section className="panel" aria-labelledby="queue-title">
-        <h2 id="queue-title">Live queue</h2>
+        <h2 id="queue-title">
+          Live queue <span className={live ? "live on" : "live"}>{live ? "live" : "reconnecting"}</span>
+        </h2>
         {!snap && <p className="muted">Connecting…</p>}
         <table>
           <thead>
