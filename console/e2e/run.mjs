@@ -132,6 +132,15 @@ try {
   step("chat service Support created with the account");
   await shot(admin, "2-admin");
 
+  // The service's settings: it requires a skill, so only agents who have it are offered.
+  await admin.getByRole("button", { name: "Settings" }).click();
+  const settings = admin.getByRole("form", { name: "Settings of Support" });
+  await settings.getByLabel("Required skills").fill("billing:2");
+  await settings.getByLabel("Inactivity warning (s)").fill("600");
+  await settings.getByRole("button", { name: "Save settings" }).click();
+  await settings.waitFor({ state: "detached" });
+  step("the service requires billing at level 2");
+
   // The scenario editor: the template, a broken exit, the problem on its block.
   await admin.getByRole("button", { name: "Edit scenario" }).click();
   await admin.getByRole("button", { name: "Start from the template" }).click();
@@ -155,6 +164,11 @@ try {
   await shot(admin, "8-system-messages");
   await admin.getByRole("button", { name: "Users and tokens" }).click();
   await admin.getByRole("heading", { name: "Tokens" }).waitFor();
+  const agentRow = admin.getByRole("row", { name: /agent@example.com/ });
+  await agentRow.getByLabel("Skills").fill("billing:3");
+  await agentRow.getByRole("button", { name: "Save" }).click();
+  await until("the agent's skills saved", async () => (await agentRow.getByLabel("Skills").inputValue()) === "billing:3");
+  step("the agent has billing at level 3");
   await shot(admin, "9-users-tokens");
 
   // Agent: READY, the offer, the live message, a reply with a file.
@@ -194,7 +208,8 @@ try {
   step("after a dropped connection the missed message arrives once");
 
   const png = Buffer.from(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    // A 120×60 checkerboard, big enough to see inline.
+    "iVBORw0KGgoAAAANSUhEUgAAAHgAAAA8CAIAAAAiz+n/AAAAkklEQVR42u3aMQ0AIBADwBeDJxQiBT9IwAE/0emSzh1ubFpj7jZnVRs97wACDRo0aNCgAYEGDRo0aNCAMtAQMz2gQYMGDRo0aECgQYMGDRo0oAw0ROsdaNCgQYMGBBo0aNCgQQMC7dcB0XoHGjQg0KBBgwYNGhBo0KBB+3VY7wCBBg0aNGjQgECDBg0aNGhAn3suG+jVmjHMnSIAAAAASUVORK5CYII=",
     "base64",
   );
   await agent.getByLabel("Reply").fill("Here is your invoice, corrected.");
@@ -210,6 +225,8 @@ try {
   const all = await call("GET", "/replies");
   if (!all.some((m) => m.Text === "Pat agent is here for you, Ada Customer.")) throw new Error(`no custom AGENT_JOINED: ${JSON.stringify(all)}`);
   step(`the messenger received the reply with ${reply.Files[0]} (and the contact center's own messages before it)`);
+  // The image is shown inline, loaded from Switchboard's copy with the token.
+  await until("the image inline", () => mine.locator("img.inline-image").evaluate((img) => img.complete && img.naturalWidth === 120).catch(() => false));
   await mine.locator('[data-status="SENT"], [data-status="DELIVERED"]').waitFor();
   await call("POST", `/delivered?text=${encodeURIComponent("Here is your invoice")}`);
   await mine.locator('[data-status="DELIVERED"]').waitFor();

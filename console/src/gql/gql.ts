@@ -20,10 +20,12 @@ type Documents = {
     "\n  mutation SetWebhook($id: ID!) {\n    setWebhook(id: $id) { ok message }\n  }\n": typeof types.SetWebhookDocument,
     "\n  mutation ConnectAccount($id: ID!) {\n    connectIntegrationAccount(id: $id) { id status }\n  }\n": typeof types.ConnectAccountDocument,
     "\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n": typeof types.GenerateVerifyTokenDocument,
-    "\n  query AdminServices {\n    chatServices { id name priority offerTimeoutSeconds accounts { id name } }\n  }\n": typeof types.AdminServicesDocument,
+    "\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n": typeof types.AdminServicesDocument,
+    "\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n": typeof types.UpdateServiceDocument,
     "\n  mutation CreateService($input: ChatServiceInput!) {\n    createChatService(input: $input) { id name }\n  }\n": typeof types.CreateServiceDocument,
     "\n  mutation ScenarioOff($id: ID!) {\n    saveScenario(serviceId: $id, input: null) { id }\n  }\n": typeof types.ScenarioOffDocument,
-    "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n": typeof types.AdminUsersDocument,
+    "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity skills { name level } } } }\n  }\n": typeof types.AdminUsersDocument,
+    "\n  mutation UpdateConsoleUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) { id }\n  }\n": typeof types.UpdateConsoleUserDocument,
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": typeof types.CreateConsoleUserDocument,
     "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": typeof types.AccountMessagesDocument,
     "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": typeof types.UpdateAccountMessagesDocument,
@@ -57,10 +59,12 @@ const documents: Documents = {
     "\n  mutation SetWebhook($id: ID!) {\n    setWebhook(id: $id) { ok message }\n  }\n": types.SetWebhookDocument,
     "\n  mutation ConnectAccount($id: ID!) {\n    connectIntegrationAccount(id: $id) { id status }\n  }\n": types.ConnectAccountDocument,
     "\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n": types.GenerateVerifyTokenDocument,
-    "\n  query AdminServices {\n    chatServices { id name priority offerTimeoutSeconds accounts { id name } }\n  }\n": types.AdminServicesDocument,
+    "\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n": types.AdminServicesDocument,
+    "\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n": types.UpdateServiceDocument,
     "\n  mutation CreateService($input: ChatServiceInput!) {\n    createChatService(input: $input) { id name }\n  }\n": types.CreateServiceDocument,
     "\n  mutation ScenarioOff($id: ID!) {\n    saveScenario(serviceId: $id, input: null) { id }\n  }\n": types.ScenarioOffDocument,
-    "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n": types.AdminUsersDocument,
+    "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity skills { name level } } } }\n  }\n": types.AdminUsersDocument,
+    "\n  mutation UpdateConsoleUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) { id }\n  }\n": types.UpdateConsoleUserDocument,
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": types.CreateConsoleUserDocument,
     "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": types.AccountMessagesDocument,
     "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": types.UpdateAccountMessagesDocument,
@@ -129,7 +133,11 @@ export function graphql(source: "\n  mutation GenerateVerifyToken($id: ID!) {\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AdminServices {\n    chatServices { id name priority offerTimeoutSeconds accounts { id name } }\n  }\n"): (typeof documents)["\n  query AdminServices {\n    chatServices { id name priority offerTimeoutSeconds accounts { id name } }\n  }\n"];
+export function graphql(source: "\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n"): (typeof documents)["\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n"): (typeof documents)["\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -141,7 +149,11 @@ export function graphql(source: "\n  mutation ScenarioOff($id: ID!) {\n    saveS
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n"): (typeof documents)["\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity } } }\n  }\n"];
+export function graphql(source: "\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity skills { name level } } } }\n  }\n"): (typeof documents)["\n  query AdminUsers {\n    users(first: 100) { edges { node { id name email role active state capacity skills { name level } } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateConsoleUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) { id }\n  }\n"): (typeof documents)["\n  mutation UpdateConsoleUser($id: ID!, $input: UpdateUserInput!) {\n    updateUser(id: $id, input: $input) { id }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

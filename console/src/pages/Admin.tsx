@@ -10,6 +10,8 @@ import { labelOf, messengers, settingsSelection, type Messenger } from "../schem
 import { ScenarioEditor } from "./ScenarioEditor";
 import { SystemMessages } from "./AdminSystemMessages";
 import { Tokens } from "./AdminTokens";
+import { parseSkills, skillsText } from "../skills";
+import type { AdminServicesQuery } from "../gql/graphql";
 
 const TestDoc = graphql(`
   mutation TestConnection($id: ID!) {
@@ -37,7 +39,25 @@ const VerifyTokenDoc = graphql(`
 
 const ServicesDoc = graphql(`
   query AdminServices {
-    chatServices { id name priority offerTimeoutSeconds accounts { id name } }
+    chatServices {
+      id
+      name
+      priority
+      timeZone
+      hours
+      offerTimeoutSeconds
+      inactivityWarningSeconds
+      inactivityCloseSeconds
+      requiredSkills { name level }
+      accounts { id name }
+      agents { id name }
+    }
+  }
+`);
+
+const UpdateServiceDoc = graphql(`
+  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {
+    updateChatService(id: $id, input: $input) { id }
   }
 `);
 
@@ -55,7 +75,13 @@ const ScenarioOffDoc = graphql(`
 
 const UsersDoc = graphql(`
   query AdminUsers {
-    users(first: 100) { edges { node { id name email role active state capacity } } }
+    users(first: 100) { edges { node { id name email role active state capacity skills { name level } } } }
+  }
+`);
+
+const UpdateUserDoc = graphql(`
+  mutation UpdateConsoleUser($id: ID!, $input: UpdateUserInput!) {
+    updateUser(id: $id, input: $input) { id }
   }
 `);
 
@@ -313,7 +339,8 @@ function AccountForm({ messenger, onCreated }: { messenger: Messenger; onCreated
 }
 
 function Services({ accountsVersion }: { accountsVersion: number }) {
-  const [services, setServices] = useState<{ id: string; name: string; priority: number; offerTimeoutSeconds: number; accounts: { id: string; name: string }[] | null }[]>([]);
+  const [services, setServices] = useState<AdminServicesQuery["chatServices"]>([]);
+  const [settingsOf, setSettingsOf] = useState<string | null>(null);
   const [accounts, setAccounts] = useState<{ id: string; name: string }[]>([]);
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string[]>([]);
@@ -351,9 +378,22 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
         {services.map((s) => (
           <li key={s.id}>
             <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"}{" "}
+            <button type="button" className="small secondary" onClick={() => setSettingsOf(settingsOf === s.id ? null : s.id)} aria-expanded={settingsOf === s.id}>
+              Settings
+            </button>{" "}
             <button type="button" className="small secondary" onClick={() => setEditing(editing === s.id ? null : s.id)} aria-expanded={editing === s.id}>
               Edit scenario
             </button>
+            {settingsOf === s.id && (
+              <ServiceSettings
+                service={s}
+                accounts={accounts}
+                onSaved={async () => {
+                  setSettingsOf(null);
+                  await reload();
+                }}
+              />
+            )}
             {editing === s.id && <ScenarioEditor serviceId={s.id} onClose={() => setEditing(null)} />}
           </li>
         ))}
@@ -383,8 +423,116 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
   );
 }
 
+type Service = AdminServicesQuery["chatServices"][number];
+
+/** A service's settings: queue order, hours, offers, inactivity, skills, accounts. */
+function ServiceSettings({ service, accounts, onSaved }: { service: Service; accounts: { id: string; name: string }[]; onSaved: () => void }) {
+  const [f, setF] = useState({
+    name: service.name,
+    priority: String(service.priority),
+    timeZone: service.timeZone,
+    hours: service.hours,
+    offerTimeoutSeconds: String(service.offerTimeoutSeconds),
+    inactivityWarningSeconds: String(service.inactivityWarningSeconds),
+    inactivityCloseSeconds: String(service.inactivityCloseSeconds),
+    skills: skillsText(service.requiredSkills),
+  });
+  const [picked, setPicked] = useState((service.accounts ?? []).map((a) => a.id));
+  const [error, setError] = useState("");
+  const [field, setField] = useState("");
+  const text = (k: keyof typeof f, label: string, help = "") => (
+    <label className={field === k ? "invalid" : undefined}>
+      {label}
+      <input value={f[k]} onChange={(e) => setF({ ...f, [k]: e.target.value })} />
+      {help && <small>{help}</small>}
+    </label>
+  );
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError("");
+    setField("");
+    try {
+      await request(UpdateServiceDoc, {
+        id: service.id,
+        input: {
+          name: f.name,
+          priority: Number(f.priority),
+          timeZone: f.timeZone,
+          hours: f.hours,
+          offerTimeoutSeconds: Number(f.offerTimeoutSeconds),
+          inactivityWarningSeconds: Number(f.inactivityWarningSeconds),
+          inactivityCloseSeconds: Number(f.inactivityCloseSeconds),
+          requiredSkills: parseSkills(f.skills),
+          accountIds: picked,
+        },
+      });
+      onSaved();
+    } catch (err) {
+      setError(errorText(err));
+      setField((err as { field?: string }).field ?? "");
+    }
+  };
+  return (
+    <form className="inline-form service-settings" onSubmit={save} aria-label={`Settings of ${service.name}`}>
+      {text("name", "Name")}
+      {text("priority", "Priority", "Higher is offered first.")}
+      {text("timeZone", "Time zone", "IANA, as Europe/Berlin.")}
+      {text("hours", "Opening hours", 'As "Mon-Fri 09:00-18:00"; empty: always open.')}
+      {text("offerTimeoutSeconds", "Offer timeout (s)")}
+      {text("inactivityWarningSeconds", "Inactivity warning (s)", "0: off.")}
+      {text("inactivityCloseSeconds", "Close after the warning (s)", "0: never.")}
+      {text("skills", "Required skills", "As billing:3, french:2.")}
+      <fieldset>
+        <legend>Accounts</legend>
+        {accounts.map((a) => (
+          <label key={a.id} className="check">
+            <input type="checkbox" checked={picked.includes(a.id)} onChange={(e) => setPicked(e.target.checked ? [...picked, a.id] : picked.filter((x) => x !== a.id))} />
+            {a.name}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit">Save settings</button>
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
+/** An agent's skills and capacity, edited in place. */
+function AgentWork({ user, onSaved }: { user: { id: string; capacity: number; skills: { name: string; level: number }[] }; onSaved: () => void }) {
+  const [skills, setSkills] = useState(skillsText(user.skills));
+  const [capacity, setCapacity] = useState(String(user.capacity));
+  const [error, setError] = useState("");
+  const save = async () => {
+    setError("");
+    try {
+      await request(UpdateUserDoc, { id: user.id, input: { skills: parseSkills(skills), capacity: Number(capacity) } });
+      onSaved();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <>
+      <td>
+        <input aria-label="Skills" value={skills} onChange={(e) => setSkills(e.target.value)} placeholder="billing:3" />
+      </td>
+      <td>
+        <input aria-label="Capacity" className="narrow" value={capacity} onChange={(e) => setCapacity(e.target.value)} inputMode="numeric" />
+      </td>
+      <td>
+        <button type="button" className="small" onClick={save}>
+          Save
+        </button>
+        <ErrorNote error={error} />
+      </td>
+    </>
+  );
+}
+
 function Users() {
-  const [users, setUsers] = useState<{ id: string; name: string; email: string | null; role: string; active: boolean; state: string; capacity: number }[]>([]);
+  const [users, setUsers] = useState<
+    { id: string; name: string; email: string | null; role: string; active: boolean; state: string; capacity: number; skills: { name: string; level: number }[] }[]
+  >([]);
   const [form, setForm] = useState({ name: "", email: "", password: "", role: "AGENT" as UserRole });
   const [error, setError] = useState("");
 
@@ -416,7 +564,9 @@ function Users() {
             <th scope="col">Email</th>
             <th scope="col">Role</th>
             <th scope="col">State</th>
+            <th scope="col">Skills</th>
             <th scope="col">Capacity</th>
+            <th scope="col" />
           </tr>
         </thead>
         <tbody>
@@ -426,7 +576,7 @@ function Users() {
               <td>{u.email}</td>
               <td>{u.role}</td>
               <td>{u.active ? u.state : "deactivated"}</td>
-              <td>{u.capacity}</td>
+              <AgentWork user={u} onSaved={reload} />
             </tr>
           ))}
         </tbody>
