@@ -163,6 +163,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		"CONTROL_URL="+cs.URL,
 		"MESSENGER_URL="+fake.URL+"/switchboard",
 		"CONFIRMATION_CODE="+confirmationCode,
+		"BOOTSTRAP_TOKEN="+token,
 		"CHROMIUM="+chromium,
 		"SCREENSHOT_DIR="+shots,
 	)

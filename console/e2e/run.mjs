@@ -97,6 +97,13 @@ try {
     await page.getByText("Pat admin (admin)").waitFor();
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    // The first sign-in on a new server: the admin token the first start printed.
+    await page.getByLabel("API token", { exact: true }).fill(env("BOOTSTRAP_TOKEN"));
+    await page.getByRole("button", { name: "Use token" }).click();
+    await page.locator(".who").filter({ hasText: /^admin \(admin\)/ }).waitFor();
+    step("signed in with the bootstrap API token");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await shot(page, "1-sign-in");
     await context.close();
   }

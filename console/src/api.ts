@@ -6,16 +6,29 @@ import { print } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 
 const TOKEN_KEY = "switchboard.token";
+const SESSION_KEY = "switchboard.session";
 
 /** The session or API token, kept across reloads. */
 export function getToken(): string | null {
   return localStorage.getItem(TOKEN_KEY);
 }
 
-export function setToken(token: string | null): void {
+/**
+ * Keeps token for the next requests (null forgets it). session says it came
+ * from login: signing out ends a session on the server, but only forgets an
+ * API token, which other clients may hold too.
+ */
+export function setToken(token: string | null, session = false): void {
   if (token) localStorage.setItem(TOKEN_KEY, token);
   else localStorage.removeItem(TOKEN_KEY);
+  if (token && session) localStorage.setItem(SESSION_KEY, "1");
+  else localStorage.removeItem(SESSION_KEY);
   resetSubscriptions();
+}
+
+/** Whether the kept token is a login session (see setToken). */
+export function isSession(): boolean {
+  return localStorage.getItem(SESSION_KEY) === "1";
 }
 
 /** An error the API returned, with its extensions.code and offending field. */

@@ -3,7 +3,7 @@ import { StrictMode, useCallback, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { graphql } from "./gql";
 import type { MeQuery } from "./gql/graphql";
-import { getToken, request, setToken } from "./api";
+import { getToken, isSession, request, setToken } from "./api";
 import { SignIn } from "./pages/SignIn";
 import { AdminPage } from "./pages/Admin";
 import { AgentPage } from "./pages/Agent";
@@ -73,10 +73,12 @@ function App() {
   const active: PageName = allowed.includes(page as PageName) ? (page as PageName) : allowed[0];
 
   const signOut = async () => {
-    try {
-      await request(LogoutDoc);
-    } catch {
-      // The token may already be gone; sign out locally anyway.
+    if (isSession()) {
+      try {
+        await request(LogoutDoc);
+      } catch {
+        // The session may already be gone; sign out locally anyway.
+      }
     }
     setToken(null);
     setViewer(null);

@@ -514,7 +514,7 @@ function AgentWork({ user, onSaved }: { user: { id: string; capacity: number; sk
   return (
     <>
       <td>
-        <input aria-label="Skills" value={skills} onChange={(e) => setSkills(e.target.value)} placeholder="billing:3" />
+        <input aria-label="Skills" value={skills} onChange={(e) => setSkills(e.target.value)} placeholder="none" />
       </td>
       <td>
         <input aria-label="Capacity" className="narrow" value={capacity} onChange={(e) => setCapacity(e.target.value)} inputMode="numeric" />

@@ -20,7 +20,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     setError("");
     try {
       const r = await request(LoginDoc, { email, password });
-      setToken(r.login.token);
+      setToken(r.login.token, true);
       onSignedIn();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : "The server could not be reached.");
