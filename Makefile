@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test generate build bench bench-ci fuzz vet console console-deps console-check
+.PHONY: run test test-postgres generate build bench bench-ci fuzz vet console console-deps console-check
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -30,6 +30,12 @@ build:
 # longer matches the schema or its sources.
 test: vet console-check
 	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(GO) test -race -count=1 ./...
+
+# The whole suite again with every server on PostgreSQL (a throwaway cluster on
+# loopback, installed from Debian's packages when missing).
+test-postgres: console-check
+	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) \
+		sh core/store/storetest/with-postgres.sh $(GO) test -race -count=1 ./...
 
 # Where the browser test saves a screenshot of each page (it prints the folder).
 SCREENSHOT_DIR ?= $(CURDIR)/console/test-results/screenshots

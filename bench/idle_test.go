@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/bench"
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -22,6 +23,7 @@ func startServer(t *testing.T) (url, adminToken string) {
 	t.Helper()
 	cfg := server.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = storetest.DatabaseURL(t)
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.RateLimit = 0
 	// A second, not less: under -race on a loaded CI machine (the browser

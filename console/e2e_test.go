@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/providers/custom/customtest"
 	"github.com/switchboard/switchboard/server"
 )
@@ -56,6 +57,7 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	cfg := server.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = storetest.DatabaseURL(t)
 	cfg.PublicURL = "https://switchboard.example.com"
 	cfg.AllowPrivateURLs = true
 	cfg.BcryptCost = bcrypt.MinCost

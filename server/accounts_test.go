@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -351,18 +352,23 @@ func TestNoPlaintextSecretAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets = append(secrets, password, ts.adminToken)
-	// Read everything SQLite wrote: the database, its WAL and shared memory.
-	files, _ := filepath.Glob(filepath.Join(ts.cfg.DataDir, "switchboard.db*"))
-	if len(files) == 0 {
-		t.Fatal("no database files")
-	}
+	// Read everything SQLite wrote: the database, its WAL and shared memory;
+	// on PostgreSQL, every row of every table.
 	var all []byte
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
+	if ts.cfg.DatabaseURL != "" {
+		all = []byte(storetest.Dump(t, ts.cfg.DatabaseURL))
+	} else {
+		files, _ := filepath.Glob(filepath.Join(ts.cfg.DataDir, "switchboard.db*"))
+		if len(files) == 0 {
+			t.Fatal("no database files")
 		}
-		all = append(all, b...)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, b...)
+		}
 	}
 	for _, s := range secrets {
 		if strings.Contains(string(all), s) {

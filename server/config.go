@@ -7,8 +7,11 @@ import "time"
 type Config struct {
 	// Addr is the listen address (SWITCHBOARD_ADDR, --addr).
 	Addr string
-	// DataDir holds the SQLite database and the secret key file.
+	// DataDir holds the SQLite database, the media copies and the secret key file.
 	DataDir string
+	// DatabaseURL, when set (postgres://…), keeps the data in PostgreSQL
+	// instead of SQLite in DataDir.
+	DatabaseURL string
 	// PublicURL is how messengers reach this server; webhook URLs start with it.
 	PublicURL string
 	// AllowedOrigins are the browser origins (host patterns, as coder/websocket

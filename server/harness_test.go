@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -51,6 +52,7 @@ func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer 
 	t.Helper()
 	cfg := server.Defaults()
 	cfg.DataDir = t.TempDir()
+	cfg.DatabaseURL = storetest.DatabaseURL(t)
 	cfg.PublicURL = "https://switchboard.example.com"
 	cfg.AllowPrivateURLs = true
 	cfg.BcryptCost = bcrypt.MinCost

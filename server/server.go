@@ -95,7 +95,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: secret key: %w", err)
 	}
-	client, db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous})
+	dbOpts := store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous, DatabaseURL: cfg.DatabaseURL}
+	client, db, err := store.Open(ctx, dbOpts)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.media = mediaStore
 	s.Inbox = inbox.New(client, inbox.Options{
+		Dialect:        store.Dialect(dbOpts),
 		Media:          mediaStore,
 		Accounts:       s.Accounts,
 		Registry:       reg,

@@ -118,7 +118,7 @@ func New(client *ent.Client, opts Options) *Service {
 		log:          opts.Log,
 		publicURL:    strings.TrimRight(opts.PublicURL, "/"),
 		allowPrivate: opts.AllowPrivateURLs,
-		now:          time.Now,
+		now:          core.Now,
 	}
 }
 

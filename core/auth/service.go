@@ -62,7 +62,7 @@ func New(client *ent.Client, opts Options) *Service {
 		opts.BcryptCost = bcrypt.DefaultCost
 	}
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("switchboard-dummy-password"), opts.BcryptCost)
-	return &Service{client: client, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, now: time.Now, dummyHash: dummy,
+	return &Service{client: client, sessionTTL: opts.SessionTTL, bcryptCost: opts.BcryptCost, now: core.Now, dummyHash: dummy,
 		viewers: viewerCache{ttl: 5 * time.Second}, live: liveSet{now: time.Now}}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/sysmsg"
@@ -153,7 +154,7 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	s := &Service{
 		client: client, accounts: opts.Accounts, reg: opts.Registry, http: opts.HTTP,
-		log: opts.Log, opts: opts, now: time.Now,
+		log: opts.Log, opts: opts, now: core.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 		routeKick: make(chan struct{}, 1),

@@ -6,9 +6,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -21,10 +23,15 @@ import (
 	_ "github.com/switchboard/switchboard/ent/runtime"
 	// SQLite is the embedded default database.
 	_ "github.com/mattn/go-sqlite3"
+	// PostgreSQL, through pgx's database/sql driver, for several instances.
+	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
-// Options configure the embedded SQLite database.
+// Options configure the database: the embedded SQLite in DataDir, or the
+// PostgreSQL that DatabaseURL names.
 type Options struct {
+	// DatabaseURL, when set (postgres://…), selects PostgreSQL.
+	DatabaseURL string
 	// DataDir holds switchboard.db (and, beside it, the secret key file).
 	DataDir string
 	// Synchronous is SQLite's synchronous pragma: FULL (default) survives a power
@@ -47,9 +54,32 @@ func DSN(opts Options) string {
 // once (two servers in one test binary) would race.
 var migrating sync.Mutex
 
+// Dialect is the ent dialect of the database opts select.
+func Dialect(opts Options) string {
+	if IsPostgres(opts.DatabaseURL) {
+		return dialect.Postgres
+	}
+	return dialect.SQLite
+}
+
+// IsPostgres reports whether url names a PostgreSQL database.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// migrationLock is the PostgreSQL advisory lock that instances starting
+// together take around migrating, so the schema is migrated once at a time.
+const migrationLock = 0x5377_6974_6368 // "Switch"
+
 // Open creates the data folder if needed, opens the database and migrates the
 // schema. The caller closes the client.
 func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
+	if opts.DatabaseURL != "" {
+		if !IsPostgres(opts.DatabaseURL) {
+			return nil, nil, errors.New("store: the database URL must be postgres://…")
+		}
+		return openPostgres(ctx, opts.DatabaseURL)
+	}
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("store: create data folder: %w", err)
 	}
@@ -74,6 +104,45 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 		return nil, nil, fmt.Errorf("store: migrate: %w", err)
 	}
 	return client, db, nil
+}
+
+// openPostgres opens PostgreSQL through pgx and migrates it under an
+// advisory lock.
+func openPostgres(ctx context.Context, url string) (*ent.Client, *sql.DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		// pgx's error names the host, never the password.
+		return nil, nil, fmt.Errorf("store: open PostgreSQL: %w", err)
+	}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db)))
+	if err := migratePostgres(ctx, client, db); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	return client, db, nil
+}
+
+func migratePostgres(ctx context.Context, client *ent.Client, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	migrating.Lock()
+	err = client.Schema.Create(ctx, schema.WithDropIndex(true))
+	migrating.Unlock()
+	if err != nil {
+		return err
+	}
+	return backfill(ctx, db)
 }
 
 // backfill fills columns that a later version denormalizes, on rows written
