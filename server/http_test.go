@@ -391,7 +391,7 @@ func TestOperationalEndpoints(t *testing.T) {
 		{"/healthz", 200, "text/plain", []string{"ok"}},
 		{"/readyz", 200, "text/plain", []string{"ok"}},
 		{"/", 200, "text/html", []string{"<!DOCTYPE html>", "graphiql", "/query"}},
-		{"/metrics", 200, "text/plain", []string{"switchboard_subscriptions_open"}},
+		{"/metrics", 200, "text/plain", []string{"switchboard_subscriptions_open", "go_sql_open_connections{db_name=\"switchboard\"}"}},
 		{"/no-such-page", 404, "", nil},
 	}
 	for _, tc := range cases {

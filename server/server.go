@@ -21,6 +21,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -102,6 +103,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	keepHeapFloor(cfg.GCMinHeap)
 	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics()}
+	// The database pool's figures (open, in use, idle, waits), on either database.
+	s.metrics.registry.MustRegister(collectors.NewDBStatsCollector(db, "switchboard"))
 	s.root, s.stopRoot = context.WithCancel(context.Background())
 	if cfg.RateLimit > 0 {
 		s.limiters = newLimiters(cfg.RateLimit, cfg.RateBurst)
