@@ -44,12 +44,14 @@ import (
 
 // Server is a running Switchboard: its database, core services and HTTP handler.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	client   *ent.Client
-	db       *sql.DB
-	metrics  *metrics
-	limiters *limiters
+	cfg    Config
+	log    *slog.Logger
+	client *ent.Client
+	db     *sql.DB
+	// releaseDB gives up the database's instance lock (store.HoldInstance).
+	releaseDB func()
+	metrics   *metrics
+	limiters  *limiters
 	// Auth, Accounts and SysMsg (system messages) are exposed for the CLI and tests.
 	Auth     *auth.Service
 	Accounts *accounts.Service
@@ -101,8 +103,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
+	release, err := store.HoldInstance(ctx, db, dbOpts)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	keepHeapFloor(cfg.GCMinHeap)
-	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics(), releaseDB: release}
 	// The database pool's figures (open, in use, idle, waits), on either database.
 	s.metrics.registry.MustRegister(collectors.NewDBStatsCollector(db, "switchboard"))
 	s.root, s.stopRoot = context.WithCancel(context.Background())
@@ -127,6 +134,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Accounts.OnChange(s.SysMsg.ForgetAccount)
 	mediaStore, err := media.NewStore(filepath.Join(cfg.DataDir, "media"))
 	if err != nil {
+		release()
 		client.Close()
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -189,6 +197,7 @@ func (s *Server) Start() { s.Inbox.Run(s.root) }
 func (s *Server) Close() error {
 	s.stopRoot()
 	s.Inbox.Wait()
+	s.releaseDB()
 	return s.client.Close()
 }
 

@@ -145,6 +145,42 @@ func migratePostgres(ctx context.Context, client *ent.Client, db *sql.DB) error 
 	return backfill(ctx, db)
 }
 
+// instanceLock is the PostgreSQL advisory lock a running instance holds.
+const instanceLock = migrationLock + 1
+
+// ErrOtherInstance means another Switchboard instance runs on the database.
+// One instance per database for now: the reply dispatcher, the router and the
+// event fan-out each run in the process, so a second one would send replies
+// twice and its agents would miss the first one's events.
+var ErrOtherInstance = errors.New("store: another Switchboard instance is running on this database (one instance per database for now)")
+
+// HoldInstance takes the database's instance lock on PostgreSQL, for as long
+// as the process runs; release gives it up. A second instance gets
+// ErrOtherInstance at once. SQLite needs none: its file allows one writer
+// process anyway.
+func HoldInstance(ctx context.Context, db *sql.DB, opts Options) (release func(), err error) {
+	if !IsPostgres(opts.DatabaseURL) {
+		return func() {}, nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: instance lock: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", instanceLock).Scan(&got); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("store: instance lock: %w", err)
+	}
+	if !got {
+		conn.Close()
+		return nil, ErrOtherInstance
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock($1)", instanceLock)
+		conn.Close()
+	}, nil
+}
+
 // backfill fills columns that a later version denormalizes, on rows written
 // before it: conversations.last_message_id. Once filled, the rows it looks at
 // are those without messages, found by the column's index, so it costs little

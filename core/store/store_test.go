@@ -3,12 +3,14 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 )
 
 // indexes returns the database's index definitions by name.
@@ -109,4 +111,39 @@ func TestOpenMigratesAnEarlierDatabase(t *testing.T) {
 			t.Errorf("the second start changed %s: %q, then %q", name, def, again[name])
 		}
 	}
+}
+
+// TestOneInstancePerPostgres: a second server on the same PostgreSQL database
+// is refused at once (ErrOtherInstance), and may start once the first has
+// stopped. Runs only on PostgreSQL (make test-postgres).
+func TestOneInstancePerPostgres(t *testing.T) {
+	url := storetest.DatabaseURL(t)
+	if url == "" {
+		t.Skip("PostgreSQL only: make test-postgres")
+	}
+	ctx := context.Background()
+	opts := store.Options{DataDir: t.TempDir(), DatabaseURL: url}
+	client, db, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	release, err := store.HoldInstance(ctx, db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, otherDB, err := store.Open(ctx, opts) // migrating again is fine
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := store.HoldInstance(ctx, otherDB, opts); !errors.Is(err, store.ErrOtherInstance) {
+		t.Fatalf("a second instance: %v, want ErrOtherInstance", err)
+	}
+	release()
+	again, err := store.HoldInstance(ctx, otherDB, opts)
+	if err != nil {
+		t.Fatalf("after the first stopped: %v", err)
+	}
+	again()
 }
