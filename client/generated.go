@@ -11711,7 +11711,7 @@ func (v *ScenarioFieldsBlocksScenarioBlockExitsScenarioExit) GetTo() string { re
 
 // ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock includes the requested fields of the GraphQL type FindAgentBlock.
 type ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlock struct {
-	// Skills the agent needs, beyond the service's own.
+	// Skills the agent needs, instead of the service's own when any are given.
 	Skills []ScenarioFieldsBlocksScenarioBlockFindAgentFindAgentBlockSkillsScenarioSkill `json:"skills"`
 	// How long to wait for an agent before the timeout exit.
 	TimeoutSeconds int `json:"timeoutSeconds"`
@@ -11774,7 +11774,7 @@ func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch) GetCo
 // ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition includes the requested fields of the GraphQL type ScenarioCondition.
 // The GraphQL type's documentation follows.
 //
-// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name, language or a custom field) and
+// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name; contacts carry no other fields yet) and
 // VARIABLE (field: a COLLECT variable) take CONTAINS, EQUALS, MATCHES, EMPTY with value and ignoreCase;
 // TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone;
 // QUEUE_LENGTH (conversations) and ESTIMATED_WAIT (seconds) take EQUALS, LESS_THAN, AT_MOST, GREATER_THAN,

@@ -64,11 +64,14 @@ type subscriptionClient struct {
 	readerDone chan struct{}
 	closeOnce  sync.Once
 
-	mu       sync.Mutex
-	started  bool
-	ended    bool
-	subs     map[string]*subscription
-	firstErr error
+	mu      sync.Mutex
+	started bool
+	ended   bool
+	subs    map[string]*subscription
+	// lingering are subscriptions the server ended whose pumps may still be
+	// offering received values to a caller; Close ends them at once.
+	lingering []*subscription
+	firstErr  error
 }
 
 var _ graphql.WebSocketClient = (*subscriptionClient)(nil)
@@ -216,7 +219,7 @@ func (c *subscriptionClient) readMessages() error {
 			}
 		case "complete":
 			if sub := c.remove(m.ID); sub != nil {
-				sub.finish()
+				c.finishLater(sub)
 			}
 		case "ping":
 			if err := c.send(wsMessage{Type: "pong", Payload: m.Payload}); err != nil {
@@ -249,7 +252,7 @@ func (c *subscriptionClient) forward(id string, sub *subscription, payload json.
 	}
 	if final {
 		if sub := c.remove(id); sub != nil {
-			sub.finish()
+			c.finishLater(sub)
 		}
 	}
 }
@@ -378,6 +381,9 @@ func (c *subscriptionClient) end(err error, drain bool) {
 	if err != nil {
 		c.report(err)
 	}
+	if !drain {
+		defer c.endLingering()
+	}
 	c.mu.Lock()
 	if c.ended {
 		c.mu.Unlock()
@@ -390,11 +396,40 @@ func (c *subscriptionClient) end(err error, drain bool) {
 	close(c.done)
 	for _, sub := range subs {
 		if drain {
-			sub.finish()
+			c.finishLater(sub)
 		} else {
 			sub.end()
 		}
 	}
+}
+
+// endLingering ends the lingering subscriptions at once (Close).
+func (c *subscriptionClient) endLingering() {
+	c.mu.Lock()
+	lingering := c.lingering
+	c.lingering = nil
+	c.mu.Unlock()
+	for _, sub := range lingering {
+		sub.end()
+	}
+}
+
+// finishLater lets sub's pump offer what it holds, then close its channel,
+// and keeps it for Close, which ends it at once should the caller never read
+// it all. Subscriptions whose pumps are done are forgotten.
+func (c *subscriptionClient) finishLater(sub *subscription) {
+	sub.finish()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	kept := c.lingering[:0]
+	for _, l := range c.lingering {
+		select {
+		case <-l.pumped:
+		default:
+			kept = append(kept, l)
+		}
+	}
+	c.lingering = append(kept, sub)
 }
 
 // report records err if it is the first. Only the goroutine that closes errc

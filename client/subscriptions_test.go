@@ -595,3 +595,22 @@ func TestSubscriptionsAnswerPingsWhileTheCallerIsBusy(t *testing.T) {
 	}
 	waitClosed(t, ch)
 }
+
+// TestSubscriptionsCloseEndsAnUnreadCompletedStream: a stream the server
+// completed keeps its values for the caller, but a caller that never reads
+// them does not keep the pump alive: Close closes its channel.
+func TestSubscriptionsCloseEndsAnUnreadCompletedStream(t *testing.T) {
+	f := newFakeServer(t)
+	c, _ := startClient(t, f, fakeToken)
+	ch, _ := subscribe(t, c, "finite")
+	// The server sends three values and completes; nobody reads them.
+	eventually(t, "the stream completed", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.subs) == 0 && len(c.lingering) == 1
+	})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitClosed(t, ch)
+}

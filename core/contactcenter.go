@@ -28,12 +28,12 @@ const (
 )
 
 // HasSkills reports whether skills meet every one of required (each at least
-// at its level).
+// at its level). Names compare without case, as ValidateSkills counts them.
 func HasSkills(skills, required []Skill) bool {
 	for _, r := range required {
 		ok := false
 		for _, s := range skills {
-			if s.Name == r.Name && s.Level >= r.Level {
+			if strings.EqualFold(s.Name, r.Name) && s.Level >= r.Level {
 				ok = true
 				break
 			}

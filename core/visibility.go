@@ -22,11 +22,14 @@ func (v Viewer) MaySeeConversation(h Holders) bool {
 	if v.system || v.Role != RoleAgent {
 		return true
 	}
-	if h.Assignee != nil {
-		return *h.Assignee == v.UserID
-	}
+	// The agent it is offered to, first: an offer that ends because someone
+	// else took the conversation is news to that agent (ent/schema's agent
+	// scope reads offered_to_id the same way, whoever the assignee).
 	if h.OfferedTo != nil && *h.OfferedTo == v.UserID {
 		return true
+	}
+	if h.Assignee != nil {
+		return *h.Assignee == v.UserID
 	}
 	return !h.Queued
 }

@@ -20,6 +20,8 @@ func TestMaySeeConversation(t *testing.T) {
 		{"waiting in a queue", Holders{Queued: true}, false},
 		{"offered to me", Holders{Queued: true, OfferedTo: &me}, true},
 		{"offered to another", Holders{Queued: true, OfferedTo: &other}, false},
+		// An offer ended because another agent took it: the offer's agent is told.
+		{"offered to me, taken by another", Holders{Assignee: &other, OfferedTo: &me}, true},
 	} {
 		if got := agent.MaySeeConversation(c.h); got != c.want {
 			t.Errorf("%s: agent sees %v, want %v", c.name, got, c.want)

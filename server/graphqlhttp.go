@@ -159,11 +159,13 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 }
 
 // needsEscaping reports whether encoding/json would rewrite some of b: <, >
-// and & (HTML-safe output), and U+2028 and U+2029, whose UTF-8 encodings
-// start with 0xE2 (so does other text, which then takes the slow way).
+// and & (HTML-safe output), and U+2028 and U+2029 (line and paragraph
+// separators). Other text (dashes, quotes, "€") goes out as rendered.
 func needsEscaping(b []byte) bool {
-	return bytes.IndexAny(b, "<>&") >= 0 || bytes.IndexByte(b, 0xE2) >= 0
+	return bytes.IndexAny(b, "<>&") >= 0 || bytes.Contains(b, lineSeparator) || bytes.Contains(b, paragraphSeparator)
 }
+
+var lineSeparator, paragraphSeparator = []byte("\u2028"), []byte("\u2029")
 
 // requestErrors is the answer to a request that never ran: no "data".
 type requestErrors struct {

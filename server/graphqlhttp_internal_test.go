@@ -18,6 +18,8 @@ func TestWriteResponseAsWriteJSON(t *testing.T) {
 		{Data: json.RawMessage(`{"node":{"id":"1","text":"plain \"quoted\" text"}}`)},
 		{Data: json.RawMessage(`{"a":"<b>&amp;</b>"}`)},
 		{Data: json.RawMessage("{\"a\":\"line\u2028separator, \u00e9t\u00e9, \u20ac\"}")},
+		{Data: json.RawMessage("{\"a\":\"paragraph\u2029separator\"}")},
+		{Data: json.RawMessage("{\"a\":\"\u20ac 5 \u2013 \u201cquoted\u201d\u2026\"}")},
 		{Data: json.RawMessage(`null`)},
 		{},
 		{Data: json.RawMessage(`{"a":1}`), Errors: gqlerror.List{{Message: "no"}}},

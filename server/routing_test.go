@@ -254,22 +254,32 @@ func TestCapacityAndFreedCapacity(t *testing.T) {
 	if err != nil || list.Conversations.TotalCount != 3 {
 		t.Fatalf("conversations: %v %+v", err, list)
 	}
-	var second string
+	var second, third string
 	for _, e := range list.Conversations.Edges {
-		if e.Node.Contact.ProviderUserID == "6002" {
+		switch e.Node.Contact.ProviderUserID {
+		case "6002":
 			second = e.Node.Id
+		case "6003":
+			third = e.Node.Id
 		}
 	}
-	// The queue has two; Ann (capacity 1) holds one and sees neither.
-	if ann.sees(t, s, second) {
+	// Bob becomes READY after both arrived: the router offers him the oldest
+	// waiting one, so it was not offered to Ann (capacity 1, holding one) in
+	// the rounds before; she sees neither.
+	bob := newRoutedAgent(t, s, "agent bob", 1, client.SkillInput{Name: "billing", Level: 3})
+	bob.ready(t)
+	if got := bob.offer(t); got.Conversation.Id != second {
+		t.Fatalf("Bob was offered %s, want the oldest waiting %s", got.Conversation.Id, second)
+	}
+	if ann.sees(t, s, second) || ann.sees(t, s, third) {
 		t.Fatal("an agent at capacity was offered another conversation")
 	}
 	if _, err := client.CloseConversation(ctx, ann.c, first.Conversation.Id); err != nil {
 		t.Fatal(err)
 	}
 	next := ann.offer(t)
-	if next.Conversation.Id != second {
-		t.Fatalf("after freeing capacity Ann got %s, want the oldest waiting %s", next.Conversation.Id, second)
+	if next.Conversation.Id != third {
+		t.Fatalf("after freeing capacity Ann got %s, want the oldest waiting %s", next.Conversation.Id, third)
 	}
 }
 

@@ -174,7 +174,11 @@ try {
   const agentRow = admin.getByRole("row", { name: /agent@example.com/ });
   await agentRow.getByLabel("Skills").fill("billing:3");
   await agentRow.getByRole("button", { name: "Save" }).click();
-  await until("the agent's skills saved", async () => (await agentRow.getByLabel("Skills").inputValue()) === "billing:3");
+  // Read back from the server: leave the section and come back.
+  await agentRow.getByRole("status").filter({ hasText: "saved" }).waitFor();
+  await admin.getByRole("button", { name: "System messages" }).click();
+  await admin.getByRole("button", { name: "Users and tokens" }).click();
+  await until("the agent's skills saved", async () => (await admin.getByRole("row", { name: /agent@example.com/ }).getByLabel("Skills").inputValue()) === "billing:3");
   step("the agent has billing at level 3");
   await shot(admin, "9-users-tokens");
 

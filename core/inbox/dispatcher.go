@@ -31,14 +31,12 @@ const queueReadGap = 5 * time.Millisecond
 // found on the first pass after a restart.
 func (s *Service) runDispatcher(ctx context.Context) {
 	sys := core.SystemContext(ctx)
-	sem := make(chan struct{}, s.opts.Workers)
-	busy := map[int]bool{} // conversations with a delivery in flight
+	busy := map[int]bool{} // conversations with a delivery in flight, one each
 	done := make(chan int, s.opts.Workers)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	inFlight := 0
 	defer func() {
-		for ; inFlight > 0; inFlight-- {
+		for range busy {
 			<-done
 		}
 	}()
@@ -49,7 +47,6 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			return
 		case conv := <-done:
 			delete(busy, conv)
-			inFlight--
 		case <-s.wake:
 		case <-timer.C:
 		}
@@ -63,24 +60,19 @@ func (s *Service) runDispatcher(ctx context.Context) {
 				select {
 				case conv := <-done:
 					delete(busy, conv)
-					inFlight--
 				default:
 					collecting = false
 				}
 			}
 		}
 		lastRead = time.Now()
-		due, err := s.dueMessages(sys, busy, cap(sem)-inFlight)
+		due, err := s.dueMessages(sys, busy, s.opts.Workers-len(busy))
 		if err != nil && ctx.Err() == nil {
 			s.log.ErrorContext(ctx, "dispatcher: load queue", "err", err)
 		}
 		for _, m := range due {
-			if inFlight == cap(sem) {
-				break
-			}
 			conv := *m.ConversationID
 			busy[conv] = true
-			inFlight++
 			go func() {
 				s.deliver(sys, m)
 				done <- conv

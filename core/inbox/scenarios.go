@@ -129,11 +129,33 @@ func (s *Service) scenarioInput(ctx context.Context, c *ent.Client, rec *recorde
 // scenarioMessage feeds a customer's message to conv's run. Most
 // conversations have none: the touch that filed the message returned the
 // run's state, so that takes no read.
+//
+// Only a run waiting for the customer's answer (Collect, the survey) acts on
+// a message; one waiting for an agent or in a chat (the usual case, and with
+// every message of a queued or connected customer) only keeps the text for
+// later MESSAGE_TEXT conditions, as scenario.Step would, in one UPDATE: no
+// service, contact or queue reads, and no router round.
 func (s *Service) scenarioMessage(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, text string) error {
 	if conv.ServiceID == nil || len(conv.ScenarioState) == 0 {
 		return nil
 	}
-	return s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputCustomerMessage, Text: text})
+	var st scenario.State
+	if err := json.Unmarshal(conv.ScenarioState, &st); err != nil || st.Done {
+		return nil
+	}
+	switch st.Waiting {
+	case scenario.WaitAnswer, scenario.WaitRating, scenario.WaitComment:
+		return s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputCustomerMessage, Text: text})
+	}
+	st.LastMessage = text
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("inbox: scenario state: %w", err)
+	}
+	if err := c.Conversation.UpdateOneID(conv.ID).SetScenarioState(raw).Exec(ctx); err != nil {
+		return fmt.Errorf("inbox: scenario state: %w", err)
+	}
+	return nil
 }
 
 // step runs the interpreter on one input and does what it asks.
@@ -176,7 +198,7 @@ func (s *Service) step(ctx context.Context, c *ent.Client, rec *recorder, conv *
 	if conv, err = up.Save(ctx); err != nil {
 		return fmt.Errorf("inbox: scenario state: %w", err)
 	}
-	if !next.Deadline.IsZero() {
+	if !next.Deadline.IsZero() && !next.Deadline.Equal(st.Deadline) {
 		s.kickRouter() // its timer may be the next one due
 	}
 	for _, a := range actions {

@@ -29,8 +29,7 @@ func readmeExample(t testing.TB) string {
 func TestReadmeExample(t *testing.T) {
 	s := mustParse(t, readmeExample(t))
 	env := baseEnv()
-	env.Contact.Fields["tier"] = "Gold"
-	_, actions, err := Step(s, State{}, Input{Kind: InputStart, Text: "Hi"}, env)
+	_, actions, err := Step(s, State{}, Input{Kind: InputStart, Text: "URGENT: my parcel is lost"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +38,6 @@ func TestReadmeExample(t *testing.T) {
 		FindAgent{"findAgent", []SkillRequirement{{"orders", 2}}, t0.Add(5 * time.Minute).UTC()},
 	}
 	if !reflect.DeepEqual(actions, want) {
-		t.Errorf("a gold customer within hours:\n got %#v\nwant %#v", actions, want)
+		t.Errorf("an urgent customer within hours:\n got %#v\nwant %#v", actions, want)
 	}
 }

@@ -502,10 +502,13 @@ function AgentWork({ user, onSaved }: { user: { id: string; capacity: number; sk
   const [skills, setSkills] = useState(skillsText(user.skills));
   const [capacity, setCapacity] = useState(String(user.capacity));
   const [error, setError] = useState("");
+  const [saved, setSaved] = useState(false);
   const save = async () => {
     setError("");
+    setSaved(false);
     try {
       await request(UpdateUserDoc, { id: user.id, input: { skills: parseSkills(skills), capacity: Number(capacity) } });
+      setSaved(true);
       onSaved();
     } catch (err) {
       setError(errorText(err));
@@ -523,6 +526,12 @@ function AgentWork({ user, onSaved }: { user: { id: string; capacity: number; sk
         <button type="button" className="small" onClick={save}>
           Save
         </button>
+        {saved && (
+          <span role="status" className="muted">
+            {" "}
+            saved
+          </span>
+        )}
         <ErrorNote error={error} />
       </td>
     </>

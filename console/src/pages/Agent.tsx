@@ -182,6 +182,8 @@ export function AgentPage({ viewer }: { viewer: Viewer }) {
             return;
           case "CONVERSATION_OFFER_ENDED":
             setOffers((o) => o.filter((x) => x.id !== ev.offer?.id));
+            // Letting an offer expire sets the agent NOT_READY (routing's rule).
+            if (ev.offer?.status === "EXPIRED") setState("NOT_READY");
             return;
         }
         setConvs((list) => {
@@ -310,6 +312,13 @@ export function AgentPage({ viewer }: { viewer: Viewer }) {
   );
 }
 
+/** A client message ID for a reply; crypto.randomUUID needs a secure origin, which http://LAN-address is not. */
+function messageID(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
 /** list with each of updates replacing the message of its ID, or appended. */
 function merge(list: Msg[], updates: Msg[]): Msg[] {
   let out = list;
@@ -374,7 +383,7 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
     setSending(true);
     setError("");
     try {
-      const input = { conversationId: conv.id, text: text || null, clientMessageId: crypto.randomUUID() };
+      const input = { conversationId: conv.id, text: text || null, clientMessageId: messageID() };
       // Multipart: each file's variable starts null and the request's map fills it.
       const r = files.length
         ? await upload(SendDoc, { input: { ...input, files: files.map(() => null as unknown as File) } }, files.map((f, i) => [`input.files.${i}`, f] as [string, File]))
