@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -37,6 +38,10 @@ type Contact struct {
 	AvatarURL string `json:"avatar_url,omitempty"`
 	// ProfileCheckedAt holds the value of the "profile_checked_at" field.
 	ProfileCheckedAt *time.Time `json:"profile_checked_at,omitempty"`
+	// Language holds the value of the "language" field.
+	Language string `json:"language,omitempty"`
+	// Fields holds the value of the "fields" field.
+	Fields map[string]string `json:"fields,omitempty"`
 	// Blocked holds the value of the "blocked" field.
 	Blocked bool `json:"blocked,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -98,11 +103,13 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case contact.FieldFields:
+			values[i] = new([]byte)
 		case contact.FieldBlocked:
 			values[i] = new(sql.NullBool)
 		case contact.FieldID, contact.FieldTenantID, contact.FieldIntegrationAccountID:
 			values[i] = new(sql.NullInt64)
-		case contact.FieldProviderUserID, contact.FieldChatID, contact.FieldDisplayName, contact.FieldAvatarURL:
+		case contact.FieldProviderUserID, contact.FieldChatID, contact.FieldDisplayName, contact.FieldAvatarURL, contact.FieldLanguage:
 			values[i] = new(sql.NullString)
 		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldProfileCheckedAt:
 			values[i] = new(sql.NullTime)
@@ -181,6 +188,20 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ProfileCheckedAt = new(time.Time)
 				*_m.ProfileCheckedAt = value.Time
+			}
+		case contact.FieldLanguage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field language", values[i])
+			} else if value.Valid {
+				_m.Language = value.String
+			}
+		case contact.FieldFields:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field fields", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Fields); err != nil {
+					return fmt.Errorf("unmarshal field fields: %w", err)
+				}
 			}
 		case contact.FieldBlocked:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -267,6 +288,12 @@ func (_m *Contact) String() string {
 		builder.WriteString("profile_checked_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("language=")
+	builder.WriteString(_m.Language)
+	builder.WriteString(", ")
+	builder.WriteString("fields=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Fields))
 	builder.WriteString(", ")
 	builder.WriteString("blocked=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Blocked))

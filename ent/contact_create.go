@@ -127,6 +127,26 @@ func (_c *ContactCreate) SetNillableProfileCheckedAt(v *time.Time) *ContactCreat
 	return _c
 }
 
+// SetLanguage sets the "language" field.
+func (_c *ContactCreate) SetLanguage(v string) *ContactCreate {
+	_c.mutation.SetLanguage(v)
+	return _c
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableLanguage(v *string) *ContactCreate {
+	if v != nil {
+		_c.SetLanguage(*v)
+	}
+	return _c
+}
+
+// SetFields sets the "fields" field.
+func (_c *ContactCreate) SetFields(v map[string]string) *ContactCreate {
+	_c.mutation.SetFields(v)
+	return _c
+}
+
 // SetBlocked sets the "blocked" field.
 func (_c *ContactCreate) SetBlocked(v bool) *ContactCreate {
 	_c.mutation.SetBlocked(v)
@@ -229,6 +249,10 @@ func (_c *ContactCreate) defaults() error {
 		v := contact.DefaultAvatarURL
 		_c.mutation.SetAvatarURL(v)
 	}
+	if _, ok := _c.mutation.Language(); !ok {
+		v := contact.DefaultLanguage
+		_c.mutation.SetLanguage(v)
+	}
 	if _, ok := _c.mutation.Blocked(); !ok {
 		v := contact.DefaultBlocked
 		_c.mutation.SetBlocked(v)
@@ -266,6 +290,14 @@ func (_c *ContactCreate) check() error {
 	}
 	if _, ok := _c.mutation.AvatarURL(); !ok {
 		return &ValidationError{Name: "avatar_url", err: errors.New(`ent: missing required field "Contact.avatar_url"`)}
+	}
+	if _, ok := _c.mutation.Language(); !ok {
+		return &ValidationError{Name: "language", err: errors.New(`ent: missing required field "Contact.language"`)}
+	}
+	if v, ok := _c.mutation.Language(); ok {
+		if err := contact.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Contact.language": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Blocked(); !ok {
 		return &ValidationError{Name: "blocked", err: errors.New(`ent: missing required field "Contact.blocked"`)}
@@ -330,6 +362,14 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ProfileCheckedAt(); ok {
 		_spec.SetField(contact.FieldProfileCheckedAt, field.TypeTime, value)
 		_node.ProfileCheckedAt = &value
+	}
+	if value, ok := _c.mutation.Language(); ok {
+		_spec.SetField(contact.FieldLanguage, field.TypeString, value)
+		_node.Language = value
+	}
+	if value, ok := _c.mutation.GetFields(); ok {
+		_spec.SetField(contact.FieldFields, field.TypeJSON, value)
+		_node.Fields = value
 	}
 	if value, ok := _c.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
@@ -503,6 +543,36 @@ func (u *ContactUpsert) ClearProfileCheckedAt() *ContactUpsert {
 	return u
 }
 
+// SetLanguage sets the "language" field.
+func (u *ContactUpsert) SetLanguage(v string) *ContactUpsert {
+	u.Set(contact.FieldLanguage, v)
+	return u
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateLanguage() *ContactUpsert {
+	u.SetExcluded(contact.FieldLanguage)
+	return u
+}
+
+// SetFields sets the "fields" field.
+func (u *ContactUpsert) SetFields(v map[string]string) *ContactUpsert {
+	u.Set(contact.FieldFields, v)
+	return u
+}
+
+// UpdateFields sets the "fields" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateFields() *ContactUpsert {
+	u.SetExcluded(contact.FieldFields)
+	return u
+}
+
+// ClearFields clears the value of the "fields" field.
+func (u *ContactUpsert) ClearFields() *ContactUpsert {
+	u.SetNull(contact.FieldFields)
+	return u
+}
+
 // SetBlocked sets the "blocked" field.
 func (u *ContactUpsert) SetBlocked(v bool) *ContactUpsert {
 	u.Set(contact.FieldBlocked, v)
@@ -643,6 +713,41 @@ func (u *ContactUpsertOne) UpdateProfileCheckedAt() *ContactUpsertOne {
 func (u *ContactUpsertOne) ClearProfileCheckedAt() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearProfileCheckedAt()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *ContactUpsertOne) SetLanguage(v string) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateLanguage() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// SetFields sets the "fields" field.
+func (u *ContactUpsertOne) SetFields(v map[string]string) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetFields(v)
+	})
+}
+
+// UpdateFields sets the "fields" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateFields() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateFields()
+	})
+}
+
+// ClearFields clears the value of the "fields" field.
+func (u *ContactUpsertOne) ClearFields() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearFields()
 	})
 }
 
@@ -954,6 +1059,41 @@ func (u *ContactUpsertBulk) UpdateProfileCheckedAt() *ContactUpsertBulk {
 func (u *ContactUpsertBulk) ClearProfileCheckedAt() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearProfileCheckedAt()
+	})
+}
+
+// SetLanguage sets the "language" field.
+func (u *ContactUpsertBulk) SetLanguage(v string) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetLanguage(v)
+	})
+}
+
+// UpdateLanguage sets the "language" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateLanguage() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateLanguage()
+	})
+}
+
+// SetFields sets the "fields" field.
+func (u *ContactUpsertBulk) SetFields(v map[string]string) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetFields(v)
+	})
+}
+
+// UpdateFields sets the "fields" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateFields() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateFields()
+	})
+}
+
+// ClearFields clears the value of the "fields" field.
+func (u *ContactUpsertBulk) ClearFields() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.ClearFields()
 	})
 }
 

@@ -98,6 +98,32 @@ func (_u *ContactUpdate) ClearProfileCheckedAt() *ContactUpdate {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *ContactUpdate) SetLanguage(v string) *ContactUpdate {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableLanguage(v *string) *ContactUpdate {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// SetFields sets the "fields" field.
+func (_u *ContactUpdate) SetFields(v map[string]string) *ContactUpdate {
+	_u.mutation.SetFields(v)
+	return _u
+}
+
+// ClearFields clears the value of the "fields" field.
+func (_u *ContactUpdate) ClearFields() *ContactUpdate {
+	_u.mutation.ClearFields()
+	return _u
+}
+
 // SetBlocked sets the "blocked" field.
 func (_u *ContactUpdate) SetBlocked(v bool) *ContactUpdate {
 	_u.mutation.SetBlocked(v)
@@ -197,6 +223,11 @@ func (_u *ContactUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ContactUpdate) check() error {
+	if v, ok := _u.mutation.Language(); ok {
+		if err := contact.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Contact.language": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Contact.tenant"`)
 	}
@@ -241,6 +272,15 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ProfileCheckedAtCleared() {
 		_spec.ClearField(contact.FieldProfileCheckedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(contact.FieldLanguage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GetFields(); ok {
+		_spec.SetField(contact.FieldFields, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldsCleared() {
+		_spec.ClearField(contact.FieldFields, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
@@ -380,6 +420,32 @@ func (_u *ContactUpdateOne) ClearProfileCheckedAt() *ContactUpdateOne {
 	return _u
 }
 
+// SetLanguage sets the "language" field.
+func (_u *ContactUpdateOne) SetLanguage(v string) *ContactUpdateOne {
+	_u.mutation.SetLanguage(v)
+	return _u
+}
+
+// SetNillableLanguage sets the "language" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableLanguage(v *string) *ContactUpdateOne {
+	if v != nil {
+		_u.SetLanguage(*v)
+	}
+	return _u
+}
+
+// SetFields sets the "fields" field.
+func (_u *ContactUpdateOne) SetFields(v map[string]string) *ContactUpdateOne {
+	_u.mutation.SetFields(v)
+	return _u
+}
+
+// ClearFields clears the value of the "fields" field.
+func (_u *ContactUpdateOne) ClearFields() *ContactUpdateOne {
+	_u.mutation.ClearFields()
+	return _u
+}
+
 // SetBlocked sets the "blocked" field.
 func (_u *ContactUpdateOne) SetBlocked(v bool) *ContactUpdateOne {
 	_u.mutation.SetBlocked(v)
@@ -492,6 +558,11 @@ func (_u *ContactUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ContactUpdateOne) check() error {
+	if v, ok := _u.mutation.Language(); ok {
+		if err := contact.LanguageValidator(v); err != nil {
+			return &ValidationError{Name: "language", err: fmt.Errorf(`ent: validator failed for field "Contact.language": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Contact.tenant"`)
 	}
@@ -553,6 +624,15 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if _u.mutation.ProfileCheckedAtCleared() {
 		_spec.ClearField(contact.FieldProfileCheckedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Language(); ok {
+		_spec.SetField(contact.FieldLanguage, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.GetFields(); ok {
+		_spec.SetField(contact.FieldFields, field.TypeJSON, value)
+	}
+	if _u.mutation.FieldsCleared() {
+		_spec.ClearField(contact.FieldFields, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)

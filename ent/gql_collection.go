@@ -326,6 +326,11 @@ func (_q *ContactQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, contact.FieldAvatarURL)
 				fieldSeen[contact.FieldAvatarURL] = struct{}{}
 			}
+		case "language":
+			if _, ok := fieldSeen[contact.FieldLanguage]; !ok {
+				selectedFields = append(selectedFields, contact.FieldLanguage)
+				fieldSeen[contact.FieldLanguage] = struct{}{}
+			}
 		case "blocked":
 			if _, ok := fieldSeen[contact.FieldBlocked]; !ok {
 				selectedFields = append(selectedFields, contact.FieldBlocked)

@@ -2158,6 +2158,8 @@ type ContactMutation struct {
 	display_name               *string
 	avatar_url                 *string
 	profile_checked_at         *time.Time
+	language                   *string
+	fields                     *map[string]string
 	blocked                    *bool
 	clearedFields              map[string]struct{}
 	tenant                     *int
@@ -2607,6 +2609,91 @@ func (m *ContactMutation) ResetProfileCheckedAt() {
 	delete(m.clearedFields, contact.FieldProfileCheckedAt)
 }
 
+// SetLanguage sets the "language" field.
+func (m *ContactMutation) SetLanguage(s string) {
+	m.language = &s
+}
+
+// Language returns the value of the "language" field in the mutation.
+func (m *ContactMutation) Language() (r string, exists bool) {
+	v := m.language
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLanguage returns the old "language" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldLanguage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLanguage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLanguage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLanguage: %w", err)
+	}
+	return oldValue.Language, nil
+}
+
+// ResetLanguage resets all changes to the "language" field.
+func (m *ContactMutation) ResetLanguage() {
+	m.language = nil
+}
+
+// SetFields sets the "fields" field.
+func (m *ContactMutation) SetFields(value map[string]string) {
+	m.fields = &value
+}
+
+// GetFields returns the value of the "fields" field in the mutation.
+func (m *ContactMutation) GetFields() (r map[string]string, exists bool) {
+	v := m.fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFields returns the old "fields" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldFields(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFields: %w", err)
+	}
+	return oldValue.Fields, nil
+}
+
+// ClearFields clears the value of the "fields" field.
+func (m *ContactMutation) ClearFields() {
+	m.fields = nil
+	m.clearedFields[contact.FieldFields] = struct{}{}
+}
+
+// FieldsCleared returns if the "fields" field was cleared in this mutation.
+func (m *ContactMutation) FieldsCleared() bool {
+	_, ok := m.clearedFields[contact.FieldFields]
+	return ok
+}
+
+// ResetFields resets all changes to the "fields" field.
+func (m *ContactMutation) ResetFields() {
+	m.fields = nil
+	delete(m.clearedFields, contact.FieldFields)
+}
+
 // SetBlocked sets the "blocked" field.
 func (m *ContactMutation) SetBlocked(b bool) {
 	m.blocked = &b
@@ -2785,7 +2872,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.tenant != nil {
 		fields = append(fields, contact.FieldTenantID)
 	}
@@ -2812,6 +2899,12 @@ func (m *ContactMutation) Fields() []string {
 	}
 	if m.profile_checked_at != nil {
 		fields = append(fields, contact.FieldProfileCheckedAt)
+	}
+	if m.language != nil {
+		fields = append(fields, contact.FieldLanguage)
+	}
+	if m.fields != nil {
+		fields = append(fields, contact.FieldFields)
 	}
 	if m.blocked != nil {
 		fields = append(fields, contact.FieldBlocked)
@@ -2842,6 +2935,10 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.AvatarURL()
 	case contact.FieldProfileCheckedAt:
 		return m.ProfileCheckedAt()
+	case contact.FieldLanguage:
+		return m.Language()
+	case contact.FieldFields:
+		return m.GetFields()
 	case contact.FieldBlocked:
 		return m.Blocked()
 	}
@@ -2871,6 +2968,10 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldAvatarURL(ctx)
 	case contact.FieldProfileCheckedAt:
 		return m.OldProfileCheckedAt(ctx)
+	case contact.FieldLanguage:
+		return m.OldLanguage(ctx)
+	case contact.FieldFields:
+		return m.OldFields(ctx)
 	case contact.FieldBlocked:
 		return m.OldBlocked(ctx)
 	}
@@ -2945,6 +3046,20 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetProfileCheckedAt(v)
 		return nil
+	case contact.FieldLanguage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLanguage(v)
+		return nil
+	case contact.FieldFields:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFields(v)
+		return nil
 	case contact.FieldBlocked:
 		v, ok := value.(bool)
 		if !ok {
@@ -2988,6 +3103,9 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldProfileCheckedAt) {
 		fields = append(fields, contact.FieldProfileCheckedAt)
 	}
+	if m.FieldCleared(contact.FieldFields) {
+		fields = append(fields, contact.FieldFields)
+	}
 	return fields
 }
 
@@ -3004,6 +3122,9 @@ func (m *ContactMutation) ClearField(name string) error {
 	switch name {
 	case contact.FieldProfileCheckedAt:
 		m.ClearProfileCheckedAt()
+		return nil
+	case contact.FieldFields:
+		m.ClearFields()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -3039,6 +3160,12 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldProfileCheckedAt:
 		m.ResetProfileCheckedAt()
+		return nil
+	case contact.FieldLanguage:
+		m.ResetLanguage()
+		return nil
+	case contact.FieldFields:
+		m.ResetFields()
 		return nil
 	case contact.FieldBlocked:
 		m.ResetBlocked()

@@ -90,6 +90,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // ChatService returns ChatServiceResolver implementation.
 func (r *Resolver) ChatService() ChatServiceResolver { return &chatServiceResolver{r} }
 
+// Contact returns ContactResolver implementation.
+func (r *Resolver) Contact() ContactResolver { return &contactResolver{r} }
+
 // Conversation returns ConversationResolver implementation.
 func (r *Resolver) Conversation() ConversationResolver { return &conversationResolver{r} }
 
@@ -109,6 +112,7 @@ func (r *Resolver) Token() TokenResolver { return &tokenResolver{r} }
 
 type (
 	chatServiceResolver        struct{ *Resolver }
+	contactResolver            struct{ *Resolver }
 	conversationResolver       struct{ *Resolver }
 	integrationAccountResolver struct{ *Resolver }
 	messageResolver            struct{ *Resolver }

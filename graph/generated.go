@@ -42,6 +42,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	ChatService() ChatServiceResolver
+	Contact() ContactResolver
 	Conversation() ConversationResolver
 	IntegrationAccount() IntegrationAccountResolver
 	Message() MessageResolver
@@ -126,8 +127,10 @@ type ComplexityRoot struct {
 		Conversations      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ConversationOrder, where *ent.ConversationWhereInput) int
 		CreatedAt          func(childComplexity int) int
 		DisplayName        func(childComplexity int) int
+		Fields             func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		IntegrationAccount func(childComplexity int) int
+		Language           func(childComplexity int) int
 		ProviderUserID     func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 	}
@@ -141,6 +144,11 @@ type ComplexityRoot struct {
 	ContactEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ContactField struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
 	}
 
 	Conversation struct {
@@ -335,6 +343,7 @@ type ComplexityRoot struct {
 		TestConnection               func(childComplexity int, id int) int
 		TransferConversation         func(childComplexity int, id int, userID *int, serviceID *int) int
 		UpdateChatService            func(childComplexity int, id int, input model.ChatServiceInput) int
+		UpdateContact                func(childComplexity int, id int, input model.UpdateContactInput) int
 		UpdateDefaultSystemMessages  func(childComplexity int, input []*model.DefaultSystemMessageInput) int
 		UpdateIntegrationAccount     func(childComplexity int, id int, input model.UpdateIntegrationAccountInput) int
 		UpdateSystemMessages         func(childComplexity int, accountID int, input []*model.SystemMessageInput) int
@@ -643,6 +652,9 @@ type ComplexityRoot struct {
 type ChatServiceResolver interface {
 	Scenario(ctx context.Context, obj *ent.ChatService) (*model.Scenario, error)
 }
+type ContactResolver interface {
+	Fields(ctx context.Context, obj *ent.Contact) ([]*model.ContactField, error)
+}
 type ConversationResolver interface {
 	Service(ctx context.Context, obj *ent.Conversation) (*ent.ChatService, error)
 
@@ -679,6 +691,7 @@ type MutationResolver interface {
 	AssignConversation(ctx context.Context, id int, userID int) (*ent.Conversation, error)
 	TransferConversation(ctx context.Context, id int, userID *int, serviceID *int) (*ent.Conversation, error)
 	CloseConversation(ctx context.Context, id int) (*ent.Conversation, error)
+	UpdateContact(ctx context.Context, id int, input model.UpdateContactInput) (*ent.Contact, error)
 	StartConversation(ctx context.Context, contactID int) (*ent.Conversation, error)
 	SendMessage(ctx context.Context, input model.SendMessageInput) (*ent.Message, error)
 	RetryMessage(ctx context.Context, id int) (*ent.Message, error)
@@ -1053,6 +1066,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.DisplayName(childComplexity), true
+	case "Contact.fields":
+		if e.ComplexityRoot.Contact.Fields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Fields(childComplexity), true
 	case "Contact.id":
 		if e.ComplexityRoot.Contact.ID == nil {
 			break
@@ -1065,6 +1084,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.IntegrationAccount(childComplexity), true
+	case "Contact.language":
+		if e.ComplexityRoot.Contact.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Language(childComplexity), true
 	case "Contact.providerUserID":
 		if e.ComplexityRoot.Contact.ProviderUserID == nil {
 			break
@@ -1109,6 +1134,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "ContactField.name":
+		if e.ComplexityRoot.ContactField.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactField.Name(childComplexity), true
+	case "ContactField.value":
+		if e.ComplexityRoot.ContactField.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactField.Value(childComplexity), true
 
 	case "Conversation.assignee":
 		if e.ComplexityRoot.Conversation.Assignee == nil {
@@ -2022,6 +2060,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateChatService(childComplexity, args["id"].(int), args["input"].(model.ChatServiceInput)), true
+	case "Mutation.updateContact":
+		if e.ComplexityRoot.Mutation.UpdateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateContact(childComplexity, args["id"].(int), args["input"].(model.UpdateContactInput)), true
 	case "Mutation.updateDefaultSystemMessages":
 		if e.ComplexityRoot.Mutation.UpdateDefaultSystemMessages == nil {
 			break
@@ -3256,6 +3305,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ChatServiceOrder", ec.unmarshalInputChatServiceOrder),
 			graphql.NewInputUnmarshaler("ChatServiceWhereInput", ec.unmarshalInputChatServiceWhereInput),
 			graphql.NewInputUnmarshaler("CollectBlockInput", ec.unmarshalInputCollectBlockInput),
+			graphql.NewInputUnmarshaler("ContactFieldInput", ec.unmarshalInputContactFieldInput),
 			graphql.NewInputUnmarshaler("ContactOrder", ec.unmarshalInputContactOrder),
 			graphql.NewInputUnmarshaler("ContactWhereInput", ec.unmarshalInputContactWhereInput),
 			graphql.NewInputUnmarshaler("ConversationOrder", ec.unmarshalInputConversationOrder),
@@ -3291,6 +3341,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TokenOrder", ec.unmarshalInputTokenOrder),
 			graphql.NewInputUnmarshaler("TokenWhereInput", ec.unmarshalInputTokenWhereInput),
 			graphql.NewInputUnmarshaler("TwitterSettingsInput", ec.unmarshalInputTwitterSettingsInput),
+			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateIntegrationAccountInput", ec.unmarshalInputUpdateIntegrationAccountInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -3481,6 +3532,11 @@ type Mutation {
   transferConversation(id: ID!, userId: ID, serviceId: ID): Conversation!
   "Closes a conversation. Agents close only their own."
   closeConversation(id: ID!): Conversation!
+  """
+  Changes what is known of a customer: their language and custom fields (tier, customer
+  number), which agents see and scenarios' IF blocks test as CONTACT_FIELD.
+  """
+  updateContact(id: ID!, input: UpdateContactInput!): Contact!
   "Opens an outbound conversation with a known contact (or returns its open one)."
   startConversation(contactId: ID!): Conversation!
   """
@@ -3688,6 +3744,37 @@ type Location {
 type SharedContact {
   name: String!
   phone: String
+}
+
+extend type Contact {
+  "The customer's custom fields, by name."
+  fields: [ContactField!]!
+}
+
+"A custom field of a contact."
+type ContactField {
+  name: String!
+  value: String!
+}
+
+"What updateContact changes; a field left out stays as it is."
+input UpdateContactInput {
+  """
+  An IETF language tag such as de or pt-BR; empty clears it. While it is unknown, the
+  language the messenger reports (Telegram, Viber, LINE, the custom messenger) fills it.
+  """
+  language: String
+  """
+  Replaces the custom fields (at most 50). A name starts with a letter and holds letters,
+  digits, _, . or -; name and language are built in. A field with an empty value is left out.
+  """
+  fields: [ContactFieldInput!]
+}
+
+"A custom field to set."
+input ContactFieldInput {
+  name: String!
+  value: String!
 }
 
 extend type Message {
@@ -4251,12 +4338,16 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_displayName(ctx, field)
 	case "avatarURL":
 		return ec.fieldContext_Contact_avatarURL(ctx, field)
+	case "language":
+		return ec.fieldContext_Contact_language(ctx, field)
 	case "blocked":
 		return ec.fieldContext_Contact_blocked(ctx, field)
 	case "integrationAccount":
 		return ec.fieldContext_Contact_integrationAccount(ctx, field)
 	case "conversations":
 		return ec.fieldContext_Contact_conversations(ctx, field)
+	case "fields":
+		return ec.fieldContext_Contact_fields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
 }
@@ -4281,6 +4372,16 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 		return ec.fieldContext_ContactEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactField(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ContactField_name(ctx, field)
+	case "value":
+		return ec.fieldContext_ContactField_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactField", field.Name)
 }
 
 func (ec *executionContext) childFields_Conversation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5655,6 +5756,28 @@ func (ec *executionContext) field_Mutation_updateChatService_args(ctx context.Co
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.ChatServiceInput, error) {
 			return ec.unmarshalNChatServiceInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐChatServiceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateContactInput, error) {
+			return ec.unmarshalNUpdateContactInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐUpdateContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7435,6 +7558,29 @@ func (ec *executionContext) fieldContext_Contact_avatarURL(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
 }
 
+func (ec *executionContext) _Contact_language(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "String")
+}
+
 func (ec *executionContext) _Contact_blocked(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7530,6 +7676,38 @@ func (ec *executionContext) fieldContext_Contact_conversations(ctx context.Conte
 	if fc.Args, err = ec.field_Contact_conversations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Contact_fields(ctx context.Context, field graphql.CollectedField, obj *ent.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_fields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().Fields(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContactField) graphql.Marshaler {
+			return ec.marshalNContactField2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_fields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Contact",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContactField(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -7674,6 +7852,52 @@ func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ContactEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ContactEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ContactField_name(ctx context.Context, field graphql.CollectedField, obj *model.ContactField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactField_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactField_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactField", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContactField_value(ctx context.Context, field graphql.CollectedField, obj *model.ContactField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContactField_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContactField_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContactField", field, false, false, "String")
 }
 
 func (ec *executionContext) _Conversation_id(ctx context.Context, field graphql.CollectedField, obj *ent.Conversation) (ret graphql.Marshaler) {
@@ -11421,6 +11645,50 @@ func (ec *executionContext) fieldContext_Mutation_closeConversation(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_closeConversation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateContact(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateContactInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19139,6 +19407,55 @@ func UnmarshalCollectBlockInput(ctx context.Context, raw any) (model.CollectBloc
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputContactFieldInput(ctx context.Context, obj any) (model.ContactFieldInput, error) {
+	var it model.ContactFieldInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContactFieldInput unmarshals raw into the ContactFieldInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContactFieldInput(ctx context.Context, raw any) (model.ContactFieldInput, error) {
+	var out model.ContactFieldInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContactFieldInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputContactOrder(ctx context.Context, obj any) (ent.ContactOrder, error) {
 	var it ent.ContactOrder
 	if obj == nil {
@@ -22351,6 +22668,55 @@ func UnmarshalTwitterSettingsInput(ctx context.Context, raw any) (model.TwitterS
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context, obj any) (model.UpdateContactInput, error) {
+	var it model.UpdateContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"language", "fields"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "fields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fields"))
+			data, err := ec.unmarshalOContactFieldInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fields = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateContactInput unmarshals raw into the UpdateContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateContactInput(ctx context.Context, raw any) (model.UpdateContactInput, error) {
+	var out model.UpdateContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateContactInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateIntegrationAccountInput(ctx context.Context, obj any) (model.UpdateIntegrationAccountInput, error) {
 	var it model.UpdateIntegrationAccountInput
 	if obj == nil {
@@ -24018,6 +24384,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "language":
+			out.Values[i] = ec._Contact_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "blocked":
 			out.Values[i] = ec._Contact_blocked(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24030,6 +24401,11 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "conversations":
 			out.Values[i] = ec._Contact_conversations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fields":
+			out.Values[i] = ec._Contact_fields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24111,6 +24487,44 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._ContactEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contactFieldImplementors = []string{"ContactField"}
+
+func (ec *executionContext) _ContactField(ctx context.Context, sel ast.SelectionSet, obj *model.ContactField) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contactFieldImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContactField")
+		case "name":
+			out.Values[i] = ec._ContactField_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ContactField_value(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -25380,6 +25794,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "closeConversation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_closeConversation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateContact(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -28014,6 +28435,35 @@ func (ec *executionContext) marshalNContactConnection2ᚖgithubᚗcomᚋswitchbo
 	return ec._ContactConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNContactField2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContactField) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContactField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactField(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContactField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactField(ctx context.Context, sel ast.SelectionSet, v *model.ContactField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContactField!")
+		return graphql.Null
+	}
+	return ec._ContactField(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNContactFieldInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldInput(ctx context.Context, v any) (*model.ContactFieldInput, error) {
+	res, err := ec.unmarshalInputContactFieldInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNContactOrderField2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐContactOrderField(ctx context.Context, v any) (*ent.ContactOrderField, error) {
 	var res = new(ent.ContactOrderField)
 	err := res.UnmarshalGQL(v)
@@ -29011,6 +29461,11 @@ func (ec *executionContext) unmarshalNTokenWhereInput2ᚖgithubᚗcomᚋswitchbo
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateContactInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐUpdateContactInput(ctx context.Context, v any) (model.UpdateContactInput, error) {
+	res, err := ec.unmarshalInputUpdateContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateIntegrationAccountInput2githubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐUpdateIntegrationAccountInput(ctx context.Context, v any) (model.UpdateIntegrationAccountInput, error) {
 	res, err := ec.unmarshalInputUpdateIntegrationAccountInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29464,6 +29919,23 @@ func (ec *executionContext) marshalOContactEdge2ᚖgithubᚗcomᚋswitchboardᚋ
 		return graphql.Null
 	}
 	return ec._ContactEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOContactFieldInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldInputᚄ(ctx context.Context, v any) ([]*model.ContactFieldInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ContactFieldInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNContactFieldInput2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐContactFieldInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOContactOrder2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐContactOrder(ctx context.Context, v any) (*ent.ContactOrder, error) {

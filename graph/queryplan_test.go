@@ -14,6 +14,8 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/ent/conversation"
+	"github.com/switchboard/switchboard/ent/user"
 )
 
 // largeTables grow with traffic: a query must never read one of them whole.
@@ -235,6 +237,40 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			}
 		}
 		checkPlans(t, e, held)
+	})
+	t.Run("router round", func(t *testing.T) {
+		// A service whose queue holds a hundred of the tenant's
+		// conversations, and a READY agent with room for them.
+		sys := core.SystemContext(ctx)
+		svc, err := e.client.ChatService.Create().SetTenantID(tn.ID).SetName("Queue").Save(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := e.client.Conversation.Query().Where(conversation.TenantID(tn.ID), conversation.AssigneeIDIsNil()).
+			Limit(100).IDs(sys)
+		if err != nil || len(ids) == 0 {
+			t.Fatalf("unassigned conversations: %v (%d)", err, len(ids))
+		}
+		if err := e.client.Conversation.Update().Where(conversation.IDIn(ids...)).SetServiceID(svc.ID).SetStatus(conversation.StatusOPEN).
+			SetQueued(true).SetRoutable(true).SetQueuedAt(time.Now()).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.client.User.UpdateOneID(tn.AgentIDs[0]).SetState(user.StateREADY).SetCapacity(1000).Exec(sys); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		svcInbox := inbox.New(e.client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		defer func() { cancel(); svcInbox.Wait() }()
+		e.rec.take()
+		svcInbox.Run(ctx)
+		var queue []statement
+		inQueue := "`conversations`.`queued` AND `conversations`.`routable`"
+		for _, st := range waitFor(t, e, inQueue, "INSERT INTO `offers`") {
+			if strings.Contains(st.query, inQueue) || strings.Contains(st.query, "FROM `offers`") {
+				queue = append(queue, st)
+			}
+		}
+		checkPlans(t, e, queue)
 	})
 	t.Run("media worker and dispatcher polls", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctx)

@@ -31,6 +31,11 @@ func (r *chatServiceResolver) Scenario(ctx context.Context, obj *ent.ChatService
 	return scenarioModel(obj.Scenario)
 }
 
+// Fields is the resolver for the fields field.
+func (r *contactResolver) Fields(ctx context.Context, obj *ent.Contact) ([]*model.ContactField, error) {
+	return contactFields(obj), nil
+}
+
 // History is the resolver for the history field.
 func (r *conversationResolver) History(ctx context.Context, obj *ent.Conversation) ([]*ent.Conversation, error) {
 	return r.Client.Conversation.Query().
@@ -224,6 +229,15 @@ func (r *mutationResolver) TransferConversation(ctx context.Context, id int, use
 // CloseConversation is the resolver for the closeConversation field.
 func (r *mutationResolver) CloseConversation(ctx context.Context, id int) (*ent.Conversation, error) {
 	return r.Inbox.Close(ctx, id)
+}
+
+// UpdateContact is the resolver for the updateContact field.
+func (r *mutationResolver) UpdateContact(ctx context.Context, id int, input model.UpdateContactInput) (*ent.Contact, error) {
+	in, err := contactInput(input)
+	if err != nil {
+		return nil, err
+	}
+	return r.Inbox.UpdateContact(ctx, id, in)
 }
 
 // StartConversation is the resolver for the startConversation field.

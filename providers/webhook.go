@@ -142,6 +142,9 @@ type Event struct {
 	// SenderID is the customer's provider user ID; SenderName their display name.
 	SenderID   string
 	SenderName string
+	// SenderLanguage is the customer's language when the messenger tells it
+	// (Telegram's language_code, Viber's sender.language): an IETF tag.
+	SenderLanguage string
 	// ChatID is where replies go when it differs from SenderID (Telegram chat.id).
 	ChatID      string
 	Timestamp   time.Time
@@ -249,6 +252,8 @@ type ReplyWindow interface {
 type Profile struct {
 	DisplayName string
 	PictureURL  string
+	// Language is the customer's language when the profile tells it (LINE).
+	Language string
 }
 
 // ErrNoProfile means the messenger has no profile to give for this user (not

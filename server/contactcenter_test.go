@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -422,5 +423,123 @@ func TestScenarioRoundTrip(t *testing.T) {
 	}
 	if len(def.DefaultScenario.Blocks) < 6 || def.DefaultScenario.Start == "" {
 		t.Fatalf("template: %s", raw)
+	}
+}
+
+// TestSystemMessagesOnStartTransferAndLeave: the start of a conversation, a
+// transfer to an agent (CUSTOM, with the agent's name) or to a queue
+// (DEFAULT: the tenant's text), and an agent leaving a scenario's chat are
+// each told to the customer, in that order with what follows them.
+func TestSystemMessagesOnStartTransferAndLeave(t *testing.T) {
+	s, billing := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	in := []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeCustom, Text: ptr("Welcome, {customerName}.")},
+		{Event: client.SystemMessageEventTransferred, Mode: client.SystemMessageModeCustom, Text: ptr("Now with {agentName}.")},
+		{Event: client.SystemMessageEventAgentLeft, Mode: client.SystemMessageModeCustom, Text: ptr("{agentName} has left.")},
+	}
+	for _, e := range []client.SystemMessageEvent{client.SystemMessageEventQueued, client.SystemMessageEventPositionChanged,
+		client.SystemMessageEventEstimatedWait, client.SystemMessageEventAgentJoined, client.SystemMessageEventConversationClosed} {
+		in = append(in, client.SystemMessageInput{Event: e, Mode: client.SystemMessageModeDisabled})
+	}
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, in); err != nil {
+		t.Fatal(err)
+	}
+	// Nobody here has the skill VIP asks for: its conversation waits.
+	vip, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("VIP"), RequiredSkills: []client.SkillInput{{Name: "vip", Level: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 2, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 2, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+
+	s.deliver(t, telegramUpdate(1, 1, 8301, "hi"), s.secret)
+	if got := s.waitTexts(t, 8301, 1); got[0] != "Welcome, Nic Pottier." {
+		t.Fatalf("start: %q", got)
+	}
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.TransferConversation(ctx, ann.c, o.Conversation.Id, bob.id); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.waitTexts(t, 8301, 2); got[1] != "Now with agent bob." {
+		t.Fatalf("transfer to Bob: %q", got)
+	}
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventTransferred, Mode: client.SystemMessageModeDefault}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.TransferToService(ctx, bob.c, o.Conversation.Id, vip.CreateChatService.Id); err != nil {
+		t.Fatal(err)
+	}
+	tenantText := defaultTexts(t, s.admin)[client.SystemMessageEventTransferred].Text
+	if got := s.waitTexts(t, 8301, 3); got[2] != tenantText || tenantText == "" {
+		t.Fatalf("transfer to VIP: %q, want the tenant's text %q", got, tenantText)
+	}
+
+	// In a scenario's chat, the agent who closes it has left; then the
+	// scenario says goodbye.
+	if _, err := client.SaveScenario(ctx, s.admin, billing, scenarioInput(t, waitScenario(600))); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 8302, "hi again"), s.secret)
+	second := ann.offer(t)
+	if second.Conversation.Id == o.Conversation.Id {
+		t.Fatal("offered the VIP conversation instead of the new one")
+	}
+	if _, err := client.AcceptOffer(ctx, ann.c, second.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, second.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Welcome, Nic Pottier.", "agent ann has left.", "Bye."}
+	if got := s.waitTexts(t, 8302, 3); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("a scenario's chat the agent closed: %q, want %q", got, want)
+	}
+}
+
+// TestTransferBackKeepsHistoryAndPlace: a conversation an agent sends back
+// into its queue waits ahead of those that arrived after it (its place is
+// its first arrival), and the next agent gets it with its whole history.
+func TestTransferBackKeepsHistoryAndPlace(t *testing.T) {
+	s, billing := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 2, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 8401, "my first question"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SendMessage(ctx, ann.c, client.SendMessageInput{ConversationId: o.Conversation.Id, Text: ptr("Let me check.")}); err != nil {
+		t.Fatal(err)
+	}
+	// A later customer waits: Ann is at capacity.
+	s.deliver(t, telegramUpdate(2, 2, 8402, "a later question"), s.secret)
+	if _, err := client.SetAgentState(ctx, ann.c, client.AgentStateInput{State: client.UserStateNotReady, Reason: ptr("break")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.TransferToService(ctx, ann.c, o.Conversation.Id, billing); err != nil {
+		t.Fatal(err)
+	}
+	bob.ready(t)
+	next := bob.offer(t)
+	if next.Conversation.Id != o.Conversation.Id {
+		t.Fatalf("Bob was offered %s, want the conversation sent back (first to arrive) %s", next.Conversation.Id, o.Conversation.Id)
+	}
+	if _, err := client.AcceptOffer(ctx, bob.c, next.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, e := range s.conversation(t, bob.c, o.Conversation.Id).Messages.Edges {
+		texts = append(texts, e.Node.Text)
+	}
+	if len(texts) < 2 || texts[0] != "my first question" || !slices.Contains(texts, "Let me check.") {
+		t.Fatalf("Bob sees %q, want the whole history", texts)
 	}
 }

@@ -362,3 +362,167 @@ func TestDisconnectedAgentGoesOffline(t *testing.T) {
 	_, err = client.SetAgentState(ctx, s.agent, client.AgentStateInput{State: client.UserStateReady, Reason: ptr("coffee")})
 	wantCode(t, err, "BAD_USER_INPUT")
 }
+
+// TestOffersGoToWhoWaitedLongestAmongTheServicesAgents: of the READY agents
+// with the skills, the one served longest ago gets the next offer (not the
+// one READY first, nor the lowest ID); a service that names its agents is
+// offered to them only.
+func TestOffersGoToWhoWaitedLongestAmongTheServicesAgents(t *testing.T) {
+	s, billing := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 5, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 5, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	bob.ready(t)
+	accept := func(a *routedAgent, chat int64, update int, who string) string {
+		t.Helper()
+		s.deliver(t, telegramUpdate(update, update, chat, "hello"), s.secret)
+		o := a.offer(t)
+		if _, err := client.AcceptOffer(ctx, a.c, o.Offer.Id); err != nil {
+			t.Fatalf("%s accepting: %v", who, err)
+		}
+		return o.Conversation.Id
+	}
+	first := accept(ann, 9301, 1, "Ann, READY first")
+	// Ann was just served: Bob has waited longest, though Ann became READY
+	// first, has the lower ID and has room for four more.
+	second := accept(bob, 9302, 2, "Bob, waiting longest")
+	if ann.sees(t, s, second) {
+		t.Fatal("Ann sees the conversation offered to Bob")
+	}
+	// Now Ann has waited longest, but the service names only Bob.
+	if _, err := client.UpdateChatService(ctx, s.admin, billing, client.ChatServiceInput{AgentIds: []string{bob.id}}); err != nil {
+		t.Fatal(err)
+	}
+	third := accept(bob, 9303, 3, "Bob, the service's only agent")
+	// The service names nobody again: every agent with the skills serves it,
+	// and Ann, served before Bob, is next.
+	if _, err := client.UpdateChatService(ctx, s.admin, billing, client.ChatServiceInput{AgentIds: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	fourth := accept(ann, 9304, 4, "Ann, waiting longest again")
+	for _, id := range []string{first, second, third, fourth} {
+		c := s.conversation(t, s.admin, id)
+		if c.Assignee == nil || c.Queued {
+			t.Fatalf("conversation %s after its accept: %+v", id, c)
+		}
+	}
+}
+
+// offerFor waits until one of agents is offered conversation conv (ignoring
+// every other event) and returns that agent and the offer event.
+func offerFor(t *testing.T, conv string, agents ...*routedAgent) (*routedAgent, client.InboxEventsInboxEventsConversationEvent) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		for _, a := range agents {
+			select {
+			case r, ok := <-a.inbox:
+				if !ok {
+					t.Fatal("an inbox subscription ended")
+				}
+				ev := r.Data.InboxEvents
+				if ev.Kind == client.ConversationEventKindConversationOffered && ev.Conversation.Id == conv && ev.Offer != nil {
+					return a, ev
+				}
+			case <-timeout:
+				t.Fatalf("no agent was offered %s within 10s", conv)
+			default:
+			}
+		}
+		select {
+		case <-timeout:
+			t.Fatalf("no agent was offered %s within 10s", conv)
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// TestAcceptRacingRejectGivesTheConversationOnce: the offered agent accepts
+// and rejects at once; whichever the writer takes first decides, and when
+// the reject wins, the other agent is offered the conversation and accepts.
+// Each conversation ends with exactly one agent, the one whose accept won.
+func TestAcceptRacingRejectGivesTheConversationOnce(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 10, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 10, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	bob.ready(t)
+	rejectsWon := 0
+	for i := range 8 {
+		s.deliver(t, telegramUpdate(i+1, i+1, int64(9400+i), "hello"), s.secret)
+		list, err := client.ConversationList(ctx, s.admin, 1, nil, nil)
+		if err != nil || len(list.Conversations.Edges) == 0 {
+			t.Fatalf("conversations: %v", err)
+		}
+		conv := list.Conversations.Edges[0].Node.Id
+		first, o := offerFor(t, conv, ann, bob)
+		other := bob
+		if first == bob {
+			other = ann
+		}
+		var wg sync.WaitGroup
+		var accepted, rejected error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, accepted = client.AcceptOffer(ctx, first.c, o.Offer.Id) }()
+		go func() { defer wg.Done(); _, rejected = client.RejectOffer(ctx, first.c, o.Offer.Id) }()
+		wg.Wait()
+		winner := first
+		switch {
+		case accepted == nil && rejected != nil:
+			wantCode(t, rejected, "CONFLICT")
+		case rejected == nil && accepted != nil:
+			wantCode(t, accepted, "CONFLICT")
+			rejectsWon++
+			_, next := offerFor(t, conv, other)
+			if _, err := client.AcceptOffer(ctx, other.c, next.Offer.Id); err != nil {
+				t.Fatalf("round %d: the second agent's accept after the reject: %v", i, err)
+			}
+			winner = other
+		default:
+			t.Fatalf("round %d: accept %v, reject %v: exactly one must win", i, accepted, rejected)
+		}
+		c := s.conversation(t, s.admin, conv)
+		if c.Assignee == nil || c.Assignee.Id != winner.id || c.Queued {
+			t.Fatalf("round %d: conversation after the race: %+v, want it with %s only", i, c.Assignee, winner.id)
+		}
+		if loser := map[*routedAgent]*routedAgent{ann: bob, bob: ann}[winner]; loser.sees(t, s, conv) {
+			t.Fatalf("round %d: the agent who lost the race still sees the conversation", i)
+		}
+	}
+	t.Logf("%d of 8 rejects came first", rejectsWon)
+}
+
+// TestEveryQueueIsServed: two hundred and more conversations that no READY
+// agent can take (a skill nobody has) do not keep the router from offering
+// a conversation of another, lower priority queue to an agent who can.
+func TestEveryQueueIsServed(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	sales, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("Sales"), Priority: ptr(-1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SaveScenario(ctx, s.admin, sales.CreateChatService.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	const waiting = 201
+	for i := range waiting {
+		s.deliver(t, telegramUpdate(i+1, i+1, int64(20000+i), "billing question"), s.secret)
+	}
+	list, err := client.ConversationList(ctx, s.admin, 1, nil, nil)
+	if err != nil || len(list.Conversations.Edges) != 1 {
+		t.Fatalf("the newest conversation: %v", err)
+	}
+	moved := list.Conversations.Edges[0].Node.Id
+	if _, err := client.TransferToService(ctx, s.admin, moved, sales.CreateChatService.Id); err != nil {
+		t.Fatal(err)
+	}
+	// Ann has no billing skill: of all that wait, only the Sales one fits.
+	ann := subscribeRouted(t, s, s.agent, 1)
+	ann.ready(t)
+	if o := ann.offer(t); o.Conversation.Id != moved {
+		t.Fatalf("Ann was offered %s, want the Sales conversation %s", o.Conversation.Id, moved)
+	}
+}

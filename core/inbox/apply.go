@@ -106,7 +106,8 @@ func (s *Service) contactFor(ctx context.Context, c *ent.Client, acct *ent.Integ
 		chat = ev.SenderID
 	}
 	if ct := s.cache.contact(contactKey{acct.ID, ev.SenderID}); ct != nil &&
-		(ev.SenderName == "" || ev.SenderName == ct.DisplayName) && ct.ChatID == chat && !ct.Blocked {
+		(ev.SenderName == "" || ev.SenderName == ct.DisplayName) && (ev.SenderLanguage == "" || ct.Language != "") &&
+		ct.ChatID == chat && !ct.Blocked {
 		return ct, nil
 	}
 	ct, err := s.contactRow(ctx, c, acct, ev, chat)
@@ -126,6 +127,7 @@ func (s *Service) contactRow(ctx context.Context, c *ent.Client, acct *ent.Integ
 			SetProviderUserID(ev.SenderID).
 			SetChatID(chat).
 			SetDisplayName(ev.SenderName).
+			SetLanguage(ev.SenderLanguage).
 			Save(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("inbox: create contact: %w", err)
@@ -135,10 +137,16 @@ func (s *Service) contactRow(ctx context.Context, c *ent.Client, acct *ent.Integ
 	if err != nil {
 		return nil, fmt.Errorf("inbox: find contact: %w", err)
 	}
-	if (ev.SenderName != "" && ev.SenderName != ct.DisplayName) || ct.ChatID != chat || ct.Blocked {
+	// The messenger's language fills an unknown one; it never overrides one
+	// an agent set.
+	newLanguage := ev.SenderLanguage != "" && ct.Language == ""
+	if (ev.SenderName != "" && ev.SenderName != ct.DisplayName) || newLanguage || ct.ChatID != chat || ct.Blocked {
 		up := c.Contact.UpdateOne(ct).SetChatID(chat).SetBlocked(false)
 		if ev.SenderName != "" {
 			up.SetDisplayName(ev.SenderName)
+		}
+		if newLanguage {
+			up.SetLanguage(ev.SenderLanguage)
 		}
 		if ct, err = up.Save(ctx); err != nil {
 			return nil, fmt.Errorf("inbox: update contact: %w", err)

@@ -99,7 +99,11 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 				up.SetDisplayName(found.DisplayName)
 			}
 			up.SetAvatarURL(found.PictureURL)
+			if found.Language != "" && ct.Language == "" {
+				up.SetLanguage(found.Language)
+			}
 		}
+		s.cache.dropContact(key)
 		return up.Exec(ctx)
 	})
 	if err != nil && ctx.Err() == nil {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/store"
@@ -16,6 +18,7 @@ import (
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/predicate"
 	"github.com/switchboard/switchboard/ent/user"
 )
 
@@ -251,33 +254,44 @@ type candidate struct {
 
 // makeOffers offers queued conversations, highest priority and longest
 // waiting first, each to the READY agent of its service with the skills and
-// the capacity who has waited longest. It returns how many it made.
+// the capacity who has waited longest. It returns how many it made. Each
+// service's queue is read from its own head, and only in tenants with an
+// agent free to take one, so a queue nobody can serve (no agent has its
+// skills) never hides another tenant's or service's conversations behind it.
 func (s *Service) makeOffers(ctx context.Context, c *ent.Client, rec *recorder) (int, error) {
-	waiting, err := c.Conversation.Query().
-		Where(conversation.Queued(true), conversation.Routable(true), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil(),
-			conversation.StatusEQ(conversation.StatusOPEN), conversation.ServiceIDNotNil()).
-		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
-		Limit(routeBatch).All(ctx)
-	if err != nil || len(waiting) == 0 {
-		return 0, err
-	}
 	agents, err := s.readyAgents(ctx, c)
 	if err != nil || len(agents) == 0 {
 		return 0, err
 	}
-	services := map[int]*ent.ChatService{}
+	var tenants []int
+	for _, a := range agents {
+		if a.load < a.u.Capacity && !slices.Contains(tenants, a.u.TenantID) {
+			tenants = append(tenants, a.u.TenantID)
+		}
+	}
+	if len(tenants) == 0 {
+		return 0, nil
+	}
+	svcs, err := c.ChatService.Query().Where(chatservice.TenantIDIn(tenants...)).WithAgents().All(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("services: %w", err)
+	}
+	services := make(map[int]*ent.ChatService, len(svcs))
+	var waiting []*ent.Conversation
+	for _, svc := range svcs {
+		services[svc.ID] = svc
+		head, err := waitingIn(ctx, c, svc.ID, routeBatch)
+		if err != nil {
+			return 0, err
+		}
+		waiting = append(waiting, head...)
+	}
+	slices.SortFunc(waiting, func(x, y *ent.Conversation) int {
+		return cmp.Or(cmp.Compare(y.Priority, x.Priority), compareSince(x.QueuedAt, y.QueuedAt), cmp.Compare(x.ID, y.ID))
+	})
 	made := 0
 	for _, conv := range waiting {
 		svc := services[*conv.ServiceID]
-		if svc == nil {
-			if svc, err = c.ChatService.Query().Where(chatservice.ID(*conv.ServiceID)).WithAgents().Only(ctx); err != nil {
-				if ent.IsNotFound(err) {
-					continue
-				}
-				return made, fmt.Errorf("service: %w", err)
-			}
-			services[svc.ID] = svc
-		}
 		declined, err := c.Offer.Query().Where(offer.ConversationID(conv.ID),
 			offer.StatusIn(offer.StatusREJECTED, offer.StatusEXPIRED), offer.EndedAtGT(s.now().Add(-declineCooldown))).
 			Select(offer.FieldAgentID).Ints(ctx)
@@ -309,6 +323,21 @@ func (s *Service) makeOffers(ctx context.Context, c *ent.Client, rec *recorder) 
 		}
 	}
 	return made, nil
+}
+
+// waitingIn is the head of a service's queue: up to limit conversations
+// waiting to be offered, in offer order (the conversation_queue index).
+// Only the service's waiting rows are read, whatever the other queues hold.
+func waitingIn(ctx context.Context, c *ent.Client, serviceID, limit int) ([]*ent.Conversation, error) {
+	out, err := c.Conversation.Query().
+		Where(conversation.ServiceID(serviceID), inQueue(),
+			conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil(), conversation.StatusEQ(conversation.StatusOPEN)).
+		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
+		Limit(limit).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	return out, nil
 }
 
 // readyAgents loads the READY active agents with their load (open
@@ -524,14 +553,18 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 		if err != nil {
 			return err
 		}
-		if err := s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputConversationClosed}); err != nil {
+		if !running || before.AssigneeID == nil {
+			if err := s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputConversationClosed}); err != nil {
+				return err
+			}
+			return s.tell(ctx, c, rec, after, sysmsg.ConversationClosed, sysmsg.Vars{})
+		}
+		// The agent ended the chat: the customer hears so first, then the
+		// scenario goes on (a survey, a goodbye).
+		if err := s.tell(ctx, c, rec, after, sysmsg.AgentLeft, sysmsg.Vars{AgentName: s.userName(ctx, c, *before.AssigneeID)}); err != nil {
 			return err
 		}
-		if running && before.AssigneeID != nil {
-			// The agent ended the chat; the scenario goes on (a survey).
-			return s.tell(ctx, c, rec, after, sysmsg.AgentLeft, sysmsg.Vars{AgentName: s.userName(ctx, c, *before.AssigneeID)})
-		}
-		return s.tell(ctx, c, rec, after, sysmsg.ConversationClosed, sysmsg.Vars{})
+		return s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputConversationClosed})
 	case kind != ConversationAssigned:
 	case after.Queued && !before.Queued:
 		// Transferred to a service: it waits in that queue again.
@@ -541,8 +574,14 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 		return s.tellQueued(ctx, c, rec, after)
 	case after.AssigneeID == nil:
 	case before.Queued:
+		// Taken or assigned from the queue: as an accepted offer, the
+		// customer is told and a scenario waiting in Find Agent goes on.
 		s.positions.Forget(after.ID)
-		return s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
+		name := s.userName(ctx, c, *after.AssigneeID)
+		if err := s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: name}); err != nil {
+			return err
+		}
+		return s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputAgentFound, Agent: scenario.Agent{ID: fmt.Sprint(*after.AssigneeID), Name: name}})
 	case before.AssigneeID != nil && *before.AssigneeID != *after.AssigneeID:
 		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
 	}
@@ -584,4 +623,14 @@ func (s *Service) enqueue(ctx context.Context, c *ent.Client, rec *recorder, con
 	rec.entered = append(rec.entered, out)
 	s.kickRouter()
 	return out, nil
+}
+
+// inQueue matches the conversations waiting to be offered in the words of
+// the conversation_queue index's condition ("queued AND routable"): ent's
+// Queued(true) binds a value, which SQLite does not match against a partial
+// index's condition, and it would read the service's every conversation.
+func inQueue() predicate.Conversation {
+	return predicate.Conversation(func(s *sql.Selector) {
+		s.Where(sql.And(sql.ExprP(s.C(conversation.FieldQueued)), sql.ExprP(s.C(conversation.FieldRoutable))))
+	})
 }

@@ -163,7 +163,10 @@ func (s *Service) step(ctx context.Context, c *ent.Client, rec *recorder, conv *
 	st scenario.State, in scenario.Input) error {
 	env := scenario.Env{Now: s.now(), TimeZone: svc.TimeZone}
 	if ct, err := c.Contact.Get(ctx, conv.ContactID); err == nil {
-		env.Contact = scenario.Contact{Name: ct.DisplayName}
+		env.Contact = scenario.Contact{Name: ct.DisplayName, Language: ct.Language, Fields: ct.Fields}
+	}
+	if conv.AssigneeID != nil {
+		env.Agent = scenario.Agent{ID: fmt.Sprint(*conv.AssigneeID), Name: s.userName(ctx, c, *conv.AssigneeID)}
 	}
 	if conv.Queued {
 		if pos, waiting, err := s.queuePosition(ctx, c, conv); err == nil {

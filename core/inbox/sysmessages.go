@@ -76,8 +76,7 @@ func (s *Service) queuePosition(ctx context.Context, c *ent.Client, conv *ent.Co
 	if conv.ServiceID == nil || conv.QueuedAt == nil {
 		return 0, 0, nil
 	}
-	q := c.Conversation.Query().Where(conversation.ServiceID(*conv.ServiceID), conversation.Queued(true),
-		conversation.Routable(true), conversation.OfferedToIDIsNil())
+	q := c.Conversation.Query().Where(conversation.ServiceID(*conv.ServiceID), inQueue(), conversation.OfferedToIDIsNil())
 	waiting, err = q.Clone().Count(ctx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("inbox: queue length: %w", err)
@@ -166,27 +165,32 @@ func (s *Service) estimatedWait(ctx context.Context, c *ent.Client, conv *ent.Co
 // tellPositions tells the customers still waiting to be offered their new
 // place in the queue when it moved up, as often as the limiter allows.
 func (s *Service) tellPositions(ctx context.Context, c *ent.Client, rec *recorder) error {
-	waiting, err := c.Conversation.Query().
-		Where(conversation.Queued(true), conversation.Routable(true), conversation.OfferedToIDIsNil(), conversation.ServiceIDNotNil()).
-		Order(ent.Desc(conversation.FieldPriority), ent.Asc(conversation.FieldQueuedAt), ent.Asc(conversation.FieldID)).
-		Limit(1000).All(ctx)
+	svcs, err := c.ChatService.Query().IDs(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: queue positions: %w", err)
 	}
-	positions := map[int]int{}
-	for _, conv := range waiting {
-		positions[*conv.ServiceID]++
-		pos := positions[*conv.ServiceID]
-		if !s.positions.Allow(conv.ID, pos) {
-			continue
+	for _, svc := range svcs {
+		waiting, err := waitingIn(ctx, c, svc, positionsTold)
+		if err != nil {
+			return fmt.Errorf("inbox: queue positions: %w", err)
 		}
-		s.positions.Told(conv.ID, pos)
-		if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(ctx, c, conv, pos)}); err != nil {
-			return err
+		for i, conv := range waiting {
+			pos := i + 1
+			if !s.positions.Allow(conv.ID, pos) {
+				continue
+			}
+			s.positions.Told(conv.ID, pos)
+			if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(ctx, c, conv, pos)}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// positionsTold bounds the customers per queue told their new place in a
+// round; further back, a place changes too little to be worth a message.
+const positionsTold = 1000
 
 // tellIfClosed tells a customer who writes outside the service's opening
 // hours that it is closed (the conversation still waits in the queue).

@@ -56,6 +56,10 @@ type Env struct {
 	Now time.Time
 	// TimeZone is the service's IANA zone ("Europe/Berlin"); "" is UTC.
 	TimeZone string
+	// Agent is the agent who holds the conversation now, if any: a FIND_AGENT
+	// block reached while one does (an agent took or was assigned the
+	// conversation while the scenario talked) leaves by "found" at once.
+	Agent Agent
 	// Contact is the customer as the contact record knows them.
 	Contact Contact
 	// QueueLength is how many conversations wait in the service's queue.

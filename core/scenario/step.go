@@ -163,6 +163,12 @@ func (r *run) enter(id string) error {
 			if b.FindAgent == nil {
 				return missingParams(b)
 			}
+			if r.env.Agent.ID != "" {
+				// An agent took the conversation before the run got here.
+				r.st.Agent = r.env.Agent
+				exit = ExitFound
+				break
+			}
 			r.st.Waiting = WaitAgent
 			r.st.Deadline = r.env.Now.Add(time.Duration(b.FindAgent.TimeoutSeconds) * time.Second).UTC().Round(0)
 			r.actions = append(r.actions, FindAgent{Block: b.ID, Skills: b.FindAgent.Skills, Deadline: r.st.Deadline})

@@ -342,3 +342,24 @@ func TestStepIfBranches(t *testing.T) {
 		})
 	}
 }
+
+// TestStepFindAgentWhenAnAgentAlreadyHolds: an agent took the conversation
+// while the scenario was still collecting; reaching FIND_AGENT, the run
+// connects at once to that agent instead of queueing it again.
+func TestStepFindAgentWhenAnAgentAlreadyHolds(t *testing.T) {
+	s := mustParse(t, flow)
+	st, _, err := Step(s, State{}, start.in, baseEnv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := baseEnv()
+	env.Agent = ann
+	st, actions, err := Step(s, st, msg("12345"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Action{ConnectChat{Block: "chat", Agent: ann}}
+	if !reflect.DeepEqual(actions, want) || st.Waiting != WaitChatEnd || st.Agent != ann {
+		t.Fatalf("actions %#v, state %s; want %#v waiting for the chat's end with Ann", actions, mustJSON(t, st), want)
+	}
+}

@@ -33,6 +33,10 @@ const (
 	FieldAvatarURL = "avatar_url"
 	// FieldProfileCheckedAt holds the string denoting the profile_checked_at field in the database.
 	FieldProfileCheckedAt = "profile_checked_at"
+	// FieldLanguage holds the string denoting the language field in the database.
+	FieldLanguage = "language"
+	// FieldFields holds the string denoting the fields field in the database.
+	FieldFields = "fields"
 	// FieldBlocked holds the string denoting the blocked field in the database.
 	FieldBlocked = "blocked"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -78,6 +82,8 @@ var Columns = []string{
 	FieldDisplayName,
 	FieldAvatarURL,
 	FieldProfileCheckedAt,
+	FieldLanguage,
+	FieldFields,
 	FieldBlocked,
 }
 
@@ -113,6 +119,10 @@ var (
 	DefaultDisplayName string
 	// DefaultAvatarURL holds the default value on creation for the "avatar_url" field.
 	DefaultAvatarURL string
+	// DefaultLanguage holds the default value on creation for the "language" field.
+	DefaultLanguage string
+	// LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	LanguageValidator func(string) error
 	// DefaultBlocked holds the default value on creation for the "blocked" field.
 	DefaultBlocked bool
 )
@@ -168,6 +178,11 @@ func ByAvatarURL(opts ...sql.OrderTermOption) OrderOption {
 // ByProfileCheckedAt orders the results by the profile_checked_at field.
 func ByProfileCheckedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProfileCheckedAt, opts...).ToFunc()
+}
+
+// ByLanguage orders the results by the language field.
+func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
 }
 
 // ByBlocked orders the results by the blocked field.

@@ -100,6 +100,11 @@ func ProfileCheckedAt(v time.Time) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldProfileCheckedAt, v))
 }
 
+// Language applies equality check predicate on the "language" field. It's identical to LanguageEQ.
+func Language(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldLanguage, v))
+}
+
 // Blocked applies equality check predicate on the "blocked" field. It's identical to BlockedEQ.
 func Blocked(v bool) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldBlocked, v))
@@ -533,6 +538,81 @@ func ProfileCheckedAtIsNil() predicate.Contact {
 // ProfileCheckedAtNotNil applies the NotNil predicate on the "profile_checked_at" field.
 func ProfileCheckedAtNotNil() predicate.Contact {
 	return predicate.Contact(sql.FieldNotNull(FieldProfileCheckedAt))
+}
+
+// LanguageEQ applies the EQ predicate on the "language" field.
+func LanguageEQ(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEQ(FieldLanguage, v))
+}
+
+// LanguageNEQ applies the NEQ predicate on the "language" field.
+func LanguageNEQ(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldNEQ(FieldLanguage, v))
+}
+
+// LanguageIn applies the In predicate on the "language" field.
+func LanguageIn(vs ...string) predicate.Contact {
+	return predicate.Contact(sql.FieldIn(FieldLanguage, vs...))
+}
+
+// LanguageNotIn applies the NotIn predicate on the "language" field.
+func LanguageNotIn(vs ...string) predicate.Contact {
+	return predicate.Contact(sql.FieldNotIn(FieldLanguage, vs...))
+}
+
+// LanguageGT applies the GT predicate on the "language" field.
+func LanguageGT(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldGT(FieldLanguage, v))
+}
+
+// LanguageGTE applies the GTE predicate on the "language" field.
+func LanguageGTE(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldGTE(FieldLanguage, v))
+}
+
+// LanguageLT applies the LT predicate on the "language" field.
+func LanguageLT(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldLT(FieldLanguage, v))
+}
+
+// LanguageLTE applies the LTE predicate on the "language" field.
+func LanguageLTE(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldLTE(FieldLanguage, v))
+}
+
+// LanguageContains applies the Contains predicate on the "language" field.
+func LanguageContains(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldContains(FieldLanguage, v))
+}
+
+// LanguageHasPrefix applies the HasPrefix predicate on the "language" field.
+func LanguageHasPrefix(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldHasPrefix(FieldLanguage, v))
+}
+
+// LanguageHasSuffix applies the HasSuffix predicate on the "language" field.
+func LanguageHasSuffix(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldHasSuffix(FieldLanguage, v))
+}
+
+// LanguageEqualFold applies the EqualFold predicate on the "language" field.
+func LanguageEqualFold(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldEqualFold(FieldLanguage, v))
+}
+
+// LanguageContainsFold applies the ContainsFold predicate on the "language" field.
+func LanguageContainsFold(v string) predicate.Contact {
+	return predicate.Contact(sql.FieldContainsFold(FieldLanguage, v))
+}
+
+// FieldsIsNil applies the IsNil predicate on the "fields" field.
+func FieldsIsNil() predicate.Contact {
+	return predicate.Contact(sql.FieldIsNull(FieldFields))
+}
+
+// FieldsNotNil applies the NotNil predicate on the "fields" field.
+func FieldsNotNil() predicate.Contact {
+	return predicate.Contact(sql.FieldNotNull(FieldFields))
 }
 
 // BlockedEQ applies the EQ predicate on the "blocked" field.

@@ -94,6 +94,8 @@ var (
 		{Name: "display_name", Type: field.TypeString, Default: ""},
 		{Name: "avatar_url", Type: field.TypeString, Default: ""},
 		{Name: "profile_checked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "language", Type: field.TypeString, Size: 35, Default: ""},
+		{Name: "fields", Type: field.TypeJSON, Nullable: true},
 		{Name: "blocked", Type: field.TypeBool, Default: false},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
@@ -106,13 +108,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_tenants_tenant",
-				Columns:    []*schema.Column{ContactsColumns[9]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "contacts_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ContactsColumns[10]},
+				Columns:    []*schema.Column{ContactsColumns[12]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -121,7 +123,7 @@ var (
 			{
 				Name:    "contact_integration_account_id_provider_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[10], ContactsColumns[3]},
+				Columns: []*schema.Column{ContactsColumns[12], ContactsColumns[3]},
 			},
 		},
 	}
@@ -244,7 +246,7 @@ var (
 			{
 				Name:    "conversation_queue",
 				Unique:  false,
-				Columns: []*schema.Column{ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
+				Columns: []*schema.Column{ConversationsColumns[24], ConversationsColumns[9], ConversationsColumns[8], ConversationsColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					DescColumns: map[string]bool{
 						ConversationsColumns[9].Name: true,

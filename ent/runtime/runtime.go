@@ -160,8 +160,14 @@ func init() {
 	contactDescAvatarURL := contactFields[4].Descriptor()
 	// contact.DefaultAvatarURL holds the default value on creation for the avatar_url field.
 	contact.DefaultAvatarURL = contactDescAvatarURL.Default.(string)
+	// contactDescLanguage is the schema descriptor for language field.
+	contactDescLanguage := contactFields[6].Descriptor()
+	// contact.DefaultLanguage holds the default value on creation for the language field.
+	contact.DefaultLanguage = contactDescLanguage.Default.(string)
+	// contact.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
+	contact.LanguageValidator = contactDescLanguage.Validators[0].(func(string) error)
 	// contactDescBlocked is the schema descriptor for blocked field.
-	contactDescBlocked := contactFields[6].Descriptor()
+	contactDescBlocked := contactFields[8].Descriptor()
 	// contact.DefaultBlocked holds the default value on creation for the blocked field.
 	contact.DefaultBlocked = contactDescBlocked.Default.(bool)
 	conversationMixin := schema.Conversation{}.Mixin()

@@ -36,6 +36,13 @@ func (Contact) Fields() []ent.Field {
 		// ProfileCheckedAt is when the messenger was last asked for the
 		// customer's name and picture; they are asked again a day later.
 		field.Time("profile_checked_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
+		// Language is the customer's language as their messenger reports it
+		// (an IETF tag such as "de" or "pt-BR"), or as an agent set it;
+		// scenarios branch on it (CONTACT_FIELD "language").
+		field.String("language").Default("").MaxLen(35).Annotations(entgql.Skip(entgql.SkipWhereInput)),
+		// Fields are the customer's custom fields (tier, customer number), set
+		// by agents and integrations with updateContact; scenarios branch on them.
+		field.JSON("fields", map[string]string{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Blocked is set when the customer blocked the bot or unsubscribed.
 		field.Bool("blocked").Default(false),
 	}

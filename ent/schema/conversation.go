@@ -117,13 +117,14 @@ func (Conversation) Indexes() []ent.Index {
 		// Scenario runs with a timeout due.
 		index.Fields("scenario_wake_at").StorageKey("conversation_scenario_wake").
 			Annotations(entsql.IndexWhere("scenario_wake_at IS NOT NULL")),
-		// An agent's offered conversations (few at a time).
+		// Customers whose inactivity warning or close is due.
 		index.Fields("customer_idle_at").StorageKey("conversation_customer_idle").
 			Annotations(entsql.IndexWhere("customer_idle_at IS NOT NULL")),
+		// An agent's offered conversations (few at a time).
 		index.Fields("offered_to_id").StorageKey("conversation_offered").
 			Annotations(entsql.IndexWhere("offered_to_id IS NOT NULL")),
-		// The queues: conversations waiting for an agent, in offer order.
-		index.Fields("priority", "queued_at", "id").StorageKey("conversation_queue").
+		// Each service's queue: conversations waiting for an agent, in offer order.
+		index.Fields("service_id", "priority", "queued_at", "id").StorageKey("conversation_queue").
 			Annotations(entsql.IndexWhere("queued AND routable"), entsql.DescColumns("priority")),
 		// Everything waiting (in a scenario too), in the same order, for the
 		// supervisors' live queue.

@@ -142,6 +142,18 @@ type CollectBlockInput struct {
 	MaxAttempts *int    `json:"maxAttempts,omitempty"`
 }
 
+// A custom field of a contact.
+type ContactField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// A custom field to set.
+type ContactFieldInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
 type ConversationEvent struct {
 	// Increases within the tenant; pass it as after to resume.
 	Cursor       string                `json:"cursor"`
@@ -386,7 +398,7 @@ type ScenarioBranchInput struct {
 	Conditions []*ScenarioConditionInput `json:"conditions"`
 }
 
-// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name; contacts carry no other fields yet) and
+// One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name, language or a custom field set by updateContact) and
 // VARIABLE (field: a COLLECT variable) take CONTAINS, EQUALS, MATCHES, EMPTY with value and ignoreCase;
 // TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone;
 // QUEUE_LENGTH (conversations) and ESTIMATED_WAIT (seconds) take EQUALS, LESS_THAN, AT_MOST, GREATER_THAN,
@@ -588,6 +600,16 @@ type TwitterSettingsInput struct {
 	AccessToken *string `json:"accessToken,omitempty"`
 	// Required.
 	AccessTokenSecret *string `json:"accessTokenSecret,omitempty"`
+}
+
+// What updateContact changes; a field left out stays as it is.
+type UpdateContactInput struct {
+	// An IETF language tag such as de or pt-BR; empty clears it. While it is unknown, the
+	// language the messenger reports (Telegram, Viber, LINE, the custom messenger) fills it.
+	Language *string `json:"language,omitempty"`
+	// Replaces the custom fields (at most 50). A name starts with a letter and holds letters,
+	// digits, _, . or -; name and language are built in. A field with an empty value is left out.
+	Fields []*ContactFieldInput `json:"fields,omitempty"`
 }
 
 type UpdateIntegrationAccountInput struct {

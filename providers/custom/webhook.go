@@ -71,8 +71,9 @@ type wireEvent struct {
 }
 
 type wireSender struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
 }
 
 type wireMessage struct {
@@ -232,11 +233,12 @@ func (w *wireEvent) event(at string) (providers.Event, error) {
 		return providers.Event{}, providers.Parsef("%s.sender.id is required", at)
 	}
 	ev := providers.Event{
-		Kind:       kind,
-		DedupKey:   DedupPrefix + w.ID,
-		SenderID:   w.Sender.ID,
-		SenderName: w.Sender.Name,
-		Timestamp:  ts.UTC(),
+		Kind:           kind,
+		DedupKey:       DedupPrefix + w.ID,
+		SenderID:       w.Sender.ID,
+		SenderName:     w.Sender.Name,
+		SenderLanguage: providers.LanguageTag(w.Sender.Language),
+		Timestamp:      ts.UTC(),
 	}
 	switch kind {
 	case providers.EventMessage, providers.EventEdited, providers.EventPostback:

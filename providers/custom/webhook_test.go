@@ -28,7 +28,7 @@ func TestParseWebhook(t *testing.T) {
 	}{
 		{"message_text.json", []providers.Event{{
 			Kind: providers.EventMessage, DedupKey: "evt:evt_1001", MessageID: "m-1001",
-			SenderID: "user-42", SenderName: "Ada Lovelace", Timestamp: ts("2026-05-01T11:59:30Z"),
+			SenderID: "user-42", SenderName: "Ada Lovelace", SenderLanguage: "en-GB", Timestamp: ts("2026-05-01T11:59:30Z"),
 			Text: "Hello, is my order on its way? Привет 👋",
 		}}},
 		{"message_attachments.json", []providers.Event{{

@@ -69,5 +69,5 @@ func (p Provider) FetchProfile(ctx context.Context, env providers.Env, acct prov
 	if err != nil {
 		return providers.Profile{}, err
 	}
-	return providers.Profile{DisplayName: pr.DisplayName, PictureURL: pr.PictureURL}, nil
+	return providers.Profile{DisplayName: pr.DisplayName, PictureURL: pr.PictureURL, Language: providers.LanguageTag(pr.Language)}, nil
 }

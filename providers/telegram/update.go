@@ -18,6 +18,8 @@ type user struct {
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name"`
 	Username  string `json:"username"`
+	// LanguageCode is the IETF tag of the user's app language, when known.
+	LanguageCode string `json:"language_code"`
 }
 
 type chat struct {

@@ -214,6 +214,7 @@ func setSender(ev *providers.Event, u *user) {
 		name = u.Username
 	}
 	ev.SenderName = name
+	ev.SenderLanguage = providers.LanguageTag(u.LanguageCode)
 }
 
 // setContent fills text, media, location and contact from a message.

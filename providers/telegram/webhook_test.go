@@ -108,7 +108,7 @@ func TestParseWebhook(t *testing.T) {
 	}{
 		{"text.json", []providers.Event{nic(providers.Event{
 			Kind: providers.EventMessage, DedupKey: "update:174114370", MessageID: "3527065:41",
-			Timestamp: time.Date(2016, 1, 30, 1, 57, 9, 0, time.UTC), Text: "Hello World",
+			Timestamp: time.Date(2016, 1, 30, 1, 57, 9, 0, time.UTC), Text: "Hello World", SenderLanguage: "en",
 		})}},
 		{"photo_caption.json", []providers.Event{nic(providers.Event{
 			Kind: providers.EventMessage, DedupKey: "update:900946525", MessageID: "3527065:85",
@@ -137,7 +137,7 @@ func TestParseWebhook(t *testing.T) {
 		})}},
 		{"video.json", []providers.Event{{
 			Kind: providers.EventMessage, DedupKey: "update:494890297", MessageID: "86815320:2",
-			SenderID: "86815320", SenderName: "Ирина Киселёва", ChatID: "86815320",
+			SenderID: "86815320", SenderName: "Ирина Киселёва", SenderLanguage: "en", ChatID: "86815320",
 			Timestamp: time.Unix(1680375312, 0).UTC(),
 			Attachments: []providers.Attachment{{
 				Type: providers.AttachmentVideo, FileID: "BAACAgIAAxkBAAMCZCh-D8QVRB7fOwjAjzmb0mSkLIkAAnopAAIgQEBJ8HF86bDwCy8vBA",
@@ -202,23 +202,23 @@ func TestParseWebhook(t *testing.T) {
 		{"edited_message.json", []providers.Event{{
 			Kind: providers.EventEdited, DedupKey: "update:633291230",
 			MessageID: "714862471:121:edit:1709661075", RefMessageIDs: []string{"714862471:121"},
-			SenderID: "714862471", SenderName: "Chris", ChatID: "714862471",
+			SenderID: "714862471", SenderName: "Chris", SenderLanguage: "en", ChatID: "714862471",
 			Timestamp: time.Unix(1709661075, 0).UTC(), Text: "I meant Tuesday",
 		}}},
 		{"callback_query.json", []providers.Event{{
 			Kind: providers.EventPostback, DedupKey: "update:633291231",
 			MessageID: "cb:3070295286512783523", RefMessageIDs: []string{"714862471:122"},
-			SenderID: "714862471", SenderName: "Chris", ChatID: "714862471",
+			SenderID: "714862471", SenderName: "Chris", SenderLanguage: "en", ChatID: "714862471",
 			Timestamp: received, Payload: "day:tue", Text: "day:tue",
 		}}},
 		{"my_chat_member_kicked.json", []providers.Event{{
 			Kind: providers.EventUnsubscribe, DedupKey: "update:633291232",
-			SenderID: "5342492667", SenderName: "Nelson II", ChatID: "5342492667",
+			SenderID: "5342492667", SenderName: "Nelson II", SenderLanguage: "en", ChatID: "5342492667",
 			Timestamp: time.Unix(1737277000, 0).UTC(),
 		}}},
 		{"my_chat_member_member.json", []providers.Event{{
 			Kind: providers.EventSubscribed, DedupKey: "update:633291233",
-			SenderID: "5342492667", SenderName: "Nelson II", ChatID: "5342492667",
+			SenderID: "5342492667", SenderName: "Nelson II", SenderLanguage: "en", ChatID: "5342492667",
 			Timestamp: time.Unix(1737277338, 0).UTC(),
 		}}},
 		{"my_chat_member_promoted.json", nil},

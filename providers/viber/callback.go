@@ -25,9 +25,10 @@ type callback struct {
 }
 
 type user struct {
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Avatar string `json:"avatar"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Avatar   string `json:"avatar"`
+	Language string `json:"language"`
 }
 
 type message struct {

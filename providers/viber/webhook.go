@@ -141,6 +141,7 @@ func messageEvent(c *callback, tok string, at time.Time) (*providers.Event, erro
 		Timestamp:  at,
 		Text:       m.Text,
 	}
+	ev.SenderLanguage = providers.LanguageTag(c.Sender.Language)
 	media := func(t providers.AttachmentType) error {
 		if m.Media == "" {
 			if m.Text != "" {
@@ -240,11 +241,12 @@ func subscribedEvent(c *callback, u *user, tok string, at time.Time) (*providers
 		return nil, providers.Parsef("%s callback without user.id", c.Event)
 	}
 	return &providers.Event{
-		Kind:       providers.EventSubscribed,
-		DedupKey:   dedupKey(c, tok, u.ID),
-		SenderID:   u.ID,
-		SenderName: strings.TrimSpace(u.Name),
-		Timestamp:  at,
+		Kind:           providers.EventSubscribed,
+		DedupKey:       dedupKey(c, tok, u.ID),
+		SenderID:       u.ID,
+		SenderName:     strings.TrimSpace(u.Name),
+		SenderLanguage: providers.LanguageTag(u.Language),
+		Timestamp:      at,
 	}, nil
 }
 

@@ -156,10 +156,11 @@ func TestParseWebhook(t *testing.T) {
 	}{
 		{"text.json", []providers.Event{{
 			Kind: providers.EventMessage, DedupKey: "message:4912661846655238145", MessageID: "4912661846655238145",
-			SenderID: "01234567890A=", SenderName: "John McClane", Timestamp: john, Text: "a message to the service",
+			SenderID: "01234567890A=", SenderName: "John McClane", SenderLanguage: "en", Timestamp: john, Text: "a message to the service",
 		}}},
 		{"picture.json", []providers.Event{func() providers.Event {
 			ev := msg("4987381189870374000", 1481142112807)
+			ev.SenderLanguage = "en"
 			ev.Text = "my receipt"
 			ev.Attachments = []providers.Attachment{{
 				Type: providers.AttachmentImage, MimeType: "image/jpeg", FileName: "IMG_2045.jpg", Size: 182934,
@@ -169,6 +170,7 @@ func TestParseWebhook(t *testing.T) {
 		}()}},
 		{"video.json", []providers.Event{func() providers.Event {
 			ev := msg("4987381189870374001", 1481142113807)
+			ev.SenderLanguage = "en"
 			ev.Attachments = []providers.Attachment{{
 				Type: providers.AttachmentVideo, Size: 10358247,
 				URL: "https://dl-media.viber.com/5/share/2/long/vibes/video/0x0/1c2d/8f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e.mp4",
@@ -177,6 +179,7 @@ func TestParseWebhook(t *testing.T) {
 		}()}},
 		{"file.json", []providers.Event{func() providers.Event {
 			ev := msg("4987381189870374002", 1481142114807)
+			ev.SenderLanguage = "en"
 			ev.Attachments = []providers.Attachment{{
 				Type: providers.AttachmentFile, MimeType: "application/pdf", FileName: "Invoice March.pdf", Size: 48211,
 				URL: "https://dl-media.viber.com/5/share/2/long/vibes/file/0x0/7a8b/3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a.pdf",
@@ -218,7 +221,7 @@ func TestParseWebhook(t *testing.T) {
 		}}},
 		{"subscribed.json", []providers.Event{{
 			Kind: providers.EventSubscribed, DedupKey: "subscribed:4912661846655238145",
-			SenderID: "01234567890A=", SenderName: "John McClane", Timestamp: john,
+			SenderID: "01234567890A=", SenderName: "John McClane", SenderLanguage: "en", Timestamp: john,
 		}}},
 		{"unsubscribed.json", []providers.Event{{
 			Kind: providers.EventUnsubscribe, DedupKey: "unsubscribed:4912661846655238145",
@@ -226,7 +229,7 @@ func TestParseWebhook(t *testing.T) {
 		}}},
 		{"conversation_started_subscribed.json", []providers.Event{{
 			Kind: providers.EventSubscribed, DedupKey: "conversation_started:5466358343372472277",
-			SenderID: "3SQNc4FPUQmysaM/AQEhXg==", SenderName: "Jane Doe", Timestamp: time.UnixMilli(1595339165214).UTC(),
+			SenderID: "3SQNc4FPUQmysaM/AQEhXg==", SenderName: "Jane Doe", SenderLanguage: "en-CA", Timestamp: time.UnixMilli(1595339165214).UTC(),
 		}}},
 		// Opening the chat without subscribing lets the bot send one welcome
 		// message, not message the user: nothing to record.

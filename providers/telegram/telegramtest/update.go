@@ -20,6 +20,8 @@ type Sender struct {
 	FirstName string
 	LastName  string
 	Username  string
+	// LanguageCode is the user's app language ("de"), sent when not empty.
+	LanguageCode string
 }
 
 // updateUser is the User object of an update's sender.
@@ -29,6 +31,8 @@ type updateUser struct {
 	FirstName string `json:"first_name"`
 	LastName  string `json:"last_name,omitempty"`
 	Username  string `json:"username,omitempty"`
+	// LanguageCode is the IETF tag of the user's app language.
+	LanguageCode string `json:"language_code,omitempty"`
 }
 
 // privateChat is the Chat object of a private chat, which names the user.
@@ -58,7 +62,7 @@ type textUpdate struct {
 func TextUpdate(updateID, messageID int64, from Sender, text string, at time.Time) []byte {
 	b, err := json.Marshal(textUpdate{UpdateID: updateID, Message: textMessage{
 		MessageID: messageID,
-		From:      updateUser{ID: from.ID, FirstName: from.FirstName, LastName: from.LastName, Username: from.Username},
+		From:      updateUser{ID: from.ID, FirstName: from.FirstName, LastName: from.LastName, Username: from.Username, LanguageCode: from.LanguageCode},
 		Chat:      privateChat{ID: from.ID, FirstName: from.FirstName, LastName: from.LastName, Username: from.Username, Type: "private"},
 		Date:      at.Unix(),
 		Text:      text,
