@@ -543,3 +543,70 @@ func TestTransferBackKeepsHistoryAndPlace(t *testing.T) {
 		t.Fatalf("Bob sees %q, want the whole history", texts)
 	}
 }
+
+// TestPositionUpdatesAreRateLimited: a waiting customer hears of a new place
+// at most once per interval (30 seconds by default), except reaching the
+// front, which is told at once.
+func TestPositionUpdatesAreRateLimited(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("Number {position}.")},
+		{Event: client.SystemMessageEventEstimatedWait, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventAgentJoined, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventConversationClosed, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventPositionChanged, Mode: client.SystemMessageModeCustom, Text: ptr("Now {position}.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	for i := range 4 {
+		chat := int64(9601 + i)
+		s.deliver(t, telegramUpdate(i+1, i+1, chat, "hello"), s.secret)
+		if got := s.waitTexts(t, chat, 1); got[0] != fmt.Sprintf("Number %d.", i+1) {
+			t.Fatalf("customer %d: %q", i+1, got)
+		}
+	}
+	// The first is offered: the second reaches the front (told), the third
+	// and fourth move up within seconds of hearing their place (not told).
+	ann.ready(t)
+	o := ann.offer(t)
+	if got := s.waitTexts(t, 9602, 2); got[1] != "Now 1." {
+		t.Fatalf("the second customer: %q", got)
+	}
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	// The second is offered: the third reaches the front; the fourth, now
+	// second, is still within the interval.
+	ann.offer(t)
+	if got := s.waitTexts(t, 9603, 2); len(got) != 2 || got[1] != "Now 1." {
+		t.Fatalf("the third customer: %q", got)
+	}
+	// What the fourth was sent is stored with what the third was sent, in
+	// the same round: the fourth's conversation shows no second message.
+	list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range list.Conversations.Edges {
+		if e.Node.Contact.ProviderUserID != "9604" {
+			continue
+		}
+		var out []string
+		for _, m := range s.conversation(t, s.admin, e.Node.Id).Messages.Edges {
+			if m.Node.Direction == client.MessageDirectionOutbound {
+				out = append(out, m.Node.Text)
+			}
+		}
+		if len(out) != 1 || out[0] != "Number 4." {
+			t.Fatalf("the fourth customer was sent %q; a place every few seconds is too many", out)
+		}
+		return
+	}
+	t.Fatal("the fourth customer's conversation is missing")
+}

@@ -526,3 +526,43 @@ func TestEveryQueueIsServed(t *testing.T) {
 		t.Fatalf("Ann was offered %s, want the Sales conversation %s", o.Conversation.Id, moved)
 	}
 }
+
+// TestAgentStartedConversationStaysWithTheAgent: a conversation an agent
+// starts with a customer of a service's account is the agent's own: it does
+// not enter the queue, not even when the customer answers, and no other
+// READY agent is offered it.
+func TestAgentStartedConversationStaysWithTheAgent(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 2, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 2, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 9501, "hello"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	contact := s.conversation(t, s.admin, o.Conversation.Id).Contact.Id
+	started, err := client.StartConversation(ctx, ann.c, contact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := started.StartConversation.Id
+	bob.ready(t)
+	// The customer's answer lands in the conversation Ann started.
+	s.deliver(t, telegramUpdate(2, 2, 9501, "thanks for writing"), s.secret)
+	eventually(t, "the answer in Ann's conversation", func() bool {
+		ms := s.conversation(t, ann.c, id).Messages.Edges
+		return len(ms) > 0 && ms[len(ms)-1].Node.Text == "thanks for writing"
+	})
+	c := s.conversation(t, s.admin, id)
+	if c.Queued || c.Assignee == nil || c.Assignee.Id != ann.id {
+		t.Fatalf("the conversation Ann started: queued %v, assignee %+v", c.Queued, c.Assignee)
+	}
+	if bob.sees(t, s, id) {
+		t.Fatal("Bob sees the conversation Ann started")
+	}
+}
