@@ -10353,6 +10353,145 @@ func (v *MessageWhereInput) GetHasSender() *bool { return v.HasSender }
 // GetHasSenderWith returns MessageWhereInput.HasSenderWith, and is useful for accessing the field via an interface.
 func (v *MessageWhereInput) GetHasSenderWith() []UserWhereInput { return v.HasSenderWith }
 
+// MyOffersMyOffersOffer includes the requested fields of the GraphQL type Offer.
+type MyOffersMyOffersOffer struct {
+	OfferFields  `json:"-"`
+	Conversation MyOffersMyOffersOfferConversation `json:"conversation"`
+}
+
+// GetConversation returns MyOffersMyOffersOffer.Conversation, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetConversation() MyOffersMyOffersOfferConversation {
+	return v.Conversation
+}
+
+// GetId returns MyOffersMyOffersOffer.Id, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetId() string { return v.OfferFields.Id }
+
+// GetStatus returns MyOffersMyOffersOffer.Status, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetStatus() OfferStatus { return v.OfferFields.Status }
+
+// GetCreatedAt returns MyOffersMyOffersOffer.CreatedAt, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetCreatedAt() time.Time { return v.OfferFields.CreatedAt }
+
+// GetExpiresAt returns MyOffersMyOffersOffer.ExpiresAt, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetExpiresAt() time.Time { return v.OfferFields.ExpiresAt }
+
+// GetEndedAt returns MyOffersMyOffersOffer.EndedAt, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOffer) GetEndedAt() *time.Time { return v.OfferFields.EndedAt }
+
+func (v *MyOffersMyOffersOffer) UnmarshalJSON(b []byte) error {
+
+	if string(b) == "null" {
+		return nil
+	}
+
+	var firstPass struct {
+		*MyOffersMyOffersOffer
+		graphql.NoUnmarshalJSON
+	}
+	firstPass.MyOffersMyOffersOffer = v
+
+	err := json.Unmarshal(b, &firstPass)
+	if err != nil {
+		return err
+	}
+
+	err = json.Unmarshal(
+		b, &v.OfferFields)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+type __premarshalMyOffersMyOffersOffer struct {
+	Conversation MyOffersMyOffersOfferConversation `json:"conversation"`
+
+	Id string `json:"id"`
+
+	Status OfferStatus `json:"status"`
+
+	CreatedAt time.Time `json:"createdAt"`
+
+	ExpiresAt time.Time `json:"expiresAt"`
+
+	EndedAt *time.Time `json:"endedAt"`
+}
+
+func (v *MyOffersMyOffersOffer) MarshalJSON() ([]byte, error) {
+	premarshaled, err := v.__premarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(premarshaled)
+}
+
+func (v *MyOffersMyOffersOffer) __premarshalJSON() (*__premarshalMyOffersMyOffersOffer, error) {
+	var retval __premarshalMyOffersMyOffersOffer
+
+	retval.Conversation = v.Conversation
+	retval.Id = v.OfferFields.Id
+	retval.Status = v.OfferFields.Status
+	retval.CreatedAt = v.OfferFields.CreatedAt
+	retval.ExpiresAt = v.OfferFields.ExpiresAt
+	retval.EndedAt = v.OfferFields.EndedAt
+	return &retval, nil
+}
+
+// MyOffersMyOffersOfferConversation includes the requested fields of the GraphQL type Conversation.
+type MyOffersMyOffersOfferConversation struct {
+	Id      string                                               `json:"id"`
+	Contact MyOffersMyOffersOfferConversationContact             `json:"contact"`
+	Service *MyOffersMyOffersOfferConversationServiceChatService `json:"service"`
+}
+
+// GetId returns MyOffersMyOffersOfferConversation.Id, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversation) GetId() string { return v.Id }
+
+// GetContact returns MyOffersMyOffersOfferConversation.Contact, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversation) GetContact() MyOffersMyOffersOfferConversationContact {
+	return v.Contact
+}
+
+// GetService returns MyOffersMyOffersOfferConversation.Service, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversation) GetService() *MyOffersMyOffersOfferConversationServiceChatService {
+	return v.Service
+}
+
+// MyOffersMyOffersOfferConversationContact includes the requested fields of the GraphQL type Contact.
+type MyOffersMyOffersOfferConversationContact struct {
+	Id          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+// GetId returns MyOffersMyOffersOfferConversationContact.Id, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversationContact) GetId() string { return v.Id }
+
+// GetDisplayName returns MyOffersMyOffersOfferConversationContact.DisplayName, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversationContact) GetDisplayName() string { return v.DisplayName }
+
+// MyOffersMyOffersOfferConversationServiceChatService includes the requested fields of the GraphQL type ChatService.
+type MyOffersMyOffersOfferConversationServiceChatService struct {
+	Id   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GetId returns MyOffersMyOffersOfferConversationServiceChatService.Id, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversationServiceChatService) GetId() string { return v.Id }
+
+// GetName returns MyOffersMyOffersOfferConversationServiceChatService.Name, and is useful for accessing the field via an interface.
+func (v *MyOffersMyOffersOfferConversationServiceChatService) GetName() string { return v.Name }
+
+// MyOffersResponse is returned by MyOffers on success.
+type MyOffersResponse struct {
+	// The viewer's pending offers, soonest to expire first: what an agent's desk shows after
+	// a reload or reconnect (new ones arrive as CONVERSATION_OFFERED inbox events).
+	MyOffers []MyOffersMyOffersOffer `json:"myOffers"`
+}
+
+// GetMyOffers returns MyOffersResponse.MyOffers, and is useful for accessing the field via an interface.
+func (v *MyOffersResponse) GetMyOffers() []MyOffersMyOffersOffer { return v.MyOffers }
+
 type NexmoAuthentication string
 
 const (
@@ -18879,6 +19018,55 @@ func Me(
 	}
 
 	data_ = &MeResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by MyOffers.
+const MyOffers_Operation = `
+query MyOffers {
+	myOffers {
+		... OfferFields
+		conversation {
+			id
+			contact {
+				id
+				displayName
+			}
+			service {
+				id
+				name
+			}
+		}
+	}
+}
+fragment OfferFields on Offer {
+	id
+	status
+	createdAt
+	expiresAt
+	endedAt
+}
+`
+
+// The viewer's pending offers with their conversations, soonest to expire first.
+func MyOffers(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *MyOffersResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "MyOffers",
+		Query:  MyOffers_Operation,
+	}
+
+	data_ = &MyOffersResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +30,21 @@ import (
 
 // confirmationCode is the custom messenger's shared secret in the browser test.
 const confirmationCode = "console-e2e-shared-secret-0123"
+
+// photo is the customer's picture (a 64×32 PNG) in the browser test.
+var photo = func() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 32))
+	for x := range 64 {
+		for y := range 32 {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 8), 160, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
 
 // TestConsoleInABrowser drives the console in headless Chromium (Playwright,
 // console/e2e/run.mjs) against a running server and a fake custom messenger:
@@ -54,6 +73,19 @@ func TestConsoleInABrowser(t *testing.T) {
 
 	fake := customtest.NewServer(confirmationCode)
 	t.Cleanup(fake.Close)
+	// The messenger's media host: the custom messenger's attachments are
+	// https URLs, so it speaks TLS, and this process trusts its certificate
+	// as a system root (read once, at the first TLS handshake, which is later).
+	photos := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(photo)
+	}))
+	t.Cleanup(photos.Close)
+	roots := filepath.Join(t.TempDir(), "photos.pem")
+	if err := os.WriteFile(roots, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: photos.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SSL_CERT_FILE", roots)
 
 	cfg := server.Defaults()
 	cfg.DataDir = t.TempDir()
@@ -63,6 +95,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.RateLimit = 0
 	cfg.KeepAlive = 5 * time.Second
+	// A customer who writes after a close starts a new conversation, which
+	// shows the closed one as history.
+	cfg.ReopenWindow = time.Millisecond
 	var logs bytes.Buffer
 	var logsMu sync.Mutex
 	srv, err := server.New(ctx, cfg, slog.New(slog.NewJSONHandler(lockedWriter{&logs, &logsMu}, nil)))
@@ -114,9 +149,13 @@ func TestConsoleInABrowser(t *testing.T) {
 	control.HandleFunc("POST /customer", func(w http.ResponseWriter, r *http.Request) {
 		n := next()
 		sender := r.URL.Query().Get("sender")
+		message := map[string]any{"id": fmt.Sprintf("m%d", n), "text": r.URL.Query().Get("text")}
+		if r.URL.Query().Get("image") != "" {
+			// The customer sends a photo, which Switchboard fetches from the messenger.
+			message["attachments"] = []map[string]any{{"type": "image", "url": photos.URL + "/photo.png", "fileName": "photo.png"}}
+		}
 		status, err := customerPost(map[string]any{"id": fmt.Sprintf("e%d", n), "type": "message", "timestamp": time.Now().UTC().Format(time.RFC3339),
-			"sender":  map[string]any{"id": sender, "name": r.URL.Query().Get("name")},
-			"message": map[string]any{"id": fmt.Sprintf("m%d", n), "text": r.URL.Query().Get("text")}})
+			"sender": map[string]any{"id": sender, "name": r.URL.Query().Get("name")}, "message": message})
 		writeStatus(w, status, err)
 	})
 	control.HandleFunc("POST /delivered", func(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +169,11 @@ func TestConsoleInABrowser(t *testing.T) {
 			http.Error(w, "no such reply yet", http.StatusConflict)
 			return
 		}
-		status, err := customerPost(map[string]any{"id": fmt.Sprintf("r%d", next()), "type": "delivered", "timestamp": time.Now().UTC().Format(time.RFC3339),
+		kind := "delivered"
+		if r.URL.Query().Get("kind") == "read" {
+			kind = "read"
+		}
+		status, err := customerPost(map[string]any{"id": fmt.Sprintf("r%d", next()), "type": kind, "timestamp": time.Now().UTC().Format(time.RFC3339),
 			"sender": map[string]any{"id": last.Recipient}, "messageIds": []string{last.ID}})
 		writeStatus(w, status, err)
 	})
@@ -150,6 +193,7 @@ func TestConsoleInABrowser(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(out)
 	})
+
 	cs := httptest.NewServer(control)
 	t.Cleanup(cs.Close)
 

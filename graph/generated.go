@@ -383,6 +383,7 @@ type ComplexityRoot struct {
 		FailedWebhookEvents   func(childComplexity int, first *int, after *entgql.Cursor[int]) int
 		IntegrationAccounts   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IntegrationAccountOrder, where *ent.IntegrationAccountWhereInput) int
 		Me                    func(childComplexity int) int
+		MyOffers              func(childComplexity int) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
 		ServiceStats          func(childComplexity int, serviceID *int, from time.Time, to time.Time) int
@@ -718,6 +719,7 @@ type QueryResolver interface {
 	FailedWebhookEvents(ctx context.Context, first *int, after *entgql.Cursor[int]) (*ent.WebhookEventConnection, error)
 	ChatServices(ctx context.Context) ([]*ent.ChatService, error)
 	DefaultScenario(ctx context.Context) (*model.Scenario, error)
+	MyOffers(ctx context.Context) ([]*ent.Offer, error)
 	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
 	ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time) ([]*model.ServiceStats, error)
 }
@@ -2278,6 +2280,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.myOffers":
+		if e.ComplexityRoot.Query.MyOffers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MyOffers(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3476,6 +3484,11 @@ extend type Query {
   chatServices: [ChatService!]!
   "The scenario template a new service can start from (greeting, business hours, Find Agent, chat, survey)."
   defaultScenario: Scenario!
+  """
+  The viewer's pending offers, soonest to expire first: what an agent's desk shows after
+  a reload or reconnect (new ones arrive as CONVERSATION_OFFERED inbox events).
+  """
+  myOffers: [Offer!]!
 }
 
 type Mutation {
@@ -13226,6 +13239,38 @@ func (ec *executionContext) fieldContext_Query_defaultScenario(_ context.Context
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Scenario(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myOffers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myOffers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyOffers(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Offer) graphql.Marshaler {
+			return ec.marshalNOffer2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myOffers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Offer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -26157,6 +26202,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_defaultScenario(ctx, field)
 				})
+		case "myOffers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myOffers(ctx, field)
+				})
 		case "defaultSystemMessages":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -28928,6 +28979,22 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋswitchboardᚋswitchb
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋswitchboardᚋswitchboardᚋentᚐNoder(ctx, sel, v[i])
 	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOffer2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Offer) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOffer2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋentᚐOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
 
 	return ret
 }

@@ -343,6 +343,11 @@ func (r *queryResolver) DefaultScenario(ctx context.Context) (*model.Scenario, e
 	return scenarioModel(inbox.DefaultScenario())
 }
 
+// MyOffers is the resolver for the myOffers field.
+func (r *queryResolver) MyOffers(ctx context.Context) ([]*ent.Offer, error) {
+	return r.Inbox.PendingOffers(ctx)
+}
+
 // IntegrationAccountEvents is the resolver for the integrationAccountEvents field.
 func (r *subscriptionResolver) IntegrationAccountEvents(ctx context.Context) (<-chan *model.IntegrationAccountEvent, error) {
 	sub, err := r.Accounts.Subscribe(ctx)

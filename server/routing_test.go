@@ -127,8 +127,16 @@ func TestRoutingOffersToTheRightReadyAgent(t *testing.T) {
 	if !ann.sees(t, s, convID) || bob.sees(t, s, convID) || cid.sees(t, s, convID) || dan.sees(t, s, convID) {
 		t.Fatal("an offered conversation must be visible to the offered agent only")
 	}
+	// After a reload, Ann's desk finds her pending offer; nobody else's does.
+	mine, err := client.MyOffers(ctx, ann.c)
+	if err != nil || len(mine.MyOffers) != 1 || mine.MyOffers[0].Id != first.Offer.Id || mine.MyOffers[0].Conversation.Id != convID {
+		t.Fatalf("Ann's pending offers: %v %+v", err, mine)
+	}
+	if theirs, err := client.MyOffers(ctx, cid.c); err != nil || len(theirs.MyOffers) != 0 {
+		t.Fatalf("Cid's pending offers: %v %+v", err, theirs)
+	}
 	// Another agent cannot accept Ann's offer.
-	_, err := client.AcceptOffer(ctx, cid.c, first.Offer.Id)
+	_, err = client.AcceptOffer(ctx, cid.c, first.Offer.Id)
 	wantCode(t, err, "NOT_FOUND")
 
 	// Ann rejects: Cid (level 4) is next; Bob (level 2) never is.
@@ -138,6 +146,9 @@ func TestRoutingOffersToTheRightReadyAgent(t *testing.T) {
 	ended := nextInbox(t, ann.inbox, client.ConversationEventKindConversationOfferEnded)
 	if ended.Offer == nil || ended.Offer.Status != client.OfferStatusRejected {
 		t.Fatalf("Ann is not told her offer ended: %+v", ended)
+	}
+	if mine, err := client.MyOffers(ctx, ann.c); err != nil || len(mine.MyOffers) != 0 {
+		t.Fatalf("Ann's pending offers after rejecting: %v %+v", err, mine)
 	}
 	second := cid.offer(t)
 	if second.Conversation.Id != convID {

@@ -124,7 +124,7 @@ try {
   // The secret is write-only: only whether it is set and its last four show.
   await row.getByText(/set \(…0123\)/).waitFor();
   if ((await admin.content()).includes(env("CONFIRMATION_CODE"))) throw new Error("the secret is shown");
-  const connect = row.getByRole("button", { name: "Connect" });
+  const connect = row.getByRole("button", { name: "Connect", exact: true });
   if (await connect.count()) {
     await connect.click();
     await row.getByText(/ACTIVE/).waitFor();
@@ -132,6 +132,37 @@ try {
   await row.getByRole("button", { name: "Test Connection" }).click();
   await row.getByRole("status").filter({ hasText: "Test Connection: passed" }).waitFor();
   step("Test Connection passed (the signed handshake)");
+  await row.getByRole("button", { name: "Set Webhook" }).click();
+  await row.getByRole("status").filter({ hasText: /^Set Webhook: / }).waitFor();
+  step(`Set Webhook answered: ${await row.getByRole("status").innerText()}`);
+  // Rotating the shared secret: the form shows only whether it is set; a new
+  // value replaces it, an empty field keeps it.
+  const editAccount = async (code) => {
+    await row.getByRole("button", { name: "Edit", exact: true }).click();
+    const edit = admin.getByRole("form", { name: "Edit Shop chat" });
+    await edit.getByLabel(/Confirmation code/).fill(code);
+    await edit.getByRole("button", { name: "Save account" }).click();
+    await edit.waitFor({ state: "detached" });
+  };
+  await editAccount("rotated-secret-9876");
+  await row.getByText(/set \(…9876\)/).waitFor();
+  await editAccount(env("CONFIRMATION_CODE"));
+  await row.getByText(/set \(…0123\)/).waitFor();
+  await row.getByRole("button", { name: "Test Connection" }).click();
+  await row.getByRole("status").filter({ hasText: "Test Connection: passed" }).waitFor();
+  step("the shared secret rotated and back, write-only, and the handshake passes again");
+  // An account made by mistake is deleted after a confirmation.
+  await admin.getByLabel("Messenger").selectOption("custom");
+  await form.getByLabel("Name", { exact: true }).fill("Old chat");
+  await form.getByLabel(/Webhook URL/).fill(env("MESSENGER_URL"));
+  await form.getByLabel(/Confirmation code/).fill("another-secret-5555");
+  await form.getByRole("button", { name: "Create account" }).click();
+  const old = admin.getByRole("row", { name: /Old chat/ });
+  await old.waitFor();
+  await old.getByRole("button", { name: "Delete", exact: true }).click();
+  await old.getByRole("group", { name: "Delete Old chat" }).getByRole("button", { name: "Delete account" }).click();
+  await old.waitFor({ state: "detached" });
+  step("a second account deleted after its confirmation");
   await admin.getByLabel("Service name").fill("Support");
   await admin.getByRole("group", { name: "Accounts" }).getByLabel("Shop chat").check();
   await admin.getByRole("button", { name: "Create service" }).click();
@@ -180,7 +211,18 @@ try {
   await admin.getByRole("button", { name: "Users and tokens" }).click();
   await until("the agent's skills saved", async () => (await admin.getByRole("row", { name: /agent@example.com/ }).getByLabel("Skills").inputValue()) === "billing:3");
   step("the agent has billing at level 3");
+  await admin.getByLabel("For").selectOption({ label: "Pat agent" });
+  await admin.getByLabel("Token name").fill("CI bot");
+  await admin.getByRole("button", { name: "Create token" }).click();
+  const shown = admin.getByRole("status").filter({ hasText: "shown once" });
+  await shown.waitFor();
+  const secret = (await shown.locator("code").innerText()).trim();
+  const tokenRow = admin.getByRole("row", { name: /CI bot/ });
+  if (secret.length < 20 || (await tokenRow.innerText()).includes(secret)) throw new Error("the new token is not shown once, or is listed in full");
   await shot(admin, "9-users-tokens");
+  await tokenRow.getByRole("button", { name: "Revoke" }).click();
+  await tokenRow.getByText("revoked").waitFor();
+  step("an API token created (shown once) and revoked");
 
   // Agent: READY, the offer, the live message, a reply with a file.
   const agent = await signedIn("agent");
@@ -242,6 +284,13 @@ try {
   await call("POST", `/delivered?text=${encodeURIComponent("Here is your invoice")}`);
   await mine.locator('[data-status="DELIVERED"]').waitFor();
   step("the delivery receipt shows as a tick");
+  await call("POST", `/delivered?kind=read&text=${encodeURIComponent("Here is your invoice")}`);
+  await mine.locator('[data-status="READ"]').waitFor();
+  step("the read receipt shows as a read tick");
+  await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("My receipt")}&image=1`);
+  const photo = agent.getByTestId("message").filter({ hasText: "My receipt" });
+  await until("the customer's photo inline", () => photo.locator("img.inline-image").evaluate((img) => img.complete && img.naturalWidth === 64).catch(() => false));
+  step("the customer's photo shows inline");
   await shot(agent, "4-agent-conversation");
 
   // Supervisor: the figures count the answered conversation; a second
@@ -253,11 +302,63 @@ try {
   await supervisor.getByTestId("waiting").filter({ hasText: "1" }).waitFor();
   await supervisor.getByTestId("entered").filter({ hasText: "2" }).waitFor();
   step("the supervisor sees the waiting customer and the figures change");
+  await supervisor.getByLabel("Range").selectOption("Custom range…");
+  const ago = (h) => {
+    const d = new Date(Date.now() - h * 3600e3);
+    const p = (n) => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+  };
+  await supervisor.getByLabel("From", { exact: true }).fill(ago(72));
+  await supervisor.getByLabel("To", { exact: true }).fill(ago(48));
+  await supervisor.getByTestId("entered").filter({ hasText: "0" }).waitFor();
+  await supervisor.getByLabel("From", { exact: true }).fill(ago(1));
+  await supervisor.getByLabel("To", { exact: true }).fill(ago(-1));
+  await supervisor.getByTestId("entered").filter({ hasText: "2" }).waitFor();
+  step("a custom range counts what happened in it");
   await shot(supervisor, "5-supervisor");
+
+  // The agent is READY again: Bo's offer arrives, and is still there after a reload.
+  await agent.getByRole("button", { name: "Ready", exact: true }).click();
+  await agent.locator("li.offer").getByText("Bo Customer").waitFor();
+  await agent.reload();
+  const boOffer = agent.locator("li.offer").filter({ hasText: "Bo Customer" });
+  await boOffer.waitFor();
+  step("a pending offer is still shown after a reload");
+  // By keyboard: Tab through the page to the offer's Accept, then Enter.
+  await agent.locator("body").click({ position: { x: 1, y: 1 } });
+  await until("Tab to reach Accept", async () => {
+    await agent.keyboard.press("Tab");
+    return (await agent.evaluate(() => document.activeElement?.textContent)) === "Accept";
+  }, 15000);
+  await agent.keyboard.press("Enter");
+  await agent.getByTestId("message").filter({ hasText: "Anyone there?" }).waitFor();
+  step("the offer accepted by keyboard alone");
+  // Bo goes to a colleague: the conversation leaves the agent's desk, and Bo is told.
+  const colleague = await agent.locator("option", { hasText: "Pat supervisor" }).getAttribute("value");
+  await agent.getByLabel("Transfer to").selectOption(colleague);
+  await agent.getByRole("button", { name: "Transfer", exact: true }).click();
+  const myList = agent.getByRole("region", { name: "My conversations" });
+  await myList.getByText("Bo Customer").waitFor({ state: "detached" });
+  await until("Bo to hear of the transfer", async () => (await call("GET", "/replies")).some((m) => m.Recipient === "c2" && /transferring you/i.test(m.Text)));
+  step("transferred to a colleague; the customer was told");
+  // Ada's chat is closed; when she writes again, her new conversation shows the old one.
+  await myList.getByRole("button", { name: /Ada Customer/ }).click();
+  await agent.getByRole("button", { name: "Close", exact: true }).click();
+  await myList.getByText("Ada Customer").waitFor({ state: "detached" });
+  await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("One more thing")}`);
+  await agent.locator("li.offer").filter({ hasText: "Ada Customer" }).getByRole("button", { name: "Accept" }).click();
+  await agent.getByTestId("message").filter({ hasText: "One more thing" }).waitFor();
+  await agent.getByText("1 earlier conversation with this contact").click();
+  await agent.locator("details.history li").filter({ hasText: "closed" }).waitFor();
+  step("closed; the customer's next conversation shows the closed one as history");
 
   // A phone's width: the agent's desk still works.
   await agent.setViewportSize({ width: 390, height: 844 });
+  const overflow = await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) throw new Error(`the agent's desk is ${overflow}px wider than a phone`);
+  await agent.getByLabel("Reply").fill("typed on a phone");
   await shot(agent, "6-agent-phone");
+  step("the agent's desk fits a phone's width");
 
   // GraphiQL, from the same build, at "/": it loads and answers a query.
   {

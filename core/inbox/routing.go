@@ -435,6 +435,20 @@ func (s *Service) viewerOffer(ctx context.Context, c *ent.Client, id int) (*ent.
 	return o, nil
 }
 
+// PendingOffers are the viewer's offers still open to accept, soonest to
+// expire first: an agent's desk after a reload shows them, then follows the
+// inbox for new ones.
+func (s *Service) PendingOffers(ctx context.Context) ([]*ent.Offer, error) {
+	v, _ := core.ViewerFrom(ctx)
+	out, err := s.client.Offer.Query().
+		Where(offer.AgentID(v.UserID), offer.StatusEQ(offer.StatusPENDING), offer.ExpiresAtGT(s.now())).
+		Order(ent.Asc(offer.FieldExpiresAt), ent.Asc(offer.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: pending offers: %w", err)
+	}
+	return out, nil
+}
+
 // AcceptOffer gives the viewer the conversation it was offered, if the offer
 // is still pending: of concurrent accepts (or an accept and a timeout), one
 // decides, in the writer.

@@ -14,12 +14,17 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AccountNamesDocument,
     "\n  query Me {\n    me { id name email role state stateReason }\n  }\n": typeof types.MeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  mutation TestConnection($id: ID!) {\n    testConnection(id: $id) { ok message }\n  }\n": typeof types.TestConnectionDocument,
     "\n  mutation SetWebhook($id: ID!) {\n    setWebhook(id: $id) { ok message }\n  }\n": typeof types.SetWebhookDocument,
     "\n  mutation ConnectAccount($id: ID!) {\n    connectIntegrationAccount(id: $id) { id status }\n  }\n": typeof types.ConnectAccountDocument,
     "\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n": typeof types.GenerateVerifyTokenDocument,
+    "\n  mutation ConsoleCreateAccount($input: CreateIntegrationAccountInput!) {\n    createIntegrationAccount(input: $input) { id }\n  }\n": typeof types.ConsoleCreateAccountDocument,
+    "\n  mutation ConsoleUpdateAccount($id: ID!, $input: UpdateIntegrationAccountInput!) {\n    updateIntegrationAccount(id: $id, input: $input) { id }\n  }\n": typeof types.ConsoleUpdateAccountDocument,
+    "\n  mutation ConsoleDisconnectAccount($id: ID!) {\n    disconnectIntegrationAccount(id: $id) { id status }\n  }\n": typeof types.ConsoleDisconnectAccountDocument,
+    "\n  mutation ConsoleDeleteAccount($id: ID!) {\n    deleteIntegrationAccount(id: $id)\n  }\n": typeof types.ConsoleDeleteAccountDocument,
     "\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n": typeof types.AdminServicesDocument,
     "\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n": typeof types.UpdateServiceDocument,
     "\n  mutation CreateService($input: ChatServiceInput!) {\n    createChatService(input: $input) { id name }\n  }\n": typeof types.CreateServiceDocument,
@@ -32,7 +37,8 @@ type Documents = {
     "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AdminTokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": typeof types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeTokenDocument,
-    "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": typeof types.AgentConversationFieldsFragmentDoc,
+    "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID language fields { name value } }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": typeof types.AgentConversationFieldsFragmentDoc,
+    "\n  query MyPendingOffers {\n    myOffers { id expiresAt conversation { ...AgentConversationFields } }\n  }\n": typeof types.MyPendingOffersDocument,
     "\n  fragment AgentMessageFields on Message {\n    id\n    direction\n    status\n    text\n    createdAt\n    error\n    sender { id name }\n    attachments { type fileName mimeType downloadUrl status }\n  }\n": typeof types.AgentMessageFieldsFragmentDoc,
     "\n  query MyConversations($me: ID!) {\n    conversations(first: 50, where: { status: OPEN, hasAssigneeWith: [{ id: $me }] }, orderBy: { field: LAST_MESSAGE_AT, direction: DESC }) {\n      edges { node { ...AgentConversationFields } }\n    }\n  }\n": typeof types.MyConversationsDocument,
     "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": typeof types.ConversationMessagesDocument,
@@ -53,12 +59,17 @@ type Documents = {
     "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n": typeof types.ServiceFiguresDocument,
 };
 const documents: Documents = {
+    "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n": types.AccountNamesDocument,
     "\n  query Me {\n    me { id name email role state stateReason }\n  }\n": types.MeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  mutation TestConnection($id: ID!) {\n    testConnection(id: $id) { ok message }\n  }\n": types.TestConnectionDocument,
     "\n  mutation SetWebhook($id: ID!) {\n    setWebhook(id: $id) { ok message }\n  }\n": types.SetWebhookDocument,
     "\n  mutation ConnectAccount($id: ID!) {\n    connectIntegrationAccount(id: $id) { id status }\n  }\n": types.ConnectAccountDocument,
     "\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n": types.GenerateVerifyTokenDocument,
+    "\n  mutation ConsoleCreateAccount($input: CreateIntegrationAccountInput!) {\n    createIntegrationAccount(input: $input) { id }\n  }\n": types.ConsoleCreateAccountDocument,
+    "\n  mutation ConsoleUpdateAccount($id: ID!, $input: UpdateIntegrationAccountInput!) {\n    updateIntegrationAccount(id: $id, input: $input) { id }\n  }\n": types.ConsoleUpdateAccountDocument,
+    "\n  mutation ConsoleDisconnectAccount($id: ID!) {\n    disconnectIntegrationAccount(id: $id) { id status }\n  }\n": types.ConsoleDisconnectAccountDocument,
+    "\n  mutation ConsoleDeleteAccount($id: ID!) {\n    deleteIntegrationAccount(id: $id)\n  }\n": types.ConsoleDeleteAccountDocument,
     "\n  query AdminServices {\n    chatServices {\n      id\n      name\n      priority\n      timeZone\n      hours\n      offerTimeoutSeconds\n      inactivityWarningSeconds\n      inactivityCloseSeconds\n      requiredSkills { name level }\n      accounts { id name }\n      agents { id name }\n    }\n  }\n": types.AdminServicesDocument,
     "\n  mutation UpdateService($id: ID!, $input: ChatServiceInput!) {\n    updateChatService(id: $id, input: $input) { id }\n  }\n": types.UpdateServiceDocument,
     "\n  mutation CreateService($input: ChatServiceInput!) {\n    createChatService(input: $input) { id name }\n  }\n": types.CreateServiceDocument,
@@ -71,7 +82,8 @@ const documents: Documents = {
     "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": types.AdminTokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": types.RevokeTokenDocument,
-    "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": types.AgentConversationFieldsFragmentDoc,
+    "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID language fields { name value } }\n    integrationAccount { id name type }\n    service { id name }\n  }\n": types.AgentConversationFieldsFragmentDoc,
+    "\n  query MyPendingOffers {\n    myOffers { id expiresAt conversation { ...AgentConversationFields } }\n  }\n": types.MyPendingOffersDocument,
     "\n  fragment AgentMessageFields on Message {\n    id\n    direction\n    status\n    text\n    createdAt\n    error\n    sender { id name }\n    attachments { type fileName mimeType downloadUrl status }\n  }\n": types.AgentMessageFieldsFragmentDoc,
     "\n  query MyConversations($me: ID!) {\n    conversations(first: 50, where: { status: OPEN, hasAssigneeWith: [{ id: $me }] }, orderBy: { field: LAST_MESSAGE_AT, direction: DESC }) {\n      edges { node { ...AgentConversationFields } }\n    }\n  }\n": types.MyConversationsDocument,
     "\n  query ConversationMessages($id: ID!) {\n    node(id: $id) {\n      ... on Conversation {\n        id\n        messages(last: 100, orderBy: { field: CREATED_AT, direction: ASC }) {\n          edges { node { ...AgentMessageFields } }\n        }\n      }\n    }\n  }\n": types.ConversationMessagesDocument,
@@ -109,6 +121,10 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query Me {\n    me { id name email role state stateReason }\n  }\n"): (typeof documents)["\n  query Me {\n    me { id name email role state stateReason }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -130,6 +146,22 @@ export function graphql(source: "\n  mutation ConnectAccount($id: ID!) {\n    co
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n"): (typeof documents)["\n  mutation GenerateVerifyToken($id: ID!) {\n    generateWebhookVerifyToken(id: $id) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleCreateAccount($input: CreateIntegrationAccountInput!) {\n    createIntegrationAccount(input: $input) { id }\n  }\n"): (typeof documents)["\n  mutation ConsoleCreateAccount($input: CreateIntegrationAccountInput!) {\n    createIntegrationAccount(input: $input) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleUpdateAccount($id: ID!, $input: UpdateIntegrationAccountInput!) {\n    updateIntegrationAccount(id: $id, input: $input) { id }\n  }\n"): (typeof documents)["\n  mutation ConsoleUpdateAccount($id: ID!, $input: UpdateIntegrationAccountInput!) {\n    updateIntegrationAccount(id: $id, input: $input) { id }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleDisconnectAccount($id: ID!) {\n    disconnectIntegrationAccount(id: $id) { id status }\n  }\n"): (typeof documents)["\n  mutation ConsoleDisconnectAccount($id: ID!) {\n    disconnectIntegrationAccount(id: $id) { id status }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConsoleDeleteAccount($id: ID!) {\n    deleteIntegrationAccount(id: $id)\n  }\n"): (typeof documents)["\n  mutation ConsoleDeleteAccount($id: ID!) {\n    deleteIntegrationAccount(id: $id)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -181,7 +213,11 @@ export function graphql(source: "\n  mutation RevokeToken($id: ID!) {\n    revok
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"): (typeof documents)["\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"];
+export function graphql(source: "\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID language fields { name value } }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"): (typeof documents)["\n  fragment AgentConversationFields on Conversation {\n    id\n    status\n    lastMessageAt\n    assignee { id name }\n    contact { id displayName providerUserID language fields { name value } }\n    integrationAccount { id name type }\n    service { id name }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MyPendingOffers {\n    myOffers { id expiresAt conversation { ...AgentConversationFields } }\n  }\n"): (typeof documents)["\n  query MyPendingOffers {\n    myOffers { id expiresAt conversation { ...AgentConversationFields } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -3,8 +3,9 @@
 // health; chat services; users.
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { graphql } from "../gql";
-import type { UserRole } from "../gql/graphql";
+import type { IntegrationSettingsInput, UserRole } from "../gql/graphql";
 import { request, requestText } from "../api";
+import { accountNames } from "../accounts";
 import { ErrorNote, errorText } from "../components";
 import { labelOf, messengers, settingsSelection, type Messenger } from "../schemaForms";
 import { ScenarioEditor } from "./ScenarioEditor";
@@ -34,6 +35,30 @@ const ConnectDoc = graphql(`
 const VerifyTokenDoc = graphql(`
   mutation GenerateVerifyToken($id: ID!) {
     generateWebhookVerifyToken(id: $id) { id }
+  }
+`);
+
+const CreateAccountDoc = graphql(`
+  mutation ConsoleCreateAccount($input: CreateIntegrationAccountInput!) {
+    createIntegrationAccount(input: $input) { id }
+  }
+`);
+
+const UpdateAccountDoc = graphql(`
+  mutation ConsoleUpdateAccount($id: ID!, $input: UpdateIntegrationAccountInput!) {
+    updateIntegrationAccount(id: $id, input: $input) { id }
+  }
+`);
+
+const DisconnectDoc = graphql(`
+  mutation ConsoleDisconnectAccount($id: ID!) {
+    disconnectIntegrationAccount(id: $id) { id status }
+  }
+`);
+
+const DeleteAccountDoc = graphql(`
+  mutation ConsoleDeleteAccount($id: ID!) {
+    deleteIntegrationAccount(id: $id)
   }
 `);
 
@@ -146,8 +171,12 @@ function Accounts({ onChange }: { onChange: () => void }) {
   const [kind, setKind] = useState("");
   const [error, setError] = useState("");
   const [results, setResults] = useState<Record<string, string>>({});
+  const [editing, setEditing] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<string | null>(null);
 
   const reload = useCallback(async (list: Messenger[]) => {
+    // Built at run time: the settings of every messenger the schema has,
+    // each field by its name (a new messenger needs no console change).
     const q = `query { integrationAccounts(first: 100) { edges { node {
       id name type status webhookUrl verifiedAt
       health { lastInboundAt lastSentAt lastSendError failing }
@@ -240,6 +269,17 @@ function Accounts({ onChange }: { onChange: () => void }) {
                     Connect
                   </button>
                 )}
+                {a.status === "ACTIVE" && (
+                  <button type="button" className="small secondary" onClick={() => act(a.id, "Disconnect", async () => (await request(DisconnectDoc, { id: a.id }), null))}>
+                    Disconnect
+                  </button>
+                )}
+                <button type="button" className="small secondary" aria-expanded={editing === a.id} onClick={() => setEditing(editing === a.id ? null : a.id)}>
+                  Edit
+                </button>
+                <button type="button" className="small secondary" aria-expanded={deleting === a.id} onClick={() => setDeleting(deleting === a.id ? null : a.id)}>
+                  Delete
+                </button>
                 {"webhookVerifyToken" in a.settings && (
                   <button type="button" className="small" onClick={() => act(a.id, "New verify token", async () => (await request(VerifyTokenDoc, { id: a.id }), null))}>
                     New verify token
@@ -250,9 +290,49 @@ function Accounts({ onChange }: { onChange: () => void }) {
                     {results[a.id]}
                   </p>
                 )}
+                {deleting === a.id && (
+                  <div role="group" aria-label={`Delete ${a.name}`} className="confirm">
+                    <p>Delete {a.name}? Its webhook URL stops working; its conversations are deleted with it.</p>
+                    <button
+                      type="button"
+                      className="small danger"
+                      onClick={async () => {
+                        setDeleting(null);
+                        await act(a.id, "Delete", async () => (await request(DeleteAccountDoc, { id: a.id }), null));
+                      }}
+                    >
+                      Delete account
+                    </button>{" "}
+                    <button type="button" className="small secondary" onClick={() => setDeleting(null)}>
+                      Keep it
+                    </button>
+                  </div>
+                )}
               </td>
             </tr>
           ))}
+          {accounts
+            .filter((a) => a.id === editing)
+            .map((a) => {
+              const m = kinds.find((k) => k.outputType === a.settings.__typename);
+              return (
+                <tr key={`${a.id}-edit`}>
+                  <td colSpan={7}>
+                    {m && (
+                      <AccountForm
+                        messenger={m}
+                        account={a}
+                        onCreated={async () => {
+                          setEditing(null);
+                          setResults((all) => ({ ...all, [a.id]: "Saved" }));
+                          await reload(kinds);
+                        }}
+                      />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
         </tbody>
       </table>
 
@@ -277,24 +357,43 @@ function secretText(s: Secret): string {
   return s.last4 ? `set (…${s.last4})` : "set";
 }
 
-function AccountForm({ messenger, onCreated }: { messenger: Messenger; onCreated: () => void }) {
-  const [name, setName] = useState("");
-  const [values, setValues] = useState<Record<string, string>>({});
+/**
+ * Creates an account of messenger, or with account given, changes its name and
+ * settings: secrets are write-only (empty keeps the stored one, a value
+ * replaces it), other fields start from their current values.
+ */
+function AccountForm({ messenger, account, onCreated }: { messenger: Messenger; account?: Account; onCreated: () => void }) {
+  const current = (name: string): string => {
+    const v = account?.settings[name];
+    return v === null || v === undefined || typeof v === "object" ? "" : String(v);
+  };
+  const [name, setName] = useState(account?.name ?? "");
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(messenger.fields.filter((f) => !f.secret).map((f) => [f.name, current(f.name)])),
+  );
   const [error, setError] = useState("");
   const [field, setField] = useState("");
+  const idPrefix = `${account?.id ?? "new"}-${messenger.key}`;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError("");
     setField("");
     const settings: Record<string, string> = {};
-    for (const f of messenger.fields) if (values[f.name]) settings[f.name] = values[f.name];
+    for (const f of messenger.fields) {
+      const v = values[f.name] ?? "";
+      if (account ? (f.secret ? v !== "" : v !== current(f.name)) : v !== "") settings[f.name] = v;
+    }
+    // The member is chosen at run time (the schema's messengers); the server
+    // checks the fields against that member's input type.
+    const input = { [messenger.key]: settings } as unknown as IntegrationSettingsInput;
     try {
-      await requestText(`mutation($input: CreateIntegrationAccountInput!) { createIntegrationAccount(input: $input) { id } }`, {
-        input: { name, settings: { [messenger.key]: settings } },
-      });
-      setName("");
-      setValues({});
+      if (account) await request(UpdateAccountDoc, { id: account.id, input: { name, settings: input } });
+      else await request(CreateAccountDoc, { input: { name, settings: input } });
+      if (!account) {
+        setName("");
+        setValues({});
+      }
       onCreated();
     } catch (err) {
       setError(errorText(err));
@@ -303,37 +402,42 @@ function AccountForm({ messenger, onCreated }: { messenger: Messenger; onCreated
   };
 
   return (
-    <form className="account-form" onSubmit={submit}>
+    <form className="account-form" onSubmit={submit} aria-label={account ? `Edit ${account.name}` : `New ${labelOf(messenger.key)} account`}>
       <label>
         Name
         <input value={name} onChange={(e) => setName(e.target.value)} required />
       </label>
-      {messenger.fields.map((f) => (
-        <label key={f.name} className={field.endsWith(f.name) ? "invalid" : undefined}>
-          {labelOf(f.name)}
-          {f.required ? " (required)" : ""}
-          {f.options.length ? (
-            <select value={values[f.name] ?? ""} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
-              <option value="">—</option>
-              {f.options.map((o) => (
-                <option key={o}>{o}</option>
-              ))}
-            </select>
-          ) : (
-            <input
-              type={f.secret ? "password" : "text"}
-              autoComplete="off"
-              value={values[f.name] ?? ""}
-              onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
-              required={f.required}
-              aria-describedby={`${messenger.key}-${f.name}-help`}
-            />
-          )}
-          <small id={`${messenger.key}-${f.name}-help`}>{f.description.replace(/^Required\.\s*/, "")}</small>
-        </label>
-      ))}
+      {messenger.fields.map((f) => {
+        const secret = account?.settings[f.name] as Secret | undefined;
+        const help = f.description.replace(/^Required\.\s*/, "") + (account && f.secret ? ` Now ${secret ? secretText(secret) : "not set"}; leave empty to keep it.` : "");
+        return (
+          <label key={f.name} className={field.endsWith(f.name) ? "invalid" : undefined}>
+            {labelOf(f.name)}
+            {f.required && !account ? " (required)" : ""}
+            {f.options.length ? (
+              <select value={values[f.name] ?? ""} onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}>
+                <option value="">—</option>
+                {f.options.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            ) : (
+              <input
+                type={f.secret ? "password" : "text"}
+                autoComplete="off"
+                value={values[f.name] ?? ""}
+                onChange={(e) => setValues({ ...values, [f.name]: e.target.value })}
+                required={f.required && !account}
+                aria-invalid={field.endsWith(f.name) || undefined}
+                aria-describedby={`${idPrefix}-${f.name}-help`}
+              />
+            )}
+            <small id={`${idPrefix}-${f.name}-help`}>{help}</small>
+          </label>
+        );
+      })}
       <ErrorNote error={error} />
-      <button type="submit">Create account</button>
+      <button type="submit">{account ? "Save account" : "Create account"}</button>
     </form>
   );
 }
@@ -349,10 +453,7 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
 
   const reload = useCallback(async () => {
     setServices((await request(ServicesDoc)).chatServices);
-    const r = await requestText<{ integrationAccounts: { edges: { node: { id: string; name: string } }[] } }>(
-      `query { integrationAccounts(first: 100) { edges { node { id name } } } }`,
-    );
-    setAccounts(r.integrationAccounts.edges.map((e) => e.node));
+    setAccounts(await accountNames());
   }, []);
   useEffect(() => void reload(), [reload, accountsVersion]);
 

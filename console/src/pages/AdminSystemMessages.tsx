@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { graphql } from "../gql";
 import type { SystemMessageMode } from "../gql/graphql";
-import { request, requestText } from "../api";
+import { request } from "../api";
+import { accountNames } from "../accounts";
 import { ErrorNote, errorText } from "../components";
 
 const AccountMessagesDoc = graphql(`
@@ -34,10 +35,7 @@ export function SystemMessages({ version }: { version: number }) {
   const [saved, setSaved] = useState("");
 
   useEffect(() => {
-    void requestText<{ integrationAccounts: { edges: { node: { id: string; name: string } }[] } }>(
-      `query { integrationAccounts(first: 100) { edges { node { id name } } } }`,
-    ).then((r) => {
-      const list = r.integrationAccounts.edges.map((e) => e.node);
+    void accountNames().then((list) => {
       setAccounts(list);
       setAccount((a) => a || list[0]?.id || "");
     });

@@ -16,9 +16,15 @@ export const AgentConversationFields = graphql(`
     status
     lastMessageAt
     assignee { id name }
-    contact { id displayName providerUserID }
+    contact { id displayName providerUserID language fields { name value } }
     integrationAccount { id name type }
     service { id name }
+  }
+`);
+
+const MyOffersDoc = graphql(`
+  query MyPendingOffers {
+    myOffers { id expiresAt conversation { ...AgentConversationFields } }
   }
 `);
 
@@ -195,6 +201,19 @@ export function AgentPage({ viewer }: { viewer: Viewer }) {
       setLive,
     );
   }, [viewer.id, addMessage]);
+
+  // Offers still pending when the desk (re)connects: after a reload, or
+  // made while the connection was down. Events that arrived meanwhile stay.
+  useEffect(() => {
+    if (!live) return;
+    request(MyOffersDoc)
+      .then((r) => {
+        const now = Date.now();
+        const pendingOffers = r.myOffers.map((o) => ({ id: o.id, expiresAt: o.expiresAt, conversation: o.conversation as Conv }));
+        setOffers((list) => [...list.filter((x) => !pendingOffers.some((p) => p.id === x.id) && Date.parse(x.expiresAt) > now), ...pendingOffers]);
+      })
+      .catch((err) => setError(errorText(err)));
+  }, [live]);
 
   useEffect(() => {
     if (!selected || messages[selected]) return;
@@ -449,6 +468,22 @@ function ConversationView({ conv, messages, onSent, onGone }: { conv: Conv; mess
           </button>
         </span>
       </header>
+      {(conv.contact.language || conv.contact.fields.length > 0) && (
+        <dl className="contact-facts" aria-label={`About ${title}`}>
+          {conv.contact.language && (
+            <div>
+              <dt>Language</dt>
+              <dd lang={conv.contact.language}>{conv.contact.language}</dd>
+            </div>
+          )}
+          {conv.contact.fields.map((f) => (
+            <div key={f.name}>
+              <dt>{f.name}</dt>
+              <dd>{f.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       {history.length > 0 && (
         <details className="history">
           <summary>{history.length} earlier conversation{history.length > 1 ? "s" : ""} with this contact</summary>

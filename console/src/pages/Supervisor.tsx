@@ -41,7 +41,14 @@ const StatsDoc = graphql(`
 type Snapshot = QueueLiveSubscription["queueEvents"];
 type Stats = ServiceFiguresQuery["serviceStats"][number];
 
-const ranges: Record<string, number> = { "Last hour": 3600e3, "Today (24 h)": 86400e3, "Last 7 days": 7 * 86400e3 };
+const ranges: Record<string, number> = { "Last hour": 3600e3, "Today (24 h)": 86400e3, "Last 7 days": 7 * 86400e3, "Last 30 days": 30 * 86400e3 };
+const custom = "Custom range…";
+
+/** A time as a datetime-local input shows it (local time, to the minute). */
+function localInput(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
 
 function seconds(s: number | null | undefined): string {
   if (s == null) return "—";
@@ -52,6 +59,8 @@ function seconds(s: number | null | undefined): string {
 export function SupervisorPage() {
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [range, setRange] = useState("Today (24 h)");
+  const [customFrom, setCustomFrom] = useState(() => localInput(new Date(Date.now() - 86400e3)));
+  const [customTo, setCustomTo] = useState(() => localInput(new Date()));
   const [stats, setStats] = useState<Stats[]>([]);
   const [error, setError] = useState("");
 
@@ -59,14 +68,23 @@ export function SupervisorPage() {
   useEffect(() => keep(QueueDoc, {}, (r) => setSnap(r.queueEvents), setLive), []);
 
   const load = useCallback(async () => {
-    const to = new Date(Date.now() + 60e3);
-    const from = new Date(to.getTime() - ranges[range]);
+    let to = new Date(Date.now() + 60e3);
+    let from = new Date(to.getTime() - (ranges[range] ?? 0));
+    if (range === custom) {
+      from = new Date(customFrom);
+      to = new Date(customTo);
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || from >= to) {
+        setError("Pick a start before the end.");
+        return;
+      }
+    }
+    setError("");
     try {
       setStats((await request(StatsDoc, { from: from.toISOString(), to: to.toISOString() })).serviceStats);
     } catch (err) {
       setError(errorText(err));
     }
-  }, [range]);
+  }, [range, customFrom, customTo]);
 
   // Figures follow the queue: each snapshot is a change worth a fresh count.
   useEffect(() => void load(), [load, snap?.at]);
@@ -138,11 +156,23 @@ export function SupervisorPage() {
         <label>
           Range
           <select value={range} onChange={(e) => setRange(e.target.value)}>
-            {Object.keys(ranges).map((r) => (
+            {[...Object.keys(ranges), custom].map((r) => (
               <option key={r}>{r}</option>
             ))}
           </select>
         </label>
+        {range === custom && (
+          <div className="inline-form">
+            <label>
+              From
+              <input type="datetime-local" value={customFrom} onChange={(e) => setCustomFrom(e.target.value)} />
+            </label>
+            <label>
+              To
+              <input type="datetime-local" value={customTo} onChange={(e) => setCustomTo(e.target.value)} />
+            </label>
+          </div>
+        )}
         <table>
           <thead>
             <tr>
