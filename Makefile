@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test test-postgres generate build bench bench-ci fuzz vet console console-deps console-check
+.PHONY: run test test-postgres generate build bench bench-ci fuzz vet console console-deps console-check console-test
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -27,8 +27,8 @@ build:
 # most of a second per package. Options in GORACE from the environment win.
 # The console's browser test (console/e2e_test.go) runs here too: console-deps
 # installs what it needs, console-check fails when the committed console no
-# longer matches the schema or its sources.
-test: vet console-check
+# longer matches the schema or its sources, console-test runs its component tests.
+test: vet console-check console-test
 	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(GO) test -race -count=1 ./...
 
 # The whole suite again with every server on PostgreSQL (a throwaway cluster on
@@ -56,6 +56,11 @@ console: console-deps
 # a schema change that breaks the console, or sources changed without a build.
 console-check: console
 	@git diff --exit-code --stat -- console/dist console/src/gql || (echo "console/dist or console/src/gql is stale: run make console and commit"; exit 1)
+
+# The console's component and unit tests (vitest with jsdom, console/src/**/*.test.ts[x]):
+# no server and no browser, the network is faked.
+console-test: console-deps
+	cd console && npm test
 
 vet:
 	$(GO) vet ./...

@@ -183,7 +183,7 @@ try {
   await admin.getByRole("button", { name: "Edit scenario" }).click();
   await admin.getByRole("button", { name: "Start from the template" }).click();
   const firstBlock = admin.locator("li.block").first();
-  await firstBlock.locator("select").nth(1).selectOption("");
+  await firstBlock.getByLabel("next leads to").selectOption("");
   await admin.getByRole("button", { name: "Save scenario" }).click();
   await admin.locator("li.block.invalid").first().getByRole("alert").waitFor();
   step("the scenario editor shows a validation problem on its block");
@@ -194,11 +194,15 @@ try {
 
   // System messages: the account's own words for one event.
   await admin.getByRole("button", { name: "System messages" }).click();
-  await admin.getByLabel("Mode of AGENT_JOINED").selectOption("CUSTOM");
-  await admin.getByLabel("Text of AGENT_JOINED").fill("{agentName} is here for you, {customerName}.");
+  await admin.getByLabel("Mode of AGENT_JOINED", { exact: true }).selectOption("CUSTOM");
+  await admin.getByLabel("Text of AGENT_JOINED", { exact: true }).fill("{agentName} is here for you, {customerName}.");
   await admin.getByRole("button", { name: "Save system messages" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
   step("AGENT_JOINED set to the account's own text");
+  await admin.getByLabel("Default text of TRANSFERRED").fill("Passing you to a colleague, {customerName}.");
+  await admin.getByRole("button", { name: "Save default texts" }).click();
+  await admin.getByRole("status").filter({ hasText: "Defaults saved." }).waitFor();
+  step("the tenant's default text for TRANSFERRED changed");
   await shot(admin, "8-system-messages");
   await admin.getByRole("button", { name: "Users and tokens" }).click();
   await admin.getByRole("heading", { name: "Tokens" }).waitFor();
@@ -339,8 +343,8 @@ try {
   await agent.getByRole("button", { name: "Transfer", exact: true }).click();
   const myList = agent.getByRole("region", { name: "My conversations" });
   await myList.getByText("Bo Customer").waitFor({ state: "detached" });
-  await until("Bo to hear of the transfer", async () => (await call("GET", "/replies")).some((m) => m.Recipient === "c2" && /transferring you/i.test(m.Text)));
-  step("transferred to a colleague; the customer was told");
+  await until("Bo to hear of the transfer", async () => (await call("GET", "/replies")).some((m) => m.Recipient === "c2" && m.Text === "Passing you to a colleague, Bo Customer."));
+  step("transferred to a colleague; the customer was told in the tenant's default words");
   // Ada's chat is closed; when she writes again, her new conversation shows the old one.
   await myList.getByRole("button", { name: /Ada Customer/ }).click();
   await agent.getByRole("button", { name: "Close", exact: true }).click();

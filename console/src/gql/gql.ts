@@ -34,6 +34,8 @@ type Documents = {
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": typeof types.CreateConsoleUserDocument,
     "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": typeof types.AccountMessagesDocument,
     "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": typeof types.UpdateAccountMessagesDocument,
+    "\n  query TenantDefaultMessages {\n    defaultSystemMessages { event text builtIn variables }\n  }\n": typeof types.TenantDefaultMessagesDocument,
+    "\n  mutation UpdateTenantDefaultMessages($input: [DefaultSystemMessageInput!]!) {\n    updateDefaultSystemMessages(input: $input) { event text builtIn variables }\n  }\n": typeof types.UpdateTenantDefaultMessagesDocument,
     "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AdminTokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": typeof types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeTokenDocument,
@@ -79,6 +81,8 @@ const documents: Documents = {
     "\n  mutation CreateConsoleUser($input: CreateUserInput!) {\n    createUser(input: $input) { id }\n  }\n": types.CreateConsoleUserDocument,
     "\n  query AccountMessages($id: ID!) {\n    node(id: $id) {\n      ... on IntegrationAccount {\n        id\n        systemMessages { event mode text effectiveText variables }\n      }\n    }\n  }\n": types.AccountMessagesDocument,
     "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n": types.UpdateAccountMessagesDocument,
+    "\n  query TenantDefaultMessages {\n    defaultSystemMessages { event text builtIn variables }\n  }\n": types.TenantDefaultMessagesDocument,
+    "\n  mutation UpdateTenantDefaultMessages($input: [DefaultSystemMessageInput!]!) {\n    updateDefaultSystemMessages(input: $input) { event text builtIn variables }\n  }\n": types.UpdateTenantDefaultMessagesDocument,
     "\n  query AdminTokens {\n    tokens(first: 100) { edges { node { id kind name hint createdAt expiresAt revokedAt user { id name } } } }\n    users(first: 100) { edges { node { id name } } }\n  }\n": types.AdminTokensDocument,
     "\n  mutation CreateToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) { token apiToken { id } }\n  }\n": types.CreateTokenDocument,
     "\n  mutation RevokeToken($id: ID!) {\n    revokeToken(id: $id) { id revokedAt }\n  }\n": types.RevokeTokenDocument,
@@ -198,6 +202,14 @@ export function graphql(source: "\n  query AccountMessages($id: ID!) {\n    node
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n"): (typeof documents)["\n  mutation UpdateAccountMessages($accountId: ID!, $input: [SystemMessageInput!]!) {\n    updateSystemMessages(accountId: $accountId, input: $input) { event mode text effectiveText variables }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TenantDefaultMessages {\n    defaultSystemMessages { event text builtIn variables }\n  }\n"): (typeof documents)["\n  query TenantDefaultMessages {\n    defaultSystemMessages { event text builtIn variables }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateTenantDefaultMessages($input: [DefaultSystemMessageInput!]!) {\n    updateDefaultSystemMessages(input: $input) { event text builtIn variables }\n  }\n"): (typeof documents)["\n  mutation UpdateTenantDefaultMessages($input: [DefaultSystemMessageInput!]!) {\n    updateDefaultSystemMessages(input: $input) { event text builtIn variables }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

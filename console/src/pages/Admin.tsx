@@ -9,7 +9,7 @@ import { accountNames } from "../accounts";
 import { ErrorNote, errorText } from "../components";
 import { labelOf, messengers, settingsSelection, type Messenger } from "../schemaForms";
 import { ScenarioEditor } from "./ScenarioEditor";
-import { SystemMessages } from "./AdminSystemMessages";
+import { DefaultMessages, SystemMessages } from "./AdminSystemMessages";
 import { Tokens } from "./AdminTokens";
 import { parseSkills, skillsText } from "../skills";
 import type { AdminServicesQuery } from "../gql/graphql";
@@ -154,7 +154,12 @@ export function AdminPage() {
           <Services accountsVersion={accountsVersion} />
         </>
       )}
-      {tab === "messages" && <SystemMessages version={accountsVersion} />}
+      {tab === "messages" && (
+        <>
+          <SystemMessages version={accountsVersion} />
+          <DefaultMessages onSaved={accountsChanged} />
+        </>
+      )}
       {tab === "people" && (
         <>
           <Users />
@@ -446,6 +451,7 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
   const [services, setServices] = useState<AdminServicesQuery["chatServices"]>([]);
   const [settingsOf, setSettingsOf] = useState<string | null>(null);
   const [accounts, setAccounts] = useState<{ id: string; name: string }[]>([]);
+  const [agents, setAgents] = useState<{ id: string; name: string }[]>([]);
   const [name, setName] = useState("");
   const [picked, setPicked] = useState<string[]>([]);
   const [error, setError] = useState("");
@@ -454,6 +460,8 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
   const reload = useCallback(async () => {
     setServices((await request(ServicesDoc)).chatServices);
     setAccounts(await accountNames());
+    const users = await request(UsersDoc);
+    setAgents((users.users.edges ?? []).flatMap((e) => (e?.node && e.node.active && e.node.role !== "ADMIN" ? [{ id: e.node.id, name: e.node.name }] : [])));
   }, []);
   useEffect(() => void reload(), [reload, accountsVersion]);
 
@@ -478,7 +486,8 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
       <ul>
         {services.map((s) => (
           <li key={s.id}>
-            <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"}{" "}
+            <strong>{s.name}</strong> · priority {s.priority} · offers {s.offerTimeoutSeconds}s · accounts: {(s.accounts ?? []).map((a) => a.name).join(", ") || "none"} · agents:{" "}
+            {(s.agents ?? []).map((a) => a.name).join(", ") || "all with the skills"}{" "}
             <button type="button" className="small secondary" onClick={() => setSettingsOf(settingsOf === s.id ? null : s.id)} aria-expanded={settingsOf === s.id}>
               Settings
             </button>{" "}
@@ -489,6 +498,7 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
               <ServiceSettings
                 service={s}
                 accounts={accounts}
+                agents={agents}
                 onSaved={async () => {
                   setSettingsOf(null);
                   await reload();
@@ -527,7 +537,17 @@ function Services({ accountsVersion }: { accountsVersion: number }) {
 type Service = AdminServicesQuery["chatServices"][number];
 
 /** A service's settings: queue order, hours, offers, inactivity, skills, accounts. */
-function ServiceSettings({ service, accounts, onSaved }: { service: Service; accounts: { id: string; name: string }[]; onSaved: () => void }) {
+function ServiceSettings({
+  service,
+  accounts,
+  agents,
+  onSaved,
+}: {
+  service: Service;
+  accounts: { id: string; name: string }[];
+  agents: { id: string; name: string }[];
+  onSaved: () => void;
+}) {
   const [f, setF] = useState({
     name: service.name,
     priority: String(service.priority),
@@ -539,6 +559,7 @@ function ServiceSettings({ service, accounts, onSaved }: { service: Service; acc
     skills: skillsText(service.requiredSkills),
   });
   const [picked, setPicked] = useState((service.accounts ?? []).map((a) => a.id));
+  const [members, setMembers] = useState((service.agents ?? []).map((a) => a.id));
   const [error, setError] = useState("");
   const [field, setField] = useState("");
   const text = (k: keyof typeof f, label: string, help = "") => (
@@ -565,6 +586,7 @@ function ServiceSettings({ service, accounts, onSaved }: { service: Service; acc
           inactivityCloseSeconds: Number(f.inactivityCloseSeconds),
           requiredSkills: parseSkills(f.skills),
           accountIds: picked,
+          agentIds: members,
         },
       });
       onSaved();
@@ -588,6 +610,16 @@ function ServiceSettings({ service, accounts, onSaved }: { service: Service; acc
         {accounts.map((a) => (
           <label key={a.id} className="check">
             <input type="checkbox" checked={picked.includes(a.id)} onChange={(e) => setPicked(e.target.checked ? [...picked, a.id] : picked.filter((x) => x !== a.id))} />
+            {a.name}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Agents</legend>
+        <small className="muted">None ticked: every agent with the required skills serves it.</small>
+        {agents.map((a) => (
+          <label key={a.id} className="check">
+            <input type="checkbox" checked={members.includes(a.id)} onChange={(e) => setMembers(e.target.checked ? [...members, a.id] : members.filter((x) => x !== a.id))} />
             {a.name}
           </label>
         ))}

@@ -25,6 +25,90 @@ const UpdateDoc = graphql(`
   }
 `);
 
+const DefaultsDoc = graphql(`
+  query TenantDefaultMessages {
+    defaultSystemMessages { event text builtIn variables }
+  }
+`);
+
+const UpdateDefaultsDoc = graphql(`
+  mutation UpdateTenantDefaultMessages($input: [DefaultSystemMessageInput!]!) {
+    updateDefaultSystemMessages(input: $input) { event text builtIn variables }
+  }
+`);
+
+type Default = { event: string; text: string; builtIn: boolean; variables: string[] };
+
+/**
+ * The tenant's default texts, which every account's DEFAULT mode sends: each
+ * one edited in place, or restored to Switchboard's built-in text.
+ */
+export function DefaultMessages({ onSaved }: { onSaved: () => void }) {
+  const [defaults, setDefaults] = useState<Default[]>([]);
+  const [edited, setEdited] = useState<Record<string, string>>({});
+  const [error, setError] = useState("");
+  const [saved, setSaved] = useState("");
+  useEffect(() => {
+    request(DefaultsDoc)
+      .then((r) => setDefaults(r.defaultSystemMessages))
+      .catch((err) => setError(errorText(err)));
+  }, []);
+  const save = async (input: { event: string; text: string | null }[]) => {
+    setError("");
+    setSaved("");
+    try {
+      const r = await request(UpdateDefaultsDoc, { input: input.map((d) => ({ event: d.event as never, text: d.text })) });
+      setDefaults(r.updateDefaultSystemMessages);
+      setEdited({});
+      setSaved("Defaults saved.");
+      onSaved();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const changed = Object.entries(edited).map(([event, text]) => ({ event, text }));
+  return (
+    <section className="panel" aria-labelledby="defaults-title">
+      <h2 id="defaults-title">Default texts</h2>
+      <p className="muted">What every account set to DEFAULT sends for each event.</p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Event</th>
+            <th scope="col">Text</th>
+            <th scope="col" />
+          </tr>
+        </thead>
+        <tbody>
+          {defaults.map((d) => (
+            <tr key={d.event}>
+              <th scope="row">{d.event.replace(/_/g, " ").toLowerCase()}</th>
+              <td>
+                <textarea aria-label={`Default text of ${d.event}`} rows={2} value={edited[d.event] ?? d.text} onChange={(e) => setEdited({ ...edited, [d.event]: e.target.value })} />
+                <small className="muted">
+                  {d.builtIn ? "Built in. " : ""}Variables: {d.variables.map((v) => `{${v}}`).join(" ")}
+                </small>
+              </td>
+              <td>
+                {!d.builtIn && (
+                  <button type="button" className="small secondary" onClick={() => save([{ event: d.event, text: null }])}>
+                    Restore built-in
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button type="button" onClick={() => save(changed)} disabled={changed.length === 0}>
+        Save default texts
+      </button>
+      {saved && <p role="status">{saved}</p>}
+      <ErrorNote error={error} />
+    </section>
+  );
+}
+
 type Setting = { event: string; mode: SystemMessageMode; text?: string | null; effectiveText?: string | null; variables: string[] };
 
 export function SystemMessages({ version }: { version: number }) {
@@ -46,9 +130,10 @@ export function SystemMessages({ version }: { version: number }) {
     const r = await request(AccountMessagesDoc, { id });
     setSettings(((r.node as { systemMessages?: Setting[] } | null)?.systemMessages ?? []).map((s) => ({ ...s })));
   }, []);
+  // Again when the tenant's defaults change: DEFAULT events show them.
   useEffect(() => {
     void load(account);
-  }, [account, load]);
+  }, [account, load, version]);
 
   const save = async () => {
     setError("");
