@@ -48,6 +48,12 @@ type Event struct {
 	PreviouslyQueued bool
 	// OfferID is the offer of CONVERSATION_OFFERED and _OFFER_ENDED.
 	OfferID *int
+	// After is where the log ended when the transaction that appended this
+	// event took its turn: every event up to it was committed before this
+	// one. A fan-out that has delivered less than After missed events
+	// (another writer's, told late or not at all) and reads them from the
+	// log first, so streams never see the log out of order.
+	After int
 }
 
 // holders are who the event's conversation was with after the change.
@@ -59,8 +65,10 @@ func (e Event) holders() core.Holders {
 // in one multi-row insert before the batch commits; the cursors it gets back
 // are what the fan-out publishes once the commit is done.
 type recorder struct {
-	c       *ent.Client
-	pending []*ent.EventCreate
+	c *ent.Client
+	// postgres says the log is shared by writers that commit concurrently.
+	postgres bool
+	pending  []*ent.EventCreate
 	// bodies are the batch's raw webhook bodies, stored in the same way.
 	bodies []*ent.WebhookEventCreate
 	out    []Event
@@ -120,16 +128,55 @@ func (r *recorder) flush(ctx context.Context) error {
 		}
 	}
 	r.out = make([]Event, 0, len(r.pending))
+	if len(r.pending) == 0 {
+		return nil
+	}
+	after, err := r.logTurn(ctx)
+	if err != nil {
+		return err
+	}
 	for from := 0; from < len(r.pending); from += flushChunk {
 		rows, err := r.c.Event.CreateBulk(r.pending[from:min(from+flushChunk, len(r.pending))]...).Save(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: record events: %w", err)
 		}
 		for _, row := range rows {
-			r.out = append(r.out, fromRow(row))
+			e := fromRow(row)
+			e.After = after
+			r.out = append(r.out, e)
 		}
 	}
 	return nil
+}
+
+// logLock is the PostgreSQL advisory lock key of the event log's turn.
+const logLock = 0x5357_4c4f47 // "SWLOG"
+
+// logTurn makes this transaction the log's only appender until it ends and
+// returns where the log ends now. On PostgreSQL, where several writers (the
+// instances of a cluster) commit concurrently, the transaction-scoped lock
+// makes cursors follow commit order: an event's ID is taken after every
+// transaction that appended before it has committed, so a reader that saw a
+// cursor never later finds a smaller one appear. SQLite's one writer gives
+// this order by itself.
+func (r *recorder) logTurn(ctx context.Context) (int, error) {
+	if r.postgres {
+		if _, err := r.c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", logLock); err != nil {
+			return 0, fmt.Errorf("inbox: the log's turn: %w", err)
+		}
+	}
+	rows, err := r.c.QueryContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM events")
+	if err != nil {
+		return 0, fmt.Errorf("inbox: the log's end: %w", err)
+	}
+	defer rows.Close()
+	var end int
+	if rows.Next() {
+		if err := rows.Scan(&end); err != nil {
+			return 0, fmt.Errorf("inbox: the log's end: %w", err)
+		}
+	}
+	return end, rows.Close()
 }
 
 // messageUpdated records that a message changed (delivery status, media copy).

@@ -50,6 +50,9 @@ type fanout struct {
 	// start is the newest cursor when the server started: every event after
 	// it passes through the fan-out.
 	start int
+	// known is the newest cursor delivered: every event up to it has been
+	// offered to the tails (the fan-out's goroutine only, after init).
+	known int
 }
 
 // tail is one tenant's recent events and live subscribers.
@@ -116,9 +119,49 @@ func (f *fanout) init(ctx context.Context) error {
 	if len(newest) == 1 && newest[0].Max.Valid {
 		f.mu.Lock()
 		f.start = int(newest[0].Max.Int64)
+		f.known = f.start
 		f.mu.Unlock()
 	}
 	return nil
+}
+
+// inOrder returns evs as the fan-out must deliver them: without what it
+// delivered already, and after the events it never heard of that were
+// committed before them (another writer's, whose news came late or was
+// lost), read from the log. Events come in cursor order per writer; After
+// says what each one's writer found committed before it.
+func (f *fanout) inOrder(ctx context.Context, evs []Event) ([]Event, error) {
+	out := make([]Event, 0, len(evs))
+	for _, e := range evs {
+		if e.Cursor <= f.known {
+			continue
+		}
+		if e.After > f.known {
+			missed, err := f.s.logRange(ctx, f.known, e.After)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, missed...)
+			f.known = e.After
+		}
+		out = append(out, e)
+		f.known = e.Cursor
+	}
+	return out, nil
+}
+
+// logRange reads the events after cursor from up to cursor to from the log,
+// in order.
+func (s *Service) logRange(ctx context.Context, from, to int) ([]Event, error) {
+	rows, err := s.client.Event.Query().Where(event.IDGT(from), event.IDLTE(to)).Order(ent.Asc(event.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: events missed: %w", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out, nil
 }
 
 // publish queues a committed batch's events (in cursor order).
@@ -141,6 +184,15 @@ func (f *fanout) run(ctx context.Context) {
 				default:
 					break more
 				}
+			}
+			evs, err := f.inOrder(sys, evs)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				// What could be read goes out; the rest is read again when
+				// the next event shows the gap.
+				f.s.log.ErrorContext(ctx, "fanout: read missed events", "err", err)
 			}
 			pubs, err := f.s.load(sys, evs)
 			if err != nil {

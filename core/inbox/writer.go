@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/http"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -102,9 +105,18 @@ func (s *Service) runWriter(ctx context.Context) {
 func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 	// The batch must be stored even if the server is shutting down.
 	ctx = core.SystemContext(context.WithoutCancel(ctx))
-	if err := s.commit(ctx, batch); err == nil {
+	if err := s.commitRetrying(ctx, batch); err == nil {
 		s.publish(batch)
 		for _, j := range batch {
+			if store.Retryable(j.err) {
+				// Undone to its savepoint so that another instance's writer
+				// could go on: run alone, again.
+				if err := s.commitRetrying(ctx, []*job{j}); err != nil {
+					j.err = err
+				} else {
+					s.publish([]*job{j})
+				}
+			}
 			j.done <- j.err
 		}
 		return
@@ -113,12 +125,28 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 		return
 	}
 	for _, j := range batch {
-		err := s.commit(ctx, []*job{j})
+		err := s.commitRetrying(ctx, []*job{j})
 		if err == nil {
 			s.publish([]*job{j})
 			err = j.err
 		}
 		j.done <- err
+	}
+}
+
+// commitAttempts bounds how often a transaction PostgreSQL undid to break a
+// deadlock with another instance's writer is run again.
+const commitAttempts = 5
+
+// commitRetrying is commit, run again while PostgreSQL undoes it (or a lone
+// job's write) to let another instance's writer go on (store.Retryable).
+func (s *Service) commitRetrying(ctx context.Context, batch []*job) error {
+	for attempt := 1; ; attempt++ {
+		err := s.commit(ctx, batch)
+		retry := store.Retryable(err) || (err == nil && len(batch) == 1 && store.Retryable(batch[0].err))
+		if !retry || attempt == commitAttempts {
+			return err
+		}
 	}
 }
 
@@ -137,7 +165,7 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 	}
 	c := tx.Client()
 	s.cache.begin()
-	rec := &recorder{c: c}
+	rec := &recorder{c: c, postgres: s.opts.Dialect == dialect.Postgres}
 	for _, j := range batch {
 		j.err, j.out = nil, nil
 		j.first = len(rec.pending)
