@@ -107,8 +107,9 @@ func TestSystemMessagesTellTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := s.waitTexts(t, 8002, 5)
-	if got[3] != "agent ann is here to help." || got[4] == "" {
-		t.Fatalf("second customer's texts: %q", got)
+	closed := strings.ReplaceAll(defaultTexts(t, s.admin)[client.SystemMessageEventConversationClosed].Text, "{customerName}", "Nic Pottier")
+	if got[3] != "agent ann is here to help." || got[4] != closed {
+		t.Fatalf("second customer's texts: %q; want the tenant's closing text %q last", got, closed)
 	}
 	if first := s.textsTo(8001); len(first) != 2 {
 		t.Fatalf("the first customer got %q; the DISABLED close sends nothing", first)
@@ -609,4 +610,159 @@ func TestPositionUpdatesAreRateLimited(t *testing.T) {
 		return
 	}
 	t.Fatal("the fourth customer's conversation is missing")
+}
+
+// TestPositionsAreNotRetoldAfterARestart: the customers still waiting when
+// the server restarts heard of their places before it; the first routing
+// round after the start does not tell them again.
+func TestPositionsAreNotRetoldAfterARestart(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("Number {position}.")},
+		{Event: client.SystemMessageEventEstimatedWait, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventPositionChanged, Mode: client.SystemMessageModeCustom, Text: ptr("Now {position}.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		s.deliver(t, telegramUpdate(i+1, i+1, int64(9701+i), "hello"), s.secret)
+		s.waitTexts(t, int64(9701+i), 1)
+	}
+	eventually(t, "the greetings sent", func() bool {
+		for _, e := range mustConversations(t, s).Conversations.Edges {
+			for _, m := range s.conversation(t, s.admin, e.Node.Id).Messages.Edges {
+				if m.Node.Status == client.MessageStatusQueued {
+					return false
+				}
+			}
+		}
+		return true
+	})
+	s.restart(t)
+	snaps, _ := watchQueue(t, s.admin)
+	// A third customer: the round that queues them also goes over the
+	// places of the first two.
+	s.deliver(t, telegramUpdate(3, 3, 9703, "hello"), s.secret)
+	nextSnapshot(t, snaps, "three waiting", func(q client.QueueSnapshotFields) bool { return queueOf(q, svc).Waiting == 3 })
+	s.waitTexts(t, 9703, 1)
+	for _, chat := range []int64{9701, 9702} {
+		if got := s.textsTo(chat); len(got) != 1 {
+			t.Fatalf("customer %d after the restart: %q; their place did not change", chat, got)
+		}
+	}
+}
+
+// mustConversations lists the first hundred conversations as an admin.
+func mustConversations(t *testing.T, s *telegramSetup) *client.ConversationsResponse {
+	t.Helper()
+	list, err := client.Conversations(context.Background(), s.admin, ptr(100), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// TestReturningCustomerQueuesAnew: a customer who gave up while waiting and
+// writes again queues from now (behind those who came meanwhile), and their
+// conversation counts as waiting, not as abandoned.
+func TestReturningCustomerQueuesAnew(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, waitScenario(600))); err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	s.deliver(t, telegramUpdate(1, 1, 9801, "first"), s.secret)
+	gaveUp := ""
+	eventually(t, "the first customer waiting", func() bool {
+		gaveUp = s.openConversationWith(t, 9801)
+		return gaveUp != "" && s.conversation(t, s.admin, gaveUp).Queued
+	})
+	s.deliver(t, telegramLeft(2, 9801), s.secret)
+	eventually(t, "the first customer gone", func() bool { return s.conversation(t, s.admin, gaveUp).Status == client.ConversationStatusClosed })
+	s.deliver(t, telegramUpdate(3, 3, 9802, "second"), s.secret)
+	eventually(t, "the second customer waiting", func() bool { return s.openConversationWith(t, 9802) != "" })
+	s.deliver(t, telegramUpdate(4, 4, 9801, "I am back"), s.secret)
+	eventually(t, "the first customer waiting again", func() bool {
+		c := s.conversation(t, s.admin, gaveUp)
+		return c.Status == client.ConversationStatusOpen && c.Queued
+	})
+	ann.ready(t)
+	if o := ann.offer(t); o.Conversation.Id != s.openConversationWith(t, 9802) {
+		t.Fatalf("Ann was offered %s first; the customer who came back (%s) must wait behind the one who came meanwhile", o.Conversation.Id, gaveUp)
+	}
+	id, _ := strconv.Atoi(gaveUp)
+	row, err := s.srv.Client().Conversation.Get(core.SystemContext(ctx), id)
+	if err != nil || row.Abandoned || row.AnsweredAt != nil {
+		t.Fatalf("the returning customer's conversation: %v abandoned=%v answered=%v", err, row.Abandoned, row.AnsweredAt)
+	}
+}
+
+// TestTransferToServiceLeavesTheOldSkillsBehind: a conversation whose Find
+// Agent block asked for billing, transferred to VIP, waits for VIP's agents:
+// it is not offered back to a billing agent without VIP's skill.
+func TestTransferToServiceLeavesTheOldSkillsBehind(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, strings.Replace(waitScenario(600),
+		`"findAgent": {"timeoutSeconds": 600}`, `"findAgent": {"skills": [{"skill": "billing", "minLevel": 3}], "timeoutSeconds": 600}`, 1))); err != nil {
+		t.Fatal(err)
+	}
+	vip, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("VIP"), RequiredSkills: []client.SkillInput{{Name: "vip", Level: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 2, client.SkillInput{Name: "billing", Level: 3})
+	vera := newRoutedAgent(t, s, "agent vera", 2, client.SkillInput{Name: "vip", Level: 2})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 9901, "hello"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.TransferToService(ctx, ann.c, o.Conversation.Id, vip.CreateChatService.Id); err != nil {
+		t.Fatal(err)
+	}
+	vera.ready(t)
+	if got := vera.offer(t); got.Conversation.Id != o.Conversation.Id {
+		t.Fatalf("Vera was offered %s, want the transferred %s", got.Conversation.Id, o.Conversation.Id)
+	}
+	if ann.sees(t, s, o.Conversation.Id) {
+		t.Fatal("the billing agent without VIP's skill still sees the conversation she transferred")
+	}
+}
+
+// TestDeletingAServiceFreesItsQueue: a deleted service's waiting
+// conversations leave its queue and wait unassigned for any agent; its
+// account's new conversations enter no queue.
+func TestDeletingAServiceFreesItsQueue(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	bob := newRoutedAgent(t, s, "agent bob", 2) // no billing skill: never offered
+	s.deliver(t, telegramUpdate(1, 1, 9951, "hello"), s.secret)
+	waiting := s.onlyConversation(t)
+	if bob.sees(t, s, waiting) {
+		t.Fatal("an agent sees a queued conversation")
+	}
+	if _, err := client.DeleteChatService(ctx, bob.c, svc); errCode(t, err) != "FORBIDDEN" {
+		t.Fatalf("an agent deleting a service: %v", err)
+	}
+	if _, err := client.DeleteChatService(ctx, s.admin, svc); err != nil {
+		t.Fatal(err)
+	}
+	c := s.conversation(t, s.admin, waiting)
+	if c.Queued || c.Service != nil || !bob.sees(t, s, waiting) {
+		t.Fatalf("after the service's deletion: queued %v, service %+v, visible to any agent %v", c.Queued, c.Service, bob.sees(t, s, waiting))
+	}
+	services, err := client.ChatServices(ctx, s.admin)
+	if err != nil || len(services.ChatServices) != 0 {
+		t.Fatalf("services after the deletion: %v %+v", err, services)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 9952, "anyone?"), s.secret)
+	eventually(t, "the new customer's conversation", func() bool { return s.openConversationWith(t, 9952) != "" })
+	if c := s.conversation(t, s.admin, s.openConversationWith(t, 9952)); c.Queued || !bob.sees(t, s, c.Id) {
+		t.Fatalf("a new conversation of the account: queued %v, visible to any agent %v", c.Queued, bob.sees(t, s, c.Id))
+	}
 }

@@ -350,7 +350,7 @@ func TestPriorityAndTransferToService(t *testing.T) {
 }
 
 // TestDisconnectedAgentGoesOffline: an agent whose last connection closed is
-// set OFFLINE after the grace period, and its pending offer moves on.
+// set OFFLINE after the grace period; a reason is refused with READY (it is for NOT_READY).
 func TestDisconnectedAgentGoesOffline(t *testing.T) {
 	s, _ := newRoutingSetup(t, 60, func(c *server.Config) { c.OfflineGrace = 100 * time.Millisecond })
 	ctx := context.Background()

@@ -189,7 +189,14 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		Where(conversation.ContactID(ct.ID), conversation.ClosedAtGT(s.now().Add(-s.opts.ReopenWindow))).
 		Order(ent.Desc(conversation.FieldClosedAt)).First(ctx)
 	if err == nil {
-		conv, err = c.Conversation.UpdateOne(last).SetStatus(conversation.StatusOPEN).ClearClosedAt().Save(ctx)
+		up := c.Conversation.UpdateOne(last).SetStatus(conversation.StatusOPEN).ClearClosedAt()
+		if acct.ServiceID != nil && last.AssigneeID == nil {
+			// A customer who gave up and comes back queues anew, from now:
+			// not ahead of those who waited meanwhile, and not counted as
+			// both abandoned and answered.
+			up.ClearQueuedAt().ClearAnsweredAt().SetAbandoned(false)
+		}
+		conv, err = up.Save(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
 		}

@@ -302,18 +302,18 @@ func (s *Service) makeOffers(ctx context.Context, c *ent.Client, rec *recorder) 
 		if best == nil {
 			continue
 		}
-		o, err := c.Offer.Create().SetTenantID(conv.TenantID).SetConversationID(conv.ID).SetAgentID(best.u.ID).
-			SetServiceID(svc.ID).SetExpiresAt(s.now().Add(time.Duration(svc.OfferTimeoutSeconds) * time.Second)).Save(ctx)
-		if err != nil {
-			return made, fmt.Errorf("create offer: %w", err)
-		}
 		n, err := c.Conversation.Update().Where(conversation.ID(conv.ID), conversation.OfferedToIDIsNil(), conversation.AssigneeIDIsNil()).
 			SetOfferedToID(best.u.ID).Save(ctx)
 		if err != nil {
 			return made, fmt.Errorf("offer conversation: %w", err)
 		}
 		if n == 0 {
-			continue
+			continue // taken or offered meanwhile: no offer
+		}
+		o, err := c.Offer.Create().SetTenantID(conv.TenantID).SetConversationID(conv.ID).SetAgentID(best.u.ID).
+			SetServiceID(svc.ID).SetExpiresAt(s.now().Add(time.Duration(svc.OfferTimeoutSeconds) * time.Second)).Save(ctx)
+		if err != nil {
+			return made, fmt.Errorf("create offer: %w", err)
 		}
 		conv.OfferedToID = &best.u.ID
 		best.load++

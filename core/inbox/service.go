@@ -112,6 +112,9 @@ type Service struct {
 	queues    queueWatch
 	// positions limits queue position updates per customer.
 	positions *sysmsg.PositionLimiter
+	// positionsPrimed is set after the first round of queue positions since
+	// the start, which records the places without telling them.
+	positionsPrimed atomic.Bool
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.

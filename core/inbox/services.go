@@ -331,8 +331,10 @@ func (s *Service) TransferToService(ctx context.Context, id, serviceID int) (*en
 		if err != nil {
 			return nil, store.Wrap(err, "inbox: service")
 		}
+		// It waits for that service's agents: the skills a Find Agent block
+		// of the old service asked for, and its scenario's run, stay behind.
 		up := c.Conversation.UpdateOne(conv).ClearAssigneeID().SetServiceID(svc.ID).SetPriority(svc.Priority).
-			SetQueued(true).SetRoutable(true).ClearOfferedToID()
+			SetQueued(true).SetRoutable(true).ClearOfferedToID().ClearRequiredSkills().ClearScenarioState().ClearScenarioWakeAt()
 		if conv.QueuedAt == nil {
 			up.SetQueuedAt(s.now())
 		}

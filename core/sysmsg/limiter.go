@@ -31,6 +31,9 @@ type PositionLimiter struct {
 type toldPosition struct {
 	position int
 	at       time.Time
+	// seen is when the conversation was last asked about: one that waits
+	// long at the same place is still known, and not told that place again.
+	seen time.Time
 }
 
 // The limiter's memory: conversations not heard of for staleAfter are
@@ -66,6 +69,10 @@ func (l *PositionLimiter) Allow(conversationID, position int) bool {
 	defer l.mu.Unlock()
 	l.sweep(now)
 	last, ok := l.told[conversationID]
+	if ok {
+		last.seen = now
+		l.told[conversationID] = last
+	}
 	switch {
 	case !ok:
 	case position == last.position:
@@ -74,7 +81,7 @@ func (l *PositionLimiter) Allow(conversationID, position int) bool {
 	case now.Sub(last.at) < l.interval:
 		return false
 	}
-	l.told[conversationID] = toldPosition{position: position, at: now}
+	l.told[conversationID] = toldPosition{position: position, at: now, seen: now}
 	return true
 }
 
@@ -85,7 +92,7 @@ func (l *PositionLimiter) Told(conversationID, position int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	l.told[conversationID] = toldPosition{position: position, at: now}
+	l.told[conversationID] = toldPosition{position: position, at: now, seen: now}
 }
 
 // Forget drops a conversation that left the queue (an agent took it, the
@@ -103,7 +110,7 @@ func (l *PositionLimiter) sweep(now time.Time) {
 	}
 	l.swept = now
 	for id, t := range l.told {
-		if now.Sub(t.at) >= staleAfter {
+		if now.Sub(t.seen) >= staleAfter {
 			delete(l.told, id)
 		}
 	}

@@ -75,3 +75,22 @@ func TestPositionLimiterToldAndForget(t *testing.T) {
 		t.Fatal("a forgotten conversation's first update was held")
 	}
 }
+
+// TestPositionLimiterRemembersLongWaiters: a customer who waits more than an
+// hour at the same place (asked about it every round) is not told that place
+// again; one nobody asked about for an hour is forgotten.
+func TestPositionLimiterRemembersLongWaiters(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	l := sysmsg.NewPositionLimiter(0, c.now)
+	l.Told(1, 3)
+	l.Told(2, 4)
+	for range 90 {
+		c.advance(time.Minute)
+		if l.Allow(1, 3) {
+			t.Fatalf("after %s at the same place, it was told again", c.t.Sub(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)))
+		}
+	}
+	if !l.Allow(2, 4) {
+		t.Fatal("a conversation not asked about for 90 minutes is still remembered")
+	}
+}
