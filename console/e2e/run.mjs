@@ -121,6 +121,11 @@ try {
   const row = admin.getByRole("row", { name: /Shop chat/ });
   await row.waitFor();
   step("custom messenger account created");
+  await admin.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await row.getByRole("button", { name: /Copy the webhook URL/ }).click();
+  const copied = await until("the webhook URL on the clipboard", async () => (await admin.evaluate(() => navigator.clipboard.readText())) || null);
+  if (copied !== (await row.locator("code.url").innerText()).trim() || !copied.includes("/webhooks/")) throw new Error(`copied ${copied}`);
+  step("the webhook URL copied to the clipboard");
   // The secret is write-only: only whether it is set and its last four show.
   await row.getByText(/set \(…0123\)/).waitFor();
   if ((await admin.content()).includes(env("CONFIRMATION_CODE"))) throw new Error("the secret is shown");
@@ -196,9 +201,10 @@ try {
   await admin.getByRole("button", { name: "System messages" }).click();
   await admin.getByLabel("Mode of AGENT_JOINED", { exact: true }).selectOption("CUSTOM");
   await admin.getByLabel("Text of AGENT_JOINED", { exact: true }).fill("{agentName} is here for you, {customerName}.");
+  await admin.getByLabel("Mode of CONVERSATION_CLOSED", { exact: true }).selectOption("DISABLED");
   await admin.getByRole("button", { name: "Save system messages" }).click();
   await admin.getByRole("status").filter({ hasText: "Saved." }).waitFor();
-  step("AGENT_JOINED set to the account's own text");
+  step("AGENT_JOINED set to the account's own text, CONVERSATION_CLOSED disabled");
   await admin.getByLabel("Default text of TRANSFERRED").fill("Passing you to a colleague, {customerName}.");
   await admin.getByRole("button", { name: "Save default texts" }).click();
   await admin.getByRole("status").filter({ hasText: "Defaults saved." }).waitFor();
@@ -227,6 +233,25 @@ try {
   await tokenRow.getByRole("button", { name: "Revoke" }).click();
   await tokenRow.getByText("revoked").waitFor();
   step("an API token created (shown once) and revoked");
+  // The first sign-in's next step: a person added with an email and a password signs in.
+  const users = admin.getByRole("region", { name: "Users" });
+  await users.getByLabel("Name", { exact: true }).fill("Pat newbie");
+  await users.getByLabel("Email").fill("newbie@example.com");
+  await users.getByLabel("Password").fill("newbie-password-1234");
+  await users.getByLabel("Role").selectOption("SUPERVISOR");
+  await users.getByRole("button", { name: "Add user" }).click();
+  await admin.getByRole("row", { name: /newbie@example.com/ }).waitFor();
+  {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(consoleURL);
+    await page.getByLabel("Email").fill("newbie@example.com");
+    await page.getByLabel("Password").fill("newbie-password-1234");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Pat newbie (supervisor)").waitFor();
+    await context.close();
+  }
+  step("a user added in the console signs in with their email and password");
 
   // Agent: READY, the offer, the live message, a reply with a file.
   const agent = await signedIn("agent");
@@ -305,7 +330,11 @@ try {
   await call("POST", `/customer?sender=c2&name=${encodeURIComponent("Bo Customer")}&text=${encodeURIComponent("Anyone there?")}`);
   await supervisor.getByTestId("waiting").filter({ hasText: "1" }).waitFor();
   await supervisor.getByTestId("entered").filter({ hasText: "2" }).waitFor();
-  step("the supervisor sees the waiting customer and the figures change");
+  await supervisor.getByRole("row", { name: /Pat agent/ }).getByText("NOT_READY").waitFor();
+  const longest = supervisor.getByTestId("longest-wait");
+  const before = await longest.innerText();
+  await until("the longest wait to grow", async () => (await longest.innerText()) !== before, 5000);
+  step(`the supervisor sees the waiting customer (waiting ${await longest.innerText()} and counting), the agent NOT_READY, and the figures change`);
   await supervisor.getByLabel("Range").selectOption("Custom range…");
   const ago = (h) => {
     const d = new Date(Date.now() - h * 3600e3);
@@ -349,6 +378,9 @@ try {
   await myList.getByRole("button", { name: /Ada Customer/ }).click();
   await agent.getByRole("button", { name: "Close", exact: true }).click();
   await myList.getByText("Ada Customer").waitFor({ state: "detached" });
+  const toAda = (await call("GET", "/replies")).filter((m) => m.Recipient === "c1").map((m) => m.Text);
+  if (toAda.some((t) => /chat has ended/i.test(t))) throw new Error(`a DISABLED closing message was sent: ${JSON.stringify(toAda)}`);
+  if (!toAda.some((t) => /number 1/.test(t))) throw new Error(`no DEFAULT queue message: ${JSON.stringify(toAda)}`);
   await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("One more thing")}`);
   await agent.locator("li.offer").filter({ hasText: "Ada Customer" }).getByRole("button", { name: "Accept" }).click();
   await agent.getByTestId("message").filter({ hasText: "One more thing" }).waitFor();
@@ -363,6 +395,25 @@ try {
   await agent.getByLabel("Reply").fill("typed on a phone");
   await shot(agent, "6-agent-phone");
   step("the agent's desk fits a phone's width");
+  for (const [name, page] of [["supervisor", supervisor], ["admin", admin]]) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (wide > 0) throw new Error(`the ${name} page is ${wide}px wider than a phone`);
+  }
+  await shot(supervisor, "11-supervisor-phone");
+  step("the supervisor's and admin's pages fit a phone's width (wide tables scroll inside their panels)");
+  // On the phone, back into the queue: Ada's chat leaves the desk and comes back as an offer.
+  await agent.getByLabel("Transfer to").selectOption(await agent.locator("option", { hasText: "Support (queue)" }).getAttribute("value"));
+  await agent.getByRole("button", { name: "Transfer", exact: true }).click();
+  await myList.getByText("Ada Customer").waitFor({ state: "detached" });
+  const again = agent.locator("li.offer").filter({ hasText: "Ada Customer" });
+  await again.waitFor();
+  step("transferred to the Support queue: the conversation left the desk and was offered again");
+  // A rejected offer leaves the desk; the customer waits for someone else.
+  await again.getByRole("button", { name: "Reject" }).click();
+  await again.waitFor({ state: "detached" });
+  await supervisor.getByTestId("waiting").filter({ hasText: "1" }).waitFor();
+  step("an offer rejected: it left the desk and the customer waits in the queue");
 
   // GraphiQL, from the same build, at "/": it loads and answers a query.
   {

@@ -65,7 +65,24 @@ export function SupervisorPage() {
   const [error, setError] = useState("");
 
   const [live, setLive] = useState(false);
-  useEffect(() => keep(QueueDoc, {}, (r) => setSnap(r.queueEvents), setLive), []);
+  // When the browser got the snapshot: waits grow from there by the
+  // browser's own clock (the server sends a snapshot only on a change).
+  const [receivedAt, setReceivedAt] = useState(Date.now());
+  useEffect(
+    () =>
+      keep(
+        QueueDoc,
+        {},
+        (r) => {
+          setSnap(r.queueEvents);
+          setReceivedAt(Date.now());
+        },
+        setLive,
+      ),
+    [],
+  );
+  const now = useNow(1000);
+  const waited = (longest: number, waiting: number) => (waiting > 0 ? longest + Math.max(0, now - receivedAt) / 1000 : 0);
 
   const load = useCallback(async () => {
     let to = new Date(Date.now() + 60e3);
@@ -114,7 +131,7 @@ export function SupervisorPage() {
                 <td>{s.name}</td>
                 <td data-testid="waiting">{s.waiting}</td>
                 <td>{s.offered}</td>
-                <td>{seconds(s.longestWaitSeconds)}</td>
+                <td data-testid="longest-wait">{seconds(waited(s.longestWaitSeconds, s.waiting))}</td>
               </tr>
             ))}
           </tbody>
@@ -128,7 +145,7 @@ export function SupervisorPage() {
             <tr>
               <th scope="col">Agent</th>
               <th scope="col">State</th>
-              <th scope="col">Load</th>
+              <th scope="col">Load (open and offered)</th>
               <th scope="col">Offers</th>
             </tr>
           </thead>
@@ -141,8 +158,13 @@ export function SupervisorPage() {
                   {a.stateReason && <span className="muted"> ({a.stateReason})</span>}
                 </td>
                 <td>
-                  <meter min={0} max={a.capacity || 1} value={a.openConversations} aria-label={`${a.openConversations} of ${a.capacity}`} /> {a.openConversations}/
-                  {a.capacity}
+                  <meter
+                    min={0}
+                    max={a.capacity || 1}
+                    value={a.openConversations + a.pendingOffers}
+                    aria-label={`${a.openConversations} open and ${a.pendingOffers} offered of ${a.capacity}`}
+                  />{" "}
+                  {a.openConversations + a.pendingOffers}/{a.capacity}
                 </td>
                 <td>{a.pendingOffers}</td>
               </tr>
@@ -181,6 +203,7 @@ export function SupervisorPage() {
               <th scope="col">Answered</th>
               <th scope="col">Abandoned</th>
               <th scope="col">Avg wait</th>
+              <th scope="col">Longest wait</th>
               <th scope="col">Avg handle</th>
               <th scope="col">Satisfaction</th>
             </tr>
@@ -196,6 +219,7 @@ export function SupervisorPage() {
                 <td data-testid="answered">{s.answered}</td>
                 <td>{s.abandoned}</td>
                 <td>{seconds(s.averageWaitSeconds)}</td>
+                <td>{seconds(s.longestWaitSeconds)}</td>
                 <td>{seconds(s.averageHandleSeconds)}</td>
                 <td>{s.averageRating != null ? `${s.averageRating.toFixed(1)} / 5 (${s.ratings})` : "—"}</td>
               </tr>
@@ -215,4 +239,14 @@ export function SupervisorPage() {
       </section>
     </div>
   );
+}
+
+/** The time now, in milliseconds, renewed every interval. */
+function useNow(interval: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = window.setInterval(() => setNow(Date.now()), interval);
+    return () => window.clearInterval(t);
+  }, [interval]);
+  return now;
 }
