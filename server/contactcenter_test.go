@@ -232,6 +232,12 @@ func TestScenarioRunsEveryBlockAndResumesAfterRestart(t *testing.T) {
 	if err != nil || len(results) != 1 || results[0].Rating != 5 || results[0].Comment != "quick and kind" || results[0].AgentID == nil {
 		t.Fatalf("survey results: %v %+v", err, results)
 	}
+	// The supervisor's figures count the answer.
+	figures, err := client.ServiceStats(ctx, s.admin, &svc, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil || len(figures.ServiceStats) != 1 || figures.ServiceStats[0].Ratings != 1 ||
+		figures.ServiceStats[0].AverageRating == nil || *figures.ServiceStats[0].AverageRating != 5 {
+		t.Fatalf("the service's satisfaction after one survey answered 5: %v %+v", err, figures)
+	}
 	// The survey's answers did not reopen the conversation.
 	if c := s.conversation(t, s.admin, o.Conversation.Id); c == nil || c.Status != client.ConversationStatusClosed {
 		t.Fatalf("conversation after the survey: %+v", c)
@@ -764,5 +770,33 @@ func TestDeletingAServiceFreesItsQueue(t *testing.T) {
 	eventually(t, "the new customer's conversation", func() bool { return s.openConversationWith(t, 9952) != "" })
 	if c := s.conversation(t, s.admin, s.openConversationWith(t, 9952)); c.Queued || !bob.sees(t, s, c.Id) {
 		t.Fatalf("a new conversation of the account: queued %v, visible to any agent %v", c.Queued, bob.sees(t, s, c.Id))
+	}
+}
+
+// TestDefaultQueueMessagesAsSent: with QUEUED and ESTIMATED_WAIT in DEFAULT
+// mode, customers get the tenant's texts with their place and wait filled in.
+func TestDefaultQueueMessagesAsSent(t *testing.T) {
+	s, _ := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeDefault},
+		{Event: client.SystemMessageEventEstimatedWait, Mode: client.SystemMessageModeDefault},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.UpdateDefaultSystemMessages(ctx, s.admin, []client.DefaultSystemMessageInput{
+		{Event: client.SystemMessageEventQueued, Text: ptr("{customerName}, you are number {position}.")},
+		{Event: client.SystemMessageEventEstimatedWait, Text: ptr("Expect to wait {wait}.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(1, 1, 9961, "first"), s.secret)
+	s.deliver(t, telegramUpdate(2, 2, 9962, "second"), s.secret)
+	if got := s.waitTexts(t, 9961, 1); len(got) != 1 || got[0] != "Nic Pottier, you are number 1." {
+		t.Fatalf("the first customer: %q", got)
+	}
+	if got := s.waitTexts(t, 9962, 2); got[0] != "Nic Pottier, you are number 2." || got[1] != "Expect to wait about 2 minutes." {
+		t.Fatalf("the second customer: %q", got)
 	}
 }
