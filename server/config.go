@@ -12,6 +12,11 @@ type Config struct {
 	// DatabaseURL, when set (postgres://…), keeps the data in PostgreSQL
 	// instead of SQLite in DataDir.
 	DatabaseURL string
+	// NATSURL, when set (nats://…), joins this instance to a cluster: several
+	// instances on one PostgreSQL (DatabaseURL) share events, work and news
+	// over NATS, and one of them at a time does the run-once work. Without
+	// it, an instance is alone and refuses to start beside another.
+	NATSURL string
 	// PublicURL is how messengers reach this server; webhook URLs start with it.
 	PublicURL string
 	// AllowedOrigins are the browser origins (host patterns, as coder/websocket
@@ -54,6 +59,9 @@ type Config struct {
 	// OfflineGrace is how long an agent may have no open websocket before it
 	// is set OFFLINE (and offered nothing).
 	OfflineGrace time.Duration
+	// LeaseCheck is how often an instance of a cluster checks that it still
+	// holds the run-once lease, and one without it asks for it (default 1s).
+	LeaseCheck time.Duration
 	// RetryBase is the first backoff of a failed reply delivery or inbound media
 	// download, doubled per attempt.
 	RetryBase time.Duration
@@ -90,6 +98,7 @@ func Defaults() Config {
 		KeepAlive:        15 * time.Second,
 		ReopenWindow:     24 * time.Hour,
 		OfflineGrace:     time.Minute,
+		LeaseCheck:       time.Second,
 		RetryBase:        time.Second,
 		MaxWebhookBytes:  10 << 20,
 		WebhookRateLimit: 500,

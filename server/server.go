@@ -28,6 +28,7 @@ import (
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
+	"github.com/switchboard/switchboard/core/cluster"
 	"github.com/switchboard/switchboard/core/auth"
 	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
@@ -48,8 +49,11 @@ type Server struct {
 	log    *slog.Logger
 	client *ent.Client
 	db     *sql.DB
-	// releaseDB gives up the database's instance lock (store.HoldInstance).
+	// releaseDB gives up the database's instance lock (store.HoldInstance),
+	// or leaves the cluster.
 	releaseDB func()
+	// cluster is the connection to the other instances (nil: alone).
+	cluster *cluster.Bus
 	metrics   *metrics
 	limiters  *limiters
 	// Auth, Accounts and SysMsg (system messages) are exposed for the CLI and tests.
@@ -103,13 +107,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	release, err := store.HoldInstance(ctx, db, dbOpts)
-	if err != nil {
+	var bus *cluster.Bus
+	release := func() {}
+	if cfg.NATSURL != "" {
+		// Several instances: no instance lock; the run-once work is leased.
+		if !store.IsPostgres(cfg.DatabaseURL) {
+			client.Close()
+			return nil, errors.New("server: a cluster (--nats-url) keeps its data in PostgreSQL: set --database-url")
+		}
+		if bus, err = cluster.Connect(ctx, cfg.NATSURL, log); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("server: %w", err)
+		}
+		release = bus.Close
+	} else if release, err = store.HoldInstance(ctx, db, dbOpts); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	keepHeapFloor(cfg.GCMinHeap)
-	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics(), releaseDB: release}
+	s := &Server{cfg: cfg, log: log, client: client, db: db, metrics: newMetrics(), releaseDB: release, cluster: bus}
+	if bus != nil {
+		s.metrics.registry.MustRegister(natsCollector{bus})
+	}
 	// The database pool's figures (open, in use, idle, waits), on either database.
 	s.metrics.registry.MustRegister(collectors.NewDBStatsCollector(db, "switchboard"))
 	s.root, s.stopRoot = context.WithCancel(context.Background())
@@ -139,7 +158,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.media = mediaStore
-	s.Inbox = inbox.New(client, inbox.Options{
+	inboxOpts := inbox.Options{
 		Dialect:        store.Dialect(dbOpts),
 		Media:          mediaStore,
 		Accounts:       s.Accounts,
@@ -154,7 +173,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		RetryBase:      cfg.RetryBase,
 		MediaRetryBase: cfg.RetryBase,
 		AdmitWebhook:   s.admitWebhook(),
-	})
+	}
+	if bus != nil {
+		inboxOpts.Cluster = bus
+		inboxOpts.Lease = store.Lease(db, cfg.LeaseCheck)
+	}
+	s.Inbox = inbox.New(client, inboxOpts)
 	s.Auth.OnUserChange(func(int) { s.Inbox.AgentsChanged() })
 	s.Supervision = supervision.New(client, s.Inbox, supervision.Options{
 		Subscribers: func(d int) { s.metrics.subscriptions.Add(float64(d)) },
@@ -187,6 +211,10 @@ func (s *Server) Client() *ent.Client { return s.client }
 func (s *Server) Subscribers() int {
 	return s.Bus.Subscribers() + s.Inbox.Subscribers() + s.Supervision.Watching()
 }
+
+// Leading reports whether this instance does the run-once work (routing,
+// replies, media): always when alone, while it holds the lease in a cluster.
+func (s *Server) Leading() bool { return s.Inbox.Leading() }
 
 // Start runs the background work (the webhook writer and the reply dispatcher)
 // until Close. Handlers that store webhooks need it running.
@@ -229,6 +257,14 @@ func (s *Server) routes() http.Handler {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "database unreachable\n")
 			return
+		}
+		if s.cluster != nil {
+			if err := s.cluster.Ready(ctx); err != nil {
+				s.log.ErrorContext(r.Context(), "readyz: NATS unreachable", "err", err)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, "NATS unreachable\n")
+				return
+			}
 		}
 		io.WriteString(w, "ok\n")
 	})

@@ -42,6 +42,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	fs.StringVar(&cfg.Addr, "addr", env("ADDR", d.Addr), "listen address (SWITCHBOARD_ADDR)")
 	bindDataDir(fs, &cfg.DataDir)
 	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL to keep the data in, postgres://user:password@host/db (default: SQLite in --data-dir) (SWITCHBOARD_DATABASE_URL)")
+	fs.StringVar(&cfg.NATSURL, "nats-url", env("NATS_URL", ""), "NATS that joins several instances on one PostgreSQL into a cluster, nats://host:4222 (default: one instance) (SWITCHBOARD_NATS_URL)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", d.PublicURL), "URL messengers use to reach this server (SWITCHBOARD_PUBLIC_URL)")
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed to open websockets, e.g. app.example.com (SWITCHBOARD_ALLOWED_ORIGINS)")
 	allowPrivate := boolFlag(fs, "allow-private-urls", env("ALLOW_PRIVATE_URLS", "false"), "let tenant URLs reach private networks and plain http; sandboxes only (SWITCHBOARD_ALLOW_PRIVATE_URLS)")

@@ -50,6 +50,12 @@ const routeBatch = 200
 // round ends by telling those watching the queues (after its own commits,
 // and so after those of the jobs that kicked it).
 func (s *Service) kickRouter() {
+	s.kickRouterHere()
+	s.tellCluster(workRoute)
+}
+
+// kickRouterHere wakes this instance's router (if it runs here).
+func (s *Service) kickRouterHere() {
 	select {
 	case s.routeKick <- struct{}{}:
 	default:
@@ -77,8 +83,14 @@ func (s *Service) QueueUpdates() <-chan struct{} {
 	return s.queues.ch
 }
 
-// queueChanged wakes QueueUpdates' waiters.
+// queueChanged wakes QueueUpdates' waiters, here and on the other instances.
 func (s *Service) queueChanged() {
+	s.queueChangedHere()
+	s.tellCluster(workQueue)
+}
+
+// queueChangedHere wakes this instance's QueueUpdates' waiters.
+func (s *Service) queueChangedHere() {
 	s.queues.mu.Lock()
 	defer s.queues.mu.Unlock()
 	if s.queues.ch != nil {

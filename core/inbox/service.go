@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -69,6 +70,22 @@ type Options struct {
 	// few statements written with ent's SQL builder instead of its generated
 	// API; default SQLite.
 	Dialect string
+	// Cluster carries news to and from the other instances of a cluster
+	// (core/cluster's Bus): committed events, work for the run-once
+	// workers, agents' connections. Nil: this instance is alone.
+	Cluster Cluster
+	// Lease, when set, is taken before the run-once work (the router with
+	// offers, timers and scenarios; the reply dispatcher; the media worker)
+	// starts, and that work stops when the lease is lost: of several
+	// instances, one does it at a time, and another takes over when it dies.
+	// It blocks until the lease is held or ctx ends.
+	Lease func(ctx context.Context) (lost <-chan struct{}, release func(), err error)
+}
+
+// Cluster is what the inbox needs of core/cluster's Bus.
+type Cluster interface {
+	Publish(subject string, v any) error
+	Subscribe(subject string, handle func(data json.RawMessage)) error
 }
 
 // Service is the message path.
@@ -115,6 +132,8 @@ type Service struct {
 	// positionsPrimed is set after the first round of queue positions since
 	// the start, which records the places without telling them.
 	positionsPrimed atomic.Bool
+	// leading is set while this instance holds the run-once lease.
+	leading atomic.Bool
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -187,7 +206,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
-	s.wg.Add(7)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.fanout.run(ctx)
@@ -207,18 +226,77 @@ func (s *Service) Run(ctx context.Context) {
 	}()
 	go func() {
 		defer s.wg.Done()
+		defer s.stopPresence()
+		if s.opts.Lease == nil {
+			s.runOnce(ctx)
+			return
+		}
+		s.runLeased(ctx)
+	}()
+	if s.opts.Cluster != nil {
+		s.joinCluster(ctx)
+	}
+}
+
+// runOnce runs the work one instance of a cluster does (the one holding the
+// lease): routing with its timers, the reply dispatcher, the media worker;
+// until ctx ends.
+func (s *Service) runOnce(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
 		s.runDispatcher(ctx)
 	}()
 	go func() {
-		defer s.wg.Done()
+		defer wg.Done()
 		s.runMediaWorker(ctx)
 	}()
 	go func() {
-		defer s.wg.Done()
-		defer s.stopPresence()
+		defer wg.Done()
 		s.runRouter(ctx)
 	}()
+	wg.Wait()
 }
+
+// runLeased runs the run-once work while this instance holds the lease, and
+// waits for it again when it is lost, until ctx ends.
+func (s *Service) runLeased(ctx context.Context) {
+	for ctx.Err() == nil {
+		lost, release, err := s.opts.Lease(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "inbox: the run-once lease", "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+			continue
+		}
+		s.log.InfoContext(ctx, "inbox: this instance does the run-once work (routing, replies, media)")
+		s.leading.Store(true)
+		work, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.runOnce(work)
+		}()
+		select {
+		case <-lost:
+			s.log.WarnContext(ctx, "inbox: the run-once lease was lost; another instance takes over")
+		case <-ctx.Done():
+		}
+		s.leading.Store(false)
+		stop()
+		<-done
+		release()
+	}
+}
+
+// Leading reports whether this instance does the run-once work now: always
+// when it is alone, while it holds the lease in a cluster.
+func (s *Service) Leading() bool { return s.opts.Lease == nil || s.leading.Load() }
 
 // Subscribers reports how many event streams are open, for tests and health.
 func (s *Service) Subscribers() int { return int(s.streams.Load()) }
@@ -229,8 +307,15 @@ func (s *Service) Wait() { s.wg.Wait() }
 // env is what provider calls get.
 func (s *Service) env() providers.Env { return providers.Env{HTTP: s.http, Now: s.now} }
 
-// Wake tells the dispatcher that replies are waiting.
+// Wake tells the dispatcher that replies are waiting (the lease holder's,
+// when this instance is one of a cluster).
 func (s *Service) Wake() {
+	s.wakeHere()
+	s.tellCluster(workDispatch)
+}
+
+// wakeHere wakes this instance's dispatcher (if it runs here).
+func (s *Service) wakeHere() {
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -235,12 +235,11 @@ func (s *Service) publish(batch []*job) {
 	}
 	for _, e := range evs {
 		if e.Kind == MessageCreated {
-			select {
-			case s.mediaWake <- struct{}{}:
-			default:
-			}
+			s.wakeMediaHere()
+			s.tellCluster(workMedia)
 			break
 		}
 	}
 	s.fanout.publish(evs)
+	s.shareEvents(evs)
 }

@@ -1,0 +1,91 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/switchboard/switchboard/core/cluster"
+)
+
+// Work news between the instances of a cluster: what one instance's writes
+// mean for the run-once workers, which run on the lease holder, and for
+// every instance's supervisors' views.
+const (
+	workRoute    = "route"    // a queue or an agent changed: route again
+	workDispatch = "dispatch" // replies wait to be sent
+	workMedia    = "media"    // inbound media waits to be fetched
+	workQueue    = "queue"    // a routing round ended: queues may look different
+)
+
+// work is a message on cluster.SubjectWork.
+type work struct {
+	Kind string `json:"kind"`
+}
+
+// joinCluster subscribes this instance to the others' news: their committed
+// events go through the fan-out (which reads what it missed from the log),
+// their work wakes the workers here.
+func (s *Service) joinCluster(ctx context.Context) {
+	err := s.opts.Cluster.Subscribe(cluster.SubjectEvents, func(data json.RawMessage) {
+		var evs []Event
+		if err := json.Unmarshal(data, &evs); err != nil || len(evs) == 0 {
+			return
+		}
+		select {
+		case s.fanout.in <- evs:
+		case <-ctx.Done():
+		}
+	})
+	if err == nil {
+		err = s.opts.Cluster.Subscribe(cluster.SubjectWork, func(data json.RawMessage) {
+			var w work
+			if json.Unmarshal(data, &w) != nil {
+				return
+			}
+			switch w.Kind {
+			case workRoute:
+				s.kickRouterHere()
+			case workDispatch:
+				s.wakeHere()
+			case workMedia:
+				s.wakeMediaHere()
+			case workQueue:
+				s.queueChangedHere()
+			}
+		})
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "inbox: join the cluster", "err", err)
+	}
+}
+
+// tellCluster sends work news to the other instances (none without a
+// cluster). A lost message delays work until the next one, or the workers'
+// own timers.
+func (s *Service) tellCluster(kind string) {
+	if s.opts.Cluster == nil {
+		return
+	}
+	if err := s.opts.Cluster.Publish(cluster.SubjectWork, work{Kind: kind}); err != nil {
+		s.log.Warn("inbox: tell the cluster", "work", kind, "err", err)
+	}
+}
+
+// shareEvents sends a committed batch's events to the other instances.
+func (s *Service) shareEvents(evs []Event) {
+	if s.opts.Cluster == nil || len(evs) == 0 {
+		return
+	}
+	if err := s.opts.Cluster.Publish(cluster.SubjectEvents, evs); err != nil {
+		// Their fan-outs find these in the log with the next event they hear of.
+		s.log.Warn("inbox: share events with the cluster", "err", err)
+	}
+}
+
+// wakeMediaHere wakes this instance's media worker (if it runs here).
+func (s *Service) wakeMediaHere() {
+	select {
+	case s.mediaWake <- struct{}{}:
+	default:
+	}
+}

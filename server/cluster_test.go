@@ -1,0 +1,156 @@
+package server_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core/cluster/clustertest"
+	"github.com/switchboard/switchboard/core/store/storetest"
+	"github.com/switchboard/switchboard/server"
+)
+
+// instance is another Switchboard instance of a test's cluster.
+type instance struct {
+	srv  *server.Server
+	http *httptest.Server
+}
+
+// join starts another instance on the setup's PostgreSQL and NATS (and its
+// data folder, which holds the secret key every instance needs).
+func (s *telegramSetup) join(t *testing.T) *instance {
+	t.Helper()
+	srv, err := server.New(context.Background(), s.cfg, slog.New(slog.NewJSONHandler(s.logs, nil)))
+	if err != nil {
+		t.Fatalf("another instance: %v", err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.Start()
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	t.Cleanup(srv.Shutdown)
+	return &instance{srv: srv, http: hs}
+}
+
+// newClusterSetup is a Telegram setup whose server is the first instance of
+// a cluster (PostgreSQL and an embedded NATS); PostgreSQL only.
+func newClusterSetup(t *testing.T, configure ...func(*server.Config)) *telegramSetup {
+	t.Helper()
+	if os.Getenv(storetest.EnvURL) == "" {
+		t.Skip("a cluster keeps its data in PostgreSQL (make test-postgres)")
+	}
+	nats := clustertest.Start(t)
+	return newTelegramSetup(t, append([]func(*server.Config){func(c *server.Config) {
+		c.NATSURL = nats
+		c.LeaseCheck = 100 * time.Millisecond
+	}}, configure...)...)
+}
+
+// TestTwoInstancesServeOneContactCenter: with two instances on one
+// PostgreSQL and NATS, a message that arrives at one reaches the agent
+// subscribed on the other, live and by resuming from a cursor; a reply sent
+// through either is delivered once; a conversation queued at one is offered
+// to the READY agent on the other; and when the instance doing the run-once
+// work stops, the other takes it over.
+func TestTwoInstancesServeOneContactCenter(t *testing.T) {
+	s := newClusterSetup(t)
+	ctx := context.Background()
+	b := s.join(t)
+	annToken := s.userToken(t, "agent amy", client.UserRoleAgent)
+	annAtB := client.New(b.http.URL, annToken)
+
+	ws, err := annAtB.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	inbox, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Ann subscribed on B", func() bool { return b.srv.Subscribers() == 1 })
+
+	// A webhook at A reaches Ann at B.
+	s.deliver(t, telegramUpdate(1, 1, 4242, "hello from A"), s.secret)
+	ev := nextInbox(t, inbox, client.ConversationEventKindMessageCreated)
+	if ev.Message == nil || ev.Message.Text != "hello from A" {
+		t.Fatalf("Ann at B got %+v", ev)
+	}
+	convID := ev.Conversation.Id
+	if _, err := client.TakeConversation(ctx, annAtB, convID); err != nil {
+		t.Fatal(err)
+	}
+	// Her reply through B is sent once, by whichever instance holds the lease.
+	sent, err := client.SendMessage(ctx, annAtB, client.SendMessageInput{ConversationId: convID, Text: ptr("hi from B")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.waitMessage(t, convID, sent.SendMessage.Id, client.MessageStatusSent)
+
+	// Resuming at B after a cursor finds what arrived at A meanwhile.
+	cursor := ev.Cursor
+	s.deliver(t, telegramUpdate(2, 2, 4242, "second"), s.secret)
+	s.deliver(t, telegramUpdate(3, 3, 4242, "third"), s.secret)
+	ws2, err := annAtB.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws2.Close()
+	resumed, _, err := client.InboxEvents(ctx, ws2, &cursor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for len(texts) < 2 {
+		e := nextInbox(t, resumed, client.ConversationEventKindMessageCreated)
+		if e.Message.Direction == client.MessageDirectionInbound {
+			texts = append(texts, e.Message.Text)
+		}
+	}
+	if texts[0] != "second" || texts[1] != "third" {
+		t.Fatalf("resumed at B: %q", texts)
+	}
+
+	// The instance doing the run-once work stops (A, or else B): the other
+	// takes over, and a reply sent through the survivor is delivered.
+	eventually(t, "one instance doing the run-once work", func() bool { return s.srv.Leading() != b.srv.Leading() })
+	survivor := annAtB
+	stopped, next := s.srv, b.srv
+	if b.srv.Leading() {
+		stopped, next, survivor = b.srv, s.srv, s.as(annToken)
+	}
+	stopped.Shutdown()
+	stopped.Close()
+	eventually(t, "the other instance taking over", next.Leading)
+	sent, err = client.SendMessage(ctx, survivor, client.SendMessageInput{ConversationId: convID, Text: ptr("after the handover")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the reply after the handover delivered", func() bool {
+		n := 0
+		for _, m := range s.textsTo(4242) {
+			if m == "after the handover" {
+				n++
+			}
+		}
+		return n == 1
+	})
+	if n := count(s.textsTo(4242), "hi from B"); n != 1 {
+		t.Fatalf("the first reply was sent %d times", n)
+	}
+}
+
+// count is how many of list are s.
+func count(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
+}
