@@ -154,3 +154,133 @@ func count(list []string, s string) int {
 	}
 	return n
 }
+
+// TestClusterKeepsInStep: what one instance changes, the others follow at
+// once: a conversation queued at one is offered to the READY agent on the
+// other; an agent connected only to one instance stays READY past the grace
+// period whichever instance does the routing, and goes OFFLINE once her last
+// connection anywhere ends; a system message changed through one instance is
+// the text the other sends; a token revoked through one ends its
+// subscriptions on the other and stops working there.
+func TestClusterKeepsInStep(t *testing.T) {
+	s := newClusterSetup(t, func(c *server.Config) { c.OfflineGrace = 300 * time.Millisecond })
+	ctx := context.Background()
+	b := s.join(t)
+	svc, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("Support"), AccountIds: []string{s.accountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.SaveScenario(ctx, s.admin, svc.CreateChatService.Id, nil); err != nil {
+		t.Fatal(err)
+	}
+	adminAtB := client.New(b.http.URL, s.adminToken)
+	// The account's QUEUED text is read (and cached) by whichever instance
+	// takes the webhook: A, here.
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventConversationStarted, Mode: client.SystemMessageModeDisabled},
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("Queued at first.")},
+		{Event: client.SystemMessageEventAgentJoined, Mode: client.SystemMessageModeDisabled},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(1, 1, 5001, "first"), s.secret)
+	if got := s.waitTexts(t, 5001, 1); got[0] != "Queued at first." {
+		t.Fatalf("the first customer: %q", got)
+	}
+	// Changed through B: A sends the new text to the next customer.
+	if _, err := client.UpdateSystemMessages(ctx, adminAtB, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventQueued, Mode: client.SystemMessageModeCustom, Text: ptr("Queued, changed at B.")},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(2, 2, 5002, "second"), s.secret)
+	if got := s.waitTexts(t, 5002, 1); got[0] != "Queued, changed at B." {
+		t.Fatalf("the second customer, after the text changed through the other instance: %q", got)
+	}
+
+	// Amy works on B only; the queue is offered to her there.
+	amyToken := s.userToken(t, "agent amy", client.UserRoleAgent)
+	amyAtB := client.New(b.http.URL, amyToken)
+	ws, err := amyAtB.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	inbox, _, err := client.InboxEvents(ctx, ws, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Amy subscribed at B", func() bool { return b.srv.Subscribers() == 1 })
+	if _, err := client.SetAgentState(ctx, amyAtB, client.AgentStateInput{State: client.UserStateReady}); err != nil {
+		t.Fatal(err)
+	}
+	o := nextInbox(t, inbox, client.ConversationEventKindConversationOffered)
+	if _, err := client.AcceptOffer(ctx, amyAtB, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	// A second tab of hers, at A, closes: A starts her grace period, but she
+	// is still connected to B, so past it she is still READY.
+	wsA, err := s.as(amyToken).Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.InboxEvents(ctx, wsA, nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Amy subscribed at A", func() bool { return s.srv.Subscribers() == 1 })
+	wsA.Close()
+	eventually(t, "Amy's tab at A closed", func() bool { return s.srv.Subscribers() == 0 })
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		me, err := client.Me(ctx, s.as(amyToken))
+		if err != nil || me.Me.State != client.UserStateReady {
+			t.Fatalf("Amy, connected to B, became %v (%v)", me.Me.State, err)
+		}
+		select {
+		case <-time.After(100 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+
+	// Her token is revoked through A: her subscription at B ends, and B
+	// refuses the token at once.
+	tokens, err := client.Tokens(ctx, s.admin, ptr(50), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := false
+	for _, e := range tokens.Tokens.Edges {
+		if e.Node.User.Name == "agent amy" {
+			if _, err := client.RevokeToken(ctx, s.admin, e.Node.Id); err != nil {
+				t.Fatal(err)
+			}
+			revoked = true
+		}
+	}
+	if !revoked {
+		t.Fatal("Amy's token is not listed")
+	}
+	ended := time.After(5 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-inbox:
+		case <-ended:
+			t.Fatal("Amy's subscription at B outlived her token revoked at A")
+		}
+	}
+	_, err = client.Me(ctx, amyAtB)
+	wantCode(t, err, "UNAUTHENTICATED")
+	// Her last connection is gone: OFFLINE after the grace period.
+	eventually(t, "Amy OFFLINE", func() bool {
+		u, err := client.Users(ctx, s.admin, ptr(50), nil, nil, nil)
+		if err != nil {
+			return false
+		}
+		for _, e := range u.Users.Edges {
+			if e.Node.Name == "agent amy" {
+				return e.Node.State == client.UserStateOffline
+			}
+		}
+		return false
+	})
+}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -183,8 +184,51 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Supervision = supervision.New(client, s.Inbox, supervision.Options{
 		Subscribers: func(d int) { s.metrics.subscriptions.Add(float64(d)) },
 	})
+	if bus != nil {
+		if err := s.shareChanges(bus); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// shareChanges keeps the caches and live connections of a cluster's
+// instances in step: each instance's committed changes to users and tokens,
+// accounts and system messages go to the others, which forget what they
+// cached (a revoked token stops working everywhere at once).
+func (s *Server) shareChanges(bus *cluster.Bus) error {
+	tell := func(kind string, id int) {
+		if err := bus.Publish(cluster.SubjectStale, cluster.Stale{Kind: kind, ID: id}); err != nil {
+			s.log.Warn("cluster: share a change", "kind", kind, "err", err)
+		}
+	}
+	s.Auth.BroadcastChanges(func(id int) { tell(cluster.StaleUser, id) })
+	s.Accounts.BroadcastChanges(func(id int) { tell(cluster.StaleAccount, id) })
+	s.SysMsg.BroadcastChanges(func(what string, id int) {
+		if what == sysmsg.StaleTenant {
+			tell(cluster.StaleSysMsgTenant, id)
+		} else {
+			tell(cluster.StaleSysMsgAccount, id)
+		}
+	})
+	return bus.Subscribe(cluster.SubjectStale, func(data json.RawMessage) {
+		var st cluster.Stale
+		if json.Unmarshal(data, &st) != nil {
+			return
+		}
+		switch st.Kind {
+		case cluster.StaleUser:
+			s.Auth.ChangedElsewhere(s.root, st.ID)
+		case cluster.StaleAccount:
+			s.Accounts.ChangedElsewhere(st.ID)
+		case cluster.StaleSysMsgAccount:
+			s.SysMsg.ForgetAccount(st.ID)
+		case cluster.StaleSysMsgTenant:
+			s.SysMsg.ForgetTenant(st.ID)
+		}
+	})
 }
 
 // providerAPIURLs merges the Telegram URL (its own, older setting) into the

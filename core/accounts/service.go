@@ -84,6 +84,7 @@ type Service struct {
 
 	changedMu sync.Mutex
 	changed   []func(id int)
+	broadcast func(id int)
 }
 
 // OnChange registers fn to be told, after each committed change of an
@@ -96,6 +97,26 @@ func (s *Service) OnChange(fn func(id int)) {
 }
 
 func (s *Service) notifyChanged(id int) {
+	s.ChangedElsewhere(id)
+	s.changedMu.Lock()
+	broadcast := s.broadcast
+	s.changedMu.Unlock()
+	if broadcast != nil {
+		broadcast(id)
+	}
+}
+
+// BroadcastChanges registers fn to tell the other instances of a cluster of
+// each committed change of an account, so their caches forget it too.
+func (s *Service) BroadcastChanges(fn func(id int)) {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	s.broadcast = fn
+}
+
+// ChangedElsewhere tells this instance's caches (OnChange) of a change to
+// account id that another instance made.
+func (s *Service) ChangedElsewhere(id int) {
 	s.changedMu.Lock()
 	fns := s.changed
 	s.changedMu.Unlock()

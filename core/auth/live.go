@@ -214,5 +214,24 @@ func (s *Service) afterUserChange(ctx context.Context, userID int) {
 		for _, fn := range s.onChange {
 			fn(userID)
 		}
+		if s.broadcast != nil {
+			s.broadcast(userID)
+		}
 	})
+}
+
+// BroadcastChanges registers fn to tell the other instances of a cluster of
+// each committed change of a user or its tokens (their caches and live
+// connections must follow at once). Register before serving.
+func (s *Service) BroadcastChanges(fn func(userID int)) { s.broadcast = fn }
+
+// ChangedElsewhere applies a change another instance made to a user or its
+// tokens: the token cache starts over and the user's live connections here
+// are checked again (a revoked token's subscription ends).
+func (s *Service) ChangedElsewhere(ctx context.Context, userID int) {
+	s.viewers.clear()
+	s.recheck(ctx, userID)
+	for _, fn := range s.onChange {
+		fn(userID)
+	}
 }

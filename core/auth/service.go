@@ -37,6 +37,8 @@ type Service struct {
 	live liveSet
 	// onChange are told of every committed change of a user.
 	onChange []func(userID int)
+	// broadcast tells the cluster's other instances of this instance's changes.
+	broadcast func(userID int)
 }
 
 // OnUserChange registers fn to be told, after each committed change of a

@@ -37,6 +37,23 @@ const (
 	SubjectPresence = "switchboard.presence"
 )
 
+// Stale is a message on SubjectStale: what changed, by kind and ID.
+type Stale struct {
+	// Kind is "user" (a user or its tokens), "account" (an integration
+	// account), "sysmsg-account" (an account's system messages) or
+	// "sysmsg-tenant" (a tenant's default texts).
+	Kind string `json:"kind"`
+	ID   int    `json:"id"`
+}
+
+// Kinds of Stale.
+const (
+	StaleUser          = "user"
+	StaleAccount       = "account"
+	StaleSysMsgAccount = "sysmsg-account"
+	StaleSysMsgTenant  = "sysmsg-tenant"
+)
+
 // Bus is this instance's connection to the cluster.
 type Bus struct {
 	nc     *nats.Conn

@@ -97,19 +97,28 @@ func (s *Service) AgentConnected(userID int) (release func()) {
 		p.conns, p.timers = map[int]int{}, map[int]*time.Timer{}
 	}
 	p.conns[userID]++
+	first := p.conns[userID] == 1
 	if t := p.timers[userID]; t != nil {
 		t.Stop()
 		delete(p.timers, userID)
 	}
 	p.mu.Unlock()
+	if first {
+		s.sharePresence()
+	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			p.mu.Lock()
-			defer p.mu.Unlock()
+			last := false
 			if p.conns[userID]--; p.conns[userID] <= 0 {
 				delete(p.conns, userID)
 				s.armOffline(userID)
+				last = true
+			}
+			p.mu.Unlock()
+			if last {
+				s.sharePresence()
 			}
 		})
 	}
@@ -129,7 +138,7 @@ func (s *Service) armOffline(userID int) {
 		delete(p.timers, userID)
 		gone := p.conns[userID] == 0 && !p.stopped
 		p.mu.Unlock()
-		if !gone {
+		if !gone || s.connectedElsewhere(userID) {
 			return
 		}
 		ctx := core.SystemContext(context.Background())

@@ -86,6 +86,8 @@ type Options struct {
 type Cluster interface {
 	Publish(subject string, v any) error
 	Subscribe(subject string, handle func(data json.RawMessage)) error
+	// Origin names this instance in the cluster.
+	Origin() string
 }
 
 // Service is the message path.
@@ -134,6 +136,10 @@ type Service struct {
 	positionsPrimed atomic.Bool
 	// leading is set while this instance holds the run-once lease.
 	leading atomic.Bool
+	// origin names this instance to the others of a cluster; remote is what
+	// they told of their agents' connections (presencecluster.go).
+	origin string
+	remote remotePresence
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -186,6 +192,9 @@ func New(client *ent.Client, opts Options) *Service {
 	if s.accounts != nil {
 		s.accounts.OnChange(s.accountsCache.forget)
 	}
+	if opts.Cluster != nil {
+		s.origin = opts.Cluster.Origin()
+	}
 	s.health.inbound.every, s.health.sent.every = healthEvery, healthEvery
 	s.asked.every = profileRefresh
 	return s
@@ -235,6 +244,11 @@ func (s *Service) Run(ctx context.Context) {
 	}()
 	if s.opts.Cluster != nil {
 		s.joinCluster(ctx)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.runPresence(ctx)
+		}()
 	}
 }
 

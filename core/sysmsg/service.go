@@ -26,6 +26,8 @@ var errNoViewer = errors.New("sysmsg: no viewer in context")
 type Service struct {
 	client *ent.Client
 	cache  cache
+	// broadcast tells a cluster's other instances of changes made here.
+	broadcast func(what string, id int)
 }
 
 // New returns the service over client.
@@ -240,7 +242,10 @@ func (s *Service) UpdateSettings(ctx context.Context, accountID int, in []Settin
 			return err
 		}
 		out = settings(acc, defaults)
-		store.AfterCommit(ctx, func() { s.cache.forgetAccount(accountID) })
+		store.AfterCommit(ctx, func() {
+			s.cache.forgetAccount(accountID)
+			s.tellCluster(StaleAccount, accountID)
+		})
 		return nil
 	})
 	if err != nil {
@@ -297,7 +302,10 @@ func (s *Service) UpdateDefaults(ctx context.Context, in []DefaultInput) ([]Defa
 			return err
 		}
 		out = defaults(texts)
-		store.AfterCommit(ctx, func() { s.cache.forgetTenant(tenantID) })
+		store.AfterCommit(ctx, func() {
+			s.cache.forgetTenant(tenantID)
+			s.tellCluster(StaleTenant, tenantID)
+		})
 		return nil
 	})
 	if err != nil {
@@ -343,6 +351,27 @@ func checkOptionalText(verr *core.ValidationError, i int, e Event, text *string,
 // ForgetAccount drops what the cache holds of an account. The service forgets
 // on its own changes; the accounts service calls this on its (a deletion).
 func (s *Service) ForgetAccount(accountID int) { s.cache.forgetAccount(accountID) }
+
+// ForgetTenant drops a tenant's cached default texts (changed elsewhere).
+func (s *Service) ForgetTenant(tenantID int) { s.cache.forgetTenant(tenantID) }
+
+// What a broadcast change is about: an account's settings, or a tenant's
+// default texts.
+const (
+	StaleAccount = "account"
+	StaleTenant  = "tenant"
+)
+
+// BroadcastChanges registers fn to tell the other instances of a cluster of
+// each committed change of an account's settings or a tenant's texts, so
+// their caches forget them too. Register before serving.
+func (s *Service) BroadcastChanges(fn func(what string, id int)) { s.broadcast = fn }
+
+func (s *Service) tellCluster(what string, id int) {
+	if s.broadcast != nil {
+		s.broadcast(what, id)
+	}
+}
 
 // account returns an account's settings from the cache or the database, after
 // checking the viewer may see it. Reads use the root client: they see committed
