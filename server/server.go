@@ -22,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -181,6 +182,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.Inbox = inbox.New(client, inboxOpts)
 	s.Auth.OnUserChange(func(int) { s.Inbox.AgentsChanged() })
+	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "switchboard_run_once_leader",
+		Help: "1 while this instance does the run-once work (routing, replies, media): always when alone, while it holds the lease in a cluster.",
+	}, func() float64 {
+		if s.Inbox.Leading() {
+			return 1
+		}
+		return 0
+	}))
 	s.Supervision = supervision.New(client, s.Inbox, supervision.Options{
 		Subscribers: func(d int) { s.metrics.subscriptions.Add(float64(d)) },
 	})

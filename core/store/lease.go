@@ -17,8 +17,12 @@ const runOnceLock = 0x53574c45415345 // "SWLEASE"
 // by SIGKILL) its connection closes, PostgreSQL releases the lock, and the
 // next instance that asks (every check) takes over. The returned function
 // blocks until the lease is held or ctx ends; lost is closed when the
-// session is found broken (checked every check), release gives the lease up.
+// session is found broken (checked every check; default a second), release
+// gives the lease up.
 func Lease(db *sql.DB, check time.Duration) func(ctx context.Context) (lost <-chan struct{}, release func(), err error) {
+	if check <= 0 {
+		check = time.Second
+	}
 	return func(ctx context.Context) (<-chan struct{}, func(), error) {
 		for {
 			conn, err := db.Conn(ctx)
