@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core/cluster/clustertest"
 	"github.com/switchboard/switchboard/core/store/storetest"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -197,6 +199,35 @@ func TestClusterKeepsInStep(t *testing.T) {
 	if got := s.waitTexts(t, 5002, 1); got[0] != "Queued, changed at B." {
 		t.Fatalf("the second customer, after the text changed through the other instance: %q", got)
 	}
+
+	// A customer blocks the bot (told to B) and writes again (to A): A's
+	// writer, which had the contact cached as not blocked, unblocks it.
+	hookAtB := b.http.URL + s.hookURL[len(s.http.URL):]
+	s.deliver(t, telegramUpdate(3, 3, 5003, "hello"), s.secret)
+	s.waitTexts(t, 5003, 1)
+	blocked := func() bool {
+		list, err := client.Contacts(ctx, s.admin, ptr(50), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range list.Contacts.Edges {
+			if e.Node.ProviderUserID == "5003" {
+				return e.Node.Blocked
+			}
+		}
+		t.Fatal("no contact 5003")
+		return false
+	}
+	req, err := telegramtest.NewWebhookRequest(ctx, hookAtB, s.secret, []byte(telegramLeft(4, 5003)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("the block at B: %v %v", err, resp)
+	}
+	eventually(t, "the contact blocked", blocked)
+	s.deliver(t, telegramUpdate(5, 5, 5003, "sorry, I am back"), s.secret)
+	eventually(t, "the contact unblocked by its message at A", func() bool { return !blocked() })
 
 	// Amy works on B only; the queue is offered to her there.
 	amyToken := s.userToken(t, "agent amy", client.UserRoleAgent)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,6 +53,8 @@ type seenEvent struct {
 type follower struct {
 	mu   sync.Mutex
 	seen []seenEvent
+	// cursors are every event's, of every kind, in the order they came.
+	cursors []int
 }
 
 func (f *follower) run(ctx context.Context, token string, start int, members func() []string) {
@@ -85,6 +88,11 @@ func (f *follower) run(ctx context.Context, token string, start int, members fun
 				ev := r.Data.InboxEvents
 				cur := ev.Cursor
 				last = &cur
+				if n, err := strconv.Atoi(cur); err == nil {
+					f.mu.Lock()
+					f.cursors = append(f.cursors, n)
+					f.mu.Unlock()
+				}
 				if ev.Kind == client.ConversationEventKindMessageCreated && ev.Message != nil && ev.Message.Direction == client.MessageDirectionInbound {
 					n, _ := strconv.Atoi(cur)
 					f.mu.Lock()
@@ -118,8 +126,9 @@ func (f *follower) texts() (map[string]bool, error) {
 }
 
 // TestClusterSurvivesSIGKILL runs three switchboard processes on one
-// PostgreSQL and NATS, sends signed webhooks to all three, follows two
-// admins' inboxes on different members (one on the member that will die),
+// PostgreSQL and NATS, sends signed webhooks to all three, follows an agent's
+// and an admin's inboxes on different members (the agent's on the one that
+// will die),
 // and kills the member doing the run-once work with SIGKILL mid-load. Then:
 // every webhook acknowledged is stored once; every follower got every
 // stored inbound message once, in cursor order (resubscribing from its
@@ -226,11 +235,14 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 
-	// Two admins follow every inbound message: one on the leader, one on another member.
+	// An agent and an admin follow their inboxes: the agent on the leader, the
+	// admin on another member. Nothing here is assigned or queued, so the
+	// agent may see every event, as the admin does.
 	var followers []*follower
 	var following sync.WaitGroup
 	for i, start := range []int{leader, leader + 1} {
-		u, err := client.CreateUser(ctx, admin, client.CreateUserInput{Name: fmt.Sprint("follower ", i), Role: client.UserRoleAdmin})
+		role := []client.UserRole{client.UserRoleAgent, client.UserRoleAdmin}[i]
+		u, err := client.CreateUser(ctx, admin, client.CreateUserInput{Name: fmt.Sprint("follower ", i), Role: role})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -367,6 +379,42 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 
+	// And every event of any kind: from the first each saw, exactly the log.
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	logSince := func(first int) []int {
+		rows, err := db.QueryContext(ctx, "SELECT id FROM events WHERE id >= $1 ORDER BY id", first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []int
+		for rows.Next() {
+			var id int
+			rows.Scan(&id)
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	for i, f := range followers {
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			f.mu.Lock()
+			got := slices.Clone(f.cursors)
+			f.mu.Unlock()
+			want := logSince(got[0])
+			if slices.Equal(got, want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("follower %d got %d events, the log holds %d from its first", i, len(got), len(want))
+			}
+			<-time.After(50 * time.Millisecond)
+		}
+	}
+
 	// Every reply queued before the kill reaches the messenger once.
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		sent := map[string]int{}
@@ -397,5 +445,5 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		m.noRaces(t)
 	}
 	t.Logf("%d webhooks acknowledged (%d before the SIGKILL of the member doing the run-once work), each stored once; "+
-		"both followers got every message once in cursor order; %d queued replies delivered once by the survivors", count.Load(), atKill, len(replies))
+		"the agent and the admin got every event once in cursor order; %d queued replies delivered once by the survivors", count.Load(), atKill, len(replies))
 }

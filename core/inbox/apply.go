@@ -74,7 +74,7 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 		if ev.SenderID == "" {
 			return nil
 		}
-		s.cache.dropContact(contactKey{acct.ID, ev.SenderID})
+		s.contactChanged(rec, contactKey{acct.ID, ev.SenderID})
 		_, err := c.Contact.Update().
 			Where(contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)).
 			SetBlocked(ev.Kind == providers.EventUnsubscribe).Save(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/switchboard/switchboard/core/cluster"
+	"github.com/switchboard/switchboard/ent"
 )
 
 // Work news between the instances of a cluster: what one instance's writes
@@ -15,11 +16,15 @@ const (
 	workDispatch = "dispatch" // replies wait to be sent
 	workMedia    = "media"    // inbound media waits to be fetched
 	workQueue    = "queue"    // a routing round ended: queues may look different
+	workContact  = "contact"  // a contact changed: writers forget their copy
 )
 
 // work is a message on cluster.SubjectWork.
 type work struct {
 	Kind string `json:"kind"`
+	// Account and User name the contact of workContact.
+	Account int    `json:"account,omitempty"`
+	User    string `json:"user,omitempty"`
 }
 
 // joinCluster subscribes this instance to the others' news: their committed
@@ -51,6 +56,13 @@ func (s *Service) joinCluster(ctx context.Context) {
 				s.wakeMediaHere()
 			case workQueue:
 				s.queueChangedHere()
+			case workContact:
+				// The writer's cache is the writer's: it forgets in a job.
+				key := contactKey{account: w.Account, user: w.User}
+				go s.write(context.WithoutCancel(ctx), func(context.Context, *ent.Client, *recorder) error {
+					s.cache.dropContact(key)
+					return nil
+				})
 			}
 		})
 	}
@@ -88,4 +100,19 @@ func (s *Service) wakeMediaHere() {
 	case s.mediaWake <- struct{}{}:
 	default:
 	}
+}
+
+// contactChanged makes the writers forget their copy of a contact that a
+// job of this batch changes: this writer at once, the other instances' once
+// the change has committed.
+func (s *Service) contactChanged(rec *recorder, key contactKey) {
+	s.cache.dropContact(key)
+	if s.opts.Cluster == nil {
+		return
+	}
+	rec.after = append(rec.after, func() {
+		if err := s.opts.Cluster.Publish(cluster.SubjectWork, work{Kind: workContact, Account: key.account, User: key.user}); err != nil {
+			s.log.Warn("inbox: tell the cluster of a contact", "err", err)
+		}
+	})
 }

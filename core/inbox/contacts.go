@@ -73,7 +73,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int, in ContactInput) (*
 		return nil, store.Wrap(err, "inbox: contact")
 	}
 	var out *ent.Contact
-	err = s.write(ctx, func(ctx context.Context, c *ent.Client, _ *recorder) error {
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		up := c.Contact.UpdateOneID(ct.ID)
 		if in.Language != nil {
 			up.SetLanguage(providers.LanguageTag(*in.Language))
@@ -87,7 +87,7 @@ func (s *Service) UpdateContact(ctx context.Context, id int, in ContactInput) (*
 			}
 			up.SetFields(fields)
 		}
-		s.cache.dropContact(contactKey{account: ct.IntegrationAccountID, user: ct.ProviderUserID})
+		s.contactChanged(rec, contactKey{account: ct.IntegrationAccountID, user: ct.ProviderUserID})
 		out, err = up.Save(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: update contact: %w", err)

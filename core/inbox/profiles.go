@@ -92,7 +92,7 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 	default:
 		found = &p
 	}
-	err = s.write(ctx, func(ctx context.Context, c *ent.Client, _ *recorder) error {
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		up := c.Contact.UpdateOneID(ct.ID).SetProfileCheckedAt(now)
 		if found != nil {
 			if found.DisplayName != "" {
@@ -103,7 +103,7 @@ func (s *Service) refreshProfile(ctx context.Context, a profileAsk) {
 				up.SetLanguage(found.Language)
 			}
 		}
-		s.cache.dropContact(key)
+		s.contactChanged(rec, key)
 		return up.Exec(ctx)
 	})
 	if err != nil && ctx.Err() == nil {
