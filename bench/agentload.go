@@ -429,7 +429,7 @@ func newFleet(ctx context.Context, cfg Config, t *benchTarget, maker *webhookMak
 		return nil, err
 	}
 	err = forEach(ctx, cfg.Agents, setupParallelism, func(ctx context.Context, i int) error {
-		c := client.New(t.baseURL, tokens[i], client.WithHTTPClient(t.hc))
+		c := client.New(t.agentBase(i), tokens[i], client.WithHTTPClient(t.hc))
 		me, err := client.Me(ctx, c)
 		if err != nil {
 			return fmt.Errorf("bench: agent %d: me: %w", i, err)

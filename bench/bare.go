@@ -51,6 +51,8 @@ func openBoundDB(ctx context.Context, dir, synchronous string) (*sql.DB, error) 
 type sqliteBound struct {
 	rows    int
 	elapsed time.Duration
+	// engine names the database measured: "SQLite" or "PostgreSQL".
+	engine string
 }
 
 // perSecond is rows committed per second.
@@ -76,7 +78,7 @@ func measureSQLite(ctx context.Context, dir, synchronous string, duration time.D
 	defer stmt.Close()
 	body := make([]byte, boundRowBytes)
 	rand.Read(body)
-	var b sqliteBound
+	b := sqliteBound{engine: "SQLite"}
 	start := time.Now()
 	for time.Since(start) < duration && ctx.Err() == nil {
 		tx, err := db.BeginTx(ctx, nil)
@@ -89,6 +91,41 @@ func measureSQLite(ctx context.Context, dir, synchronous string, duration time.D
 		}
 		if err := tx.Commit(); err != nil {
 			return b, fmt.Errorf("sqlite bound: commit: %w", err)
+		}
+		b.rows++
+	}
+	b.elapsed = time.Since(start)
+	return b, ctx.Err()
+}
+
+// measurePostgres is measureSQLite on the PostgreSQL at url: one 1 KiB row
+// per transaction from one goroutine, into a table of this run dropped after.
+func measurePostgres(ctx context.Context, url, runID string, duration time.Duration) (sqliteBound, error) {
+	b := sqliteBound{engine: "PostgreSQL"}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return b, fmt.Errorf("postgres bound: %w", err)
+	}
+	defer db.Close()
+	table := "bench_bound_" + runID
+	if _, err := db.ExecContext(ctx, "CREATE TABLE "+table+" (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)"); err != nil {
+		return b, fmt.Errorf("postgres bound: create: %w", err)
+	}
+	defer db.ExecContext(context.WithoutCancel(ctx), "DROP TABLE "+table)
+	body := make([]byte, boundRowBytes)
+	rand.Read(body)
+	start := time.Now()
+	for time.Since(start) < duration && ctx.Err() == nil {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return b, fmt.Errorf("postgres bound: begin: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+table+" (body) VALUES ($1)", body); err != nil {
+			tx.Rollback()
+			return b, fmt.Errorf("postgres bound: insert: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return b, fmt.Errorf("postgres bound: commit: %w", err)
 		}
 		b.rows++
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	_ "github.com/jackc/pgx/v5/stdlib" // checks a PostgreSQL-backed run
 	"slices"
 	"strconv"
 	"strings"
@@ -207,20 +208,25 @@ func describeLost(ctx context.Context, db *sql.DB, lost []int64) ([]string, erro
 // closed server's database: a sequence number stored twice is a duplicate, a
 // message filed in a conversation of another contact (or on the wrong account
 // type, or not filed at all) is misrouted, and an accepted one not stored is lost.
-func checkDatabase(ctx context.Context, dataDir, synchronous string, acc benchAccounts, accepted, lost []int64) (dbCheck, error) {
+func checkDatabase(ctx context.Context, dataDir, synchronous, databaseURL string, acc benchAccounts, accepted, lost []int64) (dbCheck, error) {
 	var out dbCheck
-	db, err := sql.Open("sqlite3", store.DSN(store.Options{DataDir: dataDir, Synchronous: synchronous}))
+	driver, dsn := "sqlite3", store.DSN(store.Options{DataDir: dataDir, Synchronous: synchronous})
+	if databaseURL != "" {
+		driver, dsn = "pgx", databaseURL
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return out, fmt.Errorf("bench: open database: %w", err)
 	}
 	defer db.Close()
+	// $1 and $2: PostgreSQL's placeholders, which SQLite reads too.
 	rows, err := db.QueryContext(ctx, `
 		SELECT m.text, m.contact_id, v.contact_id, c.provider_user_id, a.type
 		FROM messages m
 		JOIN integration_accounts a ON a.id = m.integration_account_id
 		LEFT JOIN conversations v ON v.id = m.conversation_id
 		LEFT JOIN contacts c ON c.id = v.contact_id
-		WHERE m.direction = 'INBOUND' AND a.account_id IN (?, ?)`, acc.telegramID, acc.customID)
+		WHERE m.direction = 'INBOUND' AND a.account_id IN ($1, $2)`, acc.telegramID, acc.customID)
 	if err != nil {
 		return out, fmt.Errorf("bench: query messages: %w", err)
 	}

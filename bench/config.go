@@ -82,6 +82,17 @@ type Config struct {
 	// ServerEnv is that process's environment (nil: the bench's own).
 	ServerEnv []string
 
+	// DatabaseURL, when set, keeps the in-process server's data in that
+	// PostgreSQL (as --database-url), and the raw bound is PostgreSQL's own
+	// one-row commit rate instead of SQLite's.
+	DatabaseURL string
+	// NATSURL joins the in-process servers into a cluster (as --nats-url).
+	NATSURL string
+	// Instances is how many in-process servers run (default 1; more need
+	// DatabaseURL and NATSURL). Webhooks go to the first; the agents connect
+	// to each in turn, so most events cross from one instance to another.
+	Instances int
+
 	// SecretKey is the in-process server's SWITCHBOARD_SECRET_KEY (empty: a
 	// key file in the data folder).
 	SecretKey string
@@ -151,6 +162,15 @@ func (c *Config) Validate() error {
 	}
 	if (c.IdleAgents > 0 || c.SeedMessages > 0) && (c.URL != "" || c.Rate > 0) {
 		problems = append(problems, "--idle-agents and --seed-messages start their own server and take no --url or --rate")
+	}
+	if c.Instances < 0 || (c.Instances > 1 && (c.DatabaseURL == "" || c.NATSURL == "")) {
+		problems = append(problems, "--instances above 1 need --database-url and --nats-url")
+	}
+	if c.NATSURL != "" && c.DatabaseURL == "" {
+		problems = append(problems, "--nats-url needs --database-url")
+	}
+	if (c.DatabaseURL != "" || c.NATSURL != "" || c.Instances > 1) && (c.URL != "" || c.IdleAgents > 0 || c.SeedMessages > 0) {
+		problems = append(problems, "--database-url, --nats-url and --instances are for the load against in-process servers")
 	}
 	if c.IdleAgents > 0 && len(c.ServerCommand) == 0 {
 		problems = append(problems, "--idle-agents needs a server command to start the server as a separate process")

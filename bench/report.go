@@ -228,8 +228,8 @@ func loadReport(f loadFigures) Report {
 		r.printf("  memory: bench process RSS %.1f MB (not the server's)", f.rss)
 	}
 	r.printf("Bounds (same disk, synchronous=%s):", cfg.Synchronous)
-	r.printf("  raw SQLite, one %d-byte row per transaction, 1 goroutine: %.0f rows/s (%d in %.2fs)",
-		boundRowBytes, f.sqlite.perSecond(), f.sqlite.rows, f.sqlite.elapsed.Seconds())
+	r.printf("  raw %s, one %d-byte row per transaction, 1 goroutine: %.0f rows/s (%d in %.2fs)",
+		f.sqlite.engine, boundRowBytes, f.sqlite.perSecond(), f.sqlite.rows, f.sqlite.elapsed.Seconds())
 	bareShape := fmt.Sprintf("concurrency %d", cfg.Concurrency)
 	if cfg.Rate > 0 {
 		bareShape = fmt.Sprintf("open loop at %.0f/s", cfg.Rate)
@@ -237,11 +237,16 @@ func loadReport(f loadFigures) Report {
 	r.printf("  bare net/http + HMAC + group commit, %s: %.0f req/s (%d in %.2fs, %d transactions), answer p50 %.2f ms, p99 %.2f ms; %s",
 		bareShape, f.bare.load.perSecond(), f.bare.load.ok(), f.bare.load.elapsed.Seconds(), f.bare.batches,
 		ms(percentile(f.bare.load.latencies, 0.5)), ms(bareP99), otherAnswers(f.bare.load))
-	r.printf("  Switchboard / raw SQLite = %.2f, Switchboard / bare server = %.2f, answer p99 / bare p99 = %.2f",
-		sqliteRatio, bareRatio, ratio(ms(answerP99), ms(bareP99)))
+	r.printf("  Switchboard / raw %s = %.2f, Switchboard / bare server = %.2f, answer p99 / bare p99 = %.2f",
+		f.sqlite.engine, sqliteRatio, bareRatio, ratio(ms(answerP99), ms(bareP99)))
 
 	r.set("webhooks_per_s", "%.0f", rate)
-	r.set("sqlite_ratio", "%.2f", sqliteRatio)
+	if f.sqlite.engine == "PostgreSQL" {
+		r.set("postgres_ratio", "%.2f", sqliteRatio)
+		r.set("instances", "%d", max(cfg.Instances, 1))
+	} else {
+		r.set("sqlite_ratio", "%.2f", sqliteRatio)
+	}
 	r.set("bare_ratio", "%.2f", bareRatio)
 	r.set("answer_p99_ms", "%.2f", ms(answerP99))
 	r.set("e2e_p99_ms", "%.2f", ms(percentile(f.e2e, 0.99)))

@@ -169,7 +169,7 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 		if err := r.target.close(); err != nil {
 			return Report{}, err
 		}
-		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, r.acc, append(slices.Clone(warm.accepted), load.accepted...), f.lostSeqs); err != nil {
+		if f.db, err = checkDatabase(ctx, dataDir, cfg.Synchronous, cfg.DatabaseURL, r.acc, append(slices.Clone(warm.accepted), load.accepted...), f.lostSeqs); err != nil {
 			return Report{}, err
 		}
 		f.dbChecked = true
@@ -181,9 +181,16 @@ func runLoadMode(ctx context.Context, cfg Config) (Report, error) {
 
 	// The bounds, on the same disk with the same settings, after the server
 	// stopped so they do not share the CPU with it.
-	progress("measuring raw SQLite for %s", cfg.SQLiteDuration)
-	if f.sqlite, err = measureSQLite(ctx, filepath.Join(boundsDir, "sqlite"), cfg.Synchronous, cfg.SQLiteDuration); err != nil {
-		return Report{}, err
+	if cfg.DatabaseURL != "" {
+		progress("measuring raw PostgreSQL for %s", cfg.SQLiteDuration)
+		if f.sqlite, err = measurePostgres(ctx, cfg.DatabaseURL, runID, cfg.SQLiteDuration); err != nil {
+			return Report{}, err
+		}
+	} else {
+		progress("measuring raw SQLite for %s", cfg.SQLiteDuration)
+		if f.sqlite, err = measureSQLite(ctx, filepath.Join(boundsDir, "sqlite"), cfg.Synchronous, cfg.SQLiteDuration); err != nil {
+			return Report{}, err
+		}
 	}
 	progress("measuring the bare server for %s", cfg.Duration)
 	if f.bare, err = measureBare(ctx, filepath.Join(boundsDir, "bare"), cfg.Synchronous, shape); err != nil {

@@ -35,6 +35,8 @@ func randomHex(n int) string {
 // and, in-process, the server and its HTTP listener.
 type benchTarget struct {
 	baseURL string
+	// others are the cluster's other in-process instances (--instances).
+	others []*benchTarget
 	admin   *client.Client
 	hc      *http.Client
 	srv     *server.Server
@@ -68,6 +70,8 @@ func startServer(ctx context.Context, cfg Config, dataDir, telegramURL string, l
 	scfg.WebhookRateLimit = 0
 	scfg.TelegramAPIURL = telegramURL
 	scfg.Synchronous = cfg.Synchronous
+	scfg.DatabaseURL = cfg.DatabaseURL
+	scfg.NATSURL = cfg.NATSURL
 	scfg.SecretKey = cfg.SecretKey
 	scfg.BcryptCost = cfg.BcryptCost
 	srv, err := server.New(ctx, scfg, log)
@@ -109,7 +113,23 @@ func startInProcess(ctx context.Context, cfg Config, dataDir, telegramURL string
 		return nil, fmt.Errorf("bench: admin token: %w", err)
 	}
 	t.admin = client.New(t.baseURL, token, client.WithHTTPClient(t.hc))
+	for range max(cfg.Instances, 1) - 1 {
+		other, err := startServer(ctx, cfg, dataDir, telegramURL, log)
+		if err != nil {
+			t.close()
+			return nil, err
+		}
+		t.others = append(t.others, other)
+	}
 	return t, nil
+}
+
+// agentBase is where agent i connects: each instance in turn.
+func (t *benchTarget) agentBase(i int) string {
+	if n := len(t.others) + 1; i%n != 0 {
+		return t.others[i%n-1].baseURL
+	}
+	return t.baseURL
 }
 
 // connectExternal targets the server at baseURL with an admin token.
@@ -158,6 +178,9 @@ func (t *benchTarget) shutdownHTTP() error {
 // call more than once.
 func (t *benchTarget) close() error {
 	t.closeOnce.Do(func() {
+		for _, o := range t.others {
+			o.close()
+		}
 		err := t.shutdownHTTP()
 		if t.srv != nil {
 			if cerr := t.srv.Close(); cerr != nil && err == nil {
