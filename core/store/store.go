@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"sync"
 
 	"entgo.io/ent/dialect"
@@ -106,6 +107,12 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 	return client, db, nil
 }
 
+// postgresIdleConns is how many PostgreSQL connections an instance keeps open
+// between uses: enough for the writer, the lease and a busy moment's readers.
+// (The number open is not bounded here: a request holding a transaction may
+// wait for the writer, which needs a connection of its own.)
+const postgresIdleConns = 32
+
 // openPostgres opens PostgreSQL through pgx and migrates it under an
 // advisory lock.
 func openPostgres(ctx context.Context, url string) (*ent.Client, *sql.DB, error) {
@@ -118,6 +125,11 @@ func openPostgres(ctx context.Context, url string) (*ent.Client, *sql.DB, error)
 		// pgx's error names the host, never the password.
 		return nil, nil, fmt.Errorf("store: open PostgreSQL: %w", err)
 	}
+	// database/sql keeps two idle connections by default: under load every
+	// other request would open a connection (a TCP and auth handshake) and
+	// prepare its statements anew in it (pgx caches them per connection).
+	db.SetMaxIdleConns(postgresIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.Postgres, db)))
 	if err := migratePostgres(ctx, client, db); err != nil {
 		client.Close()
