@@ -37,11 +37,11 @@ type benchTarget struct {
 	baseURL string
 	// others are the cluster's other in-process instances (--instances).
 	others []*benchTarget
-	admin   *client.Client
-	hc      *http.Client
-	srv     *server.Server
-	hs      *http.Server
-	served  chan error
+	admin  *client.Client
+	hc     *http.Client
+	srv    *server.Server
+	hs     *http.Server
+	served chan error
 
 	httpOnce, closeOnce sync.Once
 	httpErr, closeErr   error

@@ -3,8 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,8 +30,8 @@ import (
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/accounts"
-	"github.com/switchboard/switchboard/core/cluster"
 	"github.com/switchboard/switchboard/core/auth"
+	"github.com/switchboard/switchboard/core/cluster"
 	"github.com/switchboard/switchboard/core/events"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/core/media"
@@ -55,9 +55,9 @@ type Server struct {
 	// or leaves the cluster.
 	releaseDB func()
 	// cluster is the connection to the other instances (nil: alone).
-	cluster *cluster.Bus
-	metrics   *metrics
-	limiters  *limiters
+	cluster  *cluster.Bus
+	metrics  *metrics
+	limiters *limiters
 	// Auth, Accounts and SysMsg (system messages) are exposed for the CLI and tests.
 	Auth     *auth.Service
 	Accounts *accounts.Service

@@ -168,6 +168,26 @@ try {
   await old.getByRole("group", { name: "Delete Old chat" }).getByRole("button", { name: "Delete account" }).click();
   await old.waitFor({ state: "detached" });
   step("a second account deleted after its confirmation");
+  // A messenger with a webhook verify token (Facebook): a new one replaces it.
+  await admin.getByLabel("Messenger").selectOption("facebook");
+  const fbForm = admin.locator("form.account-form");
+  await fbForm.getByLabel("Name", { exact: true }).fill("Page chat");
+  await fbForm.getByLabel(/^Page username/).fill("shoppage");
+  await fbForm.getByLabel(/^Page ID/).fill("1234567890");
+  await fbForm.getByLabel(/^Page access token/).fill("EAAB-page-token-value-1111");
+  await fbForm.getByLabel(/^App secret/).fill("app-secret-value-2222");
+  await fbForm.getByRole("button", { name: "Create account" }).click();
+  const page = admin.getByRole("row", { name: /Page chat/ });
+  await page.waitFor();
+  const verifyToken = async () => (await page.locator("dt", { hasText: "Webhook verify token" }).locator("xpath=following-sibling::dd").innerText()).trim();
+  const firstToken = await verifyToken();
+  await page.getByRole("button", { name: "New verify token" }).click();
+  await page.getByRole("status").filter({ hasText: "New verify token: done" }).waitFor();
+  await until("the verify token to change", async () => (await verifyToken()) !== firstToken && (await verifyToken()).length >= 16);
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("group", { name: "Delete Page chat" }).getByRole("button", { name: "Delete account" }).click();
+  await page.waitFor({ state: "detached" });
+  step("a Facebook account's webhook verify token replaced by a new one");
   await admin.getByLabel("Service name").fill("Support");
   await admin.getByRole("group", { name: "Accounts" }).getByLabel("Shop chat").check();
   await admin.getByRole("button", { name: "Create service" }).click();
@@ -321,6 +341,11 @@ try {
   await until("the customer's photo inline", () => photo.locator("img.inline-image").evaluate((img) => img.complete && img.naturalWidth === 64).catch(() => false));
   step("the customer's photo shows inline");
   await shot(agent, "4-agent-conversation");
+
+  // The admin's view of the account's health: it has received messages now.
+  await admin.reload();
+  await admin.getByRole("row", { name: /Shop chat/ }).getByText(/^in: (?!never)/).waitFor();
+  step("the account's health shows when it last received a message");
 
   // Supervisor: the figures count the answered conversation; a second
   // customer waits while the agent is not ready, and the queue shows it.

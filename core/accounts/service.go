@@ -97,7 +97,7 @@ func (s *Service) OnChange(fn func(id int)) {
 }
 
 func (s *Service) notifyChanged(id int) {
-	s.ChangedElsewhere(id)
+	s.ChangedElsewhere(id) // this instance's caches, as for another's change
 	s.changedMu.Lock()
 	broadcast := s.broadcast
 	s.changedMu.Unlock()

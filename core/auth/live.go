@@ -210,14 +210,20 @@ func (s *Service) recheck(ctx context.Context, userID int) {
 // commits.
 func (s *Service) afterUserChange(ctx context.Context, userID int) {
 	store.AfterCommit(ctx, func() {
-		s.recheck(ctx, userID)
-		for _, fn := range s.onChange {
-			fn(userID)
-		}
+		s.userChanged(ctx, userID)
 		if s.broadcast != nil {
 			s.broadcast(userID)
 		}
 	})
+}
+
+// userChanged rechecks the user's live connections here and tells the
+// OnUserChange hooks.
+func (s *Service) userChanged(ctx context.Context, userID int) {
+	s.recheck(ctx, userID)
+	for _, fn := range s.onChange {
+		fn(userID)
+	}
 }
 
 // BroadcastChanges registers fn to tell the other instances of a cluster of
@@ -230,8 +236,5 @@ func (s *Service) BroadcastChanges(fn func(userID int)) { s.broadcast = fn }
 // are checked again (a revoked token's subscription ends).
 func (s *Service) ChangedElsewhere(ctx context.Context, userID int) {
 	s.viewers.clear()
-	s.recheck(ctx, userID)
-	for _, fn := range s.onChange {
-		fn(userID)
-	}
+	s.userChanged(ctx, userID)
 }

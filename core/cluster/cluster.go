@@ -59,6 +59,8 @@ type Bus struct {
 	nc     *nats.Conn
 	origin string
 	log    *slog.Logger
+	// closed is closed once the connection is (after Close's drain).
+	closed chan struct{}
 
 	mu   sync.Mutex
 	subs []*nats.Subscription
@@ -70,8 +72,9 @@ type Bus struct {
 func Connect(ctx context.Context, url string, log *slog.Logger) (*Bus, error) {
 	origin := make([]byte, 8)
 	rand.Read(origin)
-	b := &Bus{origin: hex.EncodeToString(origin), log: log}
+	b := &Bus{origin: hex.EncodeToString(origin), log: log, closed: make(chan struct{})}
 	nc, err := nats.Connect(url,
+		nats.ClosedHandler(func(*nats.Conn) { close(b.closed) }),
 		nats.Name("switchboard-"+b.origin),
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
@@ -162,9 +165,11 @@ func (b *Bus) Connected() bool { return b.nc.Status() == nats.CONNECTED }
 
 // Close leaves the cluster: subscriptions end, what was published is sent.
 func (b *Bus) Close() {
-	b.nc.Drain()
-	for i := 0; i < 100 && !b.nc.IsClosed(); i++ {
-		time.Sleep(10 * time.Millisecond)
+	if err := b.nc.Drain(); err == nil {
+		select {
+		case <-b.closed:
+		case <-time.After(time.Second):
+		}
 	}
 	b.nc.Close()
 }

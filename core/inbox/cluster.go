@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 
 	"github.com/switchboard/switchboard/core/cluster"
-	"github.com/switchboard/switchboard/ent"
 )
 
 // Work news between the instances of a cluster: what one instance's writes
@@ -57,12 +56,7 @@ func (s *Service) joinCluster(ctx context.Context) {
 			case workQueue:
 				s.queueChangedHere()
 			case workContact:
-				// The writer's cache is the writer's: it forgets in a job.
-				key := contactKey{account: w.Account, user: w.User}
-				go s.write(context.WithoutCancel(ctx), func(context.Context, *ent.Client, *recorder) error {
-					s.cache.dropContact(key)
-					return nil
-				})
+				s.staleContact(contactKey{account: w.Account, user: w.User})
 			}
 		})
 	}
@@ -75,22 +69,32 @@ func (s *Service) joinCluster(ctx context.Context) {
 // cluster). A lost message delays work until the next one, or the workers'
 // own timers.
 func (s *Service) tellCluster(kind string) {
-	if s.opts.Cluster == nil {
-		return
-	}
-	if err := s.opts.Cluster.Publish(cluster.SubjectWork, work{Kind: kind}); err != nil {
-		s.log.Warn("inbox: tell the cluster", "work", kind, "err", err)
+	s.toCluster(cluster.SubjectWork, work{Kind: kind})
+}
+
+// tellLeader sends work for the run-once workers to the instance that runs
+// them, unless it is this one (they were woken here already).
+func (s *Service) tellLeader(kind string) {
+	if !s.Leading() {
+		s.tellCluster(kind)
 	}
 }
 
-// shareEvents sends a committed batch's events to the other instances.
+// shareEvents sends a committed batch's events to the other instances; a
+// lost message is found in the log with the next event they hear of.
 func (s *Service) shareEvents(evs []Event) {
-	if s.opts.Cluster == nil || len(evs) == 0 {
+	if len(evs) > 0 {
+		s.toCluster(cluster.SubjectEvents, evs)
+	}
+}
+
+// toCluster sends v on subject to the other instances, if there are any.
+func (s *Service) toCluster(subject string, v any) {
+	if s.opts.Cluster == nil {
 		return
 	}
-	if err := s.opts.Cluster.Publish(cluster.SubjectEvents, evs); err != nil {
-		// Their fan-outs find these in the log with the next event they hear of.
-		s.log.Warn("inbox: share events with the cluster", "err", err)
+	if err := s.opts.Cluster.Publish(subject, v); err != nil {
+		s.log.Warn("inbox: tell the cluster", "subject", subject, "err", err)
 	}
 }
 
@@ -107,12 +111,36 @@ func (s *Service) wakeMediaHere() {
 // the change has committed.
 func (s *Service) contactChanged(rec *recorder, key contactKey) {
 	s.cache.dropContact(key)
-	if s.opts.Cluster == nil {
-		return
+	if s.opts.Cluster != nil {
+		rec.after = append(rec.after, func() {
+			s.toCluster(cluster.SubjectWork, work{Kind: workContact, Account: key.account, User: key.user})
+		})
 	}
-	rec.after = append(rec.after, func() {
-		if err := s.opts.Cluster.Publish(cluster.SubjectWork, work{Kind: workContact, Account: key.account, User: key.user}); err != nil {
-			s.log.Warn("inbox: tell the cluster of a contact", "err", err)
+}
+
+// staleContact queues a contact another instance changed, for this writer to
+// forget before its next transaction (the cache is the writer's alone); when
+// too many wait, the writer forgets every contact instead.
+func (s *Service) staleContact(key contactKey) {
+	select {
+	case s.staleContacts <- key:
+	default:
+		s.staleOverflow.Store(true)
+	}
+}
+
+// forgetStaleContacts runs in the writer before a transaction: it drops the
+// contacts other instances changed.
+func (s *Service) forgetStaleContacts() {
+	if s.staleOverflow.Swap(false) {
+		s.cache.reset()
+	}
+	for {
+		select {
+		case key := <-s.staleContacts:
+			s.cache.dropContact(key)
+		default:
+			return
 		}
-	})
+	}
 }

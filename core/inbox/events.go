@@ -49,8 +49,8 @@ type Event struct {
 	// OfferID is the offer of CONVERSATION_OFFERED and _OFFER_ENDED.
 	OfferID *int
 	// After is where the log ended when the transaction that appended this
-	// event took its turn: every event up to it was committed before this
-	// one. A fan-out that has delivered less than After missed events
+	// event took its turn (PostgreSQL; 0 on SQLite, whose one writer needs
+	// no check): every event up to it was committed before this one. A fan-out that has delivered less than After missed events
 	// (another writer's, told late or not at all) and reads them from the
 	// log first, so streams never see the log out of order.
 	After int
@@ -158,12 +158,13 @@ const logLock = 0x5357_4c4f47 // "SWLOG"
 // makes cursors follow commit order: an event's ID is taken after every
 // transaction that appended before it has committed, so a reader that saw a
 // cursor never later finds a smaller one appear. SQLite's one writer gives
-// this order by itself.
+// this order by itself, and its events need no After (0: nothing to check).
 func (r *recorder) logTurn(ctx context.Context) (int, error) {
-	if r.postgres {
-		if _, err := r.c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", logLock); err != nil {
-			return 0, fmt.Errorf("inbox: the log's turn: %w", err)
-		}
+	if !r.postgres {
+		return 0, nil
+	}
+	if _, err := r.c.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", logLock); err != nil {
+		return 0, fmt.Errorf("inbox: the log's turn: %w", err)
 	}
 	rows, err := r.c.QueryContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM events")
 	if err != nil {

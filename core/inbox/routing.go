@@ -51,7 +51,7 @@ const routeBatch = 200
 // and so after those of the jobs that kicked it).
 func (s *Service) kickRouter() {
 	s.kickRouterHere()
-	s.tellCluster(workRoute)
+	s.tellLeader(workRoute)
 }
 
 // kickRouterHere wakes this instance's router (if it runs here).
@@ -502,12 +502,8 @@ func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, e
 		if err := rec.addAssigned(ctx, out, previous); err != nil {
 			return err
 		}
-		s.positions.Forget(out.ID)
 		s.kickRouter() // the queue and the agent's load changed
-		if err := s.tell(ctx, c, rec, out, sysmsg.AgentJoined, sysmsg.Vars{AgentName: agent.Name}); err != nil {
-			return err
-		}
-		return s.scenarioInput(ctx, c, rec, out, scenario.Input{Kind: scenario.InputAgentFound, Agent: scenario.Agent{ID: fmt.Sprint(agent.ID), Name: agent.Name}})
+		return s.agentJoined(ctx, c, rec, out, agent.ID, agent.Name)
 	})
 	if err != nil {
 		return nil, err
@@ -600,18 +596,23 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 		return s.tellQueued(ctx, c, rec, after)
 	case after.AssigneeID == nil:
 	case before.Queued:
-		// Taken or assigned from the queue: as an accepted offer, the
-		// customer is told and a scenario waiting in Find Agent goes on.
-		s.positions.Forget(after.ID)
-		name := s.userName(ctx, c, *after.AssigneeID)
-		if err := s.tell(ctx, c, rec, after, sysmsg.AgentJoined, sysmsg.Vars{AgentName: name}); err != nil {
-			return err
-		}
-		return s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputAgentFound, Agent: scenario.Agent{ID: fmt.Sprint(*after.AssigneeID), Name: name}})
+		// Taken or assigned from the queue: as an accepted offer.
+		return s.agentJoined(ctx, c, rec, after, *after.AssigneeID, s.userName(ctx, c, *after.AssigneeID))
 	case before.AssigneeID != nil && *before.AssigneeID != *after.AssigneeID:
 		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
 	}
 	return nil
+}
+
+// agentJoined follows an agent getting a queued conversation (an accepted
+// offer, a take, an assignment): it leaves the queue's positions, the
+// customer is told who joined, and a scenario waiting in Find Agent goes on.
+func (s *Service) agentJoined(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, agentID int, name string) error {
+	s.positions.Forget(conv.ID)
+	if err := s.tell(ctx, c, rec, conv, sysmsg.AgentJoined, sysmsg.Vars{AgentName: name}); err != nil {
+		return err
+	}
+	return s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputAgentFound, Agent: scenario.Agent{ID: fmt.Sprint(agentID), Name: name}})
 }
 
 // userName is a user's name for a system message ("" when unknown: the

@@ -140,6 +140,11 @@ type Service struct {
 	// they told of their agents' connections (presencecluster.go).
 	origin string
 	remote remotePresence
+	// staleContacts are contacts other instances changed, for the writer to
+	// forget (cluster.go); staleOverflow, set when too many wait, makes it
+	// forget them all.
+	staleContacts chan contactKey
+	staleOverflow atomic.Bool
 }
 
 // New returns the inbox; Run starts its writer and dispatcher.
@@ -185,7 +190,7 @@ func New(client *ent.Client, opts Options) *Service {
 		log: opts.Log, opts: opts, now: core.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
-		routeKick: make(chan struct{}, 1),
+		routeKick: make(chan struct{}, 1), staleContacts: make(chan contactKey, 1024),
 	}
 	s.fanout = newFanout(s, opts.TailSize)
 	s.positions = sysmsg.NewPositionLimiter(opts.PositionInterval, func() time.Time { return s.now() })
@@ -325,7 +330,7 @@ func (s *Service) env() providers.Env { return providers.Env{HTTP: s.http, Now: 
 // when this instance is one of a cluster).
 func (s *Service) Wake() {
 	s.wakeHere()
-	s.tellCluster(workDispatch)
+	s.tellLeader(workDispatch)
 }
 
 // wakeHere wakes this instance's dispatcher (if it runs here).

@@ -169,26 +169,25 @@ func (s *Service) tellPositions(ctx context.Context, c *ent.Client, rec *recorde
 	if err != nil {
 		return fmt.Errorf("inbox: queue positions: %w", err)
 	}
+	// The first round after a start: the customers heard of their places
+	// before it (the limiter's memory is not kept), so they are not told
+	// them again.
+	primed := s.positionsPrimed.Load()
 	defer s.positionsPrimed.Store(true)
 	for _, svc := range svcs {
 		waiting, err := waitingIn(ctx, c, svc, positionsTold)
 		if err != nil {
 			return fmt.Errorf("inbox: queue positions: %w", err)
 		}
-		primed := s.positionsPrimed.Load()
 		for i, conv := range waiting {
 			pos := i + 1
 			if !primed {
-				// The first round after a start: the customers heard of
-				// their places before it (the limiter's memory is not
-				// kept), so they are not told them again.
 				s.positions.Told(conv.ID, pos)
 				continue
 			}
-			if !s.positions.Allow(conv.ID, pos) {
+			if !s.positions.Allow(conv.ID, pos) { // allowed: recorded as told
 				continue
 			}
-			s.positions.Told(conv.ID, pos)
 			if err := s.tell(ctx, c, rec, conv, sysmsg.PositionChanged, sysmsg.Vars{Position: pos, Wait: s.estimatedWait(ctx, c, conv, pos)}); err != nil {
 				return err
 			}

@@ -164,6 +164,7 @@ func (s *Service) commit(ctx context.Context, batch []*job) error {
 		return err
 	}
 	c := tx.Client()
+	s.forgetStaleContacts()
 	s.cache.begin()
 	rec := &recorder{c: c, postgres: s.opts.Dialect == dialect.Postgres}
 	for _, j := range batch {
@@ -236,7 +237,7 @@ func (s *Service) publish(batch []*job) {
 	for _, e := range evs {
 		if e.Kind == MessageCreated {
 			s.wakeMediaHere()
-			s.tellCluster(workMedia)
+			s.tellLeader(workMedia)
 			break
 		}
 	}
