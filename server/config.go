@@ -17,8 +17,13 @@ type Config struct {
 	// over NATS, and one of them at a time does the run-once work. Without
 	// it, an instance is alone and refuses to start beside another.
 	NATSURL string
-	// PublicURL is how messengers reach this server; webhook URLs start with it.
+	// PublicURL is how messengers reach this server; webhook URLs and the
+	// public links to agents' uploads start with it.
 	PublicURL string
+	// MediaLinkTTL is how long a public link to an agent's upload works
+	// (0: core/media's DefaultLinkTTL, 6 hours). Messengers that take media
+	// by URL fetch it from there, some only when they deliver the message.
+	MediaLinkTTL time.Duration
 	// AllowedOrigins are the browser origins (host patterns, as coder/websocket
 	// takes them) allowed to open websockets; same-origin is always allowed.
 	AllowedOrigins []string

@@ -65,7 +65,9 @@ type Server struct {
 	SysMsg   *sysmsg.Service
 	Bus      *events.Broker
 	media    *media.Store
-	handler  http.Handler
+	// links signs and checks the public links to agents' uploads.
+	links   *media.Links
+	handler http.Handler
 
 	// Supervision reads the live queues and the services' figures.
 	Supervision *supervision.Service
@@ -160,9 +162,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("server: %w", err)
 	}
 	s.media = mediaStore
+	if s.links, err = mediaLinks(cfg); err != nil {
+		release()
+		client.Close()
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	inboxOpts := inbox.Options{
 		Dialect:        store.Dialect(dbOpts),
 		Media:          mediaStore,
+		MediaLinks:     s.links,
 		Accounts:       s.Accounts,
 		Registry:       reg,
 		Subscribers:    func(d int) { s.metrics.subscriptions.Add(float64(d)) },
@@ -295,6 +303,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/webhooks/facebook", s.sharedWebhook("facebook"))
 	mux.Handle("/webhooks/whatsapp", s.sharedWebhook("whatsappCloud"))
 	mux.Handle("GET /media/{messageId}/{index}", s.authenticate(s.rateLimit(s.mediaFile())))
+	mux.Handle("GET "+media.PathPrefix+"{token}", s.rateLimit(s.publicMedia()))
 	mux.Handle("GET "+console.Prefix, console.Handler())
 	mux.Handle("GET /console", http.RedirectHandler(console.Prefix, http.StatusMovedPermanently))
 	mux.Handle("GET /{$}", console.GraphiQL())

@@ -228,6 +228,9 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 		to = ct.ProviderUserID
 	}
 	out := providers.OutboundMessage{To: to, Text: m.Text, ID: idString(m.ID)}
+	// A messenger that fetches media by URL gets a fresh public link to each
+	// upload on every attempt, so a retry hours later still has a working one.
+	_, byURL := sender.(providers.MediaByURL)
 	for i, a := range m.Attachments {
 		oa := providers.OutboundAttachment{Type: a.Type, URL: a.URL, FileName: a.FileName, MimeType: a.MimeType}
 		if a.URL == "" && i < len(m.Media) && m.Media[i].File != "" {
@@ -236,6 +239,12 @@ func (s *Service) sendNow(ctx context.Context, m *ent.Message) (providers.SendRe
 				return providers.SendResult{}, &providers.SendError{Reason: "the uploaded file is gone", Err: err}
 			}
 			oa.Data = data
+			if oa.MimeType == "" {
+				oa.MimeType = m.Media[i].MimeType
+			}
+			if byURL && s.opts.MediaLinks != nil {
+				oa.URL = s.opts.MediaLinks.URL(m.ID, i, s.now())
+			}
 		}
 		out.Attachments = append(out.Attachments, oa)
 	}

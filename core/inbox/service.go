@@ -51,6 +51,9 @@ type Options struct {
 	AdmitWebhook func(accountID int) (ok bool, retryAfter time.Duration)
 	// Media keeps downloaded and uploaded media.
 	Media *media.Store
+	// MediaLinks, when set, gives messengers that take media only by URL
+	// (providers.MediaByURL) a signed public link to each uploaded file.
+	MediaLinks *media.Links
 	// MediaAttempts bounds downloads of one inbound attachment; after that many
 	// failures it is FAILED with the last reason (default 8).
 	MediaAttempts int

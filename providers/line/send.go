@@ -27,6 +27,12 @@ const (
 // a URL and has no upload for bots.
 var errNeedsURL = errors.New("line: LINE needs an https URL for media: bots cannot upload files to it, and this attachment has only its bytes")
 
+// MediaByURL asks the core for a public link to each file an agent uploads:
+// LINE fetches media from an https URL and has no upload for bots.
+func (Provider) MediaByURL() {}
+
+var _ providers.MediaByURL = Provider{}
+
 // message is one LINE message object of a push.
 type message struct {
 	Type               string `json:"type"`
@@ -53,7 +59,10 @@ type pushResponse struct {
 // preview image and its audio a duration, which Switchboard does not have, and
 // LINE has no file message for bots, so those and any other attachment go as a
 // text message with the file's name and link. An attachment held only as
-// bytes cannot be sent: LINE needs a URL.
+// bytes cannot be sent: LINE needs a URL, so for an agent's upload the core
+// gives the file's public link (see MediaByURL), which LINE fetches when it
+// delivers the message; a link sent as text works only until that link
+// expires.
 //
 // Messages go out in order, five per push. Each push carries an
 // X-Line-Retry-Key derived from the account, Switchboard's message ID, the

@@ -56,7 +56,8 @@ type sendAnswer struct {
 
 // Send delivers a reply to the Viber user msg.To. Text goes out as text messages
 // of at most 7000 characters, split in order (at a line break or space when
-// there is one); media go out one message each, by URL (Viber has no upload):
+// there is one); media go out one message each, by URL (Viber has no upload;
+// an agent's upload comes with its public link, see MediaByURL):
 // images and stickers as pictures, videos as videos, everything else as files.
 // Viber requires the size of videos and files, which is taken from Data when the
 // attachment has it and otherwise asked of the file's server with HEAD. The text
@@ -124,6 +125,12 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	}
 	return res, nil
 }
+
+// MediaByURL asks the core for a public link to each file an agent uploads:
+// Viber takes media only by URL and has no upload.
+func (Provider) MediaByURL() {}
+
+var _ providers.MediaByURL = Provider{}
 
 // mediaMessage turns an attachment into the Viber message that carries it.
 func (p Provider) mediaMessage(ctx context.Context, hc *http.Client, att providers.OutboundAttachment) (outMessage, error) {

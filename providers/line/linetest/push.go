@@ -123,6 +123,13 @@ func (s *Server) push(ch *Channel, w responseWriter, r *http.Request, body []byt
 		writeError(w, http.StatusBadRequest, "The property, to, in the request body is invalid (line: -, column: -)")
 		return
 	}
+	// LINE downloads the media of a push to deliver it; a test that gave the
+	// fake a media client sees whether the URLs work.
+	for _, m := range msgs {
+		if m.Type == "image" || m.Type == "video" || m.Type == "audio" {
+			s.FetchMedia(r.Context(), m.OriginalContentURL)
+		}
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -24,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboard/switchboard/providers/fakeapi"
 )
 
 // The default channel every new Server has. The token looks like a long-lived
@@ -147,6 +149,10 @@ type Server struct {
 	members     map[string]Profile // by chat ID + "/" + user ID
 	nextSent    int64
 	webhookTest func(endpoint string) WebhookTestResult
+
+	// MediaFetches, once given a client, fetches the media URLs pushed, as
+	// LINE does to deliver them (see Fetches).
+	fakeapi.MediaFetches
 }
 
 // New starts a fake with the default channel (Token, Secret, BotUserID, no

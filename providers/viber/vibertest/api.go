@@ -27,6 +27,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/switchboard/switchboard/providers/fakeapi"
 )
 
 // DefaultToken is the example authentication token of Viber's documentation; the
@@ -194,6 +196,10 @@ type API struct {
 	unregistered map[string]bool
 	next         int64
 	now          func() time.Time
+
+	// MediaFetches, once given a client, fetches the media of the messages
+	// sent, as Viber does to deliver them (see Fetches).
+	fakeapi.MediaFetches
 }
 
 // NewAPI returns a fake that accepts token (DefaultToken when empty).
@@ -562,6 +568,11 @@ func (a *API) sendMessage(body []byte) answer {
 	}
 	if (m.Type == "picture" || m.Type == "video" || m.Type == "file" || m.Type == "url") && !absoluteURL(m.Media) {
 		return statusAnswer(3, "")
+	}
+	if m.Type == "picture" || m.Type == "video" || m.Type == "file" {
+		// Viber downloads the media to deliver it; a test that gave the fake
+		// a media client sees whether the URL works.
+		a.FetchMedia(context.Background(), m.Media)
 	}
 
 	a.mu.Lock()
