@@ -35,16 +35,24 @@ type outMessage struct {
 	Attachment *outAttachment `json:"attachment,omitempty"`
 }
 
-// outAttachment is media sent by URL: Meta downloads it.
+// outAttachment is media sent by URL, which Meta downloads, or uploaded with
+// the message as its filedata (the payload then has no URL).
 type outAttachment struct {
-	Type    string          `json:"type"`
-	Payload attachmentByURL `json:"payload"`
+	Type    string     `json:"type"`
+	Payload outPayload `json:"payload"`
 }
 
-type attachmentByURL struct {
-	URL string `json:"url"`
+type outPayload struct {
+	URL string `json:"url,omitempty"`
 	// IsReusable false: the file is the agent's, for this message only.
 	IsReusable bool `json:"is_reusable"`
+}
+
+// outPart is one Send API call of a reply: a message, and the file uploaded
+// with it when its attachment has no URL.
+type outPart struct {
+	msg  outMessage
+	file *providers.OutboundAttachment
 }
 
 // sendAnswer is the Send API's success.
@@ -56,11 +64,13 @@ type sendAnswer struct {
 // Send delivers a reply to the person msg.To (their PSID) as a RESPONSE, from
 // the account's Page: the text first, split in order into messages of at most
 // 2000 characters (at a line break or space when there is one), then one
-// message per attachment by URL, which Meta downloads (images and stickers as
-// image, video, audio and voice as audio, everything else as file).
+// message per attachment (images and stickers as image, video, audio and voice
+// as audio, everything else as file): by URL, which Meta downloads, or, for a
+// file we hold only as bytes (an agent's upload), uploaded with the message as
+// the multipart form the Send API documents: recipient, messaging_type and
+// message as JSON fields, the bytes as filedata, is_reusable false.
 // Attachments are checked before anything is sent, so one Messenger cannot take
-// (bytes without a URL: uploads are not implemented) fails the reply whole and
-// permanently.
+// fails the reply whole and permanently.
 //
 // MessageIDs are the Send API's message_id, the mids delivery receipts name, one
 // per message in order; when a later part fails, the result still lists the
@@ -86,26 +96,38 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	case to == "":
 		return res, permanent("the reply has no recipient")
 	}
-	var out []outMessage
+	var out []outPart
 	for _, part := range meta.SplitText(msg.Text, maxTextLen) {
-		out = append(out, outMessage{Text: part})
+		out = append(out, outPart{msg: outMessage{Text: part}})
 	}
 	for i, att := range msg.Attachments {
 		a, err := outgoing(att)
 		if err != nil {
 			return res, inAttachment(i, err)
 		}
-		out = append(out, outMessage{Attachment: a})
+		op := outPart{msg: outMessage{Attachment: a}}
+		if a.Payload.URL == "" {
+			op.file = &msg.Attachments[i]
+		}
+		out = append(out, op)
 	}
 	if len(out) == 0 {
 		return res, permanent("nothing to send: Messenger refuses empty messages")
 	}
 	for _, m := range out {
 		var ans sendAnswer
-		err := p.graph.Do(ctx, env.HTTP, meta.Call{
+		call := meta.Call{
 			Op: "facebook: send", Method: http.MethodPost, Path: []string{page, "messages"}, Token: token,
-			JSON: sendRequest{Recipient: recipient{ID: to}, MessagingType: "RESPONSE", Message: m},
-		}, &ans)
+			JSON: sendRequest{Recipient: recipient{ID: to}, MessagingType: "RESPONSE", Message: m.msg},
+		}
+		if m.file != nil {
+			body, ct, err := uploadForm(to, m.msg, *m.file)
+			if err != nil {
+				return res, err
+			}
+			call.JSON, call.Body, call.ContentType = nil, body, ct
+		}
+		err := p.graph.Do(ctx, env.HTTP, call, &ans)
 		if err != nil {
 			return res, meta.AccountSendError(err)
 		}
@@ -118,18 +140,21 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	return res, nil
 }
 
-// outgoing turns an attachment into the Send API's attachment by URL.
+// outgoing turns an attachment into the Send API's attachment: by URL, or
+// without one for bytes uploaded as filedata.
 func outgoing(att providers.OutboundAttachment) (*outAttachment, error) {
-	if att.URL == "" {
-		if len(att.Data) > 0 {
-			return nil, permanent("Switchboard sends Messenger attachments only by URL: the file must be published at a URL to be sent")
-		}
+	a := &outAttachment{}
+	switch {
+	case att.URL == "" && len(att.Data) > maxUpload:
+		return nil, permanent(fmt.Sprintf("the file is larger than the %d MB Messenger takes", maxUpload>>20))
+	case att.URL == "" && len(att.Data) == 0:
 		return nil, permanent("the attachment has neither a URL nor data")
+	case att.URL != "":
+		if u, err := url.Parse(att.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, permanent("the attachment URL is not an absolute http(s) URL, which Messenger requires")
+		}
+		a.Payload.URL = att.URL
 	}
-	if u, err := url.Parse(att.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, permanent("the attachment URL is not an absolute http(s) URL, which Messenger requires")
-	}
-	a := &outAttachment{Payload: attachmentByURL{URL: att.URL}}
 	switch att.Type {
 	case providers.AttachmentImage, providers.AttachmentSticker:
 		// Messenger sends stickers only from its catalogue, by ID.

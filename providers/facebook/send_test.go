@@ -1,6 +1,7 @@
 package facebook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -145,6 +146,48 @@ func TestSendAttachments(t *testing.T) {
 	}
 }
 
+// TestSendUploads: files held only as bytes go with their message as the Send
+// API's multipart filedata, each in its own call after the text.
+func TestSendUploads(t *testing.T) {
+	srv, p, env := newFake(t)
+	jpeg := []byte("\xff\xd8\xff\xe0 a jpeg")
+	voice := []byte("OggS\x00\x02 voice note")
+	msg := providers.OutboundMessage{To: testPSID, Text: "here", Attachments: []providers.OutboundAttachment{
+		{Type: providers.AttachmentImage, Data: jpeg, FileName: "receipt.jpg", MimeType: "image/jpeg"},
+		{Type: providers.AttachmentVoice, Data: voice, FileName: `C:\notes\note.ogg`},
+		{Type: providers.AttachmentFile, URL: "https://cdn.example.com/f.pdf"},
+	}}
+	res, err := p.Send(context.Background(), env, testAccount, msg)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	sent := srv.Messages()
+	if len(sent) != 4 || len(res.MessageIDs) != 4 || sent[0].Text != "here" {
+		t.Fatalf("sent %+v, IDs %v", sent, res.MessageIDs)
+	}
+	img, note, file := sent[1], sent[2], sent[3]
+	if img.AttachmentType != "image" || img.IsReusable || img.Upload == nil || !bytes.Equal(img.Upload.Data, jpeg) ||
+		img.Upload.FileName != "receipt.jpg" || img.Upload.ContentType != "image/jpeg" {
+		t.Errorf("image %+v", img)
+	}
+	// Messenger takes audio only as audio/*: an untyped Ogg voice note is
+	// sent as audio/ogg, under its base name.
+	if note.AttachmentType != "audio" || note.Upload == nil || !bytes.Equal(note.Upload.Data, voice) ||
+		note.Upload.ContentType != "audio/ogg" || note.Upload.FileName != "note.ogg" {
+		t.Errorf("voice %+v", note)
+	}
+	if file.Upload != nil || file.AttachmentURL != "https://cdn.example.com/f.pdf" {
+		t.Errorf("file %+v, want it by URL", file)
+	}
+	// The upload's fields are the documented ones, and the token is in the
+	// header only.
+	for _, r := range srv.Requests()[1:3] {
+		if !strings.HasPrefix(r.ContentType, "multipart/form-data") || r.TokenVia != "header" {
+			t.Errorf("upload sent as %s with the token in %q", r.ContentType, r.TokenVia)
+		}
+	}
+}
+
 // TestSendRefusedBeforeSending: an attachment Messenger cannot take, or a reply
 // without what it needs, fails whole and before anything is sent.
 func TestSendRefusedBeforeSending(t *testing.T) {
@@ -158,9 +201,9 @@ func TestSendRefusedBeforeSending(t *testing.T) {
 		msg    providers.OutboundMessage
 		reason string
 	}{
-		{"upload", testAccount, providers.OutboundMessage{To: testPSID, Text: "x", Attachments: []providers.OutboundAttachment{
-			{Type: providers.AttachmentImage, URL: "https://cdn.example.com/ok.jpg"}, {Type: providers.AttachmentImage, Data: []byte{0xff, 0xd8}}}},
-			"attachment 2: Switchboard sends Messenger attachments only by URL"},
+		{"upload over 25 MB", testAccount, providers.OutboundMessage{To: testPSID, Text: "x", Attachments: []providers.OutboundAttachment{
+			{Type: providers.AttachmentImage, URL: "https://cdn.example.com/ok.jpg"}, {Type: providers.AttachmentVideo, Data: make([]byte, 25<<20+1)}}},
+			"attachment 2: the file is larger than the 25 MB Messenger takes"},
 		{"nothing in the attachment", testAccount, providers.OutboundMessage{To: testPSID, Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentFile}}},
 			"attachment 1: the attachment has neither a URL nor data"},
 		{"relative URL", testAccount, providers.OutboundMessage{To: testPSID, Attachments: []providers.OutboundAttachment{{Type: providers.AttachmentFile, URL: "/m/1"}}},

@@ -22,6 +22,8 @@ package facebooktest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -85,7 +87,10 @@ type Message struct {
 	AttachmentType string
 	AttachmentURL  string
 	IsReusable     bool
-	At             time.Time
+	// Upload is the file of an attachment uploaded with the message as
+	// filedata (nil for one by URL).
+	Upload *Upload
+	At     time.Time
 }
 
 // SubscribableFields are the Page webhook fields subscribed_apps accepts.
@@ -314,6 +319,46 @@ type sendRequest struct {
 
 var psidPattern = regexp.MustCompile(`^[0-9]{1,30}$`)
 
+// Upload is a file sent with a message as the Send API's multipart filedata.
+type Upload struct {
+	FileName    string
+	ContentType string
+	Data        []byte
+}
+
+// maxUpload is the largest filedata Messenger takes (25 MB).
+const maxUpload = 25 << 20
+
+// upload checks a Send API call that carries its attachment's file as
+// Messenger does: a multipart body with exactly one file, named filedata, of
+// at most 25 MB, and audio only with an audio/* type.
+func upload(c *metatest.Call, kind string) (*Upload, *metatest.GraphError) {
+	mt, _, _ := mime.ParseMediaType(c.ContentType)
+	files := c.Files["filedata"]
+	switch {
+	case mt != "multipart/form-data" || len(files) == 0:
+		return nil, invalid("param message[attachment][payload] must be non-empty.")
+	case len(c.Files) != 1 || len(files) != 1:
+		return nil, invalid("(#100) Upload attachment failure: send one file, as filedata")
+	case files[0].Size > maxUpload:
+		return nil, invalid("(#100) Upload attachment failure: the file is larger than 25 MB")
+	}
+	f, err := files[0].Open()
+	if err != nil {
+		return nil, invalid("(#100) Upload attachment failure.")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil || len(data) == 0 {
+		return nil, invalid("(#100) Upload attachment failure: the file is empty")
+	}
+	ct := files[0].Header.Get("Content-Type")
+	if kind == "audio" && !strings.HasPrefix(ct, "audio/") {
+		return nil, invalid("(#100) Upload attachment failure: audio must be sent with an audio/* Content-Type")
+	}
+	return &Upload{FileName: files[0].Filename, ContentType: ct, Data: data}, nil
+}
+
 func (a *API) send(c *metatest.Call) (any, *metatest.GraphError) {
 	p, gerr := a.page(c)
 	if gerr != nil {
@@ -365,8 +410,17 @@ func (a *API) send(c *metatest.Call) (any, *metatest.GraphError) {
 		default:
 			return nil, invalid("Param message[attachment][type] must be one of {image, audio, video, file, template} - got \"" + att.Type + "\".")
 		}
-		if att.Payload == nil || (att.Payload.URL == "" && att.Payload.AttachmentID == "") {
+		if att.Payload == nil {
 			return nil, invalid("param message[attachment][payload] must be non-empty.")
+		}
+		if att.Payload.URL == "" && att.Payload.AttachmentID == "" {
+			up, gerr := upload(c, att.Type)
+			if gerr != nil {
+				return nil, gerr
+			}
+			m.Upload = up
+		} else if len(c.Files) > 0 {
+			return nil, invalid("(#100) Only one of payload url, attachment_id or filedata can be specified")
 		}
 		if att.Payload.URL != "" {
 			if u, err := url.Parse(att.Payload.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
