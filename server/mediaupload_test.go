@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/providers/facebook/facebooktest"
 	"github.com/switchboard/switchboard/providers/line/linetest"
 	"github.com/switchboard/switchboard/providers/viber/vibertest"
 	"github.com/switchboard/switchboard/server"
@@ -252,6 +253,37 @@ func TestViberReplyWithUploadedFiles(t *testing.T) {
 		}
 		if status, _ := s.fetchPublic(t, forged(link)); status != http.StatusNotFound {
 			t.Errorf("forged link: %d, want 404", status)
+		}
+	}
+}
+
+func TestFacebookReplyWithUploadedFiles(t *testing.T) {
+	s := newFacebookSetup(t)
+	s.fake.AddUser(facebookUser)
+	hello := facebooktest.TextMessage(facebooktest.DefaultPageID, facebookPSID, "m_upload1", "send me the invoice", time.Now())
+	if got := s.deliver(t, hello); got != http.StatusOK {
+		t.Fatalf("webhook: %d", got)
+	}
+	convID := s.onlyConversationOf(t)
+	token := s.agentWith(t, convID)
+	id := uploadReply(t, s.testServer, token, convID, "attached",
+		uploadFile{"receipt.jpg", "image/jpeg", fakeJPEG}, uploadFile{"invoice.pdf", "application/pdf", fakePDF})
+	m := s.waitStatus(t, convID, id, client.MessageStatusSent)
+	out := s.fake.Messages()
+	if len(out) != 3 || out[0].Text != "attached" || deref(m.ProviderMessageID) != out[0].ID {
+		t.Fatalf("Messenger accepted %+v, want the text then two uploads", out)
+	}
+	// Messenger takes the files themselves, uploaded with their messages: no
+	// link is made for it.
+	for i, want := range []struct {
+		kind, name, mimeType string
+		data                 []byte
+	}{{"image", "receipt.jpg", "image/jpeg", fakeJPEG}, {"file", "invoice.pdf", "application/pdf", fakePDF}} {
+		got := out[i+1]
+		if got.AttachmentType != want.kind || got.AttachmentURL != "" || got.IsReusable || got.Upload == nil ||
+			got.Upload.FileName != want.name || got.Upload.ContentType != want.mimeType || !bytes.Equal(got.Upload.Data, want.data) ||
+			got.Recipient != facebookPSID || got.MessagingType != "RESPONSE" {
+			t.Errorf("message %d: %+v (upload %+v), want %s %s uploaded as filedata", i+2, got, got.Upload, want.kind, want.name)
 		}
 	}
 }
