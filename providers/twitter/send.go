@@ -3,6 +3,7 @@ package twitter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,14 +14,36 @@ import (
 // maxTextLen is the most characters X accepts in one direct message's text.
 const maxTextLen = 10000
 
-// errNeedsURL is an attachment held only as bytes: sending media to X takes
-// a chunked upload (POST /2/media/upload with a dm_* category) that
-// Switchboard does not do, so media goes as a link.
-var errNeedsURL = errors.New("twitter: send: X direct messages carry media only as a link here, and this attachment has only its bytes")
+// errNeedsURL is an attachment held only as bytes that X cannot take as
+// media (a document, audio, a file over X's limits): it could go only as a
+// link, and it has none.
+var errNeedsURL = errors.New("twitter: send: X direct messages carry only images, GIFs and videos, and this file has no link to send instead")
+
+// MediaByURL asks the core for a public link to each file an agent uploads:
+// X takes images, GIFs and videos as direct message media, uploaded from the
+// bytes, and everything else only as a link.
+func (Provider) MediaByURL() {}
+
+var _ providers.MediaByURL = Provider{}
 
 // dmRequest is the body of POST /2/dm_conversations/with/:participant_id/messages.
 type dmRequest struct {
-	Text string `json:"text"`
+	Text        string         `json:"text,omitempty"`
+	Attachments []dmAttachment `json:"attachments,omitempty"`
+}
+
+// dmAttachment names uploaded media; a direct message carries at most one.
+type dmAttachment struct {
+	MediaID string `json:"media_id"`
+}
+
+// dmPart is one direct message of a reply: a text, or media to upload.
+type dmPart struct {
+	text     string
+	media    *providers.OutboundAttachment
+	category string
+	mimeType string
+	mediaID  string
 }
 
 // dmResponse is its answer (201).
@@ -35,11 +58,14 @@ type dmResponse struct {
 // ID) with POST /2/dm_conversations/with/:participant_id/messages (X API v2,
 // OAuth 1.0a user context; v1.1's direct_messages/events/new is retired). The
 // text goes first, split into parts of at most 10,000 characters (at a line
-// break or space when there is one); then each attachment as a message with
-// its name and link, since uploading media for direct messages is a chunked
-// upload Switchboard does not do. An attachment held only as bytes cannot be
-// sent. MessageIDs are the dm_event_id of each message, in order; they are
-// the ids X's read receipts and echoes use.
+// break or space when there is one); then each attachment, one message each:
+// images, GIFs and videos whose bytes we hold (an agent's upload) as media,
+// uploaded first with X's chunked v2 upload under a dm_* category (see
+// upload), and everything else as a message with its name and link (for an
+// upload, the public link the core gives, see MediaByURL). Every upload is done
+// before the first message goes, so a file X refuses fails the reply whole.
+// MessageIDs are the dm_event_id of each message, in order; they are the ids
+// X's read receipts and echoes use.
 //
 // Failures are *providers.SendError: 429 (after x-rate-limit-reset) and 5xx
 // and transport errors are retryable; refusals are permanent with X's
@@ -65,12 +91,25 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	if len(parts) == 0 {
 		return res, permanent("twitter: send: nothing to send: X refuses empty messages")
 	}
-	for _, text := range parts {
+	for i := range parts {
+		if m := parts[i].media; m != nil {
+			id, err := p.upload(ctx, env, creds, *m, parts[i].category, parts[i].mimeType)
+			if err != nil {
+				return res, inAttachment(mediaName(*m), err)
+			}
+			parts[i].mediaID = id
+		}
+	}
+	for _, part := range parts {
+		body := dmRequest{Text: part.text}
+		if part.mediaID != "" {
+			body.Attachments = []dmAttachment{{MediaID: part.mediaID}}
+		}
 		var out dmResponse
 		err := do(ctx, env.HTTP, env.Now, request{
 			op: "send direct message", method: http.MethodPost, auth: authUser, creds: creds,
 			url:  p.api() + "/2/dm_conversations/with/" + url.PathEscape(msg.To) + "/messages",
-			body: dmRequest{Text: text},
+			body: body,
 		}, &out)
 		if err == nil && out.Data.DMEventID == "" {
 			err = &decodeError{op: "send direct message", err: errors.New("no dm_event_id")}
@@ -83,10 +122,19 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 	return res, nil
 }
 
-// messageParts turns a reply into the texts of its direct messages, in order.
-func messageParts(msg providers.OutboundMessage) ([]string, error) {
-	parts := splitText(msg.Text)
-	for _, att := range msg.Attachments {
+// messageParts turns a reply into its direct messages, in order.
+func messageParts(msg providers.OutboundMessage) ([]dmPart, error) {
+	var parts []dmPart
+	for _, text := range splitText(msg.Text) {
+		parts = append(parts, dmPart{text: text})
+	}
+	for i, att := range msg.Attachments {
+		if len(att.Data) > 0 {
+			if category, mt, ok := dmMedia(att); ok {
+				parts = append(parts, dmPart{media: &msg.Attachments[i], category: category, mimeType: mt})
+				continue
+			}
+		}
 		if att.URL == "" {
 			if len(att.Data) > 0 {
 				return nil, errNeedsURL
@@ -97,9 +145,25 @@ func messageParts(msg providers.OutboundMessage) ([]string, error) {
 		if name := strings.TrimSpace(att.FileName); name != "" {
 			link = name + "\n" + att.URL
 		}
-		parts = append(parts, splitText(link)...)
+		for _, text := range splitText(link) {
+			parts = append(parts, dmPart{text: text})
+		}
 	}
 	return parts, nil
+}
+
+// inAttachment names the file a failure is about, in the reason a person
+// reads and in the error's chain.
+func inAttachment(name string, err error) error {
+	var se *providers.SendError
+	if !errors.As(err, &se) {
+		return fmt.Errorf("twitter: send: %s: %w", name, err)
+	}
+	return &providers.SendError{
+		Retryable: se.Retryable, RetryAfter: se.RetryAfter, Credentials: se.Credentials,
+		Reason: name + ": " + se.Reason,
+		Err:    fmt.Errorf("twitter: send: %s: %w", name, se.Err),
+	}
 }
 
 // splitText cuts s into parts of at most maxTextLen characters, in order (see

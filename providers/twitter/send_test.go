@@ -1,6 +1,7 @@
 package twitter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -62,8 +63,63 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestSendUploadsMedia: images, GIFs and videos whose bytes we hold go as
+// direct message media, uploaded first with the v2 chunked upload under their
+// dm_* category; a document goes as its name and link.
+func TestSendUploadsMedia(t *testing.T) {
+	fake, p, env := newFake(t)
+	jpeg := append([]byte("\xff\xd8\xff\xe0"), bytes.Repeat([]byte("j"), 9<<20/2)...) // two segments
+	mp4 := []byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom a video")
+	msg := providers.OutboundMessage{To: twittertest.CustomerID, Text: "your files", Attachments: []providers.OutboundAttachment{
+		{Type: providers.AttachmentImage, Data: jpeg, FileName: "receipt.jpg", MimeType: "image/jpeg"},
+		{Type: providers.AttachmentFile, Data: []byte("%PDF-1.7"), FileName: "invoice.pdf", MimeType: "application/pdf", URL: "https://switchboard.example.com/media/public/tok"},
+		{Type: providers.AttachmentVideo, Data: mp4, FileName: "howto.mp4"},
+	}}
+	res, err := p.Send(context.Background(), env, testAccount, msg)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	dms := fake.DMs()
+	if len(dms) != 4 || len(res.MessageIDs) != 4 {
+		t.Fatalf("sent %+v, IDs %v", dms, res.MessageIDs)
+	}
+	if dms[0].Text != "your files" || dms[0].Media != nil || dms[2].Text != "invoice.pdf\nhttps://switchboard.example.com/media/public/tok" || dms[2].Media != nil {
+		t.Errorf("text messages %+v %+v", dms[0], dms[2])
+	}
+	for i, want := range map[int]struct {
+		category string
+		data     []byte
+	}{1: {"dm_image", jpeg}, 3: {"dm_video", mp4}} {
+		m := dms[i].Media
+		if m == nil || m.Category != want.category || !bytes.Equal(m.Data, want.data) || m.Owner != twittertest.UserID || dms[i].Text != "" {
+			t.Errorf("message %d: %+v, want %s media", i+1, dms[i], want.category)
+		}
+	}
+	// The uploads are done before the first message, and the image took two
+	// segments.
+	var appends int
+	firstDM := -1
+	for i, r := range fake.Requests() {
+		if strings.HasSuffix(r.Path, "/append") {
+			appends++
+		}
+		if strings.HasSuffix(r.Path, "/messages") && firstDM < 0 {
+			firstDM = i
+		}
+		if strings.HasPrefix(r.Path, "/2/media/upload") && firstDM >= 0 {
+			t.Errorf("%s %s after the first message", r.Method, r.Path)
+		}
+		if r.Auth != "oauth1" {
+			t.Errorf("%s %s authenticated as %q", r.Method, r.Path, r.Auth)
+		}
+	}
+	if appends != 3 {
+		t.Errorf("%d APPEND segments, want 3", appends)
+	}
+}
+
 func TestSendRefused(t *testing.T) {
-	data := providers.OutboundAttachment{Type: providers.AttachmentImage, Data: []byte("PNG"), FileName: "p.png"}
+	data := providers.OutboundAttachment{Type: providers.AttachmentFile, Data: []byte("%PDF-1.7"), FileName: "i.pdf", MimeType: "application/pdf"}
 	tests := []struct {
 		name   string
 		acct   providers.Account
@@ -74,7 +130,7 @@ func TestSendRefused(t *testing.T) {
 		{"a username as recipient", testAccount, providers.OutboundMessage{To: "@furiouscamper", Text: "x"}, "not an X user ID"},
 		{"no recipient", testAccount, providers.OutboundMessage{Text: "x"}, "not an X user ID"},
 		{"nothing", testAccount, providers.OutboundMessage{To: twittertest.CustomerID, Text: " \n "}, "nothing to send"},
-		{"bytes only", testAccount, providers.OutboundMessage{To: twittertest.CustomerID, Attachments: []providers.OutboundAttachment{data}}, "only as a link"},
+		{"bytes only", testAccount, providers.OutboundMessage{To: twittertest.CustomerID, Attachments: []providers.OutboundAttachment{data}}, "no link to send instead"},
 		{"empty attachment", testAccount, providers.OutboundMessage{To: twittertest.CustomerID, Attachments: []providers.OutboundAttachment{{}}}, "neither a URL nor data"},
 	}
 	for _, tt := range tests {

@@ -20,7 +20,9 @@ type DM struct {
 	SenderID       string
 	RecipientID    string
 	Text           string
-	At             time.Time
+	// Media is the uploaded file the message carries, if any.
+	Media *Upload
+	At    time.Time
 }
 
 // DMs returns the direct messages sent so far, in order.
@@ -41,8 +43,10 @@ func (s *Server) sendDM(c caller, w responseWriter, r *http.Request, participant
 		return
 	}
 	var req struct {
-		Text        *string           `json:"text"`
-		Attachments []json.RawMessage `json:"attachments"`
+		Text        *string `json:"text"`
+		Attachments []struct {
+			MediaID string `json:"media_id"`
+		} `json:"attachments"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeInvalid(w, "Request body is not valid JSON")
@@ -55,9 +59,21 @@ func (s *Server) sendDM(c caller, w responseWriter, r *http.Request, participant
 	case req.Text != nil && utf8.RuneCountInString(*req.Text) > maxDMText:
 		writeInvalid(w, "$.text: must be at most "+strconv.Itoa(maxDMText)+" characters long")
 		return
-	case len(req.Attachments) > 0:
-		writeInvalid(w, "$.attachments: this fake has no uploaded media")
+	case len(req.Attachments) > 1:
+		writeInvalid(w, "$.attachments: must have at most 1 items")
 		return
+	}
+	var media *Upload
+	if len(req.Attachments) == 1 {
+		var reason string
+		if media, reason = s.useMedia(c.account.User.ID, req.Attachments[0].MediaID); media == nil {
+			writeInvalid(w, reason)
+			return
+		}
+	}
+	text := ""
+	if req.Text != nil {
+		text = *req.Text
 	}
 	s.mu.Lock()
 	if reason, refused := s.refusing[participant]; refused {
@@ -71,7 +87,7 @@ func (s *Server) sendDM(c caller, w responseWriter, r *http.Request, participant
 	if len(a) > len(b) || len(a) == len(b) && a > b {
 		a, b = b, a
 	}
-	dm := DM{EventID: id, ConversationID: a + "-" + b, SenderID: c.account.User.ID, RecipientID: participant, Text: *req.Text, At: s.now().UTC()}
+	dm := DM{EventID: id, ConversationID: a + "-" + b, SenderID: c.account.User.ID, RecipientID: participant, Text: text, Media: media, At: s.now().UTC()}
 	s.dms = append(s.dms, dm)
 	s.notify()
 	s.mu.Unlock()

@@ -155,6 +155,7 @@ type Server struct {
 	media     map[string]media // by path
 	nonces    map[string]bool
 	crc       func(url string) bool
+	uploads   uploads
 }
 
 // New starts a fake with the default app (ConsumerKey, ConsumerSecret,
@@ -294,6 +295,14 @@ func route(method, path string) (Endpoint, []string) {
 		return EndpointUser, []string{seg[2]}
 	case method == http.MethodPost && len(seg) == 5 && seg[0] == "2" && seg[1] == "dm_conversations" && seg[2] == "with" && seg[4] == "messages":
 		return EndpointSendDM, []string{seg[3]}
+	case method == http.MethodPost && path == "/2/media/upload/initialize":
+		return EndpointMediaInit, nil
+	case method == http.MethodPost && len(seg) == 5 && seg[0] == "2" && seg[1] == "media" && seg[2] == "upload" && seg[4] == "append":
+		return EndpointMediaAppend, []string{seg[3]}
+	case method == http.MethodPost && len(seg) == 5 && seg[0] == "2" && seg[1] == "media" && seg[2] == "upload" && seg[4] == "finalize":
+		return EndpointMediaFinalize, []string{seg[3]}
+	case method == http.MethodGet && path == "/2/media/upload":
+		return EndpointMediaStatus, nil
 	case path == "/2/webhooks" && method == http.MethodGet:
 		return EndpointListWebhooks, nil
 	case path == "/2/webhooks" && method == http.MethodPost:
@@ -329,6 +338,10 @@ var authKinds = map[Endpoint][]string{
 	EndpointSubscribe:       {"oauth1"},
 	EndpointSubscription:    {"oauth1"},
 	EndpointMedia:           {"oauth1"},
+	EndpointMediaInit:       {"oauth1"},
+	EndpointMediaAppend:     {"oauth1"},
+	EndpointMediaFinalize:   {"oauth1"},
+	EndpointMediaStatus:     {"oauth1"},
 }
 
 // caller is who a request authenticated as.
@@ -443,6 +456,14 @@ func (s *Server) do(ep Endpoint, args []string, c caller, w responseWriter, r *h
 		s.subscription(c, w, args[0])
 	case EndpointMedia:
 		s.serveMedia(w, args[0])
+	case EndpointMediaInit:
+		s.mediaInit(c, w, r, body)
+	case EndpointMediaAppend:
+		s.mediaAppend(c, w, r, args[0], body)
+	case EndpointMediaFinalize:
+		s.mediaFinalize(c, w, args[0])
+	case EndpointMediaStatus:
+		s.mediaStatus(c, w, r)
 	}
 }
 
