@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/providers/facebook/facebooktest"
 	"github.com/switchboard/switchboard/providers/line/linetest"
+	"github.com/switchboard/switchboard/providers/twitter/twittertest"
 	"github.com/switchboard/switchboard/providers/viber/vibertest"
 	"github.com/switchboard/switchboard/server"
 )
@@ -285,5 +286,39 @@ func TestFacebookReplyWithUploadedFiles(t *testing.T) {
 			got.Recipient != facebookPSID || got.MessagingType != "RESPONSE" {
 			t.Errorf("message %d: %+v (upload %+v), want %s %s uploaded as filedata", i+2, got, got.Upload, want.kind, want.name)
 		}
+	}
+}
+
+func TestTwitterReplyWithUploadedFiles(t *testing.T) {
+	s := newTwitterSetup(t)
+	s.deliver(t, twitterDM("1866000000000000001", "the invoice and a photo please", time.Now()))
+	convID := s.onlyConversationOf(t)
+	token := s.agentWith(t, convID)
+	id := uploadReply(t, s.testServer, token, convID, "here",
+		uploadFile{"receipt.jpg", "image/jpeg", fakeJPEG}, uploadFile{"invoice.pdf", "application/pdf", fakePDF})
+	m := s.waitStatus(t, convID, id, client.MessageStatusSent)
+	dms := s.fake.DMs()
+	if len(dms) != 3 || deref(m.ProviderMessageID) != dms[0].EventID {
+		t.Fatalf("X accepted %+v, want the text, the picture and the document's link", dms)
+	}
+	if dms[0].Text != "here" || dms[0].Media != nil {
+		t.Errorf("first message %+v", dms[0])
+	}
+	// The picture is media X took through its upload, for a direct message.
+	if pic := dms[1]; pic.Media == nil || pic.Media.Category != "dm_image" || pic.Media.MediaType != "image/jpeg" ||
+		!bytes.Equal(pic.Media.Data, fakeJPEG) || pic.Media.Owner != twittertest.UserID || pic.RecipientID != twittertest.CustomerID {
+		t.Errorf("picture message %+v (media %+v)", pic, pic.Media)
+	}
+	// X has no document messages: the PDF goes as its name and public link,
+	// which serves the file to anyone who follows it until it expires.
+	name, link, _ := strings.Cut(dms[2].Text, "\n")
+	if dms[2].Media != nil || name != "invoice.pdf" || !s.isPublicLink(link) {
+		t.Fatalf("document message %+v", dms[2])
+	}
+	if status, body := s.fetchPublic(t, link); status != http.StatusOK || !bytes.Equal(body, fakePDF) {
+		t.Errorf("the document's link: %d %q", status, body)
+	}
+	if status, _ := s.fetchPublic(t, forged(link)); status != http.StatusNotFound {
+		t.Errorf("forged link: %d, want 404", status)
 	}
 }
