@@ -161,20 +161,22 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.media = mediaStore
 	inboxOpts := inbox.Options{
-		Dialect:        store.Dialect(dbOpts),
-		Media:          mediaStore,
-		Accounts:       s.Accounts,
-		Registry:       reg,
-		Subscribers:    func(d int) { s.metrics.subscriptions.Add(float64(d)) },
-		TailSize:       cfg.EventTail,
-		HTTP:           providerHTTP,
-		Log:            log,
-		ReopenWindow:   cfg.ReopenWindow,
-		OfflineGrace:   cfg.OfflineGrace,
-		SystemMessages: s.SysMsg,
-		RetryBase:      cfg.RetryBase,
-		MediaRetryBase: cfg.RetryBase,
-		AdmitWebhook:   s.admitWebhook(),
+		Dialect:          store.Dialect(dbOpts),
+		Media:            mediaStore,
+		Accounts:         s.Accounts,
+		Registry:         reg,
+		Subscribers:      func(d int) { s.metrics.subscriptions.Add(float64(d)) },
+		TailSize:         cfg.EventTail,
+		HTTP:             providerHTTP,
+		Log:              log,
+		ReopenWindow:     cfg.ReopenWindow,
+		OfflineGrace:     cfg.OfflineGrace,
+		EventRetention:   cfg.EventRetention,
+		WebhookRetention: cfg.WebhookRetention,
+		SystemMessages:   s.SysMsg,
+		RetryBase:        cfg.RetryBase,
+		MediaRetryBase:   cfg.RetryBase,
+		AdmitWebhook:     s.admitWebhook(),
 	}
 	if bus != nil {
 		inboxOpts.Cluster = bus

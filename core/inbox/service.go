@@ -80,6 +80,13 @@ type Options struct {
 	// instances, one does it at a time, and another takes over when it dies.
 	// It blocks until the lease is held or ctx ends.
 	Lease func(ctx context.Context) (lost <-chan struct{}, release func(), err error)
+	// EventRetention is how long the event log keeps an event (0: for
+	// ever); a subscription resuming from an older cursor ends with
+	// ErrCursorExpired. See retention.go.
+	EventRetention time.Duration
+	// WebhookRetention is how long a processed webhook's raw body is kept
+	// (0: for ever); it must outlast the providers' redelivery.
+	WebhookRetention time.Duration
 }
 
 // Cluster is what the inbox needs of core/cluster's Bus.
@@ -258,14 +265,18 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // runOnce runs the work one instance of a cluster does (the one holding the
-// lease): routing with its timers, the reply dispatcher, the media worker;
-// until ctx ends.
+// lease): routing with its timers, the reply dispatcher, the media worker,
+// retention; until ctx ends.
 func (s *Service) runOnce(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.runDispatcher(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.runRetention(ctx)
 	}()
 	go func() {
 		defer wg.Done()
