@@ -2,7 +2,7 @@ package inbox
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"time"
 
 	"database/sql"
