@@ -61,6 +61,9 @@ type Config struct {
 	// raw body is kept (0: for ever). Conversations and messages are kept.
 	EventRetention   time.Duration
 	WebhookRetention time.Duration
+	// DeliveryGrace is how long replies being sent may go on when the server
+	// stops (default 5s in core/inbox).
+	DeliveryGrace time.Duration
 	// OfflineGrace is how long an agent may have no open websocket before it
 	// is set OFFLINE (and offered nothing).
 	OfflineGrace time.Duration

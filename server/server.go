@@ -173,6 +173,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		OfflineGrace:     cfg.OfflineGrace,
 		EventRetention:   cfg.EventRetention,
 		WebhookRetention: cfg.WebhookRetention,
+		DeliveryGrace:    cfg.DeliveryGrace,
 		SystemMessages:   s.SysMsg,
 		RetryBase:        cfg.RetryBase,
 		MediaRetryBase:   cfg.RetryBase,

@@ -87,6 +87,10 @@ type Options struct {
 	// WebhookRetention is how long a processed webhook's raw body is kept
 	// (0: for ever); it must outlast the providers' redelivery.
 	WebhookRetention time.Duration
+	// DeliveryGrace is how long replies in flight may go on being sent once
+	// the server is stopping (default 5s); one cut off is settled as in
+	// doubt (see dispatcher.go).
+	DeliveryGrace time.Duration
 }
 
 // Cluster is what the inbox needs of core/cluster's Bus.
@@ -180,6 +184,9 @@ func New(client *ent.Client, opts Options) *Service {
 	if opts.MediaRetryBase <= 0 {
 		opts.MediaRetryBase = time.Second
 	}
+	if opts.DeliveryGrace <= 0 {
+		opts.DeliveryGrace = 5 * time.Second
+	}
 	if opts.Workers <= 0 {
 		opts.Workers = 64
 	}
@@ -240,13 +247,17 @@ func (s *Service) Run(ctx context.Context) {
 		defer s.wg.Done()
 		s.runProfiles(ctx)
 	}()
+	// The writer outlives the run-once work, so that replies in flight when
+	// the server is stopped get their outcome recorded (see deliver).
+	writing, stopWriting := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
 		defer s.wg.Done()
 		defer close(s.stopped)
-		s.runWriter(ctx)
+		s.runWriter(writing)
 	}()
 	go func() {
 		defer s.wg.Done()
+		defer stopWriting()
 		defer s.stopPresence()
 		if s.opts.Lease == nil {
 			s.runOnce(ctx)
