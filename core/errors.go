@@ -27,6 +27,10 @@ var (
 	// ErrReplyWindowClosed: the messenger accepts free-form replies only for
 	// a while after the customer last wrote, and that time has passed.
 	ErrReplyWindowClosed = errors.New("the messenger's reply window has closed")
+	// ErrCursorExpired: a subscription resumes from a cursor older than the
+	// event log keeps, so what came after it may be gone; the client reloads
+	// and subscribes afresh.
+	ErrCursorExpired = errors.New("the cursor is older than the event log keeps")
 )
 
 // FieldError is one invalid input field, named by its path in the request

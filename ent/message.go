@@ -73,6 +73,8 @@ type Message struct {
 	Attempts int `json:"attempts,omitempty"`
 	// NextAttemptAt holds the value of the "next_attempt_at" field.
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// SendStartedAt holds the value of the "send_started_at" field.
+	SendStartedAt *time.Time `json:"send_started_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -155,7 +157,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case message.FieldDirection, message.FieldKind, message.FieldStatus, message.FieldText, message.FieldPayload, message.FieldDedupKey, message.FieldClientMessageID, message.FieldProviderMessageID, message.FieldError:
 			values[i] = new(sql.NullString)
-		case message.FieldProviderTime, message.FieldNextAttemptAt, message.FieldCreatedAt:
+		case message.FieldProviderTime, message.FieldNextAttemptAt, message.FieldSendStartedAt, message.FieldCreatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -345,6 +347,13 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				_m.NextAttemptAt = new(time.Time)
 				*_m.NextAttemptAt = value.Time
 			}
+		case message.FieldSendStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field send_started_at", values[i])
+			} else if value.Valid {
+				_m.SendStartedAt = new(time.Time)
+				*_m.SendStartedAt = value.Time
+			}
 		case message.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
 				return fmt.Errorf("unexpected type %T for field created_at", values[i])
@@ -493,6 +502,11 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	if v := _m.NextAttemptAt; v != nil {
 		builder.WriteString("next_attempt_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.SendStartedAt; v != nil {
+		builder.WriteString("send_started_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

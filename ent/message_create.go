@@ -298,6 +298,20 @@ func (_c *MessageCreate) SetNillableNextAttemptAt(v *time.Time) *MessageCreate {
 	return _c
 }
 
+// SetSendStartedAt sets the "send_started_at" field.
+func (_c *MessageCreate) SetSendStartedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetSendStartedAt(v)
+	return _c
+}
+
+// SetNillableSendStartedAt sets the "send_started_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableSendStartedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetSendStartedAt(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *MessageCreate) SetCreatedAt(v time.Time) *MessageCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -597,6 +611,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NextAttemptAt(); ok {
 		_spec.SetField(message.FieldNextAttemptAt, field.TypeTime, value)
 		_node.NextAttemptAt = &value
+	}
+	if value, ok := _c.mutation.SendStartedAt(); ok {
+		_spec.SetField(message.FieldSendStartedAt, field.TypeTime, value)
+		_node.SendStartedAt = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(message.FieldCreatedAt, field.TypeTime, value)
@@ -985,6 +1003,24 @@ func (u *MessageUpsert) ClearNextAttemptAt() *MessageUpsert {
 	return u
 }
 
+// SetSendStartedAt sets the "send_started_at" field.
+func (u *MessageUpsert) SetSendStartedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldSendStartedAt, v)
+	return u
+}
+
+// UpdateSendStartedAt sets the "send_started_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateSendStartedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldSendStartedAt)
+	return u
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (u *MessageUpsert) ClearSendStartedAt() *MessageUpsert {
+	u.SetNull(message.FieldSendStartedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -1359,6 +1395,27 @@ func (u *MessageUpsertOne) UpdateNextAttemptAt() *MessageUpsertOne {
 func (u *MessageUpsertOne) ClearNextAttemptAt() *MessageUpsertOne {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearNextAttemptAt()
+	})
+}
+
+// SetSendStartedAt sets the "send_started_at" field.
+func (u *MessageUpsertOne) SetSendStartedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetSendStartedAt(v)
+	})
+}
+
+// UpdateSendStartedAt sets the "send_started_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateSendStartedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateSendStartedAt()
+	})
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (u *MessageUpsertOne) ClearSendStartedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearSendStartedAt()
 	})
 }
 
@@ -1902,6 +1959,27 @@ func (u *MessageUpsertBulk) UpdateNextAttemptAt() *MessageUpsertBulk {
 func (u *MessageUpsertBulk) ClearNextAttemptAt() *MessageUpsertBulk {
 	return u.Update(func(s *MessageUpsert) {
 		s.ClearNextAttemptAt()
+	})
+}
+
+// SetSendStartedAt sets the "send_started_at" field.
+func (u *MessageUpsertBulk) SetSendStartedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetSendStartedAt(v)
+	})
+}
+
+// UpdateSendStartedAt sets the "send_started_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateSendStartedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateSendStartedAt()
+	})
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (u *MessageUpsertBulk) ClearSendStartedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearSendStartedAt()
 	})
 }
 

@@ -311,6 +311,26 @@ func (_u *MessageUpdate) ClearNextAttemptAt() *MessageUpdate {
 	return _u
 }
 
+// SetSendStartedAt sets the "send_started_at" field.
+func (_u *MessageUpdate) SetSendStartedAt(v time.Time) *MessageUpdate {
+	_u.mutation.SetSendStartedAt(v)
+	return _u
+}
+
+// SetNillableSendStartedAt sets the "send_started_at" field if the given value is not nil.
+func (_u *MessageUpdate) SetNillableSendStartedAt(v *time.Time) *MessageUpdate {
+	if v != nil {
+		_u.SetSendStartedAt(*v)
+	}
+	return _u
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (_u *MessageUpdate) ClearSendStartedAt() *MessageUpdate {
+	_u.mutation.ClearSendStartedAt()
+	return _u
+}
+
 // SetConversation sets the "conversation" edge to the Conversation entity.
 func (_u *MessageUpdate) SetConversation(v *Conversation) *MessageUpdate {
 	return _u.SetConversationID(v.ID)
@@ -516,6 +536,12 @@ func (_u *MessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.NextAttemptAtCleared() {
 		_spec.ClearField(message.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SendStartedAt(); ok {
+		_spec.SetField(message.FieldSendStartedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SendStartedAtCleared() {
+		_spec.ClearField(message.FieldSendStartedAt, field.TypeTime)
 	}
 	if _u.mutation.ConversationCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -890,6 +916,26 @@ func (_u *MessageUpdateOne) ClearNextAttemptAt() *MessageUpdateOne {
 	return _u
 }
 
+// SetSendStartedAt sets the "send_started_at" field.
+func (_u *MessageUpdateOne) SetSendStartedAt(v time.Time) *MessageUpdateOne {
+	_u.mutation.SetSendStartedAt(v)
+	return _u
+}
+
+// SetNillableSendStartedAt sets the "send_started_at" field if the given value is not nil.
+func (_u *MessageUpdateOne) SetNillableSendStartedAt(v *time.Time) *MessageUpdateOne {
+	if v != nil {
+		_u.SetSendStartedAt(*v)
+	}
+	return _u
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (_u *MessageUpdateOne) ClearSendStartedAt() *MessageUpdateOne {
+	_u.mutation.ClearSendStartedAt()
+	return _u
+}
+
 // SetConversation sets the "conversation" edge to the Conversation entity.
 func (_u *MessageUpdateOne) SetConversation(v *Conversation) *MessageUpdateOne {
 	return _u.SetConversationID(v.ID)
@@ -1125,6 +1171,12 @@ func (_u *MessageUpdateOne) sqlSave(ctx context.Context) (_node *Message, err er
 	}
 	if _u.mutation.NextAttemptAtCleared() {
 		_spec.ClearField(message.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.SendStartedAt(); ok {
+		_spec.SetField(message.FieldSendStartedAt, field.TypeTime, value)
+	}
+	if _u.mutation.SendStartedAtCleared() {
+		_spec.ClearField(message.FieldSendStartedAt, field.TypeTime)
 	}
 	if _u.mutation.ConversationCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -8474,6 +8474,7 @@ type MessageMutation struct {
 	attempts                   *int
 	addattempts                *int
 	next_attempt_at            *time.Time
+	send_started_at            *time.Time
 	created_at                 *time.Time
 	clearedFields              map[string]struct{}
 	tenant                     *int
@@ -9752,6 +9753,55 @@ func (m *MessageMutation) ResetNextAttemptAt() {
 	delete(m.clearedFields, message.FieldNextAttemptAt)
 }
 
+// SetSendStartedAt sets the "send_started_at" field.
+func (m *MessageMutation) SetSendStartedAt(t time.Time) {
+	m.send_started_at = &t
+}
+
+// SendStartedAt returns the value of the "send_started_at" field in the mutation.
+func (m *MessageMutation) SendStartedAt() (r time.Time, exists bool) {
+	v := m.send_started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSendStartedAt returns the old "send_started_at" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldSendStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSendStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSendStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSendStartedAt: %w", err)
+	}
+	return oldValue.SendStartedAt, nil
+}
+
+// ClearSendStartedAt clears the value of the "send_started_at" field.
+func (m *MessageMutation) ClearSendStartedAt() {
+	m.send_started_at = nil
+	m.clearedFields[message.FieldSendStartedAt] = struct{}{}
+}
+
+// SendStartedAtCleared returns if the "send_started_at" field was cleared in this mutation.
+func (m *MessageMutation) SendStartedAtCleared() bool {
+	_, ok := m.clearedFields[message.FieldSendStartedAt]
+	return ok
+}
+
+// ResetSendStartedAt resets all changes to the "send_started_at" field.
+func (m *MessageMutation) ResetSendStartedAt() {
+	m.send_started_at = nil
+	delete(m.clearedFields, message.FieldSendStartedAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *MessageMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -9957,7 +10007,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.tenant != nil {
 		fields = append(fields, message.FieldTenantID)
 	}
@@ -10033,6 +10083,9 @@ func (m *MessageMutation) Fields() []string {
 	if m.next_attempt_at != nil {
 		fields = append(fields, message.FieldNextAttemptAt)
 	}
+	if m.send_started_at != nil {
+		fields = append(fields, message.FieldSendStartedAt)
+	}
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -10094,6 +10147,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.Attempts()
 	case message.FieldNextAttemptAt:
 		return m.NextAttemptAt()
+	case message.FieldSendStartedAt:
+		return m.SendStartedAt()
 	case message.FieldCreatedAt:
 		return m.CreatedAt()
 	}
@@ -10155,6 +10210,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldAttempts(ctx)
 	case message.FieldNextAttemptAt:
 		return m.OldNextAttemptAt(ctx)
+	case message.FieldSendStartedAt:
+		return m.OldSendStartedAt(ctx)
 	case message.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	}
@@ -10341,6 +10398,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNextAttemptAt(v)
 		return nil
+	case message.FieldSendStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSendStartedAt(v)
+		return nil
 	case message.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -10453,6 +10517,9 @@ func (m *MessageMutation) ClearedFields() []string {
 	if m.FieldCleared(message.FieldNextAttemptAt) {
 		fields = append(fields, message.FieldNextAttemptAt)
 	}
+	if m.FieldCleared(message.FieldSendStartedAt) {
+		fields = append(fields, message.FieldSendStartedAt)
+	}
 	return fields
 }
 
@@ -10502,6 +10569,9 @@ func (m *MessageMutation) ClearField(name string) error {
 		return nil
 	case message.FieldNextAttemptAt:
 		m.ClearNextAttemptAt()
+		return nil
+	case message.FieldSendStartedAt:
+		m.ClearSendStartedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Message nullable field %s", name)
@@ -10585,6 +10655,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldNextAttemptAt:
 		m.ResetNextAttemptAt()
+		return nil
+	case message.FieldSendStartedAt:
+		m.ResetSendStartedAt()
 		return nil
 	case message.FieldCreatedAt:
 		m.ResetCreatedAt()

@@ -29,6 +29,9 @@ const (
 	// CodeReplyWindowClosed: the messenger no longer accepts free-form
 	// replies in this conversation (see Conversation.replyWindowClosesAt).
 	CodeReplyWindowClosed = "REPLY_WINDOW_CLOSED"
+	// CodeCursorExpired: a subscription's "after" cursor is older than the
+	// event log keeps (--event-retention); reload and subscribe without it.
+	CodeCursorExpired = "CURSOR_EXPIRED"
 )
 
 // ErrorPresenter maps core errors to GraphQL errors with extensions.code. Errors it
@@ -95,6 +98,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(err, core.ErrReplyWindowClosed):
 			gqlErr.Message = "the messenger's reply window has closed: the customer must write again before a free-form reply can be sent"
 			gqlErr.Extensions["code"] = CodeReplyWindowClosed
+		case errors.Is(err, core.ErrCursorExpired):
+			gqlErr.Message = "the cursor is older than the event log keeps: reload what you show and subscribe without a cursor"
+			gqlErr.Extensions["code"] = CodeCursorExpired
 		case errors.Is(err, core.ErrRateLimited):
 			gqlErr.Message = "rate limit exceeded"
 			gqlErr.Extensions["code"] = CodeRateLimited

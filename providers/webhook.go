@@ -218,6 +218,17 @@ type Sender interface {
 	Send(ctx context.Context, env Env, acct Account, msg OutboundMessage) (SendResult, error)
 }
 
+// IdempotentSender is a Sender whose messenger drops a second send of the
+// same reply (OutboundMessage.ID, e.g. LINE's X-Line-Retry-Key, the custom
+// messenger's Idempotency-Key). A reply that was in flight when a server
+// died is sent again only through such a messenger; through any other it
+// may have reached the customer already, so it is marked FAILED for an agent
+// to decide, never sent twice behind their back.
+type IdempotentSender interface {
+	Sender
+	IdempotentSends()
+}
+
 // Media is a downloaded file.
 type Media struct {
 	Data     []byte

@@ -61,6 +61,14 @@ type Config struct {
 	// ReopenWindow: a customer's message within this time after a conversation
 	// closed reopens it; later ones start a new conversation.
 	ReopenWindow time.Duration
+	// EventRetention is how long the event log behind subscriptions keeps an
+	// event (0: for ever); WebhookRetention how long a processed webhook's
+	// raw body is kept (0: for ever). Conversations and messages are kept.
+	EventRetention   time.Duration
+	WebhookRetention time.Duration
+	// DeliveryGrace is how long replies being sent may go on when the server
+	// stops (default 5s in core/inbox).
+	DeliveryGrace time.Duration
 	// OfflineGrace is how long an agent may have no open websocket before it
 	// is set OFFLINE (and offered nothing).
 	OfflineGrace time.Duration
@@ -103,6 +111,8 @@ func Defaults() Config {
 		KeepAlive:        15 * time.Second,
 		ReopenWindow:     24 * time.Hour,
 		OfflineGrace:     time.Minute,
+		EventRetention:   30 * 24 * time.Hour,
+		WebhookRetention: 7 * 24 * time.Hour,
 		LeaseCheck:       time.Second,
 		RetryBase:        time.Second,
 		MaxWebhookBytes:  10 << 20,

@@ -55,6 +55,8 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	sessionTTL := fs.String("session-ttl", env("SESSION_TTL", d.SessionTTL.String()), "login session lifetime (SWITCHBOARD_SESSION_TTL)")
 	offlineGrace := fs.String("offline-grace", env("OFFLINE_GRACE", d.OfflineGrace.String()), "an agent with no open connection for this long is set OFFLINE (SWITCHBOARD_OFFLINE_GRACE)")
 	reopen := fs.String("reopen-window", env("REOPEN_WINDOW", d.ReopenWindow.String()), "a message this soon after a conversation closed reopens it (SWITCHBOARD_REOPEN_WINDOW)")
+	eventRetention := fs.String("event-retention", env("EVENT_RETENTION", d.EventRetention.String()), "how long the event log keeps an event for subscriptions resuming from a cursor; 0 keeps all (SWITCHBOARD_EVENT_RETENTION)")
+	webhookRetention := fs.String("webhook-retention", env("WEBHOOK_RETENTION", d.WebhookRetention.String()), "how long a processed webhook's raw body is kept (failed ones stay for replay); 0 keeps all (SWITCHBOARD_WEBHOOK_RETENTION)")
 	fs.StringVar(&cfg.TelegramAPIURL, "telegram-api-url", env("TELEGRAM_API_URL", d.TelegramAPIURL), "Telegram Bot API base URL (SWITCHBOARD_TELEGRAM_API_URL)")
 	apiURLs := fs.String("provider-api-urls", env("PROVIDER_API_URLS", ""), "messenger API base URLs for sandboxes, as key=url pairs separated by commas, e.g. viber=http://localhost:9000 (SWITCHBOARD_PROVIDER_API_URLS)")
 	webhookRate := fs.String("webhook-rate-limit", env("WEBHOOK_RATE_LIMIT", strconv.FormatFloat(d.WebhookRateLimit, 'f', -1, 64)), "authentic webhooks per second one account may have stored; beyond it 429 with Retry-After; 0 disables (SWITCHBOARD_WEBHOOK_RATE_LIMIT)")
@@ -90,6 +92,8 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		parse("rate-burst", func() (e error) { cfg.RateBurst, e = strconv.Atoi(*rateBurst); return })
 		parse("reopen-window", func() (e error) { cfg.ReopenWindow, e = time.ParseDuration(*reopen); return })
 		parse("offline-grace", func() (e error) { cfg.OfflineGrace, e = time.ParseDuration(*offlineGrace); return })
+		parse("event-retention", func() (e error) { cfg.EventRetention, e = parseRetention(*eventRetention); return })
+		parse("webhook-retention", func() (e error) { cfg.WebhookRetention, e = parseRetention(*webhookRetention); return })
 		parse("session-ttl", func() (e error) { cfg.SessionTTL, e = time.ParseDuration(*sessionTTL); return })
 		parse("webhook-rate-limit", func() (e error) { cfg.WebhookRateLimit, e = strconv.ParseFloat(*webhookRate, 64); return })
 		parse("webhook-rate-burst", func() (e error) { cfg.WebhookRateBurst, e = strconv.Atoi(*webhookBurst); return })
@@ -102,6 +106,20 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 		}
 		return err
 	}
+}
+
+// parseRetention reads a retention: a duration, 0 for keeping everything.
+// Less than an hour is refused: a resuming client or a provider's redelivery
+// needs longer.
+func parseRetention(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d != 0 && d < time.Hour {
+		return 0, fmt.Errorf("want 0 (keep all) or at least 1h, got %s", s)
+	}
+	return d, nil
 }
 
 // parseAPIURLs reads "key=url,key=url" into a map by settings key.

@@ -337,6 +337,8 @@ func TestServeRejectsBadFlags(t *testing.T) {
 		{"stray argument", []string{"now"}, true},
 		{"bad webhook rate", []string{"--webhook-rate-limit", "lots"}, false},
 		{"bad provider URL pair", []string{"--provider-api-urls", "viber"}, false},
+		{"retention too short for a resume", []string{"--event-retention", "5m"}, false},
+		{"bad webhook retention", []string{"--webhook-retention", "a week"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

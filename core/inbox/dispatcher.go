@@ -40,6 +40,18 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			<-done
 		}
 	}()
+	for attempt := 0; ; attempt++ {
+		err := s.settleAllInDoubt(sys)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		s.log.ErrorContext(ctx, "dispatcher: settle replies in doubt", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(min(attempt+1, 10)) * time.Second):
+		}
+	}
 	var lastRead time.Time
 	for {
 		select {
@@ -120,10 +132,52 @@ func (s *Service) dueMessages(ctx context.Context, busy map[int]bool, room int) 
 	return due, nil
 }
 
-// deliver sends one reply and records the outcome, with its event when the
-// status settles, in one transaction.
+// A reply is sent at most once behind an agent's back, even when the
+// server sending it dies mid-send (SIGKILL, a lost lease in a cluster):
+// deliver commits a claim (send_started_at) before the provider is called and
+// clears it with the outcome, conditionally on its own claim. A reply found
+// still claimed by a dispatcher starting up (settleInDoubt) was in flight when
+// the last one died, and may or may not have reached the customer: through a
+// messenger that drops repeated sends (providers.IdempotentSender) it is sent
+// again, through any other it is FAILED with the reason, for an agent to send
+// again or not. A graceful stop lets deliveries in flight finish first (up to
+// Options.DeliveryGrace), so only a crash leaves replies in doubt.
+
+// notConfirmed is the reason of a reply whose delivery was cut off.
+const notConfirmed = "delivery not confirmed: the server stopped while sending it, so it may or may not have reached the customer; send it again if it did not"
+
+// deliver claims one reply, sends it and records the outcome, with its event
+// when the status settles, in one transaction.
 func (s *Service) deliver(ctx context.Context, m *ent.Message) {
+	// Once started, a delivery runs to its recorded outcome even when the
+	// dispatcher stops, within Options.DeliveryGrace.
+	stopping := ctx
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	defer context.AfterFunc(stopping, func() { time.AfterFunc(s.opts.DeliveryGrace, cancel) })()
+	claimed := s.now()
+	won := false
+	if err := s.write(ctx, func(ctx context.Context, c *ent.Client, _ *recorder) error {
+		n, err := c.Message.Update().
+			Where(message.ID(m.ID), message.StatusEQ(message.StatusQUEUED), message.SendStartedAtIsNil()).
+			SetSendStartedAt(claimed).Save(ctx)
+		won = n == 1
+		return err
+	}); err != nil || !won {
+		if err != nil {
+			s.log.ErrorContext(ctx, "dispatcher: claim a reply", "message", m.ID, "err", err)
+		}
+		return
+	}
+	m.SendStartedAt = &claimed
 	res, sendErr := s.sendNow(ctx, m)
+	if sendErr != nil && ctx.Err() != nil {
+		// Cut off by the stop: whether the provider took it is unknown.
+		if err := s.settleInDoubt(context.WithoutCancel(ctx), m); err != nil {
+			s.log.ErrorContext(ctx, "dispatcher: settle a reply cut off", "message", m.ID, "err", err)
+		}
+		return
+	}
 	var perr *providers.SendError
 	errors.As(sendErr, &perr)
 	if sendErr != nil {
@@ -134,7 +188,7 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 	}
 	scheduled := false
 	set := func(up *ent.MessageUpdateOne) {
-		up.SetAttempts(m.Attempts + 1)
+		up.SetAttempts(m.Attempts + 1).ClearSendStartedAt()
 		switch {
 		case sendErr == nil:
 			up.SetStatus(message.StatusSENT).SetError("").ClearNextAttemptAt().SetProviderMessageIds(res.MessageIDs)
@@ -153,9 +207,15 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 		}
 	}
 	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
-		up := c.Message.UpdateOneID(m.ID)
+		// Only over its own claim: a dispatcher that took over from this one
+		// (a lost lease) may have settled the reply meanwhile.
+		up := c.Message.UpdateOneID(m.ID).Where(message.SendStartedAtEQ(claimed))
 		set(up)
 		updated, err := up.Save(ctx)
+		if ent.IsNotFound(err) {
+			s.log.WarnContext(ctx, "dispatcher: a reply was settled elsewhere while it was sent", "message", m.ID)
+			return nil
+		}
 		if err == nil && sendErr == nil && len(res.MessageIDs) > 1 {
 			err = storeParts(ctx, c, m, res.MessageIDs[1:])
 		}
@@ -178,6 +238,50 @@ func (s *Service) deliver(ctx context.Context, m *ent.Message) {
 	if err != nil {
 		s.log.ErrorContext(ctx, "dispatcher: record delivery", "message", m.ID, "err", err)
 	}
+}
+
+// settleInDoubt settles a reply whose delivery was cut off (see deliver): it
+// goes back to the queue when its messenger drops repeated sends, and is
+// FAILED otherwise.
+func (s *Service) settleInDoubt(ctx context.Context, m *ent.Message) error {
+	idempotent := false
+	if a, err := s.account(ctx, "", m.IntegrationAccountID); err == nil && a.err == nil {
+		_, idempotent = a.bound.Provider.(providers.IdempotentSender)
+	}
+	return s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+		up := c.Message.UpdateOneID(m.ID).Where(message.StatusEQ(message.StatusQUEUED), message.SendStartedAtEQ(*m.SendStartedAt)).ClearSendStartedAt()
+		if !idempotent {
+			up.SetStatus(message.StatusFAILED).SetError(notConfirmed).ClearNextAttemptAt().SetAttempts(m.Attempts + 1)
+		}
+		updated, err := up.Save(ctx)
+		if ent.IsNotFound(err) || err == nil && idempotent {
+			return nil // settled already, or queued again: no change agents see
+		}
+		if err != nil {
+			return err
+		}
+		return messageUpdated(ctx, c, rec, updated)
+	})
+}
+
+// settleAllInDoubt settles the replies a dispatcher that died left in
+// flight; a starting dispatcher runs it before it sends anything.
+func (s *Service) settleAllInDoubt(ctx context.Context) error {
+	left, err := s.client.Message.Query().
+		Where(message.StatusEQ(message.StatusQUEUED), message.DirectionEQ(message.DirectionOUTBOUND), message.SendStartedAtNotNil()).
+		All(ctx)
+	if err != nil {
+		return fmt.Errorf("dispatcher: replies in flight at the last stop: %w", err)
+	}
+	for _, m := range left {
+		if err := s.settleInDoubt(ctx, m); err != nil {
+			return fmt.Errorf("dispatcher: settle reply %d: %w", m.ID, err)
+		}
+	}
+	if len(left) > 0 {
+		s.log.WarnContext(ctx, "dispatcher: settled replies in flight when the last dispatcher stopped", "replies", len(left))
+	}
+	return nil
 }
 
 // reasonOf is the failure as agents see it. Providers' reasons are safe to

@@ -437,6 +437,15 @@ func Stream[T any](ctx context.Context, s *Service, opts StreamOptions, convert 
 		}
 		sub.conversation = *opts.ConversationID
 	}
+	if opts.After != nil {
+		expired, err := s.cursorExpired(ctx, *opts.After)
+		if err != nil {
+			return nil, err
+		}
+		if expired {
+			return nil, core.ErrCursorExpired
+		}
+	}
 	if opts.Buffer <= 0 {
 		opts.Buffer = 64
 	}

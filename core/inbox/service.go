@@ -83,6 +83,17 @@ type Options struct {
 	// instances, one does it at a time, and another takes over when it dies.
 	// It blocks until the lease is held or ctx ends.
 	Lease func(ctx context.Context) (lost <-chan struct{}, release func(), err error)
+	// EventRetention is how long the event log keeps an event (0: for
+	// ever); a subscription resuming from an older cursor ends with
+	// ErrCursorExpired. See retention.go.
+	EventRetention time.Duration
+	// WebhookRetention is how long a processed webhook's raw body is kept
+	// (0: for ever); it must outlast the providers' redelivery.
+	WebhookRetention time.Duration
+	// DeliveryGrace is how long replies in flight may go on being sent once
+	// the server is stopping (default 5s); one cut off is settled as in
+	// doubt (see dispatcher.go).
+	DeliveryGrace time.Duration
 }
 
 // Cluster is what the inbox needs of core/cluster's Bus.
@@ -176,6 +187,9 @@ func New(client *ent.Client, opts Options) *Service {
 	if opts.MediaRetryBase <= 0 {
 		opts.MediaRetryBase = time.Second
 	}
+	if opts.DeliveryGrace <= 0 {
+		opts.DeliveryGrace = 5 * time.Second
+	}
 	if opts.Workers <= 0 {
 		opts.Workers = 64
 	}
@@ -236,13 +250,17 @@ func (s *Service) Run(ctx context.Context) {
 		defer s.wg.Done()
 		s.runProfiles(ctx)
 	}()
+	// The writer outlives the run-once work, so that replies in flight when
+	// the server is stopped get their outcome recorded (see deliver).
+	writing, stopWriting := context.WithCancel(context.WithoutCancel(ctx))
 	go func() {
 		defer s.wg.Done()
 		defer close(s.stopped)
-		s.runWriter(ctx)
+		s.runWriter(writing)
 	}()
 	go func() {
 		defer s.wg.Done()
+		defer stopWriting()
 		defer s.stopPresence()
 		if s.opts.Lease == nil {
 			s.runOnce(ctx)
@@ -261,14 +279,18 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // runOnce runs the work one instance of a cluster does (the one holding the
-// lease): routing with its timers, the reply dispatcher, the media worker;
-// until ctx ends.
+// lease): routing with its timers, the reply dispatcher, the media worker,
+// retention; until ctx ends.
 func (s *Service) runOnce(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.runDispatcher(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.runRetention(ctx)
 	}()
 	go func() {
 		defer wg.Done()

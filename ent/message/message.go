@@ -68,6 +68,8 @@ const (
 	FieldAttempts = "attempts"
 	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
 	FieldNextAttemptAt = "next_attempt_at"
+	// FieldSendStartedAt holds the string denoting the send_started_at field in the database.
+	FieldSendStartedAt = "send_started_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -138,6 +140,7 @@ var Columns = []string{
 	FieldError,
 	FieldAttempts,
 	FieldNextAttemptAt,
+	FieldSendStartedAt,
 	FieldCreatedAt,
 }
 
@@ -359,6 +362,11 @@ func ByAttempts(opts ...sql.OrderTermOption) OrderOption {
 // ByNextAttemptAt orders the results by the next_attempt_at field.
 func ByNextAttemptAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNextAttemptAt, opts...).ToFunc()
+}
+
+// BySendStartedAt orders the results by the send_started_at field.
+func BySendStartedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSendStartedAt, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -140,6 +140,11 @@ func NextAttemptAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldNextAttemptAt, v))
 }
 
+// SendStartedAt applies equality check predicate on the "send_started_at" field. It's identical to SendStartedAtEQ.
+func SendStartedAt(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldSendStartedAt, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -1003,6 +1008,56 @@ func NextAttemptAtIsNil() predicate.Message {
 // NextAttemptAtNotNil applies the NotNil predicate on the "next_attempt_at" field.
 func NextAttemptAtNotNil() predicate.Message {
 	return predicate.Message(sql.FieldNotNull(FieldNextAttemptAt))
+}
+
+// SendStartedAtEQ applies the EQ predicate on the "send_started_at" field.
+func SendStartedAtEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldSendStartedAt, v))
+}
+
+// SendStartedAtNEQ applies the NEQ predicate on the "send_started_at" field.
+func SendStartedAtNEQ(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldSendStartedAt, v))
+}
+
+// SendStartedAtIn applies the In predicate on the "send_started_at" field.
+func SendStartedAtIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldSendStartedAt, vs...))
+}
+
+// SendStartedAtNotIn applies the NotIn predicate on the "send_started_at" field.
+func SendStartedAtNotIn(vs ...time.Time) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldSendStartedAt, vs...))
+}
+
+// SendStartedAtGT applies the GT predicate on the "send_started_at" field.
+func SendStartedAtGT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldSendStartedAt, v))
+}
+
+// SendStartedAtGTE applies the GTE predicate on the "send_started_at" field.
+func SendStartedAtGTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldSendStartedAt, v))
+}
+
+// SendStartedAtLT applies the LT predicate on the "send_started_at" field.
+func SendStartedAtLT(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldSendStartedAt, v))
+}
+
+// SendStartedAtLTE applies the LTE predicate on the "send_started_at" field.
+func SendStartedAtLTE(v time.Time) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldSendStartedAt, v))
+}
+
+// SendStartedAtIsNil applies the IsNil predicate on the "send_started_at" field.
+func SendStartedAtIsNil() predicate.Message {
+	return predicate.Message(sql.FieldIsNull(FieldSendStartedAt))
+}
+
+// SendStartedAtNotNil applies the NotNil predicate on the "send_started_at" field.
+func SendStartedAtNotNil() predicate.Message {
+	return predicate.Message(sql.FieldNotNull(FieldSendStartedAt))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

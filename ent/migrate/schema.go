@@ -382,6 +382,7 @@ var (
 		{Name: "error", Type: field.TypeString, Default: ""},
 		{Name: "attempts", Type: field.TypeInt, Default: 0},
 		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "send_started_at", Type: field.TypeTime, Nullable: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "conversation_id", Type: field.TypeInt, Nullable: true},
@@ -395,19 +396,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_tenants_tenant",
-				Columns:    []*schema.Column{MessagesColumns[24]},
+				Columns:    []*schema.Column{MessagesColumns[25]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "messages_conversations_conversation",
-				Columns:    []*schema.Column{MessagesColumns[25]},
+				Columns:    []*schema.Column{MessagesColumns[26]},
 				RefColumns: []*schema.Column{ConversationsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
 			{
 				Symbol:     "messages_users_sender",
-				Columns:    []*schema.Column{MessagesColumns[26]},
+				Columns:    []*schema.Column{MessagesColumns[27]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -421,7 +422,7 @@ var (
 			{
 				Name:    "message_client_message_id_tenant_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[24]},
+				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[25]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "client_message_id IS NOT NULL",
 				},
@@ -434,12 +435,12 @@ var (
 			{
 				Name:    "message_conversation_id_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[25], MessagesColumns[23], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[26], MessagesColumns[24], MessagesColumns[0]},
 			},
 			{
 				Name:    "message_contact_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[2], MessagesColumns[23]},
+				Columns: []*schema.Column{MessagesColumns[2], MessagesColumns[24]},
 			},
 			{
 				Name:    "message_held",
@@ -452,7 +453,7 @@ var (
 			{
 				Name:    "message_outbox",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[25], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[26], MessagesColumns[0]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'QUEUED' AND direction = 'OUTBOUND'",
 				},

@@ -63,6 +63,11 @@ func (Message) Fields() []ent.Field {
 		field.String("error").Default("").Annotations(noWhere),
 		field.Int("attempts").Default(0).Annotations(skip),
 		field.Time("next_attempt_at").Optional().Nillable().Annotations(skip),
+		// SendStartedAt is set, and committed, before a reply goes to its
+		// provider and cleared with the outcome: a reply still QUEUED with it
+		// set when a dispatcher starts was in flight when the last one died,
+		// and may or may not have reached the customer (see dispatcher.go).
+		field.Time("send_started_at").Optional().Nillable().Annotations(skip),
 		field.Time("created_at").Default(time.Now).Immutable().
 			Annotations(entgql.OrderField("CREATED_AT"), noWhere),
 	}

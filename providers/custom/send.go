@@ -45,6 +45,11 @@ type sendAnswer struct {
 	MessageID string `json:"messageId"`
 }
 
+// IdempotentSends marks the provider's sends as safe to repeat: the contract asks the messenger to deduplicate replies on Idempotency-Key, Switchboard's message ID.
+func (Provider) IdempotentSends() {}
+
+var _ providers.IdempotentSender = Provider{}
+
 // Send POSTs a signed reply to the account's webhookUrl. The messenger's signed
 // answer must name its message ID, which its delivered and read events refer to.
 // Failures are *providers.SendError: retryable for transport errors, 408, 425,

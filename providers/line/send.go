@@ -52,6 +52,11 @@ type pushResponse struct {
 	SentMessages []sentMessage `json:"sentMessages"`
 }
 
+// IdempotentSends marks the provider's sends as safe to repeat: LINE drops a push whose X-Line-Retry-Key it has accepted (409), and the key is derived from Switchboard's message ID.
+func (Provider) IdempotentSends() {}
+
+var _ providers.IdempotentSender = Provider{}
+
 // Send delivers a reply as push messages to msg.To (a user, group or room ID):
 // the text first, split into parts of at most 5000 UTF-16 code units (at a line
 // break or space when there is one), then each attachment. Images go as image
