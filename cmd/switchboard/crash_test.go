@@ -118,7 +118,22 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	fake := telegramtest.NewServer(crashBotToken)
 	defer fake.Close()
 	var failing atomic.Bool
+	// "reply D" is taken by the Bot API, which never answers: it is in
+	// flight when the server dies.
+	var heldD atomic.Int32
+	enteredD, releaseD := make(chan struct{}, 1), make(chan struct{})
+	defer close(releaseD) // before fake.Close, which waits for it
 	fake.SetHook(func(r telegramtest.Request) *telegramtest.Reply {
+		if r.Endpoint == "sendMessage" && r.Params["text"] == "reply D" {
+			heldD.Add(1)
+			select {
+			case enteredD <- struct{}{}:
+			default:
+			}
+			<-releaseD
+			rep := telegramtest.ErrorReply(502, "Bad Gateway")
+			return &rep
+		}
 		if r.Endpoint == "sendMessage" && failing.Load() {
 			rep := telegramtest.ErrorReply(502, "Bad Gateway")
 			return &rep
@@ -183,11 +198,36 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		t.Fatalf("conversations: %v %+v\n%s", err, convs, p.output())
 	}
 	failing.Store(true)
+	firstConv := convs.Conversations.Edges[0].Node.Id
 	replies := []string{"reply A", "reply B", "reply C"}
 	for _, text := range replies {
-		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convs.Conversations.Edges[0].Node.Id, Text: ptrTo(text)}); err != nil {
+		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: firstConv, Text: ptrTo(text)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// Another customer's conversation gets "reply D", in flight at the crash.
+	if code, err := post(p.url, 2); err != nil || code != 200 {
+		t.Fatalf("second webhook: %v %d", err, code)
+	}
+	convs, err = client.Conversations(ctx, admin, ptrTo(10), nil, nil, nil)
+	if err != nil || convs.Conversations.TotalCount != 2 {
+		t.Fatalf("conversations: %v %+v", err, convs)
+	}
+	var convD string
+	for _, e := range convs.Conversations.Edges {
+		if e.Node.Id != firstConv {
+			convD = e.Node.Id
+		}
+	}
+	d, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo("reply D")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-enteredD:
+	case <-time.After(20 * time.Second):
+		t.Fatal("reply D never reached the Bot API")
 	}
 
 	// Stream webhooks from 8 senders and kill the server mid-stream.
@@ -285,7 +325,32 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		}
 		<-time.After(20 * time.Millisecond)
 	}
-	t.Logf("%d webhooks acknowledged before SIGKILL, all stored once; %d replies delivered after restart", count, len(replies))
+	// Reply D may have reached Telegram: it is FAILED for an agent to
+	// decide, not sent a second time.
+	for deadline = time.Now().Add(30 * time.Second); ; {
+		r, err := client.Conversation(ctx, admin, convD, ptrTo(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var status client.MessageStatus
+		var reason string
+		for _, m := range (*r.Node).(*client.ConversationNodeConversation).Messages.Edges {
+			if m.Node.Id == d.SendMessage.Id {
+				status, reason = m.Node.Status, m.Node.Error
+			}
+		}
+		if status == client.MessageStatusFailed && strings.Contains(reason, "not confirmed") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reply D in flight at the crash is %s (%q), want FAILED as not confirmed", status, reason)
+		}
+		<-time.After(20 * time.Millisecond)
+	}
+	if n := heldD.Load(); n != 1 {
+		t.Fatalf("reply D, in flight at the crash, was sent %d times", n)
+	}
+	t.Logf("%d webhooks acknowledged before SIGKILL, all stored once; %d replies delivered after restart; the reply in flight at the crash FAILED as not confirmed, sent once", count, len(replies))
 }
 
 func ptrTo[T any](v T) *T { return &v }
