@@ -67,6 +67,32 @@ func createFacebook(t *testing.T, ts *testServer, name, token, secret string) cl
 	return a.CreateIntegrationAccount.AccountFields
 }
 
+// TestFacebookPageUsernameOptional: an account is created without the Page's
+// username (many Pages have none); Test Connection fills in the one Graph
+// reports.
+func TestFacebookPageUsernameOptional(t *testing.T) {
+	fake := newFacebookFake(t)
+	ts := facebookServer(t, fake)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{
+		Name: "no username", Settings: client.IntegrationSettingsInput{Facebook: &client.FacebookSettingsInput{
+			PageId: ptr(facebooktest.DefaultPageID), PageAccessToken: ptr(facebooktest.DefaultToken), AppSecret: ptr(facebooktest.DefaultAppSecret),
+		}}})
+	if err != nil {
+		t.Fatalf("create without pageUsername: %v", err)
+	}
+	if u := facebookPageUsername(t, a.CreateIntegrationAccount.AccountFields); u != "" {
+		t.Errorf("pageUsername = %q before Test Connection", u)
+	}
+	r, err := client.TestConnection(ctx, ts.admin, a.CreateIntegrationAccount.Id)
+	if err != nil || !r.TestConnection.Ok {
+		t.Fatalf("testConnection: %v %+v", err, r)
+	}
+	if u := facebookPageUsername(t, fetchAccount(t, ts, a.CreateIntegrationAccount.Id).AccountFields); u != facebooktest.DefaultPageUsername {
+		t.Errorf("pageUsername = %q after Test Connection, want %q as Graph reports it", u, facebooktest.DefaultPageUsername)
+	}
+}
+
 func facebookPageUsername(t *testing.T, a client.AccountFields) string {
 	t.Helper()
 	s, ok := a.Settings.(*client.AccountFieldsSettingsFacebookSettings)
