@@ -612,9 +612,23 @@ func TestFacebookSharedWebhook(t *testing.T) {
 			t.Errorf("%s's message went to %q, want %q", c.Contact.ProviderUserID, c.IntegrationAccount.Name, want)
 		}
 	}
-	// A Page no account serves is not found.
-	other, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, facebooktest.TextMessage("3333333333333333", "psid-c", "m_c1", "hi", at))
-	if got := deliverWebhook(t, other); got != http.StatusNotFound {
-		t.Fatalf("a Page without an account: %d, want 404", got)
+	// A Page no account serves (still subscribed to the app after its
+	// account went): acknowledged so that Meta neither retries it for 36
+	// hours nor disables the app's webhook, and nothing is stored. Signed
+	// with a secret no account has, it is refused like any forgery.
+	unknown := facebooktest.TextMessage("3333333333333333", "psid-c", "m_c1", "hi", at)
+	other, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, unknown)
+	if got := deliverWebhook(t, other); got != http.StatusOK {
+		t.Fatalf("a Page without an account: %d, want 200", got)
+	}
+	forgedOther, _ := facebooktest.NewWebhookRequest(ctx, shared, "another-secret", unknown)
+	if got := deliverWebhook(t, forgedOther); got != http.StatusUnauthorized {
+		t.Fatalf("a Page without an account, forged: %d, want 401", got)
+	}
+	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 2 {
+		t.Fatalf("conversations after a Page without an account: %v %+v", err, list)
+	}
+	if failed, err := client.FailedWebhookEvents(ctx, ts.admin, ptr(10), nil); err != nil || failed.FailedWebhookEvents.TotalCount != 0 {
+		t.Errorf("failed webhook events: %v %+v, want none", err, failed)
 	}
 }
