@@ -289,6 +289,9 @@ func statusEvent(s status, received time.Time) (*providers.Event, error) {
 	if s.ID == "" {
 		return nil, providers.Parsef("%s status without id", s.Status)
 	}
+	if s.RecipientID == "" && s.RecipientUserID == "" {
+		return nil, providers.Parsef("%s status %s without recipient_id or recipient_user_id", s.Status, s.ID)
+	}
 	ev := &providers.Event{
 		Kind: kind, DedupKey: "status:" + s.ID + ":" + s.Status, RefMessageIDs: []string{s.ID},
 		SenderID: s.RecipientID, Timestamp: unixTime(s.Timestamp, received),

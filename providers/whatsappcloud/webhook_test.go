@@ -207,6 +207,7 @@ func TestParseWebhookVariants(t *testing.T) {
 		{name: "location Inf", body: wrap(`{"from":"1","id":"w11","type":"location","location":{"latitude":1,"longitude":"-Inf"}}`), wantErr: "invalid coordinates"},
 		{name: "status to a user known by username", body: strings.Replace(wrap(""), `"messages":[]`, `"statuses":[{"id":"wamid.out1","status":"read","timestamp":"1","recipient_user_id":"US.13491208655302741918"}]`, 1),
 			want: []providers.Event{{Kind: providers.EventRead, DedupKey: "status:wamid.out1:read", RefMessageIDs: []string{"wamid.out1"}, SenderID: "US.13491208655302741918", Timestamp: time.Unix(1, 0).UTC()}}},
+		{name: "status without recipient", body: strings.Replace(wrap(""), `"messages":[]`, `"statuses":[{"id":"wamid.out3","status":"read","timestamp":"1"}]`, 1), wantErr: "without recipient_id or recipient_user_id"},
 		{name: "status with both recipient IDs", body: strings.Replace(wrap(""), `"messages":[]`, `"statuses":[{"id":"wamid.out2","status":"delivered","timestamp":"1","recipient_id":"15551234567","recipient_user_id":"US.13491208655302741918"}]`, 1),
 			want: []providers.Event{{Kind: providers.EventDelivered, DedupKey: "status:wamid.out2:delivered", RefMessageIDs: []string{"wamid.out2"}, SenderID: "15551234567", Timestamp: time.Unix(1, 0).UTC()}}},
 		{name: "button without button", body: wrap(`{"from":"1","id":"w12","type":"button"}`), wantErr: "without button"},
