@@ -173,6 +173,14 @@ func TestWhatsappCloudConnectionAndWebhook(t *testing.T) {
 		if len(calls) != 1 || calls[0].Status != http.StatusOK || calls[0].Token != whatsappcloudtest.DefaultToken {
 			t.Fatalf("subscribed_apps calls %+v, want one with the account's token", calls)
 		}
+		// Meta sends the number's messages to the account's URL, with the
+		// account's verify token for its check.
+		if cb, ok := fake.NumberCallback(whatsappcloudtest.DefaultPhoneNumberID); !ok || cb.URI != want || cb.VerifyToken != token {
+			t.Errorf("the number's callback = %+v (set: %v), want %s with the verify token %q", cb, ok, want, token)
+		}
+		if calls := graphCalls(fake.Graph, http.MethodPost, whatsappcloudtest.DefaultPhoneNumberID); len(calls) != 1 || calls[0].Token != whatsappcloudtest.DefaultToken {
+			t.Errorf("calls to the number %+v, want one with the account's token", calls)
+		}
 		mustNotContain(t, "the result", res.Message, whatsappcloudtest.DefaultToken, whatsappcloudtest.DefaultAppSecret)
 	})
 
