@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/switchboard/switchboard/providers"
@@ -23,7 +24,7 @@ type UserDetails struct {
 // ErrNoProfile means Viber gives no details of this user now: the user is not
 // subscribed to the bot or left Viber (status 5, 6), or the bot has asked
 // about them too often (status 12: Viber allows about two lookups per user in
-// twelve hours). Asking again before the core's next refresh would not help,
+// twelve hours; an HTTP 429 says the same). Asking again before the core's next refresh would not help,
 // so the core waits for it instead of asking with every message.
 var ErrNoProfile = fmt.Errorf("viber: Viber gives no details of this user now: %w", providers.ErrNoProfile)
 
@@ -48,6 +49,10 @@ func (p Provider) UserDetails(ctx context.Context, env providers.Env, acct provi
 		case statusReceiverNotRegistered, statusReceiverNotSubscribed, statusTooManyRequests:
 			return UserDetails{}, ErrNoProfile
 		}
+	}
+	var httpErr *statusError
+	if errors.As(err, &httpErr) && httpErr.code == http.StatusTooManyRequests {
+		return UserDetails{}, ErrNoProfile // the limit, said by a proxy in front of Viber
 	}
 	if err != nil {
 		return UserDetails{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/switchboard/switchboard/providers"
@@ -44,6 +45,9 @@ func TestFetchProfileRefused(t *testing.T) {
 		{name: "rate limit", setup: func(s *vibertest.Server) {
 			s.AddUser(vibertest.User{ID: id, Name: "Ann"})
 			s.FailNext("get_user_details", vibertest.StatusReply(12))
+		}, noProf: true},
+		{name: "HTTP 429", setup: func(s *vibertest.Server) {
+			s.FailNext("get_user_details", vibertest.Reply{HTTPStatus: http.StatusTooManyRequests, Body: "Too Many Requests", Header: http.Header{"Content-Type": {"text/plain"}}})
 		}, noProf: true},
 		{name: "bad token", setup: func(s *vibertest.Server) { s.FailNext("get_user_details", vibertest.StatusReply(2)) }},
 		{name: "general error", setup: func(s *vibertest.Server) { s.FailNext("get_user_details", vibertest.BadGateway) }},
