@@ -24,8 +24,9 @@ type UserDetails struct {
 // ErrNoProfile means Viber gives no details of this user now: the user is not
 // subscribed to the bot or left Viber (status 5, 6), or the bot has asked
 // about them too often (status 12: Viber allows about two lookups per user in
-// twelve hours; an HTTP 429 says the same). Asking again before the core's next refresh would not help,
-// so the core waits for it instead of asking with every message.
+// twelve hours; an HTTP 429 says the same). Asking again before the core's
+// next refresh would not help, so the core waits for it instead of asking
+// with every message.
 var ErrNoProfile = fmt.Errorf("viber: Viber gives no details of this user now: %w", providers.ErrNoProfile)
 
 // UserDetails calls get_user_details ({"id": userID}). The refusals listed at
