@@ -628,6 +628,21 @@ func TestFacebookSharedWebhook(t *testing.T) {
 	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 2 {
 		t.Fatalf("conversations after a Page without an account: %v %+v", err, list)
 	}
+	// A body about a served Page and an unknown one: the served Page's
+	// entry is stored, the other acknowledged with it.
+	var mixed map[string]any
+	json.Unmarshal(facebooktest.TextMessage("1111111111111111", "psid-d", "m_a2", "hello again", at), &mixed)
+	var stranger map[string]any
+	json.Unmarshal(unknown, &stranger)
+	mixed["entry"] = append(mixed["entry"].([]any), stranger["entry"].([]any)...)
+	mixedBody, _ := json.Marshal(mixed)
+	both, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, mixedBody)
+	if got := deliverWebhook(t, both); got != http.StatusOK {
+		t.Fatalf("a served and an unknown Page: %d, want 200", got)
+	}
+	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 3 {
+		t.Fatalf("conversations after a served and an unknown Page: %v %+v", err, list)
+	}
 	if failed, err := client.FailedWebhookEvents(ctx, ts.admin, ptr(10), nil); err != nil || failed.FailedWebhookEvents.TotalCount != 0 {
 		t.Errorf("failed webhook events: %v %+v, want none", err, failed)
 	}
