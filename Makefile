@@ -91,8 +91,10 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/twilio/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/facebook/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/facebook/
+	$(GO) test -run='^$$' -fuzz='^FuzzRouteKeys$$' -fuzztime=$(FUZZ_COUNT) ./providers/facebook/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/whatsappcloud/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/whatsappcloud/
+	$(GO) test -run='^$$' -fuzz='^FuzzRouteKeys$$' -fuzztime=$(FUZZ_COUNT) ./providers/whatsappcloud/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/twitter/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/twitter/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/nexmo/

@@ -67,6 +67,32 @@ func createFacebook(t *testing.T, ts *testServer, name, token, secret string) cl
 	return a.CreateIntegrationAccount.AccountFields
 }
 
+// TestFacebookPageUsernameOptional: an account is created without the Page's
+// username (many Pages have none); Test Connection fills in the one Graph
+// reports.
+func TestFacebookPageUsernameOptional(t *testing.T) {
+	fake := newFacebookFake(t)
+	ts := facebookServer(t, fake)
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{
+		Name: "no username", Settings: client.IntegrationSettingsInput{Facebook: &client.FacebookSettingsInput{
+			PageId: ptr(facebooktest.DefaultPageID), PageAccessToken: ptr(facebooktest.DefaultToken), AppSecret: ptr(facebooktest.DefaultAppSecret),
+		}}})
+	if err != nil {
+		t.Fatalf("create without pageUsername: %v", err)
+	}
+	if u := facebookPageUsername(t, a.CreateIntegrationAccount.AccountFields); u != "" {
+		t.Errorf("pageUsername = %q before Test Connection", u)
+	}
+	r, err := client.TestConnection(ctx, ts.admin, a.CreateIntegrationAccount.Id)
+	if err != nil || !r.TestConnection.Ok {
+		t.Fatalf("testConnection: %v %+v", err, r)
+	}
+	if u := facebookPageUsername(t, fetchAccount(t, ts, a.CreateIntegrationAccount.Id).AccountFields); u != facebooktest.DefaultPageUsername {
+		t.Errorf("pageUsername = %q after Test Connection, want %q as Graph reports it", u, facebooktest.DefaultPageUsername)
+	}
+}
+
 func facebookPageUsername(t *testing.T, a client.AccountFields) string {
 	t.Helper()
 	s, ok := a.Settings.(*client.AccountFieldsSettingsFacebookSettings)
@@ -586,9 +612,38 @@ func TestFacebookSharedWebhook(t *testing.T) {
 			t.Errorf("%s's message went to %q, want %q", c.Contact.ProviderUserID, c.IntegrationAccount.Name, want)
 		}
 	}
-	// A Page no account serves is not found.
-	other, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, facebooktest.TextMessage("3333333333333333", "psid-c", "m_c1", "hi", at))
-	if got := deliverWebhook(t, other); got != http.StatusNotFound {
-		t.Fatalf("a Page without an account: %d, want 404", got)
+	// A Page no account serves (still subscribed to the app after its
+	// account went): acknowledged so that Meta neither retries it for 36
+	// hours nor disables the app's webhook, and nothing is stored. Signed
+	// with a secret no account has, it is refused like any forgery.
+	unknown := facebooktest.TextMessage("3333333333333333", "psid-c", "m_c1", "hi", at)
+	other, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, unknown)
+	if got := deliverWebhook(t, other); got != http.StatusOK {
+		t.Fatalf("a Page without an account: %d, want 200", got)
+	}
+	forgedOther, _ := facebooktest.NewWebhookRequest(ctx, shared, "another-secret", unknown)
+	if got := deliverWebhook(t, forgedOther); got != http.StatusUnauthorized {
+		t.Fatalf("a Page without an account, forged: %d, want 401", got)
+	}
+	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 2 {
+		t.Fatalf("conversations after a Page without an account: %v %+v", err, list)
+	}
+	// A body about a served Page and an unknown one: the served Page's
+	// entry is stored, the other acknowledged with it.
+	var mixed map[string]any
+	json.Unmarshal(facebooktest.TextMessage("1111111111111111", "psid-d", "m_a2", "hello again", at), &mixed)
+	var stranger map[string]any
+	json.Unmarshal(unknown, &stranger)
+	mixed["entry"] = append(mixed["entry"].([]any), stranger["entry"].([]any)...)
+	mixedBody, _ := json.Marshal(mixed)
+	both, _ := facebooktest.NewWebhookRequest(ctx, shared, secret, mixedBody)
+	if got := deliverWebhook(t, both); got != http.StatusOK {
+		t.Fatalf("a served and an unknown Page: %d, want 200", got)
+	}
+	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 3 {
+		t.Fatalf("conversations after a served and an unknown Page: %v %+v", err, list)
+	}
+	if failed, err := client.FailedWebhookEvents(ctx, ts.admin, ptr(10), nil); err != nil || failed.FailedWebhookEvents.TotalCount != 0 {
+		t.Errorf("failed webhook events: %v %+v, want none", err, failed)
 	}
 }

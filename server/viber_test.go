@@ -385,13 +385,13 @@ func TestViberMessagePathEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, textOut := s.reply(t, events, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("How can I help?"), ClientMessageId: ptr("viber-1")})
-	if textOut.Receiver != viberUser.ID || textOut.Type != "text" || textOut.Text != "How can I help?" || textOut.SenderName != "accountUri" {
-		t.Errorf("Viber received %+v, want text to %s from accountUri (the botUsername Test Connection learned)", textOut, viberUser.ID)
+	if textOut.Receiver != viberUser.ID || textOut.Type != "text" || textOut.Text != "How can I help?" || textOut.SenderName != vibertest.DefaultAccount.Name {
+		t.Errorf("Viber received %+v, want text to %s from %q (the bot's name Test Connection learned)", textOut, viberUser.ID, vibertest.DefaultAccount.Name)
 	}
 	const photoURL = "https://cdn.example.com/receipts/42.jpg"
 	photo, photoOut := s.reply(t, events, client.SendMessageInput{ConversationId: conv.Id, Text: ptr("Here is your receipt"),
 		Attachments: []client.AttachmentInput{{Type: client.AttachmentTypeImage, Url: photoURL}}})
-	if photoOut.Receiver != viberUser.ID || photoOut.Type != "picture" || photoOut.Media != photoURL || photoOut.Text != "Here is your receipt" || photoOut.SenderName != "accountUri" {
+	if photoOut.Receiver != viberUser.ID || photoOut.Type != "picture" || photoOut.Media != photoURL || photoOut.Text != "Here is your receipt" || photoOut.SenderName != vibertest.DefaultAccount.Name {
 		t.Errorf("Viber received %+v, want a picture of %s with the text as its description", photoOut, photoURL)
 	}
 	for _, r := range viberCalls(s.fake, "send_message") {
@@ -501,5 +501,52 @@ func TestViberInboundPictureIsCopied(t *testing.T) {
 	}
 	if status, _, _ := s.download(t, "", att.DownloadUrl); status != http.StatusUnauthorized {
 		t.Errorf("anonymous download: %d", status)
+	}
+}
+
+func TestViberContactNameAndPicture(t *testing.T) {
+	// Viber's callbacks name the customer; get_user_details gives the
+	// picture, asked once for a new contact, not with every message.
+	s := newViberSetup(t)
+	customer := viberUser
+	customer.Avatar = "https://media-direct.cdn.viber.com/download_photo?dlid=0123abcd&fltp=jpg&imsz=0000"
+	s.fake.AddUser(customer)
+	at := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
+	if got := s.deliver(t, vibertest.TextMessage(4912661846655238301, at, viberUser, "Hello")); got != http.StatusOK {
+		t.Fatalf("callback: %d", got)
+	}
+	list, err := client.Conversations(context.Background(), s.admin, ptr(10), nil, nil, nil)
+	if err != nil || list.Conversations.TotalCount != 1 {
+		t.Fatalf("conversations: %v %+v", err, list)
+	}
+	convID := list.Conversations.Edges[0].Node.Id
+	var contact client.ConversationFieldsContact
+	eventually(t, "the contact's picture", func() bool {
+		r, err := client.Conversation(context.Background(), s.admin, convID, ptr(1))
+		if err != nil || r.Node == nil {
+			t.Fatalf("conversation: %v", err)
+		}
+		c, _ := (*r.Node).(*client.ConversationNodeConversation)
+		if c != nil {
+			contact = c.Contact
+		}
+		return c != nil && c.Contact.AvatarURL != ""
+	})
+	if contact.ProviderUserID != viberUser.ID || contact.DisplayName != viberUser.Name || contact.AvatarURL != customer.Avatar {
+		t.Errorf("contact %+v, want %s named %q with the picture Viber gave", contact, viberUser.ID, viberUser.Name)
+	}
+	calls := viberCalls(s.fake, "get_user_details")
+	if len(calls) != 1 || calls[0].Token != vibertest.DefaultToken || !strings.Contains(string(calls[0].Body), `"id":"`+viberUser.ID+`"`) {
+		t.Fatalf("get_user_details calls %+v, want one about %s", calls, viberUser.ID)
+	}
+
+	// The customer writes again: the contact is current, Viber (which allows
+	// about two lookups per user in twelve hours) is not asked again.
+	if got := s.deliver(t, vibertest.TextMessage(4912661846655238302, at.Add(time.Second), viberUser, "Anyone there?")); got != http.StatusOK {
+		t.Fatalf("callback: %d", got)
+	}
+	eventually(t, "the second message", func() bool { return len(s.messages(t, s.admin, convID)) == 2 })
+	if n := len(viberCalls(s.fake, "get_user_details")); n != 1 {
+		t.Errorf("get_user_details called %d times for two messages, want once", n)
 	}
 }

@@ -173,6 +173,14 @@ func TestWhatsappCloudConnectionAndWebhook(t *testing.T) {
 		if len(calls) != 1 || calls[0].Status != http.StatusOK || calls[0].Token != whatsappcloudtest.DefaultToken {
 			t.Fatalf("subscribed_apps calls %+v, want one with the account's token", calls)
 		}
+		// Meta sends the number's messages to the account's URL, with the
+		// account's verify token for its check.
+		if cb, ok := fake.NumberCallback(whatsappcloudtest.DefaultPhoneNumberID); !ok || cb.URI != want || cb.VerifyToken != token {
+			t.Errorf("the number's callback = %+v (set: %v), want %s with the verify token %q", cb, ok, want, token)
+		}
+		if calls := graphCalls(fake.Graph, http.MethodPost, whatsappcloudtest.DefaultPhoneNumberID); len(calls) != 1 || calls[0].Token != whatsappcloudtest.DefaultToken {
+			t.Errorf("calls to the number %+v, want one with the account's token", calls)
+		}
 		mustNotContain(t, "the result", res.Message, whatsappcloudtest.DefaultToken, whatsappcloudtest.DefaultAppSecret)
 	})
 
@@ -542,5 +550,28 @@ func TestWhatsappSharedWebhook(t *testing.T) {
 	list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil)
 	if err != nil || list.Conversations.TotalCount != 1 || list.Conversations.Edges[0].Node.IntegrationAccount.Name != "number 222222222222222" {
 		t.Fatalf("conversations: %v %+v", err, list)
+	}
+
+	// A number of the app that no account has: acknowledged (Meta would
+	// retry anything else for 36 hours, then disable the app's webhook) and
+	// nothing stored; signed with another app's secret, refused.
+	unknown := whatsappcloudtest.TextMessage("333333333333333", whatsappCustomer, whatsappName, "wamid.shared-2", "to a number nobody serves", time.Now().Add(-time.Minute))
+	for _, tc := range []struct {
+		secret string
+		want   int
+	}{{secret, http.StatusOK}, {"another-app-secret", http.StatusUnauthorized}} {
+		req, err := whatsappcloudtest.NewWebhookRequest(ctx, ts.http.URL+"/webhooks/whatsapp", tc.secret, unknown)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := deliverWebhook(t, req); got != tc.want {
+			t.Errorf("a number without an account, signed with %q: %d, want %d", tc.secret, got, tc.want)
+		}
+	}
+	if list, err := client.Conversations(ctx, ts.admin, ptr(10), nil, nil, nil); err != nil || list.Conversations.TotalCount != 1 {
+		t.Fatalf("conversations after a number without an account: %v %+v", err, list)
+	}
+	if failed, err := client.FailedWebhookEvents(ctx, ts.admin, ptr(10), nil); err != nil || failed.FailedWebhookEvents.TotalCount != 0 {
+		t.Errorf("failed webhook events: %v %+v, want none", err, failed)
 	}
 }

@@ -6,70 +6,92 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/facebook/facebooktest"
 	"github.com/switchboard/switchboard/providers/meta"
+	"github.com/switchboard/switchboard/providers/providertest"
 )
 
-var validKinds = map[providers.EventKind]bool{
-	providers.EventMessage: true, providers.EventEdited: true, providers.EventPostback: true,
-	providers.EventDelivered: true, providers.EventRead: true,
-}
-
-// FuzzParseWebhook: any body gives events or a *ParseError, never a panic, and
-// every event can be stored (DedupKey) and routed (Kind, SenderID), and is
-// never the Page's own.
+// FuzzParseWebhook: any body gives events or a *ParseError, never a panic;
+// every event passes the shared kit's checks (the core can store and route
+// it), is never the Page's own, and a location is a place on the globe.
 func FuzzParseWebhook(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds: %v", err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	providertest.SeedCorpus(f, "*.json")
 	f.Add([]byte(`{"object":"page","entry":[{"id":"` + testPage + `","messaging":[{"sender":{"id":1e400},"message":{"mid":"m","sticker_id":"-1","attachments":[{"type":"sticker","payload":{"sticker_id":"x"}}]}}]}]}`))
 	f.Add([]byte(`{"object":"page","entry":[{"id":"` + testPage + `","time":"9223372036854775807","messaging":[{"sender":{"id":"1"},"delivery":{"mids":["",""],"watermark":-5}}]}]}`))
+	f.Add([]byte(`{"object":"page","entry":[{"id":"` + testPage + `","messaging":[{"sender":{"id":"1"},"timestamp":1,"message":{"mid":"m","attachments":[{"type":"location","payload":{"coordinates":{"lat":"NaN","long":"-Inf"}}}]}}]}]}`))
 	p := New("")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		events, resp, err := p.ParseWebhook(testAccount, &providers.WebhookRequest{Method: http.MethodPost, Header: http.Header{}, Body: body, Received: received})
 		if resp != nil {
 			t.Errorf("resp = %+v", resp)
 		}
+		providertest.CheckParsed(t, beyondKit(t, events, err), err, providertest.Knobs{})
+		for _, ev := range events {
+			if ev.SenderID == testPage {
+				t.Errorf("%s from the Page itself", ev.Kind)
+			}
+			if l := ev.Location; l != nil && !onGlobe(l.Latitude, l.Longitude) {
+				t.Errorf("location off the globe: %+v", *l)
+			}
+		}
+	})
+}
+
+// beyondKit checks the events Messenger gives that the shared kit would
+// refuse, and returns the others for the kit: a delivery may name no message
+// (its watermark says "every message up to now", which the core applies by
+// time), and a postback of the Get Started button or the persistent menu has
+// no mid (its DedupKey is the sender and time).
+func beyondKit(t *testing.T, events []providers.Event, err error) []providers.Event {
+	t.Helper()
+	if err != nil {
+		return events
+	}
+	var rest []providers.Event
+	for _, ev := range events {
+		switch {
+		case ev.Kind == providers.EventDelivered && len(ev.RefMessageIDs) == 0,
+			ev.Kind == providers.EventPostback && ev.MessageID == "":
+			if ev.DedupKey == "" || ev.SenderID == "" || ev.Timestamp.IsZero() {
+				t.Errorf("%s without a message ID lacks DedupKey, SenderID or time: %+v", ev.Kind, ev)
+			}
+		default:
+			rest = append(rest, ev)
+		}
+	}
+	return rest
+}
+
+// FuzzRouteKeys: the shared address reads the Page IDs before any signature
+// is checked, so any body gives keys or a *ParseError, never a panic, and
+// never an empty key. A body the account's parser takes events from names
+// the account's Page, so the shared address hands it to that account.
+func FuzzRouteKeys(f *testing.F) {
+	providertest.SeedCorpus(f, "*.json")
+	f.Add([]byte(`{"object":"page","entry":[{"id":1e400},{"id":null},{"id":"` + testPage + `"}]}`))
+	f.Add([]byte(`{"entry":{}}`))
+	p := New("")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, err := p.RouteKeys(body)
 		if err != nil {
 			var pe *providers.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v (%T), want *providers.ParseError", err, err)
+			if !errors.As(err, &pe) || keys != nil {
+				t.Fatalf("keys %q, err = %v (%T), want a *providers.ParseError", keys, err, err)
 			}
-			if len(events) != 0 {
-				t.Errorf("events alongside an error")
-			}
-			return
 		}
-		for _, ev := range events {
-			if !strings.Contains(ev.DedupKey, ":") || !validKinds[ev.Kind] {
-				t.Errorf("event without DedupKey or with kind %q: %+v", ev.Kind, ev)
+		for _, k := range keys {
+			if k == "" {
+				t.Errorf("empty key in %q", keys)
 			}
-			if ev.SenderID == "" || ev.SenderID == testPage {
-				t.Errorf("%s from %q", ev.Kind, ev.SenderID)
-			}
-			if (ev.Kind == providers.EventMessage || ev.Kind == providers.EventEdited) && ev.MessageID == "" {
-				t.Errorf("%s without MessageID", ev.Kind)
-			}
-			for _, a := range ev.Attachments {
-				if a.URL == "" && a.FileID == "" {
-					t.Errorf("attachment with neither URL nor FileID: %+v", a)
-				}
-			}
-			if ev.Timestamp.IsZero() {
-				t.Errorf("%s without a time", ev.Kind)
-			}
+		}
+		events, _, perr := p.ParseWebhook(testAccount, &providers.WebhookRequest{Method: http.MethodPost, Header: http.Header{}, Body: body, Received: received})
+		if perr == nil && len(events) > 0 && !slices.Contains(keys, p.RouteKey(testAccount)) {
+			t.Errorf("events for Page %s, but the body routes to %q", testPage, keys)
 		}
 	})
 }

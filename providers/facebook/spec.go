@@ -38,8 +38,11 @@ func (Provider) Spec() providers.Spec {
 		Key:  "facebook",
 		Type: "FACEBOOK",
 		Fields: []providers.Field{
-			// pageUsername is the Page's @username; Test Connection reports it.
-			{Name: "pageUsername", Kind: providers.KindUsername, Required: true},
+			// pageUsername is the Page's @username, for people to recognise
+			// the account. Many Pages have none, and nothing is addressed by
+			// it, so it is optional: Test Connection fills in what Graph
+			// reports.
+			{Name: "pageUsername", Kind: providers.KindUsername},
 			// pageId routes webhooks (entries of other Pages are ignored)
 			// and addresses the Send API.
 			{Name: "pageId", Kind: providers.KindDigits, Required: true},

@@ -227,7 +227,7 @@ func location(ev *providers.Event, a attachment, p *attachmentPayload) error {
 	}
 	lat, err1 := strconv.ParseFloat(string(p.Coordinates.Lat), 64)
 	lon, err2 := strconv.ParseFloat(string(p.Coordinates.Long), 64)
-	if err1 != nil || err2 != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+	if err1 != nil || err2 != nil || !onGlobe(lat, lon) {
 		return errInvalidCoordinates
 	}
 	ev.Location = &providers.Location{Latitude: lat, Longitude: lon, Title: strings.TrimSpace(a.Title)}
@@ -341,4 +341,15 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// onGlobe reports whether lat and lon are a place: finite and in range.
+// ParseFloat takes "NaN" and "Inf", which no comparison with a bound refuses.
+func onGlobe(lat, lon float64) bool {
+	for _, v := range []float64{lat, lon} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return math.Abs(lat) <= 90 && math.Abs(lon) <= 180
 }

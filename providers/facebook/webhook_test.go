@@ -234,6 +234,8 @@ func TestParseWebhookVariants(t *testing.T) {
 		{name: "delivery without anything", body: wrap(`{` + from + `,"delivery":{}}`), wantErr: "without watermark or mids"},
 		{name: "edit without mid", body: wrap(`{` + from + `,"message_edit":{"text":"x"}}`), wantErr: "without mid"},
 		{name: "location off the globe", body: wrap(`{` + from + `,"message":{"mid":"m8","attachments":[{"type":"location","payload":{"coordinates":{"lat":91,"long":0}}}]}}`), wantErr: "invalid coordinates"},
+		{name: "location NaN", body: wrap(`{` + from + `,"message":{"mid":"m8","attachments":[{"type":"location","payload":{"coordinates":{"lat":"NaN","long":0}}}]}}`), wantErr: "invalid coordinates"},
+		{name: "location Inf", body: wrap(`{` + from + `,"message":{"mid":"m8","attachments":[{"type":"location","payload":{"coordinates":{"lat":0,"long":"+Inf"}}}]}}`), wantErr: "invalid coordinates"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

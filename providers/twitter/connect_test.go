@@ -2,6 +2,7 @@ package twitter
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -189,6 +190,12 @@ func TestSetWebhookRefused(t *testing.T) {
 		{name: "CRC of the existing webhook fails", has: "existing webhook failed", kept: []string{testAccount.WebhookURL}, setup: func(f *twittertest.Server) {
 			f.AddWebhook(twittertest.ConsumerKey, testAccount.WebhookURL, false)
 			f.SetCRC(func(string) bool { return false })
+		}},
+		{name: "check attempted, webhook still invalid", has: "existing webhook failed", kept: []string{testAccount.WebhookURL}, setup: func(f *twittertest.Server) {
+			// X answers the PUT as it documents it, but the webhook's status,
+			// read from GET /2/webhooks, stays invalid.
+			f.AddWebhook(twittertest.ConsumerKey, testAccount.WebhookURL, false)
+			f.FailNext(twittertest.EndpointValidateWebhook, twittertest.Fault{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"data":{"attempted":true}}`})
 		}},
 		{name: "URL with a port", acct: withWebhook("https://switchboard.example.com:8443/webhooks/acc_7f3k2m9q"), has: "without a port"},
 		{name: "bad credentials", acct: withSecret("accessTokenSecret", "nope"), has: "does not accept these credentials"},

@@ -101,15 +101,32 @@ func (p Provider) deleteWebhook(ctx context.Context, env providers.Env, creds cr
 }
 
 // validateWebhook is PUT /2/webhooks/:id: X runs a CRC now and re-enables
-// the webhook when it passes. It reports the webhook's validity afterwards.
+// the webhook when it passes. X answers only {"data":{"attempted":true}}, so
+// a 2xx means the check ran; whether the webhook is valid afterwards is read
+// from GET /2/webhooks, where X reports each webhook's status.
 func (p Provider) validateWebhook(ctx context.Context, env providers.Env, creds credentials, bearer, id string) (bool, error) {
 	var out struct {
 		Data struct {
-			Valid bool `json:"valid"`
+			Attempted *bool `json:"attempted"`
 		} `json:"data"`
 	}
 	err := do(ctx, env.HTTP, env.Now, request{op: "validate webhook", method: http.MethodPut, url: p.api() + "/2/webhooks/" + url.PathEscape(id), auth: authApp, creds: creds, bearer: bearer}, &out)
-	return out.Data.Valid, err
+	if err != nil {
+		return false, err
+	}
+	if out.Data.Attempted != nil && !*out.Data.Attempted {
+		return false, &decodeError{op: "validate webhook", err: errors.New("X answered attempted: false")}
+	}
+	hooks, err := p.listWebhooks(ctx, env, creds, bearer)
+	if err != nil {
+		return false, err
+	}
+	for _, h := range hooks {
+		if h.ID == id {
+			return h.Valid, nil
+		}
+	}
+	return false, &decodeError{op: "validate webhook", err: errors.New("the webhook is no longer listed")}
 }
 
 // subscribe is POST /2/account_activity/webhooks/:id/subscriptions/all in the

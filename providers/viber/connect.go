@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/switchboard/switchboard/providers"
 )
@@ -35,7 +36,8 @@ type accountInfo struct {
 // TestConnection calls get_account_info with the token and reports the bot's
 // identity (id, name, uri, subscribers), its webhook and whether that is this
 // account's webhook URL. The uri is the bot's username, which the caller stores
-// as botUsername. A token Viber refuses gives a result that is not OK and says
+// as botUsername, and the name its display name, stored as botName for the
+// sender name of our messages. A token Viber refuses gives a result that is not OK and says
 // so; failures to reach Viber stay errors.
 func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	token := authToken(acct)
@@ -67,8 +69,15 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	case acct.WebhookURL != "":
 		res.Details["webhookMatches"] = "true"
 	}
+	res.Settings = map[string]string{}
 	if usernamePattern.MatchString(info.URI) {
-		res.Settings = map[string]string{"botUsername": info.URI}
+		res.Settings["botUsername"] = info.URI
+	}
+	if name := strings.TrimSpace(info.Name); name != "" && !strings.ContainsFunc(name, unicode.IsControl) {
+		res.Settings["botName"] = name
+	}
+	if len(res.Settings) == 0 {
+		res.Settings = nil
 	}
 	return res, nil
 }

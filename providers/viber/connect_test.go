@@ -38,7 +38,7 @@ func TestTestConnection(t *testing.T) {
 	if !reflect.DeepEqual(res.Details, want) {
 		t.Errorf("details\n got %v\nwant %v", res.Details, want)
 	}
-	if !reflect.DeepEqual(res.Settings, map[string]string{"botUsername": "accountUri"}) {
+	if !reflect.DeepEqual(res.Settings, map[string]string{"botUsername": "accountUri", "botName": "account name"}) {
 		t.Errorf("settings %v", res.Settings)
 	}
 	reqs := srv.Requests()
@@ -89,8 +89,8 @@ func TestTestConnectionURIOutsideUsername(t *testing.T) {
 	if err != nil || !res.OK || res.Details["uri"] != "acme-support" {
 		t.Fatalf("%+v %v", res, err)
 	}
-	if res.Settings != nil {
-		t.Errorf("a URI botUsername would refuse was stored: %v", res.Settings)
+	if _, ok := res.Settings["botUsername"]; ok || res.Settings["botName"] != "account name" {
+		t.Errorf("a URI botUsername would refuse was stored, or the name was not: %v", res.Settings)
 	}
 }
 

@@ -63,7 +63,8 @@ type sendAnswer struct {
 // attachment has it and otherwise asked of the file's server with HEAD. The text
 // is the first picture's description when it fits in 512 characters, and goes
 // before the media otherwise. Every message is signed with the sender name
-// Viber requires: the account's botUsername.
+// Viber requires: the bot's display name once Test Connection has learned it
+// (botName), its botUsername until then.
 //
 // Every attachment is checked before anything is sent, so a message Viber
 // cannot take (an upload without a URL) fails whole and permanently. MessageIDs
@@ -213,10 +214,15 @@ func fileName(att providers.OutboundAttachment) string {
 	return truncate(name, maxFileNameLen)
 }
 
-// senderName is the sender.name every message needs: the botUsername, cut to
+// senderName is the sender.name every message needs: the bot's display name
+// as get_account_info reported it (botName), else the botUsername, cut to
 // Viber's 28 characters.
 func senderName(acct providers.Account) string {
-	return truncate(strings.TrimSpace(acct.Settings["botUsername"]), maxSenderName)
+	name := strings.TrimSpace(acct.Settings["botName"])
+	if name == "" {
+		name = strings.TrimSpace(acct.Settings["botUsername"])
+	}
+	return truncate(name, maxSenderName)
 }
 
 // truncate keeps the longest prefix of s within limit UTF-16 code units.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -536,6 +537,25 @@ func TestSenderNameTruncated(t *testing.T) {
 	}
 	if m := srv.Messages(); len(m) != 1 || m[0].SenderName != strings.Repeat("n", 27) {
 		t.Errorf("sender name %q", m[0].SenderName)
+	}
+}
+
+// TestSenderNameIsTheBotsName: once Test Connection learned the bot's
+// display name, customers see it as the sender, not the URI.
+func TestSenderNameIsTheBotsName(t *testing.T) {
+	srv, p, env := newFake(t)
+	res, err := p.TestConnection(context.Background(), env, testAccount)
+	if err != nil || !res.OK {
+		t.Fatalf("TestConnection: %+v %v", res, err)
+	}
+	acct := testAccount
+	acct.Settings = maps.Clone(testAccount.Settings)
+	maps.Copy(acct.Settings, res.Settings)
+	if _, err := p.Send(context.Background(), env, acct, providers.OutboundMessage{To: "u=", Text: "hi"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if m := srv.Messages(); len(m) != 1 || m[0].SenderName != vibertest.DefaultAccount.Name {
+		t.Errorf("messages %+v, want the sender named %q", m, vibertest.DefaultAccount.Name)
 	}
 }
 

@@ -28,6 +28,7 @@ var (
 	_ providers.WebhookReceiver  = Provider{}
 	_ providers.Sender           = Provider{}
 	_ providers.MediaFetcher     = Provider{}
+	_ providers.ProfileFetcher   = Provider{}
 	_ providers.Provider         = (*Provider)(nil)
 )
 
@@ -46,11 +47,16 @@ func (Provider) Spec() providers.Spec {
 		Type: "VIBER",
 		Fields: []providers.Field{
 			// botUsername is the bot's URI (viber://pa?chatURI=<uri>); it is
-			// also the sender name on every message, which Viber requires.
+			// the sender name on every message, which Viber requires, until
+			// Test Connection has learned the bot's display name.
 			{Name: "botUsername", Kind: providers.KindUsername, Required: true},
 			// token is the bot's authentication token: it authenticates our
 			// calls and keys the signature of Viber's callbacks.
 			{Name: "token", Secret: true, Required: true},
+			// botName is the bot's display name as get_account_info reports
+			// it, stored by Test Connection: customers see it as the sender
+			// of our messages, as they see it on the bot's own page.
+			{Name: "botName", Internal: true},
 		},
 	}
 }

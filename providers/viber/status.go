@@ -4,14 +4,16 @@ package viber
 // https://creators.viber.com/docs/bots-api/errors), as far as Switchboard
 // branches on them.
 const (
-	statusInvalidURL           = 1
-	statusInvalidAuthToken     = 2
-	statusAccountBlocked       = 7
-	statusAccountNotFound      = 8
-	statusAccountSuspended     = 9
-	statusTooManyRequests      = 12
-	statusAccountNotAuthorized = 15
-	statusLastDocumented       = 24
+	statusInvalidURL            = 1
+	statusInvalidAuthToken      = 2
+	statusReceiverNotRegistered = 5
+	statusReceiverNotSubscribed = 6
+	statusAccountBlocked        = 7
+	statusAccountNotFound       = 8
+	statusAccountSuspended      = 9
+	statusTooManyRequests       = 12
+	statusAccountNotAuthorized  = 15
+	statusLastDocumented        = 24
 )
 
 // statusNames are the documented names of the status codes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,20 +93,31 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	return res, nil
 }
 
-// SetWebhook subscribes the app to the account's WhatsApp Business Account
-// (POST /{waba-id}/subscribed_apps), so that Meta sends its numbers' messages
-// and statuses to the app's callback URL. That URL and the verify token are set
-// in the App Dashboard (WhatsApp > Configuration), where Meta then checks them
-// with the GET handshake; the result says so and gives both, for the admin to
-// paste, in Details (callbackUrl, verifyToken); the verify token is not a
-// credential.
+// SetWebhook registers the account's webhook URL with Meta in two calls.
+// POST /{waba-id}/subscribed_apps subscribes the app to the account's WhatsApp
+// Business Account, which Meta requires before any alternate callback. Then
+// POST /{phone-number-id} with webhook_configuration {override_callback_uri,
+// verify_token} makes the account's URL the number's alternate callback: Meta
+// sends this number's messages webhooks there instead of to the app's callback
+// URL. The override is set on the number, not on the business account
+// (subscribed_apps takes override_callback_uri too): a business account's
+// override would take every other number of it to this account's URL, whose
+// parser drops what is not its own number's, so numbers served by other
+// accounts (or by the app's shared address) would lose their messages.
+//
+// Meta sends only https callbacks: with another URL the number is left as it
+// is and the result says so. Details give the callback URL and verify token
+// (not a credential) for the App Dashboard, where template and account
+// webhooks, which take no override, still go to the app's callback URL.
 func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
-	token, waba := accessToken(acct), wabaID(acct)
+	token, waba, number := accessToken(acct), wabaID(acct), phoneNumberID(acct)
 	switch {
 	case token == "":
 		return providers.Result{Message: "The account has no access token."}, nil
 	case waba == "":
 		return providers.Result{Message: "The account has no WhatsApp Business Account ID."}, nil
+	case number == "":
+		return providers.Result{Message: "The account has no phone number ID."}, nil
 	}
 	var ans struct {
 		Success bool `json:"success"`
@@ -119,13 +131,36 @@ func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct provid
 	if !ans.Success {
 		return providers.Result{Message: "Meta did not confirm the app's subscription to the business account; try again.", Details: details}, nil
 	}
-	msg := "The app is subscribed to the WhatsApp Business Account " + waba + ". " +
-		"Meta sends its webhooks to the app's callback URL, which is set only in the Meta App Dashboard: under WhatsApp > Configuration, " +
-		"set the Callback URL to " + acct.WebhookURL + " and the Verify token to " + strconv.Quote(verifyToken(acct)) +
-		", verify and save, then subscribe to the messages field."
 	if u, err := url.Parse(acct.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-		msg += " Meta accepts only https callback URLs with a valid certificate: configure Switchboard's public URL with https."
+		return providers.Result{
+			Message: "The app is subscribed to the WhatsApp Business Account " + waba + ", but Meta sends webhooks only to https URLs with a valid certificate, " +
+				"and this account's URL is " + acct.WebhookURL + ": configure Switchboard's public URL with https and set the webhook again.",
+			Details: details,
+		}, nil
 	}
+	ans.Success = false
+	if err := p.graph.Do(ctx, env.HTTP, meta.Call{
+		Op: "whatsappcloud: set webhook", Method: http.MethodPost, Path: []string{number}, Token: token,
+		JSON: map[string]any{"webhook_configuration": map[string]string{
+			"override_callback_uri": acct.WebhookURL, "verify_token": verifyToken(acct),
+		}},
+	}, &ans); err != nil {
+		res, ferr := failure(err, "phone number "+number)
+		if ferr == nil {
+			res.Message = "The app is subscribed to the WhatsApp Business Account " + waba + ", but Meta did not take this account's URL as the number's callback: " + res.Message
+			maps.Copy(details, res.Details)
+			res.Details = details
+		}
+		return res, ferr
+	}
+	if !ans.Success {
+		return providers.Result{Message: "Meta did not confirm the number's callback URL; try again.", Details: details}, nil
+	}
+	details["overrideCallbackUri"] = acct.WebhookURL
+	msg := "Meta sends the messages of " + number + " to " + acct.WebhookURL + " (the number's callback URL; the app is subscribed to the WhatsApp Business Account " + waba + "). " +
+		"Meta still needs the app's own webhook in the Meta App Dashboard (WhatsApp > Configuration) with the messages field subscribed: " +
+		"if the app has no callback URL yet, set it to " + acct.WebhookURL + " with the Verify token " + strconv.Quote(verifyToken(acct)) +
+		", verify and save, then subscribe to the messages field."
 	return providers.Result{OK: true, Message: msg, Details: details}, nil
 }
 

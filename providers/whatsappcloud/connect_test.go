@@ -131,10 +131,40 @@ func TestSetWebhook(t *testing.T) {
 	if res.Details["callbackUrl"] != testAccount.WebhookURL || res.Details["verifyToken"] != testVerify {
 		t.Errorf("details %v", res.Details)
 	}
-	if r := srv.Requests()[0]; r.Path != testWABA+"/subscribed_apps" || r.Method != "POST" || r.TokenVia != "header" {
+	reqs := srv.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("requests %+v, want the subscription and the number's callback", reqs)
+	}
+	if r := reqs[0]; r.Path != testWABA+"/subscribed_apps" || r.Method != "POST" || r.TokenVia != "header" {
 		t.Errorf("request %+v", r)
 	}
+	if r := reqs[1]; r.Path != testNumber || r.Method != "POST" || r.TokenVia != "header" {
+		t.Errorf("request %+v", r)
+	}
+	// The number's alternate callback is the account's URL, checked with its
+	// verify token; the business account keeps no override of its own.
+	if cb, ok := srv.NumberCallback(testNumber); !ok || cb.URI != testAccount.WebhookURL || cb.VerifyToken != testVerify {
+		t.Errorf("the number's callback %+v (%v), want %s with the verify token", cb, ok, testAccount.WebhookURL)
+	}
+	if res.Details["overrideCallbackUri"] != testAccount.WebhookURL {
+		t.Errorf("details %v", res.Details)
+	}
 	checkResultNoSecret(t, res)
+}
+
+// TestSetWebhookNotHTTPS: Meta calls only https URLs, so the number is left
+// as it is and the result says why.
+func TestSetWebhookNotHTTPS(t *testing.T) {
+	srv, p, env := newFake(t)
+	acct := testAccount
+	acct.WebhookURL = "http://switchboard.example.com/webhooks/acc_1"
+	res, err := p.SetWebhook(context.Background(), env, acct)
+	if err != nil || res.OK || !strings.Contains(res.Message, "only to https URLs") {
+		t.Fatalf("SetWebhook: %+v %v", res, err)
+	}
+	if _, ok := srv.NumberCallback(testNumber); ok {
+		t.Error("the number got a callback Meta would not call")
+	}
 }
 
 func TestSetWebhookRefused(t *testing.T) {
@@ -152,12 +182,16 @@ func TestSetWebhookRefused(t *testing.T) {
 		{"unknown business account", unknownWABA, nil, "Meta has no WhatsApp Business Account 404"},
 		{"not confirmed", testAccount, &metatest.Reply{Body: `{"success":false}`}, "did not confirm"},
 		{"permission", testAccount, &metatest.Reply{Error: &metatest.GraphError{HTTPStatus: 403, Message: "(#200) Permissions error", Code: 200}}, "whatsapp_business_management"},
+		{"number's callback refused", testAccount, nil, "did not take this account's URL as the number's callback"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, p, env := newFake(t)
 			if tt.reply != nil {
 				srv.FailNext("{waba-id}/subscribed_apps", *tt.reply)
+			}
+			if tt.name == "number's callback refused" {
+				srv.FailNext("{phone-number-id}", metatest.Reply{Error: &metatest.GraphError{HTTPStatus: 400, Message: "(#100) Invalid parameter", Code: 100}})
 			}
 			res, err := p.SetWebhook(context.Background(), env, tt.acct)
 			if err != nil || res.OK || !strings.Contains(res.Message, tt.message) {

@@ -136,6 +136,10 @@ type status struct {
 	Status      string            `json:"status"`
 	Timestamp   meta.StringNumber `json:"timestamp"`
 	RecipientID string            `json:"recipient_id"`
+	// RecipientUserID is the recipient's business-scoped user ID, which
+	// Meta sends instead of recipient_id (a phone number) for users known
+	// by their username only.
+	RecipientUserID string `json:"recipient_user_id"`
 	// Errors say why a failed message failed.
 	Errors []statusError `json:"errors"`
 }

@@ -6,74 +6,70 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/meta"
+	"github.com/switchboard/switchboard/providers/providertest"
 	"github.com/switchboard/switchboard/providers/whatsappcloud/whatsappcloudtest"
 )
 
-var validKinds = map[providers.EventKind]bool{
-	providers.EventMessage: true, providers.EventEdited: true, providers.EventPostback: true,
-	providers.EventDelivered: true, providers.EventRead: true, providers.EventFailed: true,
-}
-
-// FuzzParseWebhook: any body gives events or a *ParseError, never a panic, and
-// every event can be stored (DedupKey) and routed (Kind; SenderID for what a
-// customer sent; RefMessageIDs for receipts and edits).
+// FuzzParseWebhook: any body gives events or a *ParseError, never a panic;
+// every event passes the shared kit's checks (the core can store and route
+// it), media comes by media ID, and a location is a place on the globe.
 func FuzzParseWebhook(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seeds: %v", err)
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	providertest.SeedCorpus(f, "*.json")
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":` + testNumber + `},"messages":[{"id":"w","from":"1","timestamp":"-1","type":"location","location":{"latitude":"NaN","longitude":1e999}}]}}]}]}`))
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testNumber + `"},"messages":[{"id":"w","from_user_id":"US.1","type":"contacts","contacts":[{},{"phones":[{}]}]}],"statuses":[{"id":"","status":"sent"}]}}]}]}`))
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"` + testNumber + `"},"statuses":[{"id":"wamid.1","status":"read","timestamp":"1","recipient_user_id":""}]}}]}]}`))
 	p := New("")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		events, resp, err := p.ParseWebhook(testAccount, &providers.WebhookRequest{Method: http.MethodPost, Header: http.Header{}, Body: body, Received: received})
 		if resp != nil {
 			t.Errorf("resp = %+v", resp)
 		}
-		if err != nil {
-			var pe *providers.ParseError
-			if !errors.As(err, &pe) {
-				t.Fatalf("err = %v (%T), want *providers.ParseError", err, err)
-			}
-			if len(events) != 0 {
-				t.Errorf("events alongside an error")
-			}
-			return
-		}
+		providertest.CheckParsed(t, events, err, providertest.Knobs{})
 		for _, ev := range events {
-			if !strings.Contains(ev.DedupKey, ":") || !validKinds[ev.Kind] {
-				t.Errorf("event without DedupKey or with kind %q: %+v", ev.Kind, ev)
-			}
-			switch ev.Kind {
-			case providers.EventMessage, providers.EventPostback:
-				if ev.SenderID == "" || ev.MessageID == "" {
-					t.Errorf("%s without SenderID or MessageID: %+v", ev.Kind, ev)
-				}
-			case providers.EventEdited, providers.EventDelivered, providers.EventRead:
-				if len(ev.RefMessageIDs) != 1 || ev.RefMessageIDs[0] == "" {
-					t.Errorf("%s about %v", ev.Kind, ev.RefMessageIDs)
-				}
-			}
 			for _, a := range ev.Attachments {
 				if a.FileID == "" {
 					t.Errorf("attachment without FileID: %+v", a)
 				}
 			}
-			if ev.Timestamp.IsZero() {
-				t.Errorf("%s without a time", ev.Kind)
+			if l := ev.Location; l != nil && !onGlobe(l.Latitude, l.Longitude) {
+				t.Errorf("location off the globe: %+v", *l)
 			}
+		}
+	})
+}
+
+// FuzzRouteKeys: the shared address reads the phone number IDs before any
+// signature is checked, so any body gives keys or a *ParseError, never a
+// panic, and never an empty key. A body the account's parser takes events
+// from names the account's number, so the shared address hands it to that
+// account.
+func FuzzRouteKeys(f *testing.F) {
+	providertest.SeedCorpus(f, "*.json")
+	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"metadata":{"phone_number_id":1e400}}},{"value":{"metadata":null}},{"value":{"metadata":{"phone_number_id":"` + testNumber + `"}}}]}]}`))
+	f.Add([]byte(`{"entry":[{"changes":{}}]}`))
+	p := New("")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		keys, err := p.RouteKeys(body)
+		if err != nil {
+			var pe *providers.ParseError
+			if !errors.As(err, &pe) || keys != nil {
+				t.Fatalf("keys %q, err = %v (%T), want a *providers.ParseError", keys, err, err)
+			}
+		}
+		for _, k := range keys {
+			if k == "" {
+				t.Errorf("empty key in %q", keys)
+			}
+		}
+		events, _, perr := p.ParseWebhook(testAccount, &providers.WebhookRequest{Method: http.MethodPost, Header: http.Header{}, Body: body, Received: received})
+		if perr == nil && len(events) > 0 && !slices.Contains(keys, p.RouteKey(testAccount)) {
+			t.Errorf("events for number %s, but the body routes to %q", testNumber, keys)
 		}
 	})
 }

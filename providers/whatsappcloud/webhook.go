@@ -46,7 +46,8 @@ func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequ
 //   - reaction, system, order, unsupported and other types give nothing.
 //
 // Statuses of the business's messages: delivered and read are DELIVERED and
-// READ about the status's message ID, from recipient_id; failed (such as
+// READ about the status's message ID, from recipient_id (else
+// recipient_user_id, for a user known by username); failed (such as
 // 131047, outside the 24-hour window) is FAILED with the error's title,
 // message and details as the reason. sent gives nothing (Send already reports
 // the message sent).
@@ -192,7 +193,7 @@ func locationContent(ev *providers.Event, m *message) error {
 	}
 	lat, err1 := strconv.ParseFloat(string(m.Location.Latitude), 64)
 	lon, err2 := strconv.ParseFloat(string(m.Location.Longitude), 64)
-	if err1 != nil || err2 != nil || math.Abs(lat) > 90 || math.Abs(lon) > 180 {
+	if err1 != nil || err2 != nil || !onGlobe(lat, lon) {
 		return providers.Parsef("location message %s with invalid coordinates", m.ID)
 	}
 	title := strings.Join(nonEmpty(m.Location.Name, m.Location.Address), ", ")
@@ -288,9 +289,15 @@ func statusEvent(s status, received time.Time) (*providers.Event, error) {
 	if s.ID == "" {
 		return nil, providers.Parsef("%s status without id", s.Status)
 	}
+	if s.RecipientID == "" && s.RecipientUserID == "" {
+		return nil, providers.Parsef("%s status %s without recipient_id or recipient_user_id", s.Status, s.ID)
+	}
 	ev := &providers.Event{
 		Kind: kind, DedupKey: "status:" + s.ID + ":" + s.Status, RefMessageIDs: []string{s.ID},
 		SenderID: s.RecipientID, Timestamp: unixTime(s.Timestamp, received),
+	}
+	if ev.SenderID == "" {
+		ev.SenderID = s.RecipientUserID
 	}
 	if kind == providers.EventFailed {
 		ev.Reason = failureReason(s.Errors)
@@ -342,4 +349,15 @@ func nonEmpty(ss ...string) []string {
 		}
 	}
 	return out
+}
+
+// onGlobe reports whether lat and lon are a place: finite and in range.
+// ParseFloat takes "NaN" and "Inf", which no comparison with a bound refuses.
+func onGlobe(lat, lon float64) bool {
+	for _, v := range []float64{lat, lon} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return math.Abs(lat) <= 90 && math.Abs(lon) <= 180
 }

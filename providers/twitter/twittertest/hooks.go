@@ -155,7 +155,8 @@ func (s *Server) deleteWebhook(c caller, w responseWriter, id string) {
 	writeInvalid(w, "WebhookIdInvalid: Webhook ID provided is invalid.")
 }
 
-// validateWebhook is PUT /2/webhooks/:id: a CRC now.
+// validateWebhook is PUT /2/webhooks/:id: a CRC now, answered as X
+// documents it ({"data":{"attempted":true}}).
 func (s *Server) validateWebhook(c caller, w responseWriter, id string) {
 	s.mu.Lock()
 	h := s.webhook(id, c.app.ConsumerKey)
@@ -177,7 +178,9 @@ func (s *Server) validateWebhook(c caller, w responseWriter, id string) {
 		writeInvalid(w, "CrcValidationFailed: Failed to validate the webhook URL with a challenge response check.")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]bool{"valid": true}})
+	// X's answer says only that the check ran; the webhook's validity is in
+	// GET /2/webhooks.
+	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]bool{"attempted": true}})
 }
 
 // subscribe is POST /2/account_activity/webhooks/:id/subscriptions/all: the

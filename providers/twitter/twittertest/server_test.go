@@ -292,7 +292,7 @@ func TestWebhooksAndSubscriptions(t *testing.T) {
 		{"subscribe again", "POST", "/2/account_activity/webhooks/" + id + "/subscriptions/all", `{}`, 400, "DuplicateSubscriptionFailed"},
 		{"subscription", "GET", "/2/account_activity/webhooks/" + id + "/subscriptions/all", ``, 200, `"subscribed":true`},
 		{"subscribe to an unknown webhook", "POST", "/2/account_activity/webhooks/1/subscriptions/all", `{}`, 400, "WebhookIdInvalid"},
-		{"validate", "PUT", "/2/webhooks/" + id, ``, 200, `"valid":true`},
+		{"validate", "PUT", "/2/webhooks/" + id, ``, 200, `{"data":{"attempted":true}}`},
 		{"delete", "DELETE", "/2/webhooks/" + id, ``, 200, `"deleted":true`},
 		{"delete again", "DELETE", "/2/webhooks/" + id, ``, 400, "WebhookIdInvalid"},
 	}

@@ -194,6 +194,8 @@ type API struct {
 	onMessage    func(Message)
 	unsubscribed map[string]bool
 	unregistered map[string]bool
+	users        map[string]User
+	lookups      map[string][]time.Time
 	next         int64
 	now          func() time.Time
 
@@ -213,6 +215,8 @@ func NewAPI(token string) *API {
 		queued:       map[string][]Reply{},
 		unsubscribed: map[string]bool{},
 		unregistered: map[string]bool{},
+		users:        map[string]User{},
+		lookups:      map[string][]time.Time{},
 		next:         firstToken,
 		now:          time.Now,
 	}
@@ -330,8 +334,8 @@ func (a *API) Messages() []Message {
 	return append([]Message(nil), a.messages...)
 }
 
-// Reset forgets recorded requests and messages, queued replies, the hook and the
-// webhook, keeping the token and account.
+// Reset forgets recorded requests and messages, queued replies, the hook, the
+// webhook and the count of user lookups, keeping the token, account and users.
 func (a *API) Reset() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -339,6 +343,7 @@ func (a *API) Reset() {
 	a.queued = map[string][]Reply{}
 	a.hook = nil
 	a.webhook, a.eventTypes, a.sendName, a.sendPhoto = "", nil, false, false
+	a.lookups = map[string][]time.Time{}
 }
 
 // answer is one reply of the fake: a Viber body (fields merged into the status
@@ -403,6 +408,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			ans = a.accountInfo(body)
 		case "set_webhook":
 			ans = a.setWebhook(r.Context(), body)
+		case "get_user_details":
+			ans = a.userDetails(body)
 		default:
 			req.Status = -1
 			a.record(req)

@@ -122,6 +122,7 @@ type API struct {
 	token         string
 	numbers       map[string]Number
 	subscribed    map[string]bool
+	callbacks     map[string]Callback
 	closed        map[string]bool
 	undeliverable map[string]bool
 	media         map[string]Media
@@ -144,6 +145,7 @@ func NewAPI(token string) *API {
 		token:         token,
 		numbers:       map[string]Number{},
 		subscribed:    map[string]bool{},
+		callbacks:     map[string]Callback{},
 		closed:        map[string]bool{},
 		undeliverable: map[string]bool{},
 		media:         map[string]Media{},
@@ -158,6 +160,7 @@ func NewAPI(token string) *API {
 	a.Handle(http.MethodDelete, "{waba-id}/subscribed_apps", a.unsubscribe)
 	a.Handle(http.MethodGet, "{waba-id}/phone_numbers", a.phoneNumbers)
 	a.Handle(http.MethodGet, "{id}", a.getNode)
+	a.Handle(http.MethodPost, "{phone-number-id}", a.configureNumber)
 	return a
 }
 
