@@ -118,13 +118,13 @@ func SubscriptionID(accountID string) string {
 // profile and security settings it created before (so running it again, after
 // the API key or the public URL changed, replaces them) and creates a WhatsApp
 // subscription to inbound messages, delivery and seen reports of the sender,
-// whose profile posts JSON to the webhook URL with HTTP Basic authentication
-// (WebhookUser and a password derived from the API key), which VerifyWebhook
-// checks. A number with its own inbound configuration in the portal keeps it
+// whose profile posts JSON to the webhook URL with its token (NotifyURL) and
+// HTTP Basic authentication (WebhookUser and a password derived from the API
+// key), which VerifyWebhook checks. A number with its own inbound configuration in the portal keeps it
 // until that configuration is set to follow subscriptions; the result says so.
 //
 // When Infobip does not let the key manage subscriptions, the result, not OK,
-// says where to paste the webhook URL in the portal instead. Delivery and seen
+// says where to paste the webhook URL, token included, in the portal instead. Delivery and seen
 // reports need no setup either way: Send names the webhook URL on every
 // message. The password never appears in the result.
 func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
@@ -138,6 +138,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 	if err != nil {
 		return providers.Result{Message: "Cannot set the webhook: " + err.Error() + "."}, nil
 	}
+	notify := NotifyURL(acct)
 	sub := SubscriptionID(acct.ID)
 	prof, auth := sub+"-profile", sub+"-auth"
 	password := webhookPassword(a.key, acct.ID)
@@ -150,7 +151,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		// is fine: creating tells whether the way is clear.
 		err := a.call(ctx, env.HTTP, "set webhook", http.MethodDelete, path, nil, nil)
 		if st := httpStatus(err); err != nil && (st == 0 || st == http.StatusUnauthorized || retryable(st)) {
-			return webhookFailure(err, a, acct.WebhookURL, password)
+			return webhookFailure(err, a, notify, password)
 		}
 	}
 	body := subscriptionRequest{
@@ -160,22 +161,22 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		Resources:      []string{a.number},
 		Profile: profile{
 			ProfileID: prof,
-			Webhook:   profileWebhook{NotifyURL: acct.WebhookURL, ContentType: "application/json"},
+			Webhook:   profileWebhook{NotifyURL: notify, ContentType: "application/json"},
 			Security: securitySetting{AuthID: auth, Type: "BASIC",
 				Credentials: basicCredentials{Username: WebhookUser, Password: password}},
 		},
 	}
 	if err := a.call(ctx, env.HTTP, "set webhook", http.MethodPost, "/subscriptions/1/subscription/WHATSAPP", body, nil); err != nil {
-		return webhookFailure(err, a, acct.WebhookURL, password)
+		return webhookFailure(err, a, notify, password)
 	}
 	return providers.Result{
 		OK: true,
 		Message: "Infobip now sends the inbound messages, delivery and seen reports of the WhatsApp sender +" + a.number +
-			" to " + acct.WebhookURL + " (subscription " + sub + "), with HTTP Basic authentication that Switchboard checks." +
+			" to " + notify + " (subscription " + sub + "), with HTTP Basic authentication that Switchboard checks." +
 			" If the number has its own inbound configuration in the Infobip portal, set it to follow subscriptions, or it keeps sending where it did." +
 			" After changing the API key, set the webhook again: the webhook's password is derived from it.",
 		Details: map[string]string{
-			"webhookUrl":     acct.WebhookURL,
+			"webhookUrl":     notify,
 			"subscriptionId": sub,
 			"events":         strings.Join(subscriptionEvents, ","),
 			"authentication": "HTTP Basic, user " + WebhookUser,
@@ -209,7 +210,8 @@ func webhookFailure(err error, a account, webhookURL, password string) (provider
 	res.Message = "Infobip did not let Switchboard create the webhook subscription: " + strings.TrimSuffix(res.Message, ".") +
 		". Set it by hand: in the Infobip portal open Developer Tools > Subscriptions Management and create a WhatsApp subscription" +
 		" for the events Inbound message, Delivery and Seen of the sender +" + a.number + ", whose notification profile has the webhook URL " +
-		webhookURL + " and no authentication (or forward the number's inbound messages to that URL in its inbound configuration)." +
+		webhookURL + " (all of it: its token is how Switchboard knows the request comes from Infobip) and no authentication" +
+		" (or forward the number's inbound messages to that URL in its inbound configuration)." +
 		" Delivery and seen reports need no setup: every reply names the webhook URL."
 	res.Details["webhookUrl"] = webhookURL
 	return res, nil

@@ -124,7 +124,7 @@ func TestSetWebhook(t *testing.T) {
 			t.Errorf("message %q lacks %q", res.Message, w)
 		}
 	}
-	wantDetails := map[string]string{"webhookUrl": testWebhookURL, "subscriptionId": "switchboard-acc1",
+	wantDetails := map[string]string{"webhookUrl": testNotifyURL, "subscriptionId": "switchboard-acc1",
 		"events": "INBOUND_MESSAGE,DELIVERY,SEEN", "authentication": "HTTP Basic, user switchboard"}
 	if !reflect.DeepEqual(res.Details, wantDetails) {
 		t.Errorf("details %v", res.Details)
@@ -133,7 +133,7 @@ func TestSetWebhook(t *testing.T) {
 	subs := srv.Subscriptions()
 	want := infobiptest.Subscription{ID: "switchboard-acc1", Channel: "WHATSAPP", Name: "Switchboard WhatsApp +" + infobiptest.DefaultSender,
 		Events: []string{"INBOUND_MESSAGE", "DELIVERY", "SEEN"}, Resources: []string{infobiptest.DefaultSender},
-		ProfileID: "switchboard-acc1-profile", NotifyURL: testWebhookURL, ContentType: "application/json",
+		ProfileID: "switchboard-acc1-profile", NotifyURL: testNotifyURL, ContentType: "application/json",
 		AuthID: "switchboard-acc1-auth", AuthType: "BASIC", Username: WebhookUser, Password: webhookPassword(testKey, "acc1")}
 	if len(subs) != 1 || !reflect.DeepEqual(subs[0], want) {
 		t.Errorf("subscriptions\n got %+v\nwant %+v", subs, want)
@@ -296,7 +296,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 	}
 
 	t.Run("inbound through the subscription", func(t *testing.T) {
-		r, err := srv.Inbound(ctx, testWebhookURL, infobiptest.Inbound{From: "385919998888", ContactName: "Frank", Message: infobiptest.Text("Where is my parcel?")})
+		r, err := srv.Inbound(ctx, testNotifyURL, infobiptest.Inbound{From: "385919998888", ContactName: "Frank", Message: infobiptest.Text("Where is my parcel?")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,15 +341,25 @@ func TestWebhookRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("a webhook set by hand", func(t *testing.T) {
-		r, err := srv.Inbound(ctx, "https://switchboard.example/webhooks/other", infobiptest.Inbound{From: "1", Message: infobiptest.Text("hi")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, ok := r.BasicAuth(); ok {
-			t.Fatal("credentials on a webhook no subscription posts to")
-		}
-		if events, err := verifyParse(t, r); err != nil || len(events) != 1 {
-			t.Errorf("events %+v, err %v", events, err)
+		// Pasted with its token, as Set Webhook's instructions give it:
+		// taken without credentials. Without the token: refused.
+		for _, tc := range []struct {
+			url  string
+			want error
+		}{
+			{testNotifyURL + "&x=1", nil},
+			{testWebhookURL + "?x=1", providers.ErrUnauthorized},
+		} {
+			r, err := srv.Inbound(ctx, tc.url, infobiptest.Inbound{From: "1", Message: infobiptest.Text("hi")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, ok := r.BasicAuth(); ok {
+				t.Fatal("credentials on a webhook no subscription posts to")
+			}
+			if events, err := verifyParse(t, r); !errors.Is(err, tc.want) || (tc.want == nil && len(events) != 1) {
+				t.Errorf("%s: events %+v, err %v, want %v", tc.url, events, err, tc.want)
+			}
 		}
 	})
 }

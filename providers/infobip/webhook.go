@@ -14,28 +14,25 @@ import (
 	"github.com/switchboard/switchboard/providers"
 )
 
-// VerifyWebhook accepts a POST that carries no Authorization header, as
-// authentic by its URL (the account's unguessable webhook URL, which is all
-// the reports of each message's notifyUrl and a webhook pasted by hand in the
-// portal carry), or exactly one Authorization that is HTTP Basic with
-// WebhookUser and the account's password, as the subscription SetWebhook
-// registers sends it; any other Authorization (a wrong password, another
-// scheme, a stale password after the API key changed, several headers) is
-// ErrUnauthorized, compared in constant time. Infobip has no handshake; other
-// methods are ErrNotAllowed.
-//
-// Accepting a request without credentials is weaker than a signature, and
-// deliberate: Infobip signs nothing by default, its "HMAC" webhook security
-// is not documented well enough to check, and the account's settings cannot
-// say whether Basic credentials were registered, so requiring them would
-// refuse every webhook of an account set up by hand.
+// VerifyWebhook accepts a POST that proves it comes from Infobip in one of
+// the two ways Switchboard gives it: exactly one Authorization that is HTTP
+// Basic with WebhookUser and the account's password (the subscription
+// SetWebhook registers sends it), or, without Authorization, the account's
+// token in the query (TokenParam: every notifyUrl, the subscription's profile
+// and the URL to paste by hand carry it, because Infobip's reports to a
+// notifyUrl and a number's inbound configuration send no credentials).
+// Anything else is ErrUnauthorized: no credentials at all, a wrong or stale
+// token or password, another scheme, several headers. Both are compared in
+// constant time. Infobip has no handshake; other methods are ErrNotAllowed.
 func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequest) (*providers.WebhookResponse, bool, error) {
 	if req == nil || req.Method != http.MethodPost {
 		return nil, false, providers.ErrNotAllowed
 	}
 	switch auth := req.Header.Values("Authorization"); len(auth) {
 	case 0:
-		return nil, false, nil
+		if validToken(acct, req) {
+			return nil, false, nil
+		}
 	case 1:
 		if validBasic(auth[0], apiKey(acct.Secrets["apiKey"]), acct.ID) {
 			return nil, false, nil

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -235,7 +236,7 @@ func TestVerifyWebhook(t *testing.T) {
 		auth   []string
 		want   error
 	}{
-		{"no credentials: authentic by URL", testAccount, http.MethodPost, nil, nil},
+		{"no credentials and no token", testAccount, http.MethodPost, nil, providers.ErrUnauthorized},
 		{"the subscription's credentials", testAccount, http.MethodPost, []string{good}, nil},
 		{"scheme in lower case", testAccount, http.MethodPost, []string{"basic " + strings.TrimPrefix(good, "Basic ")}, nil},
 		{"wrong password", testAccount, http.MethodPost, []string{basic(WebhookUser, "guess")}, providers.ErrUnauthorized},
@@ -281,6 +282,64 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 	if _, _, err := (Provider{}).VerifyWebhook(testAccount, nil); !errors.Is(err, providers.ErrNotAllowed) {
 		t.Errorf("nil request: %v", err)
+	}
+}
+
+// TestVerifyWebhookToken: a request without Authorization passes only with
+// the account's token in its query, as NotifyURL spells it.
+func TestVerifyWebhookToken(t *testing.T) {
+	withSecret := cloneAccount(testAccount)
+	withSecret.Secrets["webhookSecret"] = "generated-webhook-secret-123456"
+	other := cloneAccount(withSecret)
+	other.ID = "acc2"
+	rotated := cloneAccount(withSecret)
+	rotated.Secrets["apiKey"] = "a-new-key"
+	query := func(acct providers.Account) string {
+		u, err := url.Parse(NotifyURL(acct))
+		if err != nil || u.RawQuery == "" {
+			t.Fatalf("NotifyURL(%s) = %q", acct.ID, NotifyURL(acct))
+		}
+		return u.RawQuery
+	}
+	good := query(withSecret)
+	tok := strings.TrimPrefix(good, TokenParam+"=")
+	tests := []struct {
+		name  string
+		acct  providers.Account
+		query string
+		auth  string
+		want  error
+	}{
+		{"the account's token", withSecret, good, "", nil},
+		{"the token after the API key changed", rotated, good, "", nil},
+		{"an account without webhookSecret: keyed by the API key", testAccount, query(testAccount), "", nil},
+		{"no token", withSecret, "", "", providers.ErrUnauthorized},
+		{"an empty token", withSecret, TokenParam + "=", "", providers.ErrUnauthorized},
+		{"a wrong token", withSecret, TokenParam + "=" + tok[:len(tok)-1] + "x", "", providers.ErrUnauthorized},
+		{"another account's token", other, good, "", providers.ErrUnauthorized},
+		{"the token twice", withSecret, good + "&" + good, "", providers.ErrUnauthorized},
+		{"the token under another name", withSecret, "t=" + tok, "", providers.ErrUnauthorized},
+		{"the token with wrong Basic credentials", withSecret, good, basic(WebhookUser, "guess"), providers.ErrUnauthorized},
+		{"the API key's token for an account with a secret", withSecret, query(testAccount), "", providers.ErrUnauthorized},
+		{"no key at all", providers.Account{ID: "acc1"}, good, "", providers.ErrUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := webhookRequest([]byte(`{"results":[]}`), tt.auth)
+			req.URL.RawQuery = tt.query
+			_, _, err := Provider{}.VerifyWebhook(tt.acct, req)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("VerifyWebhook = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if NotifyURL(providers.Account{ID: "acc1", Secrets: withSecret.Secrets}) != "" {
+		t.Error("a NotifyURL without a webhook URL")
+	}
+	q := cloneAccount(withSecret)
+	q.WebhookURL += "?x=1"
+	if got := NotifyURL(q); !strings.HasPrefix(got, q.WebhookURL+"&"+TokenParam+"=") {
+		t.Errorf("NotifyURL of a URL with a query = %q", got)
 	}
 }
 
