@@ -69,6 +69,13 @@ type result struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	} `json:"status"`
+	// Error says why a report's message failed ("NO_ERROR" when it did
+	// not): EC_FREE_FORM_MESSAGE_NOT_ALLOWED, "Free form message not
+	// allowed".
+	Error *struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"error"`
 	SentAt    string  `json:"sentAt"`
 	DoneAt    string  `json:"doneAt"`
 	SeenAt    *string `json:"seenAt"`
@@ -143,7 +150,9 @@ var mediaTypes = map[string]providers.AttachmentType{
 //   - A delivery report (status.groupName DELIVERED): DELIVERED about our
 //     message messageId, SenderID the recipient (to), DedupKey
 //     "status:<messageId>:DELIVERED", at doneAt. UNDELIVERABLE, EXPIRED and
-//     REJECTED are FAILED with Infobip's status description as the reason;
+//     REJECTED are FAILED with Infobip's status description and, when the
+//     report has one, its error's name and description as the reason
+//     (EC_FREE_FORM_MESSAGE_NOT_ALLOWED: "Free form message not allowed");
 //     PENDING gives nothing (the message is already SENT when Send returns).
 //   - A seen report (seenAt): READ about messageId, DedupKey
 //     "status:<messageId>:SEEN", at seenAt. Its SenderID is whichever of from
@@ -154,10 +163,15 @@ var mediaTypes = map[string]providers.AttachmentType{
 //
 // Times are Infobip's "2019-07-19T11:23:26.998+0000" (or RFC 3339); a missing
 // or unreadable time is the time of receipt. A body that is not a JSON object,
-// results that are not an array, a result without messageId or of unknown
+// or results that are not an array, are a *providers.ParseError. A result
+// that cannot be mapped (not an object, without messageId or of unknown
 // shape, an inbound message without from or type, media without an absolute
-// URL, a location without valid coordinates, or a report without its
-// recipient are a *providers.ParseError, for the whole batch.
+// URL, a location without valid coordinates, a report without its recipient)
+// is skipped so that the others of its batch are not lost with it; when no
+// result of the batch could be mapped, the first one's problem is the
+// *providers.ParseError, so that the body is kept for an admin to replay.
+// (The core drops every event of a batch with a ParseError, so a batch with
+// both kinds cannot be stored and reported at once: the good events win.)
 func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookRequest) ([]providers.Event, *providers.WebhookResponse, error) {
 	if req == nil {
 		return nil, nil, providers.Parsef("no request")
@@ -175,20 +189,35 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	received := req.Received.UTC()
 	number := digits(acct.Settings["whatsappNumber"])
 	var events []providers.Event
+	var firstErr error
+	good := 0
 	for i, raw := range *body.Results {
-		var r result
-		if err := strictObject(raw, &r); err != nil {
-			return nil, nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an Infobip result: " + err.Error(), Err: err}
-		}
-		ev, err := r.event(i, number, received)
+		ev, err := parseResult(i, raw, number, received)
 		if err != nil {
-			return nil, nil, err
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
+		good++
 		if ev != nil {
 			events = append(events, *ev)
 		}
 	}
+	if good == 0 && firstErr != nil {
+		return nil, nil, firstErr
+	}
 	return events, nil, nil
+}
+
+// parseResult maps result i of a batch, raw JSON, to its event (nil when it
+// needs none), or a *providers.ParseError.
+func parseResult(i int, raw json.RawMessage, number string, received time.Time) (*providers.Event, error) {
+	var r result
+	if err := strictObject(raw, &r); err != nil {
+		return nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an Infobip result: " + err.Error(), Err: err}
+	}
+	return r.event(i, number, received)
 }
 
 // strictObject decodes b, which must be one JSON object, into v.
@@ -340,6 +369,15 @@ func (r result) delivery(id string, received time.Time) (*providers.Event, error
 		ev.Reason = "WhatsApp could not deliver it (Infobip: " + strings.ToLower(group)
 		if d := strings.TrimSpace(r.Status.Description); d != "" {
 			ev.Reason += ": " + providers.Truncate(d, 200)
+		}
+		if e := r.Error; e != nil {
+			name, desc := strings.TrimSpace(e.Name), strings.TrimSpace(e.Description)
+			if name != "" && !strings.EqualFold(name, "NO_ERROR") {
+				ev.Reason += "; " + providers.Truncate(name, 100)
+				if desc != "" {
+					ev.Reason += ": " + providers.Truncate(desc, 200)
+				}
+			}
 		}
 		ev.Reason += ")"
 	}

@@ -83,7 +83,7 @@ func TestParseFixtures(t *testing.T) {
 			RefMessageIDs: []string{"fb469d73-d362-463f-b30f-1e959b53badc"}, SenderID: "385919998888", Timestamp: at("2019-04-09T19:01:56.494Z")}},
 		"delivery_undeliverable.json": {{Kind: providers.EventFailed, DedupKey: "status:fb469d73-d362-463f-b30f-1e959b53badd:UNDELIVERABLE",
 			RefMessageIDs: []string{"fb469d73-d362-463f-b30f-1e959b53badd"}, SenderID: "385919998888", Timestamp: time.Date(2024, 3, 5, 9, 30, 1, 0, time.UTC),
-			Reason: "WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered)"}},
+			Reason: "WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered; EC_FREE_FORM_MESSAGE_NOT_ALLOWED: Free form message not allowed)"}},
 		"seen.json": {{Kind: providers.EventRead, DedupKey: "status:1215f543ab19-345f-adbd-12ad31451ed25f35:SEEN",
 			RefMessageIDs: []string{"1215f543ab19-345f-adbd-12ad31451ed25f35"}, SenderID: "385919998888", Timestamp: at("2018-12-12T11:21:58.251Z")}},
 		"seen_recipient_only.json": {{Kind: providers.EventRead, DedupKey: "status:1215f543ab19-345f-adbd-12ad31451ed25f36:SEEN",
@@ -202,7 +202,7 @@ func TestParseMalformed(t *testing.T) {
 		{"location out of range", `{"results":[{"messageId":"m1","from":"1","message":{"type":"LOCATION","latitude":91,"longitude":0}}]}`, "invalid coordinates"},
 		{"delivered without to", `{"results":[{"messageId":"m1","status":{"groupName":"DELIVERED"}}]}`, "without to"},
 		{"seen without parties", `{"results":[{"messageId":"m1","seenAt":"2018-12-12T11:21:58.251+0000"}]}`, "without from or to"},
-		{"one bad result fails the batch", `{"results":[{"messageId":"m1","from":"1","message":{"type":"TEXT","text":"hi"}},{"from":"2"}]}`, "result 1 without messageId"},
+		{"every result bad: the first one's problem", `{"results":[{"from":"2"},"m1"]}`, "result 0 without messageId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,6 +216,38 @@ func TestParseMalformed(t *testing.T) {
 	}
 	if _, _, err := (Provider{}).ParseWebhook(testAccount, nil); err == nil {
 		t.Error("nil request parsed")
+	}
+}
+
+// TestParseKeepsGoodResults: a result that cannot be mapped is skipped, and
+// the others of its batch still become events, in order.
+func TestParseKeepsGoodResults(t *testing.T) {
+	body := `{"results":[
+		{"messageId":"m1","from":"385919998888","receivedAt":"2024-03-05T09:20:00.000+0000","message":{"type":"TEXT","text":"first"}},
+		{"from":"2","message":{"type":"TEXT","text":"no id"}},
+		"not an object",
+		{"messageId":"m2","from":"385919998888","message":{"type":"IMAGE"}},
+		{"messageId":"d1","to":"385919998888","doneAt":"2024-03-05T09:30:01.000+0000",
+		 "status":{"groupName":"UNDELIVERABLE","description":"Message sent not delivered"},
+		 "error":{"id":7024,"name":"EC_FREE_FORM_MESSAGE_NOT_ALLOWED","description":"Free form message not allowed","permanent":true}},
+		{"messageId":"d2","to":"385919998888","status":{"groupName":"DELIVERED"},"error":{"id":0,"name":"NO_ERROR","description":"No Error"}}
+	]}`
+	events, resp, err := Provider{}.ParseWebhook(testAccount, webhookRequest([]byte(body), ""))
+	providertest.CheckParsed(t, events, err, providertest.Knobs{})
+	if err != nil || resp != nil {
+		t.Fatalf("err %v, resp %+v", err, resp)
+	}
+	var got []string
+	for _, ev := range events {
+		got = append(got, string(ev.Kind)+" "+ev.DedupKey+" "+ev.Text+ev.Reason)
+	}
+	want := []string{
+		"MESSAGE message:m1 first",
+		"FAILED status:d1:UNDELIVERABLE WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered; EC_FREE_FORM_MESSAGE_NOT_ALLOWED: Free form message not allowed)",
+		"DELIVERED status:d2:DELIVERED ",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("events\n got %q\nwant %q", got, want)
 	}
 }
 
