@@ -86,8 +86,10 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 		}{
 			{
 				name: "API key Infobip accepts", key: fake.APIKey(), wantOK: true,
-				wantMessage: []string{"it accepts the API key", "The account balance is 47.79134 EUR", "WhatsApp sender +" + infobiptest.DefaultSender},
-				wantDetails: map[string]string{"apiUrl": fake.URL, "whatsappNumber": "+" + infobiptest.DefaultSender, "balance": "47.79134", "currency": "EUR"},
+				wantMessage: []string{"it accepts the API key", "The account balance is 47.79134 EUR", "WhatsApp sender +" + infobiptest.DefaultSender,
+					`Customers see it as "` + infobiptest.DefaultDisplayName + `"`},
+				wantDetails: map[string]string{"apiUrl": fake.URL, "whatsappNumber": "+" + infobiptest.DefaultSender, "balance": "47.79134", "currency": "EUR",
+					"sender": "a WhatsApp sender of this account", "displayName": infobiptest.DefaultDisplayName},
 			},
 			{
 				name: "API key Infobip refuses", key: infobipWrongKey, wantOK: false,

@@ -21,12 +21,27 @@ type balanceResponse struct {
 	Currency string   `json:"currency"`
 }
 
+// businessInfo is a WhatsApp sender's business info,
+// GET /whatsapp/1/senders/{sender}/business-info
+// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-service-management/get-whatsapp-sender-business-info).
+type businessInfo struct {
+	DisplayName string `json:"displayName"`
+	About       string `json:"about"`
+	Vertical    string `json:"vertical"`
+}
+
 // TestConnection reads the account balance (GET /account/1/balance), the
 // cheapest call that needs nothing but the API key, and reports it. A key
 // Infobip refuses, or an apiUrl that is not an Infobip API, gives a result
-// that is not OK and says so; failures to reach Infobip stay errors. The
-// WhatsApp number is not checked: only sending proves it is a sender of this
-// account.
+// that is not OK and says so; failures to reach Infobip stay errors.
+//
+// It then reads the WhatsApp sender's business info, which proves the number
+// is a sender of this account and tells the name customers see (displayName,
+// in Details and the message); the sender confirmed is stored as the
+// account's whatsappNumber (Result.Settings). A sender Infobip does not know
+// (404) fails the test: every reply would be rejected. Any other failure of
+// that read (a key not allowed to read senders) is reported without failing
+// it, since the key itself was proven.
 func (Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	a, err := settings(acct)
 	if err == nil && a.number == "" {
@@ -54,7 +69,48 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 		res.Message += " The account balance is " + strings.TrimSpace(amount+" "+bal.Currency) + "."
 	}
 	res.Message += " Replies go out from the WhatsApp sender +" + a.number + "."
+	if err := checkSender(ctx, env, a, &res); err != nil {
+		return providers.Result{}, err
+	}
 	return res, nil
+}
+
+// checkSender reads the account's WhatsApp sender's business info and adds
+// what it found to res; only the caller's own end (its context) is an error.
+func checkSender(ctx context.Context, env providers.Env, a account, res *providers.Result) error {
+	var info businessInfo
+	err := a.call(ctx, env.HTTP, "test connection", http.MethodGet, "/whatsapp/1/senders/"+a.number+"/business-info", nil, &info)
+	if err == nil {
+		res.Details["sender"] = "a WhatsApp sender of this account"
+		res.Settings = map[string]string{"whatsappNumber": "+" + a.number}
+		if name := strings.TrimSpace(info.DisplayName); name != "" {
+			res.Details["displayName"] = providers.Truncate(name, 200)
+			res.Message += " Customers see it as " + strconv.Quote(res.Details["displayName"]) + "."
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("infobip: test connection: %w", ctx.Err())
+	}
+	why := "no answer"
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		why = apiErr.Reason()
+	case httpStatus(err) != 0:
+		why = "HTTP " + strconv.Itoa(httpStatus(err))
+	}
+	why = redact(why, a.key)
+	if httpStatus(err) == http.StatusNotFound {
+		res.OK = false
+		res.Details["sender"] = "not found"
+		res.Message = "Infobip accepts the API key, but +" + a.number + " is not a WhatsApp sender of this account (" + why +
+			"): check whatsappNumber against the senders listed in the Infobip portal (Channels and Numbers > WhatsApp). Every reply would be rejected."
+		return nil
+	}
+	res.Details["sender"] = "not checked: " + why
+	res.Message += " Switchboard could not read the sender's business info (" + why + "), so it could not check the sender; only a reply proves it."
+	return nil
 }
 
 // subscriptionEvents are the WhatsApp events SetWebhook subscribes to

@@ -21,15 +21,54 @@ func TestTestConnection(t *testing.T) {
 	if !res.OK || !strings.Contains(res.Message, "balance is 47.79134 EUR") || !strings.Contains(res.Message, "+"+infobiptest.DefaultSender) {
 		t.Errorf("result %+v", res)
 	}
-	want := map[string]string{"apiUrl": srv.URL, "balance": "47.79134", "currency": "EUR", "whatsappNumber": "+" + infobiptest.DefaultSender}
+	want := map[string]string{"apiUrl": srv.URL, "balance": "47.79134", "currency": "EUR", "whatsappNumber": "+" + infobiptest.DefaultSender,
+		"sender": "a WhatsApp sender of this account", "displayName": infobiptest.DefaultDisplayName}
 	if !reflect.DeepEqual(res.Details, want) {
 		t.Errorf("details\n got %v\nwant %v", res.Details, want)
 	}
+	if !strings.Contains(res.Message, `Customers see it as "Infobip"`) || !reflect.DeepEqual(res.Settings, map[string]string{"whatsappNumber": "+" + infobiptest.DefaultSender}) {
+		t.Errorf("message %q, settings %v", res.Message, res.Settings)
+	}
 	reqs := srv.Requests()
-	if len(reqs) != 1 || reqs[0].Endpoint != infobiptest.EndpointBalance || reqs[0].Method != http.MethodGet || !reqs[0].Authorized {
+	if len(reqs) != 2 || reqs[0].Endpoint != infobiptest.EndpointBalance || reqs[0].Method != http.MethodGet || !reqs[0].Authorized ||
+		reqs[1].Endpoint != infobiptest.EndpointBusinessInfo || reqs[1].Method != http.MethodGet || !reqs[1].Authorized ||
+		reqs[1].Path != "/whatsapp/1/senders/"+infobiptest.DefaultSender+"/business-info" {
 		t.Errorf("requests %+v", reqs)
 	}
 	checkResultNoSecret(t, res, acct)
+}
+
+// TestTestConnectionSender: a number that is not a sender of the account
+// fails the test; a sender Infobip does not let the key read is reported
+// without failing it.
+func TestTestConnectionSender(t *testing.T) {
+	t.Run("not a sender", func(t *testing.T) {
+		_, acct, env := newFake(t)
+		acct.Settings["whatsappNumber"] = "+385915550000"
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || res.OK || res.Details["sender"] != "not found" || !strings.Contains(res.Message, "+385915550000 is not a WhatsApp sender of this account") ||
+			res.Settings != nil {
+			t.Errorf("res %+v, err %v; want a failed test naming the number", res, err)
+		}
+		checkResultNoSecret(t, res, acct)
+	})
+	t.Run("business info refused", func(t *testing.T) {
+		srv, acct, env := newFake(t)
+		srv.FailNext(infobiptest.EndpointBusinessInfo, infobiptest.ErrorReply(http.StatusForbidden, "FORBIDDEN", "Forbidden"))
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || !res.OK || !strings.HasPrefix(res.Details["sender"], "not checked: ") || !strings.Contains(res.Message, "could not check the sender") {
+			t.Errorf("res %+v, err %v; want OK with the sender not checked", res, err)
+		}
+	})
+	t.Run("a sender with its own name", func(t *testing.T) {
+		srv, acct, env := newFake(t)
+		srv.SetDisplayName("385915550001", "Parcel Co.")
+		acct.Settings["whatsappNumber"] = "+385 91 555 0001"
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || !res.OK || res.Details["displayName"] != "Parcel Co." || res.Settings["whatsappNumber"] != "+385915550001" {
+			t.Errorf("res %+v, err %v", res, err)
+		}
+	})
 }
 
 func TestTestConnectionRefused(t *testing.T) {
