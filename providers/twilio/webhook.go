@@ -80,9 +80,10 @@ func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequ
 //     receipt. OriginalRepliedMessageSid (the message a customer replied to) has
 //     no place in an event and is left out. A shared contact arrives as a
 //     vCard attachment (MediaContentType text/vcard or text/x-vcard): the
-//     event is a Contact, named by the Body when Twilio sends one, and keeps
-//     the vCard as a file named contact.vcf, since the card's details are
-//     behind Twilio's authenticated media URL, which parsing does not fetch.
+//     event is a Contact ("Shared contact (vCard)"), and keeps the vCard as a
+//     file named contact.vcf, since the card's details are behind Twilio's
+//     authenticated media URL, which parsing does not fetch; the agent opens
+//     the card for the name and numbers.
 //   - A status callback: delivered and read are DELIVERED and READ about our
 //     message MessageSid, SenderID the customer (To), DedupKey
 //     "status:<MessageSid>:<status>". queued, sending, sent and accepted give
@@ -206,17 +207,17 @@ func media(ev *providers.Event, form url.Values, sid string) error {
 		if vcard(mt) {
 			att.FileName = "contact.vcf"
 			if ev.Contact == nil {
-				name := strings.TrimSpace(ev.Text)
-				if name == "" {
-					name = "Shared contact (vCard)"
-				}
-				ev.Contact, ev.Text = &providers.ContactCard{Name: providers.Truncate(name, 200)}, ""
+				ev.Contact = &providers.ContactCard{Name: sharedContactName}
 			}
 		}
 		ev.Attachments = append(ev.Attachments, att)
 	}
 	return nil
 }
+
+// sharedContactName names a contact shared as a vCard: its real name is
+// inside the card, behind Twilio's authenticated media URL.
+const sharedContactName = "Shared contact (vCard)"
 
 // vcard reports whether a media type is a contact card, as WhatsApp's shared
 // contacts reach Twilio.
