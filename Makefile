@@ -103,6 +103,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/infobip/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/wechat/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerifyWebhook$$' -fuzztime=$(FUZZ_COUNT) ./providers/wechat/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecrypt$$' -fuzztime=$(FUZZ_COUNT) ./providers/wechat/
 	$(GO) test -run='^$$' -fuzz='^FuzzApplyValues$$' -fuzztime=$(FUZZ_COUNT) ./core/accounts/
 	$(GO) test -run='^$$' -fuzz='^FuzzParsePrivateKey$$' -fuzztime=$(FUZZ_COUNT) ./providers/nexmo/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseValidate$$' -fuzztime=$(FUZZ_COUNT) ./core/scenario/

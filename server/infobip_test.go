@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -85,8 +86,10 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 		}{
 			{
 				name: "API key Infobip accepts", key: fake.APIKey(), wantOK: true,
-				wantMessage: []string{"it accepts the API key", "The account balance is 47.79134 EUR", "WhatsApp sender +" + infobiptest.DefaultSender},
-				wantDetails: map[string]string{"apiUrl": fake.URL, "whatsappNumber": "+" + infobiptest.DefaultSender, "balance": "47.79134", "currency": "EUR"},
+				wantMessage: []string{"it accepts the API key", "The account balance is 47.79134 EUR", "WhatsApp sender +" + infobiptest.DefaultSender,
+					`Customers see it as "` + infobiptest.DefaultDisplayName + `"`},
+				wantDetails: map[string]string{"apiUrl": fake.URL, "whatsappNumber": "+" + infobiptest.DefaultSender, "balance": "47.79134", "currency": "EUR",
+					"sender": "a WhatsApp sender of this account", "displayName": infobiptest.DefaultDisplayName},
 			},
 			{
 				name: "API key Infobip refuses", key: infobipWrongKey, wantOK: false,
@@ -150,7 +153,7 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := resp.SetWebhook.ResultFields
-		if !res.Ok || !strings.Contains(res.Message, want) || !strings.Contains(res.Message, "HTTP Basic authentication") {
+		if !res.Ok || !strings.Contains(res.Message, want+"?token=") || !strings.Contains(res.Message, "HTTP Basic authentication") {
 			t.Fatalf("setWebhook = %+v, want a subscription posting to %s with Basic authentication", res, want)
 		}
 		subs := fake.Subscriptions()
@@ -159,7 +162,8 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 		}
 		sub := subs[0]
 		d := resultDetails(res)
-		if d["webhookUrl"] != want || good.WebhookUrl != want || d["subscriptionId"] != sub.ID || d["events"] != "INBOUND_MESSAGE,DELIVERY,SEEN" ||
+		// Infobip is given the webhook URL with the account's token.
+		if !strings.HasPrefix(d["webhookUrl"], want+"?token=") || d["webhookUrl"] != sub.NotifyURL || good.WebhookUrl != want || d["subscriptionId"] != sub.ID || d["events"] != "INBOUND_MESSAGE,DELIVERY,SEEN" ||
 			d["authentication"] != "HTTP Basic, user switchboard" {
 			t.Errorf("details = %v, want the subscription to %s (the account's webhookUrl %s)", d, want, good.WebhookUrl)
 		}
@@ -171,7 +175,7 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 	t.Run("set webhook", func(t *testing.T) {
 		sub := setWebhook(t)
 		if sub.Channel != "WHATSAPP" || strings.Join(sub.Events, ",") != "INBOUND_MESSAGE,DELIVERY,SEEN" ||
-			len(sub.Resources) != 1 || sub.Resources[0] != infobiptest.DefaultSender || sub.NotifyURL != want || sub.ContentType != "application/json" {
+			len(sub.Resources) != 1 || sub.Resources[0] != infobiptest.DefaultSender || !strings.HasPrefix(sub.NotifyURL, want+"?token=") || sub.ContentType != "application/json" {
 			t.Errorf("subscription %+v, want the sender's messages and reports posted as JSON to %s", sub, want)
 		}
 		// Infobip sends every webhook of the subscription with Basic
@@ -235,11 +239,11 @@ func newInfobipSetup(t *testing.T) *infobipSetup {
 	return &infobipSetup{testServer: ts, fake: fake, acct: acct, sub: subs[0], agent: ts.as(ts.userToken(t, "agent ann", client.UserRoleAgent))}
 }
 
-// inbound is the webhook Infobip posts for m through the subscription, with
-// its Basic credentials.
+// inbound is the webhook Infobip posts for m through the subscription (to
+// its URL with the account's token), with its Basic credentials.
 func (s *infobipSetup) inbound(t *testing.T, m infobiptest.Inbound) *http.Request {
 	t.Helper()
-	req, err := s.fake.Inbound(context.Background(), s.acct.WebhookUrl, m)
+	req, err := s.fake.Inbound(context.Background(), s.sub.NotifyURL, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +257,8 @@ func (s *infobipSetup) report(t *testing.T, req *http.Request, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Reports go to each message's notifyUrl, which carries no credentials.
+	// Reports go to each message's notifyUrl, which carries no credentials:
+	// only the token in the URL.
 	if req.Header.Get("Authorization") != "" {
 		t.Errorf("a notifyUrl report carries Authorization")
 	}
@@ -295,9 +300,9 @@ func (s *infobipSetup) reply(t *testing.T, events <-chan client.InboxEventsWsRes
 	if m.ProviderMessageID == nil || *m.ProviderMessageID != o.MessageID {
 		t.Fatalf("providerMessageID = %v, want the messageId %s", deref(m.ProviderMessageID), o.MessageID)
 	}
-	// Reports come back to the account's webhook URL.
-	if o.Kind != infobiptest.EndpointText || o.From != infobiptest.DefaultSender || o.To != infobipCustomer || o.NotifyURL != s.acct.WebhookUrl || o.Status != "PENDING" {
-		t.Errorf("Infobip accepted %+v, want a text from the sender to %s with the notifyUrl %s", o, infobipCustomer, s.acct.WebhookUrl)
+	// Reports come back to the account's webhook URL, with its token.
+	if o.Kind != infobiptest.EndpointText || o.From != infobiptest.DefaultSender || o.To != infobipCustomer || o.NotifyURL != s.sub.NotifyURL || o.Status != "PENDING" {
+		t.Errorf("Infobip accepted %+v, want a text from the sender to %s with the notifyUrl %s", o, infobipCustomer, s.sub.NotifyURL)
 	}
 	return m, o
 }
@@ -311,13 +316,16 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 	hello := infobiptest.Inbound{MessageID: helloID, From: infobipCustomer, ReceivedAt: at, ContactName: infobipName,
 		Message: infobiptest.Text("Dobar dan! Where is my parcel?")}
 
-	// Infobip signs nothing; the subscription's Basic credentials are
-	// checked, and a request with any other Authorization is refused.
+	// Infobip signs nothing; the subscription's Basic credentials or the
+	// token in the URL are checked, and a request with neither, or with any
+	// other Authorization, is refused.
 	body := infobiptest.InboundBody(hello)
 	local := s.local(t, s.acct.WebhookUrl)
-	with := func(auth ...string) *http.Request {
+	tokened := s.local(t, s.sub.NotifyURL)
+	token := strings.TrimPrefix(tokened, local+"?token=")
+	at2 := func(target string, auth ...string) *http.Request {
 		t.Helper()
-		req, err := infobiptest.NewWebhookRequest(ctx, local, body, "", "")
+		req, err := infobiptest.NewWebhookRequest(ctx, target, body, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -326,12 +334,17 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 		}
 		return req
 	}
+	with := func(auth ...string) *http.Request { t.Helper(); return at2(local, auth...) }
 	wrongPassword, err := infobiptest.NewWebhookRequest(ctx, local, body, s.sub.Username, "not-the-password")
 	if err != nil {
 		t.Fatal(err)
 	}
 	good := s.inbound(t, hello)
 	for name, req := range map[string]*http.Request{
+		"no credentials":               with(),
+		"a wrong token":                at2(local + "?token=" + strings.Repeat("A", len(token))),
+		"the token twice":              at2(tokened + "&token=" + token),
+		"the token with wrong Basic":   at2(tokened, "Basic "+base64.StdEncoding.EncodeToString([]byte("switchboard:guess"))),
 		"Basic with a wrong password":  wrongPassword,
 		"the API key as Authorization": with("App " + s.fake.APIKey()),
 		"a bearer token":               with("Bearer " + s.sub.Password),
@@ -371,7 +384,7 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req, err := s.fake.Inbound(ctx, s.acct.WebhookUrl, hello)
+			req, err := s.fake.Inbound(ctx, s.sub.NotifyURL, hello)
 			if err != nil {
 				t.Error(err) // not Fatal: this is not the test's goroutine
 				return
@@ -388,17 +401,17 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// A webhook without Authorization is taken, by its unguessable URL, as
-	// the provider documents: that is how a number's inbound configuration
-	// pasted by hand in the portal posts (and every notifyUrl report).
+	// A webhook without Authorization is taken by the token in its URL:
+	// that is how a number's inbound configuration pasted by hand in the
+	// portal posts (and every notifyUrl report).
 	second := infobiptest.InboundBody(infobiptest.Inbound{MessageID: "ABEGOFl3VCQoAhBalbc6rTQT5ncdgMK2AWh7", From: infobipCustomer,
 		To: infobiptest.DefaultSender, ReceivedAt: at.Add(time.Second), ContactName: infobipName, Message: infobiptest.Text("second")})
-	plain, err := infobiptest.NewWebhookRequest(ctx, local, second, "", "")
+	plain, err := infobiptest.NewWebhookRequest(ctx, tokened, second, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := deliverWebhook(t, plain); got != http.StatusOK {
-		t.Fatalf("webhook without Authorization: %d, want 200", got)
+		t.Fatalf("webhook without Authorization, with the token: %d, want 200", got)
 	}
 	if next := nextInbox(t, events, client.ConversationEventKindMessageCreated).Message; next.Text != "second" {
 		t.Fatalf("after redeliveries the next message event is %q, want \"second\"", next.Text)
@@ -423,7 +436,7 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 	var sentBody map[string]any
 	if err := json.Unmarshal(sends[0].Body, &sentBody); err != nil || !jsonEqual(sentBody, map[string]any{
 		"from": infobiptest.DefaultSender, "to": infobipCustomer, "messageId": out.MessageID,
-		"content": map[string]any{"text": "It is at the depot."}, "notifyUrl": s.acct.WebhookUrl,
+		"content": map[string]any{"text": "It is at the depot."}, "notifyUrl": s.sub.NotifyURL,
 	}) {
 		t.Errorf("text body %s", sends[0].Body)
 	}

@@ -147,6 +147,37 @@ func TestTwilioConnectionAndWebhook(t *testing.T) {
 		}
 	})
 
+	t.Run("test connection finds the number", func(t *testing.T) {
+		// A WhatsApp sender on a number of the account: Test Connection
+		// looks it up and reports the number as Twilio names it.
+		const own = "+14155550100"
+		fake.AddPhoneNumber(own, "(415) 555-0100")
+		a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{
+			Name: "own number", Settings: client.IntegrationSettingsInput{WhatsappTwilio: &client.WhatsappTwilioSettingsInput{
+				ApiUrl: ptr(fake.URL), AccountSid: ptr(fake.AccountSID()), AuthToken: ptr(fake.AuthToken()), WhatsappNumber: ptr(own),
+			}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.TestConnection(ctx, ts.admin, a.CreateIntegrationAccount.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := resp.TestConnection.ResultFields
+		d := resultDetails(res)
+		if !res.Ok || d["numberCheck"] != "a phone number of this account" || d["numberFriendlyName"] != "(415) 555-0100" ||
+			!strings.Contains(res.Message, own+` is a phone number of this account`) {
+			t.Errorf("testConnection = %+v (details %v), want the number found", res, d)
+		}
+		lookups := twilioRequests(fake, twiliotest.EndpointPhoneNumbers)
+		if n := len(lookups); n == 0 || lookups[n-1].Form.Get("PhoneNumber") != own || !lookups[n-1].Authorized {
+			t.Errorf("IncomingPhoneNumbers calls %+v, want one for %s with the account's credentials", lookups, own)
+		}
+		if js := settingsJSON(t, fetchAccount(t, ts, a.CreateIntegrationAccount.Id).AccountFields); !strings.Contains(js, own) {
+			t.Errorf("settings %s lack the number", js)
+		}
+	})
+
 	t.Run("set webhook", func(t *testing.T) {
 		// Twilio has no API for a WhatsApp sender's webhook: the result is
 		// not OK, by design, and says where to paste the URL.

@@ -224,8 +224,8 @@ func TestWechatConnectionAndWebhook(t *testing.T) {
 			"signed with another token": handshake(wechatWrongToken),
 			"unsigned":                  unsigned,
 		} {
-			if status, _, body := webhookAnswer(t, req); status != http.StatusUnauthorized || strings.Contains(body, "7364219938160412377") {
-				t.Errorf("%s: %d %q, want 401 without the echostr", name, status, body)
+			if status, _, body := webhookAnswer(t, req); status != http.StatusForbidden || strings.Contains(body, "7364219938160412377") {
+				t.Errorf("%s: %d %q, want 403 without the echostr", name, status, body)
 			}
 		}
 		ts.nothingStored(t, "handshakes")

@@ -21,12 +21,27 @@ type balanceResponse struct {
 	Currency string   `json:"currency"`
 }
 
+// businessInfo is a WhatsApp sender's business info,
+// GET /whatsapp/1/senders/{sender}/business-info
+// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-service-management/get-whatsapp-sender-business-info).
+type businessInfo struct {
+	DisplayName string `json:"displayName"`
+	About       string `json:"about"`
+	Vertical    string `json:"vertical"`
+}
+
 // TestConnection reads the account balance (GET /account/1/balance), the
 // cheapest call that needs nothing but the API key, and reports it. A key
 // Infobip refuses, or an apiUrl that is not an Infobip API, gives a result
-// that is not OK and says so; failures to reach Infobip stay errors. The
-// WhatsApp number is not checked: only sending proves it is a sender of this
-// account.
+// that is not OK and says so; failures to reach Infobip stay errors.
+//
+// It then reads the WhatsApp sender's business info, which proves the number
+// is a sender of this account and tells the name customers see (displayName,
+// in Details and the message); the sender confirmed is stored as the
+// account's whatsappNumber (Result.Settings). A sender Infobip does not know
+// (404) fails the test: every reply would be rejected. Any other failure of
+// that read (a key not allowed to read senders) is reported without failing
+// it, since the key itself was proven.
 func (Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	a, err := settings(acct)
 	if err == nil && a.number == "" {
@@ -54,7 +69,48 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 		res.Message += " The account balance is " + strings.TrimSpace(amount+" "+bal.Currency) + "."
 	}
 	res.Message += " Replies go out from the WhatsApp sender +" + a.number + "."
+	if err := checkSender(ctx, env, a, &res); err != nil {
+		return providers.Result{}, err
+	}
 	return res, nil
+}
+
+// checkSender reads the account's WhatsApp sender's business info and adds
+// what it found to res; only the caller's own end (its context) is an error.
+func checkSender(ctx context.Context, env providers.Env, a account, res *providers.Result) error {
+	var info businessInfo
+	err := a.call(ctx, env.HTTP, "test connection", http.MethodGet, "/whatsapp/1/senders/"+a.number+"/business-info", nil, &info)
+	if err == nil {
+		res.Details["sender"] = "a WhatsApp sender of this account"
+		res.Settings = map[string]string{"whatsappNumber": "+" + a.number}
+		if name := strings.TrimSpace(info.DisplayName); name != "" {
+			res.Details["displayName"] = providers.Truncate(name, 200)
+			res.Message += " Customers see it as " + strconv.Quote(res.Details["displayName"]) + "."
+		}
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("infobip: test connection: %w", ctx.Err())
+	}
+	why := "no answer"
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		why = apiErr.Reason()
+	case httpStatus(err) != 0:
+		why = "HTTP " + strconv.Itoa(httpStatus(err))
+	}
+	why = redact(why, a.key)
+	if httpStatus(err) == http.StatusNotFound {
+		res.OK = false
+		res.Details["sender"] = "not found"
+		res.Message = "Infobip accepts the API key, but +" + a.number + " is not a WhatsApp sender of this account (" + why +
+			"): check whatsappNumber against the senders listed in the Infobip portal (Channels and Numbers > WhatsApp). Every reply would be rejected."
+		return nil
+	}
+	res.Details["sender"] = "not checked: " + why
+	res.Message += " Switchboard could not read the sender's business info (" + why + "), so it could not check the sender; only a reply proves it."
+	return nil
 }
 
 // subscriptionEvents are the WhatsApp events SetWebhook subscribes to
@@ -118,13 +174,13 @@ func SubscriptionID(accountID string) string {
 // profile and security settings it created before (so running it again, after
 // the API key or the public URL changed, replaces them) and creates a WhatsApp
 // subscription to inbound messages, delivery and seen reports of the sender,
-// whose profile posts JSON to the webhook URL with HTTP Basic authentication
-// (WebhookUser and a password derived from the API key), which VerifyWebhook
-// checks. A number with its own inbound configuration in the portal keeps it
+// whose profile posts JSON to the webhook URL with its token (NotifyURL) and
+// HTTP Basic authentication (WebhookUser and a password derived from the API
+// key), which VerifyWebhook checks. A number with its own inbound configuration in the portal keeps it
 // until that configuration is set to follow subscriptions; the result says so.
 //
 // When Infobip does not let the key manage subscriptions, the result, not OK,
-// says where to paste the webhook URL in the portal instead. Delivery and seen
+// says where to paste the webhook URL, token included, in the portal instead. Delivery and seen
 // reports need no setup either way: Send names the webhook URL on every
 // message. The password never appears in the result.
 func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
@@ -138,6 +194,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 	if err != nil {
 		return providers.Result{Message: "Cannot set the webhook: " + err.Error() + "."}, nil
 	}
+	notify := NotifyURL(acct)
 	sub := SubscriptionID(acct.ID)
 	prof, auth := sub+"-profile", sub+"-auth"
 	password := webhookPassword(a.key, acct.ID)
@@ -150,7 +207,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		// is fine: creating tells whether the way is clear.
 		err := a.call(ctx, env.HTTP, "set webhook", http.MethodDelete, path, nil, nil)
 		if st := httpStatus(err); err != nil && (st == 0 || st == http.StatusUnauthorized || retryable(st)) {
-			return webhookFailure(err, a, acct.WebhookURL, password)
+			return webhookFailure(err, a, notify, password)
 		}
 	}
 	body := subscriptionRequest{
@@ -160,22 +217,22 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		Resources:      []string{a.number},
 		Profile: profile{
 			ProfileID: prof,
-			Webhook:   profileWebhook{NotifyURL: acct.WebhookURL, ContentType: "application/json"},
+			Webhook:   profileWebhook{NotifyURL: notify, ContentType: "application/json"},
 			Security: securitySetting{AuthID: auth, Type: "BASIC",
 				Credentials: basicCredentials{Username: WebhookUser, Password: password}},
 		},
 	}
 	if err := a.call(ctx, env.HTTP, "set webhook", http.MethodPost, "/subscriptions/1/subscription/WHATSAPP", body, nil); err != nil {
-		return webhookFailure(err, a, acct.WebhookURL, password)
+		return webhookFailure(err, a, notify, password)
 	}
 	return providers.Result{
 		OK: true,
 		Message: "Infobip now sends the inbound messages, delivery and seen reports of the WhatsApp sender +" + a.number +
-			" to " + acct.WebhookURL + " (subscription " + sub + "), with HTTP Basic authentication that Switchboard checks." +
+			" to " + notify + " (subscription " + sub + "), with HTTP Basic authentication that Switchboard checks." +
 			" If the number has its own inbound configuration in the Infobip portal, set it to follow subscriptions, or it keeps sending where it did." +
 			" After changing the API key, set the webhook again: the webhook's password is derived from it.",
 		Details: map[string]string{
-			"webhookUrl":     acct.WebhookURL,
+			"webhookUrl":     notify,
 			"subscriptionId": sub,
 			"events":         strings.Join(subscriptionEvents, ","),
 			"authentication": "HTTP Basic, user " + WebhookUser,
@@ -209,7 +266,8 @@ func webhookFailure(err error, a account, webhookURL, password string) (provider
 	res.Message = "Infobip did not let Switchboard create the webhook subscription: " + strings.TrimSuffix(res.Message, ".") +
 		". Set it by hand: in the Infobip portal open Developer Tools > Subscriptions Management and create a WhatsApp subscription" +
 		" for the events Inbound message, Delivery and Seen of the sender +" + a.number + ", whose notification profile has the webhook URL " +
-		webhookURL + " and no authentication (or forward the number's inbound messages to that URL in its inbound configuration)." +
+		webhookURL + " (all of it: its token is how Switchboard knows the request comes from Infobip) and no authentication" +
+		" (or forward the number's inbound messages to that URL in its inbound configuration)." +
 		" Delivery and seen reports need no setup: every reply names the webhook URL."
 	res.Details["webhookUrl"] = webhookURL
 	return res, nil

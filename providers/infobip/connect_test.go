@@ -21,15 +21,54 @@ func TestTestConnection(t *testing.T) {
 	if !res.OK || !strings.Contains(res.Message, "balance is 47.79134 EUR") || !strings.Contains(res.Message, "+"+infobiptest.DefaultSender) {
 		t.Errorf("result %+v", res)
 	}
-	want := map[string]string{"apiUrl": srv.URL, "balance": "47.79134", "currency": "EUR", "whatsappNumber": "+" + infobiptest.DefaultSender}
+	want := map[string]string{"apiUrl": srv.URL, "balance": "47.79134", "currency": "EUR", "whatsappNumber": "+" + infobiptest.DefaultSender,
+		"sender": "a WhatsApp sender of this account", "displayName": infobiptest.DefaultDisplayName}
 	if !reflect.DeepEqual(res.Details, want) {
 		t.Errorf("details\n got %v\nwant %v", res.Details, want)
 	}
+	if !strings.Contains(res.Message, `Customers see it as "Infobip"`) || !reflect.DeepEqual(res.Settings, map[string]string{"whatsappNumber": "+" + infobiptest.DefaultSender}) {
+		t.Errorf("message %q, settings %v", res.Message, res.Settings)
+	}
 	reqs := srv.Requests()
-	if len(reqs) != 1 || reqs[0].Endpoint != infobiptest.EndpointBalance || reqs[0].Method != http.MethodGet || !reqs[0].Authorized {
+	if len(reqs) != 2 || reqs[0].Endpoint != infobiptest.EndpointBalance || reqs[0].Method != http.MethodGet || !reqs[0].Authorized ||
+		reqs[1].Endpoint != infobiptest.EndpointBusinessInfo || reqs[1].Method != http.MethodGet || !reqs[1].Authorized ||
+		reqs[1].Path != "/whatsapp/1/senders/"+infobiptest.DefaultSender+"/business-info" {
 		t.Errorf("requests %+v", reqs)
 	}
 	checkResultNoSecret(t, res, acct)
+}
+
+// TestTestConnectionSender: a number that is not a sender of the account
+// fails the test; a sender Infobip does not let the key read is reported
+// without failing it.
+func TestTestConnectionSender(t *testing.T) {
+	t.Run("not a sender", func(t *testing.T) {
+		_, acct, env := newFake(t)
+		acct.Settings["whatsappNumber"] = "+385915550000"
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || res.OK || res.Details["sender"] != "not found" || !strings.Contains(res.Message, "+385915550000 is not a WhatsApp sender of this account") ||
+			res.Settings != nil {
+			t.Errorf("res %+v, err %v; want a failed test naming the number", res, err)
+		}
+		checkResultNoSecret(t, res, acct)
+	})
+	t.Run("business info refused", func(t *testing.T) {
+		srv, acct, env := newFake(t)
+		srv.FailNext(infobiptest.EndpointBusinessInfo, infobiptest.ErrorReply(http.StatusForbidden, "FORBIDDEN", "Forbidden"))
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || !res.OK || !strings.HasPrefix(res.Details["sender"], "not checked: ") || !strings.Contains(res.Message, "could not check the sender") {
+			t.Errorf("res %+v, err %v; want OK with the sender not checked", res, err)
+		}
+	})
+	t.Run("a sender with its own name", func(t *testing.T) {
+		srv, acct, env := newFake(t)
+		srv.SetDisplayName("385915550001", "Parcel Co.")
+		acct.Settings["whatsappNumber"] = "+385 91 555 0001"
+		res, err := Provider{}.TestConnection(context.Background(), env, acct)
+		if err != nil || !res.OK || res.Details["displayName"] != "Parcel Co." || res.Settings["whatsappNumber"] != "+385915550001" {
+			t.Errorf("res %+v, err %v", res, err)
+		}
+	})
 }
 
 func TestTestConnectionRefused(t *testing.T) {
@@ -124,7 +163,7 @@ func TestSetWebhook(t *testing.T) {
 			t.Errorf("message %q lacks %q", res.Message, w)
 		}
 	}
-	wantDetails := map[string]string{"webhookUrl": testWebhookURL, "subscriptionId": "switchboard-acc1",
+	wantDetails := map[string]string{"webhookUrl": testNotifyURL, "subscriptionId": "switchboard-acc1",
 		"events": "INBOUND_MESSAGE,DELIVERY,SEEN", "authentication": "HTTP Basic, user switchboard"}
 	if !reflect.DeepEqual(res.Details, wantDetails) {
 		t.Errorf("details %v", res.Details)
@@ -133,7 +172,7 @@ func TestSetWebhook(t *testing.T) {
 	subs := srv.Subscriptions()
 	want := infobiptest.Subscription{ID: "switchboard-acc1", Channel: "WHATSAPP", Name: "Switchboard WhatsApp +" + infobiptest.DefaultSender,
 		Events: []string{"INBOUND_MESSAGE", "DELIVERY", "SEEN"}, Resources: []string{infobiptest.DefaultSender},
-		ProfileID: "switchboard-acc1-profile", NotifyURL: testWebhookURL, ContentType: "application/json",
+		ProfileID: "switchboard-acc1-profile", NotifyURL: testNotifyURL, ContentType: "application/json",
 		AuthID: "switchboard-acc1-auth", AuthType: "BASIC", Username: WebhookUser, Password: webhookPassword(testKey, "acc1")}
 	if len(subs) != 1 || !reflect.DeepEqual(subs[0], want) {
 		t.Errorf("subscriptions\n got %+v\nwant %+v", subs, want)
@@ -296,7 +335,7 @@ func TestWebhookRoundTrip(t *testing.T) {
 	}
 
 	t.Run("inbound through the subscription", func(t *testing.T) {
-		r, err := srv.Inbound(ctx, testWebhookURL, infobiptest.Inbound{From: "385919998888", ContactName: "Frank", Message: infobiptest.Text("Where is my parcel?")})
+		r, err := srv.Inbound(ctx, testNotifyURL, infobiptest.Inbound{From: "385919998888", ContactName: "Frank", Message: infobiptest.Text("Where is my parcel?")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,15 +380,25 @@ func TestWebhookRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("a webhook set by hand", func(t *testing.T) {
-		r, err := srv.Inbound(ctx, "https://switchboard.example/webhooks/other", infobiptest.Inbound{From: "1", Message: infobiptest.Text("hi")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, _, ok := r.BasicAuth(); ok {
-			t.Fatal("credentials on a webhook no subscription posts to")
-		}
-		if events, err := verifyParse(t, r); err != nil || len(events) != 1 {
-			t.Errorf("events %+v, err %v", events, err)
+		// Pasted with its token, as Set Webhook's instructions give it:
+		// taken without credentials. Without the token: refused.
+		for _, tc := range []struct {
+			url  string
+			want error
+		}{
+			{testNotifyURL + "&x=1", nil},
+			{testWebhookURL + "?x=1", providers.ErrUnauthorized},
+		} {
+			r, err := srv.Inbound(ctx, tc.url, infobiptest.Inbound{From: "1", Message: infobiptest.Text("hi")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, ok := r.BasicAuth(); ok {
+				t.Fatal("credentials on a webhook no subscription posts to")
+			}
+			if events, err := verifyParse(t, r); !errors.Is(err, tc.want) || (tc.want == nil && len(events) != 1) {
+				t.Errorf("%s: events %+v, err %v, want %v", tc.url, events, err, tc.want)
+			}
 		}
 	})
 }

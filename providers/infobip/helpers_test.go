@@ -33,6 +33,10 @@ var testAccount = providers.Account{
 	WebhookURL: testWebhookURL,
 }
 
+// testNotifyURL is the URL with the account's token that Switchboard gives
+// Infobip.
+var testNotifyURL = NotifyURL(testAccount)
+
 var received = time.Date(2024, 3, 5, 10, 0, 0, 0, time.UTC)
 
 // cloneAccount is a deep copy of acct, safe to modify.

@@ -32,7 +32,7 @@ func guardedEnv(srv *infobiptest.Server) providers.Env {
 // fake posts in an inbound message.
 func inboundAttachment(t *testing.T, srv *infobiptest.Server, typ, mediaURL string) providers.Attachment {
 	t.Helper()
-	r, err := srv.Inbound(context.Background(), testWebhookURL, infobiptest.Inbound{From: "385919998888", Message: infobiptest.Media(typ, mediaURL, "")})
+	r, err := srv.Inbound(context.Background(), testNotifyURL, infobiptest.Inbound{From: "385919998888", Message: infobiptest.Media(typ, mediaURL, "")})
 	if err != nil {
 		t.Fatal(err)
 	}

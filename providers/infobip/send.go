@@ -81,7 +81,8 @@ var captioned = map[string]bool{"image": true, "video": true, "document": true}
 // When the text fits a caption (3000 characters) and the first attachment
 // takes one, the text is that caption instead of a message of its own.
 //
-// Every message carries notifyUrl, the account's webhook URL, so its delivery
+// Every message carries notifyUrl, the account's webhook URL with its token
+// (NotifyURL, since Infobip sends these reports without credentials), so its delivery
 // and seen reports come back as DELIVERED and READ; and messageId, derived
 // from msg.ID ("<ID>", or "<ID>-<n>" for the n-th of several), so a report
 // names the message in Switchboard's words. Infobip does not document that it
@@ -130,9 +131,9 @@ func (Provider) Send(ctx context.Context, env providers.Env, acct providers.Acco
 		}
 	}
 	parts = append(parts, media...)
-	notify := ""
-	if acct.WebhookURL != "" && len(acct.WebhookURL) <= maxURLLen {
-		notify = acct.WebhookURL
+	notify := NotifyURL(acct)
+	if len(notify) > maxURLLen {
+		notify = ""
 	}
 	for i := range parts {
 		p := &parts[i]

@@ -86,7 +86,7 @@ func TestSendText(t *testing.T) {
 		"to":        "385919998888",
 		"messageId": "42",
 		"content":   map[string]any{"text": "Hello <Frank> & co 🙂"},
-		"notifyUrl": testWebhookURL,
+		"notifyUrl": testNotifyURL,
 	}
 	if got := sent(t, srv); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
 		t.Errorf("bodies\n got %v\nwant %v", got, want)
@@ -230,7 +230,7 @@ func TestSendMedia(t *testing.T) {
 				t.Fatalf("%d messages, %d IDs; want %d", len(got), len(res.MessageIDs), len(tt.bodies))
 			}
 			for i, want := range tt.bodies {
-				want["from"], want["to"], want["notifyUrl"] = infobiptest.DefaultSender, "385919998888", testWebhookURL
+				want["from"], want["to"], want["notifyUrl"] = infobiptest.DefaultSender, "385919998888", testNotifyURL
 				if !reflect.DeepEqual(got[i], want) {
 					t.Errorf("message %d\n got %v\nwant %v", i, got[i], want)
 				}

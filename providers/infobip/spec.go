@@ -40,6 +40,12 @@ func (Provider) Spec() providers.Spec {
 			// whatsappNumber is the registered WhatsApp sender, the "from"
 			// of every reply.
 			{Name: "whatsappNumber", Kind: providers.KindPhone, Required: true},
+			// webhookSecret keys the token every URL given to Infobip
+			// carries (NotifyURL), so that reports, which come without
+			// credentials, still prove where they come from. Generated, never
+			// shown; independent of the API key, so rotating the key does not
+			// orphan the notifyUrl of messages already sent.
+			{Name: "webhookSecret", Secret: true, Generated: true, Internal: true},
 		},
 	}
 }

@@ -14,28 +14,25 @@ import (
 	"github.com/switchboard/switchboard/providers"
 )
 
-// VerifyWebhook accepts a POST that carries no Authorization header, as
-// authentic by its URL (the account's unguessable webhook URL, which is all
-// the reports of each message's notifyUrl and a webhook pasted by hand in the
-// portal carry), or exactly one Authorization that is HTTP Basic with
-// WebhookUser and the account's password, as the subscription SetWebhook
-// registers sends it; any other Authorization (a wrong password, another
-// scheme, a stale password after the API key changed, several headers) is
-// ErrUnauthorized, compared in constant time. Infobip has no handshake; other
-// methods are ErrNotAllowed.
-//
-// Accepting a request without credentials is weaker than a signature, and
-// deliberate: Infobip signs nothing by default, its "HMAC" webhook security
-// is not documented well enough to check, and the account's settings cannot
-// say whether Basic credentials were registered, so requiring them would
-// refuse every webhook of an account set up by hand.
+// VerifyWebhook accepts a POST that proves it comes from Infobip in one of
+// the two ways Switchboard gives it: exactly one Authorization that is HTTP
+// Basic with WebhookUser and the account's password (the subscription
+// SetWebhook registers sends it), or, without Authorization, the account's
+// token in the query (TokenParam: every notifyUrl, the subscription's profile
+// and the URL to paste by hand carry it, because Infobip's reports to a
+// notifyUrl and a number's inbound configuration send no credentials).
+// Anything else is ErrUnauthorized: no credentials at all, a wrong or stale
+// token or password, another scheme, several headers. Both are compared in
+// constant time. Infobip has no handshake; other methods are ErrNotAllowed.
 func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequest) (*providers.WebhookResponse, bool, error) {
 	if req == nil || req.Method != http.MethodPost {
 		return nil, false, providers.ErrNotAllowed
 	}
 	switch auth := req.Header.Values("Authorization"); len(auth) {
 	case 0:
-		return nil, false, nil
+		if validToken(acct, req) {
+			return nil, false, nil
+		}
 	case 1:
 		if validBasic(auth[0], apiKey(acct.Secrets["apiKey"]), acct.ID) {
 			return nil, false, nil
@@ -72,6 +69,13 @@ type result struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
 	} `json:"status"`
+	// Error says why a report's message failed ("NO_ERROR" when it did
+	// not): EC_FREE_FORM_MESSAGE_NOT_ALLOWED, "Free form message not
+	// allowed".
+	Error *struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	} `json:"error"`
 	SentAt    string  `json:"sentAt"`
 	DoneAt    string  `json:"doneAt"`
 	SeenAt    *string `json:"seenAt"`
@@ -146,7 +150,9 @@ var mediaTypes = map[string]providers.AttachmentType{
 //   - A delivery report (status.groupName DELIVERED): DELIVERED about our
 //     message messageId, SenderID the recipient (to), DedupKey
 //     "status:<messageId>:DELIVERED", at doneAt. UNDELIVERABLE, EXPIRED and
-//     REJECTED are FAILED with Infobip's status description as the reason;
+//     REJECTED are FAILED with Infobip's status description and, when the
+//     report has one, its error's name and description as the reason
+//     (EC_FREE_FORM_MESSAGE_NOT_ALLOWED: "Free form message not allowed");
 //     PENDING gives nothing (the message is already SENT when Send returns).
 //   - A seen report (seenAt): READ about messageId, DedupKey
 //     "status:<messageId>:SEEN", at seenAt. Its SenderID is whichever of from
@@ -157,10 +163,15 @@ var mediaTypes = map[string]providers.AttachmentType{
 //
 // Times are Infobip's "2019-07-19T11:23:26.998+0000" (or RFC 3339); a missing
 // or unreadable time is the time of receipt. A body that is not a JSON object,
-// results that are not an array, a result without messageId or of unknown
+// or results that are not an array, are a *providers.ParseError. A result
+// that cannot be mapped (not an object, without messageId or of unknown
 // shape, an inbound message without from or type, media without an absolute
-// URL, a location without valid coordinates, or a report without its
-// recipient are a *providers.ParseError, for the whole batch.
+// URL, a location without valid coordinates, a report without its recipient)
+// is skipped so that the others of its batch are not lost with it; when no
+// result of the batch could be mapped, the first one's problem is the
+// *providers.ParseError, so that the body is kept for an admin to replay.
+// (The core drops every event of a batch with a ParseError, so a batch with
+// both kinds cannot be stored and reported at once: the good events win.)
 func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookRequest) ([]providers.Event, *providers.WebhookResponse, error) {
 	if req == nil {
 		return nil, nil, providers.Parsef("no request")
@@ -178,20 +189,35 @@ func (Provider) ParseWebhook(acct providers.Account, req *providers.WebhookReque
 	received := req.Received.UTC()
 	number := digits(acct.Settings["whatsappNumber"])
 	var events []providers.Event
+	var firstErr error
+	good := 0
 	for i, raw := range *body.Results {
-		var r result
-		if err := strictObject(raw, &r); err != nil {
-			return nil, nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an Infobip result: " + err.Error(), Err: err}
-		}
-		ev, err := r.event(i, number, received)
+		ev, err := parseResult(i, raw, number, received)
 		if err != nil {
-			return nil, nil, err
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
 		}
+		good++
 		if ev != nil {
 			events = append(events, *ev)
 		}
 	}
+	if good == 0 && firstErr != nil {
+		return nil, nil, firstErr
+	}
 	return events, nil, nil
+}
+
+// parseResult maps result i of a batch, raw JSON, to its event (nil when it
+// needs none), or a *providers.ParseError.
+func parseResult(i int, raw json.RawMessage, number string, received time.Time) (*providers.Event, error) {
+	var r result
+	if err := strictObject(raw, &r); err != nil {
+		return nil, &providers.ParseError{Reason: "result " + strconv.Itoa(i) + " is not an Infobip result: " + err.Error(), Err: err}
+	}
+	return r.event(i, number, received)
 }
 
 // strictObject decodes b, which must be one JSON object, into v.
@@ -343,6 +369,15 @@ func (r result) delivery(id string, received time.Time) (*providers.Event, error
 		ev.Reason = "WhatsApp could not deliver it (Infobip: " + strings.ToLower(group)
 		if d := strings.TrimSpace(r.Status.Description); d != "" {
 			ev.Reason += ": " + providers.Truncate(d, 200)
+		}
+		if e := r.Error; e != nil {
+			name, desc := strings.TrimSpace(e.Name), strings.TrimSpace(e.Description)
+			if name != "" && !strings.EqualFold(name, "NO_ERROR") {
+				ev.Reason += "; " + providers.Truncate(name, 100)
+				if desc != "" {
+					ev.Reason += ": " + providers.Truncate(desc, 200)
+				}
+			}
 		}
 		ev.Reason += ")"
 	}

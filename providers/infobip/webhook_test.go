@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -82,7 +83,7 @@ func TestParseFixtures(t *testing.T) {
 			RefMessageIDs: []string{"fb469d73-d362-463f-b30f-1e959b53badc"}, SenderID: "385919998888", Timestamp: at("2019-04-09T19:01:56.494Z")}},
 		"delivery_undeliverable.json": {{Kind: providers.EventFailed, DedupKey: "status:fb469d73-d362-463f-b30f-1e959b53badd:UNDELIVERABLE",
 			RefMessageIDs: []string{"fb469d73-d362-463f-b30f-1e959b53badd"}, SenderID: "385919998888", Timestamp: time.Date(2024, 3, 5, 9, 30, 1, 0, time.UTC),
-			Reason: "WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered)"}},
+			Reason: "WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered; EC_FREE_FORM_MESSAGE_NOT_ALLOWED: Free form message not allowed)"}},
 		"seen.json": {{Kind: providers.EventRead, DedupKey: "status:1215f543ab19-345f-adbd-12ad31451ed25f35:SEEN",
 			RefMessageIDs: []string{"1215f543ab19-345f-adbd-12ad31451ed25f35"}, SenderID: "385919998888", Timestamp: at("2018-12-12T11:21:58.251Z")}},
 		"seen_recipient_only.json": {{Kind: providers.EventRead, DedupKey: "status:1215f543ab19-345f-adbd-12ad31451ed25f36:SEEN",
@@ -201,7 +202,7 @@ func TestParseMalformed(t *testing.T) {
 		{"location out of range", `{"results":[{"messageId":"m1","from":"1","message":{"type":"LOCATION","latitude":91,"longitude":0}}]}`, "invalid coordinates"},
 		{"delivered without to", `{"results":[{"messageId":"m1","status":{"groupName":"DELIVERED"}}]}`, "without to"},
 		{"seen without parties", `{"results":[{"messageId":"m1","seenAt":"2018-12-12T11:21:58.251+0000"}]}`, "without from or to"},
-		{"one bad result fails the batch", `{"results":[{"messageId":"m1","from":"1","message":{"type":"TEXT","text":"hi"}},{"from":"2"}]}`, "result 1 without messageId"},
+		{"every result bad: the first one's problem", `{"results":[{"from":"2"},"m1"]}`, "result 0 without messageId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +216,38 @@ func TestParseMalformed(t *testing.T) {
 	}
 	if _, _, err := (Provider{}).ParseWebhook(testAccount, nil); err == nil {
 		t.Error("nil request parsed")
+	}
+}
+
+// TestParseKeepsGoodResults: a result that cannot be mapped is skipped, and
+// the others of its batch still become events, in order.
+func TestParseKeepsGoodResults(t *testing.T) {
+	body := `{"results":[
+		{"messageId":"m1","from":"385919998888","receivedAt":"2024-03-05T09:20:00.000+0000","message":{"type":"TEXT","text":"first"}},
+		{"from":"2","message":{"type":"TEXT","text":"no id"}},
+		"not an object",
+		{"messageId":"m2","from":"385919998888","message":{"type":"IMAGE"}},
+		{"messageId":"d1","to":"385919998888","doneAt":"2024-03-05T09:30:01.000+0000",
+		 "status":{"groupName":"UNDELIVERABLE","description":"Message sent not delivered"},
+		 "error":{"id":7024,"name":"EC_FREE_FORM_MESSAGE_NOT_ALLOWED","description":"Free form message not allowed","permanent":true}},
+		{"messageId":"d2","to":"385919998888","status":{"groupName":"DELIVERED"},"error":{"id":0,"name":"NO_ERROR","description":"No Error"}}
+	]}`
+	events, resp, err := Provider{}.ParseWebhook(testAccount, webhookRequest([]byte(body), ""))
+	providertest.CheckParsed(t, events, err, providertest.Knobs{})
+	if err != nil || resp != nil {
+		t.Fatalf("err %v, resp %+v", err, resp)
+	}
+	var got []string
+	for _, ev := range events {
+		got = append(got, string(ev.Kind)+" "+ev.DedupKey+" "+ev.Text+ev.Reason)
+	}
+	want := []string{
+		"MESSAGE message:m1 first",
+		"FAILED status:d1:UNDELIVERABLE WhatsApp could not deliver it (Infobip: undeliverable: Message sent not delivered; EC_FREE_FORM_MESSAGE_NOT_ALLOWED: Free form message not allowed)",
+		"DELIVERED status:d2:DELIVERED ",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("events\n got %q\nwant %q", got, want)
 	}
 }
 
@@ -235,7 +268,7 @@ func TestVerifyWebhook(t *testing.T) {
 		auth   []string
 		want   error
 	}{
-		{"no credentials: authentic by URL", testAccount, http.MethodPost, nil, nil},
+		{"no credentials and no token", testAccount, http.MethodPost, nil, providers.ErrUnauthorized},
 		{"the subscription's credentials", testAccount, http.MethodPost, []string{good}, nil},
 		{"scheme in lower case", testAccount, http.MethodPost, []string{"basic " + strings.TrimPrefix(good, "Basic ")}, nil},
 		{"wrong password", testAccount, http.MethodPost, []string{basic(WebhookUser, "guess")}, providers.ErrUnauthorized},
@@ -281,6 +314,64 @@ func TestVerifyWebhook(t *testing.T) {
 	}
 	if _, _, err := (Provider{}).VerifyWebhook(testAccount, nil); !errors.Is(err, providers.ErrNotAllowed) {
 		t.Errorf("nil request: %v", err)
+	}
+}
+
+// TestVerifyWebhookToken: a request without Authorization passes only with
+// the account's token in its query, as NotifyURL spells it.
+func TestVerifyWebhookToken(t *testing.T) {
+	withSecret := cloneAccount(testAccount)
+	withSecret.Secrets["webhookSecret"] = "generated-webhook-secret-123456"
+	other := cloneAccount(withSecret)
+	other.ID = "acc2"
+	rotated := cloneAccount(withSecret)
+	rotated.Secrets["apiKey"] = "a-new-key"
+	query := func(acct providers.Account) string {
+		u, err := url.Parse(NotifyURL(acct))
+		if err != nil || u.RawQuery == "" {
+			t.Fatalf("NotifyURL(%s) = %q", acct.ID, NotifyURL(acct))
+		}
+		return u.RawQuery
+	}
+	good := query(withSecret)
+	tok := strings.TrimPrefix(good, TokenParam+"=")
+	tests := []struct {
+		name  string
+		acct  providers.Account
+		query string
+		auth  string
+		want  error
+	}{
+		{"the account's token", withSecret, good, "", nil},
+		{"the token after the API key changed", rotated, good, "", nil},
+		{"an account without webhookSecret: keyed by the API key", testAccount, query(testAccount), "", nil},
+		{"no token", withSecret, "", "", providers.ErrUnauthorized},
+		{"an empty token", withSecret, TokenParam + "=", "", providers.ErrUnauthorized},
+		{"a wrong token", withSecret, TokenParam + "=" + tok[:len(tok)-1] + "x", "", providers.ErrUnauthorized},
+		{"another account's token", other, good, "", providers.ErrUnauthorized},
+		{"the token twice", withSecret, good + "&" + good, "", providers.ErrUnauthorized},
+		{"the token under another name", withSecret, "t=" + tok, "", providers.ErrUnauthorized},
+		{"the token with wrong Basic credentials", withSecret, good, basic(WebhookUser, "guess"), providers.ErrUnauthorized},
+		{"the API key's token for an account with a secret", withSecret, query(testAccount), "", providers.ErrUnauthorized},
+		{"no key at all", providers.Account{ID: "acc1"}, good, "", providers.ErrUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := webhookRequest([]byte(`{"results":[]}`), tt.auth)
+			req.URL.RawQuery = tt.query
+			_, _, err := Provider{}.VerifyWebhook(tt.acct, req)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("VerifyWebhook = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if NotifyURL(providers.Account{ID: "acc1", Secrets: withSecret.Secrets}) != "" {
+		t.Error("a NotifyURL without a webhook URL")
+	}
+	q := cloneAccount(withSecret)
+	q.WebhookURL += "?x=1"
+	if got := NotifyURL(q); !strings.HasPrefix(got, q.WebhookURL+"&"+TokenParam+"=") {
+		t.Errorf("NotifyURL of a URL with a query = %q", got)
 	}
 }
 

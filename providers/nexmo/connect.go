@@ -48,6 +48,30 @@ type webhookAddress struct {
 	HTTPMethod string `json:"http_method"`
 }
 
+// applications is a with the base URL of the Application API: Vonage serves
+// /v2/applications only on its global host, so an apiUrl on one of its
+// regional or sandbox Messages hosts (api-eu.vonage.com,
+// messages-sandbox.nexmo.com) calls DefaultAPIURL for it. Any other apiUrl (a
+// proxy, a fake) is used as it is.
+func (a account) applications() account {
+	a.base = applicationsBase(a.base)
+	return a
+}
+
+// applicationsBase is the Application API's base URL for a Messages API base.
+func applicationsBase(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	host := strings.ToLower(u.Hostname())
+	vonage := strings.HasSuffix(host, ".nexmo.com") || strings.HasSuffix(host, ".vonage.com")
+	if vonage && base != DefaultAPIURL && host != "api.nexmo.com" {
+		return DefaultAPIURL
+	}
+	return base
+}
+
 // applicationPath is the application's resource below the base URL.
 func (a account) applicationPath() string {
 	return "/v2/applications/" + url.PathEscape(a.appID)
@@ -92,7 +116,7 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 		return providers.Result{Message: "Cannot test the connection: " + err.Error() + "."}, nil
 	}
 	var app application
-	if err := a.call(ctx, env.HTTP, "test connection", http.MethodGet, a.applicationPath(), nil, &app); err != nil {
+	if err := a.applications().call(ctx, env.HTTP, "test connection", http.MethodGet, a.applicationPath(), nil, &app); err != nil {
 		return failure(err, "test connection", a)
 	}
 	name := app.Name
@@ -243,7 +267,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		return providers.Result{Message: "Cannot set the webhook: " + err.Error() + "."}, nil
 	}
 	var raw map[string]json.RawMessage
-	if err := a.call(ctx, env.HTTP, "set webhook", http.MethodGet, a.applicationPath(), nil, &raw); err != nil {
+	if err := a.applications().call(ctx, env.HTTP, "set webhook", http.MethodGet, a.applicationPath(), nil, &raw); err != nil {
 		return failure(err, "set webhook", a)
 	}
 	var before application
@@ -275,7 +299,7 @@ func (Provider) SetWebhook(ctx context.Context, env providers.Env, acct provider
 		return failure(&decodeError{op: "set webhook", err: err}, "set webhook", a)
 	}
 	var after application
-	if err := a.call(ctx, env.HTTP, "set webhook", http.MethodPut, a.applicationPath(), update, &after); err != nil {
+	if err := a.applications().call(ctx, env.HTTP, "set webhook", http.MethodPut, a.applicationPath(), update, &after); err != nil {
 		return failure(err, "set webhook", a)
 	}
 	if m := after.Capabilities.Messages; m != nil && (m.Webhooks.InboundURL.Address != acct.WebhookURL || m.Webhooks.StatusURL.Address != acct.WebhookURL) {

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/nexmo/nexmotest"
@@ -366,4 +369,76 @@ func TestSetWebhookUnreachable(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	checkNoSecret(t, err)
+}
+
+// hostRecorder sends every request to the fake whatever its host, and
+// records the hosts asked for.
+type hostRecorder struct {
+	mu     sync.Mutex
+	target *url.URL
+	next   http.RoundTripper
+	hosts  []string
+}
+
+func (h *hostRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	h.hosts = append(h.hosts, r.URL.Host+" "+r.URL.Path)
+	h.mu.Unlock()
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = h.target.Scheme, h.target.Host
+	return h.next.RoundTrip(r)
+}
+
+// TestApplicationsOnGlobalHost: with apiUrl on a regional or sandbox
+// Messages host, Test Connection and Set Webhook read and write the
+// application on api.nexmo.com, where Vonage serves the Application API;
+// messages still go to the apiUrl.
+func TestApplicationsOnGlobalHost(t *testing.T) {
+	srv, acct, _ := newFake(t)
+	target, _ := url.Parse(srv.URL)
+	for _, host := range []string{"https://api-eu.vonage.com", "https://messages-sandbox.nexmo.com"} {
+		t.Run(host, func(t *testing.T) {
+			rec := &hostRecorder{target: target, next: srv.Client().Transport}
+			env := providers.Env{HTTP: &http.Client{Transport: rec}, Now: time.Now}
+			a := withSettings(acct, "apiUrl", host)
+			if res, err := New().TestConnection(context.Background(), env, a); err != nil || !res.OK {
+				t.Fatalf("TestConnection: %+v %v", res, err)
+			}
+			if res, err := New().SetWebhook(context.Background(), env, a); err != nil || !res.OK {
+				t.Fatalf("SetWebhook: %+v %v", res, err)
+			}
+			if _, err := New().Send(context.Background(), env, a, providers.OutboundMessage{To: testCustomer, Text: "hi"}); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			apps, sends := 0, 0
+			for _, h := range rec.hosts {
+				switch {
+				case strings.Contains(h, "/v2/applications/"):
+					apps++
+					if !strings.HasPrefix(h, "api.nexmo.com ") {
+						t.Errorf("Application API called at %s", h)
+					}
+				case strings.HasSuffix(h, "/v1/messages"):
+					sends++
+					if !strings.HasPrefix(h, strings.TrimPrefix(host, "https://")+" ") {
+						t.Errorf("a message sent to %s", h)
+					}
+				}
+			}
+			if apps < 2 || sends != 1 {
+				t.Errorf("requests %v", rec.hosts)
+			}
+		})
+	}
+	for base, want := range map[string]string{
+		DefaultAPIURL:                     DefaultAPIURL,
+		"https://api-us.vonage.com":       DefaultAPIURL,
+		"https://api-ap.nexmo.com":        DefaultAPIURL,
+		"https://vonage-proxy.example/v1": "https://vonage-proxy.example/v1",
+		srv.URL:                           srv.URL,
+	} {
+		if got := applicationsBase(base); got != want {
+			t.Errorf("applicationsBase(%s) = %s, want %s", base, got, want)
+		}
+	}
 }

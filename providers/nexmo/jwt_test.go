@@ -257,6 +257,40 @@ func TestSendJWTReuse(t *testing.T) {
 	}
 }
 
+// TestSendJWTDroppedOn401: a token Vonage refuses (HTTP 401) is not sent
+// again: the next send signs a new one, and a refusal without a JWT (Basic)
+// touches nothing.
+func TestSendJWTDroppedOn401(t *testing.T) {
+	srv, acct, env := newFake(t)
+	p := New()
+	acct = withJWT(acct)
+	send := func() error {
+		_, err := p.Send(context.Background(), env, acct, providers.OutboundMessage{To: testCustomer, Text: "hi"})
+		return err
+	}
+	if err := send(); err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext(nexmotest.EndpointMessages, nexmotest.Unauthorized)
+	var se *providers.SendError
+	if err := send(); !errors.As(err, &se) || !se.Credentials || se.Retryable {
+		t.Fatalf("err = %v, want a permanent Credentials failure", err)
+	}
+	if err := send(); err != nil {
+		t.Fatal(err)
+	}
+	toks := messageTokens(t, srv)
+	if len(toks) != 3 || toks[1] != toks[0] || toks[2] == toks[1] {
+		t.Fatalf("tokens: the refused one reused after the 401 (%d calls, equal: %v %v)", len(toks), toks[1] == toks[0], len(toks) == 3 && toks[2] == toks[1])
+	}
+	if err := send(); err != nil {
+		t.Fatal(err)
+	}
+	if toks := messageTokens(t, srv); toks[3] != toks[2] {
+		t.Error("the token signed after the 401 was not reused")
+	}
+}
+
 // TestSendJWTConcurrent: parallel sends of one account share one signing.
 func TestSendJWTConcurrent(t *testing.T) {
 	srv, acct, env := newFake(t)

@@ -76,6 +76,9 @@ func (p Provider) FetchMedia(ctx context.Context, env providers.Env, acct provid
 		return providers.Media{}, fmt.Errorf("nexmo: fetch media: %w", scrub(err, "", auth.token))
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && auth.token != "" {
+		p.cache().drop(acct.ID, a, auth.token)
+	}
 	if err := mediaStatus(resp.StatusCode, auth); err != nil {
 		return providers.Media{}, err
 	}

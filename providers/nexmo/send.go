@@ -100,7 +100,8 @@ var captionable = map[string]bool{"image": true, "video": true, "file": true}
 // key or secret (BASIC), a missing or unusable private key or application ID
 // (JWT; ErrNoPrivateKey when the key is not set) and an authentication
 // Switchboard does not know are Credentials failures, found before anything
-// is sent. No error carries the API secret, the private key or the JWT.
+// is sent. Under JWT a 401 also drops the cached token, so the next send signs
+// a new one. No error carries the API secret, the private key or the JWT.
 func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Account, msg providers.OutboundMessage) (providers.SendResult, error) {
 	var res providers.SendResult
 	a, err := settings(acct)
@@ -148,6 +149,9 @@ func (p Provider) Send(ctx context.Context, env providers.Env, acct providers.Ac
 		}
 		var ans messageAnswer
 		if err := a.call(ctx, env.HTTP, "send", http.MethodPost, "/v1/messages", r, &ans); err != nil {
+			if unauthorized(err) {
+				p.cache().drop(acct.ID, a, a.bearer)
+			}
 			return res, sendError(err, a)
 		}
 		// A 2xx answer is an accepted message even without a readable
@@ -307,6 +311,19 @@ func (p Provider) authorize(a *account, accountID string, now time.Time) error {
 		return nil
 	}
 	return fmt.Errorf("authentication must be BASIC or JWT, not %s", strconv.Quote(providers.Truncate(a.auth, 20)))
+}
+
+// unauthorized reports whether Vonage answered a call with HTTP 401.
+func unauthorized(err error) bool {
+	var apiErr *APIError
+	var stErr *statusError
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr.HTTPStatus == http.StatusUnauthorized
+	case errors.As(err, &stErr):
+		return stErr.code == http.StatusUnauthorized
+	}
+	return false
 }
 
 // unauthorizedHint says what to check when Vonage answers 401.

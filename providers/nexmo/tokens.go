@@ -258,6 +258,29 @@ func (c *tokenCache) signed(accountID string, a account, now time.Time) (string,
 	return tok, e.key, nil
 }
 
+// drop forgets the account's cached JWT when it is token, the one Vonage
+// just refused (HTTP 401), so that the next call signs a new one instead of
+// sending the refused token until its renewal: Vonage may refuse a token for
+// reasons a new signature cures (a clock corrected since it was signed, the
+// application's keys regenerated and the setting updated in between). A
+// token another caller already replaced is left alone.
+func (c *tokenCache) drop(accountID string, a account, token string) {
+	if token == "" || a.privateKey == "" {
+		return
+	}
+	c.mu.Lock()
+	e, ok := c.entries[tokenKey(accountID, a)]
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.token == token {
+		e.token, e.issued, e.renewAt = "", time.Time{}, time.Time{}
+	}
+}
+
 // callerSkew is how far before a token's issue time a caller's clock
 // reading may be for it to take that token: the time it waited for the lock.
 const callerSkew = 5 * time.Second

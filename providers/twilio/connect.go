@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/switchboard/switchboard/providers"
@@ -23,14 +24,30 @@ type accountResource struct {
 	Type         string `json:"type"`
 }
 
+// phoneNumbers is the part of an IncomingPhoneNumbers list page
+// TestConnection reads.
+type phoneNumbers struct {
+	Numbers []struct {
+		SID          string `json:"sid"`
+		PhoneNumber  string `json:"phone_number"`
+		FriendlyName string `json:"friendly_name"`
+	} `json:"incoming_phone_numbers"`
+}
+
 // TestConnection fetches the Account resource with the account's credentials
 // and reports its name, status and type (Trial or Full). An active account is
 // OK; a suspended or closed one is not, as Twilio sends nothing for it.
 // Credentials Twilio refuses give a result that is not OK and says so; failures
-// to reach Twilio stay errors. The WhatsApp number is not checked: a WhatsApp
-// sender need not be a phone number of the account (the Sandbox, a number
-// hosted elsewhere), and Twilio's API for senders is in beta, so only sending
-// proves it.
+// to reach Twilio stay errors.
+//
+// For an active account it then looks the WhatsApp number up among the
+// account's phone numbers (IncomingPhoneNumbers, filtered by PhoneNumber):
+// found, its number as Twilio spells it is the identity stored on the account
+// (Result.Settings whatsappNumber) and its friendly name is reported. Not
+// found does not fail the test: a WhatsApp sender need not be a phone number
+// of the account (the Sandbox, a number hosted elsewhere), and Twilio's API
+// for senders is in beta, so only sending proves it; the result says so. A
+// failed lookup is reported the same way.
 func (Provider) TestConnection(ctx context.Context, env providers.Env, acct providers.Account) (providers.Result, error) {
 	a, err := settings(acct)
 	if err == nil && a.number == "" {
@@ -63,6 +80,9 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 		if info.Type == "Trial" {
 			res.Message += " It is a trial account: Twilio sends only to numbers verified in it."
 		}
+		if err := checkNumber(ctx, env, a, &res); err != nil {
+			return providers.Result{}, err
+		}
 	case "suspended":
 		res.Message = fmt.Sprintf("The Twilio account %q is suspended: Twilio sends no messages until it is reactivated.", name)
 	case "closed":
@@ -71,6 +91,47 @@ func (Provider) TestConnection(ctx context.Context, env providers.Env, acct prov
 		res.Message = fmt.Sprintf("The Twilio account %q has the status %q, not active.", name, info.Status)
 	}
 	return res, nil
+}
+
+// checkNumber looks the account's WhatsApp number up among its phone numbers
+// and adds what it found to res; only the caller's own end (its context) is an
+// error.
+func checkNumber(ctx context.Context, env providers.Env, a account, res *providers.Result) error {
+	var list phoneNumbers
+	q := url.Values{"PhoneNumber": {a.number}}
+	err := a.call(ctx, env.HTTP, "look up the WhatsApp number", http.MethodGet, a.accountPath("/IncomingPhoneNumbers.json?"+q.Encode()), nil, &list)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("twilio: test connection: %w", ctx.Err())
+		}
+		why := "Twilio did not answer"
+		var apiErr *APIError
+		if errors.As(err, &apiErr) {
+			why = apiErr.Reason()
+		}
+		res.Details["numberCheck"] = "failed: " + why
+		res.Message += " Switchboard could not look the number up among the account's phone numbers (" + why + ")."
+		return nil
+	}
+	for _, n := range list.Numbers {
+		if e164(n.PhoneNumber) != a.number {
+			continue
+		}
+		res.Details["numberSid"], res.Details["numberFriendlyName"] = n.SID, n.FriendlyName
+		res.Details["numberCheck"] = "a phone number of this account"
+		res.Settings = map[string]string{"whatsappNumber": e164(n.PhoneNumber)}
+		res.Message += fmt.Sprintf(" %s is a phone number of this account (%q).", a.number, n.FriendlyName)
+		return nil
+	}
+	if a.number == sandboxNumber {
+		res.Details["numberCheck"] = "the WhatsApp Sandbox"
+		res.Message += " It is Twilio's WhatsApp Sandbox: customers must first send it the join code shown in the Console."
+		return nil
+	}
+	res.Details["numberCheck"] = "not a phone number of this account"
+	res.Message += " " + a.number + " is not among the account's phone numbers: that is fine for a WhatsApp sender whose number is hosted elsewhere," +
+		" but if it is not a WhatsApp sender of this account, Twilio refuses every reply (error 63007)."
+	return nil
 }
 
 // SetWebhook cannot register the URL: the webhook of a WhatsApp sender is set

@@ -31,19 +31,62 @@ func TestTestConnection(t *testing.T) {
 		t.Errorf("result %+v", res)
 	}
 	want := map[string]string{"accountSid": twiliotest.DefaultAccountSID, "friendlyName": "My first Twilio account",
-		"status": "active", "type": "Full", "whatsappNumber": "whatsapp:" + twiliotest.SandboxNumber}
+		"status": "active", "type": "Full", "whatsappNumber": "whatsapp:" + twiliotest.SandboxNumber, "numberCheck": "the WhatsApp Sandbox"}
 	if !reflect.DeepEqual(res.Details, want) {
 		t.Errorf("details\n got %v\nwant %v", res.Details, want)
 	}
-	if res.Settings != nil {
-		t.Errorf("settings %v", res.Settings)
+	if res.Settings != nil || !strings.Contains(res.Message, "WhatsApp Sandbox") {
+		t.Errorf("settings %v, message %q", res.Settings, res.Message)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 1 || reqs[0].Endpoint != twiliotest.EndpointAccount || reqs[0].Method != http.MethodGet || !reqs[0].Authorized {
+	if len(reqs) != 2 || reqs[0].Endpoint != twiliotest.EndpointAccount || reqs[0].Method != http.MethodGet || !reqs[0].Authorized ||
+		reqs[1].Endpoint != twiliotest.EndpointPhoneNumbers || reqs[1].Method != http.MethodGet || !reqs[1].Authorized ||
+		reqs[1].Form.Get("PhoneNumber") != twiliotest.SandboxNumber {
 		t.Errorf("requests %+v", reqs)
 	}
 	// Twilio's answer carries the auth token; the result must not.
 	checkResultNoToken(t, res)
+}
+
+// TestTestConnectionNumber: the WhatsApp number is looked up among the
+// account's phone numbers; found, Twilio's spelling of it is the identity
+// stored on the account; not found or not looked up, the test still passes
+// and says so.
+func TestTestConnectionNumber(t *testing.T) {
+	const own = "+14155550100"
+	tests := []struct {
+		name     string
+		number   string
+		prepare  func(srv *twiliotest.Server)
+		check    string
+		message  string
+		settings map[string]string
+	}{
+		{"a number of the account", "+1 (415) 555-0100", func(srv *twiliotest.Server) { srv.AddPhoneNumber(own, "(415) 555-0100") },
+			"a phone number of this account", `+14155550100 is a phone number of this account ("(415) 555-0100")`, map[string]string{"whatsappNumber": own}},
+		{"a number hosted elsewhere", "+447700900123", nil,
+			"not a phone number of this account", "error 63007", nil},
+		{"the lookup refused", own, func(srv *twiliotest.Server) {
+			srv.FailNext(twiliotest.EndpointPhoneNumbers, twiliotest.ErrorReply(http.StatusForbidden, 20403, "Forbidden"))
+		}, "failed: Forbidden (Twilio error 20403)", "could not look the number up", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, acct, env := newFake(t)
+			acct.Settings["whatsappNumber"] = tt.number
+			if tt.prepare != nil {
+				tt.prepare(srv)
+			}
+			res, err := Provider{}.TestConnection(context.Background(), env, acct)
+			if err != nil || !res.OK {
+				t.Fatalf("res %+v, err %v; want OK", res, err)
+			}
+			if res.Details["numberCheck"] != tt.check || !strings.Contains(res.Message, tt.message) || !reflect.DeepEqual(res.Settings, tt.settings) {
+				t.Errorf("res %+v; want numberCheck %q, a message with %q and settings %v", res, tt.check, tt.message, tt.settings)
+			}
+			checkResultNoToken(t, res)
+		})
+	}
 }
 
 func TestTestConnectionAccountStates(t *testing.T) {

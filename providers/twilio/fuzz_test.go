@@ -38,20 +38,36 @@ func seeds(f *testing.F) [][]byte {
 	return out
 }
 
-// FuzzParseWebhook: any body gives events or a *ParseError, never a panic, always
-// with Twilio's TwiML answer, and every event can be stored (DedupKey) and
-// routed (Kind, SenderID, RefMessageIDs).
+// jsonSeeds are JSON bodies as Twilio posts them to webhooks signed with
+// bodySHA256 (Event Streams, Conversations): the JSON content-type path.
+var jsonSeeds = [][]byte{
+	[]byte(`{"specversion":"1.0","type":"com.twilio.messaging.inbound-message.received","source":"/2010-04-01/Accounts/AC1/Messages/SM1.json","id":"EZ1","dataschema":"https://events-schemas.twilio.com/Messaging.InboundMessageV1/3","datacontenttype":"application/json","time":"2024-03-05T10:00:00.000Z","data":{"numMedia":0,"timestamp":"2024-03-05T10:00:00.000Z","accountSid":"AC1","to":"whatsapp:+14155238886","numSegments":1,"messageSid":"SM1","body":"Hello","from":"whatsapp:+14155551234"}}`),
+	[]byte(`{"EventType":"onMessageAdded","ConversationSid":"CH1","MessageSid":"IM1","Body":"Hello","Author":"whatsapp:+14155551234"}`),
+	[]byte(`[]`),
+	[]byte(`{`),
+}
+
+// FuzzParseWebhook: any body, as a form or as JSON, gives events or a
+// *ParseError, never a panic, always with Twilio's TwiML answer, and every
+// event can be stored (DedupKey) and routed (Kind, SenderID, RefMessageIDs).
 func FuzzParseWebhook(f *testing.F) {
 	for _, b := range seeds(f) {
-		f.Add(b)
+		f.Add(b, false)
 	}
-	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A%2B1&NumMedia=10&MediaUrl0=http%3A%2F%2Fx"))
-	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A%2B1&Latitude=1e400&Longitude=-0"))
-	f.Add([]byte("MessageSid=SM1&MessageStatus=READ&To=whatsapp%3A"))
-	f.Add([]byte("SmsSid=SM1&From=whatsapp%3A%E2%80%8B&ButtonPayload=%00"))
+	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A%2B1&NumMedia=10&MediaUrl0=http%3A%2F%2Fx"), false)
+	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A%2B1&Latitude=1e400&Longitude=-0"), false)
+	f.Add([]byte("MessageSid=SM1&MessageStatus=READ&To=whatsapp%3A"), false)
+	f.Add([]byte("SmsSid=SM1&From=whatsapp%3A%E2%80%8B&ButtonPayload=%00"), false)
+	f.Add([]byte("MessageSid=SM1&From=whatsapp%3A%2B1&NumMedia=1&MediaUrl0=https%3A%2F%2Fx%2Fm&MediaContentType0=text%2Fx-vcard&Body=%00"), false)
+	for _, b := range jsonSeeds {
+		f.Add(b, true)
+	}
 	p := Provider{}
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
 		req := &providers.WebhookRequest{Method: http.MethodPost, Header: http.Header{}, Body: body, Received: received}
+		if asJSON {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		events, resp, err := p.ParseWebhook(testAccount, req)
 		checkTwiML(t, resp)
 		if err != nil {
@@ -112,6 +128,10 @@ func FuzzVerifyWebhook(f *testing.F) {
 	f.Add(good, body, "https://switchboard.example:443/webhooks/acc1")
 	f.Add(good, body, "https://[::1/x")
 	f.Add(good, []byte(`{"a":1}`), testWebhookURL+"?bodySHA256="+twiliotest.BodySHA256([]byte(`{"a":1}`)))
+	for _, b := range jsonSeeds {
+		signed := testWebhookURL + "?bodySHA256=" + twiliotest.BodySHA256(b)
+		f.Add(twiliotest.Sign(testToken, signed, nil), b, signed)
+	}
 	p := Provider{}
 	f.Fuzz(func(t *testing.T, header string, body []byte, publicURL string) {
 		req := &providers.WebhookRequest{Method: http.MethodPost, PublicURL: publicURL,

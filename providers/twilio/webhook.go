@@ -78,13 +78,20 @@ func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequ
 //     the same number) or without any content gives no event. DedupKey is
 //     "message:<MessageSid>". Twilio sends no time: the event has the time of
 //     receipt. OriginalRepliedMessageSid (the message a customer replied to) has
-//     no place in an event and is left out.
+//     no place in an event and is left out. A shared contact arrives as a
+//     vCard attachment (MediaContentType text/vcard or text/x-vcard): the
+//     event is a Contact ("Shared contact (vCard)"), and keeps the vCard as a
+//     file named contact.vcf, since the card's details are behind Twilio's
+//     authenticated media URL, which parsing does not fetch; the agent opens
+//     the card for the name and numbers.
 //   - A status callback: delivered and read are DELIVERED and READ about our
 //     message MessageSid, SenderID the customer (To), DedupKey
 //     "status:<MessageSid>:<status>". queued, sending, sent and accepted give
 //     nothing: the message is already SENT when Send returns. failed and
 //     undelivered are FAILED with their ErrorCode (63016: outside the 24-hour
-//     window, 30008: unknown) and ErrorMessage as the reason.
+//     window, 30008: unknown) and ErrorMessage as the reason; a callback with
+//     the code alone, as Twilio usually sends them, has what the code means
+//     (codeHelp) in words instead.
 //
 // A body that is not a form, a JSON body, a message without MessageSid or From,
 // NumMedia without its MediaUrl, or impossible coordinates are a
@@ -196,11 +203,26 @@ func media(ev *providers.Event, form url.Values, sid string) error {
 			return providers.Parsef("message %s: MediaUrl%d is not an absolute http(s) URL", sid, i)
 		}
 		mt := mediaType(form.Get("MediaContentType" + idx))
-		ev.Attachments = append(ev.Attachments, providers.Attachment{
-			Type: attachmentType(mt, sticker), FileID: u, URL: u, MimeType: mt,
-		})
+		att := providers.Attachment{Type: attachmentType(mt, sticker), FileID: u, URL: u, MimeType: mt}
+		if vcard(mt) {
+			att.FileName = "contact.vcf"
+			if ev.Contact == nil {
+				ev.Contact = &providers.ContactCard{Name: sharedContactName}
+			}
+		}
+		ev.Attachments = append(ev.Attachments, att)
 	}
 	return nil
+}
+
+// sharedContactName names a contact shared as a vCard: its real name is
+// inside the card, behind Twilio's authenticated media URL.
+const sharedContactName = "Shared contact (vCard)"
+
+// vcard reports whether a media type is a contact card, as WhatsApp's shared
+// contacts reach Twilio.
+func vcard(mt string) bool {
+	return mt == "text/vcard" || mt == "text/x-vcard"
 }
 
 // mediaType is the media type of a content type without its parameters, ""
@@ -281,10 +303,19 @@ func statusEvent(form url.Values, status string, at time.Time) (*providers.Event
 	}
 	if kind == providers.EventFailed {
 		ev.Reason = "WhatsApp could not deliver it (Twilio: " + status
-		if code := strings.TrimSpace(form.Get("ErrorCode")); code != "" {
+		code := strings.TrimSpace(form.Get("ErrorCode"))
+		if code != "" {
 			ev.Reason += ", error " + providers.Truncate(code, 10)
 		}
-		if msg := strings.TrimSpace(form.Get("ErrorMessage")); msg != "" {
+		msg := strings.TrimSpace(form.Get("ErrorMessage"))
+		if msg == "" {
+			// Status callbacks usually carry the code alone: say what it
+			// means.
+			if n, err := strconv.Atoi(code); err == nil {
+				msg = codeHelp[n]
+			}
+		}
+		if msg != "" {
 			ev.Reason += ": " + providers.Truncate(msg, 200)
 		}
 		ev.Reason += ")"

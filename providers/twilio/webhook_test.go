@@ -268,6 +268,13 @@ func TestParseWebhook(t *testing.T) {
 			e.Attachments = att(providers.AttachmentSticker, mediaURL("MM5e4d3c2b1a0f9e8d7c6b5a4938271605", "ME6f5e4d3c2b1a0f9e8d7c6b5a49382716"), "image/webp")
 			return []providers.Event{e}
 		}()},
+		{"contact.form", func() []providers.Event {
+			e := msg("MM2c3d4e5f60718293a4b5c6d7e8f90a1b")
+			e.Contact = &providers.ContactCard{Name: "Shared contact (vCard)"}
+			e.Attachments = att(providers.AttachmentFile, mediaURL("MM2c3d4e5f60718293a4b5c6d7e8f90a1b", "ME3d4e5f60718293a4b5c6d7e8f90a1b2c"), "text/vcard")
+			e.Attachments[0].FileName = "contact.vcf"
+			return []providers.Event{e}
+		}()},
 		{"location.form", func() []providers.Event {
 			e := msg("SM3c2b1a0f9e8d7c6b5a4938271605f4e3")
 			e.Location = &providers.Location{Latitude: 37.7879277, Longitude: -122.3937508, Title: "Twilio Inc, 375 Beale St, San Francisco, CA 94105"}
@@ -287,12 +294,12 @@ func TestParseWebhook(t *testing.T) {
 		{"status_read.form", []providers.Event{receipt(providers.EventRead, "read")}},
 		{"status_failed.form", []providers.Event{func() providers.Event {
 			e := receipt(providers.EventFailed, "failed")
-			e.Reason = "WhatsApp could not deliver it (Twilio: failed, error 63016)"
+			e.Reason = "WhatsApp could not deliver it (Twilio: failed, error 63016: the customer last wrote more than 24 hours ago: WhatsApp then allows only approved templates until they write again)"
 			return e
 		}()}},
 		{"status_undelivered.form", []providers.Event{func() providers.Event {
 			e := receipt(providers.EventFailed, "undelivered")
-			e.Reason = "WhatsApp could not deliver it (Twilio: undelivered, error 63024)"
+			e.Reason = "WhatsApp could not deliver it (Twilio: undelivered, error 63024: the recipient is not a valid WhatsApp user)"
 			return e
 		}()}},
 		// Understood, but nothing Switchboard records.

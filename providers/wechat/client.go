@@ -176,9 +176,10 @@ func (c *client) call(ctx context.Context, op, method, path string, query url.Va
 }
 
 // withToken runs f with the account's access token, once more with a new
-// token when f's answer says the first was no longer good.
+// token when f's answer says the first was no longer good (force-refreshed
+// when WeChat called it invalid, 40001: see token).
 func (c *client) withToken(ctx context.Context, f func(token string) error) error {
-	token, err := c.token(ctx, "")
+	token, err := c.token(ctx, "", false)
 	if err != nil {
 		return err
 	}
@@ -186,7 +187,9 @@ func (c *client) withToken(ctx context.Context, f func(token string) error) erro
 	if !staleToken(err) {
 		return err
 	}
-	fresh, terr := c.token(ctx, token)
+	var apiErr *APIError
+	invalid := errors.As(err, &apiErr) && apiErr.Code == codeInvalidCredential
+	fresh, terr := c.token(ctx, token, invalid)
 	if terr != nil {
 		return terr
 	}

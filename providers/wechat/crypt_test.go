@@ -7,10 +7,13 @@ import (
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/providertest"
 	"github.com/switchboard/switchboard/providers/wechat/wechattest"
 )
@@ -155,5 +158,64 @@ func TestFixturesAreXML(t *testing.T) {
 		if filepath.Ext(name) != ".xml" {
 			t.Errorf("%s: fixtures are WeChat's XML pushes", name)
 		}
+	}
+}
+
+// Tencent's own sample of safe mode (the WXBizMsgCrypt sample code WeChat
+// publishes for Official Accounts, in every language, with the same values):
+// the token, key, AppID, timestamp, nonce, msg_signature and Encrypt element
+// of its decryption example.
+const (
+	tencentToken        = "spamtest"
+	tencentKey          = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	tencentAppID        = "wx2c2769f8efd9abc2"
+	tencentTimestamp    = "1409735669"
+	tencentNonce        = "1320562132"
+	tencentMsgSignature = "5d197aaffba7e9b25a30732f161a50dee96bd5fa"
+	tencentEncrypt      = "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE="
+)
+
+// TestTencentSample: Tencent's published example passes msg_signature and
+// decrypts for its AppID, and the whole push, as WeChat would post it in
+// safe mode, passes VerifyWebhook and parses.
+func TestTencentSample(t *testing.T) {
+	if !validSignature(tencentMsgSignature, tencentToken, tencentTimestamp, tencentNonce, tencentEncrypt) {
+		t.Fatal("Tencent's msg_signature does not verify")
+	}
+	plain, err := decrypt(tencentKey, tencentAppID, tencentEncrypt)
+	if err != nil {
+		t.Fatalf("decrypt: %v", err)
+	}
+	var m inbound
+	if err := xml.Unmarshal(plain, &m); err != nil {
+		t.Fatalf("the plaintext is not XML: %v\n%s", err, plain)
+	}
+	if m.ToUserName != "gh_10f6c3c3ac5a" || m.MsgType == "" || m.FromUserName == "" {
+		t.Errorf("decrypted %+v", m)
+	}
+	if _, err := decrypt(tencentKey, "wx0000000000000000", tencentEncrypt); !errors.Is(err, errAppID) {
+		t.Errorf("another AppID: err = %v, want errAppID", err)
+	}
+
+	acct := providers.Account{ID: "tencent", Settings: map[string]string{"appId": tencentAppID, "wechatType": TypeChina},
+		Secrets: map[string]string{"appSecret": "x", "serverToken": tencentToken, "encodingAesKey": tencentKey}}
+	q := url.Values{"signature": {signature(tencentToken, tencentTimestamp, tencentNonce)}, "timestamp": {tencentTimestamp},
+		"nonce": {tencentNonce}, "encrypt_type": {"aes"}, "msg_signature": {tencentMsgSignature}}
+	body := []byte("<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[" + tencentEncrypt + "]]></Encrypt></xml>")
+	req := request(http.MethodPost, q, body)
+	if _, _, err := (Provider{}).VerifyWebhook(acct, req); err != nil {
+		t.Fatalf("VerifyWebhook: %v", err)
+	}
+	events, _, err := Provider{}.ParseWebhook(acct, req)
+	if err != nil {
+		t.Fatalf("ParseWebhook: %v", err)
+	}
+	if len(events) != 1 || events[0].Kind != providers.EventMessage || events[0].MessageID != "6054768590064713728" ||
+		events[0].SenderID != "oyORnuP8q7ou2gfYjqLzSIWZf0rs" || events[0].Text != "abcdteT" {
+		t.Errorf("events %+v, want the text abcdteT from oyORnuP8q7ou2gfYjqLzSIWZf0rs", events)
+	}
+	wrong := request(http.MethodPost, set(q, "msg_signature", strings.Repeat("0", 40)), body)
+	if _, _, err := (Provider{}).VerifyWebhook(acct, wrong); !errors.Is(err, providers.ErrUnauthorized) {
+		t.Errorf("a wrong msg_signature: err = %v", err)
 	}
 }

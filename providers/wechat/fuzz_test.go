@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/providers"
@@ -71,7 +72,13 @@ func FuzzVerifyWebhook(f *testing.F) {
 		for _, acct := range []providers.Account{testAccount, safeAccount} {
 			resp, handshake, err := p.VerifyWebhook(acct, req)
 			if err != nil {
-				if !errors.Is(err, providers.ErrUnauthorized) && !errors.Is(err, providers.ErrNotAllowed) {
+				// A refused handshake is a wrong verify token (403), a
+				// refused push not authentic (401).
+				refused := providers.ErrUnauthorized
+				if get {
+					refused = providers.ErrForbidden
+				}
+				if !errors.Is(err, refused) && !errors.Is(err, providers.ErrNotAllowed) {
 					t.Errorf("err = %v", err)
 				}
 				continue
@@ -98,6 +105,44 @@ func FuzzVerifyWebhook(f *testing.F) {
 			} else if acct.Secrets["encodingAesKey"] != "" {
 				t.Fatalf("a plaintext push passed for an account with a key: %q", rawQuery)
 			}
+		}
+	})
+}
+
+// FuzzDecrypt: any Encrypt element, under the fake's key or Tencent's
+// sample key, is opened or refused with one of decrypt's own errors, never a
+// panic; what opens was sealed for the AppID and is no longer than the
+// ciphertext.
+func FuzzDecrypt(f *testing.F) {
+	f.Add(tencentEncrypt, false)
+	f.Add(wechatpyEncrypt, false)
+	for _, body := range providertest.Fixtures(f, "*.xml") {
+		enc, err := wechattest.Encrypt(wechattest.AESKey, wechattest.AppID, body)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(enc, true)
+	}
+	f.Add("", true)
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA==", true)
+	f.Add(strings.Repeat("A", 64), true)
+	f.Fuzz(func(t *testing.T, encrypted string, fakeKey bool) {
+		key, appID := tencentKey, tencentAppID
+		if fakeKey {
+			key, appID = wechattest.AESKey, wechattest.AppID
+		}
+		plain, err := decrypt(key, appID, encrypted)
+		if err != nil {
+			if !errors.Is(err, errCiphertext) && !errors.Is(err, errAppID) {
+				t.Fatalf("err = %v, want errCiphertext or errAppID", err)
+			}
+			if plain != nil {
+				t.Errorf("plaintext %q with an error", plain)
+			}
+			return
+		}
+		if len(plain) > len(encrypted) {
+			t.Errorf("%d bytes of plaintext from %d of Base64", len(plain), len(encrypted))
 		}
 	})
 }

@@ -48,6 +48,8 @@ func TestSignature(t *testing.T) {
 	}
 }
 
+// TestVerifyWebhookHandshake: only a GET signed with the account's server
+// token is echoed; any other signature is a wrong verify token, 403.
 func TestVerifyWebhookHandshake(t *testing.T) {
 	good := wechattest.Handshake(wechattest.ServerToken, "6487253912345678912", received)
 	tests := []struct {
@@ -58,13 +60,13 @@ func TestVerifyWebhookHandshake(t *testing.T) {
 	}{
 		{"right token", good, testAccount, nil},
 		{"right token in safe mode: the echostr is plain", good, safeAccount, nil},
-		{"wrong token", wechattest.Handshake("another-token", "6487253912345678912", received), testAccount, providers.ErrUnauthorized},
-		{"no signature", without(good, "signature"), testAccount, providers.ErrUnauthorized},
-		{"no timestamp", without(good, "timestamp"), testAccount, providers.ErrUnauthorized},
-		{"no nonce", without(good, "nonce"), testAccount, providers.ErrUnauthorized},
-		{"signature twice", with(good, "signature", good.Get("signature")), testAccount, providers.ErrUnauthorized},
-		{"other timestamp", set(good, "timestamp", "1"), testAccount, providers.ErrUnauthorized},
-		{"account without a token", good, withSecret(testAccount, "serverToken", ""), providers.ErrUnauthorized},
+		{"wrong token", wechattest.Handshake("another-token", "6487253912345678912", received), testAccount, providers.ErrForbidden},
+		{"no signature", without(good, "signature"), testAccount, providers.ErrForbidden},
+		{"no timestamp", without(good, "timestamp"), testAccount, providers.ErrForbidden},
+		{"no nonce", without(good, "nonce"), testAccount, providers.ErrForbidden},
+		{"signature twice", with(good, "signature", good.Get("signature")), testAccount, providers.ErrForbidden},
+		{"other timestamp", set(good, "timestamp", "1"), testAccount, providers.ErrForbidden},
+		{"account without a token", good, withSecret(testAccount, "serverToken", ""), providers.ErrForbidden},
 		{"signed but no echostr", without(good, "echostr"), testAccount, providers.ErrNotAllowed},
 	}
 	for _, tt := range tests {

@@ -2,8 +2,10 @@ package wechat
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -277,7 +279,7 @@ func TestTokenWaitEndsWithContext(t *testing.T) {
 	var tc tokenCache
 	hold := make(chan struct{})
 	started := make(chan struct{})
-	go tc.get(context.Background(), "k", time.Now, "", func(context.Context) (string, time.Duration, error) {
+	go tc.get(context.Background(), "k", time.Now, "", false, func(context.Context, bool) (string, time.Duration, error) {
 		close(started)
 		<-hold
 		return "tok", time.Hour, nil
@@ -285,10 +287,121 @@ func TestTokenWaitEndsWithContext(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := tc.get(ctx, "k", time.Now, "", nil); !errors.Is(err, context.Canceled) {
+	if _, err := tc.get(ctx, "k", time.Now, "", false, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want the context's", err)
 	}
 	close(hold)
+}
+
+// forcedFlags are the force_refresh values of the stable_token requests the
+// fake received, in order.
+func forcedFlags(t *testing.T, fake *wechattest.Server) []bool {
+	t.Helper()
+	var out []bool
+	for _, r := range requestsTo(fake, "/cgi-bin/stable_token") {
+		var body struct {
+			ForceRefresh bool `json:"force_refresh"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("stable_token body %q: %v", r.Body, err)
+		}
+		out = append(out, body.ForceRefresh)
+	}
+	return out
+}
+
+// TestTokenInvalidIsForceRefreshed: a token WeChat calls invalid (40001)
+// while stable_token's normal mode would give it out again is replaced with
+// force_refresh, at most maxForcedPerHour times an hour per account.
+func TestTokenInvalidIsForceRefreshed(t *testing.T) {
+	invalid := wechattest.Fault{Errcode: 40001, Errmsg: "invalid credential, access_token is invalid or not latest"}
+	t.Run("once", func(t *testing.T) {
+		fake, p, env := newFake(t)
+		if err := sendText(t, p, env, testAccount, "one"); err != nil {
+			t.Fatal(err)
+		}
+		fake.FailNext(wechattest.EndpointCustomSend, invalid)
+		if err := sendText(t, p, env, testAccount, "two"); err != nil {
+			t.Fatalf("send after 40001: %v", err)
+		}
+		if got := forcedFlags(t, fake); !reflect.DeepEqual(got, []bool{false, true}) {
+			t.Errorf("force_refresh of the token requests %v, want [false true]", got)
+		}
+		sends := requestsTo(fake, customSendPath)
+		if len(sends) != 3 || sends[1].Query.Get("access_token") == sends[2].Query.Get("access_token") {
+			t.Errorf("the retry after 40001 did not use a new token")
+		}
+	})
+	t.Run("a few times an hour", func(t *testing.T) {
+		fake, p, env := newFake(t)
+		fake.SetFailing(wechattest.EndpointCustomSend, invalid)
+		for range maxForcedPerHour + 2 {
+			if err := sendText(t, p, env, testAccount, "again"); err == nil {
+				t.Fatal("a send passed although every token is refused")
+			}
+		}
+		count := func(flags []bool) (n int) {
+			for _, f := range flags {
+				if f {
+					n++
+				}
+			}
+			return n
+		}
+		if got := count(forcedFlags(t, fake)); got != maxForcedPerHour {
+			t.Errorf("%d forced refreshes in an hour (%v), want %d", got, forcedFlags(t, fake), maxForcedPerHour)
+		}
+		fake.Advance(time.Hour + time.Second)
+		if err := sendText(t, p, env, testAccount, "later"); err == nil {
+			t.Fatal("a send passed although every token is refused")
+		}
+		if got := count(forcedFlags(t, fake)); got != maxForcedPerHour+1 {
+			t.Errorf("%d forced refreshes after an hour, want one more", got)
+		}
+	})
+}
+
+// TestTokenInternationalFallsBack: on the International host, stable_token
+// answering something other than WeChat's JSON, or refusing the endpoint
+// (48001, 40066), makes the provider ask /cgi-bin/token; on the China host
+// such an answer is the failure it is.
+func TestTokenInternationalFallsBack(t *testing.T) {
+	faults := map[string]wechattest.Fault{
+		"not JSON":         {Status: http.StatusOK, Body: "<html>gateway</html>", Header: http.Header{"Content-Type": {"text/html"}}},
+		"bad gateway":      wechattest.BadGateway,
+		"api unauthorized": wechattest.Unauthorized,
+		"invalid url":      {Errcode: 40066, Errmsg: "invalid url"},
+	}
+	for name, fault := range faults {
+		t.Run(name, func(t *testing.T) {
+			fake, p, env := newFake(t)
+			fake.FailNext(wechattest.EndpointStableToken, fault)
+			if err := sendText(t, p, env, intlAccount, "hi"); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			var paths []string
+			for _, r := range fake.Requests() {
+				paths = append(paths, r.Host+" "+r.Method+" "+r.Path)
+			}
+			want := []string{
+				wechattest.HostInternational + " POST /cgi-bin/stable_token",
+				wechattest.HostInternational + " GET /cgi-bin/token",
+				wechattest.HostInternational + " POST " + customSendPath,
+			}
+			if !reflect.DeepEqual(paths, want) {
+				t.Errorf("requests %v, want %v", paths, want)
+			}
+
+			china, p, env := newFake(t)
+			china.FailNext(wechattest.EndpointStableToken, fault)
+			if err := sendText(t, p, env, testAccount, "hi"); err == nil {
+				t.Error("the China host fell back too")
+			}
+			if n := len(requestsTo(china, "/cgi-bin/token")); n != 0 {
+				t.Errorf("the China host asked /cgi-bin/token %d times", n)
+			}
+		})
+	}
 }
 
 // requestsTo returns the fake's requests to a path.

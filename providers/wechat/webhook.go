@@ -33,22 +33,28 @@ const (
 //     the plain signature does not cover the body, so taking plaintext there
 //     would undo what the key is for.
 //
-// A missing or wrong signature is providers.ErrUnauthorized (401: the request
-// is not authentic; WeChat's console then reports the token check failed),
-// other methods ErrNotAllowed. No freshness window applies to the timestamp:
+// A missing or wrong signature on the GET handshake is providers.ErrForbidden
+// (403, as a handshake with the wrong token fails for every messenger; WeChat's
+// console then reports the token check failed); on a POST it is
+// ErrUnauthorized (401: the request is not authentic, nothing is stored).
+// Other methods are ErrNotAllowed. No freshness window applies to the timestamp:
 // WeChat documents none.
 func (Provider) VerifyWebhook(acct providers.Account, req *providers.WebhookRequest) (*providers.WebhookResponse, bool, error) {
 	if req == nil || (req.Method != http.MethodGet && req.Method != http.MethodPost) {
 		return nil, false, providers.ErrNotAllowed
 	}
+	refused := providers.ErrUnauthorized
+	if req.Method == http.MethodGet {
+		refused = providers.ErrForbidden
+	}
 	if req.URL == nil {
-		return nil, false, providers.ErrUnauthorized
+		return nil, false, refused
 	}
 	a := accountOf(acct)
 	q := req.URL.Query()
 	ts, nonce := one(q, paramTimestamp), one(q, paramNonce)
 	if a.serverToken == "" || !validSignature(one(q, paramSignature), a.serverToken, ts, nonce) {
-		return nil, false, providers.ErrUnauthorized
+		return nil, false, refused
 	}
 	if req.Method == http.MethodGet {
 		echo := one(q, paramEchostr)

@@ -79,6 +79,8 @@ const (
 	EndpointSticker  = "sticker"  // POST /whatsapp/1/message/sticker
 	EndpointBalance  = "balance"  // GET /account/1/balance
 	EndpointMedia    = "media"    // GET /whatsapp/1/senders/{sender}/media/{id}
+	// EndpointBusinessInfo is GET /whatsapp/1/senders/{sender}/business-info.
+	EndpointBusinessInfo = "business-info"
 	// EndpointSubscription is POST /subscriptions/1/subscription/{channel}
 	// and DELETE .../{channel}/{subscriptionId}.
 	EndpointSubscription = "subscription"
@@ -196,6 +198,7 @@ type API struct {
 	balance       float64
 	currency      string
 	senders       map[string]bool
+	displayNames  map[string]string // sender → business-info displayName
 	messages      []Message
 	subscriptions []Subscription
 	profiles      map[string]bool
@@ -217,15 +220,16 @@ func NewAPI(apiKey string) *API {
 		apiKey = DefaultAPIKey
 	}
 	return &API{
-		key:      apiKey,
-		balance:  47.79134,
-		currency: "EUR",
-		senders:  map[string]bool{DefaultSender: true},
-		profiles: map[string]bool{},
-		security: map[string]bool{},
-		media:    map[string]mediaFile{},
-		next:     1,
-		now:      time.Now,
+		key:          apiKey,
+		balance:      47.79134,
+		currency:     "EUR",
+		senders:      map[string]bool{DefaultSender: true},
+		profiles:     map[string]bool{},
+		displayNames: map[string]string{DefaultSender: DefaultDisplayName},
+		security:     map[string]bool{},
+		media:        map[string]mediaFile{},
+		next:         1,
+		now:          time.Now,
 	}
 }
 
@@ -270,6 +274,19 @@ func (a *API) AddSender(numbers ...string) {
 	for _, n := range numbers {
 		a.senders[n] = true
 	}
+}
+
+// DefaultDisplayName is the business-info displayName of a sender the fake
+// was given no other for (the name of Infobip's documentation example).
+const DefaultDisplayName = "Infobip"
+
+// SetDisplayName makes sender a WhatsApp sender of the account whose
+// business info shows displayName.
+func (a *API) SetDisplayName(sender, displayName string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.senders[sender] = true
+	a.displayNames[sender] = displayName
 }
 
 // FailNext queues replies for the next calls to endpoint (EndpointText...), one
@@ -358,6 +375,7 @@ func (a *API) nextID() int64 {
 
 var (
 	mediaPath = regexp.MustCompile(`^/whatsapp/1/senders/([0-9]+)/media/([A-Za-z0-9_.-]+)$`)
+	infoPath  = regexp.MustCompile(`^/whatsapp/1/senders/([0-9]+)/business-info$`)
 	subPath   = regexp.MustCompile(`^/subscriptions/1/subscription/([A-Z_]+)(?:/([A-Za-z0-9_-]+))?$`)
 	idPath    = regexp.MustCompile(`^/subscriptions/1/(profiles|security)/([A-Za-z0-9_-]+)$`)
 )
@@ -372,6 +390,9 @@ func route(path string) (endpoint string, params []string) {
 	}
 	if m := mediaPath.FindStringSubmatch(path); m != nil {
 		return EndpointMedia, m[1:]
+	}
+	if m := infoPath.FindStringSubmatch(path); m != nil {
+		return EndpointBusinessInfo, m[1:]
 	}
 	if m := subPath.FindStringSubmatch(path); m != nil {
 		return EndpointSubscription, m[1:]
@@ -415,6 +436,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		bal, cur := a.balance, a.currency
 		a.mu.Unlock()
 		a.writeJSON(w, &req, http.StatusOK, map[string]any{"balance": bal, "currency": cur})
+	case endpoint == EndpointBusinessInfo && r.Method == http.MethodGet:
+		a.businessInfo(w, &req, params[0])
 	case endpoint == EndpointMedia && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		a.serveMedia(w, r, &req, params[0], params[1])
 	case endpoint == EndpointSubscription && r.Method == http.MethodPost && params[1] == "":
@@ -426,6 +449,27 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		a.writeError(w, &req, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "Request method '"+r.Method+"' is not supported")
 	}
+}
+
+// businessInfo answers a sender's business info
+// (https://www.infobip.com/docs/api/channels/whatsapp/whatsapp-service-management/get-whatsapp-sender-business-info),
+// 404 for a number that is not a sender of the account.
+func (a *API) businessInfo(w http.ResponseWriter, req *Request, sender string) {
+	a.mu.Lock()
+	known, name := a.senders[sender], a.displayNames[sender]
+	a.mu.Unlock()
+	if !known {
+		a.writeError(w, req, http.StatusNotFound, "NOT_FOUND", "Sender not found.")
+		return
+	}
+	if name == "" {
+		name = DefaultDisplayName
+	}
+	a.writeJSON(w, req, http.StatusOK, map[string]any{
+		"about": "Infobip Business Account", "address": "35-38 New Bridge Street, London EC4V 6BW",
+		"description": "Infobip is a global cloud communications platform.", "email": "info@example.com",
+		"vertical": "PROFESSIONAL_SERVICES", "websites": []string{}, "displayName": name,
+	})
 }
 
 // injected is the queued or hooked reply for req, if any.

@@ -75,6 +75,10 @@ const (
 	EndpointAccount  = "Account"  // GET /2010-04-01/Accounts/{sid}.json
 	EndpointMedia    = "Media"    // GET /2010-04-01/Accounts/{sid}/Messages/{MM}/Media/{ME}
 	EndpointCDN      = "CDN"      // GET /cdn/{token}: where Media redirects
+	// EndpointPhoneNumbers lists the account's phone numbers, filtered by
+	// the PhoneNumber query parameter:
+	// GET /2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json.
+	EndpointPhoneNumbers = "IncomingPhoneNumbers"
 )
 
 // Request is one call the fake received, recorded whatever it was answered.
@@ -160,6 +164,7 @@ type API struct {
 	baseURL  string
 	account  Account
 	senders  map[string]bool
+	numbers  map[string]string // E.164 → friendly name of the account's phone numbers
 	closed   map[string]bool
 	messages []Message
 	// faults are the requests received and the answers tests inject.
@@ -189,6 +194,7 @@ func NewAPI(accountSID, authToken string) *API {
 		token:     authToken,
 		account:   DefaultAccount,
 		senders:   map[string]bool{SandboxNumber: true},
+		numbers:   map[string]string{},
 		closed:    map[string]bool{},
 		media:     map[string]mediaFile{},
 		cdn:       map[string]string{},
@@ -242,6 +248,16 @@ func (a *API) AddSender(numbers ...string) {
 	for _, n := range numbers {
 		a.senders[n] = true
 	}
+}
+
+// AddPhoneNumber makes number (E.164) a phone number of the account, as
+// IncomingPhoneNumbers lists it, with its friendly name (Twilio's default is
+// the number formatted for people), and a WhatsApp sender.
+func (a *API) AddPhoneNumber(number, friendlyName string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.numbers[number] = friendlyName
+	a.senders[number] = true
 }
 
 // CloseWindow makes messages to numbers (E.164) fail as WhatsApp fails a
@@ -374,6 +390,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.createMessage(w, &req)
 	case endpoint == EndpointAccount && r.Method == http.MethodGet:
 		a.fetchAccount(w, &req)
+	case endpoint == EndpointPhoneNumbers && r.Method == http.MethodGet:
+		a.listPhoneNumbers(w, &req)
 	case endpoint == EndpointMedia && r.Method == http.MethodGet:
 		a.serveMedia(w, r, &req, pathSID, mediaSID)
 	default:
@@ -395,6 +413,9 @@ func route(path string) (endpoint, sid, media string) {
 	}
 	if s, ok := strings.CutSuffix(rest, "/Messages.json"); ok && !strings.Contains(s, "/") {
 		return EndpointMessages, s, ""
+	}
+	if s, ok := strings.CutSuffix(rest, "/IncomingPhoneNumbers.json"); ok && !strings.Contains(s, "/") {
+		return EndpointPhoneNumbers, s, ""
 	}
 	if s, ok := strings.CutSuffix(rest, ".json"); ok && !strings.Contains(s, "/") {
 		return EndpointAccount, s, ""
@@ -597,6 +618,36 @@ func (a *API) fetchAccount(w http.ResponseWriter, req *Request) {
 		},
 		"type": acct.Type,
 		"uri":  uri + ".json",
+	})
+}
+
+// listPhoneNumbers answers the IncomingPhoneNumbers list
+// (https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource#read-multiple-incomingphonenumber-resources):
+// one page of the account's numbers, only the one named by PhoneNumber when
+// it is given (exactly, in E.164).
+func (a *API) listPhoneNumbers(w http.ResponseWriter, req *Request) {
+	want := req.Form.Get("PhoneNumber")
+	a.mu.Lock()
+	list := []map[string]any{}
+	for n, name := range a.numbers {
+		if want != "" && n != want {
+			continue
+		}
+		sid := NewSID("PN", int64(len(list)+1))
+		list = append(list, map[string]any{
+			"account_sid": a.sid, "sid": sid, "phone_number": n, "friendly_name": name,
+			"capabilities": map[string]bool{"sms": true, "mms": true, "voice": true, "fax": false},
+			"status":       "in-use", "api_version": APIVersion,
+			"uri": "/" + APIVersion + "/Accounts/" + a.sid + "/IncomingPhoneNumbers/" + sid + ".json",
+		})
+	}
+	a.mu.Unlock()
+	uri := "/" + APIVersion + "/Accounts/" + a.sid + "/IncomingPhoneNumbers.json"
+	a.writeJSON(w, req, http.StatusOK, map[string]any{
+		"incoming_phone_numbers": list,
+		"page":                   0, "page_size": 50, "start": 0, "end": len(list),
+		"first_page_uri": uri + "?PageSize=50&Page=0", "next_page_uri": nil, "previous_page_uri": nil,
+		"uri": uri + "?PageSize=50&Page=0",
 	})
 }
 
