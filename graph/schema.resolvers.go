@@ -50,7 +50,7 @@ func (r *conversationResolver) ReplyWindowClosesAt(ctx context.Context, obj *ent
 
 // WebhookURL is the resolver for the webhookUrl field.
 func (r *integrationAccountResolver) WebhookURL(ctx context.Context, obj *ent.IntegrationAccount) (string, error) {
-	return r.Accounts.WebhookURL(obj), nil
+	return r.Accounts.WebhookAddress(obj), nil
 }
 
 // Settings is the resolver for the settings field.

@@ -122,6 +122,14 @@ type Provider interface {
 	Spec() Spec
 }
 
+// WebhookAddresser gives the address a messenger must call when it is more
+// than the account's webhook URL: Infobip signs nothing, so its address
+// carries a token derived from the account's secret. Admins copy this
+// address (IntegrationAccount.webhookUrl) into the messenger's console.
+type WebhookAddresser interface {
+	WebhookAddress(acct Account) string
+}
+
 // ConnectionTester makes a real authenticated call to the messenger's API.
 type ConnectionTester interface {
 	TestConnection(ctx context.Context, env Env, acct Account) (Result, error)

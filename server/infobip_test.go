@@ -163,7 +163,7 @@ func TestInfobipConnectionAndWebhook(t *testing.T) {
 		sub := subs[0]
 		d := resultDetails(res)
 		// Infobip is given the webhook URL with the account's token.
-		if !strings.HasPrefix(d["webhookUrl"], want+"?token=") || d["webhookUrl"] != sub.NotifyURL || good.WebhookUrl != want || d["subscriptionId"] != sub.ID || d["events"] != "INBOUND_MESSAGE,DELIVERY,SEEN" ||
+		if !strings.HasPrefix(d["webhookUrl"], want+"?token=") || d["webhookUrl"] != sub.NotifyURL || fetchAccount(t, ts, good.Id).WebhookUrl != sub.NotifyURL || d["subscriptionId"] != sub.ID || d["events"] != "INBOUND_MESSAGE,DELIVERY,SEEN" ||
 			d["authentication"] != "HTTP Basic, user switchboard" {
 			t.Errorf("details = %v, want the subscription to %s (the account's webhookUrl %s)", d, want, good.WebhookUrl)
 		}
@@ -320,7 +320,11 @@ func TestInfobipMessagePathEndToEnd(t *testing.T) {
 	// token in the URL are checked, and a request with neither, or with any
 	// other Authorization, is refused.
 	body := infobiptest.InboundBody(hello)
-	local := s.local(t, s.acct.WebhookUrl)
+	// The account's webhookUrl, which an admin pastes, is the tokened one.
+	if s.acct.WebhookUrl != s.sub.NotifyURL {
+		t.Fatalf("the account's webhookUrl %s, want the URL Infobip is given, %s", s.acct.WebhookUrl, s.sub.NotifyURL)
+	}
+	local, _, _ := strings.Cut(s.local(t, s.acct.WebhookUrl), "?")
 	tokened := s.local(t, s.sub.NotifyURL)
 	token := strings.TrimPrefix(tokened, local+"?token=")
 	at2 := func(target string, auth ...string) *http.Request {

@@ -148,6 +148,22 @@ func (s *Service) WebhookURL(a *ent.IntegrationAccount) string {
 	return s.publicURL + "/webhooks/" + a.AccountID
 }
 
+// WebhookAddress is the address an admin gives the account's messenger: its
+// webhook URL, with what its provider adds to it (providers.WebhookAddresser:
+// Infobip's token); the bare URL if the credentials cannot be opened.
+func (s *Service) WebhookAddress(a *ent.IntegrationAccount) string {
+	if _, p, err := s.Spec(a); err == nil {
+		if addr, ok := p.(providers.WebhookAddresser); ok {
+			if b, err := s.Bind(a); err == nil {
+				if u := addr.WebhookAddress(b.Opened); u != "" {
+					return u
+				}
+			}
+		}
+	}
+	return s.WebhookURL(a)
+}
+
 // newAccountID returns 160 random bits in lowercase base32: unguessable, URL-safe,
 // and never reused in practice.
 func newAccountID() string {

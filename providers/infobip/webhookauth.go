@@ -119,3 +119,10 @@ func validToken(acct providers.Account, req *providers.WebhookRequest) bool {
 	}
 	return hmac.Equal([]byte(q.Get(TokenParam)), []byte(want))
 }
+
+// WebhookAddress is the URL to paste into Infobip: the webhook URL with its
+// token (see NotifyURL), so the account's webhookUrl in the API and the
+// console is the one that works.
+func (Provider) WebhookAddress(acct providers.Account) string { return NotifyURL(acct) }
+
+var _ providers.WebhookAddresser = Provider{}
