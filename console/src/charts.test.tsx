@@ -26,16 +26,16 @@ describe("BarChart", () => {
   it("draws bars in proportion, the longest row filling the plot", () => {
     const { container } = render(<BarChart title="Outcomes" rows={rows} />);
     const widths = [...container.querySelectorAll("rect[data-value]")].map((r) => Number(r.getAttribute("width")));
-    // Billing's 3 + 1 fill the plot (400 wide); Sales' 2 is half of it.
-    expect(widths[0] + widths[1]).toBeCloseTo(400);
-    expect(widths[0]).toBeCloseTo(300);
-    expect(widths[2]).toBeCloseTo(200);
+    // Billing's 3 + 1 fill the plot (270 wide); Sales' 2 is half of it.
+    expect(widths[0] + widths[1]).toBeCloseTo(270);
+    expect(widths[0]).toBeCloseTo(202.5);
+    expect(widths[2]).toBeCloseTo(135);
     expect(widths[3]).toBe(0);
   });
 
   it("scales to a given maximum and formats values", () => {
     const { container } = render(<BarChart title="Satisfaction" rows={[{ label: "Billing", segments: [{ name: "of 5", value: 2.5, className: "r" }] }]} max={5} format={(v) => v.toFixed(1)} />);
-    expect(Number(container.querySelector("rect")!.getAttribute("width"))).toBeCloseTo(200);
+    expect(Number(container.querySelector("rect")!.getAttribute("width"))).toBeCloseTo(135);
     expect(screen.getByRole("img").getAttribute("aria-label")).toBe("Satisfaction: Billing: 2.5 of 5");
   });
 

@@ -17,9 +17,9 @@ export interface BarRow {
   segments: Segment[];
 }
 
-const width = 640;
-const labelWidth = 150;
-const valueWidth = 90;
+const width = 480;
+const labelWidth = 130;
+const valueWidth = 80;
 const rowHeight = 30;
 const barHeight = 18;
 
@@ -66,7 +66,7 @@ export function BarChart({
           return (
             <g key={r.label + i}>
               <text x={labelWidth - 8} y={y + barHeight - 4} textAnchor="end" className="chart-label">
-                {clip(r.label, 20)}
+                {clip(r.label, 17)}
               </text>
               {r.segments.map((s) => {
                 const w = (plot * s.value) / top;
@@ -103,7 +103,7 @@ export function TimeChart({ title, points, label, testId }: { title: string; poi
   const plot = height - axis;
   const top = Math.max(1, ...points.map((p) => p.segments.reduce((a, s) => a + s.value, 0)));
   const step = width / Math.max(1, points.length);
-  const every = Math.max(1, Math.ceil(points.length / 8));
+  const every = Math.max(1, Math.ceil(points.length / 6));
   const names = uniqueSegments(points.map((p) => ({ label: p.from, segments: p.segments })));
   const busiest = points.reduce<TimePoint | null>((b, p) => (!b || sum(p) > sum(b) ? p : b), null);
   const summary = points.length

@@ -122,7 +122,9 @@ export function SupervisorPage() {
   return (
     <div className="supervisor">
       <ErrorNote error={error} />
-      <section className="panel" aria-labelledby="queue-title">
+      {/* The queue's and agents' tables scroll inside their panels on a phone; a
+          panel with nothing else to focus takes focus itself, so the keyboard can scroll it. */}
+      <section className="panel" aria-labelledby="queue-title" tabIndex={0}>
         <h2 id="queue-title">
           Live queue <span className={live ? "live on" : "live"}>{live ? "live" : "reconnecting"}</span>
         </h2>
@@ -149,7 +151,7 @@ export function SupervisorPage() {
         </table>
       </section>
 
-      <section className="panel" aria-labelledby="agents-title">
+      <section className="panel" aria-labelledby="agents-title" tabIndex={0}>
         <h2 id="agents-title">Agents</h2>
         <table>
           <thead>
