@@ -2,7 +2,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test test-postgres generate build bench bench-ci fuzz vet console console-deps console-check console-test
+.PHONY: run test test-postgres generate build bench bench-ci fuzz vet console console-deps console-check console-test console-e2e
 
 run:
 	$(GO) run ./cmd/switchboard serve --data-dir $(DATA_DIR)
@@ -29,28 +29,47 @@ build:
 # installs what it needs, console-check fails when the committed console no
 # longer matches the schema or its sources, console-test runs its component tests.
 test: vet console-check console-test
-	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(GO) test -race -count=1 ./...
+	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(WITH_NODE) \
+		$(GO) test -race -count=1 ./...; status=$$?; $(SHOW_SCREENSHOTS); exit $$status
 
 # The whole suite again with every server on PostgreSQL (a throwaway cluster on
 # loopback, installed from Debian's packages when missing).
 test-postgres: console-check
-	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) \
-		sh core/store/storetest/with-postgres.sh $(GO) test -race -count=1 ./...
+	GORACE="atexit_sleep_ms=100 $(GORACE)" SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(WITH_NODE) \
+		sh core/store/storetest/with-postgres.sh $(GO) test -race -count=1 ./...; status=$$?; $(SHOW_SCREENSHOTS); exit $$status
 
-# Where the browser test saves a screenshot of each page (it prints the folder).
+# Only the console's browser test, on the console as built now (not checked
+# against what is committed, so it runs on work in progress).
+console-e2e: console
+	SWITCHBOARD_E2E=1 SCREENSHOT_DIR=$(SCREENSHOT_DIR) $(WITH_NODE) \
+		$(GO) test -count=1 -run '^TestConsoleInABrowser$$' ./console; status=$$?; $(SHOW_SCREENSHOTS); exit $$status
+
+# Where the browser test saves a screenshot of each page. go test shows a
+# passing test's log only with -v, so make names the folder after the run,
+# whether the test passed or failed (and says nothing when it did not run).
 SCREENSHOT_DIR ?= $(CURDIR)/console/test-results/screenshots
+SHOW_SCREENSHOTS = test ! -d "$(SCREENSHOT_DIR)" || echo "console browser test: a screenshot of every page in $(SCREENSHOT_DIR)"
 
-# The console's npm packages (exact versions from console/package-lock.json) and
-# Debian's Chromium for the browser test.
+# Where console-deps installs a Node.js of its own (from the npm registry) when
+# the one on PATH is missing or older than the console's packages accept
+# (^20.19.0 or >=22.12.0; Debian bookworm has 18). The console's targets and the
+# browser test put its bin first on PATH; it stays empty when the system's will do.
+NODE_TOOLS ?= $(CURDIR)/console/.node
+WITH_NODE = PATH="$(NODE_TOOLS)/bin:$$PATH"
+
+# A supported Node.js (console/ensure-node.sh: Debian's nodejs and npm, then
+# Node.js 22 from npm when that is too old), the console's npm packages (exact
+# versions from console/package-lock.json) and Debian's Chromium for the
+# browser test.
 console-deps:
-	@command -v node >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	@sh console/ensure-node.sh $(NODE_TOOLS)
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
-	@test console/node_modules/.package-lock.json -nt console/package-lock.json || (cd console && npm ci --no-audit --no-fund)
+	@test console/node_modules/.package-lock.json -nt console/package-lock.json || (cd console && $(WITH_NODE) npm ci --no-audit --no-fund)
 
 # Rebuilds the console (TypeScript types from the schema, type check, bundle)
 # into console/dist, which is committed and embedded in the binary.
 console: console-deps
-	cd console && npm run build
+	cd console && $(WITH_NODE) npm run build
 
 # Builds the console and fails when the result differs from what is committed:
 # a schema change that breaks the console, or sources changed without a build.
@@ -60,7 +79,7 @@ console-check: console
 # The console's component and unit tests (vitest with jsdom, console/src/**/*.test.ts[x]):
 # no server and no browser, the network is faked.
 console-test: console-deps
-	cd console && npm test
+	cd console && $(WITH_NODE) npm test
 
 vet:
 	$(GO) vet ./...

@@ -386,7 +386,7 @@ type ComplexityRoot struct {
 		MyOffers              func(childComplexity int) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
-		ServiceStats          func(childComplexity int, serviceID *int, from time.Time, to time.Time) int
+		ServiceStats          func(childComplexity int, serviceID *int, from time.Time, to time.Time, bucket *model.StatsBucket) int
 		Tokens                func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TokenOrder, where *ent.TokenWhereInput) int
 		Users                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.UserOrder, where *ent.UserWhereInput) int
 	}
@@ -472,6 +472,7 @@ type ComplexityRoot struct {
 		LongestWaitSeconds        func(childComplexity int) int
 		Name                      func(childComplexity int) int
 		Ratings                   func(childComplexity int) int
+		Series                    func(childComplexity int) int
 		ServiceID                 func(childComplexity int) int
 		To                        func(childComplexity int) int
 		WaitingNow                func(childComplexity int) int
@@ -485,6 +486,13 @@ type ComplexityRoot struct {
 	Skill struct {
 		Level func(childComplexity int) int
 		Name  func(childComplexity int) int
+	}
+
+	StatsPoint struct {
+		Abandoned func(childComplexity int) int
+		Answered  func(childComplexity int) int
+		Entered   func(childComplexity int) int
+		From      func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -721,7 +729,7 @@ type QueryResolver interface {
 	DefaultScenario(ctx context.Context) (*model.Scenario, error)
 	MyOffers(ctx context.Context) ([]*ent.Offer, error)
 	DefaultSystemMessages(ctx context.Context) ([]*model.DefaultSystemMessage, error)
-	ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time) ([]*model.ServiceStats, error)
+	ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time, bucket *model.StatsBucket) ([]*model.ServiceStats, error)
 }
 type SubscriptionResolver interface {
 	IntegrationAccountEvents(ctx context.Context) (<-chan *model.IntegrationAccountEvent, error)
@@ -2318,7 +2326,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ServiceStats(childComplexity, args["serviceId"].(*int), args["from"].(time.Time), args["to"].(time.Time)), true
+		return e.ComplexityRoot.Query.ServiceStats(childComplexity, args["serviceId"].(*int), args["from"].(time.Time), args["to"].(time.Time), args["bucket"].(*model.StatsBucket)), true
 	case "Query.tokens":
 		if e.ComplexityRoot.Query.Tokens == nil {
 			break
@@ -2652,6 +2660,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ServiceStats.Ratings(childComplexity), true
+	case "ServiceStats.series":
+		if e.ComplexityRoot.ServiceStats.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ServiceStats.Series(childComplexity), true
 	case "ServiceStats.serviceId":
 		if e.ComplexityRoot.ServiceStats.ServiceID == nil {
 			break
@@ -2696,6 +2710,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Skill.Name(childComplexity), true
+
+	case "StatsPoint.abandoned":
+		if e.ComplexityRoot.StatsPoint.Abandoned == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Abandoned(childComplexity), true
+	case "StatsPoint.answered":
+		if e.ComplexityRoot.StatsPoint.Answered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Answered(childComplexity), true
+	case "StatsPoint.entered":
+		if e.ComplexityRoot.StatsPoint.Entered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.Entered(childComplexity), true
+	case "StatsPoint.from":
+		if e.ComplexityRoot.StatsPoint.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatsPoint.From(childComplexity), true
 
 	case "Subscription.conversationEvents":
 		if e.ComplexityRoot.Subscription.ConversationEvents == nil {
@@ -4903,6 +4942,8 @@ func (ec *executionContext) childFields_ServiceStats(ctx context.Context, field 
 		return ec.fieldContext_ServiceStats_ratings(ctx, field)
 	case "channels":
 		return ec.fieldContext_ServiceStats_channels(ctx, field)
+	case "series":
+		return ec.fieldContext_ServiceStats_series(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ServiceStats", field.Name)
 }
@@ -4925,6 +4966,20 @@ func (ec *executionContext) childFields_Skill(ctx context.Context, field graphql
 		return ec.fieldContext_Skill_level(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Skill", field.Name)
+}
+
+func (ec *executionContext) childFields_StatsPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_StatsPoint_from(ctx, field)
+	case "entered":
+		return ec.fieldContext_StatsPoint_entered(ctx, field)
+	case "answered":
+		return ec.fieldContext_StatsPoint_answered(ctx, field)
+	case "abandoned":
+		return ec.fieldContext_StatsPoint_abandoned(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatsPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_SurveyBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6132,6 +6187,14 @@ func (ec *executionContext) field_Query_serviceStats_args(ctx context.Context, r
 		return nil, err
 	}
 	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*model.StatsBucket, error) {
+			return ec.unmarshalOStatsBucket2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg3
 	return args, nil
 }
 
@@ -13318,7 +13381,7 @@ func (ec *executionContext) _Query_serviceStats(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ServiceStats(ctx, fc.Args["serviceId"].(*int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+			return ec.Resolvers.Query().ServiceStats(ctx, fc.Args["serviceId"].(*int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["bucket"].(*model.StatsBucket))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -14782,6 +14845,38 @@ func (ec *executionContext) fieldContext_ServiceStats_channels(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _ServiceStats_series(ctx context.Context, field graphql.CollectedField, obj *model.ServiceStats) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ServiceStats_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Series, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StatsPoint) graphql.Marshaler {
+			return ec.marshalNStatsPoint2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ServiceStats_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ServiceStats",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatsPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SharedContact_name(ctx context.Context, field graphql.CollectedField, obj *providers.ContactCard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14872,6 +14967,98 @@ func (ec *executionContext) _Skill_level(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Skill_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Skill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsPoint_from(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StatsPoint_entered(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_entered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_entered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsPoint_answered(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_answered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Answered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_answered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StatsPoint_abandoned(ctx context.Context, field graphql.CollectedField, obj *model.StatsPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatsPoint_abandoned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Abandoned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatsPoint_abandoned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatsPoint", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Subscription_integrationAccountEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -26807,6 +26994,11 @@ func (ec *executionContext) _ServiceStats(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "series":
+			out.Values[i] = ec._ServiceStats_series(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -26880,6 +27072,54 @@ func (ec *executionContext) _Skill(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "level":
 			out.Values[i] = ec._Skill_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var statsPointImplementors = []string{"StatsPoint"}
+
+func (ec *executionContext) _StatsPoint(ctx context.Context, sel ast.SelectionSet, obj *model.StatsPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statsPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatsPoint")
+		case "from":
+			out.Values[i] = ec._StatsPoint_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entered":
+			out.Values[i] = ec._StatsPoint_entered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answered":
+			out.Values[i] = ec._StatsPoint_answered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "abandoned":
+			out.Values[i] = ec._StatsPoint_abandoned(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29363,6 +29603,30 @@ func (ec *executionContext) unmarshalNSkillInput2ᚖgithubᚗcomᚋswitchboard�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNStatsPoint2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StatsPoint) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatsPoint2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatsPoint2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsPoint(ctx context.Context, sel ast.SelectionSet, v *model.StatsPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StatsPoint!")
+		return graphql.Null
+	}
+	return ec._StatsPoint(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -31024,6 +31288,22 @@ func (ec *executionContext) unmarshalOSkillInput2ᚕᚖgithubᚗcomᚋswitchboar
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOStatsBucket2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsBucket(ctx context.Context, v any) (*model.StatsBucket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.StatsBucket)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStatsBucket2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐStatsBucket(ctx context.Context, sel ast.SelectionSet, v *model.StatsBucket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

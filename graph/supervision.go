@@ -37,7 +37,8 @@ func serviceStatsModel(list []supervision.Stats) []*model.ServiceStats {
 		m := &model.ServiceStats{ServiceID: s.ServiceID, Name: s.Name, From: s.From, To: s.To,
 			Entered: s.Entered, Answered: s.Answered, Abandoned: s.Abandoned, Handled: s.Handled,
 			WaitingNow: s.WaitingNow, LongestCurrentWaitSeconds: s.LongestCurrentWait.Seconds(),
-			Ratings: s.Ratings, Channels: make([]*model.ChannelCount, len(s.Channels))}
+			Ratings: s.Ratings, Channels: make([]*model.ChannelCount, len(s.Channels)),
+			Series: make([]*model.StatsPoint, len(s.Series))}
 		m.AverageWaitSeconds = seconds(s.AverageWait())
 		m.AverageHandleSeconds = seconds(s.AverageHandle())
 		if s.Answered > 0 {
@@ -49,9 +50,20 @@ func serviceStatsModel(list []supervision.Stats) []*model.ServiceStats {
 		for j, c := range s.Channels {
 			m.Channels[j] = &model.ChannelCount{Channel: c.Channel, Conversations: c.Conversations}
 		}
+		for j, p := range s.Series {
+			m.Series[j] = &model.StatsPoint{From: p.From, Entered: p.Entered, Answered: p.Answered, Abandoned: p.Abandoned}
+		}
 		out[i] = m
 	}
 	return out
+}
+
+// bucketOf is serviceStats' bucket argument for the core: none, no series.
+func bucketOf(b *model.StatsBucket) supervision.Bucket {
+	if b == nil {
+		return ""
+	}
+	return supervision.Bucket(*b)
 }
 
 // seconds is d in seconds, or nil when there is none (ok false).

@@ -14,8 +14,8 @@ import (
 )
 
 // ServiceStats is the resolver for the serviceStats field.
-func (r *queryResolver) ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time) ([]*model.ServiceStats, error) {
-	list, err := r.Supervision.Stats(ctx, serviceID, from, to)
+func (r *queryResolver) ServiceStats(ctx context.Context, serviceID *int, from time.Time, to time.Time, bucket *model.StatsBucket) ([]*model.ServiceStats, error) {
+	list, err := r.Supervision.StatsSeries(ctx, serviceID, from, to, bucketOf(bucket))
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@
 // playwright-core), run by console/e2e_test.go, which starts the server, the
 // fake custom messenger and the control endpoints this script calls for
 // what happens outside the browser. A screenshot of every page goes to
-// SCREENSHOT_DIR, named in the output.
+// SCREENSHOT_DIR, named in the output (and by make after the run), and every
+// page gets an automated accessibility audit (axe-core), which fails the run
+// on any serious or critical problem.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 
 const env = (k) => {
@@ -36,6 +39,31 @@ async function shot(page, name) {
   const file = join(shots, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   console.log(`  screenshot: ${file}`);
+}
+
+// axe-core, run in the page as DevTools would (the console's CSP refuses
+// injected script tags, and rightly so).
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const problems = [];
+/** Audits what page shows now; serious and critical problems fail the run at its end. */
+async function audit(page, name) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    if (!window.axe) throw new Error("axe-core did not load");
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.help}, at ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+  // GraphiQL's page is GraphiQL's own (an npm package), not the console's: its
+  // problems are reported, for upstream, but do not fail the run.
+  if (!name.includes("graphiql")) for (const f of found) problems.push(`${name}: ${f}`);
+  step(`accessibility audit of ${name}: ${found.length ? found.join("; ") : "no serious or critical problems"}`);
+}
+/** A screenshot of page and an audit of it. */
+async function look(page, name) {
+  await shot(page, name);
+  await audit(page, name);
 }
 
 const browser = await chromium.launch({ executablePath: env("CHROMIUM"), args: ["--no-sandbox"] });
@@ -101,10 +129,12 @@ try {
     await page.getByLabel("API token", { exact: true }).fill(env("BOOTSTRAP_TOKEN"));
     await page.getByRole("button", { name: "Use token" }).click();
     await page.locator(".who").filter({ hasText: /^admin \(admin\)/ }).waitFor();
-    step("signed in with the bootstrap API token");
+    await page.reload();
+    await page.locator(".who").filter({ hasText: /^admin \(admin\)/ }).waitFor();
+    step("signed in with the bootstrap API token; it too survives a reload");
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
-    await shot(page, "1-sign-in");
+    await look(page, "1-sign-in");
     await context.close();
   }
 
@@ -193,7 +223,7 @@ try {
   await admin.getByRole("button", { name: "Create service" }).click();
   await admin.getByText(/Support · priority 0/).waitFor();
   step("chat service Support created with the account");
-  await shot(admin, "2-admin");
+  await look(admin, "2-admin");
 
   // The service's settings: it requires a skill, so only agents who have it are offered.
   await admin.getByRole("button", { name: "Settings" }).click();
@@ -212,7 +242,7 @@ try {
   await admin.getByRole("button", { name: "Save scenario" }).click();
   await admin.locator("li.block.invalid").first().getByRole("alert").waitFor();
   step("the scenario editor shows a validation problem on its block");
-  await shot(admin, "7-scenario-editor");
+  await look(admin, "7-scenario-editor");
   await admin.getByRole("button", { name: "No scenario" }).click();
   await admin.getByText("Scenario removed").waitFor();
   await admin.getByRole("button", { name: "Close editor" }).click();
@@ -229,7 +259,7 @@ try {
   await admin.getByRole("button", { name: "Save default texts" }).click();
   await admin.getByRole("status").filter({ hasText: "Defaults saved." }).waitFor();
   step("the tenant's default text for TRANSFERRED changed");
-  await shot(admin, "8-system-messages");
+  await look(admin, "8-system-messages");
   await admin.getByRole("button", { name: "Users and tokens" }).click();
   await admin.getByRole("heading", { name: "Tokens" }).waitFor();
   const agentRow = admin.getByRole("row", { name: /agent@example.com/ });
@@ -249,7 +279,7 @@ try {
   const secret = (await shown.locator("code").innerText()).trim();
   const tokenRow = admin.getByRole("row", { name: /CI bot/ });
   if (secret.length < 20 || (await tokenRow.innerText()).includes(secret)) throw new Error("the new token is not shown once, or is listed in full");
-  await shot(admin, "9-users-tokens");
+  await look(admin, "9-users-tokens");
   await tokenRow.getByRole("button", { name: "Revoke" }).click();
   await tokenRow.getByText("revoked").waitFor();
   step("an API token created (shown once) and revoked");
@@ -285,8 +315,14 @@ try {
   const offer = agent.locator("li.offer");
   await offer.waitFor();
   await offer.getByText("Ada Customer").waitFor();
-  step("the offer reached the READY agent, with its countdown");
-  await shot(agent, "3-agent-offer");
+  const countdown = offer.locator(".countdown");
+  const firstLeft = parseInt(await countdown.innerText(), 10);
+  if (!(firstLeft > 0 && firstLeft <= 30)) throw new Error(`the offer's countdown shows ${await countdown.innerText()}`);
+  await until("the countdown to go down", async () => parseInt(await countdown.innerText(), 10) < firstLeft, 5000);
+  const label = await countdown.getAttribute("aria-label");
+  if (!/^\d+ seconds left$/.test(label ?? "")) throw new Error(`the countdown's label is ${label}`);
+  step(`the offer reached the READY agent, its countdown going down from ${firstLeft}s`);
+  await look(agent, "3-agent-offer");
   await offer.getByRole("button", { name: "Accept" }).click();
   await agent.getByTestId("message").filter({ hasText: "Hello, my invoice is wrong" }).waitFor();
   await call("POST", `/customer?sender=c1&name=${encodeURIComponent("Ada Customer")}&text=${encodeURIComponent("It says 120 EUR")}`);
@@ -340,16 +376,23 @@ try {
   const photo = agent.getByTestId("message").filter({ hasText: "My receipt" });
   await until("the customer's photo inline", () => photo.locator("img.inline-image").evaluate((img) => img.complete && img.naturalWidth === 64).catch(() => false));
   step("the customer's photo shows inline");
-  await shot(agent, "4-agent-conversation");
+  await look(agent, "4-agent-conversation");
 
   // The admin's view of the account's health: it has received messages now.
   await admin.reload();
   await admin.getByRole("row", { name: /Shop chat/ }).getByText(/^in: (?!never)/).waitFor();
-  step("the account's health shows when it last received a message");
+  await admin.getByRole("row", { name: /Shop chat/ }).getByText(/^out: (?!never)/).waitFor();
+  step("the account's health shows when it last received and last sent a message");
 
   // Supervisor: the figures count the answered conversation; a second
   // customer waits while the agent is not ready, and the queue shows it.
   await supervisor.getByTestId("answered").filter({ hasText: "1" }).waitFor();
+  const chart = (id) => supervisor.getByTestId(id).locator('svg[role="img"]');
+  const chartSays = (id, re, what) => until(what, async () => re.test((await chart(id).getAttribute("aria-label")) ?? ""), 10000);
+  await chartSays("chart-outcomes", /Support: 1 answered, 0 abandoned, 0 waiting or left/, "the outcomes chart to show the answered conversation");
+  await chartSays("chart-channels", /CUSTOM: 1 conversations/, "the channels chart to show the custom messenger");
+  await chartSays("chart-waits", /Support, average: \d+ (s|min) wait; Support, longest/, "the waits chart");
+  await chartSays("chart-time", /1 in all/, "the time chart to count the conversation");
   await agent.getByRole("button", { name: "Not ready" }).click();
   await agent.getByTestId("agent-state").filter({ hasText: "NOT_READY" }).waitFor();
   await call("POST", `/customer?sender=c2&name=${encodeURIComponent("Bo Customer")}&text=${encodeURIComponent("Anyone there?")}`);
@@ -359,8 +402,11 @@ try {
   const longest = supervisor.getByTestId("longest-wait");
   const before = await longest.innerText();
   await until("the longest wait to grow", async () => (await longest.innerText()) !== before, 5000);
-  step(`the supervisor sees the waiting customer (waiting ${await longest.innerText()} and counting), the agent NOT_READY, and the figures change`);
-  await supervisor.getByLabel("Range").selectOption("Custom range…");
+  await chartSays("chart-outcomes", /Support: 1 answered, 0 abandoned, 1 waiting or left/, "the outcomes chart to show the waiting customer");
+  await chartSays("chart-time", /2 in all/, "the time chart to count both conversations");
+  await chartSays("chart-channels", /CUSTOM: 2 conversations/, "the channels chart to count both");
+  step(`the supervisor sees the waiting customer (waiting ${await longest.innerText()} and counting), the agent NOT_READY, and the figures and their charts change`);
+  await supervisor.getByRole("combobox", { name: /Range/ }).selectOption("Custom range…");
   const ago = (h) => {
     const d = new Date(Date.now() - h * 3600e3);
     const p = (n) => String(n).padStart(2, "0");
@@ -369,11 +415,12 @@ try {
   await supervisor.getByLabel("From", { exact: true }).fill(ago(72));
   await supervisor.getByLabel("To", { exact: true }).fill(ago(48));
   await supervisor.getByTestId("entered").filter({ hasText: "0" }).waitFor();
+  await chartSays("chart-time", /by hour: 24 points from .*, 0 in all/, "the time chart of an empty day, by hour");
   await supervisor.getByLabel("From", { exact: true }).fill(ago(1));
   await supervisor.getByLabel("To", { exact: true }).fill(ago(-1));
   await supervisor.getByTestId("entered").filter({ hasText: "2" }).waitFor();
   step("a custom range counts what happened in it");
-  await shot(supervisor, "5-supervisor");
+  await look(supervisor, "5-supervisor");
 
   // The agent is READY again: Bo's offer arrives, and is still there after a reload.
   await agent.getByRole("button", { name: "Ready", exact: true }).click();
@@ -418,14 +465,14 @@ try {
   const overflow = await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 0) throw new Error(`the agent's desk is ${overflow}px wider than a phone`);
   await agent.getByLabel("Reply").fill("typed on a phone");
-  await shot(agent, "6-agent-phone");
+  await look(agent, "6-agent-phone");
   step("the agent's desk fits a phone's width");
   for (const [name, page] of [["supervisor", supervisor], ["admin", admin]]) {
     await page.setViewportSize({ width: 390, height: 844 });
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (wide > 0) throw new Error(`the ${name} page is ${wide}px wider than a phone`);
   }
-  await shot(supervisor, "11-supervisor-phone");
+  await look(supervisor, "11-supervisor-phone");
   step("the supervisor's and admin's pages fit a phone's width (wide tables scroll inside their panels)");
   // On the phone, back into the queue: Ada's chat leaves the desk and comes back as an offer.
   await agent.getByLabel("Transfer to").selectOption(await agent.locator("option", { hasText: "Support (queue)" }).getAttribute("value"));
@@ -439,6 +486,27 @@ try {
   await again.waitFor({ state: "detached" });
   await supervisor.getByTestId("waiting").filter({ hasText: "1" }).waitFor();
   step("an offer rejected: it left the desk and the customer waits in the queue");
+
+  // An offer nobody answers expires: it leaves the desk, and the agent is NOT_READY.
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await admin.getByRole("button", { name: "Accounts and services" }).click();
+  await admin.getByRole("button", { name: "Settings" }).click();
+  const quick = admin.getByRole("form", { name: "Settings of Support" });
+  await quick.getByLabel("Offer timeout (s)").fill("6");
+  await quick.getByRole("button", { name: "Save settings" }).click();
+  await quick.waitFor({ state: "detached" });
+  await admin.getByText(/offers 6s/).waitFor();
+  // Ada is not offered to the agent who just rejected her (for a while); Cy is.
+  await call("POST", `/customer?sender=c3&name=${encodeURIComponent("Cy Customer")}&text=${encodeURIComponent("Hello?")}`);
+  await agent.getByRole("button", { name: "Ready", exact: true }).click();
+  const expiring = agent.locator("li.offer").filter({ hasText: "Cy Customer" });
+  await expiring.waitFor();
+  const left = parseInt(await expiring.locator(".countdown").innerText(), 10);
+  if (!(left > 0 && left <= 6)) throw new Error(`a 6 s offer shows ${left}s left`);
+  await expiring.waitFor({ state: "detached", timeout: 20000 });
+  await agent.getByTestId("agent-state").filter({ hasText: "NOT_READY" }).waitFor();
+  await supervisor.getByTestId("waiting").filter({ hasText: "2" }).waitFor();
+  step(`an offer left unanswered (${left}s left when seen) expired: it left the desk, the agent is NOT_READY, the customer still waits`);
 
   // GraphiQL, from the same build, at "/": it loads and answers a query.
   {
@@ -456,11 +524,12 @@ try {
       return result.waitFor({ timeout: 2000 }).then(() => true, () => false);
     }, 60000);
     step("GraphiQL loads from the binary and runs a query");
-    await shot(page, "10-graphiql");
+    await look(page, "10-graphiql");
     await context.close();
   }
 
   if (errors.length) throw new Error(`errors in the pages: ${errors.join("; ")}`);
+  if (problems.length) throw new Error(`accessibility problems:\n${problems.join("\n")}`);
   console.log(`screenshots in ${shots}`);
 } catch (err) {
   // What each page showed when it failed, for the person reading the log.

@@ -46,7 +46,7 @@ export function Tick({ status }: { status: string }) {
   };
   const [mark, label] = marks[status] ?? ["", status.toLowerCase()];
   return (
-    <span className={`tick tick-${status.toLowerCase()}`} title={label} aria-label={label} data-status={status}>
+    <span className={`tick tick-${status.toLowerCase()}`} role="img" title={label} aria-label={label} data-status={status}>
       {mark}
     </span>
   );

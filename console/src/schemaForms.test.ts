@@ -6,7 +6,8 @@
  * descriptions, which are required ("Required." descriptions), which are
  * secrets (SecretValue on the account's settings type, per messenger) and the
  * choices of an enum field; it must ask the server only once; and the
- * selection it builds for reading accounts back must be a valid query.
+ * selection it builds for reading accounts back must be a valid query, as
+ * must the admin page's whole account query (accounts.ts), exactly as sent.
  *
  * No server: requestText (./api) is answered by graphql-js executing the
  * console's own introspection queries against a small schema below, and once
@@ -173,6 +174,23 @@ describe("with the server's schema", () => {
 
     const doc = parse(`query { integrationAccounts(first: 100) { edges { node { settings { __typename ${settingsSelection(list)} } } } } }`);
     expect(validate(real, doc)).toEqual([]);
+  });
+
+  it("accepts the exact account query the admin page sends, and refuses it against a schema with a field renamed", async () => {
+    serve(real);
+    const { messengers } = await load();
+    const { adminAccountsQuery } = await import("./accounts");
+    const list = await messengers();
+    const text = adminAccountsQuery(list);
+    expect(text).toContain("...AdminAccountFields");
+    expect(text).toContain("lastSentAt");
+    expect(validate(real, parse(text))).toEqual([]);
+
+    // What make console-check catches: a rename in the schema breaks the query.
+    const renamed = buildSchema(
+      [serverSchema, ...Object.values(files)].join("\n").replace(/^(\s*)lastSentAt:/m, "$1lastSentTime:"),
+    );
+    expect(validate(renamed, parse(text)).map((e) => e.message).join("; ")).toMatch(/lastSentAt/);
   });
 });
 

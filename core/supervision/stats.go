@@ -51,6 +51,9 @@ type Stats struct {
 	Ratings, RatingSum int
 	// Channels counts the entered conversations by messenger, by name.
 	Channels []ChannelCount
+	// Series splits Entered, Answered and Abandoned over the range in points
+	// of one bucket's length (StatsSeries); nil from Stats.
+	Series []Point
 	// waitSum and handleSum are in seconds: a year of nanoseconds could
 	// overflow.
 	waitSum, handleSum float64

@@ -525,6 +525,16 @@ type ServiceStats struct {
 	Ratings int `json:"ratings"`
 	// Conversations that entered the queue in the range, by messenger; only those with any.
 	Channels []*ChannelCount `json:"channels"`
+	// entered, answered and abandoned over the range, one point per bucket (serviceStats' bucket); empty without one.
+	Series []*StatsPoint `json:"series"`
+}
+
+// A ServiceStats series' point: the conversations that entered the queue in [from, from + bucket), and their outcomes.
+type StatsPoint struct {
+	From      time.Time `json:"from"`
+	Entered   int       `json:"entered"`
+	Answered  int       `json:"answered"`
+	Abandoned int       `json:"abandoned"`
 }
 
 type Subscription struct {
@@ -1222,6 +1232,62 @@ func (e *ScenarioConditionSubject) UnmarshalJSON(b []byte) error {
 }
 
 func (e ScenarioConditionSubject) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The length of one point of a ServiceStats series.
+type StatsBucket string
+
+const (
+	StatsBucketHour StatsBucket = "HOUR"
+	StatsBucketDay  StatsBucket = "DAY"
+)
+
+var AllStatsBucket = []StatsBucket{
+	StatsBucketHour,
+	StatsBucketDay,
+}
+
+func (e StatsBucket) IsValid() bool {
+	switch e {
+	case StatsBucketHour, StatsBucketDay:
+		return true
+	}
+	return false
+}
+
+func (e StatsBucket) String() string {
+	return string(e)
+}
+
+func (e *StatsBucket) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = StatsBucket(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid StatsBucket", str)
+	}
+	return nil
+}
+
+func (e StatsBucket) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *StatsBucket) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e StatsBucket) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -15,6 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n": typeof types.AccountNamesDocument,
+    "\n  fragment AdminAccountFields on IntegrationAccount {\n    id\n    name\n    type\n    status\n    webhookUrl\n    verifiedAt\n    health { lastInboundAt lastSentAt lastSendError failing }\n    lastTest { ok message }\n  }\n": typeof types.AdminAccountFieldsFragmentDoc,
     "\n  query Me {\n    me { id name email role state stateReason }\n  }\n": typeof types.MeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  mutation TestConnection($id: ID!) {\n    testConnection(id: $id) { ok message }\n  }\n": typeof types.TestConnectionDocument,
@@ -58,10 +59,11 @@ type Documents = {
     "\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n": typeof types.SaveServiceScenarioDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": typeof types.LoginDocument,
     "\n  subscription QueueLive {\n    queueEvents {\n      at\n      services { serviceId name waiting offered longestWaitSeconds conversations { conversationId waitSeconds offeredToId } }\n      agents { userId name state stateReason openConversations pendingOffers capacity }\n    }\n  }\n": typeof types.QueueLiveDocument,
-    "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n": typeof types.ServiceFiguresDocument,
+    "\n  query ServiceFigures($from: Time!, $to: Time!, $bucket: StatsBucket) {\n    serviceStats(from: $from, to: $to, bucket: $bucket) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n      series { from entered answered abandoned }\n    }\n  }\n": typeof types.ServiceFiguresDocument,
 };
 const documents: Documents = {
     "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n": types.AccountNamesDocument,
+    "\n  fragment AdminAccountFields on IntegrationAccount {\n    id\n    name\n    type\n    status\n    webhookUrl\n    verifiedAt\n    health { lastInboundAt lastSentAt lastSendError failing }\n    lastTest { ok message }\n  }\n": types.AdminAccountFieldsFragmentDoc,
     "\n  query Me {\n    me { id name email role state stateReason }\n  }\n": types.MeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  mutation TestConnection($id: ID!) {\n    testConnection(id: $id) { ok message }\n  }\n": types.TestConnectionDocument,
@@ -105,7 +107,7 @@ const documents: Documents = {
     "\n  mutation SaveServiceScenario($id: ID!, $input: ScenarioInput) {\n    saveScenario(serviceId: $id, input: $input) { id scenario { ...ScenarioFields } }\n  }\n": types.SaveServiceScenarioDocument,
     "\n  mutation Login($email: String!, $password: String!) {\n    login(email: $email, password: $password) { token expiresAt }\n  }\n": types.LoginDocument,
     "\n  subscription QueueLive {\n    queueEvents {\n      at\n      services { serviceId name waiting offered longestWaitSeconds conversations { conversationId waitSeconds offeredToId } }\n      agents { userId name state stateReason openConversations pendingOffers capacity }\n    }\n  }\n": types.QueueLiveDocument,
-    "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n": types.ServiceFiguresDocument,
+    "\n  query ServiceFigures($from: Time!, $to: Time!, $bucket: StatsBucket) {\n    serviceStats(from: $from, to: $to, bucket: $bucket) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n      series { from entered answered abandoned }\n    }\n  }\n": types.ServiceFiguresDocument,
 };
 
 /**
@@ -126,6 +128,10 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n"): (typeof documents)["\n  query AccountNames {\n    integrationAccounts(first: 100) { edges { node { id name } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment AdminAccountFields on IntegrationAccount {\n    id\n    name\n    type\n    status\n    webhookUrl\n    verifiedAt\n    health { lastInboundAt lastSentAt lastSendError failing }\n    lastTest { ok message }\n  }\n"): (typeof documents)["\n  fragment AdminAccountFields on IntegrationAccount {\n    id\n    name\n    type\n    status\n    webhookUrl\n    verifiedAt\n    health { lastInboundAt lastSentAt lastSendError failing }\n    lastTest { ok message }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -301,7 +307,7 @@ export function graphql(source: "\n  subscription QueueLive {\n    queueEvents {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n"): (typeof documents)["\n  query ServiceFigures($from: Time!, $to: Time!) {\n    serviceStats(from: $from, to: $to) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n    }\n  }\n"];
+export function graphql(source: "\n  query ServiceFigures($from: Time!, $to: Time!, $bucket: StatsBucket) {\n    serviceStats(from: $from, to: $to, bucket: $bucket) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n      series { from entered answered abandoned }\n    }\n  }\n"): (typeof documents)["\n  query ServiceFigures($from: Time!, $to: Time!, $bucket: StatsBucket) {\n    serviceStats(from: $from, to: $to, bucket: $bucket) {\n      serviceId\n      name\n      entered\n      answered\n      abandoned\n      averageWaitSeconds\n      longestWaitSeconds\n      handled\n      averageHandleSeconds\n      waitingNow\n      averageRating\n      ratings\n      channels { channel conversations }\n      series { from entered answered abandoned }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

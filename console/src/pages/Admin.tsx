@@ -5,9 +5,9 @@ import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { graphql } from "../gql";
 import type { IntegrationSettingsInput, UserRole } from "../gql/graphql";
 import { request, requestText } from "../api";
-import { accountNames } from "../accounts";
+import { accountNames, adminAccountsQuery, type Account, type Secret } from "../accounts";
 import { ErrorNote, errorText } from "../components";
-import { labelOf, messengers, settingsSelection, type Messenger } from "../schemaForms";
+import { labelOf, messengers, type Messenger } from "../schemaForms";
 import { ScenarioEditor } from "./ScenarioEditor";
 import { DefaultMessages, SystemMessages } from "./AdminSystemMessages";
 import { Tokens } from "./AdminTokens";
@@ -116,23 +116,6 @@ const CreateUserDoc = graphql(`
   }
 `);
 
-interface Secret {
-  isSet: boolean;
-  last4?: string | null;
-}
-
-interface Account {
-  id: string;
-  name: string;
-  type: string;
-  status: string;
-  webhookUrl: string;
-  verifiedAt: string | null;
-  health: { lastInboundAt: string | null; lastSentAt: string | null; lastSendError: string | null; failing: boolean };
-  lastTest: { ok: boolean; message: string } | null;
-  settings: Record<string, unknown> & { __typename: string };
-}
-
 export function AdminPage() {
   // Bumped when the accounts change, so the services' account choices follow.
   const [accountsVersion, setAccountsVersion] = useState(0);
@@ -180,14 +163,9 @@ function Accounts({ onChange }: { onChange: () => void }) {
   const [deleting, setDeleting] = useState<string | null>(null);
 
   const reload = useCallback(async (list: Messenger[]) => {
-    // Built at run time: the settings of every messenger the schema has,
-    // each field by its name (a new messenger needs no console change).
-    const q = `query { integrationAccounts(first: 100) { edges { node {
-      id name type status webhookUrl verifiedAt
-      health { lastInboundAt lastSentAt lastSendError failing }
-      lastTest { ok message }
-      settings { __typename ${settingsSelection(list)} } } } } }`;
-    const r = await requestText<{ integrationAccounts: { edges: { node: Account }[] } }>(q);
+    // The settings of every messenger the schema has, each field by its name
+    // (a new messenger needs no console change), beside a checked fragment.
+    const r = await requestText<{ integrationAccounts: { edges: { node: Account }[] } }>(adminAccountsQuery(list));
     setAccounts(r.integrationAccounts.edges.map((e) => e.node));
     onChange();
   }, [onChange]);
@@ -261,6 +239,8 @@ function Accounts({ onChange }: { onChange: () => void }) {
                 {a.health.failing ? <span className="error">failing: {a.health.lastSendError}</span> : "ok"}
                 <br />
                 <span className="muted">in: {a.health.lastInboundAt ? new Date(a.health.lastInboundAt).toLocaleString() : "never"}</span>
+                <br />
+                <span className="muted">out: {a.health.lastSentAt ? new Date(a.health.lastSentAt).toLocaleString() : "never"}</span>
               </td>
               <td className="buttons">
                 <button type="button" className="small" onClick={() => act(a.id, "Test Connection", async () => (await request(TestDoc, { id: a.id })).testConnection)}>

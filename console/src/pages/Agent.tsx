@@ -357,7 +357,7 @@ function OfferItem({ offer, onAccept, onReject }: { offer: Offer; onAccept: () =
         <strong>{c.contact.displayName || c.contact.providerUserID}</strong> on {c.integrationAccount.name}
         {c.service && <> ({c.service.name})</>}
       </span>
-      <span className="countdown" aria-label={`${left} seconds left`}>
+      <span className="countdown" role="timer" aria-label={`${left} seconds left`}>
         {left}s
       </span>
       <button type="button" onClick={onAccept}>

@@ -1,12 +1,14 @@
 // The supervisor's view: the live queues and agents (queueEvents), and each
-// service's figures over a chosen range, with bar charts where a glance says
-// more than a number.
+// service's figures over a chosen range, as charts where a glance says more
+// than a number (answered and abandoned, waits, satisfaction, channels, and
+// the range over time from serviceStats' series), with the table beside them.
 import { useCallback, useEffect, useState } from "react";
 import { graphql } from "../gql";
 import type { QueueLiveSubscription, ServiceFiguresQuery } from "../gql/graphql";
 import { request } from "../api";
 import { keep } from "../live";
 import { ErrorNote, errorText } from "../components";
+import { BarChart, TimeChart, type BarRow } from "../charts";
 
 const QueueDoc = graphql(`
   subscription QueueLive {
@@ -19,8 +21,8 @@ const QueueDoc = graphql(`
 `);
 
 const StatsDoc = graphql(`
-  query ServiceFigures($from: Time!, $to: Time!) {
-    serviceStats(from: $from, to: $to) {
+  query ServiceFigures($from: Time!, $to: Time!, $bucket: StatsBucket) {
+    serviceStats(from: $from, to: $to, bucket: $bucket) {
       serviceId
       name
       entered
@@ -34,12 +36,19 @@ const StatsDoc = graphql(`
       averageRating
       ratings
       channels { channel conversations }
+      series { from entered answered abandoned }
     }
   }
 `);
 
 type Snapshot = QueueLiveSubscription["queueEvents"];
 type Stats = ServiceFiguresQuery["serviceStats"][number];
+type Bucket = "HOUR" | "DAY";
+
+/** Hours for a range of up to two days, days beyond: a chart of a few to a few hundred columns. */
+function bucketFor(ms: number): Bucket {
+  return ms <= 2 * 86400e3 ? "HOUR" : "DAY";
+}
 
 const ranges: Record<string, number> = { "Last hour": 3600e3, "Today (24 h)": 86400e3, "Last 7 days": 7 * 86400e3, "Last 30 days": 30 * 86400e3 };
 const custom = "Custom range…";
@@ -62,6 +71,7 @@ export function SupervisorPage() {
   const [customFrom, setCustomFrom] = useState(() => localInput(new Date(Date.now() - 86400e3)));
   const [customTo, setCustomTo] = useState(() => localInput(new Date()));
   const [stats, setStats] = useState<Stats[]>([]);
+  const [bucket, setBucket] = useState<Bucket>("HOUR");
   const [error, setError] = useState("");
 
   const [live, setLive] = useState(false);
@@ -97,7 +107,9 @@ export function SupervisorPage() {
     }
     setError("");
     try {
-      setStats((await request(StatsDoc, { from: from.toISOString(), to: to.toISOString() })).serviceStats);
+      const bucket = bucketFor(to.getTime() - from.getTime());
+      setStats((await request(StatsDoc, { from: from.toISOString(), to: to.toISOString(), bucket })).serviceStats);
+      setBucket(bucket);
     } catch (err) {
       setError(errorText(err));
     }
@@ -106,12 +118,13 @@ export function SupervisorPage() {
   // Figures follow the queue: each snapshot is a change worth a fresh count.
   useEffect(() => void load(), [load, snap?.at]);
 
-  const maxEntered = Math.max(1, ...stats.map((s) => s.entered));
 
   return (
     <div className="supervisor">
       <ErrorNote error={error} />
-      <section className="panel" aria-labelledby="queue-title">
+      {/* The queue's and agents' tables scroll inside their panels on a phone; a
+          panel with nothing else to focus takes focus itself, so the keyboard can scroll it. */}
+      <section className="panel" aria-labelledby="queue-title" tabIndex={0}>
         <h2 id="queue-title">
           Live queue <span className={live ? "live on" : "live"}>{live ? "live" : "reconnecting"}</span>
         </h2>
@@ -138,7 +151,7 @@ export function SupervisorPage() {
         </table>
       </section>
 
-      <section className="panel" aria-labelledby="agents-title">
+      <section className="panel" aria-labelledby="agents-title" tabIndex={0}>
         <h2 id="agents-title">Agents</h2>
         <table>
           <thead>
@@ -212,10 +225,7 @@ export function SupervisorPage() {
             {stats.map((s) => (
               <tr key={s.serviceId} data-testid="figures-row">
                 <th scope="row">{s.name}</th>
-                <td>
-                  <span className="bar" style={{ width: `${(100 * s.entered) / maxEntered}%` }} aria-hidden="true" />
-                  <span data-testid="entered">{s.entered}</span>
-                </td>
+                <td data-testid="entered">{s.entered}</td>
                 <td data-testid="answered">{s.answered}</td>
                 <td>{s.abandoned}</td>
                 <td>{seconds(s.averageWaitSeconds)}</td>
@@ -226,17 +236,64 @@ export function SupervisorPage() {
             ))}
           </tbody>
         </table>
-        <h3>By channel</h3>
-        <ul className="channels">
-          {stats.flatMap((s) =>
-            s.channels.map((c) => (
-              <li key={s.serviceId + c.channel}>
-                {s.name} · {c.channel}: {c.conversations}
-              </li>
-            )),
-          )}
-        </ul>
+        <Charts stats={stats} bucket={bucket} />
       </section>
+    </div>
+  );
+}
+
+/**
+ * The figures as charts: per service, the outcomes, the waits and the
+ * satisfaction; the channels; and every service together over the range.
+ */
+export function Charts({ stats, bucket }: { stats: Stats[]; bucket: Bucket }) {
+  const outcomes: BarRow[] = stats.map((s) => ({
+    label: s.name,
+    segments: [
+      { name: "answered", value: s.answered, className: "seg-answered" },
+      { name: "abandoned", value: s.abandoned, className: "seg-abandoned" },
+      { name: "waiting or left", value: Math.max(0, s.entered - s.answered - s.abandoned), className: "seg-other" },
+    ],
+  }));
+  const waits: BarRow[] = stats
+    .filter((s) => s.averageWaitSeconds != null)
+    .flatMap((s) => [
+      { label: `${s.name}, average`, segments: [{ name: "wait", value: s.averageWaitSeconds ?? 0, className: "seg-average" }] },
+      { label: `${s.name}, longest`, segments: [{ name: "wait", value: s.longestWaitSeconds ?? 0, className: "seg-longest" }] },
+    ]);
+  const ratings: BarRow[] = stats
+    .filter((s) => s.averageRating != null)
+    .map((s) => ({ label: `${s.name} (${s.ratings})`, segments: [{ name: "of 5", value: s.averageRating ?? 0, className: "seg-rating" }] }));
+  const byChannel = new Map<string, number>();
+  for (const s of stats) for (const c of s.channels) byChannel.set(c.channel, (byChannel.get(c.channel) ?? 0) + c.conversations);
+  const channels: BarRow[] = [...byChannel].map(([channel, n]) => ({ label: channel, segments: [{ name: "conversations", value: n, className: "seg-channel" }] }));
+  // Every service's points added up, point by point (all share the range).
+  const length = Math.max(0, ...stats.map((s) => s.series.length));
+  const points = Array.from({ length }, (_, i) => {
+    const at = stats.map((s) => s.series[i]).filter((p) => p != null);
+    const total = (k: "entered" | "answered" | "abandoned") => at.reduce((a, p) => a + p[k], 0);
+    return {
+      from: at[0]?.from ?? "",
+      segments: [
+        { name: "answered", value: total("answered"), className: "seg-answered" },
+        { name: "abandoned", value: total("abandoned"), className: "seg-abandoned" },
+        { name: "waiting or left", value: Math.max(0, total("entered") - total("answered") - total("abandoned")), className: "seg-other" },
+      ],
+    };
+  });
+  const label = (iso: string) => {
+    const d = new Date(iso);
+    return bucket === "HOUR"
+      ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
+      : d.toLocaleDateString(undefined, { month: "short", day: "numeric" });
+  };
+  return (
+    <div className="charts">
+      <BarChart title="Conversations by service: answered and abandoned" rows={outcomes} testId="chart-outcomes" />
+      <BarChart title="Waits until answered, by service" rows={waits} format={seconds} testId="chart-waits" />
+      <BarChart title="Satisfaction by service (1 to 5; answers in brackets)" rows={ratings} format={(v) => v.toFixed(1)} max={5} testId="chart-ratings" />
+      <BarChart title="Conversations by channel" rows={channels} testId="chart-channels" />
+      <TimeChart title={`All services over the range, ${bucket === "HOUR" ? "by hour" : "by day"}`} points={points} label={label} testId="chart-time" />
     </div>
   );
 }
