@@ -258,14 +258,18 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 // runOnce runs the work one instance of a cluster does (the one holding the
-// lease): routing with its timers, the reply dispatcher, the media worker;
-// until ctx ends.
+// lease): routing with its timers, the reply dispatcher, the media worker,
+// the periodic webhook checks; until ctx ends.
 func (s *Service) runOnce(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		s.runDispatcher(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.runWebhookChecks(ctx)
 	}()
 	go func() {
 		defer wg.Done()
