@@ -4699,8 +4699,12 @@ type ConversationFields struct {
 	ClosedAt      *time.Time         `json:"closedAt"`
 	// When free-form replies stop being allowed, for messengers that have such a
 	// window (WhatsApp and Messenger: 24 hours after the customer last wrote; WeChat:
-	// 48). Null for messengers without one, or before the customer has written.
-	// sendMessage after it fails at once with REPLY_WINDOW_CLOSED.
+	// 48). It counts from the messenger's time of the customer's latest message on
+	// this account, in any of their conversations (a message delivered late opens no
+	// fresh window). When the customer has never written on the account (a
+	// conversation an agent started), the window is closed and this is when the
+	// conversation began. Null for messengers without a window. sendMessage after it
+	// fails at once with REPLY_WINDOW_CLOSED.
 	ReplyWindowClosesAt *time.Time                           `json:"replyWindowClosesAt"`
 	CreatedAt           time.Time                            `json:"createdAt"`
 	Assignee            *ConversationFieldsAssigneeUser      `json:"assignee"`
