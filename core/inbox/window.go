@@ -54,12 +54,18 @@ func (s *Service) replyWindowOf(ctx context.Context, c *ent.Client, conv *ent.Co
 	if err != nil {
 		return nil, nil, fmt.Errorf("inbox: reply window: %w", err)
 	}
-	if ct.LastInboundAt == nil {
+	wrote = ct.LastInboundAt
+	if wrote == nil {
+		// A contact stored before contacts kept the time: the
+		// conversation's own (when the server got the message) stands in.
+		wrote = conv.LastInboundAt
+	}
+	if wrote == nil {
 		created := conv.CreatedAt
 		return &created, nil, nil
 	}
-	at := ct.LastInboundAt.Add(window)
-	return &at, ct.LastInboundAt, nil
+	at := wrote.Add(window)
+	return &at, wrote, nil
 }
 
 // replyWindow is the reply window of an account's messenger, 0 for none. It
