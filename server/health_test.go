@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/providers/line/linetest"
 	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
+	"github.com/switchboard/switchboard/providers/viber/vibertest"
 )
 
 // accountWebhook is an account's health.webhook as an admin reads it.
@@ -122,4 +123,31 @@ func TestLineHealthShowsWebhookEndpoint(t *testing.T) {
 			recent(t, tc.name, w.CheckedAt)
 		})
 	}
+}
+
+// TestViberHealthShowsWebhook: the account's health shows the webhook Viber's
+// get_account_info names: none before Set Webhook, this account's after it.
+func TestViberHealthShowsWebhook(t *testing.T) {
+	fake := newViberFake(t)
+	ts, _ := viberServer(t, fake)
+	ctx := context.Background()
+	a := createViber(t, ts, "viber support", vibertest.DefaultToken)
+
+	if _, err := client.TestConnection(ctx, ts.admin, a.Id); err != nil {
+		t.Fatalf("testConnection: %v", err)
+	}
+	if w := accountWebhook(t, ts, a.Id); w == nil || w.Url != nil || w.PointsHere || w.Active {
+		t.Fatalf("webhook before Set Webhook = %+v, want none", w)
+	}
+	if r, err := client.SetWebhook(ctx, ts.admin, a.Id); err != nil || !r.SetWebhook.Ok {
+		t.Fatalf("setWebhook: %v %+v", err, r)
+	}
+	if _, err := client.TestConnection(ctx, ts.admin, a.Id); err != nil {
+		t.Fatalf("testConnection: %v", err)
+	}
+	w := accountWebhook(t, ts, a.Id)
+	if w == nil || deref(w.Url) != a.WebhookUrl || !w.PointsHere || !w.Active || w.PendingUpdates != nil || w.ReadError != nil {
+		t.Fatalf("webhook after Set Webhook = %+v, want the account's URL", w)
+	}
+	recent(t, "after Test Connection", w.CheckedAt)
 }
