@@ -89,6 +89,7 @@ var windowMessengers = []struct {
 	}},
 }
 
+// wantTaken fails t unless a webhook was answered 200.
 func wantTaken(t *testing.T, status int) {
 	t.Helper()
 	if status != http.StatusOK {

@@ -65,10 +65,11 @@ func (s *Service) CheckWebhook(ctx context.Context, id int) error {
 	return s.checkWebhook(ctx, a)
 }
 
+// checkWebhook is CheckWebhook of a loaded account.
 func (s *Service) checkWebhook(ctx context.Context, a *ent.IntegrationAccount) error {
 	b, err := s.Bind(a)
 	if err != nil {
-		return err
+		return fmt.Errorf("accounts: read webhook status of account %d: %w", a.ID, err)
 	}
 	r, ok := b.Provider.(providers.WebhookStatusReader)
 	if !ok {
