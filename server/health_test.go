@@ -100,13 +100,18 @@ func TestLineHealthShowsWebhookEndpoint(t *testing.T) {
 		active           bool
 		wantURL          string
 		wantHere, wantOn bool
+		refused          bool // LINE refuses to tell
 	}{
 		{name: "ours but inactive", endpoint: a.WebhookUrl, active: false, wantURL: a.WebhookUrl, wantHere: true},
 		{name: "elsewhere", endpoint: "https://old-helpdesk.example.com/line", active: true, wantURL: "https://old-helpdesk.example.com/line", wantOn: true},
 		{name: "none set", endpoint: "", active: true, wantURL: "<nil>"},
+		{name: "not told", endpoint: a.WebhookUrl, active: true, wantURL: "<nil>", refused: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fake.UpdateChannel(linetest.Token, func(c *linetest.Channel) { c.WebhookEndpoint, c.WebhookActive = tc.endpoint, tc.active })
+			if tc.refused {
+				fake.FailNext(linetest.EndpointGetWebhook, linetest.Forbidden)
+			}
 			if _, err := client.TestConnection(ctx, ts.admin, a.Id); err != nil {
 				t.Fatalf("testConnection: %v", err)
 			}
@@ -117,8 +122,11 @@ func TestLineHealthShowsWebhookEndpoint(t *testing.T) {
 			if deref(w.Url) != tc.wantURL || w.PointsHere != tc.wantHere || w.Active != tc.wantOn {
 				t.Errorf("webhook = url %q pointsHere %v active %v, want %q %v %v", deref(w.Url), w.PointsHere, w.Active, tc.wantURL, tc.wantHere, tc.wantOn)
 			}
-			if w.PendingUpdates != nil || w.LastError != nil || w.ReadError != nil {
+			if w.PendingUpdates != nil || w.LastError != nil {
 				t.Errorf("webhook = %+v: LINE reports no backlog or delivery errors", w)
+			}
+			if tc.refused != strings.Contains(deref(w.ReadError), "Access to this API is not available") {
+				t.Errorf("readError = %q, want LINE's refusal only when it refused", deref(w.ReadError))
 			}
 			recent(t, tc.name, w.CheckedAt)
 		})

@@ -72,6 +72,8 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	}
 	if ep, known := p.addEndpoint(ctx, env.HTTP, token, res.Details); known {
 		res.Webhook = ep.status()
+	} else if why := res.Details["webhookError"]; why != "" {
+		res.Webhook = &providers.WebhookStatus{Refusal: "LINE did not tell the webhook endpoint: " + why + "."}
 	}
 	return res, nil
 }
