@@ -444,6 +444,10 @@ type AccountFieldsHealthAccountHealth struct {
 	// True when the messenger refused the account's credentials on a reply and has accepted none since: every reply
 	// will fail until an admin fixes them. The next accepted reply clears it.
 	Failing bool `json:"failing"`
+	// What the messenger last reported of the account's webhook, for messengers that can say (Telegram's
+	// getWebhookInfo, LINE's webhook endpoint, Viber's account info); read after Test Connection and Set Webhook and
+	// about every ten minutes. Null for other messengers and until it was first read.
+	Webhook *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus `json:"webhook"`
 }
 
 // GetLastInboundAt returns AccountFieldsHealthAccountHealth.LastInboundAt, and is useful for accessing the field via an interface.
@@ -460,6 +464,73 @@ func (v *AccountFieldsHealthAccountHealth) GetLastSendErrorAt() *time.Time { ret
 
 // GetFailing returns AccountFieldsHealthAccountHealth.Failing, and is useful for accessing the field via an interface.
 func (v *AccountFieldsHealthAccountHealth) GetFailing() bool { return v.Failing }
+
+// GetWebhook returns AccountFieldsHealthAccountHealth.Webhook, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealth) GetWebhook() *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus {
+	return v.Webhook
+}
+
+// AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus includes the requested fields of the GraphQL type AccountWebhookStatus.
+// The GraphQL type's documentation follows.
+//
+// The account's webhook as its messenger reports it.
+type AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus struct {
+	// Where the messenger sends the account's webhooks; null when none is set.
+	Url *string `json:"url"`
+	// Whether url is this account's webhookUrl: false means the messenger sends its webhooks elsewhere, or nowhere.
+	PointsHere bool `json:"pointsHere"`
+	// Whether the messenger sends webhooks at all: LINE's "Use webhook" switch in its console; for the others,
+	// whether a URL is set.
+	Active bool `json:"active"`
+	// How many updates wait to be delivered, where the messenger says (Telegram).
+	PendingUpdates *int `json:"pendingUpdates"`
+	// The messenger's words about its last failed delivery, where it says (Telegram).
+	LastError *string `json:"lastError"`
+	// When the last delivery failed.
+	LastErrorAt *time.Time `json:"lastErrorAt"`
+	// Why the status could not be read (a refused token, the messenger unreachable); null when it was.
+	ReadError *string `json:"readError"`
+	// When the messenger was asked.
+	CheckedAt time.Time `json:"checkedAt"`
+}
+
+// GetUrl returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.Url, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetUrl() *string { return v.Url }
+
+// GetPointsHere returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.PointsHere, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetPointsHere() bool {
+	return v.PointsHere
+}
+
+// GetActive returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.Active, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetActive() bool {
+	return v.Active
+}
+
+// GetPendingUpdates returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.PendingUpdates, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetPendingUpdates() *int {
+	return v.PendingUpdates
+}
+
+// GetLastError returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.LastError, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetLastError() *string {
+	return v.LastError
+}
+
+// GetLastErrorAt returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.LastErrorAt, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetLastErrorAt() *time.Time {
+	return v.LastErrorAt
+}
+
+// GetReadError returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.ReadError, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetReadError() *string {
+	return v.ReadError
+}
+
+// GetCheckedAt returns AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus.CheckedAt, and is useful for accessing the field via an interface.
+func (v *AccountFieldsHealthAccountHealthWebhookAccountWebhookStatus) GetCheckedAt() time.Time {
+	return v.CheckedAt
+}
 
 // AccountFieldsLastTestProviderResult includes the requested fields of the GraphQL type ProviderResult.
 // The GraphQL type's documentation follows.
@@ -4628,8 +4699,12 @@ type ConversationFields struct {
 	ClosedAt      *time.Time         `json:"closedAt"`
 	// When free-form replies stop being allowed, for messengers that have such a
 	// window (WhatsApp and Messenger: 24 hours after the customer last wrote; WeChat:
-	// 48). Null for messengers without one, or before the customer has written.
-	// sendMessage after it fails at once with REPLY_WINDOW_CLOSED.
+	// 48). It counts from the messenger's time of the customer's latest message on
+	// this account, in any of their conversations (a message delivered late opens no
+	// fresh window). When the customer has never written on the account (a
+	// conversation an agent started), the window is closed and this is when the
+	// conversation began. Null for messengers without a window. sendMessage after it
+	// fails at once with REPLY_WINDOW_CLOSED.
 	ReplyWindowClosesAt *time.Time                           `json:"replyWindowClosesAt"`
 	CreatedAt           time.Time                            `json:"createdAt"`
 	Assignee            *ConversationFieldsAssigneeUser      `json:"assignee"`
@@ -16407,6 +16482,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -17220,6 +17305,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -17690,6 +17785,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -17922,6 +18027,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -18246,6 +18361,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -18433,6 +18558,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -18640,6 +18775,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields
@@ -20328,6 +20473,16 @@ fragment AccountFields on IntegrationAccount {
 		lastSendError
 		lastSendErrorAt
 		failing
+		webhook {
+			url
+			pointsHere
+			active
+			pendingUpdates
+			lastError
+			lastErrorAt
+			readError
+			checkedAt
+		}
 	}
 	lastTest {
 		... ResultFields

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/tenant"
@@ -58,6 +59,8 @@ type IntegrationAccount struct {
 	LastSendError string `json:"last_send_error,omitempty"`
 	// LastSendErrorAt holds the value of the "last_send_error_at" field.
 	LastSendErrorAt *time.Time `json:"last_send_error_at,omitempty"`
+	// WebhookStatus holds the value of the "webhook_status" field.
+	WebhookStatus *core.WebhookStatus `json:"webhook_status,omitempty"`
 	// ServiceID holds the value of the "service_id" field.
 	ServiceID *int `json:"service_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -104,7 +107,7 @@ func (*IntegrationAccount) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case integrationaccount.FieldSettings, integrationaccount.FieldSecrets, integrationaccount.FieldLastTestDetails:
+		case integrationaccount.FieldSettings, integrationaccount.FieldSecrets, integrationaccount.FieldLastTestDetails, integrationaccount.FieldWebhookStatus:
 			values[i] = new([]byte)
 		case integrationaccount.FieldLastTestOk:
 			values[i] = new(sql.NullBool)
@@ -259,6 +262,14 @@ func (_m *IntegrationAccount) assignValues(columns []string, values []any) error
 				_m.LastSendErrorAt = new(time.Time)
 				*_m.LastSendErrorAt = value.Time
 			}
+		case integrationaccount.FieldWebhookStatus:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field webhook_status", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.WebhookStatus); err != nil {
+					return fmt.Errorf("unmarshal field webhook_status: %w", err)
+				}
+			}
 		case integrationaccount.FieldServiceID:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field service_id", values[i])
@@ -379,6 +390,9 @@ func (_m *IntegrationAccount) String() string {
 		builder.WriteString("last_send_error_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("webhook_status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WebhookStatus))
 	builder.WriteString(", ")
 	if v := _m.ServiceID; v != nil {
 		builder.WriteString("service_id=")

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/tenant"
@@ -231,6 +232,12 @@ func (_c *IntegrationAccountCreate) SetNillableLastSendErrorAt(v *time.Time) *In
 	if v != nil {
 		_c.SetLastSendErrorAt(*v)
 	}
+	return _c
+}
+
+// SetWebhookStatus sets the "webhook_status" field.
+func (_c *IntegrationAccountCreate) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountCreate {
+	_c.mutation.SetWebhookStatus(v)
 	return _c
 }
 
@@ -475,6 +482,10 @@ func (_c *IntegrationAccountCreate) createSpec() (*IntegrationAccount, *sqlgraph
 	if value, ok := _c.mutation.LastSendErrorAt(); ok {
 		_spec.SetField(integrationaccount.FieldLastSendErrorAt, field.TypeTime, value)
 		_node.LastSendErrorAt = &value
+	}
+	if value, ok := _c.mutation.WebhookStatus(); ok {
+		_spec.SetField(integrationaccount.FieldWebhookStatus, field.TypeJSON, value)
+		_node.WebhookStatus = value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -781,6 +792,24 @@ func (u *IntegrationAccountUpsert) UpdateLastSendErrorAt() *IntegrationAccountUp
 // ClearLastSendErrorAt clears the value of the "last_send_error_at" field.
 func (u *IntegrationAccountUpsert) ClearLastSendErrorAt() *IntegrationAccountUpsert {
 	u.SetNull(integrationaccount.FieldLastSendErrorAt)
+	return u
+}
+
+// SetWebhookStatus sets the "webhook_status" field.
+func (u *IntegrationAccountUpsert) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountUpsert {
+	u.Set(integrationaccount.FieldWebhookStatus, v)
+	return u
+}
+
+// UpdateWebhookStatus sets the "webhook_status" field to the value that was provided on create.
+func (u *IntegrationAccountUpsert) UpdateWebhookStatus() *IntegrationAccountUpsert {
+	u.SetExcluded(integrationaccount.FieldWebhookStatus)
+	return u
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (u *IntegrationAccountUpsert) ClearWebhookStatus() *IntegrationAccountUpsert {
+	u.SetNull(integrationaccount.FieldWebhookStatus)
 	return u
 }
 
@@ -1115,6 +1144,27 @@ func (u *IntegrationAccountUpsertOne) UpdateLastSendErrorAt() *IntegrationAccoun
 func (u *IntegrationAccountUpsertOne) ClearLastSendErrorAt() *IntegrationAccountUpsertOne {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastSendErrorAt()
+	})
+}
+
+// SetWebhookStatus sets the "webhook_status" field.
+func (u *IntegrationAccountUpsertOne) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetWebhookStatus(v)
+	})
+}
+
+// UpdateWebhookStatus sets the "webhook_status" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertOne) UpdateWebhookStatus() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateWebhookStatus()
+	})
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (u *IntegrationAccountUpsertOne) ClearWebhookStatus() *IntegrationAccountUpsertOne {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearWebhookStatus()
 	})
 }
 
@@ -1618,6 +1668,27 @@ func (u *IntegrationAccountUpsertBulk) UpdateLastSendErrorAt() *IntegrationAccou
 func (u *IntegrationAccountUpsertBulk) ClearLastSendErrorAt() *IntegrationAccountUpsertBulk {
 	return u.Update(func(s *IntegrationAccountUpsert) {
 		s.ClearLastSendErrorAt()
+	})
+}
+
+// SetWebhookStatus sets the "webhook_status" field.
+func (u *IntegrationAccountUpsertBulk) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.SetWebhookStatus(v)
+	})
+}
+
+// UpdateWebhookStatus sets the "webhook_status" field to the value that was provided on create.
+func (u *IntegrationAccountUpsertBulk) UpdateWebhookStatus() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.UpdateWebhookStatus()
+	})
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (u *IntegrationAccountUpsertBulk) ClearWebhookStatus() *IntegrationAccountUpsertBulk {
+	return u.Update(func(s *IntegrationAccountUpsert) {
+		s.ClearWebhookStatus()
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/chatservice"
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/predicate"
@@ -248,6 +249,18 @@ func (_u *IntegrationAccountUpdate) ClearLastSendErrorAt() *IntegrationAccountUp
 	return _u
 }
 
+// SetWebhookStatus sets the "webhook_status" field.
+func (_u *IntegrationAccountUpdate) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountUpdate {
+	_u.mutation.SetWebhookStatus(v)
+	return _u
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (_u *IntegrationAccountUpdate) ClearWebhookStatus() *IntegrationAccountUpdate {
+	_u.mutation.ClearWebhookStatus()
+	return _u
+}
+
 // SetServiceID sets the "service_id" field.
 func (_u *IntegrationAccountUpdate) SetServiceID(v int) *IntegrationAccountUpdate {
 	_u.mutation.SetServiceID(v)
@@ -433,6 +446,12 @@ func (_u *IntegrationAccountUpdate) sqlSave(ctx context.Context) (_node int, err
 	}
 	if _u.mutation.LastSendErrorAtCleared() {
 		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WebhookStatus(); ok {
+		_spec.SetField(integrationaccount.FieldWebhookStatus, field.TypeJSON, value)
+	}
+	if _u.mutation.WebhookStatusCleared() {
+		_spec.ClearField(integrationaccount.FieldWebhookStatus, field.TypeJSON)
 	}
 	if _u.mutation.ServiceCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -703,6 +722,18 @@ func (_u *IntegrationAccountUpdateOne) ClearLastSendErrorAt() *IntegrationAccoun
 	return _u
 }
 
+// SetWebhookStatus sets the "webhook_status" field.
+func (_u *IntegrationAccountUpdateOne) SetWebhookStatus(v *core.WebhookStatus) *IntegrationAccountUpdateOne {
+	_u.mutation.SetWebhookStatus(v)
+	return _u
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (_u *IntegrationAccountUpdateOne) ClearWebhookStatus() *IntegrationAccountUpdateOne {
+	_u.mutation.ClearWebhookStatus()
+	return _u
+}
+
 // SetServiceID sets the "service_id" field.
 func (_u *IntegrationAccountUpdateOne) SetServiceID(v int) *IntegrationAccountUpdateOne {
 	_u.mutation.SetServiceID(v)
@@ -918,6 +949,12 @@ func (_u *IntegrationAccountUpdateOne) sqlSave(ctx context.Context) (_node *Inte
 	}
 	if _u.mutation.LastSendErrorAtCleared() {
 		_spec.ClearField(integrationaccount.FieldLastSendErrorAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.WebhookStatus(); ok {
+		_spec.SetField(integrationaccount.FieldWebhookStatus, field.TypeJSON, value)
+	}
+	if _u.mutation.WebhookStatusCleared() {
+		_spec.ClearField(integrationaccount.FieldWebhookStatus, field.TypeJSON)
 	}
 	if _u.mutation.ServiceCleared() {
 		edge := &sqlgraph.EdgeSpec{

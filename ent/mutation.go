@@ -2160,6 +2160,7 @@ type ContactMutation struct {
 	profile_checked_at         *time.Time
 	language                   *string
 	fields                     *map[string]string
+	last_inbound_at            *time.Time
 	blocked                    *bool
 	clearedFields              map[string]struct{}
 	tenant                     *int
@@ -2694,6 +2695,55 @@ func (m *ContactMutation) ResetFields() {
 	delete(m.clearedFields, contact.FieldFields)
 }
 
+// SetLastInboundAt sets the "last_inbound_at" field.
+func (m *ContactMutation) SetLastInboundAt(t time.Time) {
+	m.last_inbound_at = &t
+}
+
+// LastInboundAt returns the value of the "last_inbound_at" field in the mutation.
+func (m *ContactMutation) LastInboundAt() (r time.Time, exists bool) {
+	v := m.last_inbound_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastInboundAt returns the old "last_inbound_at" field's value of the Contact entity.
+// If the Contact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ContactMutation) OldLastInboundAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastInboundAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastInboundAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastInboundAt: %w", err)
+	}
+	return oldValue.LastInboundAt, nil
+}
+
+// ClearLastInboundAt clears the value of the "last_inbound_at" field.
+func (m *ContactMutation) ClearLastInboundAt() {
+	m.last_inbound_at = nil
+	m.clearedFields[contact.FieldLastInboundAt] = struct{}{}
+}
+
+// LastInboundAtCleared returns if the "last_inbound_at" field was cleared in this mutation.
+func (m *ContactMutation) LastInboundAtCleared() bool {
+	_, ok := m.clearedFields[contact.FieldLastInboundAt]
+	return ok
+}
+
+// ResetLastInboundAt resets all changes to the "last_inbound_at" field.
+func (m *ContactMutation) ResetLastInboundAt() {
+	m.last_inbound_at = nil
+	delete(m.clearedFields, contact.FieldLastInboundAt)
+}
+
 // SetBlocked sets the "blocked" field.
 func (m *ContactMutation) SetBlocked(b bool) {
 	m.blocked = &b
@@ -2872,7 +2922,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.tenant != nil {
 		fields = append(fields, contact.FieldTenantID)
 	}
@@ -2905,6 +2955,9 @@ func (m *ContactMutation) Fields() []string {
 	}
 	if m.fields != nil {
 		fields = append(fields, contact.FieldFields)
+	}
+	if m.last_inbound_at != nil {
+		fields = append(fields, contact.FieldLastInboundAt)
 	}
 	if m.blocked != nil {
 		fields = append(fields, contact.FieldBlocked)
@@ -2939,6 +2992,8 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.Language()
 	case contact.FieldFields:
 		return m.GetFields()
+	case contact.FieldLastInboundAt:
+		return m.LastInboundAt()
 	case contact.FieldBlocked:
 		return m.Blocked()
 	}
@@ -2972,6 +3027,8 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLanguage(ctx)
 	case contact.FieldFields:
 		return m.OldFields(ctx)
+	case contact.FieldLastInboundAt:
+		return m.OldLastInboundAt(ctx)
 	case contact.FieldBlocked:
 		return m.OldBlocked(ctx)
 	}
@@ -3060,6 +3117,13 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFields(v)
 		return nil
+	case contact.FieldLastInboundAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastInboundAt(v)
+		return nil
 	case contact.FieldBlocked:
 		v, ok := value.(bool)
 		if !ok {
@@ -3106,6 +3170,9 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldFields) {
 		fields = append(fields, contact.FieldFields)
 	}
+	if m.FieldCleared(contact.FieldLastInboundAt) {
+		fields = append(fields, contact.FieldLastInboundAt)
+	}
 	return fields
 }
 
@@ -3125,6 +3192,9 @@ func (m *ContactMutation) ClearField(name string) error {
 		return nil
 	case contact.FieldFields:
 		m.ClearFields()
+		return nil
+	case contact.FieldLastInboundAt:
+		m.ClearLastInboundAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -3166,6 +3236,9 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldFields:
 		m.ResetFields()
+		return nil
+	case contact.FieldLastInboundAt:
+		m.ResetLastInboundAt()
 		return nil
 	case contact.FieldBlocked:
 		m.ResetBlocked()
@@ -6797,6 +6870,7 @@ type IntegrationAccountMutation struct {
 	last_sent_at       *time.Time
 	last_send_error    *string
 	last_send_error_at *time.Time
+	webhook_status     **core.WebhookStatus
 	clearedFields      map[string]struct{}
 	tenant             *int
 	clearedtenant      bool
@@ -7719,6 +7793,55 @@ func (m *IntegrationAccountMutation) ResetLastSendErrorAt() {
 	delete(m.clearedFields, integrationaccount.FieldLastSendErrorAt)
 }
 
+// SetWebhookStatus sets the "webhook_status" field.
+func (m *IntegrationAccountMutation) SetWebhookStatus(cs *core.WebhookStatus) {
+	m.webhook_status = &cs
+}
+
+// WebhookStatus returns the value of the "webhook_status" field in the mutation.
+func (m *IntegrationAccountMutation) WebhookStatus() (r *core.WebhookStatus, exists bool) {
+	v := m.webhook_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWebhookStatus returns the old "webhook_status" field's value of the IntegrationAccount entity.
+// If the IntegrationAccount object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationAccountMutation) OldWebhookStatus(ctx context.Context) (v *core.WebhookStatus, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWebhookStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWebhookStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWebhookStatus: %w", err)
+	}
+	return oldValue.WebhookStatus, nil
+}
+
+// ClearWebhookStatus clears the value of the "webhook_status" field.
+func (m *IntegrationAccountMutation) ClearWebhookStatus() {
+	m.webhook_status = nil
+	m.clearedFields[integrationaccount.FieldWebhookStatus] = struct{}{}
+}
+
+// WebhookStatusCleared returns if the "webhook_status" field was cleared in this mutation.
+func (m *IntegrationAccountMutation) WebhookStatusCleared() bool {
+	_, ok := m.clearedFields[integrationaccount.FieldWebhookStatus]
+	return ok
+}
+
+// ResetWebhookStatus resets all changes to the "webhook_status" field.
+func (m *IntegrationAccountMutation) ResetWebhookStatus() {
+	m.webhook_status = nil
+	delete(m.clearedFields, integrationaccount.FieldWebhookStatus)
+}
+
 // SetServiceID sets the "service_id" field.
 func (m *IntegrationAccountMutation) SetServiceID(i int) {
 	m.service = &i
@@ -7856,7 +7979,7 @@ func (m *IntegrationAccountMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationAccountMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.tenant != nil {
 		fields = append(fields, integrationaccount.FieldTenantID)
 	}
@@ -7914,6 +8037,9 @@ func (m *IntegrationAccountMutation) Fields() []string {
 	if m.last_send_error_at != nil {
 		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
 	}
+	if m.webhook_status != nil {
+		fields = append(fields, integrationaccount.FieldWebhookStatus)
+	}
 	if m.service != nil {
 		fields = append(fields, integrationaccount.FieldServiceID)
 	}
@@ -7963,6 +8089,8 @@ func (m *IntegrationAccountMutation) Field(name string) (ent.Value, bool) {
 		return m.LastSendError()
 	case integrationaccount.FieldLastSendErrorAt:
 		return m.LastSendErrorAt()
+	case integrationaccount.FieldWebhookStatus:
+		return m.WebhookStatus()
 	case integrationaccount.FieldServiceID:
 		return m.ServiceID()
 	}
@@ -8012,6 +8140,8 @@ func (m *IntegrationAccountMutation) OldField(ctx context.Context, name string) 
 		return m.OldLastSendError(ctx)
 	case integrationaccount.FieldLastSendErrorAt:
 		return m.OldLastSendErrorAt(ctx)
+	case integrationaccount.FieldWebhookStatus:
+		return m.OldWebhookStatus(ctx)
 	case integrationaccount.FieldServiceID:
 		return m.OldServiceID(ctx)
 	}
@@ -8156,6 +8286,13 @@ func (m *IntegrationAccountMutation) SetField(name string, value ent.Value) erro
 		}
 		m.SetLastSendErrorAt(v)
 		return nil
+	case integrationaccount.FieldWebhookStatus:
+		v, ok := value.(*core.WebhookStatus)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWebhookStatus(v)
+		return nil
 	case integrationaccount.FieldServiceID:
 		v, ok := value.(int)
 		if !ok {
@@ -8226,6 +8363,9 @@ func (m *IntegrationAccountMutation) ClearedFields() []string {
 	if m.FieldCleared(integrationaccount.FieldLastSendErrorAt) {
 		fields = append(fields, integrationaccount.FieldLastSendErrorAt)
 	}
+	if m.FieldCleared(integrationaccount.FieldWebhookStatus) {
+		fields = append(fields, integrationaccount.FieldWebhookStatus)
+	}
 	if m.FieldCleared(integrationaccount.FieldServiceID) {
 		fields = append(fields, integrationaccount.FieldServiceID)
 	}
@@ -8272,6 +8412,9 @@ func (m *IntegrationAccountMutation) ClearField(name string) error {
 		return nil
 	case integrationaccount.FieldLastSendErrorAt:
 		m.ClearLastSendErrorAt()
+		return nil
+	case integrationaccount.FieldWebhookStatus:
+		m.ClearWebhookStatus()
 		return nil
 	case integrationaccount.FieldServiceID:
 		m.ClearServiceID()
@@ -8340,6 +8483,9 @@ func (m *IntegrationAccountMutation) ResetField(name string) error {
 		return nil
 	case integrationaccount.FieldLastSendErrorAt:
 		m.ResetLastSendErrorAt()
+		return nil
+	case integrationaccount.FieldWebhookStatus:
+		m.ResetWebhookStatus()
 		return nil
 	case integrationaccount.FieldServiceID:
 		m.ResetServiceID()

@@ -63,6 +63,18 @@ type ComplexityRoot struct {
 		LastSendError   func(childComplexity int) int
 		LastSendErrorAt func(childComplexity int) int
 		LastSentAt      func(childComplexity int) int
+		Webhook         func(childComplexity int) int
+	}
+
+	AccountWebhookStatus struct {
+		Active         func(childComplexity int) int
+		CheckedAt      func(childComplexity int) int
+		LastError      func(childComplexity int) int
+		LastErrorAt    func(childComplexity int) int
+		PendingUpdates func(childComplexity int) int
+		PointsHere     func(childComplexity int) int
+		ReadError      func(childComplexity int) int
+		URL            func(childComplexity int) int
 	}
 
 	AgentStatus struct {
@@ -789,6 +801,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AccountHealth.LastSentAt(childComplexity), true
+	case "AccountHealth.webhook":
+		if e.ComplexityRoot.AccountHealth.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountHealth.Webhook(childComplexity), true
+
+	case "AccountWebhookStatus.active":
+		if e.ComplexityRoot.AccountWebhookStatus.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.Active(childComplexity), true
+	case "AccountWebhookStatus.checkedAt":
+		if e.ComplexityRoot.AccountWebhookStatus.CheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.CheckedAt(childComplexity), true
+	case "AccountWebhookStatus.lastError":
+		if e.ComplexityRoot.AccountWebhookStatus.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.LastError(childComplexity), true
+	case "AccountWebhookStatus.lastErrorAt":
+		if e.ComplexityRoot.AccountWebhookStatus.LastErrorAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.LastErrorAt(childComplexity), true
+	case "AccountWebhookStatus.pendingUpdates":
+		if e.ComplexityRoot.AccountWebhookStatus.PendingUpdates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.PendingUpdates(childComplexity), true
+	case "AccountWebhookStatus.pointsHere":
+		if e.ComplexityRoot.AccountWebhookStatus.PointsHere == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.PointsHere(childComplexity), true
+	case "AccountWebhookStatus.readError":
+		if e.ComplexityRoot.AccountWebhookStatus.ReadError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.ReadError(childComplexity), true
+	case "AccountWebhookStatus.url":
+		if e.ComplexityRoot.AccountWebhookStatus.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccountWebhookStatus.URL(childComplexity), true
 
 	case "AgentStatus.capacity":
 		if e.ComplexityRoot.AgentStatus.Capacity == nil {
@@ -3841,8 +3908,12 @@ extend type Conversation {
   """
   When free-form replies stop being allowed, for messengers that have such a
   window (WhatsApp and Messenger: 24 hours after the customer last wrote; WeChat:
-  48). Null for messengers without one, or before the customer has written.
-  sendMessage after it fails at once with REPLY_WINDOW_CLOSED.
+  48). It counts from the messenger's time of the customer's latest message on
+  this account, in any of their conversations (a message delivered late opens no
+  fresh window). When the customer has never written on the account (a
+  conversation an agent started), the window is closed and this is when the
+  conversation began. Null for messengers without a window. sendMessage after it
+  fails at once with REPLY_WINDOW_CLOSED.
   """
   replyWindowClosesAt: Time
 }
@@ -3935,6 +4006,35 @@ type AccountHealth {
   will fail until an admin fixes them. The next accepted reply clears it.
   """
   failing: Boolean!
+  """
+  What the messenger last reported of the account's webhook, for messengers that can say (Telegram's
+  getWebhookInfo, LINE's webhook endpoint, Viber's account info); read after Test Connection and Set Webhook and
+  about every ten minutes. Null for other messengers and until it was first read.
+  """
+  webhook: AccountWebhookStatus
+}
+
+"The account's webhook as its messenger reports it."
+type AccountWebhookStatus {
+  "Where the messenger sends the account's webhooks; null when none is set."
+  url: String
+  "Whether url is this account's webhookUrl: false means the messenger sends its webhooks elsewhere, or nowhere."
+  pointsHere: Boolean!
+  """
+  Whether the messenger sends webhooks at all: LINE's "Use webhook" switch in its console; for the others,
+  whether a URL is set.
+  """
+  active: Boolean!
+  "How many updates wait to be delivered, where the messenger says (Telegram)."
+  pendingUpdates: Int
+  "The messenger's words about its last failed delivery, where it says (Telegram)."
+  lastError: String
+  "When the last delivery failed."
+  lastErrorAt: Time
+  "Why the status could not be read (a refused token, the messenger unreachable); null when it was."
+  readError: String
+  "When the messenger was asked."
+  checkedAt: Time!
 }
 
 "The outcome of a call to a messenger's API (Test Connection, Set Webhook)."
@@ -4260,8 +4360,32 @@ func (ec *executionContext) childFields_AccountHealth(ctx context.Context, field
 		return ec.fieldContext_AccountHealth_lastSendErrorAt(ctx, field)
 	case "failing":
 		return ec.fieldContext_AccountHealth_failing(ctx, field)
+	case "webhook":
+		return ec.fieldContext_AccountHealth_webhook(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AccountHealth", field.Name)
+}
+
+func (ec *executionContext) childFields_AccountWebhookStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_AccountWebhookStatus_url(ctx, field)
+	case "pointsHere":
+		return ec.fieldContext_AccountWebhookStatus_pointsHere(ctx, field)
+	case "active":
+		return ec.fieldContext_AccountWebhookStatus_active(ctx, field)
+	case "pendingUpdates":
+		return ec.fieldContext_AccountWebhookStatus_pendingUpdates(ctx, field)
+	case "lastError":
+		return ec.fieldContext_AccountWebhookStatus_lastError(ctx, field)
+	case "lastErrorAt":
+		return ec.fieldContext_AccountWebhookStatus_lastErrorAt(ctx, field)
+	case "readError":
+		return ec.fieldContext_AccountWebhookStatus_readError(ctx, field)
+	case "checkedAt":
+		return ec.fieldContext_AccountWebhookStatus_checkedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccountWebhookStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_AgentStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6515,6 +6639,222 @@ func (ec *executionContext) _AccountHealth_failing(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AccountHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AccountHealth", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountHealth_webhook(ctx context.Context, field graphql.CollectedField, obj *model.AccountHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountHealth_webhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Webhook, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AccountWebhookStatus) graphql.Marshaler {
+			return ec.marshalOAccountWebhookStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAccountWebhookStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountHealth_webhook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AccountHealth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccountWebhookStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AccountWebhookStatus_url(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_pointsHere(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_pointsHere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PointsHere, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_pointsHere(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_active(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_pendingUpdates(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_pendingUpdates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingUpdates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_pendingUpdates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_lastError(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_lastErrorAt(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_lastErrorAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastErrorAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_lastErrorAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_readError(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_readError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReadError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_readError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _AccountWebhookStatus_checkedAt(ctx context.Context, field graphql.CollectedField, obj *model.AccountWebhookStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccountWebhookStatus_checkedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccountWebhookStatus_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccountWebhookStatus", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AgentStatus_userId(ctx context.Context, field graphql.CollectedField, obj *model.AgentStatus) (ret graphql.Marshaler) {
@@ -24213,6 +24553,79 @@ func (ec *executionContext) _AccountHealth(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "webhook":
+			out.Values[i] = ec._AccountHealth_webhook(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var accountWebhookStatusImplementors = []string{"AccountWebhookStatus"}
+
+func (ec *executionContext) _AccountWebhookStatus(ctx context.Context, sel ast.SelectionSet, obj *model.AccountWebhookStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accountWebhookStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup // no field here is deferred (graph/gqlgen)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccountWebhookStatus")
+		case "url":
+			out.Values[i] = ec._AccountWebhookStatus_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pointsHere":
+			out.Values[i] = ec._AccountWebhookStatus_pointsHere(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._AccountWebhookStatus_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pendingUpdates":
+			out.Values[i] = ec._AccountWebhookStatus_pendingUpdates(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._AccountWebhookStatus_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastErrorAt":
+			out.Values[i] = ec._AccountWebhookStatus_lastErrorAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "readError":
+			out.Values[i] = ec._AccountWebhookStatus_readError(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "checkedAt":
+			out.Values[i] = ec._AccountWebhookStatus_checkedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30129,6 +30542,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalOAccountWebhookStatus2ᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAccountWebhookStatus(ctx context.Context, sel ast.SelectionSet, v *model.AccountWebhookStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccountWebhookStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOAttachmentInput2ᚕᚖgithubᚗcomᚋswitchboardᚋswitchboardᚋgraphᚋmodelᚐAttachmentInputᚄ(ctx context.Context, v any) ([]*model.AttachmentInput, error) {

@@ -73,7 +73,7 @@ func (r *integrationAccountResolver) LastTest(ctx context.Context, obj *ent.Inte
 // Health is the resolver for the health field.
 func (r *integrationAccountResolver) Health(ctx context.Context, obj *ent.IntegrationAccount) (*model.AccountHealth, error) {
 	h := &model.AccountHealth{LastInboundAt: obj.LastInboundAt, LastSentAt: obj.LastSentAt,
-		LastSendErrorAt: obj.LastSendErrorAt, Failing: accounts.Failing(obj)}
+		LastSendErrorAt: obj.LastSendErrorAt, Failing: accounts.Failing(obj), Webhook: webhookModel(accounts.Webhook(obj))}
 	if obj.LastSendError != "" {
 		h.LastSendError = &obj.LastSendError
 	}

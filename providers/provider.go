@@ -101,6 +101,9 @@ type Result struct {
 	// Settings lists public settings the provider learned (Telegram's getMe
 	// reports the bot username) for the caller to store.
 	Settings map[string]string
+	// Webhook is the account's webhook status when the call read it anyway
+	// (Telegram's getWebhookInfo after getMe), for the account's health.
+	Webhook *WebhookStatus
 }
 
 // Env is what a provider call may use from the server.
@@ -117,7 +120,7 @@ type Env struct {
 }
 
 // Provider is one messenger. Capabilities beyond Spec are separate interfaces
-// (ConnectionTester, WebhookSetter) so a messenger implements what its API offers.
+// (ConnectionTester, WebhookSetter, WebhookStatusReader) so a messenger implements what its API offers.
 type Provider interface {
 	Spec() Spec
 }
@@ -138,6 +141,33 @@ type ConnectionTester interface {
 // WebhookSetter registers the account's webhook URL with the messenger.
 type WebhookSetter interface {
 	SetWebhook(ctx context.Context, env Env, acct Account) (Result, error)
+}
+
+// WebhookStatus is what a messenger reports of an account's webhook.
+type WebhookStatus struct {
+	// URL is where the messenger sends the account's webhooks; "" for none.
+	URL string
+	// Active says the messenger sends webhooks at all: a console switch on
+	// LINE; elsewhere, whether URL is set.
+	Active bool
+	// PendingUpdates is how many updates wait for delivery; nil when the
+	// messenger does not say.
+	PendingUpdates *int
+	// LastError and LastErrorAt describe the last failed delivery, in the
+	// messenger's words; empty when none failed or it does not say.
+	LastError   string
+	LastErrorAt time.Time
+	// Refusal, when set, says in words a person understands why the messenger
+	// refused to tell (a revoked token); the other fields are then empty.
+	Refusal string
+}
+
+// WebhookStatusReader reads the account's webhook as the messenger has it,
+// with one cheap authenticated call, so that account health shows a webhook
+// pointing elsewhere or failing before customers notice. Transport failures
+// and answers that cannot be read are errors; refusals are a Refusal.
+type WebhookStatusReader interface {
+	WebhookStatus(ctx context.Context, env Env, acct Account) (WebhookStatus, error)
 }
 
 // ConnectVerifier proves, when an account is connected, that the other side

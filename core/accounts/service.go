@@ -548,6 +548,9 @@ type Result struct {
 	Message string
 	Details map[string]string
 	At      time.Time
+
+	// webhook is the webhook status the call read along, if any.
+	webhook *providers.WebhookStatus
 }
 
 // LastTest returns the account's last connection check (Test Connection, or
@@ -571,7 +574,7 @@ func (s *Service) providerCall(ctx context.Context, id int, call func(p provider
 		return nil, Result{}, err
 	}
 	res, supported, err := call(b.Provider, b.Opened)
-	out := Result{OK: res.OK, Message: res.Message, Details: res.Details, At: s.now()}
+	out := Result{OK: res.OK, Message: res.Message, Details: res.Details, At: s.now(), webhook: res.Webhook}
 	switch {
 	case !supported:
 		out = Result{Message: fmt.Sprintf("Not available yet for %s accounts.", a.Type), At: s.now()}
@@ -613,6 +616,7 @@ func (s *Service) TestConnection(ctx context.Context, id int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	a = s.webhookAfterCall(ctx, a, res, true)
 	if a, err = s.recordCheck(ctx, a, res); err != nil {
 		return Result{}, err
 	}
@@ -664,6 +668,7 @@ func (s *Service) SetWebhook(ctx context.Context, id int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	a = s.webhookAfterCall(ctx, a, res, false)
 	if res.OK {
 		s.publish(ctx, EventWebhookSet, a.ID, a)
 	}

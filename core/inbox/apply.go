@@ -284,6 +284,9 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if err != nil {
 		return fmt.Errorf("inbox: store message: %w", err)
 	}
+	if err := s.customerWrote(ctx, c, ct.ID, ev.Timestamp); err != nil {
+		return err
+	}
 	if held {
 		return nil
 	}

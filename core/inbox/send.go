@@ -120,7 +120,7 @@ func (s *Service) Send(ctx context.Context, in SendInput) (*ent.Message, error) 
 		if v.Role == core.RoleAgent && (conv.AssigneeID == nil || *conv.AssigneeID != v.UserID) {
 			return fmt.Errorf("inbox: send: take the conversation first: %w", core.ErrForbidden)
 		}
-		if err := s.checkReplyWindow(ctx, conv); err != nil {
+		if err := s.checkReplyWindow(ctx, c, conv); err != nil {
 			return err
 		}
 		create := c.Message.Create().

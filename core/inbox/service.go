@@ -280,10 +280,10 @@ func (s *Service) Run(ctx context.Context) {
 
 // runOnce runs the work one instance of a cluster does (the one holding the
 // lease): routing with its timers, the reply dispatcher, the media worker,
-// retention; until ctx ends.
+// retention, the periodic webhook checks; until ctx ends.
 func (s *Service) runOnce(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		s.runDispatcher(ctx)
@@ -291,6 +291,10 @@ func (s *Service) runOnce(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		s.runRetention(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		s.runWebhookChecks(ctx)
 	}()
 	go func() {
 		defer wg.Done()

@@ -56,6 +56,8 @@ const (
 	FieldLastSendError = "last_send_error"
 	// FieldLastSendErrorAt holds the string denoting the last_send_error_at field in the database.
 	FieldLastSendErrorAt = "last_send_error_at"
+	// FieldWebhookStatus holds the string denoting the webhook_status field in the database.
+	FieldWebhookStatus = "webhook_status"
 	// FieldServiceID holds the string denoting the service_id field in the database.
 	FieldServiceID = "service_id"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -102,6 +104,7 @@ var Columns = []string{
 	FieldLastSentAt,
 	FieldLastSendError,
 	FieldLastSendErrorAt,
+	FieldWebhookStatus,
 	FieldServiceID,
 }
 

@@ -900,6 +900,16 @@ func LastSendErrorAtNotNil() predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldNotNull(FieldLastSendErrorAt))
 }
 
+// WebhookStatusIsNil applies the IsNil predicate on the "webhook_status" field.
+func WebhookStatusIsNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldIsNull(FieldWebhookStatus))
+}
+
+// WebhookStatusNotNil applies the NotNil predicate on the "webhook_status" field.
+func WebhookStatusNotNil() predicate.IntegrationAccount {
+	return predicate.IntegrationAccount(sql.FieldNotNull(FieldWebhookStatus))
+}
+
 // ServiceIDEQ applies the EQ predicate on the "service_id" field.
 func ServiceIDEQ(v int) predicate.IntegrationAccount {
 	return predicate.IntegrationAccount(sql.FieldEQ(FieldServiceID, v))

@@ -96,6 +96,7 @@ var (
 		{Name: "profile_checked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "language", Type: field.TypeString, Size: 35, Default: ""},
 		{Name: "fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
 		{Name: "blocked", Type: field.TypeBool, Default: false},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
@@ -108,13 +109,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_tenants_tenant",
-				Columns:    []*schema.Column{ContactsColumns[11]},
+				Columns:    []*schema.Column{ContactsColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "contacts_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ContactsColumns[12]},
+				Columns:    []*schema.Column{ContactsColumns[13]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -123,7 +124,7 @@ var (
 			{
 				Name:    "contact_integration_account_id_provider_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[12], ContactsColumns[3]},
+				Columns: []*schema.Column{ContactsColumns[13], ContactsColumns[3]},
 			},
 		},
 	}
@@ -334,6 +335,7 @@ var (
 		{Name: "last_sent_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_send_error", Type: field.TypeString, Default: ""},
 		{Name: "last_send_error_at", Type: field.TypeTime, Nullable: true},
+		{Name: "webhook_status", Type: field.TypeJSON, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "service_id", Type: field.TypeInt, Nullable: true},
 	}
@@ -345,13 +347,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integration_accounts_tenants_tenant",
-				Columns:    []*schema.Column{IntegrationAccountsColumns[19]},
+				Columns:    []*schema.Column{IntegrationAccountsColumns[20]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "integration_accounts_chat_services_service",
-				Columns:    []*schema.Column{IntegrationAccountsColumns[20]},
+				Columns:    []*schema.Column{IntegrationAccountsColumns[21]},
 				RefColumns: []*schema.Column{ChatServicesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},

@@ -7,6 +7,8 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+
+	"github.com/switchboard/switchboard/core"
 )
 
 // IntegrationAccount is one messenger account a tenant connects: a Facebook page,
@@ -62,6 +64,10 @@ func (IntegrationAccount) Fields() []ent.Field {
 		field.Time("last_sent_at").Optional().Nillable().Annotations(skip),
 		field.String("last_send_error").Default("").Annotations(skip),
 		field.Time("last_send_error_at").Optional().Nillable().Annotations(skip),
+		// WebhookStatus is what the messenger last reported of the account's
+		// webhook, for messengers that can say (providers.WebhookStatusReader):
+		// read after Test Connection and Set Webhook, and every few minutes.
+		field.JSON("webhook_status", &core.WebhookStatus{}).Optional().Annotations(skip),
 		// ServiceID is the chat service whose queue the account's new
 		// conversations enter; nil: they wait unassigned for any agent.
 		field.Int("service_id").Optional().Nillable().Annotations(skip),

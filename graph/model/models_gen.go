@@ -37,6 +37,31 @@ type AccountHealth struct {
 	// True when the messenger refused the account's credentials on a reply and has accepted none since: every reply
 	// will fail until an admin fixes them. The next accepted reply clears it.
 	Failing bool `json:"failing"`
+	// What the messenger last reported of the account's webhook, for messengers that can say (Telegram's
+	// getWebhookInfo, LINE's webhook endpoint, Viber's account info); read after Test Connection and Set Webhook and
+	// about every ten minutes. Null for other messengers and until it was first read.
+	Webhook *AccountWebhookStatus `json:"webhook,omitempty"`
+}
+
+// The account's webhook as its messenger reports it.
+type AccountWebhookStatus struct {
+	// Where the messenger sends the account's webhooks; null when none is set.
+	URL *string `json:"url,omitempty"`
+	// Whether url is this account's webhookUrl: false means the messenger sends its webhooks elsewhere, or nowhere.
+	PointsHere bool `json:"pointsHere"`
+	// Whether the messenger sends webhooks at all: LINE's "Use webhook" switch in its console; for the others,
+	// whether a URL is set.
+	Active bool `json:"active"`
+	// How many updates wait to be delivered, where the messenger says (Telegram).
+	PendingUpdates *int `json:"pendingUpdates,omitempty"`
+	// The messenger's words about its last failed delivery, where it says (Telegram).
+	LastError *string `json:"lastError,omitempty"`
+	// When the last delivery failed.
+	LastErrorAt *time.Time `json:"lastErrorAt,omitempty"`
+	// Why the status could not be read (a refused token, the messenger unreachable); null when it was.
+	ReadError *string `json:"readError,omitempty"`
+	// When the messenger was asked.
+	CheckedAt time.Time `json:"checkedAt"`
 }
 
 type AgentStateInput struct {

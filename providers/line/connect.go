@@ -70,27 +70,33 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	if acct.Secrets["channelSecret"] == "" {
 		res.Details["channelSecret"] = "missing: webhooks cannot be verified"
 	}
-	p.addEndpoint(ctx, env.HTTP, token, res.Details)
+	if ep, known := p.addEndpoint(ctx, env.HTTP, token, res.Details); known {
+		res.Webhook = ep.status()
+	} else if why := res.Details["webhookError"]; why != "" {
+		res.Webhook = &providers.WebhookStatus{Refusal: "LINE did not tell the webhook endpoint: " + why + "."}
+	}
 	return res, nil
 }
 
 // addEndpoint adds the webhook endpoint LINE has and whether it is in use, and
-// returns it when LINE said. Not knowing it does not fail a connection test.
-func (p Provider) addEndpoint(ctx context.Context, hc *http.Client, token string, d map[string]string) *webhookEndpoint {
-	var ep webhookEndpoint
-	err := do(ctx, hc, request{op: "get webhook endpoint", method: http.MethodGet, url: p.api() + "/v2/bot/channel/webhook/endpoint", token: token}, &ep)
+// returns it when one is set; known says LINE answered (404: none is set). Not
+// knowing it does not fail a connection test.
+func (p Provider) addEndpoint(ctx context.Context, hc *http.Client, token string, d map[string]string) (ep *webhookEndpoint, known bool) {
+	var got webhookEndpoint
+	err := do(ctx, hc, request{op: "get webhook endpoint", method: http.MethodGet, url: p.api() + "/v2/bot/channel/webhook/endpoint", token: token}, &got)
 	var apiErr *APIError
 	switch {
 	case err == nil:
-		d["webhookEndpoint"] = ep.Endpoint
-		d["webhookActive"] = strconv.FormatBool(ep.Active)
-		return &ep
+		d["webhookEndpoint"] = got.Endpoint
+		d["webhookActive"] = strconv.FormatBool(got.Active)
+		return &got, true
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
 		d["webhookEndpoint"] = "" // "Webhook endpoint not found": none is set
+		return nil, true
 	case errors.As(err, &apiErr):
 		d["webhookError"] = apiErr.Reason()
 	}
-	return nil
+	return nil, false
 }
 
 // SetWebhook points the channel's webhook at acct.WebhookURL (PUT
@@ -127,19 +133,25 @@ func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct provid
 	if test.Timestamp != "" {
 		d["testTimestamp"] = test.Timestamp
 	}
-	ep := p.addEndpoint(ctx, env.HTTP, token, d)
+	ep, known := p.addEndpoint(ctx, env.HTTP, token, d)
 	d["webhookEndpoint"] = acct.WebhookURL // LINE's answer may still be its cached one
+	var status *providers.WebhookStatus
+	if known {
+		// The endpoint was set above; LINE's answer may still be its cached one.
+		status = &providers.WebhookStatus{URL: acct.WebhookURL, Active: ep != nil && ep.Active}
+	}
 	if !test.Success {
 		return providers.Result{
 			Message: fmt.Sprintf("Webhook set to %s, but LINE's test webhook failed: %s (%s).", acct.WebhookURL, test.Reason, test.Detail),
 			Details: d,
+			Webhook: status,
 		}, nil
 	}
 	msg := "Webhook set to " + acct.WebhookURL + " and LINE's test webhook reached it."
 	if ep != nil && !ep.Active {
 		msg += ` LINE does not send webhooks yet: turn on "Use webhook" in the LINE Developers Console.`
 	}
-	return providers.Result{OK: true, Message: msg, Details: d}, nil
+	return providers.Result{OK: true, Message: msg, Details: d, Webhook: status}, nil
 }
 
 // failure turns a refusal into a result a person can act on; transport

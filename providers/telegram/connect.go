@@ -45,6 +45,7 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 	var info webhookInfo
 	if err := p.call(ctx, env.HTTP, token, "getWebhookInfo", nil, &info); err == nil {
 		addWebhookInfo(res.Details, info)
+		res.Webhook = info.status()
 	}
 	return res, nil
 }
@@ -65,6 +66,7 @@ func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct provid
 	var info webhookInfo
 	if err := p.call(ctx, env.HTTP, token, "getWebhookInfo", nil, &info); err == nil {
 		addWebhookInfo(res.Details, info)
+		res.Webhook = info.status()
 	}
 	return res, nil
 }

@@ -70,6 +70,7 @@ func (p Provider) TestConnection(ctx context.Context, env providers.Env, acct pr
 		res.Details["webhookMatches"] = "true"
 	}
 	res.Settings = map[string]string{}
+	res.Webhook = &providers.WebhookStatus{URL: info.Webhook, Active: info.Webhook != ""}
 	if usernamePattern.MatchString(info.URI) {
 		res.Settings["botUsername"] = info.URI
 	}
@@ -119,6 +120,7 @@ func (p Provider) SetWebhook(ctx context.Context, env providers.Env, acct provid
 		OK:      true,
 		Message: "Webhook set to " + acct.WebhookURL + "; Viber checked it and will send messages and " + strings.Join(ans.EventTypes, ", ") + " callbacks.",
 		Details: map[string]string{"webhookUrl": acct.WebhookURL, "eventTypes": strings.Join(ans.EventTypes, ",")},
+		Webhook: &providers.WebhookStatus{URL: acct.WebhookURL, Active: true},
 	}, nil
 }
 
