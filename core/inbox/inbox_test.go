@@ -35,6 +35,8 @@ type fixture struct {
 	viewer    core.Viewer
 	// dialect is the database's (inbox.Options.Dialect).
 	dialect string
+	// accounts is the fixture's account service, for more inbox services.
+	accounts *accounts.Service
 }
 
 // fixtureConfig changes a fixture: the Telegram Bot API it talks to, inbox options.
@@ -86,7 +88,7 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 		tb.Fatal(err)
 	}
 	sec, _ := acc.Secrets(a)
-	return &fixture{client: client, svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v, dialect: opts.Dialect}
+	return &fixture{client: client, svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v, dialect: opts.Dialect, accounts: acc}
 }
 
 func ptr(s string) *string { return &s }
