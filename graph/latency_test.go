@@ -58,7 +58,7 @@ func TestQueryLatency(t *testing.T) {
 	if s := os.Getenv("SWITCHBOARD_BENCH_UNASSIGNED"); s != "" {
 		opts.Unassigned, _ = strconv.ParseFloat(s, 64)
 	}
-	e := newEnv(t, t.TempDir(), false)
+	e := newSQLiteEnv(t, t.TempDir(), false)
 	sum, err := seed.Seed(context.Background(), e.db, opts)
 	if err != nil {
 		t.Fatal(err)

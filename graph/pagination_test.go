@@ -18,7 +18,7 @@ import (
 func TestCountsOnlyForTotalCount(t *testing.T) {
 	e := newEnv(t, t.TempDir(), true)
 	ctx := context.Background()
-	sum, err := seed.Seed(ctx, e.db, seed.Options{Messages: 300, MinMessages: 10, MaxMessages: 10})
+	sum, err := seed.Seed(ctx, e.db, seed.Options{Messages: 300, MinMessages: 10, MaxMessages: 10, Dialect: e.dialect})
 	if err != nil {
 		t.Fatal(err)
 	}

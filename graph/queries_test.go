@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
 )
@@ -133,26 +134,41 @@ type env struct {
 	client *ent.Client
 	inbox  *inbox.Service
 	exec   *executor.Executor
+	// dialect is the database's (for seed.Options).
+	dialect string
 }
 
-// newEnv opens a fresh database in dir; with record, every statement is noted.
+// newEnv opens a fresh database, on the test PostgreSQL when set (make
+// test-postgres) and in dir otherwise; with record, every statement is noted.
 func newEnv(t testing.TB, dir string, record bool) *env {
 	t.Helper()
+	return openEnv(t, store.Options{DataDir: dir, Synchronous: "NORMAL", DatabaseURL: storetest.DatabaseURL(t)}, record)
+}
+
+// newSQLiteEnv is newEnv on SQLite whatever the suite runs on, for the tests
+// of SQLite's query plans.
+func newSQLiteEnv(t testing.TB, dir string, record bool) *env {
+	t.Helper()
+	return openEnv(t, store.Options{DataDir: dir, Synchronous: "NORMAL"}, record)
+}
+
+func openEnv(t testing.TB, opts store.Options, record bool) *env {
+	t.Helper()
 	ctx := context.Background()
-	migrated, db, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: "NORMAL"})
+	migrated, db, err := store.Open(ctx, opts)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() { migrated.Close() })
-	rec := &recorder{Driver: entsql.OpenDB(dialect.SQLite, db)}
+	rec := &recorder{Driver: entsql.OpenDB(store.Dialect(opts), db)}
 	var drv dialect.Driver = rec.Driver
 	if record {
 		drv = rec
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	ib := inbox.New(client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ib := inbox.New(client, inbox.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Dialect: store.Dialect(opts)})
 	exec := executor.New(graph.NewSchema(&graph.Resolver{Client: client, Inbox: ib, PublicURL: "https://switchboard.example.com"}))
-	return &env{db: db, rec: rec, client: client, inbox: ib, exec: exec}
+	return &env{db: db, rec: rec, client: client, inbox: ib, exec: exec, dialect: store.Dialect(opts)}
 }
 
 // graphQL runs one operation as the viewer of ctx and decodes its data into out.

@@ -137,7 +137,7 @@ func waitFor(t *testing.T, e *env, parts ...string) []statement {
 // visibility rule is part of the SQL. Plans come from SQLite's heuristics (nothing runs ANALYZE), so the
 // small database here plans as a large one would.
 func TestHotQueriesUseIndexes(t *testing.T) {
-	e := newEnv(t, t.TempDir(), true)
+	e := newSQLiteEnv(t, t.TempDir(), true)
 	ctx := context.Background()
 	sum, err := seed.Seed(ctx, e.db, seed.Options{Messages: 2000, Tenants: 2, Agents: 4})
 	if err != nil {

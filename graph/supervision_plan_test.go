@@ -21,7 +21,7 @@ func (noUpdates) QueueUpdates() <-chan struct{} { return nil }
 // agents' loads) and the figures of a year read no large table whole, and
 // only counting by messenger sorts (the rows of its range).
 func TestSupervisionQueriesUseIndexes(t *testing.T) {
-	e := newEnv(t, t.TempDir(), true)
+	e := newSQLiteEnv(t, t.TempDir(), true)
 	ctx := context.Background()
 	sum, err := seed.Seed(ctx, e.db, seed.Options{Messages: 500, Tenants: 1, Agents: 4})
 	if err != nil {

@@ -2,10 +2,14 @@ package server_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -314,4 +318,211 @@ func TestClusterKeepsInStep(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestOneOpenConversationPerContact: a customer's messages to both
+// instances and admins starting a conversation with the customer on both, all
+// at once, leave the customer one open conversation with every message in
+// it. The writers check before they open one; only the database sees two
+// instances (or a start beside a webhook) checking at once. On SQLite the
+// same race runs on one instance.
+func TestOneOpenConversationPerContact(t *testing.T) {
+	var s *telegramSetup
+	hooks := []string{}
+	admins := []*client.Client{}
+	if os.Getenv(storetest.EnvURL) != "" {
+		s = newClusterSetup(t)
+		b := s.join(t)
+		hooks = append(hooks, s.hookURL, b.http.URL+s.hookURL[len(s.http.URL):])
+		admins = append(admins, s.admin, client.New(b.http.URL, s.adminToken))
+	} else {
+		s = newTelegramSetup(t)
+		hooks = append(hooks, s.hookURL)
+		admins = append(admins, s.admin)
+	}
+	ctx := context.Background()
+	const chat = 7070
+	s.deliver(t, telegramUpdate(1, 1, chat, "first"), s.secret)
+	var contactID string
+	eventually(t, "the customer's conversation", func() bool {
+		id := s.openConversationWith(t, chat)
+		if id != "" {
+			contactID = s.conversation(t, s.admin, id).Contact.Id
+		}
+		return id != ""
+	})
+	update := 100
+	for round := 1; round <= 3; round++ {
+		if id := s.openConversationWith(t, chat); id != "" {
+			if _, err := client.CloseConversation(ctx, s.admin, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		var texts []string
+		for i, hook := range hooks {
+			for j := 0; j < 3; j++ {
+				update++
+				text := fmt.Sprintf("round %d, to instance %d, #%d", round, i, j)
+				texts = append(texts, text)
+				body := telegramUpdate(update, update, chat, text)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					req, err := telegramtest.NewWebhookRequest(ctx, hook, s.secret, []byte(body))
+					if err != nil {
+						errs <- err
+						return
+					}
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						errs <- err
+						return
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						errs <- fmt.Errorf("webhook %q: status %d", text, resp.StatusCode)
+					}
+				}()
+			}
+		}
+		for _, admin := range admins {
+			for j := 0; j < 2; j++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := client.StartConversation(ctx, admin, contactID); err != nil {
+						errs <- fmt.Errorf("startConversation: %w", err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("round %d: %v", round, err)
+		}
+		list, err := client.Conversations(ctx, s.admin, ptr(100), nil, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var open []string
+		for _, e := range list.Conversations.Edges {
+			if e.Node.Contact.Id == contactID && e.Node.Status == client.ConversationStatusOpen {
+				open = append(open, e.Node.Id)
+			}
+		}
+		if len(open) != 1 {
+			t.Fatalf("round %d: the customer has %d open conversations %v; want 1", round, len(open), open)
+		}
+		conv := s.conversation(t, s.admin, open[0])
+		in := map[string]bool{}
+		for _, e := range conv.Messages.Edges {
+			in[e.Node.Text] = true
+		}
+		for _, text := range texts {
+			if !in[text] {
+				t.Errorf("round %d: %q is not in the open conversation", round, text)
+			}
+		}
+	}
+}
+
+// TestReadyzAndMetricsFollowNATS: an instance of a cluster is ready, and
+// says it is connected on /metrics, only while its NATS is up: a load
+// balancer stops sending it work when NATS goes away.
+func TestReadyzAndMetricsFollowNATS(t *testing.T) {
+	if os.Getenv(storetest.EnvURL) == "" {
+		t.Skip("a cluster keeps its data in PostgreSQL (make test-postgres)")
+	}
+	natsURL, stopNATS := clustertest.StartStoppable(t)
+	s := newTelegramSetup(t, func(c *server.Config) { c.NATSURL = natsURL })
+	get := func(path string) (int, string) {
+		resp, err := http.Get(s.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz with NATS up: %d %q", code, body)
+	}
+	_, metrics := get("/metrics")
+	for _, want := range []string{
+		"\nswitchboard_nats_connected 1\n",
+		"\nswitchboard_nats_messages_total{direction=\"out\"} ",
+		"\nswitchboard_nats_messages_total{direction=\"in\"} ",
+		"\nswitchboard_nats_bytes_total{direction=\"out\"} ",
+		"\nswitchboard_nats_reconnects_total ",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics has no %q", strings.TrimSpace(want))
+		}
+	}
+
+	stopNATS()
+	eventually(t, "/readyz not ready without NATS", func() bool {
+		code, body := get("/readyz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "NATS")
+	})
+	eventually(t, "/metrics saying NATS is down", func() bool {
+		_, metrics := get("/metrics")
+		return strings.Contains(metrics, "\nswitchboard_nats_connected 0\n")
+	})
+}
+
+// TestAccountEventsReachEveryInstance: an admin subscribed to account events
+// on one instance gets, once each, the changes made through the other; and
+// an account disconnected through one instance holds the messages that
+// arrive at the other.
+func TestAccountEventsReachEveryInstance(t *testing.T) {
+	s := newClusterSetup(t)
+	ctx := context.Background()
+	b := s.join(t)
+	adminAtB := client.New(b.http.URL, s.adminToken)
+	ws, err := adminAtB.Subscribe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	evs, _, err := client.IntegrationAccountEvents(ctx, ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the admin subscribed at B", func() bool { return b.srv.Subscribers() == 1 })
+
+	// Renamed through A: the admin at B hears of it, with the new name.
+	if _, err := client.UpdateIntegrationAccount(ctx, s.admin, s.accountID, client.UpdateIntegrationAccountInput{Name: ptr("renamed at A")}); err != nil {
+		t.Fatal(err)
+	}
+	ev := nextEvent(t, evs)
+	if ev.Kind != client.IntegrationAccountEventKindUpdated || ev.Id != s.accountID || ev.Account == nil || ev.Account.Name != "renamed at A" {
+		t.Fatalf("the admin at B got %+v; want the account renamed at A", ev)
+	}
+	// Disconnected through B: the next event is that one (the rename came
+	// once), and A holds the customer's message instead of filing it.
+	if _, err := client.DisconnectIntegrationAccount(ctx, adminAtB, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, evs); ev.Kind != client.IntegrationAccountEventKindDisconnected {
+		t.Fatalf("after the rename, the admin at B got %s %s; want DISCONNECTED once", ev.Kind, ev.Id)
+	}
+	if code := s.deliver(t, telegramUpdate(1, 1, 6060, "while disconnected"), s.secret); code != http.StatusOK {
+		t.Fatalf("webhook at A: %d", code)
+	}
+	if id := s.openConversationWith(t, 6060); id != "" {
+		t.Fatal("A filed a message for an account disconnected through B")
+	}
+	// Connected again through A: the admin at B hears it, and the held
+	// message is filed.
+	if _, err := client.ConnectIntegrationAccount(ctx, s.admin, s.accountID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, evs); ev.Kind != client.IntegrationAccountEventKindConnected || ev.Account == nil {
+		t.Fatalf("the admin at B got %s %s; want CONNECTED with the account", ev.Kind, ev.Id)
+	}
+	eventually(t, "the held message filed", func() bool { return s.openConversationWith(t, 6060) != "" })
 }

@@ -234,6 +234,24 @@ func (s *Server) shareChanges(bus *cluster.Bus) error {
 			tell(cluster.StaleSysMsgAccount, id)
 		}
 	})
+	s.Accounts.ShareEvents(func(ev accounts.Shared) {
+		if err := bus.Publish(cluster.SubjectAccounts, ev); err != nil {
+			s.log.Warn("cluster: share an account event", "err", err)
+		}
+	})
+	if err := bus.Subscribe(cluster.SubjectAccounts, func(data json.RawMessage) {
+		var ev accounts.Shared
+		if json.Unmarshal(data, &ev) != nil {
+			return
+		}
+		ctx, cancel := context.WithTimeout(s.root, 10*time.Second)
+		defer cancel()
+		if err := s.Accounts.EventElsewhere(ctx, ev); err != nil {
+			s.log.Warn("cluster: an account event from another instance", "err", err)
+		}
+	}); err != nil {
+		return err
+	}
 	return bus.Subscribe(cluster.SubjectStale, func(data json.RawMessage) {
 		var st cluster.Stale
 		if json.Unmarshal(data, &st) != nil {

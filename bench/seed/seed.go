@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
 
 	"github.com/switchboard/switchboard/ent/migrate"
@@ -55,6 +56,9 @@ type Options struct {
 	Now time.Time
 	// Seed makes the data reproducible (default 1).
 	Seed uint64
+	// Dialect is db's (entgo.io/ent/dialect): SQLite (default) or Postgres,
+	// so the same data can be laid in either engine.
+	Dialect string
 	// NoEvents leaves the event log empty.
 	NoEvents bool
 	// PendingMedia is how many inbound messages carry an image the media
@@ -131,8 +135,8 @@ func (o *Options) defaults() error {
 }
 
 // Seed writes the data in one transaction on db, which must hold Switchboard's
-// migrated schema (store.Open migrates it) and be SQLite: the statements are
-// plain SQL with '?' placeholders. Existing rows stay; new IDs follow them.
+// migrated schema (store.Open migrates it), SQLite or PostgreSQL as
+// opts.Dialect says. Existing rows stay; new IDs follow them.
 func Seed(ctx context.Context, db *sql.DB, opts Options) (Summary, error) {
 	if err := opts.defaults(); err != nil {
 		return Summary{}, err
@@ -145,14 +149,16 @@ func Seed(ctx context.Context, db *sql.DB, opts Options) (Summary, error) {
 		return Summary{}, fmt.Errorf("seed: connection: %w", err)
 	}
 	defer conn.Close()
-	var cacheSize int
-	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cacheSize); err != nil {
-		return Summary{}, fmt.Errorf("seed: cache size: %w", err)
+	if opts.Dialect != dialect.Postgres {
+		var cacheSize int
+		if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&cacheSize); err != nil {
+			return Summary{}, fmt.Errorf("seed: cache size: %w", err)
+		}
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return Summary{}, fmt.Errorf("seed: cache size: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cacheSize))
 	}
-	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
-		return Summary{}, fmt.Errorf("seed: cache size: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", cacheSize))
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed: begin: %w", err)
@@ -211,7 +217,45 @@ func (s *seeder) run() error {
 	if err := s.people(); err != nil {
 		return err
 	}
-	return s.conversations(s.plan())
+	if err := s.conversations(s.plan()); err != nil {
+		return err
+	}
+	return s.advanceSequences()
+}
+
+// advanceSequences moves PostgreSQL's ID sequences past the IDs the seed
+// chose itself, so rows the server inserts next do not collide with them.
+// (SQLite takes the next rowid from the table's largest.)
+func (s *seeder) advanceSequences() error {
+	if s.o.Dialect != dialect.Postgres {
+		return nil
+	}
+	for _, t := range []string{"tenants", "users", "integration_accounts", "contacts", "conversations", "messages", "events"} {
+		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), MAX(id)) FROM %s", t, t)
+		if _, err := s.tx.ExecContext(s.ctx, q); err != nil {
+			return fmt.Errorf("seed: %s sequence: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// sql is query with its '?' placeholders as the database wants them
+// (PostgreSQL numbers them).
+func (s *seeder) sql(query string) string {
+	if s.o.Dialect != dialect.Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // id takes the next ID of table.
@@ -226,13 +270,13 @@ func (s *seeder) people() error {
 	now := s.o.Now
 	for i := range s.o.Tenants {
 		t := Tenant{ID: s.id("tenants"), Name: fmt.Sprintf("%s-%d", s.o.TenantPrefix, i+1)}
-		if _, err := s.tx.ExecContext(s.ctx, "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)", t.ID, t.Name, now); err != nil {
+		if _, err := s.tx.ExecContext(s.ctx, s.sql("INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)"), t.ID, t.Name, now); err != nil {
 			return fmt.Errorf("seed: tenant %s: %w", t.Name, err)
 		}
 		addUser := func(name, role string) (int, error) {
 			id := s.id("users")
 			_, err := s.tx.ExecContext(s.ctx,
-				"INSERT INTO users (id, created_at, updated_at, name, role, active, tenant_id) VALUES (?, ?, ?, ?, ?, true, ?)",
+				s.sql("INSERT INTO users (id, created_at, updated_at, name, role, active, tenant_id) VALUES (?, ?, ?, ?, ?, true, ?)"),
 				id, now, now, name, role, t.ID)
 			if err != nil {
 				return 0, fmt.Errorf("seed: user %s: %w", name, err)
@@ -256,8 +300,8 @@ func (s *seeder) people() error {
 		for a := range s.o.Accounts {
 			id := s.id("integration_accounts")
 			_, err := s.tx.ExecContext(s.ctx,
-				"INSERT INTO integration_accounts (id, created_at, updated_at, account_id, name, type, status, settings, last_send_error, tenant_id) "+
-					"VALUES (?, ?, ?, ?, ?, 'TELEGRAM', 'ACTIVE', '{}', '', ?)",
+				s.sql("INSERT INTO integration_accounts (id, created_at, updated_at, account_id, name, type, status, settings, last_send_error, tenant_id) "+
+					"VALUES (?, ?, ?, ?, ?, 'TELEGRAM', 'ACTIVE', '{}', '', ?)"),
 				id, now, now, fmt.Sprintf("%s-%d-%016x", s.o.TenantPrefix, id, s.rnd.Uint64()), fmt.Sprintf("Seeded bot %d", a+1), t.ID)
 			if err != nil {
 				return fmt.Errorf("seed: account: %w", err)
@@ -463,8 +507,8 @@ func (s *seeder) messages(convs []conv) error {
 	}
 	if len(convs) > 0 {
 		// As the inbox keeps it: each conversation points at its newest message.
-		_, err := s.tx.ExecContext(s.ctx, "UPDATE conversations SET last_message_id = "+
-			"(SELECT MAX(m.id) FROM messages AS m WHERE m.conversation_id = conversations.id) WHERE id BETWEEN ? AND ?",
+		_, err := s.tx.ExecContext(s.ctx, s.sql("UPDATE conversations SET last_message_id = "+
+			"(SELECT MAX(m.id) FROM messages AS m WHERE m.conversation_id = conversations.id) WHERE id BETWEEN ? AND ?"),
 			convs[0].id, convs[len(convs)-1].id)
 		if err != nil {
 			return fmt.Errorf("seed: last messages: %w", err)
@@ -478,7 +522,7 @@ func (s *seeder) pendingMedia(inbound []int) error {
 	for i := range min(s.o.PendingMedia, len(inbound)) {
 		id := inbound[len(inbound)-1-i]
 		_, err := s.tx.ExecContext(s.ctx,
-			"UPDATE messages SET attachments = ?, media = ?, media_pending = true WHERE id = ?",
+			s.sql("UPDATE messages SET attachments = ?, media = ?, media_pending = true WHERE id = ?"),
 			`[{"type":"IMAGE","url":"https://media.invalid/seed.jpg","mimeType":"image/jpeg"}]`,
 			`[{"status":"PENDING","mimeType":"image/jpeg"}]`, id)
 		if err != nil {
@@ -533,6 +577,10 @@ func (s *seeder) inserter(table string, cols []string, constants ...string) (*in
 }
 
 func (in *inserter) statement(rows int) string {
+	return in.s.sql(in.rawStatement(rows))
+}
+
+func (in *inserter) rawStatement(rows int) string {
 	var b strings.Builder
 	b.WriteString(in.head)
 	for i := range rows {

@@ -8,19 +8,22 @@ import (
 	"github.com/switchboard/switchboard/bench/seed"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/message"
 )
 
 func TestSeedWritesWhatItReports(t *testing.T) {
 	ctx := context.Background()
-	client, db, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Synchronous: "NORMAL"})
+	// On the test PostgreSQL when set (make test-postgres), SQLite otherwise.
+	storeOpts := store.Options{DataDir: t.TempDir(), Synchronous: "NORMAL", DatabaseURL: storetest.DatabaseURL(t)}
+	client, db, err := store.Open(ctx, storeOpts)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}
 	defer client.Close()
 	now := time.Now()
-	opts := seed.Options{Messages: 3000, Tenants: 2, Agents: 5, Now: now, PendingMedia: 2}
+	opts := seed.Options{Messages: 3000, Tenants: 2, Agents: 5, Now: now, PendingMedia: 2, Dialect: store.Dialect(storeOpts)}
 	sum, err := seed.Seed(ctx, db, opts)
 	if err != nil {
 		t.Fatalf("Seed: %v", err)

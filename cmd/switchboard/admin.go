@@ -26,6 +26,7 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	name := fs.String("name", "cli", "a label for the token")
 	cfg := serverDefaults()
 	bindDataDir(fs, &cfg.DataDir)
+	bindDatabaseURL(fs, &cfg.DatabaseURL)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -64,6 +65,7 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	cfg := serverDefaults()
 	bindDataDir(fs, &cfg.DataDir)
+	bindDatabaseURL(fs, &cfg.DatabaseURL)
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

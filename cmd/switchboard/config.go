@@ -41,7 +41,7 @@ func bindConfig(fs *flag.FlagSet, cfg *server.Config) func() error {
 	d := serverDefaults()
 	fs.StringVar(&cfg.Addr, "addr", env("ADDR", d.Addr), "listen address (SWITCHBOARD_ADDR)")
 	bindDataDir(fs, &cfg.DataDir)
-	fs.StringVar(&cfg.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL to keep the data in, postgres://user:password@host/db (default: SQLite in --data-dir) (SWITCHBOARD_DATABASE_URL)")
+	bindDatabaseURL(fs, &cfg.DatabaseURL)
 	fs.StringVar(&cfg.NATSURL, "nats-url", env("NATS_URL", ""), "NATS that joins several instances on one PostgreSQL into a cluster, nats://host:4222 (default: one instance) (SWITCHBOARD_NATS_URL)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env("PUBLIC_URL", d.PublicURL), "URL messengers use to reach this server (SWITCHBOARD_PUBLIC_URL)")
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed to open websockets, e.g. app.example.com (SWITCHBOARD_ALLOWED_ORIGINS)")
@@ -171,6 +171,15 @@ func (b *envBool) Set(s string) error {
 
 // IsBoolFlag tells the flag package that the flag needs no value.
 func (b *envBool) IsBoolFlag() bool { return true }
+
+// bindDatabaseURL registers --database-url for every command that opens the
+// data, so that serve and the admin commands (token create, keys rotate) read
+// and write the same database: an admin command that fell back to a local
+// SQLite file would print a token no server knows, or rotate a key away from
+// the data that needs it.
+func bindDatabaseURL(fs *flag.FlagSet, url *string) {
+	fs.StringVar(url, "database-url", env("DATABASE_URL", ""), "PostgreSQL to keep the data in, postgres://user:password@host/db (default: SQLite in --data-dir) (SWITCHBOARD_DATABASE_URL)")
+}
 
 func bindDataDir(fs *flag.FlagSet, dir *string) {
 	fs.StringVar(dir, "data-dir", env("DATA_DIR", server.Defaults().DataDir), "folder of the SQLite database and key file (SWITCHBOARD_DATA_DIR)")

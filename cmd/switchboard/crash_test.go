@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/client"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 )
 
@@ -107,6 +108,10 @@ func (p *process) kill(t *testing.T) {
 func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the server as a separate process and kills it")
+	}
+	// On the test PostgreSQL when the suite runs on one (make test-postgres).
+	if url := storetest.DatabaseURL(t); url != "" {
+		t.Setenv("SWITCHBOARD_DATABASE_URL", url)
 	}
 	dir := t.TempDir()
 	// The test binary itself, running main (see TestMain).

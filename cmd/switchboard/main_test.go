@@ -22,6 +22,7 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/secrets"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -46,14 +47,25 @@ func (s *syncBuffer) String() string {
 
 // isolateEnv unsets every SWITCHBOARD_* variable for the test, so the caller's
 // environment cannot change what the command does; t.Setenv restores them.
+// The test PostgreSQL's address (storetest.EnvURL) stays, for useTestDatabase.
 func isolateEnv(t *testing.T) {
 	t.Helper()
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "SWITCHBOARD_") {
+		if strings.HasPrefix(name, "SWITCHBOARD_") && name != storetest.EnvURL {
 			t.Setenv(name, "")
 			os.Unsetenv(name)
 		}
+	}
+}
+
+// useTestDatabase points the commands (through SWITCHBOARD_DATABASE_URL) and
+// withServer at a new database on the test PostgreSQL when the suite runs on
+// one (make test-postgres); otherwise they keep SQLite in their data folder.
+func useTestDatabase(t *testing.T) {
+	t.Helper()
+	if url := storetest.DatabaseURL(t); url != "" {
+		t.Setenv("SWITCHBOARD_DATABASE_URL", url)
 	}
 }
 
@@ -91,6 +103,7 @@ func withServer(t *testing.T, dir, secretKey string, fn func(ctx context.Context
 	t.Helper()
 	cfg := server.Defaults()
 	cfg.DataDir = dir
+	cfg.DatabaseURL = os.Getenv("SWITCHBOARD_DATABASE_URL") // see useTestDatabase
 	cfg.SecretKey = secretKey
 	cfg.BcryptCost = bcrypt.MinCost
 	srv, err := server.New(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -107,6 +120,7 @@ func withServer(t *testing.T, dir, secretKey string, fn func(ctx context.Context
 
 func TestTokenCreate(t *testing.T) {
 	isolateEnv(t)
+	useTestDatabase(t)
 	dir := t.TempDir()
 
 	admin := createToken(t, "--role", "ADMIN", "--user", "alice", "--data-dir", dir)
@@ -144,6 +158,7 @@ func TestTokenCreate(t *testing.T) {
 	// A second token for an existing user in the only-tenant case is fine, and
 	// the role may be given in lower case.
 	dir2 := t.TempDir()
+	useTestDatabase(t)
 	first := createToken(t, "--role", "admin", "--user", "alice", "--data-dir", dir2)
 	second := createToken(t, "--role", "ADMIN", "--user", "alice", "--data-dir", dir2)
 	withServer(t, dir2, "", func(ctx context.Context, srv *server.Server) {
@@ -431,6 +446,7 @@ func openBotSecrets(t *testing.T, dir, secretKey string, id int) (map[string]str
 
 func TestKeysRotateKeyFile(t *testing.T) {
 	isolateEnv(t)
+	useTestDatabase(t)
 	dir := t.TempDir()
 	id := createBot(t, dir, "")
 	path := filepath.Join(dir, server.KeyFileName)
@@ -481,6 +497,7 @@ func TestKeysRotateKeyFile(t *testing.T) {
 
 func TestKeysRotateWithoutKeyFile(t *testing.T) {
 	isolateEnv(t)
+	useTestDatabase(t)
 	dir := t.TempDir()
 	stdout, _, err := runCLI(t, "keys", "rotate", "--data-dir", dir)
 	if err == nil {
@@ -513,6 +530,7 @@ func TestKeysRotateEnvironmentKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			isolateEnv(t)
+			useTestDatabase(t)
 			dir := t.TempDir()
 			k1, k2 := newKey(t), newKey(t)
 			t.Setenv("SWITCHBOARD_SECRET_KEY", k1)
@@ -590,6 +608,7 @@ func TestUnknownCommand(t *testing.T) {
 // either the command refuses, or the token's viewer has the requested role.
 func TestTokenCreateExistingUserRole(t *testing.T) {
 	isolateEnv(t)
+	useTestDatabase(t)
 	dir := t.TempDir()
 	createToken(t, "--role", "ADMIN", "--user", "alice", "--data-dir", dir)
 

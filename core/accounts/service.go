@@ -85,6 +85,47 @@ type Service struct {
 	changedMu sync.Mutex
 	changed   []func(id int)
 	broadcast func(id int)
+	share     func(Shared)
+}
+
+// Shared is an account event as it travels to the other instances of a
+// cluster: what happened to which account of which tenant, and when. It
+// carries no account (nor its sealed secrets): the receiver reads the
+// account as it is now from the database.
+type Shared struct {
+	Kind     EventKind `json:"kind"`
+	ID       int       `json:"id"`
+	TenantID int       `json:"tenantId"`
+	At       time.Time `json:"at"`
+}
+
+// ShareEvents registers fn to send each committed account event to the
+// other instances of a cluster, so that an admin subscribed to account
+// events on any instance sees every change, wherever it was made.
+func (s *Service) ShareEvents(fn func(Shared)) {
+	s.changedMu.Lock()
+	defer s.changedMu.Unlock()
+	s.share = fn
+}
+
+// EventElsewhere publishes to this instance's subscribers an account event
+// that another instance committed (see ShareEvents), with the account as
+// the database has it now. Its caches forget the account first.
+func (s *Service) EventElsewhere(ctx context.Context, sh Shared) error {
+	s.ChangedElsewhere(sh.ID)
+	ev := Event{Kind: sh.Kind, ID: sh.ID, At: sh.At}
+	if sh.Kind != EventDeleted {
+		a, err := s.client.IntegrationAccount.Get(core.SystemContext(ctx), sh.ID)
+		if ent.IsNotFound(err) {
+			return nil // deleted meanwhile: its own event follows
+		}
+		if err != nil {
+			return fmt.Errorf("accounts: account of an event from another instance: %w", err)
+		}
+		ev.Account = a
+	}
+	s.bus.Publish(events.Event{TenantID: sh.TenantID, Topic: Topic, Payload: ev})
+	return nil
 }
 
 // OnChange registers fn to be told, after each committed change of an
@@ -322,6 +363,12 @@ func (s *Service) publish(ctx context.Context, kind EventKind, id int, a *ent.In
 	store.AfterCommit(ctx, func() {
 		s.notifyChanged(id)
 		s.bus.Publish(ev)
+		s.changedMu.Lock()
+		share := s.share
+		s.changedMu.Unlock()
+		if share != nil {
+			share(Shared{Kind: kind, ID: id, TenantID: ev.TenantID, At: ev.Payload.(Event).At})
+		}
 	})
 }
 

@@ -1,8 +1,9 @@
 // Package cluster carries news between the instances of a Switchboard cluster
 // over NATS: each committed batch of events (so every instance's subscribers
 // get every event), work for the instance that holds the lease of run-once
-// work (a queue changed, replies wait), and changes that make other
-// instances' caches stale (a token revoked, an account changed). NATS is only
+// work (a queue changed, replies wait), changes that make other
+// instances' caches stale (a token revoked, an account changed), and
+// account events for admins subscribed elsewhere. NATS is only
 // the messenger: the database stays the source of truth and of order, and an
 // instance that missed a message finds out by the log's cursors (events) or
 // by the next change (caches). Without a NATS URL there is no cluster, and
@@ -35,6 +36,9 @@ const (
 	SubjectStale = "switchboard.stale"
 	// SubjectPresence carries each instance's agents' connections.
 	SubjectPresence = "switchboard.presence"
+	// SubjectAccounts carries committed integration account events, for
+	// admins subscribed on other instances.
+	SubjectAccounts = "switchboard.accounts"
 )
 
 // Stale is a message on SubjectStale: what changed, by kind and ID.

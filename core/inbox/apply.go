@@ -159,6 +159,9 @@ func (s *Service) contactRow(ctx context.Context, c *ent.Client, acct *ent.Integ
 // within the reopen window, or starts a new one, and records which it did.
 func (s *Service) conversationFor(ctx context.Context, c *ent.Client, rec *recorder, acct *ent.IntegrationAccount, ct *ent.Contact) (*ent.Conversation, error) {
 	conv, err := s.findConversation(ctx, c, rec, acct, ct)
+	for attempt := 1; errors.Is(err, errLostOpen) && attempt < openAttempts; attempt++ {
+		conv, err = s.findConversation(ctx, c, rec, acct, ct)
+	}
 	if err == nil {
 		s.cache.putConv(ct.ID, conv.ID)
 	}
@@ -196,8 +199,7 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 			// both abandoned and answered.
 			up.ClearQueuedAt().ClearAnsweredAt().SetAbandoned(false)
 		}
-		conv, err = up.Save(ctx)
-		if err != nil {
+		if err := openOnce(ctx, c, func() (err error) { conv, err = up.Save(ctx); return err }); err != nil {
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
 		}
 		if acct.ServiceID != nil && conv.AssigneeID == nil {
@@ -210,13 +212,12 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 	if !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("inbox: find closed conversation: %w", err)
 	}
-	conv, err = c.Conversation.Create().
+	create := c.Conversation.Create().
 		SetTenantID(ct.TenantID).
 		SetIntegrationAccountID(ct.IntegrationAccountID).
 		SetContactID(ct.ID).
-		SetLastMessageAt(s.now()).
-		Save(ctx)
-	if err != nil {
+		SetLastMessageAt(s.now())
+	if err := openOnce(ctx, c, func() (err error) { conv, err = create.Save(ctx); return err }); err != nil {
 		return nil, fmt.Errorf("inbox: create conversation: %w", err)
 	}
 	if acct.ServiceID != nil {

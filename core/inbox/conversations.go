@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/switchboard/switchboard/core"
@@ -201,41 +202,53 @@ func (s *Service) StartConversation(ctx context.Context, contactID int) (*ent.Co
 		return nil, store.Wrap(err, "inbox: contact")
 	}
 	var out *ent.Conversation
-	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
-		// Look past the agent's view (the writer acts as the system): another
-		// agent's open conversation with this contact is invisible to it, yet
-		// must not get a twin. The contact was found in the viewer's tenant,
-		// so its ID keeps the lookup there.
-		open, err := c.Conversation.Query().
-			Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
-		if err == nil {
-			if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
-				return fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)
+	err = s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) (err error) {
+		for attempt := 1; ; attempt++ {
+			out, err = s.startOrFind(ctx, c, rec, v, ct)
+			if !errors.Is(err, errLostOpen) || attempt == openAttempts {
+				return err
 			}
-			if !v.MaySeeConversation(holdersOf(open)) {
-				return fmt.Errorf("inbox: start: this contact waits in a queue for an agent: %w", core.ErrConflict)
-			}
-			out = open
-			return nil
 		}
-		if !ent.IsNotFound(err) {
-			return fmt.Errorf("inbox: start: %w", err)
-		}
-		q := c.Conversation.Create().
-			SetTenantID(ct.TenantID).
-			SetIntegrationAccountID(ct.IntegrationAccountID).
-			SetContactID(ct.ID).
-			SetLastMessageAt(s.now())
-		if v.UserID != 0 {
-			q.SetAssigneeID(v.UserID)
-		}
-		if out, err = q.Save(ctx); err != nil {
-			return fmt.Errorf("inbox: start: %w", err)
-		}
-		return rec.add(ctx, ConversationCreated, out, nil)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+// startOrFind is StartConversation's work inside the writer: the contact's
+// open conversation if the viewer may have it, else a new one. errLostOpen
+// says another writer opened one meanwhile: look again.
+func (s *Service) startOrFind(ctx context.Context, c *ent.Client, rec *recorder, v core.Viewer, ct *ent.Contact) (*ent.Conversation, error) {
+	// Look past the agent's view (the writer acts as the system): another
+	// agent's open conversation with this contact is invisible to it, yet
+	// must not get a twin. The contact was found in the viewer's tenant,
+	// so its ID keeps the lookup there.
+	open, err := c.Conversation.Query().
+		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusOPEN)).First(ctx)
+	if err == nil {
+		if open.AssigneeID != nil && *open.AssigneeID != v.UserID && v.Role == core.RoleAgent {
+			return nil, fmt.Errorf("inbox: start: another agent has this contact: %w", core.ErrConflict)
+		}
+		if !v.MaySeeConversation(holdersOf(open)) {
+			return nil, fmt.Errorf("inbox: start: this contact waits in a queue for an agent: %w", core.ErrConflict)
+		}
+		return open, nil
+	}
+	if !ent.IsNotFound(err) {
+		return nil, fmt.Errorf("inbox: start: %w", err)
+	}
+	q := c.Conversation.Create().
+		SetTenantID(ct.TenantID).
+		SetIntegrationAccountID(ct.IntegrationAccountID).
+		SetContactID(ct.ID).
+		SetLastMessageAt(s.now())
+	if v.UserID != 0 {
+		q.SetAssigneeID(v.UserID)
+	}
+	var out *ent.Conversation
+	if err := openOnce(ctx, c, func() (err error) { out, err = q.Save(ctx); return err }); err != nil {
+		return nil, fmt.Errorf("inbox: start: %w", err)
+	}
+	return out, rec.add(ctx, ConversationCreated, out, nil)
 }

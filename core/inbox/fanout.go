@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/events"
@@ -109,19 +110,14 @@ func newFanout(s *Service, size int) *fanout {
 
 // init sets where the fan-out's knowledge starts: the newest logged event.
 func (f *fanout) init(ctx context.Context) error {
-	var newest []struct {
-		Max sql.NullInt64 `json:"max"`
-	}
-	err := f.s.client.Event.Query().Aggregate(ent.Max(event.FieldID)).Scan(core.SystemContext(ctx), &newest)
+	newest, err := f.s.newestCursor(core.SystemContext(ctx))
 	if err != nil {
-		return fmt.Errorf("inbox: newest event: %w", err)
+		return err
 	}
-	if len(newest) == 1 && newest[0].Max.Valid {
-		f.mu.Lock()
-		f.start = int(newest[0].Max.Int64)
-		f.known = f.start
-		f.mu.Unlock()
-	}
+	f.mu.Lock()
+	f.start = newest
+	f.known = f.start
+	f.mu.Unlock()
 	return nil
 }
 
@@ -167,13 +163,22 @@ func (s *Service) logRange(ctx context.Context, from, to int) ([]Event, error) {
 // publish queues a committed batch's events (in cursor order).
 func (f *fanout) publish(evs []Event) { f.in <- evs }
 
-// run loads and delivers published events until ctx ends.
+// run loads and delivers published events until ctx ends. In a cluster it
+// also checks the log now and then (see catchUpLog).
 func (f *fanout) run(ctx context.Context) {
 	sys := core.SystemContext(ctx)
+	var check <-chan time.Time
+	if f.s.opts.Cluster != nil {
+		ticker := time.NewTicker(f.s.opts.ClusterCheck)
+		defer ticker.Stop()
+		check = ticker.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-check:
+			f.catchUpLog(sys)
 		case evs := <-f.in:
 			// Take what else is queued: one load for all of it.
 		more:
@@ -204,6 +209,53 @@ func (f *fanout) run(ctx context.Context) {
 			f.deliver(evs, pubs)
 		}
 	}
+}
+
+// catchUpLog delivers the events another instance committed whose news
+// never came (NATS drops what is sent while it is unreachable), without
+// waiting for a later event to show the gap: when this instance has
+// subscribers, it compares the log's newest cursor with the newest it
+// delivered (one read of the primary key's end) and reads what lies
+// between. Cursors are taken in commit order under the log's lock (see
+// recorder), so every event up to the newest visible one is committed.
+func (f *fanout) catchUpLog(ctx context.Context) {
+	if f.s.streams.Load() == 0 {
+		return
+	}
+	newest, err := f.s.newestCursor(ctx)
+	if err != nil || newest <= f.known {
+		if err != nil && ctx.Err() == nil {
+			f.s.log.WarnContext(ctx, "fanout: check the log", "err", err)
+		}
+		return
+	}
+	missed, err := f.s.logRange(ctx, f.known, newest)
+	if err != nil {
+		if ctx.Err() == nil {
+			f.s.log.WarnContext(ctx, "fanout: read missed events", "err", err)
+		}
+		return
+	}
+	f.known = newest
+	pubs, err := f.s.load(ctx, missed)
+	if err != nil && ctx.Err() == nil {
+		f.s.log.ErrorContext(ctx, "fanout: load events", "err", err)
+	}
+	f.deliver(missed, pubs)
+}
+
+// newestCursor is the log's newest cursor (0 when empty).
+func (s *Service) newestCursor(ctx context.Context) (int, error) {
+	var newest []struct {
+		Max sql.NullInt64 `json:"max"`
+	}
+	if err := s.client.Event.Query().Aggregate(ent.Max(event.FieldID)).Scan(ctx, &newest); err != nil {
+		return 0, fmt.Errorf("inbox: newest event: %w", err)
+	}
+	if len(newest) == 1 && newest[0].Max.Valid {
+		return int(newest[0].Max.Int64), nil
+	}
+	return 0, nil
 }
 
 // tailOf returns a tenant's tail, creating it.

@@ -18,12 +18,14 @@ import (
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/registry"
 )
 
-// fixture is the inbox over a fresh SQLite file with one Telegram account.
+// fixture is the inbox over a fresh database (SQLite, or the test PostgreSQL
+// when make test-postgres runs) with one Telegram account.
 type fixture struct {
 	client    *ent.Client
 	svc       *inbox.Service
@@ -31,6 +33,10 @@ type fixture struct {
 	accountID string
 	secret    string
 	viewer    core.Viewer
+	// dialect is the database's (inbox.Options.Dialect).
+	dialect string
+	// accounts is the fixture's account service, for more inbox services.
+	accounts *accounts.Service
 }
 
 // fixtureConfig changes a fixture: the Telegram Bot API it talks to, inbox options.
@@ -47,7 +53,8 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := tb.TempDir()
-	client, _, err := store.Open(ctx, store.Options{DataDir: dir})
+	storeOpts := store.Options{DataDir: dir, DatabaseURL: storetest.DatabaseURL(tb)}
+	client, _, err := store.Open(ctx, storeOpts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +66,7 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	acc := accounts.New(client, accounts.Options{PublicURL: "https://sb.example.com", Keys: keys, Registry: reg, Bus: bus, HTTP: http.DefaultClient})
 	ms, _ := media.NewStore(dir + "/media")
 	opts := inbox.Options{Accounts: acc, Registry: reg, HTTP: http.DefaultClient, Media: ms,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Dialect: store.Dialect(storeOpts)}
 	if fc.inbox != nil {
 		fc.inbox(&opts)
 	}
@@ -81,7 +88,7 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 		tb.Fatal(err)
 	}
 	sec, _ := acc.Secrets(a)
-	return &fixture{client: client, svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v}
+	return &fixture{client: client, svc: svc, bus: bus, accountID: a.AccountID, secret: sec["webhookSecret"], viewer: v, dialect: opts.Dialect, accounts: acc}
 }
 
 func ptr(s string) *string { return &s }

@@ -114,6 +114,11 @@ func (s *Service) runRouter(ctx context.Context) {
 		if !next.IsZero() {
 			wait = max(0, next.Sub(s.now())) + 10*time.Millisecond
 		}
+		if s.opts.Cluster != nil {
+			// Work news from another instance may be lost: look anyway,
+			// now and then (a round with nothing to do reads a little).
+			wait = min(wait, 3*s.opts.ClusterCheck)
+		}
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():

@@ -77,6 +77,12 @@ type Options struct {
 	// (core/cluster's Bus): committed events, work for the run-once
 	// workers, agents' connections. Nil: this instance is alone.
 	Cluster Cluster
+	// ClusterCheck bounds what a lost message of the cluster delays (NATS
+	// drops what is sent while it is unreachable): this often an instance
+	// with subscribers compares the log's newest cursor with what it
+	// delivered and reads what it missed, and the lease holder's router
+	// looks at the queues at least every three of these (default 1s).
+	ClusterCheck time.Duration
 	// Lease, when set, is taken before the run-once work (the router with
 	// offers, timers and scenarios; the reply dispatcher; the media worker)
 	// starts, and that work stops when the lease is lost: of several
@@ -192,6 +198,9 @@ func New(client *ent.Client, opts Options) *Service {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 64
+	}
+	if opts.ClusterCheck <= 0 {
+		opts.ClusterCheck = time.Second
 	}
 	if opts.TailSize <= 0 {
 		opts.TailSize = 4096

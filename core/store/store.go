@@ -94,8 +94,11 @@ func Open(ctx context.Context, opts Options) (*ent.Client, *sql.DB, error) {
 	}
 	client := ent.NewClient(ent.Driver(newSerialDriver(entsql.OpenDB(dialect.SQLite, db), db)))
 	migrating.Lock()
-	// Indexes the schema no longer declares go: each costs every write.
-	err = client.Schema.Create(ctx, schema.WithDropIndex(true))
+	err = closeTwins(ctx, db, false)
+	if err == nil {
+		// Indexes the schema no longer declares go: each costs every write.
+		err = client.Schema.Create(ctx, schema.WithDropIndex(true))
+	}
 	migrating.Unlock()
 	if err == nil {
 		err = backfill(ctx, db)
@@ -149,12 +152,40 @@ func migratePostgres(ctx context.Context, client *ent.Client, db *sql.DB) error 
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
 	migrating.Lock()
-	err = client.Schema.Create(ctx, schema.WithDropIndex(true))
+	err = closeTwins(ctx, db, true)
+	if err == nil {
+		err = client.Schema.Create(ctx, schema.WithDropIndex(true))
+	}
 	migrating.Unlock()
 	if err != nil {
 		return err
 	}
 	return backfill(ctx, db)
+}
+
+// closeTwins closes every OPEN conversation of a contact but its newest,
+// before the migration creates the index that allows one (conversation_one_open):
+// earlier versions could open a second one (two instances, or a start beside
+// a webhook), and the index could not be created over them. A database
+// without the table yet (a new one) has nothing to close.
+func closeTwins(ctx context.Context, db *sql.DB, postgres bool) error {
+	exists := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'conversations'"
+	if postgres {
+		exists = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'conversations'"
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+		return fmt.Errorf("close twin conversations: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err := db.ExecContext(ctx, "UPDATE conversations SET status = 'CLOSED', closed_at = CURRENT_TIMESTAMP "+
+		"WHERE status = 'OPEN' AND id NOT IN (SELECT MAX(id) FROM conversations WHERE status = 'OPEN' GROUP BY contact_id)")
+	if err != nil {
+		return fmt.Errorf("close twin conversations: %w", err)
+	}
+	return nil
 }
 
 // instanceLock is the PostgreSQL advisory lock a running instance holds.

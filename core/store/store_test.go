@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/store"
 	"github.com/switchboard/switchboard/core/store/storetest"
+	"github.com/switchboard/switchboard/ent/conversation"
 )
 
 // indexes returns the database's index definitions by name.
@@ -146,4 +148,45 @@ func TestOneInstancePerPostgres(t *testing.T) {
 		t.Fatalf("after the first stopped: %v", err)
 	}
 	again()
+}
+
+// TestOpenClosesTwinConversations: a database of an earlier version, where a
+// contact could get a second OPEN conversation, opens: the newest stays
+// open, the others are closed, and the index that allows one is in place.
+func TestOpenClosesTwinConversations(t *testing.T) {
+	ctx := context.Background()
+	opts := store.Options{DataDir: t.TempDir(), DatabaseURL: storetest.DatabaseURL(t)}
+	client, db, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := core.SystemContext(ctx)
+	tn := client.Tenant.Create().SetName("t").SaveX(sys)
+	acct := client.IntegrationAccount.Create().SetTenantID(tn.ID).SetAccountID("a").SetName("bot").
+		SetType("TELEGRAM").SetSettings(map[string]string{}).SaveX(sys)
+	ct := client.Contact.Create().SetTenantID(tn.ID).SetIntegrationAccountID(acct.ID).SetProviderUserID("u").
+		SetChatID("u").SaveX(sys)
+	// As an earlier version left it: no index, two open conversations.
+	if _, err := db.ExecContext(ctx, "DROP INDEX conversation_one_open"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for range 2 {
+		c := client.Conversation.Create().SetTenantID(tn.ID).SetIntegrationAccountID(acct.ID).SetContactID(ct.ID).SaveX(sys)
+		ids = append(ids, c.ID)
+	}
+	client.Close()
+
+	client, _, err = store.Open(ctx, opts)
+	if err != nil {
+		t.Fatalf("store.Open over twin conversations: %v", err)
+	}
+	defer client.Close()
+	open := client.Conversation.Query().Where(conversation.StatusEQ(conversation.StatusOPEN)).IDsX(sys)
+	if len(open) != 1 || open[0] != ids[1] {
+		t.Fatalf("open conversations %v; want only the newest, %d", open, ids[1])
+	}
+	if _, err := client.Conversation.Create().SetTenantID(tn.ID).SetIntegrationAccountID(acct.ID).SetContactID(ct.ID).Save(sys); err == nil {
+		t.Fatal("a second open conversation was stored: the index is missing")
+	}
 }

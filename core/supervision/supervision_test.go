@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/core/supervision"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/conversation"
@@ -59,7 +60,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	client, _, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Synchronous: "OFF"})
+	client, _, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Synchronous: "OFF", DatabaseURL: storetest.DatabaseURL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

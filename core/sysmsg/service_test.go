@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/ent/accountsystemmessage"
@@ -29,7 +30,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	client, _, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
+	client, _, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), DatabaseURL: storetest.DatabaseURL(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -271,6 +271,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ConversationsColumns[23]},
 			},
+			{
+				Name:    "conversation_one_open",
+				Unique:  true,
+				Columns: []*schema.Column{ConversationsColumns[21]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'OPEN'",
+				},
+			},
 		},
 	}
 	// EventsColumns holds the columns for the "events" table.

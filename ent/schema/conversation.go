@@ -132,6 +132,12 @@ func (Conversation) Indexes() []ent.Index {
 			Annotations(entsql.IndexWhere("queued"), entsql.DescColumns("priority")),
 		// Deleting a message finds the conversation that shows it as the last.
 		index.Fields("last_message_id"),
+		// A contact has at most one open conversation. The writers check
+		// before they open one, but on PostgreSQL several instances (or a
+		// startConversation beside a webhook) may check at once: the
+		// database decides, and the loser files into the winner's.
+		index.Fields("contact_id").Unique().StorageKey("conversation_one_open").
+			Annotations(entsql.IndexWhere("status = 'OPEN'")),
 	}
 }
 

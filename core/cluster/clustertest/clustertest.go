@@ -13,6 +13,14 @@ import (
 // Start runs a NATS server until t ends and returns its URL.
 func Start(t testing.TB) string {
 	t.Helper()
+	url, _ := StartStoppable(t)
+	return url
+}
+
+// StartStoppable is Start that also returns a function stopping the NATS
+// server before t ends, for tests of an instance that loses its NATS.
+func StartStoppable(t testing.TB) (url string, stop func()) {
+	t.Helper()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true})
 	if err != nil {
 		t.Fatalf("clustertest: %v", err)
@@ -22,5 +30,5 @@ func Start(t testing.TB) string {
 		t.Fatal("clustertest: NATS did not start")
 	}
 	t.Cleanup(s.Shutdown)
-	return s.ClientURL()
+	return s.ClientURL(), s.Shutdown
 }
