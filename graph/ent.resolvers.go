@@ -35,7 +35,10 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 		// Relay: an ID that does not exist (or is another tenant's) is null.
 		return nil, nil
 	}
-	return n, err
+	if err != nil {
+		return nil, err
+	}
+	return visibleNode(ctx, n), nil
 }
 
 // Nodes is the resolver for the nodes field.
@@ -52,7 +55,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		out[i] = n
+		if n != nil {
+			out[i] = visibleNode(ctx, n)
+		}
 	}
 	return out, nil
 }
