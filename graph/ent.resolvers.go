@@ -38,7 +38,7 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return visibleNode(ctx, n), nil
+	return visibleNode(ctx, r.Client, n)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -55,8 +55,10 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		if n != nil {
-			out[i] = visibleNode(ctx, n)
+		if err == nil {
+			if out[i], err = visibleNode(ctx, r.Client, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return out, nil
