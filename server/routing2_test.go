@@ -288,7 +288,10 @@ func TestAcceptRacingAnAssignment(t *testing.T) {
 		var acceptErr, assignErr error
 		wg.Add(2)
 		go func() { defer wg.Done(); _, acceptErr = client.AcceptOffer(ctx, ann.c, o.Offer.Id) }()
-		go func() { defer wg.Done(); _, assignErr = client.AssignConversation(ctx, s.admin, o.Conversation.Id, bob.id) }()
+		go func() {
+			defer wg.Done()
+			_, assignErr = client.AssignConversation(ctx, s.admin, o.Conversation.Id, bob.id)
+		}()
 		wg.Wait()
 		if assignErr != nil {
 			t.Fatalf("round %d: assign: %v", i, assignErr)

@@ -161,7 +161,7 @@ func (s *Service) scenarioMessage(ctx context.Context, c *ent.Client, rec *recor
 // step runs the interpreter on one input and does what it asks.
 func (s *Service) step(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, sc *scenario.Scenario, svc *ent.ChatService,
 	st scenario.State, in scenario.Input) error {
-	env := scenario.Env{Now: s.now(), TimeZone: svc.TimeZone}
+	env := scenario.Env{Now: s.now(), TimeZone: svc.TimeZone, Hours: svc.Hours}
 	if ct, err := c.Contact.Get(ctx, conv.ContactID); err == nil {
 		env.Contact = scenario.Contact{Name: ct.DisplayName, Language: ct.Language, Fields: ct.Fields}
 	}
