@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent/surveyresult"
+	"github.com/switchboard/switchboard/providers/telegram/telegramtest"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -37,14 +38,56 @@ func withClock(c *testClock) func(*server.Config) {
 
 // quiet disables every system message of the setup's account, so a test
 // sees only its scenario's texts.
-func (s *telegramSetup) quiet(t *testing.T) {
+func (s *telegramSetup) quiet(t *testing.T) { s.quietAccount(t, s.accountID) }
+
+// quietAccount disables every system message of an account.
+func (s *telegramSetup) quietAccount(t *testing.T, accountID string) {
 	t.Helper()
 	var in []client.SystemMessageInput
 	for _, e := range client.AllSystemMessageEvent {
 		in = append(in, client.SystemMessageInput{Event: e, Mode: client.SystemMessageModeDisabled})
 	}
-	if _, err := client.UpdateSystemMessages(context.Background(), s.admin, s.accountID, in); err != nil {
+	if _, err := client.UpdateSystemMessages(context.Background(), s.admin, accountID, in); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// telegramHook is a Telegram account of a test: where its webhooks go and
+// the secret they carry.
+type telegramHook struct {
+	id, url, secret string
+}
+
+// addTelegramAccount creates another Telegram account (on the same fake)
+// with its webhook set.
+func (s *telegramSetup) addTelegramAccount(t *testing.T, name string) telegramHook {
+	t.Helper()
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, s.admin, telegramInput(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := client.SetWebhook(ctx, s.admin, a.CreateIntegrationAccount.Id); err != nil || !res.SetWebhook.Ok {
+		t.Fatalf("setWebhook: %v %+v", err, res)
+	}
+	return telegramHook{id: a.CreateIntegrationAccount.Id, url: s.http.URL + "/webhooks/" + a.CreateIntegrationAccount.AccountId,
+		secret: s.fake.Webhook().SecretToken}
+}
+
+// deliverTo posts a webhook to another account, as Telegram does.
+func (s *telegramSetup) deliverTo(t *testing.T, h telegramHook, body string) {
+	t.Helper()
+	req, err := telegramtest.NewWebhookRequest(context.Background(), h.url, h.secret, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook to %s: %d", h.url, resp.StatusCode)
 	}
 }
 
@@ -502,5 +545,95 @@ func TestContactCenterAcrossTenants(t *testing.T) {
 	// The service is unchanged, and still Ann's offer stands.
 	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestQueuePositionModes: three accounts share one service's queue, each
+// with its own POSITION_CHANGED mode: CUSTOM sends the account's text,
+// DEFAULT the tenant's, DISABLED nothing. As the queue moves, each customer
+// who reaches its front hears of it in its account's words, or not at all.
+func TestQueuePositionModes(t *testing.T) {
+	s, svc := newRoutingSetup(t, 600)
+	ctx := context.Background()
+	first := telegramHook{id: s.accountID, url: s.hookURL, secret: s.secret}
+	custom := s.addTelegramAccount(t, "custom bot")
+	byDefault := s.addTelegramAccount(t, "default bot")
+	disabled := s.addTelegramAccount(t, "disabled bot")
+	if _, err := client.UpdateChatService(ctx, s.admin, svc, client.ChatServiceInput{
+		AccountIds: []string{first.id, custom.id, byDefault.id, disabled.id}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []telegramHook{first, custom, byDefault, disabled} {
+		s.quietAccount(t, h.id)
+	}
+	if _, err := client.UpdateDefaultSystemMessages(ctx, s.admin, []client.DefaultSystemMessageInput{
+		{Event: client.SystemMessageEventPositionChanged, Text: ptr("Tenant: you are number {position}.")}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		h    telegramHook
+		mode client.SystemMessageMode
+		text *string
+	}{
+		{custom, client.SystemMessageModeCustom, ptr("Custom: you are number {position}.")},
+		{byDefault, client.SystemMessageModeDefault, nil},
+		{disabled, client.SystemMessageModeDisabled, nil},
+	} {
+		if _, err := client.UpdateSystemMessages(ctx, s.admin, m.h.id, []client.SystemMessageInput{
+			{Event: client.SystemMessageEventPositionChanged, Mode: m.mode, Text: m.text}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The queue: a first customer, then one on each account.
+	s.deliverTo(t, first, telegramUpdate(1, 1, 9900, "first"))
+	s.deliverTo(t, custom, telegramUpdate(1, 1, 9901, "custom"))
+	s.deliverTo(t, byDefault, telegramUpdate(1, 1, 9902, "default"))
+	s.deliverTo(t, disabled, telegramUpdate(1, 1, 9903, "disabled"))
+	eventually(t, "four customers waiting", func() bool {
+		list, err := client.Conversations(ctx, s.admin, ptr(10), nil, nil, nil)
+		return err == nil && len(list.Conversations.Edges) == 4
+	})
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	next := func() client.InboxEventsInboxEventsConversationEvent {
+		t.Helper()
+		o := ann.offer(t)
+		if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	// The first is offered: the CUSTOM customer reaches the front.
+	next()
+	if got := s.waitTexts(t, 9901, 1); got[0] != "Custom: you are number 1." {
+		t.Fatalf("the CUSTOM account's customer: %q", got)
+	}
+	// Then the DEFAULT one, in the tenant's words.
+	next()
+	if got := s.waitTexts(t, 9902, 1); got[0] != "Tenant: you are number 1." {
+		t.Fatalf("the DEFAULT account's customer: %q", got)
+	}
+	// Then the DISABLED one: offered, and told nothing on the way.
+	next()
+	last := next()
+	var out []string
+	for _, m := range s.conversation(t, s.admin, last.Conversation.Id).Messages.Edges {
+		if m.Node.Direction == client.MessageDirectionOutbound {
+			out = append(out, m.Node.Text)
+		}
+	}
+	if len(out) != 0 || len(s.textsTo(9903)) != 0 {
+		t.Fatalf("the DISABLED account's customer was sent %q (and the messenger got %q)", out, s.textsTo(9903))
+	}
+	// Each customer heard at most one place (the others' moves fell within
+	// the rate limit), and none heard another account's words.
+	if got := s.textsTo(9901); len(got) != 1 {
+		t.Fatalf("the CUSTOM account's customer got %q", got)
+	}
+	if got := s.textsTo(9902); len(got) != 1 {
+		t.Fatalf("the DEFAULT account's customer got %q", got)
 	}
 }
