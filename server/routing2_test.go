@@ -637,3 +637,97 @@ func TestQueuePositionModes(t *testing.T) {
 		t.Fatalf("the DEFAULT account's customer got %q", got)
 	}
 }
+
+// TestDefaultScenarioEndToEnd: a new service's default scenario, as it
+// comes, within the service's opening hours (none set: always open) greets,
+// finds an agent, connects the chat and, once the agent closes it, asks for
+// a rating and a comment and says goodbye; with hours that exclude now it
+// says it is closed, in agreement with OUTSIDE_HOURS, and ends.
+func TestDefaultScenarioEndToEnd(t *testing.T) {
+	s := newTelegramSetup(t)
+	ctx := context.Background()
+	svc, err := client.CreateChatService(ctx, s.admin, client.ChatServiceInput{Name: ptr("Mobile Chat"), AccountIds: []string{s.accountID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := svc.CreateChatService.Id
+	s.quiet(t)
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventOutsideHours, Mode: client.SystemMessageModeCustom, Text: ptr("(closed)")}}); err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 3)
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 9951, "hello"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+		t.Fatal(err)
+	}
+	s.waitTexts(t, 9951, 2)
+	s.deliver(t, telegramUpdate(2, 2, 9951, "5"), s.secret)
+	s.waitTexts(t, 9951, 3)
+	s.deliver(t, telegramUpdate(3, 3, 9951, "Ann was quick"), s.secret)
+	want := []string{
+		"Hello! Thank you for contacting us.",
+		"How would you rate this conversation, from 1 (poor) to 5 (excellent)?",
+		"Thank you! Is there anything you would like to tell us?",
+		"Thank you for chatting with us. Goodbye!",
+	}
+	if got := s.waitTexts(t, 9951, 4); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("within hours: %q, want %q", got, want)
+	}
+	if st := stats(t, s, id); st.Ratings != 1 || st.AverageRating == nil || *st.AverageRating != 5 {
+		t.Fatalf("the survey's rating: %+v", st)
+	}
+
+	// Open only the day after tomorrow: closed now, for the scenario and
+	// for OUTSIDE_HOURS alike.
+	day := time.Now().UTC().AddDate(0, 0, 2).Weekday().String()[:3]
+	if _, err := client.UpdateChatService(ctx, s.admin, id, client.ChatServiceInput{Hours: ptr(day)}); err != nil {
+		t.Fatal(err)
+	}
+	s.deliver(t, telegramUpdate(4, 4, 9952, "anyone?"), s.secret)
+	want = []string{"(closed)", "Hello! Thank you for contacting us.", "We are closed right now. Please write to us again during our opening hours."}
+	got := s.waitTexts(t, 9952, 3)
+	slices.Sort(got) // the system message and the scenario's greeting are stored in one step
+	slices.Sort(want)
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("outside hours: %q, want %q", got, want)
+	}
+	eventually(t, "the closed-hours conversation ended", func() bool { return s.openConversationWith(t, 9952) == "" })
+}
+
+// TestScenarioValidationThroughGraphQL: saveScenario refuses, with
+// BAD_USER_INPUT and the block concerned, a block no path reaches, a
+// scenario without a reachable EXIT and a loop in which nothing waits.
+func TestScenarioValidationThroughGraphQL(t *testing.T) {
+	s, svc := newRoutingSetup(t, 60)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name, scenario, field string
+	}{
+		{"unreachable block", `{"start": "hi", "blocks": [
+			{"id": "hi", "type": "SEND_MESSAGE", "sendMessage": {"text": "Hi"}, "exits": [{"name": "next", "to": "end"}]},
+			{"id": "orphan", "type": "SEND_MESSAGE", "sendMessage": {"text": "Never"}, "exits": [{"name": "next", "to": "end"}]},
+			{"id": "end", "type": "EXIT"}]}`, "blocks[orphan]"},
+		{"no exit", `{"start": "ask", "blocks": [
+			{"id": "ask", "type": "COLLECT", "collect": {"question": "Why?", "variable": "why"},
+			 "exits": [{"name": "done", "to": "ask"}, {"name": "failed", "to": "ask"}]}]}`, "blocks"},
+		{"loop without a wait", `{"start": "say", "blocks": [
+			{"id": "say", "type": "SEND_MESSAGE", "sendMessage": {"text": "Again"}, "exits": [{"name": "next", "to": "check"}]},
+			{"id": "check", "type": "IF", "if": {"branches": [{"name": "stop", "conditions": [{"subject": "QUEUE_LENGTH", "op": "EQUALS", "number": 0}]}]},
+			 "exits": [{"name": "stop", "to": "end"}, {"name": "else", "to": "say"}]},
+			{"id": "end", "type": "EXIT"}]}`, ".exits"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, tt.scenario))
+			wantCode(t, err, "BAD_USER_INPUT")
+			if f := errField(t, err); !strings.Contains(f, tt.field) {
+				t.Fatalf("field %q, want one naming %q (%v)", f, tt.field, err)
+			}
+		})
+	}
+}
