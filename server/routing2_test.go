@@ -731,3 +731,50 @@ func TestScenarioValidationThroughGraphQL(t *testing.T) {
 		})
 	}
 }
+
+// TestDeactivatedAgentsChatGoesBackToTheQueue: an admin deactivates the
+// agent of a scenario's chat whose agentLeft exit looks for another agent:
+// the customer is told the agent left, the conversation leaves the
+// deactivated agent for the queue, and Bob is offered it.
+func TestDeactivatedAgentsChatGoesBackToTheQueue(t *testing.T) {
+	s, svc := newRoutingSetup(t, 600)
+	ctx := context.Background()
+	s.quiet(t)
+	if _, err := client.UpdateSystemMessages(ctx, s.admin, s.accountID, []client.SystemMessageInput{
+		{Event: client.SystemMessageEventAgentLeft, Mode: client.SystemMessageModeCustom, Text: ptr("{agentName} has left.")}}); err != nil {
+		t.Fatal(err)
+	}
+	const again = `{"start": "find", "blocks": [
+	    {"id": "find", "type": "FIND_AGENT", "findAgent": {"timeoutSeconds": 600},
+	     "exits": [{"name": "found", "to": "chat"}, {"name": "timeout", "to": "end"}]},
+	    {"id": "chat", "type": "CONNECT_CHAT", "exits": [{"name": "agentLeft", "to": "find"}, {"name": "customerLeft", "to": "end"}]},
+	    {"id": "end", "type": "EXIT"}]}`
+	if _, err := client.SaveScenario(ctx, s.admin, svc, scenarioInput(t, again)); err != nil {
+		t.Fatal(err)
+	}
+	ann := subscribeRouted(t, s, s.agent, 3, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 3, client.SkillInput{Name: "billing", Level: 3})
+	ann.ready(t)
+	s.deliver(t, telegramUpdate(1, 1, 9981, "hi"), s.secret)
+	o := ann.offer(t)
+	if _, err := client.AcceptOffer(ctx, ann.c, o.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	bob.ready(t)
+	if _, err := client.UpdateUser(ctx, s.admin, ann.id, client.UpdateUserInput{Active: ptr(false)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.waitTexts(t, 9981, 1); got[0] != "agent ann has left." {
+		t.Fatalf("after Ann was deactivated: %q", got)
+	}
+	next := bob.offer(t)
+	if next.Conversation.Id != o.Conversation.Id {
+		t.Fatalf("Bob was offered %s, want Ann's chat %s", next.Conversation.Id, o.Conversation.Id)
+	}
+	if _, err := client.AcceptOffer(ctx, bob.c, next.Offer.Id); err != nil {
+		t.Fatal(err)
+	}
+	if c := s.conversation(t, s.admin, o.Conversation.Id); c == nil || c.Assignee == nil || c.Assignee.Id != bob.id {
+		t.Fatalf("the chat after Bob accepted: %+v", c)
+	}
+}

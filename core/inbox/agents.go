@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -113,15 +112,17 @@ func (s *Service) UserChanged(id int) {
 }
 
 // agentLeft tells the scenario runs connected to agentID (in Connect Chat)
-// that their agent left (OFFLINE, deactivated): the customer hears so, and
-// the run leaves by its agentLeft exit. A run that then looks for an agent
-// again takes the conversation from the absent agent back to its queue.
+// that their agent left (OFFLINE, deactivated): the conversation leaves the
+// absent agent, the customer hears so, and the run goes on by Connect
+// Chat's agentLeft exit, as the scenario says: a Find Agent there queues it
+// for another agent, a survey credits the agent who left, an Exit closes it.
 func (s *Service) agentLeft(ctx context.Context, c *ent.Client, rec *recorder, agentID int) error {
 	held, err := c.Conversation.Query().Where(conversation.AssigneeID(agentID), conversation.StatusEQ(conversation.StatusOPEN),
 		conversation.ServiceIDNotNil(), conversation.ScenarioStateNotNil()).All(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: agent left: %w", err)
 	}
+	name := s.userName(ctx, c, agentID)
 	for _, conv := range held {
 		_, _, st, running, err := s.runOf(ctx, c, conv)
 		if err != nil {
@@ -130,30 +131,21 @@ func (s *Service) agentLeft(ctx context.Context, c *ent.Client, rec *recorder, a
 		if !running || st.Waiting != scenario.WaitChatEnd {
 			continue
 		}
-		if err := s.tell(ctx, c, rec, conv, sysmsg.AgentLeft, sysmsg.Vars{AgentName: s.userName(ctx, c, agentID)}); err != nil {
-			return err
-		}
-		if err := s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputAgentLeft}); err != nil {
-			return err
-		}
-		after, err := c.Conversation.Get(ctx, conv.ID)
+		previous := holdersOf(conv)
+		out, err := c.Conversation.UpdateOne(conv).Where(conversation.AssigneeID(agentID)).ClearAssigneeID().Save(ctx)
 		if err != nil {
 			return fmt.Errorf("inbox: agent left: %w", err)
-		}
-		var next scenario.State
-		if json.Unmarshal(after.ScenarioState, &next) != nil || next.Done || next.Waiting != scenario.WaitAgent ||
-			after.AssigneeID == nil || *after.AssigneeID != agentID {
-			continue
-		}
-		previous := holdersOf(after)
-		out, err := c.Conversation.UpdateOne(after).ClearAssigneeID().Save(ctx)
-		if err != nil {
-			return fmt.Errorf("inbox: agent left: back to the queue: %w", err)
 		}
 		if err := rec.addAssigned(ctx, out, previous); err != nil {
 			return err
 		}
-		s.kickRouter()
+		s.kickRouter() // the agent's load changed
+		if err := s.tell(ctx, c, rec, out, sysmsg.AgentLeft, sysmsg.Vars{AgentName: name}); err != nil {
+			return err
+		}
+		if err := s.scenarioInput(ctx, c, rec, out, scenario.Input{Kind: scenario.InputAgentLeft}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
