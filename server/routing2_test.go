@@ -476,8 +476,15 @@ func TestSSESubscriptionKeepsAgentPresent(t *testing.T) {
 	ws.Close()
 	eventually(t, "the websocket gone", func() bool { return s.srv.Subscribers() == before+1 })
 	// Ten grace periods later the agent is still READY.
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.After(time.Second)
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	for done := false; !done; {
+		select {
+		case <-deadline:
+			done = true
+		case <-poll.C:
+		}
 		me, err := client.Me(ctx, agent)
 		if err != nil || me.Me.State != client.UserStateReady {
 			t.Fatalf("an agent subscribed over SSE: %v %+v", err, me)
