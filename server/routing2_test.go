@@ -785,3 +785,84 @@ func TestDeactivatedAgentsChatGoesBackToTheQueue(t *testing.T) {
 		t.Fatalf("the chat after Bob accepted: %+v", c)
 	}
 }
+
+// TestAcceptAtExpiryRacingTheReoffer: round after round, Ann accepts her
+// offer two milliseconds before it expires while, at the same time, the
+// clock passes the expiry and the router looks (so it expires the offer and
+// offers the conversation to Bob); either may come first. Whichever wins, the
+// conversation has one owner: Ann when her accept succeeded (her offer is
+// ACCEPTED and Bob is offered nothing), else Bob is offered it and Ann, who
+// let it expire, is NOT_READY.
+func TestAcceptAtExpiryRacingTheReoffer(t *testing.T) {
+	clock := &testClock{}
+	s, _ := newRoutingSetup(t, 60, withClock(clock))
+	ctx := context.Background()
+	ann := subscribeRouted(t, s, s.agent, 1, client.SkillInput{Name: "billing", Level: 3})
+	bob := newRoutedAgent(t, s, "agent bob", 1, client.SkillInput{Name: "billing", Level: 3})
+	setState := func(a *routedAgent, state client.UserState) {
+		t.Helper()
+		in := client.AgentStateInput{State: state}
+		if state == client.UserStateNotReady {
+			in.Reason = ptr("between rounds")
+		}
+		if _, err := client.SetAgentState(ctx, a.c, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const rounds = 8
+	won := 0
+	for i := range rounds {
+		// Ann has waited longest: she is offered the round's conversation.
+		setState(ann, client.UserStateNotReady)
+		setState(bob, client.UserStateNotReady)
+		setState(ann, client.UserStateReady)
+		setState(bob, client.UserStateReady)
+		s.deliver(t, telegramUpdate(i+1, i+1, int64(9850+i), "round "+strconv.Itoa(i)), s.secret)
+		o := ann.offer(t)
+		// Just before the expiry; then Ann accepts while the clock passes
+		// it and the router looks.
+		clock.advance(o.Offer.ExpiresAt.Sub(clock.now()) - 2*time.Millisecond)
+		var wg sync.WaitGroup
+		var acceptErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, acceptErr = client.AcceptOffer(ctx, ann.c, o.Offer.Id) }()
+		go func() {
+			defer wg.Done()
+			if i%2 == 1 {
+				client.Me(ctx, bob.c) // a request's time behind Ann's accept
+			}
+			clock.advance(3 * time.Millisecond)
+			s.srv.Inbox.AgentsChanged()
+		}()
+		wg.Wait()
+		if acceptErr == nil {
+			won++
+			c := s.conversation(t, s.admin, o.Conversation.Id)
+			if c == nil || c.Assignee == nil || c.Assignee.Id != ann.id {
+				t.Fatalf("round %d: Ann's accept won, the conversation: %+v", i, c)
+			}
+			if mine, err := client.MyOffers(ctx, bob.c); err != nil || len(mine.MyOffers) != 0 {
+				t.Fatalf("round %d: Bob is offered Ann's conversation: %v %+v", i, err, mine)
+			}
+			if _, err := client.CloseConversation(ctx, ann.c, o.Conversation.Id); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		wantCode(t, acceptErr, "CONFLICT")
+		b := bob.offer(t)
+		if b.Conversation.Id != o.Conversation.Id {
+			t.Fatalf("round %d: Bob was offered %s, want %s", i, b.Conversation.Id, o.Conversation.Id)
+		}
+		if me, err := client.Me(ctx, ann.c); err != nil || me.Me.State != client.UserStateNotReady {
+			t.Fatalf("round %d: Ann after her offer expired: %v %+v", i, err, me)
+		}
+		if _, err := client.AcceptOffer(ctx, bob.c, b.Offer.Id); err != nil {
+			t.Fatalf("round %d: Bob's accept: %v", i, err)
+		}
+		if _, err := client.CloseConversation(ctx, bob.c, o.Conversation.Id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("Ann's accept beat the expiry in %d of %d rounds", won, rounds)
+}
