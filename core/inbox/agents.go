@@ -98,6 +98,9 @@ func (s *Service) UserChanged(id int) {
 	s.kickRouter()
 	go func() {
 		ctx := core.SystemContext(context.Background())
+		if u, err := s.client.User.Get(ctx, id); err != nil || u.Active {
+			return // most changes: no job for the writer
+		}
 		err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 			u, err := c.User.Get(ctx, id)
 			if err != nil || u.Active {
@@ -161,9 +164,9 @@ type presence struct {
 }
 
 // AgentConnected notes a connection of userID (a websocket, an SSE
-// subscription); the returned
-// release notes its end. When the user's last connection has been gone for
-// Options.OfflineGrace, a user not OFFLINE is set OFFLINE.
+// subscription); the returned release notes its end. When the user's last
+// connection has been gone for Options.OfflineGrace, a user not OFFLINE is
+// set OFFLINE.
 func (s *Service) AgentConnected(userID int) (release func()) {
 	p := &s.presence
 	p.mu.Lock()
@@ -207,8 +210,16 @@ func (s *Service) armOffline(userID int) {
 	if p.timers == nil {
 		p.conns, p.timers = map[int]int{}, map[int]*time.Timer{}
 	}
-	p.timers[userID] = time.AfterFunc(s.opts.OfflineGrace, func() {
+	// self is read in the callback under p.mu, which is held here.
+	var self *time.Timer
+	self = time.AfterFunc(s.opts.OfflineGrace, func() {
 		p.mu.Lock()
+		if p.timers[userID] != self {
+			// Stopped by a reconnect as it fired, or replaced by a later
+			// disconnect's timer: that one decides.
+			p.mu.Unlock()
+			return
+		}
 		delete(p.timers, userID)
 		p.mu.Unlock()
 		// Checked again inside the writer's job: a reconnect between here
@@ -227,6 +238,7 @@ func (s *Service) armOffline(userID int) {
 			s.log.Error("inbox: set a disconnected agent OFFLINE", "user", userID, "err", err)
 		}
 	})
+	p.timers[userID] = self
 }
 
 // armOfflineTimers starts the grace period of every agent who is not
