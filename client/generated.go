@@ -12120,7 +12120,8 @@ func (v *ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranch) GetCo
 //
 // One test of an IF branch. MESSAGE_TEXT, CONTACT_FIELD (field: name, language or a custom field set by updateContact) and
 // VARIABLE (field: a COLLECT variable) take CONTAINS, EQUALS, MATCHES, EMPTY with value and ignoreCase;
-// TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone;
+// TIME takes WITHIN with value an hours schedule ("Mon-Fri 09:00-18:00") in timeZone or the service's zone,
+// or SERVICE_HOURS: the service's own opening hours (always open without any), as OUTSIDE_HOURS reads them;
 // QUEUE_LENGTH (conversations) and ESTIMATED_WAIT (seconds) take EQUALS, LESS_THAN, AT_MOST, GREATER_THAN,
 // AT_LEAST with number. not inverts the result.
 type ScenarioFieldsBlocksScenarioBlockIfIfBlockBranchesScenarioBranchConditionsScenarioCondition struct {
@@ -13115,7 +13116,8 @@ const (
 	SystemMessageEventAgentJoined SystemMessageEvent = "AGENT_JOINED"
 	// The conversation goes to another agent or service.
 	SystemMessageEventTransferred SystemMessageEvent = "TRANSFERRED"
-	// The agent left a conversation that stays open.
+	// The agent left a scenario's chat: closed it while its scenario goes on (a survey, a goodbye), went OFFLINE,
+	// or was deactivated; the scenario leaves Connect Chat by its agentLeft exit.
 	SystemMessageEventAgentLeft SystemMessageEvent = "AGENT_LEFT"
 	// No agent could be found in time.
 	SystemMessageEventNoAgentAvailable SystemMessageEvent = "NO_AGENT_AVAILABLE"

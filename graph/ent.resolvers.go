@@ -35,7 +35,10 @@ func (r *queryResolver) Node(ctx context.Context, id int) (ent.Noder, error) {
 		// Relay: an ID that does not exist (or is another tenant's) is null.
 		return nil, nil
 	}
-	return n, err
+	if err != nil {
+		return nil, err
+	}
+	return visibleNode(ctx, r.Client, n)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -52,7 +55,11 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 		if err != nil && !ent.IsNotFound(err) {
 			return nil, err
 		}
-		out[i] = n
+		if err == nil {
+			if out[i], err = visibleNode(ctx, r.Client, n); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

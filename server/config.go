@@ -91,6 +91,9 @@ type Config struct {
 	// does not start a collection (see keepHeapFloor); 0 leaves GOGC alone,
 	// as does a GOGC variable. It is the process's setting.
 	GCMinHeap int64
+	// Now is the message path's clock (nil: the wall clock); only tests set
+	// it, to reach expiries and deadlines without waiting for them.
+	Now func() time.Time
 }
 
 // Defaults returns the configuration a fresh `switchboard serve` uses.

@@ -22,6 +22,11 @@ func (s *Server) watchEventStream(next http.Handler) http.Handler {
 			ctx = core.WithLiveViewer(ctx, lv)
 			stop := s.Auth.Watch(lv, func(string) { cancel() })
 			defer stop()
+			if v.UserID != 0 {
+				// An agent following its inbox over SSE is present, as over
+				// a websocket: it goes OFFLINE only once all are gone.
+				defer s.Inbox.AgentConnected(v.UserID)()
+			}
 			r = r.WithContext(ctx)
 		}
 		next.ServeHTTP(w, r)

@@ -186,13 +186,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		RetryBase:        cfg.RetryBase,
 		MediaRetryBase:   cfg.RetryBase,
 		AdmitWebhook:     s.admitWebhook(),
+		Now:              cfg.Now,
 	}
 	if bus != nil {
 		inboxOpts.Cluster = bus
 		inboxOpts.Lease = store.Lease(db, cfg.LeaseCheck)
 	}
 	s.Inbox = inbox.New(client, inboxOpts)
-	s.Auth.OnUserChange(func(int) { s.Inbox.AgentsChanged() })
+	s.Auth.OnUserChange(s.Inbox.UserChanged)
 	s.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "switchboard_run_once_leader",
 		Help: "1 while this instance does the run-once work (routing, replies, media): always when alone, while it holds the lease in a cluster.",

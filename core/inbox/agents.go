@@ -2,14 +2,18 @@ package inbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/core/scenario"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/sysmsg"
 	"github.com/switchboard/switchboard/ent"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/ent/user"
 )
 
@@ -39,16 +43,21 @@ func (s *Service) SetAgentState(ctx context.Context, state core.AgentState, reas
 	if v.UserID == 0 {
 		return nil, core.Invalid("state", "only a user has a state")
 	}
-	return s.setState(ctx, v.UserID, state, reason)
+	return s.setState(ctx, v.UserID, state, reason, nil)
 }
 
-// setState changes userID's state as one job of the writer.
-func (s *Service) setState(ctx context.Context, userID int, state core.AgentState, reason string) (*ent.User, error) {
+// setState changes userID's state as one job of the writer. With still,
+// the change is made only if still() holds inside the job (nil out then):
+// a condition checked before the job might no longer hold when it runs.
+func (s *Service) setState(ctx context.Context, userID int, state core.AgentState, reason string, still func(*ent.User) bool) (*ent.User, error) {
 	var out *ent.User
 	err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
 		u, err := c.User.Get(ctx, userID)
 		if err != nil {
 			return store.Wrap(err, "inbox: agent")
+		}
+		if still != nil && !still(u) {
+			return nil
 		}
 		now := s.now()
 		up := c.User.UpdateOne(u).SetState(user.State(state)).SetStateReason(reason)
@@ -63,11 +72,16 @@ func (s *Service) setState(ctx context.Context, userID int, state core.AgentStat
 		}
 		s.kickRouter() // READY may get offers; anyway supervisors see the state
 		if state != core.AgentReady {
-			return s.cancelOffersOf(ctx, c, rec, userID)
+			if err := s.cancelOffersOf(ctx, c, rec, userID); err != nil {
+				return err
+			}
+		}
+		if state == core.AgentOffline {
+			return s.agentLeft(ctx, c, rec, userID)
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil || out == nil {
 		return nil, err
 	}
 	return out.Unwrap(), nil
@@ -76,6 +90,68 @@ func (s *Service) setState(ctx context.Context, userID int, state core.AgentStat
 // AgentsChanged tells the router that agents' skills, capacity or services
 // changed, so a waiting conversation may now fit someone.
 func (s *Service) AgentsChanged() { s.kickRouter() }
+
+// UserChanged follows a committed change of user id (skills, capacity,
+// services, deactivation): the router looks again, and a deactivated
+// agent's chats are told it left (agentLeft), in a job of their own.
+func (s *Service) UserChanged(id int) {
+	s.kickRouter()
+	go func() {
+		ctx := core.SystemContext(context.Background())
+		if u, err := s.client.User.Get(ctx, id); err != nil || u.Active {
+			return // most changes: no job for the writer
+		}
+		err := s.write(ctx, func(ctx context.Context, c *ent.Client, rec *recorder) error {
+			u, err := c.User.Get(ctx, id)
+			if err != nil || u.Active {
+				return nil // gone (its chats lost it with it) or still active
+			}
+			return s.agentLeft(ctx, c, rec, id)
+		})
+		if err != nil && !errors.Is(err, ErrStopped) {
+			s.log.Error("inbox: a deactivated agent's chats", "user", id, "err", err)
+		}
+	}()
+}
+
+// agentLeft tells the scenario runs connected to agentID (in Connect Chat)
+// that their agent left (OFFLINE, deactivated): the conversation leaves the
+// absent agent, the customer hears so, and the run goes on by Connect
+// Chat's agentLeft exit, as the scenario says: a Find Agent there queues it
+// for another agent, a survey credits the agent who left, an Exit closes it.
+func (s *Service) agentLeft(ctx context.Context, c *ent.Client, rec *recorder, agentID int) error {
+	held, err := c.Conversation.Query().Where(conversation.AssigneeID(agentID), conversation.StatusEQ(conversation.StatusOPEN),
+		conversation.ServiceIDNotNil(), conversation.ScenarioStateNotNil()).All(ctx)
+	if err != nil {
+		return fmt.Errorf("inbox: agent left: %w", err)
+	}
+	name := s.userName(ctx, c, agentID)
+	for _, conv := range held {
+		_, _, st, running, err := s.runOf(ctx, c, conv)
+		if err != nil {
+			return err
+		}
+		if !running || st.Waiting != scenario.WaitChatEnd {
+			continue
+		}
+		previous := holdersOf(conv)
+		out, err := c.Conversation.UpdateOne(conv).Where(conversation.AssigneeID(agentID)).ClearAssigneeID().Save(ctx)
+		if err != nil {
+			return fmt.Errorf("inbox: agent left: %w", err)
+		}
+		if err := rec.addAssigned(ctx, out, previous); err != nil {
+			return err
+		}
+		s.kickRouter() // the agent's load changed
+		if err := s.tell(ctx, c, rec, out, sysmsg.AgentLeft, sysmsg.Vars{AgentName: name}); err != nil {
+			return err
+		}
+		if err := s.scenarioInput(ctx, c, rec, out, scenario.Input{Kind: scenario.InputAgentLeft}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // presence counts each user's open connections, to set OFFLINE those who
 // have had none for the grace period. Its timers are stopped with the
@@ -87,9 +163,10 @@ type presence struct {
 	stopped bool
 }
 
-// AgentConnected notes a connection of userID (a websocket); the returned
-// release notes its end. When the user's last connection has been gone for
-// Options.OfflineGrace, a user not OFFLINE is set OFFLINE.
+// AgentConnected notes a connection of userID (a websocket, an SSE
+// subscription); the returned release notes its end. When the user's last
+// connection has been gone for Options.OfflineGrace, a user not OFFLINE is
+// set OFFLINE.
 func (s *Service) AgentConnected(userID int) (release func()) {
 	p := &s.presence
 	p.mu.Lock()
@@ -133,23 +210,35 @@ func (s *Service) armOffline(userID int) {
 	if p.timers == nil {
 		p.conns, p.timers = map[int]int{}, map[int]*time.Timer{}
 	}
-	p.timers[userID] = time.AfterFunc(s.opts.OfflineGrace, func() {
+	// self is read in the callback under p.mu, which is held here.
+	var self *time.Timer
+	self = time.AfterFunc(s.opts.OfflineGrace, func() {
 		p.mu.Lock()
-		delete(p.timers, userID)
-		gone := p.conns[userID] == 0 && !p.stopped
-		p.mu.Unlock()
-		if !gone || s.connectedElsewhere(userID) {
+		if p.timers[userID] != self {
+			// Stopped by a reconnect as it fired, or replaced by a later
+			// disconnect's timer: that one decides.
+			p.mu.Unlock()
 			return
+		}
+		delete(p.timers, userID)
+		p.mu.Unlock()
+		// Checked again inside the writer's job: a reconnect between here
+		// and the job wins (the agent stays as it is).
+		gone := func(u *ent.User) bool {
+			p.mu.Lock()
+			here := p.conns[userID] == 0 && p.timers[userID] == nil && !p.stopped
+			p.mu.Unlock()
+			return here && u.State != user.StateOFFLINE && !s.connectedElsewhere(userID)
 		}
 		ctx := core.SystemContext(context.Background())
-		u, err := s.client.User.Get(ctx, userID)
-		if err != nil || u.State == user.StateOFFLINE {
+		if u, err := s.client.User.Get(ctx, userID); err != nil || !gone(u) {
 			return
 		}
-		if _, err := s.setState(ctx, userID, core.AgentOffline, ""); err != nil && err != ErrStopped {
+		if _, err := s.setState(ctx, userID, core.AgentOffline, "", gone); err != nil && !errors.Is(err, ErrStopped) {
 			s.log.Error("inbox: set a disconnected agent OFFLINE", "user", userID, "err", err)
 		}
 	})
+	p.timers[userID] = self
 }
 
 // armOfflineTimers starts the grace period of every agent who is not

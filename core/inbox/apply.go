@@ -14,6 +14,8 @@ import (
 	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/ent/message"
 	"github.com/switchboard/switchboard/ent/messagepart"
+	"github.com/switchboard/switchboard/ent/offer"
+	"github.com/switchboard/switchboard/ent/user"
 	"github.com/switchboard/switchboard/ent/webhookevent"
 	"github.com/switchboard/switchboard/providers"
 )
@@ -82,10 +84,12 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 			return fmt.Errorf("inbox: contact subscription: %w", err)
 		}
 		if ev.Kind == providers.EventUnsubscribe && acct.ServiceID != nil {
-			// The customer left: a scenario running for them ends.
+			// The customer left: a scenario running for them ends, and a
+			// conversation still waiting in a queue (with a scenario or
+			// without) closes as abandoned, its offer withdrawn.
 			open, err := c.Conversation.Query().Where(conversation.HasContactWith(
 				contact.IntegrationAccountID(acct.ID), contact.ProviderUserID(ev.SenderID)),
-				conversation.StatusEQ(conversation.StatusOPEN), conversation.ScenarioStateNotNil()).All(ctx)
+				conversation.StatusEQ(conversation.StatusOPEN)).All(ctx)
 			if err != nil {
 				return fmt.Errorf("inbox: customer left: %w", err)
 			}
@@ -93,10 +97,27 @@ func (s *Service) applyEvent(ctx context.Context, c *ent.Client, rec *recorder, 
 				if err := s.scenarioInput(ctx, c, rec, conv, scenario.Input{Kind: scenario.InputCustomerLeft}); err != nil {
 					return err
 				}
+				if err := s.customerLeftQueue(ctx, c, rec, conv.ID); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// customerLeftQueue closes conversation id as abandoned if it still waits
+// in a queue, unheld, after its customer left (a scenario's customerLeft
+// exit may already have closed it, or kept it for an agent).
+func (s *Service) customerLeftQueue(ctx context.Context, c *ent.Client, rec *recorder, id int) error {
+	conv, err := c.Conversation.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("inbox: customer left: %w", err)
+	}
+	if conv.Status != conversation.StatusOPEN || conv.AssigneeID != nil || !conv.Queued {
+		return nil
+	}
+	return s.finishRun(ctx, c, rec, conv.ID, scenario.FinishCustomerLeft)
 }
 
 // contactFor finds or creates the sender's contact and keeps its name current.
@@ -193,11 +214,19 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		Order(ent.Desc(conversation.FieldClosedAt)).First(ctx)
 	if err == nil {
 		up := c.Conversation.UpdateOne(last).SetStatus(conversation.StatusOPEN).ClearClosedAt()
-		if acct.ServiceID != nil && last.AssigneeID == nil {
-			// A customer who gave up and comes back queues anew, from now:
-			// not ahead of those who waited meanwhile, and not counted as
-			// both abandoned and answered.
-			up.ClearQueuedAt().ClearAnsweredAt().SetAbandoned(false)
+		sticky := false
+		if acct.ServiceID != nil && last.AssigneeID != nil {
+			if sticky, err = s.mayTakeBack(ctx, c, *last.AssigneeID); err != nil {
+				return nil, err
+			}
+		}
+		if acct.ServiceID != nil && !sticky {
+			// A customer who comes back queues anew, from now: not ahead of
+			// those who waited meanwhile, and not counted as both abandoned
+			// and answered. The agent who had the chat keeps it only when
+			// free to take it (mayTakeBack); otherwise it goes through the
+			// queue, its scenario and its system messages like a new one.
+			up.ClearAssigneeID().ClearQueuedAt().ClearAnsweredAt().SetAbandoned(false)
 		}
 		if err := openOnce(ctx, c, func() (err error) { conv, err = up.Save(ctx); return err }); err != nil {
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
@@ -206,6 +235,9 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 			if conv, err = s.enqueue(ctx, c, rec, conv, *acct.ServiceID); err != nil {
 				return nil, err
 			}
+		}
+		if sticky {
+			s.kickRouter() // the agent's load changed
 		}
 		return conv, rec.add(ctx, ConversationReopened, conv, nil)
 	}
@@ -226,6 +258,33 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		}
 	}
 	return conv, rec.add(ctx, ConversationCreated, conv, nil)
+}
+
+// mayTakeBack reports whether agentID may get back, straight away, a chat
+// of theirs its customer reopened: only an active READY agent with free
+// capacity (its open chats and pending offers below its capacity), as the
+// router would offer it. An agent gone OFFLINE, on a break or full leaves it
+// to the queue, so a returning customer never waits on someone away.
+func (s *Service) mayTakeBack(ctx context.Context, c *ent.Client, agentID int) (bool, error) {
+	u, err := c.User.Get(ctx, agentID)
+	if ent.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("inbox: reopen: agent: %w", err)
+	}
+	if !u.Active || u.State != user.StateREADY {
+		return false, nil
+	}
+	held, err := c.Conversation.Query().Where(conversation.AssigneeID(agentID), conversation.StatusEQ(conversation.StatusOPEN)).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("inbox: reopen: agent's load: %w", err)
+	}
+	offered, err := c.Offer.Query().Where(offer.AgentID(agentID), offer.StatusEQ(offer.StatusPENDING)).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("inbox: reopen: agent's offers: %w", err)
+	}
+	return held+offered < u.Capacity, nil
 }
 
 // storeInbound stores a customer's message once (the dedup key decides) and,

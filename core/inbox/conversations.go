@@ -61,7 +61,10 @@ func (s *Service) applyChange(ctx context.Context, c *ent.Client, rec *recorder,
 		// Held or closed, it no longer waits in a queue: answered, or
 		// abandoned when it closed waiting.
 		up.SetQueued(false).ClearOfferedToID()
-		if conv.Queued && kind == ConversationClosed {
+		// Answered is the first time an agent got it from a queue; a
+		// transfer keeps it (see TransferToService), so a conversation is
+		// never both answered and abandoned.
+		if conv.Queued && kind == ConversationClosed && conv.AnsweredAt == nil {
 			up.SetAbandoned(true)
 		}
 		if conv.Queued && kind == ConversationAssigned && conv.AnsweredAt == nil {

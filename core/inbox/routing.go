@@ -488,9 +488,15 @@ func (s *Service) AcceptOffer(ctx context.Context, id int) (*ent.Conversation, e
 			return store.Wrap(err, "inbox: offered conversation")
 		}
 		previous := holdersOf(conv)
-		out, err = c.Conversation.UpdateOne(conv).
+		up := c.Conversation.UpdateOne(conv).
 			Where(conversation.OfferedToID(v.UserID), conversation.AssigneeIDIsNil(), conversation.StatusEQ(conversation.StatusOPEN)).
-			SetAssigneeID(v.UserID).SetQueued(false).ClearOfferedToID().SetAnsweredAt(s.now()).Save(ctx)
+			SetAssigneeID(v.UserID).SetQueued(false).ClearOfferedToID()
+		if conv.AnsweredAt == nil {
+			// The customer's first answer, as applyChange keeps it: one
+			// transferred to another service was answered already.
+			up.SetAnsweredAt(s.now())
+		}
+		out, err = up.Save(ctx)
 		if ent.IsNotFound(err) {
 			return fmt.Errorf("inbox: accept: the conversation is no longer offered to you: %w", core.ErrConflict)
 		}
@@ -529,7 +535,9 @@ func (s *Service) RejectOffer(ctx context.Context, id int) (*ent.Offer, error) {
 		if err != nil {
 			return err
 		}
-		if o.Status != offer.StatusPENDING {
+		if o.Status != offer.StatusPENDING || !o.ExpiresAt.After(s.now()) {
+			// An expired offer is the router's to end (and its agent set
+			// NOT_READY); rejecting it late would dodge that.
 			return fmt.Errorf("inbox: reject: the offer is %s: %w", offerState(o, s.now()), core.ErrConflict)
 		}
 		if err := s.endOffer(ctx, c, rec, o, offer.StatusREJECTED); err != nil {
@@ -604,7 +612,13 @@ func (s *Service) afterChange(ctx context.Context, c *ent.Client, rec *recorder,
 		// Taken or assigned from the queue: as an accepted offer.
 		return s.agentJoined(ctx, c, rec, after, *after.AssigneeID, s.userName(ctx, c, *after.AssigneeID))
 	case before.AssigneeID != nil && *before.AssigneeID != *after.AssigneeID:
-		return s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: s.userName(ctx, c, *after.AssigneeID)})
+		name := s.userName(ctx, c, *after.AssigneeID)
+		if err := s.tell(ctx, c, rec, after, sysmsg.Transferred, sysmsg.Vars{AgentName: name}); err != nil {
+			return err
+		}
+		// A scenario in Connect Chat follows the chat to the new agent.
+		return s.scenarioInput(ctx, c, rec, after, scenario.Input{Kind: scenario.InputAgentFound,
+			Agent: scenario.Agent{ID: fmt.Sprint(*after.AssigneeID), Name: name}})
 	}
 	return nil
 }

@@ -161,7 +161,7 @@ func (s *Service) scenarioMessage(ctx context.Context, c *ent.Client, rec *recor
 // step runs the interpreter on one input and does what it asks.
 func (s *Service) step(ctx context.Context, c *ent.Client, rec *recorder, conv *ent.Conversation, sc *scenario.Scenario, svc *ent.ChatService,
 	st scenario.State, in scenario.Input) error {
-	env := scenario.Env{Now: s.now(), TimeZone: svc.TimeZone}
+	env := scenario.Env{Now: s.now(), TimeZone: svc.TimeZone, Hours: svc.Hours}
 	if ct, err := c.Contact.Get(ctx, conv.ContactID); err == nil {
 		env.Contact = scenario.Contact{Name: ct.DisplayName, Language: ct.Language, Fields: ct.Fields}
 	}
@@ -285,7 +285,7 @@ func (s *Service) finishRun(ctx context.Context, c *ent.Client, rec *recorder, c
 	s.positions.Forget(conv.ID)
 	out, err := c.Conversation.UpdateOneID(conv.ID).SetStatus(conversation.StatusCLOSED).SetClosedAt(s.now()).
 		SetQueued(false).SetRoutable(false).ClearOfferedToID().ClearScenarioWakeAt().
-		SetAbandoned(conv.Queued && reason == scenario.FinishCustomerLeft).Save(ctx)
+		SetAbandoned(conv.Queued && conv.AnsweredAt == nil && reason == scenario.FinishCustomerLeft).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("inbox: finish scenario: %w", err)
 	}
@@ -348,8 +348,16 @@ func DefaultScenario() []byte {
 	return raw
 }
 
+// surveyWait bounds how long after a chat closed its scenario waits for the
+// customer's answer (the survey, a question): a customer who writes later
+// starts (or reopens) a conversation as usual, and is not asked for "a
+// number" about a chat long gone. The reopen window bounds it too.
+const surveyWait = time.Hour
+
 // scenarioAfterChat is the contact's latest closed conversation if its
-// scenario run waits for the customer (a survey, a question), else nil.
+// scenario run waits for the customer (a survey, a question) and has not
+// waited longer than surveyWait, else nil. A run found waiting longer ends
+// (it asks nothing more).
 func (s *Service) scenarioAfterChat(ctx context.Context, c *ent.Client, ct *ent.Contact) (*ent.Conversation, error) {
 	last, err := c.Conversation.Query().
 		Where(conversation.ContactID(ct.ID), conversation.StatusEQ(conversation.StatusCLOSED), conversation.ScenarioStateNotNil()).
@@ -366,7 +374,19 @@ func (s *Service) scenarioAfterChat(ctx context.Context, c *ent.Client, ct *ent.
 	}
 	switch st.Waiting {
 	case scenario.WaitRating, scenario.WaitComment, scenario.WaitAnswer:
-		return last, nil
+	default:
+		return nil, nil
 	}
-	return nil, nil
+	if last.ClosedAt != nil && !last.ClosedAt.After(s.now().Add(-min(surveyWait, s.opts.ReopenWindow))) {
+		st.Done, st.Waiting = true, ""
+		raw, err := json.Marshal(st)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: scenario after chat: %w", err)
+		}
+		if err := c.Conversation.UpdateOne(last).SetScenarioState(raw).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("inbox: end an unanswered survey: %w", err)
+		}
+		return nil, nil
+	}
+	return last, nil
 }

@@ -100,6 +100,9 @@ type Options struct {
 	// the server is stopping (default 5s); one cut off is settled as in
 	// doubt (see dispatcher.go).
 	DeliveryGrace time.Duration
+	// Now is the inbox's clock (default core.Now): tests move it to reach
+	// an offer's expiry or the end of a survey's wait without waiting.
+	Now func() time.Time
 }
 
 // Cluster is what the inbox needs of core/cluster's Bus.
@@ -211,9 +214,12 @@ func New(client *ent.Client, opts Options) *Service {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	if opts.Now == nil {
+		opts.Now = core.Now
+	}
 	s := &Service{
 		client: client, accounts: opts.Accounts, reg: opts.Registry, http: opts.HTTP,
-		log: opts.Log, opts: opts, now: core.Now,
+		log: opts.Log, opts: opts, now: opts.Now,
 		media: opts.Media, mediaWake: make(chan struct{}, 1),
 		jobs: make(chan *job), acks: make(chan ack, maxPendingAcks), profiles: make(chan profileAsk, maxPendingAcks), stopped: make(chan struct{}), wake: make(chan struct{}, 1),
 		routeKick: make(chan struct{}, 1), staleContacts: make(chan contactKey, 1024),

@@ -312,7 +312,11 @@ func (s *Service) DeleteService(ctx context.Context, id int) error {
 
 // TransferToService puts a conversation back into a service's queue (a
 // transfer to another service): it leaves its agent, keeps its history, and
-// waits by the service's priority and its first arrival.
+// waits by the service's priority and its first arrival. It keeps its
+// answered time too: answered is when an agent first got the customer (an
+// accepted offer, a take, an assignment), set once, so the wait figures
+// count each customer's wait for a first answer once, and a conversation
+// answered before a transfer is never counted abandoned after it.
 func (s *Service) TransferToService(ctx context.Context, id, serviceID int) (*ent.Conversation, error) {
 	if _, err := s.client.ChatService.Get(ctx, serviceID); err != nil {
 		if errors.Is(store.Wrap(err, ""), core.ErrNotFound) {

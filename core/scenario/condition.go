@@ -14,7 +14,8 @@ import (
 //	CONTACT_FIELD, Field         the same ops on the contact's "name", "language" or custom field Field
 //	VARIABLE, Field              the same ops on the variable Field stored by a COLLECT block
 //	TIME                         Op WITHIN; Value is an Hours schedule ("Mon-Fri 09:00-18:00"), read in
-//	                             TimeZone or else the service's zone
+//	                             TimeZone or else the service's zone; or ServiceHours: the service's own
+//	                             opening hours (always open when it sets none), as OUTSIDE_HOURS follows them
 //	QUEUE_LENGTH                 Op EQUALS | LESS_THAN | AT_MOST | GREATER_THAN | AT_LEAST; Number of conversations
 //	ESTIMATED_WAIT               the same ops; Number of seconds
 //
@@ -42,6 +43,12 @@ const (
 	SubjectQueueLength   Subject = "QUEUE_LENGTH"
 	SubjectEstimatedWait Subject = "ESTIMATED_WAIT"
 )
+
+// ServiceHours, as a TIME condition's Value, stands for the service's
+// opening hours (its hours setting): a scenario that branches on them and
+// the OUTSIDE_HOURS system message then agree, and changing the hours
+// changes both.
+const ServiceHours = "SERVICE_HOURS"
 
 // Op is how a condition compares its subject.
 type Op string
@@ -138,7 +145,14 @@ func (c Condition) eval(st *State, env Env) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		h, err := ParseHours(c.Value)
+		spec := c.Value
+		if spec == ServiceHours {
+			if env.Hours == "" {
+				return true, nil // a service without hours is always open
+			}
+			spec = env.Hours
+		}
+		h, err := ParseHours(spec)
 		if err != nil {
 			return false, err
 		}

@@ -2,8 +2,9 @@ package scenario
 
 // Default returns the scenario a new chat service starts with, after the seed
 // documents' "Mobile Chat" template, so that a service routes chats the
-// moment it has agents: greet, and within business hours (Monday to Friday,
-// 09:00–18:00 in the service's time zone) find an agent for up to five
+// moment it has agents: greet, and within the service's opening hours (its
+// hours setting, in its time zone, as OUTSIDE_HOURS reads them; a service
+// without hours is always open) find an agent for up to five
 // minutes, connect the chat, ask for a rating, say goodbye; outside hours, or
 // when no agent is free, say so and end. Each call returns a new copy the
 // caller may change.
@@ -20,7 +21,7 @@ func Default() *Scenario {
 				ID: "businessHours", Type: TypeIf,
 				If: &IfParams{Branches: []Branch{{
 					Name:       "open",
-					Conditions: []Condition{{Subject: SubjectTime, Op: OpWithin, Value: "Mon-Fri 09:00-18:00"}},
+					Conditions: []Condition{{Subject: SubjectTime, Op: OpWithin, Value: ServiceHours}},
 				}}},
 				Exits: []Exit{{"open", "findAgent"}, {ExitElse, "outsideHours"}},
 			},
@@ -49,7 +50,7 @@ func Default() *Scenario {
 			},
 			{
 				ID: "outsideHours", Type: TypeSendMessage,
-				SendMessage: &SendMessageParams{Text: "We are closed right now. Our agents are available Monday to Friday, 09:00–18:00. Please write to us again then."},
+				SendMessage: &SendMessageParams{Text: "We are closed right now. Please write to us again during our opening hours."},
 				Exits:       []Exit{{ExitNext, "end"}},
 			},
 			{

@@ -90,12 +90,33 @@ func TestDefaultRuns(t *testing.T) {
 		}},
 		{"outside hours", t0, []move{
 			{in: Input{Kind: InputStart}, at: -4 * time.Hour, done: true, want: []Action{greeting,
-				SendText{"outsideHours", "We are closed right now. Our agents are available Monday to Friday, 09:00–18:00. Please write to us again then."},
+				SendText{"outsideHours", "We are closed right now. Please write to us again during our opening hours."},
 				end,
 			}},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { play(t, s, tt.moves, true) })
+	}
+}
+
+// TestDefaultFollowsTheServiceHours: the default scenario's hours are the
+// service's own: a service without hours is always open, and one open at
+// night routes at night.
+func TestDefaultFollowsTheServiceHours(t *testing.T) {
+	night := t0.Add(-4 * time.Hour) // outside Mon-Fri 09:00-18:00 in Berlin
+	for _, tt := range []struct {
+		hours string
+		open  bool
+	}{{"", true}, {"Mon-Fri 09:00-18:00", false}, {"00:00-24:00", true}, {"Sat,Sun", false}} {
+		env := baseEnv()
+		env.Now, env.Hours = night, tt.hours
+		next, _, err := Step(Default(), State{}, Input{Kind: InputStart}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := next.Waiting == WaitAgent; got != tt.open {
+			t.Errorf("hours %q: finds an agent %v, want %v", tt.hours, got, tt.open)
+		}
 	}
 }

@@ -26,6 +26,7 @@ func baseEnv() Env {
 	return Env{
 		Now:           t0,
 		TimeZone:      "Europe/Berlin",
+		Hours:         "Mon-Fri 09:00-18:00",
 		Contact:       Contact{Name: "Alice", Language: "de", Fields: map[string]string{"tier": "silver"}},
 		QueueLength:   3,
 		Position:      2,

@@ -56,6 +56,9 @@ type Env struct {
 	Now time.Time
 	// TimeZone is the service's IANA zone ("Europe/Berlin"); "" is UTC.
 	TimeZone string
+	// Hours are the service's opening hours (an Hours schedule; "" is
+	// always open), which TIME conditions on ServiceHours read.
+	Hours string
 	// Agent is the agent who holds the conversation now, if any: a FIND_AGENT
 	// block reached while one does (an agent took or was assigned the
 	// conversation while the scenario talked) leaves by "found" at once.

@@ -69,9 +69,14 @@ func (r *run) apply(in Input) error {
 			return r.comment(b, in.Text)
 		}
 	case InputAgentFound:
-		if r.st.Waiting == WaitAgent {
+		switch r.st.Waiting {
+		case WaitAgent:
 			r.st.Agent = in.Agent
 			return r.follow(b, ExitFound)
+		case WaitChatEnd:
+			// Transferred to another agent: the chat goes on with them,
+			// and a survey after it credits them.
+			r.st.Agent = in.Agent
 		}
 	case InputTimeout:
 		if r.st.Waiting == WaitAgent && !r.env.Now.Before(r.st.Deadline) {

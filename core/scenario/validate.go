@@ -300,8 +300,10 @@ func (v *validator) condition(id, path string, c Condition) {
 		if c.Op != OpWithin {
 			v.add(id, path+".op", "TIME takes op WITHIN")
 		}
-		if _, err := ParseHours(c.Value); err != nil {
-			v.add(id, path+".value", err.Error())
+		if c.Value != ServiceHours {
+			if _, err := ParseHours(c.Value); err != nil {
+				v.add(id, path+".value", err.Error())
+			}
 		}
 		if c.TimeZone != "" {
 			if _, err := loadZone(c.TimeZone); err != nil {

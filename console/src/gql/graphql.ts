@@ -322,7 +322,10 @@ export type SurveyBlockInput = {
 export type SystemMessageEvent =
   /** An agent accepted the conversation. */
   | 'AGENT_JOINED'
-  /** The agent left a conversation that stays open. */
+  /**
+   * The agent left a scenario's chat: closed it while its scenario goes on (a survey, a goodbye), went OFFLINE,
+   * or was deactivated; the scenario leaves Connect Chat by its agentLeft exit.
+   */
   | 'AGENT_LEFT'
   /** The conversation ended. */
   | 'CONVERSATION_CLOSED'
