@@ -53,6 +53,7 @@ var refusedBeforeValidation = regexp.MustCompile(`exceeded token limit|exceeded 
 // busy CI machine cannot make it flake, and BenchmarkHostileDocuments in
 // graph/ measures the refusals themselves.
 func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
+	alone(t)
 	ts := newTestServer(t)
 	unknown := strings.Repeat("f", 30)
 	cases := []struct {

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: secret key: %w", err)
 	}
-	dbOpts := store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous, DatabaseURL: cfg.DatabaseURL}
+	dbOpts := store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous, DatabaseURL: cfg.DatabaseURL, Migrated: cfg.Migrated}
 	client, db, err := store.Open(ctx, dbOpts)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
