@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/inbox"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/graph"
 )
@@ -139,7 +140,8 @@ type env struct {
 func newEnv(t testing.TB, dir string, record bool) *env {
 	t.Helper()
 	ctx := context.Background()
-	migrated, db, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: "NORMAL"})
+	storetest.CopyMigrated(t, dir)
+	migrated, db, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: "OFF", Migrated: true})
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)
 	}

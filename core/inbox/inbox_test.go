@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard/switchboard/core/media"
 	"github.com/switchboard/switchboard/core/secrets"
 	"github.com/switchboard/switchboard/core/store"
+	"github.com/switchboard/switchboard/core/store/storetest"
 	"github.com/switchboard/switchboard/ent"
 	"github.com/switchboard/switchboard/providers"
 	"github.com/switchboard/switchboard/providers/registry"
@@ -47,7 +48,8 @@ func newFixture(tb testing.TB, configure ...func(*fixtureConfig)) *fixture {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := tb.TempDir()
-	client, _, err := store.Open(ctx, store.Options{DataDir: dir})
+	storetest.CopyMigrated(tb, dir)
+	client, _, err := store.Open(ctx, store.Options{DataDir: dir, Synchronous: "OFF", Migrated: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
