@@ -66,6 +66,8 @@ type Server struct {
 	Bus      *events.Broker
 	media    *media.Store
 	handler  http.Handler
+	// registry names the messengers (the shared webhook routes look up theirs).
+	registry *registry.Registry
 
 	// Supervision reads the live queues and the services' figures.
 	Supervision *supervision.Service
@@ -140,6 +142,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Bus = events.NewBroker(func(d int) { s.metrics.subscriptions.Add(float64(d)) })
 	s.Auth = auth.New(client, auth.Options{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
 	reg := registry.New(registry.Config{APIURLs: providerAPIURLs(cfg)})
+	s.registry = reg
 	providerHTTP := safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout)
 	s.Accounts = accounts.New(client, accounts.Options{
 		PublicURL:        cfg.PublicURL,
