@@ -360,7 +360,7 @@ func (s *Server) graphQL() http.Handler {
 	// SSE before plain POST: both take JSON POSTs, SSE only those accepting text/event-stream.
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: s.cfg.KeepAlive})
 	gql.AddTransport(graphQLHTTP{})
-	gql.AddTransport(transport.MultipartForm{MaxUploadSize: media.MaxSize * 4, MaxMemory: 8 << 20})
+	gql.AddTransport(multipartForm{maxFields: s.cfg.MaxBodyBytes, maxMemory: 8 << 20})
 	gql.AddTransport(unsupportedRequest{})
 	queries := lru.New[*ast.QueryDocument](1000)
 	gql.SetQueryCache(queries)
@@ -485,12 +485,20 @@ func clientIP(r *http.Request) string {
 }
 
 // limitBody answers 413 to a body over MaxBodyBytes, whether or not it declared
-// its length.
+// its length. A multipart request (file uploads) may carry more, up to four
+// files of media.MaxSize, so only with a valid token (401 otherwise, before
+// any of its body is read); its files are read as they stream in.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.cfg.MaxBodyBytes
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			// GraphQL multipart requests carry uploads (sendMessage files).
+		multipart := strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/")
+		if multipart {
+			if _, ok := core.ViewerFrom(r.Context()); !ok {
+				w.Header().Set("Connection", "close")
+				writeGraphQLError(w, http.StatusUnauthorized,
+					"uploads need a valid token: send it as 'Authorization: Bearer <token>'", graph.CodeUnauthenticated)
+				return
+			}
 			limit = media.MaxSize*4 + limit
 		}
 		if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
@@ -502,7 +510,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 				fmt.Sprintf("request body exceeds the limit of %d bytes", limit), graph.CodeBadUserInput)
 		}
 		if r.ContentLength > limit {
+			w.Header().Set("Connection", "close")
 			tooLarge()
+			return
+		}
+		if multipart {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			next.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
