@@ -68,6 +68,9 @@ func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer 
 	cfg.AllowPrivateURLs = true
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.RateLimit = 0
+	// Without fsync a test's webhooks can outrun the production default;
+	// the tests of the limit set it.
+	cfg.WebhookRateLimit = 0
 	cfg.KeepAlive = 500 * time.Millisecond
 	for _, c := range configure {
 		c(&cfg)
