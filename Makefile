@@ -129,3 +129,4 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzStep$$' -fuzztime=$(FUZZ_COUNT) ./core/scenario/
 	$(GO) test -run='^$$' -fuzz='^FuzzSplitText$$' -fuzztime=$(FUZZ_COUNT) ./providers/
 	$(GO) test -run='^$$' -fuzz='^FuzzOpenLink$$' -fuzztime=$(FUZZ_COUNT) ./core/media/
+	$(GO) test -run='^$$' -fuzz='^FuzzMultipartForm$$' -fuzztime=$(FUZZ_COUNT) ./server/

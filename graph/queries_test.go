@@ -155,6 +155,11 @@ func newSQLiteEnv(t testing.TB, dir string, record bool) *env {
 func openEnv(t testing.TB, opts store.Options, record bool) *env {
 	t.Helper()
 	ctx := context.Background()
+	if opts.DatabaseURL == "" {
+		// A copy of one migrated SQLite template, not synced: no test here cuts the power.
+		storetest.CopyMigrated(t, opts.DataDir)
+		opts.Synchronous, opts.Migrated = "OFF", true
+	}
 	migrated, db, err := store.Open(ctx, opts)
 	if err != nil {
 		t.Fatalf("store.Open: %v", err)

@@ -35,6 +35,9 @@ type Config struct {
 	SecretKey string
 	// Synchronous is SQLite's synchronous pragma (FULL or NORMAL).
 	Synchronous string
+	// Migrated skips migrating the SQLite database: it is a copy of one this
+	// same build migrated (tests copy a migrated template per test).
+	Migrated bool
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
 	// MaxDepth and MaxComplexity bound a GraphQL operation.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -53,92 +54,126 @@ func (graphQLHTTP) Supports(r *http.Request) bool {
 
 // Do reads the request's parameters, runs the operation and writes the answer.
 func (graphQLHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx := r.Context()
-	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
-	if modern {
-		w.Header().Set("Content-Type", mediaGraphQLResponse)
-	} else {
-		w.Header().Set("Content-Type", mediaJSON)
-	}
-	// refuse answers a request that never ran, without "data".
-	refuse := func(status int, errs gqlerror.List) {
-		resp := exec.DispatchError(ctx, errs)
-		w.WriteHeader(status)
-		writeJSON(w, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
-	}
-	badRequest := func(msg string) {
-		refuse(http.StatusBadRequest, gqlerror.List{{Message: msg, Extensions: map[string]any{"code": graph.CodeBadUserInput}}})
-	}
-
+	a := newHTTPAnswer(w, r, exec)
 	params := &graphql.RawParams{Headers: r.Header}
 	params.ReadTime.Start = graphql.Now()
 	if r.Method == http.MethodGet {
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
-			badRequest("the query string cannot be parsed")
+			a.badRequest("the query string cannot be parsed")
 			return
 		}
 		params.Query, params.OperationName = q.Get("query"), q.Get("operationName")
 		for name, into := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
 			if s := q.Get(name); s != "" {
 				if decodeJSON(strings.NewReader(s), into) != nil {
-					badRequest(name + " is not a JSON object")
+					a.badRequest(name + " is not a JSON object")
 					return
 				}
 			}
 		}
 	} else {
-		var body struct {
-			Query         *json.RawMessage `json:"query"`
-			OperationName *string          `json:"operationName"`
-			Variables     map[string]any   `json:"variables"`
-			Extensions    map[string]any   `json:"extensions"`
-		}
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
-			badRequest("the request body cannot be read")
+			a.badRequest("the request body cannot be read")
 			return
 		}
-		if decodeJSON(bytes.NewReader(raw), &body) != nil {
-			// Never echo the body: it may hold a password (login).
-			badRequest("the request body is not a GraphQL request in JSON")
+		if msg := decodeParams(raw, params); msg != "" {
+			a.badRequest(msg)
 			return
 		}
-		if body.Query != nil && json.Unmarshal(*body.Query, &params.Query) != nil {
-			badRequest("query must be a string")
-			return
-		}
-		if body.OperationName != nil {
-			params.OperationName = *body.OperationName
-		}
-		params.Variables, params.Extensions = body.Variables, body.Extensions
 	}
 	params.ReadTime.End = graphql.Now()
+	a.run(r, params)
+}
+
+// decodeParams reads a GraphQL request in JSON (a POST body, a multipart
+// request's operations) into params; it returns what is wrong, or "".
+func decodeParams(raw []byte, params *graphql.RawParams) string {
+	var body struct {
+		Query         *json.RawMessage `json:"query"`
+		OperationName *string          `json:"operationName"`
+		Variables     map[string]any   `json:"variables"`
+		Extensions    map[string]any   `json:"extensions"`
+	}
+	if decodeJSON(bytes.NewReader(raw), &body) != nil {
+		// Never echo the body: it may hold a password (login).
+		return "the request body is not a GraphQL request in JSON"
+	}
+	if body.Query != nil && json.Unmarshal(*body.Query, &params.Query) != nil {
+		return "query must be a string"
+	}
+	if body.OperationName != nil {
+		params.OperationName = *body.OperationName
+	}
+	params.Variables, params.Extensions = body.Variables, body.Extensions
+	return ""
+}
+
+// httpAnswer answers one GraphQL request over HTTP (a GET, a JSON POST, a
+// multipart POST) by the GraphQL over HTTP rules that graphQLHTTP lists.
+type httpAnswer struct {
+	ctx    context.Context // the request's
+	w      http.ResponseWriter
+	exec   graphql.GraphExecutor
+	modern bool // the client accepts application/graphql-response+json
+}
+
+// newHTTPAnswer picks the answer's media type from the request's Accept.
+func newHTTPAnswer(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) *httpAnswer {
+	a := &httpAnswer{ctx: r.Context(), w: w, exec: exec, modern: acceptsGraphQLResponse(r.Header.Get("Accept"))}
+	if a.modern {
+		w.Header().Set("Content-Type", mediaGraphQLResponse)
+	} else {
+		w.Header().Set("Content-Type", mediaJSON)
+	}
+	return a
+}
+
+// refuse answers a request that never ran, without "data".
+func (a *httpAnswer) refuse(ctx context.Context, status int, errs gqlerror.List) {
+	resp := a.exec.DispatchError(ctx, errs)
+	a.w.WriteHeader(status)
+	writeJSON(a.w, requestErrors{Errors: resp.Errors, Extensions: resp.Extensions})
+}
+
+// badRequest refuses a request whose parameters cannot be read.
+func (a *httpAnswer) badRequest(msg string) {
+	a.refuseWith(http.StatusBadRequest, msg)
+}
+
+// refuseWith refuses a request before it is read whole, with status.
+func (a *httpAnswer) refuseWith(status int, msg string) {
+	a.refuse(a.ctx, status, gqlerror.List{{Message: msg, Extensions: map[string]any{"code": graph.CodeBadUserInput}}})
+}
+
+// run checks and runs the operation of params and writes its answer.
+func (a *httpAnswer) run(r *http.Request, params *graphql.RawParams) {
+	ctx := r.Context()
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
-		badRequest("query is required")
+		a.badRequest("query is required")
 		return
 	}
-
-	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	opCtx, errs := a.exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		ctx = graphql.WithOperationContext(ctx, opCtx)
 		status := http.StatusBadRequest
-		if !modern && documentError(errs) {
+		if !a.modern && documentError(errs) {
 			status = http.StatusOK
 		}
-		refuse(status, errs)
+		a.refuse(ctx, status, errs)
 		return
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
-		w.Header().Set("Allow", http.MethodPost)
-		refuse(http.StatusMethodNotAllowed, gqlerror.List{{
+		a.w.Header().Set("Allow", http.MethodPost)
+		a.refuse(ctx, http.StatusMethodNotAllowed, gqlerror.List{{
 			Message:    "GET requests only allow query operations; send mutations with POST",
 			Extensions: map[string]any{"code": graph.CodeBadUserInput},
 		}})
 		return
 	}
-	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, responses(ctx))
+	responses, ctx := a.exec.DispatchOperation(ctx, opCtx)
+	writeResponse(a.w, responses(ctx))
 }
 
 // writeResponse writes an operation's answer as writeJSON would, byte for

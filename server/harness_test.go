@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,15 +49,28 @@ type testServer struct {
 	logs       *syncBuffer
 }
 
+// newTestServer starts a test server. It runs its test in parallel with the
+// others (see parallel) unless the test called alone first. Its database is a
+// copy of a migrated template (SQLite) or a new PostgreSQL database, and
+// SQLite does not sync to disk: no test here cuts the power.
 func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer {
 	t.Helper()
+	parallel(t)
 	cfg := server.Defaults()
 	cfg.DataDir = t.TempDir()
 	cfg.DatabaseURL = storetest.DatabaseURL(t)
+	if cfg.DatabaseURL == "" {
+		storetest.CopyMigrated(t, cfg.DataDir)
+		cfg.Migrated = true
+		cfg.Synchronous = "OFF"
+	}
 	cfg.PublicURL = "https://switchboard.example.com"
 	cfg.AllowPrivateURLs = true
 	cfg.BcryptCost = bcrypt.MinCost
 	cfg.RateLimit = 0
+	// Without fsync a test's webhooks can outrun the production default;
+	// the tests of the limit set it.
+	cfg.WebhookRateLimit = 0
 	cfg.KeepAlive = 500 * time.Millisecond
 	for _, c := range configure {
 		c(&cfg)
@@ -78,6 +92,29 @@ func newTestServer(t *testing.T, configure ...func(*server.Config)) *testServer 
 		t.Fatalf("bootstrap: %q, %v", token, err)
 	}
 	return &testServer{srv: srv, http: hs, cfg: cfg, adminToken: token, admin: client.New(hs.URL, token), logs: logs}
+}
+
+// serial holds the tests that must not run beside others, and those already
+// marked parallel (t.Parallel panics when called twice).
+var serial sync.Map // *testing.T → bool (true: alone)
+
+// alone keeps t from running in parallel with other tests, for tests that
+// measure the process (CPU time) or change its global state (environment).
+// Call it before newTestServer.
+func alone(t *testing.T) { serial.Store(t, true) }
+
+// parallel runs a top-level test in parallel with the other parallel tests,
+// once, unless it asked to run alone. Subtests are left to their parent: it
+// may rely on them ending before t.Run returns.
+func parallel(t *testing.T) {
+	if strings.Contains(t.Name(), "/") {
+		return
+	}
+	if _, seen := serial.LoadOrStore(t, false); seen {
+		return
+	}
+	t.Cleanup(func() { serial.Delete(t) })
+	t.Parallel()
 }
 
 // as returns a client with token.

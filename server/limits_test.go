@@ -2,14 +2,23 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+	"github.com/coder/websocket/wsjson"
+
+	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/server"
 )
 
@@ -39,20 +48,97 @@ func repeated(field string, n int) string {
 	return "{ " + strings.Repeat(field+" ", n) + "}"
 }
 
-// refusedBeforeValidation matches the refusals of the checks that run before
-// gqlgen's validation (graph.DocumentLimits and the parser's token limit):
-// their cost is linear in the document, which a wall-clock bound alone on a
-// loaded CI machine cannot show.
-var refusedBeforeValidation = regexp.MustCompile(`exceeded token limit|exceeded maximum nesting depth|^the document |^the operation expands|^fragments spread each other`)
+// hostileAnswer is what a transport answered to a hostile document: the
+// HTTP status (0 over a websocket) and the body or messages as text.
+type hostileAnswer struct {
+	status int
+	text   string
+}
 
-// TestHostileDocumentsAreRefusedQuickly sends, without a token, the documents
-// that once pinned a core for minutes, and requires each to be refused by the
-// linear checks before validation, with a small answer and a code. Unloaded,
-// each refusal takes well under a second even with -race (the old code took
-// from 7 s to more than 20 minutes); the wall-clock bound here is looser, so a
-// busy CI machine cannot make it flake, and BenchmarkHostileDocuments in
-// graph/ measures the refusals themselves.
+// hostileTransports send one document over each way a client can: POST JSON,
+// GET, a websocket subscribe, a server-sent event stream and a multipart
+// upload request (which needs a token).
+func hostileTransports(t *testing.T, ts *testServer) map[string]func(query string) hostileAnswer {
+	post := func(req *http.Request) hostileAnswer {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", req.Method, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return hostileAnswer{resp.StatusCode, string(b)}
+	}
+	return map[string]func(string) hostileAnswer{
+		"POST": func(q string) hostileAnswer {
+			body, _ := json.Marshal(map[string]string{"query": q})
+			req := ts.newRequest(t, http.MethodPost, "/query", "", bytes.NewReader(body))
+			req.Header.Set("Accept", "application/graphql-response+json")
+			return post(req)
+		},
+		"GET": func(q string) hostileAnswer {
+			req := ts.newRequest(t, http.MethodGet, "/query?query="+url.QueryEscape(q), "", nil)
+			req.Header.Set("Accept", "application/graphql-response+json")
+			return post(req)
+		},
+		"SSE": func(q string) hostileAnswer {
+			body, _ := json.Marshal(map[string]string{"query": q})
+			req := ts.newRequest(t, http.MethodPost, "/query", ts.adminToken, bytes.NewReader(body))
+			req.Header.Set("Accept", "text/event-stream")
+			return post(req)
+		},
+		"multipart": func(q string) hostileAnswer {
+			ops, _ := json.Marshal(map[string]string{"query": q})
+			body, contentType := multipartBody(t, string(ops), `{}`, nil)
+			req := ts.newRequest(t, http.MethodPost, "/query", ts.adminToken, body)
+			req.Header.Set("Content-Type", contentType)
+			req.Header.Set("Accept", "application/graphql-response+json")
+			return post(req)
+		},
+		"websocket": func(q string) hostileAnswer {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.http.URL, "http")+"/query",
+				&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.CloseNow()
+			conn.SetReadLimit(1 << 20)
+			wsjson.Write(ctx, conn, map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": "Bearer " + ts.adminToken}})
+			var ack map[string]any
+			if err := wsjson.Read(ctx, conn, &ack); err != nil || ack["type"] != "connection_ack" {
+				t.Fatalf("connection_init: %v %v", ack, err)
+			}
+			wsjson.Write(ctx, conn, map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": q}})
+			for {
+				_, b, err := conn.Read(ctx)
+				if err != nil {
+					// A message over the read limit closes the connection (1009).
+					return hostileAnswer{0, "closed: " + err.Error()}
+				}
+				if !bytes.Contains(b, []byte(`"ping"`)) && !bytes.Contains(b, []byte(`"pong"`)) {
+					return hostileAnswer{0, string(b)}
+				}
+			}
+		},
+	}
+}
+
+// refusedBeforeValidation matches the refusals of the checks that run before
+// gqlgen's validation (graph.DocumentLimits and the parser's token limit),
+// whose cost is linear in the document, and the transports' own size limits
+// (a URL over the header limit, a websocket message over the read limit).
+var refusedBeforeValidation = regexp.MustCompile(`exceeded token limit|exceeded maximum nesting depth|the document |the operation expands|fragments spread each other|StatusMessageTooBig|message too big|read limited`)
+
+// TestHostileDocumentsAreRefusedQuickly sends, without a token where the
+// transport allows it, the documents that once pinned a core for minutes, over
+// every transport, and requires each to be refused by the linear checks before
+// validation (or a transport's size limit) with a short answer, within a
+// second of CPU time. (The old code took from 7 s to more than 20 minutes.)
+// The test runs alone, so the process's CPU time is the request's; the wall
+// bound is looser, so a busy machine cannot make it flake.
 func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
+	alone(t)
 	ts := newTestServer(t)
 	unknown := strings.Repeat("f", 30)
 	cases := []struct {
@@ -66,30 +152,39 @@ func TestHostileDocumentsAreRefusedQuickly(t *testing.T) {
 		{"deeply nested selections", strings.Repeat("{ me ", 5000) + strings.Repeat("}", 5000)},
 		{"a few thousand aliases of one field", repeated("me { id }", 3000)},
 	}
+	transports := hostileTransports(t, ts)
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			body, _ := json.Marshal(map[string]string{"query": tc.query})
-			if len(body) > 1<<20 {
-				t.Fatalf("test document is %d bytes, over the body limit", len(body))
-			}
-			req := ts.newRequest(t, http.MethodPost, "/query", "", bytes.NewReader(body))
-			req.Header.Set("Accept", "application/graphql-response+json")
-			start := time.Now()
-			r := sendRaw(t, nil, req)
-			took := time.Since(start)
-			if took > 10*time.Second {
-				t.Errorf("answered after %v; want a refusal in bounded time", took)
-			}
-			if r.Status != http.StatusBadRequest || r.code() == "" || r.Data != nil {
-				t.Fatalf("status %d, code %q, data %s; want 400 with a code and no data (body %.300s)", r.Status, r.code(), r.Data, r.Body)
-			}
-			if len(r.Errors) != 1 || !refusedBeforeValidation.MatchString(r.Errors[0].Message) {
-				t.Fatalf("refused by %q; want one refusal from the checks before validation", r.Body)
-			}
-			if len(r.Body) > 8<<10 {
-				t.Errorf("answer is %d bytes; want a short refusal", len(r.Body))
-			}
-		})
+		for name, send := range transports {
+			t.Run(tc.name+" over "+name, func(t *testing.T) {
+				if body, _ := json.Marshal(map[string]string{"query": tc.query}); len(body) > 1<<20 {
+					t.Fatalf("test document is %d bytes, over the body limit", len(body))
+				}
+				cpu, start := cpuTime(), time.Now()
+				a := send(tc.query)
+				took, used := time.Since(start), cpuTime()-cpu
+				if used > time.Second {
+					t.Errorf("refused after %v of CPU time; want under a second", used)
+				}
+				if took > 10*time.Second {
+					t.Errorf("answered after %v; want a refusal in bounded time", took)
+				}
+				switch {
+				case name == "GET" && a.status == http.StatusRequestHeaderFieldsTooLarge:
+					return // the URL alone is over the header limit
+				case a.status != 0 && a.status != http.StatusBadRequest && a.status != http.StatusOK:
+					t.Fatalf("status %d; want a refusal (body %.300s)", a.status, a.text)
+				}
+				if !refusedBeforeValidation.MatchString(a.text) {
+					t.Fatalf("answered %.300q; want a refusal from the checks before validation", a.text)
+				}
+				if !strings.HasPrefix(a.text, "closed: ") && !strings.Contains(a.text, `"code"`) {
+					t.Fatalf("refusal without a code: %.300s", a.text)
+				}
+				if len(a.text) > 8<<10 {
+					t.Errorf("answer is %d bytes; want a short refusal", len(a.text))
+				}
+			})
+		}
 	}
 }
 
@@ -210,5 +305,58 @@ func TestGraphQLOverHTTPAudit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRequestWorkStopsWhenTheClientGoes: a request waiting on a messenger
+// (Test Connection against one that does not answer) is abandoned as soon as
+// its client goes: the server's own call to the messenger is cancelled, long
+// before the provider timeout would end it.
+func TestRequestWorkStopsWhenTheClientGoes(t *testing.T) {
+	ts := newTestServer(t, func(c *server.Config) { c.ProviderTimeout = time.Minute })
+	arrived, abandoned, release := make(chan struct{}, 1), make(chan struct{}, 1), make(chan struct{})
+	var stall atomic.Bool
+	messenger := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stall.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		// Read to the end: net/http notices a closed connection only then.
+		io.Copy(io.Discard, r.Body)
+		arrived <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			abandoned <- struct{}{}
+		case <-release:
+		}
+	}))
+	defer messenger.Close()
+	defer close(release) // before Close, which waits for the handler
+	ctx := context.Background()
+	a, err := client.CreateIntegrationAccount(ctx, ts.admin, client.CreateIntegrationAccountInput{Name: "silent", Settings: client.IntegrationSettingsInput{
+		Custom: &client.CustomSettingsInput{WebhookUrl: ptr(messenger.URL + "/switchboard"), ConfirmationCode: ptr(confirmationCode)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stall.Store(true)
+	reqCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := client.TestConnection(reqCtx, ts.admin, a.CreateIntegrationAccount.Id)
+		done <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Test Connection never reached the messenger")
+	}
+	cancel() // the client goes
+	select {
+	case <-abandoned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server still waits on the messenger after its client went")
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the cancelled request succeeded")
 	}
 }

@@ -223,6 +223,38 @@ func TestRoleChangeAppliesToLiveSubscriptions(t *testing.T) {
 	}
 	inbox := subscribeRaw(t, s.testServer, tok.CreateApiToken.Token, `subscription { inboxEvents { kind message { text } } }`)
 	accounts := subscribeRaw(t, s.testServer, tok.CreateApiToken.Token, `subscription { integrationAccountEvents { kind } }`)
+	sup, err := client.CreateUser(ctx, s.admin, client.CreateUserInput{Name: "supervisor sue", Role: client.UserRoleSupervisor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supTok, err := client.CreateApiToken(ctx, s.admin, client.CreateApiTokenInput{UserId: sup.CreateUser.Id, Name: "ws"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	supervisorID := sup.CreateUser.Id
+	queue := subscribeRaw(t, s.testServer, supTok.CreateApiToken.Token, `subscription { queueEvents { at } }`)
+	select {
+	case m := <-queue.msgs:
+		if m["type"] != "next" || strings.Contains(fmt.Sprint(m), "errors") {
+			t.Fatalf("a supervisor's queueEvents: %v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no first snapshot on queueEvents")
+	}
+	// A supervisor made an agent loses the queue at once, with no change to
+	// the queue needed.
+	if _, err := client.UpdateUser(ctx, s.admin, supervisorID, client.UpdateUserInput{Role: ptr(client.UserRoleAgent)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-queue.msgs:
+		if !strings.Contains(fmt.Sprint(m), "FORBIDDEN") {
+			t.Fatalf("a demoted supervisor received %v", m)
+		}
+	case <-queue.closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a demoted supervisor's queueEvents goes on")
+	}
 
 	// The agent takes the conversation: an admin sees it, another agent not.
 	if got := s.deliver(t, telegramUpdate(1, 1, 55, "hello"), s.secret); got != http.StatusOK {

@@ -68,6 +68,8 @@ type Server struct {
 	// links signs and checks the public links to agents' uploads.
 	links   *media.Links
 	handler http.Handler
+	// registry names the messengers (the shared webhook routes look up theirs).
+	registry *registry.Registry
 
 	// Supervision reads the live queues and the services' figures.
 	Supervision *supervision.Service
@@ -106,7 +108,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: secret key: %w", err)
 	}
-	dbOpts := store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous, DatabaseURL: cfg.DatabaseURL}
+	dbOpts := store.Options{DataDir: cfg.DataDir, Synchronous: cfg.Synchronous, DatabaseURL: cfg.DatabaseURL, Migrated: cfg.Migrated}
 	client, db, err := store.Open(ctx, dbOpts)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
@@ -142,6 +144,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.Bus = events.NewBroker(func(d int) { s.metrics.subscriptions.Add(float64(d)) })
 	s.Auth = auth.New(client, auth.Options{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost})
 	reg := registry.New(registry.Config{APIURLs: providerAPIURLs(cfg)})
+	s.registry = reg
 	providerHTTP := safeurl.NewHTTPClient(cfg.AllowPrivateURLs, cfg.ProviderTimeout)
 	s.Accounts = accounts.New(client, accounts.Options{
 		PublicURL:        cfg.PublicURL,
@@ -388,7 +391,7 @@ func (s *Server) graphQL() http.Handler {
 	// SSE before plain POST: both take JSON POSTs, SSE only those accepting text/event-stream.
 	gql.AddTransport(transport.SSE{KeepAlivePingInterval: s.cfg.KeepAlive})
 	gql.AddTransport(graphQLHTTP{})
-	gql.AddTransport(transport.MultipartForm{MaxUploadSize: media.MaxSize * 4, MaxMemory: 8 << 20})
+	gql.AddTransport(multipartForm{maxFields: s.cfg.MaxBodyBytes, maxMemory: 8 << 20})
 	gql.AddTransport(unsupportedRequest{})
 	queries := lru.New[*ast.QueryDocument](1000)
 	gql.SetQueryCache(queries)
@@ -513,12 +516,20 @@ func clientIP(r *http.Request) string {
 }
 
 // limitBody answers 413 to a body over MaxBodyBytes, whether or not it declared
-// its length.
+// its length. A multipart request (file uploads) may carry more, up to four
+// files of media.MaxSize, so only with a valid token (401 otherwise, before
+// any of its body is read); its files are read as they stream in.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := s.cfg.MaxBodyBytes
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			// GraphQL multipart requests carry uploads (sendMessage files).
+		multipart := strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/")
+		if multipart {
+			if _, ok := core.ViewerFrom(r.Context()); !ok {
+				w.Header().Set("Connection", "close")
+				writeGraphQLError(w, http.StatusUnauthorized,
+					"uploads need a valid token: send it as 'Authorization: Bearer <token>'", graph.CodeUnauthenticated)
+				return
+			}
 			limit = media.MaxSize*4 + limit
 		}
 		if limit <= 0 || r.Body == nil || r.Body == http.NoBody {
@@ -530,7 +541,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 				fmt.Sprintf("request body exceeds the limit of %d bytes", limit), graph.CodeBadUserInput)
 		}
 		if r.ContentLength > limit {
+			w.Header().Set("Connection", "close")
 			tooLarge()
+			return
+		}
+		if multipart {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			next.ServeHTTP(w, r)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"math"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/inbox"
+	"github.com/switchboard/switchboard/ent/integrationaccount"
 	"github.com/switchboard/switchboard/providers"
 )
 
@@ -39,6 +42,14 @@ func (s *Server) webhook() http.Handler {
 // (see inbox.HandleSharedWebhook).
 func (s *Server) sharedWebhook(key string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Whether the messenger has any account first: without one, the
+		// request is answered before any of its body is read.
+		if status := s.sharedWebhookServed(r.Context(), key); status != http.StatusOK {
+			s.metrics.webhooks.WithLabelValues(statusClass(status)).Inc()
+			w.Header().Set("Connection", "close")
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
 		req, ok := s.readWebhook(w, r)
 		if !ok {
 			return
@@ -103,4 +114,28 @@ func statusClass(code int) string {
 		return "4xx"
 	}
 	return "5xx"
+}
+
+// sharedWebhookServed answers 200 when the messenger of a shared webhook
+// address has at least one account (of any tenant), 404 when it has none, and
+// 503 when the database cannot tell.
+func (s *Server) sharedWebhookServed(ctx context.Context, key string) int {
+	p, ok := s.registry.ByKey(key)
+	if !ok {
+		return http.StatusNotFound
+	}
+	spec := p.Spec()
+	q := s.client.IntegrationAccount.Query().Where(integrationaccount.TypeEQ(integrationaccount.Type(spec.Type)))
+	if spec.Provider != "" {
+		q.Where(integrationaccount.ProviderEQ(integrationaccount.Provider(spec.Provider)))
+	}
+	exists, err := q.Exist(core.SystemContext(ctx))
+	if err != nil {
+		s.log.ErrorContext(ctx, "webhook: shared: any account", "messenger", key, "err", err)
+		return http.StatusServiceUnavailable
+	}
+	if !exists {
+		return http.StatusNotFound
+	}
+	return http.StatusOK
 }

@@ -93,3 +93,30 @@ func TestWebhookRateLimitPerAccount(t *testing.T) {
 		t.Fatalf("%d messages stored, want 3", c.Messages.TotalCount)
 	}
 }
+
+// TestSharedWebhookWithoutAccountsIsAnsweredBeforeItsBody: a messenger's
+// shared address (one app's callback for all its accounts) answers 404 at
+// once, without reading the body, while the messenger has no account.
+func TestSharedWebhookWithoutAccountsIsAnsweredBeforeItsBody(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/webhooks/facebook", "/webhooks/whatsapp"} {
+		t.Run(path, func(t *testing.T) {
+			done := make(chan struct{})
+			defer close(done)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.http.URL+path,
+				&stalledBody{first: []byte(`{"object": "page", "entry": `), done: done})
+			req.ContentLength = 9 << 20
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatalf("no answer before the body ended: %v", err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("status %d, want 404", resp.StatusCode)
+			}
+		})
+	}
+}

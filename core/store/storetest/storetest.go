@@ -1,4 +1,5 @@
-// Package storetest gives tests a database of their own on the PostgreSQL
+// Package storetest gives tests a database of their own: a copy of a migrated
+// SQLite template (CopyMigrated), or a new database on the PostgreSQL
 // that SWITCHBOARD_TEST_DATABASE_URL names (make test-postgres starts a
 // throwaway cluster and sets it), so the same tests run on SQLite and on
 // PostgreSQL.
