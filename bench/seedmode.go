@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -15,8 +12,6 @@ import (
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/core/store"
-	"github.com/switchboard/switchboard/ent"
-	"github.com/switchboard/switchboard/server"
 )
 
 // The seeded-reads mode answers "are the screens an agent opens all day still
@@ -90,29 +85,8 @@ func timeReads(ctx context.Context, c *client.Client, samples int) (readTimes, e
 }
 
 // runSeedMode seeds a fresh database with cfg.SeedMessages messages, starts
-// the server on it (as a separate process when cfg.ServerCommand is set,
-// else in-process) and times the reads for the seeded tenant's admin and its
-// first agent.
-// seededToken makes an API token for the seeded user name of tenant, through
-// core/auth on the database in dataDir before the server starts.
-func seededToken(ctx context.Context, cfg Config, dataDir, tenant, name string, role core.Role) (string, *ent.User, error) {
-	scfg := server.Defaults()
-	scfg.DataDir = dataDir
-	scfg.Synchronous = "OFF"
-	scfg.SecretKey = cfg.SecretKey
-	scfg.BcryptCost = cfg.BcryptCost
-	srv, err := server.New(ctx, scfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return "", nil, fmt.Errorf("bench: open the seeded database: %w", err)
-	}
-	defer srv.Close()
-	tok, u, err := srv.Auth.EnsureUser(ctx, tenant, name, role, "bench")
-	if err != nil {
-		return "", nil, fmt.Errorf("bench: token of the seeded %s: %w", name, err)
-	}
-	return tok, u, nil
-}
-
+// the server on it in-process and times the reads for the seeded tenant's
+// admin and its first agent.
 func runSeedMode(ctx context.Context, cfg Config) (Report, error) {
 	progress := progressFunc(cfg)
 	dataDir, cleanup, err := dataFolder(cfg.DataDir)
@@ -138,6 +112,16 @@ func runSeedMode(ctx context.Context, cfg Config) (Report, error) {
 	}
 	tn := sum.Tenants[0]
 
+	progress("starting Switchboard in-process on the seeded database")
+	// No message of the seed waits to be sent, but should one, the Bot API
+	// it would reach is a closed loopback port.
+	var warnings atomic.Int64
+	t, err := startServer(ctx, cfg, dataDir, "http://127.0.0.1:1", newBenchLogger(cfg.Progress, &warnings))
+	if err != nil {
+		return Report{}, err
+	}
+	defer t.close()
+
 	// The seed names its people: "admin", and "agent-1"… in order of AgentIDs.
 	viewers := []struct {
 		role   core.Role
@@ -147,65 +131,28 @@ func runSeedMode(ctx context.Context, cfg Config) (Report, error) {
 		{core.RoleAdmin, "admin", tn.AdminID},
 		{core.RoleAgent, "agent-1", tn.AgentIDs[0]},
 	}
-	tokens := make([]string, len(viewers))
+	times := make([]readTimes, len(viewers))
 	for i, v := range viewers {
-		var u *ent.User
-		if tokens[i], u, err = seededToken(ctx, cfg, dataDir, tn.Name, v.name, v.role); err != nil {
-			return Report{}, err
+		tok, u, err := t.srv.Auth.EnsureUser(ctx, tn.Name, v.name, v.role, "bench")
+		if err != nil {
+			return Report{}, fmt.Errorf("bench: token of the seeded %s: %w", v.name, err)
 		}
 		if u.ID != v.userID {
 			return Report{}, fmt.Errorf("bench: the seeded %s is user %d, the seed said %d", v.name, u.ID, v.userID)
 		}
-	}
-
-	// The server runs in a process of its own when the bench knows its
-	// program, as in the idle mode: the load generator's garbage collection
-	// would otherwise stop the server's reads it is timing.
-	var (
-		baseURL, where string
-		hc             = http.DefaultClient
-		stop           func() error
-		warnings       atomic.Int64
-	)
-	if len(cfg.ServerCommand) > 0 {
-		progress("starting the server as a separate process on the seeded database (%s serve)", cfg.ServerCommand[0])
-		p, err := startServerProcess(ctx, cfg, dataDir)
-		if err != nil {
-			return Report{}, err
-		}
-		baseURL, where, stop = p.URL, "as a separate process", p.stop
-	} else {
-		progress("starting Switchboard in-process on the seeded database")
-		// No message of the seed waits to be sent, but should one, the Bot
-		// API it would reach is a closed loopback port.
-		t, err := startServer(ctx, cfg, dataDir, "http://127.0.0.1:1", newBenchLogger(cfg.Progress, &warnings))
-		if err != nil {
-			return Report{}, err
-		}
-		baseURL, where, stop, hc = t.baseURL, "in-process", t.close, t.hc
-	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			stop()
-		}
-	}()
-	times := make([]readTimes, len(viewers))
-	for i, v := range viewers {
 		progress("timing %d conversation lists and %d latest-%d-messages reads as %s (%s)", cfg.Samples, cfg.Samples, pageSize, v.role, v.name)
-		c := client.New(baseURL, tokens[i], client.WithHTTPClient(hc))
+		c := client.New(t.baseURL, tok, client.WithHTTPClient(t.hc))
 		if times[i], err = timeReads(ctx, c, cfg.Samples); err != nil {
 			return Report{}, fmt.Errorf("bench: %s: %w", v.role, err)
 		}
 	}
-	stopped = true
-	if err := stop(); err != nil {
+	if err := t.close(); err != nil {
 		return Report{}, err
 	}
 
 	admin, agent := times[0], times[1]
 	var r Report
-	r.printf("Switchboard %s at %s, SQLite synchronous=%s, data in %s", where, baseURL, cfg.Synchronous, dataDir)
+	r.printf("Switchboard in-process at %s, SQLite synchronous=%s, data in %s", t.baseURL, cfg.Synchronous, dataDir)
 	r.printf("  seeded %d messages, %d conversations, %d contacts, %d events in %d tenant(s) in %.1fs",
 		sum.Messages, sum.Conversations, sum.Contacts, sum.Events, len(sum.Tenants), sum.Elapsed.Seconds())
 	r.printf("  timed through GraphQL over HTTP, %d runs each after %d untimed, as %s's admin and agent-1:", cfg.Samples, warmupReads, tn.Name)
@@ -216,9 +163,7 @@ func runSeedMode(ctx context.Context, cfg Config) (Report, error) {
 		r.printf("    %-5s latest %d messages (over %d conversations): p50 %.2f ms, p99 %.2f ms, max %.2f ms",
 			v.role, pageSize, tm.conversations, ms(percentile(tm.latest, 0.5)), ms(percentile(tm.latest, 0.99)), ms(percentile(tm.latest, 1)))
 	}
-	if stop != nil && len(cfg.ServerCommand) == 0 {
-		r.printf("  %d server warnings", warnings.Load())
-	}
+	r.printf("  %d server warnings", warnings.Load())
 	r.set("seed_messages", "%d", sum.Messages)
 	r.set("list_admin_p50_ms", "%.2f", ms(percentile(admin.list, 0.5)))
 	r.set("list_admin_p99_ms", "%.2f", ms(percentile(admin.list, 0.99)))
