@@ -26,9 +26,26 @@ import (
 // pruneEvery is how often the retention pass runs on the lease holder.
 const pruneEvery = time.Hour
 
-// pruneBatch bounds the rows one DELETE removes, so a first pass over a
-// large backlog never holds SQLite's write lock for long.
-const pruneBatch = 1000
+// pruneBatch bounds the rows one DELETE removes, and prunePause spaces the
+// batches, so a first pass over a large backlog (an upgrade, a lowered
+// retention) never holds the write lock for long nor takes the disk from
+// the message path: about 20,000 rows a second at most.
+const (
+	pruneBatch = 1000
+	prunePause = 50 * time.Millisecond
+)
+
+// pace waits between two batches of a pass; false when ctx ended.
+func pace(ctx context.Context) bool {
+	t := time.NewTimer(prunePause)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
 
 // Pruned says what one retention pass removed.
 type Pruned struct {
@@ -90,7 +107,7 @@ func (s *Service) Prune(ctx context.Context) (Pruned, error) {
 				return p, fmt.Errorf("inbox: retention: delete events: %w", err)
 			}
 			p.Events += n
-			if len(ids) < pruneBatch {
+			if len(ids) < pruneBatch || !pace(ctx) {
 				break
 			}
 		}
@@ -111,7 +128,7 @@ func (s *Service) Prune(ctx context.Context) (Pruned, error) {
 				return p, fmt.Errorf("inbox: retention: delete webhooks: %w", err)
 			}
 			p.Webhooks += n
-			if len(ids) < pruneBatch {
+			if len(ids) < pruneBatch || !pace(ctx) {
 				break
 			}
 		}
