@@ -190,3 +190,35 @@ func TestOpenClosesTwinConversations(t *testing.T) {
 		t.Fatal("a second open conversation was stored: the index is missing")
 	}
 }
+
+// TestInstancesStartingTogetherMigrateOnce: several instances opening one
+// empty PostgreSQL database at the same moment all start, one of them
+// creates the schema under the migration lock and the others find it made
+// (without the lock, concurrent CREATE TABLEs fail with duplicate objects).
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	url := storetest.DatabaseURL(t)
+	if url == "" {
+		t.Skip("PostgreSQL only: make test-postgres")
+	}
+	ctx := context.Background()
+	const instances = 4
+	errs := make(chan error, instances)
+	start := make(chan struct{})
+	for range instances {
+		go func() {
+			<-start
+			client, _, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), DatabaseURL: url})
+			if err == nil {
+				_, err = client.Conversation.Query().Count(core.SystemContext(ctx))
+				client.Close()
+			}
+			errs <- err
+		}()
+	}
+	close(start)
+	for range instances {
+		if err := <-errs; err != nil {
+			t.Errorf("an instance starting beside others: %v", err)
+		}
+	}
+}
