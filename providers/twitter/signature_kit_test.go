@@ -1,0 +1,22 @@
+package twitter
+
+import (
+	"testing"
+
+	"github.com/switchboard/switchboard/providers"
+	"github.com/switchboard/switchboard/providers/providertest"
+	"github.com/switchboard/switchboard/providers/twitter/twittertest"
+)
+
+// TestSignatureKit: every documented webhook of testdata is accepted signed
+// with the account's secret and refused unsigned, signed with another
+// secret, for another body or changed after signing (the shared kit's
+// checks, as every messenger gets them).
+func TestSignatureKit(t *testing.T) {
+	providertest.CheckSignature(t, providertest.Signing{
+		Provider: Provider{}, Account: testAccount, Secret: twittertest.ConsumerSecret, Other: "another-secret-of-the-same-kind-0000000000",
+		Request: func(body []byte, secret string) *providers.WebhookRequest {
+			return webhookRequest(t, body, secret)
+		},
+	}, providertest.Fixtures(t, "*.json"))
+}
