@@ -150,7 +150,14 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 	fake := telegramtest.NewServer(crashBotToken)
 	defer fake.Close()
 	var failing atomic.Bool
+	// "reply D" is taken by the Bot API, which never answers: it is in
+	// flight when the member sending it dies.
+	held := holdReply("reply D")
+	defer held.letGo() // before fake.Close, which waits for it
 	fake.SetHook(func(r telegramtest.Request) *telegramtest.Reply {
+		if rep := held.answer(r); rep != nil {
+			return rep
+		}
 		if r.Endpoint == "sendMessage" && failing.Load() {
 			rep := telegramtest.ErrorReply(502, "Bad Gateway")
 			return &rep
@@ -277,6 +284,26 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		}
 		<-time.After(20 * time.Millisecond)
 	}
+
+	// Reply D, in the second customer's conversation, is in flight at the kill.
+	var convD string
+	if all, err := client.Conversations(ctx, admin, ptrTo(10), nil, nil, nil); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, e := range all.Conversations.Edges {
+			if e.Node.Id != convs.Conversations.Edges[0].Node.Id {
+				convD = e.Node.Id
+			}
+		}
+	}
+	if convD == "" {
+		t.Fatal("no second conversation")
+	}
+	d, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo("reply D")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.waitHeld(t)
 
 	// Webhooks from 8 senders to every live member; the leader dies mid-stream.
 	var (
@@ -436,6 +463,9 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		}
 		<-time.After(20 * time.Millisecond)
 	}
+	// Reply D may have reached Telegram: it is FAILED for an agent to
+	// decide, not sent a second time.
+	held.checkSettled(t, survivor, convD, d.SendMessage.Id)
 	cancel()
 	following.Wait()
 	for i, m := range members {
@@ -445,5 +475,6 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		m.noRaces(t)
 	}
 	t.Logf("%d webhooks acknowledged (%d before the SIGKILL of the member doing the run-once work), each stored once; "+
-		"the agent and the admin got every event once in cursor order; %d queued replies delivered once by the survivors", count.Load(), atKill, len(replies))
+		"the agent and the admin got every event once in cursor order; %d queued replies delivered once by the survivors; "+
+		"the reply in flight at the kill FAILED as not confirmed, sent once", count.Load(), atKill, len(replies))
 }
