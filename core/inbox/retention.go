@@ -52,12 +52,18 @@ type Pruned struct {
 	Events, Webhooks int
 }
 
-// runRetention prunes at start and then every pruneEvery, until ctx ends.
+// pruneFirst is how long after the run-once work starts the first pass runs:
+// a starting server's disk is the message path's (held messages, a backlog
+// of webhooks), and a restarted one pruned an hour ago at most.
+const pruneFirst = time.Minute
+
+// runRetention prunes pruneFirst after the start and then every pruneEvery,
+// until ctx ends.
 func (s *Service) runRetention(ctx context.Context) {
 	if s.opts.EventRetention <= 0 && s.opts.WebhookRetention <= 0 {
 		return
 	}
-	t := time.NewTimer(0)
+	t := time.NewTimer(pruneFirst)
 	defer t.Stop()
 	for {
 		select {
