@@ -226,7 +226,7 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		return out
 	}
 
-	// Replies the messenger refuses for now: still QUEUED when the leader dies.
+	// The first customer writes.
 	if code, err := post(first.url, 1); err != nil || code != 200 {
 		t.Fatalf("first webhook: %v %d", err, code)
 	}
@@ -235,12 +235,6 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("conversations: %v %+v", err, convs)
 	}
 	failing.Store(true)
-	replies := []string{"reply A", "reply B", "reply C"}
-	for _, text := range replies {
-		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convs.Conversations.Edges[0].Node.Id, Text: ptrTo(text)}); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// An agent and an admin follow their inboxes: the agent on the leader, the
 	// admin on another member. Nothing here is assigned or queued, so the
@@ -304,6 +298,14 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	held.waitHeld(t)
+	// Replies queued behind D in its conversation (each conversation's replies
+	// go out in order): QUEUED, never in flight, when the sender dies.
+	replies := []string{"reply A", "reply B", "reply C"}
+	for _, text := range replies {
+		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo(text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Webhooks from 8 senders to every live member; the leader dies mid-stream.
 	var (

@@ -186,7 +186,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		return resp.StatusCode, nil
 	}
 
-	// Queue replies the provider refuses for now, so they are QUEUED at the crash.
+	// The first customer writes.
 	if code, err := post(p.url, 1); err != nil || code != 200 {
 		t.Fatalf("first webhook: %v %d", err, code)
 	}
@@ -196,12 +196,6 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	failing.Store(true)
 	firstConv := convs.Conversations.Edges[0].Node.Id
-	replies := []string{"reply A", "reply B", "reply C"}
-	for _, text := range replies {
-		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: firstConv, Text: ptrTo(text)}); err != nil {
-			t.Fatal(err)
-		}
-	}
 
 	// Another customer's conversation gets "reply D", in flight at the crash.
 	if code, err := post(p.url, 2); err != nil || code != 200 {
@@ -222,6 +216,14 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 		t.Fatal(err)
 	}
 	held.waitHeld(t)
+	// Replies queued behind D in its conversation (each conversation's replies
+	// go out in order): QUEUED, never in flight, when the sender dies.
+	replies := []string{"reply A", "reply B", "reply C"}
+	for _, text := range replies {
+		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo(text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// Stream webhooks from 8 senders and kill the server mid-stream.
 	var (
