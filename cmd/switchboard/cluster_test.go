@@ -279,33 +279,10 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 		<-time.After(20 * time.Millisecond)
 	}
 
-	// Reply D, in the second customer's conversation, is in flight at the kill.
-	var convD string
-	if all, err := client.Conversations(ctx, admin, ptrTo(10), nil, nil, nil); err != nil {
-		t.Fatal(err)
-	} else {
-		for _, e := range all.Conversations.Edges {
-			if e.Node.Id != convs.Conversations.Edges[0].Node.Id {
-				convD = e.Node.Id
-			}
-		}
-	}
-	if convD == "" {
-		t.Fatal("no second conversation")
-	}
-	d, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo("reply D")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	held.waitHeld(t)
-	// Replies queued behind D in its conversation (each conversation's replies
-	// go out in order): QUEUED, never in flight, when the sender dies.
+	// Reply D, in the second customer's conversation, is in flight at the
+	// kill; A, B and C wait behind it.
 	replies := []string{"reply A", "reply B", "reply C"}
-	for _, text := range replies {
-		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo(text)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	convD, heldID := held.sendHeld(t, admin, convs.Conversations.Edges[0].Node.Id, replies...)
 
 	// Webhooks from 8 senders to every live member; the leader dies mid-stream.
 	var (
@@ -467,7 +444,7 @@ func TestClusterSurvivesSIGKILL(t *testing.T) {
 	}
 	// Reply D may have reached Telegram: it is FAILED for an agent to
 	// decide, not sent a second time.
-	held.checkSettled(t, survivor, convD, d.SendMessage.Id)
+	held.checkSettled(t, survivor, convD, heldID)
 	cancel()
 	following.Wait()
 	for i, m := range members {

@@ -201,29 +201,9 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if code, err := post(p.url, 2); err != nil || code != 200 {
 		t.Fatalf("second webhook: %v %d", err, code)
 	}
-	convs, err = client.Conversations(ctx, admin, ptrTo(10), nil, nil, nil)
-	if err != nil || convs.Conversations.TotalCount != 2 {
-		t.Fatalf("conversations: %v %+v", err, convs)
-	}
-	var convD string
-	for _, e := range convs.Conversations.Edges {
-		if e.Node.Id != firstConv {
-			convD = e.Node.Id
-		}
-	}
-	d, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo("reply D")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	held.waitHeld(t)
-	// Replies queued behind D in its conversation (each conversation's replies
-	// go out in order): QUEUED, never in flight, when the sender dies.
+	// A, B and C wait behind it.
 	replies := []string{"reply A", "reply B", "reply C"}
-	for _, text := range replies {
-		if _, err := client.SendMessage(ctx, admin, client.SendMessageInput{ConversationId: convD, Text: ptrTo(text)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	convD, heldID := held.sendHeld(t, admin, firstConv, replies...)
 
 	// Stream webhooks from 8 senders and kill the server mid-stream.
 	var (
@@ -322,7 +302,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	}
 	// Reply D may have reached Telegram: it is FAILED for an agent to
 	// decide, not sent a second time.
-	held.checkSettled(t, admin, convD, d.SendMessage.Id)
+	held.checkSettled(t, admin, convD, heldID)
 	t.Logf("%d webhooks acknowledged before SIGKILL, all stored once; %d replies delivered after restart; the reply in flight at the crash FAILED as not confirmed, sent once", count, len(replies))
 }
 

@@ -85,3 +85,33 @@ func (h *heldReply) checkSettled(t *testing.T, c *client.Client, convID, id stri
 		t.Fatalf("%q, in flight when its sender died, reached Telegram %d times", h.text, n)
 	}
 }
+
+// sendHeld sends the held reply through c into the conversation other than
+// first (the test has two), waits until the Bot API holds it, and queues
+// behind it the replies texts: each conversation's replies go out in order,
+// so those are QUEUED, never in flight, when the sender dies. It returns the
+// conversation and the held reply's ID.
+func (h *heldReply) sendHeld(t *testing.T, c *client.Client, first string, texts ...string) (convID, id string) {
+	t.Helper()
+	ctx := context.Background()
+	all, err := client.Conversations(ctx, c, ptrTo(10), nil, nil, nil)
+	if err != nil || all.Conversations.TotalCount != 2 {
+		t.Fatalf("conversations: %v %+v", err, all)
+	}
+	for _, e := range all.Conversations.Edges {
+		if e.Node.Id != first {
+			convID = e.Node.Id
+		}
+	}
+	sent, err := client.SendMessage(ctx, c, client.SendMessageInput{ConversationId: convID, Text: ptrTo(h.text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitHeld(t)
+	for _, text := range texts {
+		if _, err := client.SendMessage(ctx, c, client.SendMessageInput{ConversationId: convID, Text: ptrTo(text)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return convID, sent.SendMessage.Id
+}
