@@ -42,8 +42,6 @@ type Contact struct {
 	Language string `json:"language,omitempty"`
 	// Fields holds the value of the "fields" field.
 	Fields map[string]string `json:"fields,omitempty"`
-	// LastInboundAt holds the value of the "last_inbound_at" field.
-	LastInboundAt *time.Time `json:"last_inbound_at,omitempty"`
 	// Blocked holds the value of the "blocked" field.
 	Blocked bool `json:"blocked,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -113,7 +111,7 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case contact.FieldProviderUserID, contact.FieldChatID, contact.FieldDisplayName, contact.FieldAvatarURL, contact.FieldLanguage:
 			values[i] = new(sql.NullString)
-		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldProfileCheckedAt, contact.FieldLastInboundAt:
+		case contact.FieldCreatedAt, contact.FieldUpdatedAt, contact.FieldProfileCheckedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -204,13 +202,6 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Fields); err != nil {
 					return fmt.Errorf("unmarshal field fields: %w", err)
 				}
-			}
-		case contact.FieldLastInboundAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field last_inbound_at", values[i])
-			} else if value.Valid {
-				_m.LastInboundAt = new(time.Time)
-				*_m.LastInboundAt = value.Time
 			}
 		case contact.FieldBlocked:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -303,11 +294,6 @@ func (_m *Contact) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("fields=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Fields))
-	builder.WriteString(", ")
-	if v := _m.LastInboundAt; v != nil {
-		builder.WriteString("last_inbound_at=")
-		builder.WriteString(v.Format(time.ANSIC))
-	}
 	builder.WriteString(", ")
 	builder.WriteString("blocked=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Blocked))

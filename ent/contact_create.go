@@ -147,20 +147,6 @@ func (_c *ContactCreate) SetFields(v map[string]string) *ContactCreate {
 	return _c
 }
 
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (_c *ContactCreate) SetLastInboundAt(v time.Time) *ContactCreate {
-	_c.mutation.SetLastInboundAt(v)
-	return _c
-}
-
-// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
-func (_c *ContactCreate) SetNillableLastInboundAt(v *time.Time) *ContactCreate {
-	if v != nil {
-		_c.SetLastInboundAt(*v)
-	}
-	return _c
-}
-
 // SetBlocked sets the "blocked" field.
 func (_c *ContactCreate) SetBlocked(v bool) *ContactCreate {
 	_c.mutation.SetBlocked(v)
@@ -385,10 +371,6 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 		_spec.SetField(contact.FieldFields, field.TypeJSON, value)
 		_node.Fields = value
 	}
-	if value, ok := _c.mutation.LastInboundAt(); ok {
-		_spec.SetField(contact.FieldLastInboundAt, field.TypeTime, value)
-		_node.LastInboundAt = &value
-	}
 	if value, ok := _c.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
 		_node.Blocked = value
@@ -591,24 +573,6 @@ func (u *ContactUpsert) ClearFields() *ContactUpsert {
 	return u
 }
 
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (u *ContactUpsert) SetLastInboundAt(v time.Time) *ContactUpsert {
-	u.Set(contact.FieldLastInboundAt, v)
-	return u
-}
-
-// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
-func (u *ContactUpsert) UpdateLastInboundAt() *ContactUpsert {
-	u.SetExcluded(contact.FieldLastInboundAt)
-	return u
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (u *ContactUpsert) ClearLastInboundAt() *ContactUpsert {
-	u.SetNull(contact.FieldLastInboundAt)
-	return u
-}
-
 // SetBlocked sets the "blocked" field.
 func (u *ContactUpsert) SetBlocked(v bool) *ContactUpsert {
 	u.Set(contact.FieldBlocked, v)
@@ -784,27 +748,6 @@ func (u *ContactUpsertOne) UpdateFields() *ContactUpsertOne {
 func (u *ContactUpsertOne) ClearFields() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearFields()
-	})
-}
-
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (u *ContactUpsertOne) SetLastInboundAt(v time.Time) *ContactUpsertOne {
-	return u.Update(func(s *ContactUpsert) {
-		s.SetLastInboundAt(v)
-	})
-}
-
-// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
-func (u *ContactUpsertOne) UpdateLastInboundAt() *ContactUpsertOne {
-	return u.Update(func(s *ContactUpsert) {
-		s.UpdateLastInboundAt()
-	})
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (u *ContactUpsertOne) ClearLastInboundAt() *ContactUpsertOne {
-	return u.Update(func(s *ContactUpsert) {
-		s.ClearLastInboundAt()
 	})
 }
 
@@ -1151,27 +1094,6 @@ func (u *ContactUpsertBulk) UpdateFields() *ContactUpsertBulk {
 func (u *ContactUpsertBulk) ClearFields() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.ClearFields()
-	})
-}
-
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (u *ContactUpsertBulk) SetLastInboundAt(v time.Time) *ContactUpsertBulk {
-	return u.Update(func(s *ContactUpsert) {
-		s.SetLastInboundAt(v)
-	})
-}
-
-// UpdateLastInboundAt sets the "last_inbound_at" field to the value that was provided on create.
-func (u *ContactUpsertBulk) UpdateLastInboundAt() *ContactUpsertBulk {
-	return u.Update(func(s *ContactUpsert) {
-		s.UpdateLastInboundAt()
-	})
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (u *ContactUpsertBulk) ClearLastInboundAt() *ContactUpsertBulk {
-	return u.Update(func(s *ContactUpsert) {
-		s.ClearLastInboundAt()
 	})
 }
 

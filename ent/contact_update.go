@@ -124,26 +124,6 @@ func (_u *ContactUpdate) ClearFields() *ContactUpdate {
 	return _u
 }
 
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (_u *ContactUpdate) SetLastInboundAt(v time.Time) *ContactUpdate {
-	_u.mutation.SetLastInboundAt(v)
-	return _u
-}
-
-// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
-func (_u *ContactUpdate) SetNillableLastInboundAt(v *time.Time) *ContactUpdate {
-	if v != nil {
-		_u.SetLastInboundAt(*v)
-	}
-	return _u
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (_u *ContactUpdate) ClearLastInboundAt() *ContactUpdate {
-	_u.mutation.ClearLastInboundAt()
-	return _u
-}
-
 // SetBlocked sets the "blocked" field.
 func (_u *ContactUpdate) SetBlocked(v bool) *ContactUpdate {
 	_u.mutation.SetBlocked(v)
@@ -301,12 +281,6 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.FieldsCleared() {
 		_spec.ClearField(contact.FieldFields, field.TypeJSON)
-	}
-	if value, ok := _u.mutation.LastInboundAt(); ok {
-		_spec.SetField(contact.FieldLastInboundAt, field.TypeTime, value)
-	}
-	if _u.mutation.LastInboundAtCleared() {
-		_spec.ClearField(contact.FieldLastInboundAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)
@@ -469,26 +443,6 @@ func (_u *ContactUpdateOne) SetFields(v map[string]string) *ContactUpdateOne {
 // ClearFields clears the value of the "fields" field.
 func (_u *ContactUpdateOne) ClearFields() *ContactUpdateOne {
 	_u.mutation.ClearFields()
-	return _u
-}
-
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (_u *ContactUpdateOne) SetLastInboundAt(v time.Time) *ContactUpdateOne {
-	_u.mutation.SetLastInboundAt(v)
-	return _u
-}
-
-// SetNillableLastInboundAt sets the "last_inbound_at" field if the given value is not nil.
-func (_u *ContactUpdateOne) SetNillableLastInboundAt(v *time.Time) *ContactUpdateOne {
-	if v != nil {
-		_u.SetLastInboundAt(*v)
-	}
-	return _u
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (_u *ContactUpdateOne) ClearLastInboundAt() *ContactUpdateOne {
-	_u.mutation.ClearLastInboundAt()
 	return _u
 }
 
@@ -679,12 +633,6 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if _u.mutation.FieldsCleared() {
 		_spec.ClearField(contact.FieldFields, field.TypeJSON)
-	}
-	if value, ok := _u.mutation.LastInboundAt(); ok {
-		_spec.SetField(contact.FieldLastInboundAt, field.TypeTime, value)
-	}
-	if _u.mutation.LastInboundAtCleared() {
-		_spec.ClearField(contact.FieldLastInboundAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.Blocked(); ok {
 		_spec.SetField(contact.FieldBlocked, field.TypeBool, value)

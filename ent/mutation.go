@@ -2160,7 +2160,6 @@ type ContactMutation struct {
 	profile_checked_at         *time.Time
 	language                   *string
 	fields                     *map[string]string
-	last_inbound_at            *time.Time
 	blocked                    *bool
 	clearedFields              map[string]struct{}
 	tenant                     *int
@@ -2695,55 +2694,6 @@ func (m *ContactMutation) ResetFields() {
 	delete(m.clearedFields, contact.FieldFields)
 }
 
-// SetLastInboundAt sets the "last_inbound_at" field.
-func (m *ContactMutation) SetLastInboundAt(t time.Time) {
-	m.last_inbound_at = &t
-}
-
-// LastInboundAt returns the value of the "last_inbound_at" field in the mutation.
-func (m *ContactMutation) LastInboundAt() (r time.Time, exists bool) {
-	v := m.last_inbound_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldLastInboundAt returns the old "last_inbound_at" field's value of the Contact entity.
-// If the Contact object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ContactMutation) OldLastInboundAt(ctx context.Context) (v *time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldLastInboundAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldLastInboundAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldLastInboundAt: %w", err)
-	}
-	return oldValue.LastInboundAt, nil
-}
-
-// ClearLastInboundAt clears the value of the "last_inbound_at" field.
-func (m *ContactMutation) ClearLastInboundAt() {
-	m.last_inbound_at = nil
-	m.clearedFields[contact.FieldLastInboundAt] = struct{}{}
-}
-
-// LastInboundAtCleared returns if the "last_inbound_at" field was cleared in this mutation.
-func (m *ContactMutation) LastInboundAtCleared() bool {
-	_, ok := m.clearedFields[contact.FieldLastInboundAt]
-	return ok
-}
-
-// ResetLastInboundAt resets all changes to the "last_inbound_at" field.
-func (m *ContactMutation) ResetLastInboundAt() {
-	m.last_inbound_at = nil
-	delete(m.clearedFields, contact.FieldLastInboundAt)
-}
-
 // SetBlocked sets the "blocked" field.
 func (m *ContactMutation) SetBlocked(b bool) {
 	m.blocked = &b
@@ -2922,7 +2872,7 @@ func (m *ContactMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ContactMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 12)
 	if m.tenant != nil {
 		fields = append(fields, contact.FieldTenantID)
 	}
@@ -2955,9 +2905,6 @@ func (m *ContactMutation) Fields() []string {
 	}
 	if m.fields != nil {
 		fields = append(fields, contact.FieldFields)
-	}
-	if m.last_inbound_at != nil {
-		fields = append(fields, contact.FieldLastInboundAt)
 	}
 	if m.blocked != nil {
 		fields = append(fields, contact.FieldBlocked)
@@ -2992,8 +2939,6 @@ func (m *ContactMutation) Field(name string) (ent.Value, bool) {
 		return m.Language()
 	case contact.FieldFields:
 		return m.GetFields()
-	case contact.FieldLastInboundAt:
-		return m.LastInboundAt()
 	case contact.FieldBlocked:
 		return m.Blocked()
 	}
@@ -3027,8 +2972,6 @@ func (m *ContactMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLanguage(ctx)
 	case contact.FieldFields:
 		return m.OldFields(ctx)
-	case contact.FieldLastInboundAt:
-		return m.OldLastInboundAt(ctx)
 	case contact.FieldBlocked:
 		return m.OldBlocked(ctx)
 	}
@@ -3117,13 +3060,6 @@ func (m *ContactMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetFields(v)
 		return nil
-	case contact.FieldLastInboundAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetLastInboundAt(v)
-		return nil
 	case contact.FieldBlocked:
 		v, ok := value.(bool)
 		if !ok {
@@ -3170,9 +3106,6 @@ func (m *ContactMutation) ClearedFields() []string {
 	if m.FieldCleared(contact.FieldFields) {
 		fields = append(fields, contact.FieldFields)
 	}
-	if m.FieldCleared(contact.FieldLastInboundAt) {
-		fields = append(fields, contact.FieldLastInboundAt)
-	}
 	return fields
 }
 
@@ -3192,9 +3125,6 @@ func (m *ContactMutation) ClearField(name string) error {
 		return nil
 	case contact.FieldFields:
 		m.ClearFields()
-		return nil
-	case contact.FieldLastInboundAt:
-		m.ClearLastInboundAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Contact nullable field %s", name)
@@ -3236,9 +3166,6 @@ func (m *ContactMutation) ResetField(name string) error {
 		return nil
 	case contact.FieldFields:
 		m.ResetFields()
-		return nil
-	case contact.FieldLastInboundAt:
-		m.ResetLastInboundAt()
 		return nil
 	case contact.FieldBlocked:
 		m.ResetBlocked()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/providers/facebook/facebooktest"
 	"github.com/switchboard/switchboard/providers/infobip/infobiptest"
 	"github.com/switchboard/switchboard/providers/nexmo/nexmotest"
@@ -174,7 +175,7 @@ func TestReplyWindowPerMessenger(t *testing.T) {
 			// A day passes without a word from the customer.
 			wrote := time.Now().Add(-25 * time.Hour).Truncate(time.Second)
 			contactID, _ := strconv.Atoi(conv.Contact.Id)
-			if err := m.srv.Client().Contact.UpdateOneID(contactID).SetLastInboundAt(wrote).Exec(core.SystemContext(ctx)); err != nil {
+			if err := m.srv.Client().Conversation.Update().Where(conversation.ContactID(contactID)).SetLastInboundAt(wrote).Exec(core.SystemContext(ctx)); err != nil {
 				t.Fatal(err)
 			}
 			closesNear(t, "a day later", m.conversationOf(t, first).ReplyWindowClosesAt, wrote.Add(24*time.Hour))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/client"
 	"github.com/switchboard/switchboard/core"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/providers/whatsappcloud/whatsappcloudtest"
 	"github.com/switchboard/switchboard/server"
 )
@@ -509,7 +510,7 @@ func TestWhatsappReplyWindow(t *testing.T) {
 
 	// A day passes without a word from the customer.
 	id, _ := strconv.Atoi(conv.Contact.Id)
-	if err := s.srv.Client().Contact.UpdateOneID(id).SetLastInboundAt(time.Now().Add(-25 * time.Hour)).
+	if err := s.srv.Client().Conversation.Update().Where(conversation.ContactID(id)).SetLastInboundAt(time.Now().Add(-25 * time.Hour)).
 		Exec(core.SystemContext(ctx)); err != nil {
 		t.Fatal(err)
 	}

@@ -344,9 +344,6 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	if err != nil {
 		return fmt.Errorf("inbox: store message: %w", err)
 	}
-	if err := s.customerWrote(ctx, c, ct.ID, ev.Timestamp); err != nil {
-		return err
-	}
 	if held {
 		return nil
 	}
@@ -358,7 +355,7 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 	// meanwhile) the conversation is found or opened, and the message filed in it.
 	var conv *ent.Conversation
 	if cached {
-		if conv, err = s.touchOpen(ctx, c, convID, msgID); err != nil {
+		if conv, err = s.touchOpen(ctx, c, convID, msgID, s.wroteAt(ev.Timestamp)); err != nil {
 			return err
 		}
 	}
@@ -369,8 +366,7 @@ func (s *Service) storeInbound(ctx context.Context, c *ent.Client, rec *recorder
 		if err := c.Message.UpdateOneID(msgID).SetConversationID(conv.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: file message: %w", err)
 		}
-		now := s.now()
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(now).SetLastInboundAt(now).SetLastMessageID(msgID).
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.wroteAt(ev.Timestamp)).SetLastMessageID(msgID).
 			ClearCustomerIdleAt().SetIdleWarned(false).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}
@@ -407,7 +403,7 @@ func (s *Service) releaseHeld(ctx context.Context, c *ent.Client, rec *recorder,
 		if err := c.Message.UpdateOne(m).SetConversationID(conv.ID).SetHeld(false).Exec(ctx); err != nil {
 			return fmt.Errorf("inbox: release message: %w", err)
 		}
-		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.now()).SetLastMessageID(m.ID).
+		if conv, err = c.Conversation.UpdateOne(conv).SetLastMessageAt(s.now()).SetLastInboundAt(s.wroteAt(deref(m.ProviderTime))).SetLastMessageID(m.ID).
 			ClearCustomerIdleAt().SetIdleWarned(false).Save(ctx); err != nil {
 			return fmt.Errorf("inbox: touch conversation: %w", err)
 		}

@@ -7,29 +7,29 @@ import (
 
 	"github.com/switchboard/switchboard/core"
 	"github.com/switchboard/switchboard/ent"
-	"github.com/switchboard/switchboard/ent/contact"
+	"github.com/switchboard/switchboard/ent/conversation"
 	"github.com/switchboard/switchboard/providers"
 )
 
-// customerWrote records on the contact that the customer wrote at the
-// messenger's time of the message, so reply windows count from when the
-// customer wrote rather than from when Switchboard got it: a message held
-// while its account was disconnected, replayed, or retried late by the
-// messenger does not open a fresh window. A time in the future (a skewed
-// clock) counts as now; an older message than the latest known changes
-// nothing.
-func (s *Service) customerWrote(ctx context.Context, c *ent.Client, contactID int, at time.Time) error {
-	now := s.now()
-	if at.IsZero() || at.After(now) {
-		at = now
+// wroteAt is when a customer's message counts as written for reply windows:
+// the messenger's time of it, so a message held while its account was
+// disconnected, replayed, or retried late by the messenger opens no fresh
+// window; a time missing or in the future (a skewed clock) counts as now.
+// It is stored as the conversation's last_inbound_at by the same statement
+// that files the message (touchOpen), so the window costs no write of its own.
+func (s *Service) wroteAt(at time.Time) time.Time {
+	if now := s.now(); at.IsZero() || at.After(now) {
+		return now
 	}
-	err := c.Contact.Update().
-		Where(contact.ID(contactID), contact.Or(contact.LastInboundAtIsNil(), contact.LastInboundAtLT(at))).
-		SetLastInboundAt(at).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("inbox: contact last wrote: %w", err)
+	return at
+}
+
+// deref is *t, or the zero time (which wroteAt takes as now) for nil.
+func deref(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
 	}
-	return nil
+	return *t
 }
 
 // ReplyWindowClosesAt is when free-form replies in conv stop being allowed,
@@ -49,16 +49,17 @@ func (s *Service) replyWindowOf(ctx context.Context, c *ent.Client, conv *ent.Co
 	if err != nil || window == 0 {
 		return nil, nil, err
 	}
-	ct, err := c.Contact.Query().Where(contact.ID(conv.ContactID)).
-		Select(contact.FieldLastInboundAt).Only(core.SystemContext(ctx))
-	if err != nil {
+	// The customer's latest message on the account, whichever conversation
+	// it went to: an agent's new conversation shares the window.
+	last, err := c.Conversation.Query().
+		Where(conversation.ContactID(conv.ContactID), conversation.LastInboundAtNotNil()).
+		Order(ent.Desc(conversation.FieldLastInboundAt)).Select(conversation.FieldLastInboundAt).First(core.SystemContext(ctx))
+	switch {
+	case ent.IsNotFound(err):
+	case err != nil:
 		return nil, nil, fmt.Errorf("inbox: reply window: %w", err)
-	}
-	wrote = ct.LastInboundAt
-	if wrote == nil {
-		// A contact stored before contacts kept the time: the
-		// conversation's own (when the server got the message) stands in.
-		wrote = conv.LastInboundAt
+	default:
+		wrote = last.LastInboundAt
 	}
 	if wrote == nil {
 		created := conv.CreatedAt

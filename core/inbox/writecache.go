@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -109,14 +110,14 @@ func (w *writeCache) putConv(contactID, convID int) {
 	w.jobConvs = append(w.jobConvs, contactID)
 }
 
-// touchOpen marks message as the conversation's latest if it is still OPEN,
-// in one statement, and returns it with its current assignee; nil when it is
-// not open.
-func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageID int) (*ent.Conversation, error) {
+// touchOpen marks message, which the customer wrote at wrote (see wroteAt),
+// as the conversation's latest if it is still OPEN, in one statement, and
+// returns it with its current assignee; nil when it is not open.
+func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageID int, wrote time.Time) (*ent.Conversation, error) {
 	now := s.now()
 	query, args := entsql.Dialect(s.opts.Dialect).Update(conversation.Table).
 		Set(conversation.FieldLastMessageAt, now).
-		Set(conversation.FieldLastInboundAt, now).
+		Set(conversation.FieldLastInboundAt, wrote).
 		Set(conversation.FieldUpdatedAt, now).
 		Set(conversation.FieldLastMessageID, messageID).
 		SetNull(conversation.FieldCustomerIdleAt). // the customer answered
@@ -133,7 +134,7 @@ func (s *Service) touchOpen(ctx context.Context, c *ent.Client, convID, messageI
 	if !rows.Next() {
 		return nil, rows.Err()
 	}
-	conv := &ent.Conversation{ID: convID, Status: conversation.StatusOPEN, LastMessageAt: now, LastInboundAt: &now, UpdatedAt: now, LastMessageID: &messageID}
+	conv := &ent.Conversation{ID: convID, Status: conversation.StatusOPEN, LastMessageAt: now, LastInboundAt: &wrote, UpdatedAt: now, LastMessageID: &messageID}
 	var assignee, offered, service sql.NullInt64
 	if err := rows.Scan(&conv.TenantID, &conv.IntegrationAccountID, &conv.ContactID, &assignee, &conv.Queued, &offered, &service, &conv.ScenarioState); err != nil {
 		return nil, fmt.Errorf("inbox: touch conversation: %w", err)

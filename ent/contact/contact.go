@@ -37,8 +37,6 @@ const (
 	FieldLanguage = "language"
 	// FieldFields holds the string denoting the fields field in the database.
 	FieldFields = "fields"
-	// FieldLastInboundAt holds the string denoting the last_inbound_at field in the database.
-	FieldLastInboundAt = "last_inbound_at"
 	// FieldBlocked holds the string denoting the blocked field in the database.
 	FieldBlocked = "blocked"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -86,7 +84,6 @@ var Columns = []string{
 	FieldProfileCheckedAt,
 	FieldLanguage,
 	FieldFields,
-	FieldLastInboundAt,
 	FieldBlocked,
 }
 
@@ -186,11 +183,6 @@ func ByProfileCheckedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByLanguage orders the results by the language field.
 func ByLanguage(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLanguage, opts...).ToFunc()
-}
-
-// ByLastInboundAt orders the results by the last_inbound_at field.
-func ByLastInboundAt(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldLastInboundAt, opts...).ToFunc()
 }
 
 // ByBlocked orders the results by the blocked field.

@@ -105,11 +105,6 @@ func Language(v string) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldLanguage, v))
 }
 
-// LastInboundAt applies equality check predicate on the "last_inbound_at" field. It's identical to LastInboundAtEQ.
-func LastInboundAt(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldEQ(FieldLastInboundAt, v))
-}
-
 // Blocked applies equality check predicate on the "blocked" field. It's identical to BlockedEQ.
 func Blocked(v bool) predicate.Contact {
 	return predicate.Contact(sql.FieldEQ(FieldBlocked, v))
@@ -618,56 +613,6 @@ func FieldsIsNil() predicate.Contact {
 // FieldsNotNil applies the NotNil predicate on the "fields" field.
 func FieldsNotNil() predicate.Contact {
 	return predicate.Contact(sql.FieldNotNull(FieldFields))
-}
-
-// LastInboundAtEQ applies the EQ predicate on the "last_inbound_at" field.
-func LastInboundAtEQ(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldEQ(FieldLastInboundAt, v))
-}
-
-// LastInboundAtNEQ applies the NEQ predicate on the "last_inbound_at" field.
-func LastInboundAtNEQ(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldNEQ(FieldLastInboundAt, v))
-}
-
-// LastInboundAtIn applies the In predicate on the "last_inbound_at" field.
-func LastInboundAtIn(vs ...time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldIn(FieldLastInboundAt, vs...))
-}
-
-// LastInboundAtNotIn applies the NotIn predicate on the "last_inbound_at" field.
-func LastInboundAtNotIn(vs ...time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldNotIn(FieldLastInboundAt, vs...))
-}
-
-// LastInboundAtGT applies the GT predicate on the "last_inbound_at" field.
-func LastInboundAtGT(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldGT(FieldLastInboundAt, v))
-}
-
-// LastInboundAtGTE applies the GTE predicate on the "last_inbound_at" field.
-func LastInboundAtGTE(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldGTE(FieldLastInboundAt, v))
-}
-
-// LastInboundAtLT applies the LT predicate on the "last_inbound_at" field.
-func LastInboundAtLT(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldLT(FieldLastInboundAt, v))
-}
-
-// LastInboundAtLTE applies the LTE predicate on the "last_inbound_at" field.
-func LastInboundAtLTE(v time.Time) predicate.Contact {
-	return predicate.Contact(sql.FieldLTE(FieldLastInboundAt, v))
-}
-
-// LastInboundAtIsNil applies the IsNil predicate on the "last_inbound_at" field.
-func LastInboundAtIsNil() predicate.Contact {
-	return predicate.Contact(sql.FieldIsNull(FieldLastInboundAt))
-}
-
-// LastInboundAtNotNil applies the NotNil predicate on the "last_inbound_at" field.
-func LastInboundAtNotNil() predicate.Contact {
-	return predicate.Contact(sql.FieldNotNull(FieldLastInboundAt))
 }
 
 // BlockedEQ applies the EQ predicate on the "blocked" field.

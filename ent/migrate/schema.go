@@ -96,7 +96,6 @@ var (
 		{Name: "profile_checked_at", Type: field.TypeTime, Nullable: true},
 		{Name: "language", Type: field.TypeString, Size: 35, Default: ""},
 		{Name: "fields", Type: field.TypeJSON, Nullable: true},
-		{Name: "last_inbound_at", Type: field.TypeTime, Nullable: true},
 		{Name: "blocked", Type: field.TypeBool, Default: false},
 		{Name: "tenant_id", Type: field.TypeInt},
 		{Name: "integration_account_id", Type: field.TypeInt},
@@ -109,13 +108,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_tenants_tenant",
-				Columns:    []*schema.Column{ContactsColumns[12]},
+				Columns:    []*schema.Column{ContactsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "contacts_integration_accounts_integration_account",
-				Columns:    []*schema.Column{ContactsColumns[13]},
+				Columns:    []*schema.Column{ContactsColumns[12]},
 				RefColumns: []*schema.Column{IntegrationAccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -124,7 +123,7 @@ var (
 			{
 				Name:    "contact_integration_account_id_provider_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[13], ContactsColumns[3]},
+				Columns: []*schema.Column{ContactsColumns[12], ContactsColumns[3]},
 			},
 		},
 	}

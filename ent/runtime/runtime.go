@@ -167,7 +167,7 @@ func init() {
 	// contact.LanguageValidator is a validator for the "language" field. It is called by the builders before save.
 	contact.LanguageValidator = contactDescLanguage.Validators[0].(func(string) error)
 	// contactDescBlocked is the schema descriptor for blocked field.
-	contactDescBlocked := contactFields[9].Descriptor()
+	contactDescBlocked := contactFields[8].Descriptor()
 	// contact.DefaultBlocked holds the default value on creation for the blocked field.
 	contact.DefaultBlocked = contactDescBlocked.Default.(bool)
 	conversationMixin := schema.Conversation{}.Mixin()

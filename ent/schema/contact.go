@@ -43,11 +43,6 @@ func (Contact) Fields() []ent.Field {
 		// Fields are the customer's custom fields (tier, customer number), set
 		// by agents and integrations with updateContact; scenarios branch on them.
 		field.JSON("fields", map[string]string{}).Optional().Annotations(entgql.Skip(entgql.SkipAll)),
-		// LastInboundAt is when the customer last wrote, by the messenger's
-		// time of the message (never later than when it arrived): messengers
-		// with a reply window (WhatsApp, Messenger, WeChat) count from it, for
-		// every conversation with the customer, including one an agent starts.
-		field.Time("last_inbound_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		// Blocked is set when the customer blocked the bot or unsubscribed.
 		field.Bool("blocked").Default(false),
 	}

@@ -37,8 +37,10 @@ func (Conversation) Fields() []ent.Field {
 		field.Time("last_message_at").Default(time.Now).
 			Annotations(entgql.OrderField("LAST_MESSAGE_AT"), entgql.Skip(entgql.SkipWhereInput)),
 		field.Time("closed_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipWhereInput)),
-		// LastInboundAt is when the customer last wrote: messengers with a
-		// reply window (WhatsApp, Messenger, WeChat) count from it.
+		// LastInboundAt is when the customer last wrote in it, by the
+		// messenger's time of the message (never later than it arrived):
+		// messengers with a reply window (WhatsApp, Messenger, WeChat) count
+		// from the contact's latest, in whichever conversation.
 		field.Time("last_inbound_at").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipAll)),
 		// LastMessageID is the newest message, set where messages are written,
 		// so a conversation list shows it with one lookup by ID for the whole
