@@ -228,7 +228,7 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 			// queue, its scenario and its system messages like a new one.
 			up.ClearAssigneeID().ClearQueuedAt().ClearAnsweredAt().SetAbandoned(false)
 		}
-		if err := openOnce(ctx, c, func() (err error) { conv, err = up.Save(ctx); return err }); err != nil {
+		if err := s.openOnce(ctx, c, func() (err error) { conv, err = up.Save(ctx); return err }); err != nil {
 			return nil, fmt.Errorf("inbox: reopen conversation: %w", err)
 		}
 		if acct.ServiceID != nil && conv.AssigneeID == nil {
@@ -249,7 +249,7 @@ func (s *Service) findConversation(ctx context.Context, c *ent.Client, rec *reco
 		SetIntegrationAccountID(ct.IntegrationAccountID).
 		SetContactID(ct.ID).
 		SetLastMessageAt(s.now())
-	if err := openOnce(ctx, c, func() (err error) { conv, err = create.Save(ctx); return err }); err != nil {
+	if err := s.openOnce(ctx, c, func() (err error) { conv, err = create.Save(ctx); return err }); err != nil {
 		return nil, fmt.Errorf("inbox: create conversation: %w", err)
 	}
 	if acct.ServiceID != nil {

@@ -250,7 +250,7 @@ func (s *Service) startOrFind(ctx context.Context, c *ent.Client, rec *recorder,
 		q.SetAssigneeID(v.UserID)
 	}
 	var out *ent.Conversation
-	if err := openOnce(ctx, c, func() (err error) { out, err = q.Save(ctx); return err }); err != nil {
+	if err := s.openOnce(ctx, c, func() (err error) { out, err = q.Save(ctx); return err }); err != nil {
 		return nil, fmt.Errorf("inbox: start: %w", err)
 	}
 	return out, rec.add(ctx, ConversationCreated, out, nil)

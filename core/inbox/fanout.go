@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"sync"
@@ -244,18 +243,10 @@ func (f *fanout) catchUpLog(ctx context.Context) {
 	f.deliver(missed, pubs)
 }
 
-// newestCursor is the log's newest cursor (0 when empty).
+// newestCursor is the newest event's cursor in the log, 0 when it is empty.
 func (s *Service) newestCursor(ctx context.Context) (int, error) {
-	var newest []struct {
-		Max sql.NullInt64 `json:"max"`
-	}
-	if err := s.client.Event.Query().Aggregate(ent.Max(event.FieldID)).Scan(ctx, &newest); err != nil {
-		return 0, fmt.Errorf("inbox: newest event: %w", err)
-	}
-	if len(newest) == 1 && newest[0].Max.Valid {
-		return int(newest[0].Max.Int64), nil
-	}
-	return 0, nil
+	newest, _, err := s.eventBound(ctx, ent.Max(event.FieldID))
+	return newest, err
 }
 
 // tailOf returns a tenant's tail, creating it.

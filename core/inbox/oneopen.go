@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/switchboard/switchboard/ent"
@@ -29,8 +30,12 @@ const openAttempts = 3
 // contact OPEN (an insert, or the update that reopens one), in a savepoint of
 // its own, so that when the one-open index refuses it only that statement is
 // undone (PostgreSQL would otherwise fail the whole transaction, and with it
-// every webhook of the batch) and errLostOpen is returned.
-func openOnce(ctx context.Context, c *ent.Client, open func() error) error {
+// every webhook of the batch) and errLostOpen is returned. On SQLite the one
+// writer cannot lose that race, and open runs as it is.
+func (s *Service) openOnce(ctx context.Context, c *ent.Client, open func() error) error {
+	if s.opts.Dialect != dialect.Postgres {
+		return open()
+	}
 	if _, err := c.ExecContext(ctx, "SAVEPOINT open_conversation"); err != nil {
 		return fmt.Errorf("inbox: savepoint: %w", err)
 	}

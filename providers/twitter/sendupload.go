@@ -104,7 +104,7 @@ func (p Provider) upload(ctx context.Context, env providers.Env, creds credentia
 	if err != nil {
 		return "", sendError(err, "")
 	}
-	deadline := time.Now().Add(maxProcessing)
+	deadline := env.Now().Add(maxProcessing)
 	for pi := ans.Data.ProcessingInfo; pi != nil; pi = ans.Data.ProcessingInfo {
 		switch pi.State {
 		case "succeeded", "":
@@ -117,7 +117,7 @@ func (p Provider) upload(ctx context.Context, env providers.Env, creds credentia
 			return "", permanent(reason)
 		}
 		wait := time.Duration(max(pi.CheckAfterSecs, 1)) * time.Second
-		if time.Now().Add(wait).After(deadline) {
+		if env.Now().Add(wait).After(deadline) {
 			return "", &providers.SendError{Retryable: true, Reason: "X is still processing the file", Err: errors.New("twitter: upload media: still processing")}
 		}
 		t := time.NewTimer(wait)
